@@ -1,0 +1,10 @@
+// One N-API addon for nodectl: syscalls Node cannot make (setns, packet sockets, bpf).
+// No policy lives here; each part registers its functions on the exports object.
+#pragma once
+#include <napi.h>
+#include <string>
+
+void InitNetns(Napi::Env env, Napi::Object exports);
+
+// Throws a JS Error carrying `errno` (number) and `code` (e.g. "EPERM") like Node's own errors.
+Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err);

@@ -1,0 +1,95 @@
+// Network-namespace entry for the main thread, for exactly as long as it takes to create a
+// socket. setns(2) switches only the calling thread; the JS side restores it in a finally.
+#include "addon.h"
+#include <cerrno>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cstdlib>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+// netnsEnter(targetFd) -> fd of the namespace the thread was in before.
+static Napi::Value NetnsEnter(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int target = info[0].As<Napi::Number>().Int32Value();
+  int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (orig < 0) throw ErrnoError(env, "open(/proc/thread-self/ns/net)", errno);
+  if (setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(orig);
+    throw ErrnoError(env, "setns", err);
+  }
+  return Napi::Number::New(env, orig);
+}
+
+// netnsRestore(origFd): go back and close it. Aborts the process if it cannot, because a main
+// thread left in a foreign namespace would silently act on the wrong node.
+static Napi::Value NetnsRestore(const Napi::CallbackInfo &info) {
+  int orig = info[0].As<Napi::Number>().Int32Value();
+  if (setns(orig, CLONE_NEWNET) != 0) {
+    perror("nodectl: cannot return the main thread to its network namespace");
+    abort();
+  }
+  close(orig);
+  return info.Env().Undefined();
+}
+
+// Inode of the thread's current network namespace (to check we are back where we started).
+static Napi::Value NetnsCurrentInode(const Napi::CallbackInfo &info) {
+  struct stat st;
+  if (stat("/proc/thread-self/ns/net", &st) != 0) throw ErrnoError(info.Env(), "stat", errno);
+  return Napi::Number::New(info.Env(), (double)st.st_ino);
+}
+
+// The `netlink` package does not expose its socket's fd; find it by its bound port id, which is
+// unique per netlink protocol, and turn on extended ACKs (the kernel's reason for a refusal),
+// capped ACKs (no echo of the request) and strict dump checking.
+static Napi::Value NetlinkTune(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint32_t port = info[0].As<Napi::Number>().Uint32Value();
+  int rcvbuf = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) throw ErrnoError(env, "opendir(/proc/self/fd)", errno);
+  int found = -1;
+  while (struct dirent *e = readdir(d)) {
+    int fd = atoi(e->d_name);
+    if (fd <= 2 || fd == dirfd(d)) continue;
+    struct sockaddr_nl sa;
+    socklen_t len = sizeof(sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0) continue;
+    if (sa.nl_family != AF_NETLINK || sa.nl_pid != port) continue;
+    found = fd;
+    break;
+  }
+  closedir(d);
+  if (found < 0) throw ErrnoError(env, "netlink socket lookup", ENOENT);
+  int one = 1;
+  if (setsockopt(found, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) != 0) throw ErrnoError(env, "setsockopt(NETLINK_EXT_ACK)", errno);
+  if (setsockopt(found, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) != 0) throw ErrnoError(env, "setsockopt(NETLINK_CAP_ACK)", errno);
+  if (rcvbuf > 0) {
+    // SO_RCVBUFFORCE ignores rmem_max (needs CAP_NET_ADMIN); fall back to the capped one.
+    if (setsockopt(found, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+      setsockopt(found, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  }
+  return Napi::Number::New(env, found);
+}
+
+void InitNetns(Napi::Env env, Napi::Object exports) {
+  exports.Set("netnsEnter", Napi::Function::New(env, NetnsEnter));
+  exports.Set("netnsRestore", Napi::Function::New(env, NetnsRestore));
+  exports.Set("netnsCurrentInode", Napi::Function::New(env, NetnsCurrentInode));
+  exports.Set("netlinkTune", Napi::Function::New(env, NetlinkTune));
+}

@@ -1,0 +1,61 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { NodectlError } from '../errors.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * The base of every nodectl command: the global flags, and the one place where errors become
+ * exit statuses and (under --json) `{"error": {code, errno, extack, …}}` on stdout.
+ * Commands stay thin: parse, call the domain core once, return the typed result. The returned
+ * value *is* the --json output; text rendering happens in the command when --json is off.
+ */
+export abstract class NodectlCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    netns: Flags.string({
+      char: 'n',
+      summary: 'Act inside this network namespace (a name under /run/netns, like ip -n).',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected override logJson(json: unknown): void {
+    const pretty = process.stdout.isTTY === true;
+    process.stdout.write(JSON.stringify(json, jsonReplacer, pretty ? 2 : undefined) + '\n');
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    if (err instanceof NodectlError) return { error: err.toJSON() };
+    if (err instanceof Error) return { error: { code: 'INTERNAL', message: err.message } };
+    return { error: { code: 'INTERNAL', message: String(err) } };
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
+    // oclif's own flag/argument parse failures keep their meaning: bad usage, exit 2.
+    if (!(err instanceof NodectlError) && (err instanceof Errors.CLIError || err.name === 'ExitError')) {
+      if (err.name === 'ExitError') throw err;
+      if (this.jsonEnabled()) {
+        this.logJson({ error: { code: 'USAGE', message: err.message } });
+        this.exit(EXIT.USAGE);
+      }
+      throw err;
+    }
+    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(err));
+    } else {
+      process.stderr.write(`nodectl: ${err.message}\n`);
+      if (!(err instanceof NodectlError) && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
+    }
+    this.exit(code);
+  }
+}
+
+export type BaseFlags = Interfaces.InferredFlags<typeof NodectlCommand.baseFlags>;
+
+/** JSON as iproute2 users expect it: BigInt counters as numbers, Buffers as hex. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return value;
+}

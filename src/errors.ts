@@ -1,0 +1,226 @@
+// The one error hierarchy of nodectl. Every failure that reaches a user is one of these:
+// each has a stable `code` (documented in the README), and the CLI maps the class to an exit
+// status in one place (src/cli/base-command.ts). Errors are data: fields, not parsed strings.
+
+export type ErrorCode =
+  | 'NETLINK'
+  | 'NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'BPF'
+  | 'VERIFIER'
+  | 'UNSUPPORTED'
+  | 'PERMISSION'
+  | 'USAGE'
+  | 'STATE'
+  | 'TIMEOUT'
+  | 'APPLY_FAILED';
+
+export class NodectlError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** The machine-readable form printed under --json. */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** A request the kernel refused, with the kernel's own words (extended ACK) when it gave any. */
+export class NetlinkError extends NodectlError {
+  readonly op: string;
+  readonly errno: string;
+  readonly errnoValue: number;
+  readonly extack?: string;
+  readonly target?: string;
+  constructor(p: { op: string; errno: string; errnoValue: number; extack?: string; target?: string; action?: string }) {
+    const what = p.action ? `cannot ${p.action}: ` : p.target ? `${p.target}: ` : '';
+    const detail = p.extack ?? describeErrno(p.errno);
+    super('NETLINK', `${what}${p.op} ${p.errno}${detail ? `: ${detail}` : ''}`);
+    this.op = p.op;
+    this.errno = p.errno;
+    this.errnoValue = p.errnoValue;
+    if (p.extack !== undefined) this.extack = p.extack;
+    if (p.target !== undefined) this.target = p.target;
+  }
+
+  /** The same kernel answer, retold for what the caller was doing. */
+  withAction(action: string, target?: string): NetlinkError {
+    return new NetlinkError({
+      op: this.op, errno: this.errno, errnoValue: this.errnoValue, extack: this.extack, action,
+      target: target ?? this.target,
+    });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, op: this.op, errno: this.errno, extack: this.extack ?? null, target: this.target ?? null };
+  }
+}
+
+/** An object (interface, address, program, map) that does not exist. */
+export class NotFoundError extends NodectlError {
+  readonly kind: string;
+  readonly object: string;
+  constructor(kind: string, object: string, where?: string) {
+    super('NOT_FOUND', `${kind} "${object}" does not exist${where ? ` ${where}` : ''}`);
+    this.kind = kind;
+    this.object = object;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, kind: this.kind, object: this.object, errno: 'ENODEV' };
+  }
+}
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer into the document, e.g. /interfaces/2/vlan/id */
+  path: string;
+  reason: string;
+}
+
+/** A configuration that does not validate; carries every problem found, not just the first. */
+export class ConfigError extends NodectlError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const first = problems[0];
+    const head = first ? `${first.file}:${first.line}:${first.column}: ${first.path || '/'}: ${first.reason}` : 'invalid configuration';
+    super('CONFIG_INVALID', problems.length > 1 ? `${head} (and ${problems.length - 1} more)` : head);
+    this.problems = problems;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, problems: this.problems };
+  }
+}
+
+export class BpfError extends NodectlError {
+  readonly program?: string;
+  readonly errno?: string;
+  constructor(message: string, p: { program?: string; errno?: string; cause?: unknown } = {}) {
+    super('BPF', message, { cause: p.cause });
+    if (p.program !== undefined) this.program = p.program;
+    if (p.errno !== undefined) this.errno = p.errno;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, program: this.program ?? null, errno: this.errno ?? null };
+  }
+}
+
+/** The kernel's verifier refused a program; `log` is its reasoning, line by line. */
+export class VerifierError extends NodectlError {
+  readonly program: string;
+  readonly log: string[];
+  readonly errno: string;
+  constructor(program: string, errno: string, log: string[]) {
+    const last = log.filter((l) => l.trim()).slice(-1)[0];
+    super('VERIFIER', `verifier rejected program ${program} (${errno})${last ? `: ${last}` : ''}`);
+    this.program = program;
+    this.errno = errno;
+    this.log = log;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, program: this.program, errno: this.errno, log: this.log };
+  }
+}
+
+/** The running kernel lacks a feature; says which, and the first kernel known to have it. */
+export class UnsupportedError extends NodectlError {
+  readonly feature: string;
+  readonly minKernel?: string;
+  constructor(feature: string, why: string, minKernel?: string) {
+    super('UNSUPPORTED', `${feature} is not supported by this kernel: ${why}${minKernel ? ` (needs Linux ${minKernel} or later)` : ''}`);
+    this.feature = feature;
+    if (minKernel !== undefined) this.minKernel = minKernel;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, feature: this.feature, minKernel: this.minKernel ?? null };
+  }
+}
+
+export class PermissionError extends NodectlError {
+  readonly needs: 'CAP_NET_ADMIN' | 'CAP_BPF' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN' | 'root';
+  constructor(needs: PermissionError['needs'], doing: string) {
+    super('PERMISSION', `${doing} needs ${needs}: run as root (sudo nodectl …) or grant the capability`);
+    this.needs = needs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, needs: this.needs };
+  }
+}
+
+/** The user asked for something that makes no sense as given (bad value, conflicting flags). */
+export class UsageError extends NodectlError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** Persistent state (journal, ownership records, daemon state) is missing or inconsistent. */
+export class StateError extends NodectlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STATE', message, options);
+  }
+}
+
+export class TimeoutError extends NodectlError {
+  constructor(message: string) {
+    super('TIMEOUT', message);
+  }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ESRCH: 'no such process',
+  EINTR: 'interrupted',
+  EIO: 'input/output error',
+  ENXIO: 'no such device or address',
+  E2BIG: 'argument list too long',
+  EBADF: 'bad file descriptor',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOMEM: 'cannot allocate memory',
+  EACCES: 'permission denied',
+  EFAULT: 'bad address',
+  EBUSY: 'device or resource busy',
+  EEXIST: 'file exists',
+  ENODEV: 'no such device',
+  ENOTDIR: 'not a directory',
+  EINVAL: 'invalid argument',
+  ENFILE: 'too many open files in system',
+  EMFILE: 'too many open files',
+  ENOSPC: 'no space left on device',
+  ERANGE: 'numerical result out of range',
+  EDEADLK: 'resource deadlock avoided',
+  ENAMETOOLONG: 'file name too long',
+  ENOTSUP: 'operation not supported',
+  EOPNOTSUPP: 'operation not supported',
+  ENOBUFS: 'no buffer space available',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  EADDRINUSE: 'address already in use',
+  ENETDOWN: 'network is down',
+  ENETUNREACH: 'network is unreachable',
+  EAFNOSUPPORT: 'address family not supported by protocol',
+  EPROTONOSUPPORT: 'protocol not supported',
+  ETIMEDOUT: 'connection timed out',
+  ENOTEMPTY: 'directory not empty',
+  ENOTCONN: 'transport endpoint is not connected',
+  EMSGSIZE: 'message too long',
+  ENOTUNIQ: 'name not unique on network',
+  ENOLINK: 'link has been severed',
+  ELOOP: 'too many levels of symbolic links',
+  E2SMALL: 'too small',
+};
+
+export function describeErrno(name: string): string {
+  return ERRNO_TEXT[name] ?? '';
+}

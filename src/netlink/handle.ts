@@ -1,0 +1,130 @@
+import { createNetlink, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import native from '../../native/index.js';
+import { NetlinkError, PermissionError } from '../errors.js';
+import { NLMSG_ERROR, parseAck } from './ack.js';
+import { withNetns } from './netns.js';
+
+const NETLINK_ROUTE = 0;
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_ACK = 0x4;
+export const NLM_F_ROOT = 0x100;
+export const NLM_F_MATCH = 0x200;
+export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+export const NLM_F_APPEND = 0x800;
+
+/** rtnetlink message types (include/uapi/linux/rtnetlink.h). */
+export const RTM = {
+  NEWLINK: 16, DELLINK: 17, GETLINK: 18, SETLINK: 19,
+  NEWADDR: 20, DELADDR: 21, GETADDR: 22,
+  NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
+  NEWNEIGH: 28, DELNEIGH: 29, GETNEIGH: 30,
+  NEWNETCONF: 80, GETNETCONF: 82,
+} as const;
+
+const RTM_NAMES = new Map<number, string>(Object.entries(RTM).map(([k, v]) => [v, `RTM_${k}`]));
+export function rtmName(type: number): string {
+  return RTM_NAMES.get(type) ?? `RTM_${type}`;
+}
+
+/** rtnetlink multicast groups (RTNLGRP_*), for monitor sockets. */
+export const RTNLGRP = {
+  LINK: 1, NEIGH: 3, IPV4_IFADDR: 5, IPV4_ROUTE: 7, IPV6_IFADDR: 9, IPV6_ROUTE: 11,
+  IPV4_NETCONF: 24, IPV6_NETCONF: 25,
+} as const;
+
+export interface HandleOptions {
+  /** Network namespace name (under /run/netns) or path; default: the current one. */
+  netns?: string;
+  /** Multicast groups to join (RTNLGRP values): makes this a monitor socket. */
+  groups?: number[];
+  /** Receive buffer in bytes (forced when privileged); large dumps and monitors want more. */
+  rcvbuf?: number;
+}
+
+export interface RequestOptions {
+  flags?: number;
+  /** What the caller is doing, for the error message ("create vlan eth0.100"). */
+  action?: string;
+  /** The object acted on (interface name, address), for the error. */
+  target?: string;
+}
+
+/**
+ * An rtnetlink socket bound for life to one network namespace (like vishvananda/netlink's
+ * Handle, or `ip -n NAME`). Every kernel call of nodectl goes through one of these.
+ */
+export class Handle {
+  readonly netns: string | undefined;
+  readonly socket: NetlinkSocket;
+  private closed = false;
+
+  private constructor(netns: string | undefined, socket: NetlinkSocket) {
+    this.netns = netns;
+    this.socket = socket;
+  }
+
+  static open(opts: HandleOptions = {}): Handle {
+    const socket = withNetns(opts.netns, () => {
+      const s = createNetlink(NETLINK_ROUTE, { ref: Boolean(opts.groups?.length) } as Parameters<typeof createNetlink>[1]);
+      try {
+        native.netlinkTune(s.address().port, opts.rcvbuf ?? 4 << 20);
+        for (const g of opts.groups ?? []) s.addMembership(g);
+      } catch (err) {
+        s.close();
+        throw err;
+      }
+      return s;
+    });
+    return new Handle(opts.netns, socket);
+  }
+
+  /**
+   * Send one request and wait for its answer: the reply messages (all parts of a dump), or []
+   * for a plain ACK. A refusal becomes a NetlinkError with the errno name and the kernel's text.
+   */
+  async request(type: number, payload: Uint8Array | Uint8Array[], opts: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    if (this.closed) throw new Error('netlink handle used after close');
+    const [msgs] = await this.socket.request(type, payload, { flags: opts.flags ?? 0, checkError: false });
+    const out: NetlinkMessage[] = [];
+    for (const m of msgs) {
+      if (m.type !== NLMSG_ERROR) {
+        out.push(m);
+        continue;
+      }
+      const ack = parseAck(m.data, m.flags);
+      if (ack.errno === 0) continue;
+      if (ack.errnoName === 'EPERM' && process.geteuid?.() !== 0) {
+        throw new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type));
+      }
+      throw new NetlinkError({
+        op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message,
+        action: opts.action, target: opts.target,
+      });
+    }
+    return out;
+  }
+
+  /** A dump request (NLM_F_DUMP): every object of a kind. */
+  dump(type: number, payload: Uint8Array | Uint8Array[], opts: RequestOptions = {}): Promise<NetlinkMessage[]> {
+    return this.request(type, payload, { ...opts, flags: (opts.flags ?? 0) | NLM_F_DUMP });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}
+
+/** Open a handle, run fn, always close it. */
+export async function withHandle<T>(opts: HandleOptions, fn: (h: Handle) => Promise<T>): Promise<T> {
+  const h = Handle.open(opts);
+  try {
+    return await fn(h);
+  } finally {
+    h.close();
+  }
+}

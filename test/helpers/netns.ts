@@ -1,0 +1,96 @@
+// Throwaway network namespaces for privileged tests. Every namespace made here has a random
+// name with the "nctl-t-" prefix and is removed in teardown, even when the test fails; the
+// process-exit hook removes any a crashed test left behind.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { ExecutionContext } from 'ava';
+
+const live = new Set<string>();
+process.on('exit', () => {
+  for (const ns of live) spawnSync('ip', ['netns', 'del', ns]);
+});
+
+export function uniqueName(prefix = 'nctl-t-'): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+/** Run a command, return stdout; throws with stderr on failure. */
+export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export class Netns {
+  readonly name: string;
+  constructor(name = uniqueName()) {
+    this.name = name;
+    sh('ip', ['netns', 'add', name]);
+    live.add(name);
+    this.ip('link', 'set', 'lo', 'up');
+  }
+
+  /** `ip -n NAME …` */
+  ip(...args: string[]): string {
+    return sh('ip', ['-n', this.name, ...args]);
+  }
+
+  /** `ip -n NAME -j …` parsed: the independent oracle. */
+  ipJson<T = unknown>(...args: string[]): T {
+    const out = sh('ip', ['-n', this.name, '-j', ...args]);
+    return (out.trim() ? JSON.parse(out) : []) as T;
+  }
+
+  /** Run any command inside the namespace. */
+  exec(cmd: string, ...args: string[]): string {
+    return sh('ip', ['netns', 'exec', this.name, cmd, ...args]);
+  }
+
+  /** Read a sysctl inside the namespace (e.g. net/ipv4/conf/eth0/arp_ignore). */
+  sysctl(key: string): string {
+    return this.exec('cat', `/proc/sys/${key}`).trim();
+  }
+
+  remove(): void {
+    if (!live.has(this.name)) return;
+    spawnSync('ip', ['netns', 'del', this.name]);
+    live.delete(this.name);
+  }
+}
+
+/** A namespace that lives exactly as long as the test (teardown runs on failure too). */
+export function netnsFor(t: ExecutionContext, name?: string): Netns {
+  const ns = new Netns(name);
+  t.teardown(() => ns.remove());
+  return ns;
+}
+
+/** Can this kernel create links of `kind`? Decided from the kernel's real answer. */
+export function kernelHasLinkKind(kind: string): { ok: true } | { ok: false; why: string } {
+  const ns = new Netns(uniqueName('nctl-probe-'));
+  try {
+    const r = spawnSync('ip', ['-n', ns.name, 'link', 'add', 'probe0', 'type', kind, ...(kind === 'vlan' ? ['id', '1'] : [])], { encoding: 'utf8' });
+    if (kind === 'vlan') {
+      // a vlan needs a lower device; make one first
+      ns.ip('link', 'add', 'lowprobe', 'type', 'veth', 'peer', 'name', 'lowprobe2');
+      const v = spawnSync('ip', ['-n', ns.name, 'link', 'add', 'link', 'lowprobe', 'name', 'probe1', 'type', 'vlan', 'id', '5'], { encoding: 'utf8' });
+      return v.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip link add type vlan": ${v.stderr.trim()}` };
+    }
+    return r.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip link add type ${kind}": ${r.stderr.trim()}` };
+  } finally {
+    ns.remove();
+  }
+}
+
+export function isRoot(): boolean {
+  return process.geteuid?.() === 0;
+}
+
+export function haveCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
