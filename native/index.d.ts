@@ -7,6 +7,23 @@ export interface NativeErrno extends Error {
   syscall: string;
 }
 
+/** A packet socket bound to one interface and ethertype (frames from the Ethernet header on). */
+export interface NativePacketSocket {
+  readonly fd: number;
+  /** Send one complete frame; returns the bytes sent. Throws NativeErrno (e.g. ENETDOWN). */
+  send(frame: Uint8Array): number;
+  /**
+   * Poll the socket on the libuv loop; `cb` runs once per received frame (err set instead on a
+   * socket error). pkttype is PACKET_HOST(0)/BROADCAST(1)/MULTICAST(2)/OTHERHOST(3)/OUTGOING(4);
+   * length is the frame's real length (frame is truncated at 64 KiB).
+   */
+  start(cb: (err: NativeErrno | null, frame?: Buffer, pkttype?: number, length?: number) => void): void;
+  stop(): void;
+  /** Whether a started socket keeps the event loop alive (default true). */
+  setRef(ref: boolean): void;
+  close(): void;
+}
+
 export interface NativeAddon {
   // --- network namespaces (native/src/netns.cc) ---
   /** Switch the calling (main) thread into the namespace open at targetFd; returns the previous one's fd. */
@@ -17,6 +34,12 @@ export interface NativeAddon {
   netnsCurrentInode(): number;
   /** Enable NETLINK_EXT_ACK and NETLINK_CAP_ACK (and optionally a forced receive buffer) on the netlink socket bound to portId; returns its fd. */
   netlinkTune(portId: number, rcvbuf?: number): number;
+
+  // --- packet sockets (native/src/packet.cc) ---
+  /** An AF_PACKET SOCK_RAW socket; construct it inside withNetns for a foreign namespace. */
+  PacketSocket: new (ifindex: number, protocol: number, opts?: { ignoreOutgoing?: boolean }) => NativePacketSocket;
+  /** if_nametoindex(3) in the calling thread's namespace; 0 when there is no such interface. */
+  ifNameToIndex(name: string): number;
 }
 
 declare const addon: NativeAddon;

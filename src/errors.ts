@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'USAGE'
   | 'STATE'
   | 'TIMEOUT'
-  | 'APPLY_FAILED';
+  | 'APPLY_FAILED'
+  | 'IO';
 
 export class NodectlError extends Error {
   readonly code: ErrorCode;
@@ -169,6 +170,21 @@ export class UsageError extends NodectlError {
 export class StateError extends NodectlError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STATE', message, options);
+  }
+}
+
+/** A syscall outside netlink failed (packet socket send/receive: ENETDOWN, ENOBUFS, …). */
+export class IoError extends NodectlError {
+  readonly errno: string;
+  readonly syscall?: string;
+  constructor(message: string, errno: string, p: { syscall?: string; cause?: unknown } = {}) {
+    super('IO', message, { cause: p.cause });
+    this.errno = errno;
+    if (p.syscall !== undefined) this.syscall = p.syscall;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, errno: this.errno, syscall: this.syscall ?? null };
   }
 }
 

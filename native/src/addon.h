@@ -5,6 +5,8 @@
 #include <string>
 
 void InitNetns(Napi::Env env, Napi::Object exports);
+void InitPacket(Napi::Env env, Napi::Object exports);
+void InitBpf(Napi::Env env, Napi::Object exports);
 
 // Throws a JS Error carrying `errno` (number) and `code` (e.g. "EPERM") like Node's own errors.
 Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err);

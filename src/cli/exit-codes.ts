@@ -11,6 +11,7 @@ export const EXIT: Record<ErrorCode | 'INTERNAL', number> = {
   STATE: 1,
   TIMEOUT: 1,
   APPLY_FAILED: 1,
+  IO: 1,
   USAGE: 2,
   CONFIG_INVALID: 3,
   NOT_FOUND: 4,
