@@ -1,0 +1,218 @@
+import { readFile } from 'node:fs/promises';
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { Value, type ValueError } from '@sinclair/typebox/value';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { ConfigError, NotFoundError, type ConfigProblem } from '../errors.js';
+import { AddressObject, DECL_KINDS, IFNAME_PATTERN, KIND_SCHEMAS, type NodeConfig } from './schema.js';
+import { MgmtDecl } from './mgmt-schema.js';
+import { semanticProblems } from './semantic.js';
+
+export type PathSeg = string | number;
+
+/**
+ * The parsed text of a config file, kept so every problem can be reported at its line and
+ * column — the schema works on plain values, this maps a JSON path back to the YAML node.
+ */
+export class ConfigSource {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  private readonly lines: LineCounter;
+
+  constructor(file: string, text: string) {
+    this.file = file;
+    this.text = text;
+    this.lines = new LineCounter();
+    // YAML 1.2 is a superset of JSON, so one parser (with positions) serves both formats.
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+  }
+
+  /** Position of the node at `path`; `at: 'key'` points at the key of the last map entry. */
+  locate(path: PathSeg[], at: 'key' | 'value' = 'value'): { line: number; column: number } {
+    let node: unknown = this.doc.contents;
+    let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const keyNode = pair.key as YamlNode;
+        const last = i === path.length - 1;
+        if (last && at === 'key' && keyNode.range) { offset = keyNode.range[0]; break; }
+        node = pair.value;
+        const r = (pair.value as YamlNode | null)?.range ?? keyNode.range;
+        if (r) offset = r[0];
+      } else if (isSeq(node)) {
+        const item = node.items[Number(seg)] as YamlNode | undefined;
+        if (!item) break;
+        node = item;
+        if (item.range) offset = item.range[0];
+      } else {
+        break;
+      }
+    }
+    const pos = this.lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+
+  problem(path: PathSeg[], reason: string, at: 'key' | 'value' = 'value'): ConfigProblem {
+    const { line, column } = this.locate(path, at);
+    return { file: this.file, line, column, path: pointer(path), reason };
+  }
+}
+
+export function pointer(path: PathSeg[]): string {
+  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+function parsePointer(p: string): PathSeg[] {
+  if (!p) return [];
+  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export interface LoadedConfig {
+  config: NodeConfig;
+  source: ConfigSource;
+}
+
+/** Read, parse and validate a config file; throws ConfigError listing every problem. */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('config file', file);
+    throw err;
+  }
+  return parseConfig(text, file);
+}
+
+/** Parse and validate config text (the file name is only used in messages). */
+export function parseConfig(text: string, file = '<config>'): LoadedConfig {
+  const source = new ConfigSource(file, text);
+  const problems = configProblems(source);
+  if (problems.length) throw new ConfigError(problems);
+  return { config: source.doc.toJS() as NodeConfig, source };
+}
+
+/** Every problem of a parsed file: YAML syntax, then schema, then meaning. Sorted by position. */
+export function configProblems(source: ConfigSource): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const e of source.doc.errors) {
+    const pos = e.linePos?.[0];
+    problems.push({ file: source.file, line: pos?.line ?? 1, column: pos?.col ?? 1, path: '', reason: e.message.split('\n')[0]! });
+  }
+  if (problems.length) return problems;
+  const value = source.doc.toJS() as unknown;
+  problems.push(...schemaProblems(source, value));
+  // Meaning is only checked on what has the right shape; schema noise would hide the real error.
+  if (isObject(value) && Array.isArray(value.interfaces)) {
+    problems.push(...semanticProblems(source, value as unknown as NodeConfig, new Set(problems.map((p) => p.path))));
+  }
+  return dedupe(problems).sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.path}\0${p.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Schema problems. Interfaces are checked against the schema of their own `kind` rather than
+ * the union of all kinds: a union only knows "matched none of 7 shapes", which helps nobody.
+ */
+function schemaProblems(source: ConfigSource, value: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (!isObject(value)) return [source.problem([], 'the file must be a mapping with an `interfaces:` list')];
+  for (const key of Object.keys(value)) {
+    if (!['interfaces', 'mgmt', '$schema'].includes(key)) out.push(source.problem([key], `unknown key "${key}" (expected interfaces, mgmt)`, 'key'));
+  }
+  if (!('interfaces' in value)) out.push(source.problem([], 'missing required key "interfaces"'));
+  else if (!Array.isArray(value.interfaces)) out.push(source.problem(['interfaces'], 'must be a list of interfaces'));
+  else {
+    value.interfaces.forEach((item, i) => {
+      const base: PathSeg[] = ['interfaces', i];
+      if (!isObject(item)) { out.push(source.problem(base, 'an interface must be a mapping with at least name and kind')); return; }
+      const kind = item.kind;
+      if (kind === undefined) { out.push(source.problem(base, `missing required key "kind" (one of ${DECL_KINDS.join(', ')})`)); return; }
+      if (typeof kind !== 'string' || !(DECL_KINDS as string[]).includes(kind)) {
+        out.push(source.problem([...base, 'kind'], `unknown kind ${JSON.stringify(kind)} (expected one of ${DECL_KINDS.join(', ')})`));
+        return;
+      }
+      out.push(...typeboxProblems(source, KIND_SCHEMAS[kind as keyof typeof KIND_SCHEMAS], item, base));
+    });
+  }
+  if ('mgmt' in value && value.mgmt !== undefined) out.push(...typeboxProblems(source, MgmtDecl, value.mgmt, ['mgmt']));
+  if ('$schema' in value && typeof value.$schema !== 'string') out.push(source.problem(['$schema'], 'must be a string'));
+  return out;
+}
+
+export function typeboxProblems(source: ConfigSource, schema: TSchema, value: unknown, base: PathSeg[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const e of Value.Errors(schema, value)) {
+    const path = [...base, ...parsePointer(e.path)];
+    const unexpected = e.message === 'Unexpected property';
+    out.push(source.problem(path, unexpected ? `unknown key "${String(path[path.length - 1])}"${expectedKeys(schema, e.path)}` : reasonFor(e, source, path, out), unexpected ? 'key' : 'value'));
+  }
+  return out.filter((p) => p.reason !== '');
+}
+
+/** Names the keys that are allowed where an unknown one was found (the usual typo help). */
+function expectedKeys(root: TSchema, errPath: string): string {
+  let s: TSchema | undefined = root;
+  for (const seg of parsePointer(errPath).slice(0, -1)) {
+    if (!s) return '';
+    if (s.type === 'array') s = s.items as TSchema;
+    else if (s.properties) s = (s.properties as Record<string, TSchema>)[String(seg)];
+    if (s && s[Kind] === 'Union') s = (s.anyOf as TSchema[]).find((v) => v.type === 'object');
+  }
+  const keys = s?.properties ? Object.keys(s.properties as object) : [];
+  return keys.length ? ` (expected one of: ${keys.join(', ')})` : '';
+}
+
+function reasonFor(e: ValueError, source: ConfigSource, path: PathSeg[], out: ConfigProblem[]): string {
+  const s = e.schema;
+  if (e.message.startsWith('Expected required property')) {
+    return `missing required key "${String(path[path.length - 1])}"`;
+  }
+  if (s[Kind] === 'Union') {
+    const variants = s.anyOf as TSchema[];
+    if (variants.every((v) => v.const !== undefined)) {
+      return `${JSON.stringify(e.value)} is not one of: ${variants.map((v) => String(v.const)).join(', ')}`;
+    }
+    if (variants.some((v) => v === AddressObject || v.properties?.address)) {
+      if (isObject(e.value)) {
+        out.push(...typeboxProblems(source, AddressObject, e.value, path));
+        return '';
+      }
+      return 'an address is "ADDRESS/PREFIX" or a mapping {address, label, nodad}';
+    }
+  }
+  if (s.pattern === IFNAME_PATTERN) return `${JSON.stringify(e.value)} is not a valid interface name (1-15 characters, no "/", ":" or whitespace)`;
+  if (typeof s.pattern === 'string' && s.pattern.startsWith('^[0-9a-fA-F]{2}')) return `${JSON.stringify(e.value)} is not a MAC address (xx:xx:xx:xx:xx:xx)`;
+  if (s.const !== undefined) return `expected ${JSON.stringify(s.const)}`;
+  if ((s.type === 'integer' || s.type === 'number') && typeof e.value === 'number' && (s.minimum !== undefined || s.maximum !== undefined)) {
+    return `${e.value} is out of range (${s.minimum ?? '-∞'}-${s.maximum ?? '∞'})`;
+  }
+  if (s.type === 'integer' || s.type === 'boolean' || s.type === 'string' || s.type === 'array' || s.type === 'object') {
+    const what = s.type === 'object' ? 'a mapping' : s.type === 'array' ? 'a list' : `${s.type === 'integer' ? 'an' : 'a'} ${s.type}`;
+    if (e.message.startsWith('Expected')) return `must be ${what}, not ${describe(e.value)}`;
+  }
+  return e.message;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

@@ -1,0 +1,60 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+// The `mgmt:` section of the node configuration: the management address(es) that
+// `nodectl mgmt run` keeps on exactly one working interface. Owned by the failover feature;
+// the meaning checks (addresses parse, gateway inside an address prefix, candidates distinct)
+// live in src/failover/config.ts so a file holding only this section can be validated too.
+
+const closed = { additionalProperties: false } as const;
+const IFNAME = '^[^/\\s:]{1,15}$';
+
+const Ms = (description: string, minimum: number, dflt: number) =>
+  Type.Integer({ minimum, maximum: 86_400_000, description: `${description} Default ${dflt}.` });
+
+export const MGMT_DEFAULTS = {
+  holdDownMs: 2000,
+  preemptDelayMs: 10_000,
+  announceCount: 3,
+  announceIntervalMs: 100,
+  announceRefreshMs: 30_000,
+  probeIntervalMs: 500,
+  probeAllowedMisses: 2,
+  routeMetric: 0,
+} as const;
+
+export const MgmtArpProbe = Type.Object({
+  target: Type.Optional(Type.String({ description: 'IPv4 address to ARP for through each candidate; default gateway.ipv4.' })),
+  interval_ms: Type.Optional(Ms('Probe every this many ms on every candidate whose link is up.', 10, MGMT_DEFAULTS.probeIntervalMs)),
+  timeout_ms: Type.Optional(Ms('A reply later than this is a miss.', 1, MGMT_DEFAULTS.probeIntervalMs)),
+  allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
+}, { ...closed, description: 'Validated ARP probe of the gateway: only a reply from the target to our request counts.' });
+
+export const MgmtDecl = Type.Object({
+  addresses: Type.Array(Type.String({ description: 'ADDRESS/PREFIX, IPv4 or IPv6, e.g. 192.0.2.10/24.' }), {
+    minItems: 1, maxItems: 8,
+    description: 'The management address(es); they always move together.',
+  }),
+  candidates: Type.Array(Type.String({ pattern: IFNAME, description: 'Interface name.' }), {
+    minItems: 1, maxItems: 16,
+    description: 'Interfaces that may hold the addresses, most preferred first.',
+  }),
+  gateway: Type.Optional(Type.Object({
+    ipv4: Type.Optional(Type.String({ description: 'IPv4 gateway, inside the prefix of an IPv4 management address.' })),
+    ipv6: Type.Optional(Type.String({ description: 'IPv6 gateway (global or link-local).' })),
+    default_route: Type.Optional(Type.Boolean({ description: 'Keep "default via GATEWAY dev HOLDER" in the main table. Default true.' })),
+    metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: `Metric of that default route. Default ${MGMT_DEFAULTS.routeMetric}.` })),
+  }, { ...closed, description: 'The gateway of the management network; the default route follows the addresses.' })),
+  health: Type.Optional(Type.Object({
+    arp_probe: Type.Optional(MgmtArpProbe),
+  }, { ...closed, description: 'Admin up + carrier + operstate up are always required; an ARP probe can be added.' })),
+  damping: Type.Optional(Type.Object({
+    hold_down_ms: Type.Optional(Ms('A recovered interface must stay up this long before it is trusted.', 0, MGMT_DEFAULTS.holdDownMs)),
+    preempt_delay_ms: Type.Optional(Ms('A trusted, preferred interface must stay so this long before the addresses move back.', 0, MGMT_DEFAULTS.preemptDelayMs)),
+  }, { ...closed, description: 'Flap damping.' })),
+  announce: Type.Optional(Type.Object({
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Gratuitous ARPs / unsolicited NAs sent after a move. Default ${MGMT_DEFAULTS.announceCount}.` })),
+    interval_ms: Type.Optional(Ms('Between the announcements of a burst.', 0, MGMT_DEFAULTS.announceIntervalMs)),
+    refresh_ms: Type.Optional(Ms('Re-announce this often while holding (0 = never).', 0, MGMT_DEFAULTS.announceRefreshMs)),
+  }, { ...closed, description: 'Gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6).' })),
+}, { ...closed, description: 'Management-IP failover (nodectl mgmt run): one address, always on exactly one working interface.' });
+export type MgmtDecl = Static<typeof MgmtDecl>;

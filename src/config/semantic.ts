@@ -1,0 +1,190 @@
+import { isIPv4 } from 'node:net';
+import type { ConfigProblem } from '../errors.js';
+import { hostPartProblem, parseCidr, type Cidr } from './cidr.js';
+import type { ConfigSource, PathSeg } from './load.js';
+import type { AddressDecl, InterfaceDecl, NodeConfig } from './schema.js';
+
+/** An address declaration in one shape: string or object. */
+export function addressParts(a: AddressDecl): { text: string; label?: string; nodad?: boolean } {
+  return typeof a === 'string' ? { text: a } : { text: a.address, label: a.label, nodad: a.nodad };
+}
+
+/** The interfaces whose `ports:` list this one, and the one it names in `master:`. */
+export function masterOf(decls: InterfaceDecl[], name: string): string | undefined {
+  const self = decls.find((d) => d.name === name);
+  if (self?.master) return self.master;
+  return decls.find((d) => (d.kind === 'bond' || d.kind === 'bridge') && d.ports?.includes(name))?.name;
+}
+
+/**
+ * What the schema cannot say: references between interfaces, cycles, duplicates, addresses
+ * that parse but make no sense. Every problem is reported, each at its own position.
+ * `bad` holds the JSON pointers the schema already complained about: a field with a schema
+ * problem is left out here (its value cannot be trusted), the rest of its interface is checked.
+ */
+export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<string>): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const at = (i: number, ...rest: PathSeg[]): PathSeg[] => ['interfaces', i, ...rest];
+  const badPaths = [...bad];
+  const tainted = (i: number, field: string): boolean => badPaths.some((p) => p === `/interfaces/${i}/${field}` || p.startsWith(`/interfaces/${i}/${field}/`));
+  const decls = cfg.interfaces
+    .map((d, i) => ({ d: sanitize(d, (f) => tainted(i, f)), i }))
+    .filter(({ d, i }) => d !== null && !bad.has(`/interfaces/${i}`) && !tainted(i, 'kind') && !tainted(i, 'name')) as { d: InterfaceDecl; i: number }[];
+
+  // Names (a veth's peer is an interface of this namespace too, unless it lives elsewhere).
+  const byName = new Map<string, { d: InterfaceDecl; i: number }>();
+  const seenName = new Map<string, PathSeg[]>();
+  for (const { d, i } of decls) {
+    const names: [string, PathSeg[]][] = [[d.name, at(i, 'name')]];
+    if (d.kind === 'veth' && !d.veth.peer_netns) names.push([d.veth.peer, at(i, 'veth', 'peer')]);
+    if (d.kind === 'veth' && d.veth.peer === d.name && !d.veth.peer_netns) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
+    for (const [n, p] of names) {
+      const prev = seenName.get(n);
+      if (prev && !(d.kind === 'veth' && n === d.veth.peer && n === d.name)) {
+        out.push(src.problem(p, `duplicate interface name "${n}" (first declared at ${where(src, prev)})`));
+      } else if (!prev) {
+        seenName.set(n, p);
+        if (n === d.name) byName.set(n, { d, i });
+      }
+    }
+  }
+  const known = (n: string): boolean => seenName.has(n);
+
+  // Lower devices.
+  const vlanKeys = new Map<string, PathSeg[]>();
+  for (const { d, i } of decls) {
+    if ((d.kind !== 'vlan' && d.kind !== 'macvlan') || typeof d.link !== 'string') continue;
+    if (d.link === d.name) out.push(src.problem(at(i, 'link'), `${d.name} cannot be its own lower device`));
+    else if (!known(d.link)) out.push(src.problem(at(i, 'link'), `unknown lower device "${d.link}": declare it in this file (kind: device for an existing NIC)`));
+    if (d.kind === 'vlan' && d.vlan) {
+      const key = `${d.link}/${d.vlan.protocol ?? '802.1Q'}/${d.vlan.id}`;
+      const prev = vlanKeys.get(key);
+      if (prev) out.push(src.problem(at(i, 'vlan', 'id'), `vlan id ${d.vlan.id} (${d.vlan.protocol ?? '802.1Q'}) is already used on ${d.link} at ${where(src, prev)}`));
+      else vlanKeys.set(key, at(i, 'vlan', 'id'));
+    }
+  }
+
+  // Masters and ports: one master per port, and it must be a bridge or a bond.
+  const masterOfPort = new Map<string, { master: string; path: PathSeg[] }>();
+  const claim = (port: string, master: string, path: PathSeg[]): void => {
+    const prev = masterOfPort.get(port);
+    if (prev && prev.master !== master) {
+      const pk = byName.get(prev.master)?.d.kind ?? 'master';
+      const mk = byName.get(master)?.d.kind ?? 'master';
+      out.push(src.problem(path, `${port} is a port of ${mk} ${master} and also of ${pk} ${prev.master} (at ${where(src, prev.path)}); an interface has one master`));
+    } else if (!prev) masterOfPort.set(port, { master, path });
+  };
+  for (const { d, i } of decls) {
+    if (d.master !== undefined) {
+      const m = byName.get(d.master);
+      if (d.master === d.name) out.push(src.problem(at(i, 'master'), `${d.name} cannot be its own master`));
+      else if (!m) out.push(src.problem(at(i, 'master'), `unknown master "${d.master}": declare the bridge or bond in this file`));
+      else if (m.d.kind !== 'bridge' && m.d.kind !== 'bond') out.push(src.problem(at(i, 'master'), `master "${d.master}" is a ${m.d.kind}; only a bridge or a bond can have ports`));
+      else claim(d.name, d.master, at(i, 'master'));
+    }
+    if ((d.kind === 'bridge' || d.kind === 'bond') && d.ports) {
+      const seen = new Set<string>();
+      d.ports.forEach((p, j) => {
+        if (seen.has(p)) { out.push(src.problem(at(i, 'ports', j), `${p} is listed twice`)); return; }
+        seen.add(p);
+        if (p === d.name) out.push(src.problem(at(i, 'ports', j), `${d.name} cannot be a port of itself`));
+        else if (!known(p)) out.push(src.problem(at(i, 'ports', j), `unknown port "${p}": declare it in this file (kind: device for an existing NIC)`));
+        else claim(p, d.name, at(i, 'ports', j));
+      });
+    }
+  }
+
+  // Cycles through lower devices and masters (a vlan on a bridge whose port is that vlan, …).
+  const edges = new Map<string, { to: string; path: PathSeg[] }[]>();
+  const addEdge = (from: string, to: string, path: PathSeg[]): void => {
+    if (!edges.has(from)) edges.set(from, []);
+    edges.get(from)!.push({ to, path });
+  };
+  for (const { d, i } of decls) {
+    if ((d.kind === 'vlan' || d.kind === 'macvlan') && typeof d.link === 'string' && d.link !== d.name) addEdge(d.name, d.link, at(i, 'link'));
+  }
+  for (const [port, { master, path }] of masterOfPort) addEdge(port, master, path);
+  const state = new Map<string, 1 | 2>();
+  const reported = new Set<string>();
+  const visit = (n: string, stack: string[]): void => {
+    state.set(n, 1);
+    for (const e of edges.get(n) ?? []) {
+      if (state.get(e.to) === 1) {
+        const cycle = [...stack.slice(stack.indexOf(e.to)), n, e.to];
+        const key = [...cycle].sort().join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          out.push(src.problem(e.path, `dependency cycle: ${cycle.slice(cycle.indexOf(e.to)).join(' → ')}`));
+        }
+      } else if (!state.has(e.to)) visit(e.to, [...stack, n]);
+    }
+    state.set(n, 2);
+  };
+  for (const n of edges.keys()) if (!state.has(n)) visit(n, []);
+
+  // Addresses.
+  const seenAddr = new Map<string, PathSeg[]>();
+  for (const { d, i } of decls) {
+    (d.addresses ?? []).forEach((a, j) => {
+      const path = at(i, 'addresses', j);
+      const { text, label, nodad } = addressParts(a);
+      const textPath = typeof a === 'string' ? path : [...path, 'address'];
+      const c = parseCidr(text);
+      if (typeof c === 'string') { out.push(src.problem(textPath, c)); return; }
+      const hp = hostPartProblem(c);
+      if (hp) out.push(src.problem(textPath, hp));
+      const prev = seenAddr.get(c.address);
+      if (prev) out.push(src.problem(textPath, `duplicate address ${c.address} (also at ${where(src, prev)})`));
+      else seenAddr.set(c.address, textPath);
+      if (label !== undefined) {
+        if (c.family === 6) out.push(src.problem([...path, 'label'], 'labels exist only for IPv4 addresses'));
+        else if (!label.startsWith(d.name)) out.push(src.problem([...path, 'label'], `label "${label}" must begin with the interface name "${d.name}" (e.g. ${d.name}:1)`));
+      }
+      if (nodad && c.family === 4) out.push(src.problem([...path, 'nodad'], 'nodad applies only to IPv6 addresses'));
+      if (c.family === 6 && d.mtu !== undefined && d.mtu < 1280) out.push(src.problem(at(i, 'mtu'), `mtu ${d.mtu} is below the IPv6 minimum 1280, but ${d.name} has IPv6 address ${text}`));
+    });
+  }
+
+  // Attributes.
+  for (const { d, i } of decls) {
+    if (d.mac !== undefined) {
+      const first = parseInt(d.mac.slice(0, 2), 16);
+      if (first & 1) out.push(src.problem(at(i, 'mac'), `${d.mac} is a multicast address; an interface needs a unicast one (first octet even)`));
+      else if (/^(00:){5}00$/.test(d.mac)) out.push(src.problem(at(i, 'mac'), 'the all-zero address is not a valid interface address'));
+    }
+    if (d.kind === 'bond' && d.bond) {
+      (d.bond.arp_ip_target ?? []).forEach((t, j) => {
+        if (!isIPv4(t)) out.push(src.problem(at(i, 'bond', 'arp_ip_target', j), `"${t}" is not an IPv4 address`));
+      });
+      if ((d.bond.miimon ?? 0) > 0 && (d.bond.arp_interval ?? 0) > 0) {
+        out.push(src.problem(at(i, 'bond', 'arp_interval'), 'use either miimon or arp_interval: the kernel runs only one link monitor'));
+      }
+      if ((d.bond.arp_interval ?? 0) > 0 && !(d.bond.arp_ip_target ?? []).length) {
+        out.push(src.problem(at(i, 'bond', 'arp_interval'), 'arp_interval needs at least one arp_ip_target'));
+      }
+    }
+    if (d.kind === 'veth' && d.veth.peer_netns !== undefined && !/^[^/\s]+$/.test(d.veth.peer_netns) && !d.veth.peer_netns.startsWith('/')) {
+      out.push(src.problem(at(i, 'veth', 'peer_netns'), `"${d.veth.peer_netns}" is not a namespace name`));
+    }
+  }
+  return out;
+}
+
+/** The declaration without the fields the schema rejected (so the checks below can trust types). */
+function sanitize(d: unknown, tainted: (field: string) => boolean): InterfaceDecl | null {
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return null;
+  const o = d as Record<string, unknown>;
+  if (typeof o.name !== 'string' || typeof o.kind !== 'string') return null;
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!tainted(k)) copy[k] = v;
+  // fields a kind requires: a tainted one makes the checks that need it skip via a dummy
+  if (o.kind === 'veth' && !copy.veth) return null;
+  return copy as unknown as InterfaceDecl;
+}
+
+function where(src: ConfigSource, path: PathSeg[]): string {
+  const p = src.locate(path);
+  return `line ${p.line}`;
+}
+
+export type { Cidr };
