@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SCTP wire tracer: a tc program for ingress and egress that follows SCTP associations from
+ * the packets alone, so it works on kernels without an SCTP stack (routers, middleboxes,
+ * traffic generators). Ethernet (up to two VLAN tags) -> IPv4 (options) / IPv6 (extension
+ * headers) -> SCTP common header -> every chunk. Records are in sctp_wire.h.
+ *
+ * Only UAPI headers: the program reads packets and __sk_buff, no kernel internals, so it needs
+ * neither BTF nor CO-RE and loads on any kernel with bpf_loop (5.17+).
+ *
+ * It never drops or changes a packet: every path returns TC_ACT_OK... except that with tcx
+ * the "next" verdict is what lets other programs on the hook run, so that is returned instead.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "sctp_wire.h"
+
+#define ETH_P_8021AD_ 0x88A8
+#define IPPROTO_SCTP_ 132
+
+/* TCX_NEXT (-1) keeps the chain going under tcx; under clsact a negative value is
+ * TC_ACT_UNSPEC, which also means "continue with the next filter / default action". */
+#define VERDICT (-1)
+
+/* Tuned by user space before load (libbpf .rodata). */
+const volatile __u32 max_chunks = 16384;            /* a 64 KiB GSO packet of 4-byte chunks */
+const volatile __u32 burst_threshold = 8;           /* retransmissions ... */
+const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window raise an event */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_key);
+	__type(value, struct sw_assoc);
+} sctp_assocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} sctp_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SW_G_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sctp_wire_stats SEC(".maps");
+
+/* The zeroed record used to create associations; too big for the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_assoc);
+} sctp_scratch SEC(".maps");
+
+/* SCTP chunk types (RFC 9260, 8260 I-DATA, 3758 FORWARD TSN) */
+enum {
+	CT_DATA = 0, CT_INIT = 1, CT_INIT_ACK = 2, CT_SACK = 3, CT_HEARTBEAT = 4,
+	CT_HEARTBEAT_ACK = 5, CT_ABORT = 6, CT_SHUTDOWN = 7, CT_SHUTDOWN_ACK = 8, CT_ERROR = 9,
+	CT_COOKIE_ECHO = 10, CT_COOKIE_ACK = 11, CT_SHUTDOWN_COMPLETE = 14, CT_IDATA = 64,
+	CT_FORWARD_TSN = 192, CT_IFORWARD_TSN = 194,
+};
+
+struct sctp_common { __be16 sport; __be16 dport; __be32 vtag; __le32 csum; };
+struct chunk_hdr { __u8 type; __u8 flags; __be16 len; };
+struct init_body { __be32 init_tag; __be32 a_rwnd; __be16 n_out; __be16 n_in; __be32 init_tsn; };
+struct sack_body { __be32 cum_tsn; __be32 a_rwnd; __be16 n_gaps; __be16 n_dups; };
+
+static __always_inline void gcount(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&sctp_wire_stats, &idx);
+	if (v)
+		*v += n; /* per-CPU slot: no atomic needed */
+}
+
+/* RFC 1982 serial number arithmetic on 32-bit TSNs: a <= b */
+static __always_inline int tsn_le(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) <= 0;
+}
+
+static __always_inline void emit(const struct sw_key *key, __u8 type, __u8 dir, __u16 cause,
+				 __u32 value, __u64 duration, __u64 now)
+{
+	struct sw_event *e = bpf_ringbuf_reserve(&sctp_events, sizeof(*e), 0);
+	if (!e) {
+		gcount(SW_G_RB_DROPS, 1);
+		return;
+	}
+	e->ts_ns = now;
+	e->duration_ns = duration;
+	__builtin_memcpy(&e->key, key, sizeof(*key));
+	e->type = type;
+	e->dir = dir;
+	e->cause = cause;
+	e->value = value;
+	bpf_ringbuf_submit(e, 0);
+}
+
+struct walk {
+	struct __sk_buff *skb;
+	struct sw_assoc *a;
+	const struct sw_key *key;
+	__u64 now;
+	__u32 off;      /* next chunk */
+	__u32 end;      /* end of the SCTP packet (from the IP length, not the frame: Ethernet pads) */
+	__u32 vtag;     /* from the common header */
+	__u32 dir;      /* sending endpoint: 0 or 1 */
+	__u32 chunks;   /* chunks walked */
+	__u32 done;     /* 1: end reached cleanly, 2: stopped on a malformed chunk */
+};
+
+static __always_inline void malformed(struct walk *w)
+{
+	__sync_fetch_and_add(&w->a->dir[w->dir & 1].malformed, 1);
+	gcount(SW_G_MALFORMED, 1);
+	w->done = 2;
+}
+
+/* A new INIT from endpoint `dir` with an initiate tag we have not seen: a new incarnation. */
+static __always_inline void reset_assoc(struct walk *w)
+{
+	struct sw_assoc *a = w->a;
+	__u32 zero = 0;
+	struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
+	__u32 restarts = a->restarts + 1;
+	__u32 d = w->dir & 1;
+
+	if (!z)
+		return;
+	__builtin_memcpy(a, z, sizeof(*a));
+	a->restarts = restarts;
+	a->first_ns = w->now;
+	a->init_dir = 0xff;
+	a->dir[0].a_rwnd_min = 0xffffffff;
+	a->dir[1].a_rwnd_min = 0xffffffff;
+	/* the packet carrying this INIT belongs to the new incarnation */
+	a->dir[d].packets = 1;
+	a->dir[d].bytes = w->end - (w->off - 12);
+}
+
+static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
+{
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+	struct sw_dir *me = &a->dir[d];
+	struct sw_dir *peer = &a->dir[d ^ 1];
+	struct init_body ib;
+
+	if (clen < 4 + sizeof(ib) || bpf_skb_load_bytes(w->skb, w->off + 4, &ib, sizeof(ib))) {
+		malformed(w);
+		return;
+	}
+	__u32 itag = bpf_ntohl(ib.init_tag);
+	__u32 itsn = bpf_ntohl(ib.init_tsn);
+
+	if (type == CT_INIT) {
+		/* A retransmitted INIT repeats its tag; anything else starts a new incarnation. */
+		if (!(a->init_dir == d && me->init_tag == itag && a->state == SW_ST_COOKIE_WAIT)) {
+			int live = a->state != SW_ST_UNKNOWN || a->dir[0].packets + a->dir[1].packets > 1;
+			if (live) {
+				if (a->state == SW_ST_ESTABLISHED)
+					emit(w->key, SW_EV_RESTART, d, 0, itag, 0, w->now);
+				reset_assoc(w);
+				me = &a->dir[d];
+				peer = &a->dir[d ^ 1];
+			}
+			a->init_ns = w->now;
+			a->init_dir = d;
+			a->state = SW_ST_COOKIE_WAIT;
+			emit(w->key, SW_EV_INIT, d, 0, itag, 0, w->now);
+		}
+		__sync_fetch_and_add(&me->init_chunks, 1);
+	} else {
+		__sync_fetch_and_add(&me->init_ack_chunks, 1);
+	}
+	me->init_tag = itag;
+	/* packets towards the announcer carry its initiate tag */
+	peer->vtag = itag;
+	peer->flags |= SW_F_HAVE_VTAG;
+	/* the first DATA will carry init_tsn: start "highest sent" just below it */
+	me->highest_tsn = itsn - 1;
+	me->flags |= SW_F_HAVE_TSN;
+	me->flags &= ~SW_F_OUTSTANDING;
+}
+
+static __always_inline void on_data(struct walk *w, __u8 type, __u32 clen)
+{
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+	struct sw_dir *me = &a->dir[d];
+	struct sw_dir *peer = &a->dir[d ^ 1];
+	__u32 hl = type == CT_DATA ? 16 : 20;
+	__be32 tsn_be;
+
+	/* RFC 9260 requires user data; a DATA chunk of header only is still a DATA chunk */
+	if (clen < hl || bpf_skb_load_bytes(w->skb, w->off + 4, &tsn_be, 4)) {
+		malformed(w);
+		return;
+	}
+	__u32 tsn = bpf_ntohl(tsn_be);
+	__sync_fetch_and_add(&me->data_chunks, 1);
+	if (type == CT_IDATA)
+		__sync_fetch_and_add(&me->idata_chunks, 1);
+	__sync_fetch_and_add(&me->data_bytes, clen - hl);
+	me->last_data_ns = w->now;
+
+	if ((me->flags & SW_F_HAVE_TSN) && tsn_le(tsn, me->highest_tsn)) {
+		__sync_fetch_and_add(&me->retrans_chunks, 1);
+		if ((peer->flags & SW_F_HAVE_SACK) && tsn_le(tsn, peer->cum_tsn_ack))
+			__sync_fetch_and_add(&me->spurious_retrans, 1);
+		if (w->now - me->burst_start_ns > burst_window_ns) {
+			me->burst_start_ns = w->now;
+			me->burst_count = 0;
+		}
+		if (++me->burst_count == burst_threshold)
+			emit(w->key, SW_EV_RETRANS_BURST, d, 0, me->burst_count, w->now - me->burst_start_ns, w->now);
+	} else {
+		me->highest_tsn = tsn;
+		me->flags |= SW_F_HAVE_TSN;
+	}
+	/* a retransmission of what the peer already acknowledged leaves nothing outstanding */
+	int acked = (peer->flags & SW_F_HAVE_SACK) && tsn_le(tsn, peer->cum_tsn_ack);
+	if (!acked && !(me->flags & SW_F_OUTSTANDING)) {
+		me->flags |= SW_F_OUTSTANDING;
+		me->progress_ns = w->now;
+	}
+}
+
+static __always_inline void on_sack(struct walk *w, __u32 clen)
+{
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+	struct sw_dir *me = &a->dir[d];       /* the acknowledging endpoint */
+	struct sw_dir *peer = &a->dir[d ^ 1]; /* whose DATA is acknowledged */
+	struct sack_body sb;
+
+	if (clen < 4 + sizeof(sb) || bpf_skb_load_bytes(w->skb, w->off + 4, &sb, sizeof(sb))) {
+		malformed(w);
+		return;
+	}
+	__u32 gaps = bpf_ntohs(sb.n_gaps), dups = bpf_ntohs(sb.n_dups);
+	if (4 + sizeof(sb) + 4 * (gaps + dups) > clen) {
+		malformed(w);
+		return;
+	}
+	__u32 cum = bpf_ntohl(sb.cum_tsn), rwnd = bpf_ntohl(sb.a_rwnd);
+
+	__sync_fetch_and_add(&me->sack_chunks, 1);
+	__sync_fetch_and_add(&me->gap_blocks, gaps);
+	__sync_fetch_and_add(&me->dup_tsns, dups);
+	me->last_sack_ns = w->now;
+
+	if (!(me->flags & SW_F_HAVE_SACK) || !tsn_le(cum, me->cum_tsn_ack)) {
+		if (me->flags & SW_F_HAVE_SACK)
+			peer->progress_ns = w->now;
+		me->cum_tsn_ack = cum;
+	}
+	if ((peer->flags & SW_F_HAVE_TSN) && tsn_le(peer->highest_tsn, cum))
+		peer->flags &= ~SW_F_OUTSTANDING;
+
+	me->a_rwnd_last = rwnd;
+	if (!(me->flags & SW_F_HAVE_SACK) || rwnd < me->a_rwnd_min)
+		me->a_rwnd_min = rwnd;
+	me->flags |= SW_F_HAVE_SACK;
+
+	if (rwnd == 0) {
+		__sync_fetch_and_add(&me->zero_window_sacks, 1);
+		if (!(me->flags & SW_F_ZERO_WINDOW)) {
+			me->flags |= SW_F_ZERO_WINDOW;
+			me->zwin_since_ns = w->now;
+			emit(w->key, SW_EV_ZWIN_START, d, 0, 0, 0, w->now);
+		}
+	} else if (me->flags & SW_F_ZERO_WINDOW) {
+		me->flags &= ~SW_F_ZERO_WINDOW;
+		emit(w->key, SW_EV_ZWIN_END, d, 0, rwnd, w->now - me->zwin_since_ns, w->now);
+		me->zwin_since_ns = 0;
+	}
+}
+
+static __always_inline void on_abort(struct walk *w, __u32 clen)
+{
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+	__be16 cause_be = 0;
+	__u16 cause = 0;
+
+	__sync_fetch_and_add(&a->dir[d].abort_chunks, 1);
+	if (clen >= 8 && !bpf_skb_load_bytes(w->skb, w->off + 4, &cause_be, 2))
+		cause = bpf_ntohs(cause_be);
+	a->abort_cause = cause;
+	a->abort_dir = d;
+	a->state = SW_ST_ABORTED;
+	a->down_ns = w->now;
+	emit(w->key, SW_EV_ABORT, d, cause, 0, w->now - (a->init_ns ? a->init_ns : a->first_ns), w->now);
+}
+
+static long walk_chunk(__u32 idx, void *ctx)
+{
+	struct walk *w = ctx;
+	struct chunk_hdr ch;
+
+	if (w->off >= w->end) {
+		w->done = 1;
+		return 1;
+	}
+	if (w->off + sizeof(ch) > w->end || bpf_skb_load_bytes(w->skb, w->off, &ch, sizeof(ch))) {
+		malformed(w); /* a chunk header cut by the end of the packet */
+		return 1;
+	}
+	__u32 clen = bpf_ntohs(ch.len);
+	if (clen < sizeof(ch) || w->off + clen > w->end) {
+		malformed(w); /* length 0..3 would loop forever; beyond the end is truncation */
+		return 1;
+	}
+
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+	struct sw_dir *me = &a->dir[d];
+	w->done = 0;
+
+	switch (ch.type) {
+	case CT_DATA:
+	case CT_IDATA:
+		on_data(w, ch.type, clen);
+		break;
+	case CT_SACK:
+		on_sack(w, clen);
+		break;
+	case CT_INIT:
+	case CT_INIT_ACK:
+		on_init(w, ch.type, clen);
+		break;
+	case CT_HEARTBEAT:
+		__sync_fetch_and_add(&me->heartbeats, 1);
+		me->hb_sent_ns = w->now;
+		break;
+	case CT_HEARTBEAT_ACK: {
+		struct sw_dir *peer = &a->dir[d ^ 1];
+		__sync_fetch_and_add(&me->heartbeat_acks, 1);
+		/* the RTT belongs to the endpoint that sent the HEARTBEAT */
+		if (peer->hb_sent_ns) {
+			__u64 rtt = w->now - peer->hb_sent_ns;
+			peer->hb_sent_ns = 0;
+			peer->rtt_last_ns = rtt;
+			if (!peer->rtt_count || rtt < peer->rtt_min_ns)
+				peer->rtt_min_ns = rtt;
+			__sync_fetch_and_add(&peer->rtt_sum_ns, rtt);
+			__sync_fetch_and_add(&peer->rtt_count, 1);
+		}
+		break;
+	}
+	case CT_ABORT:
+		on_abort(w, clen);
+		break;
+	case CT_SHUTDOWN:
+		__sync_fetch_and_add(&me->shutdown_chunks, 1);
+		if (a->state < SW_ST_SHUTDOWN || a->state == SW_ST_UNKNOWN)
+			a->state = SW_ST_SHUTDOWN;
+		break;
+	case CT_SHUTDOWN_ACK:
+		__sync_fetch_and_add(&me->shutdown_ack_chunks, 1);
+		if (a->state < SW_ST_SHUTDOWN || a->state == SW_ST_UNKNOWN)
+			a->state = SW_ST_SHUTDOWN;
+		break;
+	case CT_SHUTDOWN_COMPLETE:
+		__sync_fetch_and_add(&me->shutdown_complete_chunks, 1);
+		if (a->state != SW_ST_CLOSED && a->state != SW_ST_ABORTED) {
+			a->state = SW_ST_CLOSED;
+			a->down_ns = w->now;
+			emit(w->key, SW_EV_DOWN, d, 0, 0, w->now - (a->init_ns ? a->init_ns : a->first_ns), w->now);
+		}
+		break;
+	case CT_COOKIE_ECHO:
+		__sync_fetch_and_add(&me->cookie_echo_chunks, 1);
+		if (a->state == SW_ST_COOKIE_WAIT)
+			a->state = SW_ST_COOKIE_ECHOED;
+		break;
+	case CT_COOKIE_ACK:
+		__sync_fetch_and_add(&me->cookie_ack_chunks, 1);
+		if (a->state == SW_ST_COOKIE_WAIT || a->state == SW_ST_COOKIE_ECHOED || a->state == SW_ST_UNKNOWN) {
+			a->state = SW_ST_ESTABLISHED;
+			a->up_ns = w->now;
+			a->setup_ns = a->init_ns ? w->now - a->init_ns : 0;
+			emit(w->key, SW_EV_UP, d, 0, 0, a->setup_ns, w->now);
+		}
+		break;
+	case CT_ERROR:
+		__sync_fetch_and_add(&me->error_chunks, 1);
+		break;
+	case CT_FORWARD_TSN:
+	case CT_IFORWARD_TSN:
+		__sync_fetch_and_add(&me->forward_tsn_chunks, 1);
+		break;
+	default:
+		__sync_fetch_and_add(&me->other_chunks, 1);
+	}
+	if (w->done == 2)
+		return 1;
+	w->chunks++;
+	gcount(SW_G_CHUNKS, 1);
+	/* chunks are padded to 4 bytes; padding past the packet end is a sender bug */
+	__u32 next = w->off + ((clen + 3) & ~3U);
+	if (next > w->end) {
+		malformed(w);
+		return 1;
+	}
+	w->off = next;
+	return 0;
+}
+
+/* Order the endpoints: is (addr0, port0) below (addr1, port1)? Compared as big-endian words. */
+static __always_inline int endpoint_less(const struct sw_key *k)
+{
+	const __u32 *a = (const __u32 *)k->addr[0], *b = (const __u32 *)k->addr[1];
+	__u32 x, y;
+
+	x = bpf_ntohl(a[0]); y = bpf_ntohl(b[0]);
+	if (x != y)
+		return x < y;
+	x = bpf_ntohl(a[1]); y = bpf_ntohl(b[1]);
+	if (x != y)
+		return x < y;
+	x = bpf_ntohl(a[2]); y = bpf_ntohl(b[2]);
+	if (x != y)
+		return x < y;
+	x = bpf_ntohl(a[3]); y = bpf_ntohl(b[3]);
+	if (x != y)
+		return x < y;
+	return k->port[0] < k->port[1];
+}
+
+static __always_inline void swap_endpoints(struct sw_key *k)
+{
+	__u64 *a = (__u64 *)k->addr[0], *b = (__u64 *)k->addr[1], t;
+	__u16 p;
+
+	t = a[0]; a[0] = b[0]; b[0] = t;
+	t = a[1]; a[1] = b[1]; b[1] = t;
+	p = k->port[0]; k->port[0] = k->port[1]; k->port[1] = p;
+}
+
+static __always_inline int handle(struct __sk_buff *skb)
+{
+	struct sw_key key __attribute__((aligned(8))) = {};
+	__u32 off = ETH_HLEN, l3, end;
+	__be16 proto;
+	__u8 l4;
+
+	gcount(SW_G_SKBS, 1);
+	if (bpf_skb_load_bytes(skb, 12, &proto, 2))
+		return VERDICT;
+	/* up to two VLAN tags (802.1ad outer, 802.1Q inner); offloaded tags are not in the data */
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD_))
+			break;
+		if (bpf_skb_load_bytes(skb, off + 2, &proto, 2))
+			return VERDICT;
+		off += 4;
+	}
+	l3 = off;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+			return VERDICT;
+		if (ip.protocol != IPPROTO_SCTP_)
+			return VERDICT;
+		if (ip.frag_off & bpf_htons(0x3fff)) { /* MF or an offset: chunks are split */
+			gcount(SW_G_FRAGMENTS, 1);
+			return VERDICT;
+		}
+		__u32 ihl = (ip.ihl & 0xf) * 4;
+		if (ihl < sizeof(ip)) {
+			gcount(SW_G_HDR_TRUNC, 1);
+			return VERDICT;
+		}
+		key.family = 4;
+		__builtin_memcpy(key.addr[0], &ip.saddr, 4);
+		__builtin_memcpy(key.addr[1], &ip.daddr, 4);
+		end = l3 + bpf_ntohs(ip.tot_len);
+		off += ihl;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+		if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+			return VERDICT;
+		key.family = 6;
+		__builtin_memcpy(key.addr[0], &ip6.saddr, 16);
+		__builtin_memcpy(key.addr[1], &ip6.daddr, 16);
+		end = l3 + sizeof(ip6) + bpf_ntohs(ip6.payload_len);
+		l4 = ip6.nexthdr;
+		off += sizeof(ip6);
+#pragma clang loop unroll(disable)
+		for (int i = 0; i < 6; i++) {
+			__u8 eh[4];
+			if (l4 != 0 && l4 != 43 && l4 != 60 && l4 != 44 && l4 != 51)
+				break;
+			if (bpf_skb_load_bytes(skb, off, eh, 4))
+				return VERDICT;
+			if (l4 == 44) {
+				/* fragment header: offset in eh[2..3] bits 15..3, M flag bit 0 */
+				if ((eh[2] << 8 | eh[3]) & 0xfff9) {
+					if (eh[0] == IPPROTO_SCTP_)
+						gcount(SW_G_FRAGMENTS, 1);
+					return VERDICT;
+				}
+				off += 8;
+			} else if (l4 == 51) {
+				off += (eh[1] + 2) * 4;
+			} else {
+				off += (eh[1] + 1) * 8;
+			}
+			l4 = eh[0];
+		}
+		if (l4 != IPPROTO_SCTP_)
+			return VERDICT;
+	} else {
+		return VERDICT;
+	}
+
+	struct sctp_common sh;
+	if (end > skb->len || off + sizeof(sh) > end || bpf_skb_load_bytes(skb, off, &sh, sizeof(sh))) {
+		gcount(SW_G_HDR_TRUNC, 1);
+		return VERDICT;
+	}
+	gcount(SW_G_SCTP, 1);
+
+	key.port[0] = bpf_ntohs(sh.sport);
+	key.port[1] = bpf_ntohs(sh.dport);
+	__u32 dir = 0;
+	if (!endpoint_less(&key)) {
+		swap_endpoints(&key);
+		dir = 1;
+	}
+	key.ifindex = skb->ifindex;
+
+	__u64 now = bpf_ktime_get_ns();
+	struct sw_assoc *a = bpf_map_lookup_elem(&sctp_assocs, &key);
+	if (!a) {
+		__u32 zero = 0;
+		struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
+		if (!z)
+			return VERDICT;
+		z->first_ns = now;
+		z->init_dir = 0xff;
+		z->dir[0].a_rwnd_min = 0xffffffff;
+		z->dir[1].a_rwnd_min = 0xffffffff;
+		/* a concurrent CPU may have created it first: BPF_NOEXIST keeps its counts */
+		bpf_map_update_elem(&sctp_assocs, &key, z, BPF_NOEXIST);
+		/* the scratch record must stay zero for reset_assoc() */
+		z->first_ns = 0;
+		z->init_dir = 0;
+		z->dir[0].a_rwnd_min = 0;
+		z->dir[1].a_rwnd_min = 0;
+		a = bpf_map_lookup_elem(&sctp_assocs, &key);
+		if (!a) {
+			gcount(SW_G_MAP_FULL, 1);
+			return VERDICT;
+		}
+	}
+	struct sw_dir *me = &a->dir[dir];
+	__sync_fetch_and_add(&me->packets, 1);
+	__sync_fetch_and_add(&me->bytes, end - off);
+	me->last_seen_ns = now;
+	a->last_ns = now;
+
+	struct walk w = {
+		.skb = skb, .a = a, .key = &key, .now = now, .off = off + sizeof(sh), .end = end,
+		.vtag = bpf_ntohl(sh.vtag), .dir = dir, .done = 0,
+	};
+	bpf_loop(max_chunks, walk_chunk, &w, 0);
+
+	if (w.chunks == 0 && w.done != 2) {
+		/* RFC 9260 §3: a packet carries at least one chunk */
+		malformed(&w);
+	} else if (w.done == 0 && w.off < w.end) {
+		__sync_fetch_and_add(&a->dir[dir].truncated, 1);
+		gcount(SW_G_WALK_LIMIT, 1);
+	}
+
+	/* Verification tags: learned from INIT/INIT ACK, or from the first packet when the
+	 * handshake was not seen. INIT itself carries tag 0, and ABORT / SHUTDOWN COMPLETE may
+	 * reflect the peer's tag (T bit), so only count mismatches of other packets. */
+	me = &a->dir[dir];
+	if (w.vtag != 0) {
+		if (!(me->flags & SW_F_HAVE_VTAG)) {
+			me->vtag = w.vtag;
+			me->flags |= SW_F_HAVE_VTAG;
+		} else if (me->vtag != w.vtag && me->vtag != 0 && a->state != SW_ST_ABORTED &&
+			   a->state != SW_ST_CLOSED) {
+			__sync_fetch_and_add(&me->bad_vtag, 1);
+		}
+	}
+	return VERDICT;
+}
+
+SEC("tc")
+int sctp_wire_ingress(struct __sk_buff *skb)
+{
+	return handle(skb);
+}
+
+SEC("tc")
+int sctp_wire_egress(struct __sk_buff *skb)
+{
+	return handle(skb);
+}
+
+char LICENSE[] SEC("license") = "GPL";

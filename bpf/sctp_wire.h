@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Records shared between bpf/sctp_wire.bpf.c and user space (src/sctp/wire-layout.ts).
+ * The TypeScript side describes the same structs field by field; test/unit/sctp-layout.test.ts
+ * checks every size and offset against the BTF of the compiled object, so a change here that
+ * is not mirrored there fails the tests instead of silently misreading counters.
+ *
+ * Every field is fixed-width and explicitly padded: the layout must not depend on the
+ * compiler's padding rules on either side.
+ */
+#ifndef NODECTL_SCTP_WIRE_H
+#define NODECTL_SCTP_WIRE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * An association is keyed by its two endpoints, ordered so that both directions land on the
+ * same record: endpoint 0 is the lower (address, port) pair, endpoint 1 the higher one.
+ * Direction d counts the packets *sent by* endpoint d. SCTP allows only one association
+ * between a given pair of transport addresses at a time; successive incarnations (restarts,
+ * re-establishment) are told apart by the initiate tags of INIT / INIT ACK, which reset the
+ * record. The interface is part of the key so that a router traced on two interfaces does not
+ * count the same packet twice.
+ */
+struct sw_key {
+	__u8 addr[2][16]; /* IPv4 in the first 4 bytes, rest zero */
+	__u16 port[2];    /* host byte order */
+	__u32 ifindex;
+	__u8 family;      /* 4 or 6 */
+	__u8 pad[3];
+};
+
+enum sw_state {
+	SW_ST_UNKNOWN = 0,      /* first seen mid-association: no handshake observed */
+	SW_ST_COOKIE_WAIT = 1,  /* INIT seen */
+	SW_ST_COOKIE_ECHOED = 2,
+	SW_ST_ESTABLISHED = 3,  /* COOKIE ACK seen */
+	SW_ST_SHUTDOWN = 4,     /* SHUTDOWN or SHUTDOWN ACK seen */
+	SW_ST_CLOSED = 5,       /* SHUTDOWN COMPLETE seen */
+	SW_ST_ABORTED = 6,
+};
+
+/* sw_dir.flags */
+#define SW_F_HAVE_TSN 0x1     /* highest_tsn is meaningful */
+#define SW_F_HAVE_SACK 0x2    /* cum_tsn_ack / a_rwnd_* are meaningful */
+#define SW_F_ZERO_WINDOW 0x4  /* this endpoint's last SACK advertised a_rwnd 0 */
+#define SW_F_HAVE_VTAG 0x8    /* vtag is known */
+#define SW_F_OUTSTANDING 0x10 /* DATA sent by this endpoint is not yet cumulatively acked */
+
+/* Everything one endpoint sent. 8-byte fields first, then 4-byte ones. */
+struct sw_dir {
+	__u64 packets;
+	__u64 bytes;            /* IP payload of the SCTP packets (SCTP header + chunks) */
+	__u64 data_chunks;      /* DATA + I-DATA */
+	__u64 idata_chunks;     /* of which I-DATA */
+	__u64 data_bytes;       /* user payload of DATA / I-DATA, without padding */
+	__u64 retrans_chunks;   /* DATA whose TSN was not above the highest TSN already sent */
+	__u64 spurious_retrans; /* of which the peer had already acknowledged cumulatively */
+	__u64 sack_chunks;      /* SACKs this endpoint sent (acknowledging the other's DATA) */
+	__u64 gap_blocks;
+	__u64 dup_tsns;
+	__u64 zero_window_sacks;
+	__u64 heartbeats;
+	__u64 heartbeat_acks;
+	__u64 rtt_last_ns;      /* RTT of this endpoint's HEARTBEATs, as seen at the tap */
+	__u64 rtt_min_ns;
+	__u64 rtt_sum_ns;
+	__u64 rtt_count;
+	__u64 hb_sent_ns;       /* time of this endpoint's last unanswered HEARTBEAT (0: none) */
+	__u64 init_chunks;
+	__u64 init_ack_chunks;
+	__u64 cookie_echo_chunks;
+	__u64 cookie_ack_chunks;
+	__u64 shutdown_chunks;
+	__u64 shutdown_ack_chunks;
+	__u64 shutdown_complete_chunks;
+	__u64 abort_chunks;
+	__u64 error_chunks;
+	__u64 forward_tsn_chunks;
+	__u64 other_chunks;
+	__u64 malformed;        /* chunks or packets that could not be parsed (see docs) */
+	__u64 truncated;        /* packets with more chunks than the walk limit */
+	__u64 bad_vtag;         /* packets whose verification tag is not the association's */
+	__u64 last_seen_ns;
+	__u64 last_data_ns;
+	__u64 last_sack_ns;
+	__u64 progress_ns;      /* last time this endpoint's DATA became outstanding or got cum-acked further */
+	__u64 zwin_since_ns;    /* when this endpoint started advertising a_rwnd 0 */
+	__u64 burst_start_ns;
+	__u32 burst_count;
+	__u32 highest_tsn;      /* highest TSN this endpoint sent */
+	__u32 cum_tsn_ack;      /* cumulative TSN ack of this endpoint's last SACK (acks the other endpoint) */
+	__u32 a_rwnd_last;      /* receiver window this endpoint advertised last */
+	__u32 a_rwnd_min;
+	__u32 vtag;             /* verification tag on this endpoint's packets */
+	__u32 init_tag;         /* initiate tag this endpoint announced (INIT / INIT ACK) */
+	__u32 flags;            /* SW_F_* */
+};
+
+struct sw_assoc {
+	struct sw_dir dir[2];
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 init_ns;    /* first INIT of this incarnation */
+	__u64 up_ns;      /* COOKIE ACK */
+	__u64 setup_ns;   /* up_ns - init_ns */
+	__u64 down_ns;    /* SHUTDOWN COMPLETE or ABORT */
+	__u32 state;      /* enum sw_state */
+	__u32 restarts;   /* new incarnations seen on this key (record was reset) */
+	__u16 abort_cause;/* first error cause code of the last ABORT (0: none given) */
+	__u8 abort_dir;   /* endpoint that sent the ABORT */
+	__u8 init_dir;    /* endpoint that sent the INIT (0xff: not seen) */
+	__u32 pad;
+};
+
+enum sw_event_type {
+	SW_EV_INIT = 1,          /* value: initiate tag */
+	SW_EV_UP = 2,            /* duration: INIT -> COOKIE ACK */
+	SW_EV_DOWN = 3,          /* duration: lifetime since INIT (or first seen) */
+	SW_EV_ABORT = 4,         /* cause: first error cause code */
+	SW_EV_ZWIN_START = 5,    /* dir: the endpoint advertising 0 */
+	SW_EV_ZWIN_END = 6,      /* value: new a_rwnd; duration: time at zero */
+	SW_EV_RETRANS_BURST = 7, /* value: retransmissions within the burst window */
+	SW_EV_RESTART = 8,       /* a new INIT replaced a live incarnation; value: new initiate tag */
+};
+
+struct sw_event {
+	__u64 ts_ns;
+	__u64 duration_ns;
+	struct sw_key key;
+	__u8 type;    /* enum sw_event_type */
+	__u8 dir;     /* endpoint the event is about */
+	__u16 cause;
+	__u32 value;
+};
+
+/* Per-CPU global counters (array map sctp_wire_stats), indexes: */
+enum sw_global {
+	SW_G_SKBS = 0,         /* frames the program saw */
+	SW_G_SCTP = 1,         /* SCTP packets parsed */
+	SW_G_FRAGMENTS = 2,    /* IP fragments carrying SCTP (not parsed) */
+	SW_G_HDR_TRUNC = 3,    /* IP or SCTP common header cut short */
+	SW_G_MALFORMED = 4,    /* malformed chunks, all associations */
+	SW_G_CHUNKS = 5,       /* well-formed chunks walked */
+	SW_G_WALK_LIMIT = 6,   /* packets with more chunks than the walk limit */
+	SW_G_RB_DROPS = 7,     /* events lost: ring buffer full */
+	SW_G_MAP_FULL = 8,     /* associations not recorded: map full */
+	SW_G_MAX = 9,
+};
+
+#endif
