@@ -51,6 +51,10 @@ export class ConfigSource {
         break;
       }
     }
+    return this.position(offset);
+  }
+
+  position(offset: number): { line: number; column: number } {
     const pos = this.lines.linePos(offset);
     return { line: pos.line, column: pos.col };
   }
@@ -99,8 +103,8 @@ export function parseConfig(text: string, file = '<config>'): LoadedConfig {
 export function configProblems(source: ConfigSource): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const e of source.doc.errors) {
-    const pos = e.linePos?.[0];
-    problems.push({ file: source.file, line: pos?.line ?? 1, column: pos?.col ?? 1, path: '', reason: e.message.split('\n')[0]! });
+    const pos = source.position(e.pos[0]);
+    problems.push({ file: source.file, line: pos.line, column: pos.column, path: '', reason: e.message.split('\n')[0]! });
   }
   if (problems.length) return problems;
   const value = source.doc.toJS() as unknown;

@@ -1,0 +1,501 @@
+// Desired (config file) vs actual (kernel snapshot) → the ordered list of operations.
+// Pure: no kernel, no clock, no files; everything it needs is passed in, so every ordering rule
+// is unit-tested with hand-built snapshots. Operations name interfaces (not ifindexes): an
+// ifindex changes when a link is re-created, a name in a plan does not.
+import type { Addr } from '../netlink/addr.js';
+import type { Link } from '../netlink/link.js';
+import { ARP_KEY_NAMES, type ArpKey } from '../config/arp-keys.js';
+import { canonicalIp, parseCidr } from '../config/cidr.js';
+import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
+import { addressParts, masterOf } from '../config/semantic.js';
+
+/** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
+export const OWNED_GROUP = 0x6e63; // "nc"
+
+export type ArpValues = Partial<Record<ArpKey, number>>;
+
+export interface ActualState {
+  links: Pick<Link, 'index' | 'name' | 'kind' | 'admin' | 'mtu' | 'mac' | 'masterIndex' | 'parentIndex' | 'linkNetnsId' | 'group' | 'alias' | 'kindData'>[];
+  addrs: Pick<Addr, 'ifindex' | 'family' | 'address' | 'prefixlen' | 'label' | 'flags' | 'broadcast'>[];
+  /** Per-interface ARP settings by ifindex (only needed for interfaces that declare `arp:`). */
+  inetConf?: Map<number, ArpValues>;
+}
+
+/** A link to create, as names (resolved to ifindexes when applied). */
+export interface CreateSpec {
+  name: string;
+  kind: string;
+  parent?: string;
+  mtu?: number;
+  mac?: string;
+  master?: string;
+  up?: boolean;
+  group?: number;
+  alias?: string;
+  vlan?: { id: number; protocol?: '802.1Q' | '802.1ad' };
+  bond?: { mode: string; miimon?: number; arpInterval?: number; arpIpTargets?: string[] };
+  bridge?: { stp?: boolean; vlanFiltering?: boolean };
+  macvlan?: { mode: string };
+  veth?: { peer: string; peerNetns?: string };
+}
+
+export interface LinkAttrs {
+  up?: boolean;
+  mtu?: number;
+  mac?: string;
+  /** master by name; null = nomaster */
+  master?: string | null;
+  alias?: string;
+  group?: number;
+}
+
+export type Op =
+  | { op: 'link-add'; name: string; spec: CreateSpec }
+  | { op: 'link-del'; name: string; kind: string; /** also goes away (veth peer) */ with?: string[] }
+  | { op: 'link-set'; name: string; change: LinkAttrs; from: LinkAttrs }
+  | { op: 'addr-add'; name: string; address: string; prefixlen: number; label?: string; nodad?: boolean; broadcast?: string }
+  | { op: 'addr-del'; name: string; address: string; prefixlen: number; label?: string; broadcast?: string }
+  | { op: 'arp-set'; name: string; values: ArpValues; from: ArpValues | null };
+
+export interface PlanOptions {
+  /** Names of the links nodectl created (ownership record); only these are ever deleted. */
+  owned: Set<string>;
+  /** Remove owned links the file no longer declares (default true). */
+  prune?: boolean;
+}
+
+export interface Plan {
+  ops: Op[];
+  /** Things nodectl chose not to do, and why (an owned link another program builds on, …). */
+  warnings: string[];
+  /** Interfaces the plan creates (they become owned once created). */
+  creates: string[];
+  /** Interfaces the plan deletes (with veth peers). */
+  deletes: string[];
+}
+
+/** The file cannot be applied to this kernel state (a declared device is missing, a name is taken). */
+export class PlanConflict extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join('; '));
+    this.problems = problems;
+  }
+}
+
+type ActualLink = ActualState['links'][number];
+
+const LOGICAL: ReadonlySet<string> = new Set(['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);
+
+/** Addresses nodectl manages: those somebody configured (the kernel's own autoconf ones are not permanent). */
+export function isManagedAddr(a: Pick<Addr, 'flags'>): boolean {
+  return a.flags.includes('permanent');
+}
+
+function declState(d: InterfaceDecl): 'up' | 'down' {
+  return d.state ?? 'up';
+}
+
+/** The spec that creates `d` (names, not indexes). */
+export function createSpecOf(d: InterfaceDecl, master: string | undefined): CreateSpec {
+  const s: CreateSpec = { name: d.name, kind: d.kind, group: OWNED_GROUP };
+  if (d.mtu !== undefined) s.mtu = d.mtu;
+  if (d.mac !== undefined) s.mac = d.mac.toLowerCase();
+  if (d.alias !== undefined) s.alias = d.alias;
+  if (master !== undefined) s.master = master;
+  switch (d.kind) {
+    case 'vlan': s.parent = d.link; s.vlan = { id: d.vlan.id, protocol: d.vlan.protocol ?? '802.1Q' }; break;
+    case 'macvlan': s.parent = d.link; s.macvlan = { mode: d.macvlan?.mode ?? 'vepa' }; break;
+    case 'bridge': s.bridge = { stp: d.bridge?.stp ?? false, vlanFiltering: d.bridge?.vlan_filtering ?? false }; break;
+    case 'bond': {
+      const b = d.bond ?? {};
+      s.bond = { mode: b.mode ?? 'balance-rr' };
+      if (b.miimon !== undefined) s.bond.miimon = b.miimon;
+      if (b.arp_interval !== undefined) s.bond.arpInterval = b.arp_interval;
+      if (b.arp_ip_target?.length) s.bond.arpIpTargets = [...b.arp_ip_target];
+      break;
+    }
+    case 'veth': s.veth = { peer: d.veth.peer }; if (d.veth.peer_netns) s.veth.peerNetns = d.veth.peer_netns; break;
+    default: break;
+  }
+  return s;
+}
+
+/**
+ * Why an existing link cannot become `d` without being re-created (kind, lower device, or a
+ * kind option the kernel cannot change in place); null when it can be changed in place.
+ */
+export function immutableDiff(d: InterfaceDecl, l: ActualLink, nameOf: (i: number | null) => string | null): string | null {
+  if (d.kind === 'device') return null;
+  if (l.kind !== d.kind) return `is a ${l.kind}, the file wants a ${d.kind}`;
+  const kd = l.kindData as Record<string, unknown> | null;
+  switch (d.kind) {
+    case 'vlan': {
+      if (nameOf(l.parentIndex) !== d.link) return `lower device is ${nameOf(l.parentIndex) ?? '?'}, the file wants ${d.link}`;
+      if (kd && kd.id !== d.vlan.id) return `vlan id is ${String(kd.id)}, the file wants ${d.vlan.id}`;
+      if (kd && kd.protocol !== (d.vlan.protocol ?? '802.1Q')) return `vlan protocol is ${String(kd.protocol)}, the file wants ${d.vlan.protocol ?? '802.1Q'}`;
+      return null;
+    }
+    case 'macvlan': {
+      if (nameOf(l.parentIndex) !== d.link) return `lower device is ${nameOf(l.parentIndex) ?? '?'}, the file wants ${d.link}`;
+      const mode = d.macvlan?.mode ?? 'vepa';
+      if (kd && kd.mode !== mode) return `macvlan mode is ${String(kd.mode)}, the file wants ${mode}`;
+      return null;
+    }
+    case 'bridge': {
+      if (kd && Boolean(kd.stp) !== (d.bridge?.stp ?? false)) return `stp is ${kd.stp ? 'on' : 'off'}, the file wants ${d.bridge?.stp ? 'on' : 'off'}`;
+      if (kd && Boolean(kd.vlanFiltering) !== (d.bridge?.vlan_filtering ?? false)) return `vlan_filtering is ${kd.vlanFiltering ? 'on' : 'off'}, the file wants ${d.bridge?.vlan_filtering ? 'on' : 'off'}`;
+      return null;
+    }
+    case 'bond': {
+      const b = d.bond ?? {};
+      if (kd && kd.mode !== (b.mode ?? 'balance-rr')) return `bond mode is ${String(kd.mode)}, the file wants ${b.mode ?? 'balance-rr'}`;
+      if (kd && b.miimon !== undefined && kd.miimon !== b.miimon) return `miimon is ${String(kd.miimon)}, the file wants ${b.miimon}`;
+      if (kd && b.arp_interval !== undefined && (kd.arpInterval ?? 0) !== b.arp_interval) return `arp_interval is ${String(kd.arpInterval ?? 0)}, the file wants ${b.arp_interval}`;
+      if (kd && b.arp_ip_target !== undefined && [...((kd.arpIpTargets as string[] | undefined) ?? [])].sort().join() !== [...b.arp_ip_target].sort().join()) return 'arp_ip_target differs';
+      return null;
+    }
+    case 'veth': {
+      if (d.veth.peer_netns) return null; // the peer lives elsewhere: its name cannot be read from here
+      const peer = kd && typeof kd.peerIndex === 'number' && kd.peerNetnsId === undefined ? nameOf(kd.peerIndex) : null;
+      if (peer !== null && peer !== d.veth.peer) return `veth peer is ${peer}, the file wants ${d.veth.peer}`;
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Order names so that every name comes after the names it depends on (stable otherwise). */
+export function topoOrder(names: string[], deps: (n: string) => string[]): string[] {
+  const inSet = new Set(names);
+  const out: string[] = [];
+  const mark = new Map<string, 1 | 2>();
+  const visit = (n: string): void => {
+    if (mark.get(n) === 2) return;
+    if (mark.get(n) === 1) return; // cycles are rejected by validation; never loop here
+    mark.set(n, 1);
+    for (const d of deps(n)) if (inSet.has(d)) visit(d);
+    mark.set(n, 2);
+    out.push(n);
+  };
+  for (const n of names) visit(n);
+  return out;
+}
+
+interface AddrWant { address: string; prefixlen: number; label?: string; nodad?: boolean }
+
+function wantedAddrs(d: InterfaceDecl): AddrWant[] | null {
+  if (d.addresses === undefined) return d.kind === 'device' ? null : [];
+  return d.addresses.map((a) => {
+    const p = addressParts(a);
+    const c = parseCidr(p.text);
+    if (typeof c === 'string') throw new Error(`unvalidated address ${p.text}`);
+    const w: AddrWant = { address: c.address, prefixlen: c.prefixlen };
+    if (p.label !== undefined) w.label = p.label;
+    if (p.nodad) w.nodad = true;
+    return w;
+  });
+}
+
+/** Compute the operations that take `actual` to `cfg`. Throws PlanConflict when it cannot. */
+export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
+  const prune = opts.prune ?? true;
+  const warnings: string[] = [];
+  const conflicts: string[] = [];
+  const byName = new Map(actual.links.map((l) => [l.name, l]));
+  const byIndex = new Map(actual.links.map((l) => [l.index, l]));
+  const nameOf = (i: number | null): string | null => (i === null ? null : byIndex.get(i)?.name ?? null);
+  const decls = cfg.interfaces;
+  const declByName = new Map(decls.map((d) => [d.name, d]));
+  const desiredMaster = new Map(decls.map((d) => [d.name, masterOf(decls, d.name)]));
+  const vethPeerOf = new Map<string, string>();
+  for (const d of decls) if (d.kind === 'veth' && !d.veth.peer_netns) vethPeerOf.set(d.veth.peer, d.name);
+
+  // 1. What to create, what to re-create, what to delete.
+  const create = new Set<string>();
+  const del = new Set<string>();
+  for (const d of decls) {
+    const l = byName.get(d.name);
+    if (d.kind === 'device') {
+      if (!l) conflicts.push(`device ${d.name} does not exist (kind: device is for interfaces nodectl does not create)`);
+      continue;
+    }
+    if (!l) { create.add(d.name); continue; }
+    const why = immutableDiff(d, l, nameOf);
+    if (!why) continue;
+    if (opts.owned.has(d.name)) { del.add(d.name); create.add(d.name); } else {
+      conflicts.push(`${d.name} already exists and ${why}; it was not created by nodectl, so it is not replaced (delete it, or declare it as kind: device)`);
+    }
+  }
+  // a declared veth peer that exists as something else blocks the veth
+  for (const [peer, veth] of vethPeerOf) {
+    const l = byName.get(peer);
+    if (l && create.has(veth) && !del.has(veth)) conflicts.push(`cannot create veth ${veth}: its peer name ${peer} is taken by an existing ${l.kind}`);
+  }
+  if (prune) {
+    for (const l of actual.links) {
+      if (!opts.owned.has(l.name) || declByName.has(l.name) || vethPeerOf.has(l.name)) continue;
+      if (!LOGICAL.has(l.kind)) continue; // ownership records can go stale; a NIC is never deleted
+      del.add(l.name);
+    }
+  }
+  // deleting a lower device deletes what sits on it: those must be deleted first, by us
+  const childrenOf = (name: string): ActualLink[] => {
+    const l = byName.get(name);
+    return l ? actual.links.filter((c) => c.parentIndex === l.index && c.linkNetnsId === null && c.name !== name) : [];
+  };
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const n of [...del]) {
+      for (const c of childrenOf(n)) {
+        if (del.has(c.name)) continue;
+        if (declByName.has(c.name) && declByName.get(c.name)!.kind !== 'device') { del.add(c.name); create.add(c.name); grew = true; } else if (opts.owned.has(c.name)) { del.add(c.name); grew = true; } else {
+          // never take down what someone else built
+          warnings.push(`not deleting ${n}: ${c.name} (${c.kind}, not created by nodectl) is built on it`);
+          const blocked = (x: string): void => {
+            if (!del.has(x)) return;
+            del.delete(x);
+            if (create.has(x) && byName.has(x)) {
+              create.delete(x);
+              conflicts.push(`${x} must be re-created but ${c.name}, which nodectl does not own, is built on it`);
+            }
+            const l = byName.get(x);
+            if (l?.parentIndex !== null && l?.parentIndex !== undefined) blocked(nameOf(l.parentIndex) ?? '');
+          };
+          blocked(n);
+        }
+      }
+    }
+  }
+  // a veth deleted takes its peer with it
+  const goneWith = new Map<string, string[]>();
+  for (const n of del) {
+    const l = byName.get(n)!;
+    const kd = l.kindData as { peerIndex?: number; peerNetnsId?: number } | null;
+    if (l.kind === 'veth' && kd?.peerIndex !== undefined && kd.peerNetnsId === undefined && l.linkNetnsId === null) {
+      const peer = nameOf(kd.peerIndex);
+      if (peer) goneWith.set(n, [peer]);
+    }
+  }
+  for (const peers of goneWith.values()) for (const p of peers) if (del.has(p) && goneWith.has(p)) { goneWith.delete(p); del.delete(p); }
+  if (conflicts.length) throw new PlanConflict(conflicts);
+
+  const ops: Op[] = [];
+  const deletedAll = new Set<string>([...del, ...[...goneWith.values()].flat()]);
+  const survives = (n: string): boolean => byName.has(n) && !deletedAll.has(n);
+
+  // 2. Release ports whose master goes away or changes (explicit, so each step has an inverse).
+  const postMaster = new Map<string, string | null>();
+  for (const l of actual.links) postMaster.set(l.name, nameOf(l.masterIndex));
+  const releases: Op[] = [];
+  for (const l of actual.links) {
+    if (!survives(l.name)) continue;
+    const m = nameOf(l.masterIndex);
+    if (m === null) continue;
+    const d = declByName.get(l.name);
+    const want = d ? desiredMaster.get(l.name) ?? null : m;
+    if (deletedAll.has(m) || (d && want !== m)) {
+      releases.push({ op: 'link-set', name: l.name, change: { master: null }, from: { master: m } });
+      postMaster.set(l.name, null);
+    }
+  }
+  ops.push(...releases);
+
+  // 3. Delete, dependents first.
+  const delOrder = topoOrder([...del], (n) => childrenOf(n).map((c) => c.name)).filter((n) => del.has(n));
+  for (const n of delOrder) {
+    const op: Op = { op: 'link-del', name: n, kind: byName.get(n)!.kind };
+    if (goneWith.has(n)) op.with = goneWith.get(n)!;
+    ops.push(op);
+  }
+
+  // 4. Create, lower devices and masters first (pushed after the attribute changes below: a
+  //    parent's MTU must grow before a child is created with the bigger MTU).
+  const createOps: Op[] = [];
+  const depsOf = (n: string): string[] => {
+    const d = declByName.get(n);
+    if (!d) return [];
+    const out: string[] = [];
+    if (d.kind === 'vlan' || d.kind === 'macvlan') out.push(d.link);
+    const m = desiredMaster.get(n);
+    if (m) out.push(m);
+    return out;
+  };
+  const allNames = decls.map((d) => d.name);
+  const topo = topoOrder(allNames, depsOf);
+  const bondPortsUp: string[] = [];
+  for (const n of topo) {
+    if (!create.has(n)) continue;
+    const d = declByName.get(n)!;
+    const m = desiredMaster.get(n);
+    const spec = createSpecOf(d, m);
+    // a bond takes only ports that are down; bring them up once enslaved
+    const bondPort = m !== undefined && declByName.get(m)?.kind === 'bond';
+    if (declState(d) === 'up' && !bondPort) spec.up = true;
+    if (declState(d) === 'up' && bondPort) bondPortsUp.push(n);
+    createOps.push({ op: 'link-add', name: n, spec });
+  }
+
+  // 5. Attributes of links that stay. MTU: raise parents first, lower children first.
+  const sets: Op[] = [];
+  const mtuDown: Op[] = [];
+  const masterSets: Op[] = [];
+  for (const n of topo) {
+    const d = declByName.get(n)!;
+    const l = byName.get(n);
+    if (!l || create.has(n)) continue;
+    const change: LinkAttrs = {};
+    const from: LinkAttrs = {};
+    if (d.mtu !== undefined && d.mtu !== l.mtu) {
+      if (d.mtu < l.mtu) mtuDown.push({ op: 'link-set', name: n, change: { mtu: d.mtu }, from: { mtu: l.mtu } });
+      else { change.mtu = d.mtu; from.mtu = l.mtu; }
+    }
+    if (d.mac !== undefined && d.mac.toLowerCase() !== l.mac) { change.mac = d.mac.toLowerCase(); from.mac = l.mac ?? undefined; }
+    if (d.alias !== undefined && d.alias !== (l.alias ?? '')) { change.alias = d.alias; from.alias = l.alias ?? ''; }
+    if (opts.owned.has(n) && d.kind !== 'device' && l.group !== OWNED_GROUP) { change.group = OWNED_GROUP; from.group = l.group; }
+    if (Object.keys(change).length) sets.push({ op: 'link-set', name: n, change, from });
+    const want = desiredMaster.get(n) ?? null;
+    const now = postMaster.get(n) ?? null;
+    if (want !== now && want !== null) {
+      const toBond = declByName.get(want)?.kind === 'bond';
+      if (toBond && l.admin === 'up') {
+        masterSets.push({ op: 'link-set', name: n, change: { up: false }, from: { up: true } });
+        if (declState(d) === 'up') bondPortsUp.push(n);
+      }
+      masterSets.push({ op: 'link-set', name: n, change: { master: want }, from: { master: now } });
+    } else if (want === null && now !== null) {
+      masterSets.push({ op: 'link-set', name: n, change: { master: null }, from: { master: now } });
+    }
+  }
+  ops.push(...mtuDown.reverse(), ...sets, ...createOps, ...masterSets);
+
+  // 6. Addresses: removals first (an address may move between interfaces), then additions.
+  const addrDels: Op[] = [];
+  const addrAdds: Op[] = [];
+  for (const d of decls) {
+    const want = wantedAddrs(d);
+    if (want === null) continue;
+    const l = byName.get(d.name);
+    const have = l && !create.has(d.name) ? actual.addrs.filter((a) => a.ifindex === l.index && isManagedAddr(a)) : [];
+    const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
+    const wantKeys = new Map(want.map((w) => [key(w), w]));
+    const haveKeys = new Map(have.map((a) => [key(a), a]));
+    for (const [k, a] of haveKeys) {
+      const w = wantKeys.get(k);
+      const labelOk = !w || a.family !== 4 || (w.label ?? d.name) === (a.label ?? d.name);
+      if (!w || !labelOk) {
+        const op: Op = { op: 'addr-del', name: d.name, address: canonicalIp(a.address), prefixlen: a.prefixlen };
+        if (a.label !== null && a.family === 4) op.label = a.label;
+        if (a.broadcast) op.broadcast = a.broadcast;
+        addrDels.push(op);
+        if (w) haveKeys.delete(k);
+      }
+    }
+    for (const [k, w] of wantKeys) {
+      if (haveKeys.has(k)) continue;
+      const op: Op = { op: 'addr-add', name: d.name, address: w.address, prefixlen: w.prefixlen };
+      if (w.label !== undefined) op.label = w.label;
+      if (w.nodad) op.nodad = true;
+      addrAdds.push(op);
+    }
+  }
+  ops.push(...addrDels, ...addrAdds);
+
+  // 7. ARP policy (only the keys the file names).
+  for (const d of decls) {
+    if (!d.arp) continue;
+    const l = byName.get(d.name);
+    const cur = l && !create.has(d.name) ? actual.inetConf?.get(l.index) ?? null : null;
+    const values: ArpValues = {};
+    const from: ArpValues = {};
+    for (const k of ARP_KEY_NAMES) {
+      const v = d.arp[k];
+      if (v === undefined) continue;
+      if (cur && cur[k] === v) continue;
+      values[k] = v;
+      if (cur && cur[k] !== undefined) from[k] = cur[k];
+    }
+    if (Object.keys(values).length) ops.push({ op: 'arp-set', name: d.name, values, from: cur ? from : null });
+  }
+
+  // 8. Administrative state: up parents first, down children first.
+  const ups: Op[] = [];
+  const downs: Op[] = [];
+  for (const n of topo) {
+    const d = declByName.get(n)!;
+    const l = byName.get(n);
+    const want = declState(d) === 'up';
+    if (bondPortsUp.includes(n)) { ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } }); continue; }
+    if (!l || create.has(n)) continue;
+    const now = l.admin === 'up';
+    if (want === now) continue;
+    (want ? ups : downs).push({ op: 'link-set', name: n, change: { up: want }, from: { up: now } });
+  }
+  ops.push(...downs.reverse(), ...ups);
+
+  return {
+    ops,
+    warnings,
+    creates: topo.filter((n) => create.has(n)),
+    deletes: [...deletedAll],
+  };
+}
+
+/** One line per operation, in iproute2's words. */
+export function describeOp(op: Op): string {
+  switch (op.op) {
+    case 'link-add': {
+      const s = op.spec;
+      const parts = ['link add', s.name];
+      if (s.parent) parts.push('link', s.parent);
+      parts.push('type', s.kind);
+      if (s.vlan) parts.push('id', String(s.vlan.id), 'protocol', s.vlan.protocol ?? '802.1Q');
+      if (s.macvlan) parts.push('mode', s.macvlan.mode);
+      if (s.bridge) parts.push('stp', s.bridge.stp ? 'on' : 'off', 'vlan_filtering', s.bridge.vlanFiltering ? 'on' : 'off');
+      if (s.bond) {
+        parts.push('mode', s.bond.mode);
+        if (s.bond.miimon !== undefined) parts.push('miimon', String(s.bond.miimon));
+        if (s.bond.arpInterval !== undefined) parts.push('arp_interval', String(s.bond.arpInterval));
+        if (s.bond.arpIpTargets?.length) parts.push('arp_ip_target', s.bond.arpIpTargets.join(','));
+      }
+      if (s.veth) parts.push('peer', s.veth.peer, ...(s.veth.peerNetns ? ['netns', s.veth.peerNetns] : []));
+      if (s.mtu !== undefined) parts.push('mtu', String(s.mtu));
+      if (s.mac !== undefined) parts.push('address', s.mac);
+      if (s.master !== undefined) parts.push('master', s.master);
+      if (s.alias !== undefined) parts.push('alias', JSON.stringify(s.alias));
+      if (s.up) parts.push('up');
+      return parts.join(' ');
+    }
+    case 'link-del':
+      return `link del ${op.name}${op.with?.length ? ` (and its peer ${op.with.join(', ')})` : ''}`;
+    case 'link-set': {
+      const parts = ['link set', op.name];
+      const c = op.change;
+      const f = op.from;
+      if (c.up !== undefined) parts.push(c.up ? 'up' : 'down');
+      if (c.mtu !== undefined) parts.push('mtu', `${f.mtu ?? '?'} → ${c.mtu}`);
+      if (c.mac !== undefined) parts.push('address', `${f.mac ?? '?'} → ${c.mac}`);
+      if (c.alias !== undefined) parts.push('alias', JSON.stringify(c.alias));
+      if (c.group !== undefined) parts.push('group', String(c.group));
+      if (c.master !== undefined) parts.push(c.master === null ? `nomaster (was ${f.master ?? '?'})` : `master ${c.master}`);
+      return parts.join(' ');
+    }
+    case 'addr-add':
+      return `addr add ${op.address}/${op.prefixlen} dev ${op.name}${op.label ? ` label ${op.label}` : ''}${op.nodad ? ' nodad' : ''}`;
+    case 'addr-del':
+      return `addr del ${op.address}/${op.prefixlen} dev ${op.name}`;
+    case 'arp-set':
+      return `arp set ${op.name} ${Object.entries(op.values).map(([k, v]) => `${k} ${v}`).join(' ')}`;
+  }
+}
+
+/** The diff-like marker of an operation: + creates, - removes, ~ changes. */
+export function opMarker(op: Op): '+' | '-' | '~' {
+  if (op.op === 'link-add' || op.op === 'addr-add') return '+';
+  if (op.op === 'link-del' || op.op === 'addr-del') return '-';
+  return '~';
+}
+
+export const LOGICAL_KINDS = LOGICAL;

@@ -1,0 +1,195 @@
+import test from 'ava';
+import { parseConfig } from '../../src/config/load.js';
+import { describeOp, OWNED_GROUP, plan, PlanConflict, type ActualState } from '../../src/interfaces/planner.js';
+
+type L = ActualState['links'][number];
+let nextIndex = 1;
+function link(name: string, kind: string, extra: Partial<L> = {}): L {
+  return { index: nextIndex++, name, kind, admin: 'up', mtu: 1500, mac: '02:00:00:00:00:01', masterIndex: null, parentIndex: null, linkNetnsId: null, group: 0, alias: null, kindData: null, ...extra };
+}
+function cfg(yaml: string) {
+  return parseConfig(yaml, 'test.yaml').config;
+}
+const lines = (p: ReturnType<typeof plan>): string[] => p.ops.map(describeOp);
+
+test('an empty kernel: parents before children, masters before ports, addresses after links', (t) => {
+  const eth0 = link('eth0', 'device');
+  const c = cfg(`
+interfaces:
+  - {name: mv0, kind: macvlan, link: br0, macvlan: {mode: bridge}}
+  - {name: ve0, kind: veth, veth: {peer: ve0p}, master: br0, addresses: [10.0.0.2/24]}
+  - {name: br0, kind: bridge, ports: [eth0], addresses: [10.0.0.1/24]}
+  - {name: eth0, kind: device, mtu: 9000}
+`);
+  const p = plan(c, { links: [eth0], addrs: [] }, { owned: new Set() });
+  t.deepEqual(lines(p), [
+    'link set eth0 mtu 1500 → 9000',
+    'link add br0 type bridge stp off vlan_filtering off up',
+    'link add mv0 link br0 type macvlan mode bridge up',
+    'link add ve0 type veth peer ve0p master br0 up',
+    'link set eth0 master br0',
+    'addr add 10.0.0.2/24 dev ve0',
+    'addr add 10.0.0.1/24 dev br0',
+  ]);
+  t.deepEqual(p.creates, ['br0', 'mv0', 've0']);
+  const add = p.ops.find((o) => o.op === 'link-add');
+  t.is(add?.op === 'link-add' ? add.spec.group : -1, OWNED_GROUP);
+});
+
+test('nothing to do when the kernel matches the file', (t) => {
+  const eth0 = link('eth0', 'device');
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'], group: OWNED_GROUP });
+  const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP, masterIndex: br0.index });
+  const actual: ActualState = {
+    links: [eth0, br0, mv0],
+    addrs: [
+      { ifindex: br0.index, family: 4, address: '10.0.0.1', prefixlen: 24, label: 'br0', flags: ['permanent'] },
+      { ifindex: br0.index, family: 6, address: 'fe80::1', prefixlen: 64, label: null, flags: [] },
+    ],
+  };
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: br0, kind: bridge, addresses: [10.0.0.1/24]}
+  - {name: mv0, kind: macvlan, link: eth0, master: br0}
+`);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(['br0', 'mv0']) })), []);
+});
+
+test('prune deletes only owned links, children before parents, and releases surviving ports first', (t) => {
+  const eth0 = link('eth0', 'device');
+  const br9 = link('br9', 'bridge', { group: OWNED_GROUP });
+  const port = link('tap1', 'veth', { masterIndex: br9.index }); // not owned, survives
+  const mv1 = link('mv1', 'macvlan', { parentIndex: br9.index });
+  const mv2 = link('mv2', 'macvlan', { parentIndex: mv1.index });
+  const stranger = link('hand0', 'dummy'); // made by hand: never touched
+  const p = plan(cfg('interfaces:\n  - {name: eth0, kind: device}\n'), { links: [eth0, br9, port, mv1, mv2, stranger], addrs: [] }, { owned: new Set(['br9', 'mv1', 'mv2']) });
+  t.deepEqual(lines(p), [
+    'link set tap1 nomaster (was br9)',
+    'link del mv2',
+    'link del mv1',
+    'link del br9',
+  ]);
+  t.deepEqual(p.warnings, []);
+});
+
+test('prune never deletes an owned link something foreign is built on', (t) => {
+  const br9 = link('br9', 'bridge');
+  const foreign = link('mvx', 'macvlan', { parentIndex: br9.index });
+  const p = plan(cfg('interfaces: []\n'), { links: [br9, foreign], addrs: [] }, { owned: new Set(['br9']) });
+  t.deepEqual(lines(p), []);
+  t.deepEqual(p.warnings, ['not deleting br9: mvx (macvlan, not created by nodectl) is built on it']);
+});
+
+test('a changed immutable option re-creates an owned link (and what sits on it), refuses a foreign one', (t) => {
+  const eth0 = link('eth0', 'device');
+  const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const mv1 = link('mv1', 'macvlan', { parentIndex: mv0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: mv0, kind: macvlan, link: eth0, macvlan: {mode: bridge}}
+  - {name: mv1, kind: macvlan, link: mv0}
+`);
+  const p = plan(c, { links: [eth0, mv0, mv1], addrs: [] }, { owned: new Set(['mv0', 'mv1']) });
+  t.deepEqual(lines(p), [
+    'link del mv1',
+    'link del mv0',
+    'link add mv0 link eth0 type macvlan mode bridge up',
+    'link add mv1 link mv0 type macvlan mode vepa up',
+  ]);
+  const err = t.throws(() => plan(c, { links: [eth0, mv0, mv1], addrs: [] }, { owned: new Set() }), { instanceOf: PlanConflict });
+  t.regex(err!.message, /mv0 already exists and macvlan mode is vepa, the file wants bridge; it was not created by nodectl/);
+});
+
+test('MTU: lowered children first, raised parents first; state: down children first, up parents first', (t) => {
+  const eth0 = link('eth0', 'device', { mtu: 9000 });
+  const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, mtu: 9000, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'] });
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device, mtu: 1500, state: down}
+  - {name: mv0, kind: macvlan, link: eth0, mtu: 1400, state: down}
+`);
+  t.deepEqual(lines(plan(c, { links: [eth0, mv0], addrs: [] }, { owned: new Set() })), [
+    'link set mv0 mtu 9000 → 1400',
+    'link set eth0 mtu 9000 → 1500',
+    'link set mv0 down',
+    'link set eth0 down',
+  ]);
+  const up = { links: [{ ...eth0, mtu: 1500, admin: 'down' as const }, { ...mv0, mtu: 1400, admin: 'down' as const }], addrs: [] };
+  const c2 = cfg('interfaces:\n  - {name: eth0, kind: device, mtu: 9000}\n  - {name: mv0, kind: macvlan, link: eth0, mtu: 9000}\n');
+  t.deepEqual(lines(plan(c2, up, { owned: new Set() })), [
+    'link set eth0 mtu 1500 → 9000',
+    'link set mv0 mtu 1400 → 9000',
+    'link set eth0 up',
+    'link set mv0 up',
+  ]);
+});
+
+test('addresses: extra removed before missing added; kernel autoconf addresses ignored; label change re-adds', (t) => {
+  const d0 = link('d0', 'dummy', { group: OWNED_GROUP });
+  const d1 = link('d1', 'dummy', { group: OWNED_GROUP });
+  const actual: ActualState = {
+    links: [d0, d1],
+    addrs: [
+      { ifindex: d0.index, family: 4, address: '192.0.2.1', prefixlen: 24, label: 'd0', flags: ['permanent'] },
+      { ifindex: d0.index, family: 4, address: '192.0.2.2', prefixlen: 24, label: 'd0', flags: ['permanent'] },
+      { ifindex: d0.index, family: 6, address: 'fe80::1', prefixlen: 64, label: null, flags: [] },
+      { ifindex: d1.index, family: 6, address: '2001:db8::1', prefixlen: 64, label: null, flags: ['permanent'] },
+    ],
+  };
+  const c = cfg(`
+interfaces:
+  - {name: d0, kind: dummy, addresses: [{address: 192.0.2.2/24, label: "d0:x"}]}
+  - {name: d1, kind: dummy, addresses: ["2001:DB8:0::1/64", 192.0.2.1/24]}
+`);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(['d0', 'd1']) })), [
+    'addr del 192.0.2.1/24 dev d0',
+    'addr del 192.0.2.2/24 dev d0',
+    'addr add 192.0.2.2/24 dev d0 label d0:x',
+    'addr add 192.0.2.1/24 dev d1',
+  ]);
+});
+
+test('bond ports are enslaved while down and brought up afterwards', (t) => {
+  const eth1 = link('eth1', 'device');
+  const c = cfg(`
+interfaces:
+  - {name: eth1, kind: device}
+  - {name: bond0, kind: bond, ports: [eth1, d9], bond: {mode: active-backup, miimon: 100}}
+  - {name: d9, kind: dummy}
+`);
+  t.deepEqual(lines(plan(c, { links: [eth1], addrs: [] }, { owned: new Set() })), [
+    'link add bond0 type bond mode active-backup miimon 100 up',
+    'link add d9 type dummy master bond0',
+    'link set eth1 down',
+    'link set eth1 master bond0',
+    'link set eth1 up',
+    'link set d9 up',
+  ]);
+});
+
+test('arp policy: only differing declared keys, with the old values kept for the inverse', (t) => {
+  const d0 = link('d0', 'dummy');
+  const actual: ActualState = { links: [d0], addrs: [], inetConf: new Map([[d0.index, { arp_ignore: 0, arp_announce: 2 }]]) };
+  const p = plan(cfg('interfaces:\n  - {name: d0, kind: device, arp: {arp_ignore: 1, arp_announce: 2}}\n'), actual, { owned: new Set() });
+  t.deepEqual(p.ops, [{ op: 'arp-set', name: 'd0', values: { arp_ignore: 1 }, from: { arp_ignore: 0 } }]);
+});
+
+test('a missing device and a taken name are conflicts, all reported together', (t) => {
+  const x = link('x', 'bridge');
+  const err = t.throws(() => plan(cfg('interfaces:\n  - {name: eth7, kind: device}\n  - {name: x, kind: dummy}\n'), { links: [x], addrs: [] }, { owned: new Set() }), { instanceOf: PlanConflict });
+  t.is(err!.problems.length, 2);
+  t.regex(err!.problems[0]!, /device eth7 does not exist/);
+  t.regex(err!.problems[1]!, /x already exists and is a bridge, the file wants a dummy/);
+});
+
+test('a veth deleted takes its peer: one delete for both owned ends', (t) => {
+  const a = link('va', 'veth');
+  const b = link('vb', 'veth');
+  a.kindData = { kind: 'veth', peerIndex: b.index } as L['kindData'];
+  b.kindData = { kind: 'veth', peerIndex: a.index } as L['kindData'];
+  const p = plan(cfg('interfaces: []\n'), { links: [a, b], addrs: [] }, { owned: new Set(['va', 'vb']) });
+  t.deepEqual(lines(p), ['link del va (and its peer vb)']);
+  t.deepEqual(p.deletes.sort(), ['va', 'vb']);
+});
