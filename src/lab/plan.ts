@@ -43,6 +43,7 @@ export const SCTP_PEER = {
   switchPort: 'swp-peer',
   bridge: 'br-data',
   addresses: ['198.51.100.20/24', '2001:db8:0:2::20/64'],
+  gateway: '198.51.100.1',
 } as const;
 
 /** The node's floating management address and where it may live. */

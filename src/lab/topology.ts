@@ -4,6 +4,7 @@
 // namespace never sees a lab interface.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { StateError } from '../errors.js';
+import { Handle } from '../netlink/handle.js';
 import { renderLabConfig, labPorts } from './config-file.js';
 import { readLinks, type LabLink } from './inspect.js';
 import { listNetns, netnsAdd, netnsDel, netnsPids } from './iproute.js';
@@ -106,67 +107,74 @@ async function build(names: LabNames, state: LabState, say: Progress): Promise<L
   for (const ns of names.all) {
     say(`namespace ${ns}`);
     await netnsAdd(ns);
-    await setUp(ns, 'lo');
   }
+  const node = Handle.open({ netns: names.node });
+  const sw = Handle.open({ netns: names.switch });
+  const peer = Handle.open({ netns: names.sctpPeer });
+  try {
+    for (const h of [node, sw, peer]) await setUp(h, 'lo');
 
-  say(`switch: bridges ${SWITCH_BRIDGES.map((b) => b.name).join(', ')} with gateway addresses`);
-  for (const br of SWITCH_BRIDGES) {
-    await addBridge(names.switch, br.name);
-    await setUp(names.switch, br.name);
-    for (const a of br.addresses) await addAddr(names.switch, br.name, a);
+    say(`switch: bridges ${SWITCH_BRIDGES.map((b) => b.name).join(', ')} with gateway addresses`);
+    for (const br of SWITCH_BRIDGES) {
+      await addBridge(sw, br.name);
+      await setUp(sw, br.name);
+      for (const a of br.addresses) await addAddr(sw, br.name, a);
+    }
+
+    for (const nic of NODE_NICS) {
+      say(`node: ${nic.name} cabled to switch port ${nic.switchPort} on ${nic.bridge}`);
+      await addVeth(node, nic.name, nic.switchPort, names.switch);
+      await setMaster(sw, nic.switchPort, nic.bridge);
+      await setUp(sw, nic.switchPort);
+      await setUp(node, nic.name);
+    }
+
+    say(`sctp-peer: ${SCTP_PEER.nic} cabled to switch port ${SCTP_PEER.switchPort} (${SCTP_PEER.addresses.join(', ')})`);
+    await addVeth(peer, SCTP_PEER.nic, SCTP_PEER.switchPort, names.switch);
+    await setMaster(sw, SCTP_PEER.switchPort, SCTP_PEER.bridge);
+    await setUp(sw, SCTP_PEER.switchPort);
+    await setUp(peer, SCTP_PEER.nic);
+    for (const a of SCTP_PEER.addresses) await addAddr(peer, SCTP_PEER.nic, a);
+    await addDefaultRoute(peer, SCTP_PEER.gateway, SCTP_PEER.nic);
+
+    const kinds: LabKindSupport[] = [];
+    const notes: string[] = [];
+    for (const kind of OPTIONAL_KINDS) {
+      const r = await probeKind(node, kind, 'eth2');
+      kinds.push({ kind, available: r.ok, why: r.ok ? null : r.why });
+      if (!r.ok) notes.push(`${kind} left out: this kernel refused it (${r.why}); the VM kernel has it (docs/vm.md)`);
+    }
+    for (const n of notes) say(`note: ${n}`);
+    state.kinds = kinds;
+    writeState(state);
+
+    const has = Object.fromEntries(kinds.map((k) => [k.kind, k.available])) as Record<OptionalKind, boolean>;
+    const configFile = configFilePath(names.prefix);
+    writeFileSync(configFile, renderLabConfig({ kinds: has }, kinds.filter((k) => !k.available).map((k) => ({ kind: k.kind, why: k.why ?? '' }))), { mode: 0o644 });
+    say(`config: ${configFile}`);
+
+    say('node: logical interfaces and addresses from the config');
+    const appliedWith = await addLogical(node, has, labPorts(has));
+
+    // The management address starts on the first candidate, as an installer would leave it;
+    // `nodectl mgmt run` takes over from the kernel's state when it starts.
+    say(`node: management address ${MGMT.addresses.join(', ')} on ${MGMT.candidates[0]}, default via ${MGMT.gateway}`);
+    for (const a of MGMT.addresses) await addAddr(node, MGMT.candidates[0], a);
+    await addDefaultRoute(node, MGMT.gateway, MGMT.candidates[0]);
+
+    say(`lab ${names.prefix} is up`);
+    return {
+      prefix: names.prefix,
+      namespaces: { node: names.node, switch: names.switch, sctpPeer: names.sctpPeer },
+      stateDir: labStateDir(names.prefix),
+      configFile,
+      kinds,
+      appliedWith,
+      notes,
+    };
+  } finally {
+    for (const h of [node, sw, peer]) h.close();
   }
-
-  for (const nic of NODE_NICS) {
-    say(`node: ${nic.name} cabled to switch port ${nic.switchPort} on ${nic.bridge}`);
-    await addVeth(names.node, nic.name, nic.switchPort, names.switch);
-    await setMaster(names.switch, nic.switchPort, nic.bridge);
-    await setUp(names.switch, nic.switchPort);
-    await setUp(names.node, nic.name);
-  }
-
-  say(`sctp-peer: ${SCTP_PEER.nic} cabled to switch port ${SCTP_PEER.switchPort} (${SCTP_PEER.addresses.join(', ')})`);
-  await addVeth(names.sctpPeer, SCTP_PEER.nic, SCTP_PEER.switchPort, names.switch);
-  await setMaster(names.switch, SCTP_PEER.switchPort, SCTP_PEER.bridge);
-  await setUp(names.switch, SCTP_PEER.switchPort);
-  await setUp(names.sctpPeer, SCTP_PEER.nic);
-  for (const a of SCTP_PEER.addresses) await addAddr(names.sctpPeer, SCTP_PEER.nic, a);
-  await addDefaultRoute(names.sctpPeer, '198.51.100.1', SCTP_PEER.nic);
-
-  const kinds: LabKindSupport[] = [];
-  const notes: string[] = [];
-  for (const kind of OPTIONAL_KINDS) {
-    const r = await probeKind(names.node, kind, 'eth2');
-    kinds.push({ kind, available: r.ok, why: r.ok ? null : r.why });
-    if (!r.ok) notes.push(`${kind} left out: this kernel refused it (${r.why}); the VM kernel has it (docs/vm.md)`);
-  }
-  for (const n of notes) say(`note: ${n}`);
-  state.kinds = kinds;
-  writeState(state);
-
-  const has = Object.fromEntries(kinds.map((k) => [k.kind, k.available])) as Record<OptionalKind, boolean>;
-  const configFile = configFilePath(names.prefix);
-  writeFileSync(configFile, renderLabConfig({ kinds: has }, kinds.filter((k) => !k.available).map((k) => ({ kind: k.kind, why: k.why ?? '' }))), { mode: 0o644 });
-  say(`config: ${configFile}`);
-
-  say('node: logical interfaces and addresses from the config');
-  const appliedWith = await addLogical(names.node, has, labPorts(has));
-
-  // The management address starts on the first candidate, as an installer would leave it;
-  // `nodectl mgmt run` takes over from the kernel's state when it starts.
-  say(`node: management address ${MGMT.addresses.join(', ')} on ${MGMT.candidates[0]}, default via ${MGMT.gateway}`);
-  for (const a of MGMT.addresses) await addAddr(names.node, MGMT.candidates[0], a);
-  await addDefaultRoute(names.node, MGMT.gateway, MGMT.candidates[0]);
-
-  say(`lab ${names.prefix} is up`);
-  return {
-    prefix: names.prefix,
-    namespaces: { node: names.node, switch: names.switch, sctpPeer: names.sctpPeer },
-    stateDir: labStateDir(names.prefix),
-    configFile,
-    kinds,
-    appliedWith,
-    notes,
-  };
 }
 
 export interface LabDownResult {

@@ -1,50 +1,55 @@
-// Cabling the lab: the operations `lab up` performs inside its namespaces. Kept behind these
-// few functions so the rest of the lab does not care how they reach the kernel.
-import { run } from './iproute.js';
+// Cabling the lab: the operations `lab up` performs inside its namespaces, each through a
+// Handle bound to that namespace (nodectl's own netlink layer), never the root namespace.
+import { NetlinkError } from '../errors.js';
+import { addAddr as nlAddAddr } from '../netlink/addr.js';
+import type { Handle } from '../netlink/handle.js';
+import { addLink, delLink, resolveIndex, setLink, type LinkSpec } from '../netlink/link.js';
+import { replaceRoute } from '../netlink/route.js';
 
-const ip = (ns: string, args: string[], what: string) => run('ip', ['-n', ns, ...args], what);
-
-/** A veth pair created inside `ns`, its peer moved at birth into `peerNs` (never via the root namespace). */
-export async function addVeth(ns: string, name: string, peer: string, peerNs: string): Promise<void> {
-  await ip(ns, ['link', 'add', name, 'type', 'veth', 'peer', 'name', peer, 'netns', peerNs], `create veth ${name} in ${ns} (peer ${peer} in ${peerNs})`);
+/** A veth pair created inside h's namespace, its peer born in `peerNs` (IFLA_NET_NS_FD). */
+export async function addVeth(h: Handle, name: string, peer: string, peerNs: string): Promise<void> {
+  await addLink(h, { name, kind: 'veth', veth: { peer, peerNetns: peerNs } });
 }
 
-export async function addBridge(ns: string, name: string): Promise<void> {
-  await ip(ns, ['link', 'add', name, 'type', 'bridge', 'stp_state', '0'], `create bridge ${name} in ${ns}`);
+export async function addBridge(h: Handle, name: string): Promise<void> {
+  await addLink(h, { name, kind: 'bridge', bridge: { stp: false } });
 }
 
-export async function setMaster(ns: string, name: string, master: string): Promise<void> {
-  await ip(ns, ['link', 'set', name, 'master', master], `enslave ${name} to ${master} in ${ns}`);
+export async function add(h: Handle, spec: LinkSpec): Promise<void> {
+  await addLink(h, spec);
 }
 
-export async function setUp(ns: string, name: string): Promise<void> {
-  await ip(ns, ['link', 'set', name, 'up'], `set ${name} up in ${ns}`);
+export async function setMaster(h: Handle, name: string, master: string): Promise<void> {
+  await setLink(h, await resolveIndex(h, name), { master: await resolveIndex(h, master) });
 }
 
-export async function addAddr(ns: string, dev: string, cidr: string): Promise<void> {
-  const extra = cidr.includes(':') ? ['nodad'] : [];
-  await ip(ns, ['addr', 'add', cidr, 'dev', dev, ...extra], `add address ${cidr} to ${dev} in ${ns}`);
+export async function setUp(h: Handle, name: string, up = true): Promise<void> {
+  await setLink(h, await resolveIndex(h, name), { up });
 }
 
-export async function addDefaultRoute(ns: string, gateway: string, dev: string): Promise<void> {
-  await ip(ns, ['route', 'replace', 'default', 'via', gateway, 'dev', dev], `add default route via ${gateway} in ${ns}`);
+/** ADDRESS/PREFIX; IPv6 without DAD so the lab is usable the moment `up` returns. */
+export async function addAddr(h: Handle, dev: string, cidr: string): Promise<void> {
+  const [address, plen] = cidr.split('/') as [string, string];
+  await nlAddAddr(h, { ifindex: await resolveIndex(h, dev), address, prefixlen: Number(plen), nodad: cidr.includes(':') });
+}
+
+export async function addDefaultRoute(h: Handle, gateway: string, dev: string): Promise<void> {
+  await replaceRoute(h, { family: gateway.includes(':') ? 6 : 4, dst: 'default', gateway, ifindex: await resolveIndex(h, dev) });
 }
 
 /**
  * Can this kernel make links of `kind`? Decided by trying, inside the lab's own namespace, and
- * cleaning up; the kernel's refusal is the reason given.
+ * cleaning up; the kernel's refusal (errno and extack) is the reason given.
  */
-export async function probeKind(ns: string, kind: 'vlan' | 'bond' | 'dummy', lowerDev: string): Promise<{ ok: true } | { ok: false; why: string }> {
+export async function probeKind(h: Handle, kind: 'vlan' | 'bond' | 'dummy', lowerDev: string): Promise<{ ok: true } | { ok: false; why: string }> {
   const name = `probe-${kind}`;
-  const args = kind === 'vlan' ? ['link', 'add', 'link', lowerDev, 'name', name, 'type', 'vlan', 'id', '4000'] : ['link', 'add', name, 'type', kind];
+  const spec: LinkSpec = kind === 'vlan' ? { name, kind, parent: lowerDev, vlan: { id: 4000 } } : kind === 'bond' ? { name, kind, bond: { mode: 'active-backup' } } : { name, kind };
   try {
-    await ip(ns, args, `create a ${kind} link`);
+    await addLink(h, spec);
   } catch (err) {
-    // iproute2 words it "Error: Unknown device type." (EOPNOTSUPP); keep only the kernel's part.
-    const msg = (err as Error).message;
-    const i = msg.lastIndexOf('Error: ');
-    return { ok: false, why: i >= 0 ? msg.slice(i + 7).replace(/\.$/, '') : msg };
+    if (err instanceof NetlinkError) return { ok: false, why: `${err.op} ${err.errno}${err.extack ? `: ${err.extack}` : ''}` };
+    throw err;
   }
-  await ip(ns, ['link', 'del', name], `delete probe link ${name}`);
+  await delLink(h, await resolveIndex(h, name));
   return { ok: true };
 }

@@ -25,7 +25,7 @@ builds. state is "up" when everything is there, "partial" when something is miss
     if (!this.jsonEnabled()) {
       this.log(`lab ${r.prefix}: ${r.state}`);
       for (const ns of r.namespaces) {
-        this.log(`${ns.name} (${ns.role}): ${ns.present ? '' : 'absent'}`);
+        this.log(`${ns.name} (${ns.role})${ns.present ? '' : ': absent'}`);
         for (const l of ns.links) {
           const master = l.master ? ` master ${l.master}` : '';
           const addrs = l.addresses.length ? `  ${l.addresses.join(' ')}` : '';
