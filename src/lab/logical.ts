@@ -3,8 +3,11 @@ import type { Handle } from '../netlink/handle.js';
 import { NODE_DATA, type OptionalKind } from './plan.js';
 import { add, addAddr, setMaster, setUp } from './wire.js';
 
-export async function addLogical(h: Handle, has: Record<OptionalKind, boolean>, ports: { port: string; master: string }[]): Promise<string> {
+export async function addLogical(h: Handle, has: Record<OptionalKind, boolean>): Promise<string> {
   const d = NODE_DATA;
+  const ports = has.bond
+    ? [{ port: 'eth3', master: d.bond.name }, { port: d.bond.name, master: d.bridge.name }]
+    : [{ port: 'eth3', master: d.bridge.name }];
   for (const a of d.eth2) await addAddr(h, 'eth2', a);
   await add(h, { name: d.macvlan.name, kind: 'macvlan', parent: d.macvlan.parent, macvlan: { mode: d.macvlan.mode } });
   if (has.vlan) await add(h, { name: d.vlan.name, kind: 'vlan', parent: d.vlan.parent, vlan: { id: d.vlan.id } });

@@ -60,6 +60,8 @@ export const NODE_DATA = {
   vlan: { name: 'eth2.100', parent: 'eth2', id: 100, addresses: ['2001:db8:0:64::10/64'] },
   bond: { name: 'bond0', slaves: ['eth3'], mode: 'active-backup', miimon: 100 },
   bridge: { name: 'br-int', addresses: ['198.51.100.12/24'] },
+  /** What the demo's config change adds to br-int. */
+  bridgeAddedAddresses: ['2001:db8:0:2::12/64'],
   dummy: { name: 'svc0', addresses: ['203.0.113.10/32'] },
 } as const;
 

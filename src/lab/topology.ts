@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { StateError } from '../errors.js';
 import { Handle } from '../netlink/handle.js';
-import { renderLabConfig, labPorts } from './config-file.js';
+import { renderLabConfig } from './config-file.js';
 import { readLinks, type LabLink } from './inspect.js';
 import { listNetns, netnsAdd, netnsDel, netnsPids } from './iproute.js';
 import {
@@ -154,7 +154,7 @@ async function build(names: LabNames, state: LabState, say: Progress): Promise<L
     say(`config: ${configFile}`);
 
     say('node: logical interfaces and addresses from the config');
-    const appliedWith = await addLogical(node, has, labPorts(has));
+    const appliedWith = await addLogical(node, has);
 
     // The management address starts on the first candidate, as an installer would leave it;
     // `nodectl mgmt run` takes over from the kernel's state when it starts.
