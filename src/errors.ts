@@ -188,6 +188,39 @@ export class IoError extends NodectlError {
   }
 }
 
+/**
+ * A config apply step failed (or verification found drift). The original error comes first in
+ * the message; what the rollback did follows. `cause` is the original error.
+ */
+export class ApplyError extends NodectlError {
+  readonly step: number;
+  readonly steps: number;
+  readonly operation: string;
+  readonly rolledBack: number;
+  readonly rollbackErrors: string[];
+  constructor(p: { step: number; steps: number; operation: string; cause: unknown; rolledBack: number; rollbackErrors: string[] }) {
+    const orig = p.cause instanceof Error ? p.cause.message : String(p.cause);
+    const after = p.rollbackErrors.length
+      ? `; ROLLBACK INCOMPLETE (${p.rollbackErrors.length} undo steps failed: ${p.rollbackErrors.join('; ')}) — run nodectl config recover`
+      : `; rolled back ${p.rolledBack} step${p.rolledBack === 1 ? '' : 's'}, nothing was changed`;
+    super('APPLY_FAILED', `step ${p.step}/${p.steps} (${p.operation}) failed: ${orig}${after}`, { cause: p.cause });
+    this.step = p.step;
+    this.steps = p.steps;
+    this.operation = p.operation;
+    this.rolledBack = p.rolledBack;
+    this.rollbackErrors = p.rollbackErrors;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const c = this.cause;
+    const cause = c instanceof NodectlError ? c.toJSON() : { message: c instanceof Error ? c.message : String(c) };
+    return {
+      code: this.code, message: this.message, step: this.step, steps: this.steps, operation: this.operation,
+      cause, rolledBack: this.rolledBack, rollbackErrors: this.rollbackErrors,
+    };
+  }
+}
+
 export class TimeoutError extends NodectlError {
   constructor(message: string) {
     super('TIMEOUT', message);
