@@ -32,6 +32,9 @@ const volatile __u32 max_chunks = 16384;            /* a 64 KiB GSO packet of 4-
 const volatile __u32 burst_threshold = 8;           /* retransmissions ... */
 const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window raise an event */
 
+/* Never read: makes struct sw_event part of the object's BTF, which the layout test reads. */
+const volatile struct sw_event sw_event_btf_anchor = {};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);

@@ -1,0 +1,81 @@
+// Stall, throttle and loss detection: the questions operators ask of an SCTP transport
+// ("is it moving?", "who is holding it back?", "is the path losing?"). Pure functions of one
+// or two decoded snapshots, so every rule is unit tested with an injected clock.
+import { endpointText, type Association } from './model.js';
+
+export interface DetectOptions {
+  /** Data outstanding and no cumulative-TSN progress for this long → stalled (default 2000). */
+  stallAfterMs: number;
+  /** Retransmitted / sent DATA at or above this ratio → lossy (default 0.05). */
+  lossyRatio: number;
+  /** ... counted over at least this many DATA chunks (default 20), so one retransmit of two chunks is not "50 % loss". */
+  lossyMinChunks: number;
+}
+
+export const DEFAULT_DETECT: DetectOptions = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20 };
+
+export type Condition = 'stalled' | 'throttled' | 'lossy';
+
+export interface Finding {
+  condition: Condition;
+  /** The endpoint whose DATA is affected (the sender). */
+  sender: 0 | 1;
+  detail: string;
+}
+
+export interface Health {
+  conditions: Condition[];
+  findings: Finding[];
+}
+
+/**
+ * Assess one association. With `previous` (an earlier snapshot of the same association) the
+ * loss ratio is computed over the interval; without, over the association's lifetime.
+ */
+export function assess(a: Association, opts: Partial<DetectOptions> = {}, previous?: Association): Health {
+  const o = { ...DEFAULT_DETECT, ...opts };
+  const findings: Finding[] = [];
+  for (const s of [0, 1] as const) {
+    const me = a.dir[s];
+    const peer = a.dir[s ^ 1 as 0 | 1];
+    const sender = endpointText(a.endpoints[s]);
+    const receiver = endpointText(a.endpoints[s ^ 1]);
+
+    // The receiver advertising a zero window is flow control working as designed, but the
+    // sender can only probe: name who throttles whom.
+    if (peer.zeroWindow) {
+      findings.push({
+        condition: 'throttled', sender: s,
+        detail: `throttled by receiver: ${receiver} advertises a_rwnd 0${peer.zeroWindowForMs !== null ? ` for ${fmtMs(peer.zeroWindowForMs)}` : ''}, ${sender} cannot send`,
+      });
+    }
+
+    // Heartbeats prove the path, not progress: only the cumulative TSN counts.
+    if (me.outstanding && me.sinceProgressMs !== null && me.sinceProgressMs >= o.stallAfterMs && a.state !== 'aborted' && a.state !== 'closed') {
+      const hb = me.heartbeatAcks + peer.heartbeatAcks > 0 ? ', heartbeats still answered' : '';
+      const n = me.outstandingTsns !== null ? `${me.outstandingTsns} TSN${me.outstandingTsns === 1 ? '' : 's'} outstanding` : 'data outstanding';
+      findings.push({
+        condition: 'stalled', sender: s,
+        detail: `stalled: ${sender} → ${receiver} made no cumulative TSN progress for ${fmtMs(me.sinceProgressMs)} with ${n}${hb}`,
+      });
+    }
+
+    const prev = previous?.dir[s];
+    const data = prev && me.dataChunks >= prev.dataChunks ? me.dataChunks - prev.dataChunks : me.dataChunks;
+    const retrans = prev && me.retransChunks >= prev.retransChunks ? me.retransChunks - prev.retransChunks : me.retransChunks;
+    if (data >= o.lossyMinChunks && retrans / data >= o.lossyRatio) {
+      findings.push({
+        condition: 'lossy', sender: s,
+        detail: `lossy: ${sender} → ${receiver} retransmitted ${retrans} of ${data} DATA chunks (${(100 * retrans / data).toFixed(1)} %)${me.spuriousRetrans ? `, ${me.spuriousRetrans} spurious` : ''}`,
+      });
+    }
+  }
+  const conditions = [...new Set(findings.map((f) => f.condition))];
+  return { conditions, findings };
+}
+
+export function fmtMs(v: number): string {
+  if (v < 1000) return `${Math.round(v)} ms`;
+  if (v < 120_000) return `${(v / 1000).toFixed(1)} s`;
+  return `${Math.round(v / 60_000)} min`;
+}

@@ -1,0 +1,133 @@
+// Renderers for associations and events: the text table (stats/top), one line per event
+// (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
+import { assess, fmtMs, type DetectOptions, type Health } from './detect.js';
+import { endpointText, type Association, type WireEvent } from './model.js';
+
+export interface AssocView { assoc: Association; health: Health }
+
+function human(n: number): string {
+  if (n < 10_000) return String(n);
+  if (n < 10_000_000) return `${(n / 1000).toFixed(0)}k`;
+  return `${(n / 1e6).toFixed(0)}M`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)}M`;
+  return `${(n / 1024 ** 3).toFixed(1)}G`;
+}
+
+function rwnd(a: Association, i: 0 | 1): string {
+  const r = a.dir[i].aRwnd;
+  return r ? `${bytes(r.last)}/${bytes(r.min)}` : '-';
+}
+
+export const TABLE_COLUMNS = ['ASSOCIATION', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'BYTES →/←', 'RTX →/←', 'RWND(last/min) A/B', 'RTT', 'FLAGS'] as const;
+
+export function tableRows(views: AssocView[]): string[][] {
+  return views.map(({ assoc: a, health }) => {
+    const rtt = a.dir[0].rtt ?? a.dir[1].rtt;
+    return [
+      `${endpointText(a.endpoints[0])} ↔ ${endpointText(a.endpoints[1])}`,
+      a.ifname ?? String(a.ifindex),
+      a.state + (a.abort ? `(${a.abort.causeName})` : ''),
+      `${human(a.dir[0].packets)}/${human(a.dir[1].packets)}`,
+      `${human(a.dir[0].dataChunks)}/${human(a.dir[1].dataChunks)}`,
+      `${bytes(a.dir[0].dataBytes)}/${bytes(a.dir[1].dataBytes)}`,
+      `${human(a.dir[0].retransChunks)}/${human(a.dir[1].retransChunks)}`,
+      `${rwnd(a, 0)} ${rwnd(a, 1)}`,
+      rtt ? `${rtt.lastMs}ms` : '-',
+      [...health.conditions, ...(a.dir[0].malformed + a.dir[1].malformed ? ['malformed'] : [])].join(',') || '-',
+    ];
+  });
+}
+
+export function formatTable(header: readonly string[], rows: string[][]): string {
+  const width = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(width[i]! - [...c].length))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function renderTable(views: AssocView[]): string {
+  if (views.length === 0) return 'no SCTP associations seen';
+  const out = [formatTable(TABLE_COLUMNS, tableRows(views))];
+  const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
+  if (notes.length) out.push('', ...notes);
+  return out.join('\n');
+}
+
+export function viewsOf(assocs: Association[], opts: Partial<DetectOptions> = {}, previous?: Map<string, Association>): AssocView[] {
+  return assocs.map((assoc) => ({ assoc, health: assess(assoc, opts, previous?.get(assoc.id)) }));
+}
+
+/** One trace line, like `ip monitor`: time, what, who, details. */
+export function renderEvent(e: WireEvent, wallClock: Date): string {
+  const who = endpointText(e.endpoints[e.by]);
+  const other = endpointText(e.endpoints[e.by ^ 1]);
+  const t = wallClock.toISOString().slice(11, 23);
+  const dev = `dev ${e.ifindex}`;
+  switch (e.type) {
+    case 'init': return `${t} init      ${who} → ${other} ${dev} initiate-tag 0x${e.value.toString(16)}`;
+    case 'up': return `${t} up        ${e.association} setup ${e.durationMs !== null ? fmtMs(e.durationMs) : 'unknown (INIT not seen)'}`;
+    case 'down': return `${t} down      ${e.association} by ${who} (SHUTDOWN COMPLETE)${e.durationMs !== null ? ` after ${fmtMs(e.durationMs)}` : ''}`;
+    case 'abort': return `${t} abort     ${e.association} by ${who}: ${e.causeName}`;
+    case 'restart': return `${t} restart   ${e.association} new INIT from ${who} initiate-tag 0x${e.value.toString(16)}`;
+    case 'zero-window-start': return `${t} zero-win  ${who} advertises a_rwnd 0: ${other} is throttled`;
+    case 'zero-window-end': return `${t} window    ${who} opens a_rwnd ${e.value} after ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'} at zero`;
+    case 'retrans-burst': return `${t} rtx-burst ${who} → ${other} ${e.value} retransmissions within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
+    default: return `${t} ${e.type} ${e.association}`;
+  }
+}
+
+// --- Prometheus text format (version 0.0.4) ---
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+interface Metric { name: string; help: string; type: 'counter' | 'gauge'; samples: Array<[Record<string, string>, number]> }
+
+export function renderPrometheus(views: AssocView[], globals: Record<string, number>): string {
+  const metrics = new Map<string, Metric>();
+  const add = (name: string, type: Metric['type'], help: string, labels: Record<string, string>, v: number) => {
+    let m = metrics.get(name);
+    if (!m) metrics.set(name, (m = { name, help, type, samples: [] }));
+    m.samples.push([labels, v]);
+  };
+  for (const { assoc: a, health } of views) {
+    const base = { assoc: a.id, dev: a.ifname ?? String(a.ifindex) };
+    add('nodectl_sctp_association_up', 'gauge', 'Association state is established (1) or not (0).', { ...base, state: a.state }, a.state === 'established' ? 1 : 0);
+    for (const c of ['stalled', 'throttled', 'lossy'] as const)
+      add(`nodectl_sctp_${c}`, 'gauge', `Association is ${c} (see nodectl sctp stats).`, base, health.conditions.includes(c) ? 1 : 0);
+    for (const i of [0, 1] as const) {
+      const d = a.dir[i];
+      const l = { ...base, sender: endpointText(a.endpoints[i]) };
+      add('nodectl_sctp_packets_total', 'counter', 'SCTP packets sent by the endpoint.', l, d.packets);
+      add('nodectl_sctp_bytes_total', 'counter', 'SCTP bytes (common header and chunks) sent by the endpoint.', l, d.bytes);
+      add('nodectl_sctp_data_chunks_total', 'counter', 'DATA and I-DATA chunks sent.', l, d.dataChunks);
+      add('nodectl_sctp_data_bytes_total', 'counter', 'User payload bytes of DATA and I-DATA chunks.', l, d.dataBytes);
+      add('nodectl_sctp_retransmitted_chunks_total', 'counter', 'DATA chunks whose TSN had been sent before.', l, d.retransChunks);
+      add('nodectl_sctp_spurious_retransmissions_total', 'counter', 'Retransmitted DATA the peer had already acknowledged.', l, d.spuriousRetrans);
+      add('nodectl_sctp_sack_chunks_total', 'counter', 'SACK chunks sent.', l, d.sackChunks);
+      add('nodectl_sctp_gap_blocks_total', 'counter', 'Gap ack blocks in the SACKs sent.', l, d.gapBlocks);
+      add('nodectl_sctp_duplicate_tsns_total', 'counter', 'Duplicate TSNs reported in the SACKs sent.', l, d.dupTsns);
+      add('nodectl_sctp_zero_window_sacks_total', 'counter', 'SACKs advertising a_rwnd 0.', l, d.zeroWindowSacks);
+      add('nodectl_sctp_heartbeats_total', 'counter', 'HEARTBEAT chunks sent.', l, d.heartbeats);
+      add('nodectl_sctp_malformed_total', 'counter', 'Malformed chunks or packets sent.', l, d.malformed);
+      if (d.aRwnd) add('nodectl_sctp_a_rwnd_bytes', 'gauge', 'Receiver window last advertised by the endpoint.', l, d.aRwnd.last);
+      if (d.rtt) add('nodectl_sctp_heartbeat_rtt_seconds', 'gauge', 'Last heartbeat round-trip time seen at the tap.', l, d.rtt.lastMs / 1000);
+      if (d.sinceProgressMs !== null) add('nodectl_sctp_seconds_since_progress', 'gauge', 'Time since the endpoint\'s outstanding DATA was last cumulatively acknowledged further.', l, d.sinceProgressMs / 1000);
+    }
+  }
+  for (const [k, v] of Object.entries(globals)) add('nodectl_sctp_tracer_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) + '_total', 'counter', `Wire tracer global counter ${k}.`, {}, v);
+  const out: string[] = [];
+  for (const m of metrics.values()) {
+    out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
+    for (const [labels, v] of m.samples) {
+      const ls = Object.entries(labels).map(([k, x]) => `${k}="${esc(x)}"`).join(',');
+      out.push(`${m.name}${ls ? `{${ls}}` : ''} ${v}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

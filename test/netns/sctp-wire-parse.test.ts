@@ -1,0 +1,211 @@
+// The wire tracer's parser on crafted frames, run by the kernel itself (BPF_PROG_TEST_RUN
+// through bpftool): every counter is checked against what the frames contain, and bad input
+// (truncated chunks, lengths 0..3, padding past the end, missing chunks, fragments, huge chunk
+// counts, non-SCTP) must raise a malformed/global counter without miscounting good chunks.
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
+import { haveCommand, isRoot } from '../helpers/netns.js';
+import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
+import { decodeAssociation, type Association } from '../../src/sctp/model.js';
+import { SW_GLOBALS } from '../../src/sctp/wire-layout.js';
+
+const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 5000 };
+const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 6000 };
+const TA = 0x0a0a0a0a; // A's initiate tag: on packets to A
+const TB = 0x0b0b0b0b;
+
+const why = !isRoot() ? 'not root: BPF_PROG_TEST_RUN needs CAP_BPF' : !haveCommand('bpftool') ? 'bpftool is not installed' : !haveCommand('unshare') ? 'unshare is not installed' : null;
+
+function run(frames: Buffer[]): { assocs: Association[]; globals: Record<string, number> } {
+  const r: TestRunResult = bpfTestRun(OBJ, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats']);
+  const now = Number(process.hrtime.bigint());
+  const assocs = r.maps.sctp_assocs!.map((e) => decodeAssociation(e.key, e.value, now));
+  const globals: Record<string, number> = {};
+  for (const e of r.maps.sctp_wire_stats!) {
+    let sum = 0;
+    for (let o = 0; o < e.value.length; o += 8) sum += Number(e.value.readBigUInt64LE(o));
+    globals[SW_GLOBALS[e.key.readUInt32LE(0)]!] = sum;
+  }
+  return { assocs, globals };
+}
+
+function handshake(a = A, b = B, opts: Parameters<typeof sctpFrame>[4] = {}): Buffer[] {
+  return [
+    sctpFrame(a, b, 0, [chunk.init({ tag: TA, aRwnd: 100000, initialTsn: 1000 })], opts),
+    sctpFrame(b, a, TA, [chunk.initAck({ tag: TB, aRwnd: 50000, initialTsn: 7000 })], opts),
+    sctpFrame(a, b, TB, [chunk.cookieEcho()], opts),
+    sctpFrame(b, a, TA, [chunk.cookieAck()], opts),
+  ];
+}
+
+function guard(t: { log: (s: string) => void; pass: () => void }): boolean {
+  if (!why) return false;
+  t.log(`SKIP: ${why}`);
+  t.pass();
+  return true;
+}
+
+test('a whole association: handshake, DATA, SACK, retransmission, heartbeat, shutdown', (t) => {
+  if (guard(t)) return;
+  const frames = [
+    ...handshake(),
+    sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 100 }), chunk.data({ tsn: 1001, size: 37 }), chunk.idata({ tsn: 1002, size: 10 })]),
+    sctpFrame(B, A, TA, [chunk.sack({ cumTsn: 1000, aRwnd: 40000, gaps: [[2, 2]], dups: [] })]),
+    sctpFrame(A, B, TB, [chunk.data({ tsn: 1001, size: 37 })]), // retransmission of a TSN not yet acked
+    sctpFrame(B, A, TA, [chunk.sack({ cumTsn: 1002, aRwnd: 0, dups: [1001] })]), // zero window
+    sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 100 })]), // spurious: 1000 was acked
+    sctpFrame(B, A, TA, [chunk.data({ tsn: 7000, size: 5 }), chunk.sack({ cumTsn: 1002, aRwnd: 30000 })]), // bundled
+    sctpFrame(A, B, TB, [chunk.sack({ cumTsn: 7000, aRwnd: 99000 })]),
+    sctpFrame(A, B, TB, [chunk.heartbeat()]),
+    sctpFrame(B, A, TA, [chunk.heartbeatAck()]),
+    sctpFrame(A, B, TB, [chunk.shutdown(7000)]),
+    sctpFrame(B, A, TA, [chunk.shutdownAck()]),
+    sctpFrame(A, B, TB, [chunk.shutdownComplete()]),
+  ];
+  const { assocs, globals } = run(frames);
+  t.is(assocs.length, 1);
+  const a = assocs[0]!;
+  t.deepEqual(a.endpoints, [{ address: '10.9.0.1', port: 5000 }, { address: '10.9.0.2', port: 6000 }]);
+  t.is(a.family, 4);
+  t.is(a.state, 'closed');
+  t.is(a.initiator, 0);
+  t.true(a.setupMs !== null && a.setupMs >= 0);
+  const [da, db] = a.dir;
+  t.is(da.packets, 9);
+  t.is(db.packets, 7);
+  t.is(da.dataChunks, 5);
+  t.is(da.idataChunks, 1);
+  t.is(da.dataBytes, 100 + 37 + 10 + 37 + 100);
+  t.is(da.retransChunks, 2);
+  t.is(da.spuriousRetrans, 1);
+  t.is(da.highestTsn, 1002);
+  t.is(db.dataChunks, 1);
+  t.is(db.dataBytes, 5);
+  t.is(db.sackChunks, 3);
+  t.is(db.gapBlocks, 1);
+  t.is(db.dupTsns, 1);
+  t.is(db.zeroWindowSacks, 1);
+  t.deepEqual(db.aRwnd, { last: 30000, min: 0 });
+  t.false(db.zeroWindow, 'the window reopened');
+  t.is(db.cumTsnAck, 1002);
+  t.is(da.sackChunks, 1);
+  t.is(da.cumTsnAck, 7000);
+  t.false(da.outstanding);
+  t.false(db.outstanding);
+  t.is(da.heartbeats, 1);
+  t.is(db.heartbeatAcks, 1);
+  t.is(da.rtt?.samples, 1, 'the RTT belongs to the heartbeat sender');
+  t.is(db.rtt, null);
+  t.deepEqual(da.chunks, { init: 1, initAck: 0, cookieEcho: 1, cookieAck: 0, shutdown: 1, shutdownAck: 0, shutdownComplete: 1, abort: 0, error: 0, forwardTsn: 0, other: 0 });
+  t.deepEqual(db.chunks, { init: 0, initAck: 1, cookieEcho: 0, cookieAck: 1, shutdown: 0, shutdownAck: 1, shutdownComplete: 0, abort: 0, error: 0, forwardTsn: 0, other: 0 });
+  t.is(da.vtag, TB);
+  t.is(db.vtag, TA);
+  t.is(da.badVtag + db.badVtag, 0);
+  t.is(da.malformed + db.malformed, 0);
+  t.is(globals.sctpPackets, frames.length);
+  t.is(globals.chunks, 11 + 8);
+  t.is(globals.malformedChunks, 0);
+});
+
+test('VLAN tags, IPv4 options and IPv6 extension headers are skipped; both directions fold into one record', (t) => {
+  if (guard(t)) return;
+  const A6: Endpoint = { mac: A.mac, ip: 'fd00::1', port: 3868 };
+  const B6: Endpoint = { mac: B.mac, ip: 'fd00::2:0:0:2', port: 3868 };
+  const qinq = { vlans: [{ tpid: 0x88a8, id: 100 }, { tpid: 0x8100, id: 200 }] };
+  const ext = { ipv6Ext: [{ type: 0 as const, len: 1 }, { type: 60 as const }, { type: 43 as const }, { type: 44 as const }] };
+  const frames = [
+    ...handshake(A, B, { ...qinq, ipv4Options: 8 }),
+    sctpFrame(B6, A6, 0, [chunk.init({ tag: TB, aRwnd: 1000, initialTsn: 1 })], ext),
+    sctpFrame(A6, B6, TB, [chunk.initAck({ tag: TA, aRwnd: 1000, initialTsn: 1 })], { ...ext, vlans: [{ id: 7 }] }),
+    sctpFrame(B6, A6, TA, [chunk.data({ tsn: 1, size: 3 })], ext),
+  ];
+  const { assocs } = run(frames);
+  t.is(assocs.length, 2);
+  const v4 = assocs.find((a) => a.family === 4)!;
+  const v6 = assocs.find((a) => a.family === 6)!;
+  t.is(v4.state, 'established');
+  t.is(v4.dir[0].packets + v4.dir[1].packets, 4);
+  t.deepEqual(v6.endpoints, [{ address: 'fd00::1', port: 3868 }, { address: 'fd00::2:0:0:2', port: 3868 }]);
+  t.is(v6.initiator, 1);
+  t.is(v6.dir[1].dataChunks, 1);
+  t.is(v6.dir[1].dataBytes, 3);
+  t.is(v6.dir[0].chunks.initAck, 1);
+});
+
+test('malformed chunks raise the malformed counter and never miscount the good ones', (t) => {
+  if (guard(t)) return;
+  const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
+  const [a1, b1] = P(1001); // length 0 after a good DATA
+  const [a2, b2] = P(1002); // length 3
+  const [a3, b3] = P(1003); // chunk longer than the packet
+  const [a4, b4] = P(1004); // last chunk's padding beyond the packet
+  const [a5, b5] = P(1005); // SACK whose gap/dup counts do not fit
+  const [a6, b6] = P(1006); // common header only, no chunk
+  const [a7, b7] = P(1007); // DATA shorter than its header
+  const [a8, b8] = P(1008); // 800 chunks, all good
+  const frames = [
+    sctpFrame(a1, b1, 1, [chunk.data({ tsn: 1, size: 4 }), rawChunk(0xc1, 0, Buffer.alloc(0), { length: 0 }), chunk.data({ tsn: 2, size: 4 })]),
+    sctpFrame(a2, b2, 1, [chunk.heartbeat(), rawChunk(0xc1, 0, Buffer.alloc(4), { length: 3 })]),
+    sctpFrame(a3, b3, 1, [chunk.cookieAck(), rawChunk(0, 3, Buffer.alloc(20), { length: 400 })]),
+    sctpFrame(a4, b4, 1, [chunk.cookieAck(), rawChunk(0, 3, Buffer.alloc(13), { pad: false })]),
+    sctpFrame(a5, b5, 1, [rawChunk(3, 0, Buffer.from([0, 0, 0, 1, 0, 0, 1, 0, 0, 9, 0, 0]))]),
+    sctpFrame(a6, b6, 1, []),
+    sctpFrame(a7, b7, 1, [rawChunk(0, 3, Buffer.alloc(8))]),
+    sctpFrame(a8, b8, 1, Array.from({ length: 800 }, () => chunk.cookieAck())),
+  ];
+  const { assocs, globals } = run(frames);
+  const by = (port: number) => assocs.find((a) => a.endpoints.some((e) => e.port === port))!.dir.find((d) => d.packets)!;
+  t.like(by(1001), { dataChunks: 1, dataBytes: 4, malformed: 1 });
+  t.like(by(1002), { heartbeats: 1, malformed: 1 });
+  t.like(by(1003), { dataChunks: 0, malformed: 1 });
+  t.is(by(1003).chunks.cookieAck, 1);
+  // the 13-byte DATA itself fits: counted, and its missing padding is reported
+  t.like(by(1004), { dataChunks: 1, dataBytes: 1, malformed: 1 });
+  t.like(by(1005), { sackChunks: 0, gapBlocks: 0, malformed: 1 });
+  t.like(by(1006), { malformed: 1 });
+  t.like(by(1007), { dataChunks: 0, malformed: 1 });
+  t.like(by(1008), { malformed: 0, truncated: 0 });
+  t.is(by(1008).chunks.cookieAck, 800);
+  t.is(globals.malformedChunks, 7);
+  t.is(globals.sctpPackets, frames.length);
+});
+
+test('Ethernet padding, fragments, truncated headers and other protocols are not SCTP chunks', (t) => {
+  if (guard(t)) return;
+  const small = sctpFrame(A, B, 5, [chunk.cookieAck()]); // 14+20+12+4 = 50 bytes: padded to 60 on the wire
+  const padded = Buffer.concat([small, Buffer.alloc(60 - small.length)]);
+  const sctp = sctpPacket({ sport: 1, dport: 2, vtag: 3, chunks: [chunk.data({ tsn: 1, size: 200 })] });
+  const frag = ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 132, payload: sctp.subarray(0, 64), fragment: { offset: 0, more: true } }) });
+  const cut = ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 132, payload: sctp }) }).subarray(0, 14 + 20 + 8);
+  const udp = ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 17, payload: Buffer.alloc(40) }) });
+  const arp = Buffer.concat([Buffer.from('ffffffffffff02000000000a0806', 'hex'), Buffer.alloc(28)]);
+  const { assocs, globals } = run([padded, frag, cut, udp, arp]);
+  t.is(assocs.length, 1);
+  t.is(assocs[0]!.dir[0].chunks.cookieAck + assocs[0]!.dir[1].chunks.cookieAck, 1);
+  t.is(assocs[0]!.dir[0].malformed + assocs[0]!.dir[1].malformed, 0, 'Ethernet padding is not a chunk');
+  t.is(globals.skbs, 5);
+  t.is(globals.sctpPackets, 1);
+  t.is(globals.fragments, 1);
+  t.is(globals.headerTruncated, 1);
+});
+
+test('a new INIT with another tag starts a new incarnation; ABORT records its cause', (t) => {
+  if (guard(t)) return;
+  const frames = [
+    ...handshake(),
+    sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 10 })]),
+    sctpFrame(A, B, 0, [chunk.init({ tag: 0x1234, aRwnd: 1, initialTsn: 1 })]),
+    sctpFrame(A, B, 0, [chunk.init({ tag: 0x1234, aRwnd: 1, initialTsn: 1 })]), // retransmitted INIT: same incarnation
+    sctpFrame(B, A, 0x1234, [chunk.abort({ cause: 12 })]),
+  ];
+  const { assocs } = run(frames);
+  const a = assocs[0]!;
+  t.is(a.restarts, 1);
+  t.is(a.dir[0].dataChunks, 0, 'counters restart with the new incarnation');
+  t.is(a.dir[0].chunks.init, 2);
+  t.is(a.dir[0].packets, 2);
+  t.is(a.state, 'aborted');
+  t.deepEqual(a.abort, { by: 1, cause: 12, causeName: 'user-initiated abort' });
+});

@@ -1,0 +1,38 @@
+// The TypeScript description of bpf/sctp_wire.h must match the compiled object byte for byte:
+// compare every struct's size and every member's name and offset with the object's BTF, as
+// bpftool (an independent reader) dumps it.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SW_ASSOC, SW_DIR, SW_EVENT, SW_KEY, type StructLayout } from '../../src/sctp/wire-layout.js';
+
+const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+
+interface BtfType { id: number; kind: string; name: string; size?: number; members?: Array<{ name: string; bits_offset: number }> }
+
+function btfStructs(): Map<string, BtfType> | { why: string } {
+  const r = spawnSync('bpftool', ['-j', 'btf', 'dump', 'file', OBJ], { encoding: 'utf8' });
+  if (r.error) return { why: `bpftool is not installed (${r.error.message})` };
+  if (r.status !== 0) throw new Error(`bpftool btf dump failed: ${r.stderr}`);
+  const types = (JSON.parse(r.stdout) as { types: BtfType[] }).types;
+  return new Map(types.filter((t) => t.kind === 'STRUCT').map((t) => [t.name, t]));
+}
+
+const btf = btfStructs();
+
+for (const layout of [SW_KEY, SW_DIR, SW_ASSOC, SW_EVENT] as StructLayout[]) {
+  test(`${layout.name}: size and member offsets match the object's BTF`, (t) => {
+    if ('why' in btf) {
+      t.log(`SKIP: ${btf.why}`);
+      t.pass();
+      return;
+    }
+    const s = btf.get(layout.name);
+    t.truthy(s, `struct ${layout.name} is not in the BTF of ${OBJ}`);
+    t.is(layout.size, s!.size, 'struct size');
+    t.deepEqual(
+      layout.fields.map((f) => [f.name, f.offset]),
+      s!.members!.map((m) => [m.name, m.bits_offset / 8]),
+    );
+  });
+}
