@@ -1,0 +1,30 @@
+import { NodectlCommand } from '../../cli/base-command.js';
+import type { LinkView } from '../../interfaces/model.js';
+import { listLinkViews } from '../../interfaces/query.js';
+import { renderLinkTable } from '../../interfaces/render.js';
+
+export default class LinkList extends NodectlCommand {
+  static override summary = 'List network interfaces with kind, state, MTU, MAC, master and lower device.';
+
+  static override description = `Like \`ip -d link show\`, one interface per line: index, name, state (DOWN when
+administratively down, NO-CARRIER when up without carrier, else the operational state), MTU,
+MAC, master (bridge/bond), lower device (vlan/macvlan) and the kind-specific summary
+(vlan id and protocol, bond mode and active slave, bridge STP, macvlan mode, veth peer,
+bridge-port state).
+
+--json prints every field of every link, including kind data (kindData), port data
+(slaveData) and counters (stats), as an array.`;
+
+  static override examples = [
+    '<%= config.bin %> link list',
+    { description: 'Inside a network namespace (like ip -n)', command: '<%= config.bin %> link list --netns blue' },
+    { description: 'Names of all bridge ports', command: "<%= config.bin %> link list --json | jq -r '.[] | select(.slaveKind==\"bridge\") | .name'" },
+  ];
+
+  async run(): Promise<LinkView[]> {
+    const { flags } = await this.parse(LinkList);
+    const links = await listLinkViews({ netns: flags.netns });
+    if (!this.jsonEnabled()) this.log(renderLinkTable(links));
+    return links;
+  }
+}

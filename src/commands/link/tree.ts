@@ -1,0 +1,37 @@
+import { Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { linkTree } from '../../interfaces/query.js';
+import { renderTreeDot, renderTreeText } from '../../interfaces/render.js';
+import type { TreeNode } from '../../interfaces/tree.js';
+
+export default class LinkTree extends NodectlCommand {
+  static override summary = 'Show the interface hierarchy: ports under bridges and bonds, vlans and macvlans under their lower device.';
+
+  static override description = `Every interface hangs under its master (bridge ports, bond slaves) or else under its
+lower device (vlan, macvlan); interfaces with neither are roots (physical devices, loopback,
+veths, bridges and bonds). A veth's other end is shown as "veth peer NAME", not as a parent.
+
+--format text (default) draws the tree; json prints the same forest (roots with nested
+children; --json is the same as --format json); dot prints a Graphviz digraph, edges from the
+upper device labelled "port" or "lower", veth pairs as dashed lines.`;
+
+  static override examples = [
+    '<%= config.bin %> link tree',
+    { description: 'Render a diagram', command: '<%= config.bin %> link tree --format dot | dot -Tsvg > links.svg' },
+    { description: 'The ports of br0', command: "<%= config.bin %> link tree --json | jq '.[] | select(.name==\"br0\") | .children[].name'" },
+  ];
+
+  static override flags = {
+    format: Flags.string({ char: 'f', summary: 'Output format.', options: ['text', 'json', 'dot'], default: 'text' }),
+  };
+
+  async run(): Promise<TreeNode[]> {
+    const { flags } = await this.parse(LinkTree);
+    const { roots, links } = await linkTree({ netns: flags.netns });
+    if (this.jsonEnabled()) return roots;
+    if (flags.format === 'json') this.logJson(roots);
+    else if (flags.format === 'dot') this.log(renderTreeDot(roots, links));
+    else this.log(renderTreeText(roots));
+    return roots;
+  }
+}

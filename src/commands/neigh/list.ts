@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import type { NeighView } from '../../interfaces/model.js';
+import { listNeighViews } from '../../interfaces/query.js';
+import { renderNeighs } from '../../interfaces/render.js';
+
+export default class NeighList extends NodectlCommand {
+  static override summary = 'List the neighbour table (ARP and NDP entries), optionally of one interface.';
+
+  static override description = `Like \`ip neigh show\`: address, interface, link-layer address, flags (router, proxy,
+extern_learn, …) and NUD state (REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, NOARP,
+PERMANENT).`;
+
+  static override examples = [
+    '<%= config.bin %> neigh list',
+    '<%= config.bin %> neigh list --dev eth0 --family inet',
+    { description: 'Stale entries as JSON', command: "<%= config.bin %> neigh list --json | jq '.[] | select(.state==\"STALE\")'" },
+  ];
+
+  static override flags = {
+    dev: Flags.string({ char: 'd', summary: 'Only entries of this interface (name or ifindex).' }),
+    family: Flags.string({ char: 'f', summary: 'Only this address family (inet = IPv4, inet6 = IPv6), like ip -f.', options: ['inet', 'inet6'] }),
+  };
+
+  async run(): Promise<NeighView[]> {
+    const { flags } = await this.parse(NeighList);
+    const neighs = await listNeighViews({ netns: flags.netns }, { dev: flags.dev, family: flags.family === 'inet' ? 4 : flags.family === 'inet6' ? 6 : undefined });
+    if (!this.jsonEnabled()) this.log(renderNeighs(neighs));
+    return neighs;
+  }
+}

@@ -1,0 +1,121 @@
+// Text renderings for people (tables and trees in iproute2's vocabulary) and Graphviz dot for
+// diagrams. JSON needs no renderer: the typed results are the JSON.
+import type { AddrView, LinkView, NeighView } from './model.js';
+import { describeLink, type TreeNode } from './tree.js';
+
+/** One word for a link's state, as `ip -br link` would put it. */
+export function stateWord(l: { admin: string; oper: string; carrier: boolean }): string {
+  if (l.admin === 'down') return 'DOWN';
+  if (!l.carrier) return 'NO-CARRIER';
+  return l.oper.toUpperCase();
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function renderLinkTable(links: LinkView[]): string {
+  const byIndex = new Map(links.map((l) => [l.index, l]));
+  return table(
+    ['IDX', 'NAME', 'STATE', 'MTU', 'MAC', 'MASTER', 'LOWER', 'KIND'],
+    links.map((l) => [
+      String(l.index), l.name, stateWord(l), String(l.mtu), l.mac ?? '-', l.master ?? '-',
+      l.parent ?? (l.linkIndex !== null && l.kind !== 'veth' ? `#${l.linkIndex}` : '-'), describeLink(l, byIndex),
+    ]),
+  );
+}
+
+/** `link show IFACE`: everything nodectl knows about one link, one fact per line. */
+export function renderLinkDetail(l: LinkView): string {
+  const out: string[] = [];
+  const kv = (k: string, v: string | number | null | undefined): void => {
+    if (v !== null && v !== undefined && v !== '') out.push(`${k.padEnd(12)} ${v}`);
+  };
+  out.push(`${l.index}: ${l.name}${l.parent ? `@${l.parent}` : l.peer ? `@${l.peer}` : ''}  <${l.flags.join(',')}>`);
+  kv('kind', l.kind);
+  kv('state', `admin ${l.admin}, oper ${l.oper}, carrier ${l.carrier ? 'on' : 'off'}`);
+  kv('mtu', `${l.mtu}${l.minMtu || l.maxMtu ? ` (min ${l.minMtu}, max ${l.maxMtu})` : ''}`);
+  kv('link/' + l.linkType, l.mac ? `${l.mac} brd ${l.broadcast ?? '-'}` : null);
+  kv('master', l.master);
+  kv('lower', l.parent);
+  kv('peer', l.peer ?? (l.kindData?.kind === 'veth' && l.kindData.peerIndex !== undefined ? `#${l.kindData.peerIndex}${l.kindData.peerNetnsId !== undefined ? ` in netnsid ${l.kindData.peerNetnsId}` : ''}` : null));
+  kv('ports', l.ports.length ? l.ports.join(' ') : null);
+  kv('alias', l.alias);
+  kv('altnames', l.altNames.length ? l.altNames.join(' ') : null);
+  kv('group', l.group || null);
+  kv('txqlen', l.txqlen);
+  if (l.kindData && l.kindData.kind !== 'veth') {
+    const { kind: _k, ...rest } = l.kindData;
+    kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(' '));
+  }
+  if (l.slaveData) {
+    const { kind, ...rest } = l.slaveData;
+    kv(kind === 'bridge' ? 'bridge_port' : `${kind}_slave`, Object.entries(rest).map(([k, v]) => `${k} ${String(v)}`).join(' '));
+  }
+  const s = l.stats;
+  kv('RX', `packets ${s.rxPackets} bytes ${s.rxBytes} errors ${s.rxErrors} dropped ${s.rxDropped} mcast ${s.multicast}`);
+  kv('TX', `packets ${s.txPackets} bytes ${s.txBytes} errors ${s.txErrors} dropped ${s.txDropped} collisions ${s.collisions}`);
+  return out.join('\n');
+}
+
+/** The hierarchy as an indented tree with box-drawing branches. */
+export function renderTreeText(roots: TreeNode[]): string {
+  const rows: { prefix: string; node: TreeNode }[] = [];
+  const visit = (n: TreeNode, lead: string, branch: string): void => {
+    rows.push({ prefix: lead + branch, node: n });
+    const childLead = lead + (branch === '' ? '' : branch === '├── ' ? '│   ' : '    ');
+    n.children.forEach((c, i) => visit(c, childLead, i === n.children.length - 1 ? '└── ' : '├── '));
+  };
+  for (const r of roots) visit(r, '', '');
+  const w = Math.max(0, ...rows.map((r) => r.prefix.length + r.node.name.length));
+  const sw = Math.max(0, ...rows.map((r) => stateWord(r.node).length));
+  return rows.map(({ prefix, node }) => `${(prefix + node.name).padEnd(w)}  ${stateWord(node).padEnd(sw)}  ${node.detail}`.trimEnd()).join('\n');
+}
+
+function dotId(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** Graphviz: ports and stacked devices as edges from the upper device; veth pairs as dashed lines. */
+export function renderTreeDot(roots: TreeNode[], links?: LinkView[]): string {
+  const out = ['digraph interfaces {', '  rankdir=TB;', '  node [shape=box, fontname="monospace"];'];
+  const visit = (n: TreeNode): void => {
+    const color = n.admin === 'down' ? '#e0e0e0' : n.carrier && n.oper !== 'down' && n.oper !== 'lowerlayerdown' ? '#d4f0d4' : '#f6d5d5';
+    out.push(`  ${dotId(n.name)} [label=${dotId(`${n.name}\n${n.detail}\n${stateWord(n)}`)}, style=filled, fillcolor="${color}"];`);
+    for (const c of n.children) {
+      out.push(`  ${dotId(n.name)} -> ${dotId(c.name)} [label="${c.role === 'port' ? 'port' : 'lower'}"];`);
+      visit(c);
+    }
+  };
+  roots.forEach(visit);
+  const seen = new Set<string>();
+  for (const l of links ?? []) {
+    if (!l.peer) continue;
+    const key = [l.name, l.peer].sort().join('\0');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(`  ${dotId(l.name)} -> ${dotId(l.peer)} [dir=none, style=dashed, constraint=false, label="veth"];`);
+  }
+  out.push('}');
+  return out.join('\n');
+}
+
+export function renderAddrs(addrs: AddrView[]): string {
+  return table(
+    ['IFACE', 'FAMILY', 'ADDRESS', 'SCOPE', 'FLAGS'],
+    addrs.map((a) => [
+      a.ifname, a.family === 4 ? 'inet' : 'inet6',
+      `${a.address}/${a.prefixlen}${a.peer ? ` peer ${a.peer}` : ''}${a.broadcast ? ` brd ${a.broadcast}` : ''}`,
+      a.scope, [a.label && a.label !== a.ifname ? `label ${a.label}` : '', ...a.flags].filter(Boolean).join(' '),
+    ]),
+  );
+}
+
+/** Neighbours one per line, in `ip neigh` word order. */
+export function renderNeighs(neighs: NeighView[]): string {
+  return neighs
+    .map((n) => [n.address, 'dev', n.ifname, ...(n.lladdr ? ['lladdr', n.lladdr] : []), ...n.flags, n.state].join(' '))
+    .join('\n');
+}

@@ -1,0 +1,95 @@
+// The interface hierarchy: every link hangs under its master (bridge/bond ports) or else under
+// its lower device (vlan, macvlan); links with neither are roots (physical devices, loopback,
+// veths, unenslaved bridges and bonds). A veth's other end is a sibling, not a parent.
+import type { Link } from '../netlink/link.js';
+
+export interface TreeNode {
+  index: number;
+  name: string;
+  kind: string;
+  /** How this node hangs under its parent: a port of a bridge/bond, or a device stacked on a lower one. */
+  role: 'root' | 'port' | 'upper';
+  admin: 'up' | 'down';
+  oper: string;
+  carrier: boolean;
+  /** Kind-specific one-liner: "vlan 100 802.1Q", "macvlan bridge", "veth peer vb", "port forwarding". */
+  detail: string;
+  children: TreeNode[];
+}
+
+export function describeLink(l: Link, byIndex: Map<number, Link>): string {
+  const d = l.kindData;
+  const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? `#${i}`) : '?');
+  const parts: string[] = [];
+  switch (d?.kind) {
+    case 'vlan': parts.push(`vlan ${d.id} ${d.protocol}`); break;
+    case 'bond':
+      parts.push(`bond ${d.mode}`);
+      if (d.miimon) parts.push(`miimon ${d.miimon}`);
+      if (d.activeSlaveIndex) parts.push(`active ${name(d.activeSlaveIndex)}`);
+      break;
+    case 'bridge': parts.push(`bridge stp ${d.stp ? 'on' : 'off'}${d.vlanFiltering ? ' vlan_filtering' : ''}`); break;
+    case 'macvlan':
+    case 'macvtap': parts.push(`${d.kind} ${d.mode}`); break;
+    case 'veth':
+      if (d.peerIndex !== undefined) parts.push(d.peerNetnsId !== undefined ? `veth peer #${d.peerIndex} (netnsid ${d.peerNetnsId})` : `veth peer ${name(d.peerIndex)}`);
+      else parts.push('veth');
+      break;
+    default: parts.push(l.kind);
+  }
+  const s = l.slaveData;
+  if (s?.kind === 'bridge') parts.push(`port ${s.state}`);
+  else if (s?.kind === 'bond') parts.push(`slave ${s.state} mii ${s.miiStatus}`);
+  return parts.join(', ');
+}
+
+/** Build the forest, roots and children in ifindex order (ports before stacked devices). */
+export function buildTree(links: Link[]): TreeNode[] {
+  const byIndex = new Map(links.map((l) => [l.index, l]));
+  const up = (l: Link): { parent: number; role: 'port' | 'upper' } | null => {
+    if (l.masterIndex !== null && byIndex.has(l.masterIndex)) return { parent: l.masterIndex, role: 'port' };
+    if (l.parentIndex !== null && byIndex.has(l.parentIndex)) return { parent: l.parentIndex, role: 'upper' };
+    return null;
+  };
+  // A loop in master/lower references cannot come from a sane kernel, but a tree must not hang on one.
+  const loops = (l: Link): boolean => {
+    const seen = new Set<number>([l.index]);
+    for (let cur = up(l); cur; cur = up(byIndex.get(cur.parent)!)) {
+      if (seen.has(cur.parent)) return true;
+      seen.add(cur.parent);
+    }
+    return false;
+  };
+  const nodes = new Map<number, TreeNode>();
+  for (const l of links) {
+    nodes.set(l.index, {
+      index: l.index, name: l.name, kind: l.kind, role: 'root', admin: l.admin, oper: l.oper, carrier: l.carrier,
+      detail: describeLink(l, byIndex), children: [],
+    });
+  }
+  const roots: TreeNode[] = [];
+  for (const l of [...links].sort((a, b) => a.index - b.index)) {
+    const node = nodes.get(l.index)!;
+    const u = loops(l) ? null : up(l);
+    if (!u) {
+      roots.push(node);
+      continue;
+    }
+    node.role = u.role;
+    nodes.get(u.parent)!.children.push(node);
+  }
+  for (const n of nodes.values()) {
+    n.children.sort((a, b) => (a.role === b.role ? a.index - b.index : a.role === 'port' ? -1 : 1));
+  }
+  return roots;
+}
+
+/** Every node of the forest, depth first, with its depth (for renderers and tests). */
+export function* walkTree(roots: TreeNode[], depth = 0): Generator<{ node: TreeNode; depth: number; parent: TreeNode | null }> {
+  for (const r of roots) yield* walk(r, depth, null);
+}
+
+function* walk(n: TreeNode, depth: number, parent: TreeNode | null): Generator<{ node: TreeNode; depth: number; parent: TreeNode | null }> {
+  yield { node: n, depth, parent };
+  for (const c of n.children) yield* walk(c, depth + 1, n);
+}
