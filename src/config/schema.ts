@@ -1,6 +1,6 @@
 import { Type, type Static, type TString } from '@sinclair/typebox';
 import { MgmtDecl } from './mgmt-schema.js';
-import { ARP_RANGES } from './arp-keys.js';
+import { ARP_RANGES, type ArpKey } from './arp-keys.js';
 
 // The node configuration file, as TypeBox schemas. Every object is closed
 // (additionalProperties: false): a misspelt key is an error, never silently ignored — the
@@ -33,7 +33,7 @@ export const ArpDecl = Type.Object(
   ])),
   { ...closed, description: 'Per-interface ARP policy (net.ipv4.conf.IFACE.*); keys left out are not managed.' },
 );
-export type ArpDecl = Partial<Record<keyof typeof ARP_RANGES, number>>;
+export type ArpDecl = Partial<Record<ArpKey, number>>;
 
 // Attributes every kind shares.
 const common = {

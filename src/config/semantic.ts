@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import type { ConfigProblem } from '../errors.js';
+import { ARP_RANGES } from './arp-keys.js';
 import { hostPartProblem, parseCidr, type Cidr } from './cidr.js';
 import type { ConfigSource, PathSeg } from './load.js';
 import type { AddressDecl, InterfaceDecl, NodeConfig } from './schema.js';
@@ -147,6 +148,12 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
 
   // Attributes.
   for (const { d, i } of decls) {
+    for (const [k, v] of Object.entries(d.arp ?? {})) {
+      const r = ARP_RANGES[k as keyof typeof ARP_RANGES];
+      if (r && typeof v === 'number' && v >= r.min && v <= r.max && !r.allowed.includes(v)) {
+        out.push(src.problem(at(i, 'arp', k), `${k} ${v} is reserved (the kernel treats it like 0); use one of ${r.allowed.join(', ')}`));
+      }
+    }
     if (d.mac !== undefined) {
       const first = parseInt(d.mac.slice(0, 2), 16);
       if (first & 1) out.push(src.problem(at(i, 'mac'), `${d.mac} is a multicast address; an interface needs a unicast one (first octet even)`));

@@ -87,9 +87,12 @@ type ActualLink = ActualState['links'][number];
 
 const LOGICAL: ReadonlySet<string> = new Set(['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);
 
-/** Addresses nodectl manages: those somebody configured (the kernel's own autoconf ones are not permanent). */
-export function isManagedAddr(a: Pick<Addr, 'flags'>): boolean {
-  return a.flags.includes('permanent');
+/**
+ * Addresses nodectl manages: permanent ones (autoconf/SLAAC addresses are not), except IPv6
+ * link-local ones, which the kernel itself adds — as permanent — to every interface that comes up.
+ */
+export function isManagedAddr(a: Pick<Addr, 'flags' | 'family' | 'address'>): boolean {
+  return a.flags.includes('permanent') && !(a.family === 6 && /^fe[89ab]/i.test(a.address));
 }
 
 function declState(d: InterfaceDecl): 'up' | 'down' {
@@ -106,7 +109,12 @@ export function createSpecOf(d: InterfaceDecl, master: string | undefined): Crea
   switch (d.kind) {
     case 'vlan': s.parent = d.link; s.vlan = { id: d.vlan.id, protocol: d.vlan.protocol ?? '802.1Q' }; break;
     case 'macvlan': s.parent = d.link; s.macvlan = { mode: d.macvlan?.mode ?? 'vepa' }; break;
-    case 'bridge': s.bridge = { stp: d.bridge?.stp ?? false, vlanFiltering: d.bridge?.vlan_filtering ?? false }; break;
+    case 'bridge':
+      // IFLA_BR_VLAN_FILTERING is refused (EOPNOTSUPP) even as 0 by kernels built without
+      // CONFIG_BRIDGE_VLAN_FILTERING, and 0 is the default: send it only to turn it on.
+      s.bridge = { stp: d.bridge?.stp ?? false };
+      if (d.bridge?.vlan_filtering) s.bridge.vlanFiltering = true;
+      break;
     case 'bond': {
       const b = d.bond ?? {};
       s.bond = { mode: b.mode ?? 'balance-rr' };
@@ -378,12 +386,13 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const want = wantedAddrs(d);
     if (want === null) continue;
     const l = byName.get(d.name);
-    const have = l && !create.has(d.name) ? actual.addrs.filter((a) => a.ifindex === l.index && isManagedAddr(a)) : [];
+    const have = l && !create.has(d.name) ? actual.addrs.filter((a) => a.ifindex === l.index) : [];
     const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
     const wantKeys = new Map(want.map((w) => [key(w), w]));
     const haveKeys = new Map(have.map((a) => [key(a), a]));
     for (const [k, a] of haveKeys) {
       const w = wantKeys.get(k);
+      if (!w && !isManagedAddr(a)) continue;
       const labelOk = !w || a.family !== 4 || (w.label ?? d.name) === (a.label ?? d.name);
       if (!w || !labelOk) {
         const op: Op = { op: 'addr-del', name: d.name, address: canonicalIp(a.address), prefixlen: a.prefixlen };
@@ -453,7 +462,7 @@ export function describeOp(op: Op): string {
       parts.push('type', s.kind);
       if (s.vlan) parts.push('id', String(s.vlan.id), 'protocol', s.vlan.protocol ?? '802.1Q');
       if (s.macvlan) parts.push('mode', s.macvlan.mode);
-      if (s.bridge) parts.push('stp', s.bridge.stp ? 'on' : 'off', 'vlan_filtering', s.bridge.vlanFiltering ? 'on' : 'off');
+      if (s.bridge) parts.push('stp', s.bridge.stp ? 'on' : 'off', ...(s.bridge.vlanFiltering ? ['vlan_filtering', 'on'] : []));
       if (s.bond) {
         parts.push('mode', s.bond.mode);
         if (s.bond.miimon !== undefined) parts.push('miimon', String(s.bond.miimon));

@@ -24,7 +24,7 @@ interfaces:
   const p = plan(c, { links: [eth0], addrs: [] }, { owned: new Set() });
   t.deepEqual(lines(p), [
     'link set eth0 mtu 1500 → 9000',
-    'link add br0 type bridge stp off vlan_filtering off up',
+    'link add br0 type bridge stp off up',
     'link add mv0 link br0 type macvlan mode bridge up',
     'link add ve0 type veth peer ve0p master br0 up',
     'link set eth0 master br0',

@@ -1,0 +1,674 @@
+// config apply: snapshot → plan → journal → steps → verify; any failure undoes every step begun,
+// in reverse, from inverses computed BEFORE the first step (from the pre-apply snapshot). A
+// process killed mid-way leaves the journal behind; the next apply or `config recover` finishes
+// the rollback before doing anything else.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
+import { type ArpKey } from '../arp/policy.js';
+import { addAddr, delAddr } from '../netlink/addr.js';
+import { Handle } from '../netlink/handle.js';
+import { setInetConf } from '../netlink/inetconf.js';
+import { addLink, delLink, getLink, listLinks, setLink } from '../netlink/link.js';
+import { delLinkGroup } from '../netlink/link-group.js';
+import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
+import { addNeigh } from '../netlink/neigh.js';
+import {
+  type ActualState, type ArpValues, type CreateSpec, describeOp, isManagedAddr, type Op, OWNED_GROUP, plan, PlanConflict, type Plan,
+} from '../interfaces/planner.js';
+import { type Snapshot, takeSnapshot } from '../interfaces/snapshot.js';
+import { ARP_KEY_NAMES } from './arp-keys.js';
+import type { NodeConfig } from './schema.js';
+import { type OwnedLink, type Progress, StateDir, stateDirOf } from './state.js';
+
+/** Links on their way out are moved here first, so one group delete takes exactly them. */
+export const DOOMED_GROUP = OWNED_GROUP + 1;
+
+/** Operations only rollback uses: restoring what a delete took, and deleting only what we made. */
+export type UndoOp =
+  | Op
+  | { op: 'neigh-add'; name: string; address: string; lladdr: string; state: string }
+  | { op: 'link-del-owned'; name: string };
+
+export interface Step {
+  op: Op;
+  /** Undo of this step, in execution order; computed from the pre-apply snapshot. */
+  undo: UndoOp[];
+}
+
+export interface Journal {
+  version: 1;
+  id: string;
+  bootId: string;
+  netnsInode: number;
+  netns: string | null;
+  file: string | null;
+  startedAt: string;
+  pid: number;
+  state: 'applying' | 'pending-confirm' | 'committing';
+  confirmDeadline?: number;
+  steps: Step[];
+  ownedBefore: OwnedLink[];
+  ownedAfter?: OwnedLink[];
+}
+
+export interface Where {
+  netns?: string;
+  stateDir?: string;
+}
+
+export interface ApplyOptions extends Where {
+  file?: string;
+  prune?: boolean;
+  /** Revert unless `config confirm` runs within this many seconds. */
+  confirmSeconds?: number;
+  /** Fault injection: make step k (1-based) fail before it runs. Default: env NODECTL_FAIL_AT_STEP. */
+  failAtStep?: number;
+  /** Pause after each step (tests widen the window for a SIGKILL). Default: env NODECTL_STEP_DELAY_MS. */
+  stepDelayMs?: number;
+  onStep?: (n: number, total: number, op: Op) => void;
+  /** How to start the confirm watchdog (tests replace it); default: a detached `nodectl config recover --watchdog`. */
+  startWatchdog?: (j: Journal, root: string) => void;
+}
+
+export interface PlannedStep {
+  step: number;
+  marker: '+' | '-' | '~';
+  op: Op;
+  text: string;
+}
+
+export interface ApplyResult {
+  changed: boolean;
+  steps: PlannedStep[];
+  warnings: string[];
+  created: string[];
+  deleted: string[];
+  /** What a leftover journal from an interrupted apply needed (done before this apply). */
+  recovered: RecoverResult | null;
+  confirmDeadline: string | null;
+}
+
+export interface RecoverResult {
+  action: 'none' | 'rolled-back' | 'committed' | 'discarded' | 'waiting';
+  journal: string | null;
+  undone: number;
+  reason: string;
+  errors: string[];
+}
+
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+export function actualOf(s: Snapshot): ActualState {
+  const inetConf = new Map<number, ArpValues>();
+  for (const [idx, c] of Object.entries(s.inetConf)) {
+    const v: ArpValues = {};
+    for (const k of ARP_KEY_NAMES) if (c[k] !== undefined) v[k] = c[k];
+    inetConf.set(Number(idx), v);
+  }
+  return { links: s.links, addrs: s.addrs, inetConf };
+}
+
+/** Owned names whose record still matches the kernel (same name at the same ifindex). */
+export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): OwnedLink[] {
+  const byName = new Map(s.links.map((l) => [l.name, l]));
+  return records.filter((r) => byName.get(r.name)?.index === r.ifindex);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inverses
+
+/** Everything needed to bring back link `name` as the snapshot had it (after a delete). */
+export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
+  const byIndex = new Map(pre.links.map((l) => [l.index, l]));
+  const l = pre.links.find((x) => x.name === name);
+  if (!l) return [];
+  const nameOf = (i: number | null): string | undefined => (i === null ? undefined : byIndex.get(i)?.name);
+  const master = nameOf(l.masterIndex);
+  const masterKind = master ? pre.links.find((x) => x.name === master)?.kind : undefined;
+  const spec: CreateSpec = { name, kind: l.kind, mtu: l.mtu, group: l.group };
+  if (l.mac) spec.mac = l.mac;
+  if (master) spec.master = master;
+  if (l.parentIndex !== null && nameOf(l.parentIndex)) spec.parent = nameOf(l.parentIndex)!;
+  const kd = l.kindData as unknown as Record<string, unknown> | null;
+  if (kd) {
+    if (l.kind === 'vlan') spec.vlan = { id: kd.id as number, protocol: kd.protocol as '802.1Q' | '802.1ad' };
+    if (l.kind === 'macvlan') spec.macvlan = { mode: kd.mode as string };
+    if (l.kind === 'bridge') spec.bridge = { stp: Boolean(kd.stp), ...(kd.vlanFiltering ? { vlanFiltering: true } : {}) };
+    if (l.kind === 'bond') {
+      spec.bond = { mode: kd.mode as string, miimon: kd.miimon as number };
+      if (kd.arpInterval) spec.bond.arpInterval = kd.arpInterval as number;
+      if ((kd.arpIpTargets as string[] | undefined)?.length) spec.bond.arpIpTargets = kd.arpIpTargets as string[];
+    }
+  }
+  const ops: UndoOp[] = [];
+  const peers: string[] = [];
+  if (l.kind === 'veth') {
+    const rec = owned.find((o) => o.name === name);
+    const peerIndex = (kd?.peerIndex as number | undefined) ?? null;
+    const local = kd?.peerNetnsId === undefined && l.linkNetnsId === null;
+    const peerName = local ? nameOf(peerIndex) : rec?.peer;
+    if (!peerName) return [];
+    spec.veth = { peer: peerName };
+    if (!local && rec?.peerNetns) spec.veth.peerNetns = rec.peerNetns;
+    if (local) peers.push(peerName);
+  }
+  // created down; brought up after addresses, as the snapshot had it
+  ops.push({ op: 'link-add', name, spec });
+  ops.push({ op: 'link-set', name, change: { group: l.group }, from: {} });
+  for (const n of [name, ...peers]) {
+    const x = pre.links.find((y) => y.name === n)!;
+    if (n !== name) {
+      const change: Op & { op: 'link-set' } = { op: 'link-set', name: n, change: { mtu: x.mtu, group: x.group }, from: {} };
+      if (x.mac) change.change.mac = x.mac;
+      if (x.alias) change.change.alias = x.alias;
+      const pm = nameOf(x.masterIndex);
+      if (pm) change.change.master = pm;
+      ops.push(change);
+    } else if (x.alias) {
+      ops.push({ op: 'link-set', name: n, change: { alias: x.alias }, from: {} });
+    }
+    for (const a of pre.addrs) {
+      if (a.ifindex !== x.index || !isManagedAddr(a)) continue;
+      const add: UndoOp = { op: 'addr-add', name: n, address: a.address, prefixlen: a.prefixlen };
+      if (a.family === 4 && a.label && a.label !== n) add.label = a.label;
+      if (a.flags.includes('nodad')) add.nodad = true;
+      if (a.broadcast) add.broadcast = a.broadcast;
+      ops.push(add);
+    }
+    const conf = pre.inetConf[x.index];
+    if (conf) {
+      const values: ArpValues = {};
+      for (const k of ARP_KEY_NAMES) if (conf[k as ArpKey] !== undefined) values[k] = conf[k as ArpKey]!;
+      if (Object.keys(values).length) ops.push({ op: 'arp-set', name: n, values, from: null });
+    }
+    for (const nb of pre.neighs) {
+      if (nb.ifindex !== x.index || nb.state !== 'PERMANENT' || !nb.lladdr) continue;
+      ops.push({ op: 'neigh-add', name: n, address: nb.address, lladdr: nb.lladdr, state: nb.state });
+    }
+    if (x.admin === 'up') ops.push({ op: 'link-set', name: n, change: { up: true }, from: {} });
+  }
+  void masterKind;
+  return ops;
+}
+
+export function inverseOf(op: Op, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
+  switch (op.op) {
+    case 'link-add':
+      return [{ op: 'link-del-owned', name: op.name }];
+    case 'link-del':
+      return restoreOps(op.name, pre, owned);
+    case 'link-set': {
+      const change: Op & { op: 'link-set' } = { op: 'link-set', name: op.name, change: {}, from: op.change };
+      for (const k of Object.keys(op.change) as (keyof typeof op.change)[]) {
+        if (k in op.from) (change.change as Record<string, unknown>)[k] = op.from[k] === undefined ? null : op.from[k];
+      }
+      if (change.change.mac === null) delete change.change.mac;
+      return [change];
+    }
+    case 'addr-add':
+      return [{ op: 'addr-del', name: op.name, address: op.address, prefixlen: op.prefixlen }];
+    case 'addr-del': {
+      const add: UndoOp = { op: 'addr-add', name: op.name, address: op.address, prefixlen: op.prefixlen };
+      if (op.label && op.label !== op.name) add.label = op.label;
+      if (op.broadcast) add.broadcast = op.broadcast;
+      return [add];
+    }
+    case 'arp-set':
+      return op.from && Object.keys(op.from).length ? [{ op: 'arp-set', name: op.name, values: op.from, from: op.values }] : [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution
+
+/** Name → ifindex, from the snapshot, kept current as links come and go. */
+class Names {
+  private readonly map = new Map<string, number>();
+  constructor(private readonly h: Handle, links: { name: string; index: number }[]) {
+    for (const l of links) this.map.set(l.name, l.index);
+  }
+
+  async index(name: string): Promise<number> {
+    const i = this.map.get(name);
+    if (i !== undefined) return i;
+    const l = await getLink(this.h, name);
+    this.map.set(name, l.index);
+    return l.index;
+  }
+
+  forget(...names: string[]): void {
+    for (const n of names) this.map.delete(n);
+  }
+}
+
+async function execOp(h: Handle, names: Names, op: UndoOp): Promise<void> {
+  switch (op.op) {
+    case 'link-add': {
+      const s = op.spec;
+      names.forget(s.name, ...(s.veth ? [s.veth.peer] : []));
+      await addLink(h, {
+        name: s.name, kind: s.kind,
+        ...(s.parent !== undefined ? { parent: await names.index(s.parent) } : {}),
+        ...(s.master !== undefined ? { master: await names.index(s.master) } : {}),
+        ...(s.mtu !== undefined ? { mtu: s.mtu } : {}),
+        ...(s.mac !== undefined ? { mac: s.mac } : {}),
+        ...(s.up ? { up: true } : {}),
+        ...(s.group !== undefined ? { group: s.group } : {}),
+        ...(s.alias !== undefined ? { alias: s.alias } : {}),
+        ...(s.vlan ? { vlan: s.vlan } : {}),
+        ...(s.bond ? { bond: { ...s.bond, mode: s.bond.mode as BondMode } } : {}),
+        ...(s.bridge ? { bridge: s.bridge } : {}),
+        ...(s.macvlan ? { macvlan: { mode: s.macvlan.mode as MacvlanMode } } : {}),
+        ...(s.veth ? { veth: s.veth } : {}),
+      });
+      return;
+    }
+    case 'link-del':
+      await delLink(h, await names.index(op.name));
+      names.forget(op.name, ...(op.with ?? []));
+      return;
+    case 'link-del-owned': {
+      const l = await getLink(h, op.name);
+      // only what nodectl made: everything it creates carries its group
+      if (l.group !== OWNED_GROUP && l.group !== DOOMED_GROUP) throw new StateError(`not deleting ${op.name}: it is not in nodectl's interface group ${OWNED_GROUP} (someone else re-created it?)`);
+      await delLink(h, l.index);
+      names.forget(op.name);
+      return;
+    }
+    case 'link-set': {
+      const c = op.change;
+      const idx = await names.index(op.name);
+      // a MAC or master change on a running link: apply in the order ip would
+      await setLink(h, idx, {
+        ...(c.up !== undefined ? { up: c.up } : {}),
+        ...(c.mtu !== undefined ? { mtu: c.mtu } : {}),
+        ...(c.mac !== undefined ? { mac: c.mac } : {}),
+        ...(c.alias !== undefined ? { alias: c.alias } : {}),
+        ...(c.group !== undefined ? { group: c.group } : {}),
+        ...(c.master !== undefined ? { master: c.master === null ? null : await names.index(c.master) } : {}),
+      });
+      return;
+    }
+    case 'addr-add':
+      await addAddr(h, {
+        ifindex: await names.index(op.name), address: op.address, prefixlen: op.prefixlen,
+        ...(op.label !== undefined ? { label: op.label } : {}), ...(op.nodad ? { nodad: true } : {}),
+        ...(op.broadcast !== undefined ? { broadcast: op.broadcast } : {}),
+      });
+      return;
+    case 'addr-del':
+      await delAddr(h, { ifindex: await names.index(op.name), address: op.address, prefixlen: op.prefixlen });
+      return;
+    case 'arp-set':
+      await setInetConf(h, await names.index(op.name), op.values, op.name);
+      return;
+    case 'neigh-add':
+      await addNeigh(h, { ifindex: await names.index(op.name), address: op.address, lladdr: op.lladdr, state: op.state });
+      return;
+  }
+}
+
+/** Undo ops run during rollback: "already undone" answers are success, not failure. */
+function alreadyUndone(op: UndoOp, err: unknown): boolean {
+  if (err instanceof NotFoundError) return op.op !== 'link-add';
+  if (!(err instanceof NetlinkError)) return false;
+  if (op.op === 'link-add' || op.op === 'addr-add') return err.errno === 'EEXIST';
+  if (op.op === 'link-del' || op.op === 'link-del-owned') return err.errno === 'ENODEV';
+  if (op.op === 'addr-del') return err.errno === 'EADDRNOTAVAIL' || err.errno === 'ENOENT' || err.errno === 'ENODEV';
+  return err.errno === 'ENODEV';
+}
+
+/**
+ * Delete links by moving them into DOOMED_GROUP and deleting that group in one request. Before
+ * the delete, the group must hold exactly these links; otherwise (someone else uses the group)
+ * they are deleted one by one.
+ */
+async function bulkDelete(h: Handle, names: Names, targets: { name: string; with?: string[] }[], mark?: (i: number) => void): Promise<void> {
+  const all = await listLinks(h);
+  const byName = new Map(all.map((l) => [l.name, l]));
+  const moved: string[] = [];
+  for (let i = 0; i < targets.length; i++) {
+    mark?.(i);
+    const l = byName.get(targets[i]!.name);
+    if (!l) continue;
+    await setLink(h, l.index, { group: DOOMED_GROUP });
+    moved.push(l.name);
+  }
+  const expect = new Set(moved);
+  const inGroup = (await listLinks(h)).filter((l) => l.group === DOOMED_GROUP);
+  const exact = inGroup.length === expect.size && inGroup.every((l) => expect.has(l.name));
+  if (exact && moved.length) {
+    await delLinkGroup(h, DOOMED_GROUP);
+  } else {
+    for (const n of moved) {
+      try {
+        await delLink(h, await names.index(n));
+      } catch (err) {
+        if (!(err instanceof NetlinkError && err.errno === 'ENODEV') && !(err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+  for (const t of targets) names.forget(t.name, ...(t.with ?? []));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Run the steps; on failure undo what was begun and throw ApplyError (original error first). */
+async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progress, opts: ApplyOptions): Promise<void> {
+  const names = new Names(h, pre.links);
+  const failAt = opts.failAtStep ?? envInt('NODECTL_FAIL_AT_STEP');
+  const delay = opts.stepDelayMs ?? envInt('NODECTL_STEP_DELAY_MS') ?? 0;
+  const begun: number[] = [];
+  let i = 0;
+  try {
+    while (i < steps.length) {
+      // consecutive deletes go out as one group delete (see bulkDelete)
+      let j = i;
+      while (j < steps.length && steps[j]!.op.op === 'link-del') j++;
+      if (j - i >= 2 && !(failAt !== undefined && failAt > i && failAt <= j)) {
+        const batch = steps.slice(i, j).map((s) => s.op as Op & { op: 'link-del' });
+        await bulkDelete(h, names, batch, (k) => { begun.push(i + k); progress.mark('begin', i + k); opts.onStep?.(i + k + 1, steps.length, steps[i + k]!.op); });
+        for (let k = i; k < j; k++) progress.mark('done', k);
+        i = j;
+        if (delay) await sleep(delay);
+        continue;
+      }
+      const step = steps[i]!;
+      begun.push(i);
+      progress.mark('begin', i);
+      opts.onStep?.(i + 1, steps.length, step.op);
+      if (failAt === i + 1) throw new NodectlError('APPLY_FAILED', `injected failure before step ${i + 1} (NODECTL_FAIL_AT_STEP=${failAt})`);
+      await execOp(h, names, step.op);
+      progress.mark('done', i);
+      i++;
+      if (delay) await sleep(delay);
+    }
+  } catch (err) {
+    const failed = Math.min(i, steps.length - 1);
+    const { undone, errors } = await undoSteps(h, steps, new Set(begun), progress, pre.links);
+    throw new ApplyError({ step: failed + 1, steps: steps.length, operation: describeOp(steps[failed]!.op), cause: err, rolledBack: undone, rollbackErrors: errors });
+  }
+}
+
+/** Undo the begun steps in reverse. Returns how many were undone and what could not be. */
+async function undoSteps(h: Handle, steps: Step[], begun: Set<number>, progress: Progress | null, links: { name: string; index: number }[]): Promise<{ undone: number; errors: string[] }> {
+  const current = await listLinks(h);
+  const names = new Names(h, current);
+  void links;
+  const order = [...begun].sort((a, b) => b - a);
+  const errors: string[] = [];
+  let undone = 0;
+  let k = 0;
+  while (k < order.length) {
+    // consecutive creations are undone by one group delete
+    let m = k;
+    while (m < order.length && steps[order[m]!]!.undo.length === 1 && steps[order[m]!]!.undo[0]!.op === 'link-del-owned') m++;
+    if (m - k >= 2) {
+      const idx = order.slice(k, m);
+      const byName = new Map(current.map((l) => [l.name, l]));
+      const ours = idx.map((i) => (steps[i]!.undo[0] as { name: string }).name).filter((n) => {
+        const l = byName.get(n);
+        if (l && l.group !== OWNED_GROUP && l.group !== DOOMED_GROUP) { errors.push(`not deleting ${n}: not in nodectl's group`); return false; }
+        return true;
+      });
+      try {
+        await bulkDelete(h, names, ours.map((name) => ({ name })));
+        for (const i of idx) { progress?.mark('undone', i); undone++; }
+      } catch (err) {
+        errors.push(`group delete of ${ours.length} links: ${(err as Error).message}`);
+      }
+      k = m;
+      continue;
+    }
+    const i = order[k]!;
+    let ok = true;
+    for (const u of steps[i]!.undo) {
+      try {
+        await execOp(h, names, u);
+      } catch (err) {
+        if (alreadyUndone(u, err)) continue;
+        ok = false;
+        errors.push(`undo step ${i + 1} (${describeUndo(u)}): ${(err as Error).message}`);
+      }
+    }
+    if (ok) { progress?.mark('undone', i); undone++; }
+    k++;
+  }
+  return { undone, errors };
+}
+
+export function describeUndo(u: UndoOp): string {
+  if (u.op === 'neigh-add') return `neigh add ${u.address} lladdr ${u.lladdr} dev ${u.name} nud ${u.state.toLowerCase()}`;
+  if (u.op === 'link-del-owned') return `link del ${u.name}`;
+  return describeOp(u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public entry points
+
+function planned(p: Plan): PlannedStep[] {
+  return p.ops.map((op, i) => ({ step: i + 1, marker: op.op === 'link-add' || op.op === 'addr-add' ? '+' : op.op === 'link-del' || op.op === 'addr-del' ? '-' : '~', op, text: describeOp(op) }));
+}
+
+function conflictError(err: unknown): unknown {
+  if (err instanceof PlanConflict) return new StateError(`the file cannot be applied to this node: ${err.problems.join('; ')}`);
+  return err;
+}
+
+export interface PlanResult {
+  changed: boolean;
+  steps: PlannedStep[];
+  warnings: string[];
+  pendingJournal: boolean;
+}
+
+/** What apply would do, without doing it. */
+export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
+  const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
+  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  try {
+    const pre = await takeSnapshot(h);
+    const owned = liveOwned(sd.readOwned(), pre);
+    let p: Plan;
+    try {
+      p = plan(cfg, actualOf(pre), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
+    } catch (err) {
+      throw conflictError(err);
+    }
+    return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
+  } finally {
+    h.close();
+  }
+}
+
+function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfig): OwnedLink[] {
+  const gone = new Set(p.deletes);
+  const keep = before.filter((o) => !gone.has(o.name));
+  const byName = new Map(post.links.map((l) => [l.name, l]));
+  for (const n of p.creates) {
+    const l = byName.get(n);
+    const d = cfg.interfaces.find((x) => x.name === n);
+    if (!l || !d) continue;
+    const rec: OwnedLink = { name: n, ifindex: l.index, kind: d.kind };
+    if (d.kind === 'veth') { rec.peer = d.veth.peer; if (d.veth.peer_netns) rec.peerNetns = d.veth.peer_netns; }
+    keep.push(rec);
+  }
+  // ifindexes as they are now (a re-created link has a new one)
+  return keep.map((o) => ({ ...o, ifindex: byName.get(o.name)?.index ?? o.ifindex })).filter((o) => byName.has(o.name));
+}
+
+export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const root = stateDirOf(opts.stateDir);
+  const sd = new StateDir(root, opts.netns);
+  const unlock = sd.lock();
+  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  try {
+    const recovered = await recoverLocked(sd, h, 'apply');
+    if (recovered.action === 'waiting') {
+      throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
+    }
+    const pre = await takeSnapshot(h);
+    const ownedBefore = liveOwned(sd.readOwned(), pre);
+    let p: Plan;
+    try {
+      p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
+    } catch (err) {
+      throw conflictError(err);
+    }
+    const result: ApplyResult = {
+      changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, created: p.creates, deleted: p.deletes,
+      recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
+    };
+    if (!p.ops.length) return result;
+
+    const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, ownedBefore) }));
+    const journal: Journal = {
+      version: 1, id: randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
+      startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, ownedBefore,
+    };
+    sd.clearJournal();
+    sd.writeJournal(journal);
+    const progress = sd.openProgress();
+    try {
+      await runSteps(h, steps, pre, progress, opts);
+      // verify: the kernel, read again, must now need nothing
+      const post = await takeSnapshot(h);
+      const owned = ownedAfter(ownedBefore, p, post, cfg);
+      let left: Plan;
+      try {
+        left = plan(cfg, actualOf(post), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
+      } catch (err) {
+        left = { ops: [], warnings: [], creates: [], deletes: [] };
+        const { undone, errors } = await undoSteps(h, steps, new Set(steps.map((_, i) => i)), progress, pre.links);
+        throw new ApplyError({ step: steps.length, steps: steps.length, operation: 'verify', cause: conflictError(err), rolledBack: undone, rollbackErrors: errors });
+      }
+      if (left.ops.length) {
+        const { undone, errors } = await undoSteps(h, steps, new Set(steps.map((_, i) => i)), progress, pre.links);
+        const cause = new StateError(`verification failed: after all steps the kernel still differs from the file: ${left.ops.map(describeOp).join('; ')}`);
+        throw new ApplyError({ step: steps.length, steps: steps.length, operation: 'verify', cause, rolledBack: undone, rollbackErrors: errors });
+      }
+      if (opts.confirmSeconds !== undefined) {
+        journal.state = 'pending-confirm';
+        journal.confirmDeadline = Date.now() + opts.confirmSeconds * 1000;
+        journal.ownedAfter = owned;
+        sd.writeJournal(journal);
+        sd.writeOwned(owned);
+        (opts.startWatchdog ?? startWatchdog)(journal, root);
+        result.confirmDeadline = new Date(journal.confirmDeadline).toISOString();
+      } else {
+        journal.state = 'committing';
+        journal.ownedAfter = owned;
+        sd.writeJournal(journal);
+        sd.writeOwned(owned);
+        sd.clearJournal();
+      }
+      return result;
+    } catch (err) {
+      if (err instanceof ApplyError && err.rollbackErrors.length === 0) {
+        sd.writeOwned(ownedBefore);
+        sd.clearJournal();
+      }
+      throw err;
+    } finally {
+      progress.close();
+    }
+  } finally {
+    h.close();
+    unlock();
+  }
+}
+
+/** Finish whatever a journal says is unfinished. Caller holds the lock. */
+async function recoverLocked(sd: StateDir, h: Handle, why: 'apply' | 'recover' | 'watchdog' | 'confirm', watchdogId?: string): Promise<RecoverResult> {
+  const j = sd.readJournal<Journal>();
+  if (!j) return { action: 'none', journal: null, undone: 0, reason: 'no journal', errors: [] };
+  if (watchdogId !== undefined && j.id !== watchdogId) return { action: 'none', journal: j.id, undone: 0, reason: 'the apply this watchdog guards was confirmed or reverted', errors: [] };
+  if (j.bootId !== sd.boot || j.netnsInode !== sd.inode) {
+    sd.clearJournal();
+    return { action: 'discarded', journal: j.id, undone: 0, reason: j.bootId !== sd.boot ? 'journal from an earlier boot: the kernel state it describes is gone' : 'the namespace was re-created since', errors: [] };
+  }
+  if (j.state === 'committing') {
+    sd.writeOwned(j.ownedAfter ?? j.ownedBefore);
+    sd.clearJournal();
+    return { action: 'committed', journal: j.id, undone: 0, reason: 'the apply had finished; its ownership record is now written', errors: [] };
+  }
+  if (j.state === 'pending-confirm') {
+    const left = (j.confirmDeadline ?? 0) - Date.now();
+    if (left > 0 && why === 'apply') return { action: 'waiting', journal: j.id, undone: 0, reason: `confirm within ${Math.ceil(left / 1000)} s`, errors: [] };
+    if (why === 'confirm') {
+      if (left > 0) {
+        sd.clearJournal();
+        return { action: 'committed', journal: j.id, undone: 0, reason: 'confirmed', errors: [] };
+      }
+    }
+  }
+  const prog = sd.readProgress();
+  const todo = new Set([...prog.begun].filter((i) => !prog.undone.has(i) && i < j.steps.length));
+  const progress = sd.openProgress();
+  try {
+    const { undone, errors } = await undoSteps(h, j.steps, todo, progress, []);
+    if (!errors.length) {
+      sd.writeOwned(j.ownedBefore);
+      sd.clearJournal();
+    }
+    const reason = j.state === 'pending-confirm'
+      ? (why === 'confirm' ? 'too late: the confirmation deadline had passed, the apply was reverted' : why === 'recover' ? 'reverted on request before confirmation' : 'not confirmed in time')
+      : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${j.steps.length} steps`;
+    return { action: 'rolled-back', journal: j.id, undone, reason, errors };
+  } finally {
+    progress.close();
+  }
+}
+
+export async function recoverConfig(opts: Where & { watchdog?: string } = {}): Promise<RecoverResult> {
+  const root = stateDirOf(opts.stateDir);
+  const sd = new StateDir(root, opts.netns);
+  if (opts.watchdog !== undefined) {
+    // the watchdog sleeps until the deadline, outside the lock
+    const j = sd.readJournal<Journal>();
+    if (!j || j.id !== opts.watchdog) return { action: 'none', journal: null, undone: 0, reason: 'nothing to guard', errors: [] };
+    const wait = (j.confirmDeadline ?? 0) - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+  const unlock = sd.lock();
+  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  try {
+    const r = await recoverLocked(sd, h, opts.watchdog !== undefined ? 'watchdog' : 'recover', opts.watchdog);
+    if (r.errors.length) throw new StateError(`recovery incomplete (${r.errors.length} undo steps failed): ${r.errors.join('; ')}; the journal is kept in ${sd.dir}`);
+    return r;
+  } finally {
+    h.close();
+    unlock();
+  }
+}
+
+export async function confirmConfig(opts: Where = {}): Promise<RecoverResult> {
+  const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
+  const unlock = sd.lock();
+  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  try {
+    const j = sd.readJournal<Journal>();
+    if (!j || j.state !== 'pending-confirm') throw new StateError('no apply is waiting for confirmation');
+    const r = await recoverLocked(sd, h, 'confirm');
+    if (r.action === 'rolled-back') throw new StateError(`${r.reason}${r.errors.length ? `; rollback errors: ${r.errors.join('; ')}` : ''}`);
+    return r;
+  } finally {
+    h.close();
+    unlock();
+  }
+}
+
+/** The confirm timer outlives this process: a detached `nodectl config recover --watchdog ID`. */
+function startWatchdog(j: Journal, root: string): void {
+  const script = process.argv[1];
+  if (!script) throw new StateError('cannot start the confirm watchdog: unknown nodectl entry script');
+  const args = [...process.execArgv, script, 'config', 'recover', '--watchdog', j.id, '--state-dir', root, ...(j.netns ? ['--netns', j.netns] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, NODECTL_FAIL_AT_STEP: '' } });
+  child.unref();
+}

@@ -1,0 +1,208 @@
+// nodectl's persistent state for config apply, one directory per network namespace:
+//   <state-dir>/netns/<key>/owned.json     which interfaces nodectl created (prune removes only these)
+//   <state-dir>/netns/<key>/journal.json   the apply in progress: its steps and their inverses
+//   <state-dir>/netns/<key>/progress       one line per step begun/done/undone (append-only)
+//   <state-dir>/netns/<key>/lock           one apply/recover at a time
+// Kernel network state does not survive a reboot, so every record carries the boot id: a
+// journal or ownership record from an earlier boot describes objects that no longer exist.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../errors.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/nodectl';
+
+export function stateDirOf(flag?: string): string {
+  return flag ?? process.env.NODECTL_STATE_DIR ?? DEFAULT_STATE_DIR;
+}
+
+export function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The namespace's identity: its inode (a re-created namespace of the same name is another one). */
+export function netnsInode(netns: string | undefined): number {
+  const path = netns ? (netns.includes('/') ? netns : `/run/netns/${netns}`) : '/proc/self/ns/net';
+  try {
+    return statSync(path).ino;
+  } catch {
+    return 0;
+  }
+}
+
+export interface OwnedLink {
+  name: string;
+  ifindex: number;
+  kind: string;
+  /** veth: the other end, and its namespace when elsewhere */
+  peer?: string;
+  peerNetns?: string;
+}
+
+export interface OwnershipRecord {
+  bootId: string;
+  netnsInode: number;
+  links: OwnedLink[];
+}
+
+function atomicWrite(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  // the rename itself must reach the disk before we rely on it
+  const dfd = openSync(join(path, '..'), 'r');
+  try { fsyncSync(dfd); } finally { closeSync(dfd); }
+}
+
+export class StateDir {
+  readonly dir: string;
+  readonly netns: string | undefined;
+  readonly boot: string;
+  readonly inode: number;
+
+  constructor(root: string, netns: string | undefined) {
+    this.netns = netns;
+    const key = netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
+    this.dir = join(root, 'netns', key);
+    this.boot = bootId();
+    this.inode = netnsInode(netns);
+  }
+
+  ensure(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StateError(`cannot create state directory ${this.dir}: ${(err as Error).message} (use --state-dir or NODECTL_STATE_DIR)`, { cause: err });
+    }
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Owned links valid in this boot and this namespace instance; anything else is stale. */
+  readOwned(): OwnedLink[] {
+    const p = this.path('owned.json');
+    if (!existsSync(p)) return [];
+    let rec: OwnershipRecord;
+    try {
+      rec = JSON.parse(readFileSync(p, 'utf8')) as OwnershipRecord;
+    } catch (err) {
+      throw new StateError(`ownership record ${p} is unreadable: ${(err as Error).message}`, { cause: err });
+    }
+    if (rec.bootId !== this.boot || rec.netnsInode !== this.inode) return [];
+    return rec.links;
+  }
+
+  writeOwned(links: OwnedLink[]): void {
+    this.ensure();
+    const rec: OwnershipRecord = { bootId: this.boot, netnsInode: this.inode, links: [...links].sort((a, b) => a.name.localeCompare(b.name)) };
+    atomicWrite(this.path('owned.json'), JSON.stringify(rec, null, 1) + '\n');
+  }
+
+  readJournal<T extends { bootId: string; netnsInode: number }>(): T | null {
+    const p = this.path('journal.json');
+    if (!existsSync(p)) return null;
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as T;
+    } catch (err) {
+      throw new StateError(`journal ${p} is unreadable: ${(err as Error).message}; inspect it, then remove it to continue`, { cause: err });
+    }
+  }
+
+  writeJournal(j: object): void {
+    this.ensure();
+    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n');
+  }
+
+  clearJournal(): void {
+    rmSync(this.path('journal.json'), { force: true });
+    rmSync(this.path('progress'), { force: true });
+  }
+
+  /**
+   * Progress records need no fsync: they only have to survive the death of this process
+   * (SIGKILL), and the page cache does; a machine crash also wipes the kernel state they
+   * describe (the boot id then retires the journal).
+   */
+  openProgress(): Progress {
+    this.ensure();
+    return new Progress(openSync(this.path('progress'), 'a', 0o600));
+  }
+
+  readProgress(): { begun: Set<number>; done: Set<number>; undone: Set<number> } {
+    const out = { begun: new Set<number>(), done: new Set<number>(), undone: new Set<number>() };
+    const p = this.path('progress');
+    if (!existsSync(p)) return out;
+    for (const line of readFileSync(p, 'utf8').split('\n')) {
+      const [what, n] = line.split(' ');
+      const i = Number(n);
+      if (!Number.isInteger(i)) continue;
+      if (what === 'begin') out.begun.add(i);
+      else if (what === 'done') out.done.add(i);
+      else if (what === 'undone') out.undone.add(i);
+    }
+    return out;
+  }
+
+  /** One apply/recover/confirm at a time per namespace; a lock of a dead process is taken over. */
+  lock(): () => void {
+    this.ensure();
+    const p = this.path('lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(p, 'wx', 0o600);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return () => rmSync(p, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`cannot lock ${p}: ${(err as Error).message}`, { cause: err });
+        const pid = Number(readFileSync(p, 'utf8').trim());
+        if (pid && pid !== process.pid && processAlive(pid)) {
+          throw new StateError(`another nodectl (pid ${pid}) is applying or recovering the configuration of ${this.netns ?? 'this namespace'}`);
+        }
+        rmSync(p, { force: true });
+      }
+    }
+    throw new StateError(`cannot lock ${p}`);
+  }
+}
+
+export class Progress {
+  private fd: number | null;
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  mark(what: 'begin' | 'done' | 'undone', step: number): void {
+    if (this.fd === null) return;
+    writeSync(this.fd, `${what} ${step}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function writeFileAtomic(path: string, text: string): void {
+  atomicWrite(path, text);
+}
