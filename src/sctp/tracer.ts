@@ -1,0 +1,255 @@
+// A live wire-tracer session: load bpf/sctp_wire.bpf.o, attach it on tc ingress and egress of
+// the chosen interfaces (tcx links where the kernel has them: they die with the process, so a
+// crash leaves nothing behind; else clsact filters, removed on close and at exit), read the
+// association map and the event ring buffer. Sessions can publish their maps in bpffs so
+// `nodectl sctp stats` in another process can read them.
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BpfObject, ensureBpffs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from '../ebpf/index.js';
+import { Handle } from '../netlink/handle.js';
+import { getLink } from '../netlink/link.js';
+import { withNetns } from '../netlink/netns.js';
+import { BpfError, NotFoundError, PermissionError, UnsupportedError, UsageError, VerifierError, type NodectlError } from '../errors.js';
+import { decodeAssociation, decodeEvent, type Association, type WireEvent } from './model.js';
+import { SW_ASSOC, SW_EVENT, SW_GLOBALS, SW_KEY, type GlobalCounter } from './wire-layout.js';
+
+export const WIRE_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+export const SESSIONS_BPFFS = '/sys/fs/bpf/nodectl-sctp';
+export const SESSIONS_RUN = '/run/nodectl/sctp';
+
+export interface TraceTarget { dev: string; netns?: string }
+
+export interface WireTracerOptions {
+  targets: TraceTarget[];
+  /** Size of the association table (default 16384; LRU: the least recently active go first). */
+  maxAssociations?: number;
+  /** Retransmissions within burstWindowMs that raise a retrans-burst event (default 8 in 1000 ms). */
+  burstThreshold?: number;
+  burstWindowMs?: number;
+  /** tc attach mode (default auto: tcx when available). */
+  mode?: 'auto' | 'tcx' | 'clsact';
+  /** Publish the maps for `sctp stats` in other processes. */
+  publish?: boolean;
+  objectPath?: string;
+}
+
+export interface AttachedTarget { dev: string; netns: string | null; ifindex: number; hooks: Array<{ direction: 'ingress' | 'egress'; kind: string }> }
+
+export interface Snapshot { associations: Association[]; globals: Record<GlobalCounter, number> }
+
+/** Monotonic ns: the clock of bpf_ktime_get_ns (libuv's hrtime is CLOCK_MONOTONIC). */
+export function monotonicNs(): number {
+  return Number(process.hrtime.bigint());
+}
+
+/** ebpf-ts errors → nodectl's error classes (exit codes, --json shape). */
+export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
+  const e = err as { code?: string; errno?: string; message?: string; program?: string; log?: string[]; feature?: string; reason?: string; minKernel?: string; kind?: string; object?: string };
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return err;
+  if (e.errno === 'EPERM' || e.errno === 'EACCES') return new PermissionError('CAP_BPF', doing);
+  switch (e.code) {
+    case 'VERIFIER': return new VerifierError(e.program ?? '?', e.errno ?? 'EINVAL', e.log ?? []);
+    case 'UNSUPPORTED': return new UnsupportedError(e.feature ?? doing, e.reason ?? e.message ?? '', e.minKernel);
+    case 'NOT_FOUND': return new NotFoundError(e.kind ?? 'object', e.object ?? '?');
+    case 'BPF': return new BpfError(`${doing}: ${e.message}`, { program: e.program, errno: e.errno, cause: err });
+    default: return err;
+  }
+}
+
+function sumPerCpu(values: Buffer, cpuStride: number): number {
+  let s = 0;
+  for (let o = 0; o + 8 <= values.length; o += cpuStride) s += Number(values.readBigUInt64LE(o));
+  return s;
+}
+
+/** Decode a raw dump of sctp_assocs (keys and values as contiguous buffers). */
+export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, ifname?: (i: number) => string | null): Association[] {
+  const out = new Array<Association>(d.count);
+  for (let i = 0; i < d.count; i++) {
+    out[i] = decodeAssociation(d.keys.subarray(i * SW_KEY.size, (i + 1) * SW_KEY.size), d.values.subarray(i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size), nowNs, ifname);
+  }
+  return out;
+}
+
+function readGlobals(m: BpfMap): Record<GlobalCounter, number> {
+  const d = m.dumpRaw();
+  const stride = d.values.length / Math.max(1, d.count);
+  const out = Object.fromEntries(SW_GLOBALS.map((n) => [n, 0])) as Record<GlobalCounter, number>;
+  for (let i = 0; i < d.count; i++) {
+    const name = SW_GLOBALS[d.keys.readUInt32LE(i * 4)];
+    if (name) out[name] = sumPerCpu(d.values.subarray(i * stride, (i + 1) * stride), 8);
+  }
+  return out;
+}
+
+interface TracerEvents { event: [WireEvent]; error: [Error] }
+
+export class WireTracer extends EventEmitter<TracerEvents> {
+  readonly targets: AttachedTarget[];
+  readonly #obj: BpfObject;
+  readonly #names: Map<number, string>;
+  #ring: RingBuffer<WireEvent> | null = null;
+  #published: string | null = null;
+  #closed = false;
+
+  private constructor(obj: BpfObject, targets: AttachedTarget[]) {
+    super();
+    this.#obj = obj;
+    this.targets = targets;
+    this.#names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
+  }
+
+  static async open(opts: WireTracerOptions): Promise<WireTracer> {
+    if (opts.targets.length === 0) throw new UsageError('no interface to trace: give at least one --dev');
+    // Resolve every interface first: a typo fails before anything is loaded or attached.
+    const resolved: Array<TraceTarget & { ifindex: number }> = [];
+    for (const t of opts.targets) {
+      const h = await Handle.open(t.netns ? { netns: t.netns } : {});
+      try {
+        const link = await getLink(h, t.dev);
+        resolved.push({ ...t, ifindex: link.index });
+      } finally {
+        h.close();
+      }
+    }
+    let obj: BpfObject;
+    try {
+      obj = BpfObject.load(opts.objectPath ?? WIRE_OBJECT, {
+        globals: {
+          burst_threshold: opts.burstThreshold ?? 8,
+          burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
+        },
+        maxEntries: { sctp_assocs: opts.maxAssociations ?? 16384 },
+      });
+    } catch (err) {
+      throw fromBpf(err, 'loading the SCTP wire tracer');
+    }
+    const attached: AttachedTarget[] = [];
+    try {
+      for (const t of resolved) {
+        const hooks: AttachedTarget['hooks'] = [];
+        for (const direction of ['ingress', 'egress'] as const) {
+          let a: Attachment;
+          try {
+            a = obj.program(`sctp_wire_${direction}`).attachTc({
+              ifindex: t.ifindex, direction, mode: opts.mode ?? 'auto',
+              ...(t.netns ? { inNetns: <T>(fn: () => T) => withNetns(t.netns, fn) } : {}),
+            });
+          } catch (err) {
+            throw fromBpf(err, `attaching the SCTP wire tracer to ${t.dev} ${direction}`);
+          }
+          hooks.push({ direction, kind: a.kind });
+        }
+        attached.push({ dev: t.dev, netns: t.netns ?? null, ifindex: t.ifindex, hooks });
+      }
+    } catch (err) {
+      obj.close();
+      throw err;
+    }
+    const tracer = new WireTracer(obj, attached);
+    if (opts.publish) tracer.#publish();
+    return tracer;
+  }
+
+  ifname = (ifindex: number): string | null => this.#names.get(ifindex) ?? null;
+
+  snapshot(nowNs = monotonicNs()): Snapshot {
+    const d = this.#obj.map('sctp_assocs').dumpRaw();
+    return { associations: decodeDump(d, nowNs, this.ifname), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+  }
+
+  /** Start delivering ring-buffer events as 'event'. */
+  startEvents(): void {
+    if (this.#ring) return;
+    this.#ring = this.#obj.ringBuffer<WireEvent>('sctp_events', {
+      decode: (rec) => {
+        if (rec.length < SW_EVENT.size) throw new BpfError(`sctp_events: record of ${rec.length} bytes, expected ${SW_EVENT.size}`);
+        return decodeEvent(rec);
+      },
+    });
+    this.#ring.on('data', (e) => this.emit('event', e));
+    this.#ring.on('error', (e) => this.emit('error', e));
+  }
+
+  /** Pin the maps where `nodectl sctp stats` finds them; removed by close() (stale ones by stats). */
+  #publish(): void {
+    ensureBpffs();
+    const dir = `${SESSIONS_BPFFS}/${process.pid}`;
+    mkdirSync(dir, { recursive: true });
+    pinMap(this.#obj.map('sctp_assocs'), `${dir}/assocs`);
+    pinMap(this.#obj.map('sctp_wire_stats'), `${dir}/stats`);
+    mkdirSync(SESSIONS_RUN, { recursive: true });
+    writeFileSync(`${SESSIONS_RUN}/${process.pid}.json`, JSON.stringify({ pid: process.pid, targets: this.targets }));
+    this.#published = dir;
+    process.once('exit', () => this.#unpublish());
+  }
+
+  #unpublish(): void {
+    if (!this.#published) return;
+    removeSession(process.pid);
+    this.#published = null;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unpublish();
+    this.#ring?.close();
+    this.#obj.close();
+  }
+}
+
+function removeSession(pid: number): void {
+  for (const f of ['assocs', 'stats']) {
+    try {
+      unpin(`${SESSIONS_BPFFS}/${pid}/${f}`);
+    } catch { /* already gone */ }
+  }
+  rmSync(`${SESSIONS_BPFFS}/${pid}`, { recursive: true, force: true });
+  rmSync(`${SESSIONS_RUN}/${pid}.json`, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface PublishedSession { pid: number; targets: AttachedTarget[]; snapshot: Snapshot }
+
+/** Read the sessions other nodectl processes published; sessions of dead processes are removed. */
+export function readPublishedSessions(nowNs = monotonicNs()): PublishedSession[] {
+  if (!existsSync(SESSIONS_RUN)) return [];
+  const out: PublishedSession[] = [];
+  for (const f of readdirSync(SESSIONS_RUN).filter((x) => /^\d+\.json$/.test(x))) {
+    const pid = Number(f.slice(0, -5));
+    if (!alive(pid)) {
+      removeSession(pid);
+      continue;
+    }
+    let targets: AttachedTarget[];
+    try {
+      targets = (JSON.parse(readFileSync(`${SESSIONS_RUN}/${f}`, 'utf8')) as { targets: AttachedTarget[] }).targets;
+    } catch {
+      continue;
+    }
+    const names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
+    try {
+      const am = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/assocs`);
+      const sm = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/stats`);
+      try {
+        out.push({ pid, targets, snapshot: { associations: decodeDump(am.dumpRaw(), nowNs, (i) => names.get(i) ?? null), globals: readGlobals(sm) } });
+      } finally {
+        am.close();
+        sm.close();
+      }
+    } catch (err) {
+      throw fromBpf(err, `reading the SCTP tracer session of pid ${pid}`);
+    }
+  }
+  return out;
+}
