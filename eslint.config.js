@@ -22,7 +22,7 @@ export default tseslint.config(
     // ebpf-ts stays publishable on its own: nothing from the rest of nodectl.
     files: ['src/ebpf/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../ebpf/*'], message: 'src/ebpf is self-contained (ebpf-ts): import only within src/ebpf and native/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!ebpf/|\\.\\./native/)', message: 'src/ebpf is self-contained (ebpf-ts): import only within src/ebpf and native/' }] }],
     },
   },
 );

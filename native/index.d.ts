@@ -24,7 +24,9 @@ export interface NativePacketSocket {
   close(): void;
 }
 
-export interface NativeAddon {
+import type { NativeBpf } from './bpf.js';
+
+export interface NativeAddon extends NativeBpf {
   // --- network namespaces (native/src/netns.cc) ---
   /** Switch the calling (main) thread into the namespace open at targetFd; returns the previous one's fd. */
   netnsEnter(targetFd: number): number;

@@ -1,0 +1,129 @@
+// Errors of ebpf-ts. Self-contained (no nodectl imports) so the package can stand alone; each
+// class has a stable `code` so an embedding application can map it (nodectl maps BPF, VERIFIER,
+// UNSUPPORTED and NOT_FOUND to its own exit statuses).
+
+export type BpfErrorCode = 'BPF' | 'VERIFIER' | 'UNSUPPORTED' | 'NOT_FOUND';
+
+/** A bpf(2) or libbpf call failed. `errno` is the symbolic name ('EPERM'), `op` the call. */
+export class BpfError extends Error {
+  readonly code: BpfErrorCode;
+  readonly op: string;
+  readonly errno: string;
+  readonly errnoValue: number;
+  /** What libbpf itself reported while failing (its warnings), when it said anything. */
+  readonly libbpfLog?: string;
+  constructor(message: string, p: { op: string; errno?: string; errnoValue?: number; libbpfLog?: string; cause?: unknown }, code: BpfErrorCode = 'BPF') {
+    super(message, { cause: p.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.op = p.op;
+    this.errno = p.errno ?? 'EUNKNOWN';
+    this.errnoValue = p.errnoValue ?? 0;
+    if (p.libbpfLog) this.libbpfLog = p.libbpfLog;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, op: this.op, errno: this.errno };
+  }
+}
+
+/** The kernel's verifier refused a program; `log` is its reasoning, line by line. */
+export class VerifierError extends BpfError {
+  readonly program: string;
+  readonly log: string[];
+  constructor(program: string, errno: string, errnoValue: number, log: string[], libbpfLog?: string) {
+    const last = [...log].reverse().find((l) => l.trim() && !/^(processed|verification time|stack depth) /.test(l));
+    super(`verifier rejected program ${program} (${errno})${last ? `: ${last.trim()}` : ''}`, { op: 'BPF_PROG_LOAD', errno, errnoValue, libbpfLog }, 'VERIFIER');
+    this.program = program;
+    this.log = log;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), program: this.program, log: this.log };
+  }
+}
+
+/** The running kernel (or its configuration) lacks something; says what, why, and since when. */
+export class UnsupportedFeatureError extends BpfError {
+  readonly feature: string;
+  readonly reason: string;
+  readonly minKernel?: string;
+  constructor(feature: string, reason: string, p: { minKernel?: string; errno?: string; errnoValue?: number; op?: string } = {}) {
+    super(`${feature} is not available on this kernel: ${reason}${p.minKernel ? ` (needs Linux ${p.minKernel} or later)` : ''}`, { op: p.op ?? 'probe', errno: p.errno, errnoValue: p.errnoValue }, 'UNSUPPORTED');
+    this.feature = feature;
+    this.reason = reason;
+    if (p.minKernel !== undefined) this.minKernel = p.minKernel;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), feature: this.feature, reason: this.reason, minKernel: this.minKernel ?? null };
+  }
+}
+
+/** A named thing that is not there: an object file, a program or map in an object, an interface, a pin. */
+export class BpfNotFoundError extends BpfError {
+  readonly kind: 'object file' | 'program' | 'map' | 'global' | 'interface' | 'pinned object' | 'namespace';
+  readonly object: string;
+  constructor(kind: BpfNotFoundError['kind'], object: string, where?: string, p: { op?: string; errno?: string; errnoValue?: number } = {}) {
+    super(`${kind} "${object}" does not exist${where ? ` ${where}` : ''}`, { op: p.op ?? 'lookup', errno: p.errno ?? 'ENOENT', errnoValue: p.errnoValue ?? 2 }, 'NOT_FOUND');
+    this.kind = kind;
+    this.object = object;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), kind: this.kind, object: this.object };
+  }
+}
+
+/** What the addon throws: an Error with errno/code/syscall (and load details). */
+export interface NativeFailure extends Error {
+  errno?: number;
+  code?: string;
+  syscall?: string;
+  libbpfLog?: string;
+  program?: string;
+  verifierLog?: string;
+}
+
+// Kernel-internal errnos that leak through bpf(2) and that the addon's table does not name.
+const EXTRA_ERRNO: Record<number, string> = { 95: 'EOPNOTSUPP', 524: 'ENOTSUPP', 22: 'EINVAL', 1: 'EPERM', 2: 'ENOENT', 19: 'ENODEV', 13: 'EACCES', 7: 'E2BIG', 28: 'ENOSPC', 16: 'EBUSY', 17: 'EEXIST' };
+
+export function errnoName(e: NativeFailure): string {
+  if (e.code && e.code !== 'EUNKNOWN') return e.code;
+  return (e.errno !== undefined && EXTRA_ERRNO[e.errno]) || (e.errno !== undefined ? `errno ${e.errno}` : 'EUNKNOWN');
+}
+
+/** Turn whatever the addon threw into a BpfError for `op`, phrased for what the caller was doing. */
+export function fromNative(err: unknown, doing: string): BpfError {
+  if (err instanceof BpfError) return err;
+  const e = err as NativeFailure;
+  const errno = errnoName(e);
+  const op = e.syscall ?? 'bpf';
+  const detail = describeErrno(errno);
+  return new BpfError(`cannot ${doing}: ${op} ${errno}${detail ? `: ${detail}` : ''}`, {
+    op, errno, errnoValue: e.errno ?? 0, libbpfLog: e.libbpfLog, cause: err,
+  });
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EBADF: 'bad file descriptor',
+  E2BIG: 'argument list too long',
+  ENOMEM: 'cannot allocate memory',
+  EACCES: 'permission denied',
+  EBUSY: 'device or resource busy',
+  EEXIST: 'file exists',
+  ENODEV: 'no such device',
+  EINVAL: 'invalid argument',
+  ENOSPC: 'no space left on device',
+  EOPNOTSUPP: 'operation not supported',
+  ENOTSUPP: 'operation not supported by the kernel',
+  ENXIO: 'no such device or address',
+  ESRCH: 'no such process',
+  ENOSYS: 'function not implemented',
+};
+
+export function describeErrno(name: string): string {
+  return ERRNO_TEXT[name] ?? '';
+}

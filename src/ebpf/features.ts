@@ -1,0 +1,180 @@
+// Feature probes: ask the running kernel (load a two-instruction program, try the attach on an
+// interface that cannot exist, create a map) rather than compare version numbers, and say why
+// when the answer is no. Results are cached per process.
+import { existsSync } from 'node:fs';
+import { native } from './native.js';
+import { AttachType, MapType, ProgType, TRACEFS_MAGIC } from './consts.js';
+import { errnoName, type NativeFailure } from './errors.js';
+
+export type FeatureName =
+  | 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe'
+  | 'ringbuf' | 'bpf_loop' | 'batch_ops' | 'btf';
+
+export interface FeatureStatus {
+  feature: FeatureName;
+  supported: boolean;
+  /** Why not (or how it was established). */
+  reason: string;
+  /** First mainline kernel with the feature. */
+  minKernel?: string;
+  errno?: string;
+}
+
+export const FEATURE_MIN_KERNEL: Record<FeatureName, string> = {
+  tcx: '6.6', clsact: '4.5', xdp: '5.9', tracepoint: '4.7', raw_tracepoint: '4.17', tp_btf: '5.5', fentry: '5.5', fexit: '5.5',
+  kprobe: '4.1', ringbuf: '5.8', bpf_loop: '5.17', batch_ops: '5.6', btf: '5.4',
+};
+
+// An ifindex no interface has: attaching there tells "attach type known" (ENODEV) from "unknown" (EINVAL)
+// without touching any real interface.
+const NO_IFINDEX = 0x7ffffff0;
+
+const cache = new Map<FeatureName, FeatureStatus>();
+
+/** bpf_func_id values of helpers worth probing (linux/bpf.h). */
+export const HELPERS: Record<string, number> = {
+  bpf_map_lookup_elem: 1, bpf_ktime_get_ns: 5, bpf_skb_load_bytes: 26, bpf_get_current_pid_tgid: 14,
+  bpf_probe_read_kernel: 113, bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_loop: 181,
+};
+
+function yes(feature: FeatureName, reason: string): FeatureStatus {
+  return { feature, supported: true, reason, minKernel: FEATURE_MIN_KERNEL[feature] };
+}
+function no(feature: FeatureName, reason: string, errno?: string): FeatureStatus {
+  return { feature, supported: false, reason, minKernel: FEATURE_MIN_KERNEL[feature], ...(errno ? { errno } : {}) };
+}
+
+function loadProbe(type: number, eat: number, btfFunc?: string): { fd: number } | { errno: string; log: string } {
+  const r = native.bpfProbeLoad(type, eat, btfFunc);
+  if (r.fd !== undefined) return { fd: r.fd };
+  const errno = errnoName({ errno: r.errno, code: r.errno === 2 ? 'ENOENT' : undefined } as NativeFailure);
+  return { errno, log: (r.log ?? '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '' };
+}
+
+function linkProbe(feature: FeatureName, progType: number, attachType: number, eat = 0): FeatureStatus {
+  const p = loadProbe(progType, eat);
+  if (!('fd' in p)) return no(feature, `the kernel refused to load a ${native.bpfTypeName('prog', progType)} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
+  try {
+    native.bpfLinkCreate(p.fd, NO_IFINDEX, attachType, -1).destroy();
+    return yes(feature, 'attach accepted'); // cannot happen: no such interface
+  } catch (err) {
+    const e = errnoName(err as NativeFailure);
+    if (e === 'ENODEV' || e === 'ENXIO') return yes(feature, `bpf_link_create knows the attach type (${e} for a missing interface)`);
+    return no(feature, `bpf_link_create refused ${native.bpfTypeName('attach', attachType) ?? attachType}: ${e}`, e);
+  } finally {
+    native.bpfCloseFd(p.fd);
+  }
+}
+
+function tracingProbe(feature: 'fentry' | 'fexit' | 'tp_btf', eat: number, target: string): FeatureStatus {
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return no(feature, 'the kernel has no BTF (/sys/kernel/btf/vmlinux missing; CONFIG_DEBUG_INFO_BTF)');
+  const p = loadProbe(ProgType.TRACING, eat, target);
+  if (!('fd' in p)) return no(feature, `the kernel refused to load a ${feature} program on ${target}: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
+  try {
+    native.bpfLinkCreate(p.fd, 0, eat, -1).destroy();
+    return yes(feature, `loaded and attached a ${feature} program on ${target}`);
+  } catch (err) {
+    const e = errnoName(err as NativeFailure);
+    return no(feature, `the kernel refused to attach a ${feature} program on ${target}: ${e}`, e);
+  } finally {
+    native.bpfCloseFd(p.fd);
+  }
+}
+
+function probe(f: FeatureName): FeatureStatus {
+  switch (f) {
+    case 'tcx':
+      return linkProbe('tcx', ProgType.SCHED_CLS, AttachType.TCX_INGRESS);
+    case 'xdp': {
+      // The kernel answers EINVAL for a missing interface and for an unknown link type alike, and
+      // trying a real interface is not ours to do: ask its BTF whether XDP links exist (5.9+).
+      const r = native.bpfProbeProgType(ProgType.XDP);
+      if (r !== 1) return no('xdp', `XDP programs do not load (${r})`);
+      if (!existsSync('/sys/kernel/btf/vmlinux')) return no('xdp', 'cannot tell whether XDP links exist: the kernel has no BTF');
+      return native.bpfBtfFuncId('bpf_xdp_link_attach') > 0 ? yes('xdp', 'XDP programs load; the kernel has bpf_xdp_link_attach') : no('xdp', 'the kernel has no XDP links (bpf_xdp_link_attach missing from its BTF)');
+    }
+    case 'clsact': {
+      const r = native.bpfProbeProgType(ProgType.SCHED_CLS);
+      return r === 1 ? yes('clsact', 'sched_cls programs load') : no('clsact', `sched_cls programs do not load (${r})`);
+    }
+    case 'tracepoint': {
+      const r = native.bpfProbeProgType(ProgType.TRACEPOINT);
+      if (r !== 1) return no('tracepoint', `tracepoint programs do not load (${r})`);
+      for (const p of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
+        try {
+          if (native.bpfStatfsType(p) === TRACEFS_MAGIC) return yes('tracepoint', `tracefs at ${p}`);
+        } catch {
+          // absent
+        }
+      }
+      return no('tracepoint', 'tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing, or attach with mountTracefs: true)');
+    }
+    case 'raw_tracepoint': {
+      const r = native.bpfProbeProgType(ProgType.RAW_TRACEPOINT);
+      return r === 1 ? yes('raw_tracepoint', 'raw_tracepoint programs load') : no('raw_tracepoint', `raw_tracepoint programs do not load (${r})`);
+    }
+    case 'tp_btf':
+      return tracingProbe('tp_btf', AttachType.TRACE_RAW_TP, 'sched_process_fork');
+    case 'fentry':
+      return tracingProbe('fentry', AttachType.TRACE_FENTRY, 'kernel_clone');
+    case 'fexit':
+      return tracingProbe('fexit', AttachType.TRACE_FEXIT, 'kernel_clone');
+    case 'kprobe': {
+      if (!existsSync('/sys/bus/event_source/devices/kprobe/type')) {
+        return no('kprobe', 'the kernel has no kprobe PMU (/sys/bus/event_source/devices/kprobe missing: built without CONFIG_KPROBES/CONFIG_KPROBE_EVENTS)', 'ENOENT');
+      }
+      const e = native.bpfProbeKprobe('kernel_clone');
+      return e === 0 ? yes('kprobe', 'a kprobe on kernel_clone was created') : no('kprobe', `perf_event_open(kprobe kernel_clone) failed: errno ${e}`);
+    }
+    case 'ringbuf': {
+      const r = native.bpfProbeMapType(MapType.RINGBUF);
+      return r === 1 ? yes('ringbuf', 'ringbuf maps can be created') : no('ringbuf', `the kernel refused a ringbuf map (${r})`);
+    }
+    case 'bpf_loop': {
+      const r = native.bpfProbeHelper(ProgType.SCHED_CLS, HELPERS.bpf_loop!);
+      return r === 1 ? yes('bpf_loop', 'helper bpf_loop accepted in sched_cls') : no('bpf_loop', `helper bpf_loop not accepted (${r})`);
+    }
+    case 'batch_ops': {
+      let fd = -1;
+      try {
+        fd = native.bpfMapCreate(MapType.HASH, 'probe_batch', 4, 4, 1, 0);
+        const d = native.bpfMapDump(fd, 4, 4, 1, true);
+        return d.batched ? yes('batch_ops', 'BPF_MAP_LOOKUP_BATCH works on a hash map') : no('batch_ops', 'the kernel refused BPF_MAP_LOOKUP_BATCH');
+      } catch (err) {
+        return no('batch_ops', `probe failed: ${errnoName(err as NativeFailure)}`);
+      } finally {
+        if (fd >= 0) native.bpfCloseFd(fd);
+      }
+    }
+    case 'btf':
+      return existsSync('/sys/kernel/btf/vmlinux') ? yes('btf', '/sys/kernel/btf/vmlinux present') : no('btf', '/sys/kernel/btf/vmlinux missing (CONFIG_DEBUG_INFO_BTF)');
+  }
+}
+
+/** Does the running kernel have `feature`? Never throws; the answer says why. */
+export function probeFeature(feature: FeatureName): FeatureStatus {
+  let s = cache.get(feature);
+  if (!s) {
+    try {
+      s = probe(feature);
+    } catch (err) {
+      s = no(feature, `probe failed: ${errnoName(err as NativeFailure)} (${(err as Error).message})`);
+    }
+    // tracefs can be mounted later: do not cache that answer
+    if (feature !== 'tracepoint') cache.set(feature, s);
+  }
+  return s;
+}
+
+export function probeAllFeatures(): FeatureStatus[] {
+  return (Object.keys(FEATURE_MIN_KERNEL) as FeatureName[]).map(probeFeature);
+}
+
+/** Is helper `name` (or bpf_func_id) callable from programs of `progType` (default sched_cls)? */
+export function probeHelper(helper: string | number, progType: number = ProgType.SCHED_CLS): { supported: boolean; reason: string } {
+  const id = typeof helper === 'number' ? helper : HELPERS[helper];
+  if (id === undefined) throw new TypeError(`unknown helper ${helper}: pass its bpf_func_id number`);
+  const r = native.bpfProbeHelper(progType, id);
+  const pt = native.bpfTypeName('prog', progType);
+  return r === 1 ? { supported: true, reason: `accepted in ${pt} programs` } : { supported: false, reason: r === 0 ? `the verifier rejects it in ${pt} programs` : `probe failed (${r})` };
+}
