@@ -353,7 +353,7 @@ export class FailoverMachine {
     if (!c.link.carrier) return 'no carrier';
     if (!c.link.operUp) return 'operstate not up';
     if (this.config.probe && c.misses > this.config.probe.allowedMisses) return `gateway not answering ARP (${c.misses} consecutive misses)`;
-    if (c.healthySince !== null && c.healthySince > now) return `hold-down: ${c.healthySince - now} ms left`;
+    if (c.healthySince !== null && c.healthySince > now) return `hold-down: ${Math.ceil(c.healthySince - now)} ms left`;
     const probe = this.config.probe ? (c.misses > 0 ? `, ${c.misses} probe miss(es)` : ', gateway answers ARP') : '';
     return `up, carrier, operstate up${probe}`;
   }
