@@ -229,10 +229,10 @@ export function decodeKindData(kind: string, buf: Buffer, s: number, e: number):
   }
 }
 
-/** struct ifla_bridge_id: priority (2 bytes, big-endian) + MAC, printed like iproute2 (8000.aabbcc…). */
+/** struct ifla_bridge_id: priority (2 bytes, big-endian) + MAC, printed like iproute2 (8000.aa:bb:…). */
 function bridgeId(buf: Buffer, s: number, e: number): string {
   if (e - s < 8) return '';
-  return `${buf.toString('hex', s, s + 2)}.${buf.toString('hex', s + 2, s + 8)}`;
+  return `${buf.toString('hex', s, s + 2)}.${formatLladdr(buf, s + 2, s + 8)}`;
 }
 
 export function decodeSlaveData(kind: string, buf: Buffer, s: number, e: number): SlaveData | null {
@@ -254,7 +254,7 @@ export function decodeSlaveData(kind: string, buf: Buffer, s: number, e: number)
     forEachAttr(buf, s, e, (t, vs, ve) => {
       switch (t) {
         case IFLA_BOND_SLAVE.STATE: d.state = u8(buf, vs) === 0 ? 'active' : 'backup'; break;
-        case IFLA_BOND_SLAVE.MII_STATUS: d.miiStatus = (['up', 'fail', 'down', 'back'][u8(buf, vs)]) ?? String(u8(buf, vs)); break;
+        case IFLA_BOND_SLAVE.MII_STATUS: d.miiStatus = (['up', 'going_down', 'down', 'going_back'][u8(buf, vs)]) ?? String(u8(buf, vs)); break;
         case IFLA_BOND_SLAVE.LINK_FAILURE_COUNT: d.linkFailureCount = u32(buf, vs); break;
         case IFLA_BOND_SLAVE.PERM_HWADDR: d.permHwaddr = formatLladdr(buf, vs, ve); break;
         case IFLA_BOND_SLAVE.QUEUE_ID: d.queueId = u16(buf, vs); break;

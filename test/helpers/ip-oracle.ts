@@ -1,0 +1,212 @@
+// Compare nodectl's decoded objects with iproute2's JSON (`ip -j -d link`, `ip -j addr`,
+// `ip -j neigh`): the independent oracle. Returns the list of disagreements (empty = agree), so a
+// test can print every one of them at once.
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  link?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  master?: string;
+  flags: string[];
+  mtu: number;
+  operstate: string;
+  group: string;
+  txqlen?: number;
+  link_type: string;
+  address?: string;
+  broadcast?: string;
+  promiscuity?: number;
+  min_mtu?: number;
+  max_mtu?: number;
+  ifalias?: string;
+  altnames?: string[];
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: Record<string, unknown>;
+    info_slave_kind?: string;
+    info_slave_data?: Record<string, unknown>;
+  };
+}
+
+/** What the comparison needs of a link: the decoded Link plus names resolved from the same dump. */
+export interface OurLink {
+  index: number;
+  name: string;
+  kind: string;
+  oper: string;
+  flags: string[];
+  mtu: number;
+  minMtu: number | null;
+  maxMtu: number | null;
+  mac: string | null;
+  broadcast: string | null;
+  linkType: string;
+  group: number;
+  txqlen: number;
+  promiscuity: number;
+  alias: string | null;
+  altNames: string[];
+  linkNetnsId: number | null;
+  linkIndex: number | null;
+  master: string | null;
+  parent: string | null;
+  peer: string | null;
+  kindData: Record<string, unknown> | null;
+  slaveKind: string | null;
+  slaveData: Record<string, unknown> | null;
+}
+
+function diff(out: string[], what: string, ours: unknown, theirs: unknown): void {
+  if (JSON.stringify(ours) !== JSON.stringify(theirs)) out.push(`${what}: nodectl ${JSON.stringify(ours)} vs ip ${JSON.stringify(theirs)}`);
+}
+
+export function compareLink(ours: OurLink, ip: IpLink): string[] {
+  const out: string[] = [];
+  const d = (what: string, a: unknown, b: unknown): void => diff(out, `${ip.ifname}.${what}`, a, b);
+  d('ifindex', ours.index, ip.ifindex);
+  d('ifname', ours.name, ip.ifname);
+  d('mtu', ours.mtu, ip.mtu);
+  // M-DOWN is iproute2's own inference (the IFLA_LINK device is down), not a kernel flag.
+  d('flags', ours.flags, ip.flags.filter((f) => f !== 'M-DOWN'));
+  d('operstate', ours.oper.toUpperCase(), ip.operstate);
+  d('link_type', ours.linkType, ip.link_type);
+  if (ip.address !== undefined) d('address', ours.mac, ip.address);
+  if (ip.broadcast !== undefined) d('broadcast', ours.broadcast, ip.broadcast);
+  d('group', ours.group === 0 ? 'default' : String(ours.group), ip.group);
+  if (ip.txqlen !== undefined) d('txqlen', ours.txqlen, ip.txqlen);
+  if (ip.promiscuity !== undefined) d('promiscuity', ours.promiscuity, ip.promiscuity);
+  if (ip.min_mtu !== undefined) d('min_mtu', ours.minMtu, ip.min_mtu);
+  if (ip.max_mtu !== undefined) d('max_mtu', ours.maxMtu, ip.max_mtu);
+  d('ifalias', ours.alias, ip.ifalias ?? null);
+  d('altnames', ours.altNames, ip.altnames ?? []);
+  d('master', ours.master, ip.master ?? null);
+  d('link_netnsid', ours.linkNetnsId, ip.link_netnsid ?? null);
+  // ip's "link" is the IFLA_LINK device by name: the peer for a veth, the lower device otherwise.
+  const ipLink = ip.link ?? null;
+  if (ours.kind === 'veth') d('link (veth peer)', ours.peer, ipLink);
+  else d('link (lower device)', ours.parent, ipLink);
+  if (ip.link_index !== undefined) d('link_index', ours.linkIndex, ip.link_index);
+  const li = ip.linkinfo;
+  d('kind', ours.kind, li?.info_kind ?? (ip.link_type === 'loopback' ? 'loopback' : 'device'));
+  d('slave_kind', ours.slaveKind, li?.info_slave_kind ?? null);
+  const kd = ours.kindData ?? {};
+  const id = li?.info_data ?? {};
+  switch (ours.kind) {
+    case 'bridge':
+      d('bridge.stp_state', kd.stp ? 1 : 0, id.stp_state);
+      d('bridge.vlan_filtering', kd.vlanFiltering ? 1 : 0, id.vlan_filtering ?? 0);
+      d('bridge.forward_delay', kd.forwardDelay, id.forward_delay);
+      d('bridge.hello_time', kd.helloTime, id.hello_time);
+      d('bridge.max_age', kd.maxAge, id.max_age);
+      d('bridge.ageing_time', kd.ageingTime, id.ageing_time);
+      d('bridge.priority', kd.priority, id.priority);
+      d('bridge.bridge_id', kd.bridgeId, id.bridge_id);
+      break;
+    case 'macvlan':
+    case 'macvtap':
+      d('macvlan.mode', kd.mode, id.mode);
+      break;
+    case 'vlan':
+      d('vlan.id', kd.id, id.id);
+      d('vlan.protocol', kd.protocol, id.protocol);
+      break;
+    case 'bond':
+      d('bond.mode', kd.mode, id.mode);
+      d('bond.miimon', kd.miimon, id.miimon);
+      break;
+  }
+  const sd = ours.slaveData ?? {};
+  const isd = li?.info_slave_data ?? {};
+  if (ours.slaveKind === 'bridge') {
+    d('bridge_slave.state', sd.state, isd.state);
+    d('bridge_slave.priority', sd.priority, isd.priority);
+    d('bridge_slave.cost', sd.cost, isd.cost);
+    d('bridge_slave.learning', sd.learning, isd.learning);
+  } else if (ours.slaveKind === 'bond') {
+    d('bond_slave.state', String(sd.state).toUpperCase(), isd.state);
+    d('bond_slave.mii_status', String(sd.miiStatus).toUpperCase(), isd.mii_status);
+  }
+  return out;
+}
+
+export interface IpAddrInfo {
+  family: 'inet' | 'inet6';
+  local: string;
+  address?: string;
+  prefixlen: number;
+  broadcast?: string;
+  scope: string;
+  label?: string;
+  dynamic?: boolean;
+  [flag: string]: unknown;
+}
+export interface IpAddrLink {
+  ifindex: number;
+  ifname: string;
+  addr_info: IpAddrInfo[];
+}
+export interface OurAddr {
+  ifindex: number;
+  family: 4 | 6;
+  address: string;
+  prefixlen: number;
+  scope: string;
+  label: string | null;
+  flags: string[];
+  broadcast?: string;
+  peer?: string;
+}
+
+/** Flatten `ip -j addr` into (ifindex, addr_info) pairs in its order. */
+export function flattenIpAddrs(links: IpAddrLink[]): (IpAddrInfo & { ifindex: number })[] {
+  return links.flatMap((l) => l.addr_info.map((a) => ({ ...a, ifindex: l.ifindex })));
+}
+
+export function addrKey(a: { ifindex: number; address?: string; local?: string; prefixlen: number }): string {
+  return `${a.ifindex}/${a.local ?? a.address}/${a.prefixlen}`;
+}
+
+export function compareAddr(ours: OurAddr, ip: IpAddrInfo & { ifindex: number }): string[] {
+  const out: string[] = [];
+  const d = (what: string, a: unknown, b: unknown): void => diff(out, `${addrKey(ip)}.${what}`, a, b);
+  d('family', ours.family === 4 ? 'inet' : 'inet6', ip.family);
+  d('local', ours.address, ip.local);
+  d('prefixlen', ours.prefixlen, ip.prefixlen);
+  d('scope', ours.scope, ip.scope);
+  d('broadcast', ours.broadcast ?? null, ip.broadcast ?? null);
+  d('peer', ours.peer ?? null, ip.address ?? null);
+  if (ip.family === 'inet') d('label', ours.label, ip.label ?? null);
+  d('dynamic', !ours.flags.includes('permanent'), ip.dynamic === true);
+  for (const f of ['secondary', 'nodad', 'optimistic', 'dadfailed', 'deprecated', 'tentative', 'noprefixroute', 'mngtmpaddr']) {
+    d(f, ours.flags.includes(f), ip[f] === true);
+  }
+  return out;
+}
+
+export interface IpNeigh {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state: string[];
+  router?: boolean;
+  proxy?: boolean;
+}
+export interface OurNeigh {
+  address: string;
+  ifname: string;
+  lladdr: string | null;
+  state: string;
+  flags: string[];
+}
+
+export function compareNeigh(ours: OurNeigh, ip: IpNeigh): string[] {
+  const out: string[] = [];
+  const d = (what: string, a: unknown, b: unknown): void => diff(out, `${ip.dst}%${ip.dev}.${what}`, a, b);
+  d('dst', ours.address, ip.dst);
+  d('dev', ours.ifname, ip.dev);
+  d('lladdr', ours.lladdr, ip.lladdr ?? null);
+  d('state', ours.state.split(','), ip.state);
+  d('router', ours.flags.includes('router'), ip.router === true);
+  return out;
+}
