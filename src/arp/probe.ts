@@ -1,0 +1,137 @@
+// ARP probe: is TARGET alive behind this interface? The failover's health check. A who-has
+// goes out of IFACE only (a packet socket bound to it, not the routing table), and only a
+// reply that answers it counts (see validateArpReply), so a gratuitous ARP or a reply meant
+// for somebody else cannot fake health.
+import { performance } from 'node:perf_hooks';
+import { UsageError } from '../errors.js';
+import { listAddrs } from '../netlink/addr.js';
+import { formatLladdr, parseIPv4 } from '../netlink/attr.js';
+import type { Handle } from '../netlink/handle.js';
+import { getLink } from '../netlink/link.js';
+import { ETH_P, PacketSocket } from '../netlink/packet.js';
+import { requireArpCapable } from './announce.js';
+import { buildArpRequest, parseArp, validateArpReply } from './frames.js';
+import { withTarget } from './target.js';
+
+export interface ArpProbeOptions {
+  /** Network namespace of the interface (ignored when handle is given). */
+  netns?: string;
+  /** An open Handle to reuse (the failover daemon keeps one). */
+  handle?: Handle;
+  ifname: string;
+  /** IPv4 address to ask for. */
+  target: string;
+  /** How long to wait for the reply to each request, ms (default 1000). */
+  timeoutMs?: number;
+  /** Requests to send before giving up (default 3). */
+  count?: number;
+  /**
+   * Sender IP of the request (default: the interface's IPv4 address in TARGET's subnet, else
+   * its first IPv4 address, else 0.0.0.0 — an RFC 5227 probe that works without an address).
+   */
+  source?: string;
+}
+
+export interface ArpProbeReply {
+  /** The target's MAC (ARP sender hardware address). */
+  mac: string;
+  rttMs: number;
+  /** Which request (1-based) was outstanding when it came. */
+  try: number;
+}
+
+export interface ArpProbeResult {
+  ifname: string;
+  target: string;
+  source: string;
+  /** Our MAC, the address the reply had to be sent to. */
+  mac: string;
+  reply: ArpProbeReply | null;
+  /** Requests sent. */
+  tries: number;
+  /** ARP frames seen that did not answer our request (gratuitous, for others, forged). */
+  ignored: number;
+}
+
+export const PROBE_DEFAULTS = { timeoutMs: 1000, count: 3 } as const;
+
+function checkInt(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, not ${v}`);
+}
+
+function prefixContains(addr: Buffer, prefixlen: number, ip: Buffer): boolean {
+  const mask = prefixlen === 0 ? 0 : (0xffffffff << (32 - prefixlen)) >>> 0;
+  return ((addr.readUInt32BE(0) & mask) >>> 0) === ((ip.readUInt32BE(0) & mask) >>> 0);
+}
+
+/** Ask once per try for TARGET out of IFACE; resolves with the first valid reply or null. */
+export async function arpProbe(opts: ArpProbeOptions): Promise<ArpProbeResult> {
+  const timeoutMs = opts.timeoutMs ?? PROBE_DEFAULTS.timeoutMs;
+  const count = opts.count ?? PROBE_DEFAULTS.count;
+  checkInt('timeout', timeoutMs, 1, 3_600_000);
+  checkInt('count', count, 1, 10000);
+  const target = parseIPv4(opts.target);
+  if (!target) throw new UsageError(`"${opts.target}" is not an IPv4 address (ARP probes are IPv4; IPv6 uses neighbour solicitation)`);
+  let explicitSource: Buffer | null = null;
+  if (opts.source !== undefined) {
+    explicitSource = parseIPv4(opts.source);
+    if (!explicitSource) throw new UsageError(`source "${opts.source}" is not an IPv4 address`);
+  }
+  return withTarget(opts.handle ?? { netns: opts.netns }, async (h) => {
+    const link = await getLink(h, opts.ifname);
+    const mac = requireArpCapable(link);
+    const addrs = (await listAddrs(h, { ifindex: link.index, family: 4 })).map((a) => ({ ...a, bytes: parseIPv4(a.address)! }));
+    if (addrs.some((a) => a.bytes.equals(target))) throw new UsageError(`${opts.target} is an address of ${link.name} itself`);
+    const source = explicitSource
+      ?? addrs.find((a) => !a.flags.includes('secondary') && prefixContains(a.bytes, a.prefixlen, target))?.bytes
+      ?? addrs.find((a) => prefixContains(a.bytes, a.prefixlen, target))?.bytes
+      ?? addrs[0]?.bytes
+      ?? Buffer.alloc(4);
+    const sourceText = `${source[0]}.${source[1]}.${source[2]}.${source[3]}`;
+    const request = buildArpRequest(mac, source, target);
+    const sock = PacketSocket.open({ netns: h.netns, ifindex: link.index, ifname: link.name, protocol: ETH_P.ARP, ignoreOutgoing: true });
+    let tries = 0;
+    let ignored = 0;
+    let sentAt = 0;
+    let wake: ((r: ArpProbeReply) => void) | null = null;
+    let socketError: Error | null = null;
+    sock.on('error', (err) => {
+      socketError = err;
+    });
+    sock.on('frame', (frame) => {
+      if (!wake || !parseArp(frame)) return;
+      if (!validateArpReply(frame, { mac, source, target }).ok) {
+        ignored++;
+        return;
+      }
+      wake({ mac: formatLladdr(frame, 22, 28), rttMs: Math.round((performance.now() - sentAt) * 1000) / 1000, try: tries });
+    });
+    let reply: ArpProbeReply | null = null;
+    try {
+      while (tries < count && !reply) {
+        if (socketError) throw socketError;
+        tries++;
+        reply = await new Promise<ArpProbeReply | null>((resolve) => {
+          const timer = setTimeout(() => resolve(null), timeoutMs);
+          wake = (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          };
+          sentAt = performance.now();
+          try {
+            sock.send(request);
+          } catch (err) {
+            clearTimeout(timer);
+            socketError = err as Error;
+            resolve(null);
+          }
+        });
+        wake = null;
+      }
+      if (socketError) throw socketError;
+    } finally {
+      sock.close();
+    }
+    return { ifname: link.name, target: opts.target, source: sourceText, mac: link.mac!, reply, tries, ignored };
+  });
+}
