@@ -17,13 +17,15 @@ export function labConfig(opts: LabConfigOptions): Record<string, unknown> {
   // Several addresses of one subnet on one node: answer ARP only for the interface's own
   // addresses and announce with the best source, the appliance's usual policy.
   const strictArp = () => ({ arp_ignore: 1, arp_announce: 2 });
+  // IPv6 without duplicate address detection: the lab is usable the moment `up` returns.
+  const addrs = (list: readonly string[]) => list.map((a) => (a.includes(':') ? { address: a, nodad: true } : a));
   const interfaces: Record<string, unknown>[] = [
-    { name: 'eth2', kind: 'device', state: 'up', addresses: [...d.eth2], arp: strictArp() },
+    { name: 'eth2', kind: 'device', state: 'up', addresses: addrs(d.eth2), arp: strictArp() },
     { name: 'eth3', kind: 'device', state: 'up' },
     { name: d.macvlan.name, kind: 'macvlan', link: d.macvlan.parent, macvlan: { mode: d.macvlan.mode }, addresses: [...d.macvlan.addresses], arp: strictArp() },
   ];
   if (opts.kinds.vlan) {
-    interfaces.push({ name: d.vlan.name, kind: 'vlan', link: d.vlan.parent, vlan: { id: d.vlan.id }, addresses: [...d.vlan.addresses] });
+    interfaces.push({ name: d.vlan.name, kind: 'vlan', link: d.vlan.parent, vlan: { id: d.vlan.id }, addresses: addrs(d.vlan.addresses) });
   }
   if (opts.kinds.bond) {
     interfaces.push({ name: d.bond.name, kind: 'bond', ports: [...d.bond.slaves], bond: { mode: d.bond.mode, miimon: d.bond.miimon } });
@@ -31,7 +33,7 @@ export function labConfig(opts: LabConfigOptions): Record<string, unknown> {
   interfaces.push({
     name: d.bridge.name, kind: 'bridge', ports: [opts.kinds.bond ? d.bond.name : 'eth3'], bridge: { stp: false },
     ...(changed ? { mtu: 1400, alias: 'internal services' } : {}),
-    addresses: changed ? [...d.bridge.addresses, ...d.bridgeAddedAddresses] : [...d.bridge.addresses],
+    addresses: addrs(changed ? [...d.bridge.addresses, ...d.bridgeAddedAddresses] : d.bridge.addresses),
     arp: strictArp(),
   });
   if (opts.kinds.dummy) {

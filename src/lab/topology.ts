@@ -13,7 +13,8 @@ import {
   labNames, labStateDir, type LabNames, type LabRole, type OptionalKind,
 } from './plan.js';
 import { addAddr, addBridge, addDefaultRoute, addVeth, probeKind, setMaster, setUp } from './wire.js';
-import { addLogical } from './logical.js';
+import { applyConfig } from '../config/apply.js';
+import { loadConfig } from '../config/load.js';
 
 export type Progress = (line: string) => void;
 
@@ -46,6 +47,11 @@ interface LabState {
 
 function stateFile(prefix: string): string {
   return `${labStateDir(prefix)}/lab.json`;
+}
+
+/** config apply's state (ownership records, journal) for the lab's node: lives and dies with the lab. */
+export function configStateDir(prefix: string): string {
+  return `${labStateDir(prefix)}/config`;
 }
 
 export function configFilePath(prefix: string): string {
@@ -153,8 +159,11 @@ async function build(names: LabNames, state: LabState, say: Progress): Promise<L
     writeFileSync(configFile, renderLabConfig({ kinds: has }, kinds.filter((k) => !k.available).map((k) => ({ kind: k.kind, why: k.why ?? '' }))), { mode: 0o644 });
     say(`config: ${configFile}`);
 
-    say('node: logical interfaces and addresses from the config');
-    const appliedWith = await addLogical(node, has);
+    say(`node: nodectl config apply ${configFile}`);
+    const { config } = await loadConfig(configFile);
+    const applied = await applyConfig(config, { netns: names.node, stateDir: configStateDir(names.prefix), file: configFile });
+    for (const st of applied.steps) say(`  ${st.marker} ${st.text}`);
+    const appliedWith = `config apply (${applied.steps.length} steps)`;
 
     // The management address starts on the first candidate, as an installer would leave it;
     // `nodectl mgmt run` takes over from the kernel's state when it starts.

@@ -1,0 +1,163 @@
+// The steps of `nodectl lab demo`, in order. Each one runs real nodectl features against the
+// lab and shows the commands an operator would type; each checks first that the feature is
+// part of this build.
+import { linkTree } from '../interfaces/query.js';
+import { renderTreeText } from '../interfaces/render.js';
+import { Handle } from '../netlink/handle.js';
+import type { DemoContext, DemoStep } from './demo.js';
+import { readLinks } from './inspect.js';
+import { MGMT } from './plan.js';
+import { recordLabPid } from './topology.js';
+import { setUp } from './wire.js';
+
+const need = (ctx: DemoContext, ...ids: string[]): string | null => {
+  const absent = ids.filter((id) => !ctx.hasCommand(id));
+  return absent.length ? absent.map((a) => a.replace(/:/g, ' ')).join(', ') : null;
+};
+
+const treeStep: DemoStep = {
+  id: 'tree',
+  title: 'The interface hierarchy of the node',
+  missing: () => null,
+  async run(ctx) {
+    ctx.out.say('Physical NICs are roots; ports hang under their bridge or bond, vlans and macvlans under their lower device.');
+    ctx.out.command(`nodectl -n ${ctx.names.node} link tree`);
+    const { roots } = await linkTree({ netns: ctx.names.node });
+    ctx.out.block(renderTreeText(roots));
+    for (const k of ctx.lab.kinds.filter((x) => !x.available)) ctx.out.note(`${k.kind} is not in this tree: this kernel lacks it (${k.why}); run the demo in the VM to see it`);
+  },
+};
+
+const configStep: DemoStep = {
+  id: 'config',
+  title: 'Change the configuration: plan, then apply all-or-nothing',
+  missing: (ctx) => need(ctx, 'config:plan', 'config:apply'),
+  async run() {
+    throw new Error('config step not wired yet');
+  },
+};
+
+/** A daemon's JSON timeline on stderr, collected as it comes. */
+function collectTimeline(child: import('node:child_process').ChildProcess): { entries: Record<string, unknown>[]; raw: string[] } {
+  const entries: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  let buf = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        entries.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        raw.push(line);
+      }
+    }
+  });
+  return { entries, raw };
+}
+
+async function waitFor(ctx: DemoContext, what: string, timeoutMs: number, test: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await test()) return;
+    await ctx.sleep(25);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+async function holderOf(ns: string, address: string): Promise<string[]> {
+  const links = await readLinks(ns);
+  return links.filter((l) => l.addresses.includes(address)).map((l) => l.name);
+}
+
+function formatEntry(e: Record<string, unknown>, t0: number): string {
+  const at = Date.parse(String(e.ts));
+  const rel = Number.isFinite(at) ? `${at - t0 >= 0 ? '+' : ''}${at - t0} ms`.padStart(9) : '';
+  const { ts: _ts, level: _level, event, actions, from, to, reason, ...rest } = e;
+  const head = from !== undefined || to !== undefined ? `${String(from ?? '-')} -> ${String(to ?? '-')}: ${String(reason ?? '')}` : '';
+  const detail = Object.entries(rest)
+    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const lines = [`${rel}  ${String(event).padEnd(8)} ${[head, detail].filter(Boolean).join(' ')}`];
+  if (Array.isArray(actions)) for (const a of actions) lines.push(`${' '.repeat(20)}${String(a)}`);
+  return lines.join('\n');
+}
+
+const failoverStep: DemoStep = {
+  id: 'failover',
+  title: 'Break the management interface: the failover timeline',
+  missing: (ctx) => need(ctx, 'mgmt:run', 'mgmt:status'),
+  async run(ctx) {
+    const { names, lab, out } = ctx;
+    const stateFile = `${lab.stateDir}/mgmt.json`;
+    const socket = `${lab.stateDir}/mgmt.sock`;
+    const mgmtAddr = MGMT.addresses[0];
+    const args = ['mgmt', 'run', '-n', names.node, '--config', lab.configFile, '--state-file', stateFile, '--socket', socket];
+    out.say(`The daemon keeps ${MGMT.addresses.join(' and ')} on exactly one healthy candidate (${MGMT.candidates.join(', ')}), probing the gateway ${MGMT.gateway} by ARP.`);
+    out.command(`nodectl ${args.join(' ')} &`);
+    const daemon = ctx.spawnNodectl(args);
+    if (daemon.pid) recordLabPid(names.prefix, daemon.pid);
+    const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    const tl = collectTimeline(daemon);
+    try {
+      const status = async () => JSON.parse((await ctx.nodectl(['mgmt', 'status', '--json', '--state-file', stateFile, '--socket', socket], { show: false, allowFail: true })).stdout || '{}') as {
+        running?: boolean; holder?: string | null; candidates?: { name: string; healthy: boolean }[];
+      };
+      await waitFor(ctx, 'the daemon to trust both candidates', 15_000, async () => {
+        if (gone) throw new Error(`mgmt run exited: ${[...tl.raw, ...tl.entries.map((e) => JSON.stringify(e))].slice(-3).join(' | ')}`);
+        const s = await status();
+        return s.running === true && (s.candidates ?? []).length > 0 && (s.candidates ?? []).every((c) => c.healthy);
+      });
+      out.say('Both candidates are healthy; the address is on the first one:');
+      out.block((await ctx.nodectl(['mgmt', 'status', '--state-file', stateFile, '--socket', socket])).stdout);
+
+      // Carrier loss on eth0, the way a pulled cable looks: its switch port goes down.
+      const seen = tl.entries.length;
+      const t0 = Date.now();
+      out.say('Pull the cable of eth0 (its switch port goes down, so eth0 loses carrier):');
+      out.command(`ip -n ${names.switch} link set swp0 down`);
+      const sw = Handle.open({ netns: names.switch });
+      try {
+        await setUp(sw, 'swp0', false);
+        await waitFor(ctx, `${mgmtAddr} to move to eth1`, 10_000, async () => (await holderOf(names.node, mgmtAddr)).join() === 'eth1');
+        const moved = Date.now() - t0;
+        await ctx.sleep(300);
+        out.say(`The daemon's timeline (its stderr, one JSON object per decision), relative to the pull; the address was on eth1 after ${moved} ms:`);
+        out.block(tl.entries.slice(seen).map((e) => formatEntry(e, t0)).join('\n') || '(no entries)');
+        out.block((await ctx.nodectl(['mgmt', 'status', '--state-file', stateFile, '--socket', socket])).stdout);
+
+        const seen2 = tl.entries.length;
+        const t1 = Date.now();
+        out.say('Plug it back in: eth0 must stay up for the hold-down, then the preempt delay, before the address returns.');
+        out.command(`ip -n ${names.switch} link set swp0 up`);
+        await setUp(sw, 'swp0', true);
+        await waitFor(ctx, `${mgmtAddr} to move back to eth0`, 20_000, async () => (await holderOf(names.node, mgmtAddr)).join() === 'eth0');
+        await ctx.sleep(200);
+        out.block(tl.entries.slice(seen2).map((e) => formatEntry(e, t1)).join('\n') || '(no entries)');
+      } finally {
+        // Whatever happened, the lab's cable is plugged back in for the next steps.
+        await setUp(sw, 'swp0', true).catch(() => {});
+        sw.close();
+      }
+    } finally {
+      if (!gone) daemon.kill('SIGTERM');
+      await Promise.race([exited, ctx.sleep(5000).catch(() => {})]);
+    }
+  },
+};
+
+const sctpStep: DemoStep = {
+  id: 'sctp',
+  title: 'An SCTP association under the tracer: flowing, throttled (zero window), stalled',
+  missing: (ctx) => need(ctx, 'sctp:stats', 'sctp:top'),
+  async run() {
+    throw new Error('sctp step not wired yet');
+  },
+};
+
+export const DEMO_STEPS: DemoStep[] = [treeStep, configStep, failoverStep, sctpStep];
