@@ -57,6 +57,13 @@ export interface OurLink {
   slaveData: Record<string, unknown> | null;
 }
 
+/** iproute2 prints bridge ids without zero padding (8000.16:2a:9:…); compare them as bytes. */
+function bridgeIdBytes(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const [prio, mac] = id.split('.');
+  return `${prio}.${(mac ?? '').split(':').map((x) => parseInt(x, 16).toString(16).padStart(2, '0')).join(':')}`;
+}
+
 function diff(out: string[], what: string, ours: unknown, theirs: unknown): void {
   if (JSON.stringify(ours) !== JSON.stringify(theirs)) out.push(`${what}: nodectl ${JSON.stringify(ours)} vs ip ${JSON.stringify(theirs)}`);
 }
@@ -101,7 +108,7 @@ export function compareLink(ours: OurLink, ip: IpLink): string[] {
       d('bridge.max_age', kd.maxAge, id.max_age);
       d('bridge.ageing_time', kd.ageingTime, id.ageing_time);
       d('bridge.priority', kd.priority, id.priority);
-      d('bridge.bridge_id', kd.bridgeId, id.bridge_id);
+      d('bridge.bridge_id', bridgeIdBytes(kd.bridgeId), bridgeIdBytes(id.bridge_id));
       break;
     case 'macvlan':
     case 'macvtap':

@@ -1,0 +1,197 @@
+// Links through src/netlink/link.ts in throwaway namespaces, with `ip -j -d link show` as oracle.
+import test from 'ava';
+import native from '../../native/index.js';
+import { NetlinkError, NotFoundError, UsageError } from '../../src/errors.js';
+import { Handle, withHandle } from '../../src/netlink/handle.js';
+import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink/link.js';
+import { toViews } from '../../src/interfaces/model.js';
+import { buildTree, walkTree } from '../../src/interfaces/tree.js';
+import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
+import { isRoot, kernelHasLinkKind, type Netns, netnsFor } from '../helpers/netns.js';
+
+const root = isRoot();
+const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
+function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
+  if (root) return true;
+  t.log('SKIP: not root; netns tests need CAP_NET_ADMIN and CAP_SYS_ADMIN');
+  t.pass();
+  return false;
+}
+
+/** bridge br0 over veths p1a/p2a, macvlan mv0 on p1b: the reference topology. */
+function bridgeTopology(ns: Netns): void {
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  ns.ip('link', 'set', 'p2a', 'master', 'br0');
+  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
+  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
+}
+
+async function compareAll(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, ns: Netns): Promise<void> {
+  const ours = await withHandle({ netns: ns.name }, async (h) => toViews(await listLinks(h)));
+  const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
+  t.deepEqual(ours.map((l) => l.name), ip.map((l) => l.ifname), 'same links in the same order');
+  t.deepEqual(ip.flatMap((l) => compareLink(ours.find((o) => o.index === l.ifindex) as unknown as OurLink, l)), [], 'every field agrees with iproute2');
+}
+
+test(title('listLinks agrees with ip -j -d link show on a bridge over two veths and a macvlan'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  ns.ip('link', 'set', 'p2a', 'alias', 'second port');
+  ns.ip('link', 'set', 'p2b', 'mtu', '1280');
+  await compareAll(t, ns);
+});
+
+test(title('link tree of bridge + two veths + macvlan follows ip\'s master and link fields'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  const links = await withHandle({ netns: ns.name }, listLinks);
+  const roots = buildTree(links);
+  const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
+  for (const { node, parent } of walkTree(roots)) {
+    const l = ip.find((x) => x.ifname === node.name)!;
+    const expected = l.master ?? (l.linkinfo?.info_kind !== 'veth' ? l.link : undefined) ?? null;
+    t.is(parent?.name ?? null, expected, `parent of ${node.name}`);
+  }
+  const br0 = roots.find((r) => r.name === 'br0')!;
+  t.deepEqual(br0.children.map((c) => [c.name, c.role]), [['p1a', 'port'], ['p2a', 'port']]);
+  const p1b = roots.find((r) => r.name === 'p1b')!;
+  t.deepEqual(p1b.children.map((c) => [c.name, c.role]), [['mv0', 'upper']]);
+});
+
+test(title('addLink creates bridge, veth pairs (also into another namespace) and macvlan as iproute2 sees them'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const other = netnsFor(t);
+  const h = Handle.open({ netns: ns.name });
+  t.teardown(() => h.close());
+  await addLink(h, { name: 'br0', kind: 'bridge', bridge: { stp: true }, up: true });
+  await addLink(h, { name: 'p1a', kind: 'veth', veth: { peer: 'p1b' }, master: 'br0', up: true });
+  await addLink(h, { name: 'p2a', kind: 'veth', veth: { peer: 'p2b' }, master: 'br0', mac: '02:00:00:00:02:0a', alias: 'to p2b', group: 5 });
+  await addLink(h, { name: 'mv0', kind: 'macvlan', parent: 'p1b', macvlan: { mode: 'private' }, up: true, mtu: 1400 });
+  await addLink(h, { name: 'xa', kind: 'veth', veth: { peer: 'xb', peerNetns: other.name } });
+  const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
+  const by = (n: string): IpLink => ip.find((l) => l.ifname === n)!;
+  t.is(by('br0').linkinfo?.info_kind, 'bridge');
+  t.is(by('br0').linkinfo?.info_data?.stp_state, 1);
+  t.is(by('p1a').master, 'br0');
+  t.is(by('p1a').link, 'p1b');
+  t.true(by('p1a').flags.includes('UP'));
+  t.is(by('p2a').address, '02:00:00:00:02:0a');
+  t.is(by('p2a').ifalias, 'to p2b');
+  t.is(by('p2a').group, '5');
+  t.is(by('mv0').link, 'p1b');
+  t.is(by('mv0').mtu, 1400);
+  t.is(by('mv0').linkinfo?.info_data?.mode, 'private');
+  t.is(by('xa').link_netnsid, 0);
+  t.is(other.ipJson<IpLink[]>('link', 'show', 'xb')[0]!.ifname, 'xb', 'the peer was created in the other namespace');
+  await compareAll(t, ns);
+});
+
+test(title('setLink and delLink change exactly what they are asked to'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  const h = Handle.open({ netns: ns.name });
+  t.teardown(() => h.close());
+  const p2a = await getLink(h, 'p2a');
+  await setLink(h, p2a.index, { master: null, mtu: 1300, name: 'q2a' });
+  let l = ns.ipJson<IpLink[]>('link', 'show', 'q2a')[0]!;
+  t.is(l.master, undefined);
+  t.is(l.mtu, 1300);
+  const br0 = await getLink(h, 'br0');
+  await setLink(h, p2a.index, { master: br0.index, up: false });
+  l = ns.ipJson<IpLink[]>('link', 'show', 'q2a')[0]!;
+  t.is(l.master, 'br0');
+  t.false(l.flags.includes('UP'));
+  t.is(l.mtu, 1300, 'untouched fields stay');
+  await delLink(h, p2a.index);
+  t.false(ns.ipJson<IpLink[]>('link', 'show').some((x) => x.ifname === 'q2a' || x.ifname === 'p2b'), 'both veth ends are gone');
+});
+
+test(title('kernel refusals carry op, errno and the kernel\'s own words; bad input changes nothing'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  const h = Handle.open({ netns: ns.name });
+  t.teardown(() => h.close());
+  // what the requests below could have changed (timers and counters move on their own)
+  const state = (): unknown => ns.ipJson<IpLink[]>('-d', 'link', 'show').map((l) => [l.ifname, l.master, l.link, l.mtu, l.address, l.flags, l.linkinfo?.info_kind]);
+  const before = state();
+
+  const nf = await t.throwsAsync(getLink(h, 'nosuchdev'));
+  t.true(nf instanceof NotFoundError);
+  t.regex(nf!.message, /interface "nosuchdev" does not exist.*ENODEV/);
+
+  const dup = await t.throwsAsync(addLink(h, { name: 'br0', kind: 'bridge' }));
+  t.true(dup instanceof NetlinkError);
+  t.like(dup as NetlinkError, { op: 'RTM_NEWLINK', errno: 'EEXIST' });
+  t.regex(dup!.message, /^cannot create bridge br0: RTM_NEWLINK EEXIST/);
+
+  const p1a = await getLink(h, 'p1a');
+  const big = await t.throwsAsync(setLink(h, p1a.index, { mtu: 70000 }));
+  t.true(big instanceof NetlinkError);
+  t.is((big as NetlinkError).errno, 'EINVAL');
+  t.truthy((big as NetlinkError).extack, 'the kernel explained itself (extended ACK)');
+  t.regex(big!.message, /cannot set mtu on p1a: RTM_NEWLINK EINVAL: .*mtu/i);
+
+  const gone = await t.throwsAsync(delLink(h, 99999));
+  t.true(gone instanceof NotFoundError);
+
+  await t.throwsAsync(addLink(h, { name: 'has space', kind: 'bridge' }), { instanceOf: UsageError });
+  await t.throwsAsync(addLink(h, { name: 'v100', kind: 'vlan', parent: 'p1a', vlan: { id: 5000 } }), { instanceOf: UsageError, message: /out of range/ });
+  await t.throwsAsync(addLink(h, { name: 'mvx', kind: 'macvlan', parent: 'nosuchdev', macvlan: { mode: 'bridge' } }), { instanceOf: NotFoundError });
+  await t.throwsAsync(addLink(h, { name: 'x1', kind: 'bridge', mac: 'zz:00' }), { instanceOf: UsageError });
+  t.deepEqual(state(), before, 'nothing changed');
+});
+
+test(title('a netns Handle leaves the main thread in its own namespace and sees only its namespace'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'only-here', 'type', 'veth', 'peer', 'name', 'only-here2');
+  const mine = native.netnsCurrentInode();
+  const h = Handle.open({ netns: ns.name });
+  t.teardown(() => h.close());
+  t.is(native.netnsCurrentInode(), mine, 'back in the original namespace right after open');
+  const names = (await listLinks(h)).map((l) => l.name);
+  t.deepEqual(names.sort(), ['lo', 'only-here', 'only-here2']);
+  t.is(native.netnsCurrentInode(), mine);
+  const bad = t.throws(() => Handle.open({ netns: 'nctl-t-does-not-exist' }));
+  t.true(bad instanceof NotFoundError);
+  t.is(native.netnsCurrentInode(), mine, 'a failed open also comes back');
+});
+
+for (const kind of ['vlan', 'bond', 'dummy'] as const) {
+  const has = root ? kernelHasLinkKind(kind) : { ok: false as const, why: 'needs root' };
+  test(has.ok ? `${kind}: addLink creates it and listLinks decodes it like iproute2` : `${kind}: skipped: ${has.why}`, async (t) => {
+    if (!has.ok) {
+      t.log(`SKIP: kernel lacks ${kind}: ${has.why} (the VM runs this test)`);
+      t.pass();
+      return;
+    }
+    const ns = netnsFor(t);
+    ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
+    const h = Handle.open({ netns: ns.name });
+    t.teardown(() => h.close());
+    if (kind === 'vlan') {
+      await addLink(h, { name: 'low0.100', kind: 'vlan', parent: 'low0', vlan: { id: 100 } });
+      await addLink(h, { name: 'qinq', kind: 'vlan', parent: 'low1', vlan: { id: 200, protocol: '802.1ad' } });
+      const v = (await getLink(h, 'qinq')).kindData;
+      t.like(v, { kind: 'vlan', id: 200, protocol: '802.1ad' });
+    } else if (kind === 'bond') {
+      await addLink(h, { name: 'bond0', kind: 'bond', bond: { mode: 'active-backup', miimon: 100 } });
+      await setLink(h, (await getLink(h, 'low0')).index, { master: (await getLink(h, 'bond0')).index });
+      await addLink(h, { name: 'bond1', kind: 'bond', bond: { mode: 'balance-xor', arpInterval: 200, arpIpTargets: ['192.0.2.1', '192.0.2.2'] } });
+      t.like((await getLink(h, 'bond1')).kindData, { mode: 'balance-xor', arpInterval: 200, arpIpTargets: ['192.0.2.1', '192.0.2.2'] });
+      t.is((await getLink(h, 'low0')).slaveKind, 'bond');
+    } else {
+      await addLink(h, { name: 'dum0', kind: 'dummy', up: true });
+      t.is((await getLink(h, 'dum0')).kind, 'dummy');
+    }
+    await compareAll(t, ns);
+  });
+}
