@@ -196,8 +196,8 @@ export interface IpNeigh {
   dev: string;
   lladdr?: string;
   state: string[];
-  router?: boolean;
-  proxy?: boolean;
+  router?: null | boolean;
+  proxy?: null | boolean;
 }
 export interface OurNeigh {
   address: string;
@@ -214,6 +214,8 @@ export function compareNeigh(ours: OurNeigh, ip: IpNeigh): string[] {
   d('dev', ours.ifname, ip.dev);
   d('lladdr', ours.lladdr, ip.lladdr ?? null);
   d('state', ours.state.split(','), ip.state);
-  d('router', ours.flags.includes('router'), ip.router === true);
+  // iproute2 prints flags as keys with a null value ("router": null)
+  d('router', ours.flags.includes('router'), 'router' in ip);
+  d('proxy', ours.flags.includes('proxy'), 'proxy' in ip);
   return out;
 }

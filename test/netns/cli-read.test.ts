@@ -1,0 +1,153 @@
+// The read commands end to end (bin/run.js on the built dist), against iproute2 in a throwaway netns.
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
+import type { TreeNode } from '../../src/interfaces/tree.js';
+import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import type { IpLink } from '../helpers/ip-oracle.js';
+
+const root = isRoot();
+const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
+function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
+  if (root) return true;
+  t.log('SKIP: not root');
+  t.pass();
+  return false;
+}
+
+function nodectl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function topology(ns: Netns): void {
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  ns.ip('link', 'set', 'p2a', 'master', 'br0');
+  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
+  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'br0');
+  ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br0', 'nud', 'permanent');
+}
+
+test(title('link tree: bridge over two veths and a macvlan, as text, JSON and dot'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  topology(ns);
+  const j = nodectl('link', 'tree', '--json', '--netns', ns.name);
+  t.is(j.status, 0, j.stderr);
+  const roots = JSON.parse(j.stdout) as TreeNode[];
+  const shape = (ns2: TreeNode[]): unknown => ns2.map((n) => (n.children.length ? { [n.name]: shape(n.children) } : n.name));
+  t.deepEqual(shape(roots), ['lo', { br0: ['p1a', 'p2a'] }, { p1b: ['mv0'] }, 'p2b']);
+  // the same hierarchy iproute2 reports
+  const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
+  t.deepEqual(ip.filter((l) => l.master).map((l) => [l.ifname, l.master]), [['p1a', 'br0'], ['p2a', 'br0']]);
+  t.is(ip.find((l) => l.ifname === 'mv0')?.link, 'p1b');
+
+  const text = nodectl('link', 'tree', '--netns', ns.name);
+  t.is(text.status, 0);
+  t.regex(text.stdout, /^br0 +UP +bridge stp off\n├── p1a +UP +veth peer p1b, port \w+\n└── p2a +\S+ +veth peer p2b, port \w+\np1b +UP +veth peer p1a\n└── mv0 +UP +macvlan bridge$/m);
+  const dot = nodectl('link', 'tree', '--format', 'dot', '--netns', ns.name);
+  t.true(dot.stdout.startsWith('digraph interfaces {'));
+  t.true(dot.stdout.includes('"br0" -> "p2a" [label="port"]'));
+  t.true(dot.stdout.includes('"p1b" -> "mv0" [label="lower"]'));
+  const fj = nodectl('link', 'tree', '--format', 'json', '--netns', ns.name);
+  t.deepEqual(JSON.parse(fj.stdout), roots);
+});
+
+test(title('link list / show, addr list, neigh list --json match iproute2'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  topology(ns);
+  const list = JSON.parse(nodectl('link', 'list', '--json', '-n', ns.name).stdout) as { name: string; master: string | null; parent: string | null; peer: string | null; ports: string[] }[];
+  const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
+  t.deepEqual(list.map((l) => [l.name, l.master]), ip.map((l) => [l.ifname, l.master ?? null]));
+  t.deepEqual(list.find((l) => l.name === 'br0')?.ports, ['p1a', 'p2a']);
+  t.is(list.find((l) => l.name === 'mv0')?.parent, 'p1b');
+  t.is(list.find((l) => l.name === 'p1a')?.peer, 'p1b');
+  const text = nodectl('link', 'list', '-n', ns.name).stdout;
+  t.regex(text, /^IDX +NAME +STATE +MTU +MAC +MASTER +LOWER +KIND$/m);
+  t.regex(text, /^\d+ +mv0 +UP +1500 +[0-9a-f:]{17} +- +p1b +macvlan bridge$/m);
+
+  const show = nodectl('link', 'show', 'p1a', '--json', '-n', ns.name);
+  t.is(show.status, 0);
+  t.like(JSON.parse(show.stdout), { name: 'p1a', kind: 'veth', master: 'br0', peer: 'p1b', slaveKind: 'bridge' });
+  t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, /^ports +p1a p2a$/m);
+
+  const addrs = JSON.parse(nodectl('addr', 'list', '--dev', 'br0', '--family', 'inet', '--json', '-n', ns.name).stdout) as { ifname: string; address: string; prefixlen: number }[];
+  t.deepEqual(addrs.map((a) => [a.ifname, a.address, a.prefixlen]), [['br0', '192.0.2.1', 24]]);
+  const neighs = JSON.parse(nodectl('neigh', 'list', '--dev', 'br0', '--json', '-n', ns.name).stdout) as { address: string; lladdr: string; state: string }[];
+  t.like(neighs.find((n) => n.address === '192.0.2.9'), { lladdr: '02:00:00:00:00:09', state: 'PERMANENT' });
+  t.regex(nodectl('neigh', 'list', '--dev', 'br0', '-n', ns.name).stdout, /^192\.0\.2\.9 dev br0 lladdr 02:00:00:00:00:09 PERMANENT$/m);
+});
+
+test(title('link show nosuchdev: one line with errno, exit 4; --json gives the error object'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const r = nodectl('link', 'show', 'nosuchdev', '--netns', ns.name);
+  t.is(r.status, 4);
+  t.is(r.stdout, '');
+  t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  t.regex(r.stderr, /^nodectl: interface "nosuchdev" does not exist .*ENODEV/);
+  const j = nodectl('link', 'show', 'nosuchdev', '--json', '--netns', ns.name);
+  t.is(j.status, 4);
+  t.like(JSON.parse(j.stdout), { error: { code: 'NOT_FOUND', errno: 'ENODEV', object: 'nosuchdev' } });
+  const bad = nodectl('link', 'list', '--netns', 'nctl-t-no-such-namespace');
+  t.is(bad.status, 4);
+  t.regex(bad.stderr, /^nodectl: network namespace "nctl-t-no-such-namespace" does not exist/);
+  const dev = nodectl('addr', 'list', '--dev', 'nosuchdev', '--netns', ns.name);
+  t.is(dev.status, 4);
+});
+
+test(title('Monitor reports link, addr and neigh changes decoded like the dumps'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const mon = Monitor.open({ netns: ns.name, groups: ['link', 'addr', 'neigh'] });
+  t.teardown(() => mon.close());
+  const seen: MonitorEvent[] = [];
+  mon.on('event', (e: MonitorEvent) => seen.push(e));
+  const newLink = mon.next((e) => e.type === 'link' && e.action === 'new' && e.link?.name === 'm0');
+  ns.ip('link', 'add', 'm0', 'type', 'veth', 'peer', 'name', 'm1');
+  const l = await newLink;
+  t.like(l.link, { name: 'm0', kind: 'veth' });
+  const newAddr = mon.next((e) => e.type === 'addr' && e.action === 'new' && e.addr?.address === '203.0.113.1');
+  ns.ip('addr', 'add', '203.0.113.1/24', 'dev', 'm0');
+  t.like((await newAddr).addr, { prefixlen: 24, family: 4, ifindex: l.link!.index });
+  const newNeigh = mon.next((e) => e.type === 'neigh' && e.action === 'new' && e.neigh?.address === '203.0.113.7');
+  ns.ip('neigh', 'add', '203.0.113.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'm0');
+  t.like((await newNeigh).neigh, { lladdr: '02:00:00:00:00:07', state: 'PERMANENT' });
+  const delLink = mon.next((e) => e.type === 'link' && e.action === 'del' && e.link?.name === 'm0');
+  ns.ip('link', 'del', 'm0');
+  t.is((await delLink).link?.index, l.link!.index);
+  t.false(seen.some((e) => e.type === 'route'), 'route group was not asked for');
+});
+
+test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const child = spawn(process.execPath, [bin, 'monitor', '--count', '3', '--groups', 'link,addr', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('monitoring')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
+  });
+  await ready;
+  ns.ip('link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
+  ns.ip('addr', 'add', '203.0.113.1/24', 'dev', 'n0');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.is(code, 0, err);
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; action: string; time: string; link?: { name: string } });
+  t.is(lines.length, 3);
+  t.true(lines.every((l) => typeof l.time === 'string' && l.action === 'new'));
+  t.deepEqual(lines.filter((l) => l.type === 'link').map((l) => l.link!.name).sort(), ['n0', 'n1']);
+  t.is(lines.filter((l) => l.type === 'addr').length, 1);
+});
