@@ -1,0 +1,65 @@
+import { Args, Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { type ApplyResult, applyConfig } from '../../config/apply.js';
+import { loadConfigFor, stateDirFlag } from '../../cli/config-flags.js';
+
+export default class ConfigApply extends NodectlCommand {
+  static override summary = 'Bring the node to a config file, all or nothing.';
+
+  static override description = `Validates the file (nothing changes if it is invalid), snapshots the kernel, runs the
+planned operations one by one (see "config plan"), then re-reads the kernel to verify that
+nothing is left to do. If any step fails — a kernel refusal, an injected fault, or the
+verification — every step already done is undone in reverse, from inverses computed from the
+snapshot before the first step, and the ORIGINAL error is reported first, with the step number,
+the operation and the kernel's extended-ACK text.
+
+A journal in the state directory is written before the first step; if the process dies
+mid-way, the next "config apply" or "config recover" finishes the rollback first.
+
+--confirm SECONDS applies, then reverts automatically unless "nodectl config confirm" runs in
+time (a detached watchdog process holds the timer; it survives this command and your SSH
+session). Interfaces nodectl creates are recorded as owned (per network namespace) and put in
+interface group 28259; owned interfaces the file no longer declares are removed (--no-prune
+keeps them), others are never touched.
+
+Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid file.`;
+
+  static override examples = [
+    '<%= config.bin %> config apply /etc/nodectl/node.yaml',
+    { description: 'Remote change with a safety net: reverts in 2 minutes unless confirmed', command: '<%= config.bin %> config apply node.yaml --confirm 120 && <%= config.bin %> config confirm' },
+    { description: 'A lab namespace with its own state directory', command: '<%= config.bin %> config apply lab.yaml -n lab --state-dir /tmp/lab-state' },
+  ];
+
+  static override args = {
+    file: Args.string({ description: 'config file (YAML or JSON)', required: true }),
+  };
+
+  static override flags = {
+    'state-dir': stateDirFlag,
+    confirm: Flags.integer({ summary: 'Revert unless "nodectl config confirm" runs within this many seconds.', min: 1 }),
+    'no-prune': Flags.boolean({ summary: 'Do not remove owned interfaces the file no longer declares.' }),
+  };
+
+  async run(): Promise<ApplyResult> {
+    const { args, flags } = await this.parse(ConfigApply);
+    const { config } = await loadConfigFor(this, args.file);
+    const quiet = this.jsonEnabled();
+    const r = await applyConfig(config, {
+      netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,
+      onStep: quiet || !process.stderr.isTTY ? undefined : (n, total, op) => process.stderr.write(`\r[${n}/${total}] ${op.op} ${op.name}\x1b[K`),
+    });
+    if (!quiet) {
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      if (r.recovered) this.log(`recovered first: ${r.recovered.action} (${r.recovered.reason}, ${r.recovered.undone} steps undone)`);
+      for (const w of r.warnings) this.log(`warning: ${w}`);
+      if (!r.changed) this.log('no changes: the node already matches the file');
+      else {
+        const width = String(r.steps.length).length;
+        for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
+        this.log(`applied ${r.steps.length} operations and verified`);
+      }
+      if (r.confirmDeadline) this.log(`run "nodectl config confirm${flags.netns ? ` -n ${flags.netns}` : ''}" before ${r.confirmDeadline} or this apply is reverted`);
+    }
+    return r;
+  }
+}

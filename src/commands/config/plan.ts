@@ -1,0 +1,51 @@
+import { Args, Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { type PlanResult, planConfig } from '../../config/apply.js';
+import { loadConfigFor, stateDirFlag } from '../../cli/config-flags.js';
+
+export default class ConfigPlan extends NodectlCommand {
+  static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
+
+  static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink
+operations "config apply" would run, in the order it would run them, like a diff:
+"+" creates, "-" removes, "~" changes. Lower devices and masters are created before what
+builds on them; on removal, dependents go first and ports are released before their master.
+Only interfaces nodectl created (its ownership record) are ever removed.
+
+Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid
+file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
+
+  static override examples = [
+    '<%= config.bin %> config plan /etc/nodectl/node.yaml',
+    { description: 'Drift check in a script', command: '<%= config.bin %> config plan node.yaml >/dev/null || echo drift' },
+    { description: 'The operations as JSON', command: '<%= config.bin %> config plan node.yaml --json | jq -r \'.steps[].text\'' },
+  ];
+
+  static override args = {
+    file: Args.string({ description: 'config file (YAML or JSON)', required: true }),
+  };
+
+  static override flags = {
+    'state-dir': stateDirFlag,
+    'no-prune': Flags.boolean({ summary: 'Do not remove owned interfaces the file no longer declares.' }),
+  };
+
+  async run(): Promise<PlanResult> {
+    const { args, flags } = await this.parse(ConfigPlan);
+    const { config } = await loadConfigFor(this, args.file);
+    const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'] });
+    if (!this.jsonEnabled()) {
+      if (r.pendingJournal) this.log('note: an interrupted or unconfirmed apply is pending; the next apply reverts it first (nodectl config recover)');
+      for (const w of r.warnings) this.log(`warning: ${w}`);
+      if (!r.steps.length) this.log('no changes: the node matches the file');
+      const width = String(r.steps.length).length;
+      for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
+    }
+    // drift is exit 2, like diff(1); the JSON output still goes out first
+    if (r.changed) {
+      if (this.jsonEnabled()) this.logJson(r);
+      this.exit(2);
+    }
+    return r;
+  }
+}

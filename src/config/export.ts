@@ -1,0 +1,83 @@
+// The current state of a namespace as a config file that re-applies as a no-op: every link the
+// planner would look at is written with exactly the attributes the planner compares.
+import { stringify } from 'yaml';
+import { withHandle } from '../netlink/handle.js';
+import { isManagedAddr } from '../interfaces/planner.js';
+import { type Snapshot, takeSnapshot } from '../interfaces/snapshot.js';
+import { ARP_KEY_NAMES } from './arp-keys.js';
+import type { AddressDecl, ArpDecl, InterfaceDecl, NodeConfig } from './schema.js';
+import { liveOwned } from './apply.js';
+import { StateDir, stateDirOf } from './state.js';
+
+const CREATABLE = new Set(['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);
+
+export function configFromSnapshot(s: Snapshot): NodeConfig {
+  const byIndex = new Map(s.links.map((l) => [l.index, l]));
+  const nameOf = (i: number | null): string | undefined => (i === null ? undefined : byIndex.get(i)?.name);
+  const out: InterfaceDecl[] = [];
+  const skip = new Set<string>();
+  for (const l of s.links) {
+    if (l.kind === 'loopback' || skip.has(l.name)) continue;
+    const kd = l.kindData as unknown as Record<string, unknown> | null;
+    let kind = CREATABLE.has(l.kind) ? l.kind : 'device';
+    const d: Record<string, unknown> = { name: l.name, kind };
+    // A veth pair is written once, as `kind: veth` from one end, and only when the other end is
+    // bare (no addresses, master or alias: the file cannot declare those for a peer); otherwise
+    // both ends are devices. An end whose peer is in another namespace is a device too.
+    if (kind === 'veth') {
+      const peerName = kd && l.linkNetnsId === null && kd.peerNetnsId === undefined ? nameOf((kd.peerIndex as number | undefined) ?? null) : undefined;
+      const peer = peerName ? s.links.find((x) => x.name === peerName) : undefined;
+      const bare = (x: typeof l): boolean => x.masterIndex === null && !x.alias && !s.addrs.some((a) => a.ifindex === x.index && isManagedAddr(a));
+      if (peer && bare(peer)) { d.veth = { peer: peer.name }; skip.add(peer.name); } else if (peer && bare(l)) {
+        continue; // the other end comes later and is written as the veth, with this one as its peer
+      } else { kind = 'device'; d.kind = 'device'; }
+    }
+    if ((kind === 'vlan' || kind === 'macvlan') && !nameOf(l.parentIndex)) { kind = 'device'; d.kind = 'device'; }
+    if (kind === 'vlan') { d.link = nameOf(l.parentIndex); d.vlan = { id: kd?.id, protocol: kd?.protocol }; }
+    if (kind === 'macvlan') { d.link = nameOf(l.parentIndex); d.macvlan = { mode: kd?.mode }; }
+    if (kind === 'bridge') d.bridge = { stp: Boolean(kd?.stp), ...(kd?.vlanFiltering ? { vlan_filtering: true } : {}) };
+    if (kind === 'bond') {
+      const b: Record<string, unknown> = { mode: kd?.mode, miimon: kd?.miimon ?? 0 };
+      if (kd?.arpInterval) b.arp_interval = kd.arpInterval;
+      if ((kd?.arpIpTargets as string[] | undefined)?.length) b.arp_ip_target = kd!.arpIpTargets;
+      d.bond = b;
+    }
+    d.mtu = l.mtu;
+    if (l.mac && kind !== 'device') d.mac = l.mac;
+    d.state = l.admin;
+    if (l.alias) d.alias = l.alias;
+    const master = nameOf(l.masterIndex);
+    if (master) d.master = master;
+    const addrs: AddressDecl[] = s.addrs.filter((a) => a.ifindex === l.index && isManagedAddr(a)).map((a) => {
+      const text = `${a.address}/${a.prefixlen}`;
+      return a.family === 4 && a.label && a.label !== l.name ? { address: text, label: a.label } : text;
+    });
+    d.addresses = addrs;
+    const conf = s.inetConf[l.index];
+    if (conf) {
+      const arp: ArpDecl = {};
+      for (const k of ARP_KEY_NAMES) if (conf[k] !== undefined && conf[k] !== 0) arp[k] = conf[k];
+      if (Object.keys(arp).length) d.arp = arp;
+    }
+    out.push(d as unknown as InterfaceDecl);
+  }
+  // a lower device or master that is not exported (loopback never is) cannot be referenced
+  const names = new Set(out.flatMap((d) => (d.kind === 'veth' ? [d.name, d.veth.peer] : [d.name])));
+  return { interfaces: out.filter((d) => !('link' in d) || names.has((d as { link: string }).link)) };
+}
+
+export interface ExportResult {
+  config: NodeConfig;
+  text: string;
+  owned: string[];
+}
+
+export function exportConfig(where: { netns?: string; stateDir?: string }): Promise<ExportResult> {
+  return withHandle({ netns: where.netns }, async (h) => {
+    const s = await takeSnapshot(h);
+    const config = configFromSnapshot(s);
+    const owned = liveOwned(new StateDir(stateDirOf(where.stateDir), where.netns).readOwned(), s).map((o) => o.name);
+    const head = `# nodectl config export${where.netns ? ` (netns ${where.netns})` : ''}, ${new Date().toISOString()}\n# Re-applying this file changes nothing. Interfaces nodectl created: ${owned.join(', ') || 'none'}.\n`;
+    return { config, text: head + stringify(config, { lineWidth: 0, flowCollectionPadding: false }), owned };
+  });
+}

@@ -1,0 +1,227 @@
+// Imperative changes (link add/set/del, addr add/del) for the commands: each opens a Handle in
+// the requested namespace, validates before sending anything, does one thing, reads the result
+// back from the kernel and returns it.
+import { NotFoundError, UsageError } from '../errors.js';
+import { parseCidr } from '../config/cidr.js';
+import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
+import { type Handle, withHandle } from '../netlink/handle.js';
+import { addLink, delLink, getLink, listLinks, type LinkSpec, setLink } from '../netlink/link.js';
+import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
+import { type AddrView, type LinkView, toViews } from './model.js';
+
+export interface Where {
+  netns?: string;
+}
+
+export const CREATABLE_KINDS = ['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy'] as const;
+export type CreatableKind = (typeof CREATABLE_KINDS)[number];
+
+export interface NewLink {
+  name: string;
+  kind: CreatableKind;
+  /** lower device (vlan, macvlan) */
+  link?: string;
+  id?: number;
+  protocol?: string;
+  mode?: string;
+  miimon?: number;
+  arpInterval?: number;
+  arpIpTargets?: string[];
+  stp?: boolean;
+  vlanFiltering?: boolean;
+  peer?: string;
+  peerNetns?: string;
+  mtu?: number;
+  mac?: string;
+  master?: string;
+  up?: boolean;
+}
+
+/** Which options make sense for which kind: a flag given to the wrong kind is an error, not ignored. */
+const KIND_OPTIONS: Record<CreatableKind, (keyof NewLink)[]> = {
+  vlan: ['link', 'id', 'protocol'],
+  bond: ['mode', 'miimon', 'arpInterval', 'arpIpTargets'],
+  bridge: ['stp', 'vlanFiltering'],
+  macvlan: ['link', 'mode'],
+  veth: ['peer', 'peerNetns'],
+  dummy: [],
+};
+const FLAG_OF: Partial<Record<keyof NewLink, string>> = {
+  link: '--link', id: '--id', protocol: '--protocol', mode: '--mode', miimon: '--miimon', arpInterval: '--arp-interval',
+  arpIpTargets: '--arp-ip-target', stp: '--stp', vlanFiltering: '--vlan-filtering', peer: '--peer', peerNetns: '--peer-netns',
+};
+
+/** Turn command-line options into a LinkSpec, or say exactly what is wrong. */
+export function newLinkSpec(n: NewLink): LinkSpec {
+  if (!(CREATABLE_KINDS as readonly string[]).includes(n.kind)) throw new UsageError(`unknown link type "${n.kind}" (expected one of ${CREATABLE_KINDS.join(', ')})`);
+  for (const [key, flag] of Object.entries(FLAG_OF) as [keyof NewLink, string][]) {
+    if (n[key] !== undefined && !KIND_OPTIONS[n.kind].includes(key)) throw new UsageError(`${flag} does not apply to type ${n.kind}`);
+  }
+  const spec: LinkSpec = { name: n.name, kind: n.kind };
+  if (n.mtu !== undefined) spec.mtu = n.mtu;
+  if (n.mac !== undefined) spec.mac = n.mac;
+  if (n.master !== undefined) spec.master = n.master;
+  if (n.up) spec.up = true;
+  switch (n.kind) {
+    case 'vlan':
+      if (n.link === undefined) throw new UsageError('type vlan needs --link (the lower device)');
+      if (n.id === undefined) throw new UsageError('type vlan needs --id (1-4094)');
+      if (!Number.isInteger(n.id) || n.id < 1 || n.id > 4094) throw new UsageError(`vlan id ${n.id} is out of range (1-4094)`);
+      if (n.protocol !== undefined && n.protocol !== '802.1Q' && n.protocol !== '802.1ad') throw new UsageError(`--protocol must be 802.1Q or 802.1ad, not ${n.protocol}`);
+      spec.parent = n.link;
+      spec.vlan = { id: n.id, protocol: (n.protocol ?? '802.1Q') as '802.1Q' | '802.1ad' };
+      break;
+    case 'macvlan':
+      if (n.link === undefined) throw new UsageError('type macvlan needs --link (the lower device)');
+      if (n.mode !== undefined && !(n.mode in MACVLAN_MODES)) throw new UsageError(`macvlan --mode must be one of ${Object.keys(MACVLAN_MODES).join(', ')}, not ${n.mode}`);
+      spec.parent = n.link;
+      if (n.mode !== undefined) spec.macvlan = { mode: n.mode as MacvlanMode };
+      break;
+    case 'bond':
+      if (n.mode !== undefined && !(BOND_MODES as readonly string[]).includes(n.mode)) throw new UsageError(`bond --mode must be one of ${BOND_MODES.join(', ')}, not ${n.mode}`);
+      if ((n.arpIpTargets?.length ?? 0) > 16) throw new UsageError('a bond takes at most 16 --arp-ip-target');
+      spec.bond = { mode: (n.mode ?? 'balance-rr') as BondMode };
+      if (n.miimon !== undefined) spec.bond.miimon = n.miimon;
+      if (n.arpInterval !== undefined) spec.bond.arpInterval = n.arpInterval;
+      if (n.arpIpTargets?.length) spec.bond.arpIpTargets = n.arpIpTargets;
+      break;
+    case 'bridge':
+      spec.bridge = {};
+      if (n.stp !== undefined) spec.bridge.stp = n.stp;
+      // see planner.createSpecOf: 0 is the default and some kernels refuse the attribute
+      if (n.vlanFiltering) spec.bridge.vlanFiltering = true;
+      break;
+    case 'veth':
+      if (n.peer === undefined) throw new UsageError('type veth needs --peer (the name of the other end)');
+      if (n.peer === n.name && n.peerNetns === undefined) throw new UsageError('a veth peer in the same namespace needs its own name');
+      spec.veth = { peer: n.peer, ...(n.peerNetns !== undefined ? { peerNetns: n.peerNetns } : {}) };
+      break;
+    case 'dummy':
+      break;
+  }
+  return spec;
+}
+
+async function view(h: Handle, name: string): Promise<LinkView> {
+  const all = await listLinks(h);
+  const v = toViews(all).find((l) => l.name === name);
+  if (!v) throw new NotFoundError('interface', name, h.netns ? `in netns ${h.netns}` : undefined);
+  return v;
+}
+
+export function createLink(where: Where, n: NewLink): Promise<LinkView> {
+  const spec = newLinkSpec(n);
+  return withHandle({ netns: where.netns }, async (h) => {
+    await addLink(h, spec);
+    return view(h, n.name);
+  });
+}
+
+export interface LinkChangeRequest {
+  up?: boolean;
+  mtu?: number;
+  mac?: string;
+  name?: string;
+  /** a bridge or bond name; null = nomaster */
+  master?: string | null;
+  alias?: string;
+}
+
+export function changeLink(where: Where, iface: string, c: LinkChangeRequest): Promise<LinkView> {
+  if (Object.values(c).every((v) => v === undefined)) throw new UsageError('nothing to change: give at least one of --up/--down, --mtu, --mac, --name, --master/--nomaster, --alias');
+  if (c.mtu !== undefined && (!Number.isInteger(c.mtu) || c.mtu < 0)) throw new UsageError(`--mtu ${c.mtu} is not a valid MTU`);
+  return withHandle({ netns: where.netns }, async (h) => {
+    const l = await getLink(h, iface);
+    let master: number | null | undefined;
+    if (c.master === null) master = null;
+    else if (c.master !== undefined) {
+      const m = await getLink(h, c.master);
+      if (m.kind !== 'bridge' && m.kind !== 'bond') throw new UsageError(`${c.master} is a ${m.kind}; only a bridge or a bond can be a master`);
+      master = m.index;
+    }
+    await setLink(h, l.index, {
+      ...(c.up !== undefined ? { up: c.up } : {}),
+      ...(c.mtu !== undefined ? { mtu: c.mtu } : {}),
+      ...(c.mac !== undefined ? { mac: c.mac } : {}),
+      ...(c.name !== undefined ? { name: c.name } : {}),
+      ...(master !== undefined ? { master } : {}),
+      ...(c.alias !== undefined ? { alias: c.alias } : {}),
+    });
+    return view(h, c.name ?? l.name);
+  });
+}
+
+export interface DeleteResult {
+  /** In the order they were deleted (children first). */
+  deleted: string[];
+}
+
+/**
+ * Delete a link. Links built on it (vlans, macvlans: the kernel would delete them silently)
+ * make this an error unless `cascade`, which deletes them first, deepest first.
+ */
+export function deleteLink(where: Where, iface: string, opts: { cascade?: boolean } = {}): Promise<DeleteResult> {
+  return withHandle({ netns: where.netns }, async (h) => {
+    const all = await listLinks(h);
+    const target = await getLink(h, iface);
+    const order: string[] = [];
+    const visit = (index: number, depth: number): void => {
+      for (const c of all.filter((x) => x.parentIndex === index && x.linkNetnsId === null && x.index !== index)) visit(c.index, depth + 1);
+      const l = all.find((x) => x.index === index);
+      if (l && depth > 0) order.push(l.name);
+    };
+    visit(target.index, 0);
+    if (order.length && !opts.cascade) {
+      throw new UsageError(`${target.name} has interfaces built on it (${order.join(', ')}); deleting it would delete them too: use --cascade to delete them first`);
+    }
+    const deleted: string[] = [];
+    for (const n of order) {
+      const l = all.find((x) => x.name === n)!;
+      await delLink(h, l.index);
+      deleted.push(n);
+    }
+    await delLink(h, target.index);
+    deleted.push(target.name);
+    return { deleted };
+  });
+}
+
+export interface AddrRequest {
+  address: string;
+  label?: string;
+  nodad?: boolean;
+}
+
+function cidrOrThrow(text: string): { address: string; prefixlen: number; family: 4 | 6 } {
+  const c = parseCidr(text);
+  if (typeof c === 'string') throw new UsageError(c);
+  return c;
+}
+
+export function addAddress(where: Where, iface: string, r: AddrRequest): Promise<AddrView> {
+  const c = cidrOrThrow(r.address);
+  if (r.label !== undefined && c.family === 6) throw new UsageError('--label applies only to IPv4 addresses');
+  if (r.nodad && c.family === 4) throw new UsageError('--nodad applies only to IPv6 addresses');
+  if (r.label !== undefined && !r.label.startsWith(iface)) throw new UsageError(`--label "${r.label}" must begin with the interface name "${iface}" (e.g. ${iface}:1)`);
+  return withHandle({ netns: where.netns }, async (h) => {
+    const l = await getLink(h, iface);
+    await addAddr(h, {
+      ifindex: l.index, address: c.address, prefixlen: c.prefixlen,
+      ...(r.label !== undefined ? { label: r.label } : {}), ...(r.nodad ? { nodad: true } : {}),
+    });
+    const a = (await listAddrs(h, { ifindex: l.index, family: c.family })).find((x) => x.address === c.address && x.prefixlen === c.prefixlen);
+    if (!a) throw new NotFoundError('address', r.address, `on ${l.name} after adding it`);
+    return { ...a, ifname: l.name };
+  });
+}
+
+export function deleteAddress(where: Where, iface: string, address: string): Promise<{ deleted: string; ifname: string }> {
+  const c = cidrOrThrow(address);
+  return withHandle({ netns: where.netns }, async (h) => {
+    const l = await getLink(h, iface);
+    const have = (await listAddrs(h, { ifindex: l.index, family: c.family })).find((x) => x.address === c.address && x.prefixlen === c.prefixlen);
+    if (!have) throw new NotFoundError('address', `${c.address}/${c.prefixlen}`, `on ${l.name}`);
+    await delAddr(h, { ifindex: l.index, address: c.address, prefixlen: c.prefixlen });
+    return { deleted: `${c.address}/${c.prefixlen}`, ifname: l.name };
+  });
+}
