@@ -55,7 +55,7 @@ export function labConfig(opts: LabConfigOptions): Record<string, unknown> {
 export function renderLabConfig(opts: LabConfigOptions, missing: { kind: string; why: string }[]): string {
   const head = [
     '# nodectl configuration of the lab appliance (written by `nodectl lab up`).',
-    '# Try: nodectl config plan THIS_FILE -n <the lab node namespace>',
+    '# Try: nodectl config plan THIS_FILE -n <the lab node namespace> --state-dir <the lab state dir>/config',
     ...missing.map((m) => `# left out: ${m.kind} (${m.why}); the VM kernel has it`),
   ];
   return `${head.join('\n')}\n${stringify(labConfig(opts))}`;

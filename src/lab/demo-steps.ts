@@ -1,13 +1,19 @@
 // The steps of `nodectl lab demo`, in order. Each one runs real nodectl features against the
 // lab and shows the commands an operator would type; each checks first that the feature is
 // part of this build.
+import { setMaxListeners } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { linkTree } from '../interfaces/query.js';
 import { renderTreeText } from '../interfaces/render.js';
 import { Handle } from '../netlink/handle.js';
 import type { DemoContext, DemoStep } from './demo.js';
 import { readLinks } from './inspect.js';
-import { MGMT } from './plan.js';
-import { recordLabPid } from './topology.js';
+import { runScenario } from '../sctp/generator.js';
+import { renderEvent, renderTable, viewsOf } from '../sctp/render.js';
+import { WireTracer } from '../sctp/tracer.js';
+import { MGMT, NODE_DATA, SCTP_PEER, type OptionalKind } from './plan.js';
+import { renderLabConfig } from './config-file.js';
+import { configStateDir, recordLabPid } from './topology.js';
 import { setUp } from './wire.js';
 
 const need = (ctx: DemoContext, ...ids: string[]): string | null => {
@@ -21,7 +27,7 @@ const treeStep: DemoStep = {
   missing: () => null,
   async run(ctx) {
     ctx.out.say('Physical NICs are roots; ports hang under their bridge or bond, vlans and macvlans under their lower device.');
-    ctx.out.command(`nodectl -n ${ctx.names.node} link tree`);
+    ctx.out.command(`nodectl link tree -n ${ctx.names.node}`);
     const { roots } = await linkTree({ netns: ctx.names.node });
     ctx.out.block(renderTreeText(roots));
     for (const k of ctx.lab.kinds.filter((x) => !x.available)) ctx.out.note(`${k.kind} is not in this tree: this kernel lacks it (${k.why}); run the demo in the VM to see it`);
@@ -30,10 +36,38 @@ const treeStep: DemoStep = {
 
 const configStep: DemoStep = {
   id: 'config',
-  title: 'Change the configuration: plan, then apply all-or-nothing',
-  missing: (ctx) => need(ctx, 'config:plan', 'config:apply'),
-  async run() {
-    throw new Error('config step not wired yet');
+  title: 'Change the configuration: validate, plan, then apply all-or-nothing',
+  missing: (ctx) => need(ctx, 'config:validate', 'config:plan', 'config:apply'),
+  async run(ctx) {
+    const { names, lab, out } = ctx;
+    const has = Object.fromEntries(lab.kinds.map((k) => [k.kind, k.available])) as Record<OptionalKind, boolean>;
+    const changed = `${lab.stateDir}/node-changed.yaml`;
+    const broken = `${lab.stateDir}/node-broken.yaml`;
+    const text = renderLabConfig({ kinds: has, variant: 'changed' }, []);
+    writeFileSync(changed, text);
+    // The same change with a typo an operator could make: an MTU below the IPv4 minimum.
+    writeFileSync(broken, text.replace(/mtu: 1400/, 'mtu: 40'));
+    const sd = ['--state-dir', configStateDir(names.prefix)];
+    out.say(`The change: br-int gets MTU 1400, an alias and the address ${NODE_DATA.bridgeAddedAddresses.join(', ')} (${changed}).`);
+    out.say('First with a typo: validation names the file, line and column, and changes nothing.');
+    const bad = await ctx.nodectl(['config', 'validate', broken], { allowFail: true });
+    out.block((bad.stdout.trim() || bad.stderr).trim());
+    out.note(`exit status ${bad.status}`);
+    if (bad.status === 0) throw new Error('config validate accepted an MTU of 40');
+
+    out.say('The plan: the exact netlink operations, in order (exit status 2 means "there is drift", like diff):');
+    const p = await ctx.nodectl(['config', 'plan', changed, '-n', names.node, ...sd], { allowFail: true });
+    out.block(`${p.stdout}${p.stderr}`.trim());
+    if (p.status !== 2) throw new Error(`config plan exited ${p.status}, expected 2 (changes pending)`);
+
+    out.say('Apply: snapshot, journaled steps, verification by re-reading the kernel; any failure rolls every step back.');
+    out.block((await ctx.nodectl(['config', 'apply', changed, '-n', names.node, ...sd])).stdout.trim());
+
+    out.say('Planned again, the file is now a no-op:');
+    const again = await ctx.nodectl(['config', 'plan', changed, '-n', names.node, ...sd], { allowFail: true });
+    out.block(`${again.stdout}${again.stderr}`.trim());
+    if (again.status !== 0) throw new Error(`config plan after apply exited ${again.status}, expected 0 (no changes)`);
+    if (ctx.hasCommand('link:show')) out.block((await ctx.nodectl(['link', 'show', NODE_DATA.bridge.name, '-n', names.node])).stdout.trim());
   },
 };
 
@@ -151,12 +185,82 @@ const failoverStep: DemoStep = {
   },
 };
 
+/** The three associations of the SCTP step: what each shows, on well-known telecom ports. */
+const SCTP_PHASES = [
+  { scenario: 'normal', port: 2905, label: 'M3UA-like traffic flowing, then a graceful SHUTDOWN' },
+  { scenario: 'zero-window', port: 3868, label: 'Diameter-like: the peer advertises a_rwnd 0 (throttled), then opens the window' },
+  { scenario: 'stall', port: 36412, label: 'S1AP-like: data outstanding, never acknowledged, heartbeats still answered (stalled)' },
+] as const;
+
 const sctpStep: DemoStep = {
   id: 'sctp',
   title: 'An SCTP association under the tracer: flowing, throttled (zero window), stalled',
-  missing: (ctx) => need(ctx, 'sctp:stats', 'sctp:top'),
-  async run() {
-    throw new Error('sctp step not wired yet');
+  missing: () => null,
+  async run(ctx) {
+    const { names, out } = ctx;
+    const node = { netns: names.node, ifname: 'eth2', ip: NODE_DATA.eth2[0].split('/')[0]! };
+    const peer = { netns: names.sctpPeer, ifname: SCTP_PEER.nic, ip: SCTP_PEER.addresses[0].split('/')[0]! };
+    out.say('This kernel may have no SCTP stack: the generator plays both endpoints over packet sockets (node eth2 <-> sctp-peer), with real frames');
+    out.say('crossing the lab switch. The wire tracer (eBPF on tc ingress+egress of eth2) folds both directions of each association into one record.');
+    out.command(`nodectl sctp top --dev eth2 -n ${names.node}`);
+    const tracer = await WireTracer.open({ targets: [{ dev: 'eth2', netns: names.node }], publish: true });
+    const events: string[] = [];
+    const seen = new Set<string>();
+    tracer.on('event', (e) => {
+      seen.add(e.type);
+      events.push(renderEvent(e, new Date()));
+    });
+    tracer.startEvents();
+    try {
+      const attached = tracer.targets.flatMap((t) => t.hooks.map((hk) => `${t.dev} ${hk.direction} (${hk.kind})`)).join(', ');
+      out.note(`tracer attached: ${attached}`);
+      const frame = (title: string) => {
+        out.say(title);
+        out.block(renderTable(viewsOf(tracer.snapshot().associations)));
+      };
+      const play = async (i: number, params: Record<string, number | string>) => {
+        // One signal per scenario: the generator adds a listener per step it sleeps.
+        const ac = new AbortController();
+        setMaxListeners(0, ac.signal);
+        const stop = () => ac.abort();
+        ctx.signal.addEventListener('abort', stop, { once: true });
+        try {
+          return await runScenario({
+            a: { ...node, port: SCTP_PHASES[i]!.port },
+            b: { ...peer, port: SCTP_PHASES[i]!.port },
+            params: { intervalMs: 5, ...params },
+            signal: ac.signal,
+          }, SCTP_PHASES[i]!.scenario);
+        } finally {
+          ctx.signal.removeEventListener('abort', stop);
+        }
+      };
+
+      out.say(`1) ${SCTP_PHASES[0].label}`);
+      const r0 = await play(0, { messages: 40 });
+      frame(`sctp top, after ${r0.frames} frames:`);
+
+      out.say(`2) ${SCTP_PHASES[1].label}`);
+      const zw = play(1, { messages: 20, holdMs: 3000 });
+      await waitFor(ctx, 'the zero-window event', 5000, () => seen.has('zero-window-start'));
+      await ctx.sleep(1200);
+      frame('sctp top, while the receiver advertises a zero window:');
+      await zw;
+
+      out.say(`3) ${SCTP_PHASES[2].label}`);
+      await play(2, { messages: 20, holdMs: 2800 });
+      await waitFor(ctx, 'the tracer to flag the stall', 5000, () => viewsOf(tracer.snapshot().associations).some((v) => v.health.conditions.includes('stalled')));
+      frame('sctp top, with no cumulative TSN progress for over 2 s:');
+
+      out.say('The tracer\'s event stream over the whole run (nodectl sctp trace):');
+      out.block(events.join('\n') || '(no events)');
+      if (ctx.hasCommand('sctp:stats')) {
+        out.say('One snapshot from another process, reading the maps this session published:');
+        out.block((await ctx.nodectl(['sctp', 'stats'])).stdout);
+      }
+    } finally {
+      tracer.close();
+    }
   },
 };
 

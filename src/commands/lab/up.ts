@@ -33,7 +33,7 @@ with a note. Nothing outside the lab's namespaces is touched; \`nodectl lab down
     const r = await labUp({ prefix, recreate: flags.recreate, progress: quiet ? undefined : (l) => this.log(`  ${l}`) });
     if (!quiet) {
       this.log('');
-      this.log(`node namespace:  ${r.namespaces.node}     (nodectl -n ${r.namespaces.node} link tree)`);
+      this.log(`node namespace:  ${r.namespaces.node}     (nodectl link tree -n ${r.namespaces.node})`);
       this.log(`switch:          ${r.namespaces.switch}   (carrier loss: ip -n ${r.namespaces.switch} link set swp0 down)`);
       this.log(`SCTP peer:       ${r.namespaces.sctpPeer}`);
       this.log(`config file:     ${r.configFile}`);
