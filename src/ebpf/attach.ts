@@ -6,7 +6,7 @@ import type { NativeBpfLink, NativeTcFilter } from '../../native/bpf.js';
 import { BpfError, BpfNotFoundError, errnoName, fromNative, UnsupportedFeatureError, type NativeFailure } from './errors.js';
 import { AttachType, ProgType, TRACEFS_MAGIC } from './consts.js';
 import { describeNetns, runInNetns, type NetnsOption } from './netns.js';
-import { probeFeature, type FeatureName } from './features.js';
+import { featureError, probeFeature, type FeatureName } from './features.js';
 import type { BpfProgram } from './program.js';
 import { ensureTracefs } from './mounts.js';
 
@@ -121,7 +121,7 @@ function ifaceError(err: unknown, ifindex: number, opts: NetnsOption, doing: str
 
 function unsupported(feature: FeatureName): UnsupportedFeatureError | undefined {
   const f = probeFeature(feature);
-  return f.supported ? undefined : new UnsupportedFeatureError(feature, f.reason, { minKernel: f.minKernel, errno: f.errno });
+  return f.supported ? undefined : featureError(f);
 }
 
 export interface TcAttachOptions extends NetnsOption {

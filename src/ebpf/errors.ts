@@ -86,7 +86,11 @@ export interface NativeFailure extends Error {
 }
 
 // Kernel-internal errnos that leak through bpf(2) and that the addon's table does not name.
-const EXTRA_ERRNO: Record<number, string> = { 95: 'EOPNOTSUPP', 524: 'ENOTSUPP', 22: 'EINVAL', 1: 'EPERM', 2: 'ENOENT', 19: 'ENODEV', 13: 'EACCES', 7: 'E2BIG', 28: 'ENOSPC', 16: 'EBUSY', 17: 'EEXIST' };
+const EXTRA_ERRNO: Record<number, string> = {
+  // libbpf's own codes (LIBBPF_ERRNO__*)
+  4000: 'LIBBPF_ELF', 4001: 'LIBBPF_FORMAT', 4002: 'LIBBPF_KVERSION', 4003: 'LIBBPF_ENDIAN', 4004: 'LIBBPF_INTERNAL', 4005: 'LIBBPF_RELOC',
+  4006: 'LIBBPF_LOAD', 4007: 'LIBBPF_VERIFY', 4008: 'LIBBPF_PROG2BIG', 4009: 'LIBBPF_KVER', 4010: 'LIBBPF_PROGTYPE',
+  95: 'EOPNOTSUPP', 524: 'ENOTSUPP', 22: 'EINVAL', 1: 'EPERM', 2: 'ENOENT', 19: 'ENODEV', 13: 'EACCES', 7: 'E2BIG', 28: 'ENOSPC', 16: 'EBUSY', 17: 'EEXIST' };
 
 export function errnoName(e: NativeFailure): string {
   if (e.code && e.code !== 'EUNKNOWN') return e.code;
@@ -122,6 +126,11 @@ const ERRNO_TEXT: Record<string, string> = {
   ENXIO: 'no such device or address',
   ESRCH: 'no such process',
   ENOSYS: 'function not implemented',
+  LIBBPF_ELF: 'libelf cannot read it',
+  LIBBPF_FORMAT: 'not a valid BPF ELF object',
+  LIBBPF_ENDIAN: 'built for the other byte order',
+  LIBBPF_RELOC: 'relocation failed',
+  LIBBPF_PROGTYPE: 'the kernel does not know the program type',
 };
 
 export function describeErrno(name: string): string {

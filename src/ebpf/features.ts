@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { native } from './native.js';
 import { AttachType, MapType, ProgType, TRACEFS_MAGIC } from './consts.js';
-import { errnoName, type NativeFailure } from './errors.js';
+import { release } from 'node:os';
+import { errnoName, UnsupportedFeatureError, type NativeFailure } from './errors.js';
 
 export type FeatureName =
   | 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe'
@@ -177,4 +178,22 @@ export function probeHelper(helper: string | number, progType: number = ProgType
   const r = native.bpfProbeHelper(progType, id);
   const pt = native.bpfTypeName('prog', progType);
   return r === 1 ? { supported: true, reason: `accepted in ${pt} programs` } : { supported: false, reason: r === 0 ? `the verifier rejects it in ${pt} programs` : `probe failed (${r})` };
+}
+
+/** Is the running kernel at least `version` ("6.6")? */
+export function kernelAtLeast(version: string, running = release()): boolean {
+  const a = running.split(/[.-]/).map((x) => parseInt(x, 10));
+  const b = version.split('.').map((x) => parseInt(x, 10));
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (Number.isNaN(x) || x !== y) return !(x < y);
+  }
+  return true;
+}
+
+/** The error for a missing feature; names a minimum kernel only when this one is older than it. */
+export function featureError(f: FeatureStatus, context = ''): UnsupportedFeatureError {
+  const old = f.minKernel !== undefined && !kernelAtLeast(f.minKernel);
+  return new UnsupportedFeatureError(f.feature, `${f.reason}${context}`, { ...(old ? { minKernel: f.minKernel } : {}), errno: f.errno, op: 'probe' });
 }

@@ -3,7 +3,9 @@
 // close() detaches every attachment made through it and releases the kernel objects.
 import { native } from './native.js';
 import type { NativeBpfObject, NativeGlobalVar, NativeMapInfo, NativeProgramInfo } from '../../native/bpf.js';
-import { BpfError, BpfNotFoundError, errnoName, fromNative, VerifierError, type NativeFailure } from './errors.js';
+import { BpfError, BpfNotFoundError, describeErrno, errnoName, fromNative, VerifierError, type NativeFailure } from './errors.js';
+import { featureError, probeFeature, type FeatureName } from './features.js';
+import { AttachType, ProgType } from './consts.js';
 import { BpfProgram, type ProgramOwner } from './program.js';
 import { BpfMap } from './map.js';
 import type { Attachment } from './attach.js';
@@ -55,7 +57,8 @@ export class BpfObject implements ProgramOwner {
       const e = err as NativeFailure;
       if (typeof src === 'string' && errnoName(e) === 'ENOENT') throw new BpfNotFoundError('object file', src, undefined, { op: 'open' });
       const name = errnoName(e);
-      throw new BpfError(`cannot open BPF object ${source}: ${name === 'EINVAL' || name === 'EUNKNOWN' || name === 'errno 4003' ? 'not a valid BPF ELF object' : name}${lastLibbpfLine(e.libbpfLog)}`, {
+      const what = describeErrno(name) || name;
+      throw new BpfError(`cannot open BPF object ${source}: ${name === 'EINVAL' ? 'not a valid BPF ELF object' : what}${lastLibbpfLine(e.libbpfLog)}`, {
         op: 'bpf_object__open', errno: name, errnoValue: e.errno ?? 0, libbpfLog: e.libbpfLog, cause: err,
       });
     }
@@ -185,6 +188,13 @@ export class BpfObject implements ProgramOwner {
         throw new VerifierError(e.program, errno, e.errno ?? 0, e.verifierLog.replace(/\n+$/, '').split('\n'), e.libbpfLog);
       }
       const failed = /prog '([^']+)': failed to load/.exec(e.libbpfLog ?? '')?.[1];
+      // No verifier log: the kernel refused before verifying (EPERM/ENOTSUPP for a program type or
+      // attach target it does not allow). Say which feature, when the probe confirms it is missing.
+      const feature = failed ? this.#featureOf(failed) : undefined;
+      if (feature) {
+        const f = probeFeature(feature);
+        if (!f.supported) throw featureError(f, ` (program ${failed})`);
+      }
       throw new BpfError(`cannot load BPF object ${this.name}${failed ? ` (program ${failed})` : ''}: ${errno}${lastLibbpfLine(e.libbpfLog)}`, {
         op: 'bpf_object__load', errno, errnoValue: e.errno ?? 0, libbpfLog: e.libbpfLog, cause: err,
       });
@@ -192,6 +202,19 @@ export class BpfObject implements ProgramOwner {
     this.#loaded = true;
     this.#refreshPrograms();
     return this;
+  }
+
+  #featureOf(program: string): FeatureName | undefined {
+    const p = this.#programs.get(program);
+    if (!p) return undefined;
+    if (p.type === ProgType.TRACING) {
+      if (p.expectedAttachType === AttachType.TRACE_FENTRY) return 'fentry';
+      if (p.expectedAttachType === AttachType.TRACE_FEXIT) return 'fexit';
+      if (p.expectedAttachType === AttachType.TRACE_RAW_TP) return 'tp_btf';
+    }
+    if (p.type === ProgType.RAW_TRACEPOINT) return 'raw_tracepoint';
+    if (p.type === ProgType.XDP) return 'xdp';
+    return undefined;
   }
 
   #mapInfo(name: string): NativeMapInfo {
@@ -255,7 +278,8 @@ export class BpfObject implements ProgramOwner {
 
 function lastLibbpfLine(log?: string): string {
   const lines = (log ?? '').split('\n').map((l) => l.replace(/^libbpf: /, '').trim()).filter(Boolean);
-  const last = lines.reverse().find((l) => !/^-- (BEGIN|END) /.test(l));
+  // The last lines are "failed to load object …": the cause is just before them.
+  const last = lines.reverse().find((l) => !/^-- (BEGIN|END) |failed to load object|failed to load: -\d+$/.test(l));
   return last ? ` (libbpf: ${last})` : '';
 }
 

@@ -35,7 +35,8 @@ export class BpfProgram {
 
   /** Kernel fd; -1 before load or when excluded from loading. */
   get fd(): number {
-    return this.#owner._programInfo(this.name).fd;
+    const fd = this.#owner._programInfo(this.name).fd;
+    return fd < 0 ? -1 : fd;
   }
 
   get autoload(): boolean {
