@@ -31,12 +31,11 @@ export const MgmtArpProbe = Type.Object({
 
 export const MgmtDecl = Type.Object({
   addresses: Type.Array(Type.String({ description: 'ADDRESS/PREFIX, IPv4 or IPv6, e.g. 192.0.2.10/24.' }), {
-    minItems: 1, maxItems: 8,
-    description: 'The management address(es); they always move together.',
+    // Count limits are checked in src/failover/config.ts, which can say what is wrong.
+    description: 'The management address(es), 1-8; they always move together.',
   }),
   candidates: Type.Array(Type.String({ pattern: IFNAME, description: 'Interface name.' }), {
-    minItems: 1, maxItems: 16,
-    description: 'Interfaces that may hold the addresses, most preferred first.',
+    description: 'Interfaces that may hold the addresses (1-16), most preferred first.',
   }),
   gateway: Type.Optional(Type.Object({
     ipv4: Type.Optional(Type.String({ description: 'IPv4 gateway, inside the prefix of an IPv4 management address.' })),

@@ -50,10 +50,10 @@ export function parseMgmtConfig(text: string, file = '<config>'): MgmtConfig {
     if (doc.mgmt !== undefined) problems.push(...typeboxProblems(source, MgmtDecl, doc.mgmt, ['mgmt']));
   }
   if (!problems.length && isObject(doc) && doc.mgmt === undefined) problems.push(source.problem([], 'no `mgmt:` section: nothing for the failover daemon to manage'));
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
   const m = (doc as { mgmt: MgmtDecl }).mgmt;
   const { config, problems: meaning } = resolve(m, (path, reason) => source.problem(['mgmt', ...path], reason));
-  if (meaning.length) throw new ConfigError(meaning);
+  if (meaning.length) throw new ConfigError(meaning.sort((a, b) => a.line - b.line || a.column - b.column));
   return config;
 }
 
@@ -90,6 +90,9 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
     seen.add(name);
   });
   if (m.candidates.length === 0) problems.push(problem(['candidates'], 'the candidate list is empty: name at least one interface'));
+  if (m.candidates.length > 16) problems.push(problem(['candidates'], `${m.candidates.length} candidates: at most 16`));
+  if (m.addresses.length === 0) problems.push(problem(['addresses'], 'no management address: give at least one ADDRESS/PREFIX'));
+  if (m.addresses.length > 8) problems.push(problem(['addresses'], `${m.addresses.length} addresses: at most 8`));
 
   const gw = m.gateway ?? {};
   const gateway = { ipv4: null as string | null, ipv6: null as string | null, defaultRoute: gw.default_route ?? true, metric: gw.metric ?? MGMT_DEFAULTS.routeMetric };
