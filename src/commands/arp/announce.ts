@@ -5,21 +5,13 @@ import { announce, ANNOUNCE_DEFAULTS, type AnnounceResult } from '../../arp/anno
 export default class ArpAnnounce extends NodectlCommand {
   static override summary = 'Send gratuitous ARP (IPv4) or unsolicited neighbour advertisements (IPv6) for an address.';
 
-  static override description = `Tells the segment that ADDRESS is at IFACE's MAC, so neighbours and switches update
-their tables at once (after a failover moved the address, or a MAC changed). Frames leave
-through a packet socket bound to IFACE, whatever the routing table says.
+  static override description = `Tells the segment that ADDRESS is at IFACE's MAC, so neighbours and switches update their tables at once (after a failover moved the address, or a MAC changed). Frames leave through a packet socket bound to IFACE, whatever the routing table says.
 
-IPv4 sends RFC 5227 ARP announcements: broadcast ARP requests with sender IP = target IP =
-ADDRESS and a zero target MAC — the same frame the kernel sends with arp_notify=1 (arping -U
-is similar). --mode reply sends the arping -A style instead: a broadcast ARP reply whose target
-MAC is our own, for the few stacks that only learn from replies.
+IPv4 sends RFC 5227 ARP announcements: broadcast ARP requests with sender IP = target IP = ADDRESS and a zero target MAC — the same frame the kernel sends with arp_notify=1 (arping -U is similar). --mode reply sends the arping -A style instead: a broadcast ARP reply whose target MAC is our own, for the few stacks that only learn from replies.
 
-IPv6 sends unsolicited neighbour advertisements (RFC 4861 7.2.6) from ADDRESS to ff02::1 with
-the Override flag and the target link-layer address option, like the kernel's ndisc_notify.
+IPv6 sends unsolicited neighbour advertisements (RFC 4861 7.2.6) from ADDRESS to ff02::1 with the Override flag and the target link-layer address option, like the kernel's ndisc_notify.
 
-ADDRESS must be configured on IFACE (announcing someone else's address steals its traffic);
---force skips that check. Receivers may ignore gratuitous ARP for addresses they do not know
-(arp_accept=0 on Linux) but update entries they have.`;
+ADDRESS must be configured on IFACE (announcing someone else's address steals its traffic); --force skips that check. Receivers may ignore gratuitous ARP for addresses they do not know (arp_accept=0 on Linux) but update entries they have.`;
 
   static override examples = [
     '<%= config.bin %> arp announce eth0 192.0.2.10',

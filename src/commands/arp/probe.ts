@@ -6,15 +6,9 @@ import { TimeoutError } from '../../errors.js';
 export default class ArpProbe extends NodectlCommand {
   static override summary = 'Ask who-has TARGET out of one interface and report the validated reply (MAC, RTT).';
 
-  static override description = `Sends an ARP request for TARGET through a packet socket bound to IFACE (not via the
-routing table), up to --count times, waiting --timeout ms for each. Only a reply that answers
-the request counts, as bonding's arp_validate does: an ARP reply unicast to IFACE's MAC, whose
-sender IP is TARGET and whose target IP and MAC are ours. Gratuitous ARP for TARGET, or replies
-addressed to another host, are ignored (counted as "ignored" in --json), so a broadcast from
-elsewhere cannot fake health. This is the health check the management failover uses.
+  static override description = `Sends an ARP request for TARGET through a packet socket bound to IFACE (not via the routing table), up to --count times, waiting --timeout ms for each. Only a reply that answers the request counts, as bonding's arp_validate does: an ARP reply unicast to IFACE's MAC, whose sender IP is TARGET and whose target IP and MAC are ours. Gratuitous ARP for TARGET, or replies addressed to another host, are ignored (counted as "ignored" in --json), so a broadcast from elsewhere cannot fake health. This is the health check the management failover uses.
 
-The request's sender IP is IFACE's address in TARGET's subnet (else its first IPv4 address,
-else 0.0.0.0, an RFC 5227 probe); --source overrides it.
+The request's sender IP is IFACE's address in TARGET's subnet (else its first IPv4 address, else 0.0.0.0, an RFC 5227 probe); --source overrides it.
 
 Exit status: 0 with a reply; 1 with "no reply from TARGET on IFACE after N tries".`;
 

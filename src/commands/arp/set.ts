@@ -14,15 +14,9 @@ export default class ArpSet extends NodectlCommand {
 
   static override strict = false;
 
-  static override description = `Sets one or more keys in ONE rtnetlink message (RTM_SETLINK with
-IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF), then reads them back and fails if the kernel kept
-another value. Every key and value is checked before anything is sent: one bad word and
-nothing changes.
+  static override description = `Sets one or more keys in ONE rtnetlink message (RTM_SETLINK with IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF), then reads them back and fails if the kernel kept another value. Every key and value is checked before anything is sent: one bad word and nothing changes.
 
-IFACE may also be "all" or "default". Those rows are no device, so rtnetlink cannot set them;
-nodectl writes /proc/sys/net/ipv4/conf/{all,default}/KEY inside the namespace instead (one
-file per key, each read back). Remember that "all" raises the effective value of every
-interface (see arp show), and "default" only applies to interfaces created afterwards.
+IFACE may also be "all" or "default". Those rows are no device, so rtnetlink cannot set them; nodectl writes /proc/sys/net/ipv4/conf/{all,default}/KEY inside the namespace instead (one file per key, each read back). Remember that "all" raises the effective value of every interface (see arp show), and "default" only applies to interfaces created afterwards.
 
 Keys and valid values:
 ${keyHelp}`;

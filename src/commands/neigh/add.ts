@@ -6,11 +6,7 @@ import type { NeighView } from '../../interfaces/model.js';
 export default class NeighAdd extends NodectlCommand {
   static override summary = 'Add (or replace) a neighbour entry on an interface.';
 
-  static override description = `Like "ip neigh replace ADDRESS lladdr LLADDR dev IFACE nud STATE": creates the entry,
-or overwrites the one already there, then reads it back from the kernel. ADDRESS may be IPv4
-(an ARP entry) or IPv6 (an NDP entry). --state permanent (the default) never ages and is never
-re-probed; reachable and stale entries are subject to the kernel's normal neighbour state
-machine; noarp entries are used as they are without ever being validated.`;
+  static override description = `Like "ip neigh replace ADDRESS lladdr LLADDR dev IFACE nud STATE": creates the entry, or overwrites the one already there, then reads it back from the kernel. ADDRESS may be IPv4 (an ARP entry) or IPv6 (an NDP entry). --state permanent (the default) never ages and is never re-probed; reachable and stale entries are subject to the kernel's normal neighbour state machine; noarp entries are used as they are without ever being validated.`;
 
   static override examples = [
     '<%= config.bin %> neigh add eth0 192.0.2.1 52:54:00:12:34:56',

@@ -6,8 +6,7 @@ import type { NeighView } from '../../interfaces/model.js';
 export default class NeighDel extends NodectlCommand {
   static override summary = 'Delete a neighbour entry from an interface.';
 
-  static override description = `Like "ip neigh del ADDRESS dev IFACE". An entry that does not exist is an error (exit 4).
-A non-permanent entry can come back as soon as traffic needs the neighbour again.`;
+  static override description = `Like "ip neigh del ADDRESS dev IFACE". An entry that does not exist is an error (exit 4). A non-permanent entry can come back as soon as traffic needs the neighbour again.`;
 
   static override examples = [
     '<%= config.bin %> neigh del eth0 192.0.2.1',

@@ -5,10 +5,7 @@ import { type FlushResult, flushNeighbours } from '../../arp/neigh.js';
 export default class NeighFlush extends NodectlCommand {
   static override summary = 'Flush the neighbour entries of an interface.';
 
-  static override description = `Like "ip neigh flush dev IFACE": deletes the interface's entries and lists what went.
-As with iproute2, PERMANENT and NOARP entries stay unless --state names them (they were put
-there on purpose); --state selects exactly which states go (repeatable), --family limits to
-IPv4 (inet) or IPv6 (inet6).`;
+  static override description = `Like "ip neigh flush dev IFACE": deletes the interface's entries and lists what went. As with iproute2, PERMANENT and NOARP entries stay unless --state names them (they were put there on purpose); --state selects exactly which states go (repeatable), --family limits to IPv4 (inet) or IPv6 (inet6).`;
 
   static override examples = [
     '<%= config.bin %> neigh flush eth0',
