@@ -62,14 +62,14 @@ export function viewsOf(assocs: Association[], opts: Partial<DetectOptions> = {}
 }
 
 /** One trace line, like `ip monitor`: time, what, who, details. */
-export function renderEvent(e: WireEvent, wallClock: Date): string {
+export function renderEvent(e: WireEvent, wallClock: Date, ifname?: (ifindex: number) => string | null): string {
   const who = endpointText(e.endpoints[e.by]);
   const other = endpointText(e.endpoints[e.by ^ 1]);
   const t = wallClock.toISOString().slice(11, 23);
-  const dev = `dev ${e.ifindex}`;
+  const dev = `dev ${ifname?.(e.ifindex) ?? e.ifindex}`;
   switch (e.type) {
     case 'init': return `${t} init      ${who} → ${other} ${dev} initiate-tag 0x${e.value.toString(16)}`;
-    case 'up': return `${t} up        ${e.association} setup ${e.durationMs !== null ? fmtMs(e.durationMs) : 'unknown (INIT not seen)'}`;
+    case 'up': return `${t} up        ${e.association} ${dev} setup ${e.durationMs !== null ? fmtMs(e.durationMs) : 'unknown (INIT not seen)'}`;
     case 'down': return `${t} down      ${e.association} by ${who} (SHUTDOWN COMPLETE)${e.durationMs !== null ? ` after ${fmtMs(e.durationMs)}` : ''}`;
     case 'abort': return `${t} abort     ${e.association} by ${who}: ${e.causeName}`;
     case 'restart': return `${t} restart   ${e.association} new INIT from ${who} initiate-tag 0x${e.value.toString(16)}`;

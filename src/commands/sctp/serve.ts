@@ -1,0 +1,44 @@
+import { Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { UsageError } from '../../errors.js';
+import { parseDuration, parseTargets, sctpServe } from '../../sctp/session.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+
+export default class SctpServe extends NodectlCommand {
+  static override summary = 'Serve SCTP association metrics in the Prometheus text format.';
+
+  static override description = `Attaches the wire tracer to each --dev and answers GET /metrics with one series per
+association and direction (packets, bytes, DATA chunks and bytes, retransmissions, spurious
+retransmissions, SACKs, gap blocks, duplicate TSNs, zero-window SACKs, heartbeats, a_rwnd,
+heartbeat RTT, seconds since progress) plus 0/1 gauges nodectl_sctp_stalled, _throttled and
+_lossy. Loss is judged between two scrapes. Listens on loopback unless told otherwise: the
+metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detaches on exit.`;
+
+  static override examples = [
+    '<%= config.bin %> sctp serve --dev eth1',
+    { description: 'Another port, two interfaces', command: '<%= config.bin %> sctp serve --dev eth1,eth2 --metrics 127.0.0.1:9500' },
+  ];
+
+  static override flags = {
+    dev: requiredDevFlag,
+    metrics: Flags.string({ summary: 'ADDRESS:PORT to listen on.', default: '127.0.0.1:9464', helpValue: 'ADDR:PORT' }),
+    'stall-after': stallAfterFlag,
+    lossy: lossyFlag,
+    'max-associations': maxAssocFlag,
+  };
+
+  async run(): Promise<{ scrapes: number }> {
+    const { flags } = await this.parse(SctpServe);
+    const lossy = Number(flags.lossy);
+    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
+    const r = await sctpServe({
+      targets: parseTargets(flags.dev, flags.netns),
+      listen: flags.metrics,
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
+      tracer: { maxAssociations: flags['max-associations'] },
+      onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ')} — Ctrl-C to stop\n`),
+    });
+    if (!this.jsonEnabled()) this.log(`served ${r.scrapes} scrapes`);
+    return r;
+  }
+}

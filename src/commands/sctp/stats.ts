@@ -1,0 +1,65 @@
+import { Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { UsageError } from '../../errors.js';
+import { renderTable } from '../../sctp/render.js';
+import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
+import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+
+export default class SctpStats extends NodectlCommand {
+  static override summary = 'One snapshot of the SCTP associations seen on the wire, with stalled/throttled/lossy flags.';
+
+  static override description = `Without --dev, reads the association tables of the tracing sessions already running on
+this host (nodectl sctp trace / top / serve publish theirs). With --dev, attaches the wire
+tracer to those interfaces for --duration, then prints what it saw and detaches.
+
+The wire tracer is a tc program (ingress and egress) that parses every SCTP packet — Ethernet
+with up to two VLAN tags, IPv4 options, IPv6 extension headers, every chunk — so it needs no
+SCTP in the kernel. Both directions of an association are one row: "→" is what the lower
+endpoint (address, port) sent, "←" what the higher one sent.
+
+Flags per association:
+  stalled     DATA outstanding and no cumulative TSN progress for --stall-after, even if
+              heartbeats are answered (the peer is alive but moves no data)
+  throttled   the receiver advertises a_rwnd 0 (flow control: it is not reading)
+  lossy       retransmitted DATA at or above --lossy percent of the DATA sent
+  malformed   chunks that could not be parsed (length < 4, beyond the packet, …)
+
+RWND shows last/min a_rwnd advertised by each endpoint; RTT is the heartbeat round trip seen
+at the tap. --json gives every counter per direction.`;
+
+  static override examples = [
+    '<%= config.bin %> sctp stats',
+    { description: 'Watch eth1 for 5 seconds', command: '<%= config.bin %> sctp stats --dev eth1 --duration 5s' },
+    { description: 'An interface inside a namespace, for scripts', command: '<%= config.bin %> sctp stats -n blue --dev veth0 --json | jq \'.associations[] | select(.health.conditions | index("stalled"))\'' },
+  ];
+
+  static override flags = {
+    dev: devFlag,
+    duration: Flags.string({ summary: 'With --dev: how long to watch before printing.', default: '2s', helpValue: 'DURATION' }),
+    'stall-after': stallAfterFlag,
+    lossy: lossyFlag,
+    'max-associations': maxAssocFlag,
+  };
+
+  async run(): Promise<StatsResult> {
+    const { flags } = await this.parse(SctpStats);
+    const lossy = Number(flags.lossy);
+    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
+    const r = await sctpStats({
+      targets: flags.dev ? parseTargets(flags.dev, flags.netns) : undefined,
+      durationMs: parseDuration(flags.duration, '--duration'),
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
+      tracer: { maxAssociations: flags['max-associations'] },
+    });
+    if (!this.jsonEnabled()) {
+      if (r.source === 'sessions' && r.tracers.length === 0) {
+        this.log('no SCTP tracing session is running: use --dev IFACE to watch an interface, or start nodectl sctp trace/top/serve');
+      } else {
+        this.log(renderTable(r.associations.map((a) => ({ assoc: a, health: a.health }))));
+        const g = r.globals;
+        this.log(`\ntracer: ${r.tracers.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; ${g.sctpPackets ?? 0} SCTP packets, ${g.chunks ?? 0} chunks, ${g.malformedChunks ?? 0} malformed, ${g.fragments ?? 0} fragments skipped, ${g.eventsLost ?? 0} events lost`);
+      }
+    }
+    return r;
+  }
+}

@@ -1,0 +1,49 @@
+import { Flags } from '@oclif/core';
+import { NodectlCommand } from '../../cli/base-command.js';
+import { UsageError } from '../../errors.js';
+import { parseDuration, parseTargets, sctpTop } from '../../sctp/session.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+
+export default class SctpTop extends NodectlCommand {
+  static override summary = 'A refreshing table of SCTP associations on the wire, flagged rows first.';
+
+  static override description = `Attaches the wire tracer to each --dev and redraws the association table every
+--interval: stalled, throttled and lossy associations on top, then by the sort key.
+Keys: s cycles the sort (activity, data, retrans, rwnd, name), f (or space) freezes and
+unfreezes the display, q quits. When stdout is not a terminal it prints one table per
+interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
+
+  static override examples = [
+    '<%= config.bin %> sctp top --dev eth1',
+    { description: 'Three samples a second apart into a file', command: '<%= config.bin %> sctp top --dev eth1 --iterations 3 --interval 1s > top.txt' },
+  ];
+
+  static override flags = {
+    dev: requiredDevFlag,
+    interval: Flags.string({ summary: 'Refresh period.', default: '1s', helpValue: 'DURATION' }),
+    iterations: Flags.integer({ summary: 'Stop after this many refreshes.', min: 1 }),
+    'stall-after': stallAfterFlag,
+    lossy: lossyFlag,
+    'max-associations': maxAssocFlag,
+  };
+
+  async run(): Promise<{ refreshes: number }> {
+    const { flags } = await this.parse(SctpTop);
+    const lossy = Number(flags.lossy);
+    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
+    const interval = parseDuration(flags.interval, '--interval');
+    if (interval < 100) throw new UsageError('--interval must be at least 100ms');
+    const tty = !this.jsonEnabled() && process.stdout.isTTY === true;
+    return sctpTop({
+      targets: parseTargets(flags.dev, flags.netns),
+      intervalMs: interval,
+      iterations: flags.iterations,
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
+      tracer: { maxAssociations: flags['max-associations'] },
+      tty,
+      write: (s) => {
+        if (!this.jsonEnabled()) process.stdout.write(s);
+      },
+    });
+  }
+}

@@ -1,0 +1,23 @@
+// oclif flags shared by the sctp commands (kept in one place so --dev and --stall-after read the same everywhere).
+import { Flags } from '@oclif/core';
+
+const devSummary = 'Interface to trace on tc ingress and egress; repeat or comma-separate. IFACE@NETNS picks a namespace per interface (default: --netns).';
+
+export const devFlag = Flags.string({ char: 'd', multiple: true, helpValue: 'IFACE[@NETNS]', summary: devSummary });
+
+export const requiredDevFlag = Flags.string({ char: 'd', multiple: true, required: true, helpValue: 'IFACE[@NETNS]', summary: devSummary });
+
+export const stallAfterFlag = Flags.string({
+  summary: 'Data outstanding with no cumulative-TSN progress for this long is "stalled", even while heartbeats succeed.',
+  default: '2s', helpValue: 'DURATION',
+});
+
+export const lossyFlag = Flags.string({
+  summary: 'Retransmitted/sent DATA ratio from which an association is "lossy" (percent).',
+  default: '5', helpValue: 'PERCENT',
+});
+
+export const maxAssocFlag = Flags.integer({
+  summary: 'Size of the association table; the least recently active are evicted when it is full.',
+  default: 16384, min: 64, max: 4_194_304,
+});

@@ -1,0 +1,255 @@
+// What the sctp commands do, as functions: parse targets, run a tracer for a while or until
+// a signal, read published sessions, serve metrics. Commands stay thin; everything here is
+// reachable from tests without oclif.
+import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
+import { UsageError } from '../errors.js';
+import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
+import type { Association, WireEvent } from './model.js';
+import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
+import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import type { GlobalCounter } from './wire-layout.js';
+
+/** `--dev IFACE` or `--dev IFACE@NETNS`; -n NETNS is the default namespace of bare names. */
+export function parseTargets(devs: string[], netns?: string): TraceTarget[] {
+  const out: TraceTarget[] = [];
+  for (const d of devs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    const at = d.lastIndexOf('@');
+    const dev = at > 0 ? d.slice(0, at) : d;
+    const ns = at > 0 ? d.slice(at + 1) : netns;
+    if (!/^[^\s/]{1,15}$/.test(dev)) throw new UsageError(`"${dev}" is not an interface name (at most 15 characters, no "/" or spaces)`);
+    if (out.some((t) => t.dev === dev && t.netns === ns)) continue;
+    out.push(ns ? { dev, netns: ns } : { dev });
+  }
+  if (out.length === 0) throw new UsageError('give at least one interface: --dev IFACE (or IFACE@NETNS)');
+  return out;
+}
+
+/** "2s", "500ms", "1m", or plain seconds → ms. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`${flag} takes a duration like 500ms, 2s, 1m; got "${s}"`);
+  const n = Number(m[1]);
+  const ms = n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return ms;
+}
+
+export type AssociationReport = Association & { health: Health };
+
+export interface StatsResult {
+  /** 'sample': this command attached for --duration; 'sessions': read from running trace/top/serve sessions. */
+  source: 'sample' | 'sessions';
+  tracers: Array<AttachedTarget & { pid: number }>;
+  associations: AssociationReport[];
+  globals: Record<GlobalCounter, number>;
+}
+
+function report(views: AssocView[]): AssociationReport[] {
+  return views.map((v) => ({ ...v.assoc, health: v.health }));
+}
+
+function sumGlobals(list: Array<Record<GlobalCounter, number>>): Record<GlobalCounter, number> {
+  const out = {} as Record<GlobalCounter, number>;
+  for (const g of list) for (const [k, v] of Object.entries(g) as Array<[GlobalCounter, number]>) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function bySort(a: Association, b: Association): number {
+  const act = (x: Association) => x.dir[0].packets + x.dir[1].packets;
+  return act(b) - act(a) || a.id.localeCompare(b.id);
+}
+
+/** Resolves after ms, or early on SIGINT/SIGTERM or abort; tells which. */
+export function waitOrSignal(ms: number | undefined, signal?: AbortSignal): Promise<'timeout' | 'signal'> {
+  return new Promise((resolve) => {
+    const done = (why: 'timeout' | 'signal') => {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+      if (timer) clearTimeout(timer);
+      resolve(why);
+    };
+    const onSig = () => done('signal');
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    signal?.addEventListener('abort', onSig, { once: true });
+    const timer = ms !== undefined && Number.isFinite(ms) ? setTimeout(() => done('timeout'), ms) : null;
+  });
+}
+
+/** `sctp stats --dev …`: attach, watch for durationMs, report. Without targets: read running sessions. */
+export async function sctpStats(p: { targets?: TraceTarget[]; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
+  if (!p.targets?.length) {
+    const sessions = readPublishedSessions();
+    const all = sessions.flatMap((s) => s.snapshot.associations).sort(bySort);
+    return {
+      source: 'sessions',
+      tracers: sessions.flatMap((s) => s.targets.map((t) => ({ ...t, pid: s.pid }))),
+      associations: report(viewsOf(all, p.detect)),
+      globals: sumGlobals(sessions.map((s) => s.snapshot.globals)),
+    };
+  }
+  const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets });
+  try {
+    await waitOrSignal(p.durationMs ?? 2000);
+    const snap = tracer.snapshot();
+    return {
+      source: 'sample',
+      tracers: tracer.targets.map((t) => ({ ...t, pid: process.pid })),
+      associations: report(viewsOf(snap.associations.sort(bySort), p.detect)),
+      globals: snap.globals,
+    };
+  } finally {
+    tracer.close();
+  }
+}
+
+export interface TraceSummary { events: number; tracers: AttachedTarget[]; associations: AssociationReport[] }
+
+/** `sctp trace`: events as they happen until durationMs, a signal or abort; the last snapshot at the end. */
+export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[]) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
+  const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
+  let events = 0;
+  try {
+    p.onAttached?.(tracer.targets);
+    tracer.on('event', (e) => {
+      events++;
+      p.onEvent(e, tracer.ifname);
+    });
+    tracer.startEvents();
+    await waitOrSignal(p.durationMs, p.signal);
+    const snap = tracer.snapshot();
+    return { events, tracers: tracer.targets, associations: report(viewsOf(snap.associations.sort(bySort), p.detect)) };
+  } finally {
+    tracer.close();
+  }
+}
+
+/** `sctp serve`: Prometheus text on GET /metrics until a signal. */
+export async function sctpServe(p: { targets: TraceTarget[]; listen: string; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; onListening?: (url: string, t: AttachedTarget[]) => void; signal?: AbortSignal }): Promise<{ scrapes: number }> {
+  const { host, port } = parseListen(p.listen);
+  const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
+  let scrapes = 0;
+  let previous = new Map<string, Association>();
+  let server: Server | null = null;
+  try {
+    server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+        return;
+      }
+      try {
+        const snap = tracer.snapshot();
+        // loss is judged over the interval between scrapes, not the association's lifetime
+        const views = viewsOf(snap.associations, p.detect, previous);
+        previous = new Map(snap.associations.map((a) => [a.id, a]));
+        scrapes++;
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals));
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${p.listen}: ${err.code ?? err.message}`)));
+      server!.listen(port, host, () => resolve());
+    });
+    p.onListening?.(`http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`, tracer.targets);
+    await waitOrSignal(undefined, p.signal);
+    return { scrapes };
+  } finally {
+    server?.close();
+    tracer.close();
+  }
+}
+
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`--metrics takes ADDRESS:PORT (e.g. 127.0.0.1:9464); got "${s}"`);
+  const host = m[1] || m[2] || '127.0.0.1';
+  const port = Number(m[3]);
+  if (!isIP(host) && host !== 'localhost') throw new UsageError(`--metrics: "${host}" is not an IP address`);
+  if (port < 1 || port > 65535) throw new UsageError(`--metrics: port ${port} is out of range`);
+  return { host, port };
+}
+
+export interface TopState { sort: 'activity' | 'data' | 'retrans' | 'rwnd' | 'name'; frozen: boolean }
+
+export const TOP_SORTS: TopState['sort'][] = ['activity', 'data', 'retrans', 'rwnd', 'name'];
+
+/** Order for `sctp top`: flagged rows first, then the chosen key. */
+export function sortViews(views: AssocView[], sort: TopState['sort']): AssocView[] {
+  const key = (a: Association): number => {
+    switch (sort) {
+      case 'data': return a.dir[0].dataBytes + a.dir[1].dataBytes;
+      case 'retrans': return a.dir[0].retransChunks + a.dir[1].retransChunks;
+      case 'rwnd': return -Math.min(a.dir[0].aRwnd?.last ?? Infinity, a.dir[1].aRwnd?.last ?? Infinity);
+      default: return a.dir[0].packets + a.dir[1].packets;
+    }
+  };
+  return [...views].sort((x, y) => (y.health.conditions.length - x.health.conditions.length) || (sort === 'name' ? x.assoc.id.localeCompare(y.assoc.id) : key(y.assoc) - key(x.assoc)) || x.assoc.id.localeCompare(y.assoc.id));
+}
+
+export interface TopOptions {
+  targets: TraceTarget[];
+  intervalMs: number;
+  /** Stop after this many refreshes (batch mode). */
+  iterations?: number;
+  detect?: Partial<DetectOptions>;
+  tracer?: Partial<WireTracerOptions>;
+  /** Interactive terminal: redraw in place and read keys (s: sort, f: freeze, q: quit). */
+  tty: boolean;
+  write: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** `sctp top`: a refreshing table; batch mode (not a TTY) prints one table per interval. */
+export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
+  const tracer = await WireTracer.open({ ...o.tracer, targets: o.targets, publish: true });
+  const state: TopState = { sort: 'activity', frozen: false };
+  let refreshes = 0;
+  let previous = new Map<string, Association>();
+  let last: AssocView[] = [];
+  const ac = new AbortController();
+  o.signal?.addEventListener('abort', () => ac.abort(), { once: true });
+  const stdin = process.stdin;
+  const onKey = (buf: Buffer) => {
+    const k = buf.toString();
+    if (k === 'q' || k === '\u0003') ac.abort();
+    else if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
+    else if (k === 'f' || k === ' ') state.frozen = !state.frozen;
+    draw(false);
+  };
+  const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');
+  const draw = (fresh: boolean) => {
+    if (fresh && !state.frozen) {
+      const snap = tracer.snapshot();
+      last = viewsOf(snap.associations, o.detect, previous);
+      previous = new Map(snap.associations.map((a) => [a.id, a]));
+    }
+    const head = `nodectl sctp top — ${devs} — ${new Date().toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
+    const body = renderTable(sortViews(last, state.sort));
+    o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
+  };
+  try {
+    if (o.tty && stdin.isTTY) {
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on('data', onKey);
+    }
+    for (;;) {
+      draw(true);
+      refreshes++;
+      if (o.iterations !== undefined && refreshes >= o.iterations) break;
+      if ((await waitOrSignal(o.intervalMs, ac.signal)) === 'signal') break;
+    }
+    return { refreshes };
+  } finally {
+    if (o.tty && stdin.isTTY) {
+      stdin.off('data', onKey);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+    tracer.close();
+  }
+}
+
+export { DEFAULT_DETECT, assess, WireTracer, monotonicNs };
