@@ -13,7 +13,7 @@ const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 interface CliResult { status: number | null; stdout: string; stderr: string }
 
 function nodectl(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -147,4 +147,63 @@ test('lab rejects a prefix that is not a safe namespace name, changing nothing',
   t.is((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'USAGE');
   const leaked = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes('evil')) : [];
   t.deepEqual(leaked, []);
+});
+
+interface DemoJson { ok: boolean; cleanedUp: boolean; steps: { id: string; status: string; detail: string | null }[] }
+
+test(root ? 'lab demo runs every step to completion with plain output, then removes its lab' : 'lab demo (skipped: needs root)', (t) => {
+  if (!root) {
+    t.log('SKIP: not root');
+    t.pass();
+    return;
+  }
+  const prefix = labPrefix(t);
+  // --json: the tour goes to stderr (not a TTY, so plain text), the result to stdout.
+  const r = nodectl(['lab', 'demo', '--prefix', prefix, '--step-delay', '0', '--json']);
+  const tour = r.stderr;
+  let res: DemoJson;
+  try {
+    res = JSON.parse(r.stdout) as DemoJson;
+  } catch {
+    t.fail(`no JSON result (exit ${r.status}): ${r.stdout}\n${tour.slice(-3000)}`);
+    return;
+  }
+  const notOk = res.steps.filter((s) => s.status !== 'ok');
+  t.deepEqual(notOk, [], tour.slice(-4000));
+  t.deepEqual(res.steps.map((s) => s.id), ['lab-up', 'tree', 'config', 'failover', 'sctp', 'lab-down']);
+  t.is(r.status, 0);
+  t.true(res.ok && res.cleanedUp);
+  t.false(tour.includes('\u001b['), 'no terminal escapes when not on a TTY');
+  // What each step must have shown, read from the tour itself (real output, not canned text).
+  t.regex(tour, /└── mv-app/);
+  t.regex(tour, /link set br-int mtu 1500 → 1400/);
+  t.regex(tour, /move\s+eth0 -> eth1: eth0 unhealthy \(no carrier\)/);
+  t.regex(tour, /move\s+eth1 -> eth0/);
+  t.regex(tour, /throttled by receiver/);
+  t.regex(tour, /stalled: .* made no cumulative TSN progress/);
+  t.deepEqual(netnsWithPrefix(prefix), []);
+});
+
+test(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab demo SIGINT (skipped: needs root)', async (t) => {
+  if (!root) {
+    t.log('SKIP: not root');
+    t.pass();
+    return;
+  }
+  const prefix = labPrefix(t);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [CLI, 'lab', 'demo', '--prefix', prefix, '--step-delay', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Interrupt in the middle of the failover step, while a daemon runs inside the lab.
+  const deadline = Date.now() + 90_000;
+  while (!/Pull the cable/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  t.regex(out, /Pull the cable/, out.slice(-2000));
+  child.kill('SIGINT');
+  const code = await exited;
+  t.is(code, 130, out.slice(-2000));
+  t.regex(out, /Clean up/);
+  t.deepEqual(netnsWithPrefix(prefix), []);
 });
