@@ -148,7 +148,8 @@ export async function showArpPolicy(target: Target, iface?: string): Promise<Arp
   return withTarget(target, async (h) => {
     const all = arpValues(await getRowConf(h, 'all', ARP_KEY_NAMES), 'the all row');
     const dflt = arpValues(await getRowConf(h, 'default', ARP_KEY_NAMES), 'the default row');
-    const links = iface !== undefined && !isRow(iface) ? [await getInetConf(h, iface)] : await listInetConf(h);
+    // `arp show all` / `arp show default`: just the two rows
+    const links = iface === undefined ? await listInetConf(h) : isRow(iface) ? [] : [await getInetConf(h, iface)];
     const interfaces: ArpPolicyRow[] = [];
     for (const l of links) {
       if (!l.conf) continue; // no in_device: the interface has no ARP policy at all

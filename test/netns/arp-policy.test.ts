@@ -43,6 +43,9 @@ t0('show reads every key of every row as /proc/sys has it', async (t) => {
   const one = await showArpPolicy({ netns: ns.name }, 'vb');
   t.deepEqual(one.interfaces.map((r) => r.ifname), ['vb']);
   t.deepEqual(one.interfaces[0]!.settings.arp_filter, { value: 1, effective: 1, source: 'interface' });
+  const rows = await showArpPolicy({ netns: ns.name }, 'all');
+  t.deepEqual(rows.interfaces, []);
+  t.deepEqual(rows.all, sysctls(ns, 'all'));
 });
 
 t0('set changes several keys in one message and reads them back; sysctl agrees', async (t) => {
