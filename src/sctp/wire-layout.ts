@@ -123,3 +123,25 @@ function decodeField(t: FieldType, buf: Buffer, off: number): unknown {
   }
   return decodeStruct(t.struct, buf, off);
 }
+
+/** Encode a (partial) plain object into a struct: the inverse of decodeStruct; missing fields are 0. Used by tests and the bench. */
+export function encodeStruct(layout: StructLayout, v: Record<string, unknown>, buf: Buffer = Buffer.alloc(layout.size), base = 0): Buffer {
+  for (const f of layout.fields) if (v[f.name] !== undefined) encodeField(f.type, v[f.name], buf, base + f.offset);
+  return buf;
+}
+
+function encodeField(t: FieldType, v: unknown, buf: Buffer, off: number): void {
+  switch (t) {
+    case 'u8': buf[off] = Number(v); return;
+    case 'u16': buf.writeUInt16LE(Number(v), off); return;
+    case 'u32': buf.writeUInt32LE(Number(v) >>> 0, off); return;
+    case 'u64': buf.writeBigUInt64LE(BigInt(v as number), off); return;
+  }
+  if ('array' in t) {
+    const { size } = sizeAlign(t.array);
+    if (t.array === 'u8') Buffer.from(v as Uint8Array).copy(buf, off, 0, t.n);
+    else (v as unknown[]).forEach((x, i) => { if (x !== undefined) encodeField(t.array, x, buf, off + i * size); });
+    return;
+  }
+  encodeStruct(t.struct, v as Record<string, unknown>, buf, off);
+}

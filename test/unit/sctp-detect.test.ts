@@ -1,0 +1,108 @@
+// Stall / throttle / loss detection and the decoding under it, on records built byte for byte
+// in the layout of bpf/sctp_wire.h, with an injected clock (ns on the bpf_ktime_get_ns scale).
+import test from 'ava';
+import { assess } from '../../src/sctp/detect.js';
+import { decodeAssociation, formatAddress } from '../../src/sctp/model.js';
+import { renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
+import { parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
+import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
+
+const S = 1_000_000_000;
+const T0 = 1000 * S; // "boot + 1000 s"
+
+const key = encodeStruct(SW_KEY, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [3868, 3868], ifindex: 4, family: 4 });
+
+function record(dir0: Record<string, number>, dir1: Record<string, number>, extra: Record<string, number> = {}): Buffer {
+  return encodeStruct(SW_ASSOC, { dir: [dir0, dir1], first_ns: T0, last_ns: T0, state: 3, init_dir: 0, ...extra });
+}
+
+// endpoint 0 sent TSNs up to 120; endpoint 1 acknowledged 100 (its SACKs say so), progress at T0
+const sending = { data_chunks: 121, highest_tsn: 120, flags: SW_F.HAVE_TSN | SW_F.OUTSTANDING | SW_F.HAVE_VTAG, progress_ns: T0, last_seen_ns: T0 };
+const acking = { sack_chunks: 50, cum_tsn_ack: 100, a_rwnd_last: 30000, a_rwnd_min: 1000, flags: SW_F.HAVE_SACK, last_seen_ns: T0, heartbeat_acks: 3 };
+
+test('outstanding data without cumulative TSN progress for --stall-after is stalled, heartbeats or not', (t) => {
+  const raw = record(sending, acking);
+  const early = decodeAssociation(key, raw, T0 + 1.9 * S);
+  t.deepEqual(assess(early, { stallAfterMs: 2000 }).conditions, []);
+  const late = decodeAssociation(key, raw, T0 + 2 * S);
+  const h = assess(late, { stallAfterMs: 2000 });
+  t.deepEqual(h.conditions, ['stalled']);
+  t.is(h.findings[0]!.sender, 0);
+  t.regex(h.findings[0]!.detail, /10\.0\.0\.1:3868 → 10\.0\.0\.2:3868 made no cumulative TSN progress for 2\.0 s with 20 TSNs outstanding, heartbeats still answered/);
+  t.is(late.dir[0].outstandingTsns, 20);
+  t.is(late.dir[0].sinceProgressMs, 2000);
+});
+
+test('nothing outstanding is never stalled, however long the silence', (t) => {
+  const raw = record({ ...sending, flags: SW_F.HAVE_TSN }, acking);
+  t.deepEqual(assess(decodeAssociation(key, raw, T0 + 3600 * S)).conditions, []);
+});
+
+test('a closed or aborted association is not stalled', (t) => {
+  for (const state of [5, 6]) {
+    const a = decodeAssociation(key, record(sending, acking, { state }), T0 + 60 * S);
+    t.false(assess(a).conditions.includes('stalled'), `state ${a.state}`);
+  }
+});
+
+test('a receiver advertising a_rwnd 0 throttles the other endpoint', (t) => {
+  const raw = record(sending, { ...acking, a_rwnd_last: 0, a_rwnd_min: 0, flags: SW_F.HAVE_SACK | SW_F.ZERO_WINDOW, zwin_since_ns: T0 - 1.5 * S });
+  const a = decodeAssociation(key, raw, T0 + 0.5 * S);
+  const h = assess(a);
+  t.deepEqual(h.conditions, ['throttled']);
+  t.is(h.findings[0]!.sender, 0, 'endpoint 0 is the one throttled');
+  t.regex(h.findings[0]!.detail, /10\.0\.0\.2:3868 advertises a_rwnd 0 for 2\.0 s/);
+  t.true(a.dir[1].zeroWindow);
+  t.deepEqual(a.dir[1].aRwnd, { last: 0, min: 0 });
+});
+
+test('lossy: retransmission ratio over the threshold, with a minimum sample; interval-based with a previous snapshot', (t) => {
+  const lossy = decodeAssociation(key, record({ ...sending, data_chunks: 100, retrans_chunks: 5, spurious_retrans: 2 }, acking), T0);
+  t.deepEqual(assess(lossy, { lossyRatio: 0.05 }).conditions, ['lossy']);
+  t.regex(assess(lossy).findings[0]!.detail, /retransmitted 5 of 100 DATA chunks \(5\.0 %\), 2 spurious/);
+  t.deepEqual(assess(lossy, { lossyRatio: 0.06 }).conditions, []);
+  const tiny = decodeAssociation(key, record({ ...sending, data_chunks: 4, retrans_chunks: 2 }, acking), T0);
+  t.deepEqual(assess(tiny).conditions, [], 'two of four is too small a sample');
+  // over the last interval: 100 more chunks, no more retransmissions → clean now
+  const later = decodeAssociation(key, record({ ...sending, data_chunks: 200, retrans_chunks: 5 }, acking), T0);
+  t.deepEqual(assess(later, {}, lossy).conditions, []);
+});
+
+test('decoding: addresses, state, setup time, abort cause', (t) => {
+  const a = decodeAssociation(key, record(sending, acking, { state: 6, abort_cause: 13, abort_dir: 1, setup_ns: 2_500_000 }), T0);
+  t.is(a.id, '10.0.0.1:3868-10.0.0.2:3868@4');
+  t.is(a.state, 'aborted');
+  t.deepEqual(a.abort, { by: 1, cause: 13, causeName: 'protocol violation' });
+  t.is(a.setupMs, 2.5);
+  t.is(formatAddress(Buffer.from('fd000000000000000000000000000001', 'hex'), 6), 'fd00::1');
+  t.is(formatAddress(Buffer.from('20010db8000100000000000100000000', 'hex'), 6), '2001:db8:1::1:0:0');
+});
+
+test('renderers: table flags, Prometheus exposition', (t) => {
+  const a = decodeAssociation(key, record(sending, acking), T0 + 5 * S);
+  const views = viewsOf([a], { stallAfterMs: 2000 });
+  const table = renderTable(views);
+  t.regex(table, /10\.0\.0\.1:3868 ↔ 10\.0\.0\.2:3868/);
+  t.regex(table, /stalled/);
+  const prom = renderPrometheus(views, { skbs: 10 });
+  t.regex(prom, /^# TYPE nodectl_sctp_packets_total counter$/m);
+  t.regex(prom, /^nodectl_sctp_stalled\{assoc="10\.0\.0\.1:3868-10\.0\.0\.2:3868@4",dev="4"\} 1$/m);
+  t.regex(prom, /^nodectl_sctp_data_chunks_total\{assoc="[^"]+",dev="4",sender="10\.0\.0\.1:3868"\} 121$/m);
+  t.regex(prom, /^nodectl_sctp_tracer_skbs_total 10$/m);
+  // every sample line parses as name{labels} value
+  for (const l of prom.split('\n').filter((x) => x && !x.startsWith('#'))) t.regex(l, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$/);
+});
+
+test('flag parsing: targets, durations, listen addresses', (t) => {
+  t.deepEqual(parseTargets(['eth1,eth2', 'veth0@blue'], 'red'), [{ dev: 'eth1', netns: 'red' }, { dev: 'eth2', netns: 'red' }, { dev: 'veth0', netns: 'blue' }]);
+  t.throws(() => parseTargets([]), { message: /at least one interface/ });
+  t.throws(() => parseTargets(['a/b']), { message: /not an interface name/ });
+  t.is(parseDuration('2s', '--x'), 2000);
+  t.is(parseDuration('250ms', '--x'), 250);
+  t.is(parseDuration('1.5', '--x'), 1500);
+  t.throws(() => parseDuration('soon', '--stall-after'), { message: /--stall-after takes a duration/ });
+  t.deepEqual(parseListen('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 });
+  t.deepEqual(parseListen('[::1]:9464'), { host: '::1', port: 9464 });
+  t.throws(() => parseListen('localhost'), { message: /ADDRESS:PORT/ });
+  t.throws(() => parseListen('1.2.3.4:99999'), { message: /out of range/ });
+});
