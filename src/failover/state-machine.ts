@@ -4,8 +4,8 @@
 // daemon to carry out and the earliest time at which its answer could change (`nextWakeAt`).
 //
 // Invariants it keeps (checked by test/unit/failover-state-machine.test.ts at every step):
-//   I1  the addresses are never planned onto two interfaces: every plan deletes from every other
-//       interface before it adds on the target;
+//   I1  an address is never planned onto two interfaces: for each address a plan deletes it from
+//       every other interface before it adds it on the target;
 //   I2  when any candidate is healthy, the addresses end up on exactly one interface, a healthy one;
 //   I3  moves are bounded under a flap storm: a move needs a candidate that has been up for a whole
 //       hold-down (a "trust episode" starts), or a holder whose episode ended, so at most
@@ -232,7 +232,7 @@ export class FailoverMachine {
     const target = this.chooseTarget(now, current, decisions);
     const plan = target === null ? null : this.reconcile(target);
     if (plan && target !== null) {
-      const { dels, adds } = plan;
+      const { dels, adds, steps } = plan;
       let kind: DecisionKind;
       let reason: string;
       if (current === null) {
@@ -251,7 +251,7 @@ export class FailoverMachine {
         reason = `also found on ${[...new Set(dels.map((d) => d.ifname))].join(', ')}; removed there to keep one holder`;
       }
       if (dels.length + adds.length > 0) {
-        const actions: Action[] = [...dels, ...adds];
+        const actions: Action[] = [...steps];
         if (kind === 'move') this.counters.moves++;
         else if (kind === 'restore') this.counters.restores++;
         else if (kind === 'dedupe') this.counters.dedupes++;
@@ -403,19 +403,33 @@ export class FailoverMachine {
     return present ? present.name : null;
   }
 
-  private reconcile(target: string): { dels: Extract<Action, { kind: 'del-addr' }>[]; adds: Extract<Action, { kind: 'add-addr' }>[] } {
+  /**
+   * What to delete and add so that every address is on `target` only. `steps` is the order to
+   * apply them: per address, its deletes and then its add, so each address is on at most one
+   * interface at every instant and is missing only between two adjacent requests.
+   */
+  private reconcile(target: string): { dels: Extract<Action, { kind: 'del-addr' }>[]; adds: Extract<Action, { kind: 'add-addr' }>[]; steps: Action[] } {
     const dels: Extract<Action, { kind: 'del-addr' }>[] = [];
     const adds: Extract<Action, { kind: 'add-addr' }>[] = [];
+    const steps: Action[] = [];
     for (const a of this.config.addresses) {
       const list = this.placements.get(addressKey(a)) ?? [];
       let present = false;
       for (const p of list) {
         if (p.ifname === target && p.prefixlen === a.prefixlen) present = true;
-        else dels.push({ kind: 'del-addr', ifname: p.ifname, address: a.address, prefixlen: p.prefixlen, family: a.family });
+        else {
+          const d = { kind: 'del-addr' as const, ifname: p.ifname, address: a.address, prefixlen: p.prefixlen, family: a.family };
+          dels.push(d);
+          steps.push(d);
+        }
       }
-      if (!present) adds.push({ kind: 'add-addr', ifname: target, address: a.address, prefixlen: a.prefixlen, family: a.family });
+      if (!present) {
+        const add = { kind: 'add-addr' as const, ifname: target, address: a.address, prefixlen: a.prefixlen, family: a.family };
+        adds.push(add);
+        steps.push(add);
+      }
     }
-    return { dels, adds };
+    return { dels, adds, steps };
   }
 
   private holdsAll(ifname: string): boolean {

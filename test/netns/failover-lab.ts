@@ -164,8 +164,8 @@ export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extra
 }
 
 /** Which interfaces of the node hold each management address (the oracle: ip -j addr). */
-export async function holders(lab: Lab): Promise<{ v4: string[]; v6: string[] }> {
-  const { stdout } = await execFileP('ip', ['-n', lab.node.name, '-j', 'addr', 'show']);
+export async function holders(lab: Lab): Promise<{ v4: string[]; v6: string[]; interrupted?: true }> {
+  const { stdout, stderr } = await execFileP('ip', ['-n', lab.node.name, '-j', 'addr', 'show']);
   const links = JSON.parse(stdout) as { ifname: string; addr_info?: { local: string }[] }[];
   const v4: string[] = [];
   const v6: string[] = [];
@@ -175,6 +175,8 @@ export async function holders(lab: Lab): Promise<{ v4: string[]; v6: string[] }>
       if (a.local === V6) v6.push(l.ifname);
     }
   }
+  // NLM_F_DUMP_INTR: addresses changed while ip was dumping; the picture may mix two instants.
+  if (/Dump was interrupted/.test(stderr)) return { v4, v6, interrupted: true };
   return { v4, v6 };
 }
 
