@@ -52,10 +52,10 @@ export function labConfig(opts: LabConfigOptions): Record<string, unknown> {
   };
 }
 
-export function renderLabConfig(opts: LabConfigOptions, missing: { kind: string; why: string }[]): string {
+export function renderLabConfig(opts: LabConfigOptions, missing: { kind: string; why: string }[], where?: { file: string; netns: string; stateDir: string }): string {
   const head = [
     '# nodectl configuration of the lab appliance (written by `nodectl lab up`).',
-    '# Try: nodectl config plan THIS_FILE -n <the lab node namespace> --state-dir <the lab state dir>/config',
+    where ? `# Try: nodectl config plan ${where.file} -n ${where.netns} --state-dir ${where.stateDir}` : '# Try: nodectl config plan THIS_FILE -n NODE_NAMESPACE --state-dir LAB_STATE_DIR/config',
     ...missing.map((m) => `# left out: ${m.kind} (${m.why}); the VM kernel has it`),
   ];
   return `${head.join('\n')}\n${stringify(labConfig(opts))}`;

@@ -156,7 +156,8 @@ async function build(names: LabNames, state: LabState, say: Progress): Promise<L
 
     const has = Object.fromEntries(kinds.map((k) => [k.kind, k.available])) as Record<OptionalKind, boolean>;
     const configFile = configFilePath(names.prefix);
-    writeFileSync(configFile, renderLabConfig({ kinds: has }, kinds.filter((k) => !k.available).map((k) => ({ kind: k.kind, why: k.why ?? '' }))), { mode: 0o644 });
+    const missingKinds = kinds.filter((k) => !k.available).map((k) => ({ kind: k.kind, why: k.why ?? '' }));
+    writeFileSync(configFile, renderLabConfig({ kinds: has }, missingKinds, { file: configFile, netns: names.node, stateDir: configStateDir(names.prefix) }), { mode: 0o644 });
     say(`config: ${configFile}`);
 
     say(`node: nodectl config apply ${configFile}`);
