@@ -132,6 +132,10 @@ export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): Und
   const master = nameOf(l.masterIndex);
   const masterKind = master ? pre.links.find((x) => x.name === master)?.kind : undefined;
   const spec: CreateSpec = { name, kind: l.kind, mtu: l.mtu, group: l.group };
+  // Known limit: a bridge that never had a port nor a set address has carrier (the kernel's
+  // fresh-bridge state); any bridge given an address has none until a port is up. Re-created,
+  // such a bridge gets its address back, but not that carrier (nor the IPv6 link-local address
+  // carrier brings): the netlink API has no way to recreate both.
   if (l.mac) spec.mac = l.mac;
   if (master) spec.master = master;
   if (l.parentIndex !== null && nameOf(l.parentIndex)) spec.parent = nameOf(l.parentIndex)!;
@@ -571,7 +575,7 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
       return result;
     } catch (err) {
       if (err instanceof ApplyError && err.rollbackErrors.length === 0) {
-        sd.writeOwned(ownedBefore);
+        sd.writeOwned(await reownAfterRollback(h, ownedBefore));
         sd.clearJournal();
       }
       throw err;
@@ -582,6 +586,15 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     h.close();
     unlock();
   }
+}
+
+/**
+ * The ownership record as it was before the apply, with the ifindexes the rollback gave the
+ * links it re-created (a record only counts while name and ifindex both match).
+ */
+async function reownAfterRollback(h: Handle, before: OwnedLink[]): Promise<OwnedLink[]> {
+  const now = new Map((await listLinks(h)).map((l) => [l.name, l]));
+  return before.filter((o) => now.has(o.name)).map((o) => ({ ...o, ifindex: now.get(o.name)!.index }));
 }
 
 /** Finish whatever a journal says is unfinished. Caller holds the lock. */
@@ -614,7 +627,7 @@ async function recoverLocked(sd: StateDir, h: Handle, why: 'apply' | 'recover' |
   try {
     const { undone, errors } = await undoSteps(h, j.steps, todo, progress, []);
     if (!errors.length) {
-      sd.writeOwned(j.ownedBefore);
+      sd.writeOwned(await reownAfterRollback(h, j.ownedBefore));
       sd.clearJournal();
     }
     const reason = j.state === 'pending-confirm'

@@ -57,6 +57,11 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     if ((d.kind !== 'vlan' && d.kind !== 'macvlan') || typeof d.link !== 'string') continue;
     if (d.link === d.name) out.push(src.problem(at(i, 'link'), `${d.name} cannot be its own lower device`));
     else if (!known(d.link)) out.push(src.problem(at(i, 'link'), `unknown lower device "${d.link}": declare it in this file (kind: device for an existing NIC)`));
+    else if (d.kind === 'macvlan' && byName.get(d.link)?.d.kind === 'macvlan') {
+      // the kernel attaches a macvlan made on a macvlan to that macvlan's own lower device
+      const lower = byName.get(d.link)!.d as { link?: unknown };
+      out.push(src.problem(at(i, 'link'), `a macvlan cannot sit on macvlan ${d.link}: the kernel would put it on ${typeof lower.link === 'string' ? lower.link : 'its lower device'} instead; use that`));
+    }
     if (d.kind === 'vlan' && d.vlan) {
       const key = `${d.link}/${d.vlan.protocol ?? '802.1Q'}/${d.vlan.id}`;
       const prev = vlanKeys.get(key);
