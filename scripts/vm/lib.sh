@@ -1,0 +1,86 @@
+# Shared by the scripts in scripts/vm/ (sourced, not run). Paths, logging and the private apt
+# configuration through which every kernel and package version is resolved.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROJ=$(cd "$VM_DIR/../.." && pwd)
+CACHE=${NODECTL_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nodectl-vm}
+MIRROR=${NODECTL_VM_MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${NODECTL_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+DEFAULT_KERNELS=(6.1 6.12)
+
+vm_log() { echo "vm: $*" >&2; }
+vm_die() { echo "vm: error: $*" >&2; exit "${VM_DIE_CODE:-2}"; }
+
+# Seconds since the epoch with a fraction, and the time since a start mark, for phase timings.
+vm_now() { date +%s.%N; }
+vm_since() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# A private apt: own sources (bookworm, -updates, -security, -backports), own lists and own
+# download cache under $CACHE/apt. The host's apt configuration and state are never touched,
+# nothing is installed on the host, and once the lists exist, resolving versions is offline.
+APT_DIR=$CACHE/apt
+APT_OPTS=(
+  -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
+  -o "Dir::Etc::SourceParts=$APT_DIR/empty"
+  -o "Dir::Etc::Preferences=$APT_DIR/empty/none"
+  -o "Dir::Etc::PreferencesParts=$APT_DIR/empty"
+  -o "Dir::State::Lists=$APT_DIR/lists"
+  -o "Dir::State::status=$APT_DIR/empty/status"
+  -o "Dir::Cache=$APT_DIR/cache"
+  -o "APT::Architecture=amd64"
+  -o "Debug::NoLocking=1"
+  -o "APT::Sandbox::User=root"
+  -q
+)
+vm_apt() { apt-get "${APT_OPTS[@]}" "$@"; }
+vm_apt_cache() { apt-cache "${APT_OPTS[@]}" "$@"; }
+
+# Fetch the package lists when there are none yet, or when asked to ($1 = refresh).
+vm_apt_lists() {
+  mkdir -p "$APT_DIR/empty" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+  : > "$APT_DIR/empty/status"
+  local key=/usr/share/keyrings/debian-archive-keyring.gpg
+  cat > "$APT_DIR/sources.list" <<SRC
+deb [signed-by=$key] $MIRROR bookworm main
+deb [signed-by=$key] $MIRROR bookworm-updates main
+deb [signed-by=$key] $SECURITY_MIRROR bookworm-security main
+deb [signed-by=$key] $MIRROR bookworm-backports main
+SRC
+  if [ "${1:-}" = refresh ] || ! compgen -G "$APT_DIR/lists/*_Packages*" >/dev/null; then
+    vm_log "fetching Debian package lists (bookworm, -updates, -security, -backports)"
+    vm_apt update >/dev/null || vm_die "apt-get update against $MIRROR failed (is the Debian mirror reachable?)"
+  fi
+}
+
+# "<package> <candidate>" for each named package that has a candidate in the private lists
+# (one apt-cache run: loading the cache is the slow part).
+vm_candidates() {
+  vm_apt_cache policy "$@" 2>/dev/null |
+    awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) } /^  Candidate:/ && $2 != "(none)" { print p, $2 }'
+}
+vm_candidate() { vm_candidates "$1" | awk '{ print $2 }'; }
+
+# Download one package into a directory (no-op when a .deb of that version is already there).
+vm_download() { # <dir> <package> <version>
+  local dir=$1 pkg=$2 ver=$3
+  compgen -G "$dir/${pkg}_${ver//:/%3a}_*.deb" >/dev/null && return 0
+  ( cd "$dir" && vm_apt download "$pkg=$ver" >/dev/null ) || vm_die "cannot download $pkg=$ver from $MIRROR"
+}
+
+# Map a kernel series ("6.1", "6.12") to the newest stock amd64 kernel package of that series
+# in the private lists. Prints "<package> <version>"; fails with the series that do exist.
+vm_resolve_kernel() {
+  local series=$1 names best='' bestver='' p v
+  [[ $series =~ ^[0-9]+\.[0-9]+$ ]] || vm_die "--kernel wants a series like 6.1 or 6.12, not '$series'"
+  names=$(vm_apt_cache pkgnames "linux-image-$series" | grep -E "^linux-image-${series//./\\.}(\.[0-9]+)(-[0-9]+|\+deb[0-9]+)?-amd64$" || true)
+  while read -r p v; do
+    [ -n "$p" ] || continue
+    if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$bestver"; then best=$p; bestver=$v; fi
+  done < <([ -z "$names" ] || vm_candidates $names)
+  if [ -z "$best" ]; then
+    local have
+    have=$(vm_apt_cache pkgnames linux-image- | sed -nE 's/^linux-image-([0-9]+\.[0-9]+)(\.[0-9]+)?(-[0-9]+|\+deb[0-9]+)?-amd64$/\1/p' | sort -uV | paste -sd' ')
+    vm_die "no stock kernel package for series $series in bookworm, -updates, -security or -backports (series available: ${have:-none}; try --refresh)"
+  fi
+  echo "$best $bestver"
+}

@@ -1,0 +1,106 @@
+// The guest really has what the host kernel lacks: VLAN, bonding and dummy links, SCTP
+// associations between namespaces, kprobes. These are the features the rest of test/vm/
+// builds on, so a failure here points at the VM runner rather than at nodectl.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import test from 'ava';
+import { netnsFor, sh } from '../helpers/netns.js';
+import { skipOutsideVm } from '../helpers/vm.js';
+
+interface IpLink {
+  ifname: string;
+  master?: string;
+  link?: string;
+  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_kind?: string };
+}
+
+test('loading bonding and dummy created no bond0/dummy0 (max_bonds=0, numdummies=0)', (t) => {
+  if (skipOutsideVm(t)) return;
+  for (const mod of ['bonding', 'dummy', '8021q', 'sctp']) {
+    t.true(existsSync(`/sys/module/${mod}`), `module ${mod} is loaded`);
+  }
+  const names = (JSON.parse(sh('ip', ['-j', 'link', 'show'])) as IpLink[]).map((l) => l.ifname);
+  t.false(names.includes('bond0'), `root namespace links: ${names.join(' ')}`);
+  t.false(names.includes('dummy0'), `root namespace links: ${names.join(' ')}`);
+});
+
+test('vlan on a bond of dummies, inside a namespace', (t) => {
+  if (skipOutsideVm(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'd1', 'type', 'dummy');
+  ns.ip('link', 'add', 'd2', 'type', 'dummy');
+  ns.ip('link', 'add', 'bond1', 'type', 'bond', 'mode', 'active-backup', 'miimon', '100');
+  ns.ip('link', 'set', 'd1', 'master', 'bond1');
+  ns.ip('link', 'set', 'd2', 'master', 'bond1');
+  ns.ip('link', 'add', 'link', 'bond1', 'name', 'bond1.100', 'type', 'vlan', 'id', '100');
+  ns.ip('link', 'set', 'bond1', 'up');
+  ns.ip('link', 'set', 'bond1.100', 'up');
+
+  const links = new Map(ns.ipJson<IpLink[]>('-d', 'link', 'show').map((l) => [l.ifname, l]));
+  t.is(links.get('d1')?.linkinfo?.info_kind, 'dummy');
+  t.is(links.get('d1')?.master, 'bond1');
+  t.is(links.get('d2')?.master, 'bond1');
+  t.is(links.get('d1')?.linkinfo?.info_slave_kind, 'bond');
+  t.is(links.get('bond1')?.linkinfo?.info_kind, 'bond');
+  t.is(links.get('bond1')?.linkinfo?.info_data?.mode, 'active-backup');
+  const vlan = links.get('bond1.100');
+  t.is(vlan?.linkinfo?.info_kind, 'vlan');
+  t.is(vlan?.linkinfo?.info_data?.id, 100);
+  t.is(vlan?.link, 'bond1');
+});
+
+/** Established associations in a namespace, from the kernel's own table. */
+function sctpAssocs(ns: { exec(cmd: string, ...args: string[]): string }): { lport: number; rport: number }[] {
+  const lines = ns.exec('cat', '/proc/net/sctp/assocs').trim().split('\n');
+  const head = lines[0].trim().split(/\s+/);
+  const [st, lp, rp] = ['ST', 'LPORT', 'RPORT'].map((c) => head.indexOf(c));
+  return lines
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[st] === '3') // SCTP_STATE_ESTABLISHED
+    .map((f) => ({ lport: Number(f[lp]), rport: Number(f[rp]) }));
+}
+
+test('an SCTP association between two namespaces (iperf3 --sctp)', async (t) => {
+  if (skipOutsideVm(t)) return;
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
+  a.ip('addr', 'add', '10.98.0.1/24', 'dev', 'va');
+  b.ip('addr', 'add', '10.98.0.2/24', 'dev', 'vb');
+  a.ip('link', 'set', 'va', 'up');
+  b.ip('link', 'set', 'vb', 'up');
+
+  const server = spawn('ip', ['netns', 'exec', b.name, 'iperf3', '-s', '-1', '-p', '5301'], { stdio: 'ignore' });
+  t.teardown(() => server.kill('SIGKILL'));
+  await waitFor(() => /:5301\b/.test(b.exec('ss', '-Hltn')), 'iperf3 server listening');
+
+  let out = '';
+  const client = spawn('ip', ['netns', 'exec', a.name, 'iperf3', '--sctp', '-c', '10.98.0.2', '-p', '5301', '-t', '3', '-J']);
+  t.teardown(() => client.kill('SIGKILL'));
+  client.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => client.on('exit', resolve));
+
+  // While data flows, both ends must show the association as ESTABLISHED.
+  await waitFor(() => sctpAssocs(a).some((x) => x.rport === 5301), 'client-side association');
+  t.true(sctpAssocs(b).some((x) => x.lport === 5301), 'server-side association in /proc/net/sctp/assocs');
+
+  t.is(await exited, 0, `iperf3 client output: ${out.slice(0, 500)}`);
+  const report = JSON.parse(out) as { end: { sum_received?: { bytes: number } } };
+  t.true((report.end.sum_received?.bytes ?? 0) > 0, 'bytes received over SCTP');
+});
+
+test('kprobes and module BTF are available (the host kernel has neither)', (t) => {
+  if (skipOutsideVm(t)) return;
+  t.true(existsSync('/sys/kernel/tracing/kprobe_events'), 'tracefs has kprobe_events');
+  t.true(existsSync('/sys/kernel/btf/sctp'), 'the sctp module carries BTF');
+});
+
+async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
