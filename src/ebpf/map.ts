@@ -83,6 +83,16 @@ export class BpfMap<K = Buffer, V = Buffer> {
     return this.#fdRef.fd;
   }
 
+  /** Kernel id (as `bpftool map show` prints it) and name. */
+  info(): { id: number; name: string } {
+    try {
+      const i = native.bpfMapInfo(this.fd);
+      return { id: i.id, name: i.name };
+    } catch (err) {
+      throw fromNative(err, `read info of map ${this.name}`);
+    }
+  }
+
   /** The same map with typed keys and values; shares the fd. */
   typed<K2, V2>(key: Layout<K2>, value: Layout<V2>): BpfMap<K2, V2> {
     return new BpfMap<K2, V2>(this.#fdRef.fd, this, { key, value }, false, this.#fdRef);
@@ -104,10 +114,10 @@ export class BpfMap<K = Buffer, V = Buffer> {
 
   /** The value under key, or undefined. For per-CPU maps, the sum over CPUs (needs a numeric value layout). */
   lookup(key: K): V | undefined {
+    if (this.perCpu && !this.#valueLayoutGiven) throw new TypeError(`map ${this.name} is per-CPU: give it a numeric value layout (typed()) to sum, or use lookupPerCpu()`);
     const buf = this.#lookupRaw(key);
     if (!buf) return undefined;
     if (!this.perCpu) return this.#value.decode(buf, 0);
-    if (!this.#valueLayoutGiven) throw new TypeError(`map ${this.name} is per-CPU: give it a numeric value layout (typed()) to sum, or use lookupPerCpu()`);
     return sumValues(this.#slots(buf));
   }
 
