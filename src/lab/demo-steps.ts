@@ -202,7 +202,6 @@ const sctpStep: DemoStep = {
     const peer = { netns: names.sctpPeer, ifname: SCTP_PEER.nic, ip: SCTP_PEER.addresses[0].split('/')[0]! };
     out.say('This kernel may have no SCTP stack: the generator plays both endpoints over packet sockets (node eth2 <-> sctp-peer), with real frames');
     out.say('crossing the lab switch. The wire tracer (eBPF on tc ingress+egress of eth2) folds both directions of each association into one record.');
-    out.command(`nodectl sctp top --dev eth2 -n ${names.node}`);
     const tracer = await WireTracer.open({ targets: [{ dev: 'eth2', netns: names.node }], publish: true });
     const events: string[] = [];
     const seen = new Set<string>();
@@ -213,7 +212,7 @@ const sctpStep: DemoStep = {
     tracer.startEvents();
     try {
       const attached = tracer.targets.flatMap((t) => t.hooks.map((hk) => `${t.dev} ${hk.direction} (${hk.kind})`)).join(', ');
-      out.note(`tracer attached: ${attached}`);
+      out.note(`tracer attached: ${attached}; the tables below are what \`nodectl sctp top --dev eth2 -n ${names.node}\` draws, taken at three moments`);
       const frame = (title: string) => {
         out.say(title);
         out.block(renderTable(viewsOf(tracer.snapshot().associations)));
