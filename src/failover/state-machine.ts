@@ -242,6 +242,10 @@ export class FailoverMachine {
       } else if (current !== target) {
         kind = 'move';
         reason = this.moveReason(now, current, target);
+      } else if (adds.length > 0 && dels.length > 0) {
+        kind = 'restore';
+        const others = [...new Set(dels.map((d) => d.ifname))];
+        reason = `addresses split across ${[target, ...others].join(', ')} (an interrupted move?); gathered on ${target}`;
       } else if (adds.length > 0) {
         kind = 'restore';
         const missing = adds.map((a) => `${a.address}/${a.prefixlen}`).join(', ');
