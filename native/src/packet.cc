@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstring>
 #include <uv.h>
 #include <memory>
 #include <vector>
@@ -77,6 +78,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   ~PacketSocket() override {
     // Reached only when JS dropped the object without close(); a started socket is pinned by
     // a reference, so no poll can be active here.
+    if (cleanupHook_) napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
+    if (poll_) {
+      uv_poll_stop(poll_);
+      poll_->data = nullptr;
+      uv_close((uv_handle_t *)poll_, [](uv_handle_t *h) { delete reinterpret_cast<uv_poll_t *>(h); });
+    }
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -86,6 +93,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uv_poll_t *poll_ = nullptr;
   bool polling_ = false;
   bool refed_ = true;
+  bool shuttingDown_ = false;
+  bool cleanupHook_ = false;
   Napi::FunctionReference callback_;
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
   std::vector<uint8_t> buf_ = std::vector<uint8_t>(kMaxFrame);
@@ -123,6 +132,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       }
       poll_->data = this;
     }
+    if (!cleanupHook_) {
+      if (napi_add_env_cleanup_hook(env, OnEnvCleanup, this) == napi_ok) cleanupHook_ = true;
+    }
     if (!polling_) {
       int rc = uv_poll_start(poll_, UV_READABLE, OnReadable);
       if (rc != 0) throw Napi::Error::New(env, std::string("uv_poll_start: ") + uv_strerror(rc));
@@ -154,8 +166,14 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     return info.Env().Undefined();
   }
 
+  void RemoveCleanupHook() {
+    if (cleanupHook_) napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
+    cleanupHook_ = false;
+  }
+
   Napi::Value Close(const Napi::CallbackInfo &info) {
     StopPolling();
+    RemoveCleanupHook();
     if (poll_) {
       // The handle's memory must outlive libuv's close; the fd is closed after it, because
       // libuv forbids closing a descriptor under a live poll handle.
@@ -175,43 +193,98 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   static void OnReadable(uv_poll_t *handle, int status, int events) {
     auto *self = static_cast<PacketSocket *>(handle->data);
-    if (self) self->Drain(status);
+    if (self && !self->shuttingDown_) self->Drain(status);
   }
 
+  // Node tears the environment down with libuv handles still open; a frame arriving then must
+  // not call into JS (it would throw from a C callback and abort the process).
+  static void OnEnvCleanup(void *arg) {
+    auto *self = static_cast<PacketSocket *>(arg);
+    self->shuttingDown_ = true;
+    self->cleanupHook_ = false;
+    if (self->polling_) {
+      uv_poll_stop(self->poll_);
+      self->polling_ = false;
+    }
+  }
+
+  // Everything below runs from a libuv callback: no C++ exception may escape, so it uses the
+  // plain N-API calls and gives up quietly when the environment cannot run JS any more.
   void Drain(int status) {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
+    napi_env env = Env();
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
     if (status < 0) {
-      Deliver({Napi::Error::New(env, std::string("packet socket poll: ") + uv_strerror(status)).Value()});
-      return;
-    }
-    for (int i = 0; i < kBurst && polling_ && fd_ >= 0; i++) {
-      struct sockaddr_ll from = {};
-      socklen_t fromlen = sizeof(from);
-      ssize_t n = recvfrom(fd_, buf_.data(), buf_.size(), MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        Deliver({ErrnoError(env, "recvfrom(AF_PACKET)", errno).Value()});
-        return;
+      DeliverError("packet socket poll", std::string(uv_strerror(status)), "EIO");
+    } else {
+      for (int i = 0; i < kBurst && polling_ && fd_ >= 0 && !shuttingDown_; i++) {
+        struct sockaddr_ll from = {};
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = recvfrom(fd_, buf_.data(), buf_.size(), MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno != EAGAIN && errno != EWOULDBLOCK) DeliverError("recvfrom(AF_PACKET)", strerror(errno), errnoCode(errno));
+          break;
+        }
+        size_t len = (size_t)n < buf_.size() ? (size_t)n : buf_.size();
+        napi_handle_scope inner;
+        if (napi_open_handle_scope(env, &inner) != napi_ok) break;
+        napi_value args[4];
+        void *data;
+        bool ok = napi_get_null(env, &args[0]) == napi_ok &&
+                  napi_create_buffer_copy(env, len, buf_.data(), &data, &args[1]) == napi_ok &&
+                  napi_create_uint32(env, from.sll_pkttype, &args[2]) == napi_ok &&
+                  napi_create_double(env, (double)n, &args[3]) == napi_ok;
+        bool alive = ok && Call(args, 4);
+        napi_close_handle_scope(env, inner);
+        if (!alive) break;
       }
-      size_t len = (size_t)n < buf_.size() ? (size_t)n : buf_.size();
-      Napi::HandleScope inner(env);
-      auto frame = Napi::Buffer<uint8_t>::Copy(env, buf_.data(), len);
-      Deliver({env.Null(), frame, Napi::Number::New(env, from.sll_pkttype), Napi::Number::New(env, (double)n)});
+    }
+    napi_close_handle_scope(env, scope);
+  }
+
+  static const char *errnoCode(int err) {
+    switch (err) {
+      case ENETDOWN: return "ENETDOWN";
+      case ENOBUFS: return "ENOBUFS";
+      case ENXIO: return "ENXIO";
+      case ENODEV: return "ENODEV";
+      default: return "EIO";
     }
   }
 
-  // Calls the JS callback as a proper async resource (microtasks run after it). A throwing
-  // callback becomes an uncaught exception of the process, like any event listener's.
-  void Deliver(const std::vector<napi_value> &args) {
-    if (callback_.IsEmpty()) return;
-    Napi::Env env = Env();
-    try {
-      callback_.MakeCallback(Value(), args, *asyncContext_);
-    } catch (const Napi::Error &e) {
-      napi_fatal_exception(env, e.Value());
+  void DeliverError(const char *what, const std::string &text, const char *code) {
+    napi_env env = Env();
+    napi_value msg, codeV, err;
+    std::string m = std::string(what) + ": " + text;
+    if (napi_create_string_utf8(env, m.c_str(), m.size(), &msg) != napi_ok) return;
+    if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &codeV) != napi_ok) return;
+    if (napi_create_error(env, codeV, msg, &err) != napi_ok) return;
+    napi_set_named_property(env, err, "code", codeV);
+    napi_value syscall;
+    if (napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &syscall) == napi_ok) napi_set_named_property(env, err, "syscall", syscall);
+    Call(&err, 1);
+  }
+
+  // Calls the JS callback as an async resource (microtasks run after it); a throwing callback
+  // becomes an uncaught exception of the process, like any event listener's. Returns false
+  // when JS cannot be called (environment going away).
+  bool Call(napi_value *args, size_t argc) {
+    if (callback_.IsEmpty() || !asyncContext_) return false;
+    napi_env env = Env();
+    napi_value fn = callback_.Value();
+    napi_value recv = Value();
+    napi_value result;
+    napi_status st = napi_make_callback(env, *asyncContext_, recv, fn, argc, args, &result);
+    if (st == napi_ok) return true;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value exc;
+      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+      return true;
     }
+    return false;
   }
 };
 
