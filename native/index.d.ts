@@ -36,6 +36,10 @@ export interface NativeAddon extends NativeBpf {
   netnsCurrentInode(): number;
   /** Enable NETLINK_EXT_ACK and NETLINK_CAP_ACK (and optionally a forced receive buffer) on the netlink socket bound to portId; returns its fd. */
   netlinkTune(portId: number, rcvbuf?: number): number;
+  /** Set NETLINK_NO_ENOBUFS on the netlink socket fd: overruns are counted (socketDrops), not raised as a socket error. */
+  netlinkNoEnobufs(fd: number): void;
+  /** Packets the kernel dropped on this socket (SO_MEMINFO SK_MEMINFO_DROPS): for netlink, lost notifications. */
+  socketDrops(fd: number): number;
 
   // --- packet sockets (native/src/packet.cc) ---
   /** An AF_PACKET SOCK_RAW socket; construct it inside withNetns for a foreign namespace. */

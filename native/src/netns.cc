@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -87,7 +88,30 @@ static Napi::Value NetlinkTune(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, found);
 }
 
+// A monitor socket must survive its own overruns. By default the kernel reports them as a socket
+// error (ENOBUFS), which the `netlink` package's poll loop cannot handle (EPOLLERR closes the
+// socket, or aborts the process); with NETLINK_NO_ENOBUFS it only counts them in sk_drops, which
+// SO_MEMINFO reads back, so the consumer can tell that it must dump again.
+static Napi::Value NetlinkNoEnobufs(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int one = 1;
+  if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof(one)) != 0) throw ErrnoError(env, "setsockopt(NETLINK_NO_ENOBUFS)", errno);
+  return env.Undefined();
+}
+
+static Napi::Value SocketDrops(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  uint32_t mem[SK_MEMINFO_VARS] = {0};
+  socklen_t len = sizeof(mem);
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0) throw ErrnoError(env, "getsockopt(SO_MEMINFO)", errno);
+  return Napi::Number::New(env, mem[SK_MEMINFO_DROPS]);
+}
+
 void InitNetns(Napi::Env env, Napi::Object exports) {
+  exports.Set("netlinkNoEnobufs", Napi::Function::New(env, NetlinkNoEnobufs));
+  exports.Set("socketDrops", Napi::Function::New(env, SocketDrops));
   exports.Set("netnsEnter", Napi::Function::New(env, NetnsEnter));
   exports.Set("netnsRestore", Napi::Function::New(env, NetnsRestore));
   exports.Set("netnsCurrentInode", Napi::Function::New(env, NetnsCurrentInode));

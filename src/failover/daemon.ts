@@ -23,6 +23,7 @@ import { addAddr, delAddr, listAddrs, type Addr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { listLinks, type Link } from '../netlink/link.js';
 import { Monitor, type MonitorEvent } from '../netlink/monitor.js';
+import { DropCounter } from '../netlink/overrun.js';
 import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
@@ -93,6 +94,8 @@ export class MgmtDaemon {
   private readonly h: Handle;
   private readonly dumpH: Handle;
   private readonly mon: Monitor;
+  private readonly drops: DropCounter;
+  private dropTimer: NodeJS.Timeout | null = null;
   /** Events that arrived while a dump was running, applied on top of it. */
   private pending: MonitorEvent[] | null = null;
   private synced = false;
@@ -120,11 +123,12 @@ export class MgmtDaemon {
   private resolveDone!: () => void;
   readonly done: Promise<void>;
 
-  private constructor(opts: DaemonOptions, h: Handle, dumpH: Handle, mon: Monitor) {
+  private constructor(opts: DaemonOptions, h: Handle, dumpH: Handle, mon: Monitor, drops: DropCounter) {
     this.opts = opts;
     this.config = opts.config;
     this.h = h;
     this.dumpH = dumpH;
+    this.drops = drops;
     this.mon = mon;
     this.stateFile = opts.stateFile ?? DEFAULT_STATE_FILE;
     this.socketPath = opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
@@ -156,7 +160,7 @@ export class MgmtDaemon {
     try {
       h = Handle.open({ netns: opts.netns });
       dumpH = Handle.open({ netns: opts.netns });
-      const d = new MgmtDaemon(opts, h, dumpH, mon);
+      const d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
       d.pending = [];
       mon.on('event', (e: MonitorEvent) => d.onEvent(e));
       mon.on('overrun', () => d.onOverrun());
@@ -175,6 +179,8 @@ export class MgmtDaemon {
       }
       if (d.resyncAgain) d.scheduleResync('events lost during start');
       for (const c of opts.config.candidates) d.scheduleProbe(c, 0);
+      // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
+      d.dropTimer = setInterval(() => d.checkDrops(), 250);
       return d;
     } catch (err) {
       mon.close();
@@ -262,8 +268,14 @@ export class MgmtDaemon {
     return r.family;
   }
 
+  private checkDrops(): void {
+    const lost = this.drops.newDrops();
+    if (lost > 0) this.onOverrun(lost);
+  }
+
   private onEvent(e: MonitorEvent): void {
     if (this.stopped) return;
+    this.checkDrops();
     if (this.pending) {
       this.pending.push(e);
       return;
@@ -312,9 +324,9 @@ export class MgmtDaemon {
     this.scheduleDecide();
   }
 
-  private onOverrun(): void {
+  private onOverrun(lost?: number): void {
     this.counters.overruns++;
-    this.log({ event: 'overrun', level: 'warning', message: 'rtnetlink notifications were lost (ENOBUFS); re-reading the kernel state' });
+    this.log({ event: 'overrun', level: 'warning', lost: lost ?? null, message: `rtnetlink notifications were lost (ENOBUFS${lost ? `: ${lost} dropped` : ''}); re-reading the kernel state` });
     this.scheduleResync('ENOBUFS');
   }
 
@@ -603,6 +615,7 @@ export class MgmtDaemon {
     this.writeState(true);
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.dropTimer) clearInterval(this.dropTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     for (const t of this.probeTimers.values()) clearTimeout(t);
     this.mon.close();
