@@ -11,7 +11,7 @@ import { readLinks } from './inspect.js';
 import { runScenario } from '../sctp/generator.js';
 import { renderEvent, renderTable, viewsOf } from '../sctp/render.js';
 import { WireTracer } from '../sctp/tracer.js';
-import { MGMT, NODE_DATA, SCTP_PEER, type OptionalKind } from './plan.js';
+import { MGMT, NODE_DATA, SCTP_PEER, SCTP_SIM, type OptionalKind } from './plan.js';
 import { renderLabConfig } from './config-file.js';
 import { configStateDir, recordLabPid } from './topology.js';
 import { setUp } from './wire.js';
@@ -198,10 +198,11 @@ const sctpStep: DemoStep = {
   missing: () => null,
   async run(ctx) {
     const { names, out } = ctx;
-    const node = { netns: names.node, ifname: 'eth2', ip: NODE_DATA.eth2[0].split('/')[0]! };
-    const peer = { netns: names.sctpPeer, ifname: SCTP_PEER.nic, ip: SCTP_PEER.addresses[0].split('/')[0]! };
-    out.say('This kernel may have no SCTP stack: the generator plays both endpoints over packet sockets (node eth2 <-> sctp-peer), with real frames');
-    out.say('crossing the lab switch. The wire tracer (eBPF on tc ingress+egress of eth2) folds both directions of each association into one record.');
+    const node = { netns: names.node, ifname: 'eth2', ip: SCTP_SIM.node };
+    const peer = { netns: names.sctpPeer, ifname: SCTP_PEER.nic, ip: SCTP_SIM.peer };
+    out.say('The generator plays both endpoints over packet sockets: real frames from the node\'s eth2 to the SCTP peer and back across the lab');
+    out.say(`switch, addressed ${SCTP_SIM.node} <-> ${SCTP_SIM.peer} (owned by no kernel here, so no SCTP stack answers them; none is needed).`);
+    out.say('The wire tracer (eBPF on tc ingress+egress of eth2) folds both directions of each association into one record.');
     const tracer = await WireTracer.open({ targets: [{ dev: 'eth2', netns: names.node }], publish: true });
     const events: string[] = [];
     const seen = new Set<string>();

@@ -46,6 +46,13 @@ export const SCTP_PEER = {
   gateway: '198.51.100.1',
 } as const;
 
+/**
+ * The generated SCTP association's endpoints: the frames leave the node's eth2 and the peer's
+ * eth0, but carry addresses no kernel in the lab owns, so a kernel with an SCTP stack (the VM's)
+ * drops them instead of answering the generator's INIT with an ABORT of its own.
+ */
+export const SCTP_SIM = { node: '198.51.100.50', peer: '198.51.100.60' } as const;
+
 /** The node's floating management address and where it may live. */
 export const MGMT = {
   addresses: ['192.0.2.10/24', '2001:db8:0:1::10/64'],
