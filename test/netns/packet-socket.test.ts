@@ -134,3 +134,41 @@ t0('sending on a down interface is an IoError with ENETDOWN', (t) => {
   t.true(err instanceof IoError, String(err));
   t.is((err as IoError).errno, 'ENETDOWN');
 });
+
+t0('a receiving, unref()ed socket lets the process exit cleanly while frames keep arriving', async (t) => {
+  const { a, b } = pair(t);
+  // B floods frames towards A for the whole test (a regression: a frame arriving while Node
+  // tore the environment down used to abort the process)
+  const flooder = PacketSocket.open({ netns: b.name, ifname: 'vb', protocol: 0 });
+  t.teardown(() => flooder.close());
+  const frame = Buffer.alloc(60, 0xff);
+  frame.writeUInt16BE(0x88b5, 12);
+  const flood = setInterval(() => {
+    for (let i = 0; i < 20; i++) flooder.send(frame);
+  }, 1);
+  t.teardown(() => clearInterval(flood));
+  const mod = new URL('../../src/netlink/packet.ts', import.meta.url).pathname;
+  const script = `import { PacketSocket, ETH_P } from '${mod}';
+const s = PacketSocket.open({ netns: '${a.name}', ifname: 'va', protocol: ETH_P.ALL });
+let n = 0;
+s.on('frame', () => { n++; });
+s.unref();
+setTimeout(() => { process.stdout.write(String(n)); }, 100);`;
+  const runOnce = (): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> => new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+  for (let i = 0; i < 8; i++) {
+    const r = await runOnce();
+    t.is(r.status, 0, `run ${i}: exit ${r.status} signal ${r.signal} ${r.stderr}`);
+    t.true(Number(r.stdout) > 0, `run ${i}: frames did arrive while the process ran`);
+  }
+});
