@@ -407,7 +407,6 @@ static long walk_chunk(__u32 idx, void *ctx)
 	if (w->done == 2)
 		return 1;
 	w->chunks++;
-	gcount(SW_G_CHUNKS, 1);
 	/* chunks are padded to 4 bytes; padding past the packet end is a sender bug */
 	__u32 next = w->off + ((clen + 3) & ~3U);
 	if (next > w->end) {
@@ -579,6 +578,8 @@ static __always_inline int handle(struct __sk_buff *skb)
 		.vtag = bpf_ntohl(sh.vtag), .dir = dir, .done = 0,
 	};
 	bpf_loop(max_chunks, walk_chunk, &w, 0);
+	/* one per-CPU update per packet, not per chunk */
+	gcount(SW_G_CHUNKS, w.chunks);
 
 	if (w.chunks == 0 && w.done != 2) {
 		/* RFC 9260 §3: a packet carries at least one chunk */

@@ -67,7 +67,7 @@ function sumPerCpu(values: Buffer, cpuStride: number): number {
 export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, ifname?: (i: number) => string | null): Association[] {
   const out = new Array<Association>(d.count);
   for (let i = 0; i < d.count; i++) {
-    out[i] = decodeAssociation(d.keys.subarray(i * SW_KEY.size, (i + 1) * SW_KEY.size), d.values.subarray(i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size), nowNs, ifname);
+    out[i] = decodeAssociation(d.keys, d.values, nowNs, ifname, i * SW_KEY.size, i * SW_ASSOC.size);
   }
   return out;
 }
