@@ -281,18 +281,18 @@ test('--confirm: reverted by the watchdog when not confirmed; kept when confirme
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
   const before = await snap(ns);
   // the watchdog is this process's timer here; the CLI's is a detached `config recover --watchdog`
-  let watchdog: Promise<unknown> | null = null;
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 1, startWatchdog: (j) => { watchdog = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  const wd: { p?: Promise<{ action: string }> } = {};
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 1, startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   t.notDeepEqual(await snap(ns), before);
-  await watchdog;
+  t.is((await wd.p)?.action, 'rolled-back');
   t.deepEqual(await snap(ns), before);
 
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 2, startWatchdog: (j) => { watchdog = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 2, startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   const { confirmConfig } = await import('../../src/config/apply.js');
   const c = await confirmConfig({ netns: ns.name, stateDir: sd });
   t.is(c.action, 'committed');
   const after = await snap(ns);
-  t.is((await watchdog as { action: string }).action, 'none');
+  t.is((await wd.p)?.action, 'none');
   t.deepEqual(await snap(ns), after);
   t.notDeepEqual(after, before);
 });

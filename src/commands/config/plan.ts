@@ -41,11 +41,8 @@ file, 1 the file cannot be applied to this node (e.g. a declared device is missi
       const width = String(r.steps.length).length;
       for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
     }
-    // drift is exit 2, like diff(1); the JSON output still goes out first
-    if (r.changed) {
-      if (this.jsonEnabled()) this.logJson(r);
-      this.exit(2);
-    }
+    // drift is exit 2, like diff(1); the result (and --json output) is printed as usual
+    if (r.changed) process.exitCode = 2;
     return r;
   }
 }
