@@ -22,18 +22,16 @@ export class Attachment {
   #link?: NativeBpfLink;
   #filter?: NativeTcFilter;
   #onDetach?: (a: Attachment) => void;
-  #inNetns?: <T>(fn: () => T) => T;
   #attached = true;
 
   /** @internal */
-  constructor(p: { kind: AttachKind; program: string; target: string; link?: NativeBpfLink; filter?: NativeTcFilter; onDetach?: (a: Attachment) => void; inNetns?: <T>(fn: () => T) => T }) {
+  constructor(p: { kind: AttachKind; program: string; target: string; link?: NativeBpfLink; filter?: NativeTcFilter; onDetach?: (a: Attachment) => void }) {
     this.kind = p.kind;
     this.program = p.program;
     this.target = p.target;
     this.#link = p.link;
     this.#filter = p.filter;
     this.#onDetach = p.onDetach;
-    this.#inNetns = p.inNetns;
     if (this.#filter) liveFilters.add(this);
   }
 
@@ -60,10 +58,9 @@ export class Attachment {
     try {
       if (this.#link) this.#link.destroy();
       if (this.#filter) {
-        const f = this.#filter;
-        // The filter remembers its namespace as an fd; inNetns is only needed if the host insists.
-        if (this.#inNetns) this.#inNetns(() => f.detach(true));
-        else f.detach(true);
+        // The filter keeps an fd of the namespace it was attached in, so detaching works even
+        // after the namespace lost its name.
+        this.#filter.detach(true);
       }
     } catch (err) {
       throw fromNative(err, `detach ${this.program} from ${this.target}`);

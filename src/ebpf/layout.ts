@@ -104,7 +104,7 @@ export function array<T>(elem: Layout<T>, n: number): Layout<T[]> {
 
 /** Explicit padding (decodes to undefined, encodes zeros). */
 export function pad(n: number): Layout<undefined> {
-  return scalar<undefined>(n, () => undefined, (b, _v, o) => void b.fill(0, o, o + n), 1);
+  return { ...scalar<undefined>(n, () => undefined, (b, _v, o) => void b.fill(0, o, o + n), 1), pad: true } as Layout<undefined>;
 }
 
 export type StructValue<F extends Record<string, Layout<unknown>>> = { [K in keyof F]: LayoutValue<F[K]> };
@@ -123,22 +123,20 @@ export function struct<F extends Record<string, Layout<unknown>>>(fields: F, opt
     align = Math.max(align, a);
   }
   const size = Math.ceil(off / align) * align;
+  // Decoding is the hot path of map dumps: a generated function builds every record with one
+  // object literal (one hidden class) instead of adding members one by one.
+  const kept = entries.map(([name, l], i) => ({ name, l, i })).filter((x) => !(x.l as { pad?: boolean }).pad);
+  const body = `return function decode(buf, base) { base = base || 0; return { ${kept.map((x) => `${JSON.stringify(x.name)}: L[${x.i}].decode(buf, base + ${offsets[x.name as keyof F]})`).join(', ')} }; }`;
+  const decode = new Function('L', body)(entries.map(([, l]) => l)) as (buf: Buffer, base?: number) => StructValue<F>;
   return {
     size,
     align,
     offsets,
-    decode: (buf, base = 0) => {
-      const out: Record<string, unknown> = {};
-      for (const [name, l] of entries) {
-        const v = l.decode(buf, base + offsets[name as keyof F]);
-        if (v !== undefined) out[name] = v;
-      }
-      return out as StructValue<F>;
-    },
+    decode,
     encode: (value, buf = Buffer.alloc(size), base = 0) => {
       for (const [name, l] of entries) {
         const v = (value as Record<string, unknown>)[name];
-        if (v === undefined && l.size > 0 && !name.startsWith('_')) {
+        if (v === undefined) {
           // Missing members are zero, like a C designated initializer.
           buf.fill(0, base + offsets[name as keyof F], base + offsets[name as keyof F] + l.size);
           continue;

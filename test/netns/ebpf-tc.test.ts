@@ -2,6 +2,7 @@
 // tcx link and as a clsact filter), counting real traffic; bpftool and tc are the oracles of
 // what is attached, before and after close.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { BpfObject, layout as L, probeFeature, type Attachment, type LayoutValue } from '../../src/ebpf/index.js';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, sendUdp, vethPair } from '../helpers/ebpf.js';
@@ -140,3 +141,26 @@ test.serial('XDP: attached as a link to the receiving side, counts what arrives,
 async function waitFor(cond: () => boolean, tries = 100): Promise<void> {
   for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
 }
+
+test.serial('a process that exits without close() leaves nothing: links die with it, clsact filters go in its exit hook', async (t) => {
+  if (!isRoot()) return void t.fail('needs root');
+  const { a, ifA } = vethPair(t);
+  const index = new URL('../../src/ebpf/index.ts', import.meta.url).href;
+  const script = `
+    import { BpfObject } from ${JSON.stringify(index)};
+    const o = BpfObject.load(${JSON.stringify(obj('test_counter'))});
+    const ns = { netnsPath: '/run/netns/${a.name}' };
+    o.program('count_ingress').attachTc({ ifindex: ${ifA}, direction: 'ingress', mode: 'clsact', ...ns });
+    o.program('count_egress').attachTc({ ifindex: ${ifA}, direction: 'egress', mode: 'auto', ...ns });
+    console.log(JSON.stringify([o.program('count_ingress').info().id, o.program('count_egress').info().id]));
+    process.exit(0); // no close()
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const ids = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+  t.is(ids.length, 2);
+  t.deepEqual(netShow(a).tc, [], 'the clsact filter was removed at exit');
+  t.false(hasClsact(a, 'va'));
+  await waitFor(() => ids.every((id) => !liveProgIds().has(id)));
+  t.true(ids.every((id) => !liveProgIds().has(id)), 'programs freed');
+});
