@@ -45,16 +45,19 @@ interface PacketSocketEvents {
  */
 export class PacketSocket extends EventEmitter<PacketSocketEvents> {
   readonly ifindex: number;
+  /** The name it was opened by (for messages), else "ifindex N". */
+  readonly label: string;
   readonly protocol: number;
   readonly netns: string | undefined;
   private sock: NativePacketSocket | null;
   private started = false;
   private refed = true;
 
-  private constructor(sock: NativePacketSocket, ifindex: number, protocol: number, netns: string | undefined) {
+  private constructor(sock: NativePacketSocket, ifindex: number, label: string, protocol: number, netns: string | undefined) {
     super();
     this.sock = sock;
     this.ifindex = ifindex;
+    this.label = label;
     this.protocol = protocol;
     this.netns = netns;
     this.on('newListener', (event: string | symbol) => {
@@ -77,7 +80,7 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
         throw packetError(err, what, opts.ifname ?? String(ifindex));
       }
     });
-    return new PacketSocket(sock, ifindex, opts.protocol, opts.netns);
+    return new PacketSocket(sock, ifindex, opts.ifname ?? `ifindex ${ifindex}`, opts.protocol, opts.netns);
   }
 
   /** Send one complete Ethernet frame (destination MAC first). */
@@ -86,7 +89,7 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     try {
       return this.sock.send(frame);
     } catch (err) {
-      throw packetError(err, 'sending a frame', `ifindex ${this.ifindex}`);
+      throw packetError(err, 'sending a frame', this.label);
     }
   }
 
@@ -120,7 +123,7 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     if (want && !this.started) {
       this.sock.start((err, frame, pkttype, length) => {
         if (err) {
-          this.emit('error', packetError(err, 'receiving frames', `ifindex ${this.ifindex}`));
+          this.emit('error', packetError(err, 'receiving frames', this.label));
           return;
         }
         this.emit('frame', frame as Buffer, { pkttype: pkttype as number, length: length as number });
