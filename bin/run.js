@@ -7,6 +7,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  // The read commands scripts call in loops skip oclif too (src/cli/fast-read.ts); anything
+  // else, or anything it does not parse exactly, falls through. NODECTL_NO_FAST=1 disables it.
+  const fast = process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv);
+  if (fast !== null) {
+    process.exitCode = fast;
+  } else {
+    const { execute } = await import('@oclif/core');
+    await execute({ dir: import.meta.url });
+  }
 }

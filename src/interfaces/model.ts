@@ -21,26 +21,29 @@ export interface LinkView extends Link {
   ports: string[];
 }
 
-/** Resolve the index references of every link against the same dump. */
+/**
+ * Resolve the index references of every link against the same dump. The links are annotated
+ * in place (and returned): copying 4,000 objects of 35 fields costs more than the decode.
+ */
 export function toViews(links: Link[]): LinkView[] {
-  const byIndex = new Map(links.map((l) => [l.index, l]));
+  const byIndex = new Map<number, Link>();
+  for (const l of links) byIndex.set(l.index, l);
   const ports = new Map<number, string[]>();
   for (const l of links) {
     if (l.masterIndex === null) continue;
-    const list = ports.get(l.masterIndex) ?? [];
-    list.push(l.name);
-    ports.set(l.masterIndex, list);
+    const list = ports.get(l.masterIndex);
+    if (list) list.push(l.name);
+    else ports.set(l.masterIndex, [l.name]);
   }
-  return links.map((l) => {
-    const peerIndex = l.kindData?.kind === 'veth' && l.linkNetnsId === null ? l.kindData.peerIndex : undefined;
-    return {
-      ...l,
-      master: l.masterIndex !== null ? (byIndex.get(l.masterIndex)?.name ?? null) : null,
-      parent: l.parentIndex !== null ? (byIndex.get(l.parentIndex)?.name ?? null) : null,
-      peer: peerIndex !== undefined ? (byIndex.get(peerIndex)?.name ?? null) : null,
-      ports: ports.get(l.index) ?? [],
-    };
-  });
+  const views = links as LinkView[];
+  for (const v of views) {
+    const peerIndex = v.kindData?.kind === 'veth' && v.linkNetnsId === null ? v.kindData.peerIndex : undefined;
+    v.master = v.masterIndex !== null ? (byIndex.get(v.masterIndex)?.name ?? null) : null;
+    v.parent = v.parentIndex !== null ? (byIndex.get(v.parentIndex)?.name ?? null) : null;
+    v.peer = peerIndex !== undefined ? (byIndex.get(peerIndex)?.name ?? null) : null;
+    v.ports = ports.get(v.index) ?? [];
+  }
+  return views;
 }
 
 /** An address with its interface's name filled in. */

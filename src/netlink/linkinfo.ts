@@ -134,12 +134,17 @@ export function decodeLinkInfo(buf: Buffer, s: number, e: number): LinkInfo {
   let dataE = -1;
   let slaveS = -1;
   let slaveE = -1;
-  forEachAttr(buf, s, e, (t, vs, ve) => {
-    if (t === IFLA_INFO.KIND) info.kind = readString(buf, vs, ve);
-    else if (t === IFLA_INFO.DATA) [dataS, dataE] = [vs, ve];
-    else if (t === IFLA_INFO.SLAVE_KIND) info.slaveKind = readString(buf, vs, ve);
-    else if (t === IFLA_INFO.SLAVE_DATA) [slaveS, slaveE] = [vs, ve];
-  });
+  let p = s;
+  while (p + 4 <= e) {
+    const len = buf[p]! | (buf[p + 1]! << 8);
+    if (len < 4 || p + len > e) break;
+    const t = (buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff;
+    if (t === IFLA_INFO.KIND) info.kind = readString(buf, p + 4, p + len);
+    else if (t === IFLA_INFO.DATA) { dataS = p + 4; dataE = p + len; }
+    else if (t === IFLA_INFO.SLAVE_KIND) info.slaveKind = readString(buf, p + 4, p + len);
+    else if (t === IFLA_INFO.SLAVE_DATA) { slaveS = p + 4; slaveE = p + len; }
+    p += (len + 3) & ~3;
+  }
   if (info.kind) info.data = decodeKindData(info.kind, buf, dataS, dataE);
   if (info.slaveKind && slaveS >= 0) info.slaveData = decodeSlaveData(info.slaveKind, buf, slaveS, slaveE);
   return info;

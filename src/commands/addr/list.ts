@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { AddrView } from '../../interfaces/model.js';
-import { listAddrViews } from '../../interfaces/query.js';
-import { renderAddrs } from '../../interfaces/render.js';
+import { type FamilyName, readAddrList } from '../../interfaces/read.js';
 
 export default class AddrList extends NodectlCommand {
   static override summary = 'List IPv4 and IPv6 addresses, optionally of one interface.';
@@ -24,8 +23,8 @@ differs from the interface name is shown as "label NAME".`;
 
   async run(): Promise<AddrView[]> {
     const { flags } = await this.parse(AddrList);
-    const addrs = await listAddrViews({ netns: flags.netns }, { dev: flags.dev, family: flags.family === 'inet' ? 4 : flags.family === 'inet6' ? 6 : undefined });
-    if (!this.jsonEnabled()) this.log(renderAddrs(addrs));
-    return addrs;
+    const out = await readAddrList({ netns: flags.netns, dev: flags.dev, family: flags.family as FamilyName | undefined });
+    if (!this.jsonEnabled() && out.text) this.log(out.text());
+    return out.result;
   }
 }

@@ -1,7 +1,6 @@
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { LinkView } from '../../interfaces/model.js';
-import { listLinkViews } from '../../interfaces/query.js';
-import { renderLinkTable } from '../../interfaces/render.js';
+import { readLinkList } from '../../interfaces/read.js';
 
 export default class LinkList extends NodectlCommand {
   static override summary = 'List network interfaces with kind, state, MTU, MAC, master and lower device.';
@@ -23,8 +22,8 @@ bridge-port state).
 
   async run(): Promise<LinkView[]> {
     const { flags } = await this.parse(LinkList);
-    const links = await listLinkViews({ netns: flags.netns });
-    if (!this.jsonEnabled()) this.log(renderLinkTable(links));
-    return links;
+    const out = await readLinkList({ netns: flags.netns });
+    if (!this.jsonEnabled() && out.text) this.log(out.text());
+    return out.result;
   }
 }

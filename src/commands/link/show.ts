@@ -1,8 +1,7 @@
 import { Args } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { LinkView } from '../../interfaces/model.js';
-import { showLink } from '../../interfaces/query.js';
-import { renderLinkDetail } from '../../interfaces/render.js';
+import { readLinkShow } from '../../interfaces/read.js';
 
 export default class LinkShow extends NodectlCommand {
   static override summary = 'Show one network interface in detail.';
@@ -26,8 +25,8 @@ error (exit status 4, errno ENODEV).`;
 
   async run(): Promise<LinkView> {
     const { args, flags } = await this.parse(LinkShow);
-    const link = await showLink({ netns: flags.netns }, args.iface);
-    if (!this.jsonEnabled()) this.log(renderLinkDetail(link));
-    return link;
+    const out = await readLinkShow({ netns: flags.netns, iface: args.iface });
+    if (!this.jsonEnabled() && out.text) this.log(out.text());
+    return out.result;
   }
 }

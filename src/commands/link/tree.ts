@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { linkTree } from '../../interfaces/query.js';
-import { renderTreeDot, renderTreeText } from '../../interfaces/render.js';
+import { readLinkTree, type TreeFormat } from '../../interfaces/read.js';
 import type { TreeNode } from '../../interfaces/tree.js';
 
 export default class LinkTree extends NodectlCommand {
@@ -27,11 +26,11 @@ upper device labelled "port" or "lower", veth pairs as dashed lines.`;
 
   async run(): Promise<TreeNode[]> {
     const { flags } = await this.parse(LinkTree);
-    const { roots, links } = await linkTree({ netns: flags.netns });
-    if (this.jsonEnabled()) return roots;
-    if (flags.format === 'json') this.logJson(roots);
-    else if (flags.format === 'dot') this.log(renderTreeDot(roots, links));
-    else this.log(renderTreeText(roots));
-    return roots;
+    const out = await readLinkTree({ netns: flags.netns, format: flags.format as TreeFormat });
+    if (!this.jsonEnabled()) {
+      if (out.text) this.log(out.text());
+      else this.logJson(out.result);
+    }
+    return out.result;
   }
 }

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { NeighView } from '../../interfaces/model.js';
-import { listNeighViews } from '../../interfaces/query.js';
-import { renderNeighs } from '../../interfaces/render.js';
+import { type FamilyName, readNeighList } from '../../interfaces/read.js';
 
 export default class NeighList extends NodectlCommand {
   static override summary = 'List the neighbour table (ARP and NDP entries), optionally of one interface.';
@@ -24,8 +23,8 @@ PERMANENT).`;
 
   async run(): Promise<NeighView[]> {
     const { flags } = await this.parse(NeighList);
-    const neighs = await listNeighViews({ netns: flags.netns }, { dev: flags.dev, family: flags.family === 'inet' ? 4 : flags.family === 'inet6' ? 6 : undefined });
-    if (!this.jsonEnabled()) this.log(renderNeighs(neighs));
-    return neighs;
+    const out = await readNeighList({ netns: flags.netns, dev: flags.dev, family: flags.family as FamilyName | undefined });
+    if (!this.jsonEnabled() && out.text) this.log(out.text());
+    return out.result;
   }
 }

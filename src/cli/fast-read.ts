@@ -1,0 +1,127 @@
+// A fast dispatcher for the read commands (link list/show/tree, addr list, neigh list): they are
+// what scripts and monitoring call in loops, and loading oclif costs ~100 ms of CPU before any
+// work. bin/run.js tries this first; anything it does not recognise exactly (help, unknown or
+// repeated flags, bad values, other commands) returns null and goes to oclif, which then gives
+// the usual help and usage errors. Behaviour is shared with the oclif commands through
+// src/interfaces/read.ts; test/netns/fast-read.test.ts checks both paths print the same.
+import { NodectlError } from '../errors.js';
+import { readAddrList, readLinkList, readLinkShow, readLinkTree, readNeighList, type ReadOutput } from '../interfaces/read.js';
+import { EXIT } from './exit-codes.js';
+
+interface FlagSpec {
+  char?: string;
+  options?: readonly string[];
+}
+interface FastCommand {
+  flags: Record<string, FlagSpec>;
+  args: number;
+  run: (flags: Record<string, string | undefined>, args: string[]) => Promise<ReadOutput<unknown>>;
+}
+
+const NETNS: FlagSpec = { char: 'n' };
+const FAMILY: FlagSpec = { char: 'f', options: ['inet', 'inet6'] };
+
+const COMMANDS: Record<string, FastCommand> = {
+  'link list': { flags: { netns: NETNS }, args: 0, run: (f) => readLinkList({ netns: f.netns }) },
+  'link show': { flags: { netns: NETNS }, args: 1, run: (f, a) => readLinkShow({ netns: f.netns, iface: a[0]! }) },
+  'link tree': {
+    flags: { netns: NETNS, format: { char: 'f', options: ['text', 'json', 'dot'] } }, args: 0,
+    run: (f) => readLinkTree({ netns: f.netns, format: (f.format ?? 'text') as 'text' | 'json' | 'dot' }),
+  },
+  'addr list': {
+    flags: { netns: NETNS, dev: { char: 'd' }, family: FAMILY }, args: 0,
+    run: (f) => readAddrList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
+  },
+  'neigh list': {
+    flags: { netns: NETNS, dev: { char: 'd' }, family: FAMILY }, args: 0,
+    run: (f) => readNeighList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
+  },
+};
+
+interface Parsed {
+  cmd: FastCommand;
+  json: boolean;
+  flags: Record<string, string | undefined>;
+  args: string[];
+}
+
+/** Parse exactly what oclif would accept for these commands, or return null to let oclif decide. */
+export function parseFast(argv: string[]): Parsed | null {
+  const cmd = COMMANDS[`${argv[0]} ${argv[1]}`];
+  if (!cmd) return null;
+  const flags: Record<string, string | undefined> = {};
+  const args: string[] = [];
+  let json = false;
+  const byChar = new Map(Object.entries(cmd.flags).filter(([, s]) => s.char).map(([n, s]) => [s.char!, n]));
+  for (let i = 2; i < argv.length; i++) {
+    const tok = argv[i]!;
+    let name: string | undefined;
+    let value: string | undefined;
+    if (tok === '--json') {
+      if (json) return null;
+      json = true;
+      continue;
+    } else if (tok.startsWith('--')) {
+      const eq = tok.indexOf('=');
+      name = eq >= 0 ? tok.slice(2, eq) : tok.slice(2);
+      if (eq >= 0) value = tok.slice(eq + 1);
+    } else if (tok.startsWith('-') && tok.length >= 2) {
+      name = byChar.get(tok[1]!);
+      if (tok.length > 2) value = tok.slice(2).replace(/^=/, '');
+    } else {
+      args.push(tok);
+      continue;
+    }
+    if (!name || !(name in cmd.flags) || name in flags) return null;
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('-')) return null;
+    }
+    const opts = cmd.flags[name]!.options;
+    if (opts && !opts.includes(value)) return null;
+    flags[name] = value;
+  }
+  if (args.length !== cmd.args) return null;
+  return { cmd, json, flags, args };
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return value;
+}
+
+function printJson(v: unknown): void {
+  const indent = process.stdout.isTTY === true ? 2 : undefined;
+  let text: string;
+  try {
+    // A replacer makes JSON.stringify call back into JS for every value (4x slower on a
+    // 4,000-link list); read results are plain data, so it is needed only if a BigInt shows up.
+    text = JSON.stringify(v, null, indent);
+  } catch {
+    text = JSON.stringify(v, replacer, indent);
+  }
+  process.stdout.write(text + '\n');
+}
+
+/** Run argv if it is a read command this dispatcher knows; returns the exit status, or null. */
+export async function fastRead(argv: string[]): Promise<number | null> {
+  const p = parseFast(argv);
+  if (!p) return null;
+  try {
+    const out = await p.cmd.run(p.flags, p.args);
+    if (p.json || !out.text) printJson(out.result);
+    else process.stdout.write(out.text() + '\n');
+    return 0;
+  } catch (err) {
+    // The same mapping as NodectlCommand.catch (src/cli/base-command.ts).
+    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
+    if (p.json) {
+      printJson(err instanceof NodectlError ? { error: err.toJSON() } : { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } });
+    } else {
+      process.stderr.write(`nodectl: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (!(err instanceof NodectlError) && err instanceof Error && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
+    }
+    return code;
+  }
+}

@@ -1,0 +1,45 @@
+// The read commands' behaviour in one place: what each returns (its --json output) and how it
+// prints as text. Both the oclif commands and the fast dispatcher (src/cli/fast-read.ts) call
+// these, so the two paths cannot drift apart.
+import type { AddrView, LinkView, NeighView } from './model.js';
+import { linkTree, listAddrViews, listLinkViews, listNeighViews, showLink } from './query.js';
+import { renderAddrs, renderLinkDetail, renderLinkTable, renderNeighs, renderTreeDot, renderTreeText } from './render.js';
+import type { TreeNode } from './tree.js';
+
+export interface ReadOutput<T> {
+  /** The typed result: what --json prints. */
+  result: T;
+  /** Text for people; null when the chosen format is the JSON itself (link tree --format json). */
+  text: (() => string) | null;
+}
+
+export type FamilyName = 'inet' | 'inet6';
+const family = (f: FamilyName | undefined): 4 | 6 | undefined => (f === 'inet' ? 4 : f === 'inet6' ? 6 : undefined);
+
+export async function readLinkList(o: { netns?: string }): Promise<ReadOutput<LinkView[]>> {
+  const links = await listLinkViews({ netns: o.netns });
+  return { result: links, text: () => renderLinkTable(links) };
+}
+
+export async function readLinkShow(o: { netns?: string; iface: string }): Promise<ReadOutput<LinkView>> {
+  const link = await showLink({ netns: o.netns }, o.iface);
+  return { result: link, text: () => renderLinkDetail(link) };
+}
+
+export type TreeFormat = 'text' | 'json' | 'dot';
+
+export async function readLinkTree(o: { netns?: string; format?: TreeFormat }): Promise<ReadOutput<TreeNode[]>> {
+  const { roots, links } = await linkTree({ netns: o.netns });
+  const format = o.format ?? 'text';
+  return { result: roots, text: format === 'json' ? null : format === 'dot' ? () => renderTreeDot(roots, links) : () => renderTreeText(roots) };
+}
+
+export async function readAddrList(o: { netns?: string; dev?: string; family?: FamilyName }): Promise<ReadOutput<AddrView[]>> {
+  const addrs = await listAddrViews({ netns: o.netns }, { dev: o.dev, family: family(o.family) });
+  return { result: addrs, text: () => renderAddrs(addrs) };
+}
+
+export async function readNeighList(o: { netns?: string; dev?: string; family?: FamilyName }): Promise<ReadOutput<NeighView[]>> {
+  const neighs = await listNeighViews({ netns: o.netns }, { dev: o.dev, family: family(o.family) });
+  return { result: neighs, text: () => renderNeighs(neighs) };
+}

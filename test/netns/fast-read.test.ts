@@ -1,0 +1,43 @@
+// bin/run.js answers the read commands without oclif (src/cli/fast-read.ts): it must print
+// byte for byte what the oclif commands print, with the same exit statuses.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isRoot, netnsFor } from '../helpers/netns.js';
+
+const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+test(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast path vs oclif (skipped: needs root)', (t) => {
+  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'br0');
+  ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br0');
+  // Counters can move between two reads (IPv6 router solicitations); freeze what can move.
+  ns.ip('link', 'set', 'lo', 'down');
+  for (const args of [
+    ['link', 'list'], ['link', 'tree'], ['link', 'tree', '--format', 'dot'], ['link', 'tree', '-f', 'json'],
+    ['link', 'show', 'p1a'], ['link', 'show', 'br0', '--json'], ['addr', 'list', '--json'], ['addr', 'list', '-d', 'br0'],
+    ['neigh', 'list', '--dev', 'br0', '--family', 'inet'], ['link', 'show', 'nosuchdev'], ['link', 'show', 'nosuchdev', '--json'],
+    ['addr', 'list', '--dev', 'nosuchdev', '--json'],
+  ]) {
+    const argv = [...args, '-n', ns.name];
+    const fast = run(argv);
+    const slow = run(argv, { NODECTL_NO_FAST: '1' });
+    t.is(fast.status, slow.status, `${args.join(' ')}: exit status (${fast.stderr} | ${slow.stderr})`);
+    t.is(fast.stdout, slow.stdout, `${args.join(' ')}: stdout`);
+    t.is(fast.stderr, slow.stderr, `${args.join(' ')}: stderr`);
+  }
+  const help = run(['link', 'list', '--help']);
+  t.is(help.status, 0);
+  t.regex(help.stdout, /USAGE/, '--help still reaches oclif');
+  const bad = run(['link', 'tree', '--format', 'svg', '-n', ns.name]);
+  t.is(bad.status, 2, 'a bad option value is still oclif\'s usage error');
+});
