@@ -5,7 +5,7 @@
 // carries the key (only a few: forwarding, rp_filter, proxy_arp, …) and otherwise, like every
 // write to them, through /proc/sys inside the namespace.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { NetlinkError, NotFoundError, UnsupportedError } from '../errors.js';
+import { NetlinkError, NotFoundError, PermissionError, UnsupportedError } from '../errors.js';
 import { AF_INET } from './addr.js';
 import { AttrWriter, forEachAttr } from './attr.js';
 import { type Handle, RTM } from './handle.js';
@@ -196,7 +196,17 @@ export function readSysctlConf(netns: string | undefined, row: string, keys: rea
 /** Write keys of a conf row through /proc/sys inside the namespace, in the order given. */
 export function writeSysctlConf(netns: string | undefined, row: string, values: InetConf): void {
   withNetns(netns, () => {
-    for (const [k, v] of Object.entries(values)) writeFileSync(sysctlPath(row, k as InetConfKey), `${v}\n`);
+    for (const [k, v] of Object.entries(values)) {
+      const path = sysctlPath(row, k as InetConfKey);
+      try {
+        writeFileSync(path, `${v}\n`);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new PermissionError('CAP_NET_ADMIN', `writing ${path}`);
+        if (code === 'ENOENT') throw new UnsupportedError(`${k} in the ${row} row`, `this kernel has no ${path}`);
+        throw err;
+      }
+    }
   });
 }
 
