@@ -3,7 +3,7 @@
 // inside a lab namespace with its peer moved straight into another one, so the root
 // namespace never sees a lab interface.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { StateError } from '../errors.js';
+import { PermissionError, StateError } from '../errors.js';
 import { Handle } from '../netlink/handle.js';
 import { renderLabConfig } from './config-file.js';
 import { readLinks, type LabLink } from './inspect.js';
@@ -79,6 +79,25 @@ export function recordLabPid(prefix: string, pid: number): void {
   writeState(s);
 }
 
+/**
+ * Namespaces are created under /run/netns (a bind mount: CAP_SYS_ADMIN) and filled over
+ * rtnetlink (CAP_NET_ADMIN); say so before touching anything rather than fail half-way.
+ */
+function requirePrivileges(doing: string): void {
+  if (process.geteuid?.() === 0) return;
+  let eff = 0n;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) eff = BigInt(`0x${m[1]}`);
+  } catch {
+    /* no /proc: treat as unprivileged */
+  }
+  const CAP_NET_ADMIN = 12n;
+  const CAP_SYS_ADMIN = 21n;
+  if (!(eff & (1n << CAP_SYS_ADMIN))) throw new PermissionError('CAP_SYS_ADMIN', doing);
+  if (!(eff & (1n << CAP_NET_ADMIN))) throw new PermissionError('CAP_NET_ADMIN', doing);
+}
+
 export interface LabUpOptions {
   prefix: string;
   /** Tear down an existing lab of this prefix first instead of refusing. */
@@ -87,6 +106,7 @@ export interface LabUpOptions {
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
+  requirePrivileges('lab up (it creates network namespaces)');
   const names = labNames(opts.prefix);
   const say = opts.progress ?? (() => {});
   const present = names.all.filter((n) => listNetns(n).includes(n));
@@ -198,6 +218,7 @@ export interface LabDownResult {
 
 /** Remove the lab: idempotent, and works from what exists (after a crash, without a state file). */
 export async function labDown(opts: { prefix: string; progress?: Progress }): Promise<LabDownResult> {
+  requirePrivileges('lab down (it deletes network namespaces)');
   const names = labNames(opts.prefix);
   const say = opts.progress ?? (() => {});
   const state = readState(opts.prefix);

@@ -207,3 +207,18 @@ test(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab
   t.regex(out, /Clean up/);
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
+
+test(root ? 'lab up without privileges: a plain message, exit 5, nothing created' : 'lab up unprivileged (skipped: needs root to drop privileges)', (t) => {
+  if (!root) {
+    t.log('SKIP: not root');
+    t.pass();
+    return;
+  }
+  const prefix = labPrefix(t);
+  // As nobody, with no capabilities: the answer must come before anything is attempted.
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, CLI, 'lab', 'up', '--prefix', prefix, '--json'], { encoding: 'utf8' });
+  t.is(r.status, 5, r.stderr || r.stdout);
+  const err = (JSON.parse(r.stdout) as { error: { code: string; needs: string } }).error;
+  t.is(err.code, 'PERMISSION');
+  t.deepEqual(netnsWithPrefix(prefix), []);
+});
