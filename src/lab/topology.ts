@@ -83,7 +83,7 @@ export function recordLabPid(prefix: string, pid: number): void {
  * Namespaces are created under /run/netns (a bind mount: CAP_SYS_ADMIN) and filled over
  * rtnetlink (CAP_NET_ADMIN); say so before touching anything rather than fail half-way.
  */
-function requirePrivileges(doing: string): void {
+export function requirePrivileges(doing: string): void {
   if (process.geteuid?.() === 0) return;
   let eff = 0n;
   try {

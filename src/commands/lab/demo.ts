@@ -6,6 +6,7 @@ import { StateError } from '../../errors.js';
 import { DEMO_PREFIX, runDemo, type DemoResult } from '../../lab/demo.js';
 import { demoOutput } from '../../lab/demo-output.js';
 import { resolvePrefix } from '../../lab/plan.js';
+import { requirePrivileges } from '../../lab/topology.js';
 
 export default class LabDemo extends NodectlCommand {
   static override summary = 'A guided tour of nodectl in a lab of its own: hierarchy, config plan/apply, failover, SCTP tracing.';
@@ -37,6 +38,7 @@ Exit status 0 only if every step ran and succeeded.`;
   async run(): Promise<DemoResult> {
     const { flags } = await this.parse(LabDemo);
     const prefix = resolvePrefix(flags.prefix ?? DEMO_PREFIX);
+    requirePrivileges('lab demo (it builds a lab of network namespaces and loads eBPF)');
     const tty = process.stdout.isTTY === true && !this.jsonEnabled();
     // Under --json the tour goes to stderr so stdout stays one JSON document.
     const out = demoOutput(this.jsonEnabled() ? process.stderr : process.stdout);
