@@ -1001,8 +1001,9 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     auto *self = static_cast<RingBufferWrap *>(ctx);
     auto *p = static_cast<uint8_t *>(data);
     self->pending_.emplace_back(p, p + size);
-    // Hand over in slices so one busy producer cannot hold the loop for long.
-    return self->pending_.size() >= 4096 ? 1 : 0;
+    // Hand over in slices so one busy producer cannot hold the loop for long: a negative return
+    // stops this pass; the ring fd stays readable (level-triggered) and the loop comes back.
+    return self->pending_.size() >= 4096 ? -EAGAIN : 0;
   }
 
   // Copies records out first, then calls JS: the callback may close this ring buffer.
@@ -1036,17 +1037,25 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     self->Drain(true);
   }
 
+  // While polling, the JS object is kept alive like a socket with a 'data' listener: records
+  // keep coming even if the caller dropped its reference.
   Napi::Value Start(const Napi::CallbackInfo &info) {
     if (poll_ && !active_) {
       int rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
       if (rc != 0) throw ErrnoError(info.Env(), "uv_poll_start", -rc);
       active_ = true;
+      Napi::ObjectWrap<RingBufferWrap>::Ref();
     }
     return info.Env().Undefined();
   }
-  Napi::Value Stop(const Napi::CallbackInfo &info) {
-    if (poll_ && active_) uv_poll_stop(poll_);
+  void StopPolling() {
+    if (!active_) return;
+    if (poll_) uv_poll_stop(poll_);
     active_ = false;
+    Napi::ObjectWrap<RingBufferWrap>::Unref();
+  }
+  Napi::Value Stop(const Napi::CallbackInfo &info) {
+    StopPolling();
     return info.Env().Undefined();
   }
   // consume() -> records delivered now (synchronously, through the same callback)
@@ -1064,6 +1073,7 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     return info.Env().Undefined();
   }
   Napi::Value Close(const Napi::CallbackInfo &info) {
+    StopPolling();
     Release();
     cb_.Reset();
     return info.Env().Undefined();

@@ -11,6 +11,9 @@ import { MapType } from './consts.js';
 import type { Layout } from './layout.js';
 import type { BpfMap } from './map.js';
 
+/** Records the addon delivers per pass over the ring (native/src/bpf.cc). */
+const SLICE = 4096;
+
 export interface RingBufferOptions<T> {
   /** Turn each record into a value: a layout (records shorter than it are an 'error') or a function. */
   decode?: Layout<T> | ((rec: Buffer) => T);
@@ -126,7 +129,14 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
   consume(): number {
     if (!this.#rb) return 0;
     try {
-      return this.#rb.consume();
+      // The addon hands over at most SLICE records per pass (so the loop is never held long).
+      let total = 0;
+      let n: number;
+      do {
+        n = this.#rb.consume();
+        total += n;
+      } while (n >= SLICE && this.#rb);
+      return total;
     } catch (err) {
       throw fromNative(err, `read ring buffer ${this.map}`);
     }

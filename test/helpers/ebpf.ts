@@ -35,7 +35,7 @@ export function vethPair(t: ExecutionContext): VethPair {
 
 /** Send `count` UDP datagrams from inside `ns` to dst:port, `gapMs` apart (async: the caller's loop keeps running). */
 export async function sendUdp(ns: Netns, dst: string, port: number, count: number, gapMs = 0): Promise<void> {
-  const script = `const s=require('dgram').createSocket('udp4');let i=0;const go=()=>{if(i++>=${count}){s.close();return}s.send(Buffer.from('nodectl-ebpf-test'),${port},'${dst}',()=>setTimeout(go,${gapMs}))};go()`;
+  const script = `const s=require('dgram').createSocket('udp4');let i=0;const go=()=>{if(i++>=${count}){s.close();return}s.send(Buffer.from('nodectl-ebpf-test'),${port},'${dst}',()=>${gapMs > 0 ? `setTimeout(go,${gapMs})` : 'setImmediate(go)'})};go()`;
   const { spawn } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
     const p = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });

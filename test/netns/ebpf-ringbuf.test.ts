@@ -101,3 +101,17 @@ test.serial('records shorter than the layout are an error event, not garbage', a
   t.true(errors.length >= 2);
   t.regex(errors[0]!.message, /record of 28 bytes, layout needs 64/);
 });
+
+test.serial('a burst larger than one delivery slice (4096 records) arrives whole', async (t) => {
+  if (!isRoot()) return void t.fail('needs root');
+  const { a, addrB, o } = setup(t);
+  const rb = o.ringBuffer('events', { decode: PktEvent });
+  rb.pause(); // let the burst pile up in the kernel ring (256 KiB holds ~6,500 of these records)
+  let n = 0;
+  rb.on('data', (e) => void (isOurs(5006)(e) && n++));
+  const N = 4500;
+  await sendUdp(a, addrB, 5006, N);
+  const delivered = rb.consume();
+  t.true(delivered >= N, `consume() delivered ${delivered}`);
+  t.is(n, N);
+});
