@@ -246,6 +246,11 @@ class Names {
     return l.index;
   }
 
+  /** One dump instead of a lookup per new link (after many creations). */
+  async refresh(): Promise<void> {
+    for (const l of await listLinks(this.h)) this.map.set(l.name, l.index);
+  }
+
   forget(...names: string[]): void {
     for (const n of names) this.map.delete(n);
   }
@@ -337,12 +342,12 @@ async function bulkDelete(h: Handle, names: Names, targets: { name: string; with
   const all = await listLinks(h);
   const byName = new Map(all.map((l) => [l.name, l]));
   const moved: string[] = [];
-  for (let i = 0; i < targets.length; i++) {
-    mark?.(i);
-    const l = byName.get(targets[i]!.name);
-    if (!l) continue;
-    await setLink(h, l.index, { group: DOOMED_GROUP });
-    moved.push(l.name);
+  for (let i = 0; i < targets.length; i += PIPELINE) {
+    const chunk = targets.slice(i, i + PIPELINE);
+    chunk.forEach((_, k) => mark?.(i + k));
+    const found = chunk.map((t) => byName.get(t.name)).filter((l): l is NonNullable<typeof l> => l !== undefined);
+    await Promise.all(found.map((l) => setLink(h, l.index, { group: DOOMED_GROUP })));
+    moved.push(...found.map((l) => l.name));
   }
   const expect = new Set(moved);
   const inGroup = (await listLinks(h)).filter((l) => l.group === DOOMED_GROUP);
@@ -363,6 +368,43 @@ async function bulkDelete(h: Handle, names: Names, targets: { name: string; with
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How many requests may be in flight at once: the kernel answers them in order. */
+const PIPELINE = 64;
+
+/**
+ * Length of the run of steps from i that can be sent without waiting for each answer: link
+ * creations whose lower device and master are not created in the same run, or address changes.
+ * Each is its own step in the journal (begun before the run is sent), so a failure in the
+ * middle is undone exactly like a sequential one; the error reported is the first refusal.
+ */
+function pipelineWindow(steps: Step[], i: number, failAt: number | undefined): number {
+  const kind = steps[i]!.op.op;
+  if (kind !== 'link-add' && kind !== 'addr-add' && kind !== 'addr-del') return 1;
+  const made = new Set<string>();
+  let j = i;
+  while (j < steps.length && j - i < PIPELINE && steps[j]!.op.op === kind) {
+    if (failAt === j + 1) break;
+    const op = steps[j]!.op;
+    if (op.op === 'link-add') {
+      const deps = [op.spec.parent, op.spec.master].filter((x): x is string => x !== undefined);
+      if (deps.some((d) => made.has(d))) break;
+      made.add(op.name);
+      if (op.spec.veth) made.add(op.spec.veth.peer);
+    }
+    j++;
+  }
+  return j - i;
+}
+
+async function prefetch(names: Names, op: Op): Promise<void> {
+  if (op.op === 'link-add') {
+    if (op.spec.parent) await names.index(op.spec.parent);
+    if (op.spec.master) await names.index(op.spec.master);
+  } else {
+    await names.index(op.name);
+  }
+}
+
 /** Run the steps; on failure undo what was begun and throw ApplyError (original error first). */
 async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progress, opts: ApplyOptions): Promise<void> {
   const names = new Names(h, pre.links);
@@ -381,6 +423,21 @@ async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progr
         for (let k = i; k < j; k++) progress.mark('done', k);
         i = j;
         if (delay) await sleep(delay);
+        continue;
+      }
+      // independent creations and address changes go out pipelined (see pipelineWindow)
+      const w = delay ? 1 : pipelineWindow(steps, i, failAt);
+      if (w >= 2) {
+        const idx = Array.from({ length: w }, (_, k) => i + k);
+        for (const k of idx) { begun.push(k); progress.mark('begin', k); opts.onStep?.(k + 1, steps.length, steps[k]!.op); }
+        // resolve every name first so the requests leave back to back
+        for (const k of idx) await prefetch(names, steps[k]!.op);
+        const results = await Promise.allSettled(idx.map((k) => execOp(h, names, steps[k]!.op)));
+        const bad = results.findIndex((r) => r.status === 'rejected');
+        for (const [n, r] of results.entries()) if (r.status === 'fulfilled') progress.mark('done', i + n);
+        if (bad >= 0) { i += bad; throw (results[bad] as PromiseRejectedResult).reason; }
+        if (steps[i]!.op.op === 'link-add' && w > 8) await names.refresh();
+        i += w;
         continue;
       }
       const step = steps[i]!;

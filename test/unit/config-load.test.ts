@@ -88,13 +88,13 @@ test('every problem is reported, each at its own line and column', (t) => {
 test('dependency cycles are found through lower devices and masters', (t) => {
   const p = problems([
     'interfaces:',
-    '  - {name: a, kind: macvlan, link: b}',
-    '  - {name: b, kind: macvlan, link: a}',
+    '  - {name: a, kind: vlan, link: b, vlan: {id: 2}}',
+    '  - {name: b, kind: vlan, link: a, vlan: {id: 3}}',
     '  - {name: br0, kind: bridge, master: br1}',
     '  - {name: br1, kind: bridge, master: br0}',
   ].join('\n'));
   t.deepEqual(p, [
-    'node.yaml:3:36 /interfaces/1/link dependency cycle: a → b → a',
+    'node.yaml:3:33 /interfaces/1/link dependency cycle: a → b → a',
     'node.yaml:5:39 /interfaces/3/master dependency cycle: br0 → br1 → br0',
   ]);
 });
@@ -131,6 +131,12 @@ test('arp keys are range-checked', (t) => {
   t.deepEqual(p, [
     'node.yaml:2:46 /interfaces/0/arp/arp_ignore 9 is out of range (0-8)',
     'node.yaml:2:49 /interfaces/0/arp/arp_bogus unknown key "arp_bogus" (expected one of: arp_ignore, arp_announce, arp_filter, arp_accept, arp_notify, proxy_arp, drop_gratuitous_arp)',
+  ]);
+});
+
+test('a macvlan on a macvlan is refused: the kernel would put it on the lower device', (t) => {
+  t.deepEqual(problems('interfaces:\n  - {name: eth0, kind: device}\n  - {name: m1, kind: macvlan, link: eth0}\n  - {name: m2, kind: macvlan, link: m1}\n'), [
+    'node.yaml:4:37 /interfaces/2/link a macvlan cannot sit on macvlan m1: the kernel would put it on eth0 instead; use that',
   ]);
 });
 

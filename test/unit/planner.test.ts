@@ -84,19 +84,19 @@ test('prune never deletes an owned link something foreign is built on', (t) => {
 test('a changed immutable option re-creates an owned link (and what sits on it), refuses a foreign one', (t) => {
   const eth0 = link('eth0', 'device');
   const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
-  const mv1 = link('mv1', 'macvlan', { parentIndex: mv0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const mv1 = link('mv1', 'vlan', { parentIndex: mv0.index, kindData: { kind: 'vlan', id: 5, protocol: '802.1Q' } as L['kindData'], group: OWNED_GROUP });
   const c = cfg(`
 interfaces:
   - {name: eth0, kind: device}
   - {name: mv0, kind: macvlan, link: eth0, macvlan: {mode: bridge}}
-  - {name: mv1, kind: macvlan, link: mv0}
+  - {name: mv1, kind: vlan, link: mv0, vlan: {id: 5}}
 `);
   const p = plan(c, { links: [eth0, mv0, mv1], addrs: [] }, { owned: new Set(['mv0', 'mv1']) });
   t.deepEqual(lines(p), [
     'link del mv1',
     'link del mv0',
     'link add mv0 link eth0 type macvlan mode bridge up',
-    'link add mv1 link mv0 type macvlan mode vepa up',
+    'link add mv1 link mv0 type vlan id 5 protocol 802.1Q up',
   ]);
   const err = t.throws(() => plan(c, { links: [eth0, mv0, mv1], addrs: [] }, { owned: new Set() }), { instanceOf: PlanConflict });
   t.regex(err!.message, /mv0 already exists and macvlan mode is vepa, the file wants bridge; it was not created by nodectl/);

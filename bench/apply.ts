@@ -1,0 +1,119 @@
+// bench/apply: in one run, in a throwaway namespace,
+//   1. create COUNT logical interfaces (macvlans on a veth "NIC", or bridges): `ip -batch` vs
+//      `config apply` of a file declaring them;
+//   2. re-apply the unchanged file (a no-op: snapshot + plan + verify nothing);
+//   3. remove them all: `ip -batch` deleting one by one vs `config apply` of a file without
+//      them (prune), and vs the rollback of an apply of the same size that fails at its last step.
+// nodectl is timed in-process (the library the CLI calls) and end to end through the built CLI
+// for the no-op. Prints figures and ratios; asserts nothing. The namespace is removed on exit.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyConfig } from '../src/config/apply.js';
+import { parseConfig } from '../src/config/load.js';
+import { ApplyError } from '../src/errors.js';
+
+const COUNT = Number(process.env.COUNT ?? 1000);
+const KIND = (process.env.KIND ?? 'macvlan') as 'macvlan' | 'bridge';
+const ns = `nctl-bench-${randomBytes(3).toString('hex')}`;
+const dir = mkdtempSync(join(tmpdir(), 'nctl-bench-apply-'));
+const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+
+function cleanup(): void {
+  spawnSync('ip', ['netns', 'del', ns]);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+function sh(cmd: string, args: string[], input?: string): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+}
+function linkCount(): number {
+  const r = spawnSync('ip', ['-n', ns, '-o', 'link', 'show'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return r.stdout.split('\n').filter(Boolean).length;
+}
+function timeSync(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+const name = (i: number): string => `${KIND === 'macvlan' ? 'mv' : 'br'}${i}`;
+const ms = (x: number): string => `${x.toFixed(0).padStart(7)} ms`;
+
+sh('ip', ['netns', 'add', ns]);
+sh('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p']);
+sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+const base = linkCount();
+
+// iproute2: the same links, one batch to create, one batch deleting them one by one
+const addLines = Array.from({ length: COUNT }, (_, i) => KIND === 'macvlan'
+  ? `link add link eth0 name ${name(i)} group 28259 up type macvlan mode bridge`
+  : `link add name ${name(i)} group 28259 up type bridge stp_state 0`).join('\n') + '\n';
+const delLines = Array.from({ length: COUNT }, (_, i) => `link del ${name(i)}`).join('\n') + '\n';
+const ipCreate = timeSync(() => sh('ip', ['-n', ns, '-batch', '-'], addLines));
+if (linkCount() !== base + COUNT) throw new Error('iproute2 did not create them all');
+const ipDelete = timeSync(() => sh('ip', ['-n', ns, '-batch', '-'], delLines));
+if (linkCount() !== base) throw new Error('iproute2 did not delete them all');
+
+// nodectl
+const decl = Array.from({ length: COUNT }, (_, i) => KIND === 'macvlan'
+  ? `  - {name: ${name(i)}, kind: macvlan, link: eth0, macvlan: {mode: bridge}}`
+  : `  - {name: ${name(i)}, kind: bridge}`).join('\n');
+const full = `interfaces:\n  - {name: eth0, kind: device}\n${decl}\n`;
+const fullFile = join(dir, 'full.yaml');
+writeFileSync(fullFile, full);
+const cfg = parseConfig(full, fullFile).config;
+const empty = parseConfig('interfaces:\n  - {name: eth0, kind: device}\n', 'empty.yaml').config;
+const state = join(dir, 'state');
+const opts = { netns: ns, stateDir: state };
+
+const ncCreate = await time(() => applyConfig(cfg, opts));
+if (linkCount() !== base + COUNT) throw new Error('nodectl did not create them all');
+const ncNoop = await time(async () => {
+  const r = await applyConfig(cfg, opts);
+  if (r.changed) throw new Error('re-apply was not a no-op');
+});
+let cliNoop = NaN;
+if (existsSync(new URL('../dist/commands/config/apply.js', import.meta.url))) {
+  cliNoop = timeSync(() => sh(process.execPath, [bin, 'config', 'apply', fullFile, '-n', ns, '--state-dir', state]));
+}
+const ncPrune = await time(() => applyConfig(empty, opts));
+if (linkCount() !== base) throw new Error('prune did not delete them all');
+
+// rollback of the same size: the file also gives eth0 an address, and that last step fails
+const withAddr = parseConfig(full.replace('{name: eth0, kind: device}', '{name: eth0, kind: device, addresses: [10.99.0.1/24]}'), 'x.yaml').config;
+let rollbackMs = NaN;
+let applyBeforeFail = NaN;
+{
+  const t0 = process.hrtime.bigint();
+  let failedAt = 0n;
+  try {
+    await applyConfig(withAddr, { ...opts, failAtStep: COUNT + 1, onStep: (n) => { if (n === COUNT + 1) failedAt = process.hrtime.bigint(); } });
+    throw new Error('expected the injected failure');
+  } catch (err) {
+    if (!(err instanceof ApplyError)) throw err;
+    const t1 = process.hrtime.bigint();
+    applyBeforeFail = Number(failedAt - t0) / 1e6;
+    rollbackMs = Number(t1 - failedAt) / 1e6;
+    if (err.rolledBack !== COUNT + 1) throw new Error(`rolled back ${err.rolledBack} steps, expected ${COUNT + 1}`);
+  }
+  if (linkCount() !== base) throw new Error('rollback left links behind');
+}
+
+const cpus = (await import('node:os')).cpus().length;
+const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
+console.log(`bench/apply: ${COUNT} ${KIND}s in a throwaway namespace (${cpus} CPUs, load ${load}), one run`);
+console.log(`  create    iproute2 -batch ${ms(ipCreate)}   nodectl apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 1.5x)`);
+console.log(`  no-op     nodectl re-apply in-process ${ms(ncNoop)}, CLI end to end ${Number.isNaN(cliNoop) ? '(not built)' : ms(cliNoop)}   (target <= 300 ms)`);
+console.log(`  teardown  iproute2 -batch del ${ms(ipDelete)}   nodectl prune ${ms(ncPrune)}   speed-up ${(ipDelete / ncPrune).toFixed(1)}x  (target >= 10x)`);
+console.log(`  rollback  ${COUNT + 1} steps undone in ${ms(rollbackMs)} (apply up to the failure: ${ms(applyBeforeFail)})   speed-up vs iproute2 del ${(ipDelete / rollbackMs).toFixed(1)}x`);
