@@ -2,6 +2,7 @@
 // (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
 import { assess, fmtMs, type DetectOptions, type Health } from './detect.js';
 import { endpointText, type Association, type WireEvent } from './model.js';
+import type { KernAssociation, TracerStatus } from './kern.js';
 
 export interface AssocView { assoc: Association; health: Health }
 
@@ -129,5 +130,21 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
       out.push(`${m.name}${ls ? `{${ls}}` : ''} ${v}`);
     }
   }
+  return out.join('\n') + '\n';
+}
+
+/** The kernel-side tracer: which probes are active, then one block per association. */
+export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAssociation[] }): string {
+  const out = ['kernel tracer: ' + k.tracers.map((t) => (t.active ? `${t.name} (${t.how})` : `${t.name} inactive`)).join(', ')];
+  const whys = [...new Set(k.tracers.filter((t) => t.why).map((t) => t.why!))];
+  for (const w of whys) out.push(`  ${w}`);
+  if (k.tracers.some((t) => t.active) && k.associations.length === 0) out.push('  no SACK processed by the kernel\'s SCTP stack yet');
+  const rows = k.associations.flatMap((a) => (a.paths.length ? a.paths : [null]).map((p) => [
+    a.id, `${a.localPort}→${a.peerPort}`, a.state ?? '-', String(a.peerRwnd), String(a.unackData),
+    p ? `${p.address}${p.primary ? '*' : ''}` : '-', p?.state ?? '-', p ? String(p.cwnd) : '-', p ? String(p.ssthresh) : '-', p ? String(p.flightSize) : '-',
+    p?.srttMs != null ? `${p.srttMs}ms` : '-', p?.rtoMs != null ? `${p.rtoMs}ms` : '-',
+    Object.entries(a.retransmissions).map(([r, n]) => `${r}:${n}`).join(' ') || '-',
+  ]));
+  if (rows.length) out.push('', formatTable(['ASSOC', 'PORTS', 'STATE', 'PEER-RWND', 'UNACKED', 'PATH', 'PATH-STATE', 'CWND', 'SSTHRESH', 'FLIGHT', 'SRTT', 'RTO', 'RETRANSMITS'], rows));
   return out.join('\n') + '\n';
 }

@@ -3,12 +3,13 @@
 // reachable from tests without oclif.
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
+import { UnsupportedError, UsageError } from '../errors.js';
 import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
 import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
 import type { GlobalCounter } from './wire-layout.js';
+import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
 
 /** `--dev IFACE` or `--dev IFACE@NETNS`; -n NETNS is the default namespace of bare names. */
 export function parseTargets(devs: string[], netns?: string): TraceTarget[] {
@@ -42,6 +43,8 @@ export interface StatsResult {
   tracers: Array<AttachedTarget & { pid: number }>;
   associations: AssociationReport[];
   globals: Record<GlobalCounter, number>;
+  /** The kernel-side tracer (sample mode only): which probes ran, and what the SCTP stack reported. */
+  kernel: { tracers: TracerStatus[]; associations: KernAssociation[] } | null;
 }
 
 function report(views: AssocView[]): AssociationReport[] {
@@ -77,7 +80,18 @@ export function waitOrSignal(ms: number | undefined, signal?: AbortSignal): Prom
 }
 
 /** `sctp stats --dev …`: attach, watch for durationMs, report. Without targets: read running sessions. */
-export async function sctpStats(p: { targets?: TraceTarget[]; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
+export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
+  if (!p.targets?.length && p.kernel) {
+    const k = KernTracer.open();
+    // asked for the kernel tracer alone and the kernel can run none of it: that is the answer
+    if (!k.tracer) throw new UnsupportedError('SCTP kernel tracing', k.status[0]?.why ?? 'no probe could be loaded');
+    try {
+      await waitOrSignal(p.durationMs ?? 2000);
+      return { source: 'sample', tracers: [], associations: [], globals: sumGlobals([]), kernel: { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } };
+    } finally {
+      k.tracer?.close();
+    }
+  }
   if (!p.targets?.length) {
     const sessions = readPublishedSessions();
     const all = sessions.flatMap((s) => s.snapshot.associations).sort(bySort);
@@ -86,9 +100,12 @@ export async function sctpStats(p: { targets?: TraceTarget[]; durationMs?: numbe
       tracers: sessions.flatMap((s) => s.targets.map((t) => ({ ...t, pid: s.pid }))),
       associations: report(viewsOf(all, p.detect)),
       globals: sumGlobals(sessions.map((s) => s.snapshot.globals)),
+      kernel: null,
     };
   }
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets });
+  // the kernel tracer runs alongside when the kernel has SCTP; its status says why not otherwise
+  const k = p.kernel === false ? null : KernTracer.open();
   try {
     await waitOrSignal(p.durationMs ?? 2000);
     const snap = tracer.snapshot();
@@ -97,8 +114,10 @@ export async function sctpStats(p: { targets?: TraceTarget[]; durationMs?: numbe
       tracers: tracer.targets.map((t) => ({ ...t, pid: process.pid })),
       associations: report(viewsOf(snap.associations.sort(bySort), p.detect)),
       globals: snap.globals,
+      kernel: k ? { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } : null,
     };
   } finally {
+    k?.tracer?.close();
     tracer.close();
   }
 }

@@ -5,30 +5,31 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SW_ASSOC, SW_DIR, SW_EVENT, SW_KEY, type StructLayout } from '../../src/sctp/wire-layout.js';
+import { SK_ASSOC, SK_PATH, SK_PATH_KEY } from '../../src/sctp/kern-layout.js';
 
 const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+const KOBJ = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
 
 interface BtfType { id: number; kind: string; name: string; size?: number; members?: Array<{ name: string; bits_offset: number }> }
 
-function btfStructs(): Map<string, BtfType> | { why: string } {
-  const r = spawnSync('bpftool', ['-j', 'btf', 'dump', 'file', OBJ], { encoding: 'utf8' });
+function btfStructs(obj: string): Map<string, BtfType> | { why: string } {
+  const r = spawnSync('bpftool', ['-j', 'btf', 'dump', 'file', obj], { encoding: 'utf8' });
   if (r.error) return { why: `bpftool is not installed (${r.error.message})` };
   if (r.status !== 0) throw new Error(`bpftool btf dump failed: ${r.stderr}`);
   const types = (JSON.parse(r.stdout) as { types: BtfType[] }).types;
   return new Map(types.filter((t) => t.kind === 'STRUCT').map((t) => [t.name, t]));
 }
 
-const btf = btfStructs();
-
-for (const layout of [SW_KEY, SW_DIR, SW_ASSOC, SW_EVENT] as StructLayout[]) {
+for (const [obj, layout] of [...[SW_KEY, SW_DIR, SW_ASSOC, SW_EVENT].map((l) => [OBJ, l]), ...[SK_ASSOC, SK_PATH_KEY, SK_PATH].map((l) => [KOBJ, l])] as Array<[string, StructLayout]>) {
   test(`${layout.name}: size and member offsets match the object's BTF`, (t) => {
+    const btf = btfStructs(obj);
     if ('why' in btf) {
       t.log(`SKIP: ${btf.why}`);
       t.pass();
       return;
     }
     const s = btf.get(layout.name);
-    t.truthy(s, `struct ${layout.name} is not in the BTF of ${OBJ}`);
+    t.truthy(s, `struct ${layout.name} is not in the BTF of ${obj}`);
     t.is(layout.size, s!.size ?? -1, 'struct size');
     t.deepEqual(
       layout.fields.map((f) => [f.name, f.offset]),

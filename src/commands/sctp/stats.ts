@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
-import { renderTable } from '../../sctp/render.js';
+import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
 import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
 
@@ -25,7 +25,13 @@ Flags per association:
   malformed   chunks that could not be parsed (length < 4, beyond the packet, …)
 
 RWND shows last/min a_rwnd advertised by each endpoint; RTT is the heartbeat round trip seen
-at the tap. --json gives every counter per direction.`;
+at the tap. --json gives every counter per direction.
+
+Where the kernel has SCTP (modprobe sctp), the kernel-side tracer runs too (--no-kernel to
+skip; --kernel alone to run only it): cwnd, ssthresh, flight size, srtt, RTO and state of each
+path, the peer's rwnd and unacknowledged data as the kernel's SCTP stack has them, and
+retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes are active
+(tp_btf or classic tracepoint, fentry or kprobe) and why the others are not.`;
 
   static override examples = [
     '<%= config.bin %> sctp stats',
@@ -38,6 +44,7 @@ at the tap. --json gives every counter per direction.`;
     duration: Flags.string({ summary: 'With --dev: how long to watch before printing.', default: '2s', helpValue: 'DURATION' }),
     'stall-after': stallAfterFlag,
     lossy: lossyFlag,
+    kernel: Flags.boolean({ summary: 'Also run the kernel-side tracer (sctp_probe/sctp_probe_path tracepoints, retransmission probes) when the kernel has SCTP; alone without --dev.', allowNo: true }),
     'max-associations': maxAssocFlag,
   };
 
@@ -47,14 +54,16 @@ at the tap. --json gives every counter per direction.`;
     if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const r = await sctpStats({
       targets: flags.dev ? parseTargets(flags.dev, flags.netns) : undefined,
+      kernel: flags.kernel,
       durationMs: parseDuration(flags.duration, '--duration'),
       detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
       tracer: { maxAssociations: flags['max-associations'] },
     });
     if (!this.jsonEnabled()) {
+      if (r.kernel) this.log(renderKernel(r.kernel));
       if (r.source === 'sessions' && r.tracers.length === 0) {
         this.log('no SCTP tracing session is running: use --dev IFACE to watch an interface, or start nodectl sctp trace/top/serve');
-      } else {
+      } else if (r.tracers.length) {
         this.log(renderTable(r.associations.map((a) => ({ assoc: a, health: a.health }))));
         const g = r.globals;
         this.log(`\ntracer: ${r.tracers.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; ${g.sctpPackets ?? 0} SCTP packets, ${g.chunks ?? 0} chunks, ${g.malformedChunks ?? 0} malformed, ${g.fragments ?? 0} fragments skipped, ${g.eventsLost ?? 0} events lost`);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Records of bpf/sctp_kern.bpf.c (the kernel-side SCTP tracer), shared with user space
+ * (src/sctp/kern-layout.ts, checked against this object's BTF by test/unit/sctp-layout.test.ts).
+ * Kernel time units are kept as the kernel has them (jiffies) together with CONFIG_HZ, so
+ * user space converts exactly.
+ */
+#ifndef NODECTL_SCTP_KERN_H
+#define NODECTL_SCTP_KERN_H
+
+/* An association as the kernel's SCTP stack sees it, keyed by its kernel address. */
+struct sk_assoc {
+	__u64 asoc;          /* kernel pointer: an opaque id */
+	__u64 last_ns;
+	__u64 probes;        /* sctp_probe hits (one per SACK processed) */
+	__u64 rtx[6];        /* sctp_retransmit calls by reason: 1 T3-rtx, 2 fast, 3 PMTU, 4 T1 (INIT/COOKIE) */
+	__u32 state;         /* enum sctp_state */
+	__u32 peer_rwnd;     /* peer's receive window as the kernel tracks it */
+	__u32 unack_data;
+	__u32 pathmtu;
+	__u32 mark;
+	__u32 hz;            /* CONFIG_HZ of the running kernel (0: unknown) */
+	__u16 lport;
+	__u16 pport;
+	__u32 source;        /* 1: tp_btf (full details), 2: classic tracepoint (its fields only) */
+};
+
+/* One path (transport) of an association: the peer address it leads to. */
+struct sk_path_key {
+	__u64 asoc;
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;         /* 4 or 6 */
+	__u8 pad[5];
+};
+
+struct sk_path {
+	__u64 last_ns;
+	__u64 samples;
+	__u32 cwnd;
+	__u32 ssthresh;
+	__u32 flight_size;
+	__u32 partial_bytes_acked;
+	__u32 pathmtu;
+	__u32 state;         /* SCTP_ACTIVE 2, SCTP_INACTIVE 0, SCTP_PF 1, SCTP_UNCONFIRMED 3, SCTP_UNKNOWN 0xffff */
+	__u32 srtt;          /* jiffies (tp_btf only) */
+	__u32 rttvar;
+	__u32 rto;
+	__u32 error_count;
+	__u32 primary;
+	__u32 source;
+};
+
+#endif
