@@ -11,17 +11,14 @@ import { requirePrivileges } from '../../lab/topology.js';
 export default class LabDemo extends NodectlCommand {
   static override summary = 'A guided tour of nodectl in a lab of its own: hierarchy, config plan/apply, failover, SCTP tracing.';
 
-  static override description = `Builds a lab (prefix "nctl-demo-", so a lab you keep under "nctl-lab-" is not touched),
-then shows, with the commands an operator would type and their real output:
-  1. the interface hierarchy (link tree);
-  2. a configuration change: the plan, then an all-or-nothing apply;
-  3. the management-IP failover: the daemon runs in the node, eth0's switch port goes down,
-     the address moves to eth1 (timeline), comes back after hold-down and preempt delay;
-  4. an SCTP association with generated traffic under the tracer: flowing, throttled by a
-     zero receive window, then stalled (data outstanding, no progress);
-and removes the lab at the end, also on failure, Ctrl-C or SIGTERM. Output is plain text when
-stdout is not a terminal; --step-delay pauses between steps for people following along.
-Exit status 0 only if every step ran and succeeded.`;
+  static override description = `Builds a lab (prefix "nctl-demo-", so a lab you keep under "nctl-lab-" is not touched), then shows, with the commands an operator would type and their real output:
+1. the interface hierarchy (link tree);
+2. a configuration change: validate (a typo caught at file:line:col), the plan, then an all-or-nothing apply;
+3. the management-IP failover: the daemon runs in the node, eth0's switch port goes down, the address moves to eth1 (timeline), comes back after hold-down and preempt delay;
+4. an SCTP association with generated traffic under the tracer: flowing, throttled by a zero receive window, then stalled (data outstanding, no progress);
+5. lab down.
+
+The lab is removed at the end also on failure, Ctrl-C or SIGTERM (exit 130). Output is plain text when stdout is not a terminal; --step-delay pauses between steps for people following along. Exit status 0 only if every step ran and succeeded.`;
 
   static override examples = [
     '<%= config.bin %> lab demo',

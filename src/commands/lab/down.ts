@@ -6,10 +6,7 @@ import { labDown, type LabDownResult } from '../../lab/topology.js';
 export default class LabDown extends NodectlCommand {
   static override summary = 'Remove the lab: its namespaces, the processes it started, its state directory.';
 
-  static override description = `Idempotent, and works after a crash: the lab's namespaces are found by their names
-(PREFIX + node, switch, sctp-peer), not only from the state file. Deleting a namespace removes
-every interface in it (the veth pairs go with their ends). Daemons the lab started (the demo's
-\`mgmt run\`) are stopped; other processes still inside a namespace are listed and left alone.`;
+  static override description = `Idempotent, and works after a crash: the lab's namespaces are found by their names (PREFIX + node, switch, sctp-peer), not only from the state file. Deleting a namespace removes every interface in it (the veth pairs go with their ends). Daemons the lab started (the demo's \`mgmt run\`) are stopped; other processes still inside a namespace are listed and left alone.`;
 
   static override examples = [
     '<%= config.bin %> lab down',

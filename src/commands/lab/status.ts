@@ -6,9 +6,7 @@ import { labStatus, type LabStatusResult } from '../../lab/topology.js';
 export default class LabStatus extends NodectlCommand {
   static override summary = 'Show what exists of the lab: namespaces, links, masters, addresses.';
 
-  static override description = `Reads the lab's namespaces from the kernel and compares them with the topology \`lab up\`
-builds. state is "up" when everything is there, "partial" when something is missing (listed),
-"down" when no namespace exists. Exits 0 in every case; use --json for scripts.`;
+  static override description = `Reads the lab's namespaces from the kernel and compares them with the topology \`lab up\` builds. state is "up" when everything is there, "partial" when something is missing (listed), "down" when no namespace exists. Exits 0 in every case; use --json for scripts.`;
 
   static override examples = [
     '<%= config.bin %> lab status',
