@@ -134,3 +134,14 @@ test('a truncated link message still yields what precedes the cut, never a throw
     t.is(l.index, 2);
   }
 });
+
+test('links decode the same from an unaligned copy (the word-view fast path has a fallback)', (t) => {
+  for (const m of readMessages('links.bin').filter((x) => x.type === RTM.NEWLINK)) {
+    const odd = Buffer.alloc(m.data.length + 1).subarray(1);
+    m.data.copy(odd);
+    t.deepEqual(decodeLink(odd), decodeLink(m.data));
+    const shifted = Buffer.alloc(m.data.length + 2);
+    m.data.copy(shifted, 2);
+    t.deepEqual(decodeLink(shifted, 2), decodeLink(m.data));
+  }
+});

@@ -1,0 +1,158 @@
+// bench/link-dump: 4,000 veth ends in a throwaway namespace; prints, in one run, nodectl's
+// in-process dump+decode time and `nodectl link list --json` end to end as ratios of
+// `ip -j -d link show`, and `nodectl --version` cold start. Wall time is what the targets are
+// about; CPU time (user+sys, all threads) is printed next to it because it is far less
+// disturbed by other load on the machine. Root only; the namespace is removed on exit, even
+// on failure or Ctrl-C. Nothing is asserted: these are measurements.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { rt } from 'netlink';
+import { Handle, RTM } from '../src/netlink/handle.js';
+import { decodeLink, listLinks } from '../src/netlink/link.js';
+
+const PAIRS = Number(process.env.PAIRS ?? 2000);
+const RUNS = Number(process.env.RUNS ?? 7);
+const ns = `nctl-bench-${randomBytes(3).toString('hex')}`;
+const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const devnull = openSync('/dev/null', 'w');
+
+function cleanup(): void {
+  spawnSync('ip', ['netns', 'del', ns]);
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): void {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+/** CPU time (user+sys) of a child process in ms, from the shell's `times` (POSIX, no extra package). */
+function childCpu(cmd: string, args: string[], env: Record<string, string> = {}): number {
+  const r = spawnSync('sh', ['-c', `${[cmd, ...args].map(quote).join(' ')} >/dev/null; times`], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const line = r.stdout.trim().split('\n')[1] ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return (secs.reduce((a, b) => a + b, 0)) * 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface Figures {
+  wall: number;
+  cpu: number;
+}
+
+/** Median wall and CPU time in ms of an in-process fn over RUNS runs, after one warm-up. */
+async function timeIn(fn: () => unknown, warm = true): Promise<Figures> {
+  if (warm) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** The same for a command: wall time of spawnSync, CPU time from a second run under `times`. */
+function timeCmd(cmd: string, args: string[], env: Record<string, string> = {}): Figures {
+  run(cmd, args, env);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    run(cmd, args, env);
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cpu.push(childCpu(cmd, args, env));
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** A fresh process doing exactly one dump+decode: the cold cost a one-shot CLI pays. */
+function coldInProcess(): Figures {
+  const script = `
+    const { Handle, RTM } = await import(${JSON.stringify(new URL('../dist/netlink/handle.js', import.meta.url).href)});
+    const { listLinks } = await import(${JSON.stringify(new URL('../dist/netlink/link.js', import.meta.url).href)});
+    const h = Handle.open({ netns: ${JSON.stringify(ns)} });
+    const c0 = process.cpuUsage(); const t0 = process.hrtime.bigint();
+    await listLinks(h);
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ wall: Number(process.hrtime.bigint() - t0) / 1e6, cpu: (c.user + c.system) / 1000 }));
+    h.close();`;
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cold run failed: ${r.stderr}`);
+    const f = JSON.parse(r.stdout) as Figures;
+    wall.push(f.wall);
+    cpu.push(f.cpu);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+async function main(): Promise<void> {
+  if (process.geteuid?.() !== 0) throw new Error('bench/link-dump needs root (it creates a network namespace)');
+  spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' });
+  const batch = Array.from({ length: PAIRS }, (_, i) => `link add b${i}a type veth peer name b${i}b`).join('\n') + '\n';
+  const t0 = Date.now();
+  const r = spawnSync('ip', ['-n', ns, '-batch', '-'], { input: batch, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`creating veths failed: ${r.stderr}`);
+  const h = Handle.open({ netns: ns, rcvbuf: 32 << 20 });
+  const count = (await listLinks(h)).length;
+  console.log(`namespace ${ns}: ${count} links (${PAIRS * 2} veth ends + lo), created in ${((Date.now() - t0) / 1000).toFixed(1)} s; median of ${RUNS} runs`);
+
+  const ip = timeCmd('ip', ['-n', ns, '-j', '-d', 'link', 'show']);
+  const cold = coldInProcess();
+  const warm = await timeIn(() => listLinks(h));
+  const dumpOnly = await timeIn(() => h.dump(RTM.GETLINK, Buffer.alloc(16)));
+  const msgs = await h.dump(RTM.GETLINK, Buffer.alloc(16));
+  const decodeOnly = await timeIn(() => {
+    for (const m of msgs) decodeLink(m.data, 0, m.data.length);
+  });
+  // For the record: the same messages through the netlink package's generic decoder.
+  const generic = await timeIn(() => {
+    for (const m of msgs) rt.parseMessage(m.type, m.data);
+  });
+  h.close();
+  const e2e = timeCmd(process.execPath, [bin, 'link', 'list', '--json', '--netns', ns]);
+  const e2eOclif = timeCmd(process.execPath, [bin, 'link', 'list', '--json', '--netns', ns], { NODECTL_NO_FAST: '1' });
+  const version = timeCmd(process.execPath, [bin, '--version']);
+  const nodeFloor = timeCmd(process.execPath, ['-e', '0']);
+
+  const ms = (x: number): string => x.toFixed(1).padStart(7);
+  const ratio = (x: number, r: number): string => `${(x / r).toFixed(2).padStart(5)}x`;
+  const row = (what: string, f: Figures, ref: Figures | null, target: string): string =>
+    `${what.padEnd(48)} ${ms(f.wall)} ms ${ref ? ratio(f.wall, ref.wall) : '      '}   ${ms(f.cpu)} ms ${ref ? ratio(f.cpu, ref.cpu) : '      '}   ${target}`;
+  console.log(`${''.padEnd(48)} ${'wall'.padStart(10)} ${'vs ip'.padStart(6)}   ${'cpu'.padStart(10)} ${'vs ip'.padStart(6)}   target (wall)`);
+  console.log(row('ip -j -d link show (reference)', ip, null, ''));
+  console.log(row('nodectl in-process dump+decode, fresh process', cold, ip, '<= 1.0x'));
+  console.log(row('nodectl in-process dump+decode, warm', warm, ip, ''));
+  console.log(row('  kernel dump + framing only (warm)', dumpOnly, ip, ''));
+  console.log(row('  decodeLink only (warm)', decodeOnly, ip, ''));
+  console.log(row('  netlink package generic decoder (warm)', generic, ip, '(why decodeLink exists)'));
+  console.log(row('nodectl link list --json, end to end', e2e, ip, '<= 2.0x'));
+  console.log(row('  same through oclif (NODECTL_NO_FAST=1)', e2eOclif, ip, ''));
+  console.log(row('nodectl --version (cold start)', version, null, '<= 150 ms'));
+  console.log(row('node -e 0 (Node.js start-up floor)', nodeFloor, null, ''));
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  console.log(`targets (wall): in-process ${verdict(cold.wall <= ip.wall)}, end to end ${verdict(e2e.wall <= 2 * ip.wall)}, cold start ${verdict(version.wall <= 150)}`);
+  console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+}
+
+try {
+  await main();
+} finally {
+  cleanup();
+}
