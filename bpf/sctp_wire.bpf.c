@@ -49,9 +49,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SW_G_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct sw_globals);
 } sctp_wire_stats SEC(".maps");
 
 /* The zeroed record used to create associations; too big for the 512-byte stack. */
@@ -75,11 +75,13 @@ struct chunk_hdr { __u8 type; __u8 flags; __be16 len; };
 struct init_body { __be32 init_tag; __be32 a_rwnd; __be16 n_out; __be16 n_in; __be32 init_tsn; };
 struct sack_body { __be32 cum_tsn; __be32 a_rwnd; __be16 n_gaps; __be16 n_dups; };
 
+/* Rare paths; the per-packet counters go through the pointer handle() looked up once. */
 static __always_inline void gcount(__u32 idx, __u64 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&sctp_wire_stats, &idx);
-	if (v)
-		*v += n; /* per-CPU slot: no atomic needed */
+	__u32 zero = 0;
+	struct sw_globals *g = bpf_map_lookup_elem(&sctp_wire_stats, &zero);
+	if (g && idx < SW_G_MAX)
+		g->c[idx] += n; /* per-CPU slot: no atomic needed */
 }
 
 /* RFC 1982 serial number arithmetic on 32-bit TSNs: a <= b */
@@ -455,7 +457,11 @@ static __always_inline int handle(struct __sk_buff *skb)
 	__be16 proto;
 	__u8 l4;
 
-	gcount(SW_G_SKBS, 1);
+	__u32 zero = 0;
+	struct sw_globals *g = bpf_map_lookup_elem(&sctp_wire_stats, &zero);
+	if (!g)
+		return VERDICT;
+	g->c[SW_G_SKBS]++;
 	if (bpf_skb_load_bytes(skb, 12, &proto, 2))
 		return VERDICT;
 	/* up to two VLAN tags (802.1ad outer, 802.1Q inner); offloaded tags are not in the data */
@@ -532,7 +538,7 @@ static __always_inline int handle(struct __sk_buff *skb)
 		gcount(SW_G_HDR_TRUNC, 1);
 		return VERDICT;
 	}
-	gcount(SW_G_SCTP, 1);
+	g->c[SW_G_SCTP]++;
 
 	key.port[0] = bpf_ntohs(sh.sport);
 	key.port[1] = bpf_ntohs(sh.dport);
@@ -546,7 +552,6 @@ static __always_inline int handle(struct __sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns();
 	struct sw_assoc *a = bpf_map_lookup_elem(&sctp_assocs, &key);
 	if (!a) {
-		__u32 zero = 0;
 		struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
 		if (!z)
 			return VERDICT;
@@ -579,7 +584,7 @@ static __always_inline int handle(struct __sk_buff *skb)
 	};
 	bpf_loop(max_chunks, walk_chunk, &w, 0);
 	/* one per-CPU update per packet, not per chunk */
-	gcount(SW_G_CHUNKS, w.chunks);
+	g->c[SW_G_CHUNKS] += w.chunks;
 
 	if (w.chunks == 0 && w.done != 2) {
 		/* RFC 9260 §3: a packet carries at least one chunk */

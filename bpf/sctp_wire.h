@@ -136,7 +136,7 @@ struct sw_event {
 	__u32 value;
 };
 
-/* Per-CPU global counters (array map sctp_wire_stats), indexes: */
+/* Per-CPU global counters: one struct sw_globals (array map sctp_wire_stats, key 0), indexes: */
 enum sw_global {
 	SW_G_SKBS = 0,         /* frames the program saw */
 	SW_G_SCTP = 1,         /* SCTP packets parsed */
@@ -148,6 +148,11 @@ enum sw_global {
 	SW_G_RB_DROPS = 7,     /* events lost: ring buffer full */
 	SW_G_MAP_FULL = 8,     /* associations not recorded: map full */
 	SW_G_MAX = 9,
+};
+
+/* One per-CPU slot: found with a single lookup per packet. */
+struct sw_globals {
+	__u64 c[SW_G_MAX];
 };
 
 #endif

@@ -1,7 +1,7 @@
 // The association model: what the wire tracer's records mean, in the vocabulary of SCTP
 // (RFC 9260) rather than of the BPF structs. Pure: decoding takes the raw bytes and a
 // monotonic "now" (same clock as bpf_ktime_get_ns), so it is unit tested on recorded bytes.
-import { SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_GLOBALS, SW_KEY, SW_STATE, decodeStruct, type AssocState, type DirField, type GlobalCounter } from './wire-layout.js';
+import { SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
 
 export interface Endpoint { address: string; port: number }
 
@@ -218,14 +218,4 @@ export function decodeEvent(buf: Buffer): WireEvent {
     value: e.value,
     durationMs: e.duration_ns ? ms(e.duration_ns) : null,
   };
-}
-
-/** Sum the per-CPU global counters (array map values, one u64 per CPU). */
-export function decodeGlobals(entries: Array<{ index: number; perCpu: number[] }>): Record<GlobalCounter, number> {
-  const out = Object.fromEntries(SW_GLOBALS.map((n) => [n, 0])) as Record<GlobalCounter, number>;
-  for (const e of entries) {
-    const name = SW_GLOBALS[e.index];
-    if (name) out[name] = e.perCpu.reduce((a, b) => a + b, 0);
-  }
-  return out;
 }

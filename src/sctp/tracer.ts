@@ -57,12 +57,6 @@ export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
   }
 }
 
-function sumPerCpu(values: Buffer, cpuStride: number): number {
-  let s = 0;
-  for (let o = 0; o + 8 <= values.length; o += cpuStride) s += Number(values.readBigUInt64LE(o));
-  return s;
-}
-
 /** Decode a raw dump of sctp_assocs (keys and values as contiguous buffers). */
 export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, ifname?: (i: number) => string | null): Association[] {
   const out = new Array<Association>(d.count);
@@ -72,15 +66,19 @@ export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, n
   return out;
 }
 
-function readGlobals(m: BpfMap): Record<GlobalCounter, number> {
-  const d = m.dumpRaw();
-  const stride = d.values.length / Math.max(1, d.count);
+/** The per-CPU struct sw_globals (one slot per possible CPU, 8-byte aligned), summed. */
+export function sumGlobals(values: Buffer): Record<GlobalCounter, number> {
+  const slot = SW_GLOBALS.length * 8;
   const out = Object.fromEntries(SW_GLOBALS.map((n) => [n, 0])) as Record<GlobalCounter, number>;
-  for (let i = 0; i < d.count; i++) {
-    const name = SW_GLOBALS[d.keys.readUInt32LE(i * 4)];
-    if (name) out[name] = sumPerCpu(d.values.subarray(i * stride, (i + 1) * stride), 8);
+  for (let o = 0; o + slot <= values.length; o += slot) {
+    SW_GLOBALS.forEach((n, i) => { out[n] += Number(values.readBigUInt64LE(o + i * 8)); });
   }
   return out;
+}
+
+function readGlobals(m: BpfMap): Record<GlobalCounter, number> {
+  const d = m.dumpRaw();
+  return sumGlobals(d.count ? d.values : Buffer.alloc(0));
 }
 
 interface TracerEvents { event: [WireEvent]; error: [Error] }

@@ -8,7 +8,7 @@ import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
 import { decodeAssociation, type Association } from '../../src/sctp/model.js';
-import { SW_GLOBALS } from '../../src/sctp/wire-layout.js';
+import { sumGlobals } from '../../src/sctp/tracer.js';
 
 const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
 const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 5000 };
@@ -22,12 +22,7 @@ function run(frames: Buffer[]): { assocs: Association[]; globals: Record<string,
   const r: TestRunResult = bpfTestRun(OBJ, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats']);
   const now = Number(process.hrtime.bigint());
   const assocs = r.maps.sctp_assocs!.map((e) => decodeAssociation(e.key, e.value, now));
-  const globals: Record<string, number> = {};
-  for (const e of r.maps.sctp_wire_stats!) {
-    let sum = 0;
-    for (let o = 0; o < e.value.length; o += 8) sum += Number(e.value.readBigUInt64LE(o));
-    globals[SW_GLOBALS[e.key.readUInt32LE(0)]!] = sum;
-  }
+  const globals = sumGlobals(r.maps.sctp_wire_stats![0]!.value);
   return { assocs, globals };
 }
 
