@@ -27,6 +27,10 @@ APT_OPTS=(
   -o "Dir::State::Lists=$APT_DIR/lists"
   -o "Dir::State::status=$APT_DIR/empty/status"
   -o "Dir::Cache=$APT_DIR/cache"
+  # Named explicitly: container images often disable the binary caches, and without them
+  # every apt-cache call parses all the lists again.
+  -o "Dir::Cache::pkgcache=$APT_DIR/cache/pkgcache.bin"
+  -o "Dir::Cache::srcpkgcache=$APT_DIR/cache/srcpkgcache.bin"
   -o "APT::Architecture=amd64"
   -o "Debug::NoLocking=1"
   -o "APT::Sandbox::User=root"
@@ -38,14 +42,14 @@ vm_apt_cache() { apt-cache "${APT_OPTS[@]}" "$@"; }
 # Fetch the package lists when there are none yet, or when asked to ($1 = refresh).
 vm_apt_lists() {
   mkdir -p "$APT_DIR/empty" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-  : > "$APT_DIR/empty/status"
-  local key=/usr/share/keyrings/debian-archive-keyring.gpg
-  cat > "$APT_DIR/sources.list" <<SRC
-deb [signed-by=$key] $MIRROR bookworm main
+  # Neither file is rewritten when unchanged: apt discards its binary cache when they are newer.
+  [ -f "$APT_DIR/empty/status" ] || : > "$APT_DIR/empty/status"
+  local key=/usr/share/keyrings/debian-archive-keyring.gpg sources
+  sources="deb [signed-by=$key] $MIRROR bookworm main
 deb [signed-by=$key] $MIRROR bookworm-updates main
 deb [signed-by=$key] $SECURITY_MIRROR bookworm-security main
-deb [signed-by=$key] $MIRROR bookworm-backports main
-SRC
+deb [signed-by=$key] $MIRROR bookworm-backports main"
+  [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" = "$sources" ] || echo "$sources" > "$APT_DIR/sources.list"
   if [ "${1:-}" = refresh ] || ! compgen -G "$APT_DIR/lists/*_Packages*" >/dev/null; then
     vm_log "fetching Debian package lists (bookworm, -updates, -security, -backports)"
     vm_apt update >/dev/null || vm_die "apt-get update against $MIRROR failed (is the Debian mirror reachable?)"
