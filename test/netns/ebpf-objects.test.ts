@@ -17,8 +17,8 @@ const info = JSON.parse(readFileSync(join(BPF_DIR, 'BUILD-INFO.json'), 'utf8')) 
 const shipped = readdirSync(BPF_DIR).filter((f) => f.endsWith('.bpf.o')).sort();
 
 test('BUILD-INFO.json lists exactly the shipped objects with their hashes', (t) => {
-  t.deepEqual(Object.keys(info.objects).sort(), shipped);
-  for (const f of shipped) t.is(sha(readFileSync(join(BPF_DIR, f))), info.objects[f], `${f} changed without scripts/build-bpf`);
+  t.deepEqual(Object.keys(info.objects).sort(), shipped, 'run scripts/build-bpf and commit bpf/BUILD-INFO.json with the objects');
+  for (const f of shipped) t.is(sha(readFileSync(join(BPF_DIR, f))), info.objects[f], `${f} changed without scripts/build-bpf (rebuild, and commit bpf/BUILD-INFO.json with the objects)`);
   const sources = readdirSync(BPF_DIR).filter((f) => f.endsWith('.bpf.c')).map((f) => f.replace(/\.c$/, '.o')).sort();
   t.deepEqual(shipped, sources, 'one shipped object per source');
 });
