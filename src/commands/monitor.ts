@@ -16,8 +16,8 @@ export default class MonitorCommand extends NodectlCommand {
 
   {"time":"…","type":"link","action":"new","link":{…same fields as link list --json…}}
   {"time":"…","type":"addr","action":"del","addr":{…}}
-  {"type":"overrun","time":"…"}   the kernel dropped notifications (socket buffer full):
-                                   re-read the state (link list, addr list) before trusting it
+  {"type":"overrun","time":"…","lost":N}   the kernel dropped N notifications (socket buffer
+                                   full): re-read the state (link list, addr list) before trusting it
 
 "new" is also sent for every change of an existing object (state, flags, master, …).
 A line on stderr says when the socket is subscribed; events before it are not seen.
@@ -65,7 +65,7 @@ Output is always NDJSON; --json is accepted for symmetry with the other commands
         write({ time: new Date().toISOString(), ...e });
         if (flags.count !== undefined && events >= flags.count) stop();
       });
-      mon.on('overrun', () => write({ type: 'overrun', time: new Date().toISOString() }));
+      mon.on('overrun', (lost: number) => write({ type: 'overrun', time: new Date().toISOString(), lost }));
       mon.on('error', (err: Error) => {
         mon.close();
         reject(err);

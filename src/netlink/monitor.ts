@@ -5,6 +5,7 @@ import { type Addr, decodeAddr } from './addr.js';
 import { Handle, RTM, RTNLGRP } from './handle.js';
 import { decodeLink, type Link } from './link.js';
 import { decodeNeigh, type Neigh } from './neigh.js';
+import { DropCounter } from './overrun.js';
 import { decodeRoute, type Route } from './route.js';
 
 export type MonitorGroup = 'link' | 'addr' | 'neigh' | 'route';
@@ -61,26 +62,43 @@ export interface MonitorOptions {
 
 /**
  * A multicast rtnetlink socket in one namespace. Emits 'event' (MonitorEvent) for every
- * notification, 'overrun' when the kernel dropped notifications because the socket buffer was
- * full (ENOBUFS: the consumer's picture is stale and it must dump again), 'error' otherwise.
+ * notification, 'overrun' (with the number lost) when the kernel dropped notifications because
+ * the socket buffer was full: the consumer's picture is stale and it must dump again.
+ * Overruns are counted (NETLINK_NO_ENOBUFS + the socket's drop counter, see overrun.ts), never
+ * raised as ENOBUFS: the `netlink` package aborts the process on a receive error. The count is
+ * checked after every batch of notifications and every CHECK_MS while quiet.
  */
+const CHECK_MS = 250;
+
 export class Monitor extends EventEmitter {
   readonly handle: Handle;
+  private readonly drops: DropCounter;
+  private readonly timer: NodeJS.Timeout;
   private closed = false;
 
   private constructor(handle: Handle) {
     super();
     this.handle = handle;
+    this.drops = DropCounter.attach(handle);
     handle.socket.on('message', (msgs: NetlinkMessage[]) => {
       for (const m of msgs) {
         const ev = decodeEvent(m.type, m.data);
         if (ev) this.emit('event', ev);
       }
+      this.checkDrops();
     });
     handle.socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOBUFS') this.emit('overrun');
+      if (err.code === 'ENOBUFS') this.emit('overrun', 0);
       else if (this.listenerCount('error')) this.emit('error', err);
     });
+    this.timer = setInterval(() => this.checkDrops(), CHECK_MS);
+    this.timer.unref();
+  }
+
+  private checkDrops(): void {
+    if (this.closed) return;
+    const n = this.drops.newDrops();
+    if (n > 0) this.emit('overrun', n);
   }
 
   static open(opts: MonitorOptions): Monitor {
@@ -108,6 +126,7 @@ export class Monitor extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.timer);
     this.handle.close();
     this.emit('close');
   }
