@@ -23,6 +23,7 @@ if (process.geteuid?.() !== 0) {
 const Val = L.struct({ packets: L.u64, bytes: L.u64 });
 const raw = BpfMap.create({ type: MapType.HASH, name: 'nctl_bench', keySize: 4, valueSize: Val.size, maxEntries: ENTRIES });
 const map = raw.typed(L.u32, Val);
+const mapNum = raw.typed(L.u32, L.struct({ packets: L.u64n, bytes: L.u64n }));
 const CHUNK = 10_000;
 for (let i = 0; i < ENTRIES; i += CHUNK) {
   map.updateBatch(Array.from({ length: Math.min(CHUNK, ENTRIES - i) }, (_, j) => [i + j, { packets: BigInt(i + j), bytes: BigInt((i + j) * 1500) }]));
@@ -40,6 +41,7 @@ function median(xs: number[]): number {
 const variants: Array<[string, () => number]> = [
   ['batch raw', () => raw.dumpRaw().count],
   ['batch typed', () => map.entries().length],
+  ['batch typed u64n', () => mapNum.entries().length],
   ['next_key', () => raw.dumpRaw({ batch: false }).count],
   ['bpftool', () => {
     const r = spawnSync('bpftool', ['map', 'dump', 'pinned', path, '-j'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
@@ -57,13 +59,14 @@ for (let round = -1; round < RUNS; round++) {
     if (round >= 0) samples.get(name)!.push(ms); // round -1 warms up
   }
 }
-const [batchRaw, batchTyped, nextKey, bpftool] = variants.map(([n]) => median(samples.get(n)!)) as [number, number, number, number];
+const [batchRaw, batchTyped, batchNum, nextKey, bpftool] = variants.map(([n]) => median(samples.get(n)!)) as [number, number, number, number, number];
 
 const rate = (ms: number) => `${Math.round(ENTRIES / (ms / 1000)).toLocaleString('en-US')} entries/s`;
 const row = (name: string, ms: number) => console.log(`${name.padEnd(44)} ${ms.toFixed(1).padStart(8)} ms  ${rate(ms).padStart(22)}  ${(bpftool / ms).toFixed(1).padStart(6)}× bpftool`);
 console.log(`hash map, ${ENTRIES.toLocaleString('en-US')} entries (u32 -> 16-byte value), median of ${RUNS} runs`);
 row('ebpf-ts batch dump, raw buffers', batchRaw);
 row('ebpf-ts entries(), decoded to JS objects', batchTyped);
+row('ebpf-ts entries(), u64 as number (u64n)', batchNum);
 row('ebpf-ts get_next_key + lookup (no batch)', nextKey);
 row('bpftool map dump pinned … -j', bpftool);
 console.log(`target: entries() ≥ 5× bpftool → ${(bpftool / batchTyped).toFixed(1)}× ${bpftool / batchTyped >= 5 ? 'met' : 'NOT met'}`);

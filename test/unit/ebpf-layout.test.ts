@@ -58,6 +58,14 @@ test('round trips, byte orders, text and address helpers', (t) => {
   t.deepEqual(CountKey.decode(CountKey.encode({ ethertype: 0x0800, ipProto: 17 } as L.LayoutValue<typeof CountKey>)), { ethertype: 0x0800, ipProto: 17, dir: 0 }, 'missing members encode as zero');
 });
 
+test('u64n: a u64 as a JS number, exact up to 2^53, refusing what it cannot hold', (t) => {
+  const b = L.u64n.encode(2 ** 40 + 7);
+  t.is(L.u64.decode(b), 2n ** 40n + 7n, 'same bytes as u64');
+  t.is(L.u64n.decode(L.u64.encode(2n ** 53n - 1n)), Number.MAX_SAFE_INTEGER);
+  t.throws(() => L.u64n.encode(2 ** 53), { instanceOf: TypeError });
+  t.throws(() => L.u64n.encode(-1), { instanceOf: TypeError });
+});
+
 test('per-CPU sums add numbers and bigints member by member, and refuse bytes', (t) => {
   t.deepEqual(L.sumValues([{ p: 1n, b: 2n, n: [1, 2] }, { p: 3n, b: 4n, n: [10, 20] }]), { p: 4n, b: 6n, n: [11, 22] });
   t.is(L.sumValues([5]), 5);
