@@ -195,3 +195,32 @@ for (const kind of ['vlan', 'bond', 'dummy'] as const) {
     await compareAll(t, ns);
   });
 }
+
+test(title('counters match ip -s -j link show after real traffic across a veth pair'), async (t) => {
+  if (!needRoot(t)) return;
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  // no IPv6: its router solicitations and MLD reports would move counters between the two reads
+  for (const ns of [a, b]) ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+  a.ip('link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'c1', 'netns', b.name);
+  a.ip('addr', 'add', '10.99.0.1/24', 'dev', 'c0');
+  b.ip('addr', 'add', '10.99.0.2/24', 'dev', 'c1');
+  a.ip('link', 'set', 'c0', 'up');
+  b.ip('link', 'set', 'c1', 'up');
+  // three UDP datagrams to the discard port: ARP both ways, the datagrams, ICMP unreachables back
+  a.exec(process.execPath, '-e', `
+    const s = require('node:dgram').createSocket('udp4');
+    let n = 0;
+    const send = () => s.send('nodectl', 9, '10.99.0.2', () => (++n < 3 ? setTimeout(send, 50) : setTimeout(() => s.close(), 200)));
+    send();`);
+  const ours = await withHandle({ netns: a.name }, (h) => getLink(h, 'c0'));
+  const ip = a.ipJson<{ stats64: { rx: Record<string, number>; tx: Record<string, number> } }[]>('-s', 'link', 'show', 'c0')[0]!.stats64;
+  t.true(ours.stats.txPackets >= 4, 'ARP + 3 datagrams went out');
+  t.true(ours.stats.rxPackets >= 2, 'ARP reply + ICMP came back');
+  t.deepEqual(
+    [ours.stats.rxPackets, ours.stats.txPackets, ours.stats.rxBytes, ours.stats.txBytes, ours.stats.rxErrors, ours.stats.txErrors, ours.stats.rxDropped, ours.stats.txDropped, ours.stats.multicast, ours.stats.collisions],
+    [ip.rx.packets, ip.tx.packets, ip.rx.bytes, ip.tx.bytes, ip.rx.errors, ip.tx.errors, ip.rx.dropped, ip.tx.dropped, ip.rx.multicast, ip.tx.collisions],
+  );
+  t.like(ours, { peer: undefined, linkNetnsId: 0, parentIndex: null });
+  t.like(ours.kindData, { kind: 'veth', peerNetnsId: 0 });
+});
