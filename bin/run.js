@@ -9,7 +9,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
 } else {
   // The read commands scripts call in loops skip oclif too (src/cli/fast-read.ts); anything
   // else, or anything it does not parse exactly, falls through. NODECTL_NO_FAST=1 disables it.
-  const fast = process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv);
+  // `mgmt run` is a long-lived daemon: without oclif it stays ~15 MB smaller (src/failover/fast-run.ts).
+  const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
+  const fast = fastMgmt ?? (process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
   } else {

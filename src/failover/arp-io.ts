@@ -122,12 +122,23 @@ export function defaultAnnouncer(netns: string | undefined): Announcer {
   const senders = new Senders(netns);
   return {
     async announce(ifname: string, addresses: MgmtAddress[], count: number, intervalMs: number): Promise<void> {
-      const { mac: srcMac } = await senders.get(ifname);
-      const frames = addresses.map((a) => (a.family === 4 ? garpFrame(srcMac, parseIPv4(a.address)!) : unsolicitedNaFrame(srcMac, parseIPv6(a.address)!)));
+      let { mac: srcMac } = await senders.get(ifname);
+      const build = () => addresses.map((a) => (a.family === 4 ? garpFrame(srcMac, parseIPv4(a.address)!) : unsolicitedNaFrame(srcMac, parseIPv6(a.address)!)));
+      let frames = build();
       for (let i = 0; i < count; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, intervalMs));
-        for (const f of frames) senders.send(ifname, f);
+        try {
+          for (const f of frames) senders.send(ifname, f);
+        } catch {
+          // The interface was recreated since the socket was opened: reopen once (new MAC too).
+          ({ mac: srcMac } = await senders.get(ifname));
+          frames = build();
+          for (const f of frames) senders.send(ifname, f);
+        }
       }
+    },
+    async prepare(ifnames: string[]): Promise<void> {
+      for (const n of ifnames) await senders.get(n);
     },
     close: () => senders.close(),
   };

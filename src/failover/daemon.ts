@@ -179,6 +179,8 @@ export class MgmtDaemon {
       }
       if (d.resyncAgain) d.scheduleResync('events lost during start');
       for (const c of opts.config.candidates) d.scheduleProbe(c, 0);
+      // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
+      opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
       // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
       d.dropTimer = setInterval(() => d.checkDrops(), 250);
       return d;
@@ -268,6 +270,9 @@ export class MgmtDaemon {
     return r.family;
   }
 
+  /** When the last notification was read: a decision's reaction time is measured from it. */
+  private lastEventAt = 0;
+
   private checkDrops(): void {
     const lost = this.drops.newDrops();
     if (lost > 0) this.onOverrun(lost);
@@ -282,6 +287,7 @@ export class MgmtDaemon {
     }
     this.counters.events++;
     const now = this.now();
+    this.lastEventAt = now;
     if (e.type === 'link' && e.link) {
       const l = e.link;
       const old = this.names.get(l.index);
@@ -376,10 +382,11 @@ export class MgmtDaemon {
       do {
         this.again = false;
         const now = this.now();
+        const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
         this.armTimer(nextWakeAt);
         this.logHealth(now);
-        for (const d of decisions) await this.execute(d);
+        for (const d of decisions) await this.execute(d, eventAt);
         if (decisions.some((d) => d.kind !== 'refresh')) this.writeState(true);
         else this.writeState(false);
       } while (this.again && !this.stopped);
@@ -410,31 +417,53 @@ export class MgmtDaemon {
     }
   }
 
-  private async execute(d: Decision): Promise<void> {
+  private async execute(d: Decision, eventAt: number): Promise<void> {
     const t0 = this.now();
     if (d.kind !== 'refresh') {
       this.history.push({ at: this.wall(d.at), kind: d.kind, from: d.from, to: d.to, reason: d.reason });
       if (this.history.length > 20) this.history.shift();
     }
     const kernelOps: Promise<string | null>[] = [];
+    const added = new Map<string, Promise<string | null>>();
     const announces: Extract<Action, { kind: 'announce' }>[] = [];
     // Issued back to back, not awaited one by one: see the comment at the top of this file.
     for (const a of d.actions) {
-      if (a.kind === 'announce') announces.push(a);
-      else kernelOps.push(this.kernelOp(a));
+      if (a.kind === 'announce') {
+        announces.push(a);
+        continue;
+      }
+      const op = this.kernelOp(a);
+      kernelOps.push(op);
+      if (a.kind === 'add-addr') added.set(a.address, op);
     }
+    // Each address is announced as soon as its own add is acknowledged: the gratuitous ARP does
+    // not wait for the IPv6 part or the route.
+    let firstAnnounceAt: number | null = null;
+    const announced = announces.flatMap((a) => a.addresses.map(async (addr) => {
+      const op = added.get(addr.address);
+      if (op && (await op) !== null) return; // the add failed: nothing to announce
+      if (!op) await Promise.all(kernelOps);
+      if (!this.opts.announcer) return;
+      firstAnnounceAt ??= this.now();
+      await this.opts.announcer.announce(a.ifname, [addr], a.count, a.intervalMs).catch((err: Error) => {
+        this.log({ event: 'announce-failed', level: 'warning', iface: a.ifname, address: addr.address, message: err.message });
+      });
+    }));
     const failures = (await Promise.all(kernelOps)).filter((x): x is string => x !== null);
     const netlinkMs = this.now() - t0;
-    for (const a of announces) {
-      if (!this.opts.announcer) continue;
-      this.opts.announcer.announce(a.ifname, a.addresses, a.count, a.intervalMs).catch((err: Error) => {
-        this.log({ event: 'announce-failed', level: 'warning', iface: a.ifname, message: err.message });
-      });
-    }
+    void Promise.all(announced);
+    const ms = (x: number) => Math.round(x * 1000) / 1000;
+    const timing = {
+      reactMs: eventAt ? ms(t0 - eventAt) : null,
+      // Wall-clock instant (epoch ms, µs resolution) the triggering notification was read.
+      eventReadAt: eventAt ? ms(performance.timeOrigin + eventAt) : null,
+      netlinkMs: ms(netlinkMs),
+      firstAnnounceMs: firstAnnounceAt === null ? null : ms((firstAnnounceAt as number) - t0),
+    };
     if (d.kind !== 'refresh' || failures.length) {
       this.log({
         event: d.kind, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
-        actions: d.actions.map((a) => describeAction(a, this.config.gateway)), netlinkMs: Math.round(netlinkMs * 1000) / 1000,
+        actions: d.actions.map((a) => describeAction(a, this.config.gateway)), ...timing,
         ...(failures.length ? { failures } : {}),
       });
     }

@@ -12,5 +12,7 @@ export interface HealthProbe {
 export interface Announcer {
   /** Gratuitous ARP for the IPv4 addresses, unsolicited NA for the IPv6 ones: count of each, intervalMs apart. */
   announce(ifname: string, addresses: MgmtAddress[], count: number, intervalMs: number): Promise<void>;
+  /** Get ready to announce on these interfaces (open sockets, learn MACs) ahead of any move. */
+  prepare?(ifnames: string[]): Promise<void>;
   close?(): void;
 }

@@ -1,0 +1,65 @@
+// `nodectl mgmt run` without oclif: bin/run.js tries this first. A daemon lives for months, and
+// oclif's command loader stays resident (~15 MB) for nothing once the flags are parsed. Only
+// the exact flags of `mgmt run` are accepted here; anything else (--help, a typo, a bad value)
+// returns null and oclif handles it with its usual help and errors. Errors are printed and
+// mapped to exit codes exactly as NodectlCommand does.
+import { NodectlError } from '../errors.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { runMgmtDaemon, type RunOptions } from './service.js';
+
+const VALUE_FLAGS: Record<string, keyof RunOptions> = {
+  '--config': 'configFile', '-c': 'configFile', '--state-file': 'stateFile', '--socket': 'controlSocket', '--netns': 'netns', '-n': 'netns', '--rcvbuf': 'rcvbuf',
+};
+
+export function parseMgmtRun(argv: string[]): { opts: RunOptions; json: boolean } | null {
+  if (argv[0] !== 'mgmt' || argv[1] !== 'run') return null;
+  const opts: RunOptions = {};
+  const seen = new Set<string>();
+  let json = false;
+  for (let i = 2; i < argv.length; i++) {
+    let tok = argv[i]!;
+    let value: string | undefined;
+    if (tok === '--json') {
+      if (json) return null;
+      json = true;
+      continue;
+    }
+    const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
+    if (eq > 0) {
+      value = tok.slice(eq + 1);
+      tok = tok.slice(0, eq);
+    }
+    const key = VALUE_FLAGS[tok];
+    if (!key || seen.has(key)) return null;
+    seen.add(key);
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('-')) return null;
+    }
+    if (value === '') return null;
+    if (key === 'rcvbuf') {
+      if (!/^\d+$/.test(value) || Number(value) < 256) return null;
+      opts.rcvbuf = Number(value);
+    } else {
+      (opts as Record<string, string>)[key] = value;
+    }
+  }
+  return { opts, json };
+}
+
+/** Run `mgmt run` if argv is exactly that; the exit code, or null to let oclif do it. */
+export async function fastMgmtRun(argv: string[]): Promise<number | null> {
+  const p = parseMgmtRun(argv);
+  if (!p) return null;
+  try {
+    const r = await runMgmtDaemon(p.opts);
+    if (p.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else process.stdout.write(`stopped by ${r.stoppedBy || 'request'}; addresses left on ${r.holder ?? 'no interface'}\n`);
+    return 0;
+  } catch (err) {
+    const e = err instanceof NodectlError ? err : null;
+    if (p.json) process.stdout.write(`${JSON.stringify({ error: e ? e.toJSON() : { code: 'INTERNAL', message: (err as Error).message } })}\n`);
+    else process.stderr.write(`nodectl: ${(err as Error).message}\n`);
+    return e ? EXIT[e.code] : EXIT.INTERNAL;
+  }
+}
