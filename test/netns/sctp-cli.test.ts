@@ -1,0 +1,153 @@
+// The sctp commands as a user runs them (bin/run.js, built): stats --json while the generator
+// plays, trace streaming NDJSON and detaching on SIGTERM (no tc/tcx attachment left on the
+// interface afterwards, checked with bpftool as the independent witness), and clear errors.
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { runScenario } from '../../src/sctp/generator.js';
+
+const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const why = !isRoot() ? 'not root' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
+
+function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
+  a.ip('addr', 'add', '10.66.0.1/24', 'dev', 'va');
+  b.ip('addr', 'add', '10.66.0.2/24', 'dev', 'vb');
+  a.ip('link', 'set', 'va', 'up');
+  b.ip('link', 'set', 'vb', 'up');
+  return { a, b };
+}
+
+/** clsact filters on va, as bpftool sees them. */
+function clsactOn(ns: Netns): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns.name, 'bpftool', '-j', 'net', 'show', 'dev', 'va'], { encoding: 'utf8' });
+  return r.stdout;
+}
+
+/** tcx links a process holds, from the kernel's own fdinfo (bpftool 7.1 cannot list tcx per device). */
+function tcxLinksOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info = '';
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const type = /^link_type:\s*(\S+)/m.exec(info)?.[1];
+    const id = /^link_id:\s*(\d+)/m.exec(info)?.[1];
+    if (id && (type === 'tcx' || type === '11')) ids.push(Number(id));
+  }
+  return ids;
+}
+
+function liveLinks(): number[] {
+  const r = spawnSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' });
+  return (JSON.parse(r.stdout || '[]') as Array<{ id: number }>).map((l) => l.id);
+}
+
+/** What the tracer process attached: tcx link ids, or "clsact" when it fell back to filters. */
+function attachments(ns: Netns, pid: number): { tcx: number[]; clsact: boolean } {
+  return { tcx: tcxLinksOf(pid), clsact: /sctp_wire/.test(clsactOn(ns)) };
+}
+
+function detached(t: { true: (v: boolean, m?: string) => void; notRegex: (s: string, r: RegExp, m?: string) => void }, ns: Netns, before: { tcx: number[] }): void {
+  const live = new Set(liveLinks());
+  t.true(before.tcx.every((id) => !live.has(id)), `tcx links ${before.tcx.join(',')} are gone`);
+  t.notRegex(clsactOn(ns), /sctp_wire/, 'no clsact filter left');
+}
+
+function startCli(args: string[]): { proc: ReturnType<typeof spawn>; out: () => string; err: () => string; ready: Promise<void>; exit: Promise<number | null> } {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/Ctrl-C to stop/.test(err)) resolve();
+    });
+    proc.once('exit', (c) => reject(new Error(`exited ${c} before attaching: ${err}`)));
+  });
+  const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  return { proc, out: () => out, err: () => err, ready, exit };
+}
+
+test('trace streams NDJSON events and detaches on SIGTERM; stats reads its session meanwhile', async (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a, b } = pair(t);
+  const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va', '--json']);
+  t.teardown(() => tr.proc.kill('SIGKILL'));
+  await tr.ready;
+  const att = attachments(a, tr.proc.pid!);
+  t.true(att.tcx.length === 2 || att.clsact, `attached while running (tcx links ${att.tcx.join(',')})`);
+  await runScenario({ a: { netns: a.name, ifname: 'va', ip: '10.66.0.1', port: 4001 }, b: { netns: b.name, ifname: 'vb', ip: '10.66.0.2', port: 4002 } }, 'abort');
+
+  const stats = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--json'], { encoding: 'utf8' });
+  t.is(stats.status, 0, stats.stderr);
+  const s = JSON.parse(stats.stdout) as { source: string; associations: Array<{ endpoints: Array<{ port: number }>; state: string; abort: { causeName: string } | null }> };
+  t.is(s.source, 'sessions');
+  const assoc = s.associations.find((x) => x.endpoints[0]!.port === 4001);
+  t.truthy(assoc, 'stats sees the association through the running trace session');
+  t.is(assoc!.state, 'aborted');
+  t.is(assoc!.abort?.causeName, 'user-initiated abort');
+
+  await new Promise((r) => setTimeout(r, 300));
+  tr.proc.kill('SIGTERM');
+  t.is(await tr.exit, 0);
+  const lines = tr.out().trim().split('\n').map((l) => JSON.parse(l) as { type?: string; summary?: boolean });
+  t.deepEqual(lines.filter((l) => l.type).map((l) => l.type), ['init', 'up', 'abort']);
+  t.true(lines[lines.length - 1]!.summary, 'the last line is the summary');
+  detached(t, a, att);
+});
+
+test('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a } = pair(t);
+  const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va']);
+  t.teardown(() => tr.proc.kill('SIGKILL'));
+  await tr.ready;
+  const before = attachments(a, tr.proc.pid!);
+  if (before.tcx.length === 0) {
+    t.log('SKIP: the kernel has no tcx, the tracer used clsact filters (a SIGKILL leaves those; documented)');
+    tr.proc.kill('SIGTERM');
+    await tr.exit;
+    return;
+  }
+  tr.proc.kill('SIGKILL');
+  await tr.exit;
+  t.is(before.tcx.length, 2);
+  await new Promise((r) => setTimeout(r, 300));
+  detached(t, a, before);
+});
+
+test('bad input: an unknown interface or namespace is a clear error, nothing attached', (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a } = pair(t);
+  const r = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '-n', a.name, '--dev', 'nosuch0', '--duration', '100ms'], { encoding: 'utf8' });
+  t.is(r.status, 4);
+  t.regex(r.stderr, /nosuch0/);
+  t.notRegex(clsactOn(a), /sctp_wire/);
+  const j = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--dev', 'va@nctl-no-such-ns', '--json'], { encoding: 'utf8' });
+  t.is(j.status, 4);
+  t.is((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  const u = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--dev', 'va', '--stall-after', 'soon'], { encoding: 'utf8' });
+  t.is(u.status, 2);
+  t.regex(u.stderr, /--stall-after takes a duration/);
+});
