@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { linkTree } from '../interfaces/query.js';
 import { renderTreeText } from '../interfaces/render.js';
 import { Handle } from '../netlink/handle.js';
+import { DemoAborted } from './demo-abort.js';
 import type { DemoContext, DemoStep } from './demo.js';
 import { readLinks } from './inspect.js';
 import { runScenario } from '../sctp/generator.js';
@@ -178,6 +179,11 @@ const failoverStep: DemoStep = {
         await setUp(sw, 'swp0', true).catch(() => {});
         sw.close();
       }
+    } catch (err) {
+      // What the daemon last said is usually the explanation.
+      const last = [...tl.entries.slice(-4).map((e) => JSON.stringify(e)), ...tl.raw.slice(-4)];
+      if (last.length && !(err instanceof DemoAborted)) (err as Error).message += `; the daemon's last words: ${last.join(' | ')}`;
+      throw err;
     } finally {
       if (!gone) daemon.kill('SIGTERM');
       await Promise.race([exited, ctx.sleep(5000).catch(() => {})]);

@@ -6,6 +6,7 @@ import { labNames, type LabNames } from './plan.js';
 import type { DemoOutput } from './demo-output.js';
 import { labDown, labUp, type LabUpResult } from './topology.js';
 import { DEMO_STEPS } from './demo-steps.js';
+import { DemoAborted } from './demo-abort.js';
 
 export const DEMO_PREFIX = 'nctl-demo-';
 
@@ -56,11 +57,7 @@ export interface DemoResult {
   ok: boolean;
 }
 
-export class DemoAborted extends Error {
-  constructor() {
-    super('demo interrupted');
-  }
-}
+export { DemoAborted };
 
 function sleeper(signal: AbortSignal): (ms: number) => Promise<void> {
   return (ms) => new Promise((resolve, reject) => {

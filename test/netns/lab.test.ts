@@ -2,7 +2,7 @@
 // for what exists. Each test uses its own random prefix so a human's lab (nctl-lab-) and
 // parallel tests are never touched; teardown removes the lab even when an assertion fails.
 import test, { type ExecutionContext } from 'ava';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { isRoot, sh } from '../helpers/netns.js';
@@ -12,9 +12,15 @@ const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 
 interface CliResult { status: number | null; stdout: string; stderr: string }
 
-function nodectl(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+// Asynchronous, so the test worker stays responsive while a slow kernel (the VM runs under
+// software emulation) takes its time.
+function nodectl(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 900_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+      resolve({ status: code, stdout, stderr });
+    });
+  });
 }
 
 function labPrefix(t: ExecutionContext): string {
@@ -39,7 +45,7 @@ const addrsOf = (ns: string, dev: string) => ipj<IpAddr[]>(ns, 'addr', 'show', '
 
 const root = isRoot();
 
-test(root ? 'lab up builds the topology, status reports it, down removes everything' : 'lab up/status/down (skipped: needs root to create namespaces)', (t) => {
+test.serial(root ? 'lab up builds the topology, status reports it, down removes everything' : 'lab up/status/down (skipped: needs root to create namespaces)', async (t) => {
   if (!root) {
     t.log('SKIP: not root: network namespaces cannot be created');
     t.pass();
@@ -48,7 +54,7 @@ test(root ? 'lab up builds the topology, status reports it, down removes everyth
   const prefix = labPrefix(t);
   const rootLinksBefore = sh('ip', ['-j', 'link', 'show']);
 
-  const up = nodectl(['lab', 'up', '--prefix', prefix, '--json']);
+  const up = await nodectl(['lab', 'up', '--prefix', prefix, '--json']);
   t.is(up.status, 0, up.stderr || up.stdout);
   const upJson = JSON.parse(up.stdout) as { namespaces: { node: string; switch: string; sctpPeer: string }; configFile: string; kinds: { kind: string; available: boolean; why: string | null }[] };
   const node = `${prefix}node`, sw = `${prefix}switch`, peer = `${prefix}sctp-peer`;
@@ -89,11 +95,11 @@ test(root ? 'lab up builds the topology, status reports it, down removes everyth
   for (const k of upJson.kinds.filter((x) => !x.available)) t.log(`note: ${k.kind} left out: ${k.why}`);
 
   // A second `up` refuses and changes nothing.
-  const again = nodectl(['lab', 'up', '--prefix', prefix]);
+  const again = await nodectl(['lab', 'up', '--prefix', prefix]);
   t.not(again.status, 0);
   t.regex(again.stderr, /already up/);
 
-  const st = nodectl(['lab', 'status', '--prefix', prefix, '--json']);
+  const st = await nodectl(['lab', 'status', '--prefix', prefix, '--json']);
   t.is(st.status, 0, st.stderr);
   const stJson = JSON.parse(st.stdout) as { state: string; missing: string[]; namespaces: { name: string; present: boolean; links: { name: string; master: string | null }[] }[] };
   t.is(stJson.state, 'up');
@@ -103,11 +109,11 @@ test(root ? 'lab up builds the topology, status reports it, down removes everyth
 
   // Break it: status notices.
   sh('ip', ['-n', sw, 'link', 'del', 'swp3']);
-  const partial = JSON.parse(nodectl(['lab', 'status', '--prefix', prefix, '--json']).stdout) as { state: string; missing: string[] };
+  const partial = JSON.parse((await nodectl(['lab', 'status', '--prefix', prefix, '--json'])).stdout) as { state: string; missing: string[] };
   t.is(partial.state, 'partial');
   t.true(partial.missing.includes('switch/swp3'), partial.missing.join(','));
 
-  const down = nodectl(['lab', 'down', '--prefix', prefix, '--json']);
+  const down = await nodectl(['lab', 'down', '--prefix', prefix, '--json']);
   t.is(down.status, 0, down.stderr);
   t.deepEqual((JSON.parse(down.stdout) as { removed: string[] }).removed.sort(), [node, peer, sw].sort());
   t.deepEqual(netnsWithPrefix(prefix), []);
@@ -115,14 +121,14 @@ test(root ? 'lab up builds the topology, status reports it, down removes everyth
   // The root namespace was never touched.
   t.is(sh('ip', ['-j', 'link', 'show']), rootLinksBefore);
 
-  const down2 = nodectl(['lab', 'down', '--prefix', prefix, '--json']);
+  const down2 = await nodectl(['lab', 'down', '--prefix', prefix, '--json']);
   t.is(down2.status, 0);
   t.true((JSON.parse(down2.stdout) as { alreadyDown: boolean }).alreadyDown);
-  const st2 = JSON.parse(nodectl(['lab', 'status', '--prefix', prefix, '--json']).stdout) as { state: string };
+  const st2 = JSON.parse((await nodectl(['lab', 'status', '--prefix', prefix, '--json'])).stdout) as { state: string };
   t.is(st2.state, 'down');
 });
 
-test(root ? 'lab down cleans up after a crash: leftover namespaces without a state file' : 'lab down after a crash (skipped: needs root)', (t) => {
+test.serial(root ? 'lab down cleans up after a crash: leftover namespaces without a state file' : 'lab down after a crash (skipped: needs root)', async (t) => {
   if (!root) {
     t.log('SKIP: not root');
     t.pass();
@@ -133,16 +139,16 @@ test(root ? 'lab down cleans up after a crash: leftover namespaces without a sta
   sh('ip', ['netns', 'add', `${prefix}node`]);
   sh('ip', ['netns', 'add', `${prefix}switch`]);
   sh('ip', ['-n', `${prefix}node`, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'swp0', 'netns', `${prefix}switch`]);
-  const st = JSON.parse(nodectl(['lab', 'status', '--prefix', prefix, '--json']).stdout) as { state: string; missing: string[] };
+  const st = JSON.parse((await nodectl(['lab', 'status', '--prefix', prefix, '--json'])).stdout) as { state: string; missing: string[] };
   t.is(st.state, 'partial');
   t.true(st.missing.includes(`${prefix}sctp-peer`));
-  const down = nodectl(['lab', 'down', '--prefix', prefix]);
+  const down = await nodectl(['lab', 'down', '--prefix', prefix]);
   t.is(down.status, 0, down.stderr);
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
 
-test('lab rejects a prefix that is not a safe namespace name, changing nothing', (t) => {
-  const r = nodectl(['lab', 'up', '--prefix', '../evil', '--json']);
+test.serial('lab rejects a prefix that is not a safe namespace name, changing nothing', async (t) => {
+  const r = await nodectl(['lab', 'up', '--prefix', '../evil', '--json']);
   t.is(r.status, 2);
   t.is((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'USAGE');
   const leaked = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.includes('evil')) : [];
@@ -151,7 +157,7 @@ test('lab rejects a prefix that is not a safe namespace name, changing nothing',
 
 interface DemoJson { ok: boolean; cleanedUp: boolean; steps: { id: string; status: string; detail: string | null }[] }
 
-test(root ? 'lab demo runs every step to completion with plain output, then removes its lab' : 'lab demo (skipped: needs root)', (t) => {
+test.serial(root ? 'lab demo runs every step to completion with plain output, then removes its lab' : 'lab demo (skipped: needs root)', async (t) => {
   if (!root) {
     t.log('SKIP: not root');
     t.pass();
@@ -159,7 +165,7 @@ test(root ? 'lab demo runs every step to completion with plain output, then remo
   }
   const prefix = labPrefix(t);
   // --json: the tour goes to stderr (not a TTY, so plain text), the result to stdout.
-  const r = nodectl(['lab', 'demo', '--prefix', prefix, '--step-delay', '0', '--json']);
+  const r = await nodectl(['lab', 'demo', '--prefix', prefix, '--step-delay', '0', '--json']);
   const tour = r.stderr;
   let res: DemoJson;
   try {
@@ -184,7 +190,7 @@ test(root ? 'lab demo runs every step to completion with plain output, then remo
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
 
-test(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab demo SIGINT (skipped: needs root)', async (t) => {
+test.serial(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab demo SIGINT (skipped: needs root)', async (t) => {
   if (!root) {
     t.log('SKIP: not root');
     t.pass();
@@ -208,7 +214,7 @@ test(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
 
-test(root ? 'lab up without privileges: a plain message, exit 5, nothing created' : 'lab up unprivileged (skipped: needs root to drop privileges)', (t) => {
+test.serial(root ? 'lab up without privileges: a plain message, exit 5, nothing created' : 'lab up unprivileged (skipped: needs root to drop privileges)', (t) => {
   if (!root) {
     t.log('SKIP: not root');
     t.pass();
