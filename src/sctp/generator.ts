@@ -290,10 +290,19 @@ async function macOf(spec: SideSpec): Promise<string> {
   }
 }
 
+// The abort listener goes away with the timer: a scenario sleeps once per step, and a
+// listener left behind per step would pile up on a long-lived signal.
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
   if (ms <= 0 || signal?.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const onAbort = () => {
+    clearTimeout(t);
+    resolve();
+  };
+  const t = setTimeout(() => {
+    signal?.removeEventListener('abort', onAbort);
+    resolve();
+  }, ms);
+  signal?.addEventListener('abort', onAbort, { once: true });
 });
 
 /** Play a scenario over packet sockets; resolves with the tally of what was sent. */
