@@ -11,17 +11,15 @@ export interface MonitorSummary {
 export default class MonitorCommand extends NodectlCommand {
   static override summary = 'Stream link, address and neighbour changes as NDJSON (like ip monitor, machine-readable).';
 
-  static override description = `Prints one JSON object per line for every rtnetlink notification, until Ctrl-C
-(or --count events):
+  static override description = `Prints one JSON object per line for every rtnetlink notification, until Ctrl-C or --count events. "new" is also sent for every change of an existing object (state, flags, master, address).
 
-  {"time":"…","type":"link","action":"new","link":{…same fields as link list --json…}}
+  {"time":"…","type":"link","action":"new","link":{…}}
   {"time":"…","type":"addr","action":"del","addr":{…}}
-  {"type":"overrun","time":"…","lost":N}   the kernel dropped N notifications (socket buffer
-                                   full): re-read the state (link list, addr list) before trusting it
+  {"time":"…","type":"overrun","lost":N}
 
-"new" is also sent for every change of an existing object (state, flags, master, …).
-A line on stderr says when the socket is subscribed; events before it are not seen.
-Output is always NDJSON; --json is accepted for symmetry with the other commands.`;
+link, addr and neigh objects have the same fields as link list, addr list and neigh list --json. "overrun" means the kernel dropped N notifications because the socket buffer was full: re-read the state (link list, addr list) before trusting it.
+
+A line on stderr says when the socket is subscribed; events before it are not seen. Output is always NDJSON; --json is accepted for symmetry with the other commands.`;
 
   static override examples = [
     '<%= config.bin %> monitor',
@@ -65,7 +63,7 @@ Output is always NDJSON; --json is accepted for symmetry with the other commands
         write({ time: new Date().toISOString(), ...e });
         if (flags.count !== undefined && events >= flags.count) stop();
       });
-      mon.on('overrun', (lost: number) => write({ type: 'overrun', time: new Date().toISOString(), lost }));
+      mon.on('overrun', (lost: number) => write({ time: new Date().toISOString(), type: 'overrun', lost }));
       mon.on('error', (err: Error) => {
         mon.close();
         reject(err);

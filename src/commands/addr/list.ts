@@ -6,9 +6,7 @@ import { type FamilyName, readAddrList } from '../../interfaces/read.js';
 export default class AddrList extends NodectlCommand {
   static override summary = 'List IPv4 and IPv6 addresses, optionally of one interface.';
 
-  static override description = `Like \`ip addr show\`: interface, family, address/prefix (with peer and broadcast),
-scope and flags (secondary, tentative, dadfailed, nodad, permanent, …). An IPv4 label that
-differs from the interface name is shown as "label NAME".`;
+  static override description = `Like \`ip addr show\`: interface, family, address/prefix (with peer and broadcast), scope and flags (secondary, tentative, dadfailed, nodad, permanent, …). An IPv4 label that differs from the interface name is shown as "label NAME".`;
 
   static override examples = [
     '<%= config.bin %> addr list',

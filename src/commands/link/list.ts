@@ -5,14 +5,9 @@ import { readLinkList } from '../../interfaces/read.js';
 export default class LinkList extends NodectlCommand {
   static override summary = 'List network interfaces with kind, state, MTU, MAC, master and lower device.';
 
-  static override description = `Like \`ip -d link show\`, one interface per line: index, name, state (DOWN when
-administratively down, NO-CARRIER when up without carrier, else the operational state), MTU,
-MAC, master (bridge/bond), lower device (vlan/macvlan) and the kind-specific summary
-(vlan id and protocol, bond mode and active slave, bridge STP, macvlan mode, veth peer,
-bridge-port state).
+  static override description = `Like \`ip -d link show\`, one interface per line: index, name, state (DOWN when administratively down, NO-CARRIER when up without carrier, else the operational state), MTU, MAC, master (bridge/bond), lower device (vlan/macvlan) and the kind-specific summary (vlan id and protocol, bond mode and active slave, bridge STP, macvlan mode, veth peer, bridge-port state).
 
---json prints every field of every link, including kind data (kindData), port data
-(slaveData) and counters (stats), as an array.`;
+--json prints every field of every link, including kind data (kindData), port data (slaveData) and counters (stats), as an array.`;
 
   static override examples = [
     '<%= config.bin %> link list',

@@ -6,12 +6,9 @@ import { readLinkShow } from '../../interfaces/read.js';
 export default class LinkShow extends NodectlCommand {
   static override summary = 'Show one network interface in detail.';
 
-  static override description = `Everything nodectl reads about one interface: flags, admin/oper/carrier state, MTU
-and its limits, MAC, master, lower device, veth peer, bridge ports or bond slaves, alias,
-kind-specific settings, bridge-port or bond-slave state and the RX/TX counters.
+  static override description = `Everything nodectl reads about one interface: flags, admin/oper/carrier state, MTU and its limits, MAC, master, lower device, veth peer, bridge ports or bond slaves, alias, kind-specific settings, bridge-port or bond-slave state and the RX/TX counters.
 
-IFACE is a name, an alternative name or an ifindex. An interface that does not exist is an
-error (exit status 4, errno ENODEV).`;
+IFACE is a name, an alternative name or an ifindex. An interface that does not exist is an error (exit status 4, errno ENODEV).`;
 
   static override examples = [
     '<%= config.bin %> link show eth0',

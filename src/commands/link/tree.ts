@@ -6,13 +6,9 @@ import type { TreeNode } from '../../interfaces/tree.js';
 export default class LinkTree extends NodectlCommand {
   static override summary = 'Show the interface hierarchy: ports under bridges and bonds, vlans and macvlans under their lower device.';
 
-  static override description = `Every interface hangs under its master (bridge ports, bond slaves) or else under its
-lower device (vlan, macvlan); interfaces with neither are roots (physical devices, loopback,
-veths, bridges and bonds). A veth's other end is shown as "veth peer NAME", not as a parent.
+  static override description = `Every interface hangs under its master (bridge ports, bond slaves) or else under its lower device (vlan, macvlan); interfaces with neither are roots (physical devices, loopback, veths, bridges and bonds). A veth's other end is shown as "veth peer NAME", not as a parent.
 
---format text (default) draws the tree; json prints the same forest (roots with nested
-children; --json is the same as --format json); dot prints a Graphviz digraph, edges from the
-upper device labelled "port" or "lower", veth pairs as dashed lines.`;
+--format text (default) draws the tree; json prints the same forest (roots with nested children; --json is the same as --format json); dot prints a Graphviz digraph, edges from the upper device labelled "port" or "lower", veth pairs as dashed lines.`;
 
   static override examples = [
     '<%= config.bin %> link tree',

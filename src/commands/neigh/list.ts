@@ -6,9 +6,7 @@ import { type FamilyName, readNeighList } from '../../interfaces/read.js';
 export default class NeighList extends NodectlCommand {
   static override summary = 'List the neighbour table (ARP and NDP entries), optionally of one interface.';
 
-  static override description = `Like \`ip neigh show\`: address, interface, link-layer address, flags (router, proxy,
-extern_learn, …) and NUD state (REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, NOARP,
-PERMANENT).`;
+  static override description = `Like \`ip neigh show\`: address, interface, link-layer address, flags (router, proxy, extern_learn, …) and NUD state (REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, NOARP, PERMANENT).`;
 
   static override examples = [
     '<%= config.bin %> neigh list',
