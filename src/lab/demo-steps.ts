@@ -52,7 +52,10 @@ const configStep: DemoStep = {
     out.say(`The change: br-int gets MTU 1400, an alias and the address ${NODE_DATA.bridgeAddedAddresses.join(', ')} (${changed}).`);
     out.say('First with a typo: validation names the file, line and column, and changes nothing.');
     const bad = await ctx.nodectl(['config', 'validate', broken], { allowFail: true });
-    out.block((bad.stdout.trim() || bad.stderr).trim());
+    // The problem list, without the one-line summary that repeats its first entry.
+    const lines = `${bad.stdout}${bad.stderr}`.trim().split('\n');
+    const problems = lines.filter((l) => !l.startsWith('nodectl: '));
+    out.block((problems.length ? problems : lines).join('\n'));
     out.note(`exit status ${bad.status}`);
     if (bad.status === 0) throw new Error('config validate accepted an MTU of 40');
 
@@ -110,7 +113,9 @@ async function holderOf(ns: string, address: string): Promise<string[]> {
 function formatEntry(e: Record<string, unknown>, t0: number): string {
   const at = Date.parse(String(e.ts));
   const rel = Number.isFinite(at) ? `${at - t0 >= 0 ? '+' : ''}${at - t0} ms`.padStart(9) : '';
-  const { ts: _ts, level: _level, event, actions, from, to, reason, ...rest } = e;
+  const { ts: _ts, level: _level, event, actions, from, to, reason, ...all } = e;
+  // Absolute timestamps (…At) repeat what the relative column says.
+  const rest = Object.fromEntries(Object.entries(all).filter(([k]) => !k.endsWith('At')));
   const head = from !== undefined || to !== undefined ? `${String(from ?? '-')} -> ${String(to ?? '-')}: ${String(reason ?? '')}` : '';
   const detail = Object.entries(rest)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
