@@ -74,7 +74,12 @@ export class BpfMap<K = Buffer, V = Buffer> {
 
   /** Open a map fd we were handed (e.g. from bpf_obj_get); reads its type and sizes from the kernel. */
   static fromFd(fd: number, owned = true): BpfMap {
-    const info = native.bpfMapInfo(fd);
+    let info;
+    try {
+      info = native.bpfMapInfo(fd);
+    } catch (err) {
+      throw fromNative(err, `use fd ${fd} as a BPF map`);
+    }
     return new BpfMap(fd, info, {}, owned);
   }
 

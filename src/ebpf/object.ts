@@ -52,7 +52,8 @@ export class BpfObject implements ProgramOwner {
     const source = typeof src === 'string' ? src : '<buffer>';
     let obj: NativeBpfObject;
     try {
-      obj = new native.BpfObject(src, opts.name, opts.logSize ?? 1 << 20);
+      // libbpf would name a buffer by its address, which then shows up in map names and errors.
+      obj = new native.BpfObject(src, opts.name ?? (typeof src === 'string' ? undefined : 'buffer'), opts.logSize ?? 1 << 20);
     } catch (err) {
       const e = err as NativeFailure;
       if (typeof src === 'string' && errnoName(e) === 'ENOENT') throw new BpfNotFoundError('object file', src, undefined, { op: 'open' });
