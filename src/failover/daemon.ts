@@ -412,7 +412,7 @@ export class MgmtDaemon {
       const prev = this.lastHealth.get(c.name);
       if (prev !== state) {
         this.lastHealth.set(c.name, state);
-        this.log({ event: 'health', iface: c.name, state, why: c.why });
+        this.log({ event: 'health', iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
       }
     }
   }

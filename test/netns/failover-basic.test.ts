@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import {
-  carrier, cli, defaultRouteDev, holder, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig,
-} from './failover-lab.js';
+  carrier, cli, defaultRouteDev, holder, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -14,7 +13,7 @@ test(title('carrier loss on the holder: addresses and default routes move to the
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 3);
   const d = startDaemon(t, lab, writeConfig(lab));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   t.is(await holder(lab), 'eth0');
   t.deepEqual(defaultRouteDev(lab, 4), ['eth0']);
   t.deepEqual(defaultRouteDev(lab, 6), ['eth0']);
@@ -64,7 +63,7 @@ test(title('fail-back waits for the hold-down and the preempt delay, then moves 
   const holdDownMs = 400;
   const preemptDelayMs = 800;
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs, preemptDelayMs }));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   await carrier(lab, 0, false);
   await waitHolder(lab, 'eth1');
   await carrier(lab, 0, true);
@@ -72,9 +71,10 @@ test(title('fail-back waits for the hold-down and the preempt delay, then moves 
   t.is(await holder(lab), 'eth1', 'no move back while eth0 is in hold-down');
   const back = await d.waitLog((e) => e.event === 'move' && e.to === 'eth0', 15_000, 'move back');
   t.regex(String(back.reason), /preferred and has been healthy for the preempt delay \(800 ms\)/);
-  // The daemon's own clock: the move back came no earlier than hold-down + preempt delay.
-  const waited = Date.parse(String(back.ts)) - Date.parse(String(hold.ts));
-  t.true(waited >= holdDownMs + preemptDelayMs - 5, `moved back after ${waited} ms`);
+  // The daemon's own clock: the move back came no earlier than hold-down + preempt delay after
+  // eth0 came up (both instants as the daemon recorded them, in ms).
+  const waited = Date.parse(String(back.ts)) - Date.parse(String(hold.upSince));
+  t.true(waited >= holdDownMs + preemptDelayMs - 2, `moved back ${waited} ms after eth0 came up: ${JSON.stringify(hold)} ${JSON.stringify(back)}`);
   await waitHolder(lab, 'eth0');
   t.deepEqual(defaultRouteDev(lab, 4), ['eth0']);
   await sleep(300);
@@ -85,7 +85,7 @@ test(title('all candidates down: addresses stay parked; the first one back takes
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 3);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 60_000 }));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   // Backups first (no reason to move), then the holder: nowhere healthy to go.
   for (const i of [2, 1, 0]) await carrier(lab, i, false);
   await d.waitLog((e) => e.event === 'health' && e.iface === 'eth0' && e.state === 'down', 10_000, 'eth0 down');
@@ -108,7 +108,7 @@ test(title('mgmt move pins to an interface; --auto returns to priority order; ba
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 300 }));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   const mv = await cli(['mgmt', 'move', 'eth1', '--socket', d.socketPath]);
   t.is(mv.code, 0, mv.stderr);
   t.regex(mv.stdout, /holder: eth1 \(pinned to eth1\)/);

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { cli, defaultRouteDev, makeLab, startDaemon, V4, waitHolder, writeConfig } from './failover-lab.js';
+import { cli, defaultRouteDev, makeLab, startDaemon, V4, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 
@@ -13,7 +13,7 @@ test(root ? 'ENOBUFS during an event flood: overrun logged, state re-read, hidde
   const lab = makeLab(t, 3);
   // eth2 is not a candidate: it only makes noise.
   const d = startDaemon(t, lab, writeConfig(lab, { candidates: ['eth0', 'eth1'], holdDownMs: 200, preemptDelayMs: 60_000 }), ['--rcvbuf', '4096']);
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
 
   // 4000 address events on eth2, with the deletion of the management address and the holder's
   // carrier loss in the middle: their notifications are likely among the dropped ones.

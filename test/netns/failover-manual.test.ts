@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { cli, holder, type Lab, holders, makeLab, startDaemon, V4, V6, waitHolder, writeConfig } from './failover-lab.js';
+import { cli, holder, type Lab, holders, makeLab, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 
@@ -22,7 +22,7 @@ test(title('an address deleted by hand is put back on the holder and the restore
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   lab.node.ip('addr', 'del', `${V4}/24`, 'dev', 'eth0');
   const r = await d.waitLog((e) => e.event === 'restore', 10_000, 'restore');
   t.regex(String(r.reason), /192\.0\.2\.10\/24 missing on eth0 \(deleted by hand or by the kernel\); put back/);

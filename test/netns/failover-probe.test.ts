@@ -2,7 +2,7 @@
 // stays up (the switch port is cut off from the bridge but kept up), and comes back.
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { defaultRouteDev, holder, makeLab, startDaemon, waitHolder, writeConfig } from './failover-lab.js';
+import { defaultRouteDev, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 
@@ -10,7 +10,7 @@ test(root ? 'gateway silent on the holder path with carrier up: moves after the 
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 300, probe: { intervalMs: 100, allowedMisses: 2 } }));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   t.is(await holder(lab), 'eth0');
 
   // Cut p0 off from the bridge (and so from the gateway) but keep it up: eth0 keeps its carrier.

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { carrier, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig } from './failover-lab.js';
+import { carrier, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -15,7 +15,7 @@ test(title('SIGKILL around a move, then restart: converges to one healthy holder
   const seen = new Set<string>();
   for (let trial = 0; trial < 6; trial++) {
     const d = startDaemon(t, lab, cfg, [], 'd');
-    await d.waitLog((e) => e.event === 'start', 30_000, 'start');
+    await d.waitLog((e) => e.event === 'start', START_MS, 'start');
     await waitHolder(lab, 'eth0');
     await sleep(250); // eth0 trusted and preferred; no move pending
     // Carrier loss, then SIGKILL: on odd trials as soon as the daemon logs that eth0 is down
@@ -32,7 +32,7 @@ test(title('SIGKILL around a move, then restart: converges to one healthy holder
     t.true(h.v4.length <= 1 && h.v6.length <= 1, `never two holders, even killed mid-move: ${JSON.stringify(h)}`);
 
     const r = startDaemon(t, lab, cfg, [], 'd');
-    await r.waitLog((e) => e.event === 'start', 30_000, 'restart');
+    await r.waitLog((e) => e.event === 'start', START_MS, 'restart');
     await waitHolder(lab, 'eth1');
     await r.stop();
     await carrier(lab, 0, true);
@@ -54,7 +54,7 @@ test(title('states a crash can leave: split, half-moved, doubled: each repaired 
     for (const dev of ['eth0', 'eth1', 'eth2']) lab.node.ip('addr', 'flush', 'dev', dev, 'scope', 'global');
     for (const s of c.setup) lab.node.ip(...s);
     const d = startDaemon(t, lab, cfg, [], `c${c.kind}`);
-    const e = await d.waitLog((x) => ['move', 'restore', 'dedupe', 'place'].includes(String(x.event)), 30_000, c.name);
+    const e = await d.waitLog((x) => ['move', 'restore', 'dedupe', 'place'].includes(String(x.event)), START_MS, c.name);
     t.is(e.event, c.kind, c.name);
     await waitHolder(lab, c.want);
     t.deepEqual(await holders(lab), { v4: [c.want], v6: [c.want] }, c.name);
@@ -67,7 +67,7 @@ test(title('restart on a healthy holder: no address deleted or added, no gap, no
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 200 });
   const d = startDaemon(t, lab, cfg, [], 'a');
-  await d.waitLog((e) => e.event === 'place', 30_000, 'placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
   await carrier(lab, 0, false);
   await waitHolder(lab, 'eth1');
   await carrier(lab, 0, true);
@@ -80,7 +80,7 @@ test(title('restart on a healthy holder: no address deleted or added, no gap, no
   await sleep(100);
   await d.kill9();
   const r = startDaemon(t, lab, cfg, [], 'a');
-  await r.waitLog((e) => e.event === 'start', 30_000, 'restart');
+  await r.waitLog((e) => e.event === 'start', START_MS, 'restart');
   const start = r.logs.find((e) => e.event === 'start')!;
   t.deepEqual(start.found, ['192.0.2.10 on eth1', '2001:db8::10 on eth1']);
   // The restarted daemon trusts the interfaces that are up, so the preferred eth0 takes the

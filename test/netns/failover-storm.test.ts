@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { cli, holders, makeLab, sleep, startDaemon, waitHolder, writeConfig } from './failover-lab.js';
+import { cli, holders, makeLab, sleep, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 
@@ -28,7 +28,7 @@ test(root ? 'flap storm up to 100 Hz: never two holders, exactly one while any i
   const stormMs = 4000;
   const lab = makeLab(t, n);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs, preemptDelayMs }));
-  await d.waitLog((e) => e.event === 'place', 30_000, 'first placement');
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
 
   const seed = Number(process.env.NODECTL_STORM_SEED ?? Date.now() % 100000);
   t.log(`seed ${seed} (rerun with NODECTL_STORM_SEED=${seed})`);
