@@ -6,17 +6,17 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
 import { type ArpKey } from '../arp/policy.js';
-import { addAddr, delAddr } from '../netlink/addr.js';
+import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
-import { setInetConf } from '../netlink/inetconf.js';
-import { addLink, delLink, getLink, listLinks, setLink } from '../netlink/link.js';
+import { decodeLinkInetConf, type InetConf, setInetConf } from '../netlink/inetconf.js';
+import { addLink, decodeLink, delLink, dumpLinksRaw, getLink, listLinks, setLink } from '../netlink/link.js';
 import { delLinkGroup } from '../netlink/link-group.js';
 import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
-import { addNeigh } from '../netlink/neigh.js';
+import { addNeigh, listNeighs } from '../netlink/neigh.js';
 import {
   type ActualState, type ArpValues, type CreateSpec, describeOp, isManagedAddr, type Op, OWNED_GROUP, plan, PlanConflict, type Plan,
 } from '../interfaces/planner.js';
-import { type Snapshot, takeSnapshot } from '../interfaces/snapshot.js';
+import type { Snapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
 import type { NodeConfig } from './schema.js';
 import { type OwnedLink, type Progress, StateDir, stateDirOf } from './state.js';
@@ -119,6 +119,28 @@ export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): Own
   const byName = new Map(s.links.map((l) => [l.name, l]));
   return records.filter((r) => byName.get(r.name)?.index === r.ifindex);
 }
+
+/**
+ * The kernel state apply needs, and no more: one link dump (IPv4 settings decoded from the same
+ * messages, only when asked), the addresses, and the neighbours only when links will be deleted
+ * (their permanent entries must come back with them). A no-op re-apply is this plus the plan.
+ */
+export async function readState(h: Handle, want: { inetConf: boolean; neighs: boolean }): Promise<Snapshot> {
+  const raw = await dumpLinksRaw(h);
+  const links = raw.map((b) => decodeLink(b, 0, b.length));
+  const inetConf: Record<number, InetConf> = {};
+  if (want.inetConf) {
+    raw.forEach((b, i) => {
+      const c = decodeLinkInetConf(b, 0, b.length);
+      if (c) inetConf[links[i]!.index] = c;
+    });
+  }
+  const addrs = await listAddrs(h);
+  const neighs = want.neighs ? await listNeighs(h) : [];
+  return { netns: h.netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs, routes: [], inetConf };
+}
+
+const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp !== undefined);
 
 // ---------------------------------------------------------------------------------------------
 // Inverses
@@ -238,15 +260,28 @@ class Names {
     for (const l of links) this.map.set(l.name, l.index);
   }
 
+  private stale = false;
+
   async index(name: string): Promise<number> {
     const i = this.map.get(name);
     if (i !== undefined) return i;
+    if (this.stale) {
+      // many links were just created: one dump answers all the lookups that follow
+      this.stale = false;
+      await this.refresh();
+      const j = this.map.get(name);
+      if (j !== undefined) return j;
+    }
     const l = await getLink(this.h, name);
     this.map.set(name, l.index);
     return l.index;
   }
 
-  /** One dump instead of a lookup per new link (after many creations). */
+  /** The next miss re-reads every link instead of looking up one. */
+  markStale(): void {
+    this.stale = true;
+  }
+
   async refresh(): Promise<void> {
     for (const l of await listLinks(this.h)) this.map.set(l.name, l.index);
   }
@@ -436,7 +471,7 @@ async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progr
         const bad = results.findIndex((r) => r.status === 'rejected');
         for (const [n, r] of results.entries()) if (r.status === 'fulfilled') progress.mark('done', i + n);
         if (bad >= 0) { i += bad; throw (results[bad] as PromiseRejectedResult).reason; }
-        if (steps[i]!.op.op === 'link-add' && w > 8) await names.refresh();
+        if (steps[i]!.op.op === 'link-add' && w > 8) names.markStale();
         i += w;
         continue;
       }
@@ -534,7 +569,7 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
   const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
   try {
-    const pre = await takeSnapshot(h);
+    const pre = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
     const owned = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
@@ -574,11 +609,17 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     if (recovered.action === 'waiting') {
       throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
     }
-    const pre = await takeSnapshot(h);
-    const ownedBefore = liveOwned(sd.readOwned(), pre);
+    let pre = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
+    let ownedBefore = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
       p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
+      if (p.ops.some((o) => o.op === 'link-del')) {
+        // undoing a delete needs everything the link had: read it all, and plan on that
+        pre = await readState(h, { inetConf: true, neighs: true });
+        ownedBefore = liveOwned(sd.readOwned(), pre);
+        p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
+      }
     } catch (err) {
       throw conflictError(err);
     }
@@ -599,7 +640,7 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     try {
       await runSteps(h, steps, pre, progress, opts);
       // verify: the kernel, read again, must now need nothing
-      const post = await takeSnapshot(h);
+      const post = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
       const owned = ownedAfter(ownedBefore, p, post, cfg);
       let left: Plan;
       try {
@@ -623,9 +664,8 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
         (opts.startWatchdog ?? startWatchdog)(journal, root);
         result.confirmDeadline = new Date(journal.confirmDeadline).toISOString();
       } else {
-        journal.state = 'committing';
-        journal.ownedAfter = owned;
-        sd.writeJournal(journal);
+        // Ownership first, then the journal goes: dying in between leaves a journal that
+        // `recover` rolls back — all or nothing still holds, and the record is re-written then.
         sd.writeOwned(owned);
         sd.clearJournal();
       }

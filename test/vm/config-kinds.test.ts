@@ -65,8 +65,9 @@ interfaces:
 
 const cfg = (s: string) => parseConfig(s, 'vm.yaml').config;
 
-test('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, from a file, as iproute2 sees them', async (t) => {
+test.serial('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, from a file, as iproute2 sees them', async (t) => {
   if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+  t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   const sd = stateDir(t);
   const r = await applyConfig(cfg(FILE), { netns: ns.name, stateDir: sd });
@@ -91,8 +92,9 @@ test('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, from a 
   t.deepEqual(ns.ipJson<IpLink[]>('link', 'show').map((l) => l.ifname).sort(), ['eth1', 'eth1p', 'eth2', 'eth2p', 'lo']);
 });
 
-test('failing at every step of the bond/vlan/dummy plan restores the exact snapshot', async (t) => {
+test.serial('failing at every step of the bond/vlan/dummy plan restores the exact snapshot', async (t) => {
   if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+  t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   const sd = stateDir(t);
   const snap = async () => {
@@ -114,8 +116,9 @@ test('failing at every step of the bond/vlan/dummy plan restores the exact snaps
   }
 });
 
-test('link add vlan/bond/dummy and link del --cascade through the command core', async (t) => {
+test.serial('link add vlan/bond/dummy and link del --cascade through the command core', async (t) => {
   if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+  t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   await createLink({ netns: ns.name }, { name: 'bond1', kind: 'bond', mode: '802.3ad', miimon: 50 });
   await createLink({ netns: ns.name }, { name: 'v10', kind: 'vlan', link: 'bond1', id: 10 });
