@@ -17,8 +17,6 @@
 #include <bpf/bpf_endian.h>
 #include "sctp_kern.h"
 
-extern unsigned int CONFIG_HZ __kconfig __weak;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -72,7 +70,6 @@ int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_a
 	a->pathmtu = BPF_CORE_READ(asoc, pathmtu);
 	a->lport = BPF_CORE_READ(asoc, base.bind_addr.port);
 	a->pport = BPF_CORE_READ(asoc, peer.port);
-	a->hz = CONFIG_HZ;
 	a->source = 1;
 	return 0;
 }
@@ -146,7 +143,6 @@ int kern_probe_tp(struct tp_sctp_probe *ctx)
 	a->mark = ctx->mark;
 	a->lport = ctx->bind_port;
 	a->pport = ctx->peer_port;
-	a->hz = CONFIG_HZ;
 	a->source = 2;
 	return 0;
 }

@@ -19,7 +19,7 @@ struct sk_assoc {
 	__u32 unack_data;
 	__u32 pathmtu;
 	__u32 mark;
-	__u32 hz;            /* CONFIG_HZ of the running kernel (0: unknown) */
+	__u32 hz;            /* reserved: user space learns CONFIG_HZ (no Kconfig extern: libbpf 1.1 fails without a config file) */
 	__u16 lport;
 	__u16 pport;
 	__u32 source;        /* 1: tp_btf (full details), 2: classic tracepoint (its fields only) */
