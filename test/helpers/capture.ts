@@ -1,7 +1,7 @@
 // Packet capture in a test namespace as an independent oracle: tcpdump writes a pcap, tshark
 // decodes it to JSON fields (arp.opcode, icmpv6.checksum.status, …).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sh, type Netns } from './netns.js';
@@ -13,11 +13,16 @@ export interface Capture {
   ready: Promise<void>;
   /** Resolves with each captured frame's decoded layers after `count` frames or the timeout. */
   done: Promise<Layers[]>;
+  /** After done: tcpdump's own report (packets captured / received by filter / dropped) and the pcap size. */
+  info: () => string;
 }
 
-export function capture(ns: Netns, dev: string, filter: string, count: number, timeoutMs = 10_000): Capture {
+export function capture(ns: Netns, dev: string, filter: string, count: number, timeoutMs = 30_000): Capture {
   const dir = mkdtempSync(join(tmpdir(), 'nctl-cap-'));
   const file = join(dir, 'cap.pcap');
+  // tcpdump may drop to its own user before opening the output file (-Z): let it write here
+  chmodSync(dir, 0o777);
+  let pcapBytes = -1;
   const p = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-i', dev, '-U', '-n', '-w', file, '-c', String(count), filter], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
@@ -33,6 +38,7 @@ export function capture(ns: Netns, dev: string, filter: string, count: number, t
     p.on('close', () => {
       clearTimeout(timer);
       try {
+        pcapBytes = statSync(file).size;
         const out = sh('tshark', ['-r', file, '-T', 'json']);
         const pkts = JSON.parse(out || '[]') as Array<{ _source: { layers: Layers } }>;
         resolve(pkts.map((x) => x._source.layers));
@@ -44,5 +50,5 @@ export function capture(ns: Netns, dev: string, filter: string, count: number, t
     });
   });
   ready.catch(() => undefined);
-  return { ready, done };
+  return { ready, done, info: () => `tcpdump: ${err.trim().replace(/\n/g, '; ')}; pcap ${pcapBytes} bytes` };
 }

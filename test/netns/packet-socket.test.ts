@@ -40,7 +40,7 @@ function capture(ns: Netns, dev: string, filter: string, count: number): { ready
     });
   });
   const done = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => p.kill(), 10_000);
+    const timer = setTimeout(() => p.kill(), 30_000);
     p.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
@@ -153,7 +153,7 @@ const s = PacketSocket.open({ netns: '${a.name}', ifname: 'va', protocol: ETH_P.
 let n = 0;
 s.on('frame', () => { n++; });
 s.unref();
-setTimeout(() => { process.stdout.write(String(n)); }, 100);`;
+setTimeout(() => { process.stdout.write(String(n)); }, 500);`;
   const runOnce = (): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> => new Promise((resolve) => {
     const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
