@@ -52,6 +52,13 @@ function loadProbe(type: number, eat: number, btfFunc?: string): { fd: number } 
   return { errno, log: (r.log ?? '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '' };
 }
 
+// libbpf 1.1 predates tcx and has no name for its attach types.
+function attachTypeName(t: number): string {
+  if (t === AttachType.TCX_INGRESS) return 'tcx_ingress';
+  if (t === AttachType.TCX_EGRESS) return 'tcx_egress';
+  return native.bpfTypeName('attach', t) ?? `attach type ${t}`;
+}
+
 function linkProbe(feature: FeatureName, progType: number, attachType: number, eat = 0): FeatureStatus {
   const p = loadProbe(progType, eat);
   if (!('fd' in p)) return no(feature, `the kernel refused to load a ${native.bpfTypeName('prog', progType)} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
@@ -61,7 +68,7 @@ function linkProbe(feature: FeatureName, progType: number, attachType: number, e
   } catch (err) {
     const e = errnoName(err as NativeFailure);
     if (e === 'ENODEV' || e === 'ENXIO') return yes(feature, `bpf_link_create knows the attach type (${e} for a missing interface)`);
-    return no(feature, `bpf_link_create refused ${native.bpfTypeName('attach', attachType) ?? attachType}: ${e}`, e);
+    return no(feature, `bpf_link_create refused ${attachTypeName(attachType)}: ${e}`, e);
   } finally {
     native.bpfCloseFd(p.fd);
   }
