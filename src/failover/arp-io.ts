@@ -36,6 +36,11 @@ class Senders {
     return entry;
   }
 
+  forget(ifname: string): void {
+    this.socks.get(ifname)?.sock.close();
+    this.socks.delete(ifname);
+  }
+
   close(): void {
     for (const s of this.socks.values()) s.sock.close();
     this.socks.clear();
@@ -70,6 +75,7 @@ export function defaultAnnouncer(netns: string | undefined): Announcer {
     async prepare(ifnames: string[]): Promise<void> {
       for (const n of ifnames) await senders.get(n);
     },
+    forget: (ifname: string) => senders.forget(ifname),
     close: () => senders.close(),
   };
 }

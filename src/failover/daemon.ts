@@ -226,6 +226,13 @@ export class MgmtDaemon {
       this.indexes.set(l.name, l.index);
     }
     const byName = new Map(ls.map((l) => [l.name, l]));
+    for (const c of this.config.candidates) {
+      const l = byName.get(c);
+      const ident = l ? `${l.index}/${l.mac ?? ''}` : '';
+      const prev = this.linkIdent.get(c);
+      if (prev !== undefined && prev !== ident) this.opts.announcer?.forget?.(c);
+      this.linkIdent.set(c, ident);
+    }
     const placements = new Map<string, Placement[]>();
     for (const a of addrs) {
       const key = this.keyOf(a);
@@ -270,6 +277,8 @@ export class MgmtDaemon {
     return r.family;
   }
 
+  /** ifindex/MAC of each candidate as last seen, to notice a recreated interface or a new MAC. */
+  private readonly linkIdent = new Map<string, string>();
   /** When the last notification was read: a decision's reaction time is measured from it. */
   private lastEventAt = 0;
 
@@ -305,6 +314,13 @@ export class MgmtDaemon {
           this.machine.forgetInterface(old);
           this.machine.observeLink(now, old, linkObs(undefined));
           this.scheduleResync('interface renamed');
+        }
+        if (this.config.candidates.includes(l.name)) {
+          // A new index or MAC makes the prepared announcement socket and frames stale.
+          const ident = `${l.index}/${l.mac ?? ''}`;
+          const prev = this.linkIdent.get(l.name);
+          if (prev !== undefined && prev !== ident) this.opts.announcer?.forget?.(l.name);
+          this.linkIdent.set(l.name, ident);
         }
         this.names.set(l.index, l.name);
         this.indexes.set(l.name, l.index);

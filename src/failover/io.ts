@@ -14,5 +14,7 @@ export interface Announcer {
   announce(ifname: string, addresses: MgmtAddress[], count: number, intervalMs: number): Promise<void>;
   /** Get ready to announce on these interfaces (open sockets, learn MACs) ahead of any move. */
   prepare?(ifnames: string[]): Promise<void>;
+  /** The interface changed (new index or MAC): drop what was prepared for it. */
+  forget?(ifname: string): void;
   close?(): void;
 }

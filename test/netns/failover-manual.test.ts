@@ -1,9 +1,10 @@
 // Someone deletes the address (or moves it) by hand; bad configurations and missing privileges
 // are refused at start with nothing changed.
+import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { cli, holder, type Lab, holders, makeLab, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { cli, holder, type Lab, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 
@@ -92,4 +93,24 @@ test(title('without CAP_NET_ADMIN: a plain message, exit 5, nothing changed'), a
   t.regex(r.stderr, /^nodectl: the management-IP failover daemon .* needs CAP_NET_ADMIN: run as root/m);
   t.deepEqual(globalAddrs(lab), before);
   t.is(await holder(lab), 'v4 on [] v6 on []');
+});
+
+test(title('a candidate whose MAC changed announces with the new MAC after a move'), async (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const lab = makeLab(t, 2);
+  const d = startDaemon(t, lab, writeConfig(lab));
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
+  lab.node.ip('link', 'set', 'eth1', 'address', '02:00:5e:00:53:99');
+  const cap = spawn('ip', ['netns', 'exec', lab.sw.name, 'tcpdump', '-i', 'p1', '-nn', '-l', '-e', 'arp'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => cap.kill());
+  let captured = '';
+  cap.stdout.setEncoding('utf8').on('data', (s: string) => (captured += s));
+  await new Promise<void>((r) => cap.stderr.setEncoding('utf8').on('data', (s: string) => s.includes('listening on') && r()));
+  lab.sw.ip('link', 'set', 'p0', 'down');
+  await waitHolder(lab, 'eth1');
+  const t0 = Date.now();
+  while (Date.now() - t0 < 10_000 && !/Request who-has 192\.0\.2\.10 tell 192\.0\.2\.10/.test(captured)) await sleep(20);
+  const garp = captured.split('\n').find((l) => /Request who-has 192\.0\.2\.10 tell 192\.0\.2\.10/.test(l));
+  t.truthy(garp, captured);
+  t.regex(garp!, /^\S+ 02:00:5e:00:53:99 > ff:ff:ff:ff:ff:ff/);
 });

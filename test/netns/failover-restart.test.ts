@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
-import { carrier, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { carrier, cli, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -79,6 +79,13 @@ test(title('restart on a healthy holder: no address deleted or added, no gap, no
   mon.stdout.setEncoding('utf8').on('data', (s: string) => (changes += s));
   await sleep(100);
   await d.kill9();
+  // Dead daemon: status falls back to the state file it left, and says so.
+  const st = await cli(['mgmt', 'status', '--json', '--socket', d.socketPath, '--state-file', d.statePath]);
+  t.is(st.code, 0, st.stderr);
+  const s = JSON.parse(st.stdout) as { running: boolean; holder: string; pid: number };
+  t.false(s.running);
+  t.is(s.holder, 'eth1');
+  t.is(s.pid, d.proc.pid!);
   const r = startDaemon(t, lab, cfg, [], 'a');
   await r.waitLog((e) => e.event === 'start', START_MS, 'restart');
   const start = r.logs.find((e) => e.event === 'start')!;
