@@ -146,7 +146,10 @@ export class KernTracer {
             { name: 'sctp_probe_path', active: ps.how !== null, how: ps.how, why: ps.how ? null : 'as sctp_probe' },
             { name: 'sctp_retransmit', active: rs.how !== null, how: rs.how, why: rs.how ? null : reasons.filter((r) => /rtx/.test(r)).join('; ') || 'neither fentry nor kprobe accepted' },
           ];
-          if (ps.how === 'tracepoint') status[0]!.why = status[1]!.why = 'no module BTF: srtt, rto and error count are not recorded';
+          if (ps.how === 'tracepoint') {
+            const btfWhy = haveBtf ? `tp_btf refused (${reasons.filter((r) => r.includes('_btf')).join('; ')})` : 'no BTF for the sctp module';
+            status[0]!.why = status[1]!.why = `${btfWhy}: srtt, rto and error count are not recorded`;
+          }
           return { tracer: new KernTracer(obj, status), status };
         } catch (err) {
           obj?.close();

@@ -36,11 +36,13 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
   const server = spawn('ip', ['netns', 'exec', b.name, 'iperf3', '-s', '-1', '--sctp'], { stdio: 'ignore' });
   t.teardown(() => server.kill());
   await sleep(800);
-  const client = spawn('ip', ['netns', 'exec', a.name, 'iperf3', '-c', '10.88.0.2', '--sctp', '-t', '4', '-b', '20M', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const client = spawn('ip', ['netns', 'exec', a.name, 'iperf3', '-c', '10.88.0.2', '--sctp', '-t', '12', '-b', '20M', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   client.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise((r) => client.once('exit', r));
-  await sleep(2500);
+  // the VM may be emulated (TCG): wait for the data association rather than a fixed time
+  for (let i = 0; i < 60 && !/\s5201\s/.test(a.exec('cat', '/proc/net/sctp/assocs')); i++) await sleep(500);
+  await sleep(1500);
 
   // while the association lives: kernel tracer vs the kernel's own views
   const kassocs = kern!.snapshot();
