@@ -297,6 +297,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   // 2. Release ports whose master goes away or changes (explicit, so each step has an inverse).
   const postMaster = new Map<string, string | null>();
   for (const l of actual.links) postMaster.set(l.name, nameOf(l.masterIndex));
+  // the kernel closes a port it releases from a bond (bond_release → dev_close)
+  const postAdmin = new Map<string, 'up' | 'down'>(actual.links.map((l) => [l.name, l.admin]));
+  const reopen: string[] = [];
   const releases: Op[] = [];
   for (const l of actual.links) {
     if (!survives(l.name)) continue;
@@ -307,6 +310,10 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     if (deletedAll.has(m) || (d && want !== m)) {
       releases.push({ op: 'link-set', name: l.name, change: { master: null }, from: { master: m } });
       postMaster.set(l.name, null);
+      if (byName.get(m)?.kind === 'bond' && l.admin === 'up') {
+        postAdmin.set(l.name, 'down');
+        if (!d) reopen.push(l.name);
+      }
     }
   }
   ops.push(...releases);
@@ -438,10 +445,12 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const want = declState(d) === 'up';
     if (bondPortsUp.includes(n)) { ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } }); continue; }
     if (!l || create.has(n)) continue;
-    const now = l.admin === 'up';
+    const now = (postAdmin.get(n) ?? l.admin) === 'up';
     if (want === now) continue;
     (want ? ups : downs).push({ op: 'link-set', name: n, change: { up: want }, from: { up: now } });
   }
+  // undeclared ports a bond released (its deletion) come back up as they were
+  for (const n of reopen) ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } });
   ops.push(...downs.reverse(), ...ups);
 
   return {

@@ -193,3 +193,17 @@ test('a veth deleted takes its peer: one delete for both owned ends', (t) => {
   t.deepEqual(lines(p), ['link del va (and its peer vb)']);
   t.deepEqual(p.deletes.sort(), ['va', 'vb']);
 });
+
+test('ports released from a bond are closed by the kernel: the plan brings them back up', (t) => {
+  const bond0 = link('bond0', 'bond', { group: OWNED_GROUP, kindData: { kind: 'bond', mode: 'active-backup', miimon: 100 } as L['kindData'] });
+  const eth1 = link('eth1', 'device', { masterIndex: bond0.index });
+  const eth2 = link('eth2', 'device', { masterIndex: bond0.index });
+  const p = plan(cfg('interfaces:\n  - {name: eth1, kind: device}\n'), { links: [bond0, eth1, eth2], addrs: [] }, { owned: new Set(['bond0']) });
+  t.deepEqual(lines(p), [
+    'link set eth1 nomaster (was bond0)',
+    'link set eth2 nomaster (was bond0)',
+    'link del bond0',
+    'link set eth1 up',
+    'link set eth2 up',
+  ]);
+});
