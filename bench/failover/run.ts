@@ -160,7 +160,10 @@ async function main(): Promise<void> {
     while ((garps.length === g0 || !adds.slice(a0).some((a) => a.dev === `eth${backup}`)) && Date.now() < deadline) await sleep(1);
     const g = garps.slice(g0).find((x) => x > t0);
     const a = adds.slice(a0).find((x) => x.dev === `eth${backup}` && x.ns > t0 - 1_000_000n);
-    if (g === undefined || a === undefined) throw new Error(`trial ${t}: no ${g === undefined ? 'gratuitous ARP' : 'address on the backup'} within 5 s`);
+    if (g === undefined || a === undefined) {
+      const rel = (x: bigint) => (Number(x - t0) / 1e6).toFixed(2);
+      throw new Error(`trial ${t}: no ${g === undefined ? 'gratuitous ARP' : 'address on the backup'} within 5 s; GARPs since: [${garps.slice(g0).map(rel)}] adds since: [${adds.slice(a0).map((x) => `${x.dev}@${rel(x.ns)}`)}]; daemon timeline:\n${timeline.slice(-8).map((e) => JSON.stringify(e)).join('\n')}`);
+    }
     toGarp.push(Number(g - t0) / 1e6);
     toAddr.push(Math.max(0, Number(a.ns - t0) / 1e6));
     await setLink(sw, idx[holder]!, { up: true });
@@ -194,6 +197,8 @@ async function main(): Promise<void> {
   if (nl.length) console.log(row('  daemon: move sent -> all acks (del/add/route)', nl));
   const fa = moves.map((e) => (e.firstAnnounceMs == null ? NaN : Number(e.firstAnnounceMs))).filter((x) => !Number.isNaN(x));
   if (fa.length) console.log(row('  daemon: move sent -> first announcement', fa));
+  const anomalies = timeline.filter((e) => ['audit-mismatch', 'overrun', 'resync', 'announce-failed'].includes(String(e.event)) || e.failures);
+  console.log(`daemon anomalies: ${anomalies.length}${anomalies.length ? ` (${anomalies.slice(0, 3).map((e) => JSON.stringify(e)).join(' ')})` : ''}`);
   console.log(`target p99 <= 10 ms: ${pct(toGarp, 99) <= 10 ? 'met' : 'NOT met'}`);
   console.log(`daemon RSS ${rss.toFixed(1)} MB (peak ${hwm.toFixed(1)} MB), target <= 60 MB: ${hwm <= 60 ? 'met' : 'NOT met'}`);
   console.log(`reference: keepalived takes over after 3 missed adverts (advert_int 1 s: ~3.6 s); ratio to p99 here: ${(3600 / pct(toGarp, 99)).toFixed(0)}x`);

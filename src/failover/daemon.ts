@@ -34,6 +34,8 @@ import {
 
 export const DEFAULT_STATE_FILE = '/run/nodectl/mgmt.json';
 export const DEFAULT_CONTROL_SOCKET = '/run/nodectl/mgmt.sock';
+/** How often the address placement is checked against a dump (see MgmtDaemon.audit). */
+const AUDIT_MS = 2000;
 
 export interface DaemonOptions {
   config: MgmtConfig;
@@ -53,6 +55,7 @@ export interface DaemonCounters extends Counters {
   overruns: number;
   resyncs: number;
   actionErrors: number;
+  auditMismatches: number;
 }
 
 export interface MgmtState {
@@ -96,6 +99,7 @@ export class MgmtDaemon {
   private readonly mon: Monitor;
   private readonly drops: DropCounter;
   private dropTimer: NodeJS.Timeout | null = null;
+  private auditTimer: NodeJS.Timeout | null = null;
   /** Events that arrived while a dump was running, applied on top of it. */
   private pending: MonitorEvent[] | null = null;
   private synced = false;
@@ -141,7 +145,7 @@ export class MgmtDaemon {
       probe: this.config.probe ? { allowedMisses: this.config.probe.allowedMisses } : null,
       announce: this.config.announce,
     });
-    this.counters = Object.assign(this.machine.counters, { events: 0, overruns: 0, resyncs: 0, actionErrors: 0 });
+    this.counters = Object.assign(this.machine.counters, { events: 0, overruns: 0, resyncs: 0, actionErrors: 0, auditMismatches: 0 });
     for (const a of this.config.addresses) this.ours.set(addressKey(a), addressKey(a));
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -183,6 +187,7 @@ export class MgmtDaemon {
       opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
       // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
       d.dropTimer = setInterval(() => d.checkDrops(), 250);
+      d.auditTimer = setInterval(() => void d.audit(), AUDIT_MS);
       return d;
     } catch (err) {
       mon.close();
@@ -281,6 +286,35 @@ export class MgmtDaemon {
   private readonly linkIdent = new Map<string, string>();
   /** When the last notification was read: a decision's reaction time is measured from it. */
   private lastEventAt = 0;
+
+  /**
+   * The safety net under the event stream: compare where the kernel has the addresses with what
+   * the machine believes (one address dump), and resync on any difference. Notifications are the
+   * mechanism; this only bounds the damage of one lost without a trace (logged as a warning).
+   */
+  private async audit(): Promise<void> {
+    if (this.stopped || this.busy || this.resyncing || this.decideQueued || !this.synced) return;
+    let addrs: Addr[];
+    try {
+      addrs = await listAddrs(this.dumpH);
+    } catch {
+      return;
+    }
+    if (this.stopped || this.busy || this.resyncing || this.decideQueued) return;
+    const kernel = new Map<string, string[]>();
+    for (const a of addrs) {
+      const key = this.keyOf(a);
+      const ifname = this.names.get(a.ifindex);
+      if (key) kernel.set(key, [...(kernel.get(key) ?? []), `${ifname ?? a.ifindex}/${a.prefixlen}`].sort());
+    }
+    const believed = new Map([...this.machine.where()].map(([k, v]) => [k, v.map((p) => `${p.ifname}/${p.prefixlen}`).sort()]));
+    const differs = [...believed.keys()].some((k) => (kernel.get(k) ?? []).join() !== (believed.get(k) ?? []).join());
+    if (differs) {
+      this.counters.auditMismatches++;
+      this.log({ event: 'audit-mismatch', level: 'warning', kernel: Object.fromEntries(kernel), believed: Object.fromEntries(believed), message: 'the kernel state differs from what the notifications said; re-reading it' });
+      this.scheduleResync('audit');
+    }
+  }
 
   private checkDrops(): void {
     const lost = this.drops.newDrops();
@@ -490,7 +524,18 @@ export class MgmtDaemon {
     }
   }
 
-  private async kernelOp(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
+  /** A request the kernel has not answered in this long is treated as failed (then: resync). */
+  static readonly OP_TIMEOUT_MS = 2000;
+
+  private kernelOp(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`${describeAction(a, this.config.gateway)}: no answer from the kernel within ${MgmtDaemon.OP_TIMEOUT_MS} ms`), MgmtDaemon.OP_TIMEOUT_MS);
+    });
+    return Promise.race([this.kernelOpNow(a), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async kernelOpNow(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
     const ifindex = this.indexes.get(a.ifname);
     if (ifindex === undefined) return `${describeAction(a, this.config.gateway)}: interface ${a.ifname} is gone`;
     try {
@@ -661,6 +706,7 @@ export class MgmtDaemon {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.dropTimer) clearInterval(this.dropTimer);
+    if (this.auditTimer) clearInterval(this.auditTimer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
     for (const t of this.probeTimers.values()) clearTimeout(t);
     this.mon.close();

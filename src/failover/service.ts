@@ -90,6 +90,6 @@ export function renderStatus(s: StatusResult): string[] {
     for (const m of s.lastMoves.slice(-10)) out.push(`  ${m.at}  ${m.kind.padEnd(8)} ${m.from ?? '-'} -> ${m.to ?? '-'}: ${m.reason}`);
   }
   const c = s.counters;
-  out.push(`counters: moves ${c.moves}, restores ${c.restores}, dedupes ${c.dedupes}, route fixes ${c.routeFixes}, announcements ${c.announcements}, probe misses ${c.probeMisses}, events ${c.events}, overruns ${c.overruns}, resyncs ${c.resyncs}, action errors ${c.actionErrors}`);
+  out.push(`counters: moves ${c.moves}, restores ${c.restores}, dedupes ${c.dedupes}, route fixes ${c.routeFixes}, announcements ${c.announcements}, probe misses ${c.probeMisses}, events ${c.events}, overruns ${c.overruns}, resyncs ${c.resyncs}, action errors ${c.actionErrors}, audit mismatches ${c.auditMismatches ?? 0}`);
   return out;
 }
