@@ -72,9 +72,10 @@ test('VLAN: an announcement on va.100 leaves tagged with VLAN 100', async (t) =>
   await waitUp(b, 'vb');
   // No kernel filter: libpcap's "vlan" keyword and VLAN acceleration do not mix on every
   // version; tshark sees the tag that libpcap restores from the packet auxdata.
-  const cap = capture(b, 'vb', `ether src ${macOf(a, 'va.100')}`, 40, 6000);
+  // (a count, not a short timeout, ends the capture: under emulation tcpdump lags seconds)
+  const cap = capture(b, 'vb', `ether src ${macOf(a, 'va.100')}`, 12, 60_000);
   await cap.ready;
-  await announce({ netns: a.name }, { ifname: 'va.100', address: '192.0.2.1', count: 3, intervalMs: 200 });
+  await announce({ netns: a.name }, { ifname: 'va.100', address: '192.0.2.1', count: 12, intervalMs: 50 });
   const frames = await cap.done;
   t.log(`captured: ${frames.map((x) => String(field(x, 'frame', 'frame.protocols'))).join(', ')} (${cap.info()})`);
   const f = frames.find((x) => x.arp);
@@ -105,9 +106,9 @@ test('bond (active-backup): probe and announcement go through the active slave w
   t.is(r.reply?.mac, macOf(b, 'vb'));
   t.is(r.mac, bondMac);
   // reply-style, because the bond itself sends request-style gratuitous ARP on slave changes
-  const cap = capture(b, 'vb', 'arp', 40, 6000);
+  const cap = capture(b, 'vb', 'arp', 3, 60_000);
   await cap.ready;
-  await announce({ netns: a.name }, { ifname: 'bond0', address: '192.0.2.1', count: 3, intervalMs: 200, mode: 'reply' });
+  await announce({ netns: a.name }, { ifname: 'bond0', address: '192.0.2.1', count: 3, intervalMs: 50, mode: 'reply' });
   const frames = await cap.done;
   t.log(`captured: ${frames.map((x) => `${String(field(x, 'eth', 'eth.src'))} op ${String(field(x, 'arp', 'arp.opcode'))}`).join(', ')} (${cap.info()})`);
   const f = frames.find((x) => field(x, 'arp', 'arp.opcode') === '2' && field(x, 'arp', 'arp.src.proto_ipv4') === '192.0.2.1');
