@@ -6,10 +6,7 @@ import type { AddrView } from '../../interfaces/model.js';
 export default class AddrAdd extends NodectlCommand {
   static override summary = 'Add an IPv4 or IPv6 address to an interface.';
 
-  static override description = `Like "ip addr add ADDRESS/PREFIX dev IFACE". An address that is already there is an
-error (EEXIST), never silently accepted. --label (IPv4 only) must begin with the interface name,
-as iproute2 requires; --nodad (IPv6 only) skips Duplicate Address Detection so the address is
-usable at once.`;
+  static override description = `Like "ip addr add ADDRESS/PREFIX dev IFACE". An address that is already there is an error (EEXIST), never silently accepted. --label (IPv4 only) must begin with the interface name, as iproute2 requires; --nodad (IPv6 only) skips Duplicate Address Detection so the address is usable at once.`;
 
   static override examples = [
     '<%= config.bin %> addr add eth0 192.0.2.10/24',

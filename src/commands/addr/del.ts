@@ -5,8 +5,7 @@ import { deleteAddress } from '../../interfaces/manage.js';
 export default class AddrDel extends NodectlCommand {
   static override summary = 'Remove an address from an interface.';
 
-  static override description = `Like "ip addr del ADDRESS/PREFIX dev IFACE". The prefix length must match the
-address as configured; an address that is not there is an error (exit status 4).`;
+  static override description = `Like "ip addr del ADDRESS/PREFIX dev IFACE". The prefix length must match the address as configured; an address that is not there is an error (exit status 4).`;
 
   static override examples = [
     '<%= config.bin %> addr del eth0 192.0.2.10/24',

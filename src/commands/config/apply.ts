@@ -6,21 +6,11 @@ import { loadConfigFor, stateDirFlag } from '../../cli/config-flags.js';
 export default class ConfigApply extends NodectlCommand {
   static override summary = 'Bring the node to a config file, all or nothing.';
 
-  static override description = `Validates the file (nothing changes if it is invalid), snapshots the kernel, runs the
-planned operations one by one (see "config plan"), then re-reads the kernel to verify that
-nothing is left to do. If any step fails — a kernel refusal, an injected fault, or the
-verification — every step already done is undone in reverse, from inverses computed from the
-snapshot before the first step, and the ORIGINAL error is reported first, with the step number,
-the operation and the kernel's extended-ACK text.
+  static override description = `Validates the file (nothing changes if it is invalid), snapshots the kernel, runs the planned operations one by one (see "config plan"), then re-reads the kernel to verify that nothing is left to do. If any step fails — a kernel refusal, an injected fault, or the verification — every step already done is undone in reverse, from inverses computed from the snapshot before the first step, and the ORIGINAL error is reported first, with the step number, the operation and the kernel's extended-ACK text.
 
-A journal in the state directory is written before the first step; if the process dies
-mid-way, the next "config apply" or "config recover" finishes the rollback first.
+A journal in the state directory is written before the first step; if the process dies mid-way, the next "config apply" or "config recover" finishes the rollback first.
 
---confirm SECONDS applies, then reverts automatically unless "nodectl config confirm" runs in
-time (a detached watchdog process holds the timer; it survives this command and your SSH
-session). Interfaces nodectl creates are recorded as owned (per network namespace) and put in
-interface group 28259; owned interfaces the file no longer declares are removed (--no-prune
-keeps them), others are never touched.
+--confirm SECONDS applies, then reverts automatically unless "nodectl config confirm" runs in time (a detached watchdog process holds the timer; it survives this command and your SSH session). Interfaces nodectl creates are recorded as owned (per network namespace) and put in interface group 28259; owned interfaces the file no longer declares are removed (--no-prune keeps them), others are never touched.
 
 Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid file.`;
 

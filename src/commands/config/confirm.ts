@@ -5,8 +5,7 @@ import { stateDirFlag } from '../../cli/config-flags.js';
 export default class ConfigConfirm extends NodectlCommand {
   static override summary = 'Keep an apply made with --confirm (stops the automatic revert).';
 
-  static override description = `After "config apply --confirm SECONDS", the change is reverted unless this runs before
-the deadline. Too late (the deadline passed): the apply is reverted and this fails (exit 1).`;
+  static override description = `After "config apply --confirm SECONDS", the change is reverted unless this runs before the deadline. Too late (the deadline passed): the apply is reverted and this fails (exit 1).`;
 
   static override examples = [
     '<%= config.bin %> config confirm',

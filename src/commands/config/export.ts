@@ -7,10 +7,7 @@ import { stateDirFlag } from '../../cli/config-flags.js';
 export default class ConfigExport extends NodectlCommand {
   static override summary = 'Write the current interfaces as a config file that re-applies as a no-op.';
 
-  static override description = `Reads the kernel and prints a config file (YAML; --json: the same as JSON) that
-describes every interface except loopback: logical ones by kind with their options, others as
-"kind: device"; MTU, state, master, alias, addresses (not the kernel's own IPv6 link-local
-ones) and ARP settings that are not 0. "config plan" on the result prints no changes.`;
+  static override description = `Reads the kernel and prints a config file (YAML; --json: the same as JSON) that describes every interface except loopback: logical ones by kind with their options, others as "kind: device"; MTU, state, master, alias, addresses (not the kernel's own IPv6 link-local ones) and ARP settings that are not 0. "config plan" on the result prints no changes.`;
 
   static override examples = [
     '<%= config.bin %> config export > /etc/nodectl/node.yaml',

@@ -6,14 +6,9 @@ import { loadConfigFor, stateDirFlag } from '../../cli/config-flags.js';
 export default class ConfigPlan extends NodectlCommand {
   static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
 
-  static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink
-operations "config apply" would run, in the order it would run them, like a diff:
-"+" creates, "-" removes, "~" changes. Lower devices and masters are created before what
-builds on them; on removal, dependents go first and ports are released before their master.
-Only interfaces nodectl created (its ownership record) are ever removed.
+  static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink operations "config apply" would run, in the order it would run them, like a diff: "+" creates, "-" removes, "~" changes. Lower devices and masters are created before what builds on them; on removal, dependents go first and ports are released before their master. Only interfaces nodectl created (its ownership record) are ever removed.
 
-Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid
-file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
+Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
 
   static override examples = [
     '<%= config.bin %> config plan /etc/nodectl/node.yaml',

@@ -6,10 +6,7 @@ import { stateDirFlag } from '../../cli/config-flags.js';
 export default class ConfigRecover extends NodectlCommand {
   static override summary = 'Finish the rollback of an interrupted apply, or revert an unconfirmed one.';
 
-  static override description = `Reads the journal in the state directory. An apply that was killed mid-way is rolled
-back (each step begun is undone, in reverse); an apply waiting for "config confirm" is
-reverted now; a journal from an earlier boot is discarded (the kernel state it described is
-gone). With no journal, does nothing. "config apply" does the same before anything else.`;
+  static override description = `Reads the journal in the state directory. An apply that was killed mid-way is rolled back (each step begun is undone, in reverse); an apply waiting for "config confirm" is reverted now; a journal from an earlier boot is discarded (the kernel state it described is gone). With no journal, does nothing. "config apply" does the same before anything else.`;
 
   static override examples = [
     '<%= config.bin %> config recover',

@@ -4,10 +4,7 @@ import { configJsonSchema } from '../../config/schema.js';
 export default class ConfigSchema extends NodectlCommand {
   static override summary = 'Print the JSON Schema of the config file (for editors).';
 
-  static override description = `The schema the config file is checked against, as JSON Schema (draft 2020-12).
-Point your editor at it for completion and inline errors, e.g. with the YAML language server:
-a first line "# yaml-language-server: $schema=/etc/nodectl/config.schema.json".
-Every object is closed: a key the schema does not list is an error.`;
+  static override description = `The schema the config file is checked against, as JSON Schema (draft 2020-12). Point your editor at it for completion and inline errors, e.g. with the YAML language server: a first line "# yaml-language-server: $schema=/etc/nodectl/config.schema.json". Every object is closed: a key the schema does not list is an error.`;
 
   static override examples = [
     '<%= config.bin %> config schema > /etc/nodectl/config.schema.json',

@@ -11,12 +11,7 @@ export interface ValidateResult {
 export default class ConfigValidate extends NodectlCommand {
   static override summary = 'Check a config file: every problem, with file:line:col, JSON path and reason.';
 
-  static override description = `Reads a YAML or JSON config file and reports EVERY problem, not just the first, one per
-line as FILE:LINE:COLUMN: /json/path: reason — the form editors and CI annotate. Checked:
-syntax, the schema (unknown keys, types, ranges), and meaning: unknown lower devices, masters
-and ports, dependency cycles, duplicate names, vlan ids, invalid or duplicate addresses, an
-interface that is a port of two masters (a bond port that is also a bridge port), label and
-nodad rules, MTU too small for IPv6. The kernel is not consulted (see "config plan" for that).
+  static override description = `Reads a YAML or JSON config file and reports EVERY problem, not just the first, one per line as FILE:LINE:COLUMN: /json/path: reason — the form editors and CI annotate. Checked: syntax, the schema (unknown keys, types, ranges), and meaning: unknown lower devices, masters and ports, dependency cycles, duplicate names, vlan ids, invalid or duplicate addresses, an interface that is a port of two masters (a bond port that is also a bridge port), label and nodad rules, MTU too small for IPv6. The kernel is not consulted (see "config plan" for that).
 
 Exit status: 0 valid, 3 invalid (--json: {"error":{"code":"CONFIG_INVALID","problems":[…]}}).`;
 

@@ -7,15 +7,12 @@ import { renderLinkDetail } from '../../interfaces/render.js';
 export default class LinkAdd extends NodectlCommand {
   static override summary = 'Create a logical interface: vlan, bond, bridge, macvlan, veth or dummy.';
 
-  static override description = `Like "ip link add": NAME, the word "type" and a KIND, then the options of that kind as
-flags. An option that does not belong to KIND is an error, never ignored. The interface is
-created in one RTM_NEWLINK request (NLM_F_CREATE|NLM_F_EXCL: an existing name is an error and
-is left untouched) and is printed as the kernel reports it afterwards.
+  static override description = `Like "ip link add": NAME, the word "type" and a KIND, then the options of that kind as flags. An option that does not belong to KIND is an error, never ignored. The interface is created in one RTM_NEWLINK request (NLM_F_CREATE|NLM_F_EXCL: an existing name is an error and is left untouched) and is printed as the kernel reports it afterwards.
 
 Kind options:
   vlan     --link DEV --id 1-4094 [--protocol 802.1Q|802.1ad]
-  bond     [--mode balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb]
-           [--miimon MS] [--arp-interval MS] [--arp-ip-target IPV4 …]
+  bond     [--mode MODE] [--miimon MS] [--arp-interval MS] [--arp-ip-target IPV4 …]
+           MODE: balance-rr active-backup balance-xor broadcast 802.3ad balance-tlb balance-alb
   bridge   [--stp | --no-stp] [--vlan-filtering]
   macvlan  --link DEV [--mode private|vepa|bridge|passthru|source]
   veth     --peer NAME [--peer-netns NS]

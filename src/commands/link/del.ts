@@ -5,10 +5,7 @@ import { type DeleteResult, deleteLink } from '../../interfaces/manage.js';
 export default class LinkDel extends NodectlCommand {
   static override summary = 'Delete an interface (refuses to orphan the interfaces built on it).';
 
-  static override description = `Like "ip link del", with one difference: the kernel silently deletes the vlans and
-macvlans built on an interface together with it; nodectl refuses instead, and names them.
---cascade deletes them first (deepest first), then the interface. Deleting one end of a veth
-deletes both; deleting a bridge or bond releases its ports (they are not deleted).`;
+  static override description = `Like "ip link del", with one difference: the kernel silently deletes the vlans and macvlans built on an interface together with it; nodectl refuses instead, and names them. --cascade deletes them first (deepest first), then the interface. Deleting one end of a veth deletes both; deleting a bridge or bond releases its ports (they are not deleted).`;
 
   static override examples = [
     '<%= config.bin %> link del mv0',

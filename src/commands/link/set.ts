@@ -7,9 +7,7 @@ import { renderLinkDetail } from '../../interfaces/render.js';
 export default class LinkSet extends NodectlCommand {
   static override summary = 'Change an interface: state, MTU, MAC, name, master, alias.';
 
-  static override description = `Like "ip link set": all the given changes go to the kernel in ONE request, so they
-apply together or not at all. The interface is printed as the kernel reports it afterwards.
---master accepts only a bridge or a bond; --nomaster releases the interface from its master.`;
+  static override description = `Like "ip link set": all the given changes go to the kernel in ONE request, so they apply together or not at all. The interface is printed as the kernel reports it afterwards. --master accepts only a bridge or a bond; --nomaster releases the interface from its master.`;
 
   static override examples = [
     '<%= config.bin %> link set eth0 --up',
