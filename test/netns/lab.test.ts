@@ -52,13 +52,19 @@ test.serial(root ? 'lab up builds the topology, status reports it, down removes 
     return;
   }
   const prefix = labPrefix(t);
-  const rootLinksBefore = sh('ip', ['-j', 'link', 'show']);
+  // The root namespace is shared with whatever else runs on this machine, so compare names:
+  // none of the lab's may appear there (beyond those that already existed).
+  const rootNames = () => new Set((JSON.parse(sh('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname));
+  const before = rootNames();
+  const LAB_IFNAMES = ['eth0', 'eth1', 'eth2', 'eth3', 'swp0', 'swp1', 'swp2', 'swp3', 'swp-peer', 'br-mgmt', 'br-data', 'br-int', 'mv-app', 'eth2.100', 'bond0', 'svc0', 'probe-vlan', 'probe-bond', 'probe-dummy'];
+  const leakedToRoot = () => LAB_IFNAMES.filter((n) => rootNames().has(n) && !before.has(n));
 
   const up = await nodectl(['lab', 'up', '--prefix', prefix, '--json']);
   t.is(up.status, 0, up.stderr || up.stdout);
   const upJson = JSON.parse(up.stdout) as { namespaces: { node: string; switch: string; sctpPeer: string }; configFile: string; kinds: { kind: string; available: boolean; why: string | null }[] };
   const node = `${prefix}node`, sw = `${prefix}switch`, peer = `${prefix}sctp-peer`;
   t.deepEqual(upJson.namespaces, { node, switch: sw, sctpPeer: peer });
+  t.deepEqual(leakedToRoot(), [], 'no lab interface appears in the root namespace');
   t.deepEqual(netnsWithPrefix(prefix).sort(), [node, peer, sw].sort());
   t.true(existsSync(upJson.configFile), 'the config file is written');
 
@@ -118,8 +124,7 @@ test.serial(root ? 'lab up builds the topology, status reports it, down removes 
   t.deepEqual((JSON.parse(down.stdout) as { removed: string[] }).removed.sort(), [node, peer, sw].sort());
   t.deepEqual(netnsWithPrefix(prefix), []);
   t.false(existsSync(upJson.configFile));
-  // The root namespace was never touched.
-  t.is(sh('ip', ['-j', 'link', 'show']), rootLinksBefore);
+  t.deepEqual(leakedToRoot(), [], 'no lab interface ever appears in the root namespace');
 
   const down2 = await nodectl(['lab', 'down', '--prefix', prefix, '--json']);
   t.is(down2.status, 0);
