@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   const cli = useDev ? ['--import', 'tsx', join(ROOT, 'bin/dev.js')] : [join(ROOT, 'bin/run.js')];
   // The V8 flags of contrib/systemd/nodectl-mgmt.service (override with NODECTL_BENCH_NODE_FLAGS).
-  const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode').split(' ').filter(Boolean);
+  const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
   const daemon = spawn(...withRt(process.execPath, [...nodeFlags, ...cli, 'mgmt', 'run', '-n', NODE, '--config', cfg, '--state-file', join(dir, 's.json'), '--socket', join(dir, 's.sock')]), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(daemon);
   let started = false;
