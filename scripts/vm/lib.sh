@@ -71,6 +71,20 @@ vm_download() { # <dir> <package> <version>
   ( cd "$dir" && vm_apt download "$pkg=$ver" >/dev/null ) || vm_die "cannot download $pkg=$ver from $MIRROR"
 }
 
+# Mark a cache entry as used now, and delete its siblings (other keys) unused for two hours:
+# longer than any run's timeout, so nothing in use goes away; otherwise every version or
+# layout change would leave ~250-300 MB behind.
+vm_keep() { # <entry dir>
+  local keep=${1%/} d
+  touch "$keep/.ok"
+  for d in "$(dirname "$keep")"/*/; do
+    d=${d%/}
+    [ "$d" = "$keep" ] || [ ! -f "$d/.ok" ] && continue
+    [ -n "$(find "$d/.ok" -mmin +120)" ] && rm -rf --one-file-system "$d"
+  done
+  return 0
+}
+
 # Map a kernel series ("6.1", "6.12") to the newest stock amd64 kernel package of that series
 # in the private lists. Prints "<package> <version>"; fails with the series that do exist.
 vm_resolve_kernel() {
