@@ -33,12 +33,18 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
   const wire = await WireTracer.open({ targets: [{ dev: 'va', netns: a.name }] });
   t.teardown(() => wire.close());
 
-  const server = spawn('ip', ['netns', 'exec', b.name, 'iperf3', '-s', '-1', '--sctp'], { stdio: 'ignore' });
+  // the server learns the protocol from the client's control connection (TCP)
+  const server = spawn('ip', ['netns', 'exec', b.name, 'iperf3', '-s', '-1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let serverErr = '';
+  server.stderr!.on('data', (d: Buffer) => (serverErr += d.toString()));
   t.teardown(() => server.kill());
-  await sleep(800);
+  // under emulation the server takes seconds to listen: a client started earlier is refused
+  for (let i = 0; i < 60 && !/:5201\b/.test(b.exec('ss', '-ltn')); i++) await sleep(500);
   const client = spawn('ip', ['netns', 'exec', a.name, 'iperf3', '-c', '10.88.0.2', '--sctp', '-t', '12', '-b', '20M', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   client.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  client.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise((r) => client.once('exit', r));
   // the VM may be emulated (TCG): wait for the data association rather than a fixed time
   for (let i = 0; i < 60 && !/\s5201\s/.test(a.exec('cat', '/proc/net/sctp/assocs')); i++) await sleep(500);
@@ -53,7 +59,7 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
   const procRows = proc.split('\n').slice(1).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/));
   // columns: ASSOC SOCK STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE LPORT RPORT …
   const data = procRows.find((r) => r[12] === '5201');
-  t.truthy(data, 'iperf3 data association in /proc/net/sctp/assocs');
+  t.truthy(data, `iperf3 data association in /proc/net/sctp/assocs (iperf3 said: ${err.trim() || out.slice(0, 300)}; server: ${serverErr.trim() || 'nothing'})`);
   const mine = kassocs.find((k) => k.peerPort === 5201 && k.localPort === Number(data![11]));
   t.truthy(mine, `kernel tracer saw local port ${data![11]} → 5201 (saw ${kassocs.map((k) => `${k.localPort}→${k.peerPort}`).join(', ')})`);
   t.true(mine!.probes > 0);
