@@ -6,7 +6,7 @@ import { loadMgmtConfig, type MgmtConfig } from './config.js';
 import { controlRequest, DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE, MgmtDaemon, readState, type MgmtState } from './daemon.js';
 import { defaultAnnouncer, defaultProbe } from './arp-io.js';
 
-export const DEFAULT_CONFIG_FILE = '/etc/nodectl/config.yaml';
+export const DEFAULT_CONFIG_FILE = '/etc/nodectl/node.yaml';
 
 export interface RunOptions {
   configFile?: string;

@@ -18,7 +18,7 @@ Every decision is one JSON object per line on stderr (journald-friendly). The st
 SIGTERM/SIGINT stop the daemon and leave the addresses where they are.`;
 
   static override examples = [
-    '<%= config.bin %> mgmt run --config /etc/nodectl/config.yaml',
+    '<%= config.bin %> mgmt run --config /etc/nodectl/node.yaml',
     { description: 'Inside a lab namespace, with its own state and socket', command: '<%= config.bin %> mgmt run -n node --config mgmt.yaml --state-file /run/nodectl/lab-mgmt.json --socket /run/nodectl/lab-mgmt.sock' },
   ];
 
