@@ -1,5 +1,5 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { NodectlError } from '../errors.js';
+import { ConfigError, NodectlError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -52,6 +52,11 @@ export abstract class NodectlCommand extends Command {
     const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err));
+    } else if (err instanceof ConfigError && err.problems.length > 0) {
+      // Every problem on its own line, in the FILE:LINE:COL form editors and CI annotate.
+      for (const p of err.problems) process.stderr.write(`${p.file}:${p.line}:${p.column}: ${p.path || '/'}: ${p.reason}\n`);
+      const n = err.problems.length;
+      process.stderr.write(`nodectl: invalid configuration (${n} problem${n === 1 ? '' : 's'}); nothing was changed\n`);
     } else {
       process.stderr.write(`nodectl: ${err.message}\n`);
       if (!(err instanceof NodectlError) && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
