@@ -26,7 +26,7 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
   spawnSync('modprobe', ['sctp']);
   const { a, b } = pair(t);
   const { tracer: kern, status } = KernTracer.open();
-  t.log(status.map((s) => `${s.name}: ${s.active ? s.how : `inactive (${s.why})`}`).join('; '));
+  t.log(status.map((s) => `${s.name}: ${s.active ? s.how : "inactive"}${s.why ? ` (${s.why})` : ""}`).join("; "));
   t.truthy(kern, 'the VM kernel has SCTP: some kernel tracer must load');
   t.teardown(() => kern?.close());
   t.true(status.find((s) => s.name === 'sctp_probe')!.active);
