@@ -79,16 +79,19 @@ export interface LoadedConfig {
   source: ConfigSource;
 }
 
-/** Read, parse and validate a config file; throws ConfigError listing every problem. */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
-  let text: string;
+/** The text of a config file; a missing one is NOT_FOUND (exit 4), not an internal error. */
+export async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('config file', file);
     throw err;
   }
-  return parseConfig(text, file);
+}
+
+/** Read, parse and validate a config file; throws ConfigError listing every problem. */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  return parseConfig(await readConfigText(file), file);
 }
 
 /** Parse and validate config text (the file name is only used in messages). */

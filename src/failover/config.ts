@@ -1,10 +1,9 @@
 // The mgmt section, from a whole node config file or from a file holding only `mgmt:`, checked
 // for meaning (not only shape) and resolved into what the daemon runs with.
-import { readFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ConfigError, NotFoundError, type ConfigProblem } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
 import { canonicalIp, ipToBigint, parseCidr } from '../config/cidr.js';
-import { ConfigSource, configProblems, typeboxProblems, type PathSeg } from '../config/load.js';
+import { ConfigSource, configProblems, readConfigText, typeboxProblems, type PathSeg } from '../config/load.js';
 import { MGMT_DEFAULTS, MgmtDecl } from '../config/mgmt-schema.js';
 import type { Family, MgmtAddress } from './state-machine.js';
 
@@ -19,14 +18,7 @@ export interface MgmtConfig {
 }
 
 export async function loadMgmtConfig(file: string): Promise<MgmtConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('config file', file);
-    throw err;
-  }
-  return parseMgmtConfig(text, file);
+  return parseMgmtConfig(await readConfigText(file), file);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
