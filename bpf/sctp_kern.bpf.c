@@ -50,8 +50,11 @@ static __always_inline void path_key_from(struct sk_path_key *k, __u64 asoc, con
 		BPF_CORE_READ_INTO(&k->addr, ua, v6.sin6_addr);
 		k->port = bpf_ntohs(BPF_CORE_READ(ua, v6.sin6_port));
 	} else {
+		__u32 a4 = 0;
 		k->family = 4;
-		BPF_CORE_READ_INTO(&k->addr[0], ua, v4.sin_addr.s_addr);
+		/* into a u32, then copied: reading "into &k->addr[0]" would copy one byte */
+		BPF_CORE_READ_INTO(&a4, ua, v4.sin_addr.s_addr);
+		__builtin_memcpy(k->addr, &a4, 4);
 		k->port = bpf_ntohs(BPF_CORE_READ(ua, v4.sin_port));
 	}
 }
