@@ -94,3 +94,16 @@ export function haveCommand(cmd: string): boolean {
     return false;
   }
 }
+
+/** A test title that says up front when the test will not run for lack of root. */
+export function rootTitle(s: string): string {
+  return isRoot() ? s : `${s} (skipped: needs root)`;
+}
+
+/** Inside a privileged test: false (after logging why and passing) when not root. */
+export function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
+  if (isRoot()) return true;
+  t.log('SKIP: not root; privileged tests need CAP_NET_ADMIN and CAP_SYS_ADMIN');
+  t.pass();
+  return false;
+}

@@ -6,16 +6,9 @@ import { addAddr, delAddr, listAddrs } from '../../src/netlink/addr.js';
 import { getLink } from '../../src/netlink/link.js';
 import { addNeigh, delNeigh, listNeighs } from '../../src/netlink/neigh.js';
 import { addrKey, compareAddr, compareNeigh, flattenIpAddrs, type IpAddrLink, type IpNeigh } from '../helpers/ip-oracle.js';
-import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
-const root = isRoot();
-const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
-function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (root) return true;
-  t.log('SKIP: not root');
-  t.pass();
-  return false;
-}
+const title = rootTitle;
 
 function pair(ns: Netns): void {
   ns.ip('link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'a1');

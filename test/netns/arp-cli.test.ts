@@ -3,17 +3,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
-const root = isRoot();
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
-function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (root) return true;
-  t.log('SKIP: not root');
-  t.pass();
-  return false;
-}
+const title = rootTitle;
 
 function nodectl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });

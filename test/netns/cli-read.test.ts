@@ -1,26 +1,14 @@
 // The read commands end to end (bin/run.js on the built dist), against iproute2 in a throwaway netns.
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
 import type { TreeNode } from '../../src/interfaces/tree.js';
-import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 import type { IpLink } from '../helpers/ip-oracle.js';
+import { NODECTL_BIN, nodectl } from '../helpers/cli.js';
 
-const root = isRoot();
-const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
-function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (root) return true;
-  t.log('SKIP: not root');
-  t.pass();
-  return false;
-}
+const title = rootTitle;
 
-function nodectl(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function topology(ns: Netns): void {
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -129,7 +117,7 @@ test(title('Monitor reports link, addr and neigh changes decoded like the dumps'
 test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
-  const child = spawn(process.execPath, [bin, 'monitor', '--count', '3', '--groups', 'link,addr', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--count', '3', '--groups', 'link,addr', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,16 +7,10 @@ import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink
 import { toViews } from '../../src/interfaces/model.js';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
-import { isRoot, kernelHasLinkKind, type Netns, netnsFor } from '../helpers/netns.js';
+import { isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
 const root = isRoot();
-const title = (s: string): string => (root ? s : `${s} (skipped: needs root)`);
-function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (root) return true;
-  t.log('SKIP: not root; netns tests need CAP_NET_ADMIN and CAP_SYS_ADMIN');
-  t.pass();
-  return false;
-}
+const title = rootTitle;
 
 /** bridge br0 over veths p1a/p2a, macvlan mv0 on p1b: the reference topology. */
 function bridgeTopology(ns: Netns): void {

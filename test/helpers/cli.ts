@@ -1,0 +1,16 @@
+// Runs the built CLI (bin/run.js) as a user would, synchronously.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const NODECTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function nodectl(...args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [NODECTL_BIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
