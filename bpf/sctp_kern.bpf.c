@@ -62,6 +62,9 @@ static __always_inline void path_key_from(struct sk_path_key *k, __u64 asoc, con
 SEC("tp_btf/sctp_probe")
 int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_association *asoc, struct sctp_chunk *chunk)
 {
+	/* 6.12's verifier types tracepoint arguments as maybe-NULL: check before any field offset */
+	if (!asoc)
+		return 0;
 	struct sk_assoc *a = assoc_rec((__u64)asoc);
 	if (!a)
 		return 0;
@@ -81,6 +84,8 @@ SEC("tp_btf/sctp_probe_path")
 int BPF_PROG(kern_path_btf, struct sctp_transport *sp, const struct sctp_association *asoc)
 {
 	struct sk_path_key k = {};
+	if (!sp || !asoc)
+		return 0;
 	path_key_from(&k, (__u64)asoc, &sp->ipaddr);
 	struct sk_path *p = bpf_map_lookup_elem(&sctp_kpaths, &k);
 	if (!p) {
