@@ -107,3 +107,18 @@ export function needRoot(t: { log: (s: string) => void; pass: () => void }): boo
   t.pass();
   return false;
 }
+
+/**
+ * Two namespaces joined by a veth pair, up: `va` (SUBNET.1/24) in a, `vb` (SUBNET.2/24) in b.
+ * Both are removed in the test's teardown.
+ */
+export function vethPair(t: ExecutionContext, subnet = '192.0.2'): { a: Netns; b: Netns } {
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
+  a.ip('addr', 'add', `${subnet}.1/24`, 'dev', 'va');
+  b.ip('addr', 'add', `${subnet}.2/24`, 'dev', 'vb');
+  a.ip('link', 'set', 'va', 'up');
+  b.ip('link', 'set', 'vb', 'up');
+  return { a, b };
+}

@@ -1,9 +1,9 @@
 // The arp and neigh commands end to end (bin/run.js on the built dist): exit statuses, one-line
 // errors, --json; the kernel's /proc/sys and ip -j are the oracles.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { type Netns, needRoot, rootTitle, vethPair } from '../helpers/netns.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const title = rootTitle;
@@ -15,16 +15,7 @@ function nodectl(...args: string[]): { status: number | null; stdout: string; st
   return { status: r.status, stdout: r.stdout, stderr };
 }
 
-function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
-  const a = netnsFor(t);
-  const b = netnsFor(t);
-  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
-  a.ip('addr', 'add', '192.0.2.1/24', 'dev', 'va');
-  b.ip('addr', 'add', '192.0.2.2/24', 'dev', 'vb');
-  a.ip('link', 'set', 'va', 'up');
-  b.ip('link', 'set', 'vb', 'up');
-  return { a, b };
-}
+const pair = (t: ExecutionContext) => vethPair(t);
 
 const KEYS = ['arp_ignore', 'arp_announce', 'arp_filter', 'arp_accept', 'arp_notify', 'proxy_arp', 'drop_gratuitous_arp'];
 const sysctls = (ns: Netns, row: string): string[] => KEYS.map((k) => ns.sysctl(`net/ipv4/conf/${row}/${k}`));

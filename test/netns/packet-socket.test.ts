@@ -1,27 +1,18 @@
 // The packet socket against the real kernel: frames we send are seen by tcpdump in the peer
 // namespace; frames the kernel itself sends (ARP resolution triggered by a UDP datagram) reach
 // our 'frame' listener; binding is per interface and per namespace.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETH_P, PACKET_TYPE, PacketSocket } from '../../src/netlink/packet.js';
 import { IoError, NotFoundError } from '../../src/errors.js';
-import { isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { isRoot, netnsFor, type Netns, vethPair } from '../helpers/netns.js';
 
 const root = isRoot();
 const t0 = root ? test : test.skip;
 if (!root) test('packet socket tests skipped: not root (need CAP_NET_ADMIN and CAP_NET_RAW)', (t) => t.pass());
 
-function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
-  const a = netnsFor(t);
-  const b = netnsFor(t);
-  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
-  a.ip('addr', 'add', '192.0.2.1/24', 'dev', 'va');
-  b.ip('addr', 'add', '192.0.2.2/24', 'dev', 'vb');
-  a.ip('link', 'set', 'va', 'up');
-  b.ip('link', 'set', 'vb', 'up');
-  return { a, b };
-}
+const pair = (t: ExecutionContext) => vethPair(t);
 
 function macOf(ns: Netns, dev: string): string {
   return ns.ipJson<Array<{ address: string }>>('link', 'show', 'dev', dev)[0]!.address;

@@ -1,26 +1,17 @@
 // The sctp commands as a user runs them (bin/run.js, built): stats --json while the generator
 // plays, trace streaming NDJSON and detaching on SIGTERM (no tc/tcx attachment left on the
 // interface afterwards, checked with bpftool as the independent witness), and clear errors.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const why = !isRoot() ? 'not root' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
 
-function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
-  const a = netnsFor(t);
-  const b = netnsFor(t);
-  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
-  a.ip('addr', 'add', '10.66.0.1/24', 'dev', 'va');
-  b.ip('addr', 'add', '10.66.0.2/24', 'dev', 'vb');
-  a.ip('link', 'set', 'va', 'up');
-  b.ip('link', 'set', 'vb', 'up');
-  return { a, b };
-}
+const pair = (t: ExecutionContext) => vethPair(t, '10.66.0');
 
 /** clsact filters on va, as bpftool sees them. */
 function clsactOn(ns: Netns): string {

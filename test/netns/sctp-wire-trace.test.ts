@@ -2,12 +2,12 @@
 // SCTP association per scenario across it, the wire tracer attached to one end. Every counter
 // is checked against what the generator sent AND against tshark's SCTP dissector decoding a
 // tcpdump capture of the same interface (an independent decoder, CRC32c verified).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario, type ScenarioName, type ScenarioResult, type SideTally } from '../../src/sctp/generator.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 import { assess } from '../../src/sctp/detect.js';
@@ -15,16 +15,7 @@ import type { Association, DirStats, WireEvent } from '../../src/sctp/model.js';
 
 const why = !isRoot() ? 'not root' : !haveCommand('tshark') ? 'tshark is not installed' : !haveCommand('tcpdump') ? 'tcpdump is not installed' : null;
 
-function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
-  const a = netnsFor(t);
-  const b = netnsFor(t);
-  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
-  a.ip('addr', 'add', '10.77.0.1/24', 'dev', 'va');
-  b.ip('addr', 'add', '10.77.0.2/24', 'dev', 'vb');
-  a.ip('link', 'set', 'va', 'up');
-  b.ip('link', 'set', 'vb', 'up');
-  return { a, b };
-}
+const pair = (t: ExecutionContext) => vethPair(t, '10.77.0');
 
 async function capture(ns: Netns, dev: string, file: string): Promise<() => Promise<void>> {
   const p = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '--immediate-mode', '-U', '-n', '-i', dev, '-w', file, 'sctp'], { stdio: ['ignore', 'ignore', 'pipe'] });

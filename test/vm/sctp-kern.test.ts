@@ -2,22 +2,13 @@
 // has SCTP: the kernel tracer's fields against the kernel's own reports (/proc/net/sctp/assocs
 // and ss -S -i inside the namespace), and the wire tracer against the same traffic.
 import { spawn, spawnSync } from 'node:child_process';
-import test from 'ava';
-import { netnsFor, type Netns } from '../helpers/netns.js';
+import test, { type ExecutionContext } from 'ava';
+import { vethPair } from '../helpers/netns.js';
 import { skipOutsideVm } from '../helpers/vm.js';
 import { KernTracer } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 
-function pair(t: Parameters<typeof netnsFor>[0]): { a: Netns; b: Netns } {
-  const a = netnsFor(t);
-  const b = netnsFor(t);
-  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
-  a.ip('addr', 'add', '10.88.0.1/24', 'dev', 'va');
-  b.ip('addr', 'add', '10.88.0.2/24', 'dev', 'vb');
-  a.ip('link', 'set', 'va', 'up');
-  b.ip('link', 'set', 'vb', 'up');
-  return { a, b };
-}
+const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
