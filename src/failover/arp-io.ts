@@ -19,6 +19,7 @@ class Senders {
   private readonly netns: string | undefined;
   private h: Handle | null = null;
   private readonly socks = new Map<string, { sock: PacketSocket; mac: Buffer }>();
+  private readonly generation = new Map<string, number>();
 
   constructor(netns: string | undefined) {
     this.netns = netns;
@@ -29,7 +30,11 @@ class Senders {
     if (have && !fresh && !have.sock.closed) return have;
     have?.sock.close();
     this.h ??= Handle.open({ netns: this.netns });
+    const gen = this.generation.get(ifname) ?? 0;
     const link = await getLink(this.h, ifname);
+    // A forget() while the link was being read means the answer may predate a MAC or index
+    // change the daemon has already seen: read again rather than cache a stale MAC.
+    if ((this.generation.get(ifname) ?? 0) !== gen) return this.get(ifname, true);
     const sock = PacketSocket.open({ netns: this.netns, ifindex: link.index, protocol: 0 });
     const entry = { sock, mac: Buffer.from((link.mac ?? '00:00:00:00:00:00').replace(/:/g, ''), 'hex') };
     this.socks.set(ifname, entry);
@@ -37,6 +42,7 @@ class Senders {
   }
 
   forget(ifname: string): void {
+    this.generation.set(ifname, (this.generation.get(ifname) ?? 0) + 1);
     this.socks.get(ifname)?.sock.close();
     this.socks.delete(ifname);
   }
