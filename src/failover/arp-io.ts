@@ -14,35 +14,34 @@ import { PacketSocket } from '../netlink/packet.js';
 import type { Announcer, HealthProbe } from './io.js';
 import type { MgmtAddress } from './state-machine.js';
 
-/** Per-interface send sockets and MACs, opened once and reopened if the interface is recreated. */
+/** Per-interface send sockets, opened once per ifindex (reopened if the interface is recreated). */
 class Senders {
   private readonly netns: string | undefined;
   private h: Handle | null = null;
-  private readonly socks = new Map<string, { sock: PacketSocket; mac: Buffer }>();
-  private readonly generation = new Map<string, number>();
+  private readonly socks = new Map<string, { sock: PacketSocket; ifindex: number }>();
 
   constructor(netns: string | undefined) {
     this.netns = netns;
   }
 
+  /**
+   * The socket and the MAC to announce with. The MAC is read from the kernel every time (one
+   * GETLINK, a fraction of a millisecond): a cached one went stale when the MAC changed in the
+   * window between the daemon's link event and a move. Only the socket is kept, per ifindex.
+   */
   async get(ifname: string, fresh = false): Promise<{ sock: PacketSocket; mac: Buffer }> {
-    const have = this.socks.get(ifname);
-    if (have && !fresh && !have.sock.closed) return have;
-    have?.sock.close();
     this.h ??= Handle.open({ netns: this.netns });
-    const gen = this.generation.get(ifname) ?? 0;
     const link = await getLink(this.h, ifname);
-    // A forget() while the link was being read means the answer may predate a MAC or index
-    // change the daemon has already seen: read again rather than cache a stale MAC.
-    if ((this.generation.get(ifname) ?? 0) !== gen) return this.get(ifname, true);
+    const mac = Buffer.from((link.mac ?? '00:00:00:00:00:00').replace(/:/g, ''), 'hex');
+    const have = this.socks.get(ifname);
+    if (have && !fresh && !have.sock.closed && have.ifindex === link.index) return { sock: have.sock, mac };
+    have?.sock.close();
     const sock = PacketSocket.open({ netns: this.netns, ifindex: link.index, protocol: 0 });
-    const entry = { sock, mac: Buffer.from((link.mac ?? '00:00:00:00:00:00').replace(/:/g, ''), 'hex') };
-    this.socks.set(ifname, entry);
-    return entry;
+    this.socks.set(ifname, { sock, ifindex: link.index });
+    return { sock, mac };
   }
 
   forget(ifname: string): void {
-    this.generation.set(ifname, (this.generation.get(ifname) ?? 0) + 1);
     this.socks.get(ifname)?.sock.close();
     this.socks.delete(ifname);
   }
