@@ -122,3 +122,14 @@ export function vethPair(t: ExecutionContext, subnet = '192.0.2'): { a: Netns; b
   b.ip('link', 'set', 'vb', 'up');
   return { a, b };
 }
+
+/** The reference topology of the read tests: bridge br0 over veths p1a/p2a, macvlan mv0 on p1b, all up. */
+export function bridgeTopology(ns: Netns): void {
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  ns.ip('link', 'set', 'p2a', 'master', 'br0');
+  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
+  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
+}

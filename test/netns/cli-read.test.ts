@@ -3,21 +3,14 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
 import type { TreeNode } from '../../src/interfaces/tree.js';
-import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { bridgeTopology, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 import type { IpLink } from '../helpers/ip-oracle.js';
 import { NODECTL_BIN, nodectl } from '../helpers/cli.js';
 
 const title = rootTitle;
 
-
 function topology(ns: Netns): void {
-  ns.ip('link', 'add', 'br0', 'type', 'bridge');
-  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
-  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
-  ns.ip('link', 'set', 'p1a', 'master', 'br0');
-  ns.ip('link', 'set', 'p2a', 'master', 'br0');
-  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
-  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
+  bridgeTopology(ns);
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'br0');
   ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br0', 'nud', 'permanent');
 }

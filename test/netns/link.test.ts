@@ -7,21 +7,10 @@ import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink
 import { toViews } from '../../src/interfaces/model.js';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
-import { isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
 const root = isRoot();
 const title = rootTitle;
-
-/** bridge br0 over veths p1a/p2a, macvlan mv0 on p1b: the reference topology. */
-function bridgeTopology(ns: Netns): void {
-  ns.ip('link', 'add', 'br0', 'type', 'bridge');
-  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
-  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
-  ns.ip('link', 'set', 'p1a', 'master', 'br0');
-  ns.ip('link', 'set', 'p2a', 'master', 'br0');
-  ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
-  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
-}
 
 async function compareAll(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, ns: Netns): Promise<void> {
   const ours = await withHandle({ netns: ns.name }, async (h) => toViews(await listLinks(h)));
