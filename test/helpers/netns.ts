@@ -1,8 +1,10 @@
-// Throwaway network namespaces for privileged tests. Every namespace made here has a random
-// name with the "nctl-t-" prefix and is removed in teardown, even when the test fails; the
-// process-exit hook removes any a crashed test left behind.
+// Throwaway network namespaces for privileged tests. Every namespace made here is named
+// "nctl-t-<pid>-<random>" and is removed in teardown, even when the test fails; the
+// process-exit hook removes any a failed test left behind. A SIGKILLed test process runs
+// neither, so loading this module also removes namespaces whose owning process is gone.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 
 const live = new Set<string>();
@@ -10,9 +12,39 @@ process.on('exit', () => {
   for (const ns of live) spawnSync('ip', ['netns', 'del', ns]);
 });
 
+const OWNED = /^nctl-(?:t|probe)-(\d+)-[0-9a-f]+$/;
+
 export function uniqueName(prefix = 'nctl-t-'): string {
-  return `${prefix}${randomBytes(4).toString('hex')}`;
+  return `${prefix}${process.pid}-${randomBytes(3).toString('hex')}`;
 }
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Names of test namespaces whose creating process no longer exists. */
+export function orphanedTestNamespaces(names: readonly string[]): string[] {
+  return names.filter((n) => {
+    const m = OWNED.exec(n);
+    return m !== null && !processAlive(Number(m[1]));
+  });
+}
+
+export function reapOrphans(): void {
+  let names: string[];
+  try {
+    names = readdirSync('/run/netns');
+  } catch {
+    return; // no namespace was ever made on this machine
+  }
+  for (const ns of orphanedTestNamespaces(names)) spawnSync('ip', ['netns', 'del', ns]);
+}
+if (process.getuid?.() === 0) reapOrphans();
 
 /** Run a command, return stdout; throws with stderr on failure. */
 export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
