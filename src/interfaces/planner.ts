@@ -7,7 +7,7 @@ import type { Link } from '../netlink/link.js';
 import { ARP_KEY_NAMES, type ArpKey } from '../config/arp-keys.js';
 import { canonicalIp, parseCidr } from '../config/cidr.js';
 import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
-import { addressParts, masterOf } from '../config/semantic.js';
+import { addressParts, mastersOf } from '../config/semantic.js';
 
 /** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
 export const OWNED_GROUP = 0x6e63; // "nc"
@@ -216,7 +216,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   const nameOf = (i: number | null): string | null => (i === null ? null : byIndex.get(i)?.name ?? null);
   const decls = cfg.interfaces;
   const declByName = new Map(decls.map((d) => [d.name, d]));
-  const desiredMaster = new Map(decls.map((d) => [d.name, masterOf(decls, d.name)]));
+  const desiredMaster = mastersOf(decls);
   const vethPeerOf = new Map<string, string>();
   for (const d of decls) if (d.kind === 'veth' && !d.veth.peer_netns) vethPeerOf.set(d.veth.peer, d.name);
 

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { type ApplyResult, applyConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
-import { loadConfig } from '../../config/load.js';
+import { readConfig } from '../../config/read.js';
 
 export default class ConfigApply extends NodectlCommand {
   static override summary = 'Bring the node to a config file, all or nothing.';
@@ -33,7 +33,7 @@ Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid f
 
   async run(): Promise<ApplyResult> {
     const { args, flags } = await this.parse(ConfigApply);
-    const { config } = await loadConfig(args.file);
+    const config = await readConfig(args.file);
     const quiet = this.jsonEnabled();
     const r = await applyConfig(config, {
       netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,

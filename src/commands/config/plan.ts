@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
-import { loadConfig } from '../../config/load.js';
+import { readConfig } from '../../config/read.js';
 
 export default class ConfigPlan extends NodectlCommand {
   static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
@@ -28,7 +28,7 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
 
   async run(): Promise<PlanResult> {
     const { args, flags } = await this.parse(ConfigPlan);
-    const { config } = await loadConfig(args.file);
+    const config = await readConfig(args.file);
     const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'] });
     if (!this.jsonEnabled()) {
       if (r.pendingJournal) this.log('note: an interrupted or unconfirmed apply is pending; the next apply reverts it first (nodectl config recover)');

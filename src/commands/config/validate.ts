@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { loadConfig } from '../../config/load.js';
+import { readConfig } from '../../config/read.js';
 
 export interface ValidateResult {
   file: string;
@@ -26,7 +26,7 @@ Exit status: 0 valid, 3 invalid (--json: {"error":{"code":"CONFIG_INVALID","prob
 
   async run(): Promise<ValidateResult> {
     const { args } = await this.parse(ConfigValidate);
-    const { config } = await loadConfig(args.file);
+    const config = await readConfig(args.file);
     if (!this.jsonEnabled()) this.log(`${args.file}: valid (${config.interfaces.length} interfaces)`);
     return { file: args.file, valid: true, interfaces: config.interfaces.length };
   }

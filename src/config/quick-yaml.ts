@@ -1,0 +1,253 @@
+// A parser for the plain subset of YAML that node files are written in (block mappings and
+// sequences, one-line flow collections, simple quoted and plain scalars), returning the same
+// value the `yaml` package's `toJS()` gives — or `undefined` for anything outside that subset,
+// which then goes to the full parser. Why: in a fresh process the `yaml` package needs several
+// hundred milliseconds for a 1,000-interface file (cold JIT on a general-purpose composer),
+// which is most of a no-op `config apply` at boot. Positions are not needed for a valid file;
+// when any problem is found, the full parser is run to place it (src/config/load.ts).
+//
+// The rule that keeps this safe: whenever in doubt, give up. It never accepts a text that the
+// `yaml` package would reject or read differently (test/unit/config-quick-yaml.test.ts
+// compares both on every config text in the repository and on edge cases).
+
+/** Returned for a text outside the subset. */
+class Outside extends Error {}
+const outside = (): never => {
+  throw new Outside();
+};
+
+interface Line {
+  indent: number;
+  text: string;
+}
+
+// YAML 1.2 core schema resolution of plain scalars (the `yaml` package's defaults).
+const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_RE = /^[-+]?[0-9]+$/;
+// octal, hex, floats, infinities and NaN: rare in node files, so left to the full parser
+const OTHER_NUMBER_RE = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
+const KEY_RE = /^[A-Za-z_$][A-Za-z0-9_$.-]*$/;
+// characters that start something other than a plain scalar (or may, depending on what follows)
+const INDICATOR = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+
+function plainValue(s: string): unknown {
+  if (NULL_RE.test(s)) return null;
+  if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
+  if (INT_RE.test(s)) {
+    const n = parseInt(s, 10);
+    // beyond 2^53 the package's own rounding is what counts: leave it to the package
+    if (!Number.isSafeInteger(n)) outside();
+    return n;
+  }
+  if (OTHER_NUMBER_RE.test(s)) outside();
+  return s;
+}
+
+function checkPlain(s: string, flow: boolean): string {
+  if (s === '') outside();
+  const c = s[0]!;
+  // "-1" is a plain scalar; "- x", "-" and every other indicator are not (or are not simple)
+  if (INDICATOR.has(c) && !(c === '-' && s.length > 1 && s[1] !== ' ' && !flow)) outside();
+  if (c === '-' && flow) outside();
+  if (s.includes(': ') || s.endsWith(':') || s.includes(' #') || s.includes('\t')) outside();
+  if (flow && /[[\]{},]/.test(s)) outside();
+  return s;
+}
+
+const key = (s: string): string => {
+  if (!KEY_RE.test(s) || s === '__proto__' || NULL_RE.test(s) || BOOL_RE.test(s)) outside();
+  return s;
+};
+
+/** A quoted scalar without escapes or line breaks at s[pos]; returns [value, end]. */
+function quoted(s: string, pos: number): [string, number] {
+  const q = s[pos]!;
+  let out = '';
+  let i = pos + 1;
+  for (;;) {
+    const j = s.indexOf(q, i);
+    if (j < 0) outside();
+    out += s.slice(i, j);
+    if (q === "'" && s[j + 1] === "'") { out += "'"; i = j + 2; continue; }
+    i = j + 1;
+    break;
+  }
+  if (q === '"' && out.includes('\\')) outside();
+  return [out, i];
+}
+
+function setKey(obj: Record<string, unknown>, k: string, v: unknown): void {
+  // the `yaml` package is run with uniqueKeys: a repeated key is an error to report there
+  if (Object.prototype.hasOwnProperty.call(obj, k)) outside();
+  obj[k] = v;
+}
+
+const skipSpaces = (s: string, i: number): number => {
+  while (s[i] === ' ') i++;
+  return i;
+};
+
+/** A one-line flow collection at s[pos]; returns [value, end]. */
+function flow(s: string, pos: number): [unknown, number] {
+  const open = s[pos]!;
+  const close = open === '{' ? '}' : ']';
+  const out: unknown = open === '{' ? {} : [];
+  let i = skipSpaces(s, pos + 1);
+  if (s[i] === close) return [out, i + 1];
+  for (;;) {
+    if (open === '{') {
+      if (s[i] === '"' || s[i] === "'") outside();
+      const colon = s.indexOf(': ', i);
+      if (colon < 0) outside();
+      const k = key(s.slice(i, colon));
+      i = skipSpaces(s, colon + 2);
+      const [v, end] = flowValue(s, i);
+      setKey(out as Record<string, unknown>, k, v);
+      i = end;
+    } else {
+      const [v, end] = flowValue(s, i);
+      (out as unknown[]).push(v);
+      i = end;
+    }
+    i = skipSpaces(s, i);
+    if (s[i] === close) return [out, i + 1];
+    if (s[i] !== ',') outside();
+    i = skipSpaces(s, i + 1);
+    // a trailing comma is valid YAML, but rare enough to leave to the package
+    if (s[i] === close || i >= s.length) outside();
+  }
+}
+
+function flowValue(s: string, i: number): [unknown, number] {
+  const c = s[i];
+  if (c === undefined) outside();
+  if (c === '{' || c === '[') return flow(s, i);
+  if (c === '"' || c === "'") return quoted(s, i);
+  let j = i;
+  while (j < s.length && !',[]{}'.includes(s[j]!)) j++;
+  return [plainValue(checkPlain(s.slice(i, j).trimEnd(), true)), j];
+}
+
+/** The value written on the rest of a line (after "key: " or "- "). */
+function inlineValue(s: string): unknown {
+  const c = s[0]!;
+  let v: unknown;
+  let end: number;
+  if (c === '{' || c === '[') [v, end] = flow(s, 0);
+  else if (c === '"' || c === "'") [v, end] = quoted(s, 0);
+  else {
+    const hash = s.indexOf(' #');
+    return plainValue(checkPlain((hash >= 0 ? s.slice(0, hash) : s).trimEnd(), false));
+  }
+  const rest = s.slice(end);
+  if (rest.trim() !== '' && !/^ +#/.test(rest)) outside();
+  return v;
+}
+
+class Block {
+  i = 0;
+  constructor(private readonly lines: Line[]) {}
+
+  peek(): Line | undefined {
+    return this.lines[this.i];
+  }
+
+  /** The node starting at the current line, whose lines are indented exactly `indent`. */
+  node(indent: number): unknown {
+    const first = this.peek()!;
+    if (first.text === '-' || first.text.startsWith('- ')) return this.seq(indent);
+    return this.map(indent);
+  }
+
+  private after(indent: number): boolean {
+    const next = this.peek();
+    if (!next || next.indent < indent) return false;
+    if (next.indent > indent) outside();
+    return true;
+  }
+
+  seq(indent: number): unknown[] {
+    const out: unknown[] = [];
+    for (;;) {
+      const line = this.peek()!;
+      if (line.text === '-' || !line.text.startsWith('- ')) outside();
+      const restStart = skipSpaces(line.text, 2);
+      const rest = line.text.slice(restStart);
+      if (rest === '' || rest.startsWith('#')) outside();
+      if (rest.startsWith('-') && (rest === '-' || rest[1] === ' ')) outside();
+      if (mapEntry(rest)) {
+        // "- key: value": a mapping whose lines sit at the column of its first key
+        const col = indent + restStart;
+        this.lines[this.i] = { indent: col, text: rest };
+        out.push(this.map(col));
+      } else {
+        out.push(inlineValue(rest));
+        this.i++;
+      }
+      if (!this.after(indent)) return out;
+      // a key at this indentation ends a sequence that sat at its key's own indentation
+      const next = this.peek()!;
+      if (!(next.text === '-' || next.text.startsWith('- '))) return out;
+    }
+  }
+
+  map(indent: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (;;) {
+      const line = this.peek()!;
+      const m = mapEntry(line.text);
+      if (!m) outside();
+      const [k, rest] = m!;
+      this.i++;
+      if (rest !== '' && !rest.startsWith('#')) {
+        setKey(out, k, inlineValue(rest));
+      } else {
+        const next = this.peek();
+        if (next && next.indent > indent) setKey(out, k, this.node(next.indent));
+        // a sequence may sit at its key's own indentation
+        else if (next && next.indent === indent && (next.text === '-' || next.text.startsWith('- '))) setKey(out, k, this.seq(indent));
+        else setKey(out, k, null);
+      }
+      if (!this.after(indent)) return out;
+    }
+  }
+}
+
+/** "key: rest" or "key:" → [key, rest]; null when the line is not a mapping entry. */
+function mapEntry(text: string): [string, string] | null {
+  const m = /^([^\s:#'"{}[\],]+):(?: +(.*))?$/.exec(text);
+  if (!m) return null;
+  return [key(m[1]!), m[2] ?? ''];
+}
+
+/** The value of `text` as `yaml`'s parseDocument(...).toJS() gives it, or undefined. */
+export function quickYaml(text: string): unknown {
+  // tabs, CRs, directives, documents, anchors, tags, block scalars and escapes need the package
+  if (/[\t\r\0\\]|^(?:%|---|\.\.\.)/m.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
+  const lines: Line[] = [];
+  for (const raw of text.split('\n')) {
+    const t = raw.trimEnd();
+    const indent = t.length - t.trimStart().length;
+    if (t.length === indent || t[indent] === '#') continue;
+    lines.push({ indent, text: t.slice(indent) });
+  }
+  if (!lines.length || lines[0]!.indent !== 0) return undefined;
+  try {
+    const b = new Block(lines);
+    const first = lines[0]!;
+    let v: unknown;
+    if (first.text[0] === '{' || first.text[0] === '[') {
+      if (lines.length !== 1) return undefined;
+      v = inlineValue(first.text);
+      b.i = 1;
+    } else {
+      if (!mapEntry(first.text) && !(first.text === '-' || first.text.startsWith('- '))) return undefined;
+      v = b.node(0);
+    }
+    return b.i === lines.length ? v : undefined;
+  } catch (err) {
+    if (err instanceof Outside) return undefined;
+    throw err;
+  }
+}
