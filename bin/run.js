@@ -11,7 +11,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   // else, or anything it does not parse exactly, falls through. NODECTL_NO_FAST=1 disables it.
   // `mgmt run` is a long-lived daemon: without oclif it stays ~15 MB smaller (src/failover/fast-run.ts).
   const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
-  const fast = fastMgmt ?? (process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv));
+  // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
+  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await import('../dist/config/fast-apply.js')).fastApply(argv));
+  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
   } else {

@@ -3,6 +3,7 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { type ApplyResult, applyConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
 import { readConfig } from '../../config/read.js';
+import { applyText, progressOnTty } from '../../config/apply-text.js';
 
 export default class ConfigApply extends NodectlCommand {
   static override summary = 'Bring the node to a config file, all or nothing.';
@@ -37,20 +38,9 @@ Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid f
     const quiet = this.jsonEnabled();
     const r = await applyConfig(config, {
       netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,
-      onStep: quiet || !process.stderr.isTTY ? undefined : (n, total, op) => process.stderr.write(`\r[${n}/${total}] ${op.op} ${op.name}\x1b[K`),
+      onStep: progressOnTty(quiet),
     });
-    if (!quiet) {
-      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      if (r.recovered) this.log(`recovered first: ${r.recovered.action} (${r.recovered.reason}, ${r.recovered.undone} steps undone)`);
-      for (const w of r.warnings) this.log(`warning: ${w}`);
-      if (!r.changed) this.log('no changes: the node already matches the file');
-      else {
-        const width = String(r.steps.length).length;
-        for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
-        this.log(`applied ${r.steps.length} operations and verified`);
-      }
-      if (r.confirmDeadline) this.log(`run "nodectl config confirm${flags.netns ? ` -n ${flags.netns}` : ''}" before ${r.confirmDeadline} or this apply is reverted`);
-    }
+    if (!quiet) for (const line of applyText(r, flags.netns)) this.log(line);
     return r;
   }
 }

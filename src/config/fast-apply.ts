@@ -1,0 +1,98 @@
+// `nodectl config apply FILE` without oclif: the boot unit runs it on every start and operators
+// re-run it after every edit, and oclif's command loader costs more CPU than a no-op apply of
+// 1,000 interfaces. bin/run.js tries this first. Only the command's exact flags are accepted
+// here; anything else (--help, a typo, a repeated flag, a bad value) returns null and oclif
+// handles it with its usual help and usage errors. Output and exit statuses are those of the
+// oclif command (src/commands/config/apply.ts, errors as in src/cli/base-command.ts);
+// test/netns/config-fast.test.ts runs both and compares.
+import { ConfigError, NodectlError } from '../errors.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { applyConfig } from './apply.js';
+import { applyText, progressOnTty } from './apply-text.js';
+import { readConfig } from './read.js';
+
+export interface FastApplyArgs {
+  file: string;
+  netns?: string;
+  stateDir?: string;
+  confirm?: number;
+  prune: boolean;
+  json: boolean;
+}
+
+const VALUE_FLAGS: Record<string, 'netns' | 'stateDir' | 'confirm'> = { '--netns': 'netns', '-n': 'netns', '--state-dir': 'stateDir', '--confirm': 'confirm' };
+
+/** argv (after the script) when it is exactly a `config apply` oclif would run; else null. */
+export function parseFastApply(argv: string[]): FastApplyArgs | null {
+  if (argv[0] !== 'config' || argv[1] !== 'apply') return null;
+  const out: Partial<FastApplyArgs> & { prune: boolean; json: boolean } = { prune: true, json: false };
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (let i = 2; i < argv.length; i++) {
+    let tok = argv[i]!;
+    if (!tok.startsWith('-')) { files.push(tok); continue; }
+    if (tok === '--json' || tok === '--no-prune') {
+      if (seen.has(tok)) return null;
+      seen.add(tok);
+      if (tok === '--json') out.json = true;
+      else out.prune = false;
+      continue;
+    }
+    let value: string | undefined;
+    const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
+    if (eq > 0) {
+      value = tok.slice(eq + 1);
+      tok = tok.slice(0, eq);
+    }
+    const key = VALUE_FLAGS[tok];
+    if (!key || seen.has(key)) return null;
+    seen.add(key);
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('-')) return null;
+    }
+    if (value === '') return null;
+    if (key === 'confirm') {
+      if (!/^[0-9]+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) return null;
+      out.confirm = Number(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (files.length !== 1) return null;
+  out.file = files[0]!;
+  return out as FastApplyArgs;
+}
+
+function printJson(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, null, process.stdout.isTTY === true ? 2 : undefined)}\n`);
+}
+
+/** Run `config apply` if argv is exactly that; the exit status, or null to let oclif do it. */
+export async function fastApply(argv: string[]): Promise<number | null> {
+  const p = parseFastApply(argv);
+  if (!p) return null;
+  try {
+    const config = await readConfig(p.file);
+    const r = await applyConfig(config, {
+      netns: p.netns, stateDir: p.stateDir, file: p.file, prune: p.prune, confirmSeconds: p.confirm, onStep: progressOnTty(p.json),
+    });
+    if (p.json) printJson(r);
+    else process.stdout.write(applyText(r, p.netns).map((l) => `${l}\n`).join(''));
+    return 0;
+  } catch (err) {
+    // The same mapping as NodectlCommand.catch (src/cli/base-command.ts).
+    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
+    if (p.json) {
+      printJson(err instanceof NodectlError ? { error: err.toJSON() } : { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } });
+    } else if (err instanceof ConfigError && err.problems.length > 0) {
+      for (const q of err.problems) process.stderr.write(`${q.file}:${q.line}:${q.column}: ${q.path || '/'}: ${q.reason}\n`);
+      const n = err.problems.length;
+      process.stderr.write(`nodectl: invalid configuration (${n} problem${n === 1 ? '' : 's'}); nothing was changed\n`);
+    } else {
+      process.stderr.write(`nodectl: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (!(err instanceof NodectlError) && err instanceof Error && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
+    }
+    return code;
+  }
+}
