@@ -59,6 +59,22 @@ static __always_inline void path_key_from(struct sk_path_key *k, __u64 asoc, con
 	}
 }
 
+/* The path's record, created zeroed on its first sample, with this sample counted. */
+static __always_inline struct sk_path *path_rec(const struct sk_path_key *k)
+{
+	struct sk_path *p = bpf_map_lookup_elem(&sctp_kpaths, k);
+	if (!p) {
+		struct sk_path z = {};
+		bpf_map_update_elem(&sctp_kpaths, k, &z, BPF_NOEXIST);
+		p = bpf_map_lookup_elem(&sctp_kpaths, k);
+		if (!p)
+			return NULL;
+	}
+	p->last_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&p->samples, 1);
+	return p;
+}
+
 SEC("tp_btf/sctp_probe")
 int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_association *asoc, struct sctp_chunk *chunk)
 {
@@ -87,16 +103,9 @@ int BPF_PROG(kern_path_btf, struct sctp_transport *sp, const struct sctp_associa
 	if (!sp || !asoc)
 		return 0;
 	path_key_from(&k, (__u64)asoc, &sp->ipaddr);
-	struct sk_path *p = bpf_map_lookup_elem(&sctp_kpaths, &k);
-	if (!p) {
-		struct sk_path z = {};
-		bpf_map_update_elem(&sctp_kpaths, &k, &z, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&sctp_kpaths, &k);
-		if (!p)
-			return 0;
-	}
-	p->last_ns = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&p->samples, 1);
+	struct sk_path *p = path_rec(&k);
+	if (!p)
+		return 0;
 	p->cwnd = BPF_CORE_READ(sp, cwnd);
 	p->ssthresh = BPF_CORE_READ(sp, ssthresh);
 	p->flight_size = BPF_CORE_READ(sp, flight_size);
@@ -168,16 +177,9 @@ int kern_path_tp(struct tp_sctp_probe_path *ctx)
 		__builtin_memcpy(k.addr, &ctx->ipaddr[4], 4);
 	}
 	k.port = (ctx->ipaddr[2] << 8) | ctx->ipaddr[3];
-	struct sk_path *p = bpf_map_lookup_elem(&sctp_kpaths, &k);
-	if (!p) {
-		struct sk_path z = {};
-		bpf_map_update_elem(&sctp_kpaths, &k, &z, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&sctp_kpaths, &k);
-		if (!p)
-			return 0;
-	}
-	p->last_ns = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&p->samples, 1);
+	struct sk_path *p = path_rec(&k);
+	if (!p)
+		return 0;
 	p->cwnd = ctx->cwnd;
 	p->ssthresh = ctx->ssthresh;
 	p->flight_size = ctx->flight_size;
