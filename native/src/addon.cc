@@ -29,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetns(env, exports);
   InitPacket(env, exports);
   InitBpf(env, exports);
+  InitNetlinkDump(env, exports);
   return exports;
 }
 

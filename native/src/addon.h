@@ -7,6 +7,7 @@
 void InitNetns(Napi::Env env, Napi::Object exports);
 void InitPacket(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
+void InitNetlinkDump(Napi::Env env, Napi::Object exports);
 
 // Throws a JS Error carrying `errno` (number) and `code` (e.g. "EPERM") like Node's own errors.
 Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err);

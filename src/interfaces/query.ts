@@ -2,7 +2,7 @@
 // asks the kernel, closes it, and returns views with names resolved.
 import { listAddrs, type Addr } from '../netlink/addr.js';
 import { withHandle } from '../netlink/handle.js';
-import { getLink, listLinks } from '../netlink/link.js';
+import { getLink, listLinks, listLinksOnce } from '../netlink/link.js';
 import { Monitor, type MonitorGroup } from '../netlink/monitor.js';
 import { listNeighs } from '../netlink/neigh.js';
 import { type AddrView, type LinkView, type NeighView, toViews } from './model.js';
@@ -12,8 +12,9 @@ export interface Where {
   netns?: string;
 }
 
-export function listLinkViews(where: Where = {}): Promise<LinkView[]> {
-  return withHandle({ netns: where.netns }, async (h) => toViews(await listLinks(h)));
+// A one-shot read without a Handle: `link list` on thousands of links is what scripts run in loops.
+export async function listLinkViews(where: Where = {}): Promise<LinkView[]> {
+  return toViews(listLinksOnce(where.netns));
 }
 
 /** One link with its references resolved; NotFoundError (exit 4) when it does not exist. */

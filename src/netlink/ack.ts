@@ -4,6 +4,7 @@ import { constants as osConstants } from 'node:os';
 // package reads only the errno of an ERROR message and drops the kernel's text, so this is
 // decoded here.
 export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
 export const NLM_F_CAPPED = 0x100;
 export const NLM_F_ACK_TLVS = 0x200;
 const NLMSGERR_ATTR_MSG = 1;
@@ -30,14 +31,18 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
-/** Decode the payload of an NLMSG_ERROR message (everything after the outer nlmsghdr). */
-export function parseAck(data: Buffer, flags: number): Ack {
-  const raw = data.readInt32LE(0);
+/**
+ * Decode the payload of an NLMSG_ERROR message (everything after the outer nlmsghdr), or with
+ * done=true of an NLMSG_DONE ending a dump: its int is the dump's error (0 when it went through)
+ * and its TLVs follow at once, with no echoed request.
+ */
+export function parseAck(data: Buffer, flags: number, done = false): Ack {
+  const raw = data.length >= 4 ? data.readInt32LE(0) : 0;
   const errno = -raw;
   const ack: Ack = { errno, errnoName: errno === 0 ? 'OK' : errnoName(errno) };
-  if (!(flags & NLM_F_ACK_TLVS) || data.length < 20) return ack;
+  if (!(flags & NLM_F_ACK_TLVS) || data.length < (done ? 8 : 20)) return ack;
   // The echoed request header follows; with NLM_F_CAPPED only the 16-byte header is echoed.
-  const echoedLen = flags & NLM_F_CAPPED ? 16 : data.readUInt32LE(4);
+  const echoedLen = done ? 0 : flags & NLM_F_CAPPED ? 16 : data.readUInt32LE(4);
   let off = 4 + align4(echoedLen);
   while (off + 4 <= data.length) {
     const len = data.readUInt16LE(off);

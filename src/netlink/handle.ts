@@ -1,11 +1,22 @@
-// The socket layer only: the package's index also loads its generated rtnetlink, nl80211 and
-// WireGuard tables (~25 ms of start-up) that nodectl's own decoders make unnecessary.
-import { createNetlink, type NetlinkSocket } from 'netlink/dist/netlink.js';
+import { createRequire } from 'node:module';
+import type { NetlinkSocket } from 'netlink/dist/netlink.js';
 import type { NetlinkMessage } from 'netlink/dist/structs.js';
 import native from '../../native/index.js';
 import { NetlinkError, PermissionError } from '../errors.js';
-import { NLMSG_ERROR, parseAck } from './ack.js';
+import { type Ack, NLMSG_ERROR, parseAck } from './ack.js';
 import { withNetns } from './netns.js';
+
+type NetlinkModule = typeof import('netlink/dist/netlink.js');
+let netlinkModule: NetlinkModule | undefined;
+/**
+ * The package's socket layer, loaded on the first Handle.open: one-shot readers (dump-once.ts)
+ * never open a Handle and so skip it (~20 ms of start-up). Only the socket layer: the package's
+ * index also loads its generated rtnetlink, nl80211 and WireGuard tables (~25 ms more) that
+ * nodectl's own decoders make unnecessary.
+ */
+function netlinkPackage(): NetlinkModule {
+  return (netlinkModule ??= createRequire(import.meta.url)('netlink/dist/netlink.js') as NetlinkModule);
+}
 
 const NETLINK_ROUTE = 0;
 /** Bytes per recvmsg(); more than the kernel's 32 KiB cap on dump skbs. */
@@ -77,9 +88,9 @@ export class Handle {
       // kernel sizes dump skbs after the largest recvmsg() buffer it has seen (max_recvmsg_len,
       // capped at 32 KiB), and peeking with 1 byte keeps them at ~4 KiB, i.e. two links per
       // syscall pair. With 64 KiB a 4,000-link dump takes ~10x fewer receives (bench/link-dump).
-      const s = createNetlink(NETLINK_ROUTE, {
+      const s = netlinkPackage().createNetlink(NETLINK_ROUTE, {
         ref: Boolean(opts.groups?.length), messagePeeking: false, msgBufferSize: RECV_BUFFER,
-      } as Parameters<typeof createNetlink>[1]);
+      } as Parameters<NetlinkModule['createNetlink']>[1]);
       // A reply that did not fit would otherwise leave its request waiting forever.
       s.on('truncatedMessage', (buf: Buffer) => {
         const seq = buf.length >= 16 ? buf.readUInt32LE(8) : -1;
@@ -112,14 +123,7 @@ export class Handle {
         continue;
       }
       const ack = parseAck(m.data, m.flags);
-      if (ack.errno === 0) continue;
-      if (ack.errnoName === 'EPERM' && process.geteuid?.() !== 0) {
-        throw new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type));
-      }
-      throw new NetlinkError({
-        op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message,
-        action: opts.action, target: opts.target,
-      });
+      if (ack.errno !== 0) throw refusal(type, ack, opts);
     }
     return out;
   }
@@ -134,6 +138,17 @@ export class Handle {
     this.closed = true;
     this.socket.close();
   }
+}
+
+/** The error for a kernel refusal of a request of this type: what Handle.request throws. */
+export function refusal(type: number, ack: Ack, opts: RequestOptions = {}): NetlinkError | PermissionError {
+  if (ack.errnoName === 'EPERM' && process.geteuid?.() !== 0) {
+    return new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type));
+  }
+  return new NetlinkError({
+    op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message,
+    action: opts.action, target: opts.target,
+  });
 }
 
 /** Open a handle, run fn, always close it. */

@@ -2,6 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
+import { dumpOnce, forEachMessage } from './dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
@@ -231,6 +232,19 @@ export async function listLinks(h: Handle): Promise<Link[]> {
   const msgs = await h.dump(RTM.GETLINK, getlinkRequest(), { action: 'list links' });
   const out: Link[] = [];
   for (const m of msgs) if (m.type === RTM.NEWLINK) out.push(decodeLink(m.data, 0, m.data.length));
+  return out;
+}
+
+/**
+ * listLinks for a one-shot reader without a Handle (the CLI's `link list`): one blocking read of
+ * the dump in the namespace (dump-once.ts), decoded in place. Same result, same errors.
+ */
+export function listLinksOnce(netns?: string): Link[] {
+  const buf = dumpOnce(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' });
+  const out: Link[] = [];
+  forEachMessage(buf, RTM.NEWLINK, (s, e) => {
+    out.push(decodeLink(buf, s, e));
+  });
   return out;
 }
 

@@ -1,0 +1,36 @@
+// The one-shot dump (src/netlink/dump-once.ts, native netlinkDump) that `link list` uses instead
+// of a Handle: same links as the Handle path and iproute2, same errors, and no namespace left behind.
+import test from 'ava';
+import native from '../../native/index.js';
+import { NetlinkError, NotFoundError } from '../../src/errors.js';
+import { withHandle } from '../../src/netlink/handle.js';
+import { dumpOnce } from '../../src/netlink/dump-once.js';
+import { listLinks, listLinksOnce } from '../../src/netlink/link.js';
+import { bridgeTopology, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+
+test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in ifindex order'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  // Counters must not move between the two dumps (IPv6 router solicitations on up links).
+  ns.ip('link', 'set', 'lo', 'down');
+  for (let i = 0; i < 150; i++) ns.ip('link', 'add', `x${i}a`, 'type', 'veth', 'peer', 'name', `x${i}b`);
+  const before = native.netnsCurrentInode();
+  const once = listLinksOnce(ns.name);
+  t.is(native.netnsCurrentInode(), before, 'the main thread is back in its own namespace');
+  const viaHandle = await withHandle({ netns: ns.name }, listLinks);
+  t.true(once.length > 300, `a dump spanning many receives (${once.length} links)`);
+  t.deepEqual(once, viaHandle);
+  t.deepEqual(once.map((l) => l.name), ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname));
+});
+
+test(rootTitle('dumpOnce: a refusal is a NetlinkError with errno and op; a missing namespace is NotFound'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  // RTM_GETMULTICAST (58) has a dump only for AF_INET6: for AF_UNSPEC the kernel refuses it.
+  const err = t.throws(() => dumpOnce(ns.name, 58, Buffer.alloc(4), { action: 'list multicast groups' }));
+  t.true(err instanceof NetlinkError, String(err));
+  t.is((err as NetlinkError).errno, 'EOPNOTSUPP');
+  t.is(err!.message, 'cannot list multicast groups: RTM_58 EOPNOTSUPP: operation not supported');
+  t.throws(() => listLinksOnce('nctl-no-such-namespace'), { instanceOf: NotFoundError });
+});
