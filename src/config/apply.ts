@@ -147,12 +147,11 @@ const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp 
 
 /** Everything needed to bring back link `name` as the snapshot had it (after a delete). */
 export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
-  const byIndex = new Map(pre.links.map((l) => [l.index, l]));
-  const l = pre.links.find((x) => x.name === name);
+  const { byIndex, byName, addrsOf, neighsOf } = indexed(pre);
+  const l = byName.get(name);
   if (!l) return [];
   const nameOf = (i: number | null): string | undefined => (i === null ? undefined : byIndex.get(i)?.name);
   const master = nameOf(l.masterIndex);
-  const masterKind = master ? pre.links.find((x) => x.name === master)?.kind : undefined;
   const spec: CreateSpec = { name, kind: l.kind, mtu: l.mtu, group: l.group };
   // Known limit: a bridge that never had a port nor a set address has carrier (the kernel's
   // fresh-bridge state); any bridge given an address has none until a port is up. Re-created,
@@ -175,7 +174,7 @@ export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): Und
   const ops: UndoOp[] = [];
   const peers: string[] = [];
   if (l.kind === 'veth') {
-    const rec = owned.find((o) => o.name === name);
+    const rec = owned.find((o) => o.name === name); // veths only: few
     const peerIndex = (kd?.peerIndex as number | undefined) ?? null;
     const local = kd?.peerNetnsId === undefined && l.linkNetnsId === null;
     const peerName = local ? nameOf(peerIndex) : rec?.peer;
@@ -188,7 +187,7 @@ export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): Und
   ops.push({ op: 'link-add', name, spec });
   ops.push({ op: 'link-set', name, change: { group: l.group }, from: {} });
   for (const n of [name, ...peers]) {
-    const x = pre.links.find((y) => y.name === n)!;
+    const x = byName.get(n)!;
     if (n !== name) {
       const change: Op & { op: 'link-set' } = { op: 'link-set', name: n, change: { mtu: x.mtu, group: x.group }, from: {} };
       if (x.mac) change.change.mac = x.mac;
@@ -199,8 +198,8 @@ export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): Und
     } else if (x.alias) {
       ops.push({ op: 'link-set', name: n, change: { alias: x.alias }, from: {} });
     }
-    for (const a of pre.addrs) {
-      if (a.ifindex !== x.index || !isManagedAddr(a)) continue;
+    for (const a of addrsOf.get(x.index) ?? []) {
+      if (!isManagedAddr(a)) continue;
       const add: UndoOp = { op: 'addr-add', name: n, address: a.address, prefixlen: a.prefixlen };
       if (a.family === 4 && a.label && a.label !== n) add.label = a.label;
       if (a.flags.includes('nodad')) add.nodad = true;
@@ -213,14 +212,42 @@ export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): Und
       for (const k of ARP_KEY_NAMES) if (conf[k as ArpKey] !== undefined) values[k] = conf[k as ArpKey]!;
       if (Object.keys(values).length) ops.push({ op: 'arp-set', name: n, values, from: null });
     }
-    for (const nb of pre.neighs) {
-      if (nb.ifindex !== x.index || nb.state !== 'PERMANENT' || !nb.lladdr) continue;
+    for (const nb of neighsOf.get(x.index) ?? []) {
+      if (nb.state !== 'PERMANENT' || !nb.lladdr) continue;
       ops.push({ op: 'neigh-add', name: n, address: nb.address, lladdr: nb.lladdr, state: nb.state });
     }
     if (x.admin === 'up') ops.push({ op: 'link-set', name: n, change: { up: true }, from: {} });
   }
-  void masterKind;
   return ops;
+}
+
+type Indexed = {
+  byIndex: Map<number, Snapshot['links'][number]>;
+  byName: Map<string, Snapshot['links'][number]>;
+  addrsOf: Map<number, Snapshot['addrs']>;
+  neighsOf: Map<number, Snapshot['neighs']>;
+};
+const indexes = new WeakMap<Snapshot, Indexed>();
+
+/** Lookups into a snapshot, built once per snapshot (a prune of n links asks n times). */
+function indexed(pre: Snapshot): Indexed {
+  let x = indexes.get(pre);
+  if (x) return x;
+  const group = <T extends { ifindex: number }>(items: T[]): Map<number, T[]> => {
+    const m = new Map<number, T[]>();
+    for (const it of items) {
+      const list = m.get(it.ifindex);
+      if (list) list.push(it);
+      else m.set(it.ifindex, [it]);
+    }
+    return m;
+  };
+  // the first link of a name wins, as a find() would
+  const byName = new Map<string, Snapshot['links'][number]>();
+  for (const l of pre.links) if (!byName.has(l.name)) byName.set(l.name, l);
+  x = { byIndex: new Map(pre.links.map((l) => [l.index, l])), byName, addrsOf: group(pre.addrs), neighsOf: group(pre.neighs) };
+  indexes.set(pre, x);
+  return x;
 }
 
 export function inverseOf(op: Op, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
@@ -373,13 +400,13 @@ function alreadyUndone(op: UndoOp, err: unknown): boolean {
  * the delete, the group must hold exactly these links; otherwise (someone else uses the group)
  * they are deleted one by one.
  */
-async function bulkDelete(h: Handle, names: Names, targets: { name: string; with?: string[] }[], mark?: (i: number) => void): Promise<void> {
+async function bulkDelete(h: Handle, names: Names, targets: { name: string; with?: string[] }[], mark?: (ks: number[]) => void): Promise<void> {
   const all = await listLinks(h);
   const byName = new Map(all.map((l) => [l.name, l]));
   const moved: string[] = [];
   for (let i = 0; i < targets.length; i += PIPELINE) {
     const chunk = targets.slice(i, i + PIPELINE);
-    chunk.forEach((_, k) => mark?.(i + k));
+    mark?.(chunk.map((_, k) => i + k));
     const found = chunk.map((t) => byName.get(t.name)).filter((l): l is NonNullable<typeof l> => l !== undefined);
     await Promise.all(found.map((l) => setLink(h, l.index, { group: DOOMED_GROUP })));
     moved.push(...found.map((l) => l.name));
@@ -454,8 +481,13 @@ async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progr
       while (j < steps.length && steps[j]!.op.op === 'link-del') j++;
       if (j - i >= 2 && !(failAt !== undefined && failAt > i && failAt <= j)) {
         const batch = steps.slice(i, j).map((s) => s.op as Op & { op: 'link-del' });
-        await bulkDelete(h, names, batch, (k) => { begun.push(i + k); progress.mark('begin', i + k); opts.onStep?.(i + k + 1, steps.length, steps[i + k]!.op); });
-        for (let k = i; k < j; k++) progress.mark('done', k);
+        await bulkDelete(h, names, batch, (ks) => {
+          const idx = ks.map((k) => i + k);
+          begun.push(...idx);
+          progress.markMany('begin', idx);
+          for (const k of idx) opts.onStep?.(k + 1, steps.length, steps[k]!.op);
+        });
+        progress.markMany('done', Array.from({ length: j - i }, (_, n) => i + n));
         i = j;
         if (delay) await sleep(delay);
         continue;
@@ -464,12 +496,14 @@ async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progr
       const w = delay ? 1 : pipelineWindow(steps, i, failAt);
       if (w >= 2) {
         const idx = Array.from({ length: w }, (_, k) => i + k);
-        for (const k of idx) { begun.push(k); progress.mark('begin', k); opts.onStep?.(k + 1, steps.length, steps[k]!.op); }
+        begun.push(...idx);
+        progress.markMany('begin', idx);
+        for (const k of idx) opts.onStep?.(k + 1, steps.length, steps[k]!.op);
         // resolve every name first so the requests leave back to back
         for (const k of idx) await prefetch(names, steps[k]!.op);
         const results = await Promise.allSettled(idx.map((k) => execOp(h, names, steps[k]!.op)));
         const bad = results.findIndex((r) => r.status === 'rejected');
-        for (const [n, r] of results.entries()) if (r.status === 'fulfilled') progress.mark('done', i + n);
+        progress.markMany('done', idx.filter((_, n) => results[n]!.status === 'fulfilled'));
         if (bad >= 0) { i += bad; throw (results[bad] as PromiseRejectedResult).reason; }
         if (steps[i]!.op.op === 'link-add' && w > 8) names.markStale();
         i += w;
@@ -515,7 +549,8 @@ async function undoSteps(h: Handle, steps: Step[], begun: Set<number>, progress:
       });
       try {
         await bulkDelete(h, names, ours.map((name) => ({ name })));
-        for (const i of idx) { progress?.mark('undone', i); undone++; }
+        progress?.markMany('undone', idx);
+        undone += idx.length;
       } catch (err) {
         errors.push(`group delete of ${ours.length} links: ${(err as Error).message}`);
       }
@@ -587,9 +622,11 @@ function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfi
   const gone = new Set(p.deletes);
   const keep = before.filter((o) => !gone.has(o.name));
   const byName = new Map(post.links.map((l) => [l.name, l]));
+  const declared = new Map<string, NodeConfig['interfaces'][number]>();
+  for (const d of cfg.interfaces) if (!declared.has(d.name)) declared.set(d.name, d);
   for (const n of p.creates) {
     const l = byName.get(n);
-    const d = cfg.interfaces.find((x) => x.name === n);
+    const d = declared.get(n);
     if (!l || !d) continue;
     const rec: OwnedLink = { name: n, ifindex: l.index, kind: d.kind };
     if (d.kind === 'veth') { rec.peer = d.veth.peer; if (d.veth.peer_netns) rec.peerNetns = d.veth.peer_netns; }

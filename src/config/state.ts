@@ -48,19 +48,42 @@ export interface OwnershipRecord {
   links: OwnedLink[];
 }
 
-function atomicWrite(path: string, text: string): void {
+function atomicWrite(path: string, text: string, durable = true): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  if (!durable) return;
   // the rename itself must reach the disk before we rely on it
   const dfd = openSync(join(path, '..'), 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }
+}
+
+/** When this boot began (ms since the epoch), from /proc/stat's btime. */
+export function bootTimeMs(): number {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (m) return Number(m[1]) * 1000;
+  } catch { /* below */ }
+  return 0;
+}
+
+/**
+ * A record that cannot be parsed but was last written before this boot: a power loss tore it
+ * (records are written without fsync, see writeJournal). It described kernel state that is gone.
+ */
+function tornBeforeBoot(path: string): boolean {
+  try {
+    // btime has 1 s resolution: only a file older than the second the boot started counts
+    return statSync(path).mtimeMs < bootTimeMs() - 1000;
+  } catch {
+    return false;
+  }
 }
 
 export class StateDir {
@@ -97,6 +120,7 @@ export class StateDir {
     try {
       rec = JSON.parse(readFileSync(p, 'utf8')) as OwnershipRecord;
     } catch (err) {
+      if (tornBeforeBoot(p)) return [];
       throw new StateError(`ownership record ${p} is unreadable: ${(err as Error).message}`, { cause: err });
     }
     if (rec.bootId !== this.boot || rec.netnsInode !== this.inode) return [];
@@ -106,7 +130,8 @@ export class StateDir {
   writeOwned(links: OwnedLink[]): void {
     this.ensure();
     const rec: OwnershipRecord = { bootId: this.boot, netnsInode: this.inode, links: [...links].sort((a, b) => a.name.localeCompare(b.name)) };
-    atomicWrite(this.path('owned.json'), JSON.stringify(rec, null, 1) + '\n');
+    // not fsynced, like the journal (see writeJournal): the record is only valid in this boot
+    atomicWrite(this.path('owned.json'), JSON.stringify(rec, null, 1) + '\n', false);
   }
 
   readJournal<T extends { bootId: string; netnsInode: number }>(): T | null {
@@ -115,13 +140,23 @@ export class StateDir {
     try {
       return JSON.parse(readFileSync(p, 'utf8')) as T;
     } catch (err) {
+      if (tornBeforeBoot(p)) {
+        this.clearJournal();
+        return null;
+      }
       throw new StateError(`journal ${p} is unreadable: ${(err as Error).message}; inspect it, then remove it to continue`, { cause: err });
     }
   }
 
+  /**
+   * Written atomically (rename) but not fsynced: it must survive the death of this process, and
+   * the page cache does. A power loss also wipes the kernel state it describes: after the
+   * reboot the boot id retires a journal that reached the disk, and one torn on the way is
+   * recognised by its age (tornBeforeBoot). Two fsyncs per apply saved (~10-20 ms each here).
+   */
   writeJournal(j: object): void {
     this.ensure();
-    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n');
+    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n', false);
   }
 
   clearJournal(): void {
@@ -186,6 +221,12 @@ export class Progress {
   mark(what: 'begin' | 'done' | 'undone', step: number): void {
     if (this.fd === null) return;
     writeSync(this.fd, `${what} ${step}\n`);
+  }
+
+  /** Several steps in one write (a pipelined window of steps is begun before any is sent). */
+  markMany(what: 'begin' | 'done' | 'undone', steps: number[]): void {
+    if (this.fd === null || !steps.length) return;
+    writeSync(this.fd, steps.map((k) => `${what} ${k}\n`).join(''));
   }
 
   close(): void {

@@ -249,9 +249,16 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     }
   }
   // deleting a lower device deletes what sits on it: those must be deleted first, by us
+  const byParent = new Map<number, ActualLink[]>();
+  for (const c of actual.links) {
+    if (c.parentIndex === null || c.linkNetnsId !== null) continue;
+    const list = byParent.get(c.parentIndex);
+    if (list) list.push(c);
+    else byParent.set(c.parentIndex, [c]);
+  }
   const childrenOf = (name: string): ActualLink[] => {
     const l = byName.get(name);
-    return l ? actual.links.filter((c) => c.parentIndex === l.index && c.linkNetnsId === null && c.name !== name) : [];
+    return l ? (byParent.get(l.index) ?? []).filter((c) => c.name !== name) : [];
   };
   let grew = true;
   while (grew) {
