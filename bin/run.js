@@ -13,11 +13,27 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
   // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
   const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await import('../dist/config/fast-apply.js')).fastApply(argv));
-  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await import('../dist/cli/fast-read.js')).fastRead(argv));
+  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastReadModule()).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
   } else {
     const { execute } = await import('@oclif/core');
     await execute({ dir: import.meta.url });
   }
+}
+
+/**
+ * The read fast path as one file (scripts/bundle-fast-read.mjs, part of `npm run build:ts`):
+ * loading its 20 modules one by one cost more CPU than decoding a small namespace. A bundle older
+ * than the compiled modules (tsc run alone) is stale and skipped.
+ */
+async function fastReadModule() {
+  const { statSync } = await import('node:fs');
+  let fresh = false;
+  try {
+    fresh = statSync(new URL('../dist/cli/fast-read.bundle.js', import.meta.url)).mtimeMs >= statSync(new URL('../dist/cli/fast-read.js', import.meta.url)).mtimeMs;
+  } catch {
+    // no bundle, or no build at all: the plain modules, whose import error says what is missing
+  }
+  return fresh ? import('../dist/cli/fast-read.bundle.js') : import('../dist/cli/fast-read.js');
 }
