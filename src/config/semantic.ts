@@ -39,7 +39,8 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   const at = (i: number, ...rest: PathSeg[]): PathSeg[] => ['interfaces', i, ...rest];
   const badPaths = [...bad];
   const tainted = (i: number, field: string): boolean => badPaths.some((p) => p === `/interfaces/${i}/${field}` || p.startsWith(`/interfaces/${i}/${field}/`));
-  const decls = cfg.interfaces
+  // with no schema problem at all every declaration is whole: no copies to make
+  const decls = bad.size === 0 ? cfg.interfaces.map((d, i) => ({ d, i })) : cfg.interfaces
     .map((d, i) => ({ d: sanitize(d, (f) => tainted(i, f)), i }))
     .filter(({ d, i }) => d !== null && !bad.has(`/interfaces/${i}`) && !tainted(i, 'kind') && !tainted(i, 'name')) as { d: InterfaceDecl; i: number }[];
 
