@@ -3,7 +3,7 @@
 // namespace exactly as before; a SIGKILLed apply is rolled back by `config recover`.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, planConfig, recoverConfig } from '../../src/config/apply.js';
@@ -280,6 +280,54 @@ test('SIGKILL at random points during apply: config recover restores the exact s
     t.deepEqual(await snap(ns), before, `round ${round}: ${r.reason}`);
   }
   t.true(midway >= 2, `killed mid-apply in ${midway} of 6 rounds`);
+});
+
+test('SIGKILL in the middle of pipelined creations (hundreds of requests in flight): config recover restores the exact snapshot', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  if (!cliBuilt) { t.log('SKIP: the CLI is not built (npm run build:ts): this test kills the real nodectl process'); t.pass(); return; }
+  // No step delay here: the creations go out in windows of requests sent before their answers
+  // are read, and the progress file is written once per window. Kill once a random step has begun.
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const base = 'interfaces:\n  - {name: eth0, kind: device}\n';
+  await applyConfig(cfg(base), { netns: ns.name, stateDir: sd });
+  const before = await snap(ns);
+  const file = join(sd, 'many.yaml');
+  const n = 300;
+  writeFileSync(file, `interfaces:\n  - {name: eth0, kind: device, addresses: [10.9.0.1/24]}\n${Array.from({ length: n }, (_, i) => `  - {name: m${i}, kind: macvlan, link: eth0, macvlan: {mode: bridge}}`).join('\n')}\n`);
+  const progress = join(sd, 'netns', `ns-${ns.name}`, 'progress');
+  let midway = 0;
+  for (let round = 0; round < 4; round++) {
+    const k = 1 + Math.floor(Math.random() * (n - 20));
+    const child = spawn(process.execPath, [CLI, 'config', 'apply', file, '-n', ns.name, '--state-dir', sd], { stdio: ['ignore', 'ignore', 'pipe'] });
+    while (child.exitCode === null) {
+      let text = '';
+      try { text = readFileSync(progress, 'utf8'); } catch { /* not yet */ }
+      if (text.includes(`begin ${k}\n`)) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const exited = child.exitCode !== null;
+    child.kill('SIGKILL');
+    await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r));
+    if (exited || !existsSync(join(sd, 'netns', `ns-${ns.name}`, 'journal.json'))) {
+      t.log(`round ${round}: apply finished before the kill (waiting for step ${k})`);
+      await applyConfig(cfg(base), { netns: ns.name, stateDir: sd });
+      t.deepEqual(await snap(ns), before, `round ${round}: pruned back`);
+      continue;
+    }
+    const r = await recoverConfig({ netns: ns.name, stateDir: sd });
+    if (r.action === 'committed') {
+      t.log(`round ${round}: killed while committing`);
+      await applyConfig(cfg(base), { netns: ns.name, stateDir: sd });
+      continue;
+    }
+    midway++;
+    t.is(r.action, 'rolled-back', JSON.stringify(r));
+    t.deepEqual(r.errors, []);
+    t.log(`round ${round}: killed after step ${k} began: ${r.reason}; ${r.undone} steps undone`);
+    t.deepEqual(await snap(ns), before, `round ${round}: ${r.reason}`);
+  }
+  t.true(midway >= 2, `killed mid-apply in ${midway} of 4 rounds`);
 });
 
 test('--confirm: reverted by the watchdog when not confirmed; kept when confirmed', async (t) => {
