@@ -12,7 +12,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   // `mgmt run` is a long-lived daemon: without oclif it stays ~15 MB smaller (src/failover/fast-run.ts).
   const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
   // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
-  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await import('../dist/config/fast-apply.js')).fastApply(argv));
+  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await fastApplyModule()).fastApply(argv));
   const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastReadModule()).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
@@ -36,4 +36,16 @@ async function fastReadModule() {
     // no bundle, or no build at all: the plain modules, whose import error says what is missing
   }
   return fresh ? import('../dist/cli/fast-read.bundle.js') : import('../dist/cli/fast-read.js');
+}
+
+/** config apply's fast entry as one file (scripts/bundle-fast-apply.mjs), unless stale as above. */
+async function fastApplyModule() {
+  const { statSync } = await import('node:fs');
+  let fresh = false;
+  try {
+    fresh = statSync(new URL('../dist/config/fast-apply.bundle.js', import.meta.url)).mtimeMs >= statSync(new URL('../dist/config/fast-apply.js', import.meta.url)).mtimeMs;
+  } catch {
+    // no bundle, or no build at all: the plain modules, whose import error says what is missing
+  }
+  return fresh ? import('../dist/config/fast-apply.bundle.js') : import('../dist/config/fast-apply.js');
 }
