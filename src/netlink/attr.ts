@@ -43,9 +43,31 @@ export function readString(buf: Buffer, s: number, e: number): string {
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEXCHAR = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const COLON = 0x3a;
+// The last 6-byte address formatted: every Ethernet link of a dump has the same broadcast address.
+let lastHi = -1;
+let lastLo = -1;
+let lastText = '';
 
 /** Link-layer address bytes as aa:bb:cc:…, the way iproute2 prints them. */
 export function formatLladdr(buf: Uint8Array, s = 0, e = buf.length): string {
+  if (e - s === 6) {
+    // Ethernet: one flat string in one call. Appending piece by piece made a rope of 11 cons
+    // strings per address, most of the garbage a 4,000-link dump made before it was printed.
+    const b0 = buf[s]!, b1 = buf[s + 1]!, b2 = buf[s + 2]!, b3 = buf[s + 3]!, b4 = buf[s + 4]!, b5 = buf[s + 5]!;
+    const hi = (b0 << 16) | (b1 << 8) | b2;
+    const lo = (b3 << 16) | (b4 << 8) | b5;
+    if (hi === lastHi && lo === lastLo) return lastText;
+    const h = HEXCHAR;
+    lastHi = hi;
+    lastLo = lo;
+    lastText = String.fromCharCode(
+      h[b0 >> 4]!, h[b0 & 15]!, COLON, h[b1 >> 4]!, h[b1 & 15]!, COLON, h[b2 >> 4]!, h[b2 & 15]!, COLON,
+      h[b3 >> 4]!, h[b3 & 15]!, COLON, h[b4 >> 4]!, h[b4 & 15]!, COLON, h[b5 >> 4]!, h[b5 & 15]!,
+    );
+    return lastText;
+  }
   if (e <= s) return '';
   let out = HEX[buf[s]!]!;
   for (let i = s + 1; i < e; i++) out += ':' + HEX[buf[i]!]!;

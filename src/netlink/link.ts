@@ -84,6 +84,20 @@ export interface Link {
   stats: LinkStats;
 }
 
+// Names of each ifi_flags value seen, copied per link (links of a dump share a handful of values).
+const flagNameCache = new Map<number, string[]>();
+
+function flagNames(ifflags: number): string[] {
+  let names = flagNameCache.get(ifflags);
+  if (names === undefined) {
+    names = [];
+    for (let i = 0; i < IFF_BITS.length; i++) if (ifflags & IFF_BITS[i]!) names.push(IFF_NAMES[i]!);
+    if (ifflags & IFF_UP && !(ifflags & IFF_RUNNING)) names.unshift('NO-CARRIER');
+    if (flagNameCache.size < 256) flagNameCache.set(ifflags, names);
+  }
+  return names.slice();
+}
+
 let wordsOf: ArrayBufferLike | null = null;
 let words: Uint32Array = new Uint32Array(0);
 
@@ -121,17 +135,18 @@ export function decodeLink(buf: Buffer, off = 0, end = buf.length): Link {
   const type = buf[off + 2]! | (buf[off + 3]! << 8);
   const index = w[(bo + off + 4) >>> 2]! | 0;
   const ifflags = w[(bo + off + 8) >>> 2]!;
+  // Arrays and the stats object are made apart from the literal: a literal with nested
+  // array/object literals is deep-copied by a runtime call, a flat one by a fast builtin.
+  const stats: LinkStats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 };
+  const altNames: string[] = [];
   const link: Link = {
     index, name: '', kind: type === ARPHRD_LOOPBACK ? 'loopback' : 'device',
     admin: ifflags & IFF_UP ? 'up' : 'down', oper: 'unknown', carrier: (ifflags & IFF_LOWER_UP) !== 0,
-    flags: [], mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
+    flags: flagNames(ifflags), mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
     linkType: ARPHRD[type] ?? String(type),
-    masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames: [],
-    txqlen: 0, promiscuity: 0, kindData: null, slaveKind: null, slaveData: null,
-    stats: { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 },
+    masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
+    txqlen: 0, promiscuity: 0, kindData: null, slaveKind: null, slaveData: null, stats,
   };
-  for (let i = 0; i < IFF_BITS.length; i++) if (ifflags & IFF_BITS[i]!) link.flags.push(IFF_NAMES[i]!);
-  if (ifflags & IFF_UP && !(ifflags & IFF_RUNNING)) link.flags.unshift('NO-CARRIER');
   let haveStats64 = false;
   let liS = -1;
   let liE = -1;
@@ -246,6 +261,14 @@ export function listLinksOnce(netns?: string): Link[] {
     out.push(decodeLink(buf, s, e));
   });
   return out;
+}
+
+/**
+ * The one-shot link dump undecoded (walk it with forEachMessage), for readers that decode more
+ * than a Link from each message: config apply also reads the IPv4 settings from them.
+ */
+export function linkDumpOnce(netns?: string): Buffer {
+  return dumpOnce(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' });
 }
 
 /** The raw RTM_NEWLINK payloads of a dump (for fixtures and benchmarks). */
