@@ -12,8 +12,9 @@ test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in i
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
   bridgeTopology(ns);
-  // Counters must not move between the two dumps (IPv6 router solicitations on up links).
-  ns.ip('link', 'set', 'lo', 'down');
+  // Nothing may move between the two dumps: no counters (IPv6 solicitations on up links), no
+  // state changes (a bridge port still settling), so every link goes down again.
+  for (const l of ['lo', 'br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'down');
   for (let i = 0; i < 150; i++) ns.ip('link', 'add', `x${i}a`, 'type', 'veth', 'peer', 'name', `x${i}b`);
   const before = native.netnsCurrentInode();
   const once = listLinksOnce(ns.name);
