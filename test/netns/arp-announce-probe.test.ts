@@ -20,8 +20,12 @@ const MAC_B = '02:00:00:00:00:0b';
 const mac = (s: string): Buffer => Buffer.from(s.replace(/:/g, ''), 'hex');
 const ip4 = (s: string): Buffer => Buffer.from(s.split('.').map(Number));
 
-/** A (va 192.0.2.1, 2001:db8::1) ⟷ B (vb 192.0.2.2, 2001:db8::2). */
-function pair(t: ExecutionContext): { a: Netns; b: Netns } {
+/**
+ * A (va 192.0.2.1, 2001:db8::1) ⟷ B (vb 192.0.2.2, 2001:db8::2), both operationally up: until
+ * the kernel's link watcher has run, a veth still has its no-op qdisc and silently drops what
+ * is sent (seen under emulation, where the watcher runs late: 1 of 3 announcements arrived).
+ */
+async function pair(t: ExecutionContext): Promise<{ a: Netns; b: Netns }> {
   const a = netnsFor(t);
   const b = netnsFor(t);
   a.ip('link', 'add', 'va', 'address', MAC_A, 'type', 'veth', 'peer', 'name', 'vb', 'address', MAC_B, 'netns', b.name);
@@ -31,16 +35,20 @@ function pair(t: ExecutionContext): { a: Netns; b: Netns } {
   b.ip('addr', 'add', '2001:db8::2/64', 'dev', 'vb', 'nodad');
   a.ip('link', 'set', 'va', 'up');
   b.ip('link', 'set', 'vb', 'up');
+  await linkUp(a, 'va');
+  await linkUp(b, 'vb');
   return { a, b };
 }
 
 /** Wait until the kernel reports the link operationally up (IPv6 ignores input before that). */
 async function linkUp(ns: Netns, dev: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  // generous: under emulation the link watcher can lag by seconds
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     if (ns.ipJson<Array<{ operstate: string }>>('link', 'show', 'dev', dev)[0]?.operstate === 'UP') return;
     await sleep(20);
   }
-  throw new Error(`${dev} in ${ns.name} did not come up`);
+  throw new Error(`${dev} in ${ns.name} did not come up within 30 s`);
 }
 
 function neighMac(ns: Netns, address: string, dev: string): string | undefined {
@@ -64,7 +72,7 @@ const field = (layers: Record<string, Record<string, unknown>>, layer: string, n
 };
 
 t0('IPv4 announcement: broadcast requests with sender = target = ADDRESS, zero target MAC; the peer updates its entry', async (t) => {
-  const { a, b } = pair(t);
+  const { a, b } = await pair(t);
   b.ip('neigh', 'add', '192.0.2.1', 'lladdr', '02:00:00:00:00:99', 'dev', 'vb', 'nud', 'stale');
   const cap = capture(b, 'vb', `arp and ether src ${MAC_A}`, 3);
   await cap.ready;
@@ -86,7 +94,7 @@ t0('IPv4 announcement: broadcast requests with sender = target = ADDRESS, zero t
 });
 
 t0('IPv4 reply-style gratuitous ARP (arping -A): opcode 2, target MAC ours', async (t) => {
-  const { a, b } = pair(t);
+  const { a, b } = await pair(t);
   const cap = capture(b, 'vb', `arp and ether src ${MAC_A}`, 1);
   await cap.ready;
   await announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1', count: 1, mode: 'reply' });
@@ -99,9 +107,7 @@ t0('IPv4 reply-style gratuitous ARP (arping -A): opcode 2, target MAC ours', asy
 });
 
 t0('IPv6 unsolicited NA: to ff02::1, hop limit 255, O flag, target option, valid checksum; the peer updates its entry', async (t) => {
-  const { a, b } = pair(t);
-  await linkUp(a, 'va');
-  await linkUp(b, 'vb');
+  const { a, b } = await pair(t);
   b.ip('-6', 'neigh', 'add', '2001:db8::1', 'lladdr', '02:00:00:00:00:99', 'dev', 'vb', 'nud', 'stale');
   const cap = capture(b, 'vb', `icmp6 and ether src ${MAC_A} and ip6[40] == 136`, 1);
   await cap.ready;
@@ -124,7 +130,7 @@ t0('IPv6 unsolicited NA: to ff02::1, hop limit 255, O flag, target option, valid
 });
 
 t0('announce bad input: unknown interface, foreign address, bad count — an error and no frame sent', async (t) => {
-  const { a, b } = pair(t);
+  const { a, b } = await pair(t);
   const cap = capture(b, 'vb', `ether src ${MAC_A} and (arp or (icmp6 and ip6[40] == 136))`, 1, 1500);
   await cap.ready;
   await t.throwsAsync(announce({ netns: a.name }, { ifname: 'nope0', address: '192.0.2.1' }), { instanceOf: NotFoundError });
@@ -136,7 +142,7 @@ t0('announce bad input: unknown interface, foreign address, bad count — an err
 });
 
 t0('probe: the peer\'s validated reply with its MAC and an RTT', async (t) => {
-  const { a } = pair(t);
+  const { a } = await pair(t);
   const r = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', timeoutMs: 1000, count: 3 });
   t.truthy(r.reply);
   t.is(r.reply!.mac, MAC_B);
@@ -147,14 +153,14 @@ t0('probe: the peer\'s validated reply with its MAC and an RTT', async (t) => {
 });
 
 t0('probe: no host → null after exactly N tries', async (t) => {
-  const { a } = pair(t);
+  const { a } = await pair(t);
   const r = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.3', timeoutMs: 150, count: 2 });
   t.is(r.reply, null);
   t.is(r.tries, 2);
 });
 
 t0('probe asks out of the given interface only, whatever the routes say', async (t) => {
-  const { a } = pair(t);
+  const { a } = await pair(t);
   // D sits behind a second interface of A (no IPv4 there) and also owns 192.0.2.2
   const d = netnsFor(t);
   const MAC_D = '02:00:00:00:00:0d';
@@ -217,7 +223,7 @@ t0('probe: gratuitous and misaddressed ARP from a third host never count as a re
 });
 
 t0('probe bad input: unknown interface, IPv6 target, own address', async (t) => {
-  const { a } = pair(t);
+  const { a } = await pair(t);
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'nope0', target: '192.0.2.2' }), { instanceOf: NotFoundError });
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '2001:db8::2' }), { instanceOf: UsageError, message: /not an IPv4 address/ });
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.1' }), { instanceOf: UsageError, message: /address of va itself/ });
