@@ -77,6 +77,12 @@ export class Handle {
   readonly socket: NetlinkSocket;
   private closed = false;
 
+  private portCache: number | undefined;
+  private get port(): number {
+    this.portCache ??= this.socket.address().port;
+    return this.portCache;
+  }
+
   private constructor(netns: string | undefined, socket: NetlinkSocket) {
     this.netns = netns;
     this.socket = socket;
@@ -115,7 +121,8 @@ export class Handle {
    */
   async request(type: number, payload: Uint8Array | Uint8Array[], opts: RequestOptions = {}): Promise<NetlinkMessage[]> {
     if (this.closed) throw new Error('netlink handle used after close');
-    const [msgs] = await this.socket.request(type, payload, { flags: opts.flags ?? 0, checkError: false });
+    // localPort: without it the package asks the kernel for the socket's port (getsockname) on every send
+    const [msgs] = await this.socket.request(type, payload, { flags: opts.flags ?? 0, checkError: false, localPort: this.port });
     const out: NetlinkMessage[] = [];
     for (const m of msgs) {
       if (m.type !== NLMSG_ERROR) {
