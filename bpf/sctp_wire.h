@@ -49,7 +49,11 @@ enum sw_state {
 #define SW_F_HAVE_VTAG 0x8    /* vtag is known */
 #define SW_F_OUTSTANDING 0x10 /* DATA sent by this endpoint is not yet cumulatively acked */
 
-/* Everything one endpoint sent. 8-byte fields first, then 4-byte ones. */
+/* Everything one endpoint sent. 8-byte fields first, then 4-byte ones.
+ * Timestamps are CLOCK_MONOTONIC ns. last_seen_ns, last_data_ns, last_sack_ns, progress_ns
+ * (and sw_assoc first_ns, last_ns) come from the coarse clock (a tick behind at most: they
+ * only say "how long ago"); the ones durations are computed from (hb_sent_ns, zwin_since_ns,
+ * burst_start_ns, init/up/down_ns, event times) from the precise one. */
 struct sw_dir {
 	__u64 packets;
 	__u64 bytes;            /* IP payload of the SCTP packets (SCTP header + chunks) */
