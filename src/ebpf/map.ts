@@ -219,11 +219,14 @@ export class BpfMap<K = Buffer, V = Buffer> {
     return this.#decodeDump(d, (buf, off) => (this.perCpu ? sumValues(this.#slots(buf, off)) : this.#value.decode(buf, off)));
   }
 
-  /** The whole map as two contiguous buffers (count × keySize, count × transferValueSize): no per-entry objects. */
+  /**
+   * The whole map as two contiguous buffers (count × keySize, count × transferValueSize): no
+   * per-entry objects. chunk: entries per batch syscall (default: the whole map in one).
+   */
   dumpRaw(opts: { chunk?: number; batch?: boolean } = {}): { count: number; keys: Buffer; values: Buffer; batched: boolean } {
     if (this.type === MapType.RINGBUF) throw new TypeError(`map ${this.name} is a ring buffer: read it with RingBuffer`);
     try {
-      return native.bpfMapDump(this.fd, this.keySize, this.transferValueSize, opts.chunk ?? 8192, opts.batch ?? true);
+      return native.bpfMapDump(this.fd, this.keySize, this.transferValueSize, opts.chunk ?? 0, opts.batch ?? true);
     } catch (err) {
       throw fromNative(err, `read map ${this.name}`);
     }
