@@ -41,11 +41,13 @@ export interface NativeAddon extends NativeBpf {
   /** Packets the kernel dropped on this socket (SO_MEMINFO SK_MEMINFO_DROPS): for netlink, lost notifications. */
   socketDrops(fd: number): number;
   /**
-   * One blocking netlink request on a fresh socket of `protocol` in the calling thread's namespace
-   * (native/src/netlink_dump.cc): every reply message, headers included, in one buffer, ending with
-   * the NLMSG_DONE or NLMSG_ERROR that ended it. For one-shot dumps; Handle is for everything else.
+   * One-shot netlink request for blocking reads (native/src/netlink_dump.cc): a fresh socket of
+   * `protocol` in the calling thread's namespace that has sent the request; returns its fd (the
+   * caller closes it). For one-shot dumps; Handle is for everything else.
    */
-  netlinkDump(protocol: number, type: number, flags: number, payload: Uint8Array): Buffer;
+  netlinkDumpOpen(protocol: number, type: number, flags: number, payload: Uint8Array): number;
+  /** One blocking recv() on a netlinkDumpOpen fd: bytes of reply messages now at the start of buf. */
+  netlinkDumpRead(fd: number, buf: Uint8Array): number;
 
   // --- packet sockets (native/src/packet.cc) ---
   /** An AF_PACKET SOCK_RAW socket; construct it inside withNetns for a foreign namespace. */

@@ -1,9 +1,10 @@
 // A blocking, one-shot netlink dump for short-lived readers (the CLI's read commands). Going
 // through the `netlink` package costs a module load, a libuv poll per receive, a Buffer and a
 // message object per reply and a promise chain; for a 4,000-link dump that was most of
-// nodectl's time next to iproute2's. Here the whole reply lands in one buffer, read with plain
-// recv() like iproute2 does; the JS side walks the messages in place (src/netlink/dump-once.ts).
-// The socket is created in the calling thread's namespace: call it inside withNetns.
+// nodectl's time next to iproute2's. Here each receive lands in one reused buffer, read with
+// plain recv() like iproute2 does, and the JS side decodes the messages in place before the next
+// one (src/netlink/dump-once.ts). The socket is created in the calling thread's namespace: open
+// it inside withNetns.
 #include "addon.h"
 #include <cerrno>
 #include <cstdlib>
@@ -19,10 +20,6 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
-// Each recv() asks for 64 KiB: the kernel sizes dump skbs after the largest receive buffer it
-// has seen (capped at 32 KiB), so this keeps every skb full and the syscall count low.
-static const size_t RECV_CHUNK = 64 << 10;
-
 namespace {
 struct Fd {
   int fd;
@@ -32,11 +29,9 @@ struct Fd {
 };
 }  // namespace
 
-static void FreeBuffer(Napi::Env, uint8_t *data) { free(data); }
-
-// netlinkDump(protocol, type, flags, payload) -> Buffer holding every reply message as the
-// kernel sent it (nlmsghdr included), ending with the NLMSG_DONE or NLMSG_ERROR that ended it.
-static Napi::Value NetlinkDump(const Napi::CallbackInfo &info) {
+// netlinkDumpOpen(protocol, type, flags, payload) -> fd of a fresh socket that has sent the
+// request (seq 1). The caller reads it with netlinkDumpRead and closes it.
+static Napi::Value NetlinkDumpOpen(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int protocol = info[0].As<Napi::Number>().Int32Value();
   uint16_t type = (uint16_t)info[1].As<Napi::Number>().Uint32Value();
@@ -67,52 +62,41 @@ static Napi::Value NetlinkDump(const Napi::CallbackInfo &info) {
   int sendErr = errno;
   free(req);
   if (sent < 0) throw ErrnoError(env, "sendto(netlink)", sendErr);
+  int fd = s.fd;
+  s.fd = -1;
+  return Napi::Number::New(env, fd);
+}
 
-  size_t cap = 1 << 20, used = 0;
-  uint8_t *out = (uint8_t *)malloc(cap);
-  if (!out) throw ErrnoError(env, "malloc", ENOMEM);
-  bool done = false;
-  while (!done) {
-    if (cap - used < RECV_CHUNK) {
-      uint8_t *grown = (uint8_t *)realloc(out, cap * 2);
-      if (!grown) {
-        free(out);
-        throw ErrnoError(env, "realloc", ENOMEM);
-      }
-      out = grown;
-      cap *= 2;
+// netlinkDumpRead(fd, buf) -> bytes of reply messages to the request (seq 1) now at the start of
+// buf, from one blocking recv(). buf should be 64 KiB: the kernel sizes dump skbs after the
+// largest receive buffer it has seen (capped at 32 KiB), so that keeps each one full; reusing
+// one buffer keeps the bytes in cache while they are decoded.
+static Napi::Value NetlinkDumpRead(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Buffer<uint8_t> buf = info[1].As<Napi::Buffer<uint8_t>>();
+  uint8_t *out = buf.Data();
+  size_t cap = buf.Length();
+  ssize_t n;
+  do n = recv(fd, out, cap, MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) throw ErrnoError(env, "recv(netlink)", errno);
+  if ((size_t)n > cap) throw ErrnoError(env, "recv(netlink): reply larger than the buffer, truncated", EMSGSIZE);
+  size_t kept = 0;
+  for (size_t p = 0; p + NLMSG_HDRLEN <= (size_t)n;) {
+    struct nlmsghdr *m = (struct nlmsghdr *)(out + p);
+    if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > (size_t)n) break;
+    size_t step = NLMSG_ALIGN(m->nlmsg_len);
+    if (m->nlmsg_seq == 1) {
+      if (kept != p) memmove(out + kept, m, m->nlmsg_len);
+      kept += step;
     }
-    ssize_t n = recv(s.fd, out + used, RECV_CHUNK, MSG_TRUNC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      free(out);
-      throw ErrnoError(env, "recv(netlink)", err);
-    }
-    if ((size_t)n > RECV_CHUNK) {
-      free(out);
-      throw ErrnoError(env, "recv(netlink): message larger than 64 KiB truncated", EMSGSIZE);
-    }
-    // Only replies to our request (seq 1) are kept; the last one of a dump is DONE or ERROR.
-    size_t kept = used;
-    for (size_t p = used; p + NLMSG_HDRLEN <= used + (size_t)n;) {
-      struct nlmsghdr *m = (struct nlmsghdr *)(out + p);
-      if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > used + (size_t)n) break;
-      size_t step = NLMSG_ALIGN(m->nlmsg_len);
-      if (m->nlmsg_seq == 1) {
-        if (kept != p) memmove(out + kept, m, m->nlmsg_len);
-        kept += step;
-        if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR) done = true;
-        if (!(m->nlmsg_flags & NLM_F_MULTI) && m->nlmsg_type != NLMSG_ERROR) done = true;
-      }
-      if (done) break;
-      p += step;
-    }
-    used = kept;
+    p += step;
   }
-  return Napi::Buffer<uint8_t>::New(env, out, used, FreeBuffer);
+  return Napi::Number::New(env, (double)kept);
 }
 
 void InitNetlinkDump(Napi::Env env, Napi::Object exports) {
-  exports.Set("netlinkDump", Napi::Function::New(env, NetlinkDump));
+  exports.Set("netlinkDumpOpen", Napi::Function::New(env, NetlinkDumpOpen));
+  exports.Set("netlinkDumpRead", Napi::Function::New(env, NetlinkDumpRead));
 }

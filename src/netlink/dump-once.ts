@@ -1,9 +1,10 @@
-// One-shot dumps for short-lived readers (the CLI's read commands): a fresh socket in the
-// namespace, one blocking read of the whole answer into one buffer (native/src/netlink_dump.cc),
-// and the messages walked in place. No Handle, hence no `netlink` package, no event-loop round
-// trip per receive and no object per message: for a 4,000-link dump that was most of the time a
-// fresh `nodectl link list` spent next to `ip link` (bench/link-dump). Long-lived code (daemons,
-// apply) keeps using Handle, which never blocks the event loop.
+// One-shot dumps for short-lived readers (the CLI's read commands, config apply): a fresh socket
+// in the namespace, blocking reads of the answer (native/src/netlink_dump.cc) and the messages
+// walked in place. No Handle, hence no `netlink` package, no event-loop round trip per receive
+// and no object per message: for a 4,000-link dump that was most of the time a fresh
+// `nodectl link list` spent next to `ip link` (bench/link-dump). Long-lived code (daemons)
+// keeps using Handle, which never blocks the event loop.
+import { closeSync } from 'node:fs';
 import native from '../../native/index.js';
 import { NLMSG_DONE, NLMSG_ERROR, parseAck } from './ack.js';
 import { NLM_F_DUMP, refusal, type RequestOptions } from './handle.js';
@@ -11,28 +12,86 @@ import { withNetns } from './netns.js';
 
 const NETLINK_ROUTE = 0;
 const NLMSG_HDRLEN = 16;
+const NLM_F_MULTI = 0x2;
+/** Bytes per recv(): more than the kernel's 32 KiB cap on dump skbs, so each one fits. */
+const RECV_BUFFER = 64 << 10;
+
+let recvBuf: Buffer | null = null;
 
 /**
- * The kernel's whole answer to a dump request, as one buffer of nlmsghdr-framed messages; a
- * refusal (NLMSG_ERROR, or an error in the closing NLMSG_DONE) throws what Handle.request would.
- * Walk the messages with forEachMessage.
+ * Send the request and hand each receive to onChunk(buf, end): whole reply messages in
+ * buf[0, end), up to (not including) the NLMSG_DONE/ERROR that ends the dump. buf is reused by
+ * the next receive. A refusal throws what Handle.request would.
+ */
+function readReplies(netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, onChunk: (buf: Buffer, end: number) => void): void {
+  const fd = withNetns(netns, () => native.netlinkDumpOpen(NETLINK_ROUTE, type, NLM_F_DUMP, payload));
+  // Not from the pool: decoders read 32-bit words, which needs a 4-aligned start. One buffer,
+  // reused, so the bytes are still in cache when they are decoded.
+  const buf = (recvBuf ??= Buffer.allocUnsafeSlow(RECV_BUFFER));
+  try {
+    for (;;) {
+      const n = native.netlinkDumpRead(fd, buf);
+      let p = 0;
+      let last = false;
+      while (p + NLMSG_HDRLEN <= n) {
+        const len = buf.readUInt32LE(p);
+        if (len < NLMSG_HDRLEN || p + len > n) break;
+        const mtype = buf.readUInt16LE(p + 4);
+        const flags = buf.readUInt16LE(p + 6);
+        if (mtype === NLMSG_ERROR || mtype === NLMSG_DONE) {
+          const ack = parseAck(buf.subarray(p + NLMSG_HDRLEN, p + len), flags, mtype === NLMSG_DONE);
+          if (ack.errno !== 0) throw refusal(type, ack, opts);
+          last = true;
+          break;
+        }
+        p += (len + 3) & ~3;
+        if (!(flags & NLM_F_MULTI)) {
+          last = true;
+          break;
+        }
+      }
+      if (p > 0) onChunk(buf, p);
+      if (last) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Dump every object of a kind, streaming: fn(buf, type, start, end) for each reply message, its
+ * payload at buf[start, end) in place. buf is reused by the next receive, so fn must copy what it
+ * keeps (the decoders make strings and numbers).
+ */
+export function dumpEach(
+  netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions,
+  fn: (buf: Buffer, type: number, start: number, end: number) => void,
+): void {
+  readReplies(netns, type, payload, opts, (buf, end) => {
+    for (let p = 0; p < end; ) {
+      const len = buf.readUInt32LE(p);
+      fn(buf, buf.readUInt16LE(p + 4), p + NLMSG_HDRLEN, p + len);
+      p += (len + 3) & ~3;
+    }
+  });
+}
+
+/**
+ * The kernel's whole answer to a dump request as one buffer of nlmsghdr-framed messages (copied
+ * out of the receive buffer), for readers that walk it more than once: forEachMessage.
  */
 export function dumpOnce(netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions = {}): Buffer {
-  const buf = withNetns(netns, () => native.netlinkDump(NETLINK_ROUTE, type, NLM_F_DUMP, payload));
-  // Only the last message can end the dump; the native side stops reading there.
-  let last = -1;
-  for (let p = 0; p + NLMSG_HDRLEN <= buf.length; ) {
-    last = p;
-    p += (buf.readUInt32LE(p) + 3) & ~3;
-  }
-  if (last >= 0) {
-    const mtype = buf.readUInt16LE(last + 4);
-    if (mtype === NLMSG_ERROR || mtype === NLMSG_DONE) {
-      const ack = parseAck(buf.subarray(last + NLMSG_HDRLEN, last + buf.readUInt32LE(last)), buf.readUInt16LE(last + 6), mtype === NLMSG_DONE);
-      if (ack.errno !== 0) throw refusal(type, ack, opts);
-    }
-  }
-  return buf;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  readReplies(netns, type, payload, opts, (buf, end) => {
+    chunks.push(Buffer.from(buf.subarray(0, end)));
+    total += end;
+  });
+  // allocUnsafeSlow: never a pool slice, so 4-aligned like the receive buffer.
+  const out = Buffer.allocUnsafeSlow(total);
+  let o = 0;
+  for (const c of chunks) o += c.copy(out, o);
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
-import { dumpOnce, forEachMessage } from './dump-once.js';
+import { dumpEach, dumpOnce } from './dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
@@ -251,14 +251,13 @@ export async function listLinks(h: Handle): Promise<Link[]> {
 }
 
 /**
- * listLinks for a one-shot reader without a Handle (the CLI's `link list`): one blocking read of
+ * listLinks for a one-shot reader without a Handle (the CLI's `link list`): blocking reads of
  * the dump in the namespace (dump-once.ts), decoded in place. Same result, same errors.
  */
 export function listLinksOnce(netns?: string): Link[] {
-  const buf = dumpOnce(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' });
   const out: Link[] = [];
-  forEachMessage(buf, RTM.NEWLINK, (s, e) => {
-    out.push(decodeLink(buf, s, e));
+  dumpEach(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, (buf, type, s, e) => {
+    if (type === RTM.NEWLINK) out.push(decodeLink(buf, s, e));
   });
   return out;
 }

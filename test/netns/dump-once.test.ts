@@ -1,11 +1,11 @@
-// The one-shot dump (src/netlink/dump-once.ts, native netlinkDump) that `link list` uses instead
+// The one-shot dump (src/netlink/dump-once.ts, native netlinkDumpOpen/Read) that `link list` uses instead
 // of a Handle: same links as the Handle path and iproute2, same errors, and no namespace left behind.
 import test from 'ava';
 import native from '../../native/index.js';
 import { NetlinkError, NotFoundError } from '../../src/errors.js';
-import { withHandle } from '../../src/netlink/handle.js';
-import { dumpOnce } from '../../src/netlink/dump-once.js';
-import { listLinks, listLinksOnce } from '../../src/netlink/link.js';
+import { RTM, withHandle } from '../../src/netlink/handle.js';
+import { dumpOnce, forEachMessage } from '../../src/netlink/dump-once.js';
+import { decodeLink, type Link, listLinks, listLinksOnce } from '../../src/netlink/link.js';
 import { bridgeTopology, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
 test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in ifindex order'), async (t) => {
@@ -22,6 +22,10 @@ test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in i
   const viaHandle = await withHandle({ netns: ns.name }, listLinks);
   t.true(once.length > 300, `a dump spanning many receives (${once.length} links)`);
   t.deepEqual(once, viaHandle);
+  const buf = dumpOnce(ns.name, RTM.GETLINK, Buffer.alloc(16));
+  const fromBuffer: Link[] = [];
+  forEachMessage(buf, RTM.NEWLINK, (s, e) => fromBuffer.push(decodeLink(buf, s, e)));
+  t.deepEqual(fromBuffer, viaHandle, 'the whole-buffer form holds the same messages');
   t.deepEqual(once.map((l) => l.name), ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname));
 });
 
