@@ -32,6 +32,9 @@ const KEY_RE = /^[A-Za-z_$][A-Za-z0-9_$.-]*$/;
 const INDICATOR = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
 
 function plainValue(s: string): unknown {
+  // most values are names: a letter other than those of null/true/false starts only strings
+  const c = s.charCodeAt(0);
+  if (((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0]!)) return s;
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
   if (INT_RE.test(s)) {
@@ -125,7 +128,10 @@ function flowValue(s: string, i: number): [unknown, number] {
   if (c === '{' || c === '[') return flow(s, i);
   if (c === '"' || c === "'") return quoted(s, i);
   let j = i;
-  while (j < s.length && !',[]{}'.includes(s[j]!)) j++;
+  for (; j < s.length; j++) {
+    const ch = s.charCodeAt(j);
+    if (ch === 44 || ch === 91 || ch === 93 || ch === 123 || ch === 125) break; // , [ ] { }
+  }
   return [plainValue(checkPlain(s.slice(i, j).trimEnd(), true)), j];
 }
 

@@ -129,7 +129,8 @@ export class StateDir {
 
   writeOwned(links: OwnedLink[]): void {
     this.ensure();
-    const rec: OwnershipRecord = { bootId: this.boot, netnsInode: this.inode, links: [...links].sort((a, b) => a.name.localeCompare(b.name)) };
+    // code-unit order: deterministic like localeCompare, without ICU's cost (~20 ms for 1,000 names)
+    const rec: OwnershipRecord = { bootId: this.boot, netnsInode: this.inode, links: [...links].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
     // not fsynced, like the journal (see writeJournal): the record is only valid in this boot
     atomicWrite(this.path('owned.json'), JSON.stringify(rec, null, 1) + '\n', false);
   }
