@@ -65,9 +65,13 @@ function bySort(a: Association, b: Association): number {
 /** Resolves after ms, or early on SIGINT/SIGTERM or abort; tells which. */
 export function waitOrSignal(ms: number | undefined, signal?: AbortSignal): Promise<'timeout' | 'signal'> {
   return new Promise((resolve) => {
+    // Every listener goes with the wait: top and serve wait once per refresh on one long-lived
+    // signal, and a listener left per wait piled up (Node printed a MaxListenersExceeded
+    // warning across top's screen after ten refreshes).
     const done = (why: 'timeout' | 'signal') => {
       process.off('SIGINT', onSig);
       process.off('SIGTERM', onSig);
+      signal?.removeEventListener('abort', onSig);
       if (timer) clearTimeout(timer);
       resolve(why);
     };

@@ -1,0 +1,102 @@
+// `nodectl sctp top` as an operator runs it: in a real terminal (a pseudo-terminal from
+// util-linux script(1)), with the generator's associations on a veth pair, driven by its
+// keys. What the screen shows is read back from the terminal output: s changes the row order,
+// f freezes the table (new associations stay off it) and unfreezes it, q exits 0 and leaves
+// the terminal in its normal (cooked, echoing) mode, as stty reports afterwards.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { haveCommand, isRoot, vethPair } from '../helpers/netns.js';
+import { runScenario } from '../../src/sctp/generator.js';
+
+const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const why = !isRoot() ? 'not root' : !haveCommand('script') ? 'script (util-linux) is not installed' : !haveCommand('stty') ? 'stty is not installed' : null;
+const CLEAR = '\x1b[H\x1b[2J';
+
+/** The screens drawn so far; the last one may still be arriving, so it is left out. */
+function screens(out: string): string[] {
+  const parts = out.split(CLEAR).slice(1);
+  return parts.slice(0, -1);
+}
+
+/** Row index of the association whose lower endpoint has this port (-1: not on screen). */
+function rowOf(screen: string, port: number): number {
+  return screen.split('\n').findIndex((l) => l.includes(`:${port} ↔`));
+}
+
+test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and restores the terminal', async (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a, b } = vethPair(t, '10.67.0');
+  const cmd = `${process.execPath} ${CLI} sctp top -n ${a.name} --dev va --interval 200ms --stall-after 1h; echo "nodectl exit $?"; stty -a`;
+  const proc = spawn('script', ['-qfc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm' } });
+  t.teardown(() => proc.kill('SIGKILL'));
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+
+  // Resolves with the first complete screen drawn after `from` characters of output that matches.
+  const screenAfter = async (from: number, pred: (s: string) => boolean, what: string, ms = 15_000): Promise<string> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = screens(out.slice(from)).find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no screen ${what} within ${ms} ms; output so far:\n${out.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const key = async (k: string) => {
+    const at = out.length;
+    proc.stdin.write(k);
+    return at;
+  };
+
+  await screenAfter(0, (s) => /sort: activity/.test(s), 'with the header');
+  const spec = (port: number) => ({ a: { netns: a.name, ifname: 'va', ip: '10.67.0.1', port }, b: { netns: b.name, ifname: 'vb', ip: '10.67.0.2', port: port + 1 } });
+  // quiet sorts first by name, busy first by activity
+  await runScenario(spec(4001), 'normal', { messages: 2, intervalMs: 1, end: 'none' });
+  await runScenario(spec(4009), 'normal', { messages: 40, intervalMs: 1, end: 'none' });
+  const byActivity = await screenAfter(0, (s) => rowOf(s, 4001) >= 0 && rowOf(s, 4009) >= 0, 'with both associations');
+  t.regex(byActivity, /sort: activity/);
+  t.true(rowOf(byActivity, 4009) < rowOf(byActivity, 4001), `activity: the busy association first\n${byActivity}`);
+
+  let at = await key('s');
+  const byData = await screenAfter(at, (s) => /sort: data/.test(s), 'sorted by data');
+  t.true(rowOf(byData, 4009) < rowOf(byData, 4001), `data: the association with more payload first\n${byData}`);
+  at = await key('s');
+  await screenAfter(at, (s) => /sort: retrans/.test(s), 'sorted by retrans');
+  at = await key('s');
+  await screenAfter(at, (s) => /sort: rwnd/.test(s), 'sorted by rwnd');
+  at = await key('s');
+  const byName = await screenAfter(at, (s) => /sort: name/.test(s), 'sorted by name');
+  t.true(rowOf(byName, 4001) < rowOf(byName, 4009), `name: 10.67.0.1:4001 before 10.67.0.1:4009\n${byName}`);
+
+  at = await key('f');
+  const frozen = await screenAfter(at, (s) => /FROZEN/.test(s), 'frozen');
+  t.is(rowOf(frozen, 4020), -1);
+  await runScenario(spec(4020), 'normal', { messages: 2, intervalMs: 1, end: 'none' });
+  // ten refresh periods: a live table would have shown the new association long ago
+  await new Promise((r) => setTimeout(r, 2000));
+  const later = screens(out.slice(at)).filter((s) => /FROZEN/.test(s));
+  t.true(later.length >= 5, `the frozen screen is still redrawn (${later.length} times)`);
+  t.true(later.every((s) => rowOf(s, 4020) === -1), 'no new association while frozen');
+  const table = (s: string) => s.split('\n').slice(1).join('\n');
+  const changed = later.find((s) => table(s) !== table(frozen));
+  t.is(changed, undefined, `the frozen table does not change; first frozen screen:\n${frozen}`);
+
+  at = await key('f');
+  const thawed = await screenAfter(at, (s) => !/FROZEN/.test(s) && rowOf(s, 4020) >= 0, 'unfrozen with the new association');
+  t.regex(thawed, /sort: name/, 'the sort survives freezing');
+
+  await key('q');
+  const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+  t.not(code, 'hung', `top did not exit on q:\n${out.slice(-2000)}`);
+  t.regex(out, /nodectl exit 0/);
+  const stty = out.slice(out.indexOf('nodectl exit'));
+  t.regex(stty, /(^|\s)icanon(\s|;|$)/m, `canonical mode restored:\n${stty}`);
+  t.regex(stty, /(^|\s)echo(\s|;|$)/m, `echo restored:\n${stty}`);
+});
