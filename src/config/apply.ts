@@ -499,9 +499,15 @@ async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progr
         begun.push(...idx);
         progress.markMany('begin', idx);
         for (const k of idx) opts.onStep?.(k + 1, steps.length, steps[k]!.op);
-        // resolve every name first so the requests leave back to back
+        // resolve every name first, so that each op gets to its request without waiting; the
+        // window then leaves in one datagram (Handle.cork), answered request by request
         for (const k of idx) await prefetch(names, steps[k]!.op);
-        const results = await Promise.allSettled(idx.map((k) => execOp(h, names, steps[k]!.op)));
+        h.cork();
+        const running = idx.map((k) => execOp(h, names, steps[k]!.op));
+        // a macrotask runs after every pending microtask: by then each op has queued its request
+        await new Promise((r) => setImmediate(r));
+        h.uncork();
+        const results = await Promise.allSettled(running);
         const bad = results.findIndex((r) => r.status === 'rejected');
         progress.markMany('done', idx.filter((_, n) => results[n]!.status === 'fulfilled'));
         if (bad >= 0) { i += bad; throw (results[bad] as PromiseRejectedResult).reason; }

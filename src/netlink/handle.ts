@@ -14,6 +14,12 @@ let netlinkModule: NetlinkModule | undefined;
  * index also loads its generated rtnetlink, nl80211 and WireGuard tables (~25 ms more) that
  * nodectl's own decoders make unnecessary.
  */
+type StructsModule = typeof import('netlink/dist/structs.js');
+let structsModule: StructsModule | undefined;
+function structsPackage(): StructsModule {
+  return (structsModule ??= createRequire(import.meta.url)('netlink/dist/structs.js') as StructsModule);
+}
+
 function netlinkPackage(): NetlinkModule {
   return (netlinkModule ??= createRequire(import.meta.url)('netlink/dist/netlink.js') as NetlinkModule);
 }
@@ -122,7 +128,7 @@ export class Handle {
   async request(type: number, payload: Uint8Array | Uint8Array[], opts: RequestOptions = {}): Promise<NetlinkMessage[]> {
     if (this.closed) throw new Error('netlink handle used after close');
     // localPort: without it the package asks the kernel for the socket's port (getsockname) on every send
-    const [msgs] = await this.socket.request(type, payload, { flags: opts.flags ?? 0, checkError: false, localPort: this.port });
+    const msgs = this.corked ? await this.queue(type, payload, opts.flags ?? 0) : (await this.socket.request(type, payload, { flags: opts.flags ?? 0, checkError: false, localPort: this.port }))[0];
     const out: NetlinkMessage[] = [];
     for (const m of msgs) {
       if (m.type !== NLMSG_ERROR) {
@@ -133,6 +139,51 @@ export class Handle {
       if (ack.errno !== 0) throw refusal(type, ack, opts);
     }
     return out;
+  }
+
+  private corked: { parts: Uint8Array[]; fail: ((err: Error) => void)[] } | null = null;
+
+  /**
+   * From now on, queue requests instead of sending each: uncork() sends them all in one
+   * datagram (one sendmsg instead of one per request, like a pipelined window of `ip -batch`).
+   * The kernel still runs them one by one, in order, and acknowledges each on its own
+   * (netlink_rcv_skb), so every request's promise settles with its own answer or refusal.
+   */
+  cork(): void {
+    this.corked ??= { parts: [], fail: [] };
+  }
+
+  /** Send what was queued since cork(), and go back to sending each request at once. */
+  uncork(): void {
+    const c = this.corked;
+    this.corked = null;
+    if (!c?.parts.length) return;
+    this.socket.socket.send(c.parts, {}, (err) => {
+      if (err) for (const f of c.fail) f(err);
+    });
+  }
+
+  private queue(type: number, payload: Uint8Array | Uint8Array[], flags: number): Promise<NetlinkMessage[]> {
+    const c = this.corked!;
+    // the package's own request bookkeeping (protected in its types): a callback per sequence number
+    const s = this.socket as unknown as {
+      generateSeq(): number; dropRef(seq: number): void;
+      makeRef(seq: number, cb: (err: Error | null, msg?: NetlinkMessage[]) => void): number;
+    };
+    const seq = s.generateSeq();
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      s.makeRef(seq, (err, msg) => {
+        s.dropRef(seq);
+        if (err) reject(err);
+        else resolve(msg ?? []);
+      });
+      c.fail.push((err) => { s.dropRef(seq); reject(err); });
+      const parts = structsPackage().formatMessage({ type, flags: flags | NLM_F_REQUEST | NLM_F_ACK, seq, port: this.port, data: payload });
+      c.parts.push(...parts);
+      // messages in one datagram start at 4-byte boundaries (NLMSG_ALIGN)
+      const len = parts.reduce((n, p) => n + p.length, 0);
+      if (len % 4) c.parts.push(new Uint8Array(4 - (len % 4)));
+    });
   }
 
   /** A dump request (NLM_F_DUMP): every object of a kind. */
