@@ -46,8 +46,12 @@ export interface NativeAddon extends NativeBpf {
    * caller closes it). For one-shot dumps; Handle is for everything else.
    */
   netlinkDumpOpen(protocol: number, type: number, flags: number, payload: Uint8Array): number;
-  /** One blocking recv() on a netlinkDumpOpen fd: bytes of reply messages now at the start of buf. */
-  netlinkDumpRead(fd: number, buf: Uint8Array): number;
+  /**
+   * One blocking recv() on a netlinkDumpOpen fd: bytes of reply messages now at the start of buf.
+   * With `index`, message i's top-level attributes (after its fixed header of hdrLen bytes) are
+   * indexed in index[i * 128, (i + 1) * 128): [start, end) of type t's value at 2t, start 0 when absent.
+   */
+  netlinkDumpRead(fd: number, buf: Uint8Array, index?: Int32Array, hdrLen?: number): number;
 
   // --- packet sockets (native/src/packet.cc) ---
   /** An AF_PACKET SOCK_RAW socket; construct it inside withNetns for a foreign namespace. */

@@ -67,14 +67,31 @@ static Napi::Value NetlinkDumpOpen(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, fd);
 }
 
-// netlinkDumpRead(fd, buf) -> bytes of reply messages to the request (seq 1) now at the start of
-// buf, from one blocking recv(). buf should be 64 KiB: the kernel sizes dump skbs after the
-// largest receive buffer it has seen (capped at 32 KiB), so that keeps each one full; reusing
-// one buffer keeps the bytes in cache while they are decoded.
+// Top-level attribute types indexed per message: the index row of a message holds [start, end)
+// of the value of each type below this (start 0 when absent), as byte offsets into buf.
+static const int INDEX_SLOTS = 64;
+
+// netlinkDumpRead(fd, buf[, index, hdrLen]) -> bytes of reply messages to the request (seq 1)
+// now at the start of buf, from one blocking recv(). buf should be 64 KiB: the kernel sizes dump
+// skbs after the largest receive buffer it has seen (capped at 32 KiB), so that keeps each one
+// full; reusing one buffer keeps the bytes in cache while they are decoded. With an index
+// (Int32Array), message i gets its attributes indexed in row i (2 * INDEX_SLOTS ints), those
+// after the message's fixed header of hdrLen bytes; rows beyond the array are left out. This is
+// framing only (which attribute is where), done here because walking every attribute of every
+// message is most of what a cold JavaScript decoder spends on a big dump.
 static Napi::Value NetlinkDumpRead(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
   Napi::Buffer<uint8_t> buf = info[1].As<Napi::Buffer<uint8_t>>();
+  int32_t *index = nullptr;
+  size_t rows = 0;
+  size_t hdrLen = 0;
+  if (info.Length() > 3 && info[2].IsTypedArray()) {
+    Napi::Int32Array ia = info[2].As<Napi::Int32Array>();
+    index = ia.Data();
+    rows = ia.ElementLength() / (2 * INDEX_SLOTS);
+    hdrLen = info[3].As<Napi::Number>().Uint32Value();
+  }
   uint8_t *out = buf.Data();
   size_t cap = buf.Length();
   ssize_t n;
@@ -82,13 +99,31 @@ static Napi::Value NetlinkDumpRead(const Napi::CallbackInfo &info) {
   while (n < 0 && errno == EINTR);
   if (n < 0) throw ErrnoError(env, "recv(netlink)", errno);
   if ((size_t)n > cap) throw ErrnoError(env, "recv(netlink): reply larger than the buffer, truncated", EMSGSIZE);
-  size_t kept = 0;
+  size_t kept = 0, msgs = 0;
   for (size_t p = 0; p + NLMSG_HDRLEN <= (size_t)n;) {
     struct nlmsghdr *m = (struct nlmsghdr *)(out + p);
     if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > (size_t)n) break;
     size_t step = NLMSG_ALIGN(m->nlmsg_len);
     if (m->nlmsg_seq == 1) {
-      if (kept != p) memmove(out + kept, m, m->nlmsg_len);
+      size_t len = m->nlmsg_len;
+      if (kept != p) memmove(out + kept, m, len);
+      if (msgs < rows) {
+        // The same walk as the kernel's nla_for_each_attr: stop at the first malformed header.
+        int32_t *row = index + msgs * 2 * INDEX_SLOTS;
+        memset(row, 0, sizeof(int32_t) * 2 * INDEX_SLOTS);
+        size_t end = kept + len;
+        for (size_t a = kept + NLMSG_HDRLEN + NLMSG_ALIGN(hdrLen); a + 4 <= end;) {
+          uint16_t alen = (uint16_t)(out[a] | (out[a + 1] << 8));
+          uint16_t atype = (uint16_t)((out[a + 2] | (out[a + 3] << 8)) & 0x3fff);
+          if (alen < 4 || a + alen > end) break;
+          if (atype < INDEX_SLOTS) {
+            row[2 * atype] = (int32_t)(a + 4);
+            row[2 * atype + 1] = (int32_t)(a + alen);
+          }
+          a += NLMSG_ALIGN(alen);
+        }
+      }
+      msgs++;
       kept += step;
     }
     p += step;

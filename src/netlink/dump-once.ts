@@ -23,14 +23,17 @@ let recvBuf: Buffer | null = null;
  * buf[0, end), up to (not including) the NLMSG_DONE/ERROR that ends the dump. buf is reused by
  * the next receive. A refusal throws what Handle.request would.
  */
-function readReplies(netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, onChunk: (buf: Buffer, end: number) => void): void {
+function readReplies(
+  netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, onChunk: (buf: Buffer, end: number) => void,
+  index?: { rows: Int32Array; hdrLen: number },
+): void {
   const fd = withNetns(netns, () => native.netlinkDumpOpen(NETLINK_ROUTE, type, NLM_F_DUMP, payload));
   // Not from the pool: decoders read 32-bit words, which needs a 4-aligned start. One buffer,
   // reused, so the bytes are still in cache when they are decoded.
   const buf = (recvBuf ??= Buffer.allocUnsafeSlow(RECV_BUFFER));
   try {
     for (;;) {
-      const n = native.netlinkDumpRead(fd, buf);
+      const n = index ? native.netlinkDumpRead(fd, buf, index.rows, index.hdrLen) : native.netlinkDumpRead(fd, buf);
       let p = 0;
       let last = false;
       while (p + NLMSG_HDRLEN <= n) {
@@ -74,6 +77,34 @@ export function dumpEach(
       p += (len + 3) & ~3;
     }
   });
+}
+
+/** Ints per index row: [start, end) for each attribute type below 64 (native/src/netlink_dump.cc). */
+export const INDEX_ROW = 128;
+let indexRows: Int32Array | null = null;
+
+/**
+ * dumpEach with each message's top-level attributes indexed natively while it is received:
+ * fn(buf, type, start, end, idx, row) gets [start, end) of the value of attribute type t at
+ * idx[row + 2t], idx[row + 2t + 1] (start 0 when absent), the attributes being those after the
+ * message's fixed header of hdrLen bytes; row is -1 for a message the index had no room for
+ * (the caller walks that one itself). idx is reused like buf.
+ */
+export function dumpEachIndexed(
+  netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, hdrLen: number,
+  fn: (buf: Buffer, type: number, start: number, end: number, idx: Int32Array, row: number) => void,
+): void {
+  // Room for every message a receive can hold (each at least a header and its fixed part).
+  const rows = (indexRows ??= new Int32Array(Math.ceil(RECV_BUFFER / 32) * INDEX_ROW));
+  const capacity = rows.length / INDEX_ROW;
+  readReplies(netns, type, payload, opts, (buf, end) => {
+    let i = 0;
+    for (let p = 0; p < end; i++) {
+      const len = buf.readUInt32LE(p);
+      fn(buf, buf.readUInt16LE(p + 4), p + NLMSG_HDRLEN, p + len, rows, i < capacity ? i * INDEX_ROW : -1);
+      p += (len + 3) & ~3;
+    }
+  }, { rows, hdrLen });
 }
 
 /**

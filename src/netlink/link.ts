@@ -2,7 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
-import { dumpEach, dumpOnce } from './dump-once.js';
+import { dumpEachIndexed, dumpOnce } from './dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
@@ -111,26 +111,50 @@ function wordView(buf: Buffer): Uint32Array | null {
   return words;
 }
 
+/** Slots of an attribute index row: [start, end) of the value of each IFLA type below 64. */
+export const LINK_ATTR_SLOTS = 64;
+const scratchIndex = new Int32Array(LINK_ATTR_SLOTS * 2);
+
 /**
- * Decode one RTM_NEWLINK payload (ifinfomsg + attributes). Walks the bytes in place, reading
- * only what a Link holds: the generic decoder of the `netlink` package builds objects for every
+ * Decode one RTM_NEWLINK payload (ifinfomsg + attributes) at buf[off, end). Reads only what a
+ * Link holds, in place: the generic decoder of the `netlink` package builds objects for every
  * attribute (all 25 stats64 counters as BigInt, AF_SPEC, …) and is several times slower on big
- * dumps. Netlink attributes are 4-byte aligned, so 32-bit fields are read as words of a
- * Uint32Array: one load each, where Buffer.readUInt32LE is a call plus four loads. A one-shot
- * CLI decodes thousands of links before V8 has optimized anything, so that matters; for the
- * same reason there are no iterators or closures here and the switch has literal labels
- * (Ignition makes a jump table of those; with IFLA.X property loads it compares one by one).
+ * dumps. The attributes are first indexed by type, then read from the index (decodeLinkIndexed).
  */
 export function decodeLink(buf: Buffer, off = 0, end = buf.length): Link {
-  let w = wordView(buf);
-  if (!w || ((off & 3) !== 0)) {
+  if (!wordView(buf) || ((off & 3) !== 0)) {
     // Unaligned input (not what the kernel hands us): decode an aligned copy.
     const copy = Buffer.from(new Uint8Array(buf.subarray(off, end)).buffer);
-    buf = copy;
-    end -= off;
-    off = 0;
-    w = wordView(copy)!;
+    return decodeLink(copy, 0, end - off);
   }
+  const idx = scratchIndex;
+  idx.fill(0);
+  // Stops at the first malformed header (as the kernel's nla_for_each_attr does): a truncated
+  // tail must not hide what came before. The last of two attributes of one type wins.
+  for (let p = off + 16; p + 4 <= end; ) {
+    const len = buf[p]! | (buf[p + 1]! << 8);
+    if (len < 4 || p + len > end) break;
+    const type = (buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff;
+    if (type < LINK_ATTR_SLOTS) {
+      idx[2 * type] = p + 4;
+      idx[2 * type + 1] = p + len;
+    }
+    p += (len + 3) & ~3;
+  }
+  return decodeLinkIndexed(buf, off, idx, 0);
+}
+
+/**
+ * Build a Link from the message at buf[off…] whose top-level attributes are indexed in
+ * idx[row, row + 2 * LINK_ATTR_SLOTS): [start, end) of the value of type t at row + 2t, start 0
+ * when absent. The one-shot dump has the index made natively while it receives
+ * (native/src/netlink_dump.cc), so a cold process never walks the ~45 attributes of each link in
+ * unoptimized JavaScript, which was most of its decode time; only the ~20 a Link holds are read.
+ * Netlink attributes are 4-byte aligned, so 32-bit fields are read as words of a Uint32Array:
+ * one load each, where Buffer.readUInt32LE is a call plus four loads. buf must be 4-aligned.
+ */
+export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row: number): Link {
+  const w = wordView(buf)!;
   const bo = buf.byteOffset;
   const type = buf[off + 2]! | (buf[off + 3]! << 8);
   const index = w[(bo + off + 4) >>> 2]! | 0;
@@ -147,71 +171,50 @@ export function decodeLink(buf: Buffer, off = 0, end = buf.length): Link {
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
     txqlen: 0, promiscuity: 0, kindData: null, slaveKind: null, slaveData: null, stats,
   };
-  let haveStats64 = false;
-  let liS = -1;
-  let liE = -1;
-  let p = off + 16;
-  while (p + 4 <= end) {
-    const hdr = w[(bo + p) >>> 2]!;
-    const len = hdr & 0xffff;
-    if (len < 4 || p + len > end) break;
-    const s = p + 4;
-    const e = p + len;
-    const v = (bo + s) >>> 2; // word index of the value
-    switch ((hdr >>> 16) & 0x3fff) {
-      case 3 /* IFNAME */: link.name = readString(buf, s, e); break;
-      case 1 /* ADDRESS */: link.mac = formatLladdr(buf, s, e); break;
-      case 2 /* BROADCAST */: link.broadcast = formatLladdr(buf, s, e); break;
-      case 54 /* PERM_ADDRESS */: link.permMac = formatLladdr(buf, s, e); break;
-      case 4 /* MTU */: link.mtu = w[v]!; break;
-      case 50 /* MIN_MTU */: link.minMtu = w[v]!; break;
-      case 51 /* MAX_MTU */: link.maxMtu = w[v]!; break;
-      case 5 /* LINK */: link.linkIndex = w[v]! | 0; break;
-      case 10 /* MASTER */: link.masterIndex = w[v]! || null; break;
-      case 13 /* TXQLEN */: link.txqlen = w[v]!; break;
-      case 16 /* OPERSTATE */: link.oper = OPERSTATES[buf[s]!] ?? String(buf[s]); break;
-      case 33 /* CARRIER */: link.carrier = buf[s] !== 0; break;
-      case 18 /* LINKINFO */: liS = s; liE = e; break;
-      case 20 /* IFALIAS */: link.alias = readString(buf, s, e) || null; break;
-      case 27 /* GROUP */: link.group = w[v]!; break;
-      case 30 /* PROMISCUITY */: link.promiscuity = w[v]!; break;
-      case 37 /* LINK_NETNSID */: link.linkNetnsId = w[v]! | 0; break;
-      case 52 /* PROP_LIST */: {
-        let q = s;
-        while (q + 4 <= e) {
-          const h2 = w[(bo + q) >>> 2]!;
-          const l2 = h2 & 0xffff;
-          if (l2 < 4 || q + l2 > e) break;
-          if (((h2 >>> 16) & 0x3fff) === 53 /* ALT_IFNAME */) link.altNames.push(readString(buf, q + 4, q + l2));
-          q += (l2 + 3) & ~3;
-        }
-        break;
-      }
-      case 23 /* STATS64 */: {
-        // struct rtnl_link_stats64: u64 counters; as Numbers, exact up to 2^53.
-        if (e - s < 80) break;
-        haveStats64 = true;
-        const st = link.stats;
-        st.rxPackets = w[v]! + w[v + 1]! * 0x1_0000_0000; st.txPackets = w[v + 2]! + w[v + 3]! * 0x1_0000_0000;
-        st.rxBytes = w[v + 4]! + w[v + 5]! * 0x1_0000_0000; st.txBytes = w[v + 6]! + w[v + 7]! * 0x1_0000_0000;
-        st.rxErrors = w[v + 8]! + w[v + 9]! * 0x1_0000_0000; st.txErrors = w[v + 10]! + w[v + 11]! * 0x1_0000_0000;
-        st.rxDropped = w[v + 12]! + w[v + 13]! * 0x1_0000_0000; st.txDropped = w[v + 14]! + w[v + 15]! * 0x1_0000_0000;
-        st.multicast = w[v + 16]! + w[v + 17]! * 0x1_0000_0000; st.collisions = w[v + 18]! + w[v + 19]! * 0x1_0000_0000;
-        break;
-      }
-      case 7 /* STATS */: {
-        if (haveStats64 || e - s < 40) break;
-        const st = link.stats;
-        st.rxPackets = w[v]!; st.txPackets = w[v + 1]!; st.rxBytes = w[v + 2]!; st.txBytes = w[v + 3]!;
-        st.rxErrors = w[v + 4]!; st.txErrors = w[v + 5]!; st.rxDropped = w[v + 6]!; st.txDropped = w[v + 7]!;
-        st.multicast = w[v + 8]!; st.collisions = w[v + 9]!;
-        break;
-      }
+  // Row offsets are 2 * IFLA type (+1 for the end).
+  let s = idx[row + 6]!; // IFNAME
+  if (s !== 0) link.name = readString(buf, s, idx[row + 7]!);
+  if ((s = idx[row + 2]!) !== 0) link.mac = formatLladdr(buf, s, idx[row + 3]!); // ADDRESS
+  if ((s = idx[row + 4]!) !== 0) link.broadcast = formatLladdr(buf, s, idx[row + 5]!); // BROADCAST
+  if ((s = idx[row + 108]!) !== 0) link.permMac = formatLladdr(buf, s, idx[row + 109]!); // PERM_ADDRESS
+  if ((s = idx[row + 8]!) !== 0) link.mtu = w[(bo + s) >>> 2]!; // MTU
+  if ((s = idx[row + 100]!) !== 0) link.minMtu = w[(bo + s) >>> 2]!; // MIN_MTU
+  if ((s = idx[row + 102]!) !== 0) link.maxMtu = w[(bo + s) >>> 2]!; // MAX_MTU
+  if ((s = idx[row + 10]!) !== 0) link.linkIndex = w[(bo + s) >>> 2]! | 0; // LINK
+  if ((s = idx[row + 20]!) !== 0) link.masterIndex = w[(bo + s) >>> 2]! || null; // MASTER
+  if ((s = idx[row + 26]!) !== 0) link.txqlen = w[(bo + s) >>> 2]!; // TXQLEN
+  if ((s = idx[row + 32]!) !== 0) link.oper = OPERSTATES[buf[s]!] ?? String(buf[s]); // OPERSTATE
+  if ((s = idx[row + 66]!) !== 0) link.carrier = buf[s] !== 0; // CARRIER
+  if ((s = idx[row + 40]!) !== 0) link.alias = readString(buf, s, idx[row + 41]!) || null; // IFALIAS
+  if ((s = idx[row + 54]!) !== 0) link.group = w[(bo + s) >>> 2]!; // GROUP
+  if ((s = idx[row + 60]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!; // PROMISCUITY
+  if ((s = idx[row + 74]!) !== 0) link.linkNetnsId = w[(bo + s) >>> 2]! | 0; // LINK_NETNSID
+  if ((s = idx[row + 104]!) !== 0) { // PROP_LIST: ALT_IFNAMEs
+    const e = idx[row + 105]!;
+    for (let q = s; q + 4 <= e; ) {
+      const h2 = w[(bo + q) >>> 2]!;
+      const l2 = h2 & 0xffff;
+      if (l2 < 4 || q + l2 > e) break;
+      if (((h2 >>> 16) & 0x3fff) === 53 /* ALT_IFNAME */) altNames.push(readString(buf, q + 4, q + l2));
+      q += (l2 + 3) & ~3;
     }
-    p += (len + 3) & ~3;
   }
-  if (liS >= 0) {
-    const info = decodeLinkInfo(buf, liS, liE);
+  // struct rtnl_link_stats64 (u64 counters; as Numbers, exact up to 2^53), else the 32-bit one.
+  if ((s = idx[row + 46]!) !== 0 && idx[row + 47]! - s >= 80) { // STATS64
+    const v = (bo + s) >>> 2;
+    stats.rxPackets = w[v]! + w[v + 1]! * 0x1_0000_0000; stats.txPackets = w[v + 2]! + w[v + 3]! * 0x1_0000_0000;
+    stats.rxBytes = w[v + 4]! + w[v + 5]! * 0x1_0000_0000; stats.txBytes = w[v + 6]! + w[v + 7]! * 0x1_0000_0000;
+    stats.rxErrors = w[v + 8]! + w[v + 9]! * 0x1_0000_0000; stats.txErrors = w[v + 10]! + w[v + 11]! * 0x1_0000_0000;
+    stats.rxDropped = w[v + 12]! + w[v + 13]! * 0x1_0000_0000; stats.txDropped = w[v + 14]! + w[v + 15]! * 0x1_0000_0000;
+    stats.multicast = w[v + 16]! + w[v + 17]! * 0x1_0000_0000; stats.collisions = w[v + 18]! + w[v + 19]! * 0x1_0000_0000;
+  } else if ((s = idx[row + 14]!) !== 0 && idx[row + 15]! - s >= 40) { // STATS
+    const v = (bo + s) >>> 2;
+    stats.rxPackets = w[v]!; stats.txPackets = w[v + 1]!; stats.rxBytes = w[v + 2]!; stats.txBytes = w[v + 3]!;
+    stats.rxErrors = w[v + 4]!; stats.txErrors = w[v + 5]!; stats.rxDropped = w[v + 6]!; stats.txDropped = w[v + 7]!;
+    stats.multicast = w[v + 8]!; stats.collisions = w[v + 9]!;
+  }
+  if ((s = idx[row + 36]!) !== 0) { // LINKINFO
+    const info = decodeLinkInfo(buf, s, idx[row + 37]!);
     if (info.kind) link.kind = info.kind;
     link.kindData = info.data;
     link.slaveKind = info.slaveKind;
@@ -252,12 +255,13 @@ export async function listLinks(h: Handle): Promise<Link[]> {
 
 /**
  * listLinks for a one-shot reader without a Handle (the CLI's `link list`): blocking reads of
- * the dump in the namespace (dump-once.ts), decoded in place. Same result, same errors.
+ * the dump in the namespace (dump-once.ts), attributes indexed natively, decoded in place. Same
+ * result, same errors.
  */
 export function listLinksOnce(netns?: string): Link[] {
   const out: Link[] = [];
-  dumpEach(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, (buf, type, s, e) => {
-    if (type === RTM.NEWLINK) out.push(decodeLink(buf, s, e));
+  dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
+    if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
   });
   return out;
 }
