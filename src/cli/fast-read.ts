@@ -108,6 +108,10 @@ function printJson(v: unknown): void {
 export async function fastRead(argv: string[]): Promise<number | null> {
   const p = parseFast(argv);
   if (!p) return null;
+  // As under oclif: a reader that went away (`| head`) ends the output, not the command.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   try {
     const out = await p.cmd.run(p.flags, p.args);
     if (p.json || !out.text) printJson(out.result);

@@ -41,3 +41,17 @@ test(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast pa
   const bad = run(['link', 'tree', '--format', 'svg', '-n', ns.name]);
   t.is(bad.status, 2, 'a bad option value is still oclif\'s usage error');
 });
+
+test(isRoot() ? 'a reader that stops early (| head) ends both paths quietly with status 0' : 'fast path vs oclif on a closed pipe (skipped: needs root)', (t) => {
+  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = netnsFor(t);
+  // More JSON than a pipe holds (64 KiB), so the writer meets the closed pipe.
+  for (let i = 0; i < 120; i++) ns.ip('link', 'add', `e${i}a`, 'type', 'veth', 'peer', 'name', `e${i}b`);
+  for (const env of [{}, { NODECTL_NO_FAST: '1' }]) {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "$0" "$1" link list --json -n "$2" | head -c 100 >/dev/null`, process.execPath, bin, ns.name], {
+      encoding: 'utf8', env: { ...process.env, ...env },
+    });
+    t.is(r.stderr, '', `${JSON.stringify(env)}: nothing on stderr`);
+    t.is(r.status, 0, `${JSON.stringify(env)}: exit status`);
+  }
+});
