@@ -8,6 +8,7 @@ import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detec
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
 import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import type { AssocTable } from './table.js';
 import type { GlobalCounter } from './wire-layout.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
 
@@ -220,6 +221,8 @@ export interface TopOptions {
   tracer?: Partial<WireTracerOptions>;
   /** Interactive terminal: redraw in place and read keys (s: sort, f: freeze, q: quit). */
   tty: boolean;
+  /** Terminal height (default: stdout's). */
+  rows?: () => number | undefined;
   write: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -229,8 +232,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const tracer = await WireTracer.open({ ...o.tracer, targets: o.targets, publish: true });
   const state: TopState = { sort: 'activity', frozen: false };
   let refreshes = 0;
-  let previous = new Map<string, Association>();
-  let last: AssocView[] = [];
+  let table: AssocTable | undefined;
   const ac = new AbortController();
   o.signal?.addEventListener('abort', () => ac.abort(), { once: true });
   const stdin = process.stdin;
@@ -243,13 +245,14 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   };
   const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');
   const draw = (fresh: boolean) => {
-    if (fresh && !state.frozen) {
-      const snap = tracer.snapshot();
-      last = viewsOf(snap.associations, o.detect, previous);
-      previous = new Map(snap.associations.map((a) => [a.id, a]));
-    }
+    if ((fresh && !state.frozen) || !table) table = tracer.table({ detect: o.detect, previous: table });
+    // a terminal shows what fits (header, blank, column titles, a line for the count);
+    // batch mode prints every row, like top -b
+    const rows = o.tty ? (o.rows?.() ?? process.stdout.rows ?? 0) : 0;
+    const limit = rows > 8 ? rows - 4 : table.count;
+    const shown = table.top(state.sort, limit);
     const head = `nodectl sctp top — ${devs} — ${new Date().toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
-    const body = renderTable(sortViews(last, state.sort));
+    const body = renderTable(shown.map((i) => table!.view(i, o.detect))) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {

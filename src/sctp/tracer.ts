@@ -11,8 +11,10 @@ import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, NotFoundError, PermissionError, UnsupportedError, UsageError, VerifierError, type NodectlError } from '../errors.js';
-import { decodeAssociation, decodeEvent, type Association, type WireEvent } from './model.js';
+import { decodeAssociation, decodeEvent, words, type Association, type WireEvent } from './model.js';
 import { SW_ASSOC, SW_EVENT, SW_GLOBALS, SW_KEY, type GlobalCounter } from './wire-layout.js';
+import { AssocTable } from './table.js';
+import type { DetectOptions } from './detect.js';
 
 export const WIRE_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
 export const SESSIONS_BPFFS = '/sys/fs/bpf/nodectl-sctp';
@@ -60,8 +62,9 @@ export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
 /** Decode a raw dump of sctp_assocs (keys and values as contiguous buffers). */
 export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, ifname?: (i: number) => string | null): Association[] {
   const out = new Array<Association>(d.count);
+  const vw = words(d.values);
   for (let i = 0; i < d.count; i++) {
-    out[i] = decodeAssociation(d.keys, d.values, nowNs, ifname, i * SW_KEY.size, i * SW_ASSOC.size);
+    out[i] = decodeAssociation(d.keys, d.values, nowNs, ifname, i * SW_KEY.size, i * SW_ASSOC.size, vw);
   }
   return out;
 }
@@ -155,6 +158,11 @@ export class WireTracer extends EventEmitter<TracerEvents> {
   snapshot(nowNs = monotonicNs()): Snapshot {
     const d = this.#obj.map('sctp_assocs').dumpRaw();
     return { associations: decodeDump(d, nowNs, this.ifname), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+  }
+
+  /** The association map as a compact table (what `sctp top` orders and flags; objects only for shown rows). */
+  table(opts: { detect?: Partial<DetectOptions>; previous?: AssocTable } = {}, nowNs = monotonicNs()): AssocTable {
+    return new AssocTable(this.#obj.map('sctp_assocs').dumpRaw(), nowNs, { ifname: this.ifname, ...opts });
   }
 
   /** Start delivering ring-buffer events as 'event'. */

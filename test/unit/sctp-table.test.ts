@@ -1,0 +1,96 @@
+// The compact association table `sctp top` orders and flags from: on many records built byte
+// for byte in the layout of bpf/sctp_wire.h (a seeded pseudo-random mix of stalled, throttled,
+// lossy, closed and quiet associations), its flags must be exactly assess()'s, loss judged
+// against the previous refresh the same way, and its row order the documented one.
+import test from 'ava';
+import { assess } from '../../src/sctp/detect.js';
+import { decodeAssociation } from '../../src/sctp/model.js';
+import { AssocTable, type TopSort } from '../../src/sctp/table.js';
+import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
+
+const S = 1_000_000_000;
+const NOW = 5000 * S;
+const DETECT = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20 };
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+function dump(n: number, seed: number, scale = 1): { count: number; keys: Buffer; values: Buffer } {
+  const r = rng(seed);
+  const keys = Buffer.alloc(n * SW_KEY.size);
+  const values = Buffer.alloc(n * SW_ASSOC.size);
+  const pick = (k: number) => Math.floor(r() * k);
+  for (let i = 0; i < n; i++) {
+    // addresses that differ where string order and numeric order disagree (10.9 vs 10.10)
+    encodeStruct(SW_KEY, { addr: [Buffer.from([10, 1 + pick(12), pick(3), 1]), Buffer.from([10, 200, 0, 1 + pick(2)])], port: [1000 + pick(3), 3868], ifindex: 2 + pick(2), family: 4 }, keys, i * SW_KEY.size);
+    // every association distinct: make the lower port unique on collision
+    keys.writeUInt16LE(10000 + i, SW_KEY.fields.find((f) => f.name === 'port')!.offset + i * SW_KEY.size);
+    const dir = () => {
+      const data = Math.round(pick(200) * scale);
+      const flags = (r() < 0.5 ? SW_F.HAVE_SACK : 0) | (r() < 0.3 ? SW_F.OUTSTANDING | SW_F.HAVE_TSN : 0) | (r() < 0.1 ? SW_F.ZERO_WINDOW : 0);
+      return {
+        packets: pick(1000), data_chunks: data, data_bytes: data * 100, retrans_chunks: Math.min(data, Math.round(pick(12) * scale)),
+        flags, a_rwnd_last: pick(3) * 1000, progress_ns: r() < 0.9 ? NOW - pick(4000) * 1_000_000 : 0,
+      };
+    };
+    encodeStruct(SW_ASSOC, { dir: [dir(), dir()], state: [3, 3, 3, 5, 6][pick(5)], first_ns: S, last_ns: NOW }, values, i * SW_ASSOC.size);
+  }
+  return { count: n, keys, values };
+}
+
+test('flags equal assess() on every row, with and without a previous refresh', (t) => {
+  const before = dump(400, 7);
+  const after = dump(400, 7, 2); // same keys, counters doubled: the interval holds the difference
+  const prevTable = new AssocTable(before, NOW, { detect: DETECT });
+  const table = new AssocTable(after, NOW, { detect: DETECT, previous: prevTable });
+  let flagged = 0;
+  for (let i = 0; i < table.count; i++) {
+    const alone = assess(prevTable.association(i), DETECT);
+    t.is(prevTable.flagged[i], alone.conditions.length, `row ${i} without previous`);
+    const prev = decodeAssociation(before.keys, before.values, NOW, undefined, i * SW_KEY.size, i * SW_ASSOC.size);
+    const h = assess(table.association(i), DETECT, prev);
+    t.is(table.flagged[i], h.conditions.length, `row ${i} against the previous refresh`);
+    t.deepEqual(table.view(i, DETECT).health, h);
+    if (h.conditions.length) flagged++;
+  }
+  t.true(flagged > 20 && flagged < 380, `a mix of flagged and clean rows (${flagged})`);
+});
+
+test('order: flagged rows first, then the sort key, then the endpoints numerically; a screenful is the head of the full order', (t) => {
+  const table = new AssocTable(dump(600, 11), NOW, { detect: DETECT });
+  const name = (i: number) => {
+    const a = table.association(i);
+    const ip = (s: string) => s.split('.').map(Number).reduce((x, y) => x * 256 + y, 0);
+    return [ip(a.endpoints[0].address), a.endpoints[0].port, ip(a.endpoints[1].address), a.endpoints[1].port, a.ifindex];
+  };
+  const cmpName = (x: number, y: number) => {
+    const nx = name(x), ny = name(y);
+    for (let k = 0; k < nx.length; k++) if (nx[k] !== ny[k]) return nx[k]! - ny[k]!;
+    return 0;
+  };
+  for (const sort of ['activity', 'data', 'retrans', 'rwnd', 'name'] as TopSort[]) {
+    const all = table.top(sort);
+    t.is(all.length, table.count);
+    t.is(new Set(all).size, table.count);
+    for (let k = 1; k < all.length; k++) {
+      const [x, y] = [all[k - 1]!, all[k]!];
+      const ax = table.association(x), ay = table.association(y);
+      const fx = assess(ax, DETECT).conditions.length, fy = assess(ay, DETECT).conditions.length;
+      t.true(fx >= fy, `${sort}: flagged first at ${k}`);
+      if (fx !== fy) continue;
+      const key = (a: typeof ax) => sort === 'data' ? -(a.dir[0].dataBytes + a.dir[1].dataBytes)
+        : sort === 'retrans' ? -(a.dir[0].retransChunks + a.dir[1].retransChunks)
+          : sort === 'rwnd' ? Math.min(a.dir[0].aRwnd?.last ?? Infinity, a.dir[1].aRwnd?.last ?? Infinity)
+            : sort === 'activity' ? -(a.dir[0].packets + a.dir[1].packets) : 0;
+      const kx = key(ax), ky = key(ay);
+      t.true(kx <= ky, `${sort}: key order at ${k}`);
+      if (kx === ky) t.true(cmpName(x, y) < 0, `${sort}: name order at ${k}`);
+    }
+    t.deepEqual(table.top(sort, 25), all.slice(0, 25), `${sort}: the screenful`);
+  }
+});
