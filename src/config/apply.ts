@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
 import { type ArpKey } from '../arp/policy.js';
-import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
-import { Handle } from '../netlink/handle.js';
+import { type Addr, addAddr, decodeAddr, delAddr } from '../netlink/addr.js';
+import { Handle, RTM } from '../netlink/handle.js';
 import { decodeLinkInetConf, type InetConf, setInetConf } from '../netlink/inetconf.js';
-import { addLink, decodeLink, delLink, dumpLinksRaw, getLink, listLinks, setLink } from '../netlink/link.js';
+import { addLink, decodeLink, delLink, getLink, type Link, linkDumpOnce, listLinks, listLinksOnce, setLink } from '../netlink/link.js';
+import { dumpEach, forEachMessage } from '../netlink/dump-once.js';
 import { delLinkGroup } from '../netlink/link-group.js';
 import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
 import { addNeigh, listNeighs } from '../netlink/neigh.js';
@@ -124,20 +125,32 @@ export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): Own
  * The kernel state apply needs, and no more: one link dump (IPv4 settings decoded from the same
  * messages, only when asked), the addresses, and the neighbours only when links will be deleted
  * (their permanent entries must come back with them). A no-op re-apply is this plus the plan.
+ * Links and addresses are read with one-shot blocking dumps (src/netlink/dump-once.ts): apply is
+ * a one-shot command, and a no-op then never loads the netlink package nor opens a Handle.
  */
-export async function readState(h: Handle, want: { inetConf: boolean; neighs: boolean }): Promise<Snapshot> {
-  const raw = await dumpLinksRaw(h);
-  const links = raw.map((b) => decodeLink(b, 0, b.length));
+export async function readState(netns: string | undefined, want: { inetConf: boolean; neighs: boolean }, handle: () => Handle): Promise<Snapshot> {
+  let links: Link[];
   const inetConf: Record<number, InetConf> = {};
-  if (want.inetConf) {
-    raw.forEach((b, i) => {
-      const c = decodeLinkInetConf(b, 0, b.length);
-      if (c) inetConf[links[i]!.index] = c;
+  if (!want.inetConf) links = listLinksOnce(netns);
+  else {
+    links = [];
+    const buf = linkDumpOnce(netns);
+    forEachMessage(buf, RTM.NEWLINK, (s, e) => {
+      const l = decodeLink(buf, s, e);
+      links.push(l);
+      const c = decodeLinkInetConf(buf, s, e);
+      if (c) inetConf[l.index] = c;
     });
   }
-  const addrs = await listAddrs(h);
-  const neighs = want.neighs ? await listNeighs(h) : [];
-  return { netns: h.netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs, routes: [], inetConf };
+  const addrs: Addr[] = [];
+  // struct ifaddrmsg, all zero: every family, every interface
+  dumpEach(netns, RTM.GETADDR, Buffer.alloc(8), { action: 'list addresses' }, (buf, type, s, e) => {
+    if (type !== RTM.NEWADDR) return;
+    const a = decodeAddr(buf, s, e);
+    if (a) addrs.push(a);
+  });
+  const neighs = want.neighs ? await listNeighs(handle()) : [];
+  return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs, routes: [], inetConf };
 }
 
 const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp !== undefined);
@@ -608,9 +621,9 @@ export interface PlanResult {
 /** What apply would do, without doing it. */
 export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
-  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  const lazy = lazyHandle(opts.netns);
   try {
-    const pre = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
+    const pre = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
     const owned = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
@@ -620,7 +633,7 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
     }
     return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
   } finally {
-    h.close();
+    lazy.close();
   }
 }
 
@@ -646,20 +659,20 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
   const root = stateDirOf(opts.stateDir);
   const sd = new StateDir(root, opts.netns);
   const unlock = sd.lock();
-  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  const lazy = lazyHandle(opts.netns);
   try {
-    const recovered = await recoverLocked(sd, h, 'apply');
+    const recovered = await recoverLocked(sd, lazy.get, 'apply');
     if (recovered.action === 'waiting') {
       throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
     }
-    let pre = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
+    let pre = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
     let ownedBefore = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
       p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
       if (p.ops.some((o) => o.op === 'link-del')) {
         // undoing a delete needs everything the link had: read it all, and plan on that
-        pre = await readState(h, { inetConf: true, neighs: true });
+        pre = await readState(opts.netns, { inetConf: true, neighs: true }, lazy.get);
         ownedBefore = liveOwned(sd.readOwned(), pre);
         p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
       }
@@ -671,6 +684,7 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
       recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
     };
     if (!p.ops.length) return result;
+    const h = lazy.get();
 
     const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, ownedBefore) }));
     const journal: Journal = {
@@ -683,7 +697,7 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     try {
       await runSteps(h, steps, pre, progress, opts);
       // verify: the kernel, read again, must now need nothing
-      const post = await readState(h, { inetConf: wantsArp(cfg), neighs: false });
+      const post = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
       const owned = ownedAfter(ownedBefore, p, post, cfg);
       let left: Plan;
       try {
@@ -723,9 +737,18 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
       progress.close();
     }
   } finally {
-    h.close();
+    lazy.close();
     unlock();
   }
+}
+
+/** A Handle opened on first use: a no-op apply or plan reads with one-shot dumps and needs none. */
+function lazyHandle(netns: string | undefined): { get: () => Handle; close: () => void } {
+  let h: Handle | null = null;
+  return {
+    get: () => (h ??= Handle.open(netns ? { netns } : {})),
+    close: () => h?.close(),
+  };
 }
 
 /**
@@ -738,7 +761,7 @@ async function reownAfterRollback(h: Handle, before: OwnedLink[]): Promise<Owned
 }
 
 /** Finish whatever a journal says is unfinished. Caller holds the lock. */
-async function recoverLocked(sd: StateDir, h: Handle, why: 'apply' | 'recover' | 'watchdog' | 'confirm', watchdogId?: string): Promise<RecoverResult> {
+async function recoverLocked(sd: StateDir, handle: () => Handle, why: 'apply' | 'recover' | 'watchdog' | 'confirm', watchdogId?: string): Promise<RecoverResult> {
   const j = sd.readJournal<Journal>();
   if (!j) return { action: 'none', journal: null, undone: 0, reason: 'no journal', errors: [] };
   if (watchdogId !== undefined && j.id !== watchdogId) return { action: 'none', journal: j.id, undone: 0, reason: 'the apply this watchdog guards was confirmed or reverted', errors: [] };
@@ -763,6 +786,7 @@ async function recoverLocked(sd: StateDir, h: Handle, why: 'apply' | 'recover' |
   }
   const prog = sd.readProgress();
   const todo = new Set([...prog.begun].filter((i) => !prog.undone.has(i) && i < j.steps.length));
+  const h = handle();
   const progress = sd.openProgress();
   try {
     const { undone, errors } = await undoSteps(h, j.steps, todo, progress, []);
@@ -790,13 +814,13 @@ export async function recoverConfig(opts: Where & { watchdog?: string } = {}): P
     if (wait > 0) await sleep(wait);
   }
   const unlock = sd.lock();
-  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  const lazy = lazyHandle(opts.netns);
   try {
-    const r = await recoverLocked(sd, h, opts.watchdog !== undefined ? 'watchdog' : 'recover', opts.watchdog);
+    const r = await recoverLocked(sd, lazy.get, opts.watchdog !== undefined ? 'watchdog' : 'recover', opts.watchdog);
     if (r.errors.length) throw new StateError(`recovery incomplete (${r.errors.length} undo steps failed): ${r.errors.join('; ')}; the journal is kept in ${sd.dir}`);
     return r;
   } finally {
-    h.close();
+    lazy.close();
     unlock();
   }
 }
@@ -804,15 +828,15 @@ export async function recoverConfig(opts: Where & { watchdog?: string } = {}): P
 export async function confirmConfig(opts: Where = {}): Promise<RecoverResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
   const unlock = sd.lock();
-  const h = Handle.open(opts.netns ? { netns: opts.netns } : {});
+  const lazy = lazyHandle(opts.netns);
   try {
     const j = sd.readJournal<Journal>();
     if (!j || j.state !== 'pending-confirm') throw new StateError('no apply is waiting for confirmation');
-    const r = await recoverLocked(sd, h, 'confirm');
+    const r = await recoverLocked(sd, lazy.get, 'confirm');
     if (r.action === 'rolled-back') throw new StateError(`${r.reason}${r.errors.length ? `; rollback errors: ${r.errors.join('; ')}` : ''}`);
     return r;
   } finally {
-    h.close();
+    lazy.close();
     unlock();
   }
 }

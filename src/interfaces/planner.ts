@@ -396,11 +396,18 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   // 6. Addresses: removals first (an address may move between interfaces), then additions.
   const addrDels: Op[] = [];
   const addrAdds: Op[] = [];
+  // by interface once: every bridge that is up has an address (its IPv6 link-local one)
+  const addrsOf = new Map<number, ActualState['addrs']>();
+  for (const a of actual.addrs) {
+    const list = addrsOf.get(a.ifindex);
+    if (list) list.push(a);
+    else addrsOf.set(a.ifindex, [a]);
+  }
   for (const d of decls) {
     const want = wantedAddrs(d);
     if (want === null) continue;
     const l = byName.get(d.name);
-    const have = l && !create.has(d.name) ? actual.addrs.filter((a) => a.ifindex === l.index) : [];
+    const have = l && !create.has(d.name) ? addrsOf.get(l.index) ?? [] : [];
     const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
     const wantKeys = new Map(want.map((w) => [key(w), w]));
     const haveKeys = new Map(have.map((a) => [key(a), a]));
