@@ -8,7 +8,7 @@
 // `yaml` package and TypeBox, which only a file with a problem needs (src/config/read.ts), and
 // the error classes both sides throw.
 import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
