@@ -33,11 +33,9 @@ export interface LinkTree {
   links: LinkView[];
 }
 
-export function linkTree(where: Where = {}): Promise<LinkTree> {
-  return withHandle({ netns: where.netns }, async (h) => {
-    const links = await listLinks(h);
-    return { roots: buildTree(links), links: toViews(links) };
-  });
+export async function linkTree(where: Where = {}): Promise<LinkTree> {
+  const links = listLinksOnce(where.netns);
+  return { roots: buildTree(links), links: toViews(links) };
 }
 
 async function ifindexOf(h: Parameters<typeof getLink>[0], dev: string | undefined): Promise<number | undefined> {
