@@ -410,7 +410,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const have = l && !create.has(d.name) ? addrsOf.get(l.index) ?? [] : [];
     const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
     const wantKeys = new Map(want.map((w) => [key(w), w]));
-    const haveKeys = new Map(have.map((a) => [key(a), a]));
+    // with nothing wanted only managed addresses can need a step: no key (an IPv6 canonical
+    // form, BigInt-based) for the link-local address every up interface has
+    const haveKeys = new Map((want.length ? have : have.filter(isManagedAddr)).map((a) => [key(a), a]));
     for (const [k, a] of haveKeys) {
       const w = wantKeys.get(k);
       if (!w && !isManagedAddr(a)) continue;
