@@ -14,7 +14,8 @@ const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const built = existsSync(new URL('../../dist/config/fast-apply.js', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  // a run killed by the timeout says so, instead of looking like a silent exit
+  return { status: r.status, stdout: r.stdout, stderr: r.error ? `${r.stderr}[${r.error.message}]` : r.stderr };
 };
 
 test('the fast entry takes exactly the flags of config apply, and leaves everything else to oclif', (t) => {
