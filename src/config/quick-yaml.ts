@@ -86,6 +86,14 @@ function setKey(obj: Record<string, unknown>, k: string, v: unknown): void {
   obj[k] = v;
 }
 
+// YAML separates with spaces only: String.prototype.trim would also eat U+00A0 and friends,
+// which are content in YAML
+const trimSpaces = (s: string): string => {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 32) e--;
+  return e === s.length ? s : s.slice(0, e);
+};
+
 const skipSpaces = (s: string, i: number): number => {
   while (s[i] === ' ') i++;
   return i;
@@ -132,7 +140,7 @@ function flowValue(s: string, i: number): [unknown, number] {
     const ch = s.charCodeAt(j);
     if (ch === 44 || ch === 91 || ch === 93 || ch === 123 || ch === 125) break; // , [ ] { }
   }
-  return [plainValue(checkPlain(s.slice(i, j).trimEnd(), true)), j];
+  return [plainValue(checkPlain(trimSpaces(s.slice(i, j)), true)), j];
 }
 
 /** The value written on the rest of a line (after "key: " or "- "). */
@@ -144,10 +152,10 @@ function inlineValue(s: string): unknown {
   else if (c === '"' || c === "'") [v, end] = quoted(s, 0);
   else {
     const hash = s.indexOf(' #');
-    return plainValue(checkPlain((hash >= 0 ? s.slice(0, hash) : s).trimEnd(), false));
+    return plainValue(checkPlain(trimSpaces(hash >= 0 ? s.slice(0, hash) : s), false));
   }
   const rest = s.slice(end);
-  if (rest.trim() !== '' && !/^ +#/.test(rest)) outside();
+  if (!/^ *$/.test(rest) && !/^ +#/.test(rest)) outside();
   return v;
 }
 
@@ -233,8 +241,9 @@ export function quickYaml(text: string): unknown {
   if (/[\t\r\0\\]|^(?:%|---|\.\.\.)/m.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
   const lines: Line[] = [];
   for (const raw of text.split('\n')) {
-    const t = raw.trimEnd();
-    const indent = t.length - t.trimStart().length;
+    const t = trimSpaces(raw);
+    let indent = 0;
+    while (t.charCodeAt(indent) === 32) indent++;
     if (t.length === indent || t[indent] === '#') continue;
     lines.push({ indent, text: t.slice(indent) });
   }

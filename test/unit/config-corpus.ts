@@ -57,7 +57,7 @@ export const EDGE = [
   'a: [b #c]\n', 'a: {b: c#d}\n', '- a\n- b\n', '- a\nb: 1\n', '  a: 1\n', 'a:\n    b: 1\n   c: 2\n', 'a:\n  b: 1\n c: 2\n',
   '"a": 1\n', 'a b: 1\n', 'true: 1\n', '1: 2\n', '__proto__: 1\n', 'a: 12345678901234567890\n', 'a: -\n', 'a: - b\n',
   '- - a\n', '-\n  a: 1\n', 'a: ? b\n', 'a: @b\n', 'a: `b`\n', 'a: %b\n', 'a: "b" c\n', "a: 'b\n", 'a: [a: b]\n',
-  'a: [-1]\n', 'a: http://x/y\n', 'a: x:y\n', 'a: x:\n', 'a:  spaced  \n', '# only\n', '', '\n\n', 'a: 1 # one\n# two\nb: 2\n',
+  'a: [-1]\n', 'a: b\u00a0\n', 'a: \u00a0b\n', 'a:\u00a0b\n', '\u00a0a: 1\n', 'a: [b\u00a0, c]\n', 'a: {b: \u00a0}\n', 'a: b\u2028c\n', 'a: http://x/y\n', 'a: x:y\n', 'a: x:\n', 'a:  spaced  \n', '# only\n', '', '\n\n', 'a: 1 # one\n# two\nb: 2\n',
   'interfaces:\n  - name: e\n    arp: {arp_ignore: 1, arp_announce: 2}\n    vlan:\n      id: 100\n      protocol: 802.1ad\n',
 ];
 
@@ -66,7 +66,7 @@ export const EDGE = [
 export function mutations(perText = 30): string[] {
   let seed = 7;
   const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-  const specials = [':', ' ', '-', '#', ',', '[', ']', '{', '}', '"', "'", '\n', '  ', 'x', '0', '~', '&', '*', '!', '?'];
+  const specials = [':', ' ', '-', '#', ',', '[', ']', '{', '}', '"', "'", '\n', '  ', 'x', '0', '~', '&', '*', '!', '?', '\u00a0', '\u2028', '\ufeff', '\t', '.', 'e'];
   const out: string[] = [];
   for (const base of [...corpus(), ...EDGE]) {
     if (!base) continue;
