@@ -2,8 +2,7 @@
 // in reverse, from inverses computed BEFORE the first step (from the pre-apply snapshot). A
 // process killed mid-way leaves the journal behind; the next apply or `config recover` finishes
 // the rollback before doing anything else.
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
 import { type ArpKey } from '../arp/policy.js';
 import { type Addr, addAddr, decodeAddr, delAddr } from '../netlink/addr.js';
@@ -96,6 +95,14 @@ export interface RecoverResult {
   undone: number;
   reason: string;
   errors: string[];
+}
+
+/**
+ * A Node built-in loaded when first needed: a no-op apply needs neither crypto (journal ids,
+ * ~7 ms to load) nor child_process (the confirm watchdog).
+ */
+function builtin<T>(name: 'node:crypto' | 'node:child_process'): T {
+  return createRequire(import.meta.url)(name) as T;
 }
 
 function envInt(name: string): number | undefined {
@@ -688,7 +695,7 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
 
     const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, ownedBefore) }));
     const journal: Journal = {
-      version: 1, id: randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
+      version: 1, id: builtin<typeof import('node:crypto')>('node:crypto').randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
       startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, ownedBefore,
     };
     sd.clearJournal();
@@ -846,6 +853,6 @@ function startWatchdog(j: Journal, root: string): void {
   const script = process.argv[1];
   if (!script) throw new StateError('cannot start the confirm watchdog: unknown nodectl entry script');
   const args = [...process.execArgv, script, 'config', 'recover', '--watchdog', j.id, '--state-dir', root, ...(j.netns ? ['--netns', j.netns] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, NODECTL_FAIL_AT_STEP: '' } });
+  const child = builtin<typeof import('node:child_process')>('node:child_process').spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, NODECTL_FAIL_AT_STEP: '' } });
   child.unref();
 }
