@@ -700,7 +700,8 @@ struct DumpBuf {
   ~DumpBuf() { free(p); }
   bool Reserve(size_t n) {
     if (n <= cap) return true;
-    void *q = realloc(p, n * elem ? n * elem : 1);
+    size_t bytes = n * elem;
+    void *q = realloc(p, bytes ? bytes : 1);
     if (!q) return false;
     p = static_cast<uint8_t *>(q);
     cap = n;
