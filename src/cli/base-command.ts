@@ -19,6 +19,16 @@ export abstract class NodectlCommand extends Command {
     }),
   };
 
+  /**
+   * Arguments come from the command line only. oclif would otherwise read a missing one from a
+   * piped stdin (after a 10 ms wait): under ssh -c, Vagrant or Ansible, whatever they feed
+   * stdin ("exit", a script) became the interface or file name.
+   */
+  override async init(): Promise<void> {
+    for (const arg of Object.values(this.ctor.args ?? {})) arg.ignoreStdin = true;
+    await super.init();
+  }
+
   protected override logJson(json: unknown): void {
     const indent = process.stdout.isTTY === true ? 2 : undefined;
     let text: string;
