@@ -23,7 +23,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
 }
 
 /**
- * The read fast path as one file (scripts/bundle-fast-read.mjs, part of `npm run build:ts`):
+ * The read fast path as one file (scripts/bundle-fast.mjs, part of `npm run build:ts`):
  * loading its 20 modules one by one cost more CPU than decoding a small namespace. A bundle older
  * than the compiled modules (tsc run alone) is stale and skipped.
  */
@@ -38,7 +38,7 @@ async function fastReadModule() {
   return fresh ? import('../dist/cli/fast-read.bundle.js') : import('../dist/cli/fast-read.js');
 }
 
-/** config apply's fast entry as one file (scripts/bundle-fast-apply.mjs), unless stale as above. */
+/** config apply's fast entry as one file (scripts/bundle-fast.mjs), unless stale as above. */
 async function fastApplyModule() {
   const { statSync } = await import('node:fs');
   let fresh = false;
