@@ -7,6 +7,7 @@
 // test/netns/config-fast.test.ts runs both and compares.
 import { ConfigError, NodectlError } from '../errors.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { takeValueFlag } from '../cli/fast-argv.js';
 import { applyConfig } from './apply.js';
 import { applyText, progressOnTty } from './apply-text.js';
 import { readConfig } from './read.js';
@@ -29,7 +30,7 @@ export function parseFastApply(argv: string[]): FastApplyArgs | null {
   const seen = new Set<string>();
   const files: string[] = [];
   for (let i = 2; i < argv.length; i++) {
-    let tok = argv[i]!;
+    const tok = argv[i]!;
     if (!tok.startsWith('-')) { files.push(tok); continue; }
     if (tok === '--json' || tok === '--no-prune') {
       if (seen.has(tok)) return null;
@@ -38,20 +39,10 @@ export function parseFastApply(argv: string[]): FastApplyArgs | null {
       else out.prune = false;
       continue;
     }
-    let value: string | undefined;
-    const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
-    if (eq > 0) {
-      value = tok.slice(eq + 1);
-      tok = tok.slice(0, eq);
-    }
-    const key = VALUE_FLAGS[tok];
-    if (!key || seen.has(key)) return null;
-    seen.add(key);
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined || value.startsWith('-')) return null;
-    }
-    if (value === '') return null;
+    const f = takeValueFlag(argv, i, VALUE_FLAGS, seen);
+    if (!f) return null;
+    i = f.last;
+    const { key, value } = f;
     if (key === 'confirm') {
       if (!/^[0-9]+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) return null;
       out.confirm = Number(value);

@@ -5,6 +5,7 @@
 // mapped to exit codes exactly as NodectlCommand does.
 import { NodectlError } from '../errors.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { takeValueFlag } from '../cli/fast-argv.js';
 import { runMgmtDaemon, type RunOptions } from './service.js';
 
 const VALUE_FLAGS: Record<string, keyof RunOptions> = {
@@ -17,26 +18,16 @@ export function parseMgmtRun(argv: string[]): { opts: RunOptions; json: boolean 
   const seen = new Set<string>();
   let json = false;
   for (let i = 2; i < argv.length; i++) {
-    let tok = argv[i]!;
-    let value: string | undefined;
+    const tok = argv[i]!;
     if (tok === '--json') {
       if (json) return null;
       json = true;
       continue;
     }
-    const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
-    if (eq > 0) {
-      value = tok.slice(eq + 1);
-      tok = tok.slice(0, eq);
-    }
-    const key = VALUE_FLAGS[tok];
-    if (!key || seen.has(key)) return null;
-    seen.add(key);
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined || value.startsWith('-')) return null;
-    }
-    if (value === '') return null;
+    const f = takeValueFlag(argv, i, VALUE_FLAGS, seen);
+    if (!f) return null;
+    i = f.last;
+    const { key, value } = f;
     if (key === 'rcvbuf') {
       if (!/^\d+$/.test(value) || Number(value) < 256) return null;
       opts.rcvbuf = Number(value);
