@@ -95,7 +95,8 @@ test(title('all candidates down: addresses stay parked; the first one back takes
   t.is(d.logs.filter((e) => e.event === 'move').length, 0);
   await carrier(lab, 2, true);
   await waitHolder(lab, 'eth2');
-  const mv = d.logs.find((e) => e.event === 'move')!;
+  // the addresses are on eth2 (the kernel says so) a moment before the daemon's log line arrives
+  const mv = await d.waitLog((e) => e.event === 'move', 10_000, 'move');
   t.regex(String(mv.reason), /eth0 unhealthy \(no carrier\); eth2 is the best healthy candidate/);
   t.deepEqual(defaultRouteDev(lab, 4), ['eth2']);
   // eth0 back: preferred, but the preempt delay (60 s) keeps the addresses on eth2.
