@@ -8,8 +8,8 @@ import { type ArpKey } from '../arp/policy.js';
 import { type Addr, addAddr, decodeAddr, delAddr } from '../netlink/addr.js';
 import { Handle, RTM } from '../netlink/handle.js';
 import { decodeLinkInetConf, type InetConf, setInetConf } from '../netlink/inetconf.js';
-import { addLink, decodeLink, delLink, getLink, type Link, linkDumpOnce, listLinks, listLinksOnce, setLink } from '../netlink/link.js';
-import { dumpEach, forEachMessage } from '../netlink/dump-once.js';
+import { addLink, decodeLink, delLink, getLink, type Link, listLinks, listLinksOnce, setLink } from '../netlink/link.js';
+import { dumpEach } from '../netlink/dump-once.js';
 import { delLinkGroup } from '../netlink/link-group.js';
 import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
 import { addNeigh, listNeighs } from '../netlink/neigh.js';
@@ -141,8 +141,9 @@ export async function readState(netns: string | undefined, want: { inetConf: boo
   if (!want.inetConf) links = listLinksOnce(netns);
   else {
     links = [];
-    const buf = linkDumpOnce(netns);
-    forEachMessage(buf, RTM.NEWLINK, (s, e) => {
+    // struct ifinfomsg, all zero: every link
+    dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
+      if (type !== RTM.NEWLINK) return;
       const l = decodeLink(buf, s, e);
       links.push(l);
       const c = decodeLinkInetConf(buf, s, e);

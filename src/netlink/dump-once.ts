@@ -106,34 +106,3 @@ export function dumpEachIndexed(
     }
   }, { rows, hdrLen });
 }
-
-/**
- * The kernel's whole answer to a dump request as one buffer of nlmsghdr-framed messages (copied
- * out of the receive buffer), for readers that walk it more than once: forEachMessage.
- */
-export function dumpOnce(netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions = {}): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  readReplies(netns, type, payload, opts, (buf, end) => {
-    chunks.push(Buffer.from(buf.subarray(0, end)));
-    total += end;
-  });
-  // allocUnsafeSlow: never a pool slice, so 4-aligned like the receive buffer.
-  const out = Buffer.allocUnsafeSlow(total);
-  let o = 0;
-  for (const c of chunks) o += c.copy(out, o);
-  return out;
-}
-
-/**
- * Call fn(payloadStart, payloadEnd) for each message of type `type` in a dumpOnce buffer. The
- * payload is addressed in place (no Buffer per message): buf[payloadStart, payloadEnd).
- */
-export function forEachMessage(buf: Buffer, type: number, fn: (start: number, end: number) => void): void {
-  for (let p = 0; p + NLMSG_HDRLEN <= buf.length; ) {
-    const len = buf.readUInt32LE(p);
-    if (len < NLMSG_HDRLEN || p + len > buf.length) break;
-    if (buf.readUInt16LE(p + 4) === type) fn(p + NLMSG_HDRLEN, p + len);
-    p += (len + 3) & ~3;
-  }
-}

@@ -2,7 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
-import { dumpEachIndexed, dumpOnce } from './dump-once.js';
+import { dumpEachIndexed } from './dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
@@ -264,14 +264,6 @@ export function listLinksOnce(netns?: string): Link[] {
     if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
   });
   return out;
-}
-
-/**
- * The one-shot link dump undecoded (walk it with forEachMessage), for readers that decode more
- * than a Link from each message: config apply also reads the IPv4 settings from them.
- */
-export function linkDumpOnce(netns?: string): Buffer {
-  return dumpOnce(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' });
 }
 
 /** The raw RTM_NEWLINK payloads of a dump (for fixtures and benchmarks). */

@@ -4,7 +4,7 @@ import test from 'ava';
 import native from '../../native/index.js';
 import { NetlinkError, NotFoundError } from '../../src/errors.js';
 import { RTM, withHandle } from '../../src/netlink/handle.js';
-import { dumpOnce, forEachMessage } from '../../src/netlink/dump-once.js';
+import { dumpEach } from '../../src/netlink/dump-once.js';
 import { decodeLink, type Link, listLinks, listLinksOnce } from '../../src/netlink/link.js';
 import { bridgeTopology, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
 
@@ -22,18 +22,19 @@ test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in i
   const viaHandle = await withHandle({ netns: ns.name }, listLinks);
   t.true(once.length > 300, `a dump spanning many receives (${once.length} links)`);
   t.deepEqual(once, viaHandle);
-  const buf = dumpOnce(ns.name, RTM.GETLINK, Buffer.alloc(16));
-  const fromBuffer: Link[] = [];
-  forEachMessage(buf, RTM.NEWLINK, (s, e) => fromBuffer.push(decodeLink(buf, s, e)));
-  t.deepEqual(fromBuffer, viaHandle, 'the whole-buffer form holds the same messages');
+  const streamed: Link[] = [];
+  dumpEach(ns.name, RTM.GETLINK, Buffer.alloc(16), {}, (buf, type, s, e) => {
+    if (type === RTM.NEWLINK) streamed.push(decodeLink(buf, s, e));
+  });
+  t.deepEqual(streamed, viaHandle, 'the unindexed form, decoded from the reused receive buffer, holds the same links');
   t.deepEqual(once.map((l) => l.name), ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname));
 });
 
-test(rootTitle('dumpOnce: a refusal is a NetlinkError with errno and op; a missing namespace is NotFound'), (t) => {
+test(rootTitle('dumpEach: a refusal is a NetlinkError with errno and op; a missing namespace is NotFound'), (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
   // RTM_GETMULTICAST (58) has a dump only for AF_INET6: for AF_UNSPEC the kernel refuses it.
-  const err = t.throws(() => dumpOnce(ns.name, 58, Buffer.alloc(4), { action: 'list multicast groups' }));
+  const err = t.throws(() => dumpEach(ns.name, 58, Buffer.alloc(4), { action: 'list multicast groups' }, () => undefined));
   t.true(err instanceof NetlinkError, String(err));
   t.is((err as NetlinkError).errno, 'EOPNOTSUPP');
   t.is(err!.message, 'cannot list multicast groups: RTM_58 EOPNOTSUPP: operation not supported');
