@@ -12,8 +12,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   // `mgmt run` is a long-lived daemon: without oclif it stays ~15 MB smaller (src/failover/fast-run.ts).
   const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
   // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
-  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await fastApplyModule()).fastApply(argv));
-  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastReadModule()).fastRead(argv));
+  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await fastEntry('config/fast-apply')).fastApply(argv));
+  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastEntry('cli/fast-read')).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
   } else {
@@ -23,29 +23,19 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
 }
 
 /**
- * The read fast path as one file (scripts/bundle-fast.mjs, part of `npm run build:ts`):
- * loading its 20 modules one by one cost more CPU than decoding a small namespace. A bundle older
- * than the compiled modules (tsc run alone) is stale and skipped.
+ * A fast entry (dist/X.js) as the one file scripts/bundle-fast.mjs makes of it at the end of
+ * `npm run build:ts` (dist/X.bundle.js): loading its 20–35 modules one by one cost more CPU than
+ * the work itself. A bundle older than the compiled modules (tsc run alone) is stale and skipped.
  */
-async function fastReadModule() {
+async function fastEntry(name) {
   const { statSync } = await import('node:fs');
+  const bundle = new URL(`../dist/${name}.bundle.js`, import.meta.url);
+  const plain = new URL(`../dist/${name}.js`, import.meta.url);
   let fresh = false;
   try {
-    fresh = statSync(new URL('../dist/cli/fast-read.bundle.js', import.meta.url)).mtimeMs >= statSync(new URL('../dist/cli/fast-read.js', import.meta.url)).mtimeMs;
+    fresh = statSync(bundle).mtimeMs >= statSync(plain).mtimeMs;
   } catch {
     // no bundle, or no build at all: the plain modules, whose import error says what is missing
   }
-  return fresh ? import('../dist/cli/fast-read.bundle.js') : import('../dist/cli/fast-read.js');
-}
-
-/** config apply's fast entry as one file (scripts/bundle-fast.mjs), unless stale as above. */
-async function fastApplyModule() {
-  const { statSync } = await import('node:fs');
-  let fresh = false;
-  try {
-    fresh = statSync(new URL('../dist/config/fast-apply.bundle.js', import.meta.url)).mtimeMs >= statSync(new URL('../dist/config/fast-apply.js', import.meta.url)).mtimeMs;
-  } catch {
-    // no bundle, or no build at all: the plain modules, whose import error says what is missing
-  }
-  return fresh ? import('../dist/config/fast-apply.bundle.js') : import('../dist/config/fast-apply.js');
+  return import(fresh ? bundle.href : plain.href);
 }
