@@ -7,21 +7,23 @@ import { type Ack, NLMSG_ERROR, parseAck } from './ack.js';
 import { withNetns } from './netns.js';
 
 type NetlinkModule = typeof import('netlink/dist/netlink.js');
+type StructsModule = typeof import('netlink/dist/structs.js');
 let netlinkModule: NetlinkModule | undefined;
+let structsModule: StructsModule | undefined;
+
 /**
  * The package's socket layer, loaded on the first Handle.open: one-shot readers (dump-once.ts)
  * never open a Handle and so skip it (~20 ms of start-up). Only the socket layer: the package's
  * index also loads its generated rtnetlink, nl80211 and WireGuard tables (~25 ms more) that
  * nodectl's own decoders make unnecessary.
  */
-type StructsModule = typeof import('netlink/dist/structs.js');
-let structsModule: StructsModule | undefined;
-function structsPackage(): StructsModule {
-  return (structsModule ??= createRequire(import.meta.url)('netlink/dist/structs.js') as StructsModule);
-}
-
 function netlinkPackage(): NetlinkModule {
   return (netlinkModule ??= createRequire(import.meta.url)('netlink/dist/netlink.js') as NetlinkModule);
+}
+
+/** The package's message framing, for requests queued while corked. */
+function structsPackage(): StructsModule {
+  return (structsModule ??= createRequire(import.meta.url)('netlink/dist/structs.js') as StructsModule);
 }
 
 const NETLINK_ROUTE = 0;
