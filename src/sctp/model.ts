@@ -96,7 +96,8 @@ export function endpointText(e: Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
-const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+/** ns → ms with two decimals: the one rounding every duration shown goes through. */
+export const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 const ago = (now: number, t: number) => (t ? Math.max(0, ms(now - t)) : null);
 
 // Hot path: `sctp stats` decodes every association of a table of up to millions, so fields
@@ -120,7 +121,7 @@ export function words(b: Buffer): Uint32Array {
 }
 
 /** o: byte offset, 4-byte aligned. */
-function u64(w: Uint32Array, o: number): number {
+export function u64(w: Uint32Array, o: number): number {
   return w[o >>> 2]! + w[(o >>> 2) + 1]! * 4294967296;
 }
 

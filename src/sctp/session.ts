@@ -8,7 +8,7 @@ import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detec
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
 import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
-import type { AssocTable } from './table.js';
+import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-layout.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
 
@@ -195,22 +195,9 @@ export function parseListen(s: string): { host: string; port: number } {
   return { host, port };
 }
 
-export interface TopState { sort: 'activity' | 'data' | 'retrans' | 'rwnd' | 'name'; frozen: boolean }
+export interface TopState { sort: TopSort; frozen: boolean }
 
 export const TOP_SORTS: TopState['sort'][] = ['activity', 'data', 'retrans', 'rwnd', 'name'];
-
-/** Order for `sctp top`: flagged rows first, then the chosen key. */
-export function sortViews(views: AssocView[], sort: TopState['sort']): AssocView[] {
-  const key = (a: Association): number => {
-    switch (sort) {
-      case 'data': return a.dir[0].dataBytes + a.dir[1].dataBytes;
-      case 'retrans': return a.dir[0].retransChunks + a.dir[1].retransChunks;
-      case 'rwnd': return -Math.min(a.dir[0].aRwnd?.last ?? Infinity, a.dir[1].aRwnd?.last ?? Infinity);
-      default: return a.dir[0].packets + a.dir[1].packets;
-    }
-  };
-  return [...views].sort((x, y) => (y.health.conditions.length - x.health.conditions.length) || (sort === 'name' ? x.assoc.id.localeCompare(y.assoc.id) : key(y.assoc) - key(x.assoc)) || x.assoc.id.localeCompare(y.assoc.id));
-}
 
 export interface TopOptions {
   targets: TraceTarget[];

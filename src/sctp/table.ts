@@ -5,7 +5,7 @@
 // the words of the dump, and objects are built only for the rows drawn. The flags follow the
 // rules of detect.ts exactly (the unit test compares them with assess() on the same records).
 import { assess, DEFAULT_DETECT, type DetectOptions } from './detect.js';
-import { decodeAssociation, words, type Association } from './model.js';
+import { decodeAssociation, ms, u64, words, type Association } from './model.js';
 import type { AssocView } from './render.js';
 import { SW_ASSOC, SW_DIR, SW_F, SW_KEY } from './wire-layout.js';
 
@@ -24,9 +24,6 @@ const KIFINDEX = off(SW_KEY, 'ifindex');
 const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS] =
   ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns'].map(D) as [number, number, number, number, number, number, number];
 
-const u64 = (w: Uint32Array, o: number) => w[o >>> 2]! + w[(o >>> 2) + 1]! * 4294967296;
-// the same rounding as model.ts, so a threshold falls on the same side
-const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 
 /** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the interval when pw is given). */
 function dirFlags(w: Uint32Array, me: number, flags: number, live: boolean, now: number, o: DetectOptions, pw: Uint32Array | null, pme: number): number {
