@@ -84,9 +84,11 @@ test('trace streams NDJSON events and detaches on SIGTERM; stats reads its sessi
 
   const stats = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--json'], { encoding: 'utf8' });
   t.is(stats.status, 0, stats.stderr);
-  const s = JSON.parse(stats.stdout) as { source: string; associations: Array<{ endpoints: Array<{ port: number }>; state: string; abort: { causeName: string } | null }> };
+  const s = JSON.parse(stats.stdout) as { source: string; associations: Array<{ endpoints: Array<{ address: string; port: number }>; state: string; abort: { causeName: string } | null }> };
   t.is(s.source, 'sessions');
-  const assoc = s.associations.find((x) => x.endpoints[0]!.port === 4001);
+  // stats reads every published session, other test files' too (sctp-top-tty also uses port
+  // 4001, on 10.67.0.1): the address picks this test's association
+  const assoc = s.associations.find((x) => x.endpoints.some((e) => e.address === '10.66.0.1' && e.port === 4001));
   t.truthy(assoc, 'stats sees the association through the running trace session');
   t.is(assoc!.state, 'aborted');
   t.is(assoc!.abort?.causeName, 'user-initiated abort');
