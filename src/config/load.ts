@@ -19,7 +19,9 @@ export class ConfigSource {
   readonly text: string;
   private readonly lines = new LineCounter();
   private parsed: Document.Parsed | null = null;
+  /** The value, once known: the quick parser's, else the full parse's (see value()). */
   private quick: unknown;
+  private quickTried = false;
   /** Why a syntactically valid document has no value. */
   valueError: { offset: number; message: string } | null = null;
 
@@ -40,7 +42,11 @@ export class ConfigSource {
 
   /** The file's value, or undefined when it has YAML syntax errors (see doc.errors). */
   value(): unknown {
-    if (this.quick === undefined) this.quick = quickYaml(this.text);
+    if (!this.quickTried) {
+      // once: a text outside the quick parser's subset must not be read again on every call
+      this.quickTried = true;
+      this.quick = quickYaml(this.text);
+    }
     if (this.quick !== undefined) return this.quick;
     if (this.doc.errors.length || this.valueError) return undefined;
     try {
@@ -108,8 +114,6 @@ export interface LoadedConfig {
   config: NodeConfig;
   source: ConfigSource;
 }
-
-export { readConfigText };
 
 /** Read, parse and validate a config file; throws ConfigError listing every problem. */
 export async function loadConfig(file: string): Promise<LoadedConfig> {

@@ -3,7 +3,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { canonicalIp, ipToBigint, parseCidr } from '../config/cidr.js';
-import { ConfigSource, configProblems, readConfigText, typeboxProblems, type PathSeg } from '../config/load.js';
+import { ConfigSource, configProblems, typeboxProblems, type PathSeg } from '../config/load.js';
+import { readConfigText } from '../config/read.js';
 import { MGMT_DEFAULTS, MgmtDecl } from '../config/mgmt-schema.js';
 import type { Family, MgmtAddress } from './state-machine.js';
 
