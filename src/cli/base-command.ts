@@ -1,6 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { ConfigError, NodectlError } from '../errors.js';
+import { NodectlError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { errorJson, reportError, writeJson } from './output.js';
 
 /**
  * The base of every nodectl command: the global flags, and the one place where errors become
@@ -30,22 +31,11 @@ export abstract class NodectlCommand extends Command {
   }
 
   protected override logJson(json: unknown): void {
-    const indent = process.stdout.isTTY === true ? 2 : undefined;
-    let text: string;
-    try {
-      // A replacer makes JSON.stringify ~4× slower on big dumps; only BigInt needs one.
-      text = JSON.stringify(json, null, indent);
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      text = JSON.stringify(json, jsonReplacer, indent);
-    }
-    process.stdout.write(text + '\n');
+    writeJson(json);
   }
 
   protected override toErrorJson(err: unknown): unknown {
-    if (err instanceof NodectlError) return { error: err.toJSON() };
-    if (err instanceof Error) return { error: { code: 'INTERNAL', message: err.message } };
-    return { error: { code: 'INTERNAL', message: String(err) } };
+    return errorJson(err);
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
@@ -59,27 +49,10 @@ export abstract class NodectlCommand extends Command {
       }
       throw err;
     }
-    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
-    if (this.jsonEnabled()) {
-      this.logJson(this.toErrorJson(err));
-    } else if (err instanceof ConfigError && err.problems.length > 0) {
-      // Every problem on its own line, in the FILE:LINE:COL form editors and CI annotate.
-      for (const p of err.problems) process.stderr.write(`${p.file}:${p.line}:${p.column}: ${p.path || '/'}: ${p.reason}\n`);
-      const n = err.problems.length;
-      process.stderr.write(`nodectl: invalid configuration (${n} problem${n === 1 ? '' : 's'}); nothing was changed\n`);
-    } else {
-      process.stderr.write(`nodectl: ${err.message}\n`);
-      if (!(err instanceof NodectlError) && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
-    }
-    this.exit(code);
+    this.exit(reportError(err, this.jsonEnabled()));
   }
 }
 
 export type BaseFlags = Interfaces.InferredFlags<typeof NodectlCommand.baseFlags>;
 
-/** JSON as iproute2 users expect it: BigInt counters as numbers, Buffers as hex. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return value;
-}
+export { jsonReplacer } from './output.js';

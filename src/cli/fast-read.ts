@@ -4,9 +4,8 @@
 // repeated flags, bad values, other commands) returns null and goes to oclif, which then gives
 // the usual help and usage errors. Behaviour is shared with the oclif commands through
 // src/interfaces/read.ts; test/netns/fast-read.test.ts checks both paths print the same.
-import { NodectlError } from '../errors.js';
 import { readAddrList, readLinkList, readLinkShow, readLinkTree, readNeighList, type ReadOutput } from '../interfaces/read.js';
-import { EXIT } from './exit-codes.js';
+import { reportError, writeJson } from './output.js';
 
 interface FlagSpec {
   char?: string;
@@ -85,25 +84,6 @@ export function parseFast(argv: string[]): Parsed | null {
   return { cmd, json, flags, args };
 }
 
-function replacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return value;
-}
-
-function printJson(v: unknown): void {
-  const indent = process.stdout.isTTY === true ? 2 : undefined;
-  let text: string;
-  try {
-    // A replacer makes JSON.stringify call back into JS for every value (4x slower on a
-    // 4,000-link list); read results are plain data, so it is needed only if a BigInt shows up.
-    text = JSON.stringify(v, null, indent);
-  } catch {
-    text = JSON.stringify(v, replacer, indent);
-  }
-  process.stdout.write(text + '\n');
-}
-
 /** Run argv if it is a read command this dispatcher knows; returns the exit status, or null. */
 export async function fastRead(argv: string[]): Promise<number | null> {
   const p = parseFast(argv);
@@ -114,18 +94,10 @@ export async function fastRead(argv: string[]): Promise<number | null> {
   });
   try {
     const out = await p.cmd.run(p.flags, p.args);
-    if (p.json || !out.text) printJson(out.result);
+    if (p.json || !out.text) writeJson(out.result);
     else process.stdout.write(out.text() + '\n');
     return 0;
   } catch (err) {
-    // The same mapping as NodectlCommand.catch (src/cli/base-command.ts).
-    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
-    if (p.json) {
-      printJson(err instanceof NodectlError ? { error: err.toJSON() } : { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } });
-    } else {
-      process.stderr.write(`nodectl: ${err instanceof Error ? err.message : String(err)}\n`);
-      if (!(err instanceof NodectlError) && err instanceof Error && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
-    }
-    return code;
+    return reportError(err, p.json);
   }
 }

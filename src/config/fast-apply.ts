@@ -5,8 +5,7 @@
 // handles it with its usual help and usage errors. Output and exit statuses are those of the
 // oclif command (src/commands/config/apply.ts, errors as in src/cli/base-command.ts);
 // test/netns/config-fast.test.ts runs both and compares.
-import { ConfigError, NodectlError } from '../errors.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { reportError, writeJson } from '../cli/output.js';
 import { takeValueFlag } from '../cli/fast-argv.js';
 import { applyConfig } from './apply.js';
 import { applyText, progressOnTty } from './apply-text.js';
@@ -55,10 +54,6 @@ export function parseFastApply(argv: string[]): FastApplyArgs | null {
   return out as FastApplyArgs;
 }
 
-function printJson(v: unknown): void {
-  process.stdout.write(`${JSON.stringify(v, null, process.stdout.isTTY === true ? 2 : undefined)}\n`);
-}
-
 /** Run `config apply` if argv is exactly that; the exit status, or null to let oclif do it. */
 export async function fastApply(argv: string[]): Promise<number | null> {
   const p = parseFastApply(argv);
@@ -68,22 +63,10 @@ export async function fastApply(argv: string[]): Promise<number | null> {
     const r = await applyConfig(config, {
       netns: p.netns, stateDir: p.stateDir, file: p.file, prune: p.prune, confirmSeconds: p.confirm, onStep: progressOnTty(p.json),
     });
-    if (p.json) printJson(r);
+    if (p.json) writeJson(r);
     else process.stdout.write(applyText(r, p.netns).map((l) => `${l}\n`).join(''));
     return 0;
   } catch (err) {
-    // The same mapping as NodectlCommand.catch (src/cli/base-command.ts).
-    const code = err instanceof NodectlError ? EXIT[err.code] : EXIT.INTERNAL;
-    if (p.json) {
-      printJson(err instanceof NodectlError ? { error: err.toJSON() } : { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } });
-    } else if (err instanceof ConfigError && err.problems.length > 0) {
-      for (const q of err.problems) process.stderr.write(`${q.file}:${q.line}:${q.column}: ${q.path || '/'}: ${q.reason}\n`);
-      const n = err.problems.length;
-      process.stderr.write(`nodectl: invalid configuration (${n} problem${n === 1 ? '' : 's'}); nothing was changed\n`);
-    } else {
-      process.stderr.write(`nodectl: ${err instanceof Error ? err.message : String(err)}\n`);
-      if (!(err instanceof NodectlError) && err instanceof Error && err.stack && process.env.NODECTL_DEBUG) process.stderr.write(`${err.stack}\n`);
-    }
-    return code;
+    return reportError(err, p.json);
   }
 }

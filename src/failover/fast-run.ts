@@ -2,9 +2,8 @@
 // oclif's command loader stays resident (~15 MB) for nothing once the flags are parsed. Only
 // the exact flags of `mgmt run` are accepted here; anything else (--help, a typo, a bad value)
 // returns null and oclif handles it with its usual help and errors. Errors are printed and
-// mapped to exit codes exactly as NodectlCommand does.
-import { NodectlError } from '../errors.js';
-import { EXIT } from '../cli/exit-codes.js';
+// mapped to exit codes by the same code as NodectlCommand (src/cli/output.ts).
+import { reportError, writeJson } from '../cli/output.js';
 import { takeValueFlag } from '../cli/fast-argv.js';
 import { runMgmtDaemon, type RunOptions } from './service.js';
 
@@ -44,13 +43,10 @@ export async function fastMgmtRun(argv: string[]): Promise<number | null> {
   if (!p) return null;
   try {
     const r = await runMgmtDaemon(p.opts);
-    if (p.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (p.json) writeJson(r);
     else process.stdout.write(`stopped by ${r.stoppedBy || 'request'}; addresses left on ${r.holder ?? 'no interface'}\n`);
     return 0;
   } catch (err) {
-    const e = err instanceof NodectlError ? err : null;
-    if (p.json) process.stdout.write(`${JSON.stringify({ error: e ? e.toJSON() : { code: 'INTERNAL', message: (err as Error).message } })}\n`);
-    else process.stderr.write(`nodectl: ${(err as Error).message}\n`);
-    return e ? EXIT[e.code] : EXIT.INTERNAL;
+    return reportError(err, p.json);
   }
 }
