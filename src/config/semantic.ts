@@ -10,7 +10,7 @@ export function addressParts(a: AddressDecl): { text: string; label?: string; no
   return typeof a === 'string' ? { text: a } : { text: a.address, label: a.label, nodad: a.nodad };
 }
 
-/** masterOf for every declaration at once (one pass instead of one search per interface). */
+/** Each declared interface's master: the one it names in `master:`, else the bond or bridge whose `ports:` list it. */
 export function mastersOf(decls: InterfaceDecl[]): Map<string, string | undefined> {
   const viaPorts = new Map<string, string>();
   for (const d of decls) {
@@ -19,13 +19,6 @@ export function mastersOf(decls: InterfaceDecl[]): Map<string, string | undefine
   const out = new Map<string, string | undefined>();
   for (const d of decls) if (!out.has(d.name)) out.set(d.name, d.master || viaPorts.get(d.name));
   return out;
-}
-
-/** The interfaces whose `ports:` list this one, and the one it names in `master:`. */
-export function masterOf(decls: InterfaceDecl[], name: string): string | undefined {
-  const self = decls.find((d) => d.name === name);
-  if (self?.master) return self.master;
-  return decls.find((d) => (d.kind === 'bond' || d.kind === 'bridge') && d.ports?.includes(name))?.name;
 }
 
 /**
