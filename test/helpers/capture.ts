@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sh, type Netns } from './netns.js';
+import { patient } from './patience.js';
 
 export type Layers = Record<string, Record<string, unknown>>;
 
@@ -17,7 +18,7 @@ export interface Capture {
   info: () => string;
 }
 
-export function capture(ns: Netns, dev: string, filter: string, count: number, timeoutMs = 30_000): Capture {
+export function capture(ns: Netns, dev: string, filter: string, count: number, timeoutMs = patient(30_000)): Capture {
   const dir = mkdtempSync(join(tmpdir(), 'nctl-cap-'));
   const file = join(dir, 'cap.pcap');
   // tcpdump may drop to its own user before opening the output file (-Z): let it write here

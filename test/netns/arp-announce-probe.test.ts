@@ -10,6 +10,7 @@ import { NotFoundError, UsageError } from '../../src/errors.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
 import { capture } from '../helpers/capture.js';
 import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const ready = isRoot() && haveCommand('tcpdump') && haveCommand('tshark');
 const t0 = ready ? test : test.skip;
@@ -43,7 +44,7 @@ async function pair(t: ExecutionContext): Promise<{ a: Netns; b: Netns }> {
 /** Wait until the kernel reports the link operationally up (IPv6 ignores input before that). */
 async function linkUp(ns: Netns, dev: string): Promise<void> {
   // generous: under emulation the link watcher can lag by seconds
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + patient(30_000);
   while (Date.now() < deadline) {
     if (ns.ipJson<Array<{ operstate: string }>>('link', 'show', 'dev', dev)[0]?.operstate === 'UP') return;
     await sleep(20);
@@ -143,7 +144,7 @@ t0('announce bad input: unknown interface, foreign address, bad count — an err
 
 t0('probe: the peer\'s validated reply with its MAC and an RTT', async (t) => {
   const { a } = await pair(t);
-  const r = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', timeoutMs: 1000, count: 3 });
+  const r = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', timeoutMs: patient(1000), count: 3 });
   t.truthy(r.reply);
   t.is(r.reply!.mac, MAC_B);
   t.true(r.reply!.rttMs > 0);
@@ -168,10 +169,10 @@ t0('probe asks out of the given interface only, whatever the routes say', async 
   a.ip('link', 'set', 'vx', 'up');
   d.ip('addr', 'add', '192.0.2.2/24', 'dev', 'vd');
   d.ip('link', 'set', 'vd', 'up');
-  const viaX = await arpProbe({ netns: a.name, ifname: 'vx', target: '192.0.2.2', timeoutMs: 1000, count: 2 });
+  const viaX = await arpProbe({ netns: a.name, ifname: 'vx', target: '192.0.2.2', timeoutMs: patient(1000), count: 2 });
   t.is(viaX.source, '0.0.0.0', 'no address on vx: an RFC 5227 probe');
   t.is(viaX.reply?.mac, MAC_D);
-  const viaA = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', timeoutMs: 1000, count: 2 });
+  const viaA = await arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', timeoutMs: patient(1000), count: 2 });
   t.is(viaA.reply?.mac, MAC_B);
 });
 
@@ -217,7 +218,7 @@ t0('probe: gratuitous and misaddressed ARP from a third host never count as a re
   const proper = buildArp({ dst: mac(MAC_A), src: mac(MAC_C), op: 2, senderMac: mac(MAC_C), senderIp: ip4(target), targetMac: mac(MAC_A), targetIp: ip4('192.0.2.1') });
   const answer = setInterval(() => forger.send(proper), 20);
   t.teardown(() => clearInterval(answer));
-  const ok = await arpProbe({ netns: a.name, ifname: 'va', target, timeoutMs: 300, count: 3 });
+  const ok = await arpProbe({ netns: a.name, ifname: 'va', target, timeoutMs: patient(300), count: 3 });
   clearInterval(answer);
   t.is(ok.reply?.mac, MAC_C);
 });

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isRoot, netnsFor } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/cli/base-command.js', import.meta.url)));
@@ -13,7 +14,7 @@ test(isRoot() ? 'a piped stdin never stands in for a missing argument' : 'piped 
   if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
   if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
   const ns = netnsFor(t);
-  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '-n', ns.name], { encoding: 'utf8', input: 'lo\n', env: { ...process.env, NODECTL_NO_FAST: '1' }, timeout: 60_000 });
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '-n', ns.name], { encoding: 'utf8', input: 'lo\n', env: { ...process.env, NODECTL_NO_FAST: '1' }, timeout: patient(60_000) });
   // required: a usage error, not `link show lo`
   const show = run(['link', 'show']);
   t.is(show.status, 2, show.stdout);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
@@ -19,7 +20,7 @@ function tmp(t: ExecutionContext): string {
 }
 
 function nodectl(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: patient(60_000) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -83,15 +84,16 @@ test('config apply --confirm: the detached watchdog reverts after the apply proc
   t.is(a.status, 0, a.stderr);
   t.regex(a.stdout, /run "nodectl config confirm -n \S+" before/);
   t.true(names(ns).includes('d0'));
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + patient(10_000);
   while (names(ns).includes('d0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   t.deepEqual(names(ns), before);
   // confirmed in time: it stays past the deadline (generous: CLI start-up on a loaded CI box)
+  const window = Math.ceil(patient(20_000) / 1000);
   const start = Date.now();
-  t.is(nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', '20']).status, 0);
+  t.is(nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', String(window)]).status, 0);
   const c = nodectl(['config', 'confirm', '-n', ns.name, '--state-dir', d]);
   t.is(c.status, 0, c.stderr);
-  await new Promise((r) => setTimeout(r, Math.max(0, start + 22_000 - Date.now())));
+  await new Promise((r) => setTimeout(r, Math.max(0, start + (window + 2) * 1000 - Date.now())));
   t.true(names(ns).includes('d0'));
   t.is(nodectl(['config', 'confirm', '-n', ns.name, '--state-dir', d]).status, 1);
 });

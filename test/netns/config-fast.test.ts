@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFastApply } from '../../src/config/fast-apply.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const built = existsSync(new URL('../../dist/config/fast-apply.js', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: patient(60_000) });
   // a run killed by the timeout says so, instead of looking like a silent exit
   return { status: r.status, stdout: r.stdout, stderr: r.error ? `${r.stderr}[${r.error.message}]` : r.stderr };
 };

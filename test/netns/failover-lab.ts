@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { netnsFor, type Netns } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -122,7 +123,8 @@ export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extra
   }));
   const d: Daemon = {
     proc, logs, stderr, get stdout() { return stdout; }, exited, statePath, socketPath,
-    waitLog(pred, timeoutMs = 30_000, what = 'log entry') {
+    waitLog(pred, hostMs = 30_000, what = 'log entry') {
+      const timeoutMs = patient(hostMs);
       return new Promise((resolveP, reject) => {
         let seen = 0;
         const check = () => {
@@ -190,7 +192,8 @@ export async function holder(lab: Lab): Promise<string> {
   return `v4 on [${h.v4.join(',')}] v6 on [${h.v6.join(',')}]`;
 }
 
-export async function waitHolder(lab: Lab, want: string, timeoutMs = 60_000): Promise<number> {
+export async function waitHolder(lab: Lab, want: string, hostMs = 60_000): Promise<number> {
+  const timeoutMs = patient(hostMs);
   const t0 = Date.now();
   let last = '';
   while (Date.now() - t0 < timeoutMs) {

@@ -1,0 +1,14 @@
+// Deadlines for waits on real time, stretched on slow machines. Under software emulation
+// (the VM runner without hardware KVM) guest code runs 6-20x slower than on the host, and a
+// deadline sized for the host fails a test that is only slow. A deadline bounds a wait and
+// never asserts a duration: stretching it cannot turn a failure into a pass, only let a slow
+// success finish. scripts/vm/boot sets NODECTL_TEST_PATIENCE for emulated guests.
+const factor = Number(process.env.NODECTL_TEST_PATIENCE);
+
+/** How much longer than on the host a wait may take here (1 unless the environment says more). */
+export const PATIENCE = Number.isFinite(factor) && factor >= 1 ? factor : 1;
+
+/** A host-sized deadline in ms, stretched by PATIENCE. */
+export function patient(ms: number): number {
+  return Math.round(ms * PATIENCE);
+}
