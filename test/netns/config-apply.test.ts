@@ -14,6 +14,7 @@ import { withHandle } from '../../src/netlink/handle.js';
 import { OWNED_GROUP } from '../../src/interfaces/planner.js';
 import { takeSnapshot, type Snapshot } from '../../src/interfaces/snapshot.js';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const root = isRoot();
@@ -365,7 +366,8 @@ test('--confirm: reverted by the watchdog when not confirmed; kept when confirme
   t.is((await wd.p)?.action, 'rolled-back');
   t.deepEqual(await snap(ns), before);
 
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 2, startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  // the window must outlast one in-process confirm, however slow the machine
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: Math.ceil(patient(2000) / 1000), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   const { confirmConfig } = await import('../../src/config/apply.js');
   const c = await confirmConfig({ netns: ns.name, stateDir: sd });
   t.is(c.action, 'committed');
