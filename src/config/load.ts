@@ -225,6 +225,8 @@ function reasonFor(e: ValueError, source: ConfigSource, path: PathSeg[], out: Co
   if (e.message.startsWith('Expected required property')) {
     return `missing required key "${String(path[path.length - 1])}"`;
   }
+  // TypeBox follows a missing key with a type error on its undefined value: said once above
+  if (e.value === undefined) return '';
   if (s[Kind] === 'Union') {
     const variants = s.anyOf as TSchema[];
     if (variants.every((v) => v.const !== undefined)) {

@@ -147,3 +147,7 @@ test('the JSON Schema is closed and names every kind', (t) => {
   t.deepEqual(kinds, ['device', 'vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);
   t.true(s.properties.interfaces.items.anyOf.every((v) => v.additionalProperties === false));
 });
+
+test('a missing required key is one problem, not also a type error on its absent value', (t) => {
+  t.deepEqual(problems('interfaces: []\nmgmt:\n  candidates: [eth0]\n'), ['node.yaml:3:3 /mgmt/addresses missing required key "addresses"']);
+});
