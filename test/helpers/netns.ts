@@ -13,7 +13,8 @@ process.on('exit', () => {
   for (const ns of live) spawnSync('ip', ['netns', 'del', ns]);
 });
 
-const OWNED = /^nctl-(?:t|probe)-(\d+)-[0-9a-f]+$/;
+// nctl-lt-<pid>-<hex>-{node,switch,sctp-peer}: the namespaces of a lab a test brings up
+const OWNED = /^nctl-(?:t|probe|lt)-(\d+)-[0-9a-f]+(?:-[a-z-]+)?$/;
 
 export function uniqueName(prefix = 'nctl-t-'): string {
   return `${prefix}${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -24,7 +24,8 @@ function nodectl(args: string[], env: Record<string, string> = {}): Promise<CliR
 }
 
 function labPrefix(t: ExecutionContext): string {
-  const prefix = `nctl-lt-${randomBytes(3).toString('hex')}-`;
+  // the pid lets test/helpers/netns.ts reap a SIGKILLed run's lab
+  const prefix = `nctl-lt-${process.pid}-${randomBytes(3).toString('hex')}-`;
   t.teardown(() => {
     for (const ns of netnsWithPrefix(prefix)) spawnSync('ip', ['netns', 'del', ns]);
   });
