@@ -9,6 +9,7 @@ import type { Handle } from '../netlink/handle.js';
 import { getLink, type Link } from '../netlink/link.js';
 import { PacketSocket } from '../netlink/packet.js';
 import { buildGratuitousArp, buildUnsolicitedNa } from './frames.js';
+import { whenOperational } from './operational.js';
 import { type Target, withTarget } from './target.js';
 
 export interface AnnounceOptions {
@@ -70,6 +71,7 @@ export async function announce(target: Target, opts: AnnounceOptions): Promise<A
   return withTarget(target, async (h: Handle) => {
     const link = await getLink(h, opts.ifname);
     const mac = requireArpCapable(link);
+    await whenOperational(h, link);
     if (!opts.force) {
       const mine = await listAddrs(h, { ifindex: link.index, family: ip.family });
       if (!mine.some((a) => parseIP(a.address).bytes.equals(ip.bytes))) {

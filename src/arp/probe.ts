@@ -10,6 +10,7 @@ import type { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { ETH_P, PacketSocket } from '../netlink/packet.js';
 import { requireArpCapable } from './announce.js';
+import { whenOperational } from './operational.js';
 import { buildArpRequest, parseArp, validateArpReply } from './frames.js';
 import { withTarget } from './target.js';
 
@@ -30,6 +31,11 @@ export interface ArpProbeOptions {
    * its first IPv4 address, else 0.0.0.0 — an RFC 5227 probe that works without an address).
    */
   source?: string;
+  /**
+   * How long to wait for a link that just came up to become operational before sending (default
+   * OPERATIONAL_WAIT_MS); a link that is down or stays not operational is a StateError.
+   */
+  settleMs?: number;
 }
 
 export interface ArpProbeReply {
@@ -78,7 +84,7 @@ export async function arpProbe(opts: ArpProbeOptions): Promise<ArpProbeResult> {
     if (!explicitSource) throw new UsageError(`source "${opts.source}" is not an IPv4 address`);
   }
   return withTarget(opts.handle ?? { netns: opts.netns }, async (h) => {
-    const link = await getLink(h, opts.ifname);
+    const link = await whenOperational(h, await getLink(h, opts.ifname), opts.settleMs);
     const mac = requireArpCapable(link);
     const addrs = (await listAddrs(h, { ifindex: link.index, family: 4 })).map((a) => ({ ...a, bytes: parseIPv4(a.address)! }));
     if (addrs.some((a) => a.bytes.equals(target))) throw new UsageError(`${opts.target} is an address of ${link.name} itself`);

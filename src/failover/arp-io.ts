@@ -7,6 +7,7 @@
 // (prepare) and kept, and the daemon has just added the address itself.
 import { buildGratuitousArp, buildUnsolicitedNa } from '../arp/frames.js';
 import { arpProbe } from '../arp/probe.js';
+import { StateError } from '../errors.js';
 import { parseIP } from '../netlink/attr.js';
 import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
@@ -100,8 +101,12 @@ export function defaultProbe(netns: string | undefined): HealthProbe {
         h = Handle.open({ netns });
         handles.set(ifname, h);
       }
-      const r = await arpProbe({ handle: h, ifname, target, timeoutMs, count: 1 });
-      return r.reply !== null;
+      // a link that cannot send fails its probe at once: the daemon must not wait on it
+      const r = await arpProbe({ handle: h, ifname, target, timeoutMs, count: 1, settleMs: 0 }).catch((err: unknown) => {
+        if (err instanceof StateError) return null;
+        throw err;
+      });
+      return r !== null && r.reply !== null;
     },
     close: () => {
       for (const h of handles.values()) h.close();

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { announce } from '../../src/arp/announce.js';
 import { buildArp, buildGratuitousArp } from '../../src/arp/frames.js';
 import { arpProbe } from '../../src/arp/probe.js';
-import { NotFoundError, UsageError } from '../../src/errors.js';
+import { NotFoundError, StateError, UsageError } from '../../src/errors.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
 import { capture } from '../helpers/capture.js';
 import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
@@ -140,6 +140,40 @@ t0('announce bad input: unknown interface, foreign address, bad count — an err
   await t.throwsAsync(announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.x' }), { instanceOf: UsageError });
   await t.throwsAsync(announce({ netns: a.name }, { ifname: 'lo', address: '127.0.0.1' }), { instanceOf: UsageError, message: /lo does not do ARP/ });
   t.deepEqual(await cap.done, []);
+});
+
+/** va (a, 192.0.2.1) ⟷ vb (b) with vb still down: va is up but has no carrier yet. */
+function halfUp(t: ExecutionContext): { a: Netns; b: Netns } {
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'va', 'address', MAC_A, 'type', 'veth', 'peer', 'name', 'vb', 'address', MAC_B, 'netns', b.name);
+  a.ip('addr', 'add', '192.0.2.1/24', 'dev', 'va');
+  a.ip('link', 'set', 'va', 'up');
+  return { a, b };
+}
+
+// A tap on va sees what va really transmits: frames dropped by its no-op qdisc never reach it.
+t0('announce on a link that is only just coming up waits for it: every frame leaves', async (t) => {
+  const { a, b } = halfUp(t);
+  const cap = capture(a, 'va', `arp and ether src ${MAC_A}`, 3);
+  await cap.ready;
+  const sent = announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1', count: 3, intervalMs: 0 });
+  await sleep(200);
+  b.ip('link', 'set', 'vb', 'up');
+  t.is((await sent).sent, 3);
+  t.is((await cap.done).length, 3, 'each announcement left va: none went to its no-op qdisc before the link watcher ran');
+});
+
+t0('announce and probe on a link that is down or never gets carrier: a state error, nothing sent', async (t) => {
+  const { a } = halfUp(t);
+  const cap = capture(a, 'va', 'arp', 1, 1500);
+  await cap.ready;
+  await t.throwsAsync(announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1' }), { instanceOf: StateError, message: /va is not operational \(\w+, no carrier\)/ });
+  await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', settleMs: 100 }), { instanceOf: StateError, message: /va is not operational/ });
+  t.deepEqual(await cap.done, []);
+  a.ip('link', 'set', 'va', 'down');
+  await t.throwsAsync(announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1' }), { instanceOf: StateError, message: /va is down/ });
+  await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2' }), { instanceOf: StateError, message: /va is down/ });
 });
 
 t0('probe: the peer\'s validated reply with its MAC and an RTT', async (t) => {
