@@ -7,6 +7,7 @@ import { getLink } from '../../src/netlink/link.js';
 import { addNeigh, delNeigh, listNeighs } from '../../src/netlink/neigh.js';
 import { addrKey, compareAddr, compareNeigh, flattenIpAddrs, type IpAddrLink, type IpNeigh } from '../helpers/ip-oracle.js';
 import { addrsSettled, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const title = rootTitle;
 
@@ -16,9 +17,26 @@ function pair(ns: Netns): void {
   ns.ip('link', 'set', 'a1', 'up');
 }
 
+/**
+ * Our read, with ip's read of the same moment: the kernel adds and ages entries of its own while
+ * links come up (multicast neighbours of IPv6's router solicitations and MLD reports, reachable
+ * entries going stale), so only a read that ip's reads before and after agree on is compared.
+ */
+async function stableRead<I, O>(ipRead: () => I, oursRead: () => Promise<O>): Promise<{ ours: O; ip: I }> {
+  const deadline = Date.now() + patient(15_000);
+  for (;;) {
+    const before = JSON.stringify(ipRead());
+    const ours = await oursRead();
+    const ip = ipRead();
+    if (JSON.stringify(ip) === before || Date.now() > deadline) return { ours, ip };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function compareAddrs(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void; is: (a: unknown, b: unknown, m?: string) => void }, ns: Netns, h: Handle): Promise<void> {
-  const ours = await listAddrs(h);
-  const ip = flattenIpAddrs(ns.ipJson<IpAddrLink[]>('addr', 'show'));
+  const read = await stableRead(() => ns.ipJson<IpAddrLink[]>('addr', 'show'), () => listAddrs(h));
+  const ours = read.ours;
+  const ip = flattenIpAddrs(read.ip);
   t.is(ours.length, ip.length, 'same number of addresses');
   t.deepEqual(ip.flatMap((a) => {
     const o = ours.find((x) => addrKey({ ...x, local: x.address }) === addrKey(a));
@@ -71,8 +89,7 @@ test(title('listNeighs agrees with ip -j neigh show nud all; addNeigh replaces, 
   t.teardown(() => h.close());
   const a0 = (await getLink(h, 'a0')).index;
   const check = async (): Promise<void> => {
-    const ours = await listNeighs(h);
-    const ip = ns.ipJson<IpNeigh[]>('neigh', 'show', 'nud', 'all');
+    const { ours, ip } = await stableRead(() => ns.ipJson<IpNeigh[]>('neigh', 'show', 'nud', 'all'), () => listNeighs(h));
     const names = new Map([[a0, 'a0'], [(await getLink(h, 'a1')).index, 'a1'], [1, 'lo']]);
     t.is(ours.length, ip.length);
     t.deepEqual(ip.flatMap((n) => {
