@@ -5,6 +5,7 @@ import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import {
   carrier, cli, defaultRouteDev, holder, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { patient } from '../helpers/patience.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -60,8 +61,9 @@ test(title('carrier loss on the holder: addresses and default routes move to the
 test(title('fail-back waits for the hold-down and the preempt delay, then moves back once'), async (t) => {
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 2);
-  const holdDownMs = 400;
-  const preemptDelayMs = 800;
+  // long enough that the holder check below runs inside the window, however slow the machine
+  const holdDownMs = patient(400);
+  const preemptDelayMs = patient(800);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs, preemptDelayMs }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   await carrier(lab, 0, false);
@@ -70,7 +72,7 @@ test(title('fail-back waits for the hold-down and the preempt delay, then moves 
   const hold = await d.waitLog((e) => e.event === 'health' && e.iface === 'eth0' && e.state === 'hold-down', 10_000, 'eth0 hold-down');
   t.is(await holder(lab), 'eth1', 'no move back while eth0 is in hold-down');
   const back = await d.waitLog((e) => e.event === 'move' && e.to === 'eth0', 15_000, 'move back');
-  t.regex(String(back.reason), /preferred and has been healthy for the preempt delay \(800 ms\)/);
+  t.true(String(back.reason).includes(`preferred and has been healthy for the preempt delay (${preemptDelayMs} ms)`), String(back.reason));
   // The daemon's own clock: the move back came no earlier than hold-down + preempt delay after
   // eth0 came up (both instants as the daemon recorded them, in ms).
   const waited = Date.parse(String(back.ts)) - Date.parse(String(hold.upSince));
