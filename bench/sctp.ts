@@ -4,6 +4,8 @@
 //     as the kernel measures the program (bpftool prog run … repeat N);
 //   - tshark's CPU time (user+sys) per packet on a capture of the same packets, as the
 //     difference between N and 2N copies so its start-up cost cancels out;
+//   - the floor of the same harness: an empty tc program, the coarse clock, one hash-map hit
+//     (printed for reference, never subtracted);
 //   - reading ASSOCS associations from the map: as `sctp top` does per refresh (dump, compact
 //     table ordered and flagged, objects for one screen), and as `sctp stats --json` does
 //     (an object per association).
@@ -13,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bpfTestRun } from '../test/helpers/bpf-testrun.js';
 import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { BpfObject } from '../src/ebpf/index.js';
@@ -59,6 +62,8 @@ function tsharkCpuSeconds(file: string): number {
   return last[0]! + last[1]!;
 }
 
+const FLOOR_OBJECT = fileURLToPath(new URL('../bpf/sctp_wire_floor.bpf.o', import.meta.url));
+
 const dir = mkdtempSync(join(tmpdir(), 'nctl-bench-sctp-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
@@ -78,6 +83,22 @@ PKTS.forEach((p, i) => {
 });
 const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c]!)).join('  '));
+
+// The harness's own floor on this machine in this run, for reading the figures above (the
+// target is on the tracer's figure as it is: nothing is subtracted from it). Same frame
+// (1 chunk), same repeat count; programs in bpf/sctp_wire_floor.bpf.c.
+const FLOORS: Array<[string, string]> = [
+  ['floor_empty', 'empty tc program (call + test-run loop)'],
+  ['floor_clock', '+ coarse clock (bpf_ktime_get_coarse_ns)'],
+  ['floor_lookup', '+ one hash-map hit on the 44-byte association key (no clock)'],
+  ['floor_lookup_clock', 'hash-map hit + coarse clock: what every traced packet pays before parsing'],
+];
+console.log('\nfloor under the same harness (for reference only; 1-chunk frame):');
+for (const [prog, what] of FLOORS) {
+  const f = bpfTestRun(FLOOR_OBJECT, prog, [PKTS[0]!.frame], [], { repeat: REPEAT });
+  console.log(`  ${String(f.durationsNs[0]).padStart(5)} ns  ${what}`);
+}
+console.log('  (repeats of one frame: after the first run every DATA chunk is a retransmission, so the\n   tracer figures above include its retransmission bookkeeping)');
 
 // Reading associations: fill the map from user space with ASSOCS distinct records, then time
 // what `sctp stats` does (one batched dump, decode into the model).

@@ -52,8 +52,10 @@ enum sw_state {
 /* Everything one endpoint sent. 8-byte fields first, then 4-byte ones.
  * Timestamps are CLOCK_MONOTONIC ns. last_seen_ns, last_data_ns, last_sack_ns, progress_ns
  * (and sw_assoc first_ns, last_ns) come from the coarse clock (a tick behind at most: they
- * only say "how long ago"); the ones durations are computed from (hb_sent_ns, zwin_since_ns,
- * burst_start_ns, init/up/down_ns, event times) from the precise one. */
+ * only say "how long ago"), and so does burst_start_ns (a retransmission burst's window is
+ * about a second: a tick does not matter, and retransmissions then need no precise clock);
+ * the ones durations are computed from (hb_sent_ns, zwin_since_ns, init/up/down_ns, event
+ * times) from the precise one. */
 struct sw_dir {
 	__u64 packets;
 	__u64 bytes;            /* IP payload of the SCTP packets (SCTP header + chunks) */
