@@ -361,7 +361,8 @@ test('--confirm: reverted by the watchdog when not confirmed; kept when confirme
   const before = await snap(ns);
   // the watchdog is this process's timer here; the CLI's is a detached `config recover --watchdog`
   const wd: { p?: Promise<{ action: string }> } = {};
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: 1, startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  // long enough for the check that B is in place to run before the watchdog reverts it
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: Math.ceil(patient(1000) / 1000), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   t.notDeepEqual(await snap(ns), before);
   t.is((await wd.p)?.action, 'rolled-back');
   t.deepEqual(await snap(ns), before);

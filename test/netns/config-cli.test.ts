@@ -80,7 +80,8 @@ test('config apply --confirm: the detached watchdog reverts after the apply proc
   const f = join(d, 'n.yaml');
   writeFileSync(f, 'interfaces:\n  - {name: d0, kind: bridge}\n');
   const before = names(ns);
-  const a = nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', '1']);
+  // long enough for the check that d0 is in place to run before the watchdog reverts it
+  const a = nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', String(Math.ceil(patient(1000) / 1000))]);
   t.is(a.status, 0, a.stderr);
   t.regex(a.stdout, /run "nodectl config confirm -n \S+" before/);
   t.true(names(ns).includes('d0'));
