@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, cli, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { patient } from '../helpers/patience.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -65,7 +66,8 @@ test(title('states a crash can leave: split, half-moved, doubled: each repaired 
 test(title('restart on a healthy holder: no address deleted or added, no gap, no duplicate'), async (t) => {
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const lab = makeLab(t, 2);
-  const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 200 });
+  // the kill below must come inside hold-down + preempt delay, however slow the machine
+  const cfg = writeConfig(lab, { holdDownMs: patient(200), preemptDelayMs: patient(200) });
   const d = startDaemon(t, lab, cfg, [], 'a');
   await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
   await carrier(lab, 0, false);
