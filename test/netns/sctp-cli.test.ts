@@ -11,7 +11,7 @@ import { runScenario } from '../../src/sctp/generator.js';
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const why = !isRoot() ? 'not root' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
 
-const pair = (t: ExecutionContext) => vethPair(t, '10.66.0');
+const pair = (t: ExecutionContext) => vethPair(t, '10.66.0', { addresses: false });
 
 /** clsact filters on va, as bpftool sees them. */
 function clsactOn(ns: Netns): string {

@@ -30,7 +30,7 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
     t.pass();
     return;
   }
-  const { a, b } = vethPair(t, '10.67.0');
+  const { a, b } = vethPair(t, '10.67.0', { addresses: false });
   const cmd = `${process.execPath} ${CLI} sctp top -n ${a.name} --dev va --interval 200ms --stall-after 1h; echo "nodectl exit $?"; stty -a`;
   const proc = spawn('script', ['-qfc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm' } });
   t.teardown(() => proc.kill('SIGKILL'));

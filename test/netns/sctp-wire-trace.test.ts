@@ -15,7 +15,7 @@ import type { Association, DirStats, WireEvent } from '../../src/sctp/model.js';
 
 const why = !isRoot() ? 'not root' : !haveCommand('tshark') ? 'tshark is not installed' : !haveCommand('tcpdump') ? 'tcpdump is not installed' : null;
 
-const pair = (t: ExecutionContext) => vethPair(t, '10.77.0');
+const pair = (t: ExecutionContext) => vethPair(t, '10.77.0', { addresses: false });
 
 async function capture(ns: Netns, dev: string, file: string): Promise<() => Promise<void>> {
   const p = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '--immediate-mode', '-U', '-n', '-i', dev, '-w', file, 'sctp'], { stdio: ['ignore', 'ignore', 'pipe'] });
