@@ -7,6 +7,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, vethPair } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 import { runScenario } from '../../src/sctp/generator.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -40,7 +41,7 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
 
   // Resolves with the first complete screen drawn after `from` characters of output that matches.
-  const screenAfter = async (from: number, pred: (s: string) => boolean, what: string, ms = 15_000): Promise<string> => {
+  const screenAfter = async (from: number, pred: (s: string) => boolean, what: string, ms = patient(15_000)): Promise<string> => {
     const deadline = Date.now() + ms;
     for (;;) {
       const found = screens(out.slice(from)).find(pred);
@@ -94,7 +95,7 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   t.regex(thawed, /sort: name/, 'the sort survives freezing');
 
   await key('q');
-  const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+  const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), patient(15_000)))]);
   t.not(code, 'hung', `top did not exit on q:\n${out.slice(-2000)}`);
   t.regex(out, /nodectl exit 0/);
   const stty = out.slice(out.indexOf('nodectl exit'));
