@@ -6,7 +6,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
-import { patient } from './patience.js';
 
 const live = new Set<string>();
 process.on('exit', () => {
@@ -160,23 +159,6 @@ export function vethPair(t: ExecutionContext, subnet = '192.0.2', opts: { addres
   a.ip('link', 'set', 'va', 'up');
   b.ip('link', 'set', 'vb', 'up');
   return { a, b };
-}
-
-/**
- * Waits until the kernel is done adding addresses by itself on the up links `ifnames`: an
- * IPv6 link-local appears only when the link watcher has seen carrier (late under emulation)
- * and stays tentative until DAD ends. Two reads that are compared must not straddle either.
- */
-export async function addrsSettled(ns: Netns, ifnames: readonly string[], timeoutMs = patient(30_000)): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const links = ns.ipJson<{ ifname: string; addr_info: { family: string; scope: string; tentative?: boolean }[] }[]>('addr', 'show');
-    const pending = ifnames.filter((n) => !links.find((l) => l.ifname === n)?.addr_info.some((a) => a.family === 'inet6' && a.scope === 'link'));
-    const tentative = links.filter((l) => l.addr_info.some((a) => a.tentative)).map((l) => l.ifname);
-    if (pending.length === 0 && tentative.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`addresses still changing after ${timeoutMs} ms: no link-local yet on [${pending.join(',')}], tentative on [${tentative.join(',')}]`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The reference topology of the read tests: bridge br0 over veths p1a/p2a, macvlan mv0 on p1b, all up. */

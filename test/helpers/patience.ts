@@ -12,3 +12,8 @@ export const PATIENCE = Number.isFinite(factor) && factor >= 1 ? factor : 1;
 export function patient(ms: number): number {
   return Math.round(ms * PATIENCE);
 }
+
+/** A host-sized window in whole seconds (what --confirm and confirmSeconds take), stretched. */
+export function patientSeconds(seconds: number): number {
+  return Math.ceil(seconds * PATIENCE);
+}

@@ -14,7 +14,7 @@ import { withHandle } from '../../src/netlink/handle.js';
 import { OWNED_GROUP } from '../../src/interfaces/planner.js';
 import { takeSnapshot, type Snapshot } from '../../src/interfaces/snapshot.js';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
-import { patient } from '../helpers/patience.js';
+import { patientSeconds } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const root = isRoot();
@@ -362,13 +362,13 @@ test('--confirm: reverted by the watchdog when not confirmed; kept when confirme
   // the watchdog is this process's timer here; the CLI's is a detached `config recover --watchdog`
   const wd: { p?: Promise<{ action: string }> } = {};
   // long enough for the check that B is in place to run before the watchdog reverts it
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: Math.ceil(patient(1000) / 1000), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: patientSeconds(1), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   t.notDeepEqual(await snap(ns), before);
   t.is((await wd.p)?.action, 'rolled-back');
   t.deepEqual(await snap(ns), before);
 
   // the window must outlast one in-process confirm, however slow the machine
-  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: Math.ceil(patient(2000) / 1000), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, confirmSeconds: patientSeconds(2), startWatchdog: (j) => { wd.p = recoverConfig({ netns: ns.name, stateDir: sd, watchdog: j.id }); } });
   const { confirmConfig } = await import('../../src/config/apply.js');
   const c = await confirmConfig({ netns: ns.name, stateDir: sd });
   t.is(c.action, 'committed');

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
-import { patient } from '../helpers/patience.js';
+import { patient, patientSeconds } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
@@ -81,7 +81,7 @@ test('config apply --confirm: the detached watchdog reverts after the apply proc
   writeFileSync(f, 'interfaces:\n  - {name: d0, kind: bridge}\n');
   const before = names(ns);
   // long enough for the check that d0 is in place to run before the watchdog reverts it
-  const a = nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', String(Math.ceil(patient(1000) / 1000))]);
+  const a = nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', String(patientSeconds(1))]);
   t.is(a.status, 0, a.stderr);
   t.regex(a.stdout, /run "nodectl config confirm -n \S+" before/);
   t.true(names(ns).includes('d0'));
@@ -89,7 +89,7 @@ test('config apply --confirm: the detached watchdog reverts after the apply proc
   while (names(ns).includes('d0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   t.deepEqual(names(ns), before);
   // confirmed in time: it stays past the deadline (generous: CLI start-up on a loaded CI box)
-  const window = Math.ceil(patient(20_000) / 1000);
+  const window = patientSeconds(20);
   const start = Date.now();
   t.is(nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d, '--confirm', String(window)]).status, 0);
   const c = nodectl(['config', 'confirm', '-n', ns.name, '--state-dir', d]);
