@@ -52,6 +52,13 @@ export interface NativeAddon extends NativeBpf {
    * indexed in index[i * 128, (i + 1) * 128): [start, end) of type t's value at 2t, start 0 when absent.
    */
   netlinkDumpRead(fd: number, buf: Uint8Array, index?: Int32Array, hdrLen?: number): number;
+  /**
+   * `link list --json` of a link dump (native/src/link_json.cc): source is a netlinkDumpOpen fd of
+   * an RTM_GETLINK dump (read to its end) or recorded nlmsghdr-framed messages; indent as
+   * JSON.stringify's. With outFd the document is written there (true); else returned. null: not
+   * renderable exactly as the TypeScript path would, or the dump was refused: use that path.
+   */
+  linkListJson(source: number | Uint8Array, indent: number, outFd?: number): Buffer | boolean | null;
 
   // --- packet sockets (native/src/packet.cc) ---
   /** An AF_PACKET SOCK_RAW socket; construct it inside withNetns for a foreign namespace. */

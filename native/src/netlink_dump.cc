@@ -131,7 +131,10 @@ static Napi::Value NetlinkDumpRead(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, (double)kept);
 }
 
+void InitLinkJson(Napi::Env env, Napi::Object exports);  // link_json.cc: the same one-shot dump, as JSON
+
 void InitNetlinkDump(Napi::Env env, Napi::Object exports) {
+  InitLinkJson(env, exports);
   exports.Set("netlinkDumpOpen", Napi::Function::New(env, NetlinkDumpOpen));
   exports.Set("netlinkDumpRead", Napi::Function::New(env, NetlinkDumpRead));
 }

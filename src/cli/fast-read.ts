@@ -4,7 +4,9 @@
 // repeated flags, bad values, other commands) returns null and goes to oclif, which then gives
 // the usual help and usage errors. Behaviour is shared with the oclif commands through
 // src/interfaces/read.ts; test/netns/fast-read.test.ts checks both paths print the same.
+import { isatty } from 'node:tty';
 import { readAddrList, readLinkList, readLinkShow, readLinkTree, readNeighList, type ReadOutput } from '../interfaces/read.js';
+import { writeLinkListJson } from '../netlink/link.js';
 import { reportError, writeJson } from './output.js';
 
 interface FlagSpec {
@@ -93,6 +95,13 @@ export async function fastRead(argv: string[]): Promise<number | null> {
     if (err.code !== 'EPIPE') throw err;
   });
   try {
+    // `link list --json` is the one scripts poll on hosts with thousands of links: written
+    // natively, the same bytes (writeLinkListJson), unless the links hold something only the
+    // TypeScript path renders. The indentation rule is writeJson's, asked of fd 1 directly
+    // (process.stdout costs a stream set-up this path does not need).
+    if (p.json && p.cmd === COMMANDS['link list'] && !process.env.NODECTL_NO_NATIVE_JSON) {
+      if (writeLinkListJson(p.flags.netns, isatty(1) ? 2 : 0, 1)) return 0;
+    }
     const out = await p.cmd.run(p.flags, p.args);
     if (p.json || !out.text) writeJson(out.result);
     else process.stdout.write(out.text() + '\n');

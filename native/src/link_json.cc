@@ -1,0 +1,775 @@
+// `nodectl link list --json` written natively: a link dump decoded straight into the JSON text
+// the TypeScript path prints (src/netlink/link.ts + linkinfo.ts decode, src/interfaces/model.ts
+// toViews, JSON.stringify in src/cli/output.ts writeJson), byte for byte: same keys in the same
+// order, same numbers, same string escaping, same indentation. A fresh Node process spends more
+// on decoding 4,000 links in cold JavaScript, building their objects and stringifying them than
+// on the dump itself (bench/link-dump); here that is a few milliseconds. The TypeScript decoder
+// stays the reference: test/unit/link-json.test.ts compares both on recorded and crafted bytes,
+// test/netns/link-json.test.ts on live namespaces. Whatever this writer cannot render exactly as
+// JSON.stringify would (strings that are not valid UTF-8, attributes shorter than their type,
+// a refused dump) makes it answer null, and the caller runs the TypeScript path instead.
+#include "addon.h"
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+const int RTM_NEWLINK_ = 16;
+const size_t IFINFOMSG_LEN = 16;
+const int SLOTS = 64;
+
+struct Bytes {
+  const uint8_t *p = nullptr;
+  size_t n = 0;
+  bool present = false;
+};
+
+inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+inline uint16_t rd16be(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+inline uint32_t rd32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+// Thrown (and caught in this file) when the output could differ from the TypeScript path's.
+struct Unrenderable {};
+
+// A UTF-8 check as strict as the decoder Buffer.toString('utf8') uses: anything it would
+// replace with U+FFFD (overlong forms, surrogates, > U+10FFFF, truncated sequences) is refused.
+bool validUtf8(const uint8_t *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    uint8_t c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t need;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c == 0xe0) { need = 2; lo = 0xa0; }
+    else if (c >= 0xe1 && c <= 0xec) need = 2;
+    else if (c == 0xed) { need = 2; hi = 0x9f; }
+    else if (c >= 0xee && c <= 0xef) need = 2;
+    else if (c == 0xf0) { need = 3; lo = 0x90; }
+    else if (c >= 0xf1 && c <= 0xf3) need = 3;
+    else if (c == 0xf4) { need = 3; hi = 0x8f; }
+    else return false;
+    if (i + need >= n) return false;
+    for (size_t k = 1; k <= need; k++) {
+      uint8_t b = s[i + k];
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
+    }
+    i += need + 1;
+  }
+  return true;
+}
+
+class Json {
+ public:
+  std::string s;
+  int indent;
+  explicit Json(int ind) : indent(ind) {}
+
+  void raw(const char *t) { s.append(t); }
+  void raw(const char *t, size_t n) { s.append(t, n); }
+  void ch(char c) { s.push_back(c); }
+  void nl(int level) {
+    if (indent == 0) return;
+    s.push_back('\n');
+    s.append((size_t)(level * indent), ' ');
+  }
+  // The key of an object member at nesting level `level`; first: no comma before it.
+  void key(bool first, int level, const char *k) {
+    if (!first) s.push_back(',');
+    nl(level);
+    s.push_back('"');
+    s.append(k);
+    s.append(indent ? "\": " : "\":");
+  }
+  void i64(int64_t v) {
+    char b[24];
+    auto r = std::to_chars(b, b + sizeof b, v);
+    s.append(b, (size_t)(r.ptr - b));
+  }
+  // A u64 counter as JavaScript prints the Number lo + hi * 2^32: exact up to 2^53, beyond
+  // that the nearest double (one rounding, as both the addition and this cast do), printed as
+  // the shortest digits that round-trip, padded with zeros (no exponent below 1e21).
+  void counter(uint64_t v) {
+    if (v <= (1ULL << 53)) {
+      i64((int64_t)v);
+      return;
+    }
+    double d = (double)v;
+    char b[40];
+    auto r = std::to_chars(b, b + sizeof b, d, std::chars_format::scientific);
+    std::string t(b, (size_t)(r.ptr - b));
+    size_t e = t.find('e');
+    int exp = std::stoi(t.substr(e + 1));
+    std::string digits;
+    for (size_t i = 0; i < e; i++)
+      if (t[i] != '.') digits.push_back(t[i]);
+    if ((int)digits.size() > exp + 1) throw Unrenderable();  // not an integer: cannot happen
+    digits.append((size_t)(exp + 1) - digits.size(), '0');
+    s.append(digits);
+  }
+  void boolean(bool v) { s.append(v ? "true" : "false"); }
+  void null() { s.append("null"); }
+  // A string as JSON.stringify writes it: ", \ and control characters escaped, the rest as is.
+  void str(const uint8_t *p, size_t n) {
+    if (!validUtf8(p, n)) throw Unrenderable();
+    s.push_back('"');
+    for (size_t i = 0; i < n; i++) {
+      uint8_t c = p[i];
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        s.push_back((char)c);
+        continue;
+      }
+      switch (c) {
+        case '"': s.append("\\\""); break;
+        case '\\': s.append("\\\\"); break;
+        case '\b': s.append("\\b"); break;
+        case '\f': s.append("\\f"); break;
+        case '\n': s.append("\\n"); break;
+        case '\r': s.append("\\r"); break;
+        case '\t': s.append("\\t"); break;
+        default: {
+          static const char hex[] = "0123456789abcdef";
+          char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+          s.append(u, 6);
+        }
+      }
+    }
+    s.push_back('"');
+  }
+  void str(const char *t) { str((const uint8_t *)t, strlen(t)); }
+  // readString: up to the first NUL.
+  void cstr(const uint8_t *p, size_t n) {
+    size_t z = 0;
+    while (z < n && p[z] != 0) z++;
+    str(p, z);
+  }
+  // formatLladdr: aa:bb:…, '' for an empty value.
+  void lladdr(const uint8_t *p, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    s.push_back('"');
+    for (size_t i = 0; i < n; i++) {
+      if (i) s.push_back(':');
+      s.push_back(hex[p[i] >> 4]);
+      s.push_back(hex[p[i] & 15]);
+    }
+    s.push_back('"');
+  }
+  void strArray(const std::vector<std::string> &items, int level) {
+    if (items.empty()) {
+      s.append("[]");
+      return;
+    }
+    s.push_back('[');
+    for (size_t i = 0; i < items.size(); i++) {
+      if (i) s.push_back(',');
+      nl(level + 1);
+      str((const uint8_t *)items[i].data(), items[i].size());
+    }
+    nl(level);
+    s.push_back(']');
+  }
+};
+
+// An object whose optional members appear in the order their attributes come in the message
+// (the TypeScript decoders assign them as they meet them); a repeated attribute keeps its
+// first place and its last value, as a repeated property assignment does.
+struct OrderedObject {
+  std::vector<std::pair<const char *, std::string>> members;
+  void set(const char *k, std::string v) {
+    for (auto &m : members)
+      if (m.first == k) {
+        m.second = std::move(v);
+        return;
+      }
+    members.emplace_back(k, std::move(v));
+  }
+  void write(Json &j, int level) const {
+    if (members.empty()) {
+      j.raw("{}");
+      return;
+    }
+    j.ch('{');
+    bool first = true;
+    for (auto &m : members) {
+      j.key(first, level + 1, m.first);
+      j.s.append(m.second);
+      first = false;
+    }
+    j.nl(level);
+    j.ch('}');
+  }
+};
+
+template <typename F>
+void forEachAttr(const uint8_t *buf, size_t s, size_t e, F fn) {
+  while (s + 4 <= e) {
+    size_t len = rd16(buf + s);
+    if (len < 4 || s + len > e) return;
+    fn((int)(rd16(buf + s + 2) & 0x3fff), buf + s + 4, len - 4);
+    s += (len + 3) & ~(size_t)3;
+  }
+}
+
+inline void need(size_t have, size_t want) {
+  if (have < want) throw Unrenderable();
+}
+
+std::string num(int indent, int64_t v) {
+  Json j(indent);
+  j.i64(v);
+  return j.s;
+}
+std::string boolean(bool v) { return v ? "true" : "false"; }
+std::string quoted(int indent, const char *t) {
+  Json j(indent);
+  j.str(t);
+  return j.s;
+}
+std::string nameOr(int indent, const char *const *names, size_t count, uint32_t v) {
+  if (v < count) return quoted(indent, names[v]);
+  return quoted(indent, std::to_string(v).c_str());
+}
+
+const char *const BOND_MODES[] = {"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"};
+const char *const BOND_ARP_VALIDATE[] = {"none", "active", "backup", "all", "filter", "filter_active", "filter_backup"};
+const char *const BOND_XMIT_HASH[] = {"layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac"};
+const char *const BR_PORT_STATES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
+const char *const MII_STATUS[] = {"up", "going_down", "down", "going_back"};
+const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+std::string vlanProtocol(int indent, uint16_t p) { return quoted(indent, p == 0x88a8 ? "802.1ad" : "802.1Q"); }
+
+std::string bridgeIdOf(int indent, const uint8_t *v, size_t n) {
+  if (n < 8) return quoted(indent, "");
+  static const char hex[] = "0123456789abcdef";
+  std::string t;
+  for (int i = 0; i < 2; i++) {
+    t.push_back(hex[v[i] >> 4]);
+    t.push_back(hex[v[i] & 15]);
+  }
+  t.push_back('.');
+  Json j(indent);
+  j.lladdr(v + 2, 6);
+  return "\"" + t + j.s.substr(1);
+}
+
+// decodeKindData: the object, or false when the kind has no decoder (kindData null).
+bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int indent, int level, OrderedObject &o) {
+  bool has = ds >= 0;
+  if (kind == "vlan") {
+    o.set("kind", quoted(indent, "vlan"));
+    o.set("id", "0");
+    o.set("protocol", quoted(indent, "802.1Q"));
+    o.set("flags", "[]");
+    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
+      if (t == 1) { need(n, 2); o.set("id", num(indent, rd16(v))); }
+      else if (t == 5) { need(n, 2); o.set("protocol", vlanProtocol(indent, rd16be(v))); }
+      else if (t == 2) {
+        need(n, 4);
+        uint32_t f = rd32(v);
+        static const std::pair<uint32_t, const char *> names[] = {{0x1, "reorder_hdr"}, {0x2, "gvrp"}, {0x4, "loose_binding"}, {0x8, "mvrp"}, {0x10, "bridge_binding"}};
+        std::vector<std::string> items;
+        for (auto &b : names)
+          if (f & b.first) items.emplace_back(b.second);
+        Json j(indent);
+        j.strArray(items, level + 1);
+        o.set("flags", j.s);
+      }
+    });
+    return true;
+  }
+  if (kind == "bond") {
+    o.set("kind", quoted(indent, "bond"));
+    o.set("mode", quoted(indent, "balance-rr"));
+    o.set("miimon", "0");
+    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
+      switch (t) {
+        case 1: need(n, 1); o.set("mode", nameOr(indent, BOND_MODES, COUNT(BOND_MODES), v[0])); break;
+        case 2: need(n, 4); o.set("activeSlaveIndex", num(indent, rd32(v))); break;
+        case 3: need(n, 4); o.set("miimon", num(indent, rd32(v))); break;
+        case 4: need(n, 4); o.set("updelay", num(indent, rd32(v))); break;
+        case 5: need(n, 4); o.set("downdelay", num(indent, rd32(v))); break;
+        case 7: need(n, 4); o.set("arpInterval", num(indent, rd32(v))); break;
+        case 8: {
+          std::vector<std::string> targets;
+          forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
+            if (an == 4) targets.push_back(std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]));
+          });
+          Json j(indent);
+          j.strArray(targets, level + 1);
+          o.set("arpIpTargets", j.s);
+          break;
+        }
+        case 9: need(n, 4); o.set("arpValidate", nameOr(indent, BOND_ARP_VALIDATE, COUNT(BOND_ARP_VALIDATE), rd32(v))); break;
+        case 11: need(n, 4); o.set("primaryIndex", num(indent, rd32(v))); break;
+        case 14: need(n, 1); o.set("xmitHashPolicy", nameOr(indent, BOND_XMIT_HASH, COUNT(BOND_XMIT_HASH), v[0])); break;
+        case 18: need(n, 4); o.set("minLinks", num(indent, rd32(v))); break;
+        case 21: need(n, 1); o.set("lacpRate", quoted(indent, v[0] ? "fast" : "slow")); break;
+      }
+    });
+    return true;
+  }
+  if (kind == "bridge") {
+    o.set("kind", quoted(indent, "bridge"));
+    o.set("stp", "false");
+    o.set("vlanFiltering", "false");
+    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
+      switch (t) {
+        case 5: need(n, 4); o.set("stp", boolean(rd32(v) != 0)); break;
+        case 7: need(n, 1); o.set("vlanFiltering", boolean(v[0] != 0)); break;
+        case 1: need(n, 4); o.set("forwardDelay", num(indent, rd32(v))); break;
+        case 2: need(n, 4); o.set("helloTime", num(indent, rd32(v))); break;
+        case 3: need(n, 4); o.set("maxAge", num(indent, rd32(v))); break;
+        case 4: need(n, 4); o.set("ageingTime", num(indent, rd32(v))); break;
+        case 6: need(n, 2); o.set("priority", num(indent, rd16(v))); break;
+        case 8: need(n, 2); o.set("vlanProtocol", vlanProtocol(indent, rd16be(v))); break;
+        case 39: need(n, 2); o.set("vlanDefaultPvid", num(indent, rd16(v))); break;
+        case 23: need(n, 1); o.set("mcastSnooping", boolean(v[0] != 0)); break;
+        case 11: o.set("bridgeId", bridgeIdOf(indent, v, n)); break;
+        case 10: o.set("rootId", bridgeIdOf(indent, v, n)); break;
+        case 12: need(n, 2); o.set("rootPort", num(indent, rd16(v))); break;
+      }
+    });
+    return true;
+  }
+  if (kind == "macvlan" || kind == "macvtap") {
+    o.set("kind", quoted(indent, kind.c_str()));
+    o.set("mode", quoted(indent, "vepa"));
+    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
+      if (t == 1) {
+        need(n, 4);
+        uint32_t m = rd32(v);
+        const char *name = m == 1 ? "private" : m == 2 ? "vepa" : m == 4 ? "bridge" : m == 8 ? "passthru" : m == 16 ? "source" : nullptr;
+        o.set("mode", quoted(indent, name ? name : std::to_string(m).c_str()));
+      } else if (t == 2) {
+        need(n, 2);
+        o.set("flags", num(indent, rd16(v)));
+      }
+    });
+    return true;
+  }
+  if (kind == "veth" || kind == "dummy") {
+    o.set("kind", quoted(indent, kind.c_str()));
+    return true;
+  }
+  return false;
+}
+
+bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int indent, OrderedObject &o) {
+  if (kind == "bridge") {
+    o.set("kind", quoted(indent, "bridge"));
+    o.set("state", quoted(indent, "disabled"));
+    forEachAttr(buf, s, e, [&](int t, const uint8_t *v, size_t n) {
+      switch (t) {
+        case 1: need(n, 1); o.set("state", nameOr(indent, BR_PORT_STATES, COUNT(BR_PORT_STATES), v[0])); break;
+        case 2: need(n, 2); o.set("priority", num(indent, rd16(v))); break;
+        case 3: need(n, 4); o.set("cost", num(indent, rd32(v))); break;
+        case 8: need(n, 1); o.set("learning", boolean(v[0] != 0)); break;
+        case 9: need(n, 1); o.set("unicastFlood", boolean(v[0] != 0)); break;
+      }
+    });
+    return true;
+  }
+  if (kind == "bond") {
+    o.set("kind", quoted(indent, "bond"));
+    o.set("state", quoted(indent, "backup"));
+    o.set("miiStatus", quoted(indent, "down"));
+    forEachAttr(buf, s, e, [&](int t, const uint8_t *v, size_t n) {
+      switch (t) {
+        case 1: need(n, 1); o.set("state", quoted(indent, v[0] == 0 ? "active" : "backup")); break;
+        case 2: need(n, 1); o.set("miiStatus", nameOr(indent, MII_STATUS, COUNT(MII_STATUS), v[0])); break;
+        case 3: need(n, 4); o.set("linkFailureCount", num(indent, rd32(v))); break;
+        case 4: {
+          Json j(indent);
+          j.lladdr(v, n);
+          o.set("permHwaddr", j.s);
+          break;
+        }
+        case 5: need(n, 2); o.set("queueId", num(indent, rd16(v))); break;
+      }
+    });
+    return true;
+  }
+  return false;
+}
+
+const uint32_t IFF_BITS[] = {0x8, 0x2, 0x10, 0x1000, 0x80, 0x200, 0x100, 0x400, 0x800, 0x4, 0x8000, 0x4000, 0x2000, 0x20, 0x1, 0x10000, 0x20000, 0x40000};
+const char *const IFF_NAMES[] = {"LOOPBACK", "BROADCAST", "POINTOPOINT", "MULTICAST", "NOARP", "ALLMULTI", "PROMISC", "MASTER", "SLAVE", "DEBUG",
+                                 "DYNAMIC", "AUTOMEDIA", "PORTSEL", "NOTRAILERS", "UP", "LOWER_UP", "DORMANT", "ECHO"};
+
+const char *arphrdName(uint16_t t) {
+  switch (t) {
+    case 1: return "ether";
+    case 772: return "loopback";
+    case 768: return "ipip";
+    case 776: return "sit";
+    case 778: return "gre";
+    case 65534: return "none";
+    case 823: return "ip6gre";
+    case 769: return "tunnel6";
+  }
+  return nullptr;
+}
+
+// What the second pass (names of master, lower device, peer, ports) needs of each link.
+struct Ref {
+  int64_t index;
+  std::string name;
+  bool hasMaster = false, hasParent = false, hasPeer = false;
+  int64_t master = 0, parent = 0, peer = 0;
+  size_t bodyStart = 0, bodyEnd = 0;
+};
+
+class LinkListWriter {
+ public:
+  explicit LinkListWriter(int indent) : body(indent), indent(indent) {}
+
+  // One RTM_NEWLINK payload (ifinfomsg + attributes) at m[0, len), the message 4-aligned.
+  void add(const uint8_t *m, size_t len) {
+    if (len < IFINFOMSG_LEN) throw Unrenderable();
+    Bytes a[SLOTS];
+    for (size_t p = IFINFOMSG_LEN; p + 4 <= len;) {
+      size_t alen = rd16(m + p);
+      if (alen < 4 || p + alen > len) break;
+      int t = rd16(m + p + 2) & 0x3fff;
+      if (t < SLOTS) a[t] = Bytes{m + p + 4, alen - 4, true};
+      p += (alen + 3) & ~(size_t)3;
+    }
+    uint16_t type = rd16(m + 2);
+    int32_t index = (int32_t)rd32(m + 4);
+    uint32_t ifflags = rd32(m + 8);
+    auto u32of = [&](int t) -> uint32_t {
+      need(a[t].n, 4);
+      return rd32(a[t].p);
+    };
+
+    // LINKINFO first: the kind decides parentIndex, which is printed before it.
+    std::string kind = type == 772 ? "loopback" : "device";
+    bool hasKindData = false, hasSlave = false, hasSlaveKind = false;
+    OrderedObject kd, sd;
+    std::string slaveKind;
+    bool isVeth = false;
+    if (a[18].present) {
+      const uint8_t *li = a[18].p;
+      long ds = -1, de = -1, ss = -1, se = -1;
+      bool hasKind = false;
+      std::string infoKind;
+      forEachAttr(li, 0, a[18].n, [&](int t, const uint8_t *v, size_t n) {
+        if (t == 1) {
+          size_t z = 0;
+          while (z < n && v[z]) z++;
+          infoKind.assign((const char *)v, z);
+          hasKind = true;
+        } else if (t == 2) { ds = v - li; de = v - li + (long)n; }
+        else if (t == 4) {
+          size_t z = 0;
+          while (z < n && v[z]) z++;
+          slaveKind.assign((const char *)v, z);
+          hasSlaveKind = true;
+        } else if (t == 5) { ss = v - li; se = v - li + (long)n; }
+      });
+      if (hasKind && !infoKind.empty()) {
+        kind = infoKind;
+        hasKindData = kindData(infoKind, li, ds, de, indent, 2, kd);
+      }
+      if (hasSlaveKind && !slaveKind.empty() && ss >= 0) hasSlave = slaveData(slaveKind, li, ss, se, indent, sd);
+    }
+    isVeth = kind == "veth";
+
+    bool hasLink = a[5].present;
+    int32_t linkIndex = hasLink ? (int32_t)u32of(5) : 0;
+    bool hasNetnsId = a[37].present;
+    int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
+    bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
+    if (isVeth && hasLink) {
+      // `link.kindData ??= { kind: 'veth' }` then peerIndex / peerNetnsId.
+      if (!hasKindData) {
+        kd.set("kind", quoted(indent, "veth"));
+        hasKindData = true;
+      }
+      kd.set("peerIndex", num(indent, linkIndex));
+      if (hasNetnsId) kd.set("peerNetnsId", num(indent, netnsId));
+    }
+
+    Ref ref;
+    ref.index = index;
+    ref.bodyStart = body.s.size();
+    Json &j = body;
+    const int L = 2;  // members of a link: inside the array (1), inside the object (2)
+    j.ch('{');
+    j.key(true, L, "index"); j.i64(index);
+    j.key(false, L, "name");
+    if (a[3].present) {
+      size_t z = 0;
+      while (z < a[3].n && a[3].p[z]) z++;
+      ref.name.assign((const char *)a[3].p, z);
+      j.str(a[3].p, z);
+    } else {
+      j.raw("\"\"");
+    }
+    j.key(false, L, "kind"); j.str((const uint8_t *)kind.data(), kind.size());
+    j.key(false, L, "admin"); j.raw(ifflags & 0x1 ? "\"up\"" : "\"down\"");
+    j.key(false, L, "oper");
+    if (a[16].present) {
+      need(a[16].n, 1);
+      uint8_t o = a[16].p[0];
+      if (o < COUNT(OPERSTATES)) j.str(OPERSTATES[o]);
+      else j.str(std::to_string(o).c_str());
+    } else {
+      j.str("unknown");
+    }
+    bool carrier = (ifflags & 0x10000) != 0;
+    if (a[33].present) {
+      need(a[33].n, 1);
+      carrier = a[33].p[0] != 0;
+    }
+    j.key(false, L, "carrier"); j.boolean(carrier);
+    {
+      std::vector<std::string> names;
+      if ((ifflags & 0x1) && !(ifflags & 0x40)) names.emplace_back("NO-CARRIER");
+      for (size_t i = 0; i < COUNT(IFF_BITS); i++)
+        if (ifflags & IFF_BITS[i]) names.emplace_back(IFF_NAMES[i]);
+      j.key(false, L, "flags"); j.strArray(names, L);
+    }
+    j.key(false, L, "mtu"); j.i64(a[4].present ? u32of(4) : 0);
+    j.key(false, L, "minMtu"); if (a[50].present) j.i64(u32of(50)); else j.null();
+    j.key(false, L, "maxMtu"); if (a[51].present) j.i64(u32of(51)); else j.null();
+    j.key(false, L, "mac"); if (a[1].present) j.lladdr(a[1].p, a[1].n); else j.null();
+    j.key(false, L, "broadcast"); if (a[2].present) j.lladdr(a[2].p, a[2].n); else j.null();
+    j.key(false, L, "permMac"); if (a[54].present) j.lladdr(a[54].p, a[54].n); else j.null();
+    j.key(false, L, "linkType");
+    if (const char *lt = arphrdName(type)) j.str(lt);
+    else j.str(std::to_string(type).c_str());
+    uint32_t master = a[10].present ? u32of(10) : 0;
+    j.key(false, L, "masterIndex"); if (master) j.i64(master); else j.null();
+    j.key(false, L, "parentIndex"); if (hasParent) j.i64(linkIndex); else j.null();
+    j.key(false, L, "linkIndex"); if (hasLink) j.i64(linkIndex); else j.null();
+    j.key(false, L, "linkNetnsId"); if (hasNetnsId) j.i64(netnsId); else j.null();
+    j.key(false, L, "group"); j.i64(a[27].present ? u32of(27) : 0);
+    j.key(false, L, "alias");
+    {
+      size_t z = 0;
+      if (a[20].present)
+        while (z < a[20].n && a[20].p[z]) z++;
+      if (z > 0) j.str(a[20].p, z);
+      else j.null();
+    }
+    {
+      std::vector<std::string> alt;
+      if (a[52].present) forEachAttr(a[52].p, 0, a[52].n, [&](int t, const uint8_t *v, size_t n) {
+        if (t == 53) {
+          size_t z = 0;
+          while (z < n && v[z]) z++;
+          alt.emplace_back((const char *)v, z);
+        }
+      });
+      j.key(false, L, "altNames"); j.strArray(alt, L);
+    }
+    j.key(false, L, "txqlen"); j.i64(a[13].present ? u32of(13) : 0);
+    j.key(false, L, "promiscuity"); j.i64(a[30].present ? u32of(30) : 0);
+    j.key(false, L, "kindData"); if (hasKindData) kd.write(j, L); else j.null();
+    j.key(false, L, "slaveKind");
+    if (hasSlaveKind) j.str((const uint8_t *)slaveKind.data(), slaveKind.size());
+    else j.null();
+    j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L); else j.null();
+    {
+      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
+      uint64_t v[10] = {};
+      if (a[23].present && a[23].n >= 80) {
+        for (int i = 0; i < 10; i++) memcpy(&v[i], a[23].p + 8 * i, 8);
+      } else if (a[7].present && a[7].n >= 40) {
+        for (int i = 0; i < 10; i++) v[i] = rd32(a[7].p + 4 * i);
+      }
+      j.key(false, L, "stats");
+      j.ch('{');
+      for (int i = 0; i < 10; i++) {
+        j.key(i == 0, L + 1, names[i]);
+        j.counter(v[i]);
+      }
+      j.nl(L);
+      j.ch('}');
+    }
+    ref.bodyEnd = body.s.size();
+    if (master) { ref.hasMaster = true; ref.master = master; }
+    if (hasParent) { ref.hasParent = true; ref.parent = linkIndex; }
+    // toViews: the peer of a veth whose other end is in this namespace.
+    if (isVeth && hasLink && !hasNetnsId) { ref.hasPeer = true; ref.peer = linkIndex; }
+    refs.push_back(std::move(ref));
+  }
+
+  // The whole document: the links with their references named (toViews), then a newline.
+  std::string finish() {
+    if (refs.empty()) return "[]\n";
+    std::unordered_map<int64_t, size_t> byIndex;  // a Map: the last link of an index wins
+    std::unordered_map<int64_t, std::vector<size_t>> ports;
+    byIndex.reserve(refs.size() * 2);
+    for (size_t i = 0; i < refs.size(); i++) {
+      byIndex[refs[i].index] = i;
+      if (refs[i].hasMaster) ports[refs[i].master].push_back(i);
+    }
+    Json out(indent);
+    out.s.reserve(body.s.size() + refs.size() * (indent ? 120 : 60) + 16);
+    auto nameOf = [&](bool has, int64_t idx) {
+      if (!has) return out.null();
+      auto it = byIndex.find(idx);
+      if (it == byIndex.end()) return out.null();
+      const std::string &n = refs[it->second].name;
+      out.str((const uint8_t *)n.data(), n.size());
+    };
+    const int L = 2;
+    out.ch('[');
+    for (size_t i = 0; i < refs.size(); i++) {
+      const Ref &r = refs[i];
+      if (i) out.ch(',');
+      out.nl(1);
+      out.raw(body.s.data() + r.bodyStart, r.bodyEnd - r.bodyStart);
+      out.key(false, L, "master"); nameOf(r.hasMaster, r.master);
+      out.key(false, L, "parent"); nameOf(r.hasParent, r.parent);
+      out.key(false, L, "peer"); nameOf(r.hasPeer, r.peer);
+      out.key(false, L, "ports");
+      auto it = ports.find(r.index);
+      if (it == ports.end()) {
+        out.raw("[]");
+      } else {
+        out.ch('[');
+        for (size_t k = 0; k < it->second.size(); k++) {
+          if (k) out.ch(',');
+          out.nl(L + 1);
+          const std::string &n = refs[it->second[k]].name;
+          out.str((const uint8_t *)n.data(), n.size());
+        }
+        out.nl(L);
+        out.ch(']');
+      }
+      out.nl(1);
+      out.ch('}');
+    }
+    out.nl(0);
+    out.raw("]\n");
+    return std::move(out.s);
+  }
+
+  Json body;
+  int indent;
+  std::vector<Ref> refs;
+};
+
+}  // namespace
+
+namespace {
+
+// The reply messages of a dump on fd, as dump-once.ts reads them: seq 1 only, until
+// NLMSG_DONE, an NLMSG_ERROR, or a message without NLM_F_MULTI. false: the kernel refused.
+bool readDump(Napi::Env env, int fd, LinkListWriter &w) {
+  static std::vector<uint64_t> store((64 << 10) / 8);
+  uint8_t *buf = (uint8_t *)store.data();
+  size_t cap = store.size() * 8;
+  for (;;) {
+    ssize_t n;
+    do n = recv(fd, buf, cap, MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw ErrnoError(env, "recv(netlink)", errno);
+    if ((size_t)n > cap) throw ErrnoError(env, "recv(netlink): reply larger than the buffer, truncated", EMSGSIZE);
+    for (size_t p = 0; p + NLMSG_HDRLEN <= (size_t)n;) {
+      struct nlmsghdr *m = (struct nlmsghdr *)(buf + p);
+      if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > (size_t)n) break;
+      const uint8_t *payload = buf + p + NLMSG_HDRLEN;
+      p += NLMSG_ALIGN(m->nlmsg_len);
+      if (m->nlmsg_seq != 1) continue;
+      if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR) {
+        int32_t err = 0;
+        if (m->nlmsg_len >= NLMSG_HDRLEN + 4) memcpy(&err, payload, 4);
+        return err == 0;
+      }
+      if (m->nlmsg_type == RTM_NEWLINK_) w.add((const uint8_t *)NLMSG_DATA(m), m->nlmsg_len - NLMSG_HDRLEN);
+      if (!(m->nlmsg_flags & NLM_F_MULTI)) return true;
+    }
+  }
+}
+
+// All of data to fd: a pipe may have been left non-blocking by whoever made it; a reader that
+// went away (`| head`) ends the output quietly, as process.stdout's EPIPE handler does.
+void writeAll(Napi::Env env, int fd, const std::string &data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t k = write(fd, data.data() + off, data.size() - off);
+    if (k >= 0) {
+      off += (size_t)k;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN) {
+      struct pollfd pfd = {fd, POLLOUT, 0};
+      poll(&pfd, 1, -1);
+    } else if (errno == EPIPE) {
+      return;
+    } else {
+      throw ErrnoError(env, "write", errno);
+    }
+  }
+}
+
+}  // namespace
+
+// linkListJson(source, indent, outFd?) -> the JSON document of `link list --json` (with its
+// newline) for the links in source: an fd from netlinkDumpOpen (RTM_GETLINK dump, read to its
+// end here) or recorded bytes (nlmsghdr-framed messages, every RTM_NEWLINK taken). indent is
+// JSON.stringify's. With outFd it is written there and the answer is true; else a Buffer.
+// null: this writer cannot print these links exactly as the TypeScript path would, or the
+// kernel refused the dump; the caller runs the TypeScript path, which says why.
+static Napi::Value LinkListJson(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int indent = info[1].As<Napi::Number>().Int32Value();
+  if (indent < 0) indent = 0;
+  if (indent > 10) indent = 10;
+  int outFd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
+  LinkListWriter w(indent);
+  std::string doc;
+  try {
+    if (info[0].IsNumber()) {
+      if (!readDump(env, info[0].As<Napi::Number>().Int32Value(), w)) return env.Null();
+    } else {
+      Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+      const uint8_t *b = bytes.Data();
+      size_t n = bytes.ByteLength();
+      // Copied to an aligned store: a recorded file's bytes may start anywhere.
+      std::vector<uint64_t> store(n / 8 + 1);
+      memcpy(store.data(), b, n);
+      const uint8_t *d = (const uint8_t *)store.data();
+      for (size_t p = 0; p + NLMSG_HDRLEN <= n;) {
+        const struct nlmsghdr *m = (const struct nlmsghdr *)(d + p);
+        if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > n) break;
+        if (m->nlmsg_type == RTM_NEWLINK_) w.add(d + p + NLMSG_HDRLEN, m->nlmsg_len - NLMSG_HDRLEN);
+        p += NLMSG_ALIGN(m->nlmsg_len);
+      }
+    }
+    doc = w.finish();
+  } catch (const Unrenderable &) {
+    return env.Null();
+  }
+  if (outFd >= 0) {
+    writeAll(env, outFd, doc);
+    return Napi::Boolean::New(env, true);
+  }
+  return Napi::Buffer<char>::Copy(env, doc.data(), doc.size());
+}
+
+void InitLinkJson(Napi::Env env, Napi::Object exports) {
+  exports.Set("linkListJson", Napi::Function::New(env, LinkListJson));
+}
