@@ -84,8 +84,10 @@ export async function arpProbe(opts: ArpProbeOptions): Promise<ArpProbeResult> {
     if (!explicitSource) throw new UsageError(`source "${opts.source}" is not an IPv4 address`);
   }
   return withTarget(opts.handle ?? { netns: opts.netns }, async (h) => {
-    const link = await whenOperational(h, await getLink(h, opts.ifname), opts.settleMs);
-    const mac = requireArpCapable(link);
+    // As in announce: an interface that cannot do ARP is bad input whatever its state.
+    const found = await getLink(h, opts.ifname);
+    const mac = requireArpCapable(found);
+    const link = await whenOperational(h, found, opts.settleMs);
     const addrs = (await listAddrs(h, { ifindex: link.index, family: 4 })).map((a) => ({ ...a, bytes: parseIPv4(a.address)! }));
     if (addrs.some((a) => a.bytes.equals(target))) throw new UsageError(`${opts.target} is an address of ${link.name} itself`);
     const source = explicitSource

@@ -263,4 +263,7 @@ t0('probe bad input: unknown interface, IPv6 target, own address', async (t) => 
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '2001:db8::2' }), { instanceOf: UsageError, message: /not an IPv4 address/ });
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.1' }), { instanceOf: UsageError, message: /address of va itself/ });
   await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'va', target: '192.0.2.2', count: 0 }), { instanceOf: UsageError });
+  // A down interface that cannot do ARP: the bad interface is the error, as in announce.
+  a.ip('link', 'set', 'lo', 'down');
+  await t.throwsAsync(arpProbe({ netns: a.name, ifname: 'lo', target: '127.0.0.2' }), { instanceOf: UsageError, message: /lo does not do ARP/ });
 });
