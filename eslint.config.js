@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // The build's own Node scripts are plain JavaScript: tell no-undef what Node provides.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+  },
+  {
     // The layering rule of HOUSE_STYLE: commands talk to the domain, never to the adapters.
     files: ['src/commands/**/*.ts'],
     rules: {
