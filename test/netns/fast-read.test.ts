@@ -23,7 +23,7 @@ test(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast pa
   // Counters can move between two reads (IPv6 router solicitations); freeze what can move.
   ns.ip('link', 'set', 'lo', 'down');
   for (const args of [
-    ['link', 'list'], ['link', 'tree'], ['link', 'tree', '--format', 'dot'], ['link', 'tree', '-f', 'json'],
+    ['link', 'list'], ['link', 'list', '--json'], ['link', 'tree'], ['link', 'tree', '--format', 'dot'], ['link', 'tree', '-f', 'json'],
     ['link', 'show', 'p1a'], ['link', 'show', 'br0', '--json'], ['addr', 'list', '--json'], ['addr', 'list', '-d', 'br0'],
     ['neigh', 'list', '--dev', 'br0', '--family', 'inet'], ['link', 'show', 'nosuchdev'], ['link', 'show', 'nosuchdev', '--json'],
     ['addr', 'list', '--dev', 'nosuchdev', '--json'],

@@ -1,0 +1,168 @@
+// `nodectl link list --json` on the fast path is written natively (native/src/link_json.cc):
+// on live namespaces it must print exactly what the oclif command prints (the TypeScript decoder
+// + JSON.stringify), every link kind the decoder knows included, and fall back to the TypeScript
+// path for links it cannot render exactly. Kinds this host's kernel lacks (vlan, bond, dummy)
+// run in the VM (scripts/vm); here they say which kernel answer made them skip.
+import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRoot, kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { writeLinkListJson } from '../../src/netlink/link.js';
+
+const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+/** Counters must not move between the reads compared: no IPv6 (no DAD, no router solicitations). */
+function quietNetns(t: ExecutionContext): Netns {
+  const ns = netnsFor(t);
+  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv6.conf.lo.disable_ipv6=1');
+  return ns;
+}
+
+function cli(ns: Netns, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, 'link', 'list', '--json', '-n', ns.name], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** What writeLinkListJson wrote (or null when it declined), in-process, to a file. */
+function nativeOnly(ns: Netns, indent: number): string | null {
+  const dir = mkdtempSync(join(tmpdir(), 'nctl-linkjson-'));
+  try {
+    const file = join(dir, 'out.json');
+    const fd = openSync(file, 'w');
+    let wrote: boolean;
+    try {
+      wrote = writeLinkListJson(ns.name, indent, fd);
+    } finally {
+      closeSync(fd);
+    }
+    const text = readFileSync(file, 'utf8');
+    if (!wrote) return text === '' ? null : `declined but wrote ${text.length} bytes`;
+    return text;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The native writer took these links (no fallback) and every path prints the same bytes. */
+function assertSame(t: ExecutionContext, ns: Netns, what: string): void {
+  const oclif = cli(ns, { NODECTL_NO_FAST: '1' });
+  t.is(oclif.status, 0, `${what}: oclif ran (${oclif.stderr})`);
+  const fast = cli(ns);
+  const tsFast = cli(ns, { NODECTL_NO_NATIVE_JSON: '1' });
+  t.is(nativeOnly(ns, 0), oclif.stdout, `${what}: the native writer, not a fallback, prints oclif's bytes`);
+  t.is(fast.stdout, oclif.stdout, `${what}: nodectl link list --json (fast path)`);
+  t.is(fast.status, 0);
+  t.is(fast.stderr, '');
+  t.is(tsFast.stdout, oclif.stdout, `${what}: the fast path's TypeScript fallback`);
+  // Indented as writeJson indents for a terminal.
+  t.is(nativeOnly(ns, 2), JSON.stringify(JSON.parse(oclif.stdout), null, 2) + '\n', `${what}: indented`);
+}
+
+const root = isRoot();
+const kinds = new Map<string, { ok: true } | { ok: false; why: string }>(
+  ['vlan', 'bond', 'dummy', 'macvtap'].map((k) => [k, root ? kernelHasLinkKind(k) : { ok: false, why: 'needs root' }]),
+);
+const kindTitle = (kind: string, s: string): string => {
+  const k = kinds.get(kind)!;
+  return k.ok ? s : `${s} (skipped: ${k.why})`;
+};
+
+test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, peers elsewhere, down and no-carrier links'), (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = quietNetns(t);
+  const other = quietNetns(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '500', 'ageing_time', '10000', 'priority', '4096');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  ns.ip('link', 'set', 'p2a', 'master', 'br0');
+  ns.ip('link', 'set', 'dev', 'p2a', 'type', 'bridge_slave', 'cost', '7', 'priority', '9', 'learning', 'off');
+  for (const mode of ['bridge', 'private', 'vepa', 'source']) {
+    ns.ip('link', 'add', 'link', 'p1b', 'name', `mv-${mode}`, 'type', 'macvlan', 'mode', mode);
+  }
+  ns.ip('link', 'add', 'link', 'p2b', 'name', 'mv-pt', 'type', 'macvlan', 'mode', 'passthru');
+  // The other end in another namespace: peer index + netns id, no peer name.
+  ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
+  // Up without carrier (its peer is down), down, odd MTU/txqlen/group, alias and altname.
+  ns.ip('link', 'add', 'nc0', 'type', 'veth', 'peer', 'name', 'nc1');
+  ns.ip('link', 'set', 'nc0', 'up');
+  ns.ip('link', 'set', 'dev', 'nc1', 'mtu', '9000', 'txqueuelen', '5000', 'group', '5', 'address', '02:00:00:00:00:99');
+  ns.ip('link', 'set', 'dev', 'nc1', 'alias', 'uplink "A"\\\t\u00e9 \u20ac\n2');
+  ns.ip('link', 'property', 'add', 'dev', 'p1a', 'altname', 'a-very-long-alternative-name-0', 'altname', 'alt1');
+  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv-bridge', 'far0']) ns.ip('link', 'set', l, 'up');
+  other.ip('link', 'set', 'far1', 'up');
+  // Counters that are not zero: a few datagrams over the pair between the namespaces, then silence.
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'far0');
+  other.ip('addr', 'add', '192.0.2.2/24', 'dev', 'far1');
+  ns.exec(process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
+    let n = 0; const send = () => s.send('x', 9, '192.0.2.2', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
+  const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown }[];
+  const by = new Map(links.map((l) => [l.name, l]));
+  t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
+  t.true(by.get('far0')!.stats.txPackets > 0, 'counters are not all zero');
+  t.like(by.get('far0')!.kindData, { kind: 'veth', peerNetnsId: 0 });
+  assertSame(t, ns, 'host kinds');
+  assertSame(t, other, 'the namespace of the far end');
+});
+
+test(kindTitle('vlan', rootTitle('link list --json: native writer = oclif on vlan (802.1Q, 802.1ad, flags)')), (t) => {
+  const k = kinds.get('vlan')!;
+  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
+  ns.ip('link', 'add', 'link', 'low0', 'name', 'low0.100', 'type', 'vlan', 'id', '100');
+  ns.ip('link', 'add', 'link', 'low0', 'name', 'qinq', 'type', 'vlan', 'protocol', '802.1ad', 'id', '200', 'gvrp', 'on', 'loose_binding', 'on', 'reorder_hdr', 'off');
+  ns.ip('link', 'add', 'link', 'qinq', 'name', 'qinq.5', 'type', 'vlan', 'id', '5');
+  assertSame(t, ns, 'vlan');
+});
+
+test(kindTitle('bond', rootTitle('link list --json: native writer = oclif on bond and bond slaves')), (t) => {
+  const k = kinds.get('bond')!;
+  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'bond0', 'type', 'bond', 'mode', 'active-backup', 'miimon', '100', 'updelay', '200', 'downdelay', '200');
+  ns.ip('link', 'add', 'bond1', 'type', 'bond', 'mode', 'balance-xor', 'xmit_hash_policy', 'layer3+4', 'arp_interval', '1000', 'arp_ip_target', '192.0.2.1,192.0.2.2', 'arp_validate', 'all');
+  ns.ip('link', 'add', 'bond2', 'type', 'bond', 'mode', '802.3ad', 'lacp_rate', 'fast', 'min_links', '1');
+  for (const [port, bond] of [['s0', 'bond0'], ['s1', 'bond0'], ['s2', 'bond1']] as const) {
+    ns.ip('link', 'add', port, 'type', 'veth', 'peer', 'name', `${port}p`);
+    ns.ip('link', 'set', port, 'master', bond);
+  }
+  assertSame(t, ns, 'bond');
+});
+
+test(kindTitle('dummy', rootTitle('link list --json: native writer = oclif on dummy')), (t) => {
+  const k = kinds.get('dummy')!;
+  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'd0', 'type', 'dummy');
+  ns.ip('link', 'add', 'd1', 'type', 'dummy');
+  ns.ip('link', 'set', 'd1', 'up');
+  assertSame(t, ns, 'dummy');
+});
+
+test(kindTitle('macvtap', rootTitle('link list --json: native writer = oclif on macvtap')), (t) => {
+  const k = kinds.get('macvtap')!;
+  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
+  ns.ip('link', 'add', 'link', 'low0', 'name', 'tap0', 'type', 'macvtap', 'mode', 'bridge');
+  assertSame(t, ns, 'macvtap');
+});
+
+test(rootTitle('link list --json: a link the native writer cannot render exactly sends the whole list down the TypeScript path'), (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  t.not(nativeOnly(ns, 0), null, 'taken natively before');
+  // An alias that is not UTF-8: the TypeScript decoder prints U+FFFD for the bad byte.
+  ns.exec('sh', '-c', 'ip link set dev v1 alias "$(printf "bad\\377alias")"');
+  t.is(nativeOnly(ns, 0), null, 'the native writer declines, writing nothing');
+  const oclif = cli(ns, { NODECTL_NO_FAST: '1' });
+  const fast = cli(ns);
+  t.is(fast.status, 0);
+  t.is(fast.stdout, oclif.stdout, 'the fast path prints what oclif prints');
+  t.true(fast.stdout.includes('bad\ufffdalias'), 'the fallback is what printed the alias');
+});
