@@ -35,6 +35,28 @@ const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window ra
 /* Never read: makes struct sw_event part of the object's BTF, which the layout test reads. */
 const volatile struct sw_event sw_event_btf_anchor = {};
 
+/*
+ * Associations live in sctp_slots, a direct-mapped table indexed by a hash of the key (an array
+ * lookup the verifier inlines: no helper call, and user space reads the whole table in place
+ * through mmap instead of a batch copy), probed over SLOT_PROBES neighbours. A slot is claimed
+ * by compare-and-swap and keeps its association while the tracer is loaded (no eviction:
+ * associations that find no free slot, and only they, go to the LRU hash sctp_assocs, which
+ * keeps least-recently-active eviction). A key is in exactly one of the two: slots are never
+ * freed, so an association that once found its neighbourhood full always will.
+ * sctp_slots has slot_mask + 1 entries (a power of two), both set by user space before load.
+ */
+const volatile __u32 slot_mask = 16383;
+#define SLOT_PROBES 4
+#define SLOT_SPIN 256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct sw_slot);
+} sctp_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -534,6 +556,71 @@ static __always_inline void swap_endpoints(struct sw_key *k)
 	p = k->port[0]; k->port[0] = k->port[1]; k->port[1] = p;
 }
 
+static __always_inline int key_eq(const struct sw_key *x, const struct sw_key *y)
+{
+	const __u64 *a = (const __u64 *)x, *b = (const __u64 *)y;
+
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+		(((const __u32 *)x)[10] ^ ((const __u32 *)y)[10])) == 0;
+}
+
+/* Independent multiplies (they overlap in the pipeline); the high half mixes every key bit. */
+static __always_inline __u32 slot_hash(const struct sw_key *k)
+{
+	const __u64 *w = (const __u64 *)k;
+	__u64 h = (w[0] * 0x9E3779B97F4A7C15ULL) ^ (w[1] * 0xC2B2AE3D27D4EB4FULL) ^
+		  (w[2] * 0x165667B19E3779F9ULL) ^ (w[3] * 0xD6E8FEB86659FD93ULL) ^
+		  (w[4] * 0xFF51AFD7ED558CCDULL) ^ ((__u64)((const __u32 *)k)[10] * 0xC4CEB9FE1A85EC53ULL);
+
+	return (__u32)(h >> 32) ^ (__u32)(h >> 17);
+}
+
+/* The association's record in sctp_slots, claiming a free slot for a new key; NULL: use the
+ * fallback map. */
+static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u64 now, struct sw_globals *g)
+{
+	__u32 h = slot_hash(key);
+
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < SLOT_PROBES; i++) {
+		__u32 idx = (h + i) & slot_mask;
+		struct sw_slot *s = bpf_map_lookup_elem(&sctp_slots, &idx);
+		if (!s)
+			return 0;
+		__u64 st = *(volatile __u64 *)&s->state;
+		if (st == SW_SLOT_USED && key_eq(&s->key, key))
+			return &s->a; /* the common case: one inlined lookup, one compare */
+		if (st == SW_SLOT_FREE) {
+			st = __sync_val_compare_and_swap(&s->state, SW_SLOT_FREE, SW_SLOT_CLAIMING);
+			if (st == SW_SLOT_FREE) {
+				__builtin_memcpy(&s->key, key, sizeof(*key));
+				s->a.first_ns = now;
+				s->a.init_dir = 0xff;
+				s->a.dir[0].a_rwnd_min = 0xffffffff;
+				s->a.dir[1].a_rwnd_min = 0xffffffff;
+				/* an atomic exchange: key and record are visible before the slot is */
+				__sync_lock_test_and_set(&s->state, SW_SLOT_USED);
+				return &s->a;
+			}
+		}
+		/* Another CPU is claiming it (for this key or another): its claim is a few stores with
+		 * bottom halves off, so wait for it, boundedly. */
+#pragma clang loop unroll(disable)
+		for (int j = 0; j < SLOT_SPIN && st == SW_SLOT_CLAIMING; j++)
+			st = *(volatile __u64 *)&s->state;
+		if (st != SW_SLOT_USED) {
+			g->c[SW_G_SLOT_WAIT]++;
+			return 0;
+		}
+		/* A full barrier before comparing again: on weakly ordered CPUs the key may have been
+		 * read before the state that published it. */
+		__sync_fetch_and_add(&s->state, 0);
+		if (key_eq(&s->key, key))
+			return &s->a;
+	}
+	return 0;
+}
+
 static __always_inline int handle(struct __sk_buff *skb)
 {
 	struct sw_key key __attribute__((aligned(8))) = {};
@@ -634,7 +721,9 @@ static __always_inline int handle(struct __sk_buff *skb)
 	key.ifindex = skb->ifindex;
 
 	__u64 now = bpf_ktime_get_coarse_ns();
-	struct sw_assoc *a = bpf_map_lookup_elem(&sctp_assocs, &key);
+	struct sw_assoc *a = slot_find(&key, now, g);
+	if (!a)
+		a = bpf_map_lookup_elem(&sctp_assocs, &key);
 	if (!a) {
 		struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
 		if (!z)

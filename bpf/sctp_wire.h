@@ -121,6 +121,24 @@ struct sw_assoc {
 	__u32 pad;
 };
 
+/*
+ * One entry of sctp_slots, the direct-mapped table in front of sctp_assocs (see
+ * sctp_wire.bpf.c): the association's key, a claim word and its record. The table is
+ * BPF_F_MMAPABLE: user space reads every slot in place, without a syscall per entry.
+ */
+enum sw_slot_state {
+	SW_SLOT_FREE = 0,
+	SW_SLOT_CLAIMING = 1, /* a CPU is writing the key: wait, then compare */
+	SW_SLOT_USED = 2,     /* key and record are valid; a slot is never freed while loaded */
+};
+
+struct sw_slot {
+	struct sw_key key;
+	__u32 pad;
+	__u64 state;          /* enum sw_slot_state; 64-bit: compare-and-swap on BPF ISA v1 */
+	struct sw_assoc a;
+};
+
 enum sw_event_type {
 	SW_EV_INIT = 1,          /* value: initiate tag */
 	SW_EV_UP = 2,            /* duration: INIT -> COOKIE ACK */
@@ -153,7 +171,8 @@ enum sw_global {
 	SW_G_WALK_LIMIT = 6,   /* packets with more chunks than the walk limit */
 	SW_G_RB_DROPS = 7,     /* events lost: ring buffer full */
 	SW_G_MAP_FULL = 8,     /* associations not recorded: map full */
-	SW_G_MAX = 9,
+	SW_G_SLOT_WAIT = 9,    /* packets sent to the fallback map because a slot stayed mid-claim */
+	SW_G_MAX = 10,
 };
 
 /* One per-CPU slot: found with a single lookup per packet. */

@@ -82,6 +82,10 @@ export interface NativeBpf {
   bpfMapNextKey(fd: number, key: Buffer | null, keySize: number): Buffer | null;
   bpfMapDump(fd: number, keySize: number, valueSize: number, chunk: number, useBatch: boolean): { count: number; keys: Buffer; values: Buffer; batched: boolean };
   bpfMapUpdateBatch(fd: number, keys: Buffer, values: Buffer, count: number, flags: number): number;
+  /** Read-only shared mapping of a BPF_F_MMAPABLE array's values (unmapped when the Buffer is collected). */
+  bpfMapMmap(fd: number, length: number): Buffer;
+  /** BPF_PROG_TEST_RUN on one frame, repeat times (duration: mean ns per run as the kernel timed it). */
+  bpfProgTestRun(progFd: number, data: Buffer, repeat: number): { retval: number; durationNs: number };
   bpfMapCreate(type: number, name: string, keySize: number, valueSize: number, maxEntries: number, flags: number): number;
   bpfMapInfo(fd: number): { id: number; type: number; name: string; keySize: number; valueSize: number; maxEntries: number; flags: number };
   bpfProgInfo(fd: number): { id: number; type: number; name: string; tag: string };

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sched.h>
 #include <string>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -803,6 +804,30 @@ static Napi::Value MapUpdateBatch(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), n);
 }
 
+// bpfMapMmap(fd, length) -> Buffer over the value area of a BPF_F_MMAPABLE array, read-only.
+// The mapping holds its own reference to the map (it outlives the fd) and is unmapped when the
+// Buffer is collected. Values are read in place while programs update them: no syscall, no copy.
+static Napi::Value MapMmap(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  size_t len = (size_t)info[1].As<Napi::Number>().Int64Value();
+  void *p = mmap(nullptr, len, PROT_READ, MAP_SHARED, Fd(info), 0);
+  if (p == MAP_FAILED) throw ErrnoError(env, "mmap(bpf map)", errno);
+  return Napi::Buffer<uint8_t>::New(env, (uint8_t *)p, len, [len](Napi::Env, uint8_t *q) { munmap(q, len); });
+}
+
+// bpfProgTestRun(progFd, data, repeat) -> {retval, durationNs}: BPF_PROG_TEST_RUN on one frame.
+static Napi::Value ProgTestRun(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  auto data = Buf(info, 1);
+  DECLARE_LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data.Data(), .data_size_in = (__u32)data.Length(),
+                      .repeat = (int)info[2].As<Napi::Number>().Uint32Value());
+  if (bpf_prog_test_run_opts(Fd(info), &o) != 0) throw ErrnoError(env, "bpf_prog_test_run", errno);
+  auto r = Napi::Object::New(env);
+  r.Set("retval", (double)(int32_t)o.retval);
+  r.Set("durationNs", (double)o.duration);
+  return r;
+}
+
 // bpfMapCreate(type, name, keySize, valueSize, maxEntries, flags) -> fd
 static Napi::Value MapCreate(const Napi::CallbackInfo &info) {
   std::string name = info[1].As<Napi::String>();
@@ -1160,6 +1185,8 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfMapDump", Napi::Function::New(env, MapDump));
   exports.Set("bpfMapUpdateBatch", Napi::Function::New(env, MapUpdateBatch));
   exports.Set("bpfMapCreate", Napi::Function::New(env, MapCreate));
+  exports.Set("bpfMapMmap", Napi::Function::New(env, MapMmap));
+  exports.Set("bpfProgTestRun", Napi::Function::New(env, ProgTestRun));
   exports.Set("bpfMapInfo", Napi::Function::New(env, MapInfo));
   exports.Set("bpfProgInfo", Napi::Function::New(env, ProgInfo));
   exports.Set("bpfObjPin", Napi::Function::New(env, ObjPin));

@@ -39,6 +39,9 @@ export const PERCPU_MAP_TYPES: ReadonlySet<number> = new Set([
 ]);
 
 /** BPF_ANY / BPF_NOEXIST / BPF_EXIST for map updates. */
+/** Map creation flags (map_flags) that user space acts on. */
+export const MapFlag = { MMAPABLE: 1 << 10 } as const;
+
 export const UpdateFlag = { any: 0, noexist: 1, exist: 2 } as const;
 export type UpdateMode = keyof typeof UpdateFlag;
 

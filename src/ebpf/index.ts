@@ -15,7 +15,7 @@ export { BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, typ
 export type { NetnsOption } from './netns.js';
 export * as layout from './layout.js';
 export type { Layout, LayoutValue, StructValue } from './layout.js';
-export { ProgType, MapType, AttachType, UpdateFlag, type UpdateMode } from './consts.js';
+export { ProgType, MapType, MapFlag, AttachType, UpdateFlag, type UpdateMode } from './consts.js';
 export { native as _native } from './native.js';
 
 import { native } from './native.js';

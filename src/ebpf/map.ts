@@ -2,7 +2,7 @@
 // Works the same for a map of a loaded object, a pinned map and a map created here.
 import { native } from './native.js';
 import { BpfError, fromNative, UnsupportedFeatureError } from './errors.js';
-import { MapType, PERCPU_MAP_TYPES, UpdateFlag, type UpdateMode } from './consts.js';
+import { MapFlag, MapType, PERCPU_MAP_TYPES, UpdateFlag, type UpdateMode } from './consts.js';
 import { sumValues, type Layout } from './layout.js';
 
 export interface MapMeta {
@@ -237,6 +237,22 @@ export class BpfMap<K = Buffer, V = Buffer> {
     const vs = this.transferValueSize;
     for (let i = 0; i < d.count; i++) out[i] = [this.#key.decode(d.keys, i * this.keySize), value(d.values, i * vs)];
     return out;
+  }
+
+  /**
+   * The values of a BPF_F_MMAPABLE array, mapped read-only and shared with the programs that
+   * update them: element i at i × round8(valueSize). Reading it is plain memory access (no
+   * syscall, no copy); what a program writes meanwhile shows up at once, so a consistent view
+   * needs a copy (Buffer.from) or per-field care. Unmapped when the Buffer is collected (the
+   * mapping keeps the map alive until then, even after close()).
+   */
+  mmap(): Buffer {
+    if (this.type !== MapType.ARRAY || !(this.flags & MapFlag.MMAPABLE)) throw new TypeError(`map ${this.name} is not a BPF_F_MMAPABLE array`);
+    try {
+      return native.bpfMapMmap(this.fd, this.maxEntries * Math.ceil(this.valueSize / 8) * 8);
+    } catch (err) {
+      throw fromNative(err, `map map ${this.name} into memory`);
+    }
   }
 
   /** Write many entries in one syscall (BPF_MAP_UPDATE_BATCH). */

@@ -53,6 +53,15 @@ export class BpfProgram {
     }
   }
 
+  /** BPF_PROG_TEST_RUN: run the loaded program on one frame, repeat times (the kernel's mean ns per run). */
+  testRun(data: Buffer, repeat = 1): { retval: number; durationNs: number } {
+    try {
+      return native.bpfProgTestRun(this.fd, data, repeat);
+    } catch (err) {
+      throw fromNative(err, `test-run program ${this.name}`);
+    }
+  }
+
   attachTc(opts: Omit<TcAttachOptions, 'program'>): Attachment {
     return attachTc({ ...opts, program: this });
   }

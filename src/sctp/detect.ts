@@ -1,7 +1,7 @@
 // Stall, throttle and loss detection: the questions operators ask of an SCTP transport
 // ("is it moving?", "who is holding it back?", "is the path losing?"). Pure functions of one
 // or two decoded snapshots, so every rule is unit tested with an injected clock.
-import { endpointText, type Association } from './model.js';
+import { endpointText, type Association, type DirStats } from './model.js';
 
 export interface DetectOptions {
   /** Data outstanding and no cumulative-TSN progress for this long → stalled (default 2000). */
@@ -32,7 +32,10 @@ export interface Health {
  * Assess one association. With `previous` (an earlier snapshot of the same association) the
  * loss ratio is computed over the interval; without, over the association's lifetime.
  */
-export function assess(a: Association, opts: Partial<DetectOptions> = {}, previous?: Association): Health {
+/** What assess() compares with an earlier look at the same association. */
+export interface PreviousCounts { dir: [Pick<DirStats, 'dataChunks' | 'retransChunks'>, Pick<DirStats, 'dataChunks' | 'retransChunks'>] }
+
+export function assess(a: Association, opts: Partial<DetectOptions> = {}, previous?: PreviousCounts): Health {
   const o = { ...DEFAULT_DETECT, ...opts };
   const findings: Finding[] = [];
   for (const s of [0, 1] as const) {

@@ -120,9 +120,26 @@ export function words(b: Buffer): Uint32Array {
   return c;
 }
 
-/** o: byte offset, 4-byte aligned. */
+// u64 fields are read with one 8-byte load (through a Float64Array view of the same words):
+// the records may be the tracer's live slot table (rows.ts), where a program adds to a counter
+// while it is read, and two 32-bit loads could straddle a carry into the high half (one load
+// of an aligned word cannot). The bits go through a scratch double unchanged: a double is a
+// NaN (whose payload an engine may rewrite) only from 0x7ff0… up, far beyond any counter or
+// timestamp (< 2^53).
+const SCRATCH_F = new Float64Array(1);
+const SCRATCH_W = new Uint32Array(SCRATCH_F.buffer);
+let viewOf: Uint32Array | null = null;
+let view: Float64Array | null = null;
+
+/** o: byte offset, 8-byte aligned for an atomic read (else two 32-bit loads). */
 export function u64(w: Uint32Array, o: number): number {
-  return w[o >>> 2]! + w[(o >>> 2) + 1]! * 4294967296;
+  if (w !== viewOf) {
+    viewOf = w;
+    view = w.byteOffset % 8 === 0 ? new Float64Array(w.buffer, w.byteOffset, w.length >>> 1) : null;
+  }
+  if (view === null || o & 7) return w[o >>> 2]! + w[(o >>> 2) + 1]! * 4294967296;
+  SCRATCH_F[0] = view[o >>> 3]!;
+  return SCRATCH_W[0]! + SCRATCH_W[1]! * 4294967296;
 }
 
 function u32(w: Uint32Array, o: number): number {

@@ -227,7 +227,11 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     const k = buf.toString();
     if (k === 'q' || k === '\u0003') ac.abort();
     else if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
-    else if (k === 'f' || k === ' ') state.frozen = !state.frozen;
+    else if (k === 'f' || k === ' ') {
+      state.frozen = !state.frozen;
+      // the table reads the tracer's live slot table: a frozen screen needs its own copy
+      if (state.frozen) table?.freeze();
+    }
     draw(false);
   };
   const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');

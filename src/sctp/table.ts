@@ -1,12 +1,16 @@
-// A snapshot of the association map kept as the dump's own bytes, for a screen that orders and
-// flags every association but shows one terminal's worth: `sctp top`. Building an Association
-// object (~1.5 KB, two DirStats) for each of 100,000 associations takes seconds, most of it
-// garbage collection; here the few fields the order and the flags need are read straight from
-// the words of the dump, and objects are built only for the rows drawn. The flags follow the
-// rules of detect.ts exactly (the unit test compares them with assess() on the same records).
-import { assess, DEFAULT_DETECT, type DetectOptions } from './detect.js';
+// One refresh of `sctp top` over the association rows (rows.ts): a screen that orders and
+// flags every association but shows one terminal's worth. Building an Association object
+// (~1.5 KB, two DirStats) for each of 100,000 associations takes seconds, most of it garbage
+// collection; here the few fields the order and the flags need are read straight from the
+// words of the records (in place, in the tracer's mapped slot table), kept in typed arrays,
+// and objects are built only for the rows drawn. The flags follow the rules of detect.ts
+// exactly (the unit test compares them with assess() on the same records). The records go on
+// changing after the refresh: the counters the next refresh compares with are kept here, and
+// freeze() copies the records for a screen that must stop moving.
+import { assess, DEFAULT_DETECT, type DetectOptions, type PreviousCounts } from './detect.js';
 import { decodeAssociation, ms, u64, words, type Association } from './model.js';
 import type { AssocView } from './render.js';
+import { frozen, rowBuffer, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
 import { SW_ASSOC, SW_DIR, SW_F, SW_KEY } from './wire-layout.js';
 
 export type TopSort = 'activity' | 'data' | 'retrans' | 'rwnd' | 'name';
@@ -25,18 +29,14 @@ const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS] =
   ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns'].map(D) as [number, number, number, number, number, number, number];
 
 
-/** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the interval when pw is given). */
-function dirFlags(w: Uint32Array, me: number, flags: number, live: boolean, now: number, o: DetectOptions, pw: Uint32Array | null, pme: number): number {
+/** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the interval when ps >= 0). */
+function dirFlags(w: Uint32Array, me: number, flags: number, live: boolean, now: number, o: DetectOptions, sent: number, rtx: number, ps: number, pr: number): number {
   let bits = 0;
   if (flags & SW_F.OUTSTANDING && live) {
     const p = u64(w, me + PROGRESS);
     if (p && Math.max(0, ms(now - p)) >= o.stallAfterMs) bits |= 1;
   }
-  let sent = u64(w, me + DATA_CHUNKS);
-  let rtx = u64(w, me + RETRANS);
-  if (pw) {
-    const ps = u64(pw, pme + DATA_CHUNKS);
-    const pr = u64(pw, pme + RETRANS);
+  if (ps >= 0) {
     if (sent >= ps) sent -= ps;
     if (rtx >= pr) rtx -= pr;
   }
@@ -54,24 +54,26 @@ export class AssocTable {
   readonly rwnd: Float64Array;
   /** How many of stalled / throttled / lossy hold: flagged rows go first. */
   readonly flagged: Uint8Array;
-  readonly #keys: Buffer;
-  readonly #values: Buffer;
-  readonly #vw: Uint32Array;
+  /** Per row: DATA chunks and retransmissions of endpoint 0, then of endpoint 1, as read now. */
+  readonly #counts: Float64Array;
+  #rows: AssocRows;
+  #ws: Uint32Array;
+  #wf: Uint32Array;
   readonly #now: number;
   readonly #ifname?: (ifindex: number) => string | null;
-  readonly #previous?: AssocTable;
+  #previous?: AssocTable;
   #index: Map<string, number> | null = null;
 
   /**
-   * d: a raw dump of sctp_assocs; previous: the table of the last refresh, so loss is judged
-   * over the interval (as assess() does with a previous snapshot).
+   * r: the association rows of one read; previous: the table of the last refresh, so loss is
+   * judged over the interval (as assess() does with a previous snapshot).
    */
-  constructor(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, opts: { ifname?: (ifindex: number) => string | null; detect?: Partial<DetectOptions>; previous?: AssocTable } = {}) {
-    const n = d.count;
+  constructor(r: AssocRows, nowNs: number, opts: { ifname?: (ifindex: number) => string | null; detect?: Partial<DetectOptions>; previous?: AssocTable } = {}) {
+    const n = r.count;
     this.count = n;
-    this.#keys = d.keys;
-    this.#values = d.values;
-    this.#vw = words(d.values);
+    this.#rows = r;
+    this.#ws = words(r.slots);
+    this.#wf = words(r.fallback);
     this.#now = nowNs;
     this.#ifname = opts.ifname;
     this.#previous = opts.previous;
@@ -80,42 +82,78 @@ export class AssocTable {
     this.retrans = new Float64Array(n);
     this.rwnd = new Float64Array(n);
     this.flagged = new Uint8Array(n);
+    const counts = (this.#counts = new Float64Array(4 * n));
     const o = { ...DEFAULT_DETECT, ...opts.detect };
-    const w = this.#vw;
     const prev = opts.previous;
     for (let i = 0; i < n; i++) {
-      const base = i * SW_ASSOC.size;
+      const w = i < r.inSlots ? this.#ws : this.#wf;
+      const base = r.at[i]! + SLOT_ASSOC;
       const a = base + DIR0;
       const b = a + SW_DIR.size;
       const fa = w[(a + FLAGS) >>> 2]!;
       const fb = w[(b + FLAGS) >>> 2]!;
+      const sa = u64(w, a + DATA_CHUNKS), ra = u64(w, a + RETRANS), sb = u64(w, b + DATA_CHUNKS), rb = u64(w, b + RETRANS);
+      counts[4 * i] = sa;
+      counts[4 * i + 1] = ra;
+      counts[4 * i + 2] = sb;
+      counts[4 * i + 3] = rb;
       this.activity[i] = u64(w, a + PACKETS) + u64(w, b + PACKETS);
       this.data[i] = u64(w, a + DATA_BYTES) + u64(w, b + DATA_BYTES);
-      this.retrans[i] = u64(w, a + RETRANS) + u64(w, b + RETRANS);
+      this.retrans[i] = ra + rb;
       this.rwnd[i] = Math.min(fa & SW_F.HAVE_SACK ? w[(a + RWND_LAST) >>> 2]! : Infinity, fb & SW_F.HAVE_SACK ? w[(b + RWND_LAST) >>> 2]! : Infinity);
-      const live = w[(base + STATE) >>> 2]! !== ST_ABORTED && w[(base + STATE) >>> 2]! !== ST_CLOSED;
+      const state = w[(base + STATE) >>> 2]!;
+      const live = state !== ST_ABORTED && state !== ST_CLOSED;
       const j = prev ? this.#previousRow(i) : -1;
-      const pbase = j >= 0 ? j * SW_ASSOC.size : -1;
-      const bits = dirFlags(w, a, fa, live, nowNs, o, pbase < 0 ? null : prev!.#vw, pbase + DIR0) |
-        dirFlags(w, b, fb, live, nowNs, o, pbase < 0 ? null : prev!.#vw, pbase + DIR0 + SW_DIR.size);
+      const pc = prev ? prev.#counts : null;
+      const bits = dirFlags(w, a, fa, live, nowNs, o, sa, ra, j >= 0 ? pc![4 * j]! : -1, j >= 0 ? pc![4 * j + 1]! : 0) |
+        dirFlags(w, b, fb, live, nowNs, o, sb, rb, j >= 0 ? pc![4 * j + 2]! : -1, j >= 0 ? pc![4 * j + 3]! : 0);
       // throttled: either endpoint advertises a zero window (the other is held back)
       this.flagged[i] = ((fa | fb) & SW_F.ZERO_WINDOW ? 1 : 0) + (bits & 1) + ((bits >> 1) & 1);
     }
+    // the previous table served this one; what it compared with itself is no longer needed
+    // (else every refresh would keep all earlier ones alive)
+    if (prev) prev.#previous = undefined;
   }
 
-  /** The same association's row in the previous table (-1: none). Dumps walk the hash in
-   * bucket order, so it is usually the same row: compared in place before any lookup. */
+  /** Copy the records out of the live slot table: views drawn later show this refresh's numbers. */
+  freeze(): void {
+    this.#rows = frozen(this.#rows);
+    this.#ws = words(this.#rows.slots);
+  }
+
+  /** The same association's row in the previous table (-1: none). Slots keep their place and
+   * the fallback's dump walks the hash in bucket order, so it is usually the same row: compared
+   * in place before any lookup. */
   #previousRow(i: number): number {
     const p = this.#previous;
     if (!p) return -1;
-    const ks = SW_KEY.size;
-    if (i < p.count && this.#keys.compare(p.#keys, i * ks, (i + 1) * ks, i * ks, (i + 1) * ks) === 0) return i;
+    const r = this.#rows;
+    const pr = p.#rows;
+    if (i < r.inSlots && r.slots === pr.slots) {
+      // the same mapping: a used slot keeps its key, so its offset is its identity (slot rows
+      // are in ascending offset order)
+      const o = r.at[i]!;
+      if (i < pr.inSlots && pr.at[i] === o) return i;
+      let lo = 0, hi = pr.inSlots;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pr.at[mid]! < o) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < pr.inSlots && pr.at[lo] === o ? lo : -1;
+    }
+    const k = r.at[i]! + SLOT_KEY;
+    if (i < p.count) {
+      const pk = p.#rows.at[i]! + SLOT_KEY;
+      if (rowBuffer(r, i).compare(rowBuffer(p.#rows, i), pk, pk + SW_KEY.size, k, k + SW_KEY.size) === 0) return i;
+    }
     return p.indexOf(this.keyOf(i));
   }
 
   /** The row's key bytes as a string: an identity that needs no formatting. */
   keyOf(i: number): string {
-    return this.#keys.toString('latin1', i * SW_KEY.size, (i + 1) * SW_KEY.size);
+    const k = this.#rows.at[i]! + SLOT_KEY;
+    return rowBuffer(this.#rows, i).toString('latin1', k, k + SW_KEY.size);
   }
 
   indexOf(key: string): number {
@@ -127,14 +165,18 @@ export class AssocTable {
   }
 
   association(i: number): Association {
-    return decodeAssociation(this.#keys, this.#values, this.#now, this.#ifname, i * SW_KEY.size, i * SW_ASSOC.size, this.#vw);
+    const r = this.#rows;
+    const b = rowBuffer(r, i);
+    return decodeAssociation(b, b, this.#now, this.#ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, i < r.inSlots ? this.#ws : this.#wf);
   }
 
   /** Row i as top shows it: the Association and its health, loss judged against the previous table. */
   view(i: number, detect: Partial<DetectOptions> = {}): AssocView {
     const assoc = this.association(i);
     const j = this.#previousRow(i);
-    return { assoc, health: assess(assoc, detect, j >= 0 ? this.#previous!.association(j) : undefined) };
+    const c = this.#previous ? this.#previous.#counts : null;
+    const prev: PreviousCounts | undefined = j >= 0 ? { dir: [{ dataChunks: c![4 * j]!, retransChunks: c![4 * j + 1]! }, { dataChunks: c![4 * j + 2]!, retransChunks: c![4 * j + 3]! }] } : undefined;
+    return { assoc, health: assess(assoc, detect, prev) };
   }
 
   /**
@@ -143,19 +185,19 @@ export class AssocTable {
    * 10.10.x), as an operator reads them.
    */
   compareNames(x: number, y: number): number {
-    const k = this.#keys;
-    const kx = x * SW_KEY.size, ky = y * SW_KEY.size;
-    const f = k[kx + KFAMILY]! - k[ky + KFAMILY]!;
+    const bx = rowBuffer(this.#rows, x), by = rowBuffer(this.#rows, y);
+    const kx = this.#rows.at[x]! + SLOT_KEY, ky = this.#rows.at[y]! + SLOT_KEY;
+    const f = bx[kx + KFAMILY]! - by[ky + KFAMILY]!;
     if (f) return f;
     for (const e of [0, 1]) {
       for (let i = e * 16; i < e * 16 + 16; i++) {
-        const c = k[kx + i]! - k[ky + i]!;
+        const c = bx[kx + i]! - by[ky + i]!;
         if (c) return c;
       }
-      const p = k.readUInt16LE(kx + KPORT + 2 * e) - k.readUInt16LE(ky + KPORT + 2 * e);
+      const p = bx.readUInt16LE(kx + KPORT + 2 * e) - by.readUInt16LE(ky + KPORT + 2 * e);
       if (p) return p;
     }
-    return k.readUInt32LE(kx + KIFINDEX) - k.readUInt32LE(ky + KIFINDEX);
+    return bx.readUInt32LE(kx + KIFINDEX) - by.readUInt32LE(ky + KIFINDEX);
   }
 
   /** Is row x shown above row y: flagged rows first, then the sort key, then the name. */

@@ -12,7 +12,8 @@ import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, NotFoundError, PermissionError, UnsupportedError, UsageError, VerifierError, type NodectlError } from '../errors.js';
 import { decodeAssociation, decodeEvent, words, type Association, type WireEvent } from './model.js';
-import { SW_ASSOC, SW_EVENT, SW_GLOBALS, SW_KEY, type GlobalCounter } from './wire-layout.js';
+import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
+import { assocRows, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
 import { AssocTable } from './table.js';
 import type { DetectOptions } from './detect.js';
 
@@ -24,7 +25,11 @@ export interface TraceTarget { dev: string; netns?: string }
 
 export interface WireTracerOptions {
   targets: TraceTarget[];
-  /** Size of the association table (default 16384; LRU: the least recently active go first). */
+  /**
+   * Size of the association tables (default 16384): the slot table gets the next power of two
+   * (associations keep their slot while the tracer runs), the LRU fallback this many (the
+   * least recently active go first).
+   */
   maxAssociations?: number;
   /** Retransmissions within burstWindowMs that raise a retrans-burst event (default 8 in 1000 ms). */
   burstThreshold?: number;
@@ -59,14 +64,21 @@ export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
   }
 }
 
-/** Decode a raw dump of sctp_assocs (keys and values as contiguous buffers). */
-export function decodeDump(d: { count: number; keys: Buffer; values: Buffer }, nowNs: number, ifname?: (i: number) => string | null): Association[] {
-  const out = new Array<Association>(d.count);
-  const vw = words(d.values);
-  for (let i = 0; i < d.count; i++) {
-    out[i] = decodeAssociation(d.keys, d.values, nowNs, ifname, i * SW_KEY.size, i * SW_ASSOC.size, vw);
+/** Decode association rows (see rows.ts) into the model. */
+export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => string | null): Association[] {
+  const out = new Array<Association>(r.count);
+  const ws = words(r.slots);
+  const wf = words(r.fallback);
+  for (let i = 0; i < r.count; i++) {
+    const b = i < r.inSlots;
+    out[i] = decodeAssociation(b ? r.slots : r.fallback, b ? r.slots : r.fallback, nowNs, ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, b ? ws : wf);
   }
   return out;
+}
+
+/** Slots in a table for n associations: a power of two (the program masks the hash). */
+export function slotCount(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(64, n)));
 }
 
 /** The per-CPU struct sw_globals (one slot per possible CPU, 8-byte aligned), summed. */
@@ -90,6 +102,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
   readonly targets: AttachedTarget[];
   readonly #obj: BpfObject;
   readonly #names: Map<number, string>;
+  readonly #slots: Buffer;
   #ring: RingBuffer<WireEvent> | null = null;
   #published: string | null = null;
   #closed = false;
@@ -99,6 +112,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     this.#obj = obj;
     this.targets = targets;
     this.#names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
+    this.#slots = obj.map('sctp_slots').mmap();
   }
 
   static async open(opts: WireTracerOptions): Promise<WireTracer> {
@@ -116,13 +130,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     }
     let obj: BpfObject;
     try {
-      obj = BpfObject.load(opts.objectPath ?? WIRE_OBJECT, {
-        globals: {
-          burst_threshold: opts.burstThreshold ?? 8,
-          burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
-        },
-        maxEntries: { sctp_assocs: opts.maxAssociations ?? 16384 },
-      });
+      obj = loadWireObject(opts);
     } catch (err) {
       throw fromBpf(err, 'loading the SCTP wire tracer');
     }
@@ -148,21 +156,31 @@ export class WireTracer extends EventEmitter<TracerEvents> {
       obj.close();
       throw err;
     }
-    const tracer = new WireTracer(obj, attached);
+    let tracer: WireTracer;
+    try {
+      tracer = new WireTracer(obj, attached);
+    } catch (err) {
+      obj.close();
+      throw fromBpf(err, 'mapping the SCTP association slots');
+    }
     if (opts.publish) tracer.#publish();
     return tracer;
   }
 
   ifname = (ifindex: number): string | null => this.#names.get(ifindex) ?? null;
 
-  snapshot(nowNs = monotonicNs()): Snapshot {
-    const d = this.#obj.map('sctp_assocs').dumpRaw();
-    return { associations: decodeDump(d, nowNs, this.ifname), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+  /** Every association's record: the slot table copied from the mapping, then the fallback's. */
+  rows(): AssocRows {
+    return assocRows(this.#slots, this.#obj.map('sctp_assocs').dumpRaw());
   }
 
-  /** The association map as a compact table (what `sctp top` orders and flags; objects only for shown rows). */
+  snapshot(nowNs = monotonicNs()): Snapshot {
+    return { associations: decodeRows(this.rows(), nowNs, this.ifname), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+  }
+
+  /** The associations as a compact table (what `sctp top` orders and flags; objects only for shown rows). */
   table(opts: { detect?: Partial<DetectOptions>; previous?: AssocTable } = {}, nowNs = monotonicNs()): AssocTable {
-    return new AssocTable(this.#obj.map('sctp_assocs').dumpRaw(), nowNs, { ifname: this.ifname, ...opts });
+    return new AssocTable(this.rows(), nowNs, { ifname: this.ifname, ...opts });
   }
 
   /** Start delivering ring-buffer events as 'event'. */
@@ -184,6 +202,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     const dir = `${SESSIONS_BPFFS}/${process.pid}`;
     mkdirSync(dir, { recursive: true });
     pinMap(this.#obj.map('sctp_assocs'), `${dir}/assocs`);
+    pinMap(this.#obj.map('sctp_slots'), `${dir}/slots`);
     pinMap(this.#obj.map('sctp_wire_stats'), `${dir}/stats`);
     mkdirSync(SESSIONS_RUN, { recursive: true });
     writeFileSync(`${SESSIONS_RUN}/${process.pid}.json`, JSON.stringify({ pid: process.pid, targets: this.targets }));
@@ -206,8 +225,22 @@ export class WireTracer extends EventEmitter<TracerEvents> {
   }
 }
 
+/** Load (not attach) the wire tracer with the sizes and tunables of opts. */
+export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' | 'burstThreshold' | 'burstWindowMs' | 'objectPath'> = {}): BpfObject {
+  const n = opts.maxAssociations ?? 16384;
+  const slots = slotCount(n);
+  return BpfObject.load(opts.objectPath ?? WIRE_OBJECT, {
+    globals: {
+      burst_threshold: opts.burstThreshold ?? 8,
+      burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
+      slot_mask: slots - 1,
+    },
+    maxEntries: { sctp_assocs: n, sctp_slots: slots },
+  });
+}
+
 function removeSession(pid: number): void {
-  for (const f of ['assocs', 'stats']) {
+  for (const f of ['assocs', 'slots', 'stats']) {
     try {
       unpin(`${SESSIONS_BPFFS}/${pid}/${f}`);
     } catch { /* already gone */ }
@@ -247,11 +280,15 @@ export function readPublishedSessions(nowNs = monotonicNs()): PublishedSession[]
     try {
       const am = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/assocs`);
       const sm = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/stats`);
+      // a session of a nodectl from before the slot table publishes no slots
+      const slots = existsSync(`${SESSIONS_BPFFS}/${pid}/slots`) ? openPinnedMap(`${SESSIONS_BPFFS}/${pid}/slots`) : null;
       try {
-        out.push({ pid, targets, snapshot: { associations: decodeDump(am.dumpRaw(), nowNs, (i) => names.get(i) ?? null), globals: readGlobals(sm) } });
+        const rows = assocRows(slots?.mmap() ?? null, am.dumpRaw());
+        out.push({ pid, targets, snapshot: { associations: decodeRows(rows, nowNs, (i) => names.get(i) ?? null), globals: readGlobals(sm) } });
       } finally {
         am.close();
         sm.close();
+        slots?.close();
       }
     } catch (err) {
       throw fromBpf(err, `reading the SCTP tracer session of pid ${pid}`);

@@ -78,6 +78,17 @@ export const SW_ASSOC = struct('sw_assoc', [
   ['pad', 'u32'],
 ]);
 
+/** One entry of sctp_slots (the mmap'ed direct-mapped table): key, claim word, record. */
+export const SW_SLOT = struct('sw_slot', [
+  ['key', { struct: SW_KEY }],
+  ['pad', 'u32'],
+  ['state', 'u64'],
+  ['a', { struct: SW_ASSOC }],
+]);
+
+/** sw_slot.state */
+export const SW_SLOT_STATE = { FREE: 0, CLAIMING: 1, USED: 2 } as const;
+
 export const SW_EVENT = struct('sw_event', [
   ['ts_ns', 'u64'],
   ['duration_ns', 'u64'],
@@ -99,7 +110,7 @@ export const SW_EVENT_TYPE: Record<number, string> = {
 };
 
 /** Indexes of the per-CPU global counters (enum sw_global). */
-export const SW_GLOBALS = ['skbs', 'sctpPackets', 'fragments', 'headerTruncated', 'malformedChunks', 'chunks', 'walkLimit', 'eventsLost', 'mapFull'] as const;
+export const SW_GLOBALS = ['skbs', 'sctpPackets', 'fragments', 'headerTruncated', 'malformedChunks', 'chunks', 'walkLimit', 'eventsLost', 'mapFull', 'slotWait'] as const;
 export type GlobalCounter = (typeof SW_GLOBALS)[number];
 
 /** Decode a struct into a plain object (u64 as number: counters and ns timestamps stay below 2^53 for ~104 days of uptime). */

@@ -26,7 +26,7 @@ function parseDump(json: string): MapEntry[] {
  * Load `object`, run `program` once per frame (in order) or `repeat` times on one frame,
  * then dump `maps`.
  */
-export function bpfTestRun(object: string, program: string, frames: Buffer[], maps: string[], opts: { repeat?: number } = {}): TestRunResult {
+export function bpfTestRun(object: string, program: string, frames: Buffer[], maps: string[], opts: { repeat?: number; arrayHeads?: Record<string, number> } = {}): TestRunResult {
   const dir = mkdtempSync(join(tmpdir(), 'nctl-testrun-'));
   try {
     const lines = ['set -e', 'mount -t bpf bpf /sys/fs/bpf', 'mkdir /sys/fs/bpf/o /sys/fs/bpf/m',
@@ -36,6 +36,12 @@ export function bpfTestRun(object: string, program: string, frames: Buffer[], ma
       lines.push(`bpftool -j prog run pinned /sys/fs/bpf/o/${program} data_in ${dir}/f${i} repeat ${opts.repeat ?? 1} > ${dir}/r${i}.json`);
     });
     for (const m of maps) lines.push(`echo '=== ${m}'`, `bpftool -j map dump pinned /sys/fs/bpf/m/${m}`, 'echo');
+    // arrayHeads: elements 0..n-1 of big array maps, one lookup each (a whole dump of 16384
+    // large elements as JSON takes bpftool seconds)
+    for (const [m, n] of Object.entries(opts.arrayHeads ?? {})) {
+      lines.push(`echo '=== ${m}'`, "echo '['");
+      for (let i = 0; i < n; i++) lines.push(`bpftool -j map lookup pinned /sys/fs/bpf/m/${m} key ${i & 255} ${(i >> 8) & 255} ${(i >> 16) & 255} ${i >>> 24}`, i < n - 1 ? "echo ','" : "echo ']'");
+    }
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', lines.join('\n')], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) throw new Error(`bpftool test run failed (${r.status}): ${r.stderr.slice(-4000)}`);
     const out: TestRunResult = { maps: {}, durationsNs: [], retvals: [] };

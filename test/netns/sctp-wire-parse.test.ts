@@ -5,13 +5,14 @@
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
-import { decodeAssociation, type Association } from '../../src/sctp/model.js';
-import { sumGlobals } from '../../src/sctp/tracer.js';
+import type { Association } from '../../src/sctp/model.js';
+import { decodeRows, sumGlobals } from '../../src/sctp/tracer.js';
+import { assocRows } from '../../src/sctp/rows.js';
 
 const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
 const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 5000 };
@@ -21,12 +22,29 @@ const TB = 0x0b0b0b0b;
 
 const why = !isRoot() ? 'not root: BPF_PROG_TEST_RUN needs CAP_BPF' : !haveCommand('bpftool') ? 'bpftool is not installed' : !haveCommand('unshare') ? 'unshare is not installed' : null;
 
-function run(frames: Buffer[], obj = OBJ): { assocs: Association[]; globals: Record<string, number> } {
-  const r: TestRunResult = bpfTestRun(obj, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats']);
+interface Run { assocs: Association[]; globals: Record<string, number>; inSlots: Association[]; inFallback: Association[] }
+
+/**
+ * Run frames through a copy of the object whose slot table is cut to `slots` entries (the
+ * program masks its hash with slot_mask; the array keeps its size), read those slots and the
+ * fallback map, and decode them as the tracer does (slots first, then the fallback).
+ */
+function run(frames: Buffer[], obj = OBJ, slots = 8): Run {
+  const o = withGlobal(obj, 'slot_mask', slots - 1);
+  let r: TestRunResult;
+  try {
+    r = bpfTestRun(o, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats'], { arrayHeads: { sctp_slots: slots } });
+  } finally {
+    rmSync(dirname(o), { recursive: true, force: true });
+  }
   const now = Number(process.hrtime.bigint());
-  const assocs = r.maps.sctp_assocs!.map((e) => decodeAssociation(e.key, e.value, now));
+  const fb = r.maps.sctp_assocs!;
+  const dump = { count: fb.length, keys: Buffer.concat(fb.map((e) => e.key)), values: Buffer.concat(fb.map((e) => e.value)) };
+  const table = Buffer.concat(r.maps.sctp_slots!.map((e) => e.value));
+  const assocs = decodeRows(assocRows(table, dump), now);
+  const inSlots = decodeRows(assocRows(table, null), now);
   const globals = sumGlobals(r.maps.sctp_wire_stats![0]!.value);
-  return { assocs, globals };
+  return { assocs, globals, inSlots, inFallback: assocs.slice(inSlots.length) };
 }
 
 function handshake(a = A, b = B, opts: Parameters<typeof sctpFrame>[4] = {}): Buffer[] {
@@ -271,5 +289,55 @@ test('paged packets (read through bpf_skb_load_bytes) count exactly as linear on
     } finally {
       rmSync(join(obj, '..'), { recursive: true, force: true });
     }
+  }
+});
+
+/** One association's traffic: handshake, n DATA of `size` bytes, a SACK for them. */
+function conversation(a: Endpoint, b: Endpoint, n: number, size: number): Buffer[] {
+  return [
+    ...handshake(a, b),
+    ...Array.from({ length: n }, (_, i) => sctpFrame(a, b, TB, [chunk.data({ tsn: 1000 + i, size })])),
+    sctpFrame(b, a, TA, [chunk.sack({ cumTsn: 1000 + n - 1, aRwnd: 20000 + n })]),
+  ];
+}
+
+/** Interleave frame lists round-robin, as concurrent associations reach a tap. */
+const interleave = (lists: Buffer[][]) => Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => lists.flatMap((l) => (l[i] ? [l[i]!] : [])));
+
+test('slot collisions: associations beyond the slot table go to the fallback map, each counted exactly and once', (t) => {
+  if (guard(t)) return;
+  const peers = Array.from({ length: 5 }, (_, i): [Endpoint, Endpoint] => [{ ...A, port: 2000 + i }, { ...B, port: 7000 + i }]);
+  const frames = interleave(peers.map(([a, b], i) => conversation(a, b, 3 + i, 100 + 10 * i))).flat();
+  for (const slots of [1, 2, 8]) {
+    const r = run(frames, OBJ, slots);
+    t.is(r.assocs.length, 5, `${slots} slot(s): every association once`);
+    t.is(new Set(r.assocs.map((a) => a.id)).size, 5, `${slots} slot(s): no association in both maps`);
+    t.true(r.inSlots.length >= 1 && r.inSlots.length <= slots, `${slots} slot(s): ${r.inSlots.length} in slots`);
+    if (slots === 1) {
+      t.is(r.inSlots.length, 1, 'one slot: the first association seen holds it');
+      t.is(r.inSlots[0]!.endpoints[0].port, 2000);
+      t.is(r.inFallback.length, 4, 'one slot: the other four collide into the fallback');
+    }
+    if (slots < 5) t.true(r.inFallback.length >= 5 - slots, `${slots} slot(s): the rest in the fallback`);
+    for (const [i, [a]] of peers.entries()) {
+      const x = r.assocs.find((y) => y.endpoints[0].port === a.port);
+      t.truthy(x, `${slots} slot(s): association ${a.port}`);
+      if (!x) continue;
+      const n = 3 + i;
+      t.is(x.state, 'established');
+      t.is(x.dir[0].packets, 2 + n, `${slots} slot(s) ${a.port}: packets A→B`);
+      t.is(x.dir[1].packets, 3, `${slots} slot(s) ${a.port}: packets B→A`);
+      t.is(x.dir[0].dataChunks, n);
+      t.is(x.dir[0].dataBytes, n * (100 + 10 * i));
+      t.is(x.dir[0].retransChunks, 0);
+      t.is(x.dir[1].sackChunks, 1);
+      t.is(x.dir[1].cumTsnAck, 1000 + n - 1);
+      t.deepEqual(x.dir[1].aRwnd, { last: 20000 + n, min: 20000 + n });
+      t.is(x.dir[0].chunks.init, 1);
+      t.is(x.dir[1].chunks.cookieAck, 1);
+    }
+    t.is(r.globals.mapFull, 0);
+    t.is(r.globals.slotWait, 0);
+    t.is(r.globals.sctpPackets, frames.length);
   }
 });

@@ -5,8 +5,10 @@
 import test from 'ava';
 import { assess } from '../../src/sctp/detect.js';
 import { decodeAssociation } from '../../src/sctp/model.js';
+import { assocRows, frozen, SLOT_ASSOC, SLOT_KEY, SLOT_STATE } from '../../src/sctp/rows.js';
+import { decodeRows } from '../../src/sctp/tracer.js';
 import { AssocTable, type TopSort } from '../../src/sctp/table.js';
-import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
+import { SW_ASSOC, SW_F, SW_KEY, SW_SLOT, SW_SLOT_STATE, encodeStruct } from '../../src/sctp/wire-layout.js';
 
 const S = 1_000_000_000;
 const NOW = 5000 * S;
@@ -46,8 +48,8 @@ function dump(n: number, seed: number, scale = 1): { count: number; keys: Buffer
 test('flags equal assess() on every row, with and without a previous refresh', (t) => {
   const before = dump(400, 7);
   const after = dump(400, 7, 2); // same keys, counters doubled: the interval holds the difference
-  const prevTable = new AssocTable(before, NOW, { detect: DETECT });
-  const table = new AssocTable(after, NOW, { detect: DETECT, previous: prevTable });
+  const prevTable = new AssocTable(assocRows(null, before), NOW, { detect: DETECT });
+  const table = new AssocTable(assocRows(null, after), NOW, { detect: DETECT, previous: prevTable });
   let flagged = 0;
   for (let i = 0; i < table.count; i++) {
     const alone = assess(prevTable.association(i), DETECT);
@@ -62,7 +64,7 @@ test('flags equal assess() on every row, with and without a previous refresh', (
 });
 
 test('order: flagged rows first, then the sort key, then the endpoints numerically; a screenful is the head of the full order', (t) => {
-  const table = new AssocTable(dump(600, 11), NOW, { detect: DETECT });
+  const table = new AssocTable(assocRows(null, dump(600, 11)), NOW, { detect: DETECT });
   const name = (i: number) => {
     const a = table.association(i);
     const ip = (s: string) => s.split('.').map(Number).reduce((x, y) => x * 256 + y, 0);
@@ -92,5 +94,77 @@ test('order: flagged rows first, then the sort key, then the endpoints numerical
       if (kx === ky) t.true(cmpName(x, y) < 0, `${sort}: name order at ${k}`);
     }
     t.deepEqual(table.top(sort, 25), all.slice(0, 25), `${sort}: the screenful`);
+  }
+});
+
+/** A slot table (as the mapping shows it) holding records i of d at the given slots; other slots free or mid-claim. */
+function slotTable(d: ReturnType<typeof dump>, n: number, place: Array<[number, number]>, claiming: number[] = []): Buffer {
+  const b = Buffer.alloc(n * SW_SLOT.size);
+  for (const [slot, i] of place) {
+    const o = slot * SW_SLOT.size;
+    d.keys.copy(b, o + SLOT_KEY, i * SW_KEY.size, (i + 1) * SW_KEY.size);
+    d.values.copy(b, o + SLOT_ASSOC, i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size);
+    b.writeUInt32LE(SW_SLOT_STATE.USED, o + SLOT_STATE);
+  }
+  for (const slot of claiming) {
+    b.fill(0xee, slot * SW_SLOT.size, (slot + 1) * SW_SLOT.size); // half-written garbage
+    b.writeBigUInt64LE(BigInt(SW_SLOT_STATE.CLAIMING), slot * SW_SLOT.size + SLOT_STATE);
+  }
+  return b;
+}
+
+test('rows: used slots and the fallback\'s entries, each once, decoded exactly; free and mid-claim slots are skipped', (t) => {
+  const d = dump(10, 3);
+  const slots = slotTable(d, 16, [[2, 0], [3, 1], [9, 2], [15, 3]], [5]);
+  const fb = { count: 6, keys: d.keys.subarray(4 * SW_KEY.size), values: d.values.subarray(4 * SW_ASSOC.size) };
+  const r = assocRows(slots, fb);
+  t.is(r.count, 10);
+  const want = Array.from({ length: 10 }, (_, i) => decodeAssociation(d.keys, d.values, NOW, undefined, i * SW_KEY.size, i * SW_ASSOC.size));
+  t.deepEqual(decodeRows(r, NOW), want, 'slots in table order, then the fallback in dump order');
+  t.is(r.inSlots, 4);
+  t.is(r.slots, slots, 'slots are read in place, not copied');
+  const f = frozen(r);
+  t.not(f.slots.buffer, slots.buffer);
+  slots.fill(0);
+  t.deepEqual(decodeRows(f, NOW), want, 'a frozen copy does not follow the table');
+});
+
+test('records that change under a table: loss is judged against the counts of the previous refresh, and freeze() stops the screen', (t) => {
+  const before = dump(50, 9);
+  const after = dump(50, 9, 3);
+  const live = slotTable(before, 64, Array.from({ length: 50 }, (_, i) => [i + 7, i]));
+  const first = new AssocTable(assocRows(live, null), NOW, { detect: DETECT });
+  // the program goes on counting: the same slots now hold the later counters
+  for (let i = 0; i < 50; i++) after.values.copy(live, (i + 7) * SW_SLOT.size + SLOT_ASSOC, i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size);
+  const second = new AssocTable(assocRows(live, null), NOW, { detect: DETECT, previous: first });
+  let lossy = 0;
+  for (let i = 0; i < 50; i++) {
+    const prev = decodeAssociation(before.keys, before.values, NOW, undefined, i * SW_KEY.size, i * SW_ASSOC.size);
+    const h = assess(second.association(i), DETECT, prev);
+    t.is(second.flagged[i], h.conditions.length, `row ${i}`);
+    t.deepEqual(second.view(i, DETECT).health, h, `row ${i} view`);
+    if (h.conditions.includes('lossy')) lossy++;
+  }
+  t.true(lossy > 0, `some rows lossy over the interval (${lossy})`);
+  second.freeze();
+  const shown = second.association(3);
+  live.fill(0, 0, live.length);
+  t.deepEqual(second.association(3), shown, 'a frozen table shows its refresh');
+});
+
+test('a table over slots and fallback judges loss against the previous refresh even when rows moved', (t) => {
+  const before = dump(8, 5);
+  const after = dump(8, 5, 2);
+  // before: 0..3 in slots, 4..7 in the fallback; after: the fallback dump walks in another order
+  const prev = new AssocTable(assocRows(slotTable(before, 8, [[1, 0], [2, 1], [4, 2], [7, 3]]), { count: 4, keys: before.keys.subarray(4 * SW_KEY.size), values: before.values.subarray(4 * SW_ASSOC.size) }), NOW, { detect: DETECT });
+  const order = [7, 6, 5, 4];
+  const fk = Buffer.concat(order.map((i) => after.keys.subarray(i * SW_KEY.size, (i + 1) * SW_KEY.size)));
+  const fv = Buffer.concat(order.map((i) => after.values.subarray(i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size)));
+  const table = new AssocTable(assocRows(slotTable(after, 8, [[1, 0], [2, 1], [4, 2], [7, 3]]), { count: 4, keys: fk, values: fv }), NOW, { detect: DETECT, previous: prev });
+  t.is(table.count, 8);
+  for (let i = 0; i < 8; i++) {
+    const a = table.association(i);
+    const j = [...Array(8).keys()].find((x) => prev.association(x).id === a.id)!;
+    t.deepEqual(table.view(i, DETECT).health, assess(a, DETECT, prev.association(j)), `row ${i}`);
   }
 });
