@@ -21,7 +21,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
   // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
   const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await fastEntry('config/fast-apply')).fastApply(argv));
-  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastEntry('cli/fast-read')).fastRead(argv));
+  // `link list --json` first, on its own small entry: the native writer prints the whole list
+  // (src/cli/fast-link-json.ts); when it declines, fast-read's TypeScript path prints the same.
+  // NODECTL_NO_NATIVE_JSON=1 skips it (the bench compares both).
+  const fastJson = fastApply ?? (process.env.NODECTL_NO_FAST || process.env.NODECTL_NO_NATIVE_JSON || argv[0] !== 'link' || argv[1] !== 'list' || !argv.includes('--json') ? null : (await fastEntry('cli/fast-link-json')).fastLinkJson(argv));
+  const fast = fastJson ?? (process.env.NODECTL_NO_FAST ? null : await (await fastEntry('cli/fast-read')).fastRead(argv));
   if (fast !== null) {
     process.exitCode = fast;
   } else {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Bundles the two entries that bin/run.js runs without oclif into one file each, because
+// Bundles the entries that bin/run.js runs without oclif into one file each, because
 // resolving, reading and compiling their ES modules one by one was a large part of a fresh
 // process's cost (measured: ~20 → ~6 ms of CPU for `link list`, ~60 → ~30 ms for a no-op
 // `config apply`, which the boot unit runs on every start):
 //   dist/cli/fast-read.js     → dist/cli/fast-read.bundle.js     (the read commands)
+//   dist/cli/fast-link-json.js → dist/cli/fast-link-json.bundle.js (link list --json, native writer)
 //   dist/config/fast-apply.js → dist/config/fast-apply.bundle.js (config apply)
 // Runs after tsc in `npm run build:ts`, on the compiled JavaScript, so a bundle holds exactly
 // the code the oclif commands run. What stays outside: the native addon loader and the
@@ -33,6 +34,7 @@ const bundle = (entry, plugin, external = []) => build({
 
 await Promise.all([
   bundle('cli/fast-read', nativeOutside),
+  bundle('cli/fast-link-json', nativeOutside),
   bundle('config/fast-apply', (b) => {
     nativeOutside(b);
     b.onResolve({ filter: /^\.\/load\.js$/ }, (a) => (a.importer.endsWith('/dist/config/read.js') ? { path: './load.js', external: true } : undefined));

@@ -14,11 +14,17 @@
 #include <cstdint>
 #include <cstring>
 #include <linux/netlink.h>
+#include <new>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <algorithm>
+#include <memory>
+#include <climits>
 #include <vector>
 
 namespace {
@@ -77,30 +83,74 @@ bool validUtf8(const uint8_t *s, size_t n) {
 
 class Json {
  public:
-  std::string s;
   int indent;
-  explicit Json(int ind) : indent(ind) {}
+  char *p = nullptr;
+  size_t len = 0, cap = 0;
 
-  void raw(const char *t) { s.append(t); }
-  void raw(const char *t, size_t n) { s.append(t, n); }
-  void ch(char c) { s.push_back(c); }
+  explicit Json(int ind) : indent(ind) {}
+  // A writer over `reserve` bytes of address space mapped up front: it never moves (so the
+  // final write can point into it) and nothing is copied as it grows; pages are touched only as
+  // they are written, in huge pages where the kernel allows (fewer faults for a few MB).
+  Json(int ind, size_t reserve) : indent(ind) {
+    size_t huge = 2u << 20;
+    void *m = mmap(nullptr, reserve + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) throw Unrenderable();
+    map = m;
+    mapLen = reserve + huge;
+    p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+    cap = reserve;
+    //NOHUGE madvise(p, cap, MADV_HUGEPAGE);
+  }
+  ~Json() {
+    if (map) munmap(map, mapLen);
+    else free(p);
+  }
+  Json(const Json &) = delete;
+  Json &operator=(const Json &) = delete;
+
+  std::string string() const { return std::string(p, len); }
+  inline char *room(size_t n) {
+    if (cap - len < n) grow(n);
+    return p + len;
+  }
+  void raw(const char *t, size_t n) {
+    memcpy(room(n), t, n);
+    len += n;
+  }
+  void raw(const char *t) { raw(t, strlen(t)); }
+  void append(const std::string &t) { raw(t.data(), t.size()); }
+  void ch(char c) {
+    *room(1) = c;
+    len++;
+  }
   void nl(int level) {
     if (indent == 0) return;
-    s.push_back('\n');
-    s.append((size_t)(level * indent), ' ');
+    size_t n = (size_t)(level * indent);
+    char *d = room(n + 1);
+    d[0] = '\n';
+    memset(d + 1, ' ', n);
+    len += n + 1;
   }
   // The key of an object member at nesting level `level`; first: no comma before it.
-  void key(bool first, int level, const char *k) {
-    if (!first) s.push_back(',');
+  template <size_t N>
+  void key(bool first, int level, const char (&k)[N]) {
+    keyn(first, level, k, N - 1);
+  }
+  void keyn(bool first, int level, const char *k, size_t n) {
+    if (!first) ch(',');
     nl(level);
-    s.push_back('"');
-    s.append(k);
-    s.append(indent ? "\": " : "\":");
+    char *d = room(n + 4);
+    d[0] = '"';
+    memcpy(d + 1, k, n);
+    d[n + 1] = '"';
+    d[n + 2] = ':';
+    d[n + 3] = ' ';
+    len += n + (indent ? 4 : 3);
   }
   void i64(int64_t v) {
-    char b[24];
-    auto r = std::to_chars(b, b + sizeof b, v);
-    s.append(b, (size_t)(r.ptr - b));
+    char *d = room(24);
+    auto r = std::to_chars(d, d + 24, v);
+    len += (size_t)(r.ptr - d);
   }
   // A u64 counter as JavaScript prints the Number lo + hi * 2^32: exact up to 2^53, beyond
   // that the nearest double (one rounding, as both the addition and this cast do), printed as
@@ -121,68 +171,84 @@ class Json {
       if (t[i] != '.') digits.push_back(t[i]);
     if ((int)digits.size() > exp + 1) throw Unrenderable();  // not an integer: cannot happen
     digits.append((size_t)(exp + 1) - digits.size(), '0');
-    s.append(digits);
+    append(digits);
   }
-  void boolean(bool v) { s.append(v ? "true" : "false"); }
-  void null() { s.append("null"); }
+  void boolean(bool v) { v ? raw("true", 4) : raw("false", 5); }
+  void null() { raw("null", 4); }
   // A string as JSON.stringify writes it: ", \ and control characters escaped, the rest as is.
-  void str(const uint8_t *p, size_t n) {
-    if (!validUtf8(p, n)) throw Unrenderable();
-    s.push_back('"');
+  void str(const uint8_t *s, size_t n) {
+    if (!validUtf8(s, n)) throw Unrenderable();
+    char *d = room(6 * n + 2);
+    char *o = d;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-      uint8_t c = p[i];
+      uint8_t c = s[i];
       if (c >= 0x20 && c != '"' && c != '\\') {
-        s.push_back((char)c);
+        *o++ = (char)c;
         continue;
       }
+      *o++ = '\\';
       switch (c) {
-        case '"': s.append("\\\""); break;
-        case '\\': s.append("\\\\"); break;
-        case '\b': s.append("\\b"); break;
-        case '\f': s.append("\\f"); break;
-        case '\n': s.append("\\n"); break;
-        case '\r': s.append("\\r"); break;
-        case '\t': s.append("\\t"); break;
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
         default: {
           static const char hex[] = "0123456789abcdef";
-          char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-          s.append(u, 6);
+          *o++ = 'u';
+          *o++ = '0';
+          *o++ = '0';
+          *o++ = hex[c >> 4];
+          *o++ = hex[c & 15];
         }
       }
     }
-    s.push_back('"');
+    *o++ = '"';
+    len += (size_t)(o - d);
   }
   void str(const char *t) { str((const uint8_t *)t, strlen(t)); }
-  // readString: up to the first NUL.
-  void cstr(const uint8_t *p, size_t n) {
-    size_t z = 0;
-    while (z < n && p[z] != 0) z++;
-    str(p, z);
-  }
   // formatLladdr: aa:bb:…, '' for an empty value.
-  void lladdr(const uint8_t *p, size_t n) {
+  void lladdr(const uint8_t *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
-    s.push_back('"');
+    char *d = room(3 * n + 2);
+    char *o = d;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-      if (i) s.push_back(':');
-      s.push_back(hex[p[i] >> 4]);
-      s.push_back(hex[p[i] & 15]);
+      if (i) *o++ = ':';
+      *o++ = hex[s[i] >> 4];
+      *o++ = hex[s[i] & 15];
     }
-    s.push_back('"');
+    *o++ = '"';
+    len += (size_t)(o - d);
   }
   void strArray(const std::vector<std::string> &items, int level) {
     if (items.empty()) {
-      s.append("[]");
+      raw("[]", 2);
       return;
     }
-    s.push_back('[');
+    ch('[');
     for (size_t i = 0; i < items.size(); i++) {
-      if (i) s.push_back(',');
+      if (i) ch(',');
       nl(level + 1);
       str((const uint8_t *)items[i].data(), items[i].size());
     }
     nl(level);
-    s.push_back(']');
+    ch(']');
+  }
+
+ private:
+  void *map = nullptr;
+  size_t mapLen = 0;
+  void grow(size_t n) {
+    if (map) throw Unrenderable();  // a GiB of JSON: let the TypeScript path try
+    size_t want = cap * 2 > len + n ? cap * 2 : len + n + 256;
+    char *q = (char *)realloc(p, want);
+    if (!q) throw std::bad_alloc();
+    p = q;
+    cap = want;
   }
 };
 
@@ -207,8 +273,8 @@ struct OrderedObject {
     j.ch('{');
     bool first = true;
     for (auto &m : members) {
-      j.key(first, level + 1, m.first);
-      j.s.append(m.second);
+      j.keyn(first, level + 1, m.first, strlen(m.first));
+      j.append(m.second);
       first = false;
     }
     j.nl(level);
@@ -233,13 +299,13 @@ inline void need(size_t have, size_t want) {
 std::string num(int indent, int64_t v) {
   Json j(indent);
   j.i64(v);
-  return j.s;
+  return j.string();
 }
 std::string boolean(bool v) { return v ? "true" : "false"; }
 std::string quoted(int indent, const char *t) {
   Json j(indent);
   j.str(t);
-  return j.s;
+  return j.string();
 }
 std::string nameOr(int indent, const char *const *names, size_t count, uint32_t v) {
   if (v < count) return quoted(indent, names[v]);
@@ -267,7 +333,7 @@ std::string bridgeIdOf(int indent, const uint8_t *v, size_t n) {
   t.push_back('.');
   Json j(indent);
   j.lladdr(v + 2, 6);
-  return "\"" + t + j.s.substr(1);
+  return "\"" + t + j.string().substr(1);
 }
 
 // decodeKindData: the object, or false when the kind has no decoder (kindData null).
@@ -290,7 +356,7 @@ bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int
           if (f & b.first) items.emplace_back(b.second);
         Json j(indent);
         j.strArray(items, level + 1);
-        o.set("flags", j.s);
+        o.set("flags", j.string());
       }
     });
     return true;
@@ -314,7 +380,7 @@ bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int
           });
           Json j(indent);
           j.strArray(targets, level + 1);
-          o.set("arpIpTargets", j.s);
+          o.set("arpIpTargets", j.string());
           break;
         }
         case 9: need(n, 4); o.set("arpValidate", nameOr(indent, BOND_ARP_VALIDATE, COUNT(BOND_ARP_VALIDATE), rd32(v))); break;
@@ -399,7 +465,7 @@ bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int 
         case 4: {
           Json j(indent);
           j.lladdr(v, n);
-          o.set("permHwaddr", j.s);
+          o.set("permHwaddr", j.string());
           break;
         }
         case 5: need(n, 2); o.set("queueId", num(indent, rd16(v))); break;
@@ -439,7 +505,8 @@ struct Ref {
 
 class LinkListWriter {
  public:
-  explicit LinkListWriter(int indent) : body(indent), indent(indent) {}
+  // Address space only: pages are used as the JSON is written.
+  explicit LinkListWriter(int indent) : body(indent, 1ull << 30), tails(indent, 256ull << 20), indent(indent) {}
 
   // One RTM_NEWLINK payload (ifinfomsg + attributes) at m[0, len), the message 4-aligned.
   void add(const uint8_t *m, size_t len) {
@@ -487,7 +554,8 @@ class LinkListWriter {
       });
       if (hasKind && !infoKind.empty()) {
         kind = infoKind;
-        hasKindData = kindData(infoKind, li, ds, de, indent, 2, kd);
+        // veth ({kind, peerIndex?, peerNetnsId?}, most links of a big host) is written directly below.
+        if (kind != "veth") hasKindData = kindData(infoKind, li, ds, de, indent, 2, kd);
       }
       if (hasSlaveKind && !slaveKind.empty() && ss >= 0) hasSlave = slaveData(slaveKind, li, ss, se, indent, sd);
     }
@@ -498,21 +566,14 @@ class LinkListWriter {
     bool hasNetnsId = a[37].present;
     int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
     bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
-    if (isVeth && hasLink) {
-      // `link.kindData ??= { kind: 'veth' }` then peerIndex / peerNetnsId.
-      if (!hasKindData) {
-        kd.set("kind", quoted(indent, "veth"));
-        hasKindData = true;
-      }
-      kd.set("peerIndex", num(indent, linkIndex));
-      if (hasNetnsId) kd.set("peerNetnsId", num(indent, netnsId));
-    }
 
     Ref ref;
     ref.index = index;
-    ref.bodyStart = body.s.size();
+    ref.bodyStart = body.len;
     Json &j = body;
     const int L = 2;  // members of a link: inside the array (1), inside the object (2)
+    j.ch(refs.empty() ? '[' : ',');
+    j.nl(1);
     j.ch('{');
     j.key(true, L, "index"); j.i64(index);
     j.key(false, L, "name");
@@ -542,11 +603,25 @@ class LinkListWriter {
     }
     j.key(false, L, "carrier"); j.boolean(carrier);
     {
-      std::vector<std::string> names;
-      if ((ifflags & 0x1) && !(ifflags & 0x40)) names.emplace_back("NO-CARRIER");
+      j.key(false, L, "flags");
+      bool any = false;
+      auto item = [&](const char *n) {
+        j.ch(any ? ',' : '[');
+        j.nl(L + 1);
+        j.ch('"');
+        j.raw(n);
+        j.ch('"');
+        any = true;
+      };
+      if ((ifflags & 0x1) && !(ifflags & 0x40)) item("NO-CARRIER");
       for (size_t i = 0; i < COUNT(IFF_BITS); i++)
-        if (ifflags & IFF_BITS[i]) names.emplace_back(IFF_NAMES[i]);
-      j.key(false, L, "flags"); j.strArray(names, L);
+        if (ifflags & IFF_BITS[i]) item(IFF_NAMES[i]);
+      if (any) {
+        j.nl(L);
+        j.ch(']');
+      } else {
+        j.raw("[]", 2);
+      }
     }
     j.key(false, L, "mtu"); j.i64(a[4].present ? u32of(4) : 0);
     j.key(false, L, "minMtu"); if (a[50].present) j.i64(u32of(50)); else j.null();
@@ -584,7 +659,23 @@ class LinkListWriter {
     }
     j.key(false, L, "txqlen"); j.i64(a[13].present ? u32of(13) : 0);
     j.key(false, L, "promiscuity"); j.i64(a[30].present ? u32of(30) : 0);
-    j.key(false, L, "kindData"); if (hasKindData) kd.write(j, L); else j.null();
+    j.key(false, L, "kindData");
+    if (isVeth) {
+      // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.
+      j.ch('{');
+      j.key(true, L + 1, "kind");
+      j.raw("\"veth\"", 6);
+      if (hasLink) {
+        j.key(false, L + 1, "peerIndex"); j.i64(linkIndex);
+        if (hasNetnsId) { j.key(false, L + 1, "peerNetnsId"); j.i64(netnsId); }
+      }
+      j.nl(L);
+      j.ch('}');
+    } else if (hasKindData) {
+      kd.write(j, L);
+    } else {
+      j.null();
+    }
     j.key(false, L, "slaveKind");
     if (hasSlaveKind) j.str((const uint8_t *)slaveKind.data(), slaveKind.size());
     else j.null();
@@ -600,13 +691,13 @@ class LinkListWriter {
       j.key(false, L, "stats");
       j.ch('{');
       for (int i = 0; i < 10; i++) {
-        j.key(i == 0, L + 1, names[i]);
+        j.keyn(i == 0, L + 1, names[i], strlen(names[i]));
         j.counter(v[i]);
       }
       j.nl(L);
       j.ch('}');
     }
-    ref.bodyEnd = body.s.size();
+    ref.bodyEnd = body.len;
     if (master) { ref.hasMaster = true; ref.master = master; }
     if (hasParent) { ref.hasParent = true; ref.parent = linkIndex; }
     // toViews: the peer of a veth whose other end is in this namespace.
@@ -614,9 +705,14 @@ class LinkListWriter {
     refs.push_back(std::move(ref));
   }
 
-  // The whole document: the links with their references named (toViews), then a newline.
-  std::string finish() {
-    if (refs.empty()) return "[]\n";
+  // The rest of the document: after each link's body its references named (toViews), after
+  // the last the end. iov gets the whole document in order: body and tail of each link, the end.
+  void finish(std::vector<struct iovec> &iov) {
+    if (refs.empty()) {
+      static const char empty[] = "[]\n";
+      iov.push_back({(void *)empty, 3});
+      return;
+    }
     std::unordered_map<int64_t, size_t> byIndex;  // a Map: the last link of an index wins
     std::unordered_map<int64_t, std::vector<size_t>> ports;
     byIndex.reserve(refs.size() * 2);
@@ -624,8 +720,7 @@ class LinkListWriter {
       byIndex[refs[i].index] = i;
       if (refs[i].hasMaster) ports[refs[i].master].push_back(i);
     }
-    Json out(indent);
-    out.s.reserve(body.s.size() + refs.size() * (indent ? 120 : 60) + 16);
+    Json &out = tails;
     auto nameOf = [&](bool has, int64_t idx) {
       if (!has) return out.null();
       auto it = byIndex.find(idx);
@@ -634,19 +729,16 @@ class LinkListWriter {
       out.str((const uint8_t *)n.data(), n.size());
     };
     const int L = 2;
-    out.ch('[');
+    std::vector<size_t> ends(refs.size());
     for (size_t i = 0; i < refs.size(); i++) {
       const Ref &r = refs[i];
-      if (i) out.ch(',');
-      out.nl(1);
-      out.raw(body.s.data() + r.bodyStart, r.bodyEnd - r.bodyStart);
       out.key(false, L, "master"); nameOf(r.hasMaster, r.master);
       out.key(false, L, "parent"); nameOf(r.hasParent, r.parent);
       out.key(false, L, "peer"); nameOf(r.hasPeer, r.peer);
       out.key(false, L, "ports");
       auto it = ports.find(r.index);
       if (it == ports.end()) {
-        out.raw("[]");
+        out.raw("[]", 2);
       } else {
         out.ch('[');
         for (size_t k = 0; k < it->second.size(); k++) {
@@ -660,13 +752,22 @@ class LinkListWriter {
       }
       out.nl(1);
       out.ch('}');
+      ends[i] = out.len;
     }
     out.nl(0);
-    out.raw("]\n");
-    return std::move(out.s);
+    out.raw("]\n", 2);
+    // Pointers only now: the tails no longer grow.
+    iov.reserve(2 * refs.size() + 1);
+    size_t t = 0;
+    for (size_t i = 0; i < refs.size(); i++) {
+      iov.push_back({body.p + refs[i].bodyStart, refs[i].bodyEnd - refs[i].bodyStart});
+      iov.push_back({tails.p + t, ends[i] - t});
+      t = ends[i];
+    }
+    iov.push_back({tails.p + t, tails.len - t});
   }
 
-  Json body;
+  Json body, tails;
   int indent;
   std::vector<Ref> refs;
 };
@@ -704,23 +805,29 @@ bool readDump(Napi::Env env, int fd, LinkListWriter &w) {
   }
 }
 
-// All of data to fd: a pipe may have been left non-blocking by whoever made it; a reader that
-// went away (`| head`) ends the output quietly, as process.stdout's EPIPE handler does.
-void writeAll(Napi::Env env, int fd, const std::string &data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t k = write(fd, data.data() + off, data.size() - off);
-    if (k >= 0) {
-      off += (size_t)k;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN) {
-      struct pollfd pfd = {fd, POLLOUT, 0};
-      poll(&pfd, 1, -1);
-    } else if (errno == EPIPE) {
-      return;
-    } else {
+// All of iov to fd, in writev calls of at most IOV_MAX pieces: a pipe may have been left
+// non-blocking by whoever made it; a reader that went away (`| head`) ends the output quietly,
+// as process.stdout's EPIPE handler does.
+void writeAll(Napi::Env env, int fd, std::vector<struct iovec> &iov) {
+  size_t i = 0;
+  while (i < iov.size()) {
+    int count = (int)std::min<size_t>(iov.size() - i, IOV_MAX);
+    ssize_t k = writev(fd, &iov[i], count);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        poll(&pfd, 1, -1);
+        continue;
+      }
+      if (errno == EPIPE) return;
       throw ErrnoError(env, "write", errno);
+    }
+    size_t left = (size_t)k;
+    while (i < iov.size() && left >= iov[i].iov_len) left -= iov[i++].iov_len;
+    if (left > 0) {
+      iov[i].iov_base = (char *)iov[i].iov_base + left;
+      iov[i].iov_len -= left;
     }
   }
 }
@@ -739,9 +846,11 @@ static Napi::Value LinkListJson(const Napi::CallbackInfo &info) {
   if (indent < 0) indent = 0;
   if (indent > 10) indent = 10;
   int outFd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
-  LinkListWriter w(indent);
-  std::string doc;
+  std::unique_ptr<LinkListWriter> writer;
+  std::vector<struct iovec> doc;
   try {
+    writer = std::make_unique<LinkListWriter>(indent);
+    LinkListWriter &w = *writer;
     if (info[0].IsNumber()) {
       if (!readDump(env, info[0].As<Napi::Number>().Int32Value(), w)) return env.Null();
     } else {
@@ -759,7 +868,7 @@ static Napi::Value LinkListJson(const Napi::CallbackInfo &info) {
         p += NLMSG_ALIGN(m->nlmsg_len);
       }
     }
-    doc = w.finish();
+    w.finish(doc);
   } catch (const Unrenderable &) {
     return env.Null();
   }
@@ -767,7 +876,15 @@ static Napi::Value LinkListJson(const Napi::CallbackInfo &info) {
     writeAll(env, outFd, doc);
     return Napi::Boolean::New(env, true);
   }
-  return Napi::Buffer<char>::Copy(env, doc.data(), doc.size());
+  size_t total = 0;
+  for (auto &v : doc) total += v.iov_len;
+  Napi::Buffer<char> out = Napi::Buffer<char>::New(env, total);
+  char *d = out.Data();
+  for (auto &v : doc) {
+    memcpy(d, v.iov_base, v.iov_len);
+    d += v.iov_len;
+  }
+  return out;
 }
 
 void InitLinkJson(Napi::Env env, Napi::Object exports) {

@@ -18,11 +18,6 @@ const RECV_BUFFER = 64 << 10;
 
 let recvBuf: Buffer | null = null;
 
-/** A fresh socket in the namespace that has sent the dump request; the caller reads and closes it. */
-export function openDump(netns: string | undefined, type: number, payload: Uint8Array): number {
-  return withNetns(netns, () => native.netlinkDumpOpen(NETLINK_ROUTE, type, NLM_F_DUMP, payload));
-}
-
 /**
  * Send the request and hand each receive to onChunk(buf, end): whole reply messages in
  * buf[0, end), up to (not including) the NLMSG_DONE/ERROR that ends the dump. buf is reused by
@@ -32,7 +27,7 @@ function readReplies(
   netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, onChunk: (buf: Buffer, end: number) => void,
   index?: { rows: Int32Array; hdrLen: number },
 ): void {
-  const fd = openDump(netns, type, payload);
+  const fd = withNetns(netns, () => native.netlinkDumpOpen(NETLINK_ROUTE, type, NLM_F_DUMP, payload));
   // Not from the pool: decoders read 32-bit words, which needs a 4-aligned start. One buffer,
   // reused, so the bytes are still in cache when they are decoded.
   const buf = (recvBuf ??= Buffer.allocUnsafeSlow(RECV_BUFFER));

@@ -2,8 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
-import native from '../../native/index.js';
-import { dumpEachIndexed, openDump } from './dump-once.js';
+import { dumpEachIndexed } from './dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
@@ -265,29 +264,6 @@ export function listLinksOnce(netns?: string): Link[] {
     if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
   });
   return out;
-}
-
-/**
- * `link list --json` for a one-shot reader, written natively to fd (native/src/link_json.cc):
- * the dump decoded straight into the bytes JSON.stringify(toViews(listLinksOnce(netns)), null,
- * indent) + '\n' would be, in one write. A cold process otherwise spends more time decoding,
- * building and stringifying 4,000 links than the kernel spends dumping them. false: nothing was
- * written, because the links hold something that writer does not render exactly like the
- * TypeScript decoder (test/unit/link-json.test.ts, test/netns/link-json.test.ts) or the kernel
- * refused the dump; the caller then takes the TypeScript path, which says why.
- */
-export function writeLinkListJson(netns: string | undefined, indent: number, fd: number): boolean {
-  const sock = openDump(netns, RTM.GETLINK, getlinkRequest());
-  try {
-    return native.linkListJson(sock, indent, fd) === true;
-  } finally {
-    closeSync(sock);
-  }
-}
-
-/** The JSON of linkListJson for recorded dump bytes (nlmsghdr-framed), or null (see writeLinkListJson). */
-export function linkListJsonOf(messages: Uint8Array, indent: number): Buffer | null {
-  return native.linkListJson(messages, indent) as Buffer | null;
 }
 
 /** The raw RTM_NEWLINK payloads of a dump (for fixtures and benchmarks). */

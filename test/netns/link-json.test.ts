@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
-import { writeLinkListJson } from '../../src/netlink/link.js';
+import { writeLinkListJson } from '../../src/netlink/link-json.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 

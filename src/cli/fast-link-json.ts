@@ -1,0 +1,19 @@
+// The executable's entry for `nodectl link list --json` (bin/run.js tries it before the other
+// read commands): the command scripts poll on hosts with thousands of links, answered by the
+// native writer (src/netlink/link-json.ts) with nothing else loaded. null: not this command
+// line, or the native writer declined or failed before writing; the caller goes on to
+// src/cli/fast-read.ts, whose TypeScript path prints the same list, or the same error.
+import { isatty } from 'node:tty';
+import { writeLinkListJson } from '../netlink/link-json.js';
+import { parseReadArgv } from './fast-parse.js';
+
+export function fastLinkJson(argv: string[]): number | null {
+  const p = parseReadArgv(argv);
+  if (!p || p.id !== 'link list' || !p.json) return null;
+  try {
+    // Indented on a terminal, as writeJson does (asked of fd 1: process.stdout is not set up here).
+    return writeLinkListJson(p.flags.netns, isatty(1) ? 2 : 0, 1) ? 0 : null;
+  } catch {
+    return null;
+  }
+}
