@@ -65,18 +65,14 @@ async function timeIn(fn: () => unknown, warm = true): Promise<Figures> {
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-/** The same for a command: wall time of spawnSync, CPU time from a second run under `times`. */
-function timeCmd(cmd: string, args: string[], env: Record<string, string> = {}): Figures {
-  run(cmd, args, env);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+/** One run of a command: wall time of spawnSync, CPU time from a second run under `times`. */
+function cmdProbe(cmd: string, args: string[], env: Record<string, string> = {}): () => Figures {
+  return () => {
     const t0 = process.hrtime.bigint();
     run(cmd, args, env);
-    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    cpu.push(childCpu(cmd, args, env));
-  }
-  return { wall: median(wall), cpu: median(cpu) };
+    const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { wall, cpu: childCpu(cmd, args, env) };
+  };
 }
 
 /**
@@ -84,7 +80,7 @@ function timeCmd(cmd: string, args: string[], env: Record<string, string> = {}):
  * what `link list` runs (listLinksOnce: one blocking native read, no Handle); 'handle' is
  * listLinks over a Handle (the netlink package), what everything long-lived uses.
  */
-function coldInProcess(how: 'once' | 'handle'): Figures {
+function coldProbe(how: 'once' | 'handle'): () => Figures {
   const script = how === 'once' ? `
     const { listLinksOnce } = await import(${JSON.stringify(new URL('../dist/netlink/link.js', import.meta.url).href)});
     const c0 = process.cpuUsage(); const t0 = process.hrtime.bigint();
@@ -99,16 +95,31 @@ function coldInProcess(how: 'once' | 'handle'): Figures {
     const c = process.cpuUsage(c0);
     console.log(JSON.stringify({ wall: Number(process.hrtime.bigint() - t0) / 1e6, cpu: (c.user + c.system) / 1000 }));
     h.close();`;
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  return () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cold run failed: ${r.stderr}`);
-    const f = JSON.parse(r.stdout) as Figures;
-    wall.push(f.wall);
-    cpu.push(f.cpu);
+    return JSON.parse(r.stdout) as Figures;
+  };
+}
+
+/**
+ * Medians of several fresh-process measurements taken in turns (one of each per round, after a
+ * warm-up round), so that each is compared with the reference under the same load: on a busy
+ * machine the load moves by a factor of two within a minute, and measuring `ip` first and
+ * nodectl a minute later made ratios of the two moments, not of the two programs.
+ */
+function interleaved(probes: (() => Figures)[]): Figures[] {
+  for (const p of probes) p();
+  const wall: number[][] = probes.map(() => []);
+  const cpu: number[][] = probes.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    probes.forEach((p, k) => {
+      const f = p();
+      wall[k]!.push(f.wall);
+      cpu[k]!.push(f.cpu);
+    });
   }
-  return { wall: median(wall), cpu: median(cpu) };
+  return probes.map((_, k) => ({ wall: median(wall[k]!), cpu: median(cpu[k]!) }));
 }
 
 async function main(): Promise<void> {
@@ -120,11 +131,8 @@ async function main(): Promise<void> {
   if (r.status !== 0) throw new Error(`creating veths failed: ${r.stderr}`);
   const h = Handle.open({ netns: ns, rcvbuf: 32 << 20 });
   const count = (await listLinks(h)).length;
-  console.log(`namespace ${ns}: ${count} links (${PAIRS * 2} veth ends + lo), created in ${((Date.now() - t0) / 1000).toFixed(1)} s; median of ${RUNS} runs`);
+  console.log(`namespace ${ns}: ${count} links (${PAIRS * 2} veth ends + lo), created in ${((Date.now() - t0) / 1000).toFixed(1)} s; median of ${RUNS} runs (fresh processes: in turns with ip, one of each per round)`);
 
-  const ip = timeCmd('ip', ['-n', ns, '-j', '-d', 'link', 'show']);
-  const cold = coldInProcess('once');
-  const coldHandle = coldInProcess('handle');
   const warm = await timeIn(() => listLinksOnce(ns));
   const warmHandle = await timeIn(() => listLinks(h));
   const dumpOnly = await timeIn(() => h.dump(RTM.GETLINK, Buffer.alloc(16)));
@@ -137,21 +145,29 @@ async function main(): Promise<void> {
     for (const m of msgs) rt.parseMessage(m.type, m.data);
   });
   h.close();
-  // The executable itself, as users and scripts run it: its shebang line is part of the cost
-  // (it starts Node without NODE_EXTRA_CA_CERTS, see bin/run.js); `node bin/run.js` would skip it.
-  const e2e = timeCmd(bin, ['link', 'list', '--json', '--netns', ns]);
-  const e2eOclif = timeCmd(bin, ['link', 'list', '--json', '--netns', ns], { NODECTL_NO_FAST: '1' });
-  const version = timeCmd(bin, ['--version']);
-  const nodeFloor = timeCmd(process.execPath, ['-e', '0']);
+  // Fresh processes, in turns with the reference. The executable itself, as users and scripts
+  // run it: its shebang line is part of the cost (it starts Node without NODE_EXTRA_CA_CERTS, see
+  // bin/run.js); `node bin/run.js` would skip it.
   // NODE_EXTRA_CA_CERTS makes every Node process parse that CA bundle before running any
   // JavaScript. Figures with it set (as here) and unset, each labelled; plus `node bin/run.js`
   // with it set, which is what the executable costs without its shebang's env -S.
   const caSet = process.env.NODE_EXTRA_CA_CERTS;
   const other = caSet ? { NODE_EXTRA_CA_CERTS: '' } : { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
-  const e2eOther = timeCmd(bin, ['link', 'list', '--json', '--netns', ns], other);
-  const versionOther = timeCmd(bin, ['--version'], other);
-  const nodeFloorOther = timeCmd(process.execPath, ['-e', '0'], other);
-  const viaNode = caSet ? timeCmd(process.execPath, [bin, 'link', 'list', '--json', '--netns', ns]) : null;
+  const list = ['link', 'list', '--json', '--netns', ns];
+  const [ip, cold, coldHandle, e2e, e2eTs, e2eOclif, version, nodeFloor, e2eOther, versionOther, nodeFloorOther, viaNode] = interleaved([
+    cmdProbe('ip', ['-n', ns, '-j', '-d', 'link', 'show']),
+    coldProbe('once'),
+    coldProbe('handle'),
+    cmdProbe(bin, list),
+    cmdProbe(bin, list, { NODECTL_NO_NATIVE_JSON: '1' }),
+    cmdProbe(bin, list, { NODECTL_NO_FAST: '1' }),
+    cmdProbe(bin, ['--version']),
+    cmdProbe(process.execPath, ['-e', '0']),
+    cmdProbe(bin, list, other),
+    cmdProbe(bin, ['--version'], other),
+    cmdProbe(process.execPath, ['-e', '0'], other),
+    ...(caSet ? [cmdProbe(process.execPath, [bin, ...list])] : []),
+  ]) as [Figures, Figures, Figures, Figures, Figures, Figures, Figures, Figures, Figures, Figures, Figures, Figures | undefined];
 
   const ms = (x: number): string => x.toFixed(1).padStart(7);
   const ratio = (x: number, r: number): string => `${(x / r).toFixed(2).padStart(5)}x`;
@@ -168,6 +184,7 @@ async function main(): Promise<void> {
   console.log(row('  netlink package generic decoder (warm)', generic, ip, '(why decodeLink exists)'));
   console.log(caSet ? `NODE_EXTRA_CA_CERTS set (${caSet}):` : 'NODE_EXTRA_CA_CERTS unset:');
   console.log(row('nodectl link list --json, end to end', e2e, ip, '<= 2.0x'));
+  console.log(row('  TypeScript writer (NODECTL_NO_NATIVE_JSON=1)', e2eTs, ip, ''));
   console.log(row('  same through oclif (NODECTL_NO_FAST=1)', e2eOclif, ip, ''));
   console.log(row('nodectl --version (cold start)', version, null, '<= 150 ms'));
   console.log(row('node -e 0 (Node.js start-up floor)', nodeFloor, null, ''));
