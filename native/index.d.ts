@@ -55,7 +55,7 @@ export interface NativeAddon extends NativeBpf {
   /**
    * `link list --json` of a link dump (native/src/link_json.cc): source is a netlinkDumpOpen fd of
    * an RTM_GETLINK dump (read to its end) or recorded nlmsghdr-framed messages; indent as
-   * JSON.stringify's. With outFd the document is written there (true); else returned. null: not
+   * JSON.stringify's, or -1 for writeJson's rule (2 when outFd is a terminal, else none). With outFd the document is written there (true); else returned. null: not
    * renderable exactly as the TypeScript path would, or the dump was refused: use that path.
    */
   linkListJson(source: number | Uint8Array, indent: number, outFd?: number): Buffer | boolean | null;

@@ -89,17 +89,15 @@ class Json {
 
   explicit Json(int ind) : indent(ind) {}
   // A writer over `reserve` bytes of address space mapped up front: it never moves (so the
-  // final write can point into it) and nothing is copied as it grows; pages are touched only as
-  // they are written, in huge pages where the kernel allows (fewer faults for a few MB).
+  // final write can point into it) and nothing is copied as it grows; only the pages written are
+  // ever touched. (MADV_HUGEPAGE was tried: a fault may then wait for compaction, 400 ms once.)
   Json(int ind, size_t reserve) : indent(ind) {
-    size_t huge = 2u << 20;
-    void *m = mmap(nullptr, reserve + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *m = mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) throw Unrenderable();
     map = m;
-    mapLen = reserve + huge;
-    p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+    mapLen = reserve;
+    p = (char *)m;
     cap = reserve;
-    //NOHUGE madvise(p, cap, MADV_HUGEPAGE);
   }
   ~Json() {
     if (map) munmap(map, mapLen);
@@ -137,15 +135,22 @@ class Json {
     keyn(first, level, k, N - 1);
   }
   void keyn(bool first, int level, const char *k, size_t n) {
-    if (!first) ch(',');
-    nl(level);
-    char *d = room(n + 4);
-    d[0] = '"';
-    memcpy(d + 1, k, n);
-    d[n + 1] = '"';
-    d[n + 2] = ':';
-    d[n + 3] = ' ';
-    len += n + (indent ? 4 : 3);
+    size_t pad = indent ? 1 + (size_t)(level * indent) : 0;
+    char *d = room(n + pad + 5);
+    char *o = d;
+    if (!first) *o++ = ',';
+    if (pad) {
+      *o++ = '\n';
+      memset(o, ' ', pad - 1);
+      o += pad - 1;
+    }
+    *o++ = '"';
+    memcpy(o, k, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    if (indent) *o++ = ' ';
+    len += (size_t)(o - d);
   }
   void i64(int64_t v) {
     char *d = room(24);
@@ -837,15 +842,17 @@ void writeAll(Napi::Env env, int fd, std::vector<struct iovec> &iov) {
 // linkListJson(source, indent, outFd?) -> the JSON document of `link list --json` (with its
 // newline) for the links in source: an fd from netlinkDumpOpen (RTM_GETLINK dump, read to its
 // end here) or recorded bytes (nlmsghdr-framed messages, every RTM_NEWLINK taken). indent is
-// JSON.stringify's. With outFd it is written there and the answer is true; else a Buffer.
+// JSON.stringify's (-1: 2 when outFd is a terminal, else 0). With outFd it is written there and
+// the answer is true; else a Buffer.
 // null: this writer cannot print these links exactly as the TypeScript path would, or the
 // kernel refused the dump; the caller runs the TypeScript path, which says why.
 static Napi::Value LinkListJson(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int indent = info[1].As<Napi::Number>().Int32Value();
-  if (indent < 0) indent = 0;
-  if (indent > 10) indent = 10;
   int outFd = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
+  // -1: as writeJson does for stdout, 2 on a terminal, else none (node:tty would load ~30 modules).
+  if (indent < 0) indent = outFd >= 0 && isatty(outFd) ? 2 : 0;
+  if (indent > 10) indent = 10;
   std::unique_ptr<LinkListWriter> writer;
   std::vector<struct iovec> doc;
   try {

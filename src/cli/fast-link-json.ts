@@ -3,7 +3,6 @@
 // native writer (src/netlink/link-json.ts) with nothing else loaded. null: not this command
 // line, or the native writer declined or failed before writing; the caller goes on to
 // src/cli/fast-read.ts, whose TypeScript path prints the same list, or the same error.
-import { isatty } from 'node:tty';
 import { writeLinkListJson } from '../netlink/link-json.js';
 import { parseReadArgv } from './fast-parse.js';
 
@@ -11,8 +10,9 @@ export function fastLinkJson(argv: string[]): number | null {
   const p = parseReadArgv(argv);
   if (!p || p.id !== 'link list' || !p.json) return null;
   try {
-    // Indented on a terminal, as writeJson does (asked of fd 1: process.stdout is not set up here).
-    return writeLinkListJson(p.flags.netns, isatty(1) ? 2 : 0, 1) ? 0 : null;
+    // Indented on a terminal, as writeJson does (asked natively of fd 1: node:tty or process.stdout
+    // would load some 30 modules of streams and sockets for one isatty()).
+    return writeLinkListJson(p.flags.netns, -1, 1) ? 0 : null;
   } catch {
     return null;
   }

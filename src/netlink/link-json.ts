@@ -14,7 +14,8 @@ const RTM_GETLINK = 18;
 const NLM_F_DUMP = 0x300;
 
 /**
- * Write the JSON of every link in the namespace to fd. false: nothing was written, because the
+ * Write the JSON of every link in the namespace to fd, indented by `indent` (-1: as writeJson
+ * indents stdout, 2 when fd is a terminal, else not at all). false: nothing was written, because the
  * links hold something the native writer does not render exactly like the TypeScript decoder (a
  * string that is not UTF-8, an attribute shorter than its type) or the kernel refused the dump;
  * the caller then takes the TypeScript path, which prints or says why. A namespace that cannot be

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { haveCommand, isRoot, kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { writeLinkListJson } from '../../src/netlink/link-json.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -165,4 +165,24 @@ test(rootTitle('link list --json: a link the native writer cannot render exactly
   t.is(fast.status, 0);
   t.is(fast.stdout, oclif.stdout, 'the fast path prints what oclif prints');
   t.true(fast.stdout.includes('bad\ufffdalias'), 'the fallback is what printed the alias');
+});
+
+const haveScript = haveCommand('script');
+test(rootTitle(`link list --json on a terminal: indented as oclif indents it${haveScript ? '' : ' (skipped: no script(1) to make a terminal)'}`), (t) => {
+  if (!root || !haveScript) { t.log(`SKIP: ${root ? 'no script(1) (util-linux) to run nodectl on a pseudo-terminal' : 'not root'}`); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'set', 'p1a', 'master', 'br0');
+  const onTty = (env: Record<string, string>): string => {
+    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" link list --json -n ${ns.name}`, '/dev/null'], {
+      encoding: 'utf8', env: { ...process.env, ...env },
+    });
+    t.is(r.status, 0, `${JSON.stringify(env)}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const native = onTty({});
+  t.is(native, onTty({ NODECTL_NO_FAST: '1' }), 'native writer = oclif on a terminal');
+  t.is(native, onTty({ NODECTL_NO_NATIVE_JSON: '1' }), 'native writer = the TypeScript fast path on a terminal');
+  t.regex(native, /^\[\r\n {2}\{\r\n {4}"index": 1,/, 'indented by two');
 });
