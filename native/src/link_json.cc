@@ -33,10 +33,21 @@ const int RTM_NEWLINK_ = 16;
 const size_t IFINFOMSG_LEN = 16;
 const int SLOTS = 64;
 
-struct Bytes {
-  const uint8_t *p = nullptr;
-  size_t n = 0;
-  bool present = false;
+// The top-level attributes of one message by type (the last of a type wins, as in the
+// TypeScript index): only the presence mask is cleared per message, not the whole table.
+struct Attrs {
+  const uint8_t *base;
+  uint64_t mask = 0;
+  uint32_t off[64];
+  uint32_t len[64];
+  void set(int t, uint32_t o, uint32_t l) {
+    mask |= 1ULL << t;
+    off[t] = o;
+    len[t] = l;
+  }
+  bool has(int t) const { return (mask >> t) & 1; }
+  const uint8_t *p(int t) const { return base + off[t]; }
+  size_t n(int t) const { return len[t]; }
 };
 
 inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
@@ -516,20 +527,21 @@ class LinkListWriter {
   // One RTM_NEWLINK payload (ifinfomsg + attributes) at m[0, len), the message 4-aligned.
   void add(const uint8_t *m, size_t len) {
     if (len < IFINFOMSG_LEN) throw Unrenderable();
-    Bytes a[SLOTS];
+    Attrs a;
+    a.base = m;
     for (size_t p = IFINFOMSG_LEN; p + 4 <= len;) {
       size_t alen = rd16(m + p);
       if (alen < 4 || p + alen > len) break;
       int t = rd16(m + p + 2) & 0x3fff;
-      if (t < SLOTS) a[t] = Bytes{m + p + 4, alen - 4, true};
+      if (t < SLOTS) a.set(t, (uint32_t)(p + 4), (uint32_t)(alen - 4));
       p += (alen + 3) & ~(size_t)3;
     }
     uint16_t type = rd16(m + 2);
     int32_t index = (int32_t)rd32(m + 4);
     uint32_t ifflags = rd32(m + 8);
     auto u32of = [&](int t) -> uint32_t {
-      need(a[t].n, 4);
-      return rd32(a[t].p);
+      need(a.n(t), 4);
+      return rd32(a.p(t));
     };
 
     // LINKINFO first: the kind decides parentIndex, which is printed before it.
@@ -538,12 +550,12 @@ class LinkListWriter {
     OrderedObject kd, sd;
     std::string slaveKind;
     bool isVeth = false;
-    if (a[18].present) {
-      const uint8_t *li = a[18].p;
+    if (a.has(18)) {
+      const uint8_t *li = a.p(18);
       long ds = -1, de = -1, ss = -1, se = -1;
       bool hasKind = false;
       std::string infoKind;
-      forEachAttr(li, 0, a[18].n, [&](int t, const uint8_t *v, size_t n) {
+      forEachAttr(li, 0, a.n(18), [&](int t, const uint8_t *v, size_t n) {
         if (t == 1) {
           size_t z = 0;
           while (z < n && v[z]) z++;
@@ -566,9 +578,9 @@ class LinkListWriter {
     }
     isVeth = kind == "veth";
 
-    bool hasLink = a[5].present;
+    bool hasLink = a.has(5);
     int32_t linkIndex = hasLink ? (int32_t)u32of(5) : 0;
-    bool hasNetnsId = a[37].present;
+    bool hasNetnsId = a.has(37);
     int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
     bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
 
@@ -582,33 +594,37 @@ class LinkListWriter {
     j.ch('{');
     j.key(true, L, "index"); j.i64(index);
     j.key(false, L, "name");
-    if (a[3].present) {
+    if (a.has(3)) {
       size_t z = 0;
-      while (z < a[3].n && a[3].p[z]) z++;
-      ref.name.assign((const char *)a[3].p, z);
-      j.str(a[3].p, z);
+      while (z < a.n(3) && a.p(3)[z]) z++;
+      ref.name.assign((const char *)a.p(3), z);
+      j.str(a.p(3), z);
     } else {
       j.raw("\"\"");
     }
     j.key(false, L, "kind"); j.str((const uint8_t *)kind.data(), kind.size());
     j.key(false, L, "admin"); j.raw(ifflags & 0x1 ? "\"up\"" : "\"down\"");
     j.key(false, L, "oper");
-    if (a[16].present) {
-      need(a[16].n, 1);
-      uint8_t o = a[16].p[0];
+    if (a.has(16)) {
+      need(a.n(16), 1);
+      uint8_t o = a.p(16)[0];
       if (o < COUNT(OPERSTATES)) j.str(OPERSTATES[o]);
       else j.str(std::to_string(o).c_str());
     } else {
       j.str("unknown");
     }
     bool carrier = (ifflags & 0x10000) != 0;
-    if (a[33].present) {
-      need(a[33].n, 1);
-      carrier = a[33].p[0] != 0;
+    if (a.has(33)) {
+      need(a.n(33), 1);
+      carrier = a.p(33)[0] != 0;
     }
     j.key(false, L, "carrier"); j.boolean(carrier);
-    {
-      j.key(false, L, "flags");
+    j.key(false, L, "flags");
+    if (ifflags == flagsOf && flagsLen) {
+      // The links of a dump share a handful of flag sets: copy the last one written.
+      j.raw(body.p + flagsAt, flagsLen);
+    } else {
+      size_t at = j.len;
       bool any = false;
       auto item = [&](const char *n) {
         j.ch(any ? ',' : '[');
@@ -627,33 +643,36 @@ class LinkListWriter {
       } else {
         j.raw("[]", 2);
       }
+      flagsOf = ifflags;
+      flagsAt = at;
+      flagsLen = j.len - at;
     }
-    j.key(false, L, "mtu"); j.i64(a[4].present ? u32of(4) : 0);
-    j.key(false, L, "minMtu"); if (a[50].present) j.i64(u32of(50)); else j.null();
-    j.key(false, L, "maxMtu"); if (a[51].present) j.i64(u32of(51)); else j.null();
-    j.key(false, L, "mac"); if (a[1].present) j.lladdr(a[1].p, a[1].n); else j.null();
-    j.key(false, L, "broadcast"); if (a[2].present) j.lladdr(a[2].p, a[2].n); else j.null();
-    j.key(false, L, "permMac"); if (a[54].present) j.lladdr(a[54].p, a[54].n); else j.null();
+    j.key(false, L, "mtu"); j.i64(a.has(4) ? u32of(4) : 0);
+    j.key(false, L, "minMtu"); if (a.has(50)) j.i64(u32of(50)); else j.null();
+    j.key(false, L, "maxMtu"); if (a.has(51)) j.i64(u32of(51)); else j.null();
+    j.key(false, L, "mac"); if (a.has(1)) j.lladdr(a.p(1), a.n(1)); else j.null();
+    j.key(false, L, "broadcast"); if (a.has(2)) j.lladdr(a.p(2), a.n(2)); else j.null();
+    j.key(false, L, "permMac"); if (a.has(54)) j.lladdr(a.p(54), a.n(54)); else j.null();
     j.key(false, L, "linkType");
     if (const char *lt = arphrdName(type)) j.str(lt);
     else j.str(std::to_string(type).c_str());
-    uint32_t master = a[10].present ? u32of(10) : 0;
+    uint32_t master = a.has(10) ? u32of(10) : 0;
     j.key(false, L, "masterIndex"); if (master) j.i64(master); else j.null();
     j.key(false, L, "parentIndex"); if (hasParent) j.i64(linkIndex); else j.null();
     j.key(false, L, "linkIndex"); if (hasLink) j.i64(linkIndex); else j.null();
     j.key(false, L, "linkNetnsId"); if (hasNetnsId) j.i64(netnsId); else j.null();
-    j.key(false, L, "group"); j.i64(a[27].present ? u32of(27) : 0);
+    j.key(false, L, "group"); j.i64(a.has(27) ? u32of(27) : 0);
     j.key(false, L, "alias");
     {
       size_t z = 0;
-      if (a[20].present)
-        while (z < a[20].n && a[20].p[z]) z++;
-      if (z > 0) j.str(a[20].p, z);
+      if (a.has(20))
+        while (z < a.n(20) && a.p(20)[z]) z++;
+      if (z > 0) j.str(a.p(20), z);
       else j.null();
     }
     {
       std::vector<std::string> alt;
-      if (a[52].present) forEachAttr(a[52].p, 0, a[52].n, [&](int t, const uint8_t *v, size_t n) {
+      if (a.has(52)) forEachAttr(a.p(52), 0, a.n(52), [&](int t, const uint8_t *v, size_t n) {
         if (t == 53) {
           size_t z = 0;
           while (z < n && v[z]) z++;
@@ -662,8 +681,8 @@ class LinkListWriter {
       });
       j.key(false, L, "altNames"); j.strArray(alt, L);
     }
-    j.key(false, L, "txqlen"); j.i64(a[13].present ? u32of(13) : 0);
-    j.key(false, L, "promiscuity"); j.i64(a[30].present ? u32of(30) : 0);
+    j.key(false, L, "txqlen"); j.i64(a.has(13) ? u32of(13) : 0);
+    j.key(false, L, "promiscuity"); j.i64(a.has(30) ? u32of(30) : 0);
     j.key(false, L, "kindData");
     if (isVeth) {
       // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.
@@ -688,10 +707,10 @@ class LinkListWriter {
     {
       static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
       uint64_t v[10] = {};
-      if (a[23].present && a[23].n >= 80) {
-        for (int i = 0; i < 10; i++) memcpy(&v[i], a[23].p + 8 * i, 8);
-      } else if (a[7].present && a[7].n >= 40) {
-        for (int i = 0; i < 10; i++) v[i] = rd32(a[7].p + 4 * i);
+      if (a.has(23) && a.n(23) >= 80) {
+        for (int i = 0; i < 10; i++) memcpy(&v[i], a.p(23) + 8 * i, 8);
+      } else if (a.has(7) && a.n(7) >= 40) {
+        for (int i = 0; i < 10; i++) v[i] = rd32(a.p(7) + 4 * i);
       }
       j.key(false, L, "stats");
       j.ch('{');
@@ -775,6 +794,8 @@ class LinkListWriter {
   Json body, tails;
   int indent;
   std::vector<Ref> refs;
+  uint32_t flagsOf = 0;
+  size_t flagsAt = 0, flagsLen = 0;
 };
 
 }  // namespace
