@@ -13,7 +13,10 @@ export function fastLinkJson(argv: string[]): number | null {
     // Indented on a terminal, as writeJson does (asked natively of fd 1: node:tty or process.stdout
     // would load some 30 modules of streams and sockets for one isatty()).
     return writeLinkListJson(p.flags.netns, -1, 1) ? 0 : null;
-  } catch {
+  } catch (err) {
+    // stdout itself failed (ENOSPC, EIO; a closed pipe is no error): part of the list may be out,
+    // so it is not printed again; the error ends the command as it ends the TypeScript path.
+    if ((err as NodeJS.ErrnoException).syscall === 'write') throw err;
     return null;
   }
 }

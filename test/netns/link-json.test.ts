@@ -167,6 +167,24 @@ test(rootTitle('link list --json: a link the native writer cannot render exactly
   t.true(fast.stdout.includes('bad\ufffdalias'), 'the fallback is what printed the alias');
 });
 
+test(rootTitle('link list --json: a failing stdout (ENOSPC) ends both writers with status 1 and one error report'), (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = quietNetns(t);
+  ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  for (const env of [{}, { NODECTL_NO_NATIVE_JSON: '1' }]) {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [bin, 'link', 'list', '--json', '-n', ns.name], { encoding: 'utf8', stdio: ['ignore', full, 'pipe'], env: { ...process.env, ...env } });
+      t.is(r.status, 1, `${JSON.stringify(env)}: exit status`);
+      t.regex(r.stderr, /ENOSPC/, `${JSON.stringify(env)}: the errno`);
+      // One fatal error (Node ends each with its version line), not the native writer's and then a fallback's.
+      t.is(r.stderr.match(/^Node\.js v/gm)?.length, 1, `${JSON.stringify(env)}: one error: ${r.stderr}`);
+    } finally {
+      closeSync(full);
+    }
+  }
+});
+
 const haveScript = haveCommand('script');
 test(rootTitle(`link list --json on a terminal: indented as oclif indents it${haveScript ? '' : ' (skipped: no script(1) to make a terminal)'}`), (t) => {
   if (!root || !haveScript) { t.log(`SKIP: ${root ? 'no script(1) (util-linux) to run nodectl on a pseudo-terminal' : 'not root'}`); t.pass(); return; }
