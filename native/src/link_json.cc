@@ -805,7 +805,7 @@ namespace {
 // The reply messages of a dump on fd, as dump-once.ts reads them: seq 1 only, until
 // NLMSG_DONE, an NLMSG_ERROR, or a message without NLM_F_MULTI. false: the kernel refused.
 bool readDump(Napi::Env env, int fd, LinkListWriter &w) {
-  static std::vector<uint64_t> store((64 << 10) / 8);
+  std::vector<uint64_t> store((64 << 10) / 8);  // per call: worker threads may each run a dump
   uint8_t *buf = (uint8_t *)store.data();
   size_t cap = store.size() * 8;
   for (;;) {
