@@ -7,24 +7,25 @@
 // stays the reference: test/unit/link-json.test.ts compares both on recorded and crafted bytes,
 // test/netns/link-json.test.ts on live namespaces. Whatever this writer cannot render exactly as
 // JSON.stringify would (strings that are not valid UTF-8, attributes shorter than their type,
-// a refused dump) makes it answer null, and the caller runs the TypeScript path instead.
+// no address space for the text, a refused dump) makes it answer null, and the caller runs the
+// TypeScript path instead.
 #include "addon.h"
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <linux/netlink.h>
+#include <memory>
 #include <new>
 #include <poll.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
 #include <string>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <unordered_map>
-#include <algorithm>
-#include <memory>
-#include <climits>
 #include <vector>
 
 namespace {
@@ -275,7 +276,7 @@ struct OrderedObject {
   std::vector<std::pair<const char *, std::string>> members;
   void set(const char *k, std::string v) {
     for (auto &m : members)
-      if (m.first == k) {
+      if (strcmp(m.first, k) == 0) {  // by text: equal literals need not share an address
         m.second = std::move(v);
         return;
       }
