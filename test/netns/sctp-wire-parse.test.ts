@@ -341,3 +341,41 @@ test('slot collisions: associations beyond the slot table go to the fallback map
     t.is(r.globals.sctpPackets, frames.length);
   }
 });
+
+test('the walk limit holds across the in-line chunks and the bpf_loop rest; a non-DATA/SACK chunk hands over mid-packet', (t) => {
+  if (guard(t)) return;
+  const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
+  const [a1, b1] = P(1101);
+  const [a2, b2] = P(1102);
+  const frames = [
+    sctpFrame(a1, b1, 1, Array.from({ length: 5 }, (_, i) => chunk.data({ tsn: 10 + i, size: 7 }))),
+    sctpFrame(a2, b2, 1, [chunk.data({ tsn: 1, size: 5 }), chunk.cookieAck(), chunk.data({ tsn: 2, size: 6 }), chunk.sack({ cumTsn: 0, aRwnd: 0 }), chunk.heartbeat(), chunk.data({ tsn: 3, size: 9 })]),
+  ];
+  for (const limit of [1, 2, 3, 16384]) {
+    const obj = withGlobal(OBJ, 'max_chunks', limit);
+    try {
+      const { assocs, globals } = run(frames, obj);
+      const d1 = assocs.find((a) => a.endpoints[0].port === 1101)!.dir[0];
+      const d2 = assocs.find((a) => a.endpoints[0].port === 1102)!.dir[0];
+      const n1 = Math.min(5, limit);
+      t.is(d1.dataChunks, n1, `limit ${limit}: first packet's DATA walked`);
+      t.is(d1.dataBytes, 7 * n1);
+      t.is(d1.truncated, limit < 5 ? 1 : 0);
+      // the second packet: DATA, COOKIE ACK, DATA, SACK, HEARTBEAT, DATA in that order
+      const seen = ['data', 'cookieAck', 'data', 'sack', 'heartbeat', 'data'].slice(0, Math.min(6, limit));
+      const count = (k: string) => seen.filter((x) => x === k).length;
+      t.is(d2.dataChunks, count('data'), `limit ${limit}: second packet's DATA`);
+      t.is(d2.dataBytes, [5, 6, 9].slice(0, count('data')).reduce((x, y) => x + y, 0));
+      t.is(d2.chunks.cookieAck, count('cookieAck'));
+      t.is(d2.sackChunks, count('sack'));
+      t.is(d2.zeroWindowSacks, count('sack'));
+      t.is(d2.heartbeats, count('heartbeat'));
+      t.is(d2.truncated, limit < 6 ? 1 : 0);
+      t.is(globals.chunks, n1 + seen.length, `limit ${limit}: chunks walked`);
+      t.is(globals.walkLimit, (limit < 5 ? 1 : 0) + (limit < 6 ? 1 : 0));
+      t.is(globals.malformedChunks, 0);
+    } finally {
+      rmSync(dirname(obj), { recursive: true, force: true });
+    }
+  }
+});
