@@ -4,8 +4,8 @@
 //     as the kernel measures the program (bpftool prog run … repeat N);
 //   - tshark's CPU time (user+sys) per packet on a capture of the same packets, as the
 //     difference between N and 2N copies so its start-up cost cancels out;
-//   - the floor of the same harness: an empty tc program, the coarse clock, one hash-map hit
-//     (printed for reference, never subtracted);
+//   - the floor of the same harness: an empty tc program, the coarse clock, one hash-map hit,
+//     one slot-table hit (printed for reference, never subtracted);
 //   - reading ASSOCS associations from the map: as `sctp top` does per refresh (dump, compact
 //     table ordered and flagged, objects for one screen), and as `sctp stats --json` does
 //     (an object per association).
@@ -21,6 +21,7 @@ import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject, WIRE_OBJECT } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
+import { SW_SLOT } from '../src/sctp/wire-layout.js';
 
 const REPEAT = Number(process.env.REPEAT ?? 200_000);
 const PACKETS = Number(process.env.PACKETS ?? 20_000);
@@ -95,7 +96,9 @@ const FLOORS: Array<[string, string]> = [
   ['floor_empty', 'empty tc program (call + test-run loop)'],
   ['floor_clock', 'empty + coarse clock (bpf_ktime_get_coarse_ns)'],
   ['floor_lookup', 'empty + one hash-map hit on the 44-byte association key'],
-  ['floor_lookup_clock', 'empty + hash-map hit + coarse clock: what every traced packet pays before parsing'],
+  ['floor_lookup_clock', 'empty + hash-map hit + coarse clock: what the tracer paid before parsing until the slot table'],
+  ['floor_slot', 'empty + one slot-table hit (hash, inlined array lookup, key compare)'],
+  ['floor_slot_clock', 'empty + slot-table hit + coarse clock: what every traced packet pays before parsing'],
 ];
 console.log('\nfloor under the same harness (for reference only; 1-chunk frame, median of 3):');
 for (const [prog, what] of FLOORS) console.log(`  ${String(median3(prog, FLOOR_OBJECT, [PKTS[0]!.frame])[0]).padStart(5)} ns  ${what}`);
@@ -142,7 +145,7 @@ try {
     if (views.length !== 50) throw new Error('top: expected 50 rows');
     return since(t0);
   });
-  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${slots.length / 2 ** 20 | 0} MiB slot table (${fallback.maxEntries ? slots.length / (count - inFallback + Number.EPSILON) | 0 : 0} B per used slot) copied from the mapping, ${inFallback} in the fallback map dumped (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
+  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${count - inFallback} associations read in place from the mapped slot table (${slots.length / 2 ** 20 | 0} MiB, ${slots.length / SW_SLOT.size} slots), ${inFallback} from a batch dump of the fallback map (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
   if (count !== ASSOCS) console.log(`  (!) ${ASSOCS - count} associations not recorded`);
   const full = median(() => {
     const t0 = process.hrtime.bigint();

@@ -19,6 +19,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "sctp_wire.h"
+#include "sctp_wire_slot.h"
 
 #define ETH_P_8021AD_ 0x88A8
 #define IPPROTO_SCTP_ 132
@@ -561,25 +562,6 @@ static __always_inline void swap_endpoints(struct sw_key *k)
 	t = a[0]; a[0] = b[0]; b[0] = t;
 	t = a[1]; a[1] = b[1]; b[1] = t;
 	p = k->port[0]; k->port[0] = k->port[1]; k->port[1] = p;
-}
-
-static __always_inline int key_eq(const struct sw_key *x, const struct sw_key *y)
-{
-	const __u64 *a = (const __u64 *)x, *b = (const __u64 *)y;
-
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
-		(((const __u32 *)x)[10] ^ ((const __u32 *)y)[10])) == 0;
-}
-
-/* Independent multiplies (they overlap in the pipeline); the high half mixes every key bit. */
-static __always_inline __u32 slot_hash(const struct sw_key *k)
-{
-	const __u64 *w = (const __u64 *)k;
-	__u64 h = (w[0] * 0x9E3779B97F4A7C15ULL) ^ (w[1] * 0xC2B2AE3D27D4EB4FULL) ^
-		  (w[2] * 0x165667B19E3779F9ULL) ^ (w[3] * 0xD6E8FEB86659FD93ULL) ^
-		  (w[4] * 0xFF51AFD7ED558CCDULL) ^ ((__u64)((const __u32 *)k)[10] * 0xC4CEB9FE1A85EC53ULL);
-
-	return (__u32)(h >> 32) ^ (__u32)(h >> 17);
 }
 
 /* The association's record in sctp_slots, claiming a free slot for a new key; NULL: use the
