@@ -30,7 +30,9 @@
 
 /* Tuned by user space before load (libbpf .rodata). */
 const volatile __u32 max_chunks = 16384;            /* a 64 KiB GSO packet of 4-byte chunks */
+#ifndef INLINE_CHUNKS
 #define INLINE_CHUNKS 2                             /* walked without a callback call */
+#endif
 const volatile __u32 burst_threshold = 8;           /* retransmissions ... */
 const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window raise an event */
 

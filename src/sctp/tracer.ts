@@ -18,6 +18,8 @@ import { AssocTable } from './table.js';
 import type { DetectOptions } from './detect.js';
 
 export const WIRE_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+/** The same tracer with no chunk walked in line: for a verifier that refuses WIRE_OBJECT's size. */
+export const WIRE_COMPACT_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire_compact.bpf.o', import.meta.url));
 export const SESSIONS_BPFFS = '/sys/fs/bpf/nodectl-sctp';
 export const SESSIONS_RUN = '/run/nodectl/sctp';
 
@@ -225,11 +227,15 @@ export class WireTracer extends EventEmitter<TracerEvents> {
   }
 }
 
-/** Load (not attach) the wire tracer with the sizes and tunables of opts. */
+/**
+ * Load (not attach) the wire tracer with the sizes and tunables of opts. A verifier that
+ * refuses the default object (its in-line chunk walk is the larger one to verify; kernels'
+ * verifiers differ in how far they prune) gets the compact one, which counts the same.
+ */
 export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' | 'burstThreshold' | 'burstWindowMs' | 'objectPath'> = {}): BpfObject {
   const n = opts.maxAssociations ?? 16384;
   const slots = slotCount(n);
-  return BpfObject.load(opts.objectPath ?? WIRE_OBJECT, {
+  const load = (path: string) => BpfObject.load(path, {
     globals: {
       burst_threshold: opts.burstThreshold ?? 8,
       burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
@@ -237,6 +243,17 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
     },
     maxEntries: { sctp_assocs: n, sctp_slots: slots },
   });
+  if (opts.objectPath) return load(opts.objectPath);
+  try {
+    return load(WIRE_OBJECT);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'VERIFIER') throw err;
+    try {
+      return load(WIRE_COMPACT_OBJECT);
+    } catch {
+      throw err;
+    }
+  }
 }
 
 function removeSession(pid: number): void {
