@@ -85,7 +85,7 @@ test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan
   }
   ns.ip('link', 'add', 'link', 'p2b', 'name', 'mv-pt', 'type', 'macvlan', 'mode', 'passthru');
   // The other end in another namespace: peer index + netns id, no peer name.
-  ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
+  ns.ip('link', 'add', 'far0', 'address', '02:00:00:00:0f:00', 'type', 'veth', 'peer', 'name', 'far1', 'address', '02:00:00:00:0f:01', 'netns', other.name);
   // Up without carrier (its peer is down), down, odd MTU/txqlen/group, alias and altname.
   ns.ip('link', 'add', 'nc0', 'type', 'veth', 'peer', 'name', 'nc1');
   ns.ip('link', 'set', 'nc0', 'up');
@@ -95,8 +95,11 @@ test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan
   for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv-bridge', 'far0']) ns.ip('link', 'set', l, 'up');
   other.ip('link', 'set', 'far1', 'up');
   // Counters that are not zero: a few datagrams over the pair between the namespaces, then silence.
+  // Permanent neighbours: no ARP, whose delayed probe (~5 s later) would move them between reads.
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'far0');
   other.ip('addr', 'add', '192.0.2.2/24', 'dev', 'far1');
+  ns.ip('neigh', 'replace', '192.0.2.2', 'lladdr', '02:00:00:00:0f:01', 'dev', 'far0', 'nud', 'permanent');
+  other.ip('neigh', 'replace', '192.0.2.1', 'lladdr', '02:00:00:00:0f:00', 'dev', 'far1', 'nud', 'permanent');
   ns.exec(process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
     let n = 0; const send = () => s.send('x', 9, '192.0.2.2', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
   const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown }[];
