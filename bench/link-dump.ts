@@ -31,12 +31,16 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): voi
 }
 
 const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
-/** CPU time (user+sys) of a child process in ms, from the shell's `times` (POSIX, no extra package). */
+/**
+ * CPU time (user+sys) of a child process in ms, from bash's `time` (getrusage, to the
+ * millisecond; POSIX `times` counts 10 ms clock ticks, too coarse next to ip's ~50 ms).
+ */
 function childCpu(cmd: string, args: string[], env: Record<string, string> = {}): number {
-  const r = spawnSync('sh', ['-c', `${[cmd, ...args].map(quote).join(' ')} >/dev/null; times`], { encoding: 'utf8', env: { ...process.env, ...env } });
-  const line = r.stdout.trim().split('\n')[1] ?? '';
-  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return (secs.reduce((a, b) => a + b, 0)) * 1000;
+  const script = `TIMEFORMAT='%3U %3S'; { time ${[cmd, ...args].map(quote).join(' ')} >/dev/null 2>&1; } 2>&1`;
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const [user, sys] = r.stdout.trim().split(/\s+/).map(Number);
+  if (!Number.isFinite(user) || !Number.isFinite(sys)) throw new Error(`no CPU time for ${cmd}: ${r.stdout}${r.stderr}`);
+  return (user! + sys!) * 1000;
 }
 
 function median(xs: number[]): number {
@@ -47,6 +51,8 @@ function median(xs: number[]): number {
 interface Figures {
   wall: number;
   cpu: number;
+  /** Fresh-process probes: each round's wall time divided by the reference's in that round. */
+  roundRatios?: number[];
 }
 
 /** Median wall and CPU time in ms of an in-process fn over RUNS runs, after one warm-up. */
@@ -119,7 +125,7 @@ function interleaved(probes: (() => Figures)[]): Figures[] {
       cpu[k]!.push(f.cpu);
     });
   }
-  return probes.map((_, k) => ({ wall: median(wall[k]!), cpu: median(cpu[k]!) }));
+  return probes.map((_, k) => ({ wall: median(wall[k]!), cpu: median(cpu[k]!), roundRatios: wall[k]!.map((w, i) => w / wall[0]![i]!) }));
 }
 
 async function main(): Promise<void> {
@@ -173,6 +179,10 @@ async function main(): Promise<void> {
   const ratio = (x: number, r: number): string => `${(x / r).toFixed(2).padStart(5)}x`;
   const row = (what: string, f: Figures, ref: Figures | null, target: string): string =>
     `${what.padEnd(48)} ${ms(f.wall)} ms ${ref ? ratio(f.wall, ref.wall) : '      '}   ${ms(f.cpu)} ms ${ref ? ratio(f.cpu, ref.cpu) : '      '}   ${target}`;
+  // Load that changes within a round moves both figures of the round alike: the median of the
+  // rounds' ratios is steadier than the ratio of the two medians when the machine is busy.
+  const perRound = (f: Figures): string =>
+    `  wall vs ip per round (${f.roundRatios!.map((r) => r.toFixed(2)).join(' ')}): median ${median(f.roundRatios!).toFixed(2)}x`;
   console.log(`${''.padEnd(48)} ${'wall'.padStart(10)} ${'vs ip'.padStart(6)}   ${'cpu'.padStart(10)} ${'vs ip'.padStart(6)}   target (wall)`);
   console.log(row('ip -j -d link show (reference)', ip, null, ''));
   console.log(row('nodectl in-process dump+decode, fresh process', cold, ip, '<= 1.0x'));
@@ -184,6 +194,7 @@ async function main(): Promise<void> {
   console.log(row('  netlink package generic decoder (warm)', generic, ip, '(why decodeLink exists)'));
   console.log(caSet ? `NODE_EXTRA_CA_CERTS set (${caSet}):` : 'NODE_EXTRA_CA_CERTS unset:');
   console.log(row('nodectl link list --json, end to end', e2e, ip, '<= 2.0x'));
+  console.log(perRound(e2e));
   console.log(row('  TypeScript writer (NODECTL_NO_NATIVE_JSON=1)', e2eTs, ip, ''));
   console.log(row('  same through oclif (NODECTL_NO_FAST=1)', e2eOclif, ip, ''));
   console.log(row('nodectl --version (cold start)', version, null, '<= 150 ms'));
@@ -191,6 +202,7 @@ async function main(): Promise<void> {
   if (viaNode) console.log(row('  `node bin/run.js link list --json` (no shebang)', viaNode, ip, ''));
   console.log(caSet ? `NODE_EXTRA_CA_CERTS unset:` : `NODE_EXTRA_CA_CERTS set (${other.NODE_EXTRA_CA_CERTS}):`);
   console.log(row('nodectl link list --json, end to end', e2eOther, ip, '<= 2.0x'));
+  console.log(perRound(e2eOther));
   console.log(row('nodectl --version (cold start)', versionOther, null, '<= 150 ms'));
   console.log(row('node -e 0 (Node.js start-up floor)', nodeFloorOther, null, ''));
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
