@@ -153,7 +153,7 @@ export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extra
     async stop() {
       if (done) return proc.exitCode;
       proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), patient(5000));
       const code = await exited;
       clearTimeout(timer);
       return code;

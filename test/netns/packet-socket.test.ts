@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ETH_P, PACKET_TYPE, PacketSocket } from '../../src/netlink/packet.js';
 import { IoError, NotFoundError } from '../../src/errors.js';
 import { isRoot, netnsFor, type Netns, vethPair } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const root = isRoot();
 const t0 = root ? test : test.skip;
@@ -31,7 +32,7 @@ function capture(ns: Netns, dev: string, filter: string, count: number): { ready
     });
   });
   const done = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => p.kill(), 30_000);
+    const timer = setTimeout(() => p.kill(), patient(30_000));
     p.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
@@ -151,7 +152,7 @@ setTimeout(() => { process.stdout.write(String(n)); }, 500);`;
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => p.kill('SIGKILL'), patient(20_000));
     p.on('close', (status, signal) => {
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr });
