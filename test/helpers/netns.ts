@@ -102,14 +102,14 @@ export function netnsFor(t: ExecutionContext, name?: string): Netns {
 export function kernelHasLinkKind(kind: string): { ok: true } | { ok: false; why: string } {
   const ns = new Netns(uniqueName('nctl-probe-'));
   try {
-    const r = spawnSync('ip', ['-n', ns.name, 'link', 'add', 'probe0', 'type', kind, ...(kind === 'vlan' ? ['id', '1'] : [])], { encoding: 'utf8' });
-    if (kind === 'vlan') {
-      // a vlan needs a lower device; make one first
-      ns.ip('link', 'add', 'lowprobe', 'type', 'veth', 'peer', 'name', 'lowprobe2');
-      const v = spawnSync('ip', ['-n', ns.name, 'link', 'add', 'link', 'lowprobe', 'name', 'probe1', 'type', 'vlan', 'id', '5'], { encoding: 'utf8' });
-      return v.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip link add type vlan": ${v.stderr.trim()}` };
-    }
-    return r.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip link add type ${kind}": ${r.stderr.trim()}` };
+    // These kinds need a lower device: without one the kernel answers EINVAL whether it has
+    // the kind or not.
+    const lower = ['vlan', 'macvlan', 'macvtap', 'ipvlan'].includes(kind);
+    if (lower) ns.ip('link', 'add', 'lowprobe', 'type', 'veth', 'peer', 'name', 'lowprobe2');
+    const args = lower ? ['link', 'add', 'link', 'lowprobe', 'name', 'probe0', 'type', kind] : ['link', 'add', 'probe0', 'type', kind];
+    if (kind === 'vlan') args.push('id', '5');
+    const r = spawnSync('ip', ['-n', ns.name, ...args], { encoding: 'utf8' });
+    return r.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip ${args.join(' ')}": ${r.stderr.trim()}` };
   } finally {
     ns.remove();
   }
