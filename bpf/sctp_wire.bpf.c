@@ -51,7 +51,9 @@ const volatile struct sw_event sw_event_btf_anchor = {};
  */
 const volatile __u32 slot_mask = 16383;
 #define SLOT_PROBES 4
+#ifndef SLOT_SPIN
 #define SLOT_SPIN 256
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
