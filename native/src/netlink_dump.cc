@@ -13,13 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
-
 namespace {
 struct Fd {
   int fd;

@@ -12,16 +12,6 @@
 #include <unistd.h>
 #include <cstdlib>
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
-#ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK 12
-#endif
-
 // netnsEnter(targetFd) -> fd of the namespace the thread was in before.
 static Napi::Value NetnsEnter(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
