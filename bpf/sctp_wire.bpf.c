@@ -55,13 +55,7 @@ const volatile __u32 slot_mask = 16383;
 #define SLOT_SPIN 256
 #endif
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct sw_slot);
-} sctp_slots SEC(".maps");
+SW_SLOTS_MAP(sctp_slots);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

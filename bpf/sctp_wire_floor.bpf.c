@@ -70,13 +70,7 @@ int floor_lookup_clock(struct __sk_buff *skb)
 	return -1;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct sw_slot);
-} floor_slots SEC(".maps");
+SW_SLOTS_MAP(floor_slots);
 
 /* The tracer's fast path to its record: the first probe's slot holds the key. */
 static __always_inline struct sw_slot *slot_hit(struct __sk_buff *skb, struct sw_key *k)

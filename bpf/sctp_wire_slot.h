@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * The slot table's key comparison and hash, shared by bpf/sctp_wire.bpf.c and the reference
+ * The slot table's map, key comparison and hash, shared by bpf/sctp_wire.bpf.c and the reference
  * programs of bpf/sctp_wire_floor.bpf.c (bench/sctp's floor rows time exactly this lookup).
  * BPF side only.
  */
@@ -8,6 +8,16 @@
 #define NODECTL_SCTP_WIRE_SLOT_H
 
 #include "sctp_wire.h"
+
+/* The slot table: user space sizes it before load and reads it in place (mmap). */
+#define SW_SLOTS_MAP(name)                                \
+	struct {                                          \
+		__uint(type, BPF_MAP_TYPE_ARRAY);         \
+		__uint(max_entries, 16384);               \
+		__uint(map_flags, BPF_F_MMAPABLE);        \
+		__type(key, __u32);                       \
+		__type(value, struct sw_slot);            \
+	} name SEC(".maps")
 
 static __always_inline int key_eq(const struct sw_key *x, const struct sw_key *y)
 {
