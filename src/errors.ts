@@ -37,27 +37,30 @@ export class NetlinkError extends NodectlError {
   readonly errnoValue: number;
   readonly extack?: string;
   readonly target?: string;
-  constructor(p: { op: string; errno: string; errnoValue: number; extack?: string; target?: string; action?: string }) {
+  /** What nodectl knows about this refusal that the kernel did not say (why, what to do). */
+  readonly hint?: string;
+  constructor(p: { op: string; errno: string; errnoValue: number; extack?: string; target?: string; action?: string; hint?: string }) {
     const what = p.action ? `cannot ${p.action}: ` : p.target ? `${p.target}: ` : '';
     const detail = p.extack ?? describeErrno(p.errno);
-    super('NETLINK', `${what}${p.op} ${p.errno}${detail ? `: ${detail}` : ''}`);
+    super('NETLINK', `${what}${p.op} ${p.errno}${detail ? `: ${detail}` : ''}${p.hint ? ` (${p.hint})` : ''}`);
     this.op = p.op;
     this.errno = p.errno;
     this.errnoValue = p.errnoValue;
     if (p.extack !== undefined) this.extack = p.extack;
     if (p.target !== undefined) this.target = p.target;
+    if (p.hint !== undefined) this.hint = p.hint;
   }
 
   /** The same kernel answer, retold for what the caller was doing. */
-  withAction(action: string, target?: string): NetlinkError {
+  withAction(action: string, target?: string, hint?: string): NetlinkError {
     return new NetlinkError({
       op: this.op, errno: this.errno, errnoValue: this.errnoValue, extack: this.extack, action,
-      target: target ?? this.target,
+      target: target ?? this.target, hint: hint ?? this.hint,
     });
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, op: this.op, errno: this.errno, extack: this.extack ?? null, target: this.target ?? null };
+    return { code: this.code, message: this.message, op: this.op, errno: this.errno, extack: this.extack ?? null, target: this.target ?? null, ...(this.hint ? { hint: this.hint } : {}) };
   }
 }
 

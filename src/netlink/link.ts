@@ -387,10 +387,32 @@ export interface LinkChange {
   group?: number;
 }
 
-/** Change an existing link (RTM_NEWLINK on its index, as iproute2's `ip link set` does). */
+/**
+ * Change an existing link (RTM_NEWLINK on its index, as iproute2's `ip link set` does), all or
+ * nothing. The kernel applies a request's attributes one after another and stops at the first
+ * it refuses, keeping the ones before (do_setlink: "A link change request failed with some
+ * changes committed already"): on Linux 6.1 a new MTU and name for a link that is up set the
+ * MTU, then refuse the name. So a request of several changes that fails is undone here, field
+ * by field, from the link as it was just before.
+ */
 export async function setLink(h: Handle, index: number, change: LinkChange): Promise<void> {
   if (change.name !== undefined) checkName(change.name);
   const mac = change.mac !== undefined ? parseMacOrThrow(change.mac) : undefined;
+  const what = Object.keys(change).filter((k) => change[k as keyof LinkChange] !== undefined);
+  const before = what.length > 1 ? await getLink(h, index).catch(() => null) : null;
+  try {
+    await requestSetLink(h, index, change, mac);
+  } catch (err) {
+    if (!(err instanceof NetlinkError)) throw err;
+    const undo = before ? await undoPartial(h, before, change) : '';
+    // Linux before 6.2 (dev_change_name) renames only a link that is down
+    const renameUp = err.errno === 'EBUSY' && change.name !== undefined && (before ?? await getLink(h, index).catch(() => null))?.admin === 'up';
+    const hint = [renameUp ? 'this kernel renames a link only while it is down' : '', undo].filter(Boolean).join('; ') || undefined;
+    throw await nameTheLink(h, index, err, `set ${what.join(', ')} on`, hint);
+  }
+}
+
+async function requestSetLink(h: Handle, index: number, change: LinkChange, mac: Buffer | undefined): Promise<void> {
   const w = new AttrWriter(128);
   w.raw(ifinfomsg({ index, flags: change.up ? IFF_UP : 0, change: change.up !== undefined ? IFF_UP : 0 }));
   if (change.name !== undefined) w.str(IFLA.IFNAME, change.name);
@@ -399,20 +421,39 @@ export async function setLink(h: Handle, index: number, change: LinkChange): Pro
   if (change.master !== undefined) w.u32(IFLA.MASTER, change.master ?? 0);
   if (change.alias !== undefined) w.str(IFLA.IFALIAS, change.alias);
   if (change.group !== undefined) w.u32(IFLA.GROUP, change.group);
-  const what = Object.keys(change).filter((k) => change[k as keyof LinkChange] !== undefined).join(', ');
-  try {
-    await h.request(RTM.NEWLINK, w.finish(), { action: `set ${what} on link ${index}`, target: String(index) });
-  } catch (err) {
-    throw await nameTheLink(h, index, err, `set ${what} on`);
+  await h.request(RTM.NEWLINK, w.finish(), { action: `set link ${index}`, target: String(index) });
+}
+
+/**
+ * Put back what a failed request changed, each field on its own, in the reverse of the
+ * kernel's order (master last in, first out). Says what it could not put back, else ''.
+ */
+async function undoPartial(h: Handle, before: Link, change: LinkChange): Promise<string> {
+  const now = await getLink(h, before.index).catch(() => null);
+  if (!now) return '';
+  const steps: Array<[string, LinkChange]> = [];
+  if (change.master !== undefined && now.masterIndex !== before.masterIndex) steps.push(['master', { master: before.masterIndex }]);
+  if (change.up !== undefined && now.admin !== before.admin) steps.push(['up', { up: before.admin === 'up' }]);
+  if (change.alias !== undefined && now.alias !== before.alias) steps.push(['alias', { alias: before.alias ?? '' }]);
+  if (change.name !== undefined && now.name !== before.name) steps.push(['name', { name: before.name }]);
+  if (change.group !== undefined && now.group !== before.group) steps.push(['group', { group: before.group }]);
+  if (change.mtu !== undefined && now.mtu !== before.mtu) steps.push(['mtu', { mtu: before.mtu }]);
+  if (change.mac !== undefined && now.mac !== before.mac && before.mac) steps.push(['mac', { mac: before.mac }]);
+  const failed: string[] = [];
+  for (const [field, c] of steps) {
+    await requestSetLink(h, before.index, c, c.mac !== undefined ? parseMacOrThrow(c.mac) : undefined).catch((e: unknown) => {
+      failed.push(`${field} (${e instanceof NetlinkError ? e.errno : String(e)})`);
+    });
   }
+  return failed.length ? `changed before the refusal and not put back: ${failed.join(', ')}` : '';
 }
 
 /** Retell a refusal with the link's name (looked up only on this error path). */
-async function nameTheLink(h: Handle, index: number, err: unknown, doing: string): Promise<unknown> {
+async function nameTheLink(h: Handle, index: number, err: unknown, doing: string, hint?: string): Promise<unknown> {
   if (!(err instanceof NetlinkError)) return err;
   const name = await getLink(h, index).then((l) => l.name, () => null);
   if (err.errno === 'ENODEV' && !name) return new NotFoundError('interface', `#${index}`, h.netns ? `in netns ${h.netns}` : undefined);
-  return err.withAction(`${doing} ${name ?? `link ${index}`}`, name ?? String(index));
+  return err.withAction(`${doing} ${name ?? `link ${index}`}`, name ?? String(index), hint);
 }
 
 /** Delete a link (for veth: both ends). */

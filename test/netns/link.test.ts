@@ -5,6 +5,7 @@ import { NetlinkError, NotFoundError, UsageError } from '../../src/errors.js';
 import { Handle, withHandle } from '../../src/netlink/handle.js';
 import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink/link.js';
 import { toViews } from '../../src/interfaces/model.js';
+import { kernelAtLeast } from '../../src/ebpf/features.js';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
 import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
@@ -82,7 +83,19 @@ test(title('setLink and delLink change exactly what they are asked to'), async (
   const h = Handle.open({ netns: ns.name });
   t.teardown(() => h.close());
   const p2a = await getLink(h, 'p2a');
-  await setLink(h, p2a.index, { master: null, mtu: 1300, name: 'q2a' });
+  const first = { master: null, mtu: 1300, name: 'q2a' };
+  if (!kernelAtLeast('6.2')) {
+    // Before 6.2 the kernel renames only a link that is down: it sets the MTU, then refuses the
+    // name (EBUSY) and keeps the MTU. setLink puts the MTU back and says why.
+    const busy = await t.throwsAsync(setLink(h, p2a.index, first), { instanceOf: NetlinkError, message: /cannot set master, mtu, name on p2a: RTM_NEWLINK EBUSY.*\(this kernel renames a link only while it is down\)$/ });
+    t.like(busy as NetlinkError, { errno: 'EBUSY', hint: 'this kernel renames a link only while it is down' });
+    const l0 = ns.ipJson<IpLink[]>('link', 'show', 'p2a')[0]!;
+    t.is(l0.mtu, 1500, 'the MTU the kernel set before refusing is put back');
+    t.is(l0.master, 'br0');
+    t.log('Linux < 6.2: renaming p2a while it is down');
+    ns.ip('link', 'set', 'p2a', 'down');
+  }
+  await setLink(h, p2a.index, first);
   let l = ns.ipJson<IpLink[]>('link', 'show', 'q2a')[0]!;
   t.is(l.master, undefined);
   t.is(l.mtu, 1300);
@@ -121,6 +134,14 @@ test(title('kernel refusals carry op, errno and the kernel\'s own words; bad inp
   t.is((big as NetlinkError).errno, 'EINVAL');
   t.truthy((big as NetlinkError).extack, 'the kernel explained itself (extended ACK)');
   t.regex(big!.message, /cannot set mtu on p1a: RTM_NEWLINK EINVAL: .*mtu/i);
+
+  // The kernel applies a request's fields in turn and keeps those before a refusal: here it sets
+  // the MTU, takes p1a out of br0, then finds p2b cannot be a master. Nothing may stay changed.
+  const p2b = await getLink(h, 'p2b');
+  const half = await t.throwsAsync(setLink(h, p1a.index, { mtu: 1280, master: p2b.index }));
+  t.true(half instanceof NetlinkError);
+  t.like(half as NetlinkError, { op: 'RTM_NEWLINK', errno: 'EOPNOTSUPP' });
+  t.regex(half!.message, /^cannot set mtu, master on p1a: RTM_NEWLINK EOPNOTSUPP/);
 
   const gone = await t.throwsAsync(delLink(h, 99999));
   t.true(gone instanceof NotFoundError);
