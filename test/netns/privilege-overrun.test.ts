@@ -8,6 +8,7 @@ import { Handle } from '../../src/netlink/handle.js';
 import { Monitor } from '../../src/netlink/monitor.js';
 import { stableSnapshot, takeSnapshot } from '../../src/interfaces/snapshot.js';
 import { haveCommand, isRoot, netnsFor } from '../helpers/netns.js';
+import { patient } from '../helpers/patience.js';
 
 const root = isRoot();
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -67,6 +68,22 @@ test(root ? 'takeSnapshot: links, addresses, neighbours, routes, inet conf; stab
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 's0');
   ns.ip('neigh', 'add', '192.0.2.2', 'lladdr', '02:00:00:00:00:02', 'dev', 's0');
   ns.exec('sysctl', '-qw', 'net.ipv4.conf.s0.arp_ignore=2');
+  // The kernel goes on by itself after `up`: each end gets its IPv6 link-local address once the
+  // carrier is seen, and it stays tentative until duplicate address detection ends (a second,
+  // longer under emulation: the Debian 12 guest once snapshotted in between). Wait for that.
+  type IpAddr = { ifname: string; addr_info?: Array<{ family: string; scope: string; tentative?: boolean }> };
+  const settled = (): boolean => {
+    const links = ns.ipJson<IpAddr[]>('addr', 'show');
+    return ['s0', 's1'].every((n) => links.find((l) => l.ifname === n)?.addr_info?.some((x) => x.family === 'inet6' && x.scope === 'link')) &&
+      links.every((l) => (l.addr_info ?? []).every((x) => !x.tentative));
+  };
+  for (const deadline = Date.now() + patient(10_000); !settled();) {
+    if (Date.now() > deadline) {
+      t.fail(`IPv6 link-local addresses not settled: ${JSON.stringify(ns.ipJson('addr', 'show'))}`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const h = Handle.open({ netns: ns.name });
   t.teardown(() => h.close());
   const a = await takeSnapshot(h);
