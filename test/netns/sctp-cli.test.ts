@@ -118,7 +118,7 @@ test('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
   const tcx = probeFeature('tcx');
   if (!tcx.supported) {
     t.true(before.clsact, 'without tcx the tracer is attached through clsact filters');
-    t.log(`SKIP: the kernel has no tcx (${tcx.reason}); the tracer used clsact filters, which a SIGKILL leaves (documented)`);
+    t.log(`SKIP: kernel lacks tcx: ${tcx.reason} (checked instead: the tracer fell back to clsact filters, which a SIGKILL leaves, as documented)`);
     tr.proc.kill('SIGTERM');
     await tr.exit;
     return;
