@@ -8,7 +8,7 @@ import { toViews } from '../../src/interfaces/model.js';
 import { kernelAtLeast } from '../../src/ebpf/features.js';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
-import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';
 
 const root = isRoot();
 const title = rootTitle;
@@ -115,6 +115,8 @@ test(title('kernel refusals carry op, errno and the kernel\'s own words; bad inp
   bridgeTopology(ns);
   const h = Handle.open({ netns: ns.name });
   t.teardown(() => h.close());
+  // p2a stays without carrier (p2b is down); the others get theirs asynchronously
+  await waitLowerUp(ns, ['br0', 'p1a', 'p1b', 'mv0']);
   // what the requests below could have changed (timers and counters move on their own)
   const state = (): unknown => ns.ipJson<IpLink[]>('-d', 'link', 'show').map((l) => [l.ifname, l.master, l.link, l.mtu, l.address, l.flags, l.linkinfo?.info_kind]);
   const before = state();
