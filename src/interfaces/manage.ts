@@ -146,7 +146,7 @@ export function changeLink(where: Where, iface: string, c: LinkChangeRequest): P
       ...(c.name !== undefined ? { name: c.name } : {}),
       ...(master !== undefined ? { master } : {}),
       ...(c.alias !== undefined ? { alias: c.alias } : {}),
-    });
+    }, { current: l });
     return view(h, c.name ?? l.name);
   });
 }

@@ -393,18 +393,20 @@ export interface LinkChange {
  * it refuses, keeping the ones before (do_setlink: "A link change request failed with some
  * changes committed already"): on Linux 6.1 a new MTU and name for a link that is up set the
  * MTU, then refuse the name. So a request of several changes that fails is undone here, field
- * by field, from the link as it was just before.
+ * by field, from the link as it was just before (opts.current: a caller that has just read the
+ * link passes it, saving a second read).
  */
-export async function setLink(h: Handle, index: number, change: LinkChange): Promise<void> {
+export async function setLink(h: Handle, index: number, change: LinkChange, opts: { current?: Link } = {}): Promise<void> {
   if (change.name !== undefined) checkName(change.name);
   const mac = change.mac !== undefined ? parseMacOrThrow(change.mac) : undefined;
   const what = Object.keys(change).filter((k) => change[k as keyof LinkChange] !== undefined);
-  const before = what.length > 1 ? await getLink(h, index).catch(() => null) : null;
+  // the link as it is now: the caller's, if it has just read it
+  const before = opts.current ?? (what.length > 1 ? await getLink(h, index).catch(() => null) : null);
   try {
     await requestSetLink(h, index, change, mac);
   } catch (err) {
     if (!(err instanceof NetlinkError)) throw err;
-    const undo = before ? await undoPartial(h, before, change) : '';
+    const undo = before && what.length > 1 ? await undoPartial(h, before, change) : '';
     // Linux before 6.2 (dev_change_name) renames only a link that is down
     const renameUp = err.errno === 'EBUSY' && change.name !== undefined && (before ?? await getLink(h, index).catch(() => null))?.admin === 'up';
     const hint = [renameUp ? 'this kernel renames a link only while it is down' : '', undo].filter(Boolean).join('; ') || undefined;

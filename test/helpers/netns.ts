@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
-import { patient } from './patience.js';
+import { patient, waitUntil } from './patience.js';
 
 const live = new Set<string>();
 process.on('exit', () => {
@@ -168,14 +168,12 @@ export function vethPair(t: ExecutionContext, subnet = '192.0.2', opts: { addres
  * a state read right away can still say NO-CARRIER. Throws at the (stretched) deadline.
  */
 export async function waitLowerUp(ns: Netns, names: string[], ms = patient(10_000)): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  let missing = names;
+  await waitUntil(() => {
     const links = ns.ipJson<Array<{ ifname: string; flags: string[] }>>('link', 'show');
-    const missing = names.filter((n) => !links.find((l) => l.ifname === n)?.flags.includes('LOWER_UP'));
-    if (!missing.length) return;
-    if (Date.now() > deadline) throw new Error(`no carrier on ${missing.join(', ')} in ${ns.name} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    missing = names.filter((n) => !links.find((l) => l.ifname === n)?.flags.includes('LOWER_UP'));
+    return missing.length === 0;
+  }, () => `no carrier on ${missing.join(', ')} in ${ns.name}`, ms);
 }
 
 /** The reference topology of the read tests: bridge br0 over veths p1a/p2a, macvlan mv0 on p1b, all up. */

@@ -17,3 +17,15 @@ export function patient(ms: number): number {
 export function patientSeconds(seconds: number): number {
   return Math.ceil(seconds * PATIENCE);
 }
+
+/**
+ * Poll `cond` until it holds. Past the deadline (host-sized, stretched), throw with `what()`:
+ * what was still missing, read at that moment.
+ */
+export async function waitUntil(cond: () => boolean, what: () => string, ms = patient(10_000), everyMs = 50): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -8,7 +8,7 @@ import { Handle } from '../../src/netlink/handle.js';
 import { Monitor } from '../../src/netlink/monitor.js';
 import { stableSnapshot, takeSnapshot } from '../../src/interfaces/snapshot.js';
 import { haveCommand, isRoot, netnsFor } from '../helpers/netns.js';
-import { patient } from '../helpers/patience.js';
+import { waitUntil } from '../helpers/patience.js';
 
 const root = isRoot();
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -77,13 +77,7 @@ test(root ? 'takeSnapshot: links, addresses, neighbours, routes, inet conf; stab
     return ['s0', 's1'].every((n) => links.find((l) => l.ifname === n)?.addr_info?.some((x) => x.family === 'inet6' && x.scope === 'link')) &&
       links.every((l) => (l.addr_info ?? []).every((x) => !x.tentative));
   };
-  for (const deadline = Date.now() + patient(10_000); !settled();) {
-    if (Date.now() > deadline) {
-      t.fail(`IPv6 link-local addresses not settled: ${JSON.stringify(ns.ipJson('addr', 'show'))}`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(settled, () => `IPv6 link-local addresses not settled: ${JSON.stringify(ns.ipJson('addr', 'show'))}`);
   const h = Handle.open({ netns: ns.name });
   t.teardown(() => h.close());
   const a = await takeSnapshot(h);

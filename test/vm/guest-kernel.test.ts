@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import test from 'ava';
 import { netnsFor, sh } from '../helpers/netns.js';
+import { waitUntil } from '../helpers/patience.js';
 import { skipOutsideVm } from '../helpers/vm.js';
 
 interface IpLink {
@@ -103,11 +104,4 @@ test('kprobes and module BTF are available (the host kernel has neither)', (t) =
 });
 
 // Generous: under software emulation a process start alone can take a second or more.
-async function waitFor(cond: () => boolean, what: string, ms = 180_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = (cond: () => boolean, what: string): Promise<void> => waitUntil(cond, () => `waiting for ${what}`, 180_000, 250);
