@@ -3,7 +3,7 @@
  * Reference programs for bench/sctp only, never attached: what a tc program costs under
  * BPF_PROG_TEST_RUN before it does any work, so the wire tracer's figure can be read against
  * the harness's own floor on the same machine in the same run. Each adds one piece of what
- * every traced packet needs: nothing; the coarse clock; one lookup in a hash map keyed like
+ * every traced packet needs: nothing; the coarse clock (helper, or jiffies); one lookup in a hash map keyed like
  * the tracer's (struct sw_key); both; one hit in a slot table as the tracer finds its
  * associations (hash, inlined array lookup, key comparison), alone and with the clock.
  */
@@ -40,6 +40,14 @@ SEC("tc")
 int floor_clock(struct __sk_buff *skb)
 {
 	return bpf_ktime_get_coarse_ns() == 1 ? 0 : -1;
+}
+
+/* The tracer's clock where the kernel's CONFIG_HZ is known: jiffies, which the verifier inlines
+ * as one load, times the tick (a constant here; the tracer's comes from .rodata). */
+SEC("tc")
+int floor_jiffies(struct __sk_buff *skb)
+{
+	return bpf_jiffies64() * 4000000 == 1 ? 0 : -1;
 }
 
 SEC("tc")

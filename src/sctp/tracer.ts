@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureBpffs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from '../ebpf/index.js';
+import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from '../ebpf/index.js';
 import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
@@ -240,6 +240,7 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       burst_threshold: opts.burstThreshold ?? 8,
       burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
       slot_mask: slots - 1,
+      jiffy_ns: BigInt(jiffyNs()),
     },
     maxEntries: { sctp_assocs: n, sctp_slots: slots },
   });

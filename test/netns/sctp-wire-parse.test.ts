@@ -351,7 +351,7 @@ test('the walk limit holds across the in-line chunks and the bpf_loop rest; a no
     sctpFrame(a1, b1, 1, Array.from({ length: 5 }, (_, i) => chunk.data({ tsn: 10 + i, size: 7 }))),
     sctpFrame(a2, b2, 1, [chunk.data({ tsn: 1, size: 5 }), chunk.cookieAck(), chunk.data({ tsn: 2, size: 6 }), chunk.sack({ cumTsn: 0, aRwnd: 0 }), chunk.heartbeat(), chunk.data({ tsn: 3, size: 9 })]),
   ];
-  for (const limit of [1, 2, 3, 16384]) {
+  for (const limit of [1, 2, 3, 4, 5, 16384]) {
     const obj = withGlobal(OBJ, 'max_chunks', limit);
     try {
       const { assocs, globals } = run(frames, obj);

@@ -1,0 +1,72 @@
+// The wire tracer's coarse timestamps are CLOCK_MONOTONIC, as user space's hrtime reads it, on
+// both of the tracer's clocks: jiffies x the tick (what nodectl loads when the kernel's config
+// gives CONFIG_HZ) and the bpf_ktime_get_coarse_ns() helper (when it does not). A wrong tick or
+// a wrong offset puts them seconds or years away; the coarse clock itself may lag by a tick,
+// and the jiffies one by one more (its offset is taken from the coarse clock once).
+import test from 'ava';
+import { BpfObject, jiffyNs } from '../../src/ebpf/index.js';
+import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
+import { assocRows, SLOT_ASSOC } from '../../src/sctp/rows.js';
+import { WIRE_OBJECT } from '../../src/sctp/tracer.js';
+import { SW_ASSOC, SW_DIR } from '../../src/sctp/wire-layout.js';
+import { isRoot } from '../helpers/netns.js';
+
+const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 3868 };
+const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 3868 };
+const at = (name: string) => SW_ASSOC.fields.find((f) => f.name === name)!.offset;
+const dirAt = (name: string) => SW_DIR.fields.find((f) => f.name === name)!.offset;
+
+function stamps(jiffy: number): { before: bigint; after: bigint; last: bigint; lastData: bigint; first: bigint } {
+  const obj = BpfObject.load(WIRE_OBJECT, { globals: { jiffy_ns: BigInt(jiffy), slot_mask: 255 }, maxEntries: { sctp_slots: 256, sctp_assocs: 256 } });
+  try {
+    const prog = obj.program('sctp_wire_ingress');
+    const before = process.hrtime.bigint();
+    prog.testRun(sctpFrame(A, B, 7, [chunk.data({ tsn: 1, size: 100 })]));
+    // a second packet later: the clock must move with hrtime, not stand still at its offset
+    const spin = before + 30_000_000n;
+    while (process.hrtime.bigint() < spin);
+    prog.testRun(sctpFrame(A, B, 7, [chunk.data({ tsn: 2, size: 100 })]));
+    const after = process.hrtime.bigint();
+    const rows = assocRows(obj.map('sctp_slots').mmap(), obj.map('sctp_assocs').dumpRaw());
+    if (rows.count !== 1) throw new Error(`expected one association, got ${rows.count}`);
+    const buf = rows.inSlots ? rows.slots : rows.fallback;
+    const o = rows.at[0]! + SLOT_ASSOC;
+    return { before, after, first: buf.readBigUInt64LE(o + at('first_ns')), last: buf.readBigUInt64LE(o + at('last_ns')), lastData: buf.readBigUInt64LE(o + at('dir') + dirAt('last_data_ns')) };
+  } finally {
+    obj.close();
+  }
+}
+
+function check(t: import('ava').ExecutionContext, jiffy: number, what: string) {
+  const s = stamps(jiffy);
+  // two ticks of slack at most 10 ms each (HZ >= 100), where the config does not say
+  const slack = 2n * BigInt(jiffy || 10_000_000) + 1_000_000n;
+  t.log(`${what}: first ${(s.first - s.before) / 1000n} µs, last ${(s.last - s.before) / 1000n} µs after the first packet's hrtime; second packet sent ${(s.after - s.before) / 1000n} µs after`);
+  t.true(s.first >= s.before - slack && s.first <= s.before + 5_000_000n, `${what}: first packet at ${s.first}, hrtime ${s.before}`);
+  t.true(s.last >= s.before + 30_000_000n - slack && s.last <= s.after, `${what}: second packet at ${s.last}, sent between ${s.before + 30_000_000n} and ${s.after}`);
+  t.is(s.lastData, s.last, `${what}: one clock read per packet`);
+}
+
+test('timestamps on the jiffies clock are CLOCK_MONOTONIC', (t) => {
+  if (!isRoot()) {
+    t.log('SKIP: not root: BPF_PROG_TEST_RUN needs CAP_BPF');
+    t.pass();
+    return;
+  }
+  const j = jiffyNs();
+  if (!j) {
+    t.log('SKIP: this kernel\'s config is not readable (/boot/config-<release>, /proc/config.gz): CONFIG_HZ unknown, the tracer keeps the helper clock here');
+    t.pass();
+    return;
+  }
+  check(t, j, `jiffies x ${j} ns`);
+});
+
+test('timestamps on the helper clock (CONFIG_HZ unknown) are CLOCK_MONOTONIC', (t) => {
+  if (!isRoot()) {
+    t.log('SKIP: not root: BPF_PROG_TEST_RUN needs CAP_BPF');
+    t.pass();
+    return;
+  }
+  check(t, 0, 'bpf_ktime_get_coarse_ns');
+});
