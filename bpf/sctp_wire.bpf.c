@@ -42,9 +42,13 @@ const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window ra
  * floor), a sixth of a packet. bpf_jiffies64() the verifier inlines as a load of jiffies_64,
  * and the kernel advances jiffies in whole ticks of the same monotonic clock: the time is
  * jiffies x the tick + an offset, taken from the coarse clock by the first packet that finds
- * none (on any CPU: all take the same value, to within the tick that is the coarse clock's
- * own resolution). The tick (NSEC_PER_SEC / CONFIG_HZ) is set by the loader from the kernel's
- * config; 0, unknown, keeps the helper.
+ * none (on any CPU: all take the same value, to within a tick). The coarse clock's grid is not
+ * the jiffies' (it accumulates whole clocksource intervals, which drift against the tick), so
+ * that offset may come out up to a tick late, and stamps would then run ahead of the
+ * monotonic clock (the 6.1 guest: 0.5 ms after the packet's BPF_PROG_TEST_RUN returned). One
+ * tick less keeps every stamp at or behind it, by up to two ticks. The tick
+ * (NSEC_PER_SEC / CONFIG_HZ) is set by the loader from the kernel's config; 0, unknown, keeps
+ * the helper.
  */
 const volatile __u64 jiffy_ns = 0;
 __u64 jiffies_base; /* CLOCK_MONOTONIC - jiffies x jiffy_ns (mod 2^64); 0: not taken yet */
@@ -56,7 +60,7 @@ static __always_inline __u64 coarse_now(void)
 	__u64 j = bpf_jiffies64() * jiffy_ns;
 	__u64 base = *(volatile __u64 *)&jiffies_base;
 	if (!base) {
-		base = bpf_ktime_get_coarse_ns() - j;
+		base = bpf_ktime_get_coarse_ns() - j - jiffy_ns;
 		base |= !base;
 		*(volatile __u64 *)&jiffies_base = base;
 	}
