@@ -10,7 +10,7 @@ export {
 export { RingBuffer, type RingBufferOptions } from './ringbuf.js';
 export { pinFd, pinMap, unpin, openPinnedMap } from './pin.js';
 export { ensureBpffs, ensureTracefs, isBpffs, BPFFS, TRACEFS } from './mounts.js';
-export { kernelConfig, jiffyNs } from './kconfig.js';
+export { kernelConfig, jiffyNs, parseKernelConfig, tickNs } from './kconfig.js';
 export { probeFeature, probeAllFeatures, probeHelper, FEATURE_MIN_KERNEL, HELPERS, type FeatureName, type FeatureStatus } from './features.js';
 export { BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, type BpfErrorCode } from './errors.js';
 export type { NetnsOption } from './netns.js';

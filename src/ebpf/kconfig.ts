@@ -9,6 +9,16 @@ import { gunzipSync } from 'node:zlib';
 
 let cached: Map<string, string> | null | undefined;
 
+/** `CONFIG_X=value` lines of a kernel config; comments ("# CONFIG_X is not set") are left out. */
+export function parseKernelConfig(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (line.startsWith('CONFIG_') && eq > 0) m.set(line.slice(0, eq), line.slice(eq + 1).trimEnd());
+  }
+  return m;
+}
+
 function read(): Map<string, string> | null {
   const sources: Array<() => string> = [
     () => readFileSync(`/boot/config-${release()}`, 'utf8'),
@@ -21,12 +31,7 @@ function read(): Map<string, string> | null {
     } catch {
       continue;
     }
-    const m = new Map<string, string>();
-    for (const line of text.split('\n')) {
-      const eq = line.indexOf('=');
-      if (line.startsWith('CONFIG_') && eq > 0) m.set(line.slice(0, eq), line.slice(eq + 1));
-    }
-    return m;
+    return parseKernelConfig(text);
   }
   return null;
 }
@@ -37,8 +42,13 @@ export function kernelConfig(name: string): string | undefined {
   return cached?.get(name);
 }
 
-/** The length of a jiffy in ns as the kernel counts it (TICK_NSEC from CONFIG_HZ); 0 when unknown. */
+/** TICK_NSEC for a CONFIG_HZ value as the config writes it: (NSEC_PER_SEC + HZ/2) / HZ; 0 when absent or implausible. */
+export function tickNs(hz: string | undefined): number {
+  const n = hz === undefined || hz === '' ? NaN : Number(hz);
+  return Number.isInteger(n) && n >= 24 && n <= 10_000 ? Math.floor((1e9 + Math.floor(n / 2)) / n) : 0;
+}
+
+/** The length of a jiffy in ns on the running kernel; 0 when its config is not readable. */
 export function jiffyNs(): number {
-  const hz = Number(kernelConfig('CONFIG_HZ'));
-  return Number.isInteger(hz) && hz >= 24 && hz <= 10_000 ? Math.floor((1e9 + Math.floor(hz / 2)) / hz) : 0;
+  return tickNs(kernelConfig('CONFIG_HZ'));
 }
