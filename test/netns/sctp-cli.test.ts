@@ -3,11 +3,12 @@
 // interface afterwards, checked with bpftool as the independent witness), and clear errors.
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
 import { probeFeature } from '../../src/ebpf/index.js';
+import { readPublishedSessions, SESSIONS_BPFFS, SESSIONS_RUN } from '../../src/sctp/tracer.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const why = !isRoot() ? 'not root' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
@@ -128,6 +129,11 @@ test('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
   t.is(before.tcx.length, 2);
   await new Promise((r) => setTimeout(r, 300));
   detached(t, a, before);
+  // What it published for `sctp stats` stays until a reader finds its process gone (any
+  // reader: another test's `sctp stats` may get there first)
+  const pid = tr.proc.pid!;
+  t.false(readPublishedSessions().some((s) => s.pid === pid), 'a reader does not show a dead session');
+  t.false(existsSync(`${SESSIONS_RUN}/${pid}.json`) || existsSync(`${SESSIONS_BPFFS}/${pid}`), 'and removes what it published');
 });
 
 test('bad input: an unknown interface or namespace is a clear error, nothing attached', (t) => {
