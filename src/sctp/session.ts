@@ -130,11 +130,11 @@ export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; 
 export interface TraceSummary { events: number; tracers: AttachedTarget[]; associations: AssociationReport[] }
 
 /** `sctp trace`: events as they happen until durationMs, a signal or abort; the last snapshot at the end. */
-export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[]) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
+export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[], engine: string) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
   let events = 0;
   try {
-    p.onAttached?.(tracer.targets);
+    p.onAttached?.(tracer.targets, tracer.engine);
     tracer.on('event', (e) => {
       events++;
       p.onEvent(e, tracer.ifname);

@@ -102,6 +102,8 @@ interface TracerEvents { event: [WireEvent]; error: [Error] }
 
 export class WireTracer extends EventEmitter<TracerEvents> {
   readonly targets: AttachedTarget[];
+  /** Which build of the tracer the kernel took, and its clock: what `sctp trace` says on start. */
+  readonly engine: string;
   readonly #obj: BpfObject;
   readonly #names: Map<number, string>;
   readonly #slots: Buffer;
@@ -113,6 +115,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     super();
     this.#obj = obj;
     this.targets = targets;
+    this.engine = wireEngine(obj.source, jiffyNs());
     this.#names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
     this.#slots = obj.map('sctp_slots').mmap();
   }
@@ -255,6 +258,12 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       throw err;
     }
   }
+}
+
+/** "in-line walk, jiffies clock (4 ms)": the object loadWireObject chose and the clock it set. */
+export function wireEngine(source: string, jiffy: number): string {
+  const walk = source === WIRE_COMPACT_OBJECT ? 'compact walk (this kernel\'s verifier refused the in-line one)' : source === WIRE_OBJECT ? 'in-line walk' : source;
+  return `${walk}, ${jiffy ? `jiffies clock (${jiffy / 1e6} ms)` : 'coarse-clock helper (CONFIG_HZ unknown)'}`;
 }
 
 function removeSession(pid: number): void {

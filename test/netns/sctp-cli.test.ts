@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
-import { probeFeature } from '../../src/ebpf/index.js';
+import { jiffyNs, probeFeature } from '../../src/ebpf/index.js';
 import { readPublishedSessions, SESSIONS_BPFFS, SESSIONS_RUN } from '../../src/sctp/tracer.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -82,6 +82,9 @@ test('trace streams NDJSON events and detaches on SIGTERM; stats reads its sessi
   await tr.ready;
   const att = attachments(a, tr.proc.pid!);
   t.true(att.tcx.length === 2 || att.clsact, `attached while running (tcx links ${att.tcx.join(',')})`);
+  // which build and clock the kernel got: the clock is the one the kernel's config allows
+  const jiffy = jiffyNs();
+  t.regex(tr.err(), jiffy ? new RegExp(`wire tracer: (in-line|compact) walk.*, jiffies clock \\(${jiffy / 1e6} ms\\)`) : /wire tracer: (in-line|compact) walk.*, coarse-clock helper/);
   await runScenario({ a: { netns: a.name, ifname: 'va', ip: '10.66.0.1', port: 4001 }, b: { netns: b.name, ifname: 'vb', ip: '10.66.0.2', port: 4002 } }, 'abort');
 
   const stats = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--json'], { encoding: 'utf8' });

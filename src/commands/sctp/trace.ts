@@ -54,7 +54,7 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
       detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after') },
       tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'] },
-      onAttached: (ts) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')} — Ctrl-C to stop\n`),
+      onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
       onEvent: (e: WireEvent, ifname) => {
         const wall = new Date(bootOffset + e.tsNs / 1e6);
         if (json) process.stdout.write(JSON.stringify({ time: wall.toISOString(), ...e }) + '\n');
