@@ -4,9 +4,7 @@
 // else kprobe, else not at all. `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import { release } from 'node:os';
-import { BpfObject, ensureTracefs } from '../ebpf/index.js';
+import { BpfObject, ensureTracefs, kernelConfig } from '../ebpf/index.js';
 import { formatAddress } from './model.js';
 import { SK_ASSOC, SK_PATH, SK_PATH_KEY } from './kern-layout.js';
 import { decodeStruct } from './wire-layout.js';
@@ -58,19 +56,14 @@ function jiffiesToMs(j: number, hz: number): number | null {
 }
 
 /**
- * CONFIG_HZ, to turn the kernel's jiffies into ms: from the kernel config when it is on disk,
- * else measured from the jiffies counter in /proc/timer_list over 200 ms (minimal images such
- * as the test VM ship no config), rounded to the HZ values Linux offers.
+ * CONFIG_HZ, to turn the kernel's jiffies into ms: from the kernel config when it is on disk
+ * (src/ebpf/kconfig.ts, which the wire tracer reads too), else measured from the jiffies counter
+ * in /proc/timer_list over 200 ms (minimal images ship no config), rounded to the HZ values
+ * Linux offers.
  */
 function configHz(): number {
-  for (const f of [`/boot/config-${release()}`, '/proc/config.gz']) {
-    try {
-      const raw = readFileSync(f);
-      const text = f.endsWith('.gz') ? gunzipSync(raw).toString() : raw.toString();
-      const m = /^CONFIG_HZ=(\d+)$/m.exec(text);
-      if (m) return Number(m[1]);
-    } catch { /* next */ }
-  }
+  const configured = kernelConfig('CONFIG_HZ');
+  if (configured !== undefined && /^\d+$/.test(configured)) return Number(configured);
   const jiffies = (): number | null => {
     try {
       const m = /^jiffies: (\d+)$/m.exec(readFileSync('/proc/timer_list', 'utf8'));
