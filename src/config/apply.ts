@@ -19,6 +19,7 @@ import {
 import type { Snapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
 import type { NodeConfig } from './schema.js';
+import { assertPreflight } from './preflight.js';
 import { type OwnedLink, type Progress, StateDir, stateDirOf } from './state.js';
 
 /** Links on their way out are moved here first, so one group delete takes exactly them. */
@@ -632,6 +633,7 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
   const lazy = lazyHandle(opts.netns);
   try {
     const pre = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
+    assertPreflight(cfg, pre.links);
     const owned = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {

@@ -107,3 +107,23 @@ test('validate exits 3 on what the kernel would refuse; plan and apply refuse it
     t.is(ipState(ns), before, `apply of bad${k}.yaml changed the namespace`);
   });
 });
+
+test('plan refuses what only the node shows (a missing mgmt candidate, MTUs of existing links), nothing changed', (t) => {
+  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'e0', 'type', 'veth', 'peer', 'name', 'e1');
+  const d = tmp(t);
+  const env = { NODECTL_STATE_DIR: d };
+  const before = ipState(ns);
+  const f = join(d, 'node.yaml');
+  // valid on its own: the file does not say e0's MTU, nor whether eth7 exists
+  writeFileSync(f, 'interfaces:\n  - {name: e0, kind: device}\n  - {name: mv0, kind: macvlan, link: e0, mtu: 9000}\n  - {name: br0, kind: bridge, mtu: 9000, ports: [e1]}\n  - {name: e1, kind: device}\nmgmt: {addresses: [192.0.2.10/24], candidates: [e0, eth7]}\n');
+  t.is(nodectl(['config', 'validate', f]).status, 0);
+  const p = nodectl(['config', 'plan', f, '-n', ns.name], { env });
+  t.is(p.status, 1, p.stdout + p.stderr);
+  t.is(p.stderr.trim(), 'nodectl: the file cannot be applied to this node: '
+    + '/interfaces/1/mtu: mtu 9000 is above the mtu 1500 of its lower device e0 on this node: the kernel refuses a macvlan larger than its lower device; '
+    + '/interfaces/2/mtu: bridge br0 mtu 9000 is above the mtu 1500 of its port e1 on this node: the kernel lowers a bridge to the MTU of its smallest port; '
+    + '/mgmt/candidates/1: candidate eth7 does not exist on this node and the file does not create it');
+  t.is(ipState(ns), before);
+});
