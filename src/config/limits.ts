@@ -2,6 +2,7 @@
 // that fails on hostile or accidental input (a stack overflow, a regular expression compiled
 // for a 20,000-level indentation, a read that never ends). No dependency on the `yaml` package:
 // the quick path (src/config/read.ts) runs these too.
+import { isUtf8 } from 'node:buffer';
 
 /** Far above any node file (1,000 interfaces are ~100 KB), far below what hurts a small node. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -51,6 +52,8 @@ export function firstInvalidUtf8(b: Uint8Array): number {
 
 /** The text of UTF-8 bytes, or the position of the first invalid byte (never U+FFFD). */
 export function decodeUtf8(b: Uint8Array): string | TextProblem {
+  // the native check first: the byte-by-byte scan only runs to place a problem
+  if (isUtf8(b)) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
   const bad = firstInvalidUtf8(b);
   if (bad < 0) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
   let lineStart = b.lastIndexOf(0x0a, bad - 1) + 1;
