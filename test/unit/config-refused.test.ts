@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import { quickYaml } from '../../src/config/quick-yaml.js';
 import { quickValid } from '../../src/config/read.js';
-import { corpus, REFUSED } from './config-corpus.js';
+import { corpus, EDGE, mutations, REFUSED } from './config-corpus.js';
 import { decodeUtf8, firstInvalidUtf8, nestingProblem } from '../../src/config/limits.js';
 
 // Issue 18: everything `config apply` and `mgmt run` would refuse that the file alone shows is
@@ -44,4 +44,23 @@ test('the UTF-8 scan that places a bad byte agrees with the platform decoder', (
   }
   const p = decodeUtf8(Buffer.from('a: 1\nb: "x\xff"\n', 'latin1'));
   t.deepEqual(p, { line: 2, column: 6, reason: 'invalid UTF-8 (byte 0xff at byte offset 10): a config file must be UTF-8' });
+});
+
+test('deep block nesting: the quick parser declines it (no stack overflow), the loader refuses it', (t) => {
+  const deep = (n: number): string => Array.from({ length: n }, (_, k) => `${' '.repeat(k)}k${k}:`).join('\n') + ' 1\n';
+  t.is(quickYaml(deep(100)), undefined);
+  t.is(quickYaml(deep(3000)), undefined);
+  const err = t.throws(() => parseConfig(deep(3000), 'n.yaml'), { instanceOf: ConfigError });
+  t.regex(err!.problems[0]!.reason, /nesting deeper than 64 levels/);
+  t.not(quickYaml(deep(30)), undefined);
+});
+
+test('what the quick reader accepts at 32 levels or fewer is under the nesting limit (readConfig skips the scan for it)', (t) => {
+  let n = 0;
+  for (const text of [...corpus(), ...EDGE, ...mutations()]) {
+    if (quickYaml(text) === undefined) continue;
+    n++;
+    t.is(nestingProblem(text), null, text);
+  }
+  t.true(n > 1000, `${n} texts`);
 });
