@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
 import { type ArpKey } from '../arp/policy.js';
 import { type Addr, addAddr, decodeAddr, delAddr } from '../netlink/addr.js';
-import { Handle, RTM } from '../netlink/handle.js';
+import { consistently, Handle, RTM } from '../netlink/handle.js';
 import { decodeLinkInetConf, type InetConf, setInetConf } from '../netlink/inetconf.js';
 import { addLink, decodeLink, delLink, getLink, type Link, listLinks, listLinksOnce, setLink } from '../netlink/link.js';
 import { dumpEach } from '../netlink/dump-once.js';
@@ -136,26 +136,31 @@ export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): Own
  * a one-shot command, and a no-op then never loads the netlink package nor opens a Handle.
  */
 export async function readState(netns: string | undefined, want: { inetConf: boolean; neighs: boolean }, handle: () => Handle): Promise<Snapshot> {
-  let links: Link[];
-  const inetConf: Record<number, InetConf> = {};
-  if (!want.inetConf) links = listLinksOnce(netns);
-  else {
-    links = [];
-    // struct ifinfomsg, all zero: every link
-    dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
-      if (type !== RTM.NEWLINK) return;
-      const l = decodeLink(buf, s, e);
-      links.push(l);
-      const c = decodeLinkInetConf(buf, s, e);
-      if (c) inetConf[l.index] = c;
+  // Links and addresses are read again, both, when either dump comes back marked interrupted:
+  // a table that changed under its dump can miss or repeat objects, which would read as drift.
+  const { links, addrs, inetConf } = consistently(() => {
+    let links: Link[];
+    const inetConf: Record<number, InetConf> = {};
+    if (!want.inetConf) links = listLinksOnce(netns);
+    else {
+      links = [];
+      // struct ifinfomsg, all zero: every link
+      dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
+        if (type !== RTM.NEWLINK) return;
+        const l = decodeLink(buf, s, e);
+        links.push(l);
+        const c = decodeLinkInetConf(buf, s, e);
+        if (c) inetConf[l.index] = c;
+      });
+    }
+    const addrs: Addr[] = [];
+    // struct ifaddrmsg, all zero: every family, every interface
+    dumpEach(netns, RTM.GETADDR, Buffer.alloc(8), { action: 'list addresses' }, (buf, type, s, e) => {
+      if (type !== RTM.NEWADDR) return;
+      const a = decodeAddr(buf, s, e);
+      if (a) addrs.push(a);
     });
-  }
-  const addrs: Addr[] = [];
-  // struct ifaddrmsg, all zero: every family, every interface
-  dumpEach(netns, RTM.GETADDR, Buffer.alloc(8), { action: 'list addresses' }, (buf, type, s, e) => {
-    if (type !== RTM.NEWADDR) return;
-    const a = decodeAddr(buf, s, e);
-    if (a) addrs.push(a);
+    return { links, addrs, inetConf };
   });
   const neighs = want.neighs ? await listNeighs(handle()) : [];
   return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs, routes: [], inetConf };

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
 import { dumpEachIndexed } from './dump-once.js';
-import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
+import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
   type SlaveData, validateKindSpec, type VlanSpec,
@@ -258,12 +258,14 @@ export async function listLinks(h: Handle): Promise<Link[]> {
  * the dump in the namespace (dump-once.ts), attributes indexed natively, decoded in place. Same
  * result, same errors.
  */
-export function listLinksOnce(netns?: string): Link[] {
-  const out: Link[] = [];
-  dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
-    if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
-  });
-  return out;
+export function listLinksOnce(netns?: string, opts: Pick<RequestOptions, 'onInterrupted'> = {}): Link[] {
+  return consistently(() => {
+    const out: Link[] = [];
+    dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
+      if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
+    });
+    return out;
+  }, opts);
 }
 
 /** The raw RTM_NEWLINK payloads of a dump (for fixtures and benchmarks). */
