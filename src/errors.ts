@@ -201,17 +201,28 @@ export class ApplyError extends NodectlError {
   readonly operation: string;
   readonly rolledBack: number;
   readonly rollbackErrors: string[];
-  constructor(p: { step: number; steps: number; operation: string; cause: unknown; rolledBack: number; rollbackErrors: string[] }) {
+  /** How the node differs from before the apply after the rollback (compared, not assumed). */
+  readonly differences: string[];
+  /** What another program changed meanwhile, found by the rollback and left alone. */
+  readonly interference: string[];
+  constructor(p: { step: number; steps: number; operation: string; cause: unknown; rolledBack: number; rollbackErrors: string[]; differences?: string[]; interference?: string[] }) {
     const orig = p.cause instanceof Error ? p.cause.message : String(p.cause);
-    const after = p.rollbackErrors.length
-      ? `; ROLLBACK INCOMPLETE (${p.rollbackErrors.length} undo steps failed: ${p.rollbackErrors.join('; ')}) — run nodectl config recover`
-      : `; rolled back ${p.rolledBack} step${p.rolledBack === 1 ? '' : 's'}, nothing was changed`;
+    const differences = p.differences ?? [];
+    const interference = p.interference ?? [];
+    const rolled = `rolled back ${p.rolledBack} step${p.rolledBack === 1 ? '' : 's'}`;
+    let after: string;
+    if (p.rollbackErrors.length) after = `; ROLLBACK INCOMPLETE (${p.rollbackErrors.length} undo steps failed: ${p.rollbackErrors.join('; ')})${differences.length ? `; differs from before: ${differences.join('; ')}` : ''} — run nodectl config recover`;
+    else if (interference.length) after = `; ${rolled}; another program changed the namespace during the apply: ${interference.join('; ')}${differences.length ? `; differs from before: ${differences.join('; ')}` : ''}`;
+    else if (differences.length) after = `; ${rolled}, but the node is NOT as before: ${differences.join('; ')}`;
+    else after = `; ${rolled}, nothing was changed`;
     super('APPLY_FAILED', `step ${p.step}/${p.steps} (${p.operation}) failed: ${orig}${after}`, { cause: p.cause });
     this.step = p.step;
     this.steps = p.steps;
     this.operation = p.operation;
     this.rolledBack = p.rolledBack;
     this.rollbackErrors = p.rollbackErrors;
+    this.differences = differences;
+    this.interference = interference;
   }
 
   override toJSON(): Record<string, unknown> {
@@ -219,7 +230,7 @@ export class ApplyError extends NodectlError {
     const cause = c instanceof NodectlError ? c.toJSON() : { message: c instanceof Error ? c.message : String(c) };
     return {
       code: this.code, message: this.message, step: this.step, steps: this.steps, operation: this.operation,
-      cause, rolledBack: this.rolledBack, rollbackErrors: this.rollbackErrors,
+      cause, rolledBack: this.rolledBack, rollbackErrors: this.rollbackErrors, differences: this.differences, interference: this.interference,
     };
   }
 }

@@ -1,4 +1,5 @@
 // nodectl's persistent state for config apply, one directory per network namespace:
+// <key> is ino-<dev>-<inode> of the namespace (its identity, however it is named).
 //   <state-dir>/netns/<key>/owned.json     which interfaces nodectl created (prune removes only these)
 //   <state-dir>/netns/<key>/journal.json   the apply in progress: its steps and their inverses
 //   <state-dir>/netns/<key>/progress       one line per step begun/done/undone (append-only)
@@ -23,14 +24,23 @@ export function bootId(): string {
   }
 }
 
-/** The namespace's identity: its inode (a re-created namespace of the same name is another one). */
-export function netnsInode(netns: string | undefined): number {
+/**
+ * The namespace's identity: device and inode of its nsfs file, however it is named (`-n blue`,
+ * `-n /run/netns/blue`, a /proc/PID/ns/net path, or none for the current one). A re-created
+ * namespace of the same name is another one.
+ */
+export function netnsIdentity(netns: string | undefined): { dev: number; ino: number } | null {
   const path = netns ? (netns.includes('/') ? netns : `/run/netns/${netns}`) : '/proc/self/ns/net';
   try {
-    return statSync(path).ino;
+    const st = statSync(path);
+    return { dev: st.dev, ino: st.ino };
   } catch {
-    return 0;
+    return null;
   }
+}
+
+export function netnsInode(netns: string | undefined): number {
+  return netnsIdentity(netns)?.ino ?? 0;
 }
 
 export interface OwnedLink {
@@ -94,10 +104,14 @@ export class StateDir {
 
   constructor(root: string, netns: string | undefined) {
     this.netns = netns;
-    const key = netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
+    // One directory, hence one lock, per namespace identity: two applies naming the same
+    // namespace differently must exclude each other. By name only when it cannot be stat'ed
+    // (then nothing can be applied to it either).
+    const id = netnsIdentity(netns);
+    const key = id ? `ino-${id.dev}-${id.ino}` : netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
     this.dir = join(root, 'netns', key);
     this.boot = bootId();
-    this.inode = netnsInode(netns);
+    this.inode = id?.ino ?? 0;
   }
 
   ensure(): void {
@@ -155,9 +169,15 @@ export class StateDir {
    * reboot the boot id retires a journal that reached the disk, and one torn on the way is
    * recognised by its age (tornBeforeBoot). Two fsyncs per apply saved (~10-20 ms each here).
    */
-  writeJournal(j: object): void {
+  writeJournal(j: object, durable = false): void {
     this.ensure();
-    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n', false);
+    // durable for --confirm: a reboot inside the window must find that the apply was unconfirmed
+    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n', durable);
+  }
+
+  /** clearJournal when the state directory may be refusing writes: what cannot go stays. */
+  clearJournalQuietly(): void {
+    try { this.clearJournal(); } catch { /* reported by the caller's own error */ }
   }
 
   clearJournal(): void {
@@ -172,11 +192,11 @@ export class StateDir {
    */
   openProgress(): Progress {
     this.ensure();
-    return new Progress(openSync(this.path('progress'), 'a', 0o600));
+    return new Progress(openSync(this.path('progress'), 'a', 0o600), this.path('progress'));
   }
 
-  readProgress(): { begun: Set<number>; done: Set<number>; undone: Set<number> } {
-    const out = { begun: new Set<number>(), done: new Set<number>(), undone: new Set<number>() };
+  readProgress(): { begun: Set<number>; done: Set<number>; failed: Set<number>; undone: Set<number> } {
+    const out = { begun: new Set<number>(), done: new Set<number>(), failed: new Set<number>(), undone: new Set<number>() };
     const p = this.path('progress');
     if (!existsSync(p)) return out;
     for (const line of readFileSync(p, 'utf8').split('\n')) {
@@ -186,6 +206,7 @@ export class StateDir {
       if (what === 'begin') out.begun.add(i);
       else if (what === 'done') out.done.add(i);
       else if (what === 'undone') out.undone.add(i);
+      else if (what === 'failed') out.failed.add(i);
     }
     return out;
   }
@@ -213,25 +234,40 @@ export class StateDir {
   }
 }
 
+/** begin: sent (outcome unknown until done/failed); failed: the kernel refused it (nothing to undo). */
+type Mark = 'begin' | 'done' | 'failed' | 'undone';
+
 export class Progress {
   private fd: number | null;
-  constructor(fd: number) {
+  /**
+   * The first write the state directory refused (ENOSPC, EROFS, EIO). From then on nothing is
+   * written: the apply stops before its next step and rolls back from memory.
+   */
+  error: StateError | null = null;
+  constructor(fd: number, private readonly path = 'progress') {
     this.fd = fd;
   }
 
-  mark(what: 'begin' | 'done' | 'undone', step: number): void {
-    if (this.fd === null) return;
-    writeSync(this.fd, `${what} ${step}\n`);
+  private write(text: string): void {
+    if (this.fd === null || this.error) return;
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.error = new StateError(`cannot record progress in ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  mark(what: Mark, step: number): void {
+    this.write(`${what} ${step}\n`);
   }
 
   /** Several steps in one write (a pipelined window of steps is begun before any is sent). */
-  markMany(what: 'begin' | 'done' | 'undone', steps: number[]): void {
-    if (this.fd === null || !steps.length) return;
-    writeSync(this.fd, steps.map((k) => `${what} ${k}\n`).join(''));
+  markMany(what: Mark, steps: number[]): void {
+    if (steps.length) this.write(steps.map((k) => `${what} ${k}\n`).join(''));
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) try { closeSync(this.fd); } catch { /* a failed flush was recorded as error */ }
     this.fd = null;
   }
 }
