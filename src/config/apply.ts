@@ -21,6 +21,7 @@ import { inverseOf, rawAddrIndex } from './inverses.js';
 import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
 import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
+import { assertPreflight } from './preflight.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
 
@@ -168,6 +169,7 @@ export interface PlanResult {
 export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
   const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
+  assertPreflight(cfg, pre.links);
   const owned = liveOwned(sd.readOwned(), pre);
   let p: Plan;
   try {
@@ -225,6 +227,8 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
       throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
     }
     const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
+    // what only the node can tell (its NICs' MTU ranges, candidates that exist): before step 1
+    assertPreflight(cfg, pre.links);
     const ownedBefore = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {

@@ -14,6 +14,9 @@ export function parseCidr(text: string): Cidr | string {
   if (slash < 0) return `"${text}" has no prefix length: write ADDRESS/PREFIX, e.g. 192.0.2.10/24`;
   const addr = text.slice(0, slash);
   const plen = text.slice(slash + 1);
+  // Node's isIPv6 accepts "fe80::1%eth0" and canonicalIp would drop the zone without a word
+  const zone = addr.indexOf('%');
+  if (zone >= 0) return `"${addr}" has a zone index (${addr.slice(zone)}): an interface address takes none, the interface it is declared on is its zone`;
   const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
   if (!family) return `"${addr}" is not an IPv4 or IPv6 address`;
   if (!/^\d{1,3}$/.test(plen)) return `prefix length "${plen}" is not a number`;
@@ -74,4 +77,25 @@ export function hostPartProblem(c: Cidr): string | null {
 
 export function formatCidr(c: { address: string; prefixlen: number }): string {
   return `${c.address}/${c.prefixlen}`;
+}
+
+/**
+ * Why this cannot be an address of an interface (the kernel refuses it, or it would quietly do
+ * something else than intended), or null. `ifname` is the interface it is declared on.
+ */
+export function addressUseProblem(c: Cidr, ifname: string): string | null {
+  const n = ipToBigint(c.address, c.family);
+  if (c.family === 4) {
+    if (n === 0n) return '0.0.0.0 is the unspecified address, not an interface address';
+    if (n === 0xffffffffn) return '255.255.255.255 is the limited broadcast address, not an interface address';
+    if (n >> 28n === 0xen) return `${c.address} is a multicast address: an interface address must be unicast`;
+    if (n >> 24n === 127n && ifname !== 'lo') return `${c.address} is a loopback address (127.0.0.0/8): it belongs on lo, not on ${ifname}`;
+  } else {
+    if (n === 0n) return ':: is the unspecified address, not an interface address';
+    if (n >> 120n === 0xffn) return `${c.address} is a multicast address: an interface address must be unicast`;
+    if (n === 1n && ifname !== 'lo') return `::1 is the loopback address: it belongs on lo, not on ${ifname}`;
+  }
+  // a /0 address installs a connected route to everything: a default route nobody asked for
+  if (c.prefixlen === 0) return `prefix length /0 makes every IPv${c.family} address on-link through ${ifname} (a default route): give the real prefix, e.g. ${c.family === 4 ? '/24' : '/64'}`;
+  return null;
 }

@@ -5,7 +5,8 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { AddressObject, DECL_KINDS, IFNAME_PATTERN, KIND_SCHEMAS, type NodeConfig } from './schema.js';
 import { MgmtDecl } from './mgmt-schema.js';
 import { quickYaml } from './quick-yaml.js';
-import { readConfigText } from './read.js';
+import { nestingProblem } from './limits.js';
+import { configFileName, readConfigText } from './read.js';
 import { semanticProblems } from './semantic.js';
 
 export type PathSeg = string | number;
@@ -95,6 +96,26 @@ export class ConfigSource {
     return { line: pos.line, column: pos.col };
   }
 
+  /**
+   * What the `yaml` package only warns about, refused: an unknown tag (`!foo`) would otherwise
+   * be dropped and its value read as a plain string, an unknown directive ignored. Only a full
+   * parse can have any (the quick parser declines every tag and directive).
+   */
+  warningProblems(): ConfigProblem[] {
+    return (this.parsed?.warnings ?? []).map((w) => {
+      const pos = this.position(w.pos[0]);
+      const tag = w.code === 'TAG_RESOLVE_FAILED' ? /tag: (\S+)/.exec(w.message)?.[1] : undefined;
+      const reason = tag ? `unknown tag ${tag}: a node config uses plain YAML (only the core tags such as !!str are understood)` : w.message.split('\n')[0]!;
+      return { file: this.file, line: pos.line, column: pos.column, path: '', reason };
+    });
+  }
+
+  /** The text's nesting is past the limit: no parser may see it (src/config/limits.ts). */
+  limitProblem(): ConfigProblem | null {
+    const p = nestingProblem(this.text);
+    return p ? { file: this.file, ...p, path: '' } : null;
+  }
+
   problem(path: PathSeg[], reason: string, at: 'key' | 'value' = 'value'): ConfigProblem {
     const { line, column } = this.locate(path, at);
     return { file: this.file, line, column, path: pointer(path), reason };
@@ -117,7 +138,7 @@ export interface LoadedConfig {
 
 /** Read, parse and validate a config file; throws ConfigError listing every problem. */
 export async function loadConfig(file: string): Promise<LoadedConfig> {
-  return parseConfig(await readConfigText(file), file);
+  return parseConfig(await readConfigText(file), configFileName(file));
 }
 
 /** Parse and validate config text (the file name is only used in messages). */
@@ -130,6 +151,8 @@ export function parseConfig(text: string, file = '<config>'): LoadedConfig {
 
 /** Every problem of a parsed file: YAML syntax, then schema, then meaning. Sorted by position. */
 export function configProblems(source: ConfigSource): ConfigProblem[] {
+  const limit = source.limitProblem();
+  if (limit) return [limit];
   const problems: ConfigProblem[] = [];
   const value = source.value();
   if (value === undefined) {
@@ -143,6 +166,7 @@ export function configProblems(source: ConfigSource): ConfigProblem[] {
     }
     return problems;
   }
+  problems.push(...source.warningProblems());
   problems.push(...schemaProblems(source, value));
   // Meaning is only checked on what has the right shape; schema noise would hide the real error.
   if (isObject(value) && Array.isArray(value.interfaces)) {

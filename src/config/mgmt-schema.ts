@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MGMT_DEFAULTS } from './mgmt-defaults.js';
 
 // The `mgmt:` section of the node configuration: the management address(es) that
 // `nodectl mgmt run` keeps on exactly one working interface. Owned by the failover feature;
 // the meaning checks (addresses parse, gateway inside an address prefix, candidates distinct)
-// live in src/failover/config.ts so a file holding only this section can be validated too.
+// live in src/config/mgmt-rules.ts so a file holding only this section can be validated too.
 
 const closed = { additionalProperties: false } as const;
 const IFNAME = '^[^/\\s:]{1,15}$';
@@ -11,16 +12,7 @@ const IFNAME = '^[^/\\s:]{1,15}$';
 const Ms = (description: string, minimum: number, dflt: number) =>
   Type.Integer({ minimum, maximum: 86_400_000, description: `${description} Default ${dflt}.` });
 
-export const MGMT_DEFAULTS = {
-  holdDownMs: 2000,
-  preemptDelayMs: 10_000,
-  announceCount: 3,
-  announceIntervalMs: 100,
-  announceRefreshMs: 30_000,
-  probeIntervalMs: 500,
-  probeAllowedMisses: 2,
-  routeMetric: 0,
-} as const;
+export { MGMT_DEFAULTS };
 
 export const MgmtArpProbe = Type.Object({
   target: Type.Optional(Type.String({ description: 'IPv4 address to ARP for through each candidate; default gateway.ipv4.' })),
@@ -31,7 +23,7 @@ export const MgmtArpProbe = Type.Object({
 
 export const MgmtDecl = Type.Object({
   addresses: Type.Array(Type.String({ description: 'ADDRESS/PREFIX, IPv4 or IPv6, e.g. 192.0.2.10/24.' }), {
-    // Count limits are checked in src/failover/config.ts, which can say what is wrong.
+    // Count limits are checked in src/config/mgmt-rules.ts, which can say what is wrong.
     description: 'The management address(es), 1-8; they always move together.',
   }),
   candidates: Type.Array(Type.String({ pattern: IFNAME, description: 'Interface name.' }), {

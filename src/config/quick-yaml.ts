@@ -100,7 +100,9 @@ const skipSpaces = (s: string, i: number): number => {
 };
 
 /** A one-line flow collection at s[pos]; returns [value, end]. */
-function flow(s: string, pos: number): [unknown, number] {
+function flow(s: string, pos: number, depth = 0): [unknown, number] {
+  // deep nesting is refused by the full loader (src/config/limits.ts), never recursed into here
+  if (depth > 64) outside();
   const open = s[pos]!;
   const close = open === '{' ? '}' : ']';
   const out: unknown = open === '{' ? {} : [];
@@ -113,11 +115,11 @@ function flow(s: string, pos: number): [unknown, number] {
       if (colon < 0) outside();
       const k = key(s.slice(i, colon));
       i = skipSpaces(s, colon + 2);
-      const [v, end] = flowValue(s, i);
+      const [v, end] = flowValue(s, i, depth);
       setKey(out as Record<string, unknown>, k, v);
       i = end;
     } else {
-      const [v, end] = flowValue(s, i);
+      const [v, end] = flowValue(s, i, depth);
       (out as unknown[]).push(v);
       i = end;
     }
@@ -130,10 +132,10 @@ function flow(s: string, pos: number): [unknown, number] {
   }
 }
 
-function flowValue(s: string, i: number): [unknown, number] {
+function flowValue(s: string, i: number, depth: number): [unknown, number] {
   const c = s[i];
   if (c === undefined) outside();
-  if (c === '{' || c === '[') return flow(s, i);
+  if (c === '{' || c === '[') return flow(s, i, depth + 1);
   if (c === '"' || c === "'") return quoted(s, i);
   let j = i;
   for (; j < s.length; j++) {

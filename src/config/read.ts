@@ -4,22 +4,87 @@
 // any kind, or a text outside the subset — goes through the full loader (src/config/load.ts),
 // which reports every problem with file:line:col. Both paths accept exactly the same files
 // (test/unit/config-read.test.ts).
-import { readFile } from 'node:fs/promises';
-import { NotFoundError } from '../errors.js';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { ConfigError, IoError, NotFoundError, UsageError } from '../errors.js';
+import { decodeUtf8, MAX_CONFIG_BYTES, nestingProblem, type TextProblem } from './limits.js';
 import { quickYaml } from './quick-yaml.js';
 import { KIND_CHECKS, MGMT_CHECK } from './schema-check.js';
 import type { NodeConfig } from './schema.js';
 import type { ConfigSource } from './load.js';
 import { semanticProblems } from './semantic.js';
 
-/** The text of a config file; a missing one is NOT_FOUND (exit 4), not an internal error. */
-export async function readConfigText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('config file', file);
-    throw err;
+/** The name a config file goes by in messages: `-` is standard input. */
+export function configFileName(file: string): string {
+  return file === '-' ? '<stdin>' : file;
+}
+
+function textError(file: string, p: TextProblem): ConfigError {
+  return new ConfigError([{ file: configFileName(file), line: p.line, column: p.column, path: '', reason: p.reason }]);
+}
+
+const tooBig = (file: string, size: number | 'more'): ConfigError =>
+  textError(file, { line: 1, column: 1, reason: `the file is ${size === 'more' ? `over ${MAX_CONFIG_BYTES}` : size} bytes: a config file may have at most ${MAX_CONFIG_BYTES} (16 MiB)` });
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_CONFIG_BYTES) { process.stdin.destroy(); throw tooBig('-', 'more'); }
+    chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The bytes of a config file: a regular file, or `-` for standard input. Anything else (a
+ * directory, /dev/zero, a FIFO) is refused before a byte is read, so nothing can hang or run
+ * out of memory; a missing file is NOT_FOUND (exit 4), not an internal error.
+ */
+async function readConfigBytes(file: string): Promise<Buffer> {
+  if (file === '-') return readStdin();
+  let fh;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below)
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT') throw new NotFoundError('config file', file);
+    throw new IoError(`cannot open config file ${file}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}`, code, { syscall: 'open', cause: err });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new UsageError(`${file} is ${kindOf(st)}: give a regular config file, or - for standard input`);
+    if (st.size > MAX_CONFIG_BYTES) throw tooBig(file, st.size);
+    const b = await fh.readFile();
+    if (b.length > MAX_CONFIG_BYTES) throw tooBig(file, b.length);
+    return b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The text of a config file, refused (with its position) where it is not UTF-8. */
+export async function readConfigText(file: string): Promise<string> {
+  const text = decodeUtf8(await readConfigBytes(file));
+  if (typeof text !== 'string') throw textError(file, text);
+  return text;
+}
+
+/** Refuses a text no parser should be given (see src/config/limits.ts). */
+export function checkTextLimits(text: string, file: string): void {
+  const deep = nestingProblem(text);
+  if (deep) throw textError(file, deep);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -51,8 +116,9 @@ export function quickValid(value: unknown): value is NodeConfig {
 /** Read and validate a config file; throws ConfigError listing every problem. */
 export async function readConfig(file: string): Promise<NodeConfig> {
   const text = await readConfigText(file);
+  checkTextLimits(text, file);
   const value = quickYaml(text);
   if (value !== undefined && quickValid(value)) return value;
   const { parseConfig } = await import('./load.js');
-  return parseConfig(text, file).config;
+  return parseConfig(text, configFileName(file)).config;
 }

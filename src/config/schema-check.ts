@@ -15,7 +15,7 @@ return function check(value) {
     (value['kind'] === 'device') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -37,7 +37,7 @@ return function check(value) {
     (value['kind'] === 'vlan') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -67,7 +67,7 @@ return function check(value) {
     (value['kind'] === 'bond') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -91,7 +91,7 @@ return function check(value) {
     (value['kind'] === 'bridge') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -115,7 +115,7 @@ return function check(value) {
     (value['kind'] === 'macvlan') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -140,7 +140,7 @@ return function check(value) {
     (value['kind'] === 'veth') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&
@@ -166,7 +166,7 @@ return function check(value) {
     (value['kind'] === 'dummy') &&
     (typeof value['name'] === 'string') &&
     local_0.test(value['name']) &&
-    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65536 && value['mtu'] >= 68) : true) &&
+    (value['mtu'] !== undefined ? (Number.isInteger(value['mtu']) && value['mtu'] <= 65535 && value['mtu'] >= 68) : true) &&
     (value['mac'] !== undefined ? ((typeof value['mac'] === 'string') && local_1.test(value['mac'])) : true) &&
     (value['state'] !== undefined ? ((((value['state'] === 'up')) || ((value['state'] === 'down')))) : true) &&
     (value['alias'] !== undefined ? ((typeof value['alias'] === 'string') && value['alias'].length <= 255) : true) &&

@@ -38,7 +38,7 @@ export type ArpDecl = Partial<Record<ArpKey, number>>;
 // Attributes every kind shares.
 const common = {
   name: IfName('Interface name'),
-  mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65536, description: 'MTU in bytes (ip link set … mtu).' })),
+  mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535, description: 'MTU in bytes (ip link set … mtu), 68-65535: the range of IFLA_MTU for every kind nodectl makes.' })),
   mac: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$', description: 'Link-layer address, e.g. 02:00:00:00:00:01 (ip link set … address).' })),
   state: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], { description: 'Administrative state; default up.' })),
   alias: Type.Optional(Type.String({ maxLength: 255, description: 'Free-text description (ip link set … alias).' })),

@@ -1,7 +1,8 @@
 import { isIPv4 } from 'node:net';
 import type { ConfigProblem } from '../errors.js';
 import { ARP_RANGES } from './arp-keys.js';
-import { hostPartProblem, parseCidr, type Cidr } from './cidr.js';
+import { resolve as resolveMgmt } from './mgmt-rules.js';
+import { addressUseProblem, hostPartProblem, parseCidr, type Cidr } from './cidr.js';
 import type { ConfigSource, PathSeg } from './load.js';
 import type { AddressDecl, InterfaceDecl, NodeConfig } from './schema.js';
 
@@ -30,8 +31,13 @@ export function mastersOf(decls: InterfaceDecl[]): Map<string, string | undefine
 export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<string>): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const at = (i: number, ...rest: PathSeg[]): PathSeg[] => ['interfaces', i, ...rest];
-  const badPaths = [...bad];
-  const tainted = (i: number, field: string): boolean => badPaths.some((p) => p === `/interfaces/${i}/${field}` || p.startsWith(`/interfaces/${i}/${field}/`));
+  // one lookup per field, not a scan of every problem: validation stays linear in their number
+  const badFields = new Set<string>();
+  for (const p of bad) {
+    const m = /^\/interfaces\/(\d+)\/([^/]+)/.exec(p);
+    if (m) badFields.add(`${m[1]}/${m[2]}`);
+  }
+  const tainted = (i: number, field: string): boolean => badFields.has(`${i}/${field}`);
   // with no schema problem at all every declaration is whole: no copies to make
   const decls = bad.size === 0 ? cfg.interfaces.map((d, i) => ({ d, i })) : cfg.interfaces
     .map((d, i) => ({ d: sanitize(d, (f) => tainted(i, f)), i }))
@@ -61,6 +67,7 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   for (const { d, i } of decls) {
     if ((d.kind !== 'vlan' && d.kind !== 'macvlan') || typeof d.link !== 'string') continue;
     if (d.link === d.name) out.push(src.problem(at(i, 'link'), `${d.name} cannot be its own lower device`));
+    else if (d.link === 'lo') out.push(src.problem(at(i, 'link'), `a ${d.kind} cannot sit on the loopback device lo: the kernel refuses it; use an Ethernet device`));
     else if (!known(d.link)) out.push(src.problem(at(i, 'link'), `unknown lower device "${d.link}": declare it in this file (kind: device for an existing NIC)`));
     else if (d.kind === 'macvlan' && byName.get(d.link)?.d.kind === 'macvlan') {
       // the kernel attaches a macvlan made on a macvlan to that macvlan's own lower device
@@ -79,6 +86,13 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   const masterOfPort = new Map<string, { master: string; path: PathSeg[] }>();
   const claim = (port: string, master: string, path: PathSeg[]): void => {
     const prev = masterOfPort.get(port);
+    const pd = byName.get(port)?.d;
+    const md = byName.get(master)?.d;
+    if (port === 'lo') { out.push(src.problem(path, `the loopback device lo cannot be a port of ${master}: the kernel refuses it`)); return; }
+    if (pd?.kind === 'bridge' && md?.kind === 'bridge') {
+      out.push(src.problem(path, `bridge ${port} cannot be a port of bridge ${master}: the kernel refuses it (ELOOP); join them with a veth pair`));
+      return;
+    }
     if (prev && prev.master !== master) {
       const pk = byName.get(prev.master)?.d.kind ?? 'master';
       const mk = byName.get(master)?.d.kind ?? 'master';
@@ -133,6 +147,40 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   };
   for (const n of edges.keys()) if (!state.has(n)) visit(n, []);
 
+  // The kernel's own graph: a master is the upper device of its ports, a vlan or macvlan the
+  // upper device of its lower one, and it refuses a loop (ELOOP). A loop of one sort of edge is
+  // a dependency cycle above; one that mixes both (a vlan on a bridge that is that bridge's
+  // port) only shows here.
+  const uppers = new Map<string, { to: string; path: PathSeg[]; master: boolean }[]>();
+  const addUpper = (from: string, to: string, path: PathSeg[], master: boolean): void => {
+    if (!uppers.has(from)) uppers.set(from, []);
+    uppers.get(from)!.push({ to, path, master });
+  };
+  for (const { d, i } of decls) {
+    if ((d.kind === 'vlan' || d.kind === 'macvlan') && typeof d.link === 'string' && d.link !== d.name) addUpper(d.name, d.link, at(i, 'link'), false);
+  }
+  for (const [port, { master, path }] of masterOfPort) addUpper(master, port, path, true);
+  const ustate = new Map<string, 1 | 2>();
+  const upath: { name: string; master: boolean | null }[] = [];
+  const uvisit = (n: string, master: boolean | null): void => {
+    ustate.set(n, 1);
+    upath.push({ name: n, master });
+    for (const e of uppers.get(n) ?? []) {
+      if (ustate.get(e.to) === 1) {
+        const loop = upath.slice(upath.findIndex((x) => x.name === e.to));
+        const names = [...loop.map((x) => x.name), e.to];
+        const key = [...loop.map((x) => x.name)].sort().join(',');
+        if (new Set([...loop.slice(1).map((x) => x.master), e.master]).size === 2 && !reported.has(key)) {
+          reported.add(key);
+          out.push(src.problem(e.path, `loop of upper and lower devices: ${names.join(' → ')} (the kernel refuses it with ELOOP)`));
+        }
+      } else if (!ustate.has(e.to)) uvisit(e.to, e.master);
+    }
+    upath.pop();
+    ustate.set(n, 2);
+  };
+  for (const n of uppers.keys()) if (!ustate.has(n)) uvisit(n, null);
+
   // Addresses.
   const seenAddr = new Map<string, PathSeg[]>();
   for (const { d, i } of decls) {
@@ -142,7 +190,7 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
       const textPath = typeof a === 'string' ? path : [...path, 'address'];
       const c = parseCidr(text);
       if (typeof c === 'string') { out.push(src.problem(textPath, c)); return; }
-      const hp = hostPartProblem(c);
+      const hp = hostPartProblem(c) ?? addressUseProblem(c, d.name);
       if (hp) out.push(src.problem(textPath, hp));
       const prev = seenAddr.get(c.address);
       if (prev) out.push(src.problem(textPath, `duplicate address ${c.address} (also at ${where(src, prev)})`));
@@ -150,14 +198,75 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
       if (label !== undefined) {
         if (c.family === 6) out.push(src.problem([...path, 'label'], 'labels exist only for IPv4 addresses'));
         else if (!label.startsWith(d.name)) out.push(src.problem([...path, 'label'], `label "${label}" must begin with the interface name "${d.name}" (e.g. ${d.name}:1)`));
+        else if (label.includes('\0')) out.push(src.problem([...path, 'label'], 'a label cannot hold a NUL character'));
+        // the schema counts characters; the kernel counts bytes (IFNAMSIZ - 1)
+        else if (Buffer.byteLength(label) > 15) out.push(src.problem([...path, 'label'], `label "${label}" is ${Buffer.byteLength(label)} bytes in UTF-8: the kernel's limit is 15`));
       }
       if (nodad && c.family === 4) out.push(src.problem([...path, 'nodad'], 'nodad applies only to IPv6 addresses'));
       if (c.family === 6 && d.mtu !== undefined && d.mtu < 1280) out.push(src.problem(at(i, 'mtu'), `mtu ${d.mtu} is below the IPv6 minimum 1280, but ${d.name} has IPv6 address ${text}`));
     });
   }
 
+  // The management addresses belong to the failover daemon, which moves them between its
+  // candidates: declared under an interface too, apply would fight the daemon for them.
+  let mgmtShapeOk = cfg.mgmt !== undefined && cfg.mgmt !== null;
+  for (const p of bad) if (p === '/mgmt' || p.startsWith('/mgmt/')) mgmtShapeOk = false;
+  // what `nodectl mgmt run` checks, by the same code
+  if (mgmtShapeOk) out.push(...resolveMgmt(cfg.mgmt!, (path, reason) => src.problem(['mgmt', ...path], reason)).problems);
+  const mgmtAddrs = mgmtShapeOk ? cfg.mgmt!.addresses : [];
+  mgmtAddrs.forEach((text, j) => {
+    const c = typeof text === 'string' ? parseCidr(text) : null;
+    const prev = c && typeof c !== 'string' ? seenAddr.get(c.address) : undefined;
+    if (prev) out.push(src.problem(prev, `${(c as Cidr).address} is also a management address (mgmt: at ${where(src, ['mgmt', 'addresses', j])}): the failover daemon moves it between candidates; declare it only under mgmt:`));
+  });
+
+  // MTU. A vlan or macvlan is never larger than its lower device (the kernel refuses it with
+  // EINVAL), so an undeclared MTU of one is bounded by its lower device's.
+  const ceilingMemo = new Map<string, number | undefined>();
+  const mtuCeiling = (name: string, depth = 0): number | undefined => {
+    if (ceilingMemo.has(name)) return ceilingMemo.get(name);
+    const e = byName.get(name);
+    let v: number | undefined;
+    if (e && typeof e.d.mtu === 'number') v = e.d.mtu;
+    else if (e && (e.d.kind === 'vlan' || e.d.kind === 'macvlan') && typeof e.d.link === 'string' && depth < 32) v = mtuCeiling(e.d.link, depth + 1);
+    ceilingMemo.set(name, v);
+    return v;
+  };
+  for (const { d, i } of decls) {
+    if ((d.kind === 'vlan' || d.kind === 'macvlan') && typeof d.mtu === 'number' && typeof d.link === 'string' && d.link !== d.name) {
+      const lower = mtuCeiling(d.link);
+      if (lower !== undefined && d.mtu > lower) {
+        out.push(src.problem(at(i, 'mtu'), `mtu ${d.mtu} is above the mtu ${lower} of its lower device ${d.link}: the kernel refuses a ${d.kind} larger than its lower device`));
+      }
+    }
+  }
+  for (const [port, { master, path }] of masterOfPort) {
+    const m = byName.get(master);
+    if (!m || typeof m.d.mtu !== 'number') continue;
+    const pm = mtuCeiling(port);
+    if (pm === undefined) continue;
+    if (m.d.kind === 'bridge' && m.d.mtu > pm) {
+      out.push(src.problem(at(m.i, 'mtu'), `bridge ${master} mtu ${m.d.mtu} is above the mtu ${pm} of its port ${port} (${where(src, path)}): the kernel lowers a bridge to the MTU of its smallest port`));
+    } else if (m.d.kind === 'bond' && m.d.mtu !== pm && typeof byName.get(port)?.d.mtu === 'number') {
+      out.push(src.problem(path, `${port} declares mtu ${pm} but its bond ${master} has mtu ${m.d.mtu}: a bond sets the MTU of its ports to its own`));
+    }
+  }
+
+  // A device has one receive handler: a macvlan's lower device cannot also be a bridge or bond
+  // port (the kernel refuses the second with EBUSY, whichever comes first).
+  for (const { d, i } of decls) {
+    if (d.kind !== 'macvlan' || typeof d.link !== 'string') continue;
+    const m = masterOfPort.get(d.link);
+    if (m) out.push(src.problem(at(i, 'link'), `a macvlan cannot sit on ${d.link}, a port of ${byName.get(m.master)?.d.kind ?? 'master'} ${m.master} (${where(src, m.path)}): the kernel gives a device one receive handler; put the macvlan on ${m.master} instead`));
+  }
+
   // Attributes.
   for (const { d, i } of decls) {
+    if (typeof d.alias === 'string') {
+      if (d.alias.includes('\0')) out.push(src.problem(at(i, 'alias'), 'an alias cannot hold a NUL character: the kernel would cut it there'));
+      else if (Buffer.byteLength(d.alias) > 255) out.push(src.problem(at(i, 'alias'), `the alias is ${Buffer.byteLength(d.alias)} bytes in UTF-8: the kernel's limit is 255`));
+    }
+    if (d.name === 'lo' && d.kind !== 'device') out.push(src.problem(at(i, 'kind'), 'lo is the loopback device every namespace has: declare it as kind: device'));
     for (const [k, v] of Object.entries(d.arp ?? {})) {
       const r = ARP_RANGES[k as keyof typeof ARP_RANGES];
       if (r && typeof v === 'number' && v >= r.min && v <= r.max && !r.allowed.includes(v)) {

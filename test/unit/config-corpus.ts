@@ -80,3 +80,50 @@ export function mutations(perText = 30): string[] {
   }
   return out;
 }
+
+/**
+ * Files the kernel, `config apply` or `mgmt run` would refuse, each with where and why
+ * `config validate` must refuse it first (issue 18). Every one is also a config text of the
+ * corpus above, so the quick reader is checked against the full loader on them too.
+ */
+export const REFUSED: { what: string; text: string; path: string; reason: RegExp }[] = [
+  { what: 'MTU 65536', text: 'interfaces:\n  - {name: br0, kind: bridge, mtu: 65536}\n', path: '/interfaces/0/mtu', reason: /65536 is out of range \(68-65535\)/ },
+  { what: 'MTU 67', text: 'interfaces:\n  - {name: br0, kind: bridge, mtu: 67}\n', path: '/interfaces/0/mtu', reason: /out of range \(68-65535\)/ },
+  { what: 'macvlan MTU above its lower device', text: 'interfaces:\n  - {name: eth0, kind: device, mtu: 1500}\n  - {name: mv0, kind: macvlan, link: eth0, mtu: 9000}\n', path: '/interfaces/1/mtu', reason: /mtu 9000 is above the mtu 1500 of its lower device eth0/ },
+  { what: 'vlan MTU above a lower macvlan bounded by its own lower', text: 'interfaces:\n  - {name: eth0, kind: device, mtu: 1500}\n  - {name: mv0, kind: macvlan, link: eth0}\n  - {name: v5, kind: vlan, link: mv0, vlan: {id: 5}, mtu: 1600}\n', path: '/interfaces/2/mtu', reason: /above the mtu 1500 of its lower device mv0/ },
+  { what: 'bridge MTU above a port', text: 'interfaces:\n  - {name: eth0, kind: device, mtu: 1500}\n  - {name: br0, kind: bridge, mtu: 9000, ports: [eth0]}\n', path: '/interfaces/1/mtu', reason: /bridge br0 mtu 9000 is above the mtu 1500 of its port eth0/ },
+  { what: 'bond port MTU other than the bond', text: 'interfaces:\n  - {name: eth0, kind: device, mtu: 1500, master: bo0}\n  - {name: bo0, kind: bond, mtu: 9000}\n', path: '/interfaces/0/master', reason: /a bond sets the MTU of its ports/ },
+  { what: 'bridge as a port of a bridge (ports:)', text: 'interfaces:\n  - {name: br0, kind: bridge, ports: [br1]}\n  - {name: br1, kind: bridge}\n', path: '/interfaces/0/ports/0', reason: /bridge br1 cannot be a port of bridge br0.*ELOOP/ },
+  { what: 'bridge as a port of a bridge (master:)', text: 'interfaces:\n  - {name: br0, kind: bridge}\n  - {name: br1, kind: bridge, master: br0}\n', path: '/interfaces/1/master', reason: /bridge br1 cannot be a port of bridge br0/ },
+  { what: 'vlan on a bridge as a port of that bridge', text: 'interfaces:\n  - {name: br0, kind: bridge, ports: [v7]}\n  - {name: v7, kind: vlan, link: br0, vlan: {id: 7}}\n', path: '/interfaces/0/ports/0', reason: /loop of upper and lower devices: v7 → br0 → v7.*ELOOP/ },
+  { what: 'macvlan on a bridge port', text: 'interfaces:\n  - {name: eth0, kind: device, master: br0}\n  - {name: br0, kind: bridge}\n  - {name: mv0, kind: macvlan, link: eth0}\n', path: '/interfaces/2/link', reason: /a macvlan cannot sit on eth0, a port of bridge br0/ },
+  { what: 'macvlan on lo', text: 'interfaces:\n  - {name: lo, kind: device}\n  - {name: mv0, kind: macvlan, link: lo}\n', path: '/interfaces/1/link', reason: /cannot sit on the loopback device lo/ },
+  { what: 'macvlan on an undeclared lo', text: 'interfaces:\n  - {name: mv0, kind: macvlan, link: lo}\n', path: '/interfaces/0/link', reason: /cannot sit on the loopback device lo/ },
+  { what: 'lo as a bridge port', text: 'interfaces:\n  - {name: lo, kind: device}\n  - {name: br0, kind: bridge, ports: [lo]}\n', path: '/interfaces/1/ports/0', reason: /loopback device lo cannot be a port/ },
+  { what: 'lo of another kind', text: 'interfaces:\n  - {name: lo, kind: bridge}\n', path: '/interfaces/0/kind', reason: /declare it as kind: device/ },
+  { what: 'label over 15 bytes', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:ééééééé"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /is 17 bytes in UTF-8: the kernel's limit is 15/ },
+  { what: 'label with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:\\0"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /NUL/ },
+  { what: 'alias over 255 bytes', text: `interfaces:\n  - {name: d0, kind: dummy, alias: "${'é'.repeat(128)}"}\n`, path: '/interfaces/0/alias', reason: /256 bytes in UTF-8: the kernel's limit is 255/ },
+  { what: 'alias with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, alias: "a\\0b"}\n', path: '/interfaces/0/alias', reason: /NUL/ },
+  { what: '::/0', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/0"]}\n', path: '/interfaces/0/addresses/0', reason: /:: is the unspecified address/ },
+  { what: '::/64', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/64"]}\n', path: '/interfaces/0/addresses/0', reason: /unspecified/ },
+  { what: '::1/128 on a non-lo device', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::1/128"]}\n', path: '/interfaces/0/addresses/0', reason: /::1 is the loopback address: it belongs on lo, not on d0/ },
+  { what: '127.0.0.5/8 on a bridge', text: 'interfaces:\n  - {name: br0, kind: bridge, addresses: [127.0.0.5/8]}\n', path: '/interfaces/0/addresses/0', reason: /127\.0\.0\.5 is a loopback address/ },
+  { what: 'ff02::1/64', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["ff02::1/64"]}\n', path: '/interfaces/0/addresses/0', reason: /multicast/ },
+  { what: '224.0.0.5/24', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [224.0.0.5/24]}\n', path: '/interfaces/0/addresses/0', reason: /multicast/ },
+  { what: '0.0.0.0/32', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [0.0.0.0/32]}\n', path: '/interfaces/0/addresses/0', reason: /0\.0\.0\.0 is the unspecified address/ },
+  { what: '10.9.7.7/0', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [10.9.7.7/0]}\n', path: '/interfaces/0/addresses/0', reason: /prefix length \/0 makes every IPv4 address on-link/ },
+  { what: '2001:db8::1/0', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["2001:db8::1/0"]}\n', path: '/interfaces/0/addresses/0', reason: /prefix length \/0/ },
+  { what: 'fe80::1%e0 (zone)', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["fe80::1%e0/64"]}\n', path: '/interfaces/0/addresses/0', reason: /has a zone index \(%e0\)/ },
+  { what: 'unknown tag', text: 'interfaces:\n  - {name: d0, kind: !foo dummy}\n', path: '', reason: /unknown tag !foo/ },
+  { what: 'unknown tag on a key', text: 'interfaces:\n  - name: d0\n    kind: dummy\n    !foo alias: x\n', path: '', reason: /unknown tag !foo/ },
+  { what: 'mgmt: network address', text: 'interfaces: []\nmgmt: {addresses: [192.0.2.0/24], candidates: [eth0]}\n', path: '/mgmt/addresses/0', reason: /network address/ },
+  { what: 'mgmt: repeated candidate', text: 'interfaces: []\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0, eth0]}\n', path: '/mgmt/candidates/1', reason: /listed twice/ },
+  { what: 'mgmt: gateway outside every prefix', text: 'interfaces: []\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0], gateway: {ipv4: 198.51.100.1}}\n', path: '/mgmt/gateway/ipv4', reason: /outside every IPv4 management prefix/ },
+  { what: 'mgmt: 9 addresses', text: `interfaces: []\nmgmt: {addresses: [${Array.from({ length: 9 }, (_, k) => `192.0.2.${k + 1}/24`).join(', ')}], candidates: [eth0]}\n`, path: '/mgmt/addresses', reason: /9 addresses: at most 8/ },
+  { what: 'mgmt: multicast address', text: 'interfaces: []\nmgmt: {addresses: [224.0.0.5/24], candidates: [eth0]}\n', path: '/mgmt/addresses/0', reason: /multicast/ },
+  { what: 'mgmt: IPv6 gateway with a zone', text: 'interfaces: []\nmgmt: {addresses: ["2001:db8::10/64"], candidates: [eth0], gateway: {ipv6: "fe80::1%eth0"}}\n', path: '/mgmt/gateway/ipv6', reason: /zone index/ },
+  { what: 'an address under an interface and under mgmt:', text: 'interfaces:\n  - {name: eth0, kind: device, addresses: [192.0.2.10/24]}\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0]}\n', path: '/interfaces/0/addresses/0', reason: /192\.0\.2\.10 is also a management address \(mgmt: at line 3\)/ },
+  { what: 'nesting 20,000 deep (flow)', text: `interfaces: ${'['.repeat(20000)}\n`, path: '', reason: /nesting deeper than 64 levels/ },
+  { what: 'nesting 20,000 deep (block)', text: `interfaces:\n  ${'- '.repeat(20000)}x\n`, path: '', reason: /nesting deeper than 64 levels/ },
+];

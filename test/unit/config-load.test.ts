@@ -40,7 +40,7 @@ test('a valid file loads and keeps its values', (t) => {
 
 test('JSON is accepted too, with positions', (t) => {
   const p = problems('{\n  "interfaces": [\n    {"name": "x", "kind": "dummy", "mtu": 10}\n  ]\n}\n', 'n.json');
-  t.deepEqual(p, ['n.json:3:43 /interfaces/0/mtu 10 is out of range (68-65536)']);
+  t.deepEqual(p, ['n.json:3:43 /interfaces/0/mtu 10 is out of range (68-65535)']);
 });
 
 test('unknown keys are errors, at the key, with the allowed keys', (t) => {
@@ -90,12 +90,12 @@ test('dependency cycles are found through lower devices and masters', (t) => {
     'interfaces:',
     '  - {name: a, kind: vlan, link: b, vlan: {id: 2}}',
     '  - {name: b, kind: vlan, link: a, vlan: {id: 3}}',
-    '  - {name: br0, kind: bridge, master: br1}',
-    '  - {name: br1, kind: bridge, master: br0}',
+    '  - {name: bo0, kind: bond, master: bo1}',
+    '  - {name: bo1, kind: bond, master: bo0}',
   ].join('\n'));
   t.deepEqual(p, [
     'node.yaml:3:33 /interfaces/1/link dependency cycle: a → b → a',
-    'node.yaml:5:39 /interfaces/3/master dependency cycle: br0 → br1 → br0',
+    'node.yaml:5:37 /interfaces/3/master dependency cycle: bo0 → bo1 → bo0',
   ]);
 });
 
