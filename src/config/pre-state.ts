@@ -18,6 +18,8 @@ import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
 import { canonicalIp } from './cidr.js';
 import type { PreLink, PreState } from './journal.js';
+import { DOOMED_GROUP, UNDO_GROUP } from './doomed.js';
+import { OWNED_GROUP } from '../interfaces/planner.js';
 
 const IFA_RT_PRIORITY = 9;
 /** rtm_flags a route may be added with (RTNH_F_ONLINK); the rest are the kernel's state. */
@@ -189,7 +191,11 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
     }
   }
-  for (const l of links) if (!was.has(l.index)) out.push(`link ${l.name} (ifindex ${l.index}, group ${l.group}) was not there before`);
+  for (const l of links) {
+    if (was.has(l.index)) continue;
+    const ours = l.group === OWNED_GROUP || l.group === DOOMED_GROUP || l.group === UNDO_GROUP;
+    out.push(`link ${l.name} (ifindex ${l.index}) was not there before${ours ? '' : ` (group ${l.group}, not nodectl's: made by another program during the apply)`}`);
+  }
   const addrsBefore = new Map<string, AddrView>();
   for (const raw of pre.addrs) { const v = addrView(b64(raw)); if (v) addrsBefore.set(v.key, v); }
   const addrsNow = new Map<string, AddrView>();

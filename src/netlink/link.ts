@@ -1,4 +1,5 @@
 // Links (network interfaces): RTM_GETLINK/NEWLINK/SETLINK/DELLINK.
+import { linkNameProblem } from './ifname.js';
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
@@ -322,9 +323,8 @@ export interface LinkSpec {
 }
 
 function checkName(name: string, what = 'interface name'): void {
-  if (!name || Buffer.byteLength(name) > 15 || /[\s/:]/.test(name) || name === '.' || name === '..') {
-    throw new UsageError(`"${name}" is not a valid ${what} (1-15 bytes, no spaces, "/" or ":")`);
-  }
+  const why = linkNameProblem(name);
+  if (why) throw new UsageError(`invalid ${what}: ${why}`);
 }
 
 /** Create a link (NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never modified). */

@@ -2,16 +2,25 @@
 // namespace is IDENTICAL to before, as iproute2 sees it (test/helpers/ip-snapshot.ts): same
 // ifindexes and MACs, same MTUs of untouched children, same address flags and routes.
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
+import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
-import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
+import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
 
 const root = isRoot();
+const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
+const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
+const skipCli = (t: ExecutionContext): boolean => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return true; }
+  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return true; }
+  return false;
+};
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
 function stateDir(t: ExecutionContext): string {
@@ -94,4 +103,125 @@ interfaces:
   - {name: br9, kind: bridge}
 `);
   t.true(n >= 5, `plan has ${n} steps`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every way an apply can end (the CLI as a user runs it)
+
+/** Six bridges, each with an address: a plan of 12 steps, slow enough (step delay) to interrupt. */
+const SIX = `interfaces:\n${Array.from({ length: 6 }, (_, i) => `  - {name: b${i}, kind: bridge, addresses: [10.8.${i}.1/24]}`).join('\n')}\n`;
+
+function startApply(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, 'config', 'apply', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stdout!.on('data', () => { /* drained */ });
+  const out = new Promise<{ code: number | null; signal: string | null; stderr: string }>((r) => child.on('exit', (code, signal) => r({ code, signal, stderr })));
+  return { child, out };
+}
+
+/** Wait until the progress file of this namespace's state directory says step `k` (0-based) is done. */
+async function waitDone(sd: string, ns: Netns, k: number, child: ChildProcess): Promise<void> {
+  const p = join(new StateDir(sd, ns.name).dir, 'progress');
+  for (let i = 0; i < 2000 && child.exitCode === null; i++) {
+    let text = '';
+    try { text = readFileSync(p, 'utf8'); } catch { /* not yet */ }
+    if (text.includes(`done ${k}\n`)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`step ${k + 1} never finished`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
+    if (skipCli(t)) return;
+    const ns = lab(t);
+    const sd = stateDir(t);
+    const f = join(sd, 'six.yaml');
+    writeFileSync(f, SIX);
+    const before = await ipSnapshot(ns.name);
+    const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '150' });
+    await waitDone(sd, ns, 2, child);
+    child.kill(sig);
+    const r = await out;
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stderr, new RegExp(`interrupted by ${sig} before step \\d+`));
+    t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
+    t.false(existsSync(join(new StateDir(sd, ns.name).dir, 'journal.json')), 'no journal left for the next run to finish');
+    assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+  });
+}
+
+test('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd, '--confirm', '2'], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, 3, child);
+  child.kill('SIGKILL');
+  await out;
+  t.true(diffSnapshots(before, await ipSnapshot(ns.name, 0)).length > 0, 'the kill left the namespace half-applied');
+  const journal = join(new StateDir(sd, ns.name).dir, 'journal.json');
+  for (let i = 0; i < 200 && existsSync(journal); i++) await new Promise((r) => setTimeout(r, 100));
+  t.false(existsSync(journal), 'the watchdog finished the journal');
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the watchdog');
+});
+
+test('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd, '--confirm', '30'], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, 2, child);
+  child.kill('SIGHUP');
+  const r = await out;
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /interrupted by SIGHUP/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const g = join(sd, 'other.yaml');
+  writeFileSync(g, 'interfaces:\n  - {name: c0, kind: bridge}\n');
+  t.is(new StateDir(sd, ns.name).dir, new StateDir(sd, `/run/netns/${ns.name}`).dir);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '100' });
+  await waitDone(sd, ns, 1, child);
+  const second = spawnSync(process.execPath, [CLI, 'config', 'apply', g, '-n', `/run/netns/${ns.name}`, '--state-dir', sd], { encoding: 'utf8' });
+  t.not(second.status, 0);
+  t.regex(second.stderr, /another nodectl \(pid \d+\) is applying/);
+  const r = await out;
+  t.is(r.code, 0, r.stderr);
+  const names = ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort();
+  t.deepEqual(names, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'eth0', 'eth0p', 'lo']);
+});
+
+test('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '300' });
+  await waitDone(sd, ns, 1, child);
+  ns.ip('link', 'add', 'b4', 'type', 'bridge'); // nodectl's step for b4 has not run yet
+  const r = await out;
+  t.is(r.code, 1, r.stderr);
+  t.notRegex(r.stderr, /ROLLBACK INCOMPLETE/);
+  t.regex(r.stderr, /link add b4 .*EEXIST/);
+  t.regex(r.stderr, /link b4 \(ifindex \d+\) was not there before \(group 0, not nodectl's: made by another program during the apply\)/);
+  t.true(ns.ipJson<{ ifname: string }[]>('link', 'show').some((l) => l.ifname === 'b4'), 'the other program\'s b4 is left alone');
+  ns.ip('link', 'del', 'b4');
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'apart from b4');
 });
