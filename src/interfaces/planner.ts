@@ -403,6 +403,13 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     if (list) list.push(a);
     else addrsOf.set(a.ifindex, [a]);
   }
+  // The management addresses belong to the failover daemon, which moves them between its
+  // candidates: never removed from (nor, validate sees to it, declared on) a candidate here.
+  const mgmtHeld = new Set<string>();
+  for (const text of cfg.mgmt?.addresses ?? []) {
+    const c = parseCidr(text);
+    if (typeof c !== 'string') for (const n of cfg.mgmt!.candidates) mgmtHeld.add(`${n} ${c.address}/${c.prefixlen}`);
+  }
   for (const d of decls) {
     const want = wantedAddrs(d);
     if (want === null) continue;
@@ -415,7 +422,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const haveKeys = new Map((want.length ? have : have.filter(isManagedAddr)).map((a) => [key(a), a]));
     for (const [k, a] of haveKeys) {
       const w = wantKeys.get(k);
-      if (!w && !isManagedAddr(a)) continue;
+      if (!w && (!isManagedAddr(a) || mgmtHeld.has(`${d.name} ${k}`))) continue;
       const labelOk = !w || a.family !== 4 || (w.label ?? d.name) === (a.label ?? d.name);
       if (!w || !labelOk) {
         const op: Op = { op: 'addr-del', name: d.name, address: canonicalIp(a.address), prefixlen: a.prefixlen };

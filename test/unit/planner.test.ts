@@ -207,3 +207,14 @@ test('ports released from a bond are closed by the kernel: the plan brings them 
     'link set eth2 up',
   ]);
 });
+
+test('the mgmt addresses are the failover daemon\'s: never removed from a candidate, whatever its addresses: say', (t) => {
+  const e0 = link('e0', 'device');
+  const e1 = link('e1', 'device');
+  const other = link('e2', 'device');
+  const a = (l: L, address: string, prefixlen = 24) => ({ ifindex: l.index, family: 4 as const, address, prefixlen, flags: ['permanent'], label: l.name, scope: 'global', broadcast: null });
+  const c = cfg('interfaces:\n  - {name: e0, kind: device, addresses: [192.0.2.1/24]}\n  - {name: e1, kind: device, addresses: []}\n  - {name: e2, kind: device, addresses: []}\nmgmt: {addresses: [192.0.2.10/24], candidates: [e1, e0]}\n');
+  const p = plan(c, { links: [e0, e1, other], addrs: [a(e0, '192.0.2.1'), a(e0, '192.0.2.10'), a(other, '192.0.2.10')] as never }, { owned: new Set() });
+  // held by the candidate e0: kept; on e2, which is no candidate, it is an ordinary extra
+  t.deepEqual(lines(p), ['addr del 192.0.2.10/24 dev e2']);
+});
