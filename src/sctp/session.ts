@@ -11,6 +11,38 @@ import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, ty
 import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-layout.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
+import { EventWatcher, WATCH_EVENTS, watchInterval } from './watch.js';
+import { SW_EVENT_TYPE } from './wire-layout.js';
+
+const WIRE_EVENTS = Object.values(SW_EVENT_TYPE);
+
+/**
+ * Every event of a tracer as it happens: the wire program's (ring buffer) and the watcher's
+ * (stall, loss, malformed, gone: watch.ts), checked every watchInterval. An association's end
+ * (down, abort, restart) is preceded by a check, so that a stall it ends is reported before
+ * it. Returns the stop function; stop() makes a last check first.
+ */
+export function streamEvents(tracer: WireTracer, detect: Partial<DetectOptions>, onEvent: (e: WireEvent) => void): () => void {
+  const watcher = new EventWatcher(detect);
+  const check = () => {
+    const now = monotonicNs();
+    for (const e of watcher.check(tracer.table({ detect, previous: watcher.previous }, now), now)) onEvent(e);
+  };
+  tracer.on('event', (e) => {
+    if (e.type === 'down' || e.type === 'abort' || e.type === 'restart') check();
+    onEvent(e);
+  });
+  tracer.startEvents();
+  check();
+  const timer = setInterval(check, watchInterval(detect.stallAfterMs ?? DEFAULT_DETECT.stallAfterMs));
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    check();
+  };
+}
 
 /** `--dev IFACE` or `--dev IFACE@NETNS`; -n NETNS is the default namespace of bare names. */
 export function parseTargets(devs: string[], netns?: string): TraceTarget[] {
@@ -133,17 +165,19 @@ export interface TraceSummary { events: number; tracers: AttachedTarget[]; assoc
 export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[], engine: string) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
   let events = 0;
+  let stop: (() => void) | null = null;
   try {
     p.onAttached?.(tracer.targets, tracer.engine);
-    tracer.on('event', (e) => {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => {
       events++;
       p.onEvent(e, tracer.ifname);
     });
-    tracer.startEvents();
     await waitOrSignal(p.durationMs, p.signal);
+    stop();
     const snap = tracer.snapshot();
     return { events, tracers: tracer.targets, associations: report(viewsOf(snap.associations.sort(bySort), p.detect)) };
   } finally {
+    stop?.();
     tracer.close();
   }
 }
@@ -155,7 +189,11 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
   let scrapes = 0;
   let previous = new Map<string, Association>();
   let server: Server | null = null;
+  // events by type since the start, every known type from 0 (a counter that appears late reads as a reset)
+  const events = new Map<string, number>([...WIRE_EVENTS, ...WATCH_EVENTS].map((t) => [t, 0]));
+  let stop: (() => void) | null = null;
   try {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => events.set(e.type, (events.get(e.type) ?? 0) + 1));
     server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
@@ -167,7 +205,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }
@@ -180,6 +218,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
     await waitOrSignal(undefined, p.signal);
     return { scrapes };
   } finally {
+    stop?.();
     server?.close();
     tracer.close();
   }
