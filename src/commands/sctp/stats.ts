@@ -9,7 +9,9 @@ export default class SctpStats extends NodectlCommand {
   static override summary = 'One snapshot of the SCTP associations seen on the wire, with stalled/throttled/lossy flags.';
 
   static override description = `Without --dev, reads the association tables of the tracing sessions already running on
-this host (nodectl sctp trace / top / serve publish theirs). With --dev, attaches the wire
+this host (nodectl sctp trace / top / serve publish theirs): an association several sessions
+trace is one row (the record of the session that saw the most of it), and -n NETNS keeps only
+the interfaces in that namespace. With --dev, attaches the wire
 tracer to those interfaces for --duration, then prints what it saw and detaches.
 
 The wire tracer is a tc program (ingress and egress) that parses every SCTP packet — Ethernet
@@ -55,6 +57,7 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
     if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const r = await sctpStats({
       targets: flags.dev ? parseTargets(flags.dev, flags.netns) : undefined,
+      netns: flags.dev ? undefined : flags.netns,
       kernel: flags.kernel,
       durationMs: parseDuration(flags.duration, '--duration'),
       detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
