@@ -7,10 +7,43 @@ import { UnsupportedError, UsageError } from '../errors.js';
 import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
-import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-layout.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
+import { EventWatcher, WATCH_EVENTS, watchInterval } from './watch.js';
+import { SW_EVENT_TYPE } from './wire-layout.js';
+
+const WIRE_EVENTS = Object.values(SW_EVENT_TYPE);
+
+/**
+ * Every event of a tracer as it happens: the wire program's (ring buffer) and the watcher's
+ * (stall, loss, malformed, gone: watch.ts), checked every watchInterval. An association's end
+ * (down, abort, restart) is preceded by a check, so that a stall it ends is reported before
+ * it. Returns the stop function; stop() makes a last check first.
+ */
+export function streamEvents(tracer: WireTracer, detect: Partial<DetectOptions>, onEvent: (e: WireEvent) => void): () => void {
+  const watcher = new EventWatcher(detect);
+  const check = () => {
+    const now = monotonicNs();
+    for (const e of watcher.check(tracer.table({ detect, previous: watcher.previous }, now), now)) onEvent(e);
+  };
+  tracer.on('event', (e) => {
+    if (e.type === 'down' || e.type === 'abort' || e.type === 'restart') check();
+    onEvent(e);
+  });
+  tracer.startEvents();
+  check();
+  const timer = setInterval(check, watchInterval(detect.stallAfterMs ?? DEFAULT_DETECT.stallAfterMs));
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    check();
+  };
+}
 
 /** `--dev IFACE` or `--dev IFACE@NETNS`; -n NETNS is the default namespace of bare names. */
 export function parseTargets(devs: string[], netns?: string): TraceTarget[] {
@@ -84,8 +117,47 @@ export function waitOrSignal(ms: number | undefined, signal?: AbortSignal): Prom
   });
 }
 
+/**
+ * What several live sessions publish, as one table. Two sessions tracing the same interface
+ * (`trace` and `serve` side by side) both see every packet of its associations: adding their
+ * records would double every counter, so an association (its namespace, interface and
+ * endpoints) is one row, the record of the session that has seen the most of it (the one
+ * attached longest; counters of one record stay consistent with each other, which a
+ * field-by-field maximum would not). Global counters: sessions tracing the same set of
+ * interfaces count the same packets (their maximum is taken), different sets are added (a
+ * partial overlap is still counted twice). netns: only interfaces in that namespace (a name
+ * under /run/netns, as -n takes it; sessions' interfaces in the initial namespace have none).
+ */
+export function mergeSessions(sessions: PublishedSession[], netns?: string): { tracers: StatsResult['tracers']; associations: Association[]; globals: Record<GlobalCounter, number> } {
+  const best = new Map<string, Association>();
+  const groups = new Map<string, Array<Record<GlobalCounter, number>>>();
+  const tracers: StatsResult['tracers'] = [];
+  const total = (a: Association) => a.dir[0].packets + a.dir[1].packets;
+  for (const s of sessions) {
+    const targets = s.targets.filter((t) => netns === undefined || t.netns === netns);
+    if (targets.length === 0) continue;
+    tracers.push(...targets.map((t) => ({ ...t, pid: s.pid })));
+    const sig = s.targets.map((t) => `${t.netns ?? ''}/${t.ifindex}`).sort().join(',');
+    groups.set(sig, [...(groups.get(sig) ?? []), s.snapshot.globals]);
+    for (const a of s.snapshot.associations) {
+      // the session's interfaces with this ifindex (two namespaces may share one: see Limits)
+      const ns = s.targets.filter((t) => t.ifindex === a.ifindex).map((t) => t.netns ?? '');
+      if (netns !== undefined && !ns.includes(netns)) continue;
+      const id = `${ns[0] ?? ''}|${a.id}`;
+      const had = best.get(id);
+      if (!had || total(a) > total(had) || (total(a) === total(had) && a.lastSeenAgoMs < had.lastSeenAgoMs)) best.set(id, a);
+    }
+  }
+  const globals = sumGlobals([...groups.values()].map((list) => {
+    const out = {} as Record<GlobalCounter, number>;
+    for (const g of list) for (const [k, v] of Object.entries(g) as Array<[GlobalCounter, number]>) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  }));
+  return { tracers, associations: [...best.values()], globals };
+}
+
 /** `sctp stats --dev …`: attach, watch for durationMs, report. Without targets: read running sessions. */
-export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
+export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; kernel?: boolean; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
   if (!p.targets?.length && p.kernel) {
     const k = KernTracer.open();
     // asked for the kernel tracer alone and the kernel can run none of it: that is the answer
@@ -98,15 +170,10 @@ export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; 
     }
   }
   if (!p.targets?.length) {
-    const sessions = readPublishedSessions();
-    const all = sessions.flatMap((s) => s.snapshot.associations).sort(bySort);
-    return {
-      source: 'sessions',
-      tracers: sessions.flatMap((s) => s.targets.map((t) => ({ ...t, pid: s.pid }))),
-      associations: report(viewsOf(all, p.detect)),
-      globals: sumGlobals(sessions.map((s) => s.snapshot.globals)),
-      kernel: null,
-    };
+    // a namespace that does not exist is an error, not an empty list
+    if (p.netns) withNetns(p.netns, () => undefined);
+    const m = mergeSessions(readPublishedSessions(), p.netns);
+    return { source: 'sessions', tracers: m.tracers, associations: report(viewsOf(m.associations.sort(bySort), p.detect)), globals: m.globals, kernel: null };
   }
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets });
   // the kernel tracer runs alongside when the kernel has SCTP; its status says why not otherwise
@@ -133,17 +200,19 @@ export interface TraceSummary { events: number; tracers: AttachedTarget[]; assoc
 export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[], engine: string) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
   let events = 0;
+  let stop: (() => void) | null = null;
   try {
     p.onAttached?.(tracer.targets, tracer.engine);
-    tracer.on('event', (e) => {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => {
       events++;
       p.onEvent(e, tracer.ifname);
     });
-    tracer.startEvents();
     await waitOrSignal(p.durationMs, p.signal);
+    stop();
     const snap = tracer.snapshot();
     return { events, tracers: tracer.targets, associations: report(viewsOf(snap.associations.sort(bySort), p.detect)) };
   } finally {
+    stop?.();
     tracer.close();
   }
 }
@@ -155,7 +224,11 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
   let scrapes = 0;
   let previous = new Map<string, Association>();
   let server: Server | null = null;
+  // events by type since the start, every known type from 0 (a counter that appears late reads as a reset)
+  const events = new Map<string, number>([...WIRE_EVENTS, ...WATCH_EVENTS].map((t) => [t, 0]));
+  let stop: (() => void) | null = null;
   try {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => events.set(e.type, (events.get(e.type) ?? 0) + 1));
     server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
@@ -167,7 +240,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }
@@ -180,6 +253,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
     await waitOrSignal(undefined, p.signal);
     return { scrapes };
   } finally {
+    stop?.();
     server?.close();
     tracer.close();
   }
