@@ -32,7 +32,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   if (fast !== null) {
     process.exitCode = fast;
   } else {
-    const { execute } = await import('@oclif/core');
+    const { execute, settings } = await import('@oclif/core');
+    // Always the compiled dist/, as installed: with NODE_ENV=test or development (ava sets it)
+    // oclif would look for src/*.ts next to a tsconfig.json and fail to load the help class and hooks.
+    settings.enableAutoTranspile = false;
     await execute({ dir: import.meta.url });
   }
 }

@@ -164,8 +164,15 @@ export class PermissionError extends NodectlError {
 
 /** The user asked for something that makes no sense as given (bad value, conflicting flags). */
 export class UsageError extends NodectlError {
-  constructor(message: string) {
+  /** What was probably meant (a command, a flag), when something close exists. */
+  readonly suggestion?: string;
+  constructor(message: string, suggestion?: string) {
     super('USAGE', message);
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.suggestion ? { suggestion: this.suggestion } : {}) };
   }
 }
 
