@@ -139,33 +139,80 @@ export class VerifierError extends NodectlError {
 export class UnsupportedError extends NodectlError {
   readonly feature: string;
   readonly minKernel?: string;
-  constructor(feature: string, why: string, minKernel?: string) {
-    super('UNSUPPORTED', `${feature} is not supported by this kernel: ${why}${minKernel ? ` (needs Linux ${minKernel} or later)` : ''}`);
+  /** The kernel module that provides the feature, when one does (8021q, bonding, dummy, sctp). */
+  readonly module?: string;
+  constructor(feature: string, why: string, minKernel?: string, p: { module?: string | undefined; cause?: unknown } = {}) {
+    super('UNSUPPORTED', `${feature} is not supported by this kernel: ${why}${minKernel ? ` (needs Linux ${minKernel} or later)` : ''}`, { cause: p.cause });
     this.feature = feature;
     if (minKernel !== undefined) this.minKernel = minKernel;
+    if (p.module !== undefined) this.module = p.module;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, feature: this.feature, minKernel: this.minKernel ?? null };
+    const c = this.cause;
+    return {
+      code: this.code, message: this.message, feature: this.feature, minKernel: this.minKernel ?? null,
+      ...(this.module ? { module: this.module } : {}),
+      ...(c instanceof NetlinkError ? { op: c.op, errno: c.errno, extack: c.extack ?? null } : {}),
+    };
   }
 }
 
 export class PermissionError extends NodectlError {
   readonly needs: 'CAP_NET_ADMIN' | 'CAP_BPF' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN' | 'root';
-  constructor(needs: PermissionError['needs'], doing: string) {
-    super('PERMISSION', `${doing} needs ${needs}: run as root (sudo nodectl …) or grant the capability`);
+  /** The refusal as the system said it (EACCES, EPERM), when a syscall said it. */
+  readonly errno?: string;
+  constructor(needs: PermissionError['needs'], doing: string, p: { message?: string; errno?: string; cause?: unknown } = {}) {
+    super('PERMISSION', p.message ?? `${doing} needs ${needs}: run as root (sudo nodectl …) or grant the capability`, { cause: p.cause });
     this.needs = needs;
+    if (p.errno !== undefined) this.errno = p.errno;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, needs: this.needs };
+    return { code: this.code, message: this.message, needs: this.needs, ...(this.errno ? { errno: this.errno } : {}) };
   }
+}
+
+const DENIED = new Set(['EACCES', 'EPERM']);
+
+/**
+ * The permission refusal behind an error, as a PermissionError (exit 5), or undefined. Every
+ * EACCES/EPERM a user can meet is PERMISSION, whatever layer met it: a file or socket Node
+ * refused (a raw system error, or one wrapped by a StateError: `config apply` as non-root was
+ * exit 1), or an IO/BPF errno of a non-root user. Netlink refusals are mapped where they are
+ * made (src/netlink/handle.ts: EPERM is a kernel's answer to root too).
+ */
+export function permissionDenied(err: unknown): PermissionError | undefined {
+  if (err instanceof PermissionError) return err;
+  const nonRoot = process.geteuid?.() !== 0;
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && e instanceof Error; depth++, e = e.cause) {
+    if (e instanceof PermissionError) return e;
+    if (e instanceof NetlinkError) return undefined;
+    const errno = e instanceof NodectlError ? (e as { errno?: unknown }).errno : (e as NodeJS.ErrnoException).code;
+    if (typeof errno !== 'string' || !DENIED.has(errno)) continue;
+    const sys = e as NodeJS.ErrnoException;
+    const isSyscall = !(e instanceof NodectlError) && typeof sys.syscall === 'string';
+    if (!isSyscall && !nonRoot) continue;
+    // The outermost nodectl message says what was being done (and what to do): keep it.
+    if (err instanceof NodectlError) return new PermissionError('root', '', { message: err.message, errno, cause: err });
+    const what = isSyscall ? `cannot ${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${errno}: permission denied` : (err as Error).message;
+    return new PermissionError('root', '', { message: `${what}${nonRoot ? '; run as root (sudo nodectl …) or as a user that may' : ''}`, errno, cause: err });
+  }
+  return undefined;
 }
 
 /** The user asked for something that makes no sense as given (bad value, conflicting flags). */
 export class UsageError extends NodectlError {
-  constructor(message: string) {
+  /** What was probably meant (a command, a flag), when something close exists. */
+  readonly suggestion?: string;
+  constructor(message: string, suggestion?: string) {
     super('USAGE', message);
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.suggestion ? { suggestion: this.suggestion } : {}) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { NodectlError } from '../errors.js';
-import { EXIT } from './exit-codes.js';
 import { errorJson, reportError, writeJson } from './output.js';
+import { fromParseError, type CommandShape } from './usage-errors.js';
 
 /**
  * The base of every nodectl command: the global flags, and the one place where errors become
@@ -30,6 +30,16 @@ export abstract class NodectlCommand extends Command {
     await super.init();
   }
 
+  /** This command's id, flags and arguments, for "did you mean" (src/cli/usage-errors.ts). */
+  private shape(): CommandShape {
+    const ctor = this.ctor;
+    return {
+      id: (this.id ?? '').replaceAll(':', ' '),
+      flags: { ...(ctor.baseFlags ?? {}), ...(ctor.flags ?? {}), ...(ctor.enableJsonFlag ? { json: { name: 'json' } } : {}) },
+      args: (ctor.args ?? {}) as CommandShape['args'],
+    };
+  }
+
   protected override logJson(json: unknown): void {
     writeJson(json);
   }
@@ -39,15 +49,12 @@ export abstract class NodectlCommand extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    // oclif's own flag/argument parse failures keep their meaning: bad usage, exit 2.
-    if (!(err instanceof NodectlError) && (err instanceof Errors.CLIError || err instanceof Errors.ExitError)) {
-      // this.exit() throws ExitError: the command already said what it had to say.
-      if (err instanceof Errors.ExitError) throw err;
-      if (this.jsonEnabled()) {
-        this.logJson({ error: { code: 'USAGE', message: err.message } });
-        this.exit(EXIT.USAGE);
-      }
-      throw err;
+    // this.exit() throws ExitError: the command already said what it had to say.
+    if (err instanceof Errors.ExitError) throw err;
+    // oclif's own flag/argument parse failures keep their meaning, bad usage (exit 2), and are
+    // said like every other nodectl error: one line, or the error object under --json.
+    if (!(err instanceof NodectlError) && err instanceof Errors.CLIError) {
+      this.exit(reportError(fromParseError(err as Errors.CLIError & Record<string, unknown>, this.shape(), this.argv), this.jsonEnabled()));
     }
     this.exit(reportError(err, this.jsonEnabled()));
   }
