@@ -295,7 +295,9 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
         const f = err instanceof StepFailure ? err : new StepFailure(Math.min(done.size, steps.length - 1), err);
         const r = await rollBack(tx, steps, done, done, progress, preState);
         if (!r.errors.length) {
-          sd.writeOwned(await reownAfterRollback(h, ownedBefore));
+          // links are never re-created, so the record on disk is still right when this write
+          // fails (a full or read-only state directory must not hide the ApplyError)
+          try { sd.writeOwned(await reownAfterRollback(h, ownedBefore)); } catch { /* see above */ }
           sd.clearJournalQuietly();
         }
         const verify = f.index >= steps.length;

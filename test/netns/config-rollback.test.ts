@@ -225,3 +225,66 @@ test('case 9: a link created by another program while the apply runs is reported
   ns.ip('link', 'del', 'b4');
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'apart from b4');
 });
+
+/**
+ * Run `config apply` in a private mount namespace whose state directory is a small tmpfs
+ * (nothing is mounted on this machine's own tree). `fill`: 'before' fills it before the apply
+ * starts; 'during' once step 1 is done, so a later progress write gets ENOSPC.
+ */
+async function applyOnTinyTmpfs(sd: string, file: string, ns: Netns, fill: 'before' | 'during'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const script = `
+set -e
+mount -t tmpfs -o size=$SIZE nctl-test "$SD"
+if [ "$FILL" = before ]; then dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true; fi
+NODECTL_STEP_DELAY_MS=2 "$NODE" "$CLI" config apply "$FILE" -n "$NS" --state-dir "$SD" &
+pid=$!
+if [ "$FILL" = during ]; then
+  while ! grep -qs '^done 0$' "$SD"/netns/*/progress; do sleep 0.01; done
+  dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true
+fi
+set +e
+wait $pid
+echo "exit=$?"
+`;
+  // not spawnSync: the test worker must keep answering while the apply runs
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    env: { ...process.env, SD: sd, FILL: fill, SIZE: fill === 'before' ? '64k' : '512k', NODE: process.execPath, CLI, FILE: file, NS: ns.name }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  await new Promise((r) => child.on('exit', r));
+  const m = /exit=(\d+)/.exec(stdout);
+  return { status: m ? Number(m[1]) : null, stdout, stderr };
+}
+
+test('case 7: a full state directory before step 1 refuses the apply and changes nothing', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(tmpdir(), `nctl-six-${process.pid}.yaml`);
+  writeFileSync(f, SIX);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'before');
+  t.not(r.status, 0, r.stdout + r.stderr);
+  t.regex(r.stderr, /ENOSPC|no space/i);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 7: ENOSPC in the state directory mid-apply stops at the next step and rolls back from memory', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  // 300 steps of progress records outgrow the page the file has when the tmpfs fills up
+  const f = join(tmpdir(), `nctl-many-${process.pid}.yaml`);
+  writeFileSync(f, `interfaces:\n  - {name: eth0, kind: device}\n${Array.from({ length: 300 }, (_, i) => `  - {name: m${i}, kind: macvlan, link: eth0, macvlan: {mode: bridge}}`).join('\n')}\n`);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'during');
+  t.is(r.status, 1, r.stdout + r.stderr);
+  t.regex(r.stderr, /cannot record progress in .*ENOSPC/);
+  t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
