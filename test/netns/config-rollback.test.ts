@@ -133,7 +133,7 @@ async function waitDone(sd: string, ns: Netns, k: number, child: ChildProcess): 
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  test(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
+  test.serial(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
     if (skipCli(t)) return;
     const ns = lab(t);
     const sd = stateDir(t);
@@ -152,7 +152,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-test('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
+test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -170,7 +170,7 @@ test('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply 
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the watchdog');
 });
 
-test('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
+test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -186,7 +186,7 @@ test('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm roll
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
+test.serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -206,7 +206,7 @@ test('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME ex
   t.deepEqual(names, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'eth0', 'eth0p', 'lo']);
 });
 
-test('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
+test.serial('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -287,4 +287,32 @@ test('case 7: ENOSPC in the state directory mid-apply stops at the next step and
   t.regex(r.stderr, /cannot record progress in .*ENOSPC/);
   t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
+  const B = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: bb, kind: bridge, addresses: [10.7.0.2/24]}\n';
+  await applyConfig(cfg(A), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml', confirmSeconds: 600, startWatchdog: () => { /* the restart comes first */ } });
+  // The restart, as the state directory and the kernel see it: the journal and ownership
+  // record are from an earlier boot, and nothing nodectl made exists any more.
+  const dir = new StateDir(sd, ns.name).dir;
+  for (const f of ['journal.json', 'owned.json']) {
+    const p = join(dir, f);
+    writeFileSync(p, readFileSync(p, 'utf8').replace(/"bootId":\s*"[^"]+"/, '"bootId":"an-earlier-boot"'));
+  }
+  ns.ip('link', 'del', 'bb');
+  ns.ip('link', 'del', 'ba');
+  // the boot unit applies the file on disk, which is still the unconfirmed B
+  const r = await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.is(r.recovered?.action, 'discarded');
+  t.regex(r.warnings.join('\n'), /node\.yaml was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration/);
+  const names = ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort();
+  t.deepEqual(names, ['ba', 'eth0', 'eth0p', 'lo']);
+  // once: applying the file again (the operator) applies it
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
 });
