@@ -250,7 +250,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     if (!p.ops.length) return result;
     const h = lazy.get();
     // everything rollback must be able to put back, read before anything changes
-    const preState = await capturePre(h, pre.links);
+    const preState = capturePre(opts.netns, pre.links);
     const rawAddrs = rawAddrIndex(preState);
     const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, rawAddrs) }));
     const journal: Journal = {
