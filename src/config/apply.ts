@@ -75,6 +75,8 @@ export interface RecoverResult {
   differences?: string[];
   /** After a rollback: what another program changed meanwhile, left alone. */
   interference?: string[];
+  /** Discarded: the journal was of a --confirm apply never confirmed (its file and config hash). */
+  unconfirmed?: { file: string | null; hash: string };
 }
 
 /**
@@ -93,6 +95,10 @@ function envInt(name: string): number | undefined {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function configHash(cfg: NodeConfig): string {
+  return builtin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(JSON.stringify(cfg)).digest('hex');
+}
 
 export function actualOf(s: Snapshot): ActualState {
   const inetConf = new Map<number, ArpValues>();
@@ -216,7 +222,8 @@ function createdNames(p: Plan): Set<string> {
   return out;
 }
 
-export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  let cfg = file;
   const root = stateDirOf(opts.stateDir);
   const sd = new StateDir(root, opts.netns);
   const unlock = sd.lock();
@@ -225,6 +232,15 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     const recovered = await recoverLocked(sd, lazy.get, 'apply');
     if (recovered.action === 'waiting') {
       throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
+    }
+    const early: string[] = [];
+    if (recovered.unconfirmed && recovered.unconfirmed.hash === configHash(cfg)) {
+      // The node went down (or its namespace was re-created) inside the confirm window of this
+      // very configuration: it was never confirmed, so it is not what comes back.
+      const kept = sd.readConfirmed<NodeConfig>();
+      if (!kept) throw new StateError(`${opts.file ?? 'this configuration'} was applied with --confirm and never confirmed before the node restarted, and no confirmed configuration is kept in ${sd.dir}: not applying it unconfirmed; run the apply again to apply it anyway`);
+      cfg = kept.config;
+      early.push(`${opts.file ?? 'this configuration'} was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration (${sd.path('confirmed.json')}) instead; apply the file again to use it`);
     }
     const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
     // what only the node can tell (its NICs' MTU ranges, candidates that exist): before step 1
@@ -237,24 +253,30 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
       throw conflictError(err);
     }
     const result: ApplyResult = {
-      changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, created: p.creates, deleted: p.deletes,
+      changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes,
       recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
     };
     if (!p.ops.length) return result;
     const h = lazy.get();
     // everything rollback must be able to put back, read before anything changes
-    const preState = await capturePre(h, pre.links);
+    const preState = capturePre(opts.netns, pre.links);
     const rawAddrs = rawAddrIndex(preState);
     const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, rawAddrs) }));
     const journal: Journal = {
       version: 2, id: builtin<typeof import('node:crypto')>('node:crypto').randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
       startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, pre: preState, ownedBefore,
     };
-    if (opts.confirmSeconds !== undefined) journal.confirmDeadline = Date.now() + opts.confirmSeconds * 1000;
+    if (opts.confirmSeconds !== undefined) {
+      journal.confirmDeadline = Date.now() + opts.confirmSeconds * 1000;
+      journal.configHash = configHash(cfg);
+      journal.config = cfg;
+    }
     // Written before step 1, and refused cleanly when it cannot be (a full or read-only state
     // directory): nothing has changed yet.
     try {
       sd.clearJournal();
+      // a reboot inside the confirm window brings back the last confirmed configuration: it must be on disk
+      if (opts.confirmSeconds !== undefined) sd.syncConfirmed();
       sd.writeJournal(journal, opts.confirmSeconds !== undefined);
     } catch (err) {
       sd.clearJournalQuietly();
@@ -304,7 +326,9 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
         const f = err instanceof StepFailure ? err : new StepFailure(Math.min(done.size, steps.length - 1), err);
         const r = await rollBack(tx, steps, done, done, progress, preState);
         if (!r.errors.length) {
-          sd.writeOwned(await reownAfterRollback(h, ownedBefore));
+          // links are never re-created, so the record on disk is still right when this write
+          // fails (a full or read-only state directory must not hide the ApplyError)
+          try { sd.writeOwned(await reownAfterRollback(h, ownedBefore)); } catch { /* see above */ }
           sd.clearJournalQuietly();
         }
         const verify = f.index >= steps.length;
@@ -322,6 +346,8 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
         sd.writeOwned(owned);
         result.confirmDeadline = new Date(journal.confirmDeadline).toISOString();
       } else {
+        journal.configHash ??= configHash(cfg);
+        journal.config = cfg;
         await commit(sd, h, journal, owned);
       }
       return result;
@@ -346,11 +372,12 @@ async function commit(sd: StateDir, h: Handle, j: Journal, owned: OwnedLink[]): 
   if (doomed.length) {
     j.state = 'committing';
     j.ownedAfter = owned;
-    sd.writeJournal(j);
+    sd.writeJournal(j, j.confirmDeadline !== undefined);
     await commitDoomed(h, doomed);
   }
   sd.writeOwned(owned);
-  sd.clearJournal();
+  if (j.config !== undefined && j.configHash) sd.writeConfirmed({ hash: j.configHash, config: j.config });
+  sd.clearJournal(j.confirmDeadline !== undefined);
 }
 
 /** Undo, put back the kernel's own side effects, then compare with the state before step 1. */
@@ -386,8 +413,10 @@ async function recoverLocked(sd: StateDir, handle: () => Handle, why: 'apply' | 
   if (!j) return { action: 'none', journal: null, undone: 0, reason: 'no journal', errors: [] };
   if (watchdogId !== undefined && j.id !== watchdogId) return { action: 'none', journal: j.id, undone: 0, reason: 'the apply this watchdog guards was confirmed or reverted', errors: [] };
   if (j.bootId !== sd.boot || j.netnsInode !== sd.inode) {
-    sd.clearJournal();
-    return { action: 'discarded', journal: j.id, undone: 0, reason: j.bootId !== sd.boot ? 'journal from an earlier boot: the kernel state it describes is gone' : 'the namespace was re-created since', errors: [] };
+    sd.clearJournal(j.confirmDeadline !== undefined);
+    const r: RecoverResult = { action: 'discarded', journal: j.id, undone: 0, reason: j.bootId !== sd.boot ? 'journal from an earlier boot: the kernel state it describes is gone' : 'the namespace was re-created since', errors: [] };
+    if (j.confirmDeadline !== undefined && j.configHash && j.state !== 'committing') r.unconfirmed = { file: j.file, hash: j.configHash };
+    return r;
   }
   if (j.version !== 2) throw new StateError(`journal ${sd.path('journal.json')} was written by another version of nodectl (version ${String(j.version)}); finish it with that version, or remove it`);
   if (j.state === 'committing') {

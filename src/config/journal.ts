@@ -61,6 +61,10 @@ export interface Journal {
   state: 'applying' | 'pending-confirm' | 'committing';
   /** With --confirm: revert unless confirmed by then (armed before step 1, re-armed after verify). */
   confirmDeadline?: number;
+  /** sha256 of the applied configuration (JSON): recognises the unconfirmed file after a reboot. */
+  configHash?: string;
+  /** With --confirm: the configuration itself, kept as the confirmed one when `config confirm` runs. */
+  config?: unknown;
   steps: Step[];
   pre: PreState;
   ownedBefore: OwnedLink[];

@@ -12,6 +12,7 @@
 import { NetlinkError } from '../errors.js';
 import { decodeAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
+import { dumpEach } from '../netlink/dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
 import { type Link, listLinks, setLink } from '../netlink/link.js';
 import { decodeNeigh } from '../netlink/neigh.js';
@@ -35,12 +36,24 @@ async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Prom
   return msgs.filter((m) => m.type === want).map((m) => Buffer.from(m.data));
 }
 
-/** Read what rollback needs to put back: addresses, routes of every table, permanent neighbours. */
-export async function capturePre(h: Handle, links: Link[]): Promise<PreState> {
-  const addrs = await dumpRaw(h, RTM.GETADDR, 8, RTM.NEWADDR);
-  const routes = await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE);
-  const neighs = (await dumpRaw(h, RTM.GETNEIGH, 12, RTM.NEWNEIGH)).filter((b) => decodeNeigh(b, 0, b.length)?.state.includes('PERMANENT'));
-  return { links: links.map(preLinkOf), addrs: addrs.map((b) => b.toString('base64')), routes: routes.map((b) => b.toString('base64')), neighs: neighs.map((b) => b.toString('base64')) };
+/**
+ * Read what rollback needs to put back: addresses, routes of every table, permanent neighbours,
+ * with one-shot dumps (src/netlink/dump-once.ts), each message kept as base64 for the journal.
+ */
+export function capturePre(netns: string | undefined, links: Link[]): PreState {
+  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => {
+    const out: string[] = [];
+    dumpEach(netns, type, Buffer.alloc(hdr), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
+      if (t === want && keep(buf, s, e)) out.push(buf.toString('base64', s, e));
+    });
+    return out;
+  };
+  return {
+    links: links.map(preLinkOf),
+    addrs: raw(RTM.GETADDR, 8, RTM.NEWADDR),
+    routes: raw(RTM.GETROUTE, 12, RTM.NEWROUTE),
+    neighs: raw(RTM.GETNEIGH, 12, RTM.NEWNEIGH, (buf, s, e) => decodeNeigh(buf, s, e)?.state.includes('PERMANENT') ?? false),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

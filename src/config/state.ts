@@ -1,8 +1,10 @@
 // nodectl's persistent state for config apply, one directory per network namespace:
-// <key> is ino-<dev>-<inode> of the namespace (its identity, however it is named).
+// <key> is 'default' for the host's namespace, else ino-<inode> of the namespace (its identity,
+// however it is named: `-n blue` and `-n /run/netns/blue` share one directory and one lock).
 //   <state-dir>/netns/<key>/owned.json     which interfaces nodectl created (prune removes only these)
 //   <state-dir>/netns/<key>/journal.json   the apply in progress: its steps and their inverses
 //   <state-dir>/netns/<key>/progress       one line per step begun/done/undone (append-only)
+//   <state-dir>/netns/<key>/confirmed.json the configuration of the last committed apply
 //   <state-dir>/netns/<key>/lock           one apply/recover at a time
 // Kernel network state does not survive a reboot, so every record carries the boot id: a
 // journal or ownership record from an earlier boot describes objects that no longer exist.
@@ -68,9 +70,12 @@ function atomicWrite(path: string, text: string, durable = true): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  if (!durable) return;
   // the rename itself must reach the disk before we rely on it
-  const dfd = openSync(join(path, '..'), 'r');
+  if (durable) syncDir(join(path, '..'));
+}
+
+function syncDir(dir: string): void {
+  const dfd = openSync(dir, 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }
 }
 
@@ -107,8 +112,13 @@ export class StateDir {
     // One directory, hence one lock, per namespace identity: two applies naming the same
     // namespace differently must exclude each other. By name only when it cannot be stat'ed
     // (then nothing can be applied to it either).
+    // The host's own namespace (init's) is 'default' under any name: its directory must be the
+    // same after a reboot (confirmed.json, a --confirm journal), and its inode is the same in
+    // every boot while the nsfs device number need not be.
     const id = netnsIdentity(netns);
-    const key = id ? `ino-${id.dev}-${id.ino}` : netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
+    const init = netnsIdentity('/proc/1/ns/net');
+    const key = id && init && id.dev === init.dev && id.ino === init.ino ? 'default'
+      : id ? `ino-${id.ino}` : netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
     this.dir = join(root, 'netns', key);
     this.boot = bootId();
     this.inode = id?.ino ?? 0;
@@ -180,9 +190,38 @@ export class StateDir {
     try { this.clearJournal(); } catch { /* reported by the caller's own error */ }
   }
 
-  clearJournal(): void {
+  /** durable: the removal reaches the disk (a --confirm journal must not come back after a reboot). */
+  clearJournal(durable = false): void {
     rmSync(this.path('journal.json'), { force: true });
     rmSync(this.path('progress'), { force: true });
+    if (durable) syncDir(this.dir);
+  }
+
+  /**
+   * The configuration of the last committed apply (confirmed, or applied without --confirm):
+   * what the first apply after a reboot inside a confirm window applies instead of the
+   * unconfirmed file. Written without fsync at each commit; made durable (synced) before step 1
+   * of every --confirm apply, which is when it may be needed after a reboot.
+   */
+  writeConfirmed(rec: { hash: string; config: unknown }): void {
+    this.ensure();
+    atomicWrite(this.path('confirmed.json'), JSON.stringify(rec) + '\n', false);
+  }
+
+  readConfirmed<T>(): { hash: string; config: T } | null {
+    try {
+      return JSON.parse(readFileSync(this.path('confirmed.json'), 'utf8')) as { hash: string; config: T };
+    } catch {
+      return null;
+    }
+  }
+
+  syncConfirmed(): void {
+    const p = this.path('confirmed.json');
+    if (!existsSync(p)) return;
+    const fd = openSync(p, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    syncDir(this.dir);
   }
 
   /**

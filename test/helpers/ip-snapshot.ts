@@ -6,8 +6,21 @@
 // re-created is a different link even under the same name. Only what changes by itself is left
 // out (timers, lifetime countdowns, dynamic neighbour entries, route expiry).
 import type { ExecutionContext } from 'ava';
+import { execFile } from 'node:child_process';
 import { ARP_KEY_NAMES } from '../../src/config/arp-keys.js';
-import { sh } from './netns.js';
+
+/**
+ * Run a command asynchronously (never spawnSync: a test that polls for a moment to send a
+ * signal must not be starved by a snapshot taken in a concurrent test of the same worker).
+ */
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
 
 export interface IpSnapshot {
   links: Record<string, unknown>[];
@@ -19,8 +32,8 @@ export interface IpSnapshot {
 
 const SYSCTL_V6 = ['disable_ipv6', 'addr_gen_mode', 'accept_dad', 'keep_addr_on_down'];
 
-function ipJson(ns: string, ...args: string[]): Record<string, unknown>[] {
-  const out = sh('ip', ['-n', ns, '-j', ...args]);
+async function ipJson(ns: string, ...args: string[]): Promise<Record<string, unknown>[]> {
+  const out = await run('ip', ['-n', ns, '-j', ...args]);
   return out.trim() ? (JSON.parse(out) as Record<string, unknown>[]) : [];
 }
 
@@ -38,27 +51,31 @@ function stripTimers(v: unknown): unknown {
 
 const FOREVER = 4294967295;
 
-function readOnce(ns: string): IpSnapshot {
-  const links = ipJson(ns, '-d', 'link', 'show').map((l) => stripTimers(l) as Record<string, unknown>);
+async function readOnce(ns: string): Promise<IpSnapshot> {
+  const [rawLinks, rawAddrs, r4, r6, rawNeighs] = await Promise.all([
+    ipJson(ns, '-d', 'link', 'show'), ipJson(ns, '-d', 'addr', 'show'),
+    ipJson(ns, '-4', '-d', 'route', 'show', 'table', 'all'), ipJson(ns, '-6', '-d', 'route', 'show', 'table', 'all'), ipJson(ns, 'neigh', 'show'),
+  ]);
+  const links = rawLinks.map((l) => stripTimers(l) as Record<string, unknown>);
   const addrs: Record<string, unknown>[] = [];
-  for (const l of ipJson(ns, '-d', 'addr', 'show')) {
+  for (const l of rawAddrs) {
     for (const a of (l.addr_info as Record<string, unknown>[] | undefined) ?? []) {
       const { valid_life_time: v, preferred_life_time: p, ...rest } = a;
       addrs.push({ ifindex: l.ifindex, ifname: l.ifname, ...rest, valid: v === FOREVER ? 'forever' : 'finite', preferred: p === FOREVER ? 'forever' : 'finite' });
     }
   }
   const routes: Record<string, unknown>[] = [];
-  for (const fam of ['-4', '-6']) {
-    for (const r of ipJson(ns, fam, '-d', 'route', 'show', 'table', 'all')) {
+  for (const [fam, list] of [['-4', r4], ['-6', r6]] as const) {
+    for (const r of list) {
       const { expires: _e, ...rest } = r;
       routes.push({ family: fam, ...rest });
     }
   }
-  const neighs = ipJson(ns, 'neigh', 'show').filter((n) => (n.state as string[] | undefined)?.some((s) => s === 'PERMANENT' || s === 'NOARP'));
+  const neighs = rawNeighs.filter((n) => (n.state as string[] | undefined)?.some((s) => s === 'PERMANENT' || s === 'NOARP'));
   // one process for every sysctl of every link (ip netns exec per key would take seconds)
   const names = links.map((l) => String(l.ifname));
   const paths = names.flatMap((n) => [...ARP_KEY_NAMES.map((k) => `/proc/sys/net/ipv4/conf/${n}/${k}`), ...SYSCTL_V6.map((k) => `/proc/sys/net/ipv6/conf/${n}/${k}`)]);
-  const text = sh('ip', ['netns', 'exec', ns, 'sh', '-c', 'for f in "$@"; do printf "%s=%s\\n" "$f" "$(cat "$f" 2>/dev/null || echo -)"; done', 'sh', ...paths]);
+  const text = await run('ip', ['netns', 'exec', ns, 'sh', '-c', 'for f in "$@"; do printf "%s=%s\\n" "$f" "$(cat "$f" 2>/dev/null || echo -)"; done', 'sh', ...paths]);
   const sysctls: Record<string, Record<string, string>> = {};
   for (const line of text.split('\n')) {
     const m = /^\/proc\/sys\/net\/(ipv[46])\/conf\/([^/]+)\/([^=]+)=(.*)$/.exec(line);
@@ -83,10 +100,10 @@ const neighKey = (n: Record<string, unknown>): string => `${String(n.dev)} ${Str
  * apart agree and no address is still in duplicate address detection (tentative).
  */
 export async function ipSnapshot(ns: string, tries = 60): Promise<IpSnapshot> {
-  let prev = readOnce(ns);
+  let prev = await readOnce(ns);
   for (let i = 0; i < tries; i++) {
     await new Promise((r) => setTimeout(r, 150));
-    const cur = readOnce(ns);
+    const cur = await readOnce(ns);
     const dad = cur.addrs.some((a) => a.tentative === true && a.dadfailed !== true);
     if (!dad && JSON.stringify(cur) === JSON.stringify(prev)) return cur;
     prev = cur;

@@ -133,7 +133,7 @@ async function waitDone(sd: string, ns: Netns, k: number, child: ChildProcess): 
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  test(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
+  test.serial(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
     if (skipCli(t)) return;
     const ns = lab(t);
     const sd = stateDir(t);
@@ -152,7 +152,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-test('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
+test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -170,7 +170,7 @@ test('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply 
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the watchdog');
 });
 
-test('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
+test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -186,7 +186,7 @@ test('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm roll
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
+test.serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -206,7 +206,7 @@ test('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME ex
   t.deepEqual(names, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'eth0', 'eth0p', 'lo']);
 });
 
-test('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
+test.serial('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
@@ -224,4 +224,95 @@ test('case 9: a link created by another program while the apply runs is reported
   t.true(ns.ipJson<{ ifname: string }[]>('link', 'show').some((l) => l.ifname === 'b4'), 'the other program\'s b4 is left alone');
   ns.ip('link', 'del', 'b4');
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'apart from b4');
+});
+
+/**
+ * Run `config apply` in a private mount namespace whose state directory is a small tmpfs
+ * (nothing is mounted on this machine's own tree). `fill`: 'before' fills it before the apply
+ * starts; 'during' once step 1 is done, so a later progress write gets ENOSPC.
+ */
+async function applyOnTinyTmpfs(sd: string, file: string, ns: Netns, fill: 'before' | 'during'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const script = `
+set -e
+mount -t tmpfs -o size=$SIZE nctl-test "$SD"
+if [ "$FILL" = before ]; then dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true; fi
+NODECTL_STEP_DELAY_MS=2 "$NODE" "$CLI" config apply "$FILE" -n "$NS" --state-dir "$SD" &
+pid=$!
+if [ "$FILL" = during ]; then
+  while ! grep -qs '^done 0$' "$SD"/netns/*/progress; do sleep 0.01; done
+  dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true
+fi
+set +e
+wait $pid
+echo "exit=$?"
+`;
+  // not spawnSync: the test worker must keep answering while the apply runs
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    env: { ...process.env, SD: sd, FILL: fill, SIZE: fill === 'before' ? '64k' : '512k', NODE: process.execPath, CLI, FILE: file, NS: ns.name }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  await new Promise((r) => child.on('exit', r));
+  const m = /exit=(\d+)/.exec(stdout);
+  return { status: m ? Number(m[1]) : null, stdout, stderr };
+}
+
+test('case 7: a full state directory before step 1 refuses the apply and changes nothing', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(tmpdir(), `nctl-six-${process.pid}.yaml`);
+  writeFileSync(f, SIX);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'before');
+  t.not(r.status, 0, r.stdout + r.stderr);
+  t.regex(r.stderr, /ENOSPC|no space/i);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 7: ENOSPC in the state directory mid-apply stops at the next step and rolls back from memory', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  // 300 steps of progress records outgrow the page the file has when the tmpfs fills up
+  const f = join(tmpdir(), `nctl-many-${process.pid}.yaml`);
+  writeFileSync(f, `interfaces:\n  - {name: eth0, kind: device}\n${Array.from({ length: 300 }, (_, i) => `  - {name: m${i}, kind: macvlan, link: eth0, macvlan: {mode: bridge}}`).join('\n')}\n`);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'during');
+  t.is(r.status, 1, r.stdout + r.stderr);
+  t.regex(r.stderr, /cannot record progress in .*ENOSPC/);
+  t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
+  const B = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: bb, kind: bridge, addresses: [10.7.0.2/24]}\n';
+  await applyConfig(cfg(A), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml', confirmSeconds: 600, startWatchdog: () => { /* the restart comes first */ } });
+  // The restart, as the state directory and the kernel see it: the journal and ownership
+  // record are from an earlier boot, and nothing nodectl made exists any more.
+  const dir = new StateDir(sd, ns.name).dir;
+  for (const f of ['journal.json', 'owned.json']) {
+    const p = join(dir, f);
+    writeFileSync(p, readFileSync(p, 'utf8').replace(/"bootId":\s*"[^"]+"/, '"bootId":"an-earlier-boot"'));
+  }
+  ns.ip('link', 'del', 'bb');
+  ns.ip('link', 'del', 'ba');
+  // the boot unit applies the file on disk, which is still the unconfirmed B
+  const r = await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.is(r.recovered?.action, 'discarded');
+  t.regex(r.warnings.join('\n'), /node\.yaml was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration/);
+  const names = ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort();
+  t.deepEqual(names, ['ba', 'eth0', 'eth0p', 'lo']);
+  // once: applying the file again (the operator) applies it
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
 });
