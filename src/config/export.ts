@@ -8,10 +8,25 @@ import { ARP_KEY_NAMES } from './arp-keys.js';
 import type { AddressDecl, ArpDecl, InterfaceDecl, NodeConfig } from './schema.js';
 import { liveOwned } from './apply.js';
 import { StateDir, stateDirOf } from './state.js';
+import { canonicalIp, parseCidr } from './cidr.js';
+import { ConfigSource } from './load.js';
+import type { MgmtDecl } from './mgmt-schema.js';
+import { configFileName, readConfigText } from './read.js';
+import { parseMgmtConfig } from '../failover/config.js';
 
 const CREATABLE = new Set(['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);
 
-export function configFromSnapshot(s: Snapshot): NodeConfig {
+/**
+ * The current state as a config. With `mgmt` (the section the failover daemon runs with), its
+ * addresses are written under `mgmt:` and left out of the candidate holding them now: they
+ * are the daemon's to move, and a static copy on today's holder would move them back.
+ */
+export function configFromSnapshot(s: Snapshot, mgmt?: MgmtDecl): NodeConfig {
+  const mgmtHeld = new Set<string>();
+  for (const text of mgmt?.addresses ?? []) {
+    const c = parseCidr(text);
+    if (typeof c !== 'string') for (const n of mgmt!.candidates) mgmtHeld.add(`${n} ${c.address}/${c.prefixlen}`);
+  }
   const byIndex = new Map(s.links.map((l) => [l.index, l]));
   const nameOf = (i: number | null): string | undefined => (i === null ? undefined : byIndex.get(i)?.name);
   const out: InterfaceDecl[] = [];
@@ -48,7 +63,7 @@ export function configFromSnapshot(s: Snapshot): NodeConfig {
     if (l.alias) d.alias = l.alias;
     const master = nameOf(l.masterIndex);
     if (master) d.master = master;
-    const addrs: AddressDecl[] = s.addrs.filter((a) => a.ifindex === l.index && isManagedAddr(a)).map((a) => {
+    const addrs: AddressDecl[] = s.addrs.filter((a) => a.ifindex === l.index && isManagedAddr(a) && !mgmtHeld.has(`${l.name} ${canonicalIp(a.address)}/${a.prefixlen}`)).map((a) => {
       const text = `${a.address}/${a.prefixlen}`;
       return a.family === 4 && a.label && a.label !== l.name ? { address: text, label: a.label } : text;
     });
@@ -63,7 +78,16 @@ export function configFromSnapshot(s: Snapshot): NodeConfig {
   }
   // a lower device or master that is not exported (loopback never is) cannot be referenced
   const names = new Set(out.flatMap((d) => (d.kind === 'veth' ? [d.name, d.veth.peer] : [d.name])));
-  return { interfaces: out.filter((d) => !('link' in d) || names.has((d as { link: string }).link)) };
+  const config: NodeConfig = { interfaces: out.filter((d) => !('link' in d) || names.has((d as { link: string }).link)) };
+  if (mgmt) config.mgmt = mgmt;
+  return config;
+}
+
+/** The `mgmt:` section of a file, checked by the rules `mgmt run` applies to it. */
+export async function mgmtSectionOf(file: string): Promise<MgmtDecl> {
+  const text = await readConfigText(file);
+  parseMgmtConfig(text, configFileName(file));
+  return (new ConfigSource(file, text).value() as { mgmt: MgmtDecl }).mgmt;
 }
 
 export interface ExportResult {
@@ -72,10 +96,11 @@ export interface ExportResult {
   owned: string[];
 }
 
-export function exportConfig(where: { netns?: string; stateDir?: string }): Promise<ExportResult> {
+export async function exportConfig(where: { netns?: string; stateDir?: string; mgmtFile?: string }): Promise<ExportResult> {
+  const mgmt = where.mgmtFile === undefined ? undefined : await mgmtSectionOf(where.mgmtFile);
   return withHandle({ netns: where.netns }, async (h) => {
     const s = await takeSnapshot(h);
-    const config = configFromSnapshot(s);
+    const config = configFromSnapshot(s, mgmt);
     const owned = liveOwned(new StateDir(stateDirOf(where.stateDir), where.netns).readOwned(), s).map((o) => o.name);
     const head = `# nodectl config export${where.netns ? ` (netns ${where.netns})` : ''}, ${new Date().toISOString()}\n# Re-applying this file changes nothing. Interfaces nodectl created: ${owned.join(', ') || 'none'}.\n`;
     return { config, text: head + stringify(config, { lineWidth: 0, flowCollectionPadding: false }), owned };

@@ -2,6 +2,7 @@
 // that fails on hostile or accidental input (a stack overflow, a regular expression compiled
 // for a 20,000-level indentation, a read that never ends). No dependency on the `yaml` package:
 // the quick path (src/config/read.ts) runs these too.
+import { isUtf8 } from 'node:buffer';
 
 /** Far above any node file (1,000 interfaces are ~100 KB), far below what hurts a small node. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -51,6 +52,8 @@ export function firstInvalidUtf8(b: Uint8Array): number {
 
 /** The text of UTF-8 bytes, or the position of the first invalid byte (never U+FFFD). */
 export function decodeUtf8(b: Uint8Array): string | TextProblem {
+  // the native check first: the byte-by-byte scan only runs to place a problem
+  if (isUtf8(b)) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
   const bad = firstInvalidUtf8(b);
   if (bad < 0) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
   let lineStart = b.lastIndexOf(0x0a, bad - 1) + 1;
@@ -68,9 +71,12 @@ export function decodeUtf8(b: Uint8Array): string | TextProblem {
  * writes; it reads the text once, with no recursion.
  */
 export function nestingProblem(text: string, max = MAX_NESTING): TextProblem | null {
+  // char codes, not one-character strings: this runs on every file at boot, in a cold process
+  const SP = 32, TAB = 9, CR = 13, HASH = 35, DASH = 45, QM = 63, COLON = 58, COMMA = 44;
+  const LSQ = 91, RSQ = 93, LCU = 123, RCU = 125, DQ = 34, SQ = 39, BS = 92, PIPE = 124, GT = 62;
   const indents: number[] = [];
   let flowDepth = 0;
-  let quote = ''; // an open quoted scalar may run over lines
+  let quote = 0; // an open quoted scalar may run over lines
   let blockScalarIndent = -1; // the indentation of the key or item that opened a | or > scalar
   const n = text.length;
   let start = 0;
@@ -78,9 +84,10 @@ export function nestingProblem(text: string, max = MAX_NESTING): TextProblem | n
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     let i = start;
-    while (i < end && text.charCodeAt(i) === 32) i++;
+    while (i < end && text.charCodeAt(i) === SP) i++;
     const indent = i - start;
-    const blank = i === end || (text[i] === '#' && !quote) || (i === end - 1 && text[i] === '\r');
+    const c0 = text.charCodeAt(i);
+    const blank = i === end || (c0 === HASH && !quote) || (i === end - 1 && c0 === CR);
     if (blockScalarIndent >= 0 && (blank || indent > blockScalarIndent)) { start = end + 1; continue; }
     blockScalarIndent = -1;
     if (blank) { start = end + 1; continue; }
@@ -89,44 +96,45 @@ export function nestingProblem(text: string, max = MAX_NESTING): TextProblem | n
       indents.push(indent);
     }
     let seqs = 0;
-    let lastSignificant = -1;
+    let last = -1; // the last significant character's code
     let atToken = true; // at the start of the line's content, or just after "- ", "? " or ": "
     for (; i < end; i++) {
-      const c = text[i]!;
+      const c = text.charCodeAt(i);
       if (quote) {
-        if (c === '\\' && quote === '"') { i++; continue; }
+        if (c === BS && quote === DQ) { i++; continue; }
         if (c === quote) {
-          if (quote === "'" && text[i + 1] === "'") { i++; continue; }
-          quote = '';
+          if (quote === SQ && text.charCodeAt(i + 1) === SQ) { i++; continue; }
+          quote = 0;
         }
-        lastSignificant = i;
+        last = c;
         continue;
       }
-      if (c === ' ' || c === '\t' || c === '\r') continue;
-      if (c === '#' && (i === start || text[i - 1] === ' ' || text[i - 1] === '\t')) break;
-      const next = i + 1 < end ? text[i + 1] : ' ';
-      const sep = next === ' ' || next === '\t' || next === '\r';
+      if (c === SP || c === TAB || c === CR) continue;
+      if (c === HASH && (i === start || text.charCodeAt(i - 1) === SP || text.charCodeAt(i - 1) === TAB)) break;
+      const next = i + 1 < end ? text.charCodeAt(i + 1) : SP;
+      const sep = next === SP || next === TAB || next === CR;
       let opened = false;
-      if (atToken && (c === '-' || c === '?') && sep && flowDepth === 0) {
+      if (atToken && (c === DASH || c === QM) && sep && flowDepth === 0) {
         seqs++;
-      } else if ((c === '[' || c === '{') && (atToken || flowDepth > 0)) {
+      } else if ((c === LSQ || c === LCU) && (atToken || flowDepth > 0)) {
         flowDepth++;
         opened = true;
-      } else if (c === ']' || c === '}') {
+      } else if (c === RSQ || c === RCU) {
         if (flowDepth > 0) flowDepth--;
-      } else if (c === '"' || c === "'") {
-        if (atToken) quote = c;
+      } else if ((c === DQ || c === SQ) && atToken) {
+        quote = c;
       }
-      atToken = ((c === '-' || c === '?' || c === ':') && sep) || opened || (c === ',' && flowDepth > 0);
-      lastSignificant = i;
+      atToken = ((c === DASH || c === QM || c === COLON) && sep) || opened || (c === COMMA && flowDepth > 0);
+      last = c;
       if (indents.length + seqs + flowDepth > max) {
         const { line, column } = lineCol(text, i);
         return { line, column, reason: `nesting deeper than ${max} levels: a node config needs fewer than 10` };
       }
     }
     // "key: |" or "- >-": the lines after it, indented more, are text
-    if (lastSignificant >= 0 && !quote && flowDepth === 0 && /(?:^|[ \t])[|>][-+0-9]*$/.test(text.slice(Math.max(start, lastSignificant - 4), lastSignificant + 1))) {
-      blockScalarIndent = indent;
+    if ((last === PIPE || last === GT || last === DASH || last === 43 || (last >= 48 && last <= 57)) && !quote && flowDepth === 0) {
+      const tail = text.slice(Math.max(start, i - 6), i);
+      if (/(?:^|[ \t])[|>][-+0-9]*[ \t\r]*$/.test(tail)) blockScalarIndent = indent;
     }
     start = end + 1;
   }

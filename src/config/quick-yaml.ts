@@ -163,6 +163,8 @@ function inlineValue(s: string): unknown {
 
 class Block {
   i = 0;
+  /** Open block collections: past 64 the text is left to the full loader, which refuses it. */
+  private depth = 0;
   constructor(private readonly lines: Line[]) {}
 
   peek(): Line | undefined {
@@ -184,6 +186,7 @@ class Block {
   }
 
   seq(indent: number): unknown[] {
+    if (++this.depth > 64) outside();
     const out: unknown[] = [];
     for (;;) {
       const line = this.peek()!;
@@ -201,14 +204,15 @@ class Block {
         out.push(inlineValue(rest));
         this.i++;
       }
-      if (!this.after(indent)) return out;
+      if (!this.after(indent)) { this.depth--; return out; }
       // a key at this indentation ends a sequence that sat at its key's own indentation
       const next = this.peek()!;
-      if (!(next.text === '-' || next.text.startsWith('- '))) return out;
+      if (!(next.text === '-' || next.text.startsWith('- '))) { this.depth--; return out; }
     }
   }
 
   map(indent: number): Record<string, unknown> {
+    if (++this.depth > 64) outside();
     const out: Record<string, unknown> = {};
     for (;;) {
       const line = this.peek()!;
@@ -225,7 +229,7 @@ class Block {
         else if (next && next.indent === indent && (next.text === '-' || next.text.startsWith('- '))) setKey(out, k, this.seq(indent));
         else setKey(out, k, null);
       }
-      if (!this.after(indent)) return out;
+      if (!this.after(indent)) { this.depth--; return out; }
     }
   }
 }

@@ -113,12 +113,25 @@ export function quickValid(value: unknown): value is NodeConfig {
   }
 }
 
+function depthOf(v: unknown, d: number): number {
+  if (typeof v !== 'object' || v === null || d > 32) return d;
+  let m = d + 1;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    if (typeof x === 'object' && x !== null) m = Math.max(m, depthOf(x, d + 1));
+  }
+  return m;
+}
+
 /** Read and validate a config file; throws ConfigError listing every problem. */
 export async function readConfig(file: string): Promise<NodeConfig> {
   const text = await readConfigText(file);
-  checkTextLimits(text, file);
   const value = quickYaml(text);
-  if (value !== undefined && quickValid(value)) return value;
+  // A value the quick parser accepts (it caps its own nesting) with at most 32 levels was
+  // written with at most ~34 in the count of src/config/limits.ts (one indentation level per
+  // block collection, one "- " per line, one per flow bracket): under its limit of 64, so the
+  // scan of the text is only paid when the full loader is needed.
+  if (value !== undefined && depthOf(value, 0) <= 32 && quickValid(value)) return value;
+  checkTextLimits(text, file);
   const { parseConfig } = await import('./load.js');
   return parseConfig(text, configFileName(file)).config;
 }
