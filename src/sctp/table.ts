@@ -21,6 +21,7 @@ const D = (name: string) => off(SW_DIR, name);
 const DIR0 = off(SW_ASSOC, 'dir');
 const STATE = off(SW_ASSOC, 'state');
 const LAST = off(SW_ASSOC, 'last_ns');
+const RESTARTS = off(SW_ASSOC, 'restarts');
 const ST_ABORTED = 6;
 const ST_CLOSED = 5;
 const KFAMILY = off(SW_KEY, 'family');
@@ -71,6 +72,8 @@ export class AssocTable {
   readonly malformed: Float64Array;
   readonly progressNs: Float64Array;
   readonly outstanding: Float64Array;
+  /** Per row: new incarnations seen on the key (a restart resets the record). */
+  readonly restarts: Uint32Array;
   #rows: AssocRows;
   #ws: Uint32Array;
   #wf: Uint32Array;
@@ -101,6 +104,7 @@ export class AssocTable {
     this.malformed = new Float64Array(2 * n);
     this.progressNs = new Float64Array(2 * n);
     this.outstanding = new Float64Array(2 * n);
+    this.restarts = new Uint32Array(n);
     const o = { ...DEFAULT_DETECT, ...opts.detect };
     const prev = opts.previous;
     for (let i = 0; i < n; i++) {
@@ -135,6 +139,7 @@ export class AssocTable {
       this.progressNs[2 * i + 1] = u64(w, b + PROGRESS);
       this.outstanding[2 * i] = outstandingTsns(w, a, b, fa, fb);
       this.outstanding[2 * i + 1] = outstandingTsns(w, b, a, fb, fa);
+      this.restarts[i] = w[(base + RESTARTS) >>> 2]!;
     }
     // the previous table served this one; what it compared with itself is no longer needed
     // (else every refresh would keep all earlier ones alive)
