@@ -45,15 +45,17 @@ export function tableRows(views: AssocView[]): string[][] {
   });
 }
 
-export function formatTable(header: readonly string[], rows: string[][]): string {
-  const width = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+/** widths: at least these (and updated to what was used), so a refreshing table keeps its columns in place. */
+export function formatTable(header: readonly string[], rows: string[][], widths?: number[]): string {
+  const width = header.map((h, i) => Math.max([...h].length, widths?.[i] ?? 0, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  if (widths) width.forEach((w, i) => (widths[i] = w));
   const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(width[i]! - [...c].length))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function renderTable(views: AssocView[]): string {
+export function renderTable(views: AssocView[], widths?: number[]): string {
   if (views.length === 0) return 'no SCTP associations seen';
-  const out = [formatTable(TABLE_COLUMNS, tableRows(views))];
+  const out = [formatTable(TABLE_COLUMNS, tableRows(views), widths)];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
   return out.join('\n');

@@ -34,13 +34,21 @@ export function streamEvents(tracer: WireTracer, detect: Partial<DetectOptions>,
     onEvent(e);
   });
   tracer.startEvents();
-  check();
-  const timer = setInterval(check, watchInterval(detect.stallAfterMs ?? DEFAULT_DETECT.stallAfterMs));
+  // A look reads every association (~0.5 µs each): with very many, the looks space out so
+  // that they take at most a fifth of one core.
+  const every = watchInterval(detect.stallAfterMs ?? DEFAULT_DETECT.stallAfterMs);
+  let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  const tick = () => {
+    const t0 = performance.now();
+    check();
+    if (!stopped) timer = setTimeout(tick, Math.max(every, 5 * (performance.now() - t0)));
+  };
+  tick();
   return () => {
     if (stopped) return;
     stopped = true;
-    clearInterval(timer);
+    if (timer) clearTimeout(timer);
     check();
   };
 }
@@ -297,34 +305,51 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const ac = new AbortController();
   o.signal?.addEventListener('abort', () => ac.abort(), { once: true });
   const stdin = process.stdin;
+  // the time the table was read, shown in the header: a frozen screen keeps its own
+  let readAt = new Date();
+  // column widths only grow while top runs: columns do not jump back and forth between refreshes
+  const widths: number[] = [];
   const onKey = (buf: Buffer) => {
-    const k = buf.toString();
-    if (k === 'q' || k === '\u0003') ac.abort();
-    else if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
-    else if (k === 'f' || k === ' ') {
-      state.frozen = !state.frozen;
-      // the table reads the tracer's live slot table: a frozen screen needs its own copy
-      if (state.frozen) table?.freeze();
+    // one read may hold several keys (typed quickly, pasted, or sent together)
+    for (const k of buf.toString()) {
+      if (k === 'q' || k === '\u0003') {
+        ac.abort();
+        return;
+      }
+      if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
+      else if (k === 'f' || k === ' ') {
+        state.frozen = !state.frozen;
+        // the table reads the tracer's live slot table: a frozen screen needs its own copy
+        if (state.frozen) table?.freeze();
+      }
     }
     draw(false);
   };
   const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');
   const draw = (fresh: boolean) => {
-    if ((fresh && !state.frozen) || !table) table = tracer.table({ detect: o.detect, previous: table });
+    if ((fresh && !state.frozen) || !table) {
+      table = tracer.table({ detect: o.detect });
+      readAt = new Date();
+    }
     // a terminal shows what fits (header, blank, column titles, a line for the count);
     // batch mode prints every row, like top -b
     const rows = o.tty ? (o.rows?.() ?? process.stdout.rows ?? 0) : 0;
     const limit = rows > 8 ? rows - 4 : table.count;
     const shown = table.top(state.sort, limit);
-    const head = `nodectl sctp top — ${devs} — ${new Date().toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
-    const body = renderTable(shown.map((i) => table!.view(i, o.detect))) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
+    const head = `nodectl sctp top — ${devs} — ${readAt.toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
+    const body = renderTable(shown.map((i) => table!.view(i, o.detect)), o.tty ? widths : undefined) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {
-    if (o.tty && stdin.isTTY) {
-      stdin.setRawMode(true);
-      stdin.resume();
-      stdin.on('data', onKey);
+    if (o.tty) {
+      // the alternate screen, as top(1) and less(1) use it: on exit the terminal shows what it
+      // showed before, not the last frame; the cursor is hidden while frames are drawn
+      o.write('\x1b[?1049h\x1b[?25l');
+      if (stdin.isTTY) {
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.on('data', onKey);
+      }
     }
     for (;;) {
       draw(true);
@@ -339,6 +364,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
       stdin.setRawMode(false);
       stdin.pause();
     }
+    if (o.tty) o.write('\x1b[?25h\x1b[?1049l');
     tracer.close();
   }
 }

@@ -6,7 +6,7 @@
 //
 //   stall-start  an endpoint's DATA made no cumulative-TSN progress for --stall-after
 //   stall-end    it moved again (reason "progress"), or the association ended while stalled
-//                (reason "closed", "aborted", "gone"), with how long the stall lasted
+//                (reason "closed", "aborted", "gone", "restart"), with how long the stall lasted
 //   lossy        retransmitted DATA reached --lossy percent of the DATA sent (lifetime ratio,
 //                over at least 20 chunks, as `stats` judges it)
 //   malformed    malformed chunks since the last look (value: how many)
@@ -70,9 +70,11 @@ export class EventWatcher {
           // progress_ns moves when the peer's cumulative ack does: then the stall lasted until
           // that moment, even if the association has ended since; else it ended with the
           // association (closed, aborted, gone), at its last packet
-          const moved = p > since;
-          const reason = moved ? 'progress' : a.state === 'closed' || a.state === 'aborted' || a.state === 'gone' ? a.state : 'progress';
-          const until = moved ? p : reason === 'progress' ? nowNs : nowNs - a.lastSeenAgoMs * 1e6;
+          // (a restart resets the record: the old incarnation ended with the new INIT)
+          const restarted = table.restarts[i] !== prev!.restarts[j];
+          const moved = !restarted && p > since;
+          const reason = moved ? 'progress' : restarted ? 'restart' : a.state === 'closed' || a.state === 'aborted' || a.state === 'gone' ? a.state : 'progress';
+          const until = moved ? p : reason === 'progress' || restarted ? nowNs : nowNs - a.lastSeenAgoMs * 1e6;
           const n = prev!.outstanding[2 * j + d]!;
           out.push(ev('stall-end', d, n < 0 ? 0 : n, until - since, { outstandingTsns: n < 0 ? null : n, reason }));
         }

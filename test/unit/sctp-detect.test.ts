@@ -3,7 +3,7 @@
 import test from 'ava';
 import { assess } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress } from '../../src/sctp/model.js';
-import { renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
+import { formatTable, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
 
@@ -121,4 +121,12 @@ test('mergeSessions: two sessions on the same interfaces are one row each and on
   t.is(two.associations.length, 2, 'same endpoints and ifindex in two namespaces: two associations');
   t.is(two.globals.sctpPackets, 17);
   t.deepEqual(mergeSessions([s(1, 'blue', 10), s(2, 'red', 7)], 'red').associations.map((a) => a.dir[0].packets), [7]);
+});
+
+test('formatTable with kept widths: a refreshing table never moves a column left', (t) => {
+  const widths: number[] = [];
+  const wide = formatTable(['A', 'B'], [['1234567', 'x']], widths);
+  const narrow = formatTable(['A', 'B'], [['1', 'y']], widths);
+  t.is(wide.split('\n')[1]!.indexOf('x'), narrow.split('\n')[1]!.indexOf('y'), 'column B stays where it was');
+  t.not(formatTable(['A', 'B'], [['1', 'y']]).split('\n')[1]!.indexOf('y'), wide.split('\n')[1]!.indexOf('x'), 'without kept widths it would move');
 });
