@@ -60,7 +60,7 @@ test(isRoot() ? 'link tree: --format text|dot with --json is a usage error on bo
   if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
   const ns = netnsFor(t);
   for (const args of [['--format', 'dot', '--json'], ['-f', 'text', '--json']]) {
-    for (const env of [{}, { NODECTL_NO_FAST: '1' }]) {
+    for (const env of [{}, { NODECTL_NO_FAST: '1' }] as Record<string, string>[]) {
       const r = run(['link', 'tree', ...args, '-n', ns.name], env);
       t.is(r.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stdout}`);
       t.like(JSON.parse(r.stdout), { error: { code: 'USAGE' } });
