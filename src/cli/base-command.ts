@@ -27,6 +27,7 @@ export abstract class NodectlCommand extends Command {
    */
   override async init(): Promise<void> {
     for (const arg of Object.values(this.ctor.args ?? {})) arg.ignoreStdin = true;
+    endOnClosedStdout();
     await super.init();
   }
 
@@ -58,6 +59,31 @@ export abstract class NodectlCommand extends Command {
     }
     this.exit(reportError(err, this.jsonEnabled()));
   }
+}
+
+let stdoutWatched = false;
+
+/**
+ * `nodectl sctp top | head -1`: when the reader goes away, a command ends as it does on SIGTERM
+ * (the streaming ones listen for it: they detach their tracers, close their sockets, print their
+ * summary to stderr), instead of running on unseen or dying of an unhandled EPIPE. Node ignores
+ * SIGPIPE, so the closed pipe arrives as this stream error. Commands that listen for SIGTERM only
+ * while waiting (top waits once per refresh) hear it at their next wait.
+ */
+function endOnClosedStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  let gone = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (gone) return;
+    gone = true;
+    const stop = (): void => {
+      if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+      else setTimeout(stop, 50).unref();
+    };
+    stop();
+  });
 }
 
 export type BaseFlags = Interfaces.InferredFlags<typeof NodectlCommand.baseFlags>;
