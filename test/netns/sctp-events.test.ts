@@ -44,7 +44,9 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
   const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--json', '--stall-after', '300ms', '--expire-after', '2s']);
   await tr.ready;
   const play = (port: number, s: ScenarioName, p: Partial<ScenarioParams> = {}) => runScenario(spec(a.name, b.name, '10.68.0', port), s, p);
-  await play(5101, 'stall', { holdMs: 1200, end: 'shutdown' });
+  // a stall is seen by a look (every 100 ms here) between --stall-after and its end: 2.75 s
+  // of T3 waits leave looks plenty of time on a loaded machine (0.75 s did not always)
+  await play(5101, 'stall', { holdMs: 3000, end: 'shutdown' });
   await play(5102, 'lossy');
   await play(5103, 'malformed');
   await play(5104, 'stall', { holdMs: 600 }); // left open: it goes quiet and is gone 2 s later
@@ -63,8 +65,8 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
   t.true(start.durationMs! >= 300, `stalled for at least --stall-after at the start (${start.durationMs} ms)`);
   t.is(end.reason, 'progress');
   t.is(end.outstandingTsns, 4);
-  // a lower bound only: the generator slept through its T3 waits (250 + 500 ms) before the SACK
-  t.true(end.durationMs! >= 750, `the stall lasted at least the generator's retransmission waits (${end.durationMs} ms)`);
+  // a lower bound only: the generator slept through its T3 waits (250 + 500 + 1000 + 1000 ms) before the SACK
+  t.true(end.durationMs! >= 2750, `the stall lasted at least the generator's retransmission waits (${end.durationMs} ms)`);
 
   t.deepEqual(types(5102).filter((x) => x !== 'retrans-burst'), ['init', 'up', 'lossy', 'down']);
   const lossy = of(5102).find((e) => e.type === 'lossy')!;
