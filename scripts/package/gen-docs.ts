@@ -124,7 +124,7 @@ export function manPages(manifest: Manifest, pkg: PackageInfo, date: string): Ma
   s += `.SH SYNOPSIS\n${bold(bin)} \\fITOPIC\\fR \\fICOMMAND\\fR [\\fIARGS\\fR] [\\fIOPTIONS\\fR]\n.br\n${bold(`${bin} --version`)}\n.br\n${bold(bin)} [\\fITOPIC\\fR [\\fICOMMAND\\fR]] \\fB\\-\\-help\\fR\n`;
   s += `.SH DESCRIPTION\n${roff(pkg.description)}.\n.PP\nEvery command takes \\fB\\-\\-json\\fR (the result as JSON on standard output) and most take \\fB\\-n\\fR \\fINETNS\\fR (act inside that network namespace, like \\fBip \\-n\\fR). Each topic has its own page.\n`;
   s += '.SH TOPICS\n';
-  for (const t of topicNames) s += `.TP\n${bold(`${bin}-${t}`)}(8)\n${roff(pkg.oclif.topics?.[t]?.description ?? '')}: ${topics.get(t)!.map((c) => bold(words(c.id).slice(1).join(' '))).join(', ')}\n`;
+  for (const t of topicNames) s += `.TP\n${bold(`${bin}-${t}`)}(8)\n${roff(pkg.oclif.topics?.[t]?.description ?? '')}.\nCommands: ${topics.get(t)!.map((c) => bold(words(c.id).slice(1).join(' '))).join(', ')}.\n`;
   if (loose.length) s += `.SH COMMANDS\n${loose.map((c) => commandSection(bin, c)).join('')}`;
   s += '.SH FILES\n.TP\n/etc/nodectl/node.yaml\nThe node configuration applied at boot by nodectl\\-config.service (an example: /etc/nodectl/node.yaml.example).\n';
   s += '.TP\n/var/lib/nodectl\nState: ownership records and the journal of an apply in progress.\n';
