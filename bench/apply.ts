@@ -133,7 +133,7 @@ let rollbackMs = NaN;
   } catch (err) {
     if (!(err instanceof ApplyError)) throw err;
     rollbackMs = performance.now() - failedAt;
-    if (err.rolledBack !== COUNT + 1) throw new Error(`rolled back ${err.rolledBack} steps, expected ${COUNT + 1}`);
+    if (err.rolledBack !== COUNT) throw new Error(`rolled back ${err.rolledBack} steps, expected ${COUNT} (the failed step did nothing)`);
   }
   if (linkCount() !== base) throw new Error('rollback left links behind');
 }

@@ -32,8 +32,15 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   if (fast !== null) {
     process.exitCode = fast;
   } else {
-    const { execute } = await import('@oclif/core');
-    await execute({ dir: import.meta.url });
+    const { execute, settings } = await import('@oclif/core');
+    // Always the compiled dist/, as installed: with NODE_ENV=test or development (ava sets it)
+    // oclif would look for src/*.ts next to a tsconfig.json and fail to load the help class and hooks.
+    settings.enableAutoTranspile = false;
+    // No user-installed oclif plugins (nodectl has no `plugins` command): oclif would read
+    // ~/.local/share/nodectl/package.json at every start, and warn with EACCES when run under
+    // another user's HOME (setpriv, sudo -u) or a HOME it cannot read.
+    const root = process.getBuiltinModule('url').fileURLToPath(new URL('..', import.meta.url));
+    await execute({ loadOptions: { root, userPlugins: false } });
   }
 }
 

@@ -139,33 +139,80 @@ export class VerifierError extends NodectlError {
 export class UnsupportedError extends NodectlError {
   readonly feature: string;
   readonly minKernel?: string;
-  constructor(feature: string, why: string, minKernel?: string) {
-    super('UNSUPPORTED', `${feature} is not supported by this kernel: ${why}${minKernel ? ` (needs Linux ${minKernel} or later)` : ''}`);
+  /** The kernel module that provides the feature, when one does (8021q, bonding, dummy, sctp). */
+  readonly module?: string;
+  constructor(feature: string, why: string, minKernel?: string, p: { module?: string | undefined; cause?: unknown } = {}) {
+    super('UNSUPPORTED', `${feature} is not supported by this kernel: ${why}${minKernel ? ` (needs Linux ${minKernel} or later)` : ''}`, { cause: p.cause });
     this.feature = feature;
     if (minKernel !== undefined) this.minKernel = minKernel;
+    if (p.module !== undefined) this.module = p.module;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, feature: this.feature, minKernel: this.minKernel ?? null };
+    const c = this.cause;
+    return {
+      code: this.code, message: this.message, feature: this.feature, minKernel: this.minKernel ?? null,
+      ...(this.module ? { module: this.module } : {}),
+      ...(c instanceof NetlinkError ? { op: c.op, errno: c.errno, extack: c.extack ?? null } : {}),
+    };
   }
 }
 
 export class PermissionError extends NodectlError {
   readonly needs: 'CAP_NET_ADMIN' | 'CAP_BPF' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN' | 'root';
-  constructor(needs: PermissionError['needs'], doing: string) {
-    super('PERMISSION', `${doing} needs ${needs}: run as root (sudo nodectl …) or grant the capability`);
+  /** The refusal as the system said it (EACCES, EPERM), when a syscall said it. */
+  readonly errno?: string;
+  constructor(needs: PermissionError['needs'], doing: string, p: { message?: string; errno?: string; cause?: unknown } = {}) {
+    super('PERMISSION', p.message ?? `${doing} needs ${needs}: run as root (sudo nodectl …) or grant the capability`, { cause: p.cause });
     this.needs = needs;
+    if (p.errno !== undefined) this.errno = p.errno;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, needs: this.needs };
+    return { code: this.code, message: this.message, needs: this.needs, ...(this.errno ? { errno: this.errno } : {}) };
   }
+}
+
+const DENIED = new Set(['EACCES', 'EPERM']);
+
+/**
+ * The permission refusal behind an error, as a PermissionError (exit 5), or undefined. Every
+ * EACCES/EPERM a user can meet is PERMISSION, whatever layer met it: a file or socket Node
+ * refused (a raw system error, or one wrapped by a StateError: `config apply` as non-root was
+ * exit 1), or an IO/BPF errno of a non-root user. Netlink refusals are mapped where they are
+ * made (src/netlink/handle.ts: EPERM is a kernel's answer to root too).
+ */
+export function permissionDenied(err: unknown): PermissionError | undefined {
+  if (err instanceof PermissionError) return err;
+  const nonRoot = process.geteuid?.() !== 0;
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && e instanceof Error; depth++, e = e.cause) {
+    if (e instanceof PermissionError) return e;
+    if (e instanceof NetlinkError) return undefined;
+    const errno = e instanceof NodectlError ? (e as { errno?: unknown }).errno : (e as NodeJS.ErrnoException).code;
+    if (typeof errno !== 'string' || !DENIED.has(errno)) continue;
+    const sys = e as NodeJS.ErrnoException;
+    const isSyscall = !(e instanceof NodectlError) && typeof sys.syscall === 'string';
+    if (!isSyscall && !nonRoot) continue;
+    // The outermost nodectl message says what was being done (and what to do): keep it.
+    if (err instanceof NodectlError) return new PermissionError('root', '', { message: err.message, errno, cause: err });
+    const what = isSyscall ? `cannot ${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${errno}: permission denied` : (err as Error).message;
+    return new PermissionError('root', '', { message: `${what}${nonRoot ? '; run as root (sudo nodectl …) or as a user that may' : ''}`, errno, cause: err });
+  }
+  return undefined;
 }
 
 /** The user asked for something that makes no sense as given (bad value, conflicting flags). */
 export class UsageError extends NodectlError {
-  constructor(message: string) {
+  /** What was probably meant (a command, a flag), when something close exists. */
+  readonly suggestion?: string;
+  constructor(message: string, suggestion?: string) {
     super('USAGE', message);
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.suggestion ? { suggestion: this.suggestion } : {}) };
   }
 }
 
@@ -201,17 +248,28 @@ export class ApplyError extends NodectlError {
   readonly operation: string;
   readonly rolledBack: number;
   readonly rollbackErrors: string[];
-  constructor(p: { step: number; steps: number; operation: string; cause: unknown; rolledBack: number; rollbackErrors: string[] }) {
+  /** How the node differs from before the apply after the rollback (compared, not assumed). */
+  readonly differences: string[];
+  /** What another program changed meanwhile, found by the rollback and left alone. */
+  readonly interference: string[];
+  constructor(p: { step: number; steps: number; operation: string; cause: unknown; rolledBack: number; rollbackErrors: string[]; differences?: string[]; interference?: string[] }) {
     const orig = p.cause instanceof Error ? p.cause.message : String(p.cause);
-    const after = p.rollbackErrors.length
-      ? `; ROLLBACK INCOMPLETE (${p.rollbackErrors.length} undo steps failed: ${p.rollbackErrors.join('; ')}) — run nodectl config recover`
-      : `; rolled back ${p.rolledBack} step${p.rolledBack === 1 ? '' : 's'}, nothing was changed`;
+    const differences = p.differences ?? [];
+    const interference = p.interference ?? [];
+    const rolled = `rolled back ${p.rolledBack} step${p.rolledBack === 1 ? '' : 's'}`;
+    let after: string;
+    if (p.rollbackErrors.length) after = `; ROLLBACK INCOMPLETE (${p.rollbackErrors.length} undo steps failed: ${p.rollbackErrors.join('; ')})${differences.length ? `; differs from before: ${differences.join('; ')}` : ''} — run nodectl config recover`;
+    else if (interference.length) after = `; ${rolled}; another program changed the namespace during the apply: ${interference.join('; ')}${differences.length ? `; differs from before: ${differences.join('; ')}` : ''}`;
+    else if (differences.length) after = `; ${rolled}, but the node is NOT as before: ${differences.join('; ')}`;
+    else after = `; ${rolled}, nothing was changed`;
     super('APPLY_FAILED', `step ${p.step}/${p.steps} (${p.operation}) failed: ${orig}${after}`, { cause: p.cause });
     this.step = p.step;
     this.steps = p.steps;
     this.operation = p.operation;
     this.rolledBack = p.rolledBack;
     this.rollbackErrors = p.rollbackErrors;
+    this.differences = differences;
+    this.interference = interference;
   }
 
   override toJSON(): Record<string, unknown> {
@@ -219,7 +277,7 @@ export class ApplyError extends NodectlError {
     const cause = c instanceof NodectlError ? c.toJSON() : { message: c instanceof Error ? c.message : String(c) };
     return {
       code: this.code, message: this.message, step: this.step, steps: this.steps, operation: this.operation,
-      cause, rolledBack: this.rolledBack, rollbackErrors: this.rollbackErrors,
+      cause, rolledBack: this.rolledBack, rollbackErrors: this.rollbackErrors, differences: this.differences, interference: this.interference,
     };
   }
 }

@@ -804,7 +804,9 @@ class LinkListWriter {
 namespace {
 
 // The reply messages of a dump on fd, as dump-once.ts reads them: seq 1 only, until
-// NLMSG_DONE, an NLMSG_ERROR, or a message without NLM_F_MULTI. false: the kernel refused.
+// NLMSG_DONE, an NLMSG_ERROR, or a message without NLM_F_MULTI. false: the kernel refused, or
+// marked the dump interrupted (NLM_F_DUMP_INTR: links changed during it, so some may be missing
+// or repeated); the TypeScript path then reads again until a dump is whole.
 bool readDump(Napi::Env env, int fd, LinkListWriter &w) {
   std::vector<uint64_t> store((64 << 10) / 8);  // per call: worker threads may each run a dump
   uint8_t *buf = (uint8_t *)store.data();
@@ -821,6 +823,7 @@ bool readDump(Napi::Env env, int fd, LinkListWriter &w) {
       const uint8_t *payload = buf + p + NLMSG_HDRLEN;
       p += NLMSG_ALIGN(m->nlmsg_len);
       if (m->nlmsg_seq != 1) continue;
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR) return false;
       if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR) {
         int32_t err = 0;
         if (m->nlmsg_len >= NLMSG_HDRLEN + 4) memcpy(&err, payload, 4);

@@ -6,7 +6,9 @@ PROJ=$(cd "$VM_DIR/../.." && pwd)
 CACHE=${NODECTL_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nodectl-vm}
 MIRROR=${NODECTL_VM_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${NODECTL_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-DEFAULT_KERNELS=(6.1 6.12)
+# Bullseye's 5.10, bookworm's 6.1, trixie's 6.12 (bookworm-backports has it) and the newest
+# series Debian ships (sid), found from the lists at run time.
+DEFAULT_KERNELS=(5.10 6.1 6.12 newest)
 
 vm_log() { echo "vm: $*" >&2; }
 vm_die() { echo "vm: error: $*" >&2; exit "${VM_DIE_CODE:-2}"; }
@@ -15,14 +17,16 @@ vm_die() { echo "vm: error: $*" >&2; exit "${VM_DIE_CODE:-2}"; }
 vm_now() { date +%s.%N; }
 vm_since() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-# A private apt: own sources (bookworm, -updates, -security, -backports), own lists and own
-# download cache under $CACHE/apt. The host's apt configuration and state are never touched,
-# nothing is installed on the host, and once the lists exist, resolving versions is offline.
+# A private apt: own sources, own lists and own download cache under $CACHE/apt. The host's apt
+# configuration and state are never touched, nothing is installed on the host, and once the
+# lists exist, resolving versions is offline. The guest's user space is Debian 12 (bookworm,
+# -updates, -security, -backports); bullseye (-security) and sid are there only for their
+# kernels, pinned below bookworm so that no user-space candidate ever comes from them.
 APT_DIR=$CACHE/apt
 APT_OPTS=(
   -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
   -o "Dir::Etc::SourceParts=$APT_DIR/empty"
-  -o "Dir::Etc::Preferences=$APT_DIR/empty/none"
+  -o "Dir::Etc::Preferences=$APT_DIR/preferences"
   -o "Dir::Etc::PreferencesParts=$APT_DIR/empty"
   -o "Dir::State::Lists=$APT_DIR/lists"
   -o "Dir::State::status=$APT_DIR/empty/status"
@@ -44,14 +48,31 @@ vm_apt_lists() {
   mkdir -p "$APT_DIR/empty" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
   # Neither file is rewritten when unchanged: apt discards its binary cache when they are newer.
   [ -f "$APT_DIR/empty/status" ] || : > "$APT_DIR/empty/status"
-  local key=/usr/share/keyrings/debian-archive-keyring.gpg sources
+  local key=/usr/share/keyrings/debian-archive-keyring.gpg sources prefs changed=''
   sources="deb [signed-by=$key] $MIRROR bookworm main
 deb [signed-by=$key] $MIRROR bookworm-updates main
 deb [signed-by=$key] $SECURITY_MIRROR bookworm-security main
-deb [signed-by=$key] $MIRROR bookworm-backports main"
-  [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" = "$sources" ] || echo "$sources" > "$APT_DIR/sources.list"
-  if [ "${1:-}" = refresh ] || ! compgen -G "$APT_DIR/lists/*_Packages*" >/dev/null; then
-    vm_log "fetching Debian package lists (bookworm, -updates, -security, -backports)"
+deb [signed-by=$key] $MIRROR bookworm-backports main
+deb [signed-by=$key] $MIRROR bullseye main
+deb [signed-by=$key] $SECURITY_MIRROR bullseye-security main
+deb [signed-by=$key] $MIRROR sid main"
+  # 100: below bookworm's 500 (so bookworm stays every user-space package's candidate) and
+  # above 0 (so a kernel only bullseye or sid has is still a candidate).
+  prefs="Package: *
+Pin: release n=bullseye
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bullseye-security
+Pin-Priority: 100
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 100"
+  [ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" = "$sources" ] || { echo "$sources" > "$APT_DIR/sources.list"; changed=1; }
+  [ "$(cat "$APT_DIR/preferences" 2>/dev/null)" = "$prefs" ] || echo "$prefs" > "$APT_DIR/preferences"
+  if [ "${1:-}" = refresh ] || [ -n "$changed" ] || ! compgen -G "$APT_DIR/lists/*_Packages*" >/dev/null; then
+    vm_log "fetching Debian package lists (bookworm, -updates, -security, -backports; bullseye, -security and sid for their kernels)"
     vm_apt update >/dev/null || vm_die "apt-get update against $MIRROR failed (is the Debian mirror reachable?)"
   fi
 }
@@ -83,6 +104,11 @@ vm_keep() { # <entry dir>
     [ -n "$(find "$d/.ok" -mmin +120)" ] && rm -rf --one-file-system "$d"
   done
   return 0
+}
+
+# The newest kernel series among the stock amd64 kernel packages in the lists (sid's, today 7.2).
+vm_newest_series() {
+  vm_apt_cache pkgnames linux-image- | sed -nE 's/^linux-image-([0-9]+\.[0-9]+)(\.[0-9]+)?(-[0-9]+|\+deb[0-9]+)?-amd64$/\1/p' | sort -uV | tail -n 1
 }
 
 # Map a kernel series ("6.1", "6.12") to the newest stock amd64 kernel package of that series

@@ -1,7 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { NodectlError } from '../errors.js';
-import { EXIT } from './exit-codes.js';
 import { errorJson, reportError, writeJson } from './output.js';
+import { fromParseError, type CommandShape } from './usage-errors.js';
 
 /**
  * The base of every nodectl command: the global flags, and the one place where errors become
@@ -27,7 +27,18 @@ export abstract class NodectlCommand extends Command {
    */
   override async init(): Promise<void> {
     for (const arg of Object.values(this.ctor.args ?? {})) arg.ignoreStdin = true;
+    endOnClosedStdout();
     await super.init();
+  }
+
+  /** This command's id, flags and arguments, for "did you mean" (src/cli/usage-errors.ts). */
+  private shape(): CommandShape {
+    const ctor = this.ctor;
+    return {
+      id: (this.id ?? '').replaceAll(':', ' '),
+      flags: { ...(ctor.baseFlags ?? {}), ...(ctor.flags ?? {}), ...(ctor.enableJsonFlag ? { json: { name: 'json' } } : {}) },
+      args: (ctor.args ?? {}) as CommandShape['args'],
+    };
   }
 
   protected override logJson(json: unknown): void {
@@ -39,18 +50,40 @@ export abstract class NodectlCommand extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    // oclif's own flag/argument parse failures keep their meaning: bad usage, exit 2.
-    if (!(err instanceof NodectlError) && (err instanceof Errors.CLIError || err instanceof Errors.ExitError)) {
-      // this.exit() throws ExitError: the command already said what it had to say.
-      if (err instanceof Errors.ExitError) throw err;
-      if (this.jsonEnabled()) {
-        this.logJson({ error: { code: 'USAGE', message: err.message } });
-        this.exit(EXIT.USAGE);
-      }
-      throw err;
+    // this.exit() throws ExitError: the command already said what it had to say.
+    if (err instanceof Errors.ExitError) throw err;
+    // oclif's own flag/argument parse failures keep their meaning, bad usage (exit 2), and are
+    // said like every other nodectl error: one line, or the error object under --json.
+    if (!(err instanceof NodectlError) && err instanceof Errors.CLIError) {
+      this.exit(reportError(fromParseError(err as Errors.CLIError & Record<string, unknown>, this.shape(), this.argv), this.jsonEnabled()));
     }
     this.exit(reportError(err, this.jsonEnabled()));
   }
+}
+
+let stdoutWatched = false;
+
+/**
+ * `nodectl sctp top | head -1`: when the reader goes away, a command ends as it does on SIGTERM
+ * (the streaming ones listen for it: they detach their tracers, close their sockets, print their
+ * summary to stderr), instead of running on unseen or dying of an unhandled EPIPE. Node ignores
+ * SIGPIPE, so the closed pipe arrives as this stream error. Commands that listen for SIGTERM only
+ * while waiting (top waits once per refresh) hear it at their next wait.
+ */
+function endOnClosedStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  let gone = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (gone) return;
+    gone = true;
+    const stop = (): void => {
+      if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+      else setTimeout(stop, 50).unref();
+    };
+    stop();
+  });
 }
 
 export type BaseFlags = Interfaces.InferredFlags<typeof NodectlCommand.baseFlags>;

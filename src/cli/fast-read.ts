@@ -8,12 +8,12 @@ import { readAddrList, readLinkList, readLinkShow, readLinkTree, readNeighList, 
 import { parseReadArgv, type ParsedArgv, type ReadCommandId } from './fast-parse.js';
 import { reportError, writeJson } from './output.js';
 
-type Runner = (flags: Record<string, string | undefined>, args: string[]) => Promise<ReadOutput<unknown>>;
+type Runner = (flags: Record<string, string | undefined>, args: string[], json: boolean) => Promise<ReadOutput<unknown>>;
 
 const RUN: Record<ReadCommandId, Runner> = {
   'link list': (f) => readLinkList({ netns: f.netns }),
   'link show': (f, a) => readLinkShow({ netns: f.netns, iface: a[0]! }),
-  'link tree': (f) => readLinkTree({ netns: f.netns, format: (f.format ?? 'text') as 'text' | 'json' | 'dot' }),
+  'link tree': (f, _a, json) => readLinkTree({ netns: f.netns, format: f.format as 'text' | 'json' | 'dot' | undefined, json }),
   'addr list': (f) => readAddrList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
   'neigh list': (f) => readNeighList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
 };
@@ -37,7 +37,7 @@ export async function fastRead(argv: string[]): Promise<number | null> {
     if (err.code !== 'EPIPE') throw err;
   });
   try {
-    const out = await p.run(p.flags, p.args);
+    const out = await p.run(p.flags, p.args, p.json);
     if (p.json || !out.text) writeJson(out.result);
     else process.stdout.write(out.text() + '\n');
     return 0;

@@ -1,7 +1,7 @@
 // How every command writes its JSON and ends on an error, whether oclif runs it
 // (src/cli/base-command.ts) or bin/run.js runs a fast entry without oclif (fast-read, config
 // apply, mgmt run): one definition, so the two paths cannot drift. No oclif here.
-import { ConfigError, NodectlError } from '../errors.js';
+import { ConfigError, NodectlError, permissionDenied } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 /** JSON as iproute2 users expect it: BigInt counters as numbers, Buffers as hex. */
@@ -34,7 +34,8 @@ export function errorJson(err: unknown): unknown {
 }
 
 /** Say why a command failed (stdout under --json, else stderr) and return its exit status. */
-export function reportError(err: unknown, json: boolean): number {
+export function reportError(raw: unknown, json: boolean): number {
+  const err = permissionDenied(raw) ?? raw;
   if (json) {
     writeJson(errorJson(err));
   } else if (err instanceof ConfigError && err.problems.length > 0) {

@@ -1,57 +1,32 @@
-// config apply: snapshot → plan → journal → steps → verify; any failure undoes every step begun,
-// in reverse, from inverses computed BEFORE the first step (from the pre-apply snapshot). A
-// process killed mid-way leaves the journal behind; the next apply or `config recover` finishes
-// the rollback before doing anything else.
+// config apply, the public entry points: snapshot → plan → journal → steps → verify → commit.
+// The transaction itself (running, dooming, undoing) is in transaction.ts, the journal and what
+// it records in journal.ts, the inverses in inverses.ts, the pre-apply kernel state and its
+// restoration in pre-state.ts. Any failure — a refused step, a failed verification, a signal,
+// a state directory that stops taking writes — undoes what took effect, in reverse, then puts
+// back what the kernel changed on its own, then compares with the state before step 1: the
+// error says "nothing was changed" only when that comparison finds nothing. A process killed
+// mid-way leaves the journal behind; the next apply, `config recover` or the confirm watchdog
+// finishes the rollback before doing anything else.
 import { createRequire } from 'node:module';
-import { ApplyError, NetlinkError, NodectlError, NotFoundError, StateError } from '../errors.js';
-import { type ArpKey } from '../arp/policy.js';
-import { type Addr, addAddr, decodeAddr, delAddr } from '../netlink/addr.js';
-import { Handle, RTM } from '../netlink/handle.js';
-import { decodeLinkInetConf, type InetConf, setInetConf } from '../netlink/inetconf.js';
-import { addLink, decodeLink, delLink, getLink, type Link, listLinks, listLinksOnce, setLink } from '../netlink/link.js';
+import { ApplyError, NodectlError, StateError } from '../errors.js';
+import { type Addr, decodeAddr } from '../netlink/addr.js';
+import { consistently, Handle, RTM } from '../netlink/handle.js';
+import { decodeLinkInetConf, type InetConf } from '../netlink/inetconf.js';
+import { decodeLink, type Link, listLinks, listLinksOnce } from '../netlink/link.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { delLinkGroup } from '../netlink/link-group.js';
-import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
-import { addNeigh, listNeighs } from '../netlink/neigh.js';
-import {
-  type ActualState, type ArpValues, type CreateSpec, describeOp, isManagedAddr, type Op, OWNED_GROUP, plan, PlanConflict, type Plan,
-} from '../interfaces/planner.js';
+import { type ActualState, type ArpValues, describeOp, type Op, opMarker, plan, PlanConflict, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
+import { inverseOf, rawAddrIndex } from './inverses.js';
+import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
+import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
-import { type OwnedLink, type Progress, StateDir, stateDirOf } from './state.js';
+import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
+import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
 
-/** Links on their way out are moved here first, so one group delete takes exactly them. */
-export const DOOMED_GROUP = OWNED_GROUP + 1;
-
-/** Operations only rollback uses: restoring what a delete took, and deleting only what we made. */
-export type UndoOp =
-  | Op
-  | { op: 'neigh-add'; name: string; address: string; lladdr: string; state: string }
-  | { op: 'link-del-owned'; name: string };
-
-export interface Step {
-  op: Op;
-  /** Undo of this step, in execution order; computed from the pre-apply snapshot. */
-  undo: UndoOp[];
-}
-
-export interface Journal {
-  version: 1;
-  id: string;
-  bootId: string;
-  netnsInode: number;
-  netns: string | null;
-  file: string | null;
-  startedAt: string;
-  pid: number;
-  state: 'applying' | 'pending-confirm' | 'committing';
-  confirmDeadline?: number;
-  steps: Step[];
-  ownedBefore: OwnedLink[];
-  ownedAfter?: OwnedLink[];
-}
+export { DOOMED_GROUP } from './doomed.js';
+export type { Journal, Step, UndoOp } from './journal.js';
 
 export interface Where {
   netns?: string;
@@ -96,6 +71,12 @@ export interface RecoverResult {
   undone: number;
   reason: string;
   errors: string[];
+  /** After a rollback: how the node still differs from before the apply (empty: identical). */
+  differences?: string[];
+  /** After a rollback: what another program changed meanwhile, left alone. */
+  interference?: string[];
+  /** Discarded: the journal was of a --confirm apply never confirmed (its file and config hash). */
+  unconfirmed?: { file: string | null; hash: string };
 }
 
 /**
@@ -111,6 +92,12 @@ function envInt(name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function configHash(cfg: NodeConfig): string {
+  return builtin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(JSON.stringify(cfg)).digest('hex');
 }
 
 export function actualOf(s: Snapshot): ActualState {
@@ -130,489 +117,46 @@ export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): Own
 }
 
 /**
- * The kernel state apply needs, and no more: one link dump (IPv4 settings decoded from the same
- * messages, only when asked), the addresses, and the neighbours only when links will be deleted
- * (their permanent entries must come back with them). A no-op re-apply is this plus the plan.
- * Links and addresses are read with one-shot blocking dumps (src/netlink/dump-once.ts): apply is
- * a one-shot command, and a no-op then never loads the netlink package nor opens a Handle.
+ * The kernel state the plan needs, and no more: one link dump (IPv4 settings decoded from the
+ * same messages, only when asked) and the addresses. A no-op re-apply is this plus the plan.
+ * Both are read with one-shot blocking dumps (src/netlink/dump-once.ts): apply is a one-shot
+ * command, and a no-op then never loads the netlink package nor opens a Handle. What rollback
+ * needs beyond this (routes, neighbours, raw messages) is read only when there is a step to take.
  */
-export async function readState(netns: string | undefined, want: { inetConf: boolean; neighs: boolean }, handle: () => Handle): Promise<Snapshot> {
-  let links: Link[];
-  const inetConf: Record<number, InetConf> = {};
-  if (!want.inetConf) links = listLinksOnce(netns);
-  else {
-    links = [];
-    // struct ifinfomsg, all zero: every link
-    dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
-      if (type !== RTM.NEWLINK) return;
-      const l = decodeLink(buf, s, e);
-      links.push(l);
-      const c = decodeLinkInetConf(buf, s, e);
-      if (c) inetConf[l.index] = c;
+export function readState(netns: string | undefined, want: { inetConf: boolean }): Snapshot {
+  // Links and addresses are read again, both, when either dump comes back marked interrupted:
+  // a table that changed under its dump can miss or repeat objects, which would read as drift.
+  const { links, addrs, inetConf } = consistently(() => {
+    let links: Link[];
+    const inetConf: Record<number, InetConf> = {};
+    if (!want.inetConf) links = listLinksOnce(netns);
+    else {
+      links = [];
+      // struct ifinfomsg, all zero: every link
+      dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
+        if (type !== RTM.NEWLINK) return;
+        const l = decodeLink(buf, s, e);
+        links.push(l);
+        const c = decodeLinkInetConf(buf, s, e);
+        if (c) inetConf[l.index] = c;
+      });
+    }
+    const addrs: Addr[] = [];
+    // struct ifaddrmsg, all zero: every family, every interface
+    dumpEach(netns, RTM.GETADDR, Buffer.alloc(8), { action: 'list addresses' }, (buf, type, s, e) => {
+      if (type !== RTM.NEWADDR) return;
+      const a = decodeAddr(buf, s, e);
+      if (a) addrs.push(a);
     });
-  }
-  const addrs: Addr[] = [];
-  // struct ifaddrmsg, all zero: every family, every interface
-  dumpEach(netns, RTM.GETADDR, Buffer.alloc(8), { action: 'list addresses' }, (buf, type, s, e) => {
-    if (type !== RTM.NEWADDR) return;
-    const a = decodeAddr(buf, s, e);
-    if (a) addrs.push(a);
+    return { links, addrs, inetConf };
   });
-  const neighs = want.neighs ? await listNeighs(handle()) : [];
-  return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs, routes: [], inetConf };
+  return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs: [], routes: [], inetConf };
 }
 
 const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp !== undefined);
 
-// ---------------------------------------------------------------------------------------------
-// Inverses
-
-/** Everything needed to bring back link `name` as the snapshot had it (after a delete). */
-export function restoreOps(name: string, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
-  const { byIndex, byName, addrsOf, neighsOf } = indexed(pre);
-  const l = byName.get(name);
-  if (!l) return [];
-  const nameOf = (i: number | null): string | undefined => (i === null ? undefined : byIndex.get(i)?.name);
-  const master = nameOf(l.masterIndex);
-  const spec: CreateSpec = { name, kind: l.kind, mtu: l.mtu, group: l.group };
-  // Known limit: a bridge that never had a port nor a set address has carrier (the kernel's
-  // fresh-bridge state); any bridge given an address has none until a port is up. Re-created,
-  // such a bridge gets its address back, but not that carrier (nor the IPv6 link-local address
-  // carrier brings): the netlink API has no way to recreate both.
-  if (l.mac) spec.mac = l.mac;
-  if (master) spec.master = master;
-  if (l.parentIndex !== null && nameOf(l.parentIndex)) spec.parent = nameOf(l.parentIndex)!;
-  const kd = l.kindData as unknown as Record<string, unknown> | null;
-  if (kd) {
-    if (l.kind === 'vlan') spec.vlan = { id: kd.id as number, protocol: kd.protocol as '802.1Q' | '802.1ad' };
-    if (l.kind === 'macvlan') spec.macvlan = { mode: kd.mode as string };
-    if (l.kind === 'bridge') spec.bridge = { stp: Boolean(kd.stp), ...(kd.vlanFiltering ? { vlanFiltering: true } : {}) };
-    if (l.kind === 'bond') {
-      spec.bond = { mode: kd.mode as string, miimon: kd.miimon as number };
-      if (kd.arpInterval) spec.bond.arpInterval = kd.arpInterval as number;
-      if ((kd.arpIpTargets as string[] | undefined)?.length) spec.bond.arpIpTargets = kd.arpIpTargets as string[];
-    }
-  }
-  const ops: UndoOp[] = [];
-  const peers: string[] = [];
-  if (l.kind === 'veth') {
-    const rec = owned.find((o) => o.name === name); // veths only: few
-    const peerIndex = (kd?.peerIndex as number | undefined) ?? null;
-    const local = kd?.peerNetnsId === undefined && l.linkNetnsId === null;
-    const peerName = local ? nameOf(peerIndex) : rec?.peer;
-    if (!peerName) return [];
-    spec.veth = { peer: peerName };
-    if (!local && rec?.peerNetns) spec.veth.peerNetns = rec.peerNetns;
-    if (local) peers.push(peerName);
-  }
-  // created down; brought up after addresses, as the snapshot had it
-  ops.push({ op: 'link-add', name, spec });
-  ops.push({ op: 'link-set', name, change: { group: l.group }, from: {} });
-  for (const n of [name, ...peers]) {
-    const x = byName.get(n)!;
-    if (n !== name) {
-      const change: Op & { op: 'link-set' } = { op: 'link-set', name: n, change: { mtu: x.mtu, group: x.group }, from: {} };
-      if (x.mac) change.change.mac = x.mac;
-      if (x.alias) change.change.alias = x.alias;
-      const pm = nameOf(x.masterIndex);
-      if (pm) change.change.master = pm;
-      ops.push(change);
-    } else if (x.alias) {
-      ops.push({ op: 'link-set', name: n, change: { alias: x.alias }, from: {} });
-    }
-    for (const a of addrsOf.get(x.index) ?? []) {
-      if (!isManagedAddr(a)) continue;
-      const add: UndoOp = { op: 'addr-add', name: n, address: a.address, prefixlen: a.prefixlen };
-      if (a.family === 4 && a.label && a.label !== n) add.label = a.label;
-      if (a.flags.includes('nodad')) add.nodad = true;
-      if (a.broadcast) add.broadcast = a.broadcast;
-      ops.push(add);
-    }
-    const conf = pre.inetConf[x.index];
-    if (conf) {
-      const values: ArpValues = {};
-      for (const k of ARP_KEY_NAMES) if (conf[k as ArpKey] !== undefined) values[k] = conf[k as ArpKey]!;
-      if (Object.keys(values).length) ops.push({ op: 'arp-set', name: n, values, from: null });
-    }
-    for (const nb of neighsOf.get(x.index) ?? []) {
-      if (nb.state !== 'PERMANENT' || !nb.lladdr) continue;
-      ops.push({ op: 'neigh-add', name: n, address: nb.address, lladdr: nb.lladdr, state: nb.state });
-    }
-    if (x.admin === 'up') ops.push({ op: 'link-set', name: n, change: { up: true }, from: {} });
-  }
-  return ops;
-}
-
-type Indexed = {
-  byIndex: Map<number, Snapshot['links'][number]>;
-  byName: Map<string, Snapshot['links'][number]>;
-  addrsOf: Map<number, Snapshot['addrs']>;
-  neighsOf: Map<number, Snapshot['neighs']>;
-};
-const indexes = new WeakMap<Snapshot, Indexed>();
-
-/** Lookups into a snapshot, built once per snapshot (a prune of n links asks n times). */
-function indexed(pre: Snapshot): Indexed {
-  let x = indexes.get(pre);
-  if (x) return x;
-  const group = <T extends { ifindex: number }>(items: T[]): Map<number, T[]> => {
-    const m = new Map<number, T[]>();
-    for (const it of items) {
-      const list = m.get(it.ifindex);
-      if (list) list.push(it);
-      else m.set(it.ifindex, [it]);
-    }
-    return m;
-  };
-  // the first link of a name wins, as a find() would
-  const byName = new Map<string, Snapshot['links'][number]>();
-  for (const l of pre.links) if (!byName.has(l.name)) byName.set(l.name, l);
-  x = { byIndex: new Map(pre.links.map((l) => [l.index, l])), byName, addrsOf: group(pre.addrs), neighsOf: group(pre.neighs) };
-  indexes.set(pre, x);
-  return x;
-}
-
-export function inverseOf(op: Op, pre: Snapshot, owned: OwnedLink[]): UndoOp[] {
-  switch (op.op) {
-    case 'link-add':
-      return [{ op: 'link-del-owned', name: op.name }];
-    case 'link-del':
-      return restoreOps(op.name, pre, owned);
-    case 'link-set': {
-      const change: Op & { op: 'link-set' } = { op: 'link-set', name: op.name, change: {}, from: op.change };
-      for (const k of Object.keys(op.change) as (keyof typeof op.change)[]) {
-        if (k in op.from) (change.change as Record<string, unknown>)[k] = op.from[k] === undefined ? null : op.from[k];
-      }
-      if (change.change.mac === null) delete change.change.mac;
-      return [change];
-    }
-    case 'addr-add':
-      return [{ op: 'addr-del', name: op.name, address: op.address, prefixlen: op.prefixlen }];
-    case 'addr-del': {
-      const add: UndoOp = { op: 'addr-add', name: op.name, address: op.address, prefixlen: op.prefixlen };
-      if (op.label && op.label !== op.name) add.label = op.label;
-      if (op.broadcast) add.broadcast = op.broadcast;
-      return [add];
-    }
-    case 'arp-set':
-      return op.from && Object.keys(op.from).length ? [{ op: 'arp-set', name: op.name, values: op.from, from: op.values }] : [];
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Execution
-
-/** Name → ifindex, from the snapshot, kept current as links come and go. */
-class Names {
-  private readonly map = new Map<string, number>();
-  constructor(private readonly h: Handle, links: { name: string; index: number }[]) {
-    for (const l of links) this.map.set(l.name, l.index);
-  }
-
-  private stale = false;
-
-  async index(name: string): Promise<number> {
-    const i = this.map.get(name);
-    if (i !== undefined) return i;
-    if (this.stale) {
-      // many links were just created: one dump answers all the lookups that follow
-      this.stale = false;
-      await this.refresh();
-      const j = this.map.get(name);
-      if (j !== undefined) return j;
-    }
-    const l = await getLink(this.h, name);
-    this.map.set(name, l.index);
-    return l.index;
-  }
-
-  /** The next miss re-reads every link instead of looking up one. */
-  markStale(): void {
-    this.stale = true;
-  }
-
-  async refresh(): Promise<void> {
-    for (const l of await listLinks(this.h)) this.map.set(l.name, l.index);
-  }
-
-  forget(...names: string[]): void {
-    for (const n of names) this.map.delete(n);
-  }
-}
-
-async function execOp(h: Handle, names: Names, op: UndoOp): Promise<void> {
-  switch (op.op) {
-    case 'link-add': {
-      const s = op.spec;
-      names.forget(s.name, ...(s.veth ? [s.veth.peer] : []));
-      await addLink(h, {
-        name: s.name, kind: s.kind,
-        ...(s.parent !== undefined ? { parent: await names.index(s.parent) } : {}),
-        ...(s.master !== undefined ? { master: await names.index(s.master) } : {}),
-        ...(s.mtu !== undefined ? { mtu: s.mtu } : {}),
-        ...(s.mac !== undefined ? { mac: s.mac } : {}),
-        ...(s.up ? { up: true } : {}),
-        ...(s.group !== undefined ? { group: s.group } : {}),
-        ...(s.alias !== undefined ? { alias: s.alias } : {}),
-        ...(s.vlan ? { vlan: s.vlan } : {}),
-        ...(s.bond ? { bond: { ...s.bond, mode: s.bond.mode as BondMode } } : {}),
-        ...(s.bridge ? { bridge: s.bridge } : {}),
-        ...(s.macvlan ? { macvlan: { mode: s.macvlan.mode as MacvlanMode } } : {}),
-        ...(s.veth ? { veth: s.veth } : {}),
-      });
-      return;
-    }
-    case 'link-del':
-      await delLink(h, await names.index(op.name));
-      names.forget(op.name, ...(op.with ?? []));
-      return;
-    case 'link-del-owned': {
-      const l = await getLink(h, op.name);
-      // only what nodectl made: everything it creates carries its group
-      if (l.group !== OWNED_GROUP && l.group !== DOOMED_GROUP) throw new StateError(`not deleting ${op.name}: it is not in nodectl's interface group ${OWNED_GROUP} (someone else re-created it?)`);
-      await delLink(h, l.index);
-      names.forget(op.name);
-      return;
-    }
-    case 'link-set': {
-      const c = op.change;
-      const idx = await names.index(op.name);
-      // a MAC or master change on a running link: apply in the order ip would
-      await setLink(h, idx, {
-        ...(c.up !== undefined ? { up: c.up } : {}),
-        ...(c.mtu !== undefined ? { mtu: c.mtu } : {}),
-        ...(c.mac !== undefined ? { mac: c.mac } : {}),
-        ...(c.alias !== undefined ? { alias: c.alias } : {}),
-        ...(c.group !== undefined ? { group: c.group } : {}),
-        ...(c.master !== undefined ? { master: c.master === null ? null : await names.index(c.master) } : {}),
-      });
-      return;
-    }
-    case 'addr-add':
-      await addAddr(h, {
-        ifindex: await names.index(op.name), address: op.address, prefixlen: op.prefixlen,
-        ...(op.label !== undefined ? { label: op.label } : {}), ...(op.nodad ? { nodad: true } : {}),
-        ...(op.broadcast !== undefined ? { broadcast: op.broadcast } : {}),
-      });
-      return;
-    case 'addr-del':
-      await delAddr(h, { ifindex: await names.index(op.name), address: op.address, prefixlen: op.prefixlen });
-      return;
-    case 'arp-set':
-      await setInetConf(h, await names.index(op.name), op.values, op.name);
-      return;
-    case 'neigh-add':
-      await addNeigh(h, { ifindex: await names.index(op.name), address: op.address, lladdr: op.lladdr, state: op.state });
-      return;
-  }
-}
-
-/** Undo ops run during rollback: "already undone" answers are success, not failure. */
-function alreadyUndone(op: UndoOp, err: unknown): boolean {
-  if (err instanceof NotFoundError) return op.op !== 'link-add';
-  if (!(err instanceof NetlinkError)) return false;
-  if (op.op === 'link-add' || op.op === 'addr-add') return err.errno === 'EEXIST';
-  if (op.op === 'link-del' || op.op === 'link-del-owned') return err.errno === 'ENODEV';
-  if (op.op === 'addr-del') return err.errno === 'EADDRNOTAVAIL' || err.errno === 'ENOENT' || err.errno === 'ENODEV';
-  return err.errno === 'ENODEV';
-}
-
-/**
- * Delete links by moving them into DOOMED_GROUP and deleting that group in one request. Before
- * the delete, the group must hold exactly these links; otherwise (someone else uses the group)
- * they are deleted one by one.
- */
-async function bulkDelete(h: Handle, names: Names, targets: { name: string; with?: string[] }[], mark?: (ks: number[]) => void): Promise<void> {
-  const all = await listLinks(h);
-  const byName = new Map(all.map((l) => [l.name, l]));
-  const moved: string[] = [];
-  for (let i = 0; i < targets.length; i += PIPELINE) {
-    const chunk = targets.slice(i, i + PIPELINE);
-    mark?.(chunk.map((_, k) => i + k));
-    const found = chunk.map((t) => byName.get(t.name)).filter((l): l is NonNullable<typeof l> => l !== undefined);
-    await Promise.all(found.map((l) => setLink(h, l.index, { group: DOOMED_GROUP })));
-    moved.push(...found.map((l) => l.name));
-  }
-  const expect = new Set(moved);
-  const inGroup = (await listLinks(h)).filter((l) => l.group === DOOMED_GROUP);
-  const exact = inGroup.length === expect.size && inGroup.every((l) => expect.has(l.name));
-  if (exact && moved.length) {
-    await delLinkGroup(h, DOOMED_GROUP);
-  } else {
-    for (const n of moved) {
-      try {
-        await delLink(h, await names.index(n));
-      } catch (err) {
-        if (!(err instanceof NetlinkError && err.errno === 'ENODEV') && !(err instanceof NotFoundError)) throw err;
-      }
-    }
-  }
-  for (const t of targets) names.forget(t.name, ...(t.with ?? []));
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** How many requests may be in flight at once: the kernel answers them in order. */
-const PIPELINE = 64;
-
-/**
- * Length of the run of steps from i that can be sent without waiting for each answer: link
- * creations whose lower device and master are not created in the same run, or address changes.
- * Each is its own step in the journal (begun before the run is sent), so a failure in the
- * middle is undone exactly like a sequential one; the error reported is the first refusal.
- */
-function pipelineWindow(steps: Step[], i: number, failAt: number | undefined): number {
-  const kind = steps[i]!.op.op;
-  if (kind !== 'link-add' && kind !== 'addr-add' && kind !== 'addr-del') return 1;
-  const made = new Set<string>();
-  let j = i;
-  while (j < steps.length && j - i < PIPELINE && steps[j]!.op.op === kind) {
-    if (failAt === j + 1) break;
-    const op = steps[j]!.op;
-    if (op.op === 'link-add') {
-      const deps = [op.spec.parent, op.spec.master].filter((x): x is string => x !== undefined);
-      if (deps.some((d) => made.has(d))) break;
-      made.add(op.name);
-      if (op.spec.veth) made.add(op.spec.veth.peer);
-    }
-    j++;
-  }
-  return j - i;
-}
-
-async function prefetch(names: Names, op: Op): Promise<void> {
-  if (op.op === 'link-add') {
-    if (op.spec.parent) await names.index(op.spec.parent);
-    if (op.spec.master) await names.index(op.spec.master);
-  } else {
-    await names.index(op.name);
-  }
-}
-
-/** Run the steps; on failure undo what was begun and throw ApplyError (original error first). */
-async function runSteps(h: Handle, steps: Step[], pre: Snapshot, progress: Progress, opts: ApplyOptions): Promise<void> {
-  const names = new Names(h, pre.links);
-  const failAt = opts.failAtStep ?? envInt('NODECTL_FAIL_AT_STEP');
-  const delay = opts.stepDelayMs ?? envInt('NODECTL_STEP_DELAY_MS') ?? 0;
-  const begun: number[] = [];
-  let i = 0;
-  try {
-    while (i < steps.length) {
-      // consecutive deletes go out as one group delete (see bulkDelete)
-      let j = i;
-      while (j < steps.length && steps[j]!.op.op === 'link-del') j++;
-      if (j - i >= 2 && !(failAt !== undefined && failAt > i && failAt <= j)) {
-        const batch = steps.slice(i, j).map((s) => s.op as Op & { op: 'link-del' });
-        await bulkDelete(h, names, batch, (ks) => {
-          const idx = ks.map((k) => i + k);
-          begun.push(...idx);
-          progress.markMany('begin', idx);
-          for (const k of idx) opts.onStep?.(k + 1, steps.length, steps[k]!.op);
-        });
-        progress.markMany('done', Array.from({ length: j - i }, (_, n) => i + n));
-        i = j;
-        if (delay) await sleep(delay);
-        continue;
-      }
-      // independent creations and address changes go out pipelined (see pipelineWindow)
-      const w = delay ? 1 : pipelineWindow(steps, i, failAt);
-      if (w >= 2) {
-        const idx = Array.from({ length: w }, (_, k) => i + k);
-        begun.push(...idx);
-        progress.markMany('begin', idx);
-        for (const k of idx) opts.onStep?.(k + 1, steps.length, steps[k]!.op);
-        // resolve every name first, so that each op gets to its request without waiting; the
-        // window then leaves in one datagram (Handle.cork), answered request by request
-        for (const k of idx) await prefetch(names, steps[k]!.op);
-        h.cork();
-        const running = idx.map((k) => execOp(h, names, steps[k]!.op));
-        // a macrotask runs after every pending microtask: by then each op has queued its request
-        await new Promise((r) => setImmediate(r));
-        h.uncork();
-        const results = await Promise.allSettled(running);
-        const bad = results.findIndex((r) => r.status === 'rejected');
-        progress.markMany('done', idx.filter((_, n) => results[n]!.status === 'fulfilled'));
-        if (bad >= 0) { i += bad; throw (results[bad] as PromiseRejectedResult).reason; }
-        if (steps[i]!.op.op === 'link-add' && w > 8) names.markStale();
-        i += w;
-        continue;
-      }
-      const step = steps[i]!;
-      begun.push(i);
-      progress.mark('begin', i);
-      opts.onStep?.(i + 1, steps.length, step.op);
-      if (failAt === i + 1) throw new NodectlError('APPLY_FAILED', `injected failure before step ${i + 1} (NODECTL_FAIL_AT_STEP=${failAt})`);
-      await execOp(h, names, step.op);
-      progress.mark('done', i);
-      i++;
-      if (delay) await sleep(delay);
-    }
-  } catch (err) {
-    const failed = Math.min(i, steps.length - 1);
-    const { undone, errors } = await undoSteps(h, steps, new Set(begun), progress, pre.links);
-    throw new ApplyError({ step: failed + 1, steps: steps.length, operation: describeOp(steps[failed]!.op), cause: err, rolledBack: undone, rollbackErrors: errors });
-  }
-}
-
-/** Undo the begun steps in reverse. Returns how many were undone and what could not be. */
-async function undoSteps(h: Handle, steps: Step[], begun: Set<number>, progress: Progress | null, links: { name: string; index: number }[]): Promise<{ undone: number; errors: string[] }> {
-  const current = await listLinks(h);
-  const names = new Names(h, current);
-  void links;
-  const order = [...begun].sort((a, b) => b - a);
-  const errors: string[] = [];
-  let undone = 0;
-  let k = 0;
-  while (k < order.length) {
-    // consecutive creations are undone by one group delete
-    let m = k;
-    while (m < order.length && steps[order[m]!]!.undo.length === 1 && steps[order[m]!]!.undo[0]!.op === 'link-del-owned') m++;
-    if (m - k >= 2) {
-      const idx = order.slice(k, m);
-      const byName = new Map(current.map((l) => [l.name, l]));
-      const ours = idx.map((i) => (steps[i]!.undo[0] as { name: string }).name).filter((n) => {
-        const l = byName.get(n);
-        if (l && l.group !== OWNED_GROUP && l.group !== DOOMED_GROUP) { errors.push(`not deleting ${n}: not in nodectl's group`); return false; }
-        return true;
-      });
-      try {
-        await bulkDelete(h, names, ours.map((name) => ({ name })));
-        progress?.markMany('undone', idx);
-        undone += idx.length;
-      } catch (err) {
-        errors.push(`group delete of ${ours.length} links: ${(err as Error).message}`);
-      }
-      k = m;
-      continue;
-    }
-    const i = order[k]!;
-    let ok = true;
-    for (const u of steps[i]!.undo) {
-      try {
-        await execOp(h, names, u);
-      } catch (err) {
-        if (alreadyUndone(u, err)) continue;
-        ok = false;
-        errors.push(`undo step ${i + 1} (${describeUndo(u)}): ${(err as Error).message}`);
-      }
-    }
-    if (ok) { progress?.mark('undone', i); undone++; }
-    k++;
-  }
-  return { undone, errors };
-}
-
-export function describeUndo(u: UndoOp): string {
-  if (u.op === 'neigh-add') return `neigh add ${u.address} lladdr ${u.lladdr} dev ${u.name} nud ${u.state.toLowerCase()}`;
-  if (u.op === 'link-del-owned') return `link del ${u.name}`;
-  return describeOp(u);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Public entry points
-
 function planned(p: Plan): PlannedStep[] {
-  return p.ops.map((op, i) => ({ step: i + 1, marker: op.op === 'link-add' || op.op === 'addr-add' ? '+' : op.op === 'link-del' || op.op === 'addr-del' ? '-' : '~', op, text: describeOp(op) }));
+  return p.ops.map((op, i) => ({ step: i + 1, marker: opMarker(op), op, text: describeOp(op) }));
 }
 
 function conflictError(err: unknown): unknown {
@@ -630,21 +174,16 @@ export interface PlanResult {
 /** What apply would do, without doing it. */
 export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
-  const lazy = lazyHandle(opts.netns);
+  const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
+  assertPreflight(cfg, pre.links);
+  const owned = liveOwned(sd.readOwned(), pre);
+  let p: Plan;
   try {
-    const pre = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
-    assertPreflight(cfg, pre.links);
-    const owned = liveOwned(sd.readOwned(), pre);
-    let p: Plan;
-    try {
-      p = plan(cfg, actualOf(pre), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
-    } catch (err) {
-      throw conflictError(err);
-    }
-    return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
-  } finally {
-    lazy.close();
+    p = plan(cfg, actualOf(pre), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
+  } catch (err) {
+    throw conflictError(err);
   }
+  return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
 }
 
 function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfig): OwnedLink[] {
@@ -665,7 +204,26 @@ function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfi
   return keep.map((o) => ({ ...o, ifindex: byName.get(o.name)?.index ?? o.ifindex })).filter((o) => byName.has(o.name));
 }
 
-export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Promise<ApplyResult> {
+/** The signals that end an apply early: each rolls it back before the process exits. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** While installed, a stop signal is remembered (and the steps stop) instead of killing the process mid-way. */
+function trapSignals(): { interrupted: () => string | null; release: () => void } {
+  let got: string | null = null;
+  const handlers = STOP_SIGNALS.map((s) => [s, () => { got ??= s; }] as const);
+  for (const [s, f] of handlers) process.on(s, f);
+  return { interrupted: () => got, release: () => { for (const [s, f] of handlers) process.off(s, f); } };
+}
+
+/** Names the plan creates (links and veth peers): a link doomed under one of them is renamed. */
+function createdNames(p: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const op of p.ops) if (op.op === 'link-add') { out.add(op.name); if (op.spec.veth) out.add(op.spec.veth.peer); }
+  return out;
+}
+
+export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  let cfg = file;
   const root = stateDirOf(opts.stateDir);
   const sd = new StateDir(root, opts.netns);
   const unlock = sd.lock();
@@ -675,81 +233,160 @@ export async function applyConfig(cfg: NodeConfig, opts: ApplyOptions = {}): Pro
     if (recovered.action === 'waiting') {
       throw new StateError(`a previous apply is waiting for confirmation (${recovered.reason}): run "nodectl config confirm" to keep it or "nodectl config recover" to revert it first`);
     }
-    let pre = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
-    let ownedBefore = liveOwned(sd.readOwned(), pre);
+    const early: string[] = [];
+    if (recovered.unconfirmed && recovered.unconfirmed.hash === configHash(cfg)) {
+      // The node went down (or its namespace was re-created) inside the confirm window of this
+      // very configuration: it was never confirmed, so it is not what comes back.
+      const kept = sd.readConfirmed<NodeConfig>();
+      if (!kept) throw new StateError(`${opts.file ?? 'this configuration'} was applied with --confirm and never confirmed before the node restarted, and no confirmed configuration is kept in ${sd.dir}: not applying it unconfirmed; run the apply again to apply it anyway`);
+      cfg = kept.config;
+      early.push(`${opts.file ?? 'this configuration'} was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration (${sd.path('confirmed.json')}) instead; apply the file again to use it`);
+    }
+    const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
+    // what only the node can tell (its NICs' MTU ranges, candidates that exist): before step 1
+    assertPreflight(cfg, pre.links);
+    const ownedBefore = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
       p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
-      if (p.ops.some((o) => o.op === 'link-del')) {
-        // undoing a delete needs everything the link had: read it all, and plan on that
-        pre = await readState(opts.netns, { inetConf: true, neighs: true }, lazy.get);
-        ownedBefore = liveOwned(sd.readOwned(), pre);
-        p = plan(cfg, actualOf(pre), { owned: new Set(ownedBefore.map((o) => o.name)), prune: opts.prune ?? true });
-      }
     } catch (err) {
       throw conflictError(err);
     }
     const result: ApplyResult = {
-      changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, created: p.creates, deleted: p.deletes,
+      changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes,
       recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
     };
     if (!p.ops.length) return result;
     const h = lazy.get();
-
-    const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, ownedBefore) }));
+    // everything rollback must be able to put back, read before anything changes
+    const preState = capturePre(opts.netns, pre.links);
+    const rawAddrs = rawAddrIndex(preState);
+    const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, rawAddrs) }));
     const journal: Journal = {
-      version: 1, id: builtin<typeof import('node:crypto')>('node:crypto').randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
-      startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, ownedBefore,
+      version: 2, id: builtin<typeof import('node:crypto')>('node:crypto').randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
+      startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, pre: preState, ownedBefore,
     };
-    sd.clearJournal();
-    sd.writeJournal(journal);
-    const progress = sd.openProgress();
+    if (opts.confirmSeconds !== undefined) {
+      journal.confirmDeadline = Date.now() + opts.confirmSeconds * 1000;
+      journal.configHash = configHash(cfg);
+      journal.config = cfg;
+    }
+    // Written before step 1, and refused cleanly when it cannot be (a full or read-only state
+    // directory): nothing has changed yet.
     try {
-      await runSteps(h, steps, pre, progress, opts);
-      // verify: the kernel, read again, must now need nothing
-      const post = await readState(opts.netns, { inetConf: wantsArp(cfg), neighs: false }, lazy.get);
-      const owned = ownedAfter(ownedBefore, p, post, cfg);
-      let left: Plan;
+      sd.clearJournal();
+      // a reboot inside the confirm window brings back the last confirmed configuration: it must be on disk
+      if (opts.confirmSeconds !== undefined) sd.syncConfirmed();
+      sd.writeJournal(journal, opts.confirmSeconds !== undefined);
+    } catch (err) {
+      sd.clearJournalQuietly();
+      throw new StateError(`cannot write the apply journal in ${sd.dir}: ${(err as Error).message}; nothing was changed`, { cause: err });
+    }
+    let progress: Progress;
+    try {
+      progress = sd.openProgress();
+    } catch (err) {
+      sd.clearJournalQuietly();
+      throw new StateError(`cannot record progress in ${sd.dir}: ${(err as Error).message}; nothing was changed`, { cause: err });
+    }
+    // --confirm: the deadline holds from before step 1, whatever happens to this process
+    if (opts.confirmSeconds !== undefined) {
       try {
-        left = plan(cfg, actualOf(post), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
+        (opts.startWatchdog ?? startWatchdog)(journal, root);
       } catch (err) {
-        left = { ops: [], warnings: [], creates: [], deletes: [] };
-        const { undone, errors } = await undoSteps(h, steps, new Set(steps.map((_, i) => i)), progress, pre.links);
-        throw new ApplyError({ step: steps.length, steps: steps.length, operation: 'verify', cause: conflictError(err), rolledBack: undone, rollbackErrors: errors });
+        progress.close();
+        sd.clearJournalQuietly();
+        throw err;
       }
-      if (left.ops.length) {
-        const { undone, errors } = await undoSteps(h, steps, new Set(steps.map((_, i) => i)), progress, pre.links);
-        const cause = new StateError(`verification failed: after all steps the kernel still differs from the file: ${left.ops.map(describeOp).join('; ')}`);
-        throw new ApplyError({ step: steps.length, steps: steps.length, operation: 'verify', cause, rolledBack: undone, rollbackErrors: errors });
+    }
+    const signals = trapSignals();
+    const tx: Tx = { h, names: new Names(h, pre.links), reused: createdNames(p) };
+    const done = new Set<number>();
+    try {
+      let owned: OwnedLink[];
+      try {
+        await runSteps(tx, steps, progress, {
+          failAt: opts.failAtStep ?? envInt('NODECTL_FAIL_AT_STEP'), delayMs: opts.stepDelayMs ?? envInt('NODECTL_STEP_DELAY_MS') ?? 0,
+          onStep: opts.onStep, interrupted: signals.interrupted,
+        }, done);
+        // verify: the kernel, read again, must now need nothing
+        const post = readState(opts.netns, { inetConf: wantsArp(cfg) });
+        owned = ownedAfter(ownedBefore, p, post, cfg);
+        let left: Plan;
+        try {
+          left = plan(cfg, actualOf(post), { owned: new Set(owned.map((o) => o.name)), prune: opts.prune ?? true });
+        } catch (err) {
+          throw new StepFailure(steps.length, conflictError(err));
+        }
+        if (left.ops.length) throw new StepFailure(steps.length, new StateError(`verification failed: after all steps the kernel still differs from the file: ${left.ops.map(describeOp).join('; ')}`));
+        const sig = signals.interrupted();
+        if (sig) throw new StepFailure(steps.length, new NodectlError('APPLY_FAILED', `interrupted by ${sig} after the last step, before the commit`));
+        if (progress.error) throw new StepFailure(steps.length, progress.error);
+      } catch (err) {
+        const f = err instanceof StepFailure ? err : new StepFailure(Math.min(done.size, steps.length - 1), err);
+        const r = await rollBack(tx, steps, done, done, progress, preState);
+        if (!r.errors.length) {
+          // links are never re-created, so the record on disk is still right when this write
+          // fails (a full or read-only state directory must not hide the ApplyError)
+          try { sd.writeOwned(await reownAfterRollback(h, ownedBefore)); } catch { /* see above */ }
+          sd.clearJournalQuietly();
+        }
+        const verify = f.index >= steps.length;
+        throw new ApplyError({
+          step: verify ? steps.length : f.index + 1, steps: steps.length, operation: verify ? 'verify' : describeOp(steps[f.index]!.op),
+          cause: f.reason, rolledBack: r.undone, rollbackErrors: r.errors, differences: r.differences, interference: r.interference,
+        });
       }
+      // the commit point
       if (opts.confirmSeconds !== undefined) {
         journal.state = 'pending-confirm';
         journal.confirmDeadline = Date.now() + opts.confirmSeconds * 1000;
         journal.ownedAfter = owned;
-        sd.writeJournal(journal);
+        sd.writeJournal(journal, true);
         sd.writeOwned(owned);
-        (opts.startWatchdog ?? startWatchdog)(journal, root);
         result.confirmDeadline = new Date(journal.confirmDeadline).toISOString();
       } else {
-        // Ownership first, then the journal goes: dying in between leaves a journal that
-        // `recover` rolls back — all or nothing still holds, and the record is re-written then.
-        sd.writeOwned(owned);
-        sd.clearJournal();
+        journal.configHash ??= configHash(cfg);
+        journal.config = cfg;
+        await commit(sd, h, journal, owned);
       }
       return result;
-    } catch (err) {
-      if (err instanceof ApplyError && err.rollbackErrors.length === 0) {
-        sd.writeOwned(await reownAfterRollback(h, ownedBefore));
-        sd.clearJournal();
-      }
-      throw err;
     } finally {
+      signals.release();
       progress.close();
     }
   } finally {
     lazy.close();
     unlock();
   }
+}
+
+/**
+ * Delete the doomed links for good and record ownership. With doomed links the journal first
+ * says 'committing': dying in the middle leaves a journal that recover finishes (forward).
+ * Without, ownership first, then the journal goes: dying in between leaves a journal that
+ * recover rolls back — all or nothing still holds.
+ */
+async function commit(sd: StateDir, h: Handle, j: Journal, owned: OwnedLink[]): Promise<void> {
+  const doomed = doomedOf(j.steps);
+  if (doomed.length) {
+    j.state = 'committing';
+    j.ownedAfter = owned;
+    sd.writeJournal(j, j.confirmDeadline !== undefined);
+    await commitDoomed(h, doomed);
+  }
+  sd.writeOwned(owned);
+  if (j.config !== undefined && j.configHash) sd.writeConfirmed({ hash: j.configHash, config: j.config });
+  sd.clearJournal(j.confirmDeadline !== undefined);
+}
+
+/** Undo, put back the kernel's own side effects, then compare with the state before step 1. */
+async function rollBack(tx: Tx, steps: Step[], todo: Set<number>, known: Set<number>, progress: Progress | null, pre: PreState | undefined): Promise<{ undone: number; errors: string[]; interference: string[]; differences: string[] }> {
+  const r = await undoSteps(tx, steps, todo, known, progress);
+  if (!pre) return { ...r, differences: [] };
+  const errors = [...r.errors, ...(await restorePre(tx.h, pre))];
+  const differences = await settledDifferences(tx.h, pre);
+  return { undone: r.undone, errors, interference: r.interference, differences };
 }
 
 /** A Handle opened on first use: a no-op apply or plan reads with one-shot dumps and needs none. */
@@ -762,8 +399,8 @@ function lazyHandle(netns: string | undefined): { get: () => Handle; close: () =
 }
 
 /**
- * The ownership record as it was before the apply, with the ifindexes the rollback gave the
- * links it re-created (a record only counts while name and ifindex both match).
+ * The ownership record as it was before the apply, with the links' ifindexes as they are now
+ * (a record only counts while name and ifindex both match).
  */
 async function reownAfterRollback(h: Handle, before: OwnedLink[]): Promise<OwnedLink[]> {
   const now = new Map((await listLinks(h)).map((l) => [l.name, l]));
@@ -776,52 +413,65 @@ async function recoverLocked(sd: StateDir, handle: () => Handle, why: 'apply' | 
   if (!j) return { action: 'none', journal: null, undone: 0, reason: 'no journal', errors: [] };
   if (watchdogId !== undefined && j.id !== watchdogId) return { action: 'none', journal: j.id, undone: 0, reason: 'the apply this watchdog guards was confirmed or reverted', errors: [] };
   if (j.bootId !== sd.boot || j.netnsInode !== sd.inode) {
-    sd.clearJournal();
-    return { action: 'discarded', journal: j.id, undone: 0, reason: j.bootId !== sd.boot ? 'journal from an earlier boot: the kernel state it describes is gone' : 'the namespace was re-created since', errors: [] };
+    sd.clearJournal(j.confirmDeadline !== undefined);
+    const r: RecoverResult = { action: 'discarded', journal: j.id, undone: 0, reason: j.bootId !== sd.boot ? 'journal from an earlier boot: the kernel state it describes is gone' : 'the namespace was re-created since', errors: [] };
+    if (j.confirmDeadline !== undefined && j.configHash && j.state !== 'committing') r.unconfirmed = { file: j.file, hash: j.configHash };
+    return r;
   }
+  if (j.version !== 2) throw new StateError(`journal ${sd.path('journal.json')} was written by another version of nodectl (version ${String(j.version)}); finish it with that version, or remove it`);
   if (j.state === 'committing') {
-    sd.writeOwned(j.ownedAfter ?? j.ownedBefore);
-    sd.clearJournal();
-    return { action: 'committed', journal: j.id, undone: 0, reason: 'the apply had finished; its ownership record is now written', errors: [] };
+    await commit(sd, handle(), j, j.ownedAfter ?? j.ownedBefore);
+    return { action: 'committed', journal: j.id, undone: 0, reason: 'the apply had finished; its commit is now complete', errors: [] };
   }
   if (j.state === 'pending-confirm') {
     const left = (j.confirmDeadline ?? 0) - Date.now();
     if (left > 0 && why === 'apply') return { action: 'waiting', journal: j.id, undone: 0, reason: `confirm within ${Math.ceil(left / 1000)} s`, errors: [] };
-    if (why === 'confirm') {
-      if (left > 0) {
-        sd.clearJournal();
-        return { action: 'committed', journal: j.id, undone: 0, reason: 'confirmed', errors: [] };
-      }
+    if (why === 'confirm' && left > 0) {
+      await commit(sd, handle(), j, j.ownedAfter ?? j.ownedBefore);
+      return { action: 'committed', journal: j.id, undone: 0, reason: 'confirmed', errors: [] };
     }
   }
   const prog = sd.readProgress();
-  const todo = new Set([...prog.begun].filter((i) => !prog.undone.has(i) && i < j.steps.length));
+  // begun and neither refused nor undone; outcomes known only for those marked done
+  const todo = new Set([...prog.begun].filter((i) => !prog.undone.has(i) && !prog.failed.has(i) && i < j.steps.length));
   const h = handle();
   const progress = sd.openProgress();
   try {
-    const { undone, errors } = await undoSteps(h, j.steps, todo, progress, []);
-    if (!errors.length) {
+    const tx: Tx = { h, names: new Names(h, []), reused: new Set() };
+    const r = await rollBack(tx, j.steps, todo, prog.done, progress, j.pre);
+    if (!r.errors.length) {
       sd.writeOwned(await reownAfterRollback(h, j.ownedBefore));
       sd.clearJournal();
     }
     const reason = j.state === 'pending-confirm'
       ? (why === 'confirm' ? 'too late: the confirmation deadline had passed, the apply was reverted' : why === 'recover' ? 'reverted on request before confirmation' : 'not confirmed in time')
       : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${j.steps.length} steps`;
-    return { action: 'rolled-back', journal: j.id, undone, reason, errors };
+    return { action: 'rolled-back', journal: j.id, undone: r.undone, reason, errors: r.errors, differences: r.differences, interference: r.interference };
   } finally {
     progress.close();
+  }
+}
+
+/**
+ * The confirm watchdog: wait for the deadline (it is re-armed when the apply's steps end), and
+ * for as long as the apply that armed it is still running; then roll back unless confirmed.
+ */
+async function watch(sd: StateDir, id: string): Promise<boolean> {
+  for (;;) {
+    const j = sd.readJournal<Journal>();
+    if (!j || j.id !== id) return false;
+    const wait = (j.confirmDeadline ?? 0) - Date.now();
+    if (wait > 0) { await sleep(Math.min(wait, 1000)); continue; }
+    if (j.state === 'applying' && processAlive(j.pid)) { await sleep(200); continue; }
+    return true;
   }
 }
 
 export async function recoverConfig(opts: Where & { watchdog?: string } = {}): Promise<RecoverResult> {
   const root = stateDirOf(opts.stateDir);
   const sd = new StateDir(root, opts.netns);
-  if (opts.watchdog !== undefined) {
-    // the watchdog sleeps until the deadline, outside the lock
-    const j = sd.readJournal<Journal>();
-    if (!j || j.id !== opts.watchdog) return { action: 'none', journal: null, undone: 0, reason: 'nothing to guard', errors: [] };
-    const wait = (j.confirmDeadline ?? 0) - Date.now();
-    if (wait > 0) await sleep(wait);
+  if (opts.watchdog !== undefined && !(await watch(sd, opts.watchdog))) {
+    return { action: 'none', journal: null, undone: 0, reason: 'nothing to guard', errors: [] };
   }
   const unlock = sd.lock();
   const lazy = lazyHandle(opts.netns);

@@ -1,3 +1,4 @@
+import { linkNameProblem } from '../netlink/ifname.js';
 import { isIPv4 } from 'node:net';
 import type { ConfigProblem } from '../errors.js';
 import { ARP_RANGES } from './arp-keys.js';
@@ -55,6 +56,8 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     if (d.kind === 'veth' && !d.veth.peer_netns) names.push([d.veth.peer, at(i, 'veth', 'peer')]);
     if (d.kind === 'veth' && d.veth.peer === d.name && !d.veth.peer_netns) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
     for (const [n, p] of names) {
+      const bad = linkNameProblem(n);
+      if (bad) out.push(src.problem(p, bad));
       const prev = seenName.get(n);
       if (prev && !(d.kind === 'veth' && n === d.veth.peer && n === d.name)) {
         out.push(src.problem(p, `duplicate interface name "${n}" (first declared at ${where(src, prev)})`));

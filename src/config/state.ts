@@ -1,7 +1,10 @@
 // nodectl's persistent state for config apply, one directory per network namespace:
+// <key> is 'default' for the host's namespace, else ino-<inode> of the namespace (its identity,
+// however it is named: `-n blue` and `-n /run/netns/blue` share one directory and one lock).
 //   <state-dir>/netns/<key>/owned.json     which interfaces nodectl created (prune removes only these)
 //   <state-dir>/netns/<key>/journal.json   the apply in progress: its steps and their inverses
 //   <state-dir>/netns/<key>/progress       one line per step begun/done/undone (append-only)
+//   <state-dir>/netns/<key>/confirmed.json the configuration of the last committed apply
 //   <state-dir>/netns/<key>/lock           one apply/recover at a time
 // Kernel network state does not survive a reboot, so every record carries the boot id: a
 // journal or ownership record from an earlier boot describes objects that no longer exist.
@@ -23,14 +26,23 @@ export function bootId(): string {
   }
 }
 
-/** The namespace's identity: its inode (a re-created namespace of the same name is another one). */
-export function netnsInode(netns: string | undefined): number {
+/**
+ * The namespace's identity: device and inode of its nsfs file, however it is named (`-n blue`,
+ * `-n /run/netns/blue`, a /proc/PID/ns/net path, or none for the current one). A re-created
+ * namespace of the same name is another one.
+ */
+export function netnsIdentity(netns: string | undefined): { dev: number; ino: number } | null {
   const path = netns ? (netns.includes('/') ? netns : `/run/netns/${netns}`) : '/proc/self/ns/net';
   try {
-    return statSync(path).ino;
+    const st = statSync(path);
+    return { dev: st.dev, ino: st.ino };
   } catch {
-    return 0;
+    return null;
   }
+}
+
+export function netnsInode(netns: string | undefined): number {
+  return netnsIdentity(netns)?.ino ?? 0;
 }
 
 export interface OwnedLink {
@@ -58,9 +70,12 @@ function atomicWrite(path: string, text: string, durable = true): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  if (!durable) return;
   // the rename itself must reach the disk before we rely on it
-  const dfd = openSync(join(path, '..'), 'r');
+  if (durable) syncDir(join(path, '..'));
+}
+
+function syncDir(dir: string): void {
+  const dfd = openSync(dir, 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }
 }
 
@@ -94,10 +109,19 @@ export class StateDir {
 
   constructor(root: string, netns: string | undefined) {
     this.netns = netns;
-    const key = netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
+    // One directory, hence one lock, per namespace identity: two applies naming the same
+    // namespace differently must exclude each other. By name only when it cannot be stat'ed
+    // (then nothing can be applied to it either).
+    // The host's own namespace (init's) is 'default' under any name: its directory must be the
+    // same after a reboot (confirmed.json, a --confirm journal), and its inode is the same in
+    // every boot while the nsfs device number need not be.
+    const id = netnsIdentity(netns);
+    const init = netnsIdentity('/proc/1/ns/net');
+    const key = id && init && id.dev === init.dev && id.ino === init.ino ? 'default'
+      : id ? `ino-${id.ino}` : netns ? `ns-${netns.replace(/[^A-Za-z0-9_.-]/g, '_')}` : 'default';
     this.dir = join(root, 'netns', key);
     this.boot = bootId();
-    this.inode = netnsInode(netns);
+    this.inode = id?.ino ?? 0;
   }
 
   ensure(): void {
@@ -155,14 +179,49 @@ export class StateDir {
    * reboot the boot id retires a journal that reached the disk, and one torn on the way is
    * recognised by its age (tornBeforeBoot). Two fsyncs per apply saved (~10-20 ms each here).
    */
-  writeJournal(j: object): void {
+  writeJournal(j: object, durable = false): void {
     this.ensure();
-    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n', false);
+    // durable for --confirm: a reboot inside the window must find that the apply was unconfirmed
+    atomicWrite(this.path('journal.json'), JSON.stringify(j) + '\n', durable);
   }
 
-  clearJournal(): void {
+  /** clearJournal when the state directory may be refusing writes: what cannot go stays. */
+  clearJournalQuietly(): void {
+    try { this.clearJournal(); } catch { /* reported by the caller's own error */ }
+  }
+
+  /** durable: the removal reaches the disk (a --confirm journal must not come back after a reboot). */
+  clearJournal(durable = false): void {
     rmSync(this.path('journal.json'), { force: true });
     rmSync(this.path('progress'), { force: true });
+    if (durable) syncDir(this.dir);
+  }
+
+  /**
+   * The configuration of the last committed apply (confirmed, or applied without --confirm):
+   * what the first apply after a reboot inside a confirm window applies instead of the
+   * unconfirmed file. Written without fsync at each commit; made durable (synced) before step 1
+   * of every --confirm apply, which is when it may be needed after a reboot.
+   */
+  writeConfirmed(rec: { hash: string; config: unknown }): void {
+    this.ensure();
+    atomicWrite(this.path('confirmed.json'), JSON.stringify(rec) + '\n', false);
+  }
+
+  readConfirmed<T>(): { hash: string; config: T } | null {
+    try {
+      return JSON.parse(readFileSync(this.path('confirmed.json'), 'utf8')) as { hash: string; config: T };
+    } catch {
+      return null;
+    }
+  }
+
+  syncConfirmed(): void {
+    const p = this.path('confirmed.json');
+    if (!existsSync(p)) return;
+    const fd = openSync(p, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    syncDir(this.dir);
   }
 
   /**
@@ -172,11 +231,11 @@ export class StateDir {
    */
   openProgress(): Progress {
     this.ensure();
-    return new Progress(openSync(this.path('progress'), 'a', 0o600));
+    return new Progress(openSync(this.path('progress'), 'a', 0o600), this.path('progress'));
   }
 
-  readProgress(): { begun: Set<number>; done: Set<number>; undone: Set<number> } {
-    const out = { begun: new Set<number>(), done: new Set<number>(), undone: new Set<number>() };
+  readProgress(): { begun: Set<number>; done: Set<number>; failed: Set<number>; undone: Set<number> } {
+    const out = { begun: new Set<number>(), done: new Set<number>(), failed: new Set<number>(), undone: new Set<number>() };
     const p = this.path('progress');
     if (!existsSync(p)) return out;
     for (const line of readFileSync(p, 'utf8').split('\n')) {
@@ -186,6 +245,7 @@ export class StateDir {
       if (what === 'begin') out.begun.add(i);
       else if (what === 'done') out.done.add(i);
       else if (what === 'undone') out.undone.add(i);
+      else if (what === 'failed') out.failed.add(i);
     }
     return out;
   }
@@ -213,25 +273,40 @@ export class StateDir {
   }
 }
 
+/** begin: sent (outcome unknown until done/failed); failed: the kernel refused it (nothing to undo). */
+type Mark = 'begin' | 'done' | 'failed' | 'undone';
+
 export class Progress {
   private fd: number | null;
-  constructor(fd: number) {
+  /**
+   * The first write the state directory refused (ENOSPC, EROFS, EIO). From then on nothing is
+   * written: the apply stops before its next step and rolls back from memory.
+   */
+  error: StateError | null = null;
+  constructor(fd: number, private readonly path = 'progress') {
     this.fd = fd;
   }
 
-  mark(what: 'begin' | 'done' | 'undone', step: number): void {
-    if (this.fd === null) return;
-    writeSync(this.fd, `${what} ${step}\n`);
+  private write(text: string): void {
+    if (this.fd === null || this.error) return;
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.error = new StateError(`cannot record progress in ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  mark(what: Mark, step: number): void {
+    this.write(`${what} ${step}\n`);
   }
 
   /** Several steps in one write (a pipelined window of steps is begun before any is sent). */
-  markMany(what: 'begin' | 'done' | 'undone', steps: number[]): void {
-    if (this.fd === null || !steps.length) return;
-    writeSync(this.fd, steps.map((k) => `${what} ${k}\n`).join(''));
+  markMany(what: Mark, steps: number[]): void {
+    if (steps.length) this.write(steps.map((k) => `${what} ${k}\n`).join(''));
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) try { closeSync(this.fd); } catch { /* a failed flush was recorded as error */ }
     this.fd = null;
   }
 }

@@ -31,7 +31,7 @@ class Senders {
    * window between the daemon's link event and a move. Only the socket is kept, per ifindex.
    */
   async get(ifname: string, fresh = false): Promise<{ sock: PacketSocket; mac: Buffer }> {
-    this.h ??= Handle.open({ netns: this.netns });
+    this.h ??= Handle.open({ netns: this.netns, recv: 'fit' });
     const link = await getLink(this.h, ifname);
     const mac = Buffer.from((link.mac ?? '00:00:00:00:00:00').replace(/:/g, ''), 'hex');
     const have = this.socks.get(ifname);
@@ -98,7 +98,7 @@ export function defaultProbe(netns: string | undefined): HealthProbe {
     async probe(ifname: string, target: string, timeoutMs: number): Promise<boolean> {
       let h = handles.get(ifname);
       if (!h) {
-        h = Handle.open({ netns });
+        h = Handle.open({ netns, recv: 'fit' });
         handles.set(ifname, h);
       }
       // a link that cannot send fails its probe at once: the daemon must not wait on it

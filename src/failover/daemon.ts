@@ -71,6 +71,8 @@ export interface MgmtState {
   candidates: (Omit<CandidateStatus, 'upSince' | 'healthySince'> & { upSince: string | null; healthySince: string | null })[];
   lastMoves: { at: string; kind: string; from: string | null; to: string | null; reason: string }[];
   counters: DaemonCounters;
+  /** The daemon's own memory, bytes (process.memoryUsage): a soak reads it, operators graph it. */
+  memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
 export function hasNetAdmin(): boolean {
@@ -162,8 +164,9 @@ export class MgmtDaemon {
     let h: Handle | null = null;
     let dumpH: Handle | null = null;
     try {
-      h = Handle.open({ netns: opts.netns });
-      dumpH = Handle.open({ netns: opts.netns });
+      // 'fit' receive buffers: this process lives for months (see HandleOptions.recv).
+      h = Handle.open({ netns: opts.netns, recv: 'fit' });
+      dumpH = Handle.open({ netns: opts.netns, recv: 'fit' });
       const d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
       d.pending = [];
       mon.on('event', (e: MonitorEvent) => d.onEvent(e));
@@ -601,6 +604,7 @@ export class MgmtDaemon {
       candidates: st.candidates.map((c) => ({ ...c, upSince: c.upSince === null ? null : this.wall(c.upSince), healthySince: c.healthySince === null ? null : this.wall(c.healthySince) })),
       lastMoves: [...this.history],
       counters: { ...this.counters },
+      memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
     };
   }
 

@@ -1,6 +1,7 @@
 // The read commands' behaviour in one place: what each returns (its --json output) and how it
 // prints as text. Both the oclif commands and the fast dispatcher (src/cli/fast-read.ts) call
 // these, so the two paths cannot drift apart.
+import { UsageError } from '../errors.js';
 import type { AddrView, LinkView, NeighView } from './model.js';
 import { linkTree, listAddrViews, listLinkViews, listNeighViews, showLink } from './query.js';
 import { renderAddrs, renderLinkDetail, renderLinkTable, renderNeighs, renderTreeDot, renderTreeText } from './render.js';
@@ -28,7 +29,9 @@ export async function readLinkShow(o: { netns?: string; iface: string }): Promis
 
 export type TreeFormat = 'text' | 'json' | 'dot';
 
-export async function readLinkTree(o: { netns?: string; format?: TreeFormat }): Promise<ReadOutput<TreeNode[]>> {
+export async function readLinkTree(o: { netns?: string; format?: TreeFormat; json?: boolean }): Promise<ReadOutput<TreeNode[]>> {
+  // `--format dot --json` printed JSON without a word: two answers to one question is an error.
+  if (o.json && o.format !== undefined && o.format !== 'json') throw new UsageError(`link tree: --format ${o.format} and --json contradict each other (--json is --format json)`);
   const { roots, links } = await linkTree({ netns: o.netns });
   const format = o.format ?? 'text';
   return { result: roots, text: format === 'json' ? null : format === 'dot' ? () => renderTreeDot(roots, links) : () => renderTreeText(roots) };

@@ -1,6 +1,6 @@
 // Cabling the lab: the operations `lab up` performs inside its namespaces, each through a
 // Handle bound to that namespace (nodectl's own netlink layer), never the root namespace.
-import { NetlinkError } from '../errors.js';
+import { NetlinkError, UnsupportedError } from '../errors.js';
 import { addAddr as nlAddAddr } from '../netlink/addr.js';
 import type { Handle } from '../netlink/handle.js';
 import { addLink, delLink, resolveIndex, setLink, type LinkSpec } from '../netlink/link.js';
@@ -47,7 +47,9 @@ export async function probeKind(h: Handle, kind: 'vlan' | 'bond' | 'dummy', lowe
   try {
     await addLink(h, spec);
   } catch (err) {
-    if (err instanceof NetlinkError) return { ok: false, why: `${err.op} ${err.errno}${err.extack ? `: ${err.extack}` : ''}` };
+    // A missing driver is an UnsupportedError around the kernel's refusal (src/netlink/link.ts).
+    const nl = err instanceof UnsupportedError && err.cause instanceof NetlinkError ? err.cause : err;
+    if (nl instanceof NetlinkError) return { ok: false, why: `${nl.op} ${nl.errno}${nl.extack ? `: ${nl.extack}` : ''}` };
     throw err;
   }
   await delLink(h, await resolveIndex(h, name));

@@ -7,7 +7,7 @@
 import { closeSync } from 'node:fs';
 import native from '../../native/index.js';
 import { NLMSG_DONE, NLMSG_ERROR, parseAck } from './ack.js';
-import { NLM_F_DUMP, refusal, type RequestOptions } from './handle.js';
+import { DumpInterruptedError, NLM_F_DUMP, NLM_F_DUMP_INTR, refusal, type RequestOptions } from './handle.js';
 import { withNetns } from './netns.js';
 
 const NETLINK_ROUTE = 0;
@@ -21,7 +21,10 @@ let recvBuf: Buffer | null = null;
 /**
  * Send the request and hand each receive to onChunk(buf, end): whole reply messages in
  * buf[0, end), up to (not including) the NLMSG_DONE/ERROR that ends the dump. buf is reused by
- * the next receive. A refusal throws what Handle.request would.
+ * the next receive. A refusal throws what Handle.request would. A message marked
+ * NLM_F_DUMP_INTR (the table changed during the dump) throws DumpInterruptedError at once,
+ * before its receive is handed on: what was handed on so far is to be thrown away, and the
+ * caller reads again (consistently() in handle.ts).
  */
 function readReplies(
   netns: string | undefined, type: number, payload: Uint8Array, opts: RequestOptions, onChunk: (buf: Buffer, end: number) => void,
@@ -41,6 +44,7 @@ function readReplies(
         if (len < NLMSG_HDRLEN || p + len > n) break;
         const mtype = buf.readUInt16LE(p + 4);
         const flags = buf.readUInt16LE(p + 6);
+        if (flags & NLM_F_DUMP_INTR) throw new DumpInterruptedError(type, 1, opts);
         if (mtype === NLMSG_ERROR || mtype === NLMSG_DONE) {
           const ack = parseAck(buf.subarray(p + NLMSG_HDRLEN, p + len), flags, mtype === NLMSG_DONE);
           if (ack.errno !== 0) throw refusal(type, ack, opts);

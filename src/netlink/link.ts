@@ -1,9 +1,10 @@
 // Links (network interfaces): RTM_GETLINK/NEWLINK/SETLINK/DELLINK.
+import { linkNameProblem } from './ifname.js';
 import { closeSync, openSync } from 'node:fs';
-import { NetlinkError, NotFoundError, UsageError } from '../errors.js';
+import { NetlinkError, NotFoundError, UnsupportedError, UsageError } from '../errors.js';
 import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
 import { dumpEachIndexed } from './dump-once.js';
-import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from './handle.js';
+import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
   type SlaveData, validateKindSpec, type VlanSpec,
@@ -258,12 +259,14 @@ export async function listLinks(h: Handle): Promise<Link[]> {
  * the dump in the namespace (dump-once.ts), attributes indexed natively, decoded in place. Same
  * result, same errors.
  */
-export function listLinksOnce(netns?: string): Link[] {
-  const out: Link[] = [];
-  dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
-    if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
-  });
-  return out;
+export function listLinksOnce(netns?: string, opts: Pick<RequestOptions, 'onInterrupted'> = {}): Link[] {
+  return consistently(() => {
+    const out: Link[] = [];
+    dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest(), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
+      if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
+    });
+    return out;
+  }, opts);
 }
 
 /** The raw RTM_NEWLINK payloads of a dump (for fixtures and benchmarks). */
@@ -320,9 +323,8 @@ export interface LinkSpec {
 }
 
 function checkName(name: string, what = 'interface name'): void {
-  if (!name || Buffer.byteLength(name) > 15 || /[\s/:]/.test(name) || name === '.' || name === '..') {
-    throw new UsageError(`"${name}" is not a valid ${what} (1-15 bytes, no spaces, "/" or ":")`);
-  }
+  const why = linkNameProblem(name);
+  if (why) throw new UsageError(`invalid ${what}: ${why}`);
 }
 
 /** Create a link (NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never modified). */
@@ -361,11 +363,35 @@ export async function addLink(h: Handle, spec: LinkSpec): Promise<void> {
     await h.request(RTM.NEWLINK, w.finish(), {
       flags: NLM_F_CREATE | NLM_F_EXCL, action: `create ${spec.kind} ${spec.name}`, target: spec.name,
     });
+  } catch (err) {
+    throw unsupportedKind(err, spec.kind) ?? err;
   } finally {
     if (peerFd !== undefined) closeSync(peerFd);
   }
   // The kernel takes IFLA_IFALIAS only on an existing device (do_setlink), not on create.
   if (spec.alias !== undefined) await setLink(h, await resolveIndex(h, spec.name), { alias: spec.alias });
+}
+
+/** The module (and kernel option) that provides each link kind nodectl creates. */
+const KIND_MODULE: Record<string, { module: string; option: string }> = {
+  vlan: { module: '8021q', option: 'CONFIG_VLAN_8021Q' },
+  bond: { module: 'bonding', option: 'CONFIG_BONDING' },
+  dummy: { module: 'dummy', option: 'CONFIG_DUMMY' },
+  bridge: { module: 'bridge', option: 'CONFIG_BRIDGE' },
+  macvlan: { module: 'macvlan', option: 'CONFIG_MACVLAN' },
+  veth: { module: 'veth', option: 'CONFIG_VETH' },
+};
+
+/**
+ * A kernel without the kind's driver answers RTM_NEWLINK with EOPNOTSUPP "Unknown device type"
+ * (rtnl_newlink found no rtnl_link_ops and could not load the module): that is UNSUPPORTED
+ * (exit 6) naming the module, not a netlink failure. The kernel's words stay in the fields.
+ */
+function unsupportedKind(err: unknown, kind: string): UnsupportedError | undefined {
+  if (!(err instanceof NetlinkError) || err.errno !== 'EOPNOTSUPP' || !/unknown device type/i.test(err.extack ?? '')) return undefined;
+  const m = KIND_MODULE[kind];
+  const why = `${err.message}${m ? ` (modprobe ${m.module}, or a kernel built with ${m.option})` : ''}`;
+  return new UnsupportedError(`link kind ${kind}`, why, undefined, { module: m?.module, cause: err });
 }
 
 function parseMacOrThrow(mac: string): Buffer {

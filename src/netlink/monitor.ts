@@ -103,7 +103,9 @@ export class Monitor extends EventEmitter {
 
   static open(opts: MonitorOptions): Monitor {
     const groups = [...new Set(opts.groups.flatMap((g) => GROUPS[g]))];
-    return new Monitor(Handle.open({ netns: opts.netns, groups, rcvbuf: opts.rcvbuf ?? 8 << 20 }));
+    // 'fit': a notification is one small datagram; a 64 KiB block for each is waste, and in a
+    // long-lived monitor it was garbage V8 did not see (see HandleOptions.recv).
+    return new Monitor(Handle.open({ netns: opts.netns, groups, rcvbuf: opts.rcvbuf ?? 8 << 20, recv: 'fit' }));
   }
 
   /** The next event matching pred (for scripts and tests), or reject after timeoutMs. */

@@ -21,3 +21,8 @@ export const maxAssocFlag = Flags.integer({
   summary: 'Size of the association table; the least recently active are evicted when it is full.',
   default: 16384, min: 64, max: 4_194_304,
 });
+
+export const expireAfterFlag = Flags.string({
+  summary: 'An association with no packet for this long, and no SHUTDOWN COMPLETE or ABORT seen, is "gone": its row is closed.',
+  default: '5m', helpValue: 'DURATION',
+});

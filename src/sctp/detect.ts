@@ -10,9 +10,24 @@ export interface DetectOptions {
   lossyRatio: number;
   /** ... counted over at least this many DATA chunks (default 20), so one retransmit of two chunks is not "50 % loss". */
   lossyMinChunks: number;
+  /**
+   * No packet for this long and neither SHUTDOWN COMPLETE nor ABORT seen → the association is
+   * "gone" (default 5 min): its row is closed, never "established, stalled" forever.
+   */
+  expireAfterMs: number;
 }
 
-export const DEFAULT_DETECT: DetectOptions = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20 };
+export const DEFAULT_DETECT: DetectOptions = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20, expireAfterMs: 300_000 };
+
+/** Did the association vanish without SHUTDOWN / ABORT (no packet for expireAfterMs)? */
+export function expired(a: Pick<Association, 'state' | 'lastSeenAgoMs'>, expireAfterMs = DEFAULT_DETECT.expireAfterMs): boolean {
+  return a.state !== 'closed' && a.state !== 'aborted' && a.lastSeenAgoMs >= expireAfterMs;
+}
+
+/** The association as the readers show it: state "gone" once expired (the record itself is left as the tracer wrote it). */
+export function withExpiry(a: Association, opts: Partial<DetectOptions> = {}): Association {
+  return a.state !== 'gone' && expired(a, opts.expireAfterMs ?? DEFAULT_DETECT.expireAfterMs) ? { ...a, state: 'gone' } : a;
+}
 
 export type Condition = 'stalled' | 'throttled' | 'lossy';
 
@@ -37,6 +52,7 @@ export interface PreviousCounts { dir: [Pick<DirStats, 'dataChunks' | 'retransCh
 
 export function assess(a: Association, opts: Partial<DetectOptions> = {}, previous?: PreviousCounts): Health {
   const o = { ...DEFAULT_DETECT, ...opts };
+  const live = a.state !== 'aborted' && a.state !== 'closed' && !expired(a, o.expireAfterMs);
   const findings: Finding[] = [];
   for (const s of [0, 1] as const) {
     const me = a.dir[s];
@@ -54,7 +70,7 @@ export function assess(a: Association, opts: Partial<DetectOptions> = {}, previo
     }
 
     // Heartbeats prove the path, not progress: only the cumulative TSN counts.
-    if (me.outstanding && me.sinceProgressMs !== null && me.sinceProgressMs >= o.stallAfterMs && a.state !== 'aborted' && a.state !== 'closed') {
+    if (me.outstanding && me.sinceProgressMs !== null && me.sinceProgressMs >= o.stallAfterMs && live) {
       const hb = me.heartbeatAcks + peer.heartbeatAcks > 0 ? ', heartbeats still answered' : '';
       const n = me.outstandingTsns !== null ? `${me.outstandingTsns} TSN${me.outstandingTsns === 1 ? '' : 's'} outstanding` : 'data outstanding';
       findings.push({

@@ -24,7 +24,7 @@ export interface ScenarioParams {
   /** First TSNs of A and B (defaults 1000, 5000). */
   tsnA: number;
   tsnB: number;
-  /** How the association ends: graceful SHUTDOWN, ABORT, or left open (default 'shutdown'; stall: 'none'). */
+  /** How the association ends: graceful SHUTDOWN, ABORT, or left open (default 'shutdown'; stall: 'none'; a stall that ends is cleared by a SACK first). */
   end: 'shutdown' | 'abort' | 'none';
 }
 
@@ -157,6 +157,9 @@ export function buildScenario(name: ScenarioName, p: Partial<ScenarioParams> = {
         waited += t3;
         t3 = Math.min(t3 * 2, 1000);
       }
+      // an association that is to end (not left open) gets its data through first: the stall
+      // clears with a SACK of everything, as when a blocked receiver recovers
+      if (o.end !== 'none') sack(RW);
       break;
     }
     case 'lossy': {

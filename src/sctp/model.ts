@@ -53,7 +53,8 @@ export interface Association {
   family: 4 | 6;
   /** [0] = lower (address, port), [1] = higher: dir[i] is what endpoints[i] sent. */
   endpoints: [Endpoint, Endpoint];
-  state: AssocState;
+  /** As the tracer recorded it, or "gone" (detect.ts: withExpiry) when no packet came for --expire-after. */
+  state: AssocState | 'gone';
   /** Which endpoint sent the INIT (null: handshake not seen). */
   initiator: 0 | 1 | null;
   setupMs: number | null;
@@ -234,6 +235,14 @@ export interface WireEvent {
   causeName: string | null;
   value: number;
   durationMs: number | null;
+  /** stall-start / stall-end (watch.ts): TSNs outstanding (at the start; the last seen before the end). */
+  outstandingTsns?: number | null;
+  /** stall-end: what ended it (progress, closed, aborted, gone). */
+  reason?: string;
+  /** lossy: DATA chunks sent, against value retransmitted. */
+  dataChunks?: number;
+  /** malformed: the endpoint's malformed chunks so far (value: since the last look). */
+  malformedTotal?: number;
 }
 
 export function decodeEvent(buf: Buffer): WireEvent {

@@ -1,8 +1,9 @@
 // Renderers for associations and events: the text table (stats/top), one line per event
 // (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
-import { assess, fmtMs, type DetectOptions, type Health } from './detect.js';
+import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './detect.js';
 import { endpointText, type Association, type WireEvent } from './model.js';
 import type { KernAssociation, TracerStatus } from './kern.js';
+import { watchEventText } from './watch.js';
 
 export interface AssocView { assoc: Association; health: Health }
 
@@ -44,22 +45,27 @@ export function tableRows(views: AssocView[]): string[][] {
   });
 }
 
-export function formatTable(header: readonly string[], rows: string[][]): string {
-  const width = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+/** widths: at least these (and updated to what was used), so a refreshing table keeps its columns in place. */
+export function formatTable(header: readonly string[], rows: string[][], widths?: number[]): string {
+  const width = header.map((h, i) => Math.max([...h].length, widths?.[i] ?? 0, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  if (widths) width.forEach((w, i) => (widths[i] = w));
   const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(width[i]! - [...c].length))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function renderTable(views: AssocView[]): string {
+export function renderTable(views: AssocView[], widths?: number[]): string {
   if (views.length === 0) return 'no SCTP associations seen';
-  const out = [formatTable(TABLE_COLUMNS, tableRows(views))];
+  const out = [formatTable(TABLE_COLUMNS, tableRows(views), widths)];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
   return out.join('\n');
 }
 
 export function viewsOf(assocs: Association[], opts: Partial<DetectOptions> = {}, previous?: Map<string, Association>): AssocView[] {
-  return assocs.map((assoc) => ({ assoc, health: assess(assoc, opts, previous?.get(assoc.id)) }));
+  return assocs.map((a) => {
+    const assoc = withExpiry(a, opts);
+    return { assoc, health: assess(assoc, opts, previous?.get(assoc.id)) };
+  });
 }
 
 /** One trace line, like `ip monitor`: time, what, who, details. */
@@ -77,7 +83,7 @@ export function renderEvent(e: WireEvent, wallClock: Date, ifname?: (ifindex: nu
     case 'zero-window-start': return `${t} zero-win  ${who} advertises a_rwnd 0: ${other} is throttled`;
     case 'zero-window-end': return `${t} window    ${who} opens a_rwnd ${e.value} after ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'} at zero`;
     case 'retrans-burst': return `${t} rtx-burst ${who} → ${other} ${e.value} retransmissions within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
-    default: return `${t} ${e.type} ${e.association}`;
+    default: return `${t} ${watchEventText(e)}${e.type === 'gone' ? ` ${dev}` : ''}`;
   }
 }
 
@@ -89,7 +95,7 @@ function esc(v: string): string {
 
 interface Metric { name: string; help: string; type: 'counter' | 'gauge'; samples: Array<[Record<string, string>, number]> }
 
-export function renderPrometheus(views: AssocView[], globals: Record<string, number>): string {
+export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>): string {
   const metrics = new Map<string, Metric>();
   const add = (name: string, type: Metric['type'], help: string, labels: Record<string, string>, v: number) => {
     let m = metrics.get(name);
@@ -121,6 +127,7 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
       if (d.sinceProgressMs !== null) add('nodectl_sctp_seconds_since_progress', 'gauge', 'Time since the endpoint\'s outstanding DATA was last cumulatively acknowledged further.', l, d.sinceProgressMs / 1000);
     }
   }
+  for (const [type, n] of events ?? []) add('nodectl_sctp_events_total', 'counter', 'Events seen since the tracer started, by type (as sctp trace streams them).', { type }, n);
   for (const [k, v] of Object.entries(globals)) add('nodectl_sctp_tracer_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) + '_total', 'counter', `Wire tracer global counter ${k}.`, {}, v);
   const out: string[] = [];
   for (const m of metrics.values()) {

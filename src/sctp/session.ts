@@ -7,10 +7,51 @@ import { UnsupportedError, UsageError } from '../errors.js';
 import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
-import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-layout.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
+import { EventWatcher, WATCH_EVENTS, watchInterval } from './watch.js';
+import { SW_EVENT_TYPE } from './wire-layout.js';
+
+const WIRE_EVENTS = Object.values(SW_EVENT_TYPE);
+
+/**
+ * Every event of a tracer as it happens: the wire program's (ring buffer) and the watcher's
+ * (stall, loss, malformed, gone: watch.ts), checked every watchInterval. An association's end
+ * (down, abort, restart) is preceded by a check, so that a stall it ends is reported before
+ * it. Returns the stop function; stop() makes a last check first.
+ */
+export function streamEvents(tracer: WireTracer, detect: Partial<DetectOptions>, onEvent: (e: WireEvent) => void): () => void {
+  const watcher = new EventWatcher(detect);
+  const check = () => {
+    const now = monotonicNs();
+    for (const e of watcher.check(tracer.table({ detect, previous: watcher.previous }, now), now)) onEvent(e);
+  };
+  tracer.on('event', (e) => {
+    if (e.type === 'down' || e.type === 'abort' || e.type === 'restart') check();
+    onEvent(e);
+  });
+  tracer.startEvents();
+  // A look reads every association (~0.5 µs each): with very many, the looks space out so
+  // that they take at most a fifth of one core.
+  const every = watchInterval(detect.stallAfterMs ?? DEFAULT_DETECT.stallAfterMs);
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const tick = () => {
+    const t0 = performance.now();
+    check();
+    if (!stopped) timer = setTimeout(tick, Math.max(every, 5 * (performance.now() - t0)));
+  };
+  tick();
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    check();
+  };
+}
 
 /** `--dev IFACE` or `--dev IFACE@NETNS`; -n NETNS is the default namespace of bare names. */
 export function parseTargets(devs: string[], netns?: string): TraceTarget[] {
@@ -84,8 +125,47 @@ export function waitOrSignal(ms: number | undefined, signal?: AbortSignal): Prom
   });
 }
 
+/**
+ * What several live sessions publish, as one table. Two sessions tracing the same interface
+ * (`trace` and `serve` side by side) both see every packet of its associations: adding their
+ * records would double every counter, so an association (its namespace, interface and
+ * endpoints) is one row, the record of the session that has seen the most of it (the one
+ * attached longest; counters of one record stay consistent with each other, which a
+ * field-by-field maximum would not). Global counters: sessions tracing the same set of
+ * interfaces count the same packets (their maximum is taken), different sets are added (a
+ * partial overlap is still counted twice). netns: only interfaces in that namespace (a name
+ * under /run/netns, as -n takes it; sessions' interfaces in the initial namespace have none).
+ */
+export function mergeSessions(sessions: PublishedSession[], netns?: string): { tracers: StatsResult['tracers']; associations: Association[]; globals: Record<GlobalCounter, number> } {
+  const best = new Map<string, Association>();
+  const groups = new Map<string, Array<Record<GlobalCounter, number>>>();
+  const tracers: StatsResult['tracers'] = [];
+  const total = (a: Association) => a.dir[0].packets + a.dir[1].packets;
+  for (const s of sessions) {
+    const targets = s.targets.filter((t) => netns === undefined || t.netns === netns);
+    if (targets.length === 0) continue;
+    tracers.push(...targets.map((t) => ({ ...t, pid: s.pid })));
+    const sig = s.targets.map((t) => `${t.netns ?? ''}/${t.ifindex}`).sort().join(',');
+    groups.set(sig, [...(groups.get(sig) ?? []), s.snapshot.globals]);
+    for (const a of s.snapshot.associations) {
+      // the session's interfaces with this ifindex (two namespaces may share one: see Limits)
+      const ns = s.targets.filter((t) => t.ifindex === a.ifindex).map((t) => t.netns ?? '');
+      if (netns !== undefined && !ns.includes(netns)) continue;
+      const id = `${ns[0] ?? ''}|${a.id}`;
+      const had = best.get(id);
+      if (!had || total(a) > total(had) || (total(a) === total(had) && a.lastSeenAgoMs < had.lastSeenAgoMs)) best.set(id, a);
+    }
+  }
+  const globals = sumGlobals([...groups.values()].map((list) => {
+    const out = {} as Record<GlobalCounter, number>;
+    for (const g of list) for (const [k, v] of Object.entries(g) as Array<[GlobalCounter, number]>) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  }));
+  return { tracers, associations: [...best.values()], globals };
+}
+
 /** `sctp stats --dev …`: attach, watch for durationMs, report. Without targets: read running sessions. */
-export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
+export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; kernel?: boolean; durationMs?: number; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions> }): Promise<StatsResult> {
   if (!p.targets?.length && p.kernel) {
     const k = KernTracer.open();
     // asked for the kernel tracer alone and the kernel can run none of it: that is the answer
@@ -98,15 +178,10 @@ export async function sctpStats(p: { targets?: TraceTarget[]; kernel?: boolean; 
     }
   }
   if (!p.targets?.length) {
-    const sessions = readPublishedSessions();
-    const all = sessions.flatMap((s) => s.snapshot.associations).sort(bySort);
-    return {
-      source: 'sessions',
-      tracers: sessions.flatMap((s) => s.targets.map((t) => ({ ...t, pid: s.pid }))),
-      associations: report(viewsOf(all, p.detect)),
-      globals: sumGlobals(sessions.map((s) => s.snapshot.globals)),
-      kernel: null,
-    };
+    // a namespace that does not exist is an error, not an empty list
+    if (p.netns) withNetns(p.netns, () => undefined);
+    const m = mergeSessions(readPublishedSessions(), p.netns);
+    return { source: 'sessions', tracers: m.tracers, associations: report(viewsOf(m.associations.sort(bySort), p.detect)), globals: m.globals, kernel: null };
   }
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets });
   // the kernel tracer runs alongside when the kernel has SCTP; its status says why not otherwise
@@ -133,17 +208,19 @@ export interface TraceSummary { events: number; tracers: AttachedTarget[]; assoc
 export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number; onEvent: (e: WireEvent, ifname: (ifindex: number) => string | null) => void; onAttached?: (t: AttachedTarget[], engine: string) => void; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; signal?: AbortSignal }): Promise<TraceSummary> {
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
   let events = 0;
+  let stop: (() => void) | null = null;
   try {
     p.onAttached?.(tracer.targets, tracer.engine);
-    tracer.on('event', (e) => {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => {
       events++;
       p.onEvent(e, tracer.ifname);
     });
-    tracer.startEvents();
     await waitOrSignal(p.durationMs, p.signal);
+    stop();
     const snap = tracer.snapshot();
     return { events, tracers: tracer.targets, associations: report(viewsOf(snap.associations.sort(bySort), p.detect)) };
   } finally {
+    stop?.();
     tracer.close();
   }
 }
@@ -155,7 +232,11 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
   let scrapes = 0;
   let previous = new Map<string, Association>();
   let server: Server | null = null;
+  // events by type since the start, every known type from 0 (a counter that appears late reads as a reset)
+  const events = new Map<string, number>([...WIRE_EVENTS, ...WATCH_EVENTS].map((t) => [t, 0]));
+  let stop: (() => void) | null = null;
   try {
+    stop = streamEvents(tracer, p.detect ?? {}, (e) => events.set(e.type, (events.get(e.type) ?? 0) + 1));
     server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
@@ -167,7 +248,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }
@@ -180,6 +261,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
     await waitOrSignal(undefined, p.signal);
     return { scrapes };
   } finally {
+    stop?.();
     server?.close();
     tracer.close();
   }
@@ -223,34 +305,51 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const ac = new AbortController();
   o.signal?.addEventListener('abort', () => ac.abort(), { once: true });
   const stdin = process.stdin;
+  // the time the table was read, shown in the header: a frozen screen keeps its own
+  let readAt = new Date();
+  // column widths only grow while top runs: columns do not jump back and forth between refreshes
+  const widths: number[] = [];
   const onKey = (buf: Buffer) => {
-    const k = buf.toString();
-    if (k === 'q' || k === '\u0003') ac.abort();
-    else if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
-    else if (k === 'f' || k === ' ') {
-      state.frozen = !state.frozen;
-      // the table reads the tracer's live slot table: a frozen screen needs its own copy
-      if (state.frozen) table?.freeze();
+    // one read may hold several keys (typed quickly, pasted, or sent together)
+    for (const k of buf.toString()) {
+      if (k === 'q' || k === '\u0003') {
+        ac.abort();
+        return;
+      }
+      if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
+      else if (k === 'f' || k === ' ') {
+        state.frozen = !state.frozen;
+        // the table reads the tracer's live slot table: a frozen screen needs its own copy
+        if (state.frozen) table?.freeze();
+      }
     }
     draw(false);
   };
   const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');
   const draw = (fresh: boolean) => {
-    if ((fresh && !state.frozen) || !table) table = tracer.table({ detect: o.detect, previous: table });
+    if ((fresh && !state.frozen) || !table) {
+      table = tracer.table({ detect: o.detect });
+      readAt = new Date();
+    }
     // a terminal shows what fits (header, blank, column titles, a line for the count);
     // batch mode prints every row, like top -b
     const rows = o.tty ? (o.rows?.() ?? process.stdout.rows ?? 0) : 0;
     const limit = rows > 8 ? rows - 4 : table.count;
     const shown = table.top(state.sort, limit);
-    const head = `nodectl sctp top — ${devs} — ${new Date().toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
-    const body = renderTable(shown.map((i) => table!.view(i, o.detect))) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
+    const head = `nodectl sctp top — ${devs} — ${readAt.toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
+    const body = renderTable(shown.map((i) => table!.view(i, o.detect)), o.tty ? widths : undefined) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {
-    if (o.tty && stdin.isTTY) {
-      stdin.setRawMode(true);
-      stdin.resume();
-      stdin.on('data', onKey);
+    if (o.tty) {
+      // the alternate screen, as top(1) and less(1) use it: on exit the terminal shows what it
+      // showed before, not the last frame; the cursor is hidden while frames are drawn
+      o.write('\x1b[?1049h\x1b[?25l');
+      if (stdin.isTTY) {
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.on('data', onKey);
+      }
     }
     for (;;) {
       draw(true);
@@ -265,6 +364,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
       stdin.setRawMode(false);
       stdin.pause();
     }
+    if (o.tty) o.write('\x1b[?25h\x1b[?1049l');
     tracer.close();
   }
 }

@@ -5,9 +5,10 @@
 // words of the records (in place, in the tracer's mapped slot table), kept in typed arrays,
 // and objects are built only for the rows drawn. The flags follow the rules of detect.ts
 // exactly (the unit test compares them with assess() on the same records). The records go on
-// changing after the refresh: the counters the next refresh compares with are kept here, and
-// freeze() copies the records for a screen that must stop moving.
-import { assess, DEFAULT_DETECT, type DetectOptions, type PreviousCounts } from './detect.js';
+// changing after the refresh: what the next look compares with (the conditions, per row, for
+// the event watcher) is kept here, and freeze() copies the records for a screen that must stop
+// moving.
+import { assess, DEFAULT_DETECT, withExpiry, type DetectOptions } from './detect.js';
 import { decodeAssociation, ms, u64, words, type Association } from './model.js';
 import type { AssocView } from './render.js';
 import { frozen, rowBuffer, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
@@ -19,29 +20,37 @@ const off = (layout: { fields: Array<{ name: string; offset: number }> }, name: 
 const D = (name: string) => off(SW_DIR, name);
 const DIR0 = off(SW_ASSOC, 'dir');
 const STATE = off(SW_ASSOC, 'state');
+const LAST = off(SW_ASSOC, 'last_ns');
+const RESTARTS = off(SW_ASSOC, 'restarts');
 const ST_ABORTED = 6;
 const ST_CLOSED = 5;
 const KFAMILY = off(SW_KEY, 'family');
 const KPORT = off(SW_KEY, 'port');
 const KIFINDEX = off(SW_KEY, 'ifindex');
 
-const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS] =
-  ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns'].map(D) as [number, number, number, number, number, number, number];
+const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS, MALFORMED, HIGHEST, CUM_ACK] =
+  ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns', 'malformed', 'highest_tsn', 'cum_tsn_ack'].map(D) as
+  [number, number, number, number, number, number, number, number, number, number];
+
+/** AssocTable.bits: the conditions of one row, per endpoint (the sender whose DATA they concern). */
+export const ROW = { STALLED0: 1, STALLED1: 2, LOSSY0: 4, LOSSY1: 8, GONE: 16 } as const;
 
 
-/** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the interval when ps >= 0). */
-function dirFlags(w: Uint32Array, me: number, flags: number, live: boolean, now: number, o: DetectOptions, sent: number, rtx: number, ps: number, pr: number): number {
+/** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the association's lifetime). */
+function dirFlags(w: Uint32Array, me: number, flags: number, live: boolean, now: number, o: DetectOptions, sent: number, rtx: number): number {
   let bits = 0;
   if (flags & SW_F.OUTSTANDING && live) {
     const p = u64(w, me + PROGRESS);
     if (p && Math.max(0, ms(now - p)) >= o.stallAfterMs) bits |= 1;
   }
-  if (ps >= 0) {
-    if (sent >= ps) sent -= ps;
-    if (rtx >= pr) rtx -= pr;
-  }
   if (sent >= o.lossyMinChunks && rtx / sent >= o.lossyRatio) bits |= 2;
   return bits;
+}
+
+/** TSNs me sent that peer has not cumulatively acknowledged, as model.ts computes them (-1: unknown). */
+function outstandingTsns(w: Uint32Array, me: number, peer: number, fm: number, fp: number): number {
+  if (!(fm & SW_F.OUTSTANDING) || !(fm & SW_F.HAVE_TSN) || !(fp & SW_F.HAVE_SACK)) return -1;
+  return (w[(me + HIGHEST) >>> 2]! - w[(peer + CUM_ACK) >>> 2]!) >>> 0;
 }
 
 export class AssocTable {
@@ -54,8 +63,17 @@ export class AssocTable {
   readonly rwnd: Float64Array;
   /** How many of stalled / throttled / lossy hold: flagged rows go first. */
   readonly flagged: Uint8Array;
-  /** Per row: DATA chunks and retransmissions of endpoint 0, then of endpoint 1, as read now. */
-  readonly #counts: Float64Array;
+  /**
+   * Per row, ROW bits judged over the association's lifetime (lossy as `stats` judges it):
+   * what the event watcher (watch.ts) compares from one check to the next.
+   */
+  readonly bits: Uint8Array;
+  /** Per row and endpoint (2 per row): malformed chunks, progress_ns, TSNs outstanding (-1: unknown). */
+  readonly malformed: Float64Array;
+  readonly progressNs: Float64Array;
+  readonly outstanding: Float64Array;
+  /** Per row: new incarnations seen on the key (a restart resets the record). */
+  readonly restarts: Uint32Array;
   #rows: AssocRows;
   #ws: Uint32Array;
   #wf: Uint32Array;
@@ -65,8 +83,8 @@ export class AssocTable {
   #index: Map<string, number> | null = null;
 
   /**
-   * r: the association rows of one read; previous: the table of the last refresh, so loss is
-   * judged over the interval (as assess() does with a previous snapshot).
+   * r: the association rows of one read; previous: the table of the last look, whose rows
+   * previousRow() finds (what the event watcher compares with).
    */
   constructor(r: AssocRows, nowNs: number, opts: { ifname?: (ifindex: number) => string | null; detect?: Partial<DetectOptions>; previous?: AssocTable } = {}) {
     const n = r.count;
@@ -82,7 +100,11 @@ export class AssocTable {
     this.retrans = new Float64Array(n);
     this.rwnd = new Float64Array(n);
     this.flagged = new Uint8Array(n);
-    const counts = (this.#counts = new Float64Array(4 * n));
+    this.bits = new Uint8Array(n);
+    this.malformed = new Float64Array(2 * n);
+    this.progressNs = new Float64Array(2 * n);
+    this.outstanding = new Float64Array(2 * n);
+    this.restarts = new Uint32Array(n);
     const o = { ...DEFAULT_DETECT, ...opts.detect };
     const prev = opts.previous;
     for (let i = 0; i < n; i++) {
@@ -93,22 +115,31 @@ export class AssocTable {
       const fa = w[(a + FLAGS) >>> 2]!;
       const fb = w[(b + FLAGS) >>> 2]!;
       const sa = u64(w, a + DATA_CHUNKS), ra = u64(w, a + RETRANS), sb = u64(w, b + DATA_CHUNKS), rb = u64(w, b + RETRANS);
-      counts[4 * i] = sa;
-      counts[4 * i + 1] = ra;
-      counts[4 * i + 2] = sb;
-      counts[4 * i + 3] = rb;
       this.activity[i] = u64(w, a + PACKETS) + u64(w, b + PACKETS);
       this.data[i] = u64(w, a + DATA_BYTES) + u64(w, b + DATA_BYTES);
       this.retrans[i] = ra + rb;
       this.rwnd[i] = Math.min(fa & SW_F.HAVE_SACK ? w[(a + RWND_LAST) >>> 2]! : Infinity, fb & SW_F.HAVE_SACK ? w[(b + RWND_LAST) >>> 2]! : Infinity);
       const state = w[(base + STATE) >>> 2]!;
-      const live = state !== ST_ABORTED && state !== ST_CLOSED;
-      const j = prev ? this.#previousRow(i) : -1;
-      const pc = prev ? prev.#counts : null;
-      const bits = dirFlags(w, a, fa, live, nowNs, o, sa, ra, j >= 0 ? pc![4 * j]! : -1, j >= 0 ? pc![4 * j + 1]! : 0) |
-        dirFlags(w, b, fb, live, nowNs, o, sb, rb, j >= 0 ? pc![4 * j + 2]! : -1, j >= 0 ? pc![4 * j + 3]! : 0);
+      // gone (no packet for --expire-after) is closed too, as detect.ts's expired() says
+      const last = u64(w, base + LAST);
+      const ended = state === ST_ABORTED || state === ST_CLOSED;
+      const gone = !ended && last !== 0 && Math.max(0, ms(nowNs - last)) >= o.expireAfterMs;
+      const live = !ended && !gone;
+      // loss over the association's lifetime, as `stats` judges it: over one refresh a steady
+      // 20 % loss of a few chunks a second never reached the 20-chunk minimum, and was never shown
+      const da = dirFlags(w, a, fa, live, nowNs, o, sa, ra);
+      const db = dirFlags(w, b, fb, live, nowNs, o, sb, rb);
+      const bits = da | db;
       // throttled: either endpoint advertises a zero window (the other is held back)
       this.flagged[i] = ((fa | fb) & SW_F.ZERO_WINDOW ? 1 : 0) + (bits & 1) + ((bits >> 1) & 1);
+      this.bits[i] = (da & 1 ? ROW.STALLED0 : 0) | (db & 1 ? ROW.STALLED1 : 0) | (da & 2 ? ROW.LOSSY0 : 0) | (db & 2 ? ROW.LOSSY1 : 0) | (gone ? ROW.GONE : 0);
+      this.malformed[2 * i] = u64(w, a + MALFORMED);
+      this.malformed[2 * i + 1] = u64(w, b + MALFORMED);
+      this.progressNs[2 * i] = u64(w, a + PROGRESS);
+      this.progressNs[2 * i + 1] = u64(w, b + PROGRESS);
+      this.outstanding[2 * i] = outstandingTsns(w, a, b, fa, fb);
+      this.outstanding[2 * i + 1] = outstandingTsns(w, b, a, fb, fa);
+      this.restarts[i] = w[(base + RESTARTS) >>> 2]!;
     }
     // the previous table served this one; what it compared with itself is no longer needed
     // (else every refresh would keep all earlier ones alive)
@@ -124,7 +155,7 @@ export class AssocTable {
   /** The same association's row in the previous table (-1: none). Slots keep their place and
    * the fallback's dump walks the hash in bucket order, so it is usually the same row: compared
    * in place before any lookup. */
-  #previousRow(i: number): number {
+  previousRow(i: number): number {
     const p = this.#previous;
     if (!p) return -1;
     const r = this.#rows;
@@ -170,13 +201,10 @@ export class AssocTable {
     return decodeAssociation(b, b, this.#now, this.#ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, i < r.inSlots ? this.#ws : this.#wf);
   }
 
-  /** Row i as top shows it: the Association and its health, loss judged against the previous table. */
+  /** Row i as top shows it: the Association and its health (loss over its lifetime, as `stats`). */
   view(i: number, detect: Partial<DetectOptions> = {}): AssocView {
-    const assoc = this.association(i);
-    const j = this.#previousRow(i);
-    const c = this.#previous ? this.#previous.#counts : null;
-    const prev: PreviousCounts | undefined = j >= 0 ? { dir: [{ dataChunks: c![4 * j]!, retransChunks: c![4 * j + 1]! }, { dataChunks: c![4 * j + 2]!, retransChunks: c![4 * j + 3]! }] } : undefined;
-    return { assoc, health: assess(assoc, detect, prev) };
+    const assoc = withExpiry(this.association(i), detect);
+    return { assoc, health: assess(assoc, detect) };
   }
 
   /**

@@ -18,7 +18,7 @@ test(isRoot() ? 'a piped stdin never stands in for a missing argument' : 'piped 
   // required: a usage error, not `link show lo`
   const show = run(['link', 'show']);
   t.is(show.status, 2, show.stdout);
-  t.regex(show.stderr, /Missing 1 required arg/);
+  t.regex(show.stderr, /^nodectl: link show: missing argument IFACE/);
   // optional: every interface, not just the one named on stdin
   ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
   const arp = run(['arp', 'show', '--json']);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
 import { patient, patientSeconds } from '../helpers/patience.js';
+import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
@@ -145,4 +146,25 @@ test('link add/set/del and addr add/del through the CLI, checked with ip', (t) =
   t.is(cascade.status, 0, cascade.stderr);
   t.deepEqual((JSON.parse(cascade.stdout) as { deleted: string[] }).deleted, ['mv0', 'mv1', 've1']);
   t.deepEqual(names(ns), ['br0', 'lo']);
+});
+
+test('names as the kernel sees them: a %d template, "all", 16 UTF-8 bytes are refused at validation with their position; apply creates nothing', async (t) => {
+  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+  const d = tmp(t);
+  const f = join(d, 'names.yaml');
+  writeFileSync(f, 'interfaces:\n  - {name: "x%d", kind: bridge}\n  - {name: all, kind: bridge}\n  - {name: ääääääää, kind: bridge}\n  - {name: ok0, kind: veth, veth: {peer: "p%s"}}\n');
+  const r = nodectl(['config', 'validate', f]);
+  t.is(r.status, 3);
+  t.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith(f)).map((l) => l.slice(f.length)), [
+    ':2:12: /interfaces/0/name: "x%d" is not a valid interface name: "%" makes it a template the kernel fills in (x%d becomes x0, x1, …)',
+    ':3:12: /interfaces/1/name: "all" is not a valid interface name (the kernel refuses it: /proc/sys/net/*/conf/all is the namespace-wide setting)',
+    ':4:12: /interfaces/2/name: "ääääääää" is 16 bytes long in UTF-8; the kernel allows at most 15',
+    ':5:42: /interfaces/3/veth/peer: "p%s" is not a valid interface name: "%" makes it a template the kernel fills in (x%d becomes x0, x1, …)',
+  ]);
+  if (!root) { t.log('SKIP: needs root for the apply half'); return; }
+  const ns = netnsFor(t);
+  const before = await ipSnapshot(ns.name);
+  const a = nodectl(['config', 'apply', f, '-n', ns.name, '--state-dir', d]);
+  t.is(a.status, 3, a.stderr);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'a refused file changed the namespace');
 });

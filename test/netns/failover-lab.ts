@@ -49,6 +49,7 @@ export interface CfgOpts {
   preemptDelayMs?: number;
   probe?: { intervalMs: number; allowedMisses: number } | null;
   refreshMs?: number;
+  announceIntervalMs?: number;
   extra?: string;
 }
 
@@ -60,7 +61,7 @@ export function writeConfig(lab: Lab, o: CfgOpts = {}, name = 'mgmt.yaml'): stri
     `  candidates: [${candidates.join(', ')}]`,
     '  gateway: { ipv4: 192.0.2.1, ipv6: "2001:db8::1" }',
     `  damping: { hold_down_ms: ${o.holdDownMs ?? 300}, preempt_delay_ms: ${o.preemptDelayMs ?? 600} }`,
-    `  announce: { count: 3, interval_ms: 20, refresh_ms: ${o.refreshMs ?? 0} }`,
+    `  announce: { count: 3, interval_ms: ${o.announceIntervalMs ?? 20}, refresh_ms: ${o.refreshMs ?? 0} }`,
   ];
   if (o.probe) lines.push(`  health: { arp_probe: { interval_ms: ${o.probe.intervalMs}, allowed_misses: ${o.probe.allowedMisses} } }`);
   if (o.extra) lines.push(o.extra);
@@ -87,10 +88,10 @@ export function cliArgs(args: string[]): string[] {
   return ['--import', 'tsx', join(ROOT, 'bin/dev.js'), ...args];
 }
 
-export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd'): Daemon {
+export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[] } = {}): Daemon {
   const statePath = join(lab.dir, `${tag}.json`);
   const socketPath = join(lab.dir, `${tag}.sock`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let stdout = '';

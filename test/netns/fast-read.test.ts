@@ -55,3 +55,18 @@ test(isRoot() ? 'a reader that stops early (| head) ends both paths quietly with
     t.is(r.status, 0, `${JSON.stringify(env)}: exit status`);
   }
 });
+
+test(isRoot() ? 'link tree: --format text|dot with --json is a usage error on both paths' : 'link tree --format/--json (skipped: needs root)', (t) => {
+  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = netnsFor(t);
+  for (const args of [['--format', 'dot', '--json'], ['-f', 'text', '--json']]) {
+    for (const env of [{}, { NODECTL_NO_FAST: '1' }] as Record<string, string>[]) {
+      const r = run(['link', 'tree', ...args, '-n', ns.name], env);
+      t.is(r.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stdout}`);
+      t.like(JSON.parse(r.stdout), { error: { code: 'USAGE' } });
+      t.regex(r.stdout, /contradict/);
+    }
+  }
+  // --format json and --json agree
+  t.is(run(['link', 'tree', '--format', 'json', '--json', '-n', ns.name]).status, 0);
+});

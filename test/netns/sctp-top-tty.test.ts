@@ -4,7 +4,7 @@
 // f freezes the table (new associations stay off it) and unfreezes it, q exits 0 and leaves
 // the terminal in its normal (cooked, echoing) mode, as stty reports afterwards.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, vethPair } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
@@ -71,10 +71,9 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   t.true(rowOf(byData, 4009) < rowOf(byData, 4001), `data: the association with more payload first\n${byData}`);
   at = await key('s');
   await screenAfter(at, (s) => /sort: retrans/.test(s), 'sorted by retrans');
-  at = await key('s');
-  await screenAfter(at, (s) => /sort: rwnd/.test(s), 'sorted by rwnd');
-  at = await key('s');
-  const byName = await screenAfter(at, (s) => /sort: name/.test(s), 'sorted by name');
+  // two keys in one read (typed quickly, or pasted): both count, rwnd then name
+  at = await key('ss');
+  const byName = await screenAfter(at, (s) => /sort: name/.test(s), 'sorted by name after two keys in one write');
   t.true(rowOf(byName, 4001) < rowOf(byName, 4009), `name: 10.67.0.1:4001 before 10.67.0.1:4009\n${byName}`);
 
   at = await key('f');
@@ -89,10 +88,24 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   const table = (s: string) => s.split('\n').slice(1).join('\n');
   const changed = later.find((s) => table(s) !== table(frozen));
   t.is(changed, undefined, `the frozen table does not change; first frozen screen:\n${frozen}`);
+  // the header's clock is the time the frozen table was read: two seconds on, it has not moved
+  const head = (s: string) => s.split('\n')[0];
+  t.deepEqual([...new Set(later.map(head))], [head(frozen)], 'the clock stops while frozen');
 
   at = await key('f');
   const thawed = await screenAfter(at, (s) => !/FROZEN/.test(s) && rowOf(s, 4020) >= 0, 'unfrozen with the new association');
   t.regex(thawed, /sort: name/, 'the sort survives freezing');
+
+  // 20 % of the DATA retransmitted, in one burst: flagged lossy as `stats` flags it, on every
+  // refresh after (judged over the association's life, not over one refresh's new chunks)
+  await runScenario(spec(4030), 'lossy', { end: 'none' });
+  at = out.length;
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = screens(out.slice(at)).filter((s) => rowOf(s, 4030) >= 0);
+  t.true(after.length >= 3, `several refreshes after the loss (${after.length})`);
+  const flags = (s: string) => s.split('\n')[rowOf(s, 4030)]!.trim().split(/\s+/).at(-1);
+  t.deepEqual([...new Set(after.map(flags))], ['lossy'], `lossy on every refresh:\n${after.at(-1)}`);
+  t.true(after.every((s) => rowOf(s, 4030) < rowOf(s, 4001)), 'and, flagged, above the clean rows');
 
   await key('q');
   const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), patient(15_000)))]);
@@ -101,4 +114,35 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   const stty = out.slice(out.indexOf('nodectl exit'));
   t.regex(stty, /(^|\s)icanon(\s|;|$)/m, `canonical mode restored:\n${stty}`);
   t.regex(stty, /(^|\s)echo(\s|;|$)/m, `echo restored:\n${stty}`);
+});
+
+// The terminal as a terminal emulator keeps it (tmux's own screen, read back with capture-pane):
+// after q, what was on it before top is back, and no frame of top is left on it.
+test('top leaves the terminal clean on q: no frame left on the screen (tmux)', async (t) => {
+  if (why || !haveCommand('tmux')) {
+    t.log(`SKIP: ${why ?? 'tmux is not installed'}`);
+    t.pass();
+    return;
+  }
+  const { a } = vethPair(t, '10.67.1', { addresses: false });
+  const sock = `nctl-top-${process.pid}-${Date.now()}`;
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
+  t.teardown(() => tmux('kill-server'));
+  const cmd = `echo before-top; ${process.execPath} ${CLI} sctp top -n ${a.name} --dev va --interval 200ms; echo "nodectl exit $?"; sleep 60`;
+  t.is(tmux('new-session', '-d', '-x', '160', '-y', '40', cmd).status, 0);
+  const pane = () => tmux('capture-pane', '-p').stdout;
+  const until = async (pred: (s: string) => boolean, what: string) => {
+    const deadline = Date.now() + patient(15_000);
+    while (!pred(pane())) {
+      if (Date.now() > deadline) throw new Error(`no ${what} within the deadline; pane:\n${pane()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await until((s) => /ASSOCIATION|no SCTP associations seen/.test(s) && /sort: activity/.test(s), 'frame of top');
+  tmux('send-keys', 'q');
+  await until((s) => /nodectl exit \d+/.test(s), 'exit line');
+  const after = pane();
+  t.regex(after, /nodectl exit 0/);
+  t.regex(after, /before-top/, 'what was on the screen before top is back');
+  t.notRegex(after, /sctp top|no SCTP associations seen|ASSOCIATION/, `no frame of top left:\n${after}`);
 });

@@ -3,8 +3,8 @@
 import test from 'ava';
 import { assess } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress } from '../../src/sctp/model.js';
-import { renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
-import { parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
+import { formatTable, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
+import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
 
 const S = 1_000_000_000;
@@ -105,4 +105,28 @@ test('flag parsing: targets, durations, listen addresses', (t) => {
   t.deepEqual(parseListen('[::1]:9464'), { host: '::1', port: 9464 });
   t.throws(() => parseListen('localhost'), { message: /ADDRESS:PORT/ });
   t.throws(() => parseListen('1.2.3.4:99999'), { message: /out of range/ });
+});
+
+test('mergeSessions: two sessions on the same interfaces are one row each and one set of global counts', (t) => {
+  const target = (netns: string | null) => ({ dev: 'va', netns, ifindex: 4, hooks: [] });
+  const assoc = (packets: number) => decodeAssociation(key, record({ ...sending, packets }, acking), T0);
+  const g = (n: number) => ({ sctpPackets: n }) as unknown as Parameters<typeof mergeSessions>[0][0]['snapshot']['globals'];
+  const s = (pid: number, netns: string | null, packets: number) => ({ pid, targets: [target(netns)], snapshot: { associations: [assoc(packets)], globals: g(packets) } });
+  const m = mergeSessions([s(1, 'blue', 10), s(2, 'blue', 7)]);
+  t.is(m.associations.length, 1);
+  t.is(m.associations[0]!.dir[0].packets, 10, 'the record of the session that saw the most');
+  t.is(m.globals.sctpPackets, 10, 'the same interfaces: counted once');
+  t.is(m.tracers.length, 2);
+  const two = mergeSessions([s(1, 'blue', 10), s(2, 'red', 7)]);
+  t.is(two.associations.length, 2, 'same endpoints and ifindex in two namespaces: two associations');
+  t.is(two.globals.sctpPackets, 17);
+  t.deepEqual(mergeSessions([s(1, 'blue', 10), s(2, 'red', 7)], 'red').associations.map((a) => a.dir[0].packets), [7]);
+});
+
+test('formatTable with kept widths: a refreshing table never moves a column left', (t) => {
+  const widths: number[] = [];
+  const wide = formatTable(['A', 'B'], [['1234567', 'x']], widths);
+  const narrow = formatTable(['A', 'B'], [['1', 'y']], widths);
+  t.is(wide.split('\n')[1]!.indexOf('x'), narrow.split('\n')[1]!.indexOf('y'), 'column B stays where it was');
+  t.not(formatTable(['A', 'B'], [['1', 'y']]).split('\n')[1]!.indexOf('y'), wide.split('\n')[1]!.indexOf('x'), 'without kept widths it would move');
 });

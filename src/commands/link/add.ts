@@ -11,8 +11,8 @@ export default class LinkAdd extends NodectlCommand {
 
 Kind options:
   vlan     --link DEV --id 1-4094 [--protocol 802.1Q|802.1ad]
-  bond     [--mode MODE] [--miimon MS] [--arp-interval MS] [--arp-ip-target IPV4 …]
-           MODE: balance-rr active-backup balance-xor broadcast 802.3ad balance-tlb balance-alb
+  bond     [--mode MODE] [--miimon MS] [--arp-interval MS] [--arp-ip-target IPV4 …],
+           MODE one of balance-rr active-backup balance-xor broadcast 802.3ad balance-tlb balance-alb
   bridge   [--stp | --no-stp] [--vlan-filtering]
   macvlan  --link DEV [--mode private|vepa|bridge|passthru|source]
   veth     --peer NAME [--peer-netns NS]

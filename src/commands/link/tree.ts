@@ -17,12 +17,12 @@ export default class LinkTree extends NodectlCommand {
   ];
 
   static override flags = {
-    format: Flags.string({ char: 'f', summary: 'Output format.', options: ['text', 'json', 'dot'], default: 'text' }),
+    format: Flags.string({ char: 'f', summary: 'Output format (default text).', options: ['text', 'json', 'dot'] }),
   };
 
   async run(): Promise<TreeNode[]> {
     const { flags } = await this.parse(LinkTree);
-    const out = await readLinkTree({ netns: flags.netns, format: flags.format as TreeFormat });
+    const out = await readLinkTree({ netns: flags.netns, format: flags.format as TreeFormat | undefined, json: this.jsonEnabled() });
     if (!this.jsonEnabled()) {
       if (out.text) this.log(out.text());
       else this.logJson(out.result);

@@ -3,13 +3,15 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
-import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
 
 export default class SctpStats extends NodectlCommand {
   static override summary = 'One snapshot of the SCTP associations seen on the wire, with stalled/throttled/lossy flags.';
 
   static override description = `Without --dev, reads the association tables of the tracing sessions already running on
-this host (nodectl sctp trace / top / serve publish theirs). With --dev, attaches the wire
+this host (nodectl sctp trace / top / serve publish theirs): an association several sessions
+trace is one row (the record of the session that saw the most of it), and -n NETNS keeps only
+the interfaces in that namespace. With --dev, attaches the wire
 tracer to those interfaces for --duration, then prints what it saw and detaches.
 
 The wire tracer is a tc program (ingress and egress) that parses every SCTP packet — Ethernet
@@ -43,6 +45,7 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
     dev: devFlag,
     duration: Flags.string({ summary: 'With --dev: how long to watch before printing.', default: '2s', helpValue: 'DURATION' }),
     'stall-after': stallAfterFlag,
+    'expire-after': expireAfterFlag,
     lossy: lossyFlag,
     kernel: Flags.boolean({ summary: 'Also run the kernel-side tracer (sctp_probe/sctp_probe_path tracepoints, retransmission probes) when the kernel has SCTP; alone without --dev.', allowNo: true }),
     'max-associations': maxAssocFlag,
@@ -54,9 +57,10 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
     if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const r = await sctpStats({
       targets: flags.dev ? parseTargets(flags.dev, flags.netns) : undefined,
+      netns: flags.dev ? undefined : flags.netns,
       kernel: flags.kernel,
       durationMs: parseDuration(flags.duration, '--duration'),
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
       tracer: { maxAssociations: flags['max-associations'] },
     });
     if (!this.jsonEnabled()) {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration, parseTargets, sctpTop } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
 
 export default class SctpTop extends NodectlCommand {
   static override summary = 'A refreshing table of SCTP associations on the wire, flagged rows first.';
@@ -10,7 +10,8 @@ export default class SctpTop extends NodectlCommand {
   static override description = `Attaches the wire tracer to each --dev and redraws the association table every
 --interval: stalled, throttled and lossy associations on top, then by the sort key.
 Keys: s cycles the sort (activity, data, retrans, rwnd, name), f (or space) freezes and
-unfreezes the display, q quits. When stdout is not a terminal it prints one table per
+unfreezes the display (and its clock), q quits and restores the screen (top draws on the
+alternate screen). Lossy is judged over each association's life, as stats judges it. When stdout is not a terminal it prints one table per
 interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
 
   static override examples = [
@@ -23,6 +24,7 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
     interval: Flags.string({ summary: 'Refresh period.', default: '1s', helpValue: 'DURATION' }),
     iterations: Flags.integer({ summary: 'Stop after this many refreshes.', min: 1 }),
     'stall-after': stallAfterFlag,
+    'expire-after': expireAfterFlag,
     lossy: lossyFlag,
     'max-associations': maxAssocFlag,
   };
@@ -38,7 +40,7 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
       targets: parseTargets(flags.dev, flags.netns),
       intervalMs: interval,
       iterations: flags.iterations,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
       tracer: { maxAssociations: flags['max-associations'] },
       tty,
       write: (s) => {

@@ -2,11 +2,12 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { renderEvent } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpTrace, type TraceSummary } from '../../sctp/session.js';
-import { requiredDevFlag, maxAssocFlag, stallAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
+import { UsageError } from '../../errors.js';
 import type { WireEvent } from '../../sctp/model.js';
 
 export default class SctpTrace extends NodectlCommand {
-  static override summary = 'Stream SCTP association events seen on the wire: up, down, abort, zero window, retransmission bursts.';
+  static override summary = 'Stream SCTP association events seen on the wire: up, down, abort, zero window, retransmission bursts, stalls, loss, malformed chunks, vanished associations.';
 
   static override description = `Attaches the wire tracer to tc ingress and egress of each --dev (tcx links where the
 kernel has them: they vanish with the process, even on a crash; otherwise clsact filters,
@@ -20,6 +21,15 @@ removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --durati
   zero-win    an endpoint advertises a_rwnd 0: its peer is throttled
   window      the window opened again, with how long it was zero
   rtx-burst   --burst retransmissions within a second
+  stall       an endpoint's DATA made no cumulative TSN progress for --stall-after, with the
+              TSNs outstanding (heartbeats answered or not)
+  stall-end   it moves again, or the association ended while stalled; how long it lasted
+  lossy       retransmissions reached --lossy percent of the DATA sent (at least 20 chunks)
+  malformed   malformed chunks since the last look, and how many in all
+  gone        no packet for --expire-after without SHUTDOWN or ABORT: the association is closed
+
+The last five come from looking at the association table (every quarter of --stall-after,
+between 100 ms and 1 s): they are stamped when seen, their durations from the record.
 
 With --json, one JSON object per line (NDJSON). At the end, a summary table of the
 associations seen goes to stderr (or is the last JSON line with "summary": true).
@@ -36,6 +46,8 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
     duration: Flags.string({ summary: 'Stop after this long (default: until Ctrl-C).', helpValue: 'DURATION' }),
     burst: Flags.integer({ summary: 'Retransmissions within one second that make a burst event.', default: 8, min: 1 }),
     'stall-after': stallAfterFlag,
+    'expire-after': expireAfterFlag,
+    lossy: lossyFlag,
     'max-associations': maxAssocFlag,
   };
 
@@ -47,12 +59,14 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
   async run(): Promise<TraceSummary & { summary: true }> {
     const { flags } = await this.parse(SctpTrace);
     const json = this.jsonEnabled();
+    const lossy = Number(flags.lossy);
+    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const started = Date.now();
     const bootOffset = Date.now() - Number(process.hrtime.bigint()) / 1e6;
     const r = await sctpTrace({
       targets: parseTargets(flags.dev, flags.netns),
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after') },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
       tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'] },
       onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
       onEvent: (e: WireEvent, ifname) => {

@@ -1,0 +1,248 @@
+// The kernel state before step 1 — kept in the journal — and the two things rollback does with
+// it once the inverses have run: put back what the kernel changed on its own (the MTU of
+// macvlans lowered with their lower device, addresses a link lost when it went down or a
+// primary address took its secondaries with it, routes flushed with them, permanent
+// neighbours), then compare, so that "nothing was changed" is said only when it is true and
+// otherwise exactly what differs.
+//
+// Addresses, routes and neighbours are kept as the kernel's own RTM_NEW* messages and put back
+// by sending them again: every attribute (flags such as noprefixroute and nodad, metric, label,
+// broadcast, lifetimes, route tables, protocols, preferred sources) comes back as it was without
+// this code having to know it.
+import { NetlinkError } from '../errors.js';
+import { decodeAddr, type Addr } from '../netlink/addr.js';
+import { forEachAttr } from '../netlink/attr.js';
+import { dumpEach } from '../netlink/dump-once.js';
+import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
+import { type Link, listLinks, setLink } from '../netlink/link.js';
+import { decodeNeigh } from '../netlink/neigh.js';
+import { decodeRoute } from '../netlink/route.js';
+import { canonicalIp } from './cidr.js';
+import type { PreLink, PreState } from './journal.js';
+import { DOOMED_GROUP, UNDO_GROUP } from './doomed.js';
+import { OWNED_GROUP } from '../interfaces/planner.js';
+
+const IFA_RT_PRIORITY = 9;
+/** rtm_flags a route may be added with (RTNH_F_ONLINK); the rest are the kernel's state. */
+const RTNH_F_ONLINK = 0x4;
+const RTPROT_KERNEL = 2;
+
+export function preLinkOf(l: Pick<Link, 'index' | 'name' | 'mtu' | 'admin' | 'masterIndex' | 'group' | 'alias'>): PreLink {
+  return { index: l.index, name: l.name, mtu: l.mtu, up: l.admin === 'up', master: l.masterIndex, group: l.group, alias: l.alias };
+}
+
+async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Promise<Buffer[]> {
+  const msgs = await h.dump(type, Buffer.alloc(hdr), { action: 'read the kernel state before the apply' });
+  return msgs.filter((m) => m.type === want).map((m) => Buffer.from(m.data));
+}
+
+/**
+ * Read what rollback needs to put back: addresses, routes of every table, permanent neighbours,
+ * with one-shot dumps (src/netlink/dump-once.ts), each message kept as base64 for the journal.
+ */
+export function capturePre(netns: string | undefined, links: Link[]): PreState {
+  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => {
+    const out: string[] = [];
+    dumpEach(netns, type, Buffer.alloc(hdr), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
+      if (t === want && keep(buf, s, e)) out.push(buf.toString('base64', s, e));
+    });
+    return out;
+  };
+  return {
+    links: links.map(preLinkOf),
+    addrs: raw(RTM.GETADDR, 8, RTM.NEWADDR),
+    routes: raw(RTM.GETROUTE, 12, RTM.NEWROUTE),
+    neighs: raw(RTM.GETNEIGH, 12, RTM.NEWNEIGH, (buf, s, e) => decodeNeigh(buf, s, e)?.state.includes('PERMANENT') ?? false),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparable forms
+
+interface AddrView { key: string; ifindex: number; attrs: string; text: string }
+
+function addrView(buf: Buffer): AddrView | null {
+  const a: Addr | null = decodeAddr(buf, 0, buf.length);
+  if (!a) return null;
+  let metric = 0;
+  forEachAttr(buf, 8, buf.length, (t, s) => { if (t === IFA_RT_PRIORITY) metric = buf.readUInt32LE(s); });
+  const flags = a.flags.filter((f) => f !== 'tentative' && f !== 'optimistic').join(',');
+  const attrs = `flags ${flags || '-'} metric ${metric} label ${a.label ?? '-'} brd ${a.broadcast ?? '-'} lifetime ${a.validLft === undefined ? 'forever' : 'finite'}`;
+  const key = `${a.ifindex} ${canonicalIp(a.address)}/${a.prefixlen}`;
+  return { key, ifindex: a.ifindex, attrs, text: `${a.address}/${a.prefixlen}` };
+}
+
+function routeKey(buf: Buffer): string | null {
+  const r = decodeRoute(buf, 0, buf.length);
+  if (!r) return null;
+  return `${r.type} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.oif !== null ? ` dev #${r.oif}` : ''} table ${r.table} proto ${r.protocol} scope ${r.scope} metric ${r.metric}`;
+}
+
+function neighKey(buf: Buffer): string | null {
+  const n = decodeNeigh(buf, 0, buf.length);
+  return n ? `${n.address} dev #${n.ifindex} lladdr ${n.lladdr ?? '-'} ${n.state}` : null;
+}
+
+const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
+
+async function replay(h: Handle, type: number, payload: Buffer, flags: number, what: string): Promise<string | null> {
+  try {
+    await h.request(type, payload, { flags: NLM_F_CREATE | flags, action: `put back ${what}`, target: what });
+    return null;
+  } catch (err) {
+    if (err instanceof NetlinkError && err.errno === 'EEXIST') return null;
+    return `${what}: ${(err as Error).message}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Putting back
+
+/**
+ * After the inverses: make every link that existed before look as it did (name, group, master,
+ * MTU, up/down), then replay the addresses, routes and permanent neighbours that are missing.
+ * Returns what could not be put back.
+ */
+export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
+  const errors: string[] = [];
+  // links: a few passes, since a child's MTU can only grow once its lower device's has
+  for (let pass = 0; pass < 3; pass++) {
+    const now = new Map((await listLinks(h)).map((l) => [l.index, l]));
+    const failed: string[] = [];
+    for (const p of pre.links) {
+      const l = now.get(p.index);
+      if (!l) continue;
+      try {
+        if (l.name !== p.name) {
+          if (l.admin === 'up') await setLink(h, l.index, { up: false });
+          await setLink(h, l.index, { name: p.name });
+        }
+        if (l.group !== p.group) await setLink(h, l.index, { group: p.group });
+        if (l.masterIndex !== p.master) await setLink(h, l.index, { master: p.master });
+        if (l.mtu !== p.mtu) await setLink(h, l.index, { mtu: p.mtu });
+        if (p.alias !== null && l.alias !== p.alias) await setLink(h, l.index, { alias: p.alias });
+      } catch (err) {
+        failed.push(`link ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
+      }
+    }
+    // up/down last, lower devices and masters first (the pre-apply dump order is creation order)
+    const after = new Map((await listLinks(h)).map((l) => [l.index, l]));
+    for (const p of pre.links) {
+      const l = after.get(p.index);
+      if (!l || (l.admin === 'up') === p.up) continue;
+      try { await setLink(h, l.index, { up: p.up }); } catch (err) { failed.push(`link ${p.name} ${p.up ? 'up' : 'down'}: ${(err as Error).message}`); }
+    }
+    if (!failed.length) break;
+    if (pass === 2) errors.push(...failed);
+  }
+  // addresses: missing ones replayed in dump order (IPv4 primaries before their secondaries);
+  // one whose attributes differ is deleted and replayed
+  for (let pass = 0; pass < 2; pass++) {
+    const now = new Map<string, AddrView>();
+    for (const b of await dumpRaw(h, RTM.GETADDR, 8, RTM.NEWADDR)) { const v = addrView(b); if (v) now.set(v.key, v); }
+    const failed: string[] = [];
+    for (const raw of pre.addrs) {
+      const buf = b64(raw);
+      const v = addrView(buf);
+      if (!v) continue;
+      const cur = now.get(v.key);
+      if (cur && cur.attrs === v.attrs) continue;
+      if (cur) {
+        try { await h.request(RTM.DELADDR, buf, { action: `replace address ${v.text}` }); } catch { /* replayed below either way */ }
+      }
+      const e = await replay(h, RTM.NEWADDR, buf, NLM_F_EXCL, `address ${v.text} on link ${v.ifindex}`);
+      if (e) failed.push(e);
+    }
+    if (!failed.length) break;
+    if (pass === 1) errors.push(...failed);
+  }
+  // routes: a gateway route needs the route to its gateway first, so a few passes. The
+  // kernel's own (proto kernel: prefix, local, broadcast, link-local) come back with their
+  // addresses and links; sent by us they would not be the same (IPv6 makes metric 0 1024).
+  for (let pass = 0; pass < 3; pass++) {
+    const now = new Set<string>();
+    for (const b of await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE)) { const k = routeKey(b); if (k) now.add(k); }
+    const failed: string[] = [];
+    for (const raw of pre.routes) {
+      const buf = b64(raw);
+      const k = routeKey(buf);
+      if (!k || now.has(k) || buf[5] === RTPROT_KERNEL) continue;
+      buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
+      const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_EXCL, `route ${k}`);
+      if (e) failed.push(e);
+    }
+    if (!failed.length) break;
+    if (pass === 2) errors.push(...failed);
+  }
+  const neighNow = new Set<string>();
+  for (const b of await dumpRaw(h, RTM.GETNEIGH, 12, RTM.NEWNEIGH)) { const k = neighKey(b); if (k) neighNow.add(k); }
+  for (const raw of pre.neighs) {
+    const buf = b64(raw);
+    const k = neighKey(buf);
+    if (!k || neighNow.has(k)) continue;
+    const e = await replay(h, RTM.NEWNEIGH, buf, NLM_F_REPLACE, `neighbour ${k}`);
+    if (e) errors.push(e);
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing
+
+/** Every way the kernel differs from the pre-apply state, one line each (empty: identical). */
+export async function differencesFrom(h: Handle, pre: PreState): Promise<string[]> {
+  const out: string[] = [];
+  const links = await listLinks(h);
+  const now = new Map(links.map((l) => [l.index, l]));
+  const was = new Map(pre.links.map((l) => [l.index, l]));
+  const name = (i: number): string => now.get(i)?.name ?? was.get(i)?.name ?? `#${i}`;
+  for (const p of pre.links) {
+    const l = now.get(p.index);
+    if (!l) { out.push(`link ${p.name} (ifindex ${p.index}) is gone`); continue; }
+    const c = preLinkOf(l);
+    for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias'] as const) {
+      if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
+    }
+  }
+  for (const l of links) {
+    if (was.has(l.index)) continue;
+    const ours = l.group === OWNED_GROUP || l.group === DOOMED_GROUP || l.group === UNDO_GROUP;
+    out.push(`link ${l.name} (ifindex ${l.index}) was not there before${ours ? '' : ` (group ${l.group}, not nodectl's: made by another program during the apply)`}`);
+  }
+  const addrsBefore = new Map<string, AddrView>();
+  for (const raw of pre.addrs) { const v = addrView(b64(raw)); if (v) addrsBefore.set(v.key, v); }
+  const addrsNow = new Map<string, AddrView>();
+  for (const b of await dumpRaw(h, RTM.GETADDR, 8, RTM.NEWADDR)) { const v = addrView(b); if (v) addrsNow.set(v.key, v); }
+  for (const [k, v] of addrsBefore) {
+    const c = addrsNow.get(k);
+    if (!c) out.push(`address ${v.text} on ${name(v.ifindex)} is gone`);
+    else if (c.attrs !== v.attrs) out.push(`address ${v.text} on ${name(v.ifindex)}: ${c.attrs}, was ${v.attrs}`);
+  }
+  for (const [k, v] of addrsNow) if (!addrsBefore.has(k)) out.push(`address ${v.text} on ${name(v.ifindex)} was not there before`);
+  const set = (raws: Buffer[], key: (b: Buffer) => string | null): Set<string> => new Set(raws.map(key).filter((k): k is string => k !== null));
+  const routesBefore = set(pre.routes.map(b64), routeKey);
+  const routesNow = set(await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE), routeKey);
+  const named = (k: string): string => k.replace(/dev #(\d+)/, (_, i: string) => `dev ${name(Number(i))}`);
+  for (const k of routesBefore) if (!routesNow.has(k)) out.push(`route ${named(k)} is gone`);
+  for (const k of routesNow) if (!routesBefore.has(k)) out.push(`route ${named(k)} was not there before`);
+  const neighBefore = set(pre.neighs.map(b64), neighKey);
+  const neighNow = set((await dumpRaw(h, RTM.GETNEIGH, 12, RTM.NEWNEIGH)).filter((b) => decodeNeigh(b, 0, b.length)?.state.includes('PERMANENT')), neighKey);
+  for (const k of neighBefore) if (!neighNow.has(k)) out.push(`neighbour ${named(k)} is gone`);
+  for (const k of neighNow) if (!neighBefore.has(k)) out.push(`neighbour ${named(k)} was not there before`);
+  return out;
+}
+
+/**
+ * differencesFrom, given the kernel time to finish what it does on its own after a link comes
+ * up (IPv6 duplicate address detection, link-local addresses and their routes): differences
+ * count only once they persist for `ms`.
+ */
+export async function settledDifferences(h: Handle, pre: PreState, ms = 4000): Promise<string[]> {
+  const until = Date.now() + ms;
+  let d = await differencesFrom(h, pre);
+  while (d.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    d = await differencesFrom(h, pre);
+  }
+  return d;
+}

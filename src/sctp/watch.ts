@@ -1,0 +1,109 @@
+// Events the wire program cannot raise itself, found by comparing two looks at the association
+// table: a stall starts when time passes without a packet (no packet runs the program then),
+// and loss, malformed chunks and a vanished association are judged over counters. The watcher
+// keeps the previous look (an AssocTable: typed arrays, no object per association) and turns
+// every change of a row's condition into an event of the same shape as the ring buffer's:
+//
+//   stall-start  an endpoint's DATA made no cumulative-TSN progress for --stall-after
+//   stall-end    it moved again (reason "progress"), or the association ended while stalled
+//                (reason "closed", "aborted", "gone", "restart"), with how long the stall lasted
+//   lossy        retransmitted DATA reached --lossy percent of the DATA sent (lifetime ratio,
+//                over at least 20 chunks, as `stats` judges it)
+//   malformed    malformed chunks since the last look (value: how many)
+//   gone         no packet for --expire-after without SHUTDOWN COMPLETE or ABORT: closed
+//
+// Events are stamped when seen (at most one check interval after the fact); durations are
+// taken from the record's own times.
+import { fmtMs, type DetectOptions } from './detect.js';
+import { endpointText, ms, type WireEvent } from './model.js';
+import { ROW, type AssocTable } from './table.js';
+
+export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone'] as const;
+
+/** How often trace and serve look: a quarter of --stall-after, between 100 ms and 1 s. */
+export function watchInterval(stallAfterMs: number): number {
+  return Math.min(1000, Math.max(100, Math.round(stallAfterMs / 4)));
+}
+
+export class EventWatcher {
+  #previous: AssocTable | undefined;
+  readonly #detect: Partial<DetectOptions>;
+
+  constructor(detect: Partial<DetectOptions> = {}) {
+    this.#detect = detect;
+  }
+
+  /** The table to hand to the next read (AssocTable's `previous`). */
+  get previous(): AssocTable | undefined {
+    return this.#previous;
+  }
+
+  /**
+   * Compare `table` (read with `previous: watcher.previous`) with the last look; the events,
+   * in a stable order per association (stall-end before gone, stall-start before lossy).
+   */
+  check(table: AssocTable, nowNs: number): WireEvent[] {
+    const prev = this.#previous;
+    const out: WireEvent[] = [];
+    for (let i = 0; i < table.count; i++) {
+      const bits = table.bits[i]!;
+      const j = prev ? table.previousRow(i) : -1;
+      const pb = j >= 0 ? prev!.bits[j]! : 0;
+      const m0 = table.malformed[2 * i]!, m1 = table.malformed[2 * i + 1]!;
+      const pm0 = j >= 0 ? prev!.malformed[2 * j]! : 0, pm1 = j >= 0 ? prev!.malformed[2 * j + 1]! : 0;
+      // the common case: nothing to say about this row, no object built
+      if (bits === pb && m0 <= pm0 && m1 <= pm1) continue;
+      const a = table.view(i, this.#detect).assoc;
+      const ev = (type: string, by: 0 | 1, value: number, durationNs: number | null, extra: Partial<WireEvent> = {}): WireEvent => ({
+        type, tsNs: nowNs, association: a.id, ifindex: a.ifindex, endpoints: a.endpoints, by, cause: null, causeName: null,
+        value, durationMs: durationNs === null ? null : ms(Math.max(0, durationNs)), ...extra,
+      });
+      for (const d of [0, 1] as const) {
+        const stalled = d ? ROW.STALLED1 : ROW.STALLED0;
+        const lossy = d ? ROW.LOSSY1 : ROW.LOSSY0;
+        if (bits & stalled && !(pb & stalled)) {
+          const n = table.outstanding[2 * i + d]!;
+          out.push(ev('stall-start', d, n < 0 ? 0 : n, nowNs - table.progressNs[2 * i + d]!, { outstandingTsns: n < 0 ? null : n }));
+        } else if (pb & stalled && !(bits & stalled)) {
+          const since = prev!.progressNs[2 * j + d]!;
+          const p = table.progressNs[2 * i + d]!;
+          // progress_ns moves when the peer's cumulative ack does: then the stall lasted until
+          // that moment, even if the association has ended since; else it ended with the
+          // association (closed, aborted, gone), at its last packet
+          // (a restart resets the record: the old incarnation ended with the new INIT)
+          const restarted = table.restarts[i] !== prev!.restarts[j];
+          const moved = !restarted && p > since;
+          const reason = moved ? 'progress' : restarted ? 'restart' : a.state === 'closed' || a.state === 'aborted' || a.state === 'gone' ? a.state : 'progress';
+          const until = moved ? p : reason === 'progress' || restarted ? nowNs : nowNs - a.lastSeenAgoMs * 1e6;
+          const n = prev!.outstanding[2 * j + d]!;
+          out.push(ev('stall-end', d, n < 0 ? 0 : n, until - since, { outstandingTsns: n < 0 ? null : n, reason }));
+        }
+        if (bits & lossy && !(pb & lossy)) {
+          const s = a.dir[d];
+          out.push(ev('lossy', d, s.retransChunks, null, { dataChunks: s.dataChunks }));
+        }
+        const m = d ? m1 : m0, pm = d ? pm1 : pm0;
+        if (m > pm) out.push(ev('malformed', d, m - pm, null, { malformedTotal: m }));
+      }
+      if (bits & ROW.GONE && !(pb & ROW.GONE)) out.push(ev('gone', 0, 0, a.lastSeenAgoMs * 1e6));
+    }
+    this.#previous = table;
+    return out;
+  }
+}
+
+/** The text of a watcher event for `sctp trace` (render.ts renders the wire program's). */
+export function watchEventText(e: WireEvent): string {
+  const who = endpointText(e.endpoints[e.by]);
+  const other = endpointText(e.endpoints[e.by ^ 1]);
+  const dur = e.durationMs === null ? '?' : fmtMs(e.durationMs);
+  const tsns = (n: number | null | undefined) => (n === null || n === undefined ? 'data' : `${n} TSN${n === 1 ? '' : 's'}`);
+  switch (e.type) {
+    case 'stall-start': return `stall     ${who} → ${other} no cumulative TSN progress for ${dur} with ${tsns(e.outstandingTsns)} outstanding`;
+    case 'stall-end': return `stall-end ${who} → ${other} ${e.reason === 'progress' ? 'moves again' : `ended (${e.reason})`} after ${dur} stalled, ${tsns(e.outstandingTsns)} were outstanding`;
+    case 'lossy': return `lossy     ${who} → ${other} retransmitted ${e.value} of ${e.dataChunks ?? '?'} DATA chunks (${e.dataChunks ? (100 * e.value / e.dataChunks).toFixed(1) : '?'} %)`;
+    case 'malformed': return `malformed ${who} sent ${e.value} malformed chunk${e.value === 1 ? '' : 's'} (${e.malformedTotal ?? e.value} in all)`;
+    case 'gone': return `gone      ${e.association} no packet for ${dur}: closed`;
+    default: return `${e.type} ${e.association}`;
+  }
+}

@@ -1,0 +1,156 @@
+// The whole of a namespace as iproute2 prints it: the oracle for "nothing changed". Links with
+// `ip -d -j link` (ifindex, MAC, MTU, master, group, alias, kind data), every address with its
+// flags, label, metric and whether its lifetimes are finite, every route of every table (kernel
+// prefix and local routes included), permanent/noarp neighbours, and the per-interface sysctls
+// nodectl touches, read inside the namespace. ifindexes and MACs are KEPT: a link deleted and
+// re-created is a different link even under the same name. Only what changes by itself is left
+// out (timers, lifetime countdowns, dynamic neighbour entries, route expiry).
+import type { ExecutionContext } from 'ava';
+import { execFile } from 'node:child_process';
+import { ARP_KEY_NAMES } from '../../src/config/arp-keys.js';
+
+/**
+ * Run a command asynchronously (never spawnSync: a test that polls for a moment to send a
+ * signal must not be starved by a snapshot taken in a concurrent test of the same worker).
+ */
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export interface IpSnapshot {
+  links: Record<string, unknown>[];
+  addrs: Record<string, unknown>[];
+  routes: Record<string, unknown>[];
+  neighs: Record<string, unknown>[];
+  sysctls: Record<string, Record<string, string>>;
+}
+
+const SYSCTL_V6 = ['disable_ipv6', 'addr_gen_mode', 'accept_dad', 'keep_addr_on_down'];
+
+async function ipJson(ns: string, ...args: string[]): Promise<Record<string, unknown>[]> {
+  const out = await run('ip', ['-n', ns, '-j', ...args]);
+  return out.trim() ? (JSON.parse(out) as Record<string, unknown>[]) : [];
+}
+
+/** Drop keys that tick by themselves (bridge and port timers), recursively. */
+function stripTimers(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripTimers);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k.endsWith('_timer')) continue;
+    out[k] = stripTimers(x);
+  }
+  return out;
+}
+
+const FOREVER = 4294967295;
+
+async function readOnce(ns: string): Promise<IpSnapshot> {
+  const [rawLinks, rawAddrs, r4, r6, rawNeighs] = await Promise.all([
+    ipJson(ns, '-d', 'link', 'show'), ipJson(ns, '-d', 'addr', 'show'),
+    ipJson(ns, '-4', '-d', 'route', 'show', 'table', 'all'), ipJson(ns, '-6', '-d', 'route', 'show', 'table', 'all'), ipJson(ns, 'neigh', 'show'),
+  ]);
+  const links = rawLinks.map((l) => stripTimers(l) as Record<string, unknown>);
+  const addrs: Record<string, unknown>[] = [];
+  for (const l of rawAddrs) {
+    for (const a of (l.addr_info as Record<string, unknown>[] | undefined) ?? []) {
+      const { valid_life_time: v, preferred_life_time: p, ...rest } = a;
+      addrs.push({ ifindex: l.ifindex, ifname: l.ifname, ...rest, valid: v === FOREVER ? 'forever' : 'finite', preferred: p === FOREVER ? 'forever' : 'finite' });
+    }
+  }
+  const routes: Record<string, unknown>[] = [];
+  for (const [fam, list] of [['-4', r4], ['-6', r6]] as const) {
+    for (const r of list) {
+      const { expires: _e, ...rest } = r;
+      routes.push({ family: fam, ...rest });
+    }
+  }
+  const neighs = rawNeighs.filter((n) => (n.state as string[] | undefined)?.some((s) => s === 'PERMANENT' || s === 'NOARP'));
+  // one process for every sysctl of every link (ip netns exec per key would take seconds)
+  const names = links.map((l) => String(l.ifname));
+  const paths = names.flatMap((n) => [...ARP_KEY_NAMES.map((k) => `/proc/sys/net/ipv4/conf/${n}/${k}`), ...SYSCTL_V6.map((k) => `/proc/sys/net/ipv6/conf/${n}/${k}`)]);
+  const text = await run('ip', ['netns', 'exec', ns, 'sh', '-c', 'for f in "$@"; do printf "%s=%s\\n" "$f" "$(cat "$f" 2>/dev/null || echo -)"; done', 'sh', ...paths]);
+  const sysctls: Record<string, Record<string, string>> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\/proc\/sys\/net\/(ipv[46])\/conf\/([^/]+)\/([^=]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    (sysctls[m[2]!] ??= {})[`${m[1]}.${m[3]}`] = m[4]!;
+  }
+  const byKey = (xs: Record<string, unknown>[], key: (x: Record<string, unknown>) => string) => xs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  byKey(links, (l) => String(l.ifindex).padStart(10, '0'));
+  byKey(addrs, addrKey);
+  byKey(routes, routeKey);
+  byKey(neighs, neighKey);
+  return { links, addrs, routes, neighs, sysctls };
+}
+
+const addrKey = (a: Record<string, unknown>): string => `${String(a.ifindex).padStart(10, '0')} ${String(a.family)} ${String(a.local)}/${String(a.prefixlen)}`;
+const routeKey = (r: Record<string, unknown>): string => [r.family, r.table ?? 'main', r.type ?? 'unicast', r.dst, r.dev, r.gateway ?? '', r.metric ?? '', r.tos ?? ''].map(String).join(' ');
+const neighKey = (n: Record<string, unknown>): string => `${String(n.dev)} ${String(n.dst)}`;
+
+/**
+ * A settled snapshot: the kernel finishes some consequences of a change asynchronously
+ * (linkwatch carrier/operstate, IPv6 DAD and link-locals), so it counts once two readings 150 ms
+ * apart agree and no address is still in duplicate address detection (tentative).
+ */
+export async function ipSnapshot(ns: string, tries = 60): Promise<IpSnapshot> {
+  let prev = await readOnce(ns);
+  for (let i = 0; i < tries; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    const cur = await readOnce(ns);
+    const dad = cur.addrs.some((a) => a.tentative === true && a.dadfailed !== true);
+    if (!dad && JSON.stringify(cur) === JSON.stringify(prev)) return cur;
+    prev = cur;
+  }
+  return prev;
+}
+
+function fieldDiff(path: string, a: unknown, b: unknown, out: string[]): void {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) fieldDiff(`${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], out);
+    return;
+  }
+  out.push(`  ${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`);
+}
+
+function keyedDiff(what: string, before: Record<string, unknown>[], after: Record<string, unknown>[], key: (x: Record<string, unknown>) => string, out: string[]): void {
+  const b = new Map(before.map((x) => [key(x), x]));
+  const a = new Map(after.map((x) => [key(x), x]));
+  for (const [k, x] of b) if (!a.has(k)) out.push(`- ${what} ${k}: ${JSON.stringify(x)}`);
+  for (const [k, x] of a) if (!b.has(k)) out.push(`+ ${what} ${k}: ${JSON.stringify(x)}`);
+  for (const [k, x] of b) {
+    const y = a.get(k);
+    if (y === undefined) continue;
+    const lines: string[] = [];
+    fieldDiff('', x, y, lines);
+    if (lines.length) out.push(`~ ${what} ${k}:`, ...lines);
+  }
+}
+
+/** Every difference between two snapshots, one readable line each (empty: identical). */
+export function diffSnapshots(before: IpSnapshot, after: IpSnapshot): string[] {
+  const out: string[] = [];
+  keyedDiff('link', before.links, after.links, (l) => `${String(l.ifindex)} (${String(l.ifname)})`, out);
+  keyedDiff('addr', before.addrs, after.addrs, (a) => `${String(a.local)}/${String(a.prefixlen)} dev ${String(a.ifname)} (ifindex ${String(a.ifindex)})`, out);
+  keyedDiff('route', before.routes, after.routes, routeKey, out);
+  keyedDiff('neigh', before.neighs, after.neighs, neighKey, out);
+  const sb = Object.entries(before.sysctls).map(([dev, v]) => ({ dev, ...v }));
+  const sa = Object.entries(after.sysctls).map(([dev, v]) => ({ dev, ...v }));
+  keyedDiff('sysctls of', sb, sa, (x) => String(x.dev), out);
+  return out;
+}
+
+/** Passes when the snapshots are identical; otherwise fails listing exactly what differs. */
+export function assertSameSnapshot(t: ExecutionContext, before: IpSnapshot, after: IpSnapshot, message = 'the namespace changed'): void {
+  const d = diffSnapshots(before, after);
+  if (d.length === 0) t.pass();
+  else t.fail(`${message}:\n${d.join('\n')}`);
+}

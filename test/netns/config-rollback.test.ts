@@ -1,0 +1,318 @@
+// The equality contract of config apply, case by case (issue 17): after a failed apply the
+// namespace is IDENTICAL to before, as iproute2 sees it (test/helpers/ip-snapshot.ts): same
+// ifindexes and MACs, same MTUs of untouched children, same address flags and routes.
+import test, { type ExecutionContext } from 'ava';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyConfig, planConfig } from '../../src/config/apply.js';
+import { parseConfig } from '../../src/config/load.js';
+import { StateDir } from '../../src/config/state.js';
+import { ApplyError } from '../../src/errors.js';
+import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
+import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+
+const root = isRoot();
+const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
+const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
+const skipCli = (t: ExecutionContext): boolean => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return true; }
+  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return true; }
+  return false;
+};
+const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
+
+function stateDir(t: ExecutionContext): string {
+  const d = mkdtempSync(join(tmpdir(), 'nctl-state-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** A namespace with a stand-in NIC (eth0, one end of a veth pair, up). */
+function lab(t: ExecutionContext): Netns {
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
+  ns.ip('link', 'set', 'eth0', 'up');
+  ns.ip('link', 'set', 'eth0p', 'up');
+  return ns;
+}
+
+/** Fail at every step k of the plan from the current state to `file`; each time, the namespace is identical. */
+async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: string): Promise<number> {
+  const before = await ipSnapshot(ns.name);
+  const n = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.length;
+  for (let k = 1; k <= n; k++) {
+    const err = await t.throwsAsync(applyConfig(cfg(file), { netns: ns.name, stateDir: sd, failAtStep: k }), { instanceOf: ApplyError }, `k=${k}`);
+    t.deepEqual(err?.rollbackErrors, [], `k=${k}`);
+    assertSameSnapshot(t, before, await ipSnapshot(ns.name), `after a failure at step ${k}/${n}`);
+  }
+  return n;
+}
+
+test('case 1: a deleted owned bridge comes back as the SAME link (ifindex, MAC, link-local) when a later step fails', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  await applyConfig(cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: br1, kind: bridge, addresses: [10.3.0.1/24, "2001:db8:3::1/64"]}
+  - {name: mv1, kind: macvlan, link: eth0, macvlan: {mode: bridge}, addresses: [10.4.0.1/24]}
+`), { netns: ns.name, stateDir: sd });
+  ns.ip('link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p1b');
+  ns.ip('link', 'set', 'p1', 'master', 'br1');
+  ns.ip('link', 'set', 'p1', 'up');
+  ns.ip('route', 'add', '10.30.0.0/16', 'via', '10.3.0.9', 'dev', 'br1', 'metric', '5');
+  ns.ip('neigh', 'add', '10.3.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br1', 'nud', 'permanent');
+  const n = await failEveryStep(t, ns, sd, `
+interfaces:
+  - {name: eth0, kind: device, addresses: [10.9.0.1/24]}
+  - {name: mv2, kind: macvlan, link: eth0, macvlan: {mode: bridge}}
+`);
+  t.true(n >= 3, `plan has ${n} steps`);
+});
+
+test('case 2: the MTU of untouched macvlans the kernel lowered with their NIC is put back', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  for (const m of ['mva', 'mvb', 'mvc']) {
+    ns.ip('link', 'add', 'link', 'eth0', 'name', m, 'type', 'macvlan', 'mode', 'bridge');
+    ns.ip('link', 'set', m, 'up');
+  }
+  const n = await failEveryStep(t, ns, sd, `
+interfaces:
+  - {name: eth0, kind: device, mtu: 1400, addresses: [10.9.0.1/24]}
+  - {name: br9, kind: bridge}
+`);
+  t.true(n >= 2, `plan has ${n} steps`);
+});
+
+test('case 3: deleted addresses come back with noprefixroute, metric and nodad: routes identical', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.ip('addr', 'add', '10.9.7.1/24', 'dev', 'eth0', 'noprefixroute');
+  ns.ip('addr', 'add', '10.9.8.1/24', 'dev', 'eth0', 'metric', '77');
+  ns.ip('addr', 'add', '2001:db8:6::1/64', 'dev', 'eth0', 'nodad', 'noprefixroute');
+  ns.ip('addr', 'add', '10.9.9.1/24', 'dev', 'eth0', 'valid_lft', '3000', 'preferred_lft', '2000');
+  const n = await failEveryStep(t, ns, sd, `
+interfaces:
+  - {name: eth0, kind: device, addresses: [10.9.0.1/24]}
+  - {name: br9, kind: bridge}
+`);
+  t.true(n >= 5, `plan has ${n} steps`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every way an apply can end (the CLI as a user runs it)
+
+/** Six bridges, each with an address: a plan of 12 steps, slow enough (step delay) to interrupt. */
+const SIX = `interfaces:\n${Array.from({ length: 6 }, (_, i) => `  - {name: b${i}, kind: bridge, addresses: [10.8.${i}.1/24]}`).join('\n')}\n`;
+
+function startApply(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, 'config', 'apply', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stdout!.on('data', () => { /* drained */ });
+  const out = new Promise<{ code: number | null; signal: string | null; stderr: string }>((r) => child.on('exit', (code, signal) => r({ code, signal, stderr })));
+  return { child, out };
+}
+
+/** Wait until the progress file of this namespace's state directory says step `k` (0-based) is done. */
+async function waitDone(sd: string, ns: Netns, k: number, child: ChildProcess): Promise<void> {
+  const p = join(new StateDir(sd, ns.name).dir, 'progress');
+  for (let i = 0; i < 2000 && child.exitCode === null; i++) {
+    let text = '';
+    try { text = readFileSync(p, 'utf8'); } catch { /* not yet */ }
+    if (text.includes(`done ${k}\n`)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`step ${k + 1} never finished`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test.serial(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
+    if (skipCli(t)) return;
+    const ns = lab(t);
+    const sd = stateDir(t);
+    const f = join(sd, 'six.yaml');
+    writeFileSync(f, SIX);
+    const before = await ipSnapshot(ns.name);
+    const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '150' });
+    await waitDone(sd, ns, 2, child);
+    child.kill(sig);
+    const r = await out;
+    t.is(r.code, 1, r.stderr);
+    t.regex(r.stderr, new RegExp(`interrupted by ${sig} before step \\d+`));
+    t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
+    t.false(existsSync(join(new StateDir(sd, ns.name).dir, 'journal.json')), 'no journal left for the next run to finish');
+    assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+  });
+}
+
+test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd, '--confirm', '2'], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, 3, child);
+  child.kill('SIGKILL');
+  await out;
+  t.true(diffSnapshots(before, await ipSnapshot(ns.name, 0)).length > 0, 'the kill left the namespace half-applied');
+  const journal = join(new StateDir(sd, ns.name).dir, 'journal.json');
+  for (let i = 0; i < 200 && existsSync(journal); i++) await new Promise((r) => setTimeout(r, 100));
+  t.false(existsSync(journal), 'the watchdog finished the journal');
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the watchdog');
+});
+
+test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd, '--confirm', '30'], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, 2, child);
+  child.kill('SIGHUP');
+  const r = await out;
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /interrupted by SIGHUP/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test.serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const g = join(sd, 'other.yaml');
+  writeFileSync(g, 'interfaces:\n  - {name: c0, kind: bridge}\n');
+  t.is(new StateDir(sd, ns.name).dir, new StateDir(sd, `/run/netns/${ns.name}`).dir);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '100' });
+  await waitDone(sd, ns, 1, child);
+  const second = spawnSync(process.execPath, [CLI, 'config', 'apply', g, '-n', `/run/netns/${ns.name}`, '--state-dir', sd], { encoding: 'utf8' });
+  t.not(second.status, 0);
+  t.regex(second.stderr, /another nodectl \(pid \d+\) is applying/);
+  const r = await out;
+  t.is(r.code, 0, r.stderr);
+  const names = ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort();
+  t.deepEqual(names, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'eth0', 'eth0p', 'lo']);
+});
+
+test.serial('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '300' });
+  await waitDone(sd, ns, 1, child);
+  ns.ip('link', 'add', 'b4', 'type', 'bridge'); // nodectl's step for b4 has not run yet
+  const r = await out;
+  t.is(r.code, 1, r.stderr);
+  t.notRegex(r.stderr, /ROLLBACK INCOMPLETE/);
+  t.regex(r.stderr, /link add b4 .*EEXIST/);
+  t.regex(r.stderr, /link b4 \(ifindex \d+\) was not there before \(group 0, not nodectl's: made by another program during the apply\)/);
+  t.true(ns.ipJson<{ ifname: string }[]>('link', 'show').some((l) => l.ifname === 'b4'), 'the other program\'s b4 is left alone');
+  ns.ip('link', 'del', 'b4');
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'apart from b4');
+});
+
+/**
+ * Run `config apply` in a private mount namespace whose state directory is a small tmpfs
+ * (nothing is mounted on this machine's own tree). `fill`: 'before' fills it before the apply
+ * starts; 'during' once step 1 is done, so a later progress write gets ENOSPC.
+ */
+async function applyOnTinyTmpfs(sd: string, file: string, ns: Netns, fill: 'before' | 'during'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const script = `
+set -e
+mount -t tmpfs -o size=$SIZE nctl-test "$SD"
+if [ "$FILL" = before ]; then dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true; fi
+NODECTL_STEP_DELAY_MS=2 "$NODE" "$CLI" config apply "$FILE" -n "$NS" --state-dir "$SD" &
+pid=$!
+if [ "$FILL" = during ]; then
+  while ! grep -qs '^done 0$' "$SD"/netns/*/progress; do sleep 0.01; done
+  dd if=/dev/zero of="$SD/fill" bs=4k 2>/dev/null || true
+fi
+set +e
+wait $pid
+echo "exit=$?"
+`;
+  // not spawnSync: the test worker must keep answering while the apply runs
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    env: { ...process.env, SD: sd, FILL: fill, SIZE: fill === 'before' ? '64k' : '512k', NODE: process.execPath, CLI, FILE: file, NS: ns.name }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  await new Promise((r) => child.on('exit', r));
+  const m = /exit=(\d+)/.exec(stdout);
+  return { status: m ? Number(m[1]) : null, stdout, stderr };
+}
+
+test('case 7: a full state directory before step 1 refuses the apply and changes nothing', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(tmpdir(), `nctl-six-${process.pid}.yaml`);
+  writeFileSync(f, SIX);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'before');
+  t.not(r.status, 0, r.stdout + r.stderr);
+  t.regex(r.stderr, /ENOSPC|no space/i);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 7: ENOSPC in the state directory mid-apply stops at the next step and rolls back from memory', async (t) => {
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  // 300 steps of progress records outgrow the page the file has when the tmpfs fills up
+  const f = join(tmpdir(), `nctl-many-${process.pid}.yaml`);
+  writeFileSync(f, `interfaces:\n  - {name: eth0, kind: device}\n${Array.from({ length: 300 }, (_, i) => `  - {name: m${i}, kind: macvlan, link: eth0, macvlan: {mode: bridge}}`).join('\n')}\n`);
+  t.teardown(() => rmSync(f, { force: true }));
+  const before = await ipSnapshot(ns.name);
+  const r = await applyOnTinyTmpfs(sd, f, ns, 'during');
+  t.is(r.status, 1, r.stdout + r.stderr);
+  t.regex(r.stderr, /cannot record progress in .*ENOSPC/);
+  t.regex(r.stderr, /rolled back \d+ steps, nothing was changed/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
+  const B = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: bb, kind: bridge, addresses: [10.7.0.2/24]}\n';
+  await applyConfig(cfg(A), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml', confirmSeconds: 600, startWatchdog: () => { /* the restart comes first */ } });
+  // The restart, as the state directory and the kernel see it: the journal and ownership
+  // record are from an earlier boot, and nothing nodectl made exists any more.
+  const dir = new StateDir(sd, ns.name).dir;
+  for (const f of ['journal.json', 'owned.json']) {
+    const p = join(dir, f);
+    writeFileSync(p, readFileSync(p, 'utf8').replace(/"bootId":\s*"[^"]+"/, '"bootId":"an-earlier-boot"'));
+  }
+  ns.ip('link', 'del', 'bb');
+  ns.ip('link', 'del', 'ba');
+  // the boot unit applies the file on disk, which is still the unconfirmed B
+  const r = await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.is(r.recovered?.action, 'discarded');
+  t.regex(r.warnings.join('\n'), /node\.yaml was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration/);
+  const names = ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort();
+  t.deepEqual(names, ['ba', 'eth0', 'eth0p', 'lo']);
+  // once: applying the file again (the operator) applies it
+  await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
+  t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
+});

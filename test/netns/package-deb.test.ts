@@ -1,0 +1,140 @@
+// The Debian package, unpacked (dpkg-deb -x) into a temporary directory and run from there with
+// a PATH that has no Node: the launcher must find the Node, the addon, the dependencies and the
+// manifest relative to itself. Building the .deb takes minutes (xz of an 86 MB Node), more than
+// `npm test` can spend, so this test uses the newest dist-deb/nodectl_*.deb that `npm run package`
+// left (or $NODECTL_DEB) and says SKIP when there is none.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRoot, netnsFor, rootTitle } from '../helpers/netns.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const pinned = /^NODE_VERSION=(\S+)$/m.exec(readFileSync(join(root, 'scripts/node-pin.sh'), 'utf8'))![1]!;
+
+function findDeb(): string | null {
+  if (process.env.NODECTL_DEB) return process.env.NODECTL_DEB;
+  const dir = join(root, 'dist-deb');
+  if (!existsSync(dir)) return null;
+  const debs = readdirSync(dir).filter((f) => f.startsWith(`nodectl_${version}-`) && f.endsWith('_amd64.deb')).map((f) => join(dir, f));
+  return debs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] ?? null;
+}
+const deb = findDeb();
+
+/** The unpacked tree, and a PATH of only what the package relies on from the base system. */
+function unpack(t: { teardown: (f: () => void) => void }): { tree: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), 'nctl-deb-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const tree = join(dir, 'root');
+  const r = spawnSync('dpkg-deb', ['-x', deb!, tree], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dpkg-deb -x: ${r.stderr}`);
+  // readlink (coreutils) for the launcher, ip (iproute2, a Depends) for what nodectl spawns.
+  const bin = join(dir, 'path');
+  mkdirSync(bin);
+  for (const tool of ['readlink', 'ip']) {
+    const where = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(where, join(bin, tool));
+  }
+  const env: NodeJS.ProcessEnv = { PATH: bin, HOME: dir, LANG: 'C.UTF-8' };
+  return { tree, env };
+}
+
+function run(tree: string, env: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync(join(tree, 'usr/bin/nodectl'), args, { encoding: 'utf8', env, cwd: tree });
+}
+
+test('the .deb: control fields, size, and the files it installs', (t) => {
+  if (!deb) {
+    // CI builds the package first (.ci/run), so there a missing .deb is a failure, not a skip
+    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
+    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
+    return t.pass();
+  }
+  t.log(`testing ${deb}`);
+  // An old .deb still tests the packaging, but not this checkout's code: say so.
+  const built = join(root, 'dist/cli/fast-read.bundle.js');
+  if (existsSync(built) && statSync(built).mtimeMs > statSync(deb).mtimeMs) t.log('note: the .deb is older than dist/: npm run package to test this build');
+  const size = statSync(deb).size;
+  t.true(size <= 40 * 1024 * 1024, `${size} bytes > 40 MB`);
+  const control = spawnSync('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Architecture', 'Depends'], { encoding: 'utf8' }).stdout;
+  t.regex(control, new RegExp(`^Version: ${version.replace(/\./g, '\\.')}-\\d+$`, 'm'));
+  t.regex(control, /^Architecture: amd64$/m);
+  const depends = /^Depends: (.*)$/m.exec(control)?.[1] ?? '';
+  for (const need of ['libbpf1', 'libc6', 'libstdc++6', 'iproute2']) t.true(depends.includes(need), `Depends lacks ${need}: ${depends}`);
+  for (const never of ['nodejs', 'npm', 'gcc', 'clang', 'build-essential']) t.false(new RegExp(`\\b${never}\\b`).test(depends), `Depends has ${never}`);
+  t.is(spawnSync('dpkg-deb', ['--ctrl-tarfile', deb]).status, 0);
+  const conffiles = spawnSync('sh', ['-c', `dpkg-deb --ctrl-tarfile '${deb}' | tar -xOf - ./conffiles`], { encoding: 'utf8' }).stdout;
+  t.is(conffiles.trim(), '/etc/nodectl/node.yaml.example');
+
+  const { tree } = unpack(t);
+  t.is(readlinkSync(join(tree, 'usr/bin/nodectl')), '../lib/nodectl/bin/nodectl', 'relative, so an unpacked tree works');
+  for (const f of [
+    'usr/lib/nodectl/node/bin/node', 'usr/lib/nodectl/bin/run.js', 'usr/lib/nodectl/oclif.manifest.json',
+    'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/bpf/sctp_wire.bpf.o', 'usr/lib/nodectl/bpf/sctp_kern.bpf.o',
+    'usr/lib/nodectl/node_modules/@oclif/core/package.json', 'usr/lib/nodectl/node_modules/netlink/prebuilds/linux-x64/node.napi.node',
+    'usr/lib/systemd/system/nodectl-config.service', 'usr/lib/systemd/system/nodectl-mgmt.service',
+    'usr/share/man/man8/nodectl.8.gz', 'usr/share/man/man8/nodectl-config.8.gz',
+    'usr/share/bash-completion/completions/nodectl', 'usr/share/zsh/vendor-completions/_nodectl',
+    'etc/nodectl/node.yaml.example', 'usr/share/doc/nodectl/copyright', 'usr/share/doc/nodectl/changelog.Debian.gz',
+  ]) t.true(existsSync(join(tree, f)), `${f} missing`);
+  // No unit is enabled by the package: no symlinks under /etc/systemd, no maintainer scripts.
+  t.false(existsSync(join(tree, 'etc/systemd')));
+  // Every path a unit runs is in the package.
+  for (const unit of ['nodectl-config.service', 'nodectl-mgmt.service']) {
+    const text = readFileSync(join(tree, 'usr/lib/systemd/system', unit), 'utf8');
+    for (const m of text.matchAll(/^Exec\w+=(\S+)(.*)$/gm)) {
+      t.true(existsSync(join(tree, m[1]!)), `${unit}: ${m[1]} is not in the package`);
+      for (const js of m[2]!.match(/\/usr\/\S+\.js/g) ?? []) t.true(existsSync(join(tree, js)), `${unit}: ${js} is not in the package`);
+    }
+  }
+  // The libraries of every ELF file resolve on this system from Debian's packages.
+  for (const elf of ['usr/lib/nodectl/node/bin/node', 'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/node_modules/netlink/prebuilds/linux-x64/node.napi.node']) {
+    const ldd = spawnSync('ldd', [join(tree, elf)], { encoding: 'utf8' }).stdout;
+    t.notRegex(ldd, /not found/, `${elf}: ${ldd}`);
+  }
+  const copyright = readFileSync(join(tree, 'usr/share/doc/nodectl/copyright'), 'utf8');
+  t.regex(copyright, /^Format: https:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/$/m);
+  for (const p of ['@oclif/core', 'yaml', '@sinclair/typebox', 'netlink']) t.true(copyright.includes(`Comment: npm package ${p}@`), `copyright lacks ${p}`);
+  t.false(lstatSync(join(tree, 'usr/lib/nodectl/node_modules')).isSymbolicLink());
+});
+
+test(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link list --json -n, config validate, --help'), (t) => {
+  if (!deb) {
+    // CI builds the package first (.ci/run), so there a missing .deb is a failure, not a skip
+    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
+    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
+    return t.pass();
+  }
+  if (!isRoot()) {
+    t.log('SKIP: not root; link list -n needs a namespace the test creates');
+    return t.pass();
+  }
+  const { tree, env } = unpack(t);
+  t.not(spawnSync('sh', ['-c', 'command -v node'], { env, encoding: 'utf8' }).status, 0, 'the PATH must have no node');
+
+  const v = run(tree, env, '--version');
+  t.is(v.status, 0, v.stderr);
+  t.is(v.stdout, `nodectl/${version} linux-x64 node-v${pinned}\n`);
+
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'pk0', 'type', 'veth', 'peer', 'name', 'pk1');
+  const list = run(tree, env, 'link', 'list', '--json', '-n', ns.name);
+  t.is(list.status, 0, list.stderr);
+  const names = (JSON.parse(list.stdout) as { name: string }[]).map((l) => l.name).sort();
+  const oracle = ns.ipJson<{ ifname: string }[]>('link').map((l) => l.ifname).sort();
+  t.deepEqual(names, oracle);
+
+  const val = run(tree, env, 'config', 'validate', join(tree, 'etc/nodectl/node.yaml.example'));
+  t.is(val.status, 0, val.stderr);
+  t.regex(val.stdout, /valid/);
+
+  // oclif proper (not a fast path): the manifest, the command files and the plugin load.
+  const help = run(tree, env, 'link', '--help');
+  t.is(help.status, 0, help.stderr);
+  t.regex(help.stdout, /link add/);
+  const ac = run(tree, env, 'autocomplete', 'script', 'bash');
+  t.is(ac.status, 0, ac.stderr);
+});

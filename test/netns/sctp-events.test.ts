@@ -1,0 +1,142 @@
+// The events `sctp trace` streams besides the wire program's own: stall-start / stall-end,
+// lossy, malformed and gone, as they happen (before the trace ends, not only in its summary),
+// each in its place among init / up / down of the same association. The generator plays the
+// associations over a veth pair; the CLI (bin/run.js, built) traces one end, in NDJSON and in
+// text, and `serve` counts the same events in its Prometheus output.
+import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
+import { isRoot, vethPair } from '../helpers/netns.js';
+import { NODECTL_BIN } from '../helpers/cli.js';
+import { patient, waitUntil } from '../helpers/patience.js';
+import { runScenario, type ScenarioName, type ScenarioParams } from '../../src/sctp/generator.js';
+import { sctpServe } from '../../src/sctp/session.js';
+
+const why = !isRoot() ? 'not root' : null;
+
+interface Ev { type: string; endpoints: Array<{ address: string; port: number }>; by: number; value: number; durationMs: number | null; outstandingTsns?: number | null; reason?: string; dataChunks?: number; malformedTotal?: number; summary?: boolean }
+
+function startTrace(t: ExecutionContext, args: string[]) {
+  const proc = spawn(process.execPath, [NODECTL_BIN, 'sctp', 'trace', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => proc.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/Ctrl-C to stop/.test(err)) resolve();
+    });
+    proc.once('exit', (c) => reject(new Error(`trace exited ${c} before attaching: ${err}`)));
+  });
+  const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  return { proc, out: () => out, err: () => err, ready, exit };
+}
+
+const spec = (a: string, b: string, subnet: string, port: number) => ({ a: { netns: a, ifname: 'va', ip: `${subnet}.1`, port }, b: { netns: b, ifname: 'vb', ip: `${subnet}.2`, port: 7000 } });
+
+test('trace --json streams stall-start/-end, lossy, malformed and gone as they happen, in order', async (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a, b } = vethPair(t, '10.68.0', { addresses: false });
+  const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--json', '--stall-after', '300ms', '--expire-after', '2s']);
+  await tr.ready;
+  const play = (port: number, s: ScenarioName, p: Partial<ScenarioParams> = {}) => runScenario(spec(a.name, b.name, '10.68.0', port), s, p);
+  // a stall is seen by a look (every 100 ms here) between --stall-after and its end: 2.75 s
+  // of T3 waits leave looks plenty of time on a loaded machine (0.75 s did not always)
+  await play(5101, 'stall', { holdMs: 3000, end: 'shutdown' });
+  await play(5102, 'lossy');
+  await play(5103, 'malformed');
+  await play(5104, 'stall', { holdMs: 600 }); // left open: it goes quiet and is gone 2 s later
+
+  const events = () => tr.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+  const of = (port: number) => events().filter((e) => e.endpoints[0]!.port === port);
+  // while the tracer still runs: the events are in the stream, not in the end-of-run summary
+  await waitUntil(() => of(5104).some((e) => e.type === 'gone'), () => `no gone event for 5104:\n${tr.out()}`, patient(15_000));
+  t.false(events().some((e) => e.summary), 'no summary yet: the trace is still running');
+
+  const types = (port: number) => of(port).map((e) => e.type);
+  t.deepEqual(types(5101), ['init', 'up', 'stall-start', 'stall-end', 'down'], 'a stall that clears before SHUTDOWN');
+  const [start, end] = [of(5101).find((e) => e.type === 'stall-start')!, of(5101).find((e) => e.type === 'stall-end')!];
+  t.is(start.by, 0, 'A is the stalled sender');
+  t.is(start.outstandingTsns, 4, 'the four never-acknowledged TSNs');
+  t.true(start.durationMs! >= 300, `stalled for at least --stall-after at the start (${start.durationMs} ms)`);
+  t.is(end.reason, 'progress');
+  t.is(end.outstandingTsns, 4);
+  // a lower bound only: the generator slept through its T3 waits (250 + 500 + 1000 + 1000 ms) before the SACK
+  t.true(end.durationMs! >= 2750, `the stall lasted at least the generator's retransmission waits (${end.durationMs} ms)`);
+
+  t.deepEqual(types(5102).filter((x) => x !== 'retrans-burst'), ['init', 'up', 'lossy', 'down']);
+  const lossy = of(5102).find((e) => e.type === 'lossy')!;
+  t.true(lossy.dataChunks! >= 20 && lossy.value / lossy.dataChunks! >= 0.05, `lossy: ${lossy.value} of ${lossy.dataChunks}`);
+
+  const mal = of(5103).filter((e) => e.type === 'malformed');
+  t.deepEqual(types(5103).filter((x) => x !== 'malformed'), ['init', 'up', 'down']);
+  t.true(mal.length >= 1);
+  t.is(mal.reduce((n, e) => n + e.value, 0), 3, 'the three malformed chunks A sent, each counted once');
+  t.true(mal.every((e) => e.by === 0));
+  t.is(mal[mal.length - 1]!.malformedTotal, 3);
+  const i = types(5103);
+  t.true(i.indexOf('malformed') > i.indexOf('up') && i.lastIndexOf('malformed') < i.indexOf('down'), 'malformed between up and down');
+
+  t.deepEqual(types(5104), ['init', 'up', 'stall-start', 'stall-end', 'gone'], 'a stall left open ends when the association is gone');
+  t.is(of(5104).find((e) => e.type === 'stall-end')!.reason, 'gone');
+  t.true(of(5104).find((e) => e.type === 'gone')!.durationMs! >= 2000);
+
+  tr.proc.kill('SIGTERM');
+  t.is(await tr.exit, 0);
+  const sum = events().at(-1) as unknown as { summary: boolean; associations: Array<{ endpoints: Array<{ port: number }>; state: string; health: { conditions: string[] } }> };
+  t.true(sum.summary);
+  const gone = sum.associations.find((x) => x.endpoints[0]!.port === 5104)!;
+  t.is(gone.state, 'gone', 'the vanished association is closed in the summary');
+  t.deepEqual(gone.health.conditions, [], 'and no longer "stalled"');
+});
+
+test('trace (text) prints the stall and gone lines; serve counts the events in its metrics', async (t) => {
+  if (why) {
+    t.log(`SKIP: ${why}`);
+    t.pass();
+    return;
+  }
+  const { a, b } = vethPair(t, '10.69.0', { addresses: false });
+  const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--stall-after', '300ms', '--expire-after', '1500ms']);
+  await tr.ready;
+  const ac = new AbortController();
+  let url = '';
+  const served = sctpServe({
+    targets: [{ dev: 'va', netns: a.name }], listen: `127.0.0.1:${20000 + Math.floor(Math.random() * 10000)}`, detect: { stallAfterMs: 300, expireAfterMs: 1500 }, signal: ac.signal,
+    onListening: (u) => (url = u),
+  });
+  t.teardown(() => ac.abort());
+  await waitUntil(() => url !== '', () => 'serve did not listen');
+  await runScenario(spec(a.name, b.name, '10.69.0', 5201), 'malformed');
+  await runScenario(spec(a.name, b.name, '10.69.0', 5202), 'stall', { holdMs: 600 });
+  await waitUntil(() => /gone /.test(tr.out()), () => `no gone line:\n${tr.out()}`, patient(15_000));
+
+  const lines = tr.out().split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+  const stall = at(/ stall {5}10\.69\.0\.1:5202 → 10\.69\.0\.2:7000 no cumulative TSN progress for .* with 4 TSNs outstanding$/);
+  const stallEnd = at(/ stall-end 10\.69\.0\.1:5202 → 10\.69\.0\.2:7000 ended \(gone\) after .* stalled, 4 TSNs were outstanding$/);
+  const gone = at(/ gone {6}10\.69\.0\.1:5202-10\.69\.0\.2:7000@\d+ no packet for .*: closed dev va@/);
+  t.true(stall >= 0 && stallEnd > stall && gone > stallEnd, `stall, stall-end, gone in that order:\n${tr.out()}`);
+  t.true(at(/ malformed 10\.69\.0\.1:5201 sent \d malformed chunks? \(\d in all\)$/) >= 0, tr.out());
+
+  // serve looks on its own clock: wait for its gone
+  let metrics = '';
+  const scrape = async () => (metrics = await (await fetch(url)).text());
+  for (const deadline = Date.now() + patient(10_000); !/events_total\{type="gone"\} 1$/m.test(await scrape()) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+  const count = (type: string) => Number(new RegExp(`^nodectl_sctp_events_total\\{type="${type}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  t.is(count('stall-start'), 1, metrics);
+  t.is(count('stall-end'), 1);
+  t.is(count('gone'), 1);
+  t.true(count('malformed') >= 1);
+  t.is(count('init'), 2);
+  t.is(count('down'), 1);
+  t.is(count('lossy'), 0, 'every known type is there, from 0');
+  ac.abort();
+  t.true((await served).scrapes >= 1);
+  tr.proc.kill('SIGTERM');
+  t.is(await tr.exit, 0);
+});
