@@ -91,3 +91,17 @@ test('mgmt run fast entry: exact flags only, everything else goes to oclif', (t)
     ['mgmt', 'run', '--json', '--json'], ['mgmt', 'run', '--config='],
   ]) t.is(parseMgmtRun(bad), null, bad.join(' '));
 });
+
+test('mgmt run reads by the rules of config validate: tags, nesting, addresses no interface may have', (t) => {
+  t.deepEqual(problems('mgmt:\n  addresses: [!foo 192.0.2.10/24]\n  candidates: [eth0]\n'), ['2:15 : unknown tag !foo: a node config uses plain YAML (only the core tags such as !!str are understood)']);
+  t.regex(problems(`mgmt: ${'['.repeat(5000)}\n`)[0]!, /^1:\d+ : nesting deeper than 64 levels/);
+  t.deepEqual(problems('mgmt:\n  addresses: [224.0.0.5/24, 127.0.0.5/8, 10.0.0.1/0]\n  candidates: [eth0]\n'), [
+    '2:15 /mgmt/addresses/0: 224.0.0.5 is a multicast address: an interface address must be unicast',
+    '2:29 /mgmt/addresses/1: 127.0.0.5 is a loopback address (127.0.0.0/8): it belongs on lo, not on a candidate',
+    '2:42 /mgmt/addresses/2: prefix length /0 makes every IPv4 address on-link through a candidate (a default route): give the real prefix, e.g. /24',
+  ]);
+  // a whole node config: one address in both places is refused, as validate refuses it
+  t.deepEqual(problems('interfaces:\n  - {name: eth0, kind: device, addresses: [192.0.2.10/24]}\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0]}\n'), [
+    '2:44 /interfaces/0/addresses/0: 192.0.2.10 is also a management address (mgmt: at line 3): the failover daemon moves it between candidates; declare it only under mgmt:',
+  ]);
+});
