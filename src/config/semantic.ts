@@ -44,10 +44,10 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     .map((d, i) => ({ d: sanitize(d, (f) => tainted(i, f)), i }))
     .filter(({ d, i }) => d !== null && !bad.has(`/interfaces/${i}`) && !tainted(i, 'kind') && !tainted(i, 'name')) as { d: InterfaceDecl; i: number }[];
 
-  // TODO(issue 17): the kernel's link-name rules (%, ".", "..", over 15 bytes, NUL, "/",
-  // whitespace) come from src/interfaces/names.ts, written with the apply rework; call it here
-  // for every name the file gives: d.name, veth.peer, link, master, ports and mgmt candidates.
-  // The schema's IFNAME_PATTERN only catches "/", ":", whitespace and over 15 characters.
+  // Every name the file creates gets the kernel's rules (linkNameProblem: %, ".", "..",
+  // "all", over 15 UTF-8 bytes, NUL, "/", whitespace); the schema's IFNAME_PATTERN only
+  // catches some of them. Names it only refers to (link, master, ports, candidates) are either
+  // declared here, and so checked, or must exist on the node (config plan's preflight).
   // Names (a veth's peer is an interface of this namespace too, unless it lives elsewhere).
   const byName = new Map<string, { d: InterfaceDecl; i: number }>();
   const seenName = new Map<string, PathSeg[]>();
