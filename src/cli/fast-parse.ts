@@ -22,7 +22,8 @@ export const READ_COMMANDS = {
   'link show': { flags: { netns: NETNS }, args: 1 },
   'link tree': { flags: { netns: NETNS, format: { char: 'f', options: ['text', 'json', 'dot'] } }, args: 0 },
   'addr list': { flags: { netns: NETNS, dev: { char: 'd' }, family: FAMILY }, args: 0 },
-  'neigh list': { flags: { netns: NETNS, dev: { char: 'd' }, family: FAMILY }, args: 0 },
+  // --nud once, one state (oclif takes it repeated or comma-separated: those lines go there)
+  'neigh list': { flags: { netns: NETNS, dev: { char: 'd' }, family: FAMILY, nud: { options: ['permanent', 'noarp', 'reachable', 'stale', 'delay', 'probe', 'failed', 'incomplete', 'none', 'all'] } }, args: 0 },
 } as const satisfies Record<string, CommandSpec>;
 
 export type ReadCommandId = keyof typeof READ_COMMANDS;

@@ -15,7 +15,7 @@ const RUN: Record<ReadCommandId, Runner> = {
   'link show': (f, a) => readLinkShow({ netns: f.netns, iface: a[0]! }),
   'link tree': (f, _a, json) => readLinkTree({ netns: f.netns, format: f.format as 'text' | 'json' | 'dot' | undefined, json }),
   'addr list': (f) => readAddrList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
-  'neigh list': (f) => readNeighList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined }),
+  'neigh list': (f) => readNeighList({ netns: f.netns, dev: f.dev, family: f.family as 'inet' | 'inet6' | undefined, nud: f.nud === undefined ? undefined : [f.nud] }),
 };
 
 interface Parsed extends ParsedArgv {

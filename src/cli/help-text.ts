@@ -187,6 +187,14 @@ export function wrapUsage(usage: string, width: number, indent: number): string[
       lines.push(line);
       line = g;
     }
+    // A group wider than a line on its own (a flag's long list of choices): break it after a `|`.
+    while (indent + 2 + line.length > width && line.includes('|')) {
+      const room = width - (indent + 2);
+      const cut = line.lastIndexOf('|', room - 1);
+      if (cut <= 0) break;
+      lines.push(line.slice(0, cut + 1));
+      line = line.slice(cut + 1);
+    }
   }
   if (line !== '') lines.push(line);
   return lines.map((l, i) => `${' '.repeat(i === 0 ? indent : indent + 2)}${l}`);

@@ -70,12 +70,19 @@ export class NodectlCommandHelp extends CommandHelp {
   }
 
   protected override usage(): string {
-    // oclif builds the docopts line; it broke it inside `[--state-file <value>]`. Rejoin and
-    // break between whole groups.
-    return super
-      .usage()
-      .split(/\n(?=\$ )/)
-      .map((u) => wrapUsage(u.replace(/\s*\n\s*/g, ' '), this.room, 0).join('\n'))
+    // oclif builds the docopts line, and broke it inside `[--state-file <value>]`: have it
+    // build the line unwrapped (no width), then break between whole groups.
+    const width = this.opts.maxWidth;
+    let lines: string;
+    try {
+      this.opts.maxWidth = Number.MAX_SAFE_INTEGER;
+      lines = super.usage();
+    } finally {
+      this.opts.maxWidth = width;
+    }
+    return lines
+      .split('\n')
+      .map((u) => wrapUsage(u, this.room, 0).join('\n'))
       .join('\n');
   }
 }

@@ -152,37 +152,68 @@ export function changeLink(where: Where, iface: string, c: LinkChangeRequest): P
 }
 
 export interface DeleteResult {
-  /** In the order they were deleted (children first). */
+  /** In the order they were deleted (children first); the kernel's own deletions last. */
   deleted: string[];
+  /**
+   * What the kernel deleted by itself with them: the other end of each veth deleted (a name, or
+   * `ifindex N in netnsid M` when it lives in another namespace).
+   */
+  alsoDeleted: string[];
 }
 
 /**
  * Delete a link. Links built on it (vlans, macvlans: the kernel would delete them silently)
- * make this an error unless `cascade`, which deletes them first, deepest first.
+ * make this an error unless `cascade`, which deletes them first, deepest first. A veth takes
+ * its other end with it (and what is built on that end): those are named, never silent.
  */
 export function deleteLink(where: Where, iface: string, opts: { cascade?: boolean } = {}): Promise<DeleteResult> {
   return withHandle({ netns: where.netns }, async (h) => {
     const all = await listLinks(h);
     const target = await getLink(h, iface);
-    const order: string[] = [];
-    const visit = (index: number, depth: number): void => {
-      for (const c of all.filter((x) => x.parentIndex === index && x.linkNetnsId === null && x.index !== index)) visit(c.index, depth + 1);
-      const l = all.find((x) => x.index === index);
-      if (l && depth > 0) order.push(l.name);
+    const byIndex = new Map(all.map((l) => [l.index, l]));
+    // Everything built on a link, deepest first.
+    const built = (index: number, out: string[], seen: Set<number>): void => {
+      for (const c of all.filter((x) => x.parentIndex === index && x.linkNetnsId === null && x.index !== index)) {
+        if (seen.has(c.index)) continue;
+        seen.add(c.index);
+        built(c.index, out, seen);
+        out.push(c.name);
+      }
     };
-    visit(target.index, 0);
-    if (order.length && !opts.cascade) {
-      throw new UsageError(`${target.name} has interfaces built on it (${order.join(', ')}); deleting it would delete them too: use --cascade to delete them first`);
+    const seen = new Set([target.index]);
+    const order: string[] = [];
+    built(target.index, order, seen);
+    // The veth ends among the doomed take their peers along: in this namespace, the peer and
+    // what is built on it; in another, only its ifindex is known here.
+    const alsoDeleted: string[] = [];
+    const peerBuilt: string[] = [];
+    for (const name of [...order, target.name]) {
+      const l = all.find((x) => x.name === name);
+      const kd = l?.kindData;
+      if (!l || kd?.kind !== 'veth' || kd.peerIndex === undefined) continue;
+      if (kd.peerNetnsId !== undefined) {
+        alsoDeleted.push(`veth peer ifindex ${kd.peerIndex} in netnsid ${kd.peerNetnsId}`);
+        continue;
+      }
+      const peer = byIndex.get(kd.peerIndex);
+      if (!peer || seen.has(peer.index)) continue;
+      seen.add(peer.index);
+      built(peer.index, peerBuilt, seen);
+      alsoDeleted.push(peer.name);
+    }
+    const stacked = [...order, ...peerBuilt];
+    if (stacked.length && !opts.cascade) {
+      throw new UsageError(`${target.name} has interfaces built on it (${stacked.join(', ')}); deleting it would delete them too: use --cascade to delete them first`);
     }
     const deleted: string[] = [];
-    for (const n of order) {
+    for (const n of stacked) {
       const l = all.find((x) => x.name === n)!;
       await delLink(h, l.index);
       deleted.push(n);
     }
     await delLink(h, target.index);
     deleted.push(target.name);
-    return { deleted };
+    return { deleted, alsoDeleted };
   });
 }
 

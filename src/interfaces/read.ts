@@ -42,7 +42,20 @@ export async function readAddrList(o: { netns?: string; dev?: string; family?: F
   return { result: addrs, text: () => renderAddrs(addrs) };
 }
 
-export async function readNeighList(o: { netns?: string; dev?: string; family?: FamilyName }): Promise<ReadOutput<NeighView[]>> {
-  const neighs = await listNeighViews({ netns: o.netns }, { dev: o.dev, family: family(o.family) });
+/** The NUD states `neigh list --nud` takes (ip neigh's `nud` words); `all` is every entry. */
+export const NUD_FILTERS = ['permanent', 'noarp', 'reachable', 'stale', 'delay', 'probe', 'failed', 'incomplete', 'none', 'all'] as const;
+
+/**
+ * Like `ip neigh show`: without --nud every entry but NOARP ones (the kernel's own multicast and
+ * broadcast mappings, which ip hides too); with --nud, entries in any of those states.
+ */
+export function neighShown(state: string, nud?: readonly string[]): boolean {
+  const mine = state.toLowerCase().split(',');
+  if (!nud?.length) return !mine.includes('noarp');
+  return nud.includes('all') || mine.some((s) => nud.includes(s));
+}
+
+export async function readNeighList(o: { netns?: string; dev?: string; family?: FamilyName; nud?: readonly string[] }): Promise<ReadOutput<NeighView[]>> {
+  const neighs = (await listNeighViews({ netns: o.netns }, { dev: o.dev, family: family(o.family) })).filter((n) => neighShown(n.state, o.nud));
   return { result: neighs, text: () => renderNeighs(neighs) };
 }

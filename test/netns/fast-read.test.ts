@@ -70,3 +70,27 @@ test(isRoot() ? 'link tree: --format text|dot with --json is a usage error on bo
   // --format json and --json agree
   t.is(run(['link', 'tree', '--format', 'json', '--json', '-n', ns.name]).status, 0);
 });
+
+test(isRoot() ? 'neigh list hides NOARP entries like ip neigh; --nud selects states, on both paths' : 'neigh list --nud (skipped: needs root)', (t) => {
+  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+  ns.ip('neigh', 'add', '10.1.1.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'va', 'nud', 'permanent');
+  ns.ip('neigh', 'add', '10.1.1.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'va', 'nud', 'noarp');
+  ns.ip('neigh', 'add', '10.1.1.5', 'lladdr', '02:00:00:00:00:05', 'dev', 'va', 'nud', 'stale');
+  // the oracle: what ip shows for the same filters
+  const ip = (...nud: string[]) => ns.ipJson<Array<{ dst: string }>>('neigh', 'show', ...(nud.length ? ['nud', ...nud] : [])).map((n) => n.dst).sort();
+  t.deepEqual(ip(), ['10.1.1.5', '10.1.1.9'], 'ip hides the NOARP entry');
+  for (const env of [{}, { NODECTL_NO_FAST: '1' }] as Record<string, string>[]) {
+    const list = (...args: string[]) => {
+      const r = run(['neigh', 'list', '--json', ...args, '-n', ns.name], env);
+      t.is(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout) as Array<{ address: string }>).map((n) => n.address).sort();
+    };
+    t.deepEqual(list(), ip(), `default ${JSON.stringify(env)}`);
+    t.deepEqual(list('--nud', 'all'), ip('all'), `--nud all ${JSON.stringify(env)}`);
+    t.deepEqual(list('--nud', 'noarp'), ip('noarp'), `--nud noarp ${JSON.stringify(env)}`);
+    t.deepEqual(list('--nud', 'stale', '--nud', 'noarp'), ['10.1.1.5', '10.1.1.7'], `--nud stale --nud noarp ${JSON.stringify(env)}`);
+    t.deepEqual(list('--nud', 'permanent,stale'), ['10.1.1.5', '10.1.1.9']);
+  }
+});

@@ -55,4 +55,10 @@ test('help CMD is the help of CMD', (t) => {
   const r = nodectl('help', 'link', 'add');
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /^USAGE\n {2}\$ nodectl link add NAME TYPE KIND/m);
+  // -h too, as most tools take it (it was "unknown flag -h")
+  for (const argv of [['link', 'list', '-h'], ['mgmt', 'run', '-h'], ['config', 'apply', '-h']]) {
+    const h = nodectl(...argv);
+    t.is(h.status, 0, `${argv.join(' ')}: ${h.stderr}`);
+    t.regex(h.stdout, new RegExp(`^USAGE\\n {2}\\$ nodectl ${argv[0]} ${argv[1]}`, 'm'));
+  }
 });

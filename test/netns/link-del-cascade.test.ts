@@ -1,0 +1,52 @@
+// `link del` never deletes anything it does not name: a veth takes its other end along, and what
+// is built on that end; without --cascade that is refused (like a vlan on the link itself), with
+// it every deletion is listed, the kernel's own included. Checked against ip's view.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+
+const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../dist/interfaces/manage.js', import.meta.url)));
+const nodectl = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+
+test(rootTitle('link del of a veth names its peer and refuses to orphan what is built on the peer'), (t) => {
+  if (!needRoot(t)) return;
+  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+  ns.ip('link', 'add', 'link', 'vb', 'name', 'mvb', 'type', 'macvlan', 'mode', 'bridge');
+  const names = () => ns.ipJson<Array<{ ifname: string }>>('link', 'show').map((l) => l.ifname).sort();
+  const before = ns.ipJson('-d', 'link', 'show');
+
+  const refuse = nodectl('link', 'del', 'va', '-n', ns.name);
+  t.is(refuse.status, 2, refuse.stderr);
+  t.regex(refuse.stderr, /^nodectl: va has interfaces built on it \(mvb\).*--cascade/);
+  t.deepEqual(ns.ipJson('-d', 'link', 'show'), before, 'nothing changed');
+
+  const r = nodectl('link', 'del', 'va', '--cascade', '-n', ns.name, '--json');
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), { deleted: ['mvb', 'va'], alsoDeleted: ['vb'] });
+  t.deepEqual(names(), ['lo']);
+
+  ns.ip('link', 'add', 'vc', 'type', 'veth', 'peer', 'name', 'vd');
+  const text = nodectl('link', 'del', 'vc', '-n', ns.name);
+  t.is(text.status, 0, text.stderr);
+  t.is(text.stdout, 'deleted vc; with it the kernel deleted vd (veth peer)\n');
+  t.deepEqual(names(), ['lo']);
+});
+
+test(rootTitle('link del of a veth whose peer is in another namespace says so'), (t) => {
+  if (!needRoot(t)) return;
+  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
+  const r = nodectl('link', 'del', 'va', '-n', a.name, '--json');
+  t.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { deleted: string[]; alsoDeleted: string[] };
+  t.deepEqual(doc.deleted, ['va']);
+  t.regex(doc.alsoDeleted[0] ?? '', /^veth peer ifindex \d+ in netnsid \d+$/);
+  t.deepEqual(b.ipJson<Array<{ ifname: string }>>('link', 'show').map((l) => l.ifname), ['lo'], 'the peer went too');
+});
