@@ -16,6 +16,9 @@ export interface MgmtConfig {
   holdDownMs: number;
   preemptDelayMs: number;
   announce: { count: number; intervalMs: number; refreshMs: number };
+  // --- issue 19: operators' integration ---
+  /** Group (besides root and the daemon's own user) allowed on the control socket. */
+  control: { group: string | null };
 }
 
 export async function loadMgmtConfig(file: string): Promise<MgmtConfig> {
@@ -129,6 +132,8 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       intervalMs: m.announce?.interval_ms ?? MGMT_DEFAULTS.announceIntervalMs,
       refreshMs: m.announce?.refresh_ms ?? MGMT_DEFAULTS.announceRefreshMs,
     },
+    // --- issue 19: operators' integration ---
+    control: { group: m.control?.group ?? null },
   };
   return { config, problems };
 }

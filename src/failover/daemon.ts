@@ -13,7 +13,7 @@
 // leaving the old device flushes its routes, so the route can only be replaced after the add.
 // Gratuitous ARP / unsolicited NA go out as soon as the batch is acknowledged.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,8 @@ import { DropCounter } from '../netlink/overrun.js';
 import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
+import { groupGid, refusal } from './access.js';
+import { peerCred } from '../netlink/peercred.js';
 import {
   FailoverMachine, addressKey, type Action, type CandidateStatus, type Counters, type Decision, type Family,
   type LinkObservation, type Placement,
@@ -621,17 +623,30 @@ export class MgmtDaemon {
     }
     this.lastStateWrite = Date.now();
     try {
-      mkdirSync(dirname(this.stateFile), { recursive: true });
+      mkdirSync(dirname(this.stateFile), { recursive: true, mode: 0o750 });
       const tmp = `${this.stateFile}.${randomBytes(3).toString('hex')}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(this.state(), null, 2)}\n`);
+      // 0640 at most (the umask can only narrow it): the state names interfaces and addresses.
+      writeFileSync(tmp, `${JSON.stringify(this.state(), null, 2)}\n`, { mode: 0o640 });
+      if (this.controlGid !== null) chownSync(tmp, process.getuid?.() ?? 0, this.controlGid);
       renameSync(tmp, this.stateFile);
     } catch (err) {
       this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile, message: (err as Error).message });
     }
   }
 
+  /** The configured control group's gid (null: root and the daemon's own user only). */
+  private controlGid: number | null = null;
+
   private async claimSocket(): Promise<void> {
-    mkdirSync(dirname(this.socketPath), { recursive: true });
+    const group = this.config.control.group;
+    if (group !== null) {
+      this.controlGid = groupGid(group);
+      if (this.controlGid === null) throw new NotFoundError('group', group, '(control.group: /etc/group has no such group)');
+    }
+    // Modes set explicitly, whatever the umask: rwx for the owner, x for the group (to reach the
+    // socket), nothing for others. A directory that already exists (systemd's RuntimeDirectory,
+    // a test's temporary one) is left as its owner made it.
+    mkdirSync(dirname(this.socketPath), { recursive: true, mode: 0o750 });
     const alive = await new Promise<boolean>((resolve) => {
       const c = createConnection(this.socketPath);
       c.once('connect', () => { c.destroy(); resolve(true); });
@@ -644,15 +659,35 @@ export class MgmtDaemon {
       // nothing left over from a killed daemon
     }
     const server = createServer((sock) => this.onClient(sock));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.socketPath, () => resolve());
-    });
+    // bind() makes the socket file with the umask's modes; a tight umask for that instant means
+    // it never exists wider than 0600, then it gets its group.
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.socketPath, () => resolve());
+      });
+    } finally {
+      process.umask(umask);
+    }
+    if (this.controlGid !== null) {
+      chownSync(this.socketPath, process.getuid?.() ?? 0, this.controlGid);
+      chmodSync(this.socketPath, 0o660);
+    }
     server.on('error', (err) => this.log({ event: 'control-error', level: 'warning', message: err.message }));
     this.server = server;
   }
 
   private onClient(sock: Socket): void {
+    // The kernel's word on who connected, not the socket file's modes (issue 19).
+    const peer = peerCred(sock);
+    const denied = refusal(peer, this.controlGid);
+    if (denied) {
+      this.log({ event: 'control-refused', level: 'warning', peer, message: denied });
+      sock.on('error', () => sock.destroy());
+      sock.end(`${JSON.stringify({ ok: false, denied: true, error: `not allowed: ${denied}` })}\n`);
+      return;
+    }
     let buf = '';
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
@@ -764,7 +799,9 @@ export async function controlRequest(socketPath: string, req: Record<string, unk
     });
     c.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new StateError(`no failover daemon is running (nothing listens on ${socketPath}); start it with: nodectl mgmt run --config FILE`));
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+        reject(Object.assign(new StateError(`no failover daemon is running (nothing listens on ${socketPath}); start it with: nodectl mgmt run --config FILE`), { notRunning: true }));
+      }
       else if (err.code === 'EACCES') reject(new PermissionError('root', `talking to the failover daemon on ${socketPath}`));
       else reject(err);
     });
