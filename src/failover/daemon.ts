@@ -73,6 +73,8 @@ export interface MgmtState {
   candidates: (Omit<CandidateStatus, 'upSince' | 'healthySince'> & { upSince: string | null; healthySince: string | null })[];
   lastMoves: { at: string; kind: string; from: string | null; to: string | null; reason: string }[];
   counters: DaemonCounters;
+  /** Where this daemon listens: `mgmt move --state-file` finds it from here. */
+  controlSocket?: string;
   /** The daemon's own memory, bytes (process.memoryUsage): a soak reads it, operators graph it. */
   memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }
@@ -531,6 +533,8 @@ export class MgmtDaemon {
 
   /** A request the kernel has not answered in this long is treated as failed (then: resync). */
   static readonly OP_TIMEOUT_MS = 2000;
+  /** `move --auto` waits for a move back due within this long; a later one is only reported. */
+  static readonly AUTO_WAIT_MS = 20_000;
 
   private kernelOp(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -605,6 +609,7 @@ export class MgmtDaemon {
       pinned: st.pinned,
       candidates: st.candidates.map((c) => ({ ...c, upSince: c.upSince === null ? null : this.wall(c.upSince), healthySince: c.healthySince === null ? null : this.wall(c.healthySince) })),
       lastMoves: [...this.history],
+      controlSocket: this.socketPath,
       counters: { ...this.counters },
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
     };
@@ -716,9 +721,28 @@ export class MgmtDaemon {
       const err = this.machine.pin(this.now(), iface);
       if (err) return { ok: false, error: err };
       this.log({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
+      const from = this.machine.currentHolder;
       await this.settle();
+      // --auto: the move back by priority comes after the preempt delay; answer after it (so the
+      // operator's next command sees it done), or say that none is due, or when it is due.
+      let due = iface === null ? this.machine.dueMove(this.now()) : null;
+      if (due && due.at - this.now() <= MgmtDaemon.AUTO_WAIT_MS) {
+        const until = due.at + MgmtDaemon.OP_TIMEOUT_MS;
+        while (!this.stopped && this.machine.currentHolder !== due.to && this.now() < until) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            new Promise<void>((r) => this.waiters.push(r)),
+            new Promise<void>((r) => (timer = setTimeout(r, Math.max(1, until - this.now())))),
+          ]);
+          clearTimeout(timer);
+        }
+        due = this.machine.dueMove(this.now());
+      }
       const st = this.state();
-      return { ok: true, holder: st.holder, pinned: st.pinned };
+      return {
+        ok: true, holder: st.holder, pinned: st.pinned, from,
+        due: due ? { to: due.to, inMs: Math.max(0, Math.round(due.at - this.now())) } : null,
+      };
     }
     return { ok: false, error: `unknown command ${JSON.stringify(req.cmd)}` };
   }

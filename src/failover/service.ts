@@ -101,14 +101,43 @@ export async function mgmtStatus(o: { stateFile?: string; controlSocket?: string
 export interface MoveResult {
   holder: string | null;
   pinned: string | null;
+  /** Where the addresses were when the request arrived. */
+  from: string | null;
+  /** --auto: a move back by priority still to come (its preempt delay is longer than the wait). */
+  due: { to: string; inMs: number } | null;
 }
 
-export async function mgmtMove(o: { iface: string | null; controlSocket?: string }): Promise<MoveResult> {
-  const socket = o.controlSocket ?? DEFAULT_CONTROL_SOCKET;
-  const r = await controlRequest(socket, { cmd: 'move', iface: o.iface }, 10_000);
+/** The control socket: --socket, else the one named in --state-file, else the default. */
+function socketFor(o: { controlSocket?: string; stateFile?: string }): string {
+  if (o.controlSocket) return o.controlSocket;
+  if (o.stateFile) {
+    try {
+      const s = readState(o.stateFile).state.controlSocket;
+      if (s) return s;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new PermissionError('root', `reading the failover state file ${o.stateFile}`);
+      throw err;
+    }
+  }
+  return DEFAULT_CONTROL_SOCKET;
+}
+
+export async function mgmtMove(o: { iface: string | null; controlSocket?: string; stateFile?: string }): Promise<MoveResult> {
+  const socket = socketFor(o);
+  // --auto may wait out a preempt delay (the daemon caps it at AUTO_WAIT_MS)
+  const r = await controlRequest(socket, { cmd: 'move', iface: o.iface }, o.iface === null ? MgmtDaemon.AUTO_WAIT_MS + 10_000 : 10_000);
   if (r.denied === true) throw new PermissionError('root', `asking the failover daemon on ${socket} to move (${String(r.error)})`);
   if (r.ok !== true) throw new UsageError(`cannot move: ${String(r.error)}`);
-  return { holder: (r.holder as string | null) ?? null, pinned: (r.pinned as string | null) ?? null };
+  const due = r.due as MoveResult['due'] | undefined;
+  return { holder: (r.holder as string | null) ?? null, pinned: (r.pinned as string | null) ?? null, from: (r.from as string | null) ?? null, due: due ?? null };
+}
+
+/** One line for `mgmt move`. */
+export function renderMove(r: MoveResult): string {
+  if (r.pinned) return `holder: ${r.holder ?? 'none'} (pinned to ${r.pinned})`;
+  const what = r.due ? `move to ${r.due.to} due in ${r.due.inMs} ms (preempt delay)`
+    : r.holder !== r.from ? `moved from ${r.from ?? 'none'}` : 'no move is due';
+  return `holder: ${r.holder ?? 'none'} (automatic; ${what})`;
 }
 
 export function renderStatus(s: StatusResult): string[] {

@@ -101,3 +101,30 @@ test(title('access: under umask 000 the socket and state are not open to others,
   t.deepEqual(lab.node.ipJson('addr', 'show'), before, 'nothing changed (ip -j addr)');
   t.is(d.logs.filter((e) => e.event === 'operator').length, 0);
 });
+
+test(title('move --auto answers after the move back it causes, or says none is due; move --state-file finds the daemon'), async (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const lab = makeLab(t, 2);
+  // a preempt delay longer than the CLI takes to start, so the move back is still ahead when --auto arrives
+  const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 5000 }));
+  await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
+  await waitHolder(lab, 'eth0');
+  // --state-file alone: the state names the control socket.
+  const mv = await cli(['mgmt', 'move', 'eth1', '--state-file', d.statePath]);
+  t.is(mv.code, 0, mv.stderr);
+  t.regex(mv.stdout, /holder: eth1 \(pinned to eth1\)/);
+  t.is(await holder(lab), 'eth1');
+  // eth0 flaps: back up, it has hold-down (200 ms) and preempt delay (5 s) ahead of it.
+  await carrier(lab, 0, false);
+  await d.waitLog((e) => e.event === 'health' && e.iface === 'eth0' && e.state === 'down', 10_000, 'eth0 down');
+  await carrier(lab, 0, true);
+  await d.waitLog((e) => e.event === 'health' && e.iface === 'eth0' && e.state === 'hold-down', 10_000, 'eth0 back');
+  const auto = await cli(['mgmt', 'move', '--auto', '--json', '--state-file', d.statePath]);
+  t.is(auto.code, 0, auto.stderr);
+  // Done when it answers: the oracle (ip -j addr) already has eth0, nothing is still due.
+  t.is(await holder(lab), 'eth0', 'the move back happened before --auto answered');
+  t.like(JSON.parse(auto.stdout), { holder: 'eth0', pinned: null, from: 'eth1', due: null });
+  const again = await cli(['mgmt', 'move', '--auto', '--state-file', d.statePath]);
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stdout, /holder: eth0 \(automatic; no move is due\)/);
+});
