@@ -28,6 +28,7 @@ import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
 import { groupGid, refusal } from './access.js';
+import { priorityOf, stderrIsJournal } from './journal.js';
 import { peerCred } from '../netlink/peercred.js';
 import {
   FailoverMachine, addressKey, type Action, type CandidateStatus, type Counters, type Decision, type Family,
@@ -123,6 +124,8 @@ export class MgmtDaemon {
   private resyncAgain = false;
   private stopped = false;
   private readonly startedAt = new Date();
+  /** stderr goes to journald: prefix each line with its priority (see journal.ts). */
+  private readonly journal = stderrIsJournal();
   private readonly epoch = Date.now() - performance.now();
   private readonly history: MgmtState['lastMoves'] = [];
   private lastHealth = new Map<string, string>();
@@ -215,7 +218,7 @@ export class MgmtDaemon {
   log(entry: Record<string, unknown>): void {
     const line = { ts: new Date().toISOString(), level: 'info', ...entry };
     if (this.opts.log) this.opts.log(line);
-    else process.stderr.write(`${JSON.stringify(line)}\n`);
+    else process.stderr.write(`${this.journal ? `<${priorityOf(line.level)}>` : ''}${JSON.stringify(line)}\n`);
   }
 
   // --- kernel state ---
