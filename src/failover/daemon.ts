@@ -28,6 +28,7 @@ import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
 import { groupGid, refusal } from './access.js';
+import { Coalescer } from './coalesce.js';
 import { priorityOf, stderrIsJournal } from './journal.js';
 import { peerCred } from '../netlink/peercred.js';
 import {
@@ -118,10 +119,9 @@ export class MgmtDaemon {
   private server: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
   private decideQueued = false;
-  private busy = false;
-  private again = false;
-  private resyncing = false;
-  private resyncAgain = false;
+  /** Decision rounds and state re-reads: one at a time, a request meanwhile means one more. */
+  private readonly deciding = new Coalescer();
+  private readonly resyncing = new Coalescer();
   private stopped = false;
   private readonly startedAt = new Date();
   /** stderr goes to journald: prefix each line with its priority (see journal.ts). */
@@ -185,13 +185,15 @@ export class MgmtDaemon {
         throw new NotFoundError('candidate interface', missing.join('", "'), opts.netns ? `in network namespace ${opts.netns}` : '(ip link shows no such interface)');
       }
       await d.claimSocket();
-      d.resyncing = true;
+      d.resyncing.enter();
+      let again = false;
       try {
         await d.fullSync('start', links);
       } finally {
-        d.resyncing = false;
+        again = d.resyncing.more();
+        d.resyncing.leave();
       }
-      if (d.resyncAgain) d.scheduleResync('events lost during start');
+      if (again) d.scheduleResync('events lost during start');
       for (const c of opts.config.candidates) d.scheduleProbe(c, 0);
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
       opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
@@ -303,14 +305,14 @@ export class MgmtDaemon {
    * mechanism; this only bounds the damage of one lost without a trace (logged as a warning).
    */
   private async audit(): Promise<void> {
-    if (this.stopped || this.busy || this.resyncing || this.decideQueued || !this.synced) return;
+    if (this.stopped || this.deciding.active || this.resyncing.active || this.decideQueued || !this.synced) return;
     let addrs: Addr[];
     try {
       addrs = await listAddrs(this.dumpH);
     } catch {
       return;
     }
-    if (this.stopped || this.busy || this.resyncing || this.decideQueued) return;
+    if (this.stopped || this.deciding.active || this.resyncing.active || this.decideQueued) return;
     const kernel = new Map<string, string[]>();
     for (const a of addrs) {
       const key = this.keyOf(a);
@@ -397,24 +399,18 @@ export class MgmtDaemon {
   }
 
   private scheduleResync(why: string): void {
-    if (this.stopped) return;
-    if (this.resyncing) {
-      this.resyncAgain = true;
-      return;
-    }
-    this.resyncing = true;
+    if (this.stopped || !this.resyncing.enter()) return;
     setImmediate(async () => {
       try {
         do {
-          this.resyncAgain = false;
           this.counters.resyncs++;
           await this.fullSync(why);
-        } while (this.resyncAgain && !this.stopped);
+        } while (this.resyncing.more() && !this.stopped);
       } catch (err) {
         this.log({ event: 'resync-failed', level: 'err', message: (err as Error).message });
         setTimeout(() => this.scheduleResync(why), 500).unref();
       } finally {
-        this.resyncing = false;
+        this.resyncing.leave();
       }
     });
   }
@@ -433,14 +429,9 @@ export class MgmtDaemon {
 
   private async decideNow(): Promise<void> {
     if (this.stopped || !this.synced) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
+    if (!this.deciding.enter()) return;
     try {
       do {
-        this.again = false;
         const now = this.now();
         const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
@@ -449,9 +440,9 @@ export class MgmtDaemon {
         for (const d of decisions) await this.execute(d, eventAt);
         if (decisions.some((d) => d.kind !== 'refresh')) this.writeState(true);
         else this.writeState(false);
-      } while (this.again && !this.stopped);
+      } while (this.deciding.more() && !this.stopped);
     } finally {
-      this.busy = false;
+      this.deciding.leave();
       for (const w of this.waiters.splice(0)) w();
     }
   }
