@@ -34,6 +34,8 @@ export interface NativeAddon extends NativeBpf {
   netnsRestore(origFd: number): void;
   /** Inode number of the calling thread's current network namespace. */
   netnsCurrentInode(): number;
+  /** Credentials of the peer of a connected unix socket (getsockopt SO_PEERCRED). */
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
   /** Enable NETLINK_EXT_ACK and NETLINK_CAP_ACK (and optionally a forced receive buffer) on the netlink socket bound to portId; returns its fd. */
   netlinkTune(portId: number, rcvbuf?: number): number;
   /** Set NETLINK_NO_ENOBUFS on the netlink socket fd: overruns are counted (socketDrops), not raised as a socket error. */

@@ -99,7 +99,23 @@ static Napi::Value SocketDrops(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, mem[SK_MEMINFO_DROPS]);
 }
 
+// peerCred(fd) -> {pid, uid, gid} of the process at the other end of a connected unix socket,
+// as the kernel recorded it at connect() (SO_PEERCRED). Who may ask is the caller's policy.
+static Napi::Value PeerCred(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct ucred cred = {};
+  socklen_t len = sizeof(cred);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) throw ErrnoError(env, "getsockopt(SO_PEERCRED)", errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", Napi::Number::New(env, cred.pid));
+  o.Set("uid", Napi::Number::New(env, cred.uid));
+  o.Set("gid", Napi::Number::New(env, cred.gid));
+  return o;
+}
+
 void InitNetns(Napi::Env env, Napi::Object exports) {
+  exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("netlinkNoEnobufs", Napi::Function::New(env, NetlinkNoEnobufs));
   exports.Set("socketDrops", Napi::Function::New(env, SocketDrops));
   exports.Set("netnsEnter", Napi::Function::New(env, NetnsEnter));

@@ -19,6 +19,8 @@ export interface MgmtConfig {
   holdDownMs: number;
   preemptDelayMs: number;
   announce: { count: number; intervalMs: number; refreshMs: number };
+  /** Group (besides root and the daemon's own user) allowed on the control socket. */
+  control: { group: string | null };
 }
 
 function inPrefix(ip: string, family: Family, net: MgmtAddress): boolean {
@@ -104,6 +106,7 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       intervalMs: m.announce?.interval_ms ?? MGMT_DEFAULTS.announceIntervalMs,
       refreshMs: m.announce?.refresh_ms ?? MGMT_DEFAULTS.announceRefreshMs,
     },
+    control: { group: m.control?.group ?? null },
   };
   return { config, problems };
 }

@@ -47,5 +47,9 @@ export const MgmtDecl = Type.Object({
     interval_ms: Type.Optional(Ms('Between the announcements of a burst.', 0, MGMT_DEFAULTS.announceIntervalMs)),
     refresh_ms: Type.Optional(Ms('Re-announce this often while holding (0 = never).', 0, MGMT_DEFAULTS.announceRefreshMs)),
   }, { ...closed, description: 'Gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6).' })),
+  // --- issue 19: operators' integration (control socket access) ---
+  control: Type.Optional(Type.Object({
+    group: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$', description: 'Members of this group may use the control socket (mgmt status, mgmt move) besides root.' })),
+  }, { ...closed, description: 'Who may talk to the daemon: root, the daemon\'s own user, and this group (checked with SO_PEERCRED, whatever the file modes).' })),
 }, { ...closed, description: 'Management-IP failover (nodectl mgmt run): one address, always on exactly one working interface.' });
 export type MgmtDecl = Static<typeof MgmtDecl>;

@@ -13,7 +13,7 @@
 // leaving the old device flushes its routes, so the route can only be replaced after the add.
 // Gratuitous ARP / unsolicited NA go out as soon as the batch is acknowledged.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,10 @@ import { DropCounter } from '../netlink/overrun.js';
 import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
+import { groupGid, refusal } from './access.js';
+import { Coalescer } from './coalesce.js';
+import { priorityOf, stderrIsJournal } from './journal.js';
+import { peerCred } from '../netlink/peercred.js';
 import {
   FailoverMachine, addressKey, type Action, type CandidateStatus, type Counters, type Decision, type Family,
   type LinkObservation, type Placement,
@@ -71,6 +75,8 @@ export interface MgmtState {
   candidates: (Omit<CandidateStatus, 'upSince' | 'healthySince'> & { upSince: string | null; healthySince: string | null })[];
   lastMoves: { at: string; kind: string; from: string | null; to: string | null; reason: string }[];
   counters: DaemonCounters;
+  /** Where this daemon listens: `mgmt move --state-file` finds it from here. */
+  controlSocket?: string;
   /** The daemon's own memory, bytes (process.memoryUsage): a soak reads it, operators graph it. */
   memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }
@@ -113,12 +119,13 @@ export class MgmtDaemon {
   private server: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
   private decideQueued = false;
-  private busy = false;
-  private again = false;
-  private resyncing = false;
-  private resyncAgain = false;
+  /** Decision rounds and state re-reads: one at a time, a request meanwhile means one more. */
+  private readonly deciding = new Coalescer();
+  private readonly resyncing = new Coalescer();
   private stopped = false;
   private readonly startedAt = new Date();
+  /** stderr goes to journald: prefix each line with its priority (see journal.ts). */
+  private readonly journal = stderrIsJournal();
   private readonly epoch = Date.now() - performance.now();
   private readonly history: MgmtState['lastMoves'] = [];
   private lastHealth = new Map<string, string>();
@@ -178,13 +185,15 @@ export class MgmtDaemon {
         throw new NotFoundError('candidate interface', missing.join('", "'), opts.netns ? `in network namespace ${opts.netns}` : '(ip link shows no such interface)');
       }
       await d.claimSocket();
-      d.resyncing = true;
+      d.resyncing.enter();
+      let again = false;
       try {
         await d.fullSync('start', links);
       } finally {
-        d.resyncing = false;
+        again = d.resyncing.more();
+        d.resyncing.leave();
       }
-      if (d.resyncAgain) d.scheduleResync('events lost during start');
+      if (again) d.scheduleResync('events lost during start');
       for (const c of opts.config.candidates) d.scheduleProbe(c, 0);
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
       opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
@@ -211,7 +220,7 @@ export class MgmtDaemon {
   log(entry: Record<string, unknown>): void {
     const line = { ts: new Date().toISOString(), level: 'info', ...entry };
     if (this.opts.log) this.opts.log(line);
-    else process.stderr.write(`${JSON.stringify(line)}\n`);
+    else process.stderr.write(`${this.journal ? `<${priorityOf(line.level)}>` : ''}${JSON.stringify(line)}\n`);
   }
 
   // --- kernel state ---
@@ -296,14 +305,14 @@ export class MgmtDaemon {
    * mechanism; this only bounds the damage of one lost without a trace (logged as a warning).
    */
   private async audit(): Promise<void> {
-    if (this.stopped || this.busy || this.resyncing || this.decideQueued || !this.synced) return;
+    if (this.stopped || this.deciding.active || this.resyncing.active || this.decideQueued || !this.synced) return;
     let addrs: Addr[];
     try {
       addrs = await listAddrs(this.dumpH);
     } catch {
       return;
     }
-    if (this.stopped || this.busy || this.resyncing || this.decideQueued) return;
+    if (this.stopped || this.deciding.active || this.resyncing.active || this.decideQueued) return;
     const kernel = new Map<string, string[]>();
     for (const a of addrs) {
       const key = this.keyOf(a);
@@ -390,24 +399,18 @@ export class MgmtDaemon {
   }
 
   private scheduleResync(why: string): void {
-    if (this.stopped) return;
-    if (this.resyncing) {
-      this.resyncAgain = true;
-      return;
-    }
-    this.resyncing = true;
+    if (this.stopped || !this.resyncing.enter()) return;
     setImmediate(async () => {
       try {
         do {
-          this.resyncAgain = false;
           this.counters.resyncs++;
           await this.fullSync(why);
-        } while (this.resyncAgain && !this.stopped);
+        } while (this.resyncing.more() && !this.stopped);
       } catch (err) {
         this.log({ event: 'resync-failed', level: 'err', message: (err as Error).message });
         setTimeout(() => this.scheduleResync(why), 500).unref();
       } finally {
-        this.resyncing = false;
+        this.resyncing.leave();
       }
     });
   }
@@ -426,14 +429,9 @@ export class MgmtDaemon {
 
   private async decideNow(): Promise<void> {
     if (this.stopped || !this.synced) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
+    if (!this.deciding.enter()) return;
     try {
       do {
-        this.again = false;
         const now = this.now();
         const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
@@ -442,9 +440,9 @@ export class MgmtDaemon {
         for (const d of decisions) await this.execute(d, eventAt);
         if (decisions.some((d) => d.kind !== 'refresh')) this.writeState(true);
         else this.writeState(false);
-      } while (this.again && !this.stopped);
+      } while (this.deciding.more() && !this.stopped);
     } finally {
-      this.busy = false;
+      this.deciding.leave();
       for (const w of this.waiters.splice(0)) w();
     }
   }
@@ -529,6 +527,8 @@ export class MgmtDaemon {
 
   /** A request the kernel has not answered in this long is treated as failed (then: resync). */
   static readonly OP_TIMEOUT_MS = 2000;
+  /** `move --auto` waits for a move back due within this long; a later one is only reported. */
+  static readonly AUTO_WAIT_MS = 20_000;
 
   private kernelOp(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -603,6 +603,7 @@ export class MgmtDaemon {
       pinned: st.pinned,
       candidates: st.candidates.map((c) => ({ ...c, upSince: c.upSince === null ? null : this.wall(c.upSince), healthySince: c.healthySince === null ? null : this.wall(c.healthySince) })),
       lastMoves: [...this.history],
+      controlSocket: this.socketPath,
       counters: { ...this.counters },
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
     };
@@ -621,17 +622,30 @@ export class MgmtDaemon {
     }
     this.lastStateWrite = Date.now();
     try {
-      mkdirSync(dirname(this.stateFile), { recursive: true });
+      mkdirSync(dirname(this.stateFile), { recursive: true, mode: 0o750 });
       const tmp = `${this.stateFile}.${randomBytes(3).toString('hex')}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(this.state(), null, 2)}\n`);
+      // 0640 at most (the umask can only narrow it): the state names interfaces and addresses.
+      writeFileSync(tmp, `${JSON.stringify(this.state(), null, 2)}\n`, { mode: 0o640 });
+      if (this.controlGid !== null) chownSync(tmp, process.getuid?.() ?? 0, this.controlGid);
       renameSync(tmp, this.stateFile);
     } catch (err) {
       this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile, message: (err as Error).message });
     }
   }
 
+  /** The configured control group's gid (null: root and the daemon's own user only). */
+  private controlGid: number | null = null;
+
   private async claimSocket(): Promise<void> {
-    mkdirSync(dirname(this.socketPath), { recursive: true });
+    const group = this.config.control.group;
+    if (group !== null) {
+      this.controlGid = groupGid(group);
+      if (this.controlGid === null) throw new NotFoundError('group', group, '(control.group: /etc/group has no such group)');
+    }
+    // Modes set explicitly, whatever the umask: rwx for the owner, x for the group (to reach the
+    // socket), nothing for others. A directory that already exists (systemd's RuntimeDirectory,
+    // a test's temporary one) is left as its owner made it.
+    mkdirSync(dirname(this.socketPath), { recursive: true, mode: 0o750 });
     const alive = await new Promise<boolean>((resolve) => {
       const c = createConnection(this.socketPath);
       c.once('connect', () => { c.destroy(); resolve(true); });
@@ -644,15 +658,35 @@ export class MgmtDaemon {
       // nothing left over from a killed daemon
     }
     const server = createServer((sock) => this.onClient(sock));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.socketPath, () => resolve());
-    });
+    // bind() makes the socket file with the umask's modes; a tight umask for that instant means
+    // it never exists wider than 0600, then it gets its group.
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.socketPath, () => resolve());
+      });
+    } finally {
+      process.umask(umask);
+    }
+    if (this.controlGid !== null) {
+      chownSync(this.socketPath, process.getuid?.() ?? 0, this.controlGid);
+      chmodSync(this.socketPath, 0o660);
+    }
     server.on('error', (err) => this.log({ event: 'control-error', level: 'warning', message: err.message }));
     this.server = server;
   }
 
   private onClient(sock: Socket): void {
+    // The kernel's word on who connected, not the socket file's modes (issue 19).
+    const peer = peerCred(sock);
+    const denied = refusal(peer, this.controlGid);
+    if (denied) {
+      this.log({ event: 'control-refused', level: 'warning', peer, message: denied });
+      sock.on('error', () => sock.destroy());
+      sock.end(`${JSON.stringify({ ok: false, denied: true, error: `not allowed: ${denied}` })}\n`);
+      return;
+    }
     let buf = '';
     sock.setEncoding('utf8');
     sock.on('error', () => sock.destroy());
@@ -681,9 +715,28 @@ export class MgmtDaemon {
       const err = this.machine.pin(this.now(), iface);
       if (err) return { ok: false, error: err };
       this.log({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
+      const from = this.machine.currentHolder;
       await this.settle();
+      // --auto: the move back by priority comes after the preempt delay; answer after it (so the
+      // operator's next command sees it done), or say that none is due, or when it is due.
+      let due = iface === null ? this.machine.dueMove(this.now()) : null;
+      if (due && due.at - this.now() <= MgmtDaemon.AUTO_WAIT_MS) {
+        const until = due.at + MgmtDaemon.OP_TIMEOUT_MS;
+        while (!this.stopped && this.machine.currentHolder !== due.to && this.now() < until) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            new Promise<void>((r) => this.waiters.push(r)),
+            new Promise<void>((r) => (timer = setTimeout(r, Math.max(1, until - this.now())))),
+          ]);
+          clearTimeout(timer);
+        }
+        due = this.machine.dueMove(this.now());
+      }
       const st = this.state();
-      return { ok: true, holder: st.holder, pinned: st.pinned };
+      return {
+        ok: true, holder: st.holder, pinned: st.pinned, from,
+        due: due ? { to: due.to, inMs: Math.max(0, Math.round(due.at - this.now())) } : null,
+      };
     }
     return { ok: false, error: `unknown command ${JSON.stringify(req.cmd)}` };
   }
@@ -764,7 +817,9 @@ export async function controlRequest(socketPath: string, req: Record<string, unk
     });
     c.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new StateError(`no failover daemon is running (nothing listens on ${socketPath}); start it with: nodectl mgmt run --config FILE`));
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+        reject(Object.assign(new StateError(`no failover daemon is running (nothing listens on ${socketPath}); start it with: nodectl mgmt run --config FILE`), { notRunning: true }));
+      }
       else if (err.code === 'EACCES') reject(new PermissionError('root', `talking to the failover daemon on ${socketPath}`));
       else reject(err);
     });

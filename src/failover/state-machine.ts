@@ -453,6 +453,23 @@ export class FailoverMachine {
     return { kind: 'announce', ifname, addresses: this.config.addresses.map((a) => ({ ...a })), count: why === 'burst' ? count : 1, intervalMs, why };
   }
 
+  /**
+   * The move that placement by priority will make by itself, and when: a candidate preferred over
+   * the holder that is healthy (or in hold-down) waits out the preempt delay. null when the holder
+   * is where priority wants it (or pinned, or nothing holds). For `mgmt move --auto`.
+   */
+  dueMove(now: number): { to: string; at: number } | null {
+    if (this.pinned !== null || this.holder === null) return null;
+    const cur = this.cands.get(this.holder);
+    if (!cur || !this.isHealthy(now, cur)) return null;
+    let best: { to: string; at: number; prio: number } | null = null;
+    for (const c of this.cands.values()) {
+      if (c.healthySince === null || c.priority >= cur.priority) continue;
+      if (!best || c.priority < best.prio) best = { to: c.name, at: Math.max(now, c.healthySince + this.config.preemptDelayMs), prio: c.priority };
+    }
+    return best && { to: best.to, at: best.at };
+  }
+
   private nextWake(now: number): number | null {
     let t = Infinity;
     const holderPrio = this.holder === null ? Infinity : this.cands.get(this.holder)?.priority ?? Infinity;

@@ -81,9 +81,9 @@ test(title('restart on a healthy holder: no address deleted or added, no gap, no
   mon.stdout.setEncoding('utf8').on('data', (s: string) => (changes += s));
   await sleep(100);
   await d.kill9();
-  // Dead daemon: status falls back to the state file it left, and says so.
+  // Dead daemon: status falls back to the state file it left, says so, and exits 3 (not running).
   const st = await cli(['mgmt', 'status', '--json', '--socket', d.socketPath, '--state-file', d.statePath]);
-  t.is(st.code, 0, st.stderr);
+  t.is(st.code, 3, st.stderr);
   const s = JSON.parse(st.stdout) as { running: boolean; holder: string; pid: number };
   t.false(s.running);
   t.is(s.holder, 'eth1');
