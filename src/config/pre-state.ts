@@ -10,7 +10,7 @@
 // broadcast, lifetimes, route tables, protocols, preferred sources) comes back as it was without
 // this code having to know it.
 import { NetlinkError } from '../errors.js';
-import { decodeAddr, type Addr } from '../netlink/addr.js';
+import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
@@ -59,7 +59,7 @@ export function capturePre(netns: string | undefined, links: Link[]): PreState {
 // ---------------------------------------------------------------------------------------------
 // Comparable forms
 
-interface AddrView { key: string; ifindex: number; attrs: string; text: string }
+interface AddrView { key: string; ifindex: number; address: string; prefixlen: number; attrs: string; text: string }
 
 function addrView(buf: Buffer): AddrView | null {
   const a: Addr | null = decodeAddr(buf, 0, buf.length);
@@ -69,7 +69,7 @@ function addrView(buf: Buffer): AddrView | null {
   const flags = a.flags.filter((f) => f !== 'tentative' && f !== 'optimistic').join(',');
   const attrs = `flags ${flags || '-'} metric ${metric} label ${a.label ?? '-'} brd ${a.broadcast ?? '-'} lifetime ${a.validLft === undefined ? 'forever' : 'finite'}`;
   const key = `${a.ifindex} ${canonicalIp(a.address)}/${a.prefixlen}`;
-  return { key, ifindex: a.ifindex, attrs, text: `${a.address}/${a.prefixlen}` };
+  return { key, ifindex: a.ifindex, address: a.address, prefixlen: a.prefixlen, attrs, text: `${a.address}/${a.prefixlen}` };
 }
 
 function routeKey(buf: Buffer): string | null {
@@ -148,7 +148,9 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
       const cur = now.get(v.key);
       if (cur && cur.attrs === v.attrs) continue;
       if (cur) {
-        try { await h.request(RTM.DELADDR, buf, { action: `replace address ${v.text}` }); } catch { /* replayed below either way */ }
+        // by address only: an IPv4 delete that names a label matches only that label, and a
+        // rename of the link has just rewritten the labels (inetdev_changename: mv1 → mv1:2)
+        try { await delAddr(h, { ifindex: v.ifindex, address: v.address, prefixlen: v.prefixlen }); } catch { /* replayed below either way */ }
       }
       const e = await replay(h, RTM.NEWADDR, buf, NLM_F_EXCL, `address ${v.text} on link ${v.ifindex}`);
       if (e) failed.push(e);
