@@ -27,8 +27,8 @@ const IFA_RT_PRIORITY = 9;
 const RTNH_F_ONLINK = 0x4;
 const RTPROT_KERNEL = 2;
 
-export function preLinkOf(l: Pick<Link, 'index' | 'name' | 'mtu' | 'admin' | 'masterIndex' | 'group' | 'alias'>): PreLink {
-  return { index: l.index, name: l.name, mtu: l.mtu, up: l.admin === 'up', master: l.masterIndex, group: l.group, alias: l.alias };
+export function preLinkOf(l: Pick<Link, 'index' | 'name' | 'mtu' | 'admin' | 'masterIndex' | 'group' | 'alias' | 'mac'>): PreLink {
+  return { index: l.index, name: l.name, mtu: l.mtu, up: l.admin === 'up', master: l.masterIndex, group: l.group, alias: l.alias, mac: l.mac };
 }
 
 async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Promise<Buffer[]> {
@@ -120,6 +120,8 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
         if (l.group !== p.group) await setLink(h, l.index, { group: p.group });
         if (l.masterIndex !== p.master) await setLink(h, l.index, { master: p.master });
         if (l.mtu !== p.mtu) await setLink(h, l.index, { mtu: p.mtu });
+        // a bridge whose last port left takes the zero address (and cannot get its carrier back)
+        if (p.mac && l.mac !== p.mac && p.mac !== '00:00:00:00:00:00') await setLink(h, l.index, { mac: p.mac });
         if (p.alias !== null && l.alias !== p.alias) await setLink(h, l.index, { alias: p.alias });
       } catch (err) {
         failed.push(`link ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
@@ -176,6 +178,16 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 2) errors.push(...failed);
   }
+  // routes the kernel made on its own on a link that was there before (ff00::/8 stays on an
+  // IPv6 link that went up and down again): not there before, so they go
+  const preIndex = new Set(pre.links.map((l) => l.index));
+  const routesBefore = new Set(pre.routes.map((r) => routeKey(b64(r))));
+  for (const b of await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE)) {
+    const r = decodeRoute(b, 0, b.length);
+    const k = routeKey(b);
+    if (!r || !k || routesBefore.has(k) || b[5] !== RTPROT_KERNEL || r.oif === null || !preIndex.has(r.oif)) continue;
+    try { await h.request(RTM.DELROUTE, b, { action: `delete route ${k}` }); } catch { /* compared below */ }
+  }
   const neighNow = new Set<string>();
   for (const b of await dumpRaw(h, RTM.GETNEIGH, 12, RTM.NEWNEIGH)) { const k = neighKey(b); if (k) neighNow.add(k); }
   for (const raw of pre.neighs) {
@@ -202,7 +214,7 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
     const l = now.get(p.index);
     if (!l) { out.push(`link ${p.name} (ifindex ${p.index}) is gone`); continue; }
     const c = preLinkOf(l);
-    for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias'] as const) {
+    for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias', 'mac'] as const) {
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
     }
   }
