@@ -207,3 +207,12 @@ test('ports released from a bond are closed by the kernel: the plan brings them 
     'link set eth2 up',
   ]);
 });
+
+test('a link set down loses its IPv6 addresses: downs come before address additions, ups after', (t) => {
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false } as L['kindData'] });
+  const c = cfg('interfaces:\n  - {name: br0, kind: bridge, state: down, addresses: ["2001:db8::1/64"]}\n');
+  t.deepEqual(lines(plan(c, { links: [br0], addrs: [] }, { owned: new Set() })), [
+    'link set br0 down',
+    'addr add 2001:db8::1/64 dev br0',
+  ]);
+});
