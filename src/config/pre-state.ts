@@ -160,9 +160,7 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 1) errors.push(...failed);
   }
-  // routes: a gateway route needs the route to its gateway first, so a few passes. The
-  // kernel's own (proto kernel: prefix, local, broadcast, link-local) come back with their
-  // addresses and links; sent by us they would not be the same (IPv6 makes metric 0 1024).
+  // routes: a gateway route needs the route to its gateway first, so a few passes
   for (let pass = 0; pass < 3; pass++) {
     const now = new Set<string>();
     for (const b of await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE)) { const k = routeKey(b); if (k) now.add(k); }
@@ -170,7 +168,12 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     for (const raw of pre.routes) {
       const buf = b64(raw);
       const k = routeKey(buf);
-      if (!k || now.has(k) || buf[5] === RTPROT_KERNEL) continue;
+      if (!k || now.has(k)) continue;
+      const r = decodeRoute(buf, 0, buf.length);
+      // local/broadcast routes and metric-0 ones come back with their addresses (sent by us,
+      // IPv6 would make metric 0 into 1024); others the kernel made once and will not make again
+      // without carrier (ff00::/8, fe80::/64 of a link brought up again while it has none)
+      if (buf[5] === RTPROT_KERNEL && (!r || r.metric === 0 || r.type === 'local' || r.type === 'broadcast' || r.type === 'anycast')) continue;
       buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
       const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_EXCL, `route ${k}`);
       if (e) failed.push(e);

@@ -122,14 +122,21 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     // Derived state netlink cannot set, listed in docs/config.md under known limits, is logged
     // and not failed: the TSO limits a macvlan inherits (IFLA_TSO_MAX_* are read-only), and a
     // port-less bridge's carrier (and the operstate that follows), which depends on which ports
-    // it has had. Everything else must be identical.
+    // it has had, and a carrier the kernel had not computed yet. Everything else must be identical.
     const known: string[] = [];
     const kept: string[] = [];
     let header = '';
     for (const l of all) {
       if (!l.startsWith('  ')) { header = l; kept.push(l); continue; }
       const bridge = / \(br\d\)| br\d /.test(header);
-      if (/^\s+\.tso_max_(size|segs):/.test(l) || (bridge && /^\s+\.(flags|operstate):/.test(l))) known.push(`${header.slice(2, 40)} ${l.trim()}`);
+      // a link that was up with neither LOWER_UP nor NO-CARRIER had a carrier the kernel had not
+      // computed yet (a fresh veth whose peer never came up, a fresh bridge): any later event
+      // settles it, and nothing can unsettle it again
+      const m = /^\s+\.flags: (\[.*?\]) →/.exec(l);
+      const unsettled = m ? !(JSON.parse(m[1]!) as string[]).some((f) => f === 'LOWER_UP' || f === 'NO-CARRIER') : /^\s+\.operstate: "UNKNOWN" →/.test(l);
+      // bridge port numbers are the lowest free at enslave time: not settable (docs/config.md)
+      const portNo = /^\s+\.linkinfo\.info_slave_data\.(id|no|designated_port):/.test(l);
+      if (portNo || /^\s+\.tso_max_(size|segs):/.test(l) || (/^\s+\.(flags|operstate):/.test(l) && (bridge || unsettled))) known.push(`${header.slice(2, 40)} ${l.trim()}`);
       else kept.push(l);
     }
     const d = kept.filter((l, i) => !(l.startsWith('~ ') && !kept[i + 1]?.startsWith('  ')));
