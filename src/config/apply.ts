@@ -385,7 +385,13 @@ async function rollBack(tx: Tx, steps: Step[], todo: Set<number>, known: Set<num
   const r = await undoSteps(tx, steps, todo, known, progress);
   if (!pre) return { ...r, differences: [] };
   const errors = [...r.errors, ...(await restorePre(tx.h, pre))];
-  const differences = await settledDifferences(tx.h, pre);
+  let differences = await settledDifferences(tx.h, pre);
+  // the kernel finishes some consequences of a link going up later (linkwatch: a link without
+  // carrier then loses the IPv6 routes just put back): once settled, put back again
+  if (differences.length && !errors.length) {
+    errors.push(...(await restorePre(tx.h, pre)));
+    differences = await settledDifferences(tx.h, pre, 1000);
+  }
   return { undone: r.undone, errors, interference: r.interference, differences };
 }
 

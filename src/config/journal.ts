@@ -15,6 +15,7 @@ export interface PreLink {
   master: number | null;
   group: number;
   alias: string | null;
+  mac: string | null;
 }
 
 /** The kernel state before step 1, as the journal keeps it. */

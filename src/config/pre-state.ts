@@ -10,7 +10,7 @@
 // broadcast, lifetimes, route tables, protocols, preferred sources) comes back as it was without
 // this code having to know it.
 import { NetlinkError } from '../errors.js';
-import { decodeAddr, type Addr } from '../netlink/addr.js';
+import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
@@ -27,8 +27,8 @@ const IFA_RT_PRIORITY = 9;
 const RTNH_F_ONLINK = 0x4;
 const RTPROT_KERNEL = 2;
 
-export function preLinkOf(l: Pick<Link, 'index' | 'name' | 'mtu' | 'admin' | 'masterIndex' | 'group' | 'alias'>): PreLink {
-  return { index: l.index, name: l.name, mtu: l.mtu, up: l.admin === 'up', master: l.masterIndex, group: l.group, alias: l.alias };
+export function preLinkOf(l: Pick<Link, 'index' | 'name' | 'mtu' | 'admin' | 'masterIndex' | 'group' | 'alias' | 'mac'>): PreLink {
+  return { index: l.index, name: l.name, mtu: l.mtu, up: l.admin === 'up', master: l.masterIndex, group: l.group, alias: l.alias, mac: l.mac };
 }
 
 async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Promise<Buffer[]> {
@@ -59,7 +59,7 @@ export function capturePre(netns: string | undefined, links: Link[]): PreState {
 // ---------------------------------------------------------------------------------------------
 // Comparable forms
 
-interface AddrView { key: string; ifindex: number; attrs: string; text: string }
+interface AddrView { key: string; ifindex: number; address: string; prefixlen: number; attrs: string; text: string }
 
 function addrView(buf: Buffer): AddrView | null {
   const a: Addr | null = decodeAddr(buf, 0, buf.length);
@@ -69,7 +69,7 @@ function addrView(buf: Buffer): AddrView | null {
   const flags = a.flags.filter((f) => f !== 'tentative' && f !== 'optimistic').join(',');
   const attrs = `flags ${flags || '-'} metric ${metric} label ${a.label ?? '-'} brd ${a.broadcast ?? '-'} lifetime ${a.validLft === undefined ? 'forever' : 'finite'}`;
   const key = `${a.ifindex} ${canonicalIp(a.address)}/${a.prefixlen}`;
-  return { key, ifindex: a.ifindex, attrs, text: `${a.address}/${a.prefixlen}` };
+  return { key, ifindex: a.ifindex, address: a.address, prefixlen: a.prefixlen, attrs, text: `${a.address}/${a.prefixlen}` };
 }
 
 function routeKey(buf: Buffer): string | null {
@@ -120,6 +120,8 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
         if (l.group !== p.group) await setLink(h, l.index, { group: p.group });
         if (l.masterIndex !== p.master) await setLink(h, l.index, { master: p.master });
         if (l.mtu !== p.mtu) await setLink(h, l.index, { mtu: p.mtu });
+        // a bridge whose last port left takes the zero address (and cannot get its carrier back)
+        if (p.mac && l.mac !== p.mac && p.mac !== '00:00:00:00:00:00') await setLink(h, l.index, { mac: p.mac });
         if (p.alias !== null && l.alias !== p.alias) await setLink(h, l.index, { alias: p.alias });
       } catch (err) {
         failed.push(`link ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
@@ -148,7 +150,9 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
       const cur = now.get(v.key);
       if (cur && cur.attrs === v.attrs) continue;
       if (cur) {
-        try { await h.request(RTM.DELADDR, buf, { action: `replace address ${v.text}` }); } catch { /* replayed below either way */ }
+        // by address only: an IPv4 delete that names a label matches only that label, and a
+        // rename of the link has just rewritten the labels (inetdev_changename: mv1 → mv1:2)
+        try { await delAddr(h, { ifindex: v.ifindex, address: v.address, prefixlen: v.prefixlen }); } catch { /* replayed below either way */ }
       }
       const e = await replay(h, RTM.NEWADDR, buf, NLM_F_EXCL, `address ${v.text} on link ${v.ifindex}`);
       if (e) failed.push(e);
@@ -156,9 +160,7 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 1) errors.push(...failed);
   }
-  // routes: a gateway route needs the route to its gateway first, so a few passes. The
-  // kernel's own (proto kernel: prefix, local, broadcast, link-local) come back with their
-  // addresses and links; sent by us they would not be the same (IPv6 makes metric 0 1024).
+  // routes: a gateway route needs the route to its gateway first, so a few passes
   for (let pass = 0; pass < 3; pass++) {
     const now = new Set<string>();
     for (const b of await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE)) { const k = routeKey(b); if (k) now.add(k); }
@@ -166,13 +168,28 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     for (const raw of pre.routes) {
       const buf = b64(raw);
       const k = routeKey(buf);
-      if (!k || now.has(k) || buf[5] === RTPROT_KERNEL) continue;
+      if (!k || now.has(k)) continue;
+      const r = decodeRoute(buf, 0, buf.length);
+      // local/broadcast routes and metric-0 ones come back with their addresses (sent by us,
+      // IPv6 would make metric 0 into 1024); others the kernel made once and will not make again
+      // without carrier (ff00::/8, fe80::/64 of a link brought up again while it has none)
+      if (buf[5] === RTPROT_KERNEL && (!r || r.metric === 0 || r.type === 'local' || r.type === 'broadcast' || r.type === 'anycast')) continue;
       buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
       const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_EXCL, `route ${k}`);
       if (e) failed.push(e);
     }
     if (!failed.length) break;
     if (pass === 2) errors.push(...failed);
+  }
+  // routes the kernel made on its own on a link that was there before (ff00::/8 stays on an
+  // IPv6 link that went up and down again): not there before, so they go
+  const preIndex = new Set(pre.links.map((l) => l.index));
+  const routesBefore = new Set(pre.routes.map((r) => routeKey(b64(r))));
+  for (const b of await dumpRaw(h, RTM.GETROUTE, 12, RTM.NEWROUTE)) {
+    const r = decodeRoute(b, 0, b.length);
+    const k = routeKey(b);
+    if (!r || !k || routesBefore.has(k) || b[5] !== RTPROT_KERNEL || r.oif === null || !preIndex.has(r.oif)) continue;
+    try { await h.request(RTM.DELROUTE, b, { action: `delete route ${k}` }); } catch { /* compared below */ }
   }
   const neighNow = new Set<string>();
   for (const b of await dumpRaw(h, RTM.GETNEIGH, 12, RTM.NEWNEIGH)) { const k = neighKey(b); if (k) neighNow.add(k); }
@@ -200,7 +217,7 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
     const l = now.get(p.index);
     if (!l) { out.push(`link ${p.name} (ifindex ${p.index}) is gone`); continue; }
     const c = preLinkOf(l);
-    for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias'] as const) {
+    for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias', 'mac'] as const) {
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
     }
   }

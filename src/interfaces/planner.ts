@@ -393,7 +393,26 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   }
   ops.push(...mtuDown.reverse(), ...sets, ...createOps, ...masterSets);
 
-  // 6. Addresses: removals first (an address may move between interfaces), then additions.
+  // 6. Administrative state: up parents first, down children first. Downs go BEFORE the
+  //    addresses: a link going down loses its IPv6 addresses (keep_addr_on_down=0), so one
+  //    added first would be gone by verification. Ups come last.
+  const ups: Op[] = [];
+  const downs: Op[] = [];
+  for (const n of topo) {
+    const d = declByName.get(n)!;
+    const l = byName.get(n);
+    const want = declState(d) === 'up';
+    if (bondPortsUp.includes(n)) { ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } }); continue; }
+    if (!l || create.has(n)) continue;
+    const now = (postAdmin.get(n) ?? l.admin) === 'up';
+    if (want === now) continue;
+    (want ? ups : downs).push({ op: 'link-set', name: n, change: { up: want }, from: { up: now } });
+  }
+  // undeclared ports a bond released (its deletion) come back up as they were
+  for (const n of reopen) ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } });
+  ops.push(...downs.reverse());
+
+  // 7. Addresses: removals first (an address may move between interfaces), then additions.
   const addrDels: Op[] = [];
   const addrAdds: Op[] = [];
   // by interface once: every bridge that is up has an address (its IPv6 link-local one)
@@ -442,7 +461,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   }
   ops.push(...addrDels, ...addrAdds);
 
-  // 7. ARP policy (only the keys the file names).
+  // 8. ARP policy (only the keys the file names).
   for (const d of decls) {
     if (!d.arp) continue;
     const l = byName.get(d.name);
@@ -459,22 +478,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     if (Object.keys(values).length) ops.push({ op: 'arp-set', name: d.name, values, from: cur ? from : null });
   }
 
-  // 8. Administrative state: up parents first, down children first.
-  const ups: Op[] = [];
-  const downs: Op[] = [];
-  for (const n of topo) {
-    const d = declByName.get(n)!;
-    const l = byName.get(n);
-    const want = declState(d) === 'up';
-    if (bondPortsUp.includes(n)) { ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } }); continue; }
-    if (!l || create.has(n)) continue;
-    const now = (postAdmin.get(n) ?? l.admin) === 'up';
-    if (want === now) continue;
-    (want ? ups : downs).push({ op: 'link-set', name: n, change: { up: want }, from: { up: now } });
-  }
-  // undeclared ports a bond released (its deletion) come back up as they were
-  for (const n of reopen) ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } });
-  ops.push(...downs.reverse(), ...ups);
+  ops.push(...ups);
 
   return {
     ops,

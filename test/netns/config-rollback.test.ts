@@ -316,3 +316,14 @@ test('case 5: the first apply after a restart inside a confirm window applies th
   await applyConfig(cfg(B), { netns: ns.name, stateDir: sd, file: 'node.yaml' });
   t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
 });
+
+test('found by the property test: an existing link set down keeps the IPv6 address the same apply gives it', async (t) => {
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br2, kind: bridge}\n'), { netns: ns.name, stateDir: sd });
+  const r = await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br2, kind: bridge, state: down, addresses: ["2001:db8:2::1/64"]}\n'), { netns: ns.name, stateDir: sd });
+  t.deepEqual(r.steps.map((s) => s.text), ['link set br2 down', 'addr add 2001:db8:2::1/64 dev br2']);
+  const a = ns.ipJson<{ addr_info: { local: string }[] }[]>('addr', 'show', 'br2')[0]!.addr_info.map((x) => x.local);
+  t.deepEqual(a, ['2001:db8:2::1']);
+});

@@ -218,3 +218,12 @@ test('the mgmt addresses are the failover daemon\'s: never removed from a candid
   // held by the candidate e0: kept; on e2, which is no candidate, it is an ordinary extra
   t.deepEqual(lines(p), ['addr del 192.0.2.10/24 dev e2']);
 });
+
+test('a link set down loses its IPv6 addresses: downs come before address additions, ups after', (t) => {
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false } as L['kindData'] });
+  const c = cfg('interfaces:\n  - {name: br0, kind: bridge, state: down, addresses: ["2001:db8::1/64"]}\n');
+  t.deepEqual(lines(plan(c, { links: [br0], addrs: [] }, { owned: new Set() })), [
+    'link set br0 down',
+    'addr add 2001:db8::1/64 dev br0',
+  ]);
+});

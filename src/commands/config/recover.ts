@@ -23,6 +23,12 @@ export default class ConfigRecover extends NodectlCommand {
     const r = await recoverConfig({ netns: flags.netns, stateDir: flags['state-dir'], watchdog: flags.watchdog });
     if (!this.jsonEnabled() && flags.watchdog === undefined) {
       this.log(r.action === 'none' ? 'nothing to recover' : `${r.action}: ${r.reason}${r.undone ? ` (${r.undone} steps undone)` : ''}`);
+      // "rolled back" is only the whole truth when the comparison with the pre-apply state agrees
+      if (r.action === 'rolled-back') {
+        for (const i of r.interference ?? []) this.log(`another program: ${i}`);
+        if (r.differences?.length) for (const d of r.differences) this.log(`differs from before the apply: ${d}`);
+        else this.log('the node is as it was before the apply (compared)');
+      }
     }
     return r;
   }
