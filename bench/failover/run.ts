@@ -12,41 +12,21 @@
 //     namespace (another independent process).
 // The carrier comes back at once and the next trial fails over the other way after the
 // hold-down, so every trial is a real move. Prints p50/p90/p99/max and the daemon's RSS.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
+import { ROOT, sandbox, sh, useDev } from './sandbox.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const TRIALS = Number(args[args.indexOf('--trials') + 1] ?? 100) || 100;
-const useDev = args.includes('--dev') || !existsSync(join(ROOT, 'dist/commands/mgmt/run.js'));
+const dev = useDev(args);
 const HOLD_DOWN_MS = 100;
 const V4 = '192.0.2.10';
 
-function sh(cmd: string, ...a: string[]): string {
-  const r = spawnSync(cmd, a, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${a.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const tag = randomBytes(3).toString('hex');
-const NODE = `nctl-bench-fo-node-${tag}`;
-const SW = `nctl-bench-fo-sw-${tag}`;
-const dir = mkdtempSync(join(tmpdir(), 'nctl-bench-fo-'));
-const children: ChildProcess[] = [];
-function cleanup(): void {
-  for (const c of children) c.kill('SIGKILL');
-  spawnSync('ip', ['netns', 'del', NODE]);
-  spawnSync('ip', ['netns', 'del', SW]);
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+const { NODE, SW, dir, children } = sandbox('fo');
 
 const nowRealtimeNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,7 +98,7 @@ async function main(): Promise<void> {
   });
   if (new Date().getTimezoneOffset() !== 0 || (process.env.TZ && process.env.TZ !== 'UTC')) throw new Error('run with TZ=UTC: ip -ts prints local time');
 
-  const cli = useDev ? ['--import', 'tsx', join(ROOT, 'bin/dev.js')] : [join(ROOT, 'bin/run.js')];
+  const cli = dev ? ['--import', 'tsx', join(ROOT, 'bin/dev.js')] : [join(ROOT, 'bin/run.js')];
   // The V8 flags of contrib/systemd/nodectl-mgmt.service (override with NODECTL_BENCH_NODE_FLAGS).
   const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
   const daemon = spawn(...withRt(process.execPath, [...nodeFlags, ...cli, 'mgmt', 'run', '-n', NODE, '--config', cfg, '--state-file', join(dir, 's.json'), '--socket', join(dir, 's.sock')]), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -179,7 +159,7 @@ async function main(): Promise<void> {
 
   const row = (name: string, xs: number[]) => `${name.padEnd(40)} p50 ${pct(xs, 50).toFixed(2).padStart(7)} ms   p90 ${pct(xs, 90).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(7)} ms   max ${Math.max(...xs).toFixed(2).padStart(7)} ms`;
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`failover bench: ${TRIALS} trials, daemon via ${useDev ? 'bin/dev.js (tsx)' : 'bin/run.js (dist)'} ${nodeFlags.join(' ')}${rt.length ? ' (daemon, witnesses and bench under chrt -f 50)' : ''}, kernel ${sh('uname', '-r').trim()}, load average ${load}`);
+  console.log(`failover bench: ${TRIALS} trials, daemon via ${dev ? 'bin/dev.js (tsx)' : 'bin/run.js (dist)'} ${nodeFlags.join(' ')}${rt.length ? ' (daemon, witnesses and bench under chrt -f 50)' : ''}, kernel ${sh('uname', '-r').trim()}, load average ${load}`);
   console.log(row('carrier drop -> address on backup', toAddr));
   console.log(row('carrier drop -> gratuitous ARP captured', toGarp));
   const moves = timeline.filter((e) => e.event === 'move');

@@ -9,17 +9,15 @@
 // set's growth per move after the warm-up, its peak against the unit's MemoryMax, and the open
 // descriptor count. --idle-s N then leaves it alone for N seconds (probes and refreshes only)
 // and prints the growth over that time.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
 import { controlRequest } from '../../src/failover/daemon.js';
 import { fdCount, rssKb, soak } from './soak-loop.js';
+import { ROOT, sandbox, sh, useDev } from './sandbox.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const num = (flag: string, dflt: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
 const MOVES = num('--moves', 2000);
@@ -27,29 +25,11 @@ const WARMUP = num('--warmup', 100);
 const IDLE_S = num('--idle-s', 0);
 // Variants to find which part of the config costs memory: --one-addr (IPv4 only), --no-route,
 // --no-probe, --announce N.
-const useDev = args.includes('--dev') || !existsSync(join(ROOT, 'dist/commands/mgmt/run.js'));
+const dev = useDev(args);
 const HOLD_DOWN_MS = 100;
 const MEMORY_MAX_KB = 128 * 1024;
 
-function sh(cmd: string, ...a: string[]): string {
-  const r = spawnSync(cmd, a, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${a.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const tag = randomBytes(3).toString('hex');
-const NODE = `nctl-bench-soak-node-${tag}`;
-const SW = `nctl-bench-soak-sw-${tag}`;
-const dir = mkdtempSync(join(tmpdir(), 'nctl-bench-soak-'));
-const children: ChildProcess[] = [];
-function cleanup(): void {
-  for (const c of children) c.kill('SIGKILL');
-  spawnSync('ip', ['netns', 'del', NODE]);
-  spawnSync('ip', ['netns', 'del', SW]);
-  rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+const { NODE, SW, dir, children } = sandbox('soak');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -76,7 +56,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n'));
   // --dev: the same entry bin/run.js takes for `mgmt run` (fast-run.ts), from the sources.
-  const cli = useDev ? ['--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts')] : [join(ROOT, 'bin/run.js'), 'mgmt', 'run'];
+  const cli = dev ? ['--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts')] : [join(ROOT, 'bin/run.js'), 'mgmt', 'run'];
   const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
   // NODECTL_SOAK_WRAP="heaptrack -o FILE": run the daemon under a native-memory profiler.
   const wrap = (process.env.NODECTL_SOAK_WRAP ?? '').split(' ').filter(Boolean);
@@ -105,7 +85,7 @@ async function main(): Promise<void> {
   const sw = Handle.open({ netns: SW });
   const idx = [(await getLink(sw, 'p0')).index, (await getLink(sw, 'p1')).index];
   const pid = daemon.pid!;
-  console.log(`soak: ${WARMUP} warm-up + ${MOVES} moves, daemon via ${useDev ? 'the sources (tsx)' : 'bin/run.js (dist)'} ${nodeFlags.join(' ')}; start RSS ${(rssKb(pid) / 1024).toFixed(1)} MB, ${fdCount(pid)} fds`);
+  console.log(`soak: ${WARMUP} warm-up + ${MOVES} moves, daemon via ${dev ? 'the sources (tsx)' : 'bin/run.js (dist)'} ${nodeFlags.join(' ')}; start RSS ${(rssKb(pid) / 1024).toFixed(1)} MB, ${fdCount(pid)} fds`);
   const r = await soak({
     pid, moves: MOVES, warmup: WARMUP, holdDownMs: HOLD_DOWN_MS, movesBefore: moves,
     carrier: (i, up) => setLink(sw, idx[i]!, { up }).then(() => undefined),
