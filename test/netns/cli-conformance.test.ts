@@ -25,8 +25,8 @@ const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', im
 const COMMANDS = Object.entries(manifest.commands).filter(([, c]) => c.pluginName === 'nodectl' && !c.hidden).map(([id]) => id);
 
 /**
- * How to run each command as nobody, inside the namespace (whose interface `va` has 10.1.1.1/24
- * and a neighbour 10.1.1.9). `priv`: must exit 5 (PERMISSION); `read`: must exit 0; `stream`:
+ * How to run each command as nobody, inside the namespace (whose interface `va` has 10.1.1.1/24,
+ * a neighbour 10.1.1.9 and a route to 10.9.0.0/16 through it). `priv`: must exit 5 (PERMISSION); `read`: must exit 0; `stream`:
  * runs until stopped, checked by the EPIPE test instead. `$DIR` is a directory of root-only files.
  */
 const SAMPLES: Record<string, { as: 'priv' | 'read' | 'stream'; argv: string[] }> = {
@@ -62,6 +62,9 @@ const SAMPLES: Record<string, { as: 'priv' | 'read' | 'stream'; argv: string[] }
   'neigh:del': { as: 'priv', argv: ['neigh', 'del', 'va', '10.1.1.9'] },
   'neigh:flush': { as: 'priv', argv: ['neigh', 'flush', 'va', '--state', 'permanent'] },
   'neigh:list': { as: 'read', argv: ['neigh', 'list'] },
+  'route:add': { as: 'priv', argv: ['route', 'add', '10.8.0.0/16', '--via', '10.1.1.9', '--dev', 'va'] },
+  'route:del': { as: 'priv', argv: ['route', 'del', '10.9.0.0/16', '--via', '10.1.1.9', '--dev', 'va'] },
+  'route:list': { as: 'read', argv: ['route', 'list'] },
   'sctp:generate': { as: 'priv', argv: ['sctp', 'generate', '--dev', 'va', '--src', '10.1.1.1', '--dst', '10.1.1.9'] },
   'sctp:serve': { as: 'priv', argv: ['sctp', 'serve', '--dev', 'va', '--metrics', '127.0.0.1:19464'] },
   'sctp:stats': { as: 'priv', argv: ['sctp', 'stats', '--dev', 'va', '--duration', '1s'] },
@@ -139,6 +142,8 @@ test(isRoot() && haveCommand('setpriv') ? 'as nobody: privileged commands exit 5
   ns.ip('link', 'set', 'vb', 'up');
   ns.ip('addr', 'add', '10.1.1.1/24', 'dev', 'va');
   ns.ip('neigh', 'add', '10.1.1.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'va', 'nud', 'permanent');
+  // route del must reach the kernel's permission check: the route it names exists
+  ns.ip('route', 'add', '10.9.0.0/16', 'via', '10.1.1.9', 'dev', 'va');
   await waitLowerUp(ns, ['va', 'vb']);
   const dir = mkdtempSync(join(tmpdir(), 'nctl-conf-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,7 +156,7 @@ test(isRoot() && haveCommand('setpriv') ? 'as nobody: privileged commands exit 5
   await new Promise<void>((r) => server.listen(join(dir, 'mgmt.sock'), r));
   t.teardown(() => server.close());
   chmodSync(join(dir, 'mgmt.sock'), 0o600);
-  const state = (n: Netns) => [n.ipJson('-d', 'link', 'show'), n.ipJson('addr', 'show'), n.ipJson('neigh', 'show'), n.sysctl('net/ipv4/conf/va/arp_ignore')];
+  const state = (n: Netns) => [n.ipJson('-d', 'link', 'show'), n.ipJson('addr', 'show'), n.ipJson('neigh', 'show'), n.ipJson('route', 'show', 'table', 'all'), n.sysctl('net/ipv4/conf/va/arp_ignore')];
   const before = state(ns);
   const drop = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
   const todo = COMMANDS.filter((id) => SAMPLES[id] && SAMPLES[id].as !== 'stream');
