@@ -254,7 +254,8 @@ echo "exit=$?"
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-  await new Promise((r) => child.on('exit', r));
+  // 'close', not 'exit': the exit can be reported before the last of stdout has been read
+  await new Promise((r) => child.on('close', r));
   const m = /exit=(\d+)/.exec(stdout);
   return { status: m ? Number(m[1]) : null, stdout, stderr };
 }
