@@ -1076,6 +1076,10 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     if (n < 0 && recs.empty()) return n;
     Napi::HandleScope scope(env_);
     for (auto &r : recs) {
+      // A callback may have closed this ring buffer (close() resets cb_): the records after it
+      // go nowhere. Calling the empty reference failed with napi_invalid_arg, which surfaced as
+      // an uncaught '[Error: Invalid argument]' when `sctp trace` stopped under traffic.
+      if (cb_.IsEmpty()) break;
       auto buf = Copy(env_, r.data(), r.size());
       if (fromLoop) {
         try {

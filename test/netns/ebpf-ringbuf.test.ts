@@ -88,6 +88,22 @@ test.serial("'data' events; consume() drains synchronously while paused; close e
   t.throws(() => o.ringBuffer('counts'), { instanceOf: TypeError, message: /not a ring buffer/ });
 });
 
+test.serial('a callback that closes the ring buffer stops the delivery of the records after it', async (t) => {
+  if (!isRoot()) return void t.fail('needs root');
+  const { a, addrB, o } = setup(t);
+  const rb = o.ringBuffer('events', { decode: PktEvent });
+  rb.pause();
+  let calls = 0;
+  // what `sctp trace` does on its last event: the handler ends the session, closing the ring
+  rb.on('data', () => { calls++; rb.close(); });
+  await sendUdp(a, addrB, 5005, 4);
+  await sleep(50);
+  // several records wait; the first callback closes the ring: no error, and no further call
+  t.notThrows(() => rb.consume());
+  t.is(calls, 1);
+  t.true(rb.closed);
+});
+
 test.serial('records shorter than the layout are an error event, not garbage', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
   const { a, addrB, o } = setup(t);
