@@ -4,7 +4,9 @@
 // neither, so loading this module also removes namespaces whose owning process is gone.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { patient, waitUntil } from './patience.js';
 
@@ -185,4 +187,11 @@ export function bridgeTopology(ns: Netns): void {
   ns.ip('link', 'set', 'p2a', 'master', 'br0');
   ns.ip('link', 'add', 'link', 'p1b', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge');
   for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
+}
+
+/** A scratch nodectl state directory that lives exactly as long as the test. */
+export function stateDir(t: ExecutionContext): string {
+  const d = mkdtempSync(join(tmpdir(), 'nctl-state-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
 }

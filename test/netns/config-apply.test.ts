@@ -4,8 +4,7 @@
 // a SIGKILLed apply is rolled back by `config recover`.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyConfig, planConfig, recoverConfig } from '../../src/config/apply.js';
 import { exportConfig } from '../../src/config/export.js';
@@ -14,18 +13,12 @@ import { ApplyError } from '../../src/errors.js';
 import { OWNED_GROUP } from '../../src/interfaces/planner.js';
 import { StateDir } from '../../src/config/state.js';
 import { assertSameSnapshot, diffSnapshots, type IpSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { isRoot, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
 import { patientSeconds } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const root = isRoot();
 const cliBuilt = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
-
-function stateDir(t: ExecutionContext): string {
-  const d = mkdtempSync(join(tmpdir(), 'nctl-state-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 /** A namespace with a stand-in "NIC" (eth0, one end of a veth pair) and no IPv6 DAD (no tentative flags). */
 function lab(t: ExecutionContext): Netns {

@@ -3,7 +3,7 @@
 // ifindexes and MACs, same MTUs of untouched children, same address flags and routes.
 import test, { type ExecutionContext } from 'ava';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
+import { isRoot, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
 
 const root = isRoot();
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -22,12 +22,6 @@ const skipCli = (t: ExecutionContext): boolean => {
   return false;
 };
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
-
-function stateDir(t: ExecutionContext): string {
-  const d = mkdtempSync(join(tmpdir(), 'nctl-state-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 /** A namespace with a stand-in NIC (eth0, one end of a veth pair, up). */
 function lab(t: ExecutionContext): Netns {
