@@ -88,10 +88,10 @@ function main(): void {
   }
   console.log(`bench/fast-paths: median of ${RUNS} fresh runs each, ms (wall / CPU user+sys)`);
   const ref = bins[0]!.name;
-  console.log(['command'.padEnd(22), ...bins.map((b) => `${b.name} wall/cpu`.padStart(22)), ...(bins.length > 1 ? bins.slice(1).map((b) => `${b.name}/${ref} cpu`.padStart(16)) : [])].join(''));
+  console.log(['command'.padEnd(22), ...bins.map((b) => `${b.name} wall/cpu`.padStart(22)), ...(bins.length > 1 ? bins.slice(1).map((b) => `${b.name}/${ref} cpu`.padStart(20)) : [])].join(''));
   for (const [name] of cases) {
     const cols = bins.map((b) => `${median(wall.get(key(name, b.name))!).toFixed(1)} / ${median(cpu.get(key(name, b.name))!).toFixed(1)}`.padStart(22));
-    const ratios = bins.slice(1).map((b) => (median(cpu.get(key(name, b.name))!) / median(cpu.get(key(name, ref))!)).toFixed(3).padStart(16));
+    const ratios = bins.slice(1).map((b) => (median(cpu.get(key(name, b.name))!) / median(cpu.get(key(name, ref))!)).toFixed(3).padStart(20));
     console.log([name.padEnd(22), ...cols, ...ratios].join(''));
   }
 }
