@@ -1,6 +1,10 @@
 // The one error hierarchy of nodectl. Every failure that reaches a user is one of these:
 // each has a stable `code` (documented in the README), and the CLI maps the class to an exit
 // status in one place (src/cli/base-command.ts). Errors are data: fields, not parsed strings.
+import { describeErrno } from './ebpf/errno.js';
+
+// The one errno table (names and texts), kept in ebpf-ts because that package stands alone.
+export { describeErrno, errnoName } from './ebpf/errno.js';
 
 export type ErrorCode =
   | 'NETLINK'
@@ -286,51 +290,4 @@ export class TimeoutError extends NodectlError {
   constructor(message: string) {
     super('TIMEOUT', message);
   }
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  ESRCH: 'no such process',
-  EINTR: 'interrupted',
-  EIO: 'input/output error',
-  ENXIO: 'no such device or address',
-  E2BIG: 'argument list too long',
-  EBADF: 'bad file descriptor',
-  EAGAIN: 'resource temporarily unavailable',
-  ENOMEM: 'cannot allocate memory',
-  EACCES: 'permission denied',
-  EFAULT: 'bad address',
-  EBUSY: 'device or resource busy',
-  EEXIST: 'file exists',
-  ENODEV: 'no such device',
-  ENOTDIR: 'not a directory',
-  EINVAL: 'invalid argument',
-  ENFILE: 'too many open files in system',
-  EMFILE: 'too many open files',
-  ENOSPC: 'no space left on device',
-  ERANGE: 'numerical result out of range',
-  EDEADLK: 'resource deadlock avoided',
-  ENAMETOOLONG: 'file name too long',
-  ENOTSUP: 'operation not supported',
-  EOPNOTSUPP: 'operation not supported',
-  ENOBUFS: 'no buffer space available',
-  EADDRNOTAVAIL: 'cannot assign requested address',
-  EADDRINUSE: 'address already in use',
-  ENETDOWN: 'network is down',
-  ENETUNREACH: 'network is unreachable',
-  EAFNOSUPPORT: 'address family not supported by protocol',
-  EPROTONOSUPPORT: 'protocol not supported',
-  ETIMEDOUT: 'connection timed out',
-  ENOTEMPTY: 'directory not empty',
-  ENOTCONN: 'transport endpoint is not connected',
-  EMSGSIZE: 'message too long',
-  ENOTUNIQ: 'name not unique on network',
-  ENOLINK: 'link has been severed',
-  ELOOP: 'too many levels of symbolic links',
-  E2SMALL: 'too small',
-};
-
-export function describeErrno(name: string): string {
-  return ERRNO_TEXT[name] ?? '';
 }
