@@ -1,30 +1,44 @@
-// Errors of ebpf-ts. Self-contained (no nodectl imports) so the package can stand alone; each
-// class has a stable `code` so an embedding application can map it (nodectl maps BPF, VERIFIER,
-// UNSUPPORTED and NOT_FOUND to its own exit statuses).
+// Errors of ebpf-ts. Self-contained (no nodectl imports) so the package can stand alone. Every
+// class descends from CodedError, the root this package exports for its embedder: nodectl's own
+// error classes extend it too (src/errors.ts: NodectlError is CodedError), so an ebpf-ts error
+// *is* a nodectl error, mapped to an exit status by its `code` (BPF, VERIFIER, UNSUPPORTED,
+// NOT_FOUND) with nothing translated or lost on the way.
 import { describeErrno, errnoName as nameOf } from './errno.js';
 
 export type BpfErrorCode = 'BPF' | 'VERIFIER' | 'UNSUPPORTED' | 'NOT_FOUND';
 
+/** The root of the error hierarchy: a stable machine-readable `code`, and the --json form. */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** The machine-readable form (nodectl prints it under --json). */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message };
+  }
+}
+
 /** A bpf(2) or libbpf call failed. `errno` is the symbolic name ('EPERM'), `op` the call. */
-export class BpfError extends Error {
-  readonly code: BpfErrorCode;
+export class BpfError extends CodedError<BpfErrorCode> {
   readonly op: string;
   readonly errno: string;
   readonly errnoValue: number;
   /** What libbpf itself reported while failing (its warnings), when it said anything. */
   readonly libbpfLog?: string;
   constructor(message: string, p: { op: string; errno?: string; errnoValue?: number; libbpfLog?: string; cause?: unknown }, code: BpfErrorCode = 'BPF') {
-    super(message, { cause: p.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, { cause: p.cause });
     this.op = p.op;
     this.errno = p.errno ?? 'EUNKNOWN';
     this.errnoValue = p.errnoValue ?? 0;
     if (p.libbpfLog) this.libbpfLog = p.libbpfLog;
   }
 
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, op: this.op, errno: this.errno };
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, op: this.op, errno: this.errno, ...(this.libbpfLog ? { libbpfLog: this.libbpfLog } : {}) };
   }
 }
 
