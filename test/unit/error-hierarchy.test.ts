@@ -32,3 +32,19 @@ test('--json keeps what the eBPF layer knew: the verifier log, libbpf\'s log, er
   t.like(errorJson(b), { error: { code: 'BPF', message: 'loading the SCTP wire tracer: bpf EINVAL', op: 'BPF_MAP_CREATE', errno: 'EINVAL', libbpfLog: 'libbpf: bad map' } });
   t.like(errorJson(fromBpf(new ebpf.BpfError('bpf EPERM', { op: 'BPF_PROG_LOAD', errno: 'EPERM', errnoValue: 1 }), 'loading')), { error: { code: 'PERMISSION', needs: 'CAP_BPF', errno: 'EPERM' } });
 });
+
+test.serial('a netlink EPERM for a non-root user is PERMISSION and still says EPERM, with the kernel refusal as its cause', async (t) => {
+  const { refusal } = await import('../../src/netlink/handle.js');
+  const { parseAck } = await import('../../src/netlink/ack.js');
+  const ack = Buffer.alloc(20);
+  ack.writeInt32LE(-1, 0);
+  const geteuid = process.geteuid;
+  process.geteuid = () => 1000;
+  try {
+    const err = refusal(16 /* RTM_NEWLINK */, parseAck(ack, 0), { action: 'create bridge br0', target: 'br0' });
+    t.like(errorJson(err), { error: { code: 'PERMISSION', needs: 'CAP_NET_ADMIN', errno: 'EPERM' } });
+    t.like((err as Error).cause, { op: 'RTM_NEWLINK', errno: 'EPERM' });
+  } finally {
+    process.geteuid = geteuid;
+  }
+});
