@@ -24,6 +24,7 @@ import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
+import { count } from '../text.js';
 
 export { DOOMED_GROUP } from './doomed.js';
 export type { Journal, Step, UndoOp } from './journal.js';
@@ -451,7 +452,7 @@ async function recoverLocked(sd: StateDir, handle: () => Handle, why: 'apply' | 
     }
     const reason = j.state === 'pending-confirm'
       ? (why === 'confirm' ? 'too late: the confirmation deadline had passed, the apply was reverted' : why === 'recover' ? 'reverted on request before confirmation' : 'not confirmed in time')
-      : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${j.steps.length} steps`;
+      : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${count(j.steps.length, 'step')}`;
     return { action: 'rolled-back', journal: j.id, undone: r.undone, reason, errors: r.errors, differences: r.differences, interference: r.interference };
   } finally {
     progress.close();

@@ -15,6 +15,7 @@ import { OWNED_GROUP, type Op } from '../interfaces/planner.js';
 import { DOOMED_GROUP, doomedName, UNDO_GROUP } from './doomed.js';
 import { type DoomedLink, describeUndo, type Step, type UndoOp } from './journal.js';
 import type { Progress } from './state.js';
+import { count } from '../text.js';
 
 /** Name → ifindex, from the snapshot, kept current as links come and go. */
 export class Names {
@@ -341,7 +342,7 @@ export async function undoSteps(tx: Tx, steps: Step[], todo: Set<number>, known:
         progress?.markMany('undone', idx);
         out.undone += idx.length;
       } catch (err) {
-        out.errors.push(`group delete of ${ours.length} links: ${(err as Error).message}`);
+        out.errors.push(`group delete of ${count(ours.length, 'link')}: ${(err as Error).message}`);
       }
       k = m;
       continue;
