@@ -2,10 +2,11 @@
 // planner would look at is written with exactly the attributes the planner compares.
 import { stringify } from 'yaml';
 import { withHandle } from '../netlink/handle.js';
-import { isManagedAddr } from '../interfaces/planner.js';
+import { isManagedAddr, routeWantOf } from '../interfaces/planner.js';
+import { listRoutes } from '../netlink/route.js';
 import { type Snapshot, takeSnapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
-import type { AddressDecl, ArpDecl, InterfaceDecl, NodeConfig } from './schema.js';
+import type { AddressDecl, ArpDecl, InterfaceDecl, NodeConfig, RouteDecl } from './schema.js';
 import { liveOwned } from './apply.js';
 import { StateDir, stateDirOf } from './state.js';
 import { canonicalIp, parseCidr } from './cidr.js';
@@ -68,6 +69,18 @@ export function configFromSnapshot(s: Snapshot, mgmt?: MgmtDecl): NodeConfig {
       return a.family === 4 && a.label && a.label !== l.name ? { address: text, label: a.label } : text;
     });
     d.addresses = addrs;
+    // nodectl's own routes (protocol "nodectl"), with what differs from the defaults
+    const routes: RouteDecl[] = s.routes.filter((r) => r.oif === l.index && r.protocol === 'nodectl' && r.type === 'unicast').map((r) => {
+      const w = routeWantOf(r);
+      const decl: RouteDecl = { to: w.dst === 'default' && w.family === 6 && !w.gateway ? '::/0' : w.dst === 'default' && !w.gateway ? '0.0.0.0/0' : w.dst };
+      if (w.gateway) decl.via = w.gateway;
+      if (w.metric !== (w.family === 6 ? 1024 : 0)) decl.metric = w.metric;
+      if (w.table !== 254) decl.table = w.table;
+      if (w.family === 4 && w.scope !== (w.gateway ? 'global' : 'link')) decl.scope = w.scope;
+      if (w.onlink) decl.onlink = true;
+      return decl;
+    });
+    if (routes.length) d.routes = routes;
     const conf = s.inetConf[l.index];
     if (conf) {
       const arp: ArpDecl = {};
@@ -100,6 +113,8 @@ export async function exportConfig(where: { netns?: string; stateDir?: string; m
   const mgmt = where.mgmtFile === undefined ? undefined : await mgmtSectionOf(where.mgmtFile);
   return withHandle({ netns: where.netns }, async (h) => {
     const s = await takeSnapshot(h);
+    // routes of every table: nodectl's own can be in any
+    s.routes = await listRoutes(h, { table: 'all' });
     const config = configFromSnapshot(s, mgmt);
     const owned = liveOwned(new StateDir(stateDirOf(where.stateDir), where.netns).readOwned(), s).map((o) => o.name);
     const head = `# nodectl config export${where.netns ? ` (netns ${where.netns})` : ''}, ${new Date().toISOString()}\n# Re-applying this file changes nothing. Interfaces nodectl created: ${owned.join(', ') || 'none'}.\n`;

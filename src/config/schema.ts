@@ -35,6 +35,17 @@ export const ArpDecl = Type.Object(
 );
 export type ArpDecl = Partial<Record<ArpKey, number>>;
 
+/** A static route through the interface it is declared on (netplan's `routes:`, `ip route add … dev IFACE`). */
+export const RouteDecl = Type.Object({
+  to: Type.String({ description: '"default", or DESTINATION/PREFIX with no host bits set (a bare address is a host route), IPv4 or IPv6.' }),
+  via: Type.Optional(Type.String({ description: 'Gateway address; left out, the destination is on-link through this interface.' })),
+  metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Route metric (priority); default 0 for IPv4, 1024 for IPv6 (the kernel makes an IPv6 0 into 1024).' })),
+  table: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'Routing table; default 254 (main). 255 (local) is the kernel\'s own.' })),
+  scope: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('global')], { description: 'IPv4 only; default link without via, global with it.' })),
+  onlink: Type.Optional(Type.Boolean({ description: 'Take the gateway as on-link even if no prefix of this interface covers it (ip route add … onlink).' })),
+}, { ...closed, description: 'A route through this interface.' });
+export type RouteDecl = Static<typeof RouteDecl>;
+
 // Attributes every kind shares.
 const common = {
   name: IfName('Interface name'),
@@ -47,6 +58,9 @@ const common = {
     description: 'The complete list of addresses: others found on the interface are removed. Left out: none on a created interface, unmanaged on a device.',
   })),
   arp: Type.Optional(ArpDecl),
+  routes: Type.Optional(Type.Array(RouteDecl, {
+    description: 'Static routes through this interface. nodectl marks the routes it installs (protocol "nodectl", 110) and removes only those when they leave the file.',
+  })),
 };
 
 const lowerLink = IfName('The lower device (iproute2 "link"), declared in this file or existing');

@@ -4,10 +4,12 @@
 // ifindex changes when a link is re-created, a name in a plan does not.
 import type { Addr } from '../netlink/addr.js';
 import type { Link } from '../netlink/link.js';
+import type { Route } from '../netlink/route.js';
 import { ARP_KEY_NAMES, type ArpKey } from '../config/arp-keys.js';
 import { canonicalIp, parseCidr } from '../config/cidr.js';
 import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
 import { addressParts, mastersOf } from '../config/semantic.js';
+import { checkRoute, effectiveMetric, routeKey } from '../config/route-rules.js';
 
 /** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
 export const OWNED_GROUP = 0x6e63; // "nc"
@@ -19,6 +21,25 @@ export interface ActualState {
   addrs: Pick<Addr, 'ifindex' | 'family' | 'address' | 'prefixlen' | 'label' | 'flags' | 'broadcast'>[];
   /** Per-interface ARP settings by ifindex (only needed for interfaces that declare `arp:`). */
   inetConf?: Map<number, ArpValues>;
+  /**
+   * Routes of every table: those nodectl installed (protocol "nodectl"), and — when the file
+   * declares routes — the others, whose keys a declared route must not collide with.
+   */
+  routes?: Pick<Route, 'family' | 'dst' | 'gateway' | 'oif' | 'metric' | 'table' | 'protocol' | 'scope' | 'type' | 'onlink'>[];
+}
+
+/** A route as a step adds or removes it: every field the kernel compares, in canonical form. */
+export interface RouteWant {
+  family: 4 | 6;
+  /** 'default' or NETWORK/PREFIX */
+  dst: string;
+  gateway?: string;
+  /** As the kernel keeps it (IPv6: 0 is 1024). */
+  metric: number;
+  table: number;
+  /** IPv4 only (IPv6 routes are all scope global). */
+  scope?: 'link' | 'global';
+  onlink?: boolean;
 }
 
 /** A link to create, as names (resolved to ifindexes when applied). */
@@ -55,12 +76,18 @@ export type Op =
   | { op: 'link-set'; name: string; change: LinkAttrs; from: LinkAttrs }
   | { op: 'addr-add'; name: string; address: string; prefixlen: number; label?: string; nodad?: boolean; broadcast?: string }
   | { op: 'addr-del'; name: string; address: string; prefixlen: number; label?: string; broadcast?: string }
-  | { op: 'arp-set'; name: string; values: ArpValues; from: ArpValues | null };
+  | { op: 'arp-set'; name: string; values: ArpValues; from: ArpValues | null }
+  | { op: 'route-add'; name: string; route: RouteWant }
+  | { op: 'route-del'; name: string; route: RouteWant };
 
 export interface PlanOptions {
   /** Names of the links nodectl created (ownership record); only these are ever deleted. */
   owned: Set<string>;
-  /** Remove owned links the file no longer declares (default true). */
+  /**
+   * Remove owned links the file no longer declares (default true), and nodectl's routes
+   * (protocol "nodectl") through links the file does not declare; nodectl's routes through a
+   * declared link are what its `routes:` says, always.
+   */
   prune?: boolean;
 }
 
@@ -205,6 +232,32 @@ function wantedAddrs(d: InterfaceDecl): AddrWant[] | null {
     return w;
   });
 }
+
+/** The routes `d` declares, as the kernel will keep them. */
+export function wantedRoutes(d: InterfaceDecl): RouteWant[] {
+  return (d.routes ?? []).map((r) => {
+    const c = checkRoute(r);
+    if ('reason' in c) throw new Error(`unvalidated route ${r.to}: ${c.reason}`);
+    const w: RouteWant = { family: c.family, dst: c.dst, metric: effectiveMetric(c.family, c.metric), table: c.table };
+    if (c.gateway !== undefined) w.gateway = c.gateway;
+    if (c.family === 4) w.scope = r.scope ?? (c.gateway !== undefined ? 'global' : 'link');
+    if (r.onlink) w.onlink = true;
+    return w;
+  });
+}
+
+/** A route from a dump, as a RouteWant (the fields a step compares and names). */
+export function routeWantOf(r: NonNullable<ActualState['routes']>[number]): RouteWant {
+  const w: RouteWant = { family: r.family, dst: r.dst, metric: r.metric, table: r.table };
+  if (r.gateway !== null) w.gateway = canonicalIp(r.gateway);
+  if (r.family === 4) w.scope = r.scope === 'link' ? 'link' : 'global';
+  if (r.onlink) w.onlink = true;
+  return w;
+}
+
+const wantKey = (w: RouteWant): string => routeKey(w, w.metric);
+const sameRoute = (a: RouteWant, b: RouteWant): boolean =>
+  wantKey(a) === wantKey(b) && (a.gateway ?? '') === (b.gateway ?? '') && (a.scope ?? '') === (b.scope ?? '') && Boolean(a.onlink) === Boolean(b.onlink);
 
 /** Compute the operations that take `actual` to `cfg`. Throws PlanConflict when it cannot. */
 export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
@@ -480,12 +533,82 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
 
   ops.push(...ups);
 
+  // 9. Routes, last: they need their link up (IPv4 refuses a route through a down link) and the
+  //    prefix of their gateway (an address above). nodectl's own routes that must go (or that
+  //    a step above would take away with an address or a link going down, so that rollback
+  //    knows them) are removed FIRST, before anything else changes, and put back here.
+  const r = planRoutes(cfg, actual, opts, prune, { byName, deletedAll, create, ops });
+  if (r.conflicts.length) throw new PlanConflict(r.conflicts);
+  ops.unshift(...r.dels);
+  ops.push(...r.adds);
+
   return {
     ops,
     warnings,
     creates: topo.filter((n) => create.has(n)),
     deletes: [...deletedAll],
   };
+}
+
+function planRoutes(cfg: NodeConfig, actual: ActualState, opts: PlanOptions, prune: boolean, ctx: { byName: Map<string, ActualLink>; deletedAll: Set<string>; create: Set<string>; ops: Op[] }): { dels: Op[]; adds: Op[]; conflicts: string[] } {
+  const dels: Op[] = [];
+  const adds: Op[] = [];
+  const conflicts: string[] = [];
+  const nameOfIndex = new Map(actual.links.map((l) => [l.index, l.name]));
+  // links whose routes a step takes away: going down, losing an address, re-created or deleted
+  const risky = new Set<string>();
+  for (const op of ctx.ops) {
+    if ((op.op === 'link-set' && (op.change.up === false || op.change.master !== undefined)) || op.op === 'addr-del') risky.add(op.name);
+  }
+  const gone = (n: string): boolean => ctx.deletedAll.has(n) || ctx.create.has(n);
+  // what is there, by key
+  const ours = new Map<string, { w: RouteWant; dev: string }>();
+  const theirs = new Map<string, { protocol: string; dev: string | null }>();
+  // a link deleted by this very apply waits, doomed, until the commit deletes it with its routes
+  const doomed = new Set(actual.links.filter((l) => l.group === OWNED_GROUP + 1).map((l) => l.index));
+  for (const r of actual.routes ?? []) {
+    if (r.type !== 'unicast' || (r.oif !== null && doomed.has(r.oif))) continue;
+    const w = routeWantOf(r);
+    const dev = r.oif === null ? null : nameOfIndex.get(r.oif) ?? null;
+    if (r.protocol === 'nodectl' && dev !== null) ours.set(wantKey(w), { w, dev });
+    else theirs.set(wantKey(w), { protocol: r.protocol, dev });
+  }
+  const declared = new Map(cfg.interfaces.map((d) => [d.name, d]));
+  const keep = new Set<string>();
+  for (const d of cfg.interfaces) {
+    for (const w of wantedRoutes(d)) {
+      const k = wantKey(w);
+      const t = theirs.get(k);
+      if (t) {
+        conflicts.push(`route ${describeRoute(w)} cannot be added: ${w.dst} table ${w.table} metric ${w.metric} already exists (proto ${t.protocol}${t.dev ? `, dev ${t.dev}` : ''}), not installed by nodectl; remove it or give this one another metric`);
+        continue;
+      }
+      const have = ours.get(k);
+      if (have && have.dev === d.name && sameRoute(have.w, w) && !risky.has(d.name) && !gone(d.name)) { keep.add(k); continue; }
+      adds.push({ op: 'route-add', name: d.name, route: w });
+    }
+  }
+  for (const [k, { w, dev }] of ours) {
+    if (keep.has(k)) continue;
+    // the kernel takes these away with their link
+    if (ctx.deletedAll.has(dev) || ctx.create.has(dev)) continue;
+    const wanted = adds.some((a) => a.op === 'route-add' && wantKey(a.route) === k);
+    if (!wanted && !declared.has(dev) && !prune) continue;
+    dels.push({ op: 'route-del', name: dev, route: w });
+  }
+  void opts;
+  return { dels, adds, conflicts };
+}
+
+function describeRoute(w: RouteWant, dev?: string): string {
+  const parts = [w.family === 6 && w.dst === 'default' ? 'default (IPv6)' : w.dst];
+  if (w.gateway) parts.push('via', w.gateway);
+  if (dev) parts.push('dev', dev);
+  if (w.metric !== (w.family === 6 ? 1024 : 0)) parts.push('metric', String(w.metric));
+  if (w.table !== 254) parts.push('table', String(w.table));
+  if (w.family === 4 && w.scope !== (w.gateway ? 'global' : 'link')) parts.push('scope', w.scope ?? 'global');
+  if (w.onlink) parts.push('onlink');
+  return parts.join(' ');
 }
 
 /** One line per operation, in iproute2's words. */
@@ -533,13 +656,17 @@ export function describeOp(op: Op): string {
       return `addr del ${op.address}/${op.prefixlen} dev ${op.name}`;
     case 'arp-set':
       return `arp set ${op.name} ${Object.entries(op.values).map(([k, v]) => `${k} ${v}`).join(' ')}`;
+    case 'route-add':
+      return `route add ${describeRoute(op.route, op.name)} proto nodectl`;
+    case 'route-del':
+      return `route del ${describeRoute(op.route, op.name)} proto nodectl`;
   }
 }
 
 /** The diff-like marker of an operation: + creates, - removes, ~ changes. */
 export function opMarker(op: Op): '+' | '-' | '~' {
-  if (op.op === 'link-add' || op.op === 'addr-add') return '+';
-  if (op.op === 'link-del' || op.op === 'addr-del') return '-';
+  if (op.op === 'link-add' || op.op === 'addr-add' || op.op === 'route-add') return '+';
+  if (op.op === 'link-del' || op.op === 'addr-del' || op.op === 'route-del') return '-';
   return '~';
 }
 
