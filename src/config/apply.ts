@@ -23,6 +23,7 @@ import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
 import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
+import { expandPeers, peerName, peerNetns } from './peers.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
 
@@ -163,9 +164,11 @@ export function readState(netns: string | undefined, want: { inetConf: boolean; 
   return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs: [], routes, inetConf };
 }
 
-const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp !== undefined);
-const wantsRoutes = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => (d.routes?.length ?? 0) > 0);
-const wants = (cfg: NodeConfig): { inetConf: boolean; routes: boolean } => ({ inetConf: wantsArp(cfg), routes: wantsRoutes(cfg) });
+// a declared veth peer (src/config/peers.ts) can have both too
+const wants = (cfg: NodeConfig): { inetConf: boolean; routes: boolean } => {
+  const all = expandPeers(cfg).cfg.interfaces;
+  return { inetConf: all.some((d) => d.arp !== undefined), routes: all.some((d) => (d.routes?.length ?? 0) > 0) };
+};
 
 function planned(p: Plan): PlannedStep[] {
   return p.ops.map((op, i) => ({ step: i + 1, marker: opMarker(op), op, text: describeOp(op) }));
@@ -209,7 +212,7 @@ function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfi
     const d = declared.get(n);
     if (!l || !d) continue;
     const rec: OwnedLink = { name: n, ifindex: l.index, kind: d.kind };
-    if (d.kind === 'veth') { rec.peer = d.veth.peer; if (d.veth.peer_netns) rec.peerNetns = d.veth.peer_netns; }
+    if (d.kind === 'veth') { rec.peer = peerName(d); const ns = peerNetns(d); if (ns) rec.peerNetns = ns; }
     keep.push(rec);
   }
   // ifindexes as they are now (a re-created link has a new one)

@@ -58,6 +58,9 @@ export function inverseOf(op: Op, pre: Snapshot, rawAddrs: Map<string, string>, 
         if (k in op.from) (change.change as Record<string, unknown>)[k] = op.from[k] === undefined ? null : op.from[k];
       }
       if (change.change.mac === null) delete change.change.mac;
+      // an attribute set on a link the apply made (a veth's declared peer) has nothing to go back
+      // to: the link goes with the undo of its creation
+      if (!Object.keys(change.change).length) return [];
       return [change];
     }
     case 'addr-add':

@@ -7,6 +7,7 @@ import type { Addr } from '../netlink/addr.js';
 import type { Link } from '../netlink/link.js';
 import { canonicalIp } from './cidr.js';
 import { checkRoute, gatewayProblem } from './route-rules.js';
+import { peerName, peerNetns } from './peers.js';
 import { mastersOf } from './semantic.js';
 import type { NodeConfig } from './schema.js';
 
@@ -31,7 +32,7 @@ export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[], a
   for (const d of cfg.interfaces) {
     if (d.kind === 'device') continue;
     created.add(d.name);
-    if (d.kind === 'veth' && !d.veth.peer_netns) created.add(d.veth.peer);
+    if (d.kind === 'veth' && !peerNetns(d)) created.add(peerName(d));
   }
 
   // The MTU an interface has after the apply, where the file or the node says it.

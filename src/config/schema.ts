@@ -113,11 +113,25 @@ export const MacvlanDecl = Type.Object({
   }, closed)),
 }, { ...closed, title: 'macvlan' });
 
+/** The other end of a veth pair, as an interface of its own (created and removed with its pair). */
+export const VethPeerObject = Type.Object({
+  name: IfName('Name of the other end'),
+  mtu: common.mtu,
+  state: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], { description: 'Administrative state; default up.' })),
+  alias: common.alias,
+  master: Type.Optional(IfName('The bridge or bond the other end is a port of')),
+  addresses: Type.Optional(Type.Array(AddressDecl, { description: 'The complete list of addresses of the other end; default none.' })),
+  arp: common.arp,
+  routes: common.routes,
+  netns: Type.Optional(Type.String({ description: 'Put the other end in this network namespace (a name under /run/netns); then only name and netns may be given.' })),
+}, { ...closed, title: 'veth peer', description: 'The other end as an interface: name, mtu, state, alias, master, addresses, arp, routes (or netns).' });
+export type VethPeerObject = Static<typeof VethPeerObject>;
+
 export const VethDecl = Type.Object({
   kind: Type.Literal('veth'),
   ...common,
   veth: Type.Object({
-    peer: IfName('Name of the other end'),
+    peer: Type.Union([IfName('Name of the other end (left as the kernel makes it: down, no addresses)'), VethPeerObject], { description: 'The other end: its name, or the interface {name, mtu, state, alias, master, addresses, netns}.' }),
     peer_netns: Type.Optional(Type.String({ description: 'Put the other end in this network namespace (a name under /run/netns).' })),
   }, closed),
 }, { ...closed, title: 'veth' });

@@ -8,6 +8,7 @@ import { checkRoute, type CheckedRoute, effectiveMetric, gatewayProblem, routeKe
 import { MGMT_DEFAULTS } from './mgmt-defaults.js';
 import type { ConfigSource, PathSeg } from './load.js';
 import type { AddressDecl, InterfaceDecl, NodeConfig, RouteDecl } from './schema.js';
+import { expandPeers, peerName, peerNetns } from './peers.js';
 
 /** An address declaration in one shape: string or object. */
 export function addressParts(a: AddressDecl): { text: string; label?: string; nodad?: boolean } {
@@ -31,7 +32,13 @@ export function mastersOf(decls: InterfaceDecl[]): Map<string, string | undefine
  * `bad` holds the JSON pointers the schema already complained about: a field with a schema
  * problem is left out here (its value cannot be trusted), the rest of its interface is checked.
  */
-export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<string>): ConfigProblem[] {
+export function semanticProblems(source: ConfigSource, file: NodeConfig, given: Set<string>): ConfigProblem[] {
+  // a veth's other end declared as an object is checked as one more interface, its problems
+  // placed where it is written (src/config/peers.ts)
+  const ex = expandPeers(file);
+  const cfg = ex.cfg;
+  const src = cfg === file ? source : peerSource(source, ex.mapPath);
+  const bad = cfg === file ? given : peerBad(given, ex);
   const out: ConfigProblem[] = [];
   const at = (i: number, ...rest: PathSeg[]): PathSeg[] => ['interfaces', i, ...rest];
   // one lookup per field, not a scan of every problem: validation stays linear in their number
@@ -62,13 +69,14 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   const seenName = new Map<string, PathSeg[]>();
   for (const { d, i } of decls) {
     const names: [string, PathSeg[]][] = [[d.name, at(i, 'name')]];
-    if (d.kind === 'veth' && !d.veth.peer_netns) names.push([d.veth.peer, at(i, 'veth', 'peer')]);
-    if (d.kind === 'veth' && d.veth.peer === d.name && !d.veth.peer_netns) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
+    // a peer declared as an object is an entry of its own (appended by expandPeers)
+    if (d.kind === 'veth' && !peerNetns(d) && ex.peers.get(peerName(d))?.vethIndex !== i) names.push([peerName(d), at(i, 'veth', 'peer')]);
+    if (d.kind === 'veth' && peerName(d) === d.name && !peerNetns(d)) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
     for (const [n, p] of names) {
       const bad = linkNameProblem(n);
       if (bad) out.push(src.problem(p, bad));
       const prev = seenName.get(n);
-      if (prev && !(d.kind === 'veth' && n === d.veth.peer && n === d.name)) {
+      if (prev && !(d.kind === 'veth' && n === peerName(d) && n === d.name)) {
         out.push(src.problem(p, `duplicate interface name "${n}" (first declared at ${where(src, prev)})`));
       } else if (!prev) {
         seenName.set(n, p);
@@ -310,6 +318,16 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     if (d.kind === 'veth' && d.veth.peer_netns !== undefined && !/^[^/\s]+$/.test(d.veth.peer_netns) && !d.veth.peer_netns.startsWith('/')) {
       out.push(src.problem(at(i, 'veth', 'peer_netns'), `"${d.veth.peer_netns}" is not a namespace name`));
     }
+    const written = file.interfaces[i];
+    const po = written?.kind === 'veth' && written.veth && typeof written.veth.peer === 'object' && written.veth.peer !== null ? written.veth.peer : null;
+    if (po && po.netns !== undefined && !tainted(i, 'veth')) {
+      if (!/^[^/\s]+$/.test(po.netns) && !po.netns.startsWith('/')) out.push(src.problem(at(i, 'veth', 'peer', 'netns'), `"${po.netns}" is not a namespace name`));
+      if (written!.kind === 'veth' && written!.veth.peer_netns !== undefined) out.push(src.problem(at(i, 'veth', 'peer_netns'), 'the namespace of the peer is given twice (peer_netns and peer.netns): keep one'));
+      // nodectl changes one namespace per apply: the other end's attributes there are not its to manage
+      for (const k of ['mtu', 'state', 'alias', 'master', 'addresses', 'arp', 'routes'] as const) {
+        if (po[k] !== undefined) out.push(src.problem(at(i, 'veth', 'peer', k), `${k} cannot be declared for a peer put in another namespace (netns ${po.netns}): configure it with a file applied in that namespace`, 'key'));
+      }
+    }
   }
   return out;
 }
@@ -369,6 +387,29 @@ function routeProblems(src: ConfigSource, decls: { d: InterfaceDecl; i: number }
         out.push(src.problem(at(j, 'to'), `duplicate route ${c.dst} table ${c.table} metric ${effectiveMetric(c.family, c.metric)} (${other}): the kernel keeps one route per destination, metric and table`));
       } else seen.set(key, at(j, 'to'));
     });
+  }
+  return out;
+}
+
+/** The source, with paths of the appended peers mapped to where they are written. */
+function peerSource(src: ConfigSource, map: (p: PathSeg[]) => PathSeg[]): ConfigSource {
+  return {
+    file: src.file,
+    problem: (path: PathSeg[], reason: string, at?: 'key' | 'value') => src.problem(map(path), reason, at),
+    locate: (path: PathSeg[], at?: 'key' | 'value') => src.locate(map(path), at),
+  } as unknown as ConfigSource;
+}
+
+/** The schema's problems, with those inside a peer object also at its appended entry. */
+function peerBad(bad: Set<string>, ex: ReturnType<typeof expandPeers>): Set<string> {
+  if (!bad.size) return bad;
+  const out = new Set(bad);
+  for (const { vethIndex, index } of ex.peers.values()) {
+    const base = `/interfaces/${vethIndex}/veth/peer`;
+    for (const p of bad) {
+      if (p.startsWith(`${base}/`)) out.add(`/interfaces/${index}${p.slice(base.length)}`);
+      else if (p === base || p === `/interfaces/${vethIndex}/veth` || p === `/interfaces/${vethIndex}`) out.add(`/interfaces/${index}`);
+    }
   }
   return out;
 }

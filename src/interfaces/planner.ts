@@ -10,6 +10,7 @@ import { canonicalIp, parseCidr } from '../config/cidr.js';
 import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
 import { addressParts, mastersOf } from '../config/semantic.js';
 import { checkRoute, effectiveMetric, routeKey } from '../config/route-rules.js';
+import { expandPeers, peerName, peerNetns } from '../config/peers.js';
 
 /** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
 export const OWNED_GROUP = 0x6e63; // "nc"
@@ -150,7 +151,7 @@ export function createSpecOf(d: InterfaceDecl, master: string | undefined): Crea
       if (b.arp_ip_target?.length) s.bond.arpIpTargets = [...b.arp_ip_target];
       break;
     }
-    case 'veth': s.veth = { peer: d.veth.peer }; if (d.veth.peer_netns) s.veth.peerNetns = d.veth.peer_netns; break;
+    case 'veth': { s.veth = { peer: peerName(d) }; const ns = peerNetns(d); if (ns) s.veth.peerNetns = ns; break; }
     default: break;
   }
   return s;
@@ -191,9 +192,9 @@ export function immutableDiff(d: InterfaceDecl, l: ActualLink, nameOf: (i: numbe
       return null;
     }
     case 'veth': {
-      if (d.veth.peer_netns) return null; // the peer lives elsewhere: its name cannot be read from here
+      if (peerNetns(d)) return null; // the peer lives elsewhere: its name cannot be read from here
       const peer = kd && typeof kd.peerIndex === 'number' && kd.peerNetnsId === undefined ? nameOf(kd.peerIndex) : null;
-      if (peer !== null && peer !== d.veth.peer) return `veth peer is ${peer}, the file wants ${d.veth.peer}`;
+      if (peer !== null && peer !== peerName(d)) return `veth peer is ${peer}, the file wants ${peerName(d)}`;
       return null;
     }
     default:
@@ -260,7 +261,10 @@ const sameRoute = (a: RouteWant, b: RouteWant): boolean =>
   wantKey(a) === wantKey(b) && (a.gateway ?? '') === (b.gateway ?? '') && (a.scope ?? '') === (b.scope ?? '') && Boolean(a.onlink) === Boolean(b.onlink);
 
 /** Compute the operations that take `actual` to `cfg`. Throws PlanConflict when it cannot. */
-export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
+export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
+  // a veth's other end declared as an object is one more interface (src/config/peers.ts)
+  const ex = expandPeers(file);
+  const cfg = ex.cfg;
   const prune = opts.prune ?? true;
   const warnings: string[] = [];
   const conflicts: string[] = [];
@@ -271,7 +275,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   const declByName = new Map(decls.map((d) => [d.name, d]));
   const desiredMaster = mastersOf(decls);
   const vethPeerOf = new Map<string, string>();
-  for (const d of decls) if (d.kind === 'veth' && !d.veth.peer_netns) vethPeerOf.set(d.veth.peer, d.name);
+  for (const d of decls) if (d.kind === 'veth' && !peerNetns(d)) vethPeerOf.set(peerName(d), d.name);
 
   // 1. What to create, what to re-create, what to delete.
   const create = new Set<string>();
@@ -279,7 +283,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const d of decls) {
     const l = byName.get(d.name);
     if (d.kind === 'device') {
-      if (!l) conflicts.push(`device ${d.name} does not exist (kind: device is for interfaces nodectl does not create)`);
+      const peerOf = ex.peers.get(d.name)?.veth;
+      if (peerOf !== undefined && create.has(peerOf)) continue; // made with its veth
+      if (!l) conflicts.push(peerOf !== undefined ? `${d.name}, the peer of veth ${peerOf}, does not exist: the veth exists with another peer` : `device ${d.name} does not exist (kind: device is for interfaces nodectl does not create)`);
       continue;
     }
     if (!l) { create.add(d.name); continue; }
@@ -352,6 +358,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
 
   const ops: Op[] = [];
   const deletedAll = new Set<string>([...del, ...[...goneWith.values()].flat()]);
+  // declared peers of veths the plan creates: new links, whatever has their name now
+  const freshPeers = new Set([...ex.peers].filter(([, p]) => create.has(p.veth)).map(([n]) => n));
+  const fresh = (n: string): boolean => create.has(n) || freshPeers.has(n);
   const survives = (n: string): boolean => byName.has(n) && !deletedAll.has(n);
 
   // 2. Release ports whose master goes away or changes (explicit, so each step has an inverse).
@@ -420,6 +429,17 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const n of topo) {
     const d = declByName.get(n)!;
     const l = byName.get(n);
+    if (freshPeers.has(n)) {
+      // made down, with the kernel's defaults, by its veth's creation: set what the file says
+      const change: LinkAttrs = {};
+      if (d.mtu !== undefined) change.mtu = d.mtu;
+      if (d.alias !== undefined) change.alias = d.alias;
+      if (Object.keys(change).length) createOps.push({ op: 'link-set', name: n, change, from: {} });
+      const want = desiredMaster.get(n);
+      if (want !== undefined) masterSets.push({ op: 'link-set', name: n, change: { master: want }, from: {} });
+      if (declState(d) === 'up') bondPortsUp.push(n);
+      continue;
+    }
     if (!l || create.has(n)) continue;
     const change: LinkAttrs = {};
     const from: LinkAttrs = {};
@@ -486,7 +506,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const want = wantedAddrs(d);
     if (want === null) continue;
     const l = byName.get(d.name);
-    const have = l && !create.has(d.name) ? addrsOf.get(l.index) ?? [] : [];
+    const have = l && !fresh(d.name) ? addrsOf.get(l.index) ?? [] : [];
     const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
     const wantKeys = new Map(want.map((w) => [key(w), w]));
     // with nothing wanted only managed addresses can need a step: no key (an IPv6 canonical
@@ -518,7 +538,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const d of decls) {
     if (!d.arp) continue;
     const l = byName.get(d.name);
-    const cur = l && !create.has(d.name) ? actual.inetConf?.get(l.index) ?? null : null;
+    const cur = l && !fresh(d.name) ? actual.inetConf?.get(l.index) ?? null : null;
     const values: ArpValues = {};
     const from: ArpValues = {};
     for (const k of ARP_KEY_NAMES) {
@@ -537,7 +557,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   //    prefix of their gateway (an address above). nodectl's own routes that must go (or that
   //    a step above would take away with an address or a link going down, so that rollback
   //    knows them) are removed FIRST, before anything else changes, and put back here.
-  const r = planRoutes(cfg, actual, opts, prune, { byName, deletedAll, create, ops });
+  const r = planRoutes(cfg, actual, opts, prune, { byName, deletedAll, create: new Set([...create, ...freshPeers]), ops });
   if (r.conflicts.length) throw new PlanConflict(r.conflicts);
   ops.unshift(...r.dels);
   ops.push(...r.adds);
@@ -643,7 +663,7 @@ export function describeOp(op: Op): string {
       const c = op.change;
       const f = op.from;
       if (c.up !== undefined) parts.push(c.up ? 'up' : 'down');
-      if (c.mtu !== undefined) parts.push('mtu', `${f.mtu ?? '?'} → ${c.mtu}`);
+      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : `${f.mtu} → ${c.mtu}`);
       if (c.mac !== undefined) parts.push('address', `${f.mac ?? '?'} → ${c.mac}`);
       if (c.alias !== undefined) parts.push('alias', JSON.stringify(c.alias));
       if (c.group !== undefined) parts.push('group', String(c.group));

@@ -347,3 +347,51 @@ interfaces:
     'route add 10.9.0.0/16 via 10.1.0.254 dev mv0 proto nodectl',
   ]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// A veth's peer as an interface (issue 18)
+
+test('veth peer object: created with its pair, then its mtu, master and state set; its addresses added', (t) => {
+  const c = cfg(`
+interfaces:
+  - {name: br0, kind: bridge}
+  - name: ve0
+    kind: veth
+    veth: {peer: {name: vq0, mtu: 1400, master: br0, addresses: [10.6.0.2/24]}}
+  - {name: ve1, kind: veth, veth: {peer: {name: vq1, state: down}}}
+`);
+  const p = plan(c, { links: [], addrs: [] }, { owned: new Set() });
+  t.deepEqual(lines(p), [
+    'link add br0 type bridge stp off up',
+    'link add ve0 type veth peer vq0 up',
+    'link add ve1 type veth peer vq1 up',
+    'link set vq0 mtu 1400',
+    'link set vq0 master br0',
+    'addr add 10.6.0.2/24 dev vq0',
+    'link set vq0 up',
+  ]);
+  t.deepEqual(p.creates, ['br0', 've0', 've1']);
+});
+
+test('veth peer object: an existing pair\'s peer is managed like any interface; removed from the file, the pair goes whole', (t) => {
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'], group: OWNED_GROUP });
+  const vq0 = link('vq0', 'veth', { admin: 'down' });
+  const ve0 = link('ve0', 'veth', { kindData: { kind: 'veth', peerIndex: vq0.index } as L['kindData'], group: OWNED_GROUP });
+  vq0.kindData = { kind: 'veth', peerIndex: ve0.index } as L['kindData'];
+  const actual: ActualState = { links: [br0, vq0, ve0], addrs: [addr4(vq0.index, '10.6.0.9')] };
+  const c = cfg(`
+interfaces:
+  - {name: br0, kind: bridge}
+  - {name: ve0, kind: veth, veth: {peer: {name: vq0, mtu: 1400, master: br0, addresses: [10.6.0.2/24]}}}
+`);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(['br0', 've0']) })), [
+    'link set vq0 mtu 1500 → 1400',
+    'link set vq0 master br0',
+    'addr del 10.6.0.9/24 dev vq0',
+    'addr add 10.6.0.2/24 dev vq0',
+    'link set vq0 up',
+  ]);
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br0, kind: bridge}\n'), actual, { owned: new Set(['br0', 've0']) })), ['link del ve0 (and its peer vq0)']);
+  // the short form leaves the peer alone, as before
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br0, kind: bridge}\n  - {name: ve0, kind: veth, veth: {peer: vq0}}\n'), actual, { owned: new Set(['br0', 've0']) })), []);
+});
