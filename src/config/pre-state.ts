@@ -13,7 +13,7 @@ import { NetlinkError } from '../errors.js';
 import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
+import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
 import { type Link, listLinks, setLink } from '../netlink/link.js';
 import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
@@ -175,7 +175,12 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
       // without carrier (ff00::/8, fe80::/64 of a link brought up again while it has none)
       if (buf[5] === RTPROT_KERNEL && (!r || r.metric === 0 || r.type === 'local' || r.type === 'broadcast' || r.type === 'anycast')) continue;
       buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
-      const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_EXCL, `route ${k}`);
+      // APPEND, never EXCL: EXCL refuses (EEXIST) any route of the same prefix, table and metric
+      // whatever its device — every IPv6 link has its own ff00::/8 and fe80::/64 — and that
+      // EEXIST would read as "already there". Without EXCL the kernel still answers EEXIST for
+      // the very same route; APPEND puts it after its peers of equal metric, where it was when
+      // those before it in the dump are still there.
+      const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_APPEND, `route ${k}`);
       if (e) failed.push(e);
     }
     if (!failed.length) break;
