@@ -6,15 +6,13 @@
 //
 // npm test (and so CI) runs the 100 trials of one fixed seed, which passed whole; random seeds
 // (NODECTL_PROPERTY_SEED=random, or a loop of them for a soak) look for new cases. They have
-// found defects a random CI run could draw, so a random seed per CI run would make CI fail by
-// chance, not by a change. Fixed, and failing here again if they recur:
+// found two defects a random CI run could draw, both fixed, and failing here again if they recur
+// (config-rollback.test.ts has a regression test for each):
 //   - 1033456143, trial 1034056166: a carrier-less bridge's ff00::/8 route was gone after
-//     rollback (the replay used NLM_F_EXCL; config-rollback.test.ts has its regression test).
-// Open (docs/config.md, known limits):
-//   - 559773962, trial 560273979: a bridge keeps the IPv6 link-local it got while a failed
-//     apply had given it a port (and carrier); rollback does not remove it. Whether it shows
-//     depends on timing (the fixed seed's trial 9 hit it once in CI's rehearsal): logged below
-//     as OPEN DEFECT, like the first.
+//     rollback (the replay used NLM_F_EXCL);
+//   - 559773962, trial 560273979: a bridge kept the IPv6 link-local it got while a failed
+//     apply had given it a port (and carrier).
+// Random seeds may still find new ones, so `npm test` keeps one fixed seed.
 import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,15 +149,6 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
       const portNo = /^\s+\.linkinfo\.info_slave_data\.(id|no|designated_port):/.test(l);
       if (portNo || /^\s+\.tso_max_(size|segs):/.test(l) || (/^\s+\.(flags|operstate):/.test(l) && (bridge || unsettled))) known.push(`${header.slice(2, 40)} ${l.trim()}`);
       else kept.push(l);
-    }
-    // An OPEN DEFECT, not a netlink limit (docs/config.md, known limits): a bridge keeps the IPv6
-    // link-local it got while a failed apply had given it a port; timing decides whether it
-    // appears, even on a fixed seed. Logged, not failed, until fixed.
-    // (A carrier-less bridge's ff00::/8 route, the first open defect logged here, is fixed and
-    // fails this test again like any other difference.)
-    for (let i = kept.length - 1; i >= 0; i--) {
-      const l = kept[i]!;
-      if (/^\+ addr fe80:[0-9a-f:]*\/64 dev br\d /.test(l)) { known.push(`OPEN DEFECT ${l.slice(2, 60)}`); kept.splice(i, 1); }
     }
     const d = kept.filter((l, i) => !(l.startsWith('~ ') && !kept[i + 1]?.startsWith('  ')));
     if (known.length) t.log(`${where}: known limits, not restorable: ${known.join('; ')}`);
