@@ -2,8 +2,8 @@
 // it once the inverses have run: put back what the kernel changed on its own (the MTU of
 // macvlans lowered with their lower device, addresses a link lost when it went down or a
 // primary address took its secondaries with it, routes flushed with them, permanent
-// neighbours), then compare, so that "nothing was changed" is said only when it is true and
-// otherwise exactly what differs.
+// neighbours) and take away what it made on its own (IPv6 link-locals, routes), then compare,
+// so that "nothing was changed" is said only when it is true and otherwise exactly what differs.
 //
 // Addresses, routes and neighbours are kept as the kernel's own RTM_NEW* messages and put back
 // by sending them again: every attribute (flags such as noprefixroute and nodad, metric, label,
