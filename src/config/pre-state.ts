@@ -2,8 +2,8 @@
 // it once the inverses have run: put back what the kernel changed on its own (the MTU of
 // macvlans lowered with their lower device, addresses a link lost when it went down or a
 // primary address took its secondaries with it, routes flushed with them, permanent
-// neighbours), then compare, so that "nothing was changed" is said only when it is true and
-// otherwise exactly what differs.
+// neighbours) and take away what it made on its own (IPv6 link-locals, routes), then compare,
+// so that "nothing was changed" is said only when it is true and otherwise exactly what differs.
 //
 // Addresses, routes and neighbours are kept as the kernel's own RTM_NEW* messages and put back
 // by sending them again: every attribute (flags such as noprefixroute and nodad, metric, label,
@@ -13,7 +13,7 @@ import { NetlinkError } from '../errors.js';
 import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
+import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
 import { type Link, listLinks, setLink } from '../netlink/link.js';
 import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
@@ -98,6 +98,69 @@ async function replay(h: Handle, type: number, payload: Buffer, flags: number, w
 // ---------------------------------------------------------------------------------------------
 // Putting back
 
+/** An IPv6 link-local address: the kind the kernel makes on its own (addrconf). */
+const isLinkLocal = (a: Addr): boolean => a.family === 6 && a.scope === 'link' && /^fe[89ab]/i.test(a.address);
+
+/**
+ * Undo the IPv6 link-locals the kernel made during the apply on links that were there before: a
+ * link that had carrier for a while (a bridge the apply gave a port) got one. Deleting the
+ * address is not enough: the kernel also marked the link IPv6-ready (IF_READY), and a ready
+ * link never makes its link-local again when carrier returns — a bridge rolled back that way
+ * would get no link-local from its next port. Only going down forgets IF_READY, so a link that
+ * is up without carrier and had no link-local before goes down and up again (what it loses by
+ * that — IPv6 addresses, routes through it, permanent neighbours — is replayed below from the
+ * journal, as after any down). With carrier the kernel makes it ready again anyway: the address
+ * is only deleted. (A link-local another program added during the apply goes too.)
+ */
+async function forgetLinkLocals(h: Handle, pre: PreState): Promise<string[]> {
+  const errors: string[] = [];
+  const preIndex = new Set(pre.links.map((l) => l.index));
+  const before = new Set<string>();
+  const hadLinkLocal = new Set<number>();
+  for (const raw of pre.addrs) {
+    const buf = b64(raw);
+    const a = decodeAddr(buf, 0, buf.length);
+    if (!a || !isLinkLocal(a)) continue;
+    before.add(`${a.ifindex} ${canonicalIp(a.address)}/${a.prefixlen}`);
+    hadLinkLocal.add(a.ifindex);
+  }
+  const made = async (): Promise<Addr[]> => (await dumpRaw(h, RTM.GETADDR, 8, RTM.NEWADDR))
+    .map((b) => decodeAddr(b, 0, b.length))
+    .filter((a): a is Addr => a !== null && isLinkLocal(a) && preIndex.has(a.ifindex) && !before.has(`${a.ifindex} ${canonicalIp(a.address)}/${a.prefixlen}`));
+  const first = await made();
+  if (!first.length) return errors;
+  const links = new Map((await listLinks(h)).map((l) => [l.index, l]));
+  const wasUp = new Map(pre.links.map((l) => [l.index, l.up]));
+  let bounced = false;
+  for (const ifindex of new Set(first.map((a) => a.ifindex))) {
+    const l = links.get(ifindex);
+    if (!l || l.admin !== 'up' || !wasUp.get(ifindex) || l.carrier || hadLinkLocal.has(ifindex)) continue;
+    try {
+      bounced = true;
+      await setLink(h, ifindex, { up: false });
+      await setLink(h, ifindex, { up: true });
+    } catch (err) {
+      errors.push(`link ${l.name} down and up (to forget the IPv6 link-local the apply gave it): ${(err as Error).message}`);
+    }
+  }
+  // a vlan goes down with its lower device (and only comes back up with it when it was up):
+  // up/down as before once more
+  if (bounced) {
+    const after = new Map((await listLinks(h)).map((l) => [l.index, l]));
+    for (const p of pre.links) {
+      const l = after.get(p.index);
+      if (!l || (l.admin === 'up') === p.up) continue;
+      try { await setLink(h, l.index, { up: p.up }); } catch (err) { errors.push(`link ${p.name} ${p.up ? 'up' : 'down'}: ${(err as Error).message}`); }
+    }
+  }
+  for (const a of await made()) {
+    try { await delAddr(h, { ifindex: a.ifindex, address: a.address, prefixlen: a.prefixlen }); } catch (err) {
+      errors.push(`address ${a.address}/${a.prefixlen} on link ${a.ifindex} (made by the kernel during the apply): ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
+
 /**
  * After the inverses: make every link that existed before look as it did (name, group, master,
  * MTU, up/down), then replay the addresses, routes and permanent neighbours that are missing.
@@ -137,6 +200,7 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 2) errors.push(...failed);
   }
+  errors.push(...(await forgetLinkLocals(h, pre)));
   // addresses: missing ones replayed in dump order (IPv4 primaries before their secondaries);
   // one whose attributes differ is deleted and replayed
   for (let pass = 0; pass < 2; pass++) {
@@ -175,7 +239,12 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
       // without carrier (ff00::/8, fe80::/64 of a link brought up again while it has none)
       if (buf[5] === RTPROT_KERNEL && (!r || r.metric === 0 || r.type === 'local' || r.type === 'broadcast' || r.type === 'anycast')) continue;
       buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
-      const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_EXCL, `route ${k}`);
+      // APPEND, never EXCL: EXCL refuses (EEXIST) any route of the same prefix, table and metric
+      // whatever its device — every IPv6 link has its own ff00::/8 and fe80::/64 — and that
+      // EEXIST would read as "already there". Without EXCL the kernel still answers EEXIST for
+      // the very same route; APPEND puts it after its peers of equal metric, where it was when
+      // those before it in the dump are still there.
+      const e = await replay(h, RTM.NEWROUTE, buf, NLM_F_APPEND, `route ${k}`);
       if (e) failed.push(e);
     }
     if (!failed.length) break;

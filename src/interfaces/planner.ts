@@ -466,9 +466,10 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
   }
   ops.push(...mtuDown.reverse(), ...sets, ...createOps, ...masterSets);
 
-  // 6. Administrative state: up parents first, down children first. Downs go BEFORE the
-  //    addresses: a link going down loses its IPv6 addresses (keep_addr_on_down=0), so one
-  //    added first would be gone by verification. Ups come last.
+  // 6. Administrative state: up parents first, down children first. Downs go between the
+  //    address removals and additions (section 7): a link going down loses its IPv6 addresses
+  //    (keep_addr_on_down=0), so one added first would be gone by verification, and one
+  //    removed after would already be gone (EADDRNOTAVAIL). Ups come last.
   const ups: Op[] = [];
   const downs: Op[] = [];
   for (const n of topo) {
@@ -483,8 +484,6 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
   }
   // undeclared ports a bond released (its deletion) come back up as they were
   for (const n of reopen) ups.push({ op: 'link-set', name: n, change: { up: true }, from: { up: false } });
-  ops.push(...downs.reverse());
-
   // 7. Addresses: removals first (an address may move between interfaces), then additions.
   const addrDels: Op[] = [];
   const addrAdds: Op[] = [];
@@ -532,7 +531,7 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
       addrAdds.push(op);
     }
   }
-  ops.push(...addrDels, ...addrAdds);
+  ops.push(...addrDels, ...downs.reverse(), ...addrAdds);
 
   // 8. ARP policy (only the keys the file names).
   for (const d of decls) {

@@ -95,18 +95,35 @@ const routeKey = (r: Record<string, unknown>): string => [r.family, r.table ?? '
 const neighKey = (n: Record<string, unknown>): string => `${String(n.dev)} ${String(n.dst)}`;
 
 /**
+ * A link whose carrier linkwatch has not yet turned into its operstate: carrier off but still
+ * RUNNING (neither LOWER_UP nor NO-CARRIER), or carrier on but not RUNNING yet (both).
+ */
+function linkwatchPending(l: Record<string, unknown>): boolean {
+  const f = (l.flags as string[] | undefined) ?? [];
+  if (!f.includes('UP')) return false;
+  return f.includes('LOWER_UP') === f.includes('NO-CARRIER');
+}
+
+/**
  * A settled snapshot: the kernel finishes some consequences of a change asynchronously
  * (linkwatch carrier/operstate, IPv6 DAD and link-locals), so it counts once two readings 150 ms
- * apart agree and no address is still in duplicate address detection (tentative).
+ * apart agree and no address is still in duplicate address detection (tentative). Linkwatch
+ * handles a non-urgent carrier change (a bridge's) up to a second late, so while a link's flags
+ * say its operstate has not caught up with its carrier, the readings must agree for longer than
+ * that (1.2 s) — some never catch up (a veth created up beside a peer that never came up keeps
+ * that state until the next event), so this waits, but not forever.
  */
 export async function ipSnapshot(ns: string, tries = 60): Promise<IpSnapshot> {
   let prev = await readOnce(ns);
+  let same = 0;
   for (let i = 0; i < tries; i++) {
     await new Promise((r) => setTimeout(r, 150));
     const cur = await readOnce(ns);
     const dad = cur.addrs.some((a) => a.tentative === true && a.dadfailed !== true);
-    if (!dad && JSON.stringify(cur) === JSON.stringify(prev)) return cur;
+    same = JSON.stringify(cur) === JSON.stringify(prev) ? same + 1 : 0;
     prev = cur;
+    if (dad || same === 0) continue;
+    if (same >= 8 || !cur.links.some(linkwatchPending)) return cur;
   }
   return prev;
 }
