@@ -4,7 +4,7 @@
 // else kprobe, else not at all. `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureTracefs, kernelConfig } from '../ebpf/index.js';
+import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
 import { formatAddress } from './model.js';
 import { SK_ASSOC, SK_PATH, SK_PATH_KEY } from './kern-layout.js';
 import { decodeStruct } from './wire-layout.js';
@@ -57,7 +57,7 @@ function jiffiesToMs(j: number, hz: number): number | null {
 
 /**
  * CONFIG_HZ, to turn the kernel's jiffies into ms: from the kernel config when it is on disk
- * (src/ebpf/kconfig.ts, which the wire tracer reads too), else measured from the jiffies counter
+ * (ebpf-ts's kconfig, which the wire tracer reads too), else measured from the jiffies counter
  * in /proc/timer_list over 200 ms (minimal images ship no config), rounded to the HZ values
  * Linux offers.
  */

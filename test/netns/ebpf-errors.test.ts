@@ -3,7 +3,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BpfError, BpfNotFoundError, BpfObject, VerifierError, probeFeature } from '../../src/ebpf/index.js';
+import { BpfError, BpfNotFoundError, BpfObject, VerifierError, probeFeature } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, vethPair } from '../helpers/ebpf.js';
 

@@ -3,8 +3,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import * as L from '../../src/ebpf/layout.js';
-import { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError } from '../../src/ebpf/errors.js';
+import { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError, layout as L } from 'ebpf-ts';
 import { haveCommand } from '../helpers/netns.js';
 import { BPF_DIR } from '../helpers/ebpf.js';
 
