@@ -138,4 +138,11 @@ test(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link l
   t.regex(help.stdout, /link add/);
   const ac = run(tree, env, 'autocomplete', 'script', 'bash');
   t.is(ac.status, 0, ac.stderr);
+
+  // The SCTP tracers' modules resolve 'ebpf-ts' in the package's node_modules, and its own
+  // libbpf addon loads with the bundled Node.
+  const lib = join(tree, 'usr/lib/nodectl');
+  const ebpf = spawnSync(join(lib, 'node/bin/node'), ['--input-type=module', '-e', "await import('./dist/sctp/tracer.js'); console.log((await import('ebpf-ts')).libbpfVersion())"], { cwd: lib, env, encoding: 'utf8' });
+  t.is(ebpf.status, 0, ebpf.stderr);
+  t.regex(ebpf.stdout, /^\d+\.\d+\n$/);
 });
