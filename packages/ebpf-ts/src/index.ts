@@ -18,6 +18,8 @@ export type { NetnsOption } from './netns.js';
 export * as layout from './layout.js';
 export type { Layout, LayoutValue, StructValue } from './layout.js';
 export { ProgType, MapType, MapFlag, AttachType, UpdateFlag, type UpdateMode } from './consts.js';
+export { generateTypes, type GenOptions } from './gen.js';
+export { readObjectBtf, parseBtf, elfBtfSection, BtfKind, type BtfType, type BtfMember } from './btf.js';
 export { native as _native } from './native.js';
 export type * from './native-types.js';
 
