@@ -17,7 +17,11 @@ test('a program the verifier refuses: VerifierError names it and carries the ker
   t.true(err.log.length > 2, 'the log has the verifier\'s reasoning');
   t.true(err.log.some((l) => /invalid access to packet/.test(l)), err.log.join('\n'));
   t.regex(err.message, /unchecked_read/);
-  t.deepEqual(Object.keys(err.toJSON()).sort(), ['code', 'errno', 'log', 'message', 'op', 'program']);
+  // The refused instruction: the packet read without a bounds check, at its C line.
+  t.like(err.instruction, { index: 1, text: 'r0 = *(u8 *)(r1 +20)', line: 'test_invalid.bpf.c:18' });
+  t.regex(err.instruction?.source ?? '', /^return data\[20\];/);
+  t.regex(err.message, /at instruction 1 \(test_invalid\.bpf\.c:18\)/);
+  t.deepEqual(Object.keys(err.toJSON()).sort(), ['code', 'errno', 'instruction', 'log', 'message', 'op', 'program']);
   const after = liveProgIds();
   t.deepEqual([...after].filter((id) => !before.has(id) && progName(id) === 'valid_first'), [], 'the valid program loaded before the failure was released');
 });

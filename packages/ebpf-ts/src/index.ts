@@ -13,7 +13,7 @@ export { pinFd, pinMap, unpin, openPinnedMap } from './pin.js';
 export { ensureBpffs, ensureTracefs, isBpffs, BPFFS, TRACEFS } from './mounts.js';
 export { kernelConfig, jiffyNs, parseKernelConfig, tickNs } from './kconfig.js';
 export { probeFeature, probeAllFeatures, probeHelper, kernelAtLeast, FEATURE_MIN_KERNEL, HELPERS, type FeatureName, type FeatureStatus } from './features.js';
-export { BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, type BpfErrorCode } from './errors.js';
+export { BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, failingInstruction, type BpfErrorCode, type VerifierInstruction } from './errors.js';
 export type { NetnsOption } from './netns.js';
 export * as layout from './layout.js';
 export type { Layout, LayoutValue, StructValue } from './layout.js';
