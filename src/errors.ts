@@ -1,6 +1,10 @@
 // The one error hierarchy of nodectl. Every failure that reaches a user is one of these:
 // each has a stable `code` (documented in the README), and the CLI maps the class to an exit
 // status in one place (src/cli/base-command.ts). Errors are data: fields, not parsed strings.
+import { CodedError, describeErrno } from 'ebpf-ts/errors';
+
+// The one errno table (names and texts), kept in ebpf-ts because that package stands alone.
+export { describeErrno, errnoName } from 'ebpf-ts/errors';
 
 export type ErrorCode =
   | 'NETLINK'
@@ -16,19 +20,14 @@ export type ErrorCode =
   | 'APPLY_FAILED'
   | 'IO';
 
-export class NodectlError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-
-  /** The machine-readable form printed under --json. */
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message };
-  }
-}
+/**
+ * The root of every nodectl error: ebpf-ts's CodedError itself, so that the eBPF layer's errors
+ * (BpfError, VerifierError with its log, UnsupportedFeatureError, BpfNotFoundError; codes BPF,
+ * VERIFIER, UNSUPPORTED, NOT_FOUND) are nodectl errors as they are thrown: one hierarchy, one
+ * `instanceof`, one mapping to exit statuses (src/cli/exit-codes.ts).
+ */
+export const NodectlError = CodedError as unknown as new (code: ErrorCode, message: string, options?: { cause?: unknown }) => CodedError<ErrorCode>;
+export type NodectlError = CodedError<ErrorCode>;
 
 /** A request the kernel refused, with the kernel's own words (extended ACK) when it gave any. */
 export class NetlinkError extends NodectlError {
@@ -103,37 +102,8 @@ export class ConfigError extends NodectlError {
   }
 }
 
-export class BpfError extends NodectlError {
-  readonly program?: string;
-  readonly errno?: string;
-  constructor(message: string, p: { program?: string; errno?: string; cause?: unknown } = {}) {
-    super('BPF', message, { cause: p.cause });
-    if (p.program !== undefined) this.program = p.program;
-    if (p.errno !== undefined) this.errno = p.errno;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, program: this.program ?? null, errno: this.errno ?? null };
-  }
-}
-
-/** The kernel's verifier refused a program; `log` is its reasoning, line by line. */
-export class VerifierError extends NodectlError {
-  readonly program: string;
-  readonly log: string[];
-  readonly errno: string;
-  constructor(program: string, errno: string, log: string[]) {
-    const last = log.filter((l) => l.trim()).slice(-1)[0];
-    super('VERIFIER', `verifier rejected program ${program} (${errno})${last ? `: ${last}` : ''}`);
-    this.program = program;
-    this.errno = errno;
-    this.log = log;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, program: this.program, errno: this.errno, log: this.log };
-  }
-}
+// The eBPF layer's classes, as they are (see NodectlError).
+export { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError } from 'ebpf-ts/errors';
 
 /** The running kernel lacks a feature; says which, and the first kernel known to have it. */
 export class UnsupportedError extends NodectlError {
@@ -286,51 +256,4 @@ export class TimeoutError extends NodectlError {
   constructor(message: string) {
     super('TIMEOUT', message);
   }
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  ESRCH: 'no such process',
-  EINTR: 'interrupted',
-  EIO: 'input/output error',
-  ENXIO: 'no such device or address',
-  E2BIG: 'argument list too long',
-  EBADF: 'bad file descriptor',
-  EAGAIN: 'resource temporarily unavailable',
-  ENOMEM: 'cannot allocate memory',
-  EACCES: 'permission denied',
-  EFAULT: 'bad address',
-  EBUSY: 'device or resource busy',
-  EEXIST: 'file exists',
-  ENODEV: 'no such device',
-  ENOTDIR: 'not a directory',
-  EINVAL: 'invalid argument',
-  ENFILE: 'too many open files in system',
-  EMFILE: 'too many open files',
-  ENOSPC: 'no space left on device',
-  ERANGE: 'numerical result out of range',
-  EDEADLK: 'resource deadlock avoided',
-  ENAMETOOLONG: 'file name too long',
-  ENOTSUP: 'operation not supported',
-  EOPNOTSUPP: 'operation not supported',
-  ENOBUFS: 'no buffer space available',
-  EADDRNOTAVAIL: 'cannot assign requested address',
-  EADDRINUSE: 'address already in use',
-  ENETDOWN: 'network is down',
-  ENETUNREACH: 'network is unreachable',
-  EAFNOSUPPORT: 'address family not supported by protocol',
-  EPROTONOSUPPORT: 'protocol not supported',
-  ETIMEDOUT: 'connection timed out',
-  ENOTEMPTY: 'directory not empty',
-  ENOTCONN: 'transport endpoint is not connected',
-  EMSGSIZE: 'message too long',
-  ENOTUNIQ: 'name not unique on network',
-  ENOLINK: 'link has been severed',
-  ELOOP: 'too many levels of symbolic links',
-  E2SMALL: 'too small',
-};
-
-export function describeErrno(name: string): string {
-  return ERRNO_TEXT[name] ?? '';
 }

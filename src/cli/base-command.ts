@@ -1,5 +1,6 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { NodectlError } from '../errors.js';
+import type { CommandOutput } from './fast-entry.js';
 import { errorJson, reportError, writeJson } from './output.js';
 import { fromParseError, type CommandShape } from './usage-errors.js';
 
@@ -39,6 +40,18 @@ export abstract class NodectlCommand extends Command {
       flags: { ...(ctor.baseFlags ?? {}), ...(ctor.flags ?? {}), ...(ctor.enableJsonFlag ? { json: { name: 'json' } } : {}) },
       args: (ctor.args ?? {}) as CommandShape['args'],
     };
+  }
+
+  /**
+   * A command's output printed as its fast path prints it (src/cli/fast-entry.ts): the text
+   * unless --json, the result itself when there is no text; the result is what --json prints.
+   */
+  protected output<T>(out: CommandOutput<T>): T {
+    if (!this.jsonEnabled()) {
+      if (out.text) this.log(out.text());
+      else this.logJson(out.result);
+    }
+    return out.result;
   }
 
   protected override logJson(json: unknown): void {

@@ -4,15 +4,15 @@
 // line, or the native writer declined or failed before writing; the caller goes on to
 // src/cli/fast-read.ts, whose TypeScript path prints the same list, or the same error.
 import { writeLinkListJson } from '../netlink/link-json.js';
-import { parseReadArgv } from './fast-parse.js';
+import { parseFastArgv } from './fast-parse.js';
 
-export function fastLinkJson(argv: string[]): number | null {
-  const p = parseReadArgv(argv);
-  if (!p || p.id !== 'link list' || !p.json) return null;
+export function fastLinkJson(argv: readonly string[]): number | null {
+  const p = parseFastArgv(argv);
+  if (!p || p.id !== 'link list' || p.flags.json !== true) return null;
   try {
     // Indented on a terminal, as writeJson does (asked natively of fd 1: node:tty or process.stdout
     // would load some 30 modules of streams and sockets for one isatty()).
-    return writeLinkListJson(p.flags.netns, -1, 1) ? 0 : null;
+    return writeLinkListJson(p.flags.netns as string | undefined, -1, 1) ? 0 : null;
   } catch (err) {
     // stdout itself failed (ENOSPC, EIO; a closed pipe is no error): part of the list may be out,
     // so it is not printed again; the error ends the command as it ends the TypeScript path.

@@ -17,13 +17,16 @@ import { dumpEach } from '../netlink/dump-once.js';
 import { type ActualState, type ArpValues, describeOp, type Op, opMarker, plan, PlanConflict, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
-import { inverseOf, rawAddrIndex } from './inverses.js';
+import { inverseOf, rawAddrIndex, rawRouteIndex } from './inverses.js';
+import { decodeRoute, type Route, RTPROT_NODECTL } from '../netlink/route.js';
 import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
 import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
+import { expandPeers, peerName, peerNetns } from './peers.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
+import { count } from '../text.js';
 
 export { DOOMED_GROUP } from './doomed.js';
 export type { Journal, Step, UndoOp } from './journal.js';
@@ -107,7 +110,7 @@ export function actualOf(s: Snapshot): ActualState {
     for (const k of ARP_KEY_NAMES) if (c[k] !== undefined) v[k] = c[k];
     inetConf.set(Number(idx), v);
   }
-  return { links: s.links, addrs: s.addrs, inetConf };
+  return { links: s.links, addrs: s.addrs, inetConf, routes: s.routes };
 }
 
 /** Owned names whose record still matches the kernel (same name at the same ifindex). */
@@ -123,7 +126,7 @@ export function liveOwned(records: OwnedLink[], s: Pick<Snapshot, 'links'>): Own
  * command, and a no-op then never loads the netlink package nor opens a Handle. What rollback
  * needs beyond this (routes, neighbours, raw messages) is read only when there is a step to take.
  */
-export function readState(netns: string | undefined, want: { inetConf: boolean }): Snapshot {
+export function readState(netns: string | undefined, want: { inetConf: boolean; routes?: boolean }): Snapshot {
   // Links and addresses are read again, both, when either dump comes back marked interrupted:
   // a table that changed under its dump can miss or repeat objects, which would read as drift.
   const { links, addrs, inetConf } = consistently(() => {
@@ -150,10 +153,23 @@ export function readState(netns: string | undefined, want: { inetConf: boolean }
     });
     return { links, addrs, inetConf };
   });
-  return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs: [], routes: [], inetConf };
+  // Routes of every table, decoded only when they can matter: nodectl's own (protocol
+  // "nodectl", byte 5 of struct rtmsg) always, others only when the file declares routes whose
+  // keys they could take. A node with thousands of kernel routes pays one dump, not decoding.
+  const routes: Route[] = [];
+  dumpEach(netns, RTM.GETROUTE, Buffer.alloc(12), { action: 'list routes' }, (buf, type, s, e) => {
+    if (type !== RTM.NEWROUTE || (buf[s + 5] !== RTPROT_NODECTL && !want.routes)) return;
+    const r = decodeRoute(buf, s, e);
+    if (r) routes.push(r);
+  });
+  return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs: [], routes, inetConf };
 }
 
-const wantsArp = (cfg: NodeConfig): boolean => cfg.interfaces.some((d) => d.arp !== undefined);
+// a declared veth peer (src/config/peers.ts) can have both too
+const wants = (cfg: NodeConfig): { inetConf: boolean; routes: boolean } => {
+  const all = expandPeers(cfg).cfg.interfaces;
+  return { inetConf: all.some((d) => d.arp !== undefined), routes: all.some((d) => (d.routes?.length ?? 0) > 0) };
+};
 
 function planned(p: Plan): PlannedStep[] {
   return p.ops.map((op, i) => ({ step: i + 1, marker: opMarker(op), op, text: describeOp(op) }));
@@ -174,8 +190,8 @@ export interface PlanResult {
 /** What apply would do, without doing it. */
 export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
-  const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
-  assertPreflight(cfg, pre.links);
+  const pre = readState(opts.netns, wants(cfg));
+  assertPreflight(cfg, pre.links, pre.addrs);
   const owned = liveOwned(sd.readOwned(), pre);
   let p: Plan;
   try {
@@ -197,7 +213,7 @@ function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfi
     const d = declared.get(n);
     if (!l || !d) continue;
     const rec: OwnedLink = { name: n, ifindex: l.index, kind: d.kind };
-    if (d.kind === 'veth') { rec.peer = d.veth.peer; if (d.veth.peer_netns) rec.peerNetns = d.veth.peer_netns; }
+    if (d.kind === 'veth') { rec.peer = peerName(d); const ns = peerNetns(d); if (ns) rec.peerNetns = ns; }
     keep.push(rec);
   }
   // ifindexes as they are now (a re-created link has a new one)
@@ -242,9 +258,9 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
       cfg = kept.config;
       early.push(`${opts.file ?? 'this configuration'} was applied with --confirm and never confirmed before the node restarted: applied the last confirmed configuration (${sd.path('confirmed.json')}) instead; apply the file again to use it`);
     }
-    const pre = readState(opts.netns, { inetConf: wantsArp(cfg) });
+    const pre = readState(opts.netns, wants(cfg));
     // what only the node can tell (its NICs' MTU ranges, candidates that exist): before step 1
-    assertPreflight(cfg, pre.links);
+    assertPreflight(cfg, pre.links, pre.addrs);
     const ownedBefore = liveOwned(sd.readOwned(), pre);
     let p: Plan;
     try {
@@ -261,7 +277,8 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     // everything rollback must be able to put back, read before anything changes
     const preState = capturePre(opts.netns, pre.links);
     const rawAddrs = rawAddrIndex(preState);
-    const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, rawAddrs) }));
+    const rawRoutes = rawRouteIndex(preState);
+    const steps: Step[] = p.ops.map((op) => ({ op, undo: inverseOf(op, pre, rawAddrs, rawRoutes) }));
     const journal: Journal = {
       version: 2, id: builtin<typeof import('node:crypto')>('node:crypto').randomUUID(), bootId: sd.boot, netnsInode: sd.inode, netns: opts.netns ?? null, file: opts.file ?? null,
       startedAt: new Date().toISOString(), pid: process.pid, state: 'applying', steps, pre: preState, ownedBefore,
@@ -310,7 +327,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
           onStep: opts.onStep, interrupted: signals.interrupted,
         }, done);
         // verify: the kernel, read again, must now need nothing
-        const post = readState(opts.netns, { inetConf: wantsArp(cfg) });
+        const post = readState(opts.netns, wants(cfg));
         owned = ownedAfter(ownedBefore, p, post, cfg);
         let left: Plan;
         try {
@@ -451,7 +468,7 @@ async function recoverLocked(sd: StateDir, handle: () => Handle, why: 'apply' | 
     }
     const reason = j.state === 'pending-confirm'
       ? (why === 'confirm' ? 'too late: the confirmation deadline had passed, the apply was reverted' : why === 'recover' ? 'reverted on request before confirmation' : 'not confirmed in time')
-      : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${j.steps.length} steps`;
+      : `apply ${j.id} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${prog.begun.size} of ${count(j.steps.length, 'step')}`;
     return { action: 'rolled-back', journal: j.id, undone: r.undone, reason, errors: r.errors, differences: r.differences, interference: r.interference };
   } finally {
     progress.close();

@@ -7,6 +7,9 @@ import type { Op } from '../interfaces/planner.js';
 import { canonicalIp } from './cidr.js';
 import type { DoomedLink, PreState, UndoOp } from './journal.js';
 import { decodeAddr } from '../netlink/addr.js';
+import { decodeRoute } from '../netlink/route.js';
+import { routeWantOf } from '../interfaces/planner.js';
+import { routeKey } from './route-rules.js';
 
 /** The group nodectl moves links to on their way out (OWNED_GROUP + 1). */
 export { DOOMED_GROUP } from './doomed.js';
@@ -22,6 +25,17 @@ export function rawAddrIndex(pre: PreState): Map<string, string> {
   return m;
 }
 
+/** RTM_NEWROUTE payloads of nodectl's routes before the apply, by "ifindex family dst table metric". */
+export function rawRouteIndex(pre: PreState): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const raw of pre.routes) {
+    const buf = Buffer.from(raw, 'base64');
+    const r = decodeRoute(buf, 0, buf.length);
+    if (r && r.protocol === 'nodectl' && r.oif !== null) m.set(`${r.oif} ${routeKey(routeWantOf(r), r.metric)}`, raw);
+  }
+  return m;
+}
+
 /** How each link a delete takes away looked before the apply. */
 function doomedLinks(op: Op & { op: 'link-del' }, pre: Snapshot): DoomedLink[] {
   const out: DoomedLink[] = [];
@@ -32,7 +46,7 @@ function doomedLinks(op: Op & { op: 'link-del' }, pre: Snapshot): DoomedLink[] {
   return out;
 }
 
-export function inverseOf(op: Op, pre: Snapshot, rawAddrs: Map<string, string>): UndoOp[] {
+export function inverseOf(op: Op, pre: Snapshot, rawAddrs: Map<string, string>, rawRoutes: Map<string, string> = new Map()): UndoOp[] {
   switch (op.op) {
     case 'link-add':
       return [{ op: 'link-del-owned', name: op.name }];
@@ -44,6 +58,9 @@ export function inverseOf(op: Op, pre: Snapshot, rawAddrs: Map<string, string>):
         if (k in op.from) (change.change as Record<string, unknown>)[k] = op.from[k] === undefined ? null : op.from[k];
       }
       if (change.change.mac === null) delete change.change.mac;
+      // an attribute set on a link the apply made (a veth's declared peer) has nothing to go back
+      // to: the link goes with the undo of its creation
+      if (!Object.keys(change.change).length) return [];
       return [change];
     }
     case 'addr-add':
@@ -59,5 +76,13 @@ export function inverseOf(op: Op, pre: Snapshot, rawAddrs: Map<string, string>):
     }
     case 'arp-set':
       return op.from && Object.keys(op.from).length ? [{ op: 'arp-set', name: op.name, values: op.from, from: op.values }] : [];
+    case 'route-add':
+      return [{ op: 'route-del', name: op.name, route: op.route }];
+    case 'route-del': {
+      const l = pre.links.find((x) => x.name === op.name);
+      const raw = l ? rawRoutes.get(`${l.index} ${routeKey(op.route, op.route.metric)}`) : undefined;
+      if (raw) return [{ op: 'route-restore', name: op.name, route: op.route, raw }];
+      return [{ op: 'route-add', name: op.name, route: op.route }];
+    }
   }
 }

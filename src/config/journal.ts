@@ -2,7 +2,7 @@
 // the next apply, `config recover` or the confirm watchdog — can take the node back to exactly
 // where it was: the steps with their inverses, and the kernel state before step 1 (raw netlink
 // messages of every address, route and permanent neighbour, which are replayed as they were).
-import type { Op } from '../interfaces/planner.js';
+import type { Op, RouteWant } from '../interfaces/planner.js';
 import { describeOp } from '../interfaces/planner.js';
 import type { OwnedLink } from './state.js';
 
@@ -42,6 +42,8 @@ export type UndoOp =
   | { op: 'link-undoom'; links: DoomedLink[] }
   /** Put an address back exactly as it was: its RTM_NEWADDR from before step 1 (flags, metric, lifetimes, label). */
   | { op: 'addr-restore'; name: string; address: string; prefixlen: number; raw: string }
+  /** Put a route back exactly as it was: its RTM_NEWROUTE from before step 1. */
+  | { op: 'route-restore'; name: string; route: RouteWant; raw: string }
   | { op: 'link-del-owned'; name: string };
 
 export interface Step {
@@ -81,6 +83,7 @@ export function doomedOf(steps: Step[]): DoomedLink[] {
 
 export function describeUndo(u: UndoOp): string {
   if (u.op === 'link-del-owned') return `link del ${u.name}`;
+  if (u.op === 'route-restore') return `${describeOp({ op: 'route-add', name: u.name, route: u.route })} (as it was)`;
   if (u.op === 'addr-restore') return `addr add ${u.address}/${u.prefixlen} dev ${u.name} (as it was)`;
   if (u.op === 'link-undoom') return u.links.map((l) => `link set ${l.index} name ${l.name} group ${l.group}${l.up ? ' up' : ''}`).join('; ');
   return describeOp(u);

@@ -2,7 +2,7 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { AddressObject, DECL_KINDS, IFNAME_PATTERN, KIND_SCHEMAS, type NodeConfig } from './schema.js';
+import { AddressObject, DECL_KINDS, IFNAME_PATTERN, KIND_SCHEMAS, type NodeConfig, VethPeerObject } from './schema.js';
 import { MgmtDecl } from './mgmt-schema.js';
 import { quickYaml } from './quick-yaml.js';
 import { nestingProblem } from './limits.js';
@@ -255,6 +255,14 @@ function reasonFor(e: ValueError, source: ConfigSource, path: PathSeg[], out: Co
     const variants = s.anyOf as TSchema[];
     if (variants.every((v) => v.const !== undefined)) {
       return `${JSON.stringify(e.value)} is not one of: ${variants.map((v) => String(v.const)).join(', ')}`;
+    }
+    if (variants.includes(VethPeerObject)) {
+      if (isObject(e.value)) {
+        out.push(...typeboxProblems(source, VethPeerObject, e.value, path));
+        return '';
+      }
+      if (typeof e.value === 'string') return `${JSON.stringify(e.value)} is not a valid interface name (1-15 characters, no "/", ":" or whitespace)`;
+      return 'a peer is a name or a mapping {name, mtu, state, alias, master, addresses, arp, routes, netns}';
     }
     if (variants.some((v) => v === AddressObject || v.properties?.address)) {
       if (isObject(e.value)) {

@@ -75,7 +75,7 @@ function addrView(buf: Buffer): AddrView | null {
 function routeKey(buf: Buffer): string | null {
   const r = decodeRoute(buf, 0, buf.length);
   if (!r) return null;
-  return `${r.type} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.oif !== null ? ` dev #${r.oif}` : ''} table ${r.table} proto ${r.protocol} scope ${r.scope} metric ${r.metric}`;
+  return `${r.type} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.oif !== null ? ` dev #${r.oif}` : ''} table ${r.table} proto ${r.protocol} scope ${r.scope} metric ${r.metric}${r.onlink ? ' onlink' : ''}`;
 }
 
 function neighKey(buf: Buffer): string | null {

@@ -3,7 +3,11 @@
 // plan` and before `config apply`'s first step, on the links read for the plan; pure (no I/O),
 // so it is unit-tested on plain values.
 import { StateError } from '../errors.js';
+import type { Addr } from '../netlink/addr.js';
 import type { Link } from '../netlink/link.js';
+import { canonicalIp } from './cidr.js';
+import { checkRoute, gatewayProblem } from './route-rules.js';
+import { peerName, peerNetns } from './peers.js';
 import { mastersOf } from './semantic.js';
 import type { NodeConfig } from './schema.js';
 
@@ -16,7 +20,9 @@ export interface PreflightProblem {
 }
 
 /** Every problem of `cfg` on a node whose links are `links`; empty when it can be planned. */
-export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[]): PreflightProblem[] {
+export type NodeAddr = Pick<Addr, 'ifindex' | 'family' | 'address' | 'prefixlen'>;
+
+export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[], addrs: readonly NodeAddr[] = []): PreflightProblem[] {
   const out: PreflightProblem[] = [];
   const live = new Map(links.map((l) => [l.name, l]));
   const declared = new Map<string, { d: NodeConfig['interfaces'][number]; i: number }>();
@@ -26,7 +32,7 @@ export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[]): 
   for (const d of cfg.interfaces) {
     if (d.kind === 'device') continue;
     created.add(d.name);
-    if (d.kind === 'veth' && !d.veth.peer_netns) created.add(d.veth.peer);
+    if (d.kind === 'veth' && !peerNetns(d)) created.add(peerName(d));
   }
 
   // The MTU an interface has after the apply, where the file or the node says it.
@@ -64,6 +70,20 @@ export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[]): 
     }
   }
 
+  // a route's gateway on a device whose addresses the file leaves alone: on-link by the node's
+  cfg.interfaces.forEach((d, i) => {
+    const l = live.get(d.name);
+    if (d.kind !== 'device' || d.addresses !== undefined || !d.routes?.length || !l) return;
+    const mine = addrs.filter((a) => a.ifindex === l.index).map((a) => ({ family: a.family, address: canonicalIp(a.address), prefixlen: a.prefixlen }));
+    const checked = d.routes.map((r) => checkRoute(r));
+    const linkRoutes = checked.filter((c): c is Exclude<typeof c, { reason: string }> => !('reason' in c) && c.gateway === undefined);
+    checked.forEach((c, j) => {
+      if ('reason' in c || c.gateway === undefined) return;
+      const why = gatewayProblem(c.gateway, c.family, d.routes![j]!.onlink === true, d.name, mine, linkRoutes);
+      if (why) out.push({ path: `/interfaces/${i}/routes/${j}/via`, reason: `${why} (on this node)` });
+    });
+  });
+
   // the failover daemon can only hold the addresses on an interface that exists
   (cfg.mgmt?.candidates ?? []).forEach((c, j) => {
     if (!live.has(c) && !created.has(c)) out.push({ path: `/mgmt/candidates/${j}`, reason: `candidate ${c} does not exist on this node and the file does not create it` });
@@ -72,7 +92,7 @@ export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[]): 
 }
 
 /** Throws when `cfg` cannot be applied to a node with these links (exit 1, like a plan conflict). */
-export function assertPreflight(cfg: NodeConfig, links: readonly NodeLink[]): void {
-  const p = preflightProblems(cfg, links);
+export function assertPreflight(cfg: NodeConfig, links: readonly NodeLink[], addrs: readonly NodeAddr[] = []): void {
+  const p = preflightProblems(cfg, links, addrs);
   if (p.length) throw new StateError(`the file cannot be applied to this node: ${p.map((x) => `${x.path}: ${x.reason}`).join('; ')}`);
 }

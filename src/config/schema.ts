@@ -35,6 +35,17 @@ export const ArpDecl = Type.Object(
 );
 export type ArpDecl = Partial<Record<ArpKey, number>>;
 
+/** A static route through the interface it is declared on (netplan's `routes:`, `ip route add … dev IFACE`). */
+export const RouteDecl = Type.Object({
+  to: Type.String({ description: '"default", or DESTINATION/PREFIX with no host bits set (a bare address is a host route), IPv4 or IPv6.' }),
+  via: Type.Optional(Type.String({ description: 'Gateway address; left out, the destination is on-link through this interface.' })),
+  metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Route metric (priority); default 0 for IPv4, 1024 for IPv6 (the kernel makes an IPv6 0 into 1024).' })),
+  table: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295, description: 'Routing table; default 254 (main). 255 (local) is the kernel\'s own.' })),
+  scope: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('global')], { description: 'IPv4 only; default link without via, global with it.' })),
+  onlink: Type.Optional(Type.Boolean({ description: 'Take the gateway as on-link even if no prefix of this interface covers it (ip route add … onlink).' })),
+}, { ...closed, description: 'A route through this interface.' });
+export type RouteDecl = Static<typeof RouteDecl>;
+
 // Attributes every kind shares.
 const common = {
   name: IfName('Interface name'),
@@ -47,6 +58,9 @@ const common = {
     description: 'The complete list of addresses: others found on the interface are removed. Left out: none on a created interface, unmanaged on a device.',
   })),
   arp: Type.Optional(ArpDecl),
+  routes: Type.Optional(Type.Array(RouteDecl, {
+    description: 'Static routes through this interface. nodectl marks the routes it installs (protocol "nodectl", 110) and removes only those when they leave the file.',
+  })),
 };
 
 const lowerLink = IfName('The lower device (iproute2 "link"), declared in this file or existing');
@@ -99,11 +113,25 @@ export const MacvlanDecl = Type.Object({
   }, closed)),
 }, { ...closed, title: 'macvlan' });
 
+/** The other end of a veth pair, as an interface of its own (created and removed with its pair). */
+export const VethPeerObject = Type.Object({
+  name: IfName('Name of the other end'),
+  mtu: common.mtu,
+  state: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], { description: 'Administrative state; default up.' })),
+  alias: common.alias,
+  master: Type.Optional(IfName('The bridge or bond the other end is a port of')),
+  addresses: Type.Optional(Type.Array(AddressDecl, { description: 'The complete list of addresses of the other end; default none.' })),
+  arp: common.arp,
+  routes: common.routes,
+  netns: Type.Optional(Type.String({ description: 'Put the other end in this network namespace (a name under /run/netns); then only name and netns may be given.' })),
+}, { ...closed, title: 'veth peer', description: 'The other end as an interface: name, mtu, state, alias, master, addresses, arp, routes (or netns).' });
+export type VethPeerObject = Static<typeof VethPeerObject>;
+
 export const VethDecl = Type.Object({
   kind: Type.Literal('veth'),
   ...common,
   veth: Type.Object({
-    peer: IfName('Name of the other end'),
+    peer: Type.Union([IfName('Name of the other end (left as the kernel makes it: down, no addresses)'), VethPeerObject], { description: 'The other end: its name, or the interface {name, mtu, state, alias, master, addresses, netns}.' }),
     peer_netns: Type.Optional(Type.String({ description: 'Put the other end in this network namespace (a name under /run/netns).' })),
   }, closed),
 }, { ...closed, title: 'veth' });

@@ -4,8 +4,11 @@ import type { ConfigProblem } from '../errors.js';
 import { ARP_RANGES } from './arp-keys.js';
 import { resolve as resolveMgmt } from './mgmt-rules.js';
 import { addressUseProblem, hostPartProblem, parseCidr, type Cidr } from './cidr.js';
+import { checkRoute, type CheckedRoute, effectiveMetric, gatewayProblem, routeKey } from './route-rules.js';
+import { MGMT_DEFAULTS } from './mgmt-defaults.js';
 import type { ConfigSource, PathSeg } from './load.js';
-import type { AddressDecl, InterfaceDecl, NodeConfig } from './schema.js';
+import type { AddressDecl, InterfaceDecl, NodeConfig, RouteDecl } from './schema.js';
+import { expandPeers, peerName, peerNetns } from './peers.js';
 
 /** An address declaration in one shape: string or object. */
 export function addressParts(a: AddressDecl): { text: string; label?: string; nodad?: boolean } {
@@ -29,7 +32,13 @@ export function mastersOf(decls: InterfaceDecl[]): Map<string, string | undefine
  * `bad` holds the JSON pointers the schema already complained about: a field with a schema
  * problem is left out here (its value cannot be trusted), the rest of its interface is checked.
  */
-export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<string>): ConfigProblem[] {
+export function semanticProblems(source: ConfigSource, file: NodeConfig, given: Set<string>): ConfigProblem[] {
+  // a veth's other end declared as an object is checked as one more interface, its problems
+  // placed where it is written (src/config/peers.ts)
+  const ex = expandPeers(file);
+  const cfg = ex.cfg;
+  const src = cfg === file ? source : peerSource(source, ex.mapPath);
+  const bad = cfg === file ? given : peerBad(given, ex);
   const out: ConfigProblem[] = [];
   const at = (i: number, ...rest: PathSeg[]): PathSeg[] => ['interfaces', i, ...rest];
   // one lookup per field, not a scan of every problem: validation stays linear in their number
@@ -39,6 +48,13 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     if (m) badFields.add(`${m[1]}/${m[2]}`);
   }
   const tainted = (i: number, field: string): boolean => badFields.has(`${i}/${field}`);
+  // a route with a schema problem is left out, its siblings are still checked
+  const badRoutes = new Set<string>();
+  for (const p of bad) {
+    const m = /^\/interfaces\/(\d+)\/routes(?:\/(\d+))?/.exec(p);
+    if (m) badRoutes.add(`${m[1]}/${m[2] ?? '*'}`);
+  }
+  const routeTainted = (i: number, j: number): boolean => badRoutes.has(`${i}/*`) || badRoutes.has(`${i}/${j}`);
   // with no schema problem at all every declaration is whole: no copies to make
   const decls = bad.size === 0 ? cfg.interfaces.map((d, i) => ({ d, i })) : cfg.interfaces
     .map((d, i) => ({ d: sanitize(d, (f) => tainted(i, f)), i }))
@@ -53,13 +69,14 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
   const seenName = new Map<string, PathSeg[]>();
   for (const { d, i } of decls) {
     const names: [string, PathSeg[]][] = [[d.name, at(i, 'name')]];
-    if (d.kind === 'veth' && !d.veth.peer_netns) names.push([d.veth.peer, at(i, 'veth', 'peer')]);
-    if (d.kind === 'veth' && d.veth.peer === d.name && !d.veth.peer_netns) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
+    // a peer declared as an object is an entry of its own (appended by expandPeers)
+    if (d.kind === 'veth' && !peerNetns(d) && ex.peers.get(peerName(d))?.vethIndex !== i) names.push([peerName(d), at(i, 'veth', 'peer')]);
+    if (d.kind === 'veth' && peerName(d) === d.name && !peerNetns(d)) out.push(src.problem(at(i, 'veth', 'peer'), `the peer of veth ${d.name} cannot have its own name`));
     for (const [n, p] of names) {
       const bad = linkNameProblem(n);
       if (bad) out.push(src.problem(p, bad));
       const prev = seenName.get(n);
-      if (prev && !(d.kind === 'veth' && n === d.veth.peer && n === d.name)) {
+      if (prev && !(d.kind === 'veth' && n === peerName(d) && n === d.name)) {
         out.push(src.problem(p, `duplicate interface name "${n}" (first declared at ${where(src, prev)})`));
       } else if (!prev) {
         seenName.set(n, p);
@@ -214,6 +231,8 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     });
   }
 
+  out.push(...routeProblems(src, decls, cfg, tainted, routeTainted));
+
   // The management addresses belong to the failover daemon, which moves them between its
   // candidates: declared under an interface too, apply would fight the daemon for them.
   let mgmtShapeOk = cfg.mgmt !== undefined && cfg.mgmt !== null;
@@ -299,6 +318,98 @@ export function semanticProblems(src: ConfigSource, cfg: NodeConfig, bad: Set<st
     if (d.kind === 'veth' && d.veth.peer_netns !== undefined && !/^[^/\s]+$/.test(d.veth.peer_netns) && !d.veth.peer_netns.startsWith('/')) {
       out.push(src.problem(at(i, 'veth', 'peer_netns'), `"${d.veth.peer_netns}" is not a namespace name`));
     }
+    const written = file.interfaces[i];
+    const po = written?.kind === 'veth' && written.veth && typeof written.veth.peer === 'object' && written.veth.peer !== null ? written.veth.peer : null;
+    if (po && po.netns !== undefined && !tainted(i, 'veth')) {
+      if (!/^[^/\s]+$/.test(po.netns) && !po.netns.startsWith('/')) out.push(src.problem(at(i, 'veth', 'peer', 'netns'), `"${po.netns}" is not a namespace name`));
+      if (written!.kind === 'veth' && written!.veth.peer_netns !== undefined) out.push(src.problem(at(i, 'veth', 'peer_netns'), 'the namespace of the peer is given twice (peer_netns and peer.netns): keep one'));
+      // nodectl changes one namespace per apply: the other end's attributes there are not its to manage
+      for (const k of ['mtu', 'state', 'alias', 'master', 'addresses', 'arp', 'routes'] as const) {
+        if (po[k] !== undefined) out.push(src.problem(at(i, 'veth', 'peer', k), `${k} cannot be declared for a peer put in another namespace (netns ${po.netns}): configure it with a file applied in that namespace`, 'key'));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What the kernel would refuse about the `routes:` of the file, each at its key: what
+ * `nodectl route add` refuses (one definition, checkRoute), IPv4-only options on IPv6 routes,
+ * a gateway that is not on-link, a route through an interface that is down, the same route
+ * twice, and the default route the failover daemon keeps.
+ */
+function routeProblems(src: ConfigSource, decls: { d: InterfaceDecl; i: number }[], cfg: NodeConfig, tainted: (i: number, f: string) => boolean, routeTainted: (i: number, j: number) => boolean): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Map<string, PathSeg[]>();
+  // the default route `nodectl mgmt run` keeps (replacing whatever has its key)
+  const mgmtGw = cfg.mgmt && typeof cfg.mgmt === 'object' ? cfg.mgmt.gateway : undefined;
+  if (mgmtGw && typeof mgmtGw === 'object' && (mgmtGw.default_route ?? true)) {
+    const m = typeof mgmtGw.metric === 'number' ? mgmtGw.metric : MGMT_DEFAULTS.routeMetric;
+    if (typeof mgmtGw.ipv4 === 'string') seen.set(routeKey({ family: 4, dst: 'default', table: 254 }, effectiveMetric(4, m)), ['mgmt', 'gateway', 'ipv4']);
+    if (typeof mgmtGw.ipv6 === 'string') seen.set(routeKey({ family: 6, dst: 'default', table: 254 }, effectiveMetric(6, m)), ['mgmt', 'gateway', 'ipv6']);
+  }
+  for (const { d, i } of decls) {
+    if (!Array.isArray(d.routes) || routeTainted(i, -1)) continue;
+    const routes = d.routes.map((r, j) => (routeTainted(i, j) ? null : r));
+    const at = (...rest: PathSeg[]): PathSeg[] => ['interfaces', i, 'routes', ...rest];
+    const addrs: Cidr[] = [];
+    for (const a of Array.isArray(d.addresses) && !tainted(i, 'addresses') ? d.addresses : []) {
+      const c = parseCidr(addressParts(a).text);
+      if (typeof c !== 'string') addrs.push(c);
+    }
+    const checked: (CheckedRoute | null)[] = routes.map((r: RouteDecl | null, j) => {
+      if (!r) return null;
+      const c = checkRoute(r);
+      if ('reason' in c) { out.push(src.problem(at(j, c.field), c.reason)); return null; }
+      return c;
+    });
+    const linkRoutes = checked.filter((c): c is CheckedRoute => c !== null && c.gateway === undefined);
+    routes.forEach((r: RouteDecl | null, j) => {
+      const c = checked[j];
+      if (!c || !r) return;
+      if ((d.state ?? 'up') === 'down') {
+        out.push(src.problem(at(j), `${d.name} is declared down: the kernel refuses a route through a down interface (ENETDOWN) and removes its routes when it goes down`));
+        return;
+      }
+      if (r.scope !== undefined && c.family === 6) out.push(src.problem(at(j, 'scope'), 'scope applies only to IPv4 routes: the kernel keeps every IPv6 route at scope global'));
+      else if (r.scope === 'link' && c.gateway !== undefined) out.push(src.problem(at(j, 'scope'), 'a route via a gateway cannot have scope link: the kernel refuses it (the gateway must be reached through a link route)'));
+      if (r.onlink && c.gateway === undefined && c.family === 4) out.push(src.problem(at(j, 'onlink'), 'onlink is about the gateway: an IPv4 route needs via for it (the kernel refuses onlink without one)'));
+      // unmanaged addresses (a device without `addresses:`): checked against the node's, before apply
+      const known = d.addresses !== undefined || d.kind !== 'device';
+      if (c.gateway !== undefined && known && !tainted(i, 'addresses')) {
+        const why = gatewayProblem(c.gateway, c.family, r.onlink === true, d.name, addrs, linkRoutes);
+        if (why) out.push(src.problem(at(j, 'via'), why));
+      }
+      const key = routeKey(c, effectiveMetric(c.family, c.metric));
+      const prev = seen.get(key);
+      if (prev) {
+        const other = prev[0] === 'mgmt' ? `the failover daemon's default route (mgmt: at ${where(src, prev)}); give this one another metric` : `also at ${where(src, prev)}`;
+        out.push(src.problem(at(j, 'to'), `duplicate route ${c.dst} table ${c.table} metric ${effectiveMetric(c.family, c.metric)} (${other}): the kernel keeps one route per destination, metric and table`));
+      } else seen.set(key, at(j, 'to'));
+    });
+  }
+  return out;
+}
+
+/** The source, with paths of the appended peers mapped to where they are written. */
+function peerSource(src: ConfigSource, map: (p: PathSeg[]) => PathSeg[]): ConfigSource {
+  return {
+    file: src.file,
+    problem: (path: PathSeg[], reason: string, at?: 'key' | 'value') => src.problem(map(path), reason, at),
+    locate: (path: PathSeg[], at?: 'key' | 'value') => src.locate(map(path), at),
+  } as unknown as ConfigSource;
+}
+
+/** The schema's problems, with those inside a peer object also at its appended entry. */
+function peerBad(bad: Set<string>, ex: ReturnType<typeof expandPeers>): Set<string> {
+  if (!bad.size) return bad;
+  const out = new Set(bad);
+  for (const { vethIndex, index } of ex.peers.values()) {
+    const base = `/interfaces/${vethIndex}/veth/peer`;
+    for (const p of bad) {
+      if (p.startsWith(`${base}/`)) out.add(`/interfaces/${index}${p.slice(base.length)}`);
+      else if (p === base || p === `/interfaces/${vethIndex}/veth` || p === `/interfaces/${vethIndex}`) out.add(`/interfaces/${index}`);
+    }
   }
   return out;
 }
@@ -309,7 +420,8 @@ function sanitize(d: unknown, tainted: (field: string) => boolean): InterfaceDec
   const o = d as Record<string, unknown>;
   if (typeof o.name !== 'string' || typeof o.kind !== 'string') return null;
   const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!tainted(k)) copy[k] = v;
+  // routes are left out one by one (see routeTainted), not all of them for one bad route
+  for (const [k, v] of Object.entries(o)) if (!tainted(k) || k === 'routes') copy[k] = v;
   // fields a kind requires: a tainted one makes the checks that need it skip via a dummy
   if (o.kind === 'veth' && !copy.veth) return null;
   return copy as unknown as InterfaceDecl;

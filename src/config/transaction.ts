@@ -8,6 +8,7 @@ import { NetlinkError, NodectlError, NotFoundError, StateError } from '../errors
 import { addAddr, delAddr } from '../netlink/addr.js';
 import { type Handle, NLM_F_CREATE, NLM_F_EXCL, RTM } from '../netlink/handle.js';
 import { setInetConf } from '../netlink/inetconf.js';
+import { addRoute, delRoute, RTNH_F_ONLINK, RTPROT_NODECTL } from '../netlink/route.js';
 import { addLink, delLink, getLink, type Link, listLinks, setLink } from '../netlink/link.js';
 import { delLinkGroup } from '../netlink/link-group.js';
 import type { BondMode, MacvlanMode } from '../netlink/linkinfo.js';
@@ -15,6 +16,7 @@ import { OWNED_GROUP, type Op } from '../interfaces/planner.js';
 import { DOOMED_GROUP, doomedName, UNDO_GROUP } from './doomed.js';
 import { type DoomedLink, describeUndo, type Step, type UndoOp } from './journal.js';
 import type { Progress } from './state.js';
+import { count } from '../text.js';
 
 /** Name → ifindex, from the snapshot, kept current as links come and go. */
 export class Names {
@@ -163,6 +165,28 @@ export async function execOp(tx: Tx, op: UndoOp): Promise<void> {
     case 'arp-set':
       await setInetConf(h, await names.index(op.name), op.values, op.name);
       return;
+    case 'route-add': {
+      const r = op.route;
+      await addRoute(h, {
+        family: r.family, dst: r.dst, ifindex: await names.index(op.name), metric: r.metric, table: r.table, protocol: RTPROT_NODECTL,
+        ...(r.gateway !== undefined ? { gateway: r.gateway } : {}), ...(r.scope ? { scope: r.scope } : {}), ...(r.onlink ? { onlink: true } : {}),
+      });
+      return;
+    }
+    case 'route-del': {
+      const r = op.route;
+      // by protocol too: never someone else's route that took the same key meanwhile
+      await delRoute(h, { family: r.family, dst: r.dst, ifindex: await names.index(op.name), metric: r.metric, table: r.table, protocol: RTPROT_NODECTL, ...(r.gateway !== undefined ? { gateway: r.gateway } : {}) });
+      return;
+    }
+    case 'route-restore': {
+      const buf = Buffer.from(op.raw, 'base64');
+      // rtm_flags: only what a route is added with; the rest (linkdown, …) is the kernel's state
+      buf.writeUInt32LE(buf.readUInt32LE(8) & RTNH_F_ONLINK, 8);
+      const what = `${op.route.dst}${op.route.gateway ? ` via ${op.route.gateway}` : ''} dev ${op.name}`;
+      await h.request(RTM.NEWROUTE, buf, { flags: NLM_F_CREATE | NLM_F_EXCL, action: `put back route ${what}`, target: what });
+      return;
+    }
   }
 }
 
@@ -170,7 +194,8 @@ export async function execOp(tx: Tx, op: UndoOp): Promise<void> {
 function alreadyUndone(op: UndoOp, err: unknown): boolean {
   if (err instanceof NotFoundError) return op.op !== 'link-add' && op.op !== 'link-undoom';
   if (!(err instanceof NetlinkError)) return false;
-  if (op.op === 'link-add' || op.op === 'addr-add' || op.op === 'addr-restore') return err.errno === 'EEXIST';
+  if (op.op === 'link-add' || op.op === 'addr-add' || op.op === 'addr-restore' || op.op === 'route-add' || op.op === 'route-restore') return err.errno === 'EEXIST';
+  if (op.op === 'route-del') return err.errno === 'ESRCH' || err.errno === 'ENOENT' || err.errno === 'ENODEV';
   if (op.op === 'link-del' || op.op === 'link-del-owned') return err.errno === 'ENODEV';
   if (op.op === 'addr-del') return err.errno === 'EADDRNOTAVAIL' || err.errno === 'ENOENT' || err.errno === 'ENODEV';
   return false;
@@ -341,7 +366,7 @@ export async function undoSteps(tx: Tx, steps: Step[], todo: Set<number>, known:
         progress?.markMany('undone', idx);
         out.undone += idx.length;
       } catch (err) {
-        out.errors.push(`group delete of ${ours.length} links: ${(err as Error).message}`);
+        out.errors.push(`group delete of ${count(ours.length, 'link')}: ${(err as Error).message}`);
       }
       k = m;
       continue;

@@ -4,10 +4,13 @@
 // ifindex changes when a link is re-created, a name in a plan does not.
 import type { Addr } from '../netlink/addr.js';
 import type { Link } from '../netlink/link.js';
+import type { Route } from '../netlink/route.js';
 import { ARP_KEY_NAMES, type ArpKey } from '../config/arp-keys.js';
 import { canonicalIp, parseCidr } from '../config/cidr.js';
 import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
 import { addressParts, mastersOf } from '../config/semantic.js';
+import { checkRoute, effectiveMetric, routeKey } from '../config/route-rules.js';
+import { expandPeers, peerName, peerNetns } from '../config/peers.js';
 
 /** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
 export const OWNED_GROUP = 0x6e63; // "nc"
@@ -19,6 +22,25 @@ export interface ActualState {
   addrs: Pick<Addr, 'ifindex' | 'family' | 'address' | 'prefixlen' | 'label' | 'flags' | 'broadcast'>[];
   /** Per-interface ARP settings by ifindex (only needed for interfaces that declare `arp:`). */
   inetConf?: Map<number, ArpValues>;
+  /**
+   * Routes of every table: those nodectl installed (protocol "nodectl"), and — when the file
+   * declares routes — the others, whose keys a declared route must not collide with.
+   */
+  routes?: Pick<Route, 'family' | 'dst' | 'gateway' | 'oif' | 'metric' | 'table' | 'protocol' | 'scope' | 'type' | 'onlink'>[];
+}
+
+/** A route as a step adds or removes it: every field the kernel compares, in canonical form. */
+export interface RouteWant {
+  family: 4 | 6;
+  /** 'default' or NETWORK/PREFIX */
+  dst: string;
+  gateway?: string;
+  /** As the kernel keeps it (IPv6: 0 is 1024). */
+  metric: number;
+  table: number;
+  /** IPv4 only (IPv6 routes are all scope global). */
+  scope?: 'link' | 'global';
+  onlink?: boolean;
 }
 
 /** A link to create, as names (resolved to ifindexes when applied). */
@@ -55,12 +77,18 @@ export type Op =
   | { op: 'link-set'; name: string; change: LinkAttrs; from: LinkAttrs }
   | { op: 'addr-add'; name: string; address: string; prefixlen: number; label?: string; nodad?: boolean; broadcast?: string }
   | { op: 'addr-del'; name: string; address: string; prefixlen: number; label?: string; broadcast?: string }
-  | { op: 'arp-set'; name: string; values: ArpValues; from: ArpValues | null };
+  | { op: 'arp-set'; name: string; values: ArpValues; from: ArpValues | null }
+  | { op: 'route-add'; name: string; route: RouteWant }
+  | { op: 'route-del'; name: string; route: RouteWant };
 
 export interface PlanOptions {
   /** Names of the links nodectl created (ownership record); only these are ever deleted. */
   owned: Set<string>;
-  /** Remove owned links the file no longer declares (default true). */
+  /**
+   * Remove owned links the file no longer declares (default true), and nodectl's routes
+   * (protocol "nodectl") through links the file does not declare; nodectl's routes through a
+   * declared link are what its `routes:` says, always.
+   */
   prune?: boolean;
 }
 
@@ -123,7 +151,7 @@ export function createSpecOf(d: InterfaceDecl, master: string | undefined): Crea
       if (b.arp_ip_target?.length) s.bond.arpIpTargets = [...b.arp_ip_target];
       break;
     }
-    case 'veth': s.veth = { peer: d.veth.peer }; if (d.veth.peer_netns) s.veth.peerNetns = d.veth.peer_netns; break;
+    case 'veth': { s.veth = { peer: peerName(d) }; const ns = peerNetns(d); if (ns) s.veth.peerNetns = ns; break; }
     default: break;
   }
   return s;
@@ -164,9 +192,9 @@ export function immutableDiff(d: InterfaceDecl, l: ActualLink, nameOf: (i: numbe
       return null;
     }
     case 'veth': {
-      if (d.veth.peer_netns) return null; // the peer lives elsewhere: its name cannot be read from here
+      if (peerNetns(d)) return null; // the peer lives elsewhere: its name cannot be read from here
       const peer = kd && typeof kd.peerIndex === 'number' && kd.peerNetnsId === undefined ? nameOf(kd.peerIndex) : null;
-      if (peer !== null && peer !== d.veth.peer) return `veth peer is ${peer}, the file wants ${d.veth.peer}`;
+      if (peer !== null && peer !== peerName(d)) return `veth peer is ${peer}, the file wants ${peerName(d)}`;
       return null;
     }
     default:
@@ -206,8 +234,37 @@ function wantedAddrs(d: InterfaceDecl): AddrWant[] | null {
   });
 }
 
+/** The routes `d` declares, as the kernel will keep them. */
+export function wantedRoutes(d: InterfaceDecl): RouteWant[] {
+  return (d.routes ?? []).map((r) => {
+    const c = checkRoute(r);
+    if ('reason' in c) throw new Error(`unvalidated route ${r.to}: ${c.reason}`);
+    const w: RouteWant = { family: c.family, dst: c.dst, metric: effectiveMetric(c.family, c.metric), table: c.table };
+    if (c.gateway !== undefined) w.gateway = c.gateway;
+    if (c.family === 4) w.scope = r.scope ?? (c.gateway !== undefined ? 'global' : 'link');
+    if (r.onlink) w.onlink = true;
+    return w;
+  });
+}
+
+/** A route from a dump, as a RouteWant (the fields a step compares and names). */
+export function routeWantOf(r: NonNullable<ActualState['routes']>[number]): RouteWant {
+  const w: RouteWant = { family: r.family, dst: r.dst, metric: r.metric, table: r.table };
+  if (r.gateway !== null) w.gateway = canonicalIp(r.gateway);
+  if (r.family === 4) w.scope = r.scope === 'link' ? 'link' : 'global';
+  if (r.onlink) w.onlink = true;
+  return w;
+}
+
+const wantKey = (w: RouteWant): string => routeKey(w, w.metric);
+const sameRoute = (a: RouteWant, b: RouteWant): boolean =>
+  wantKey(a) === wantKey(b) && (a.gateway ?? '') === (b.gateway ?? '') && (a.scope ?? '') === (b.scope ?? '') && Boolean(a.onlink) === Boolean(b.onlink);
+
 /** Compute the operations that take `actual` to `cfg`. Throws PlanConflict when it cannot. */
-export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
+export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): Plan {
+  // a veth's other end declared as an object is one more interface (src/config/peers.ts)
+  const ex = expandPeers(file);
+  const cfg = ex.cfg;
   const prune = opts.prune ?? true;
   const warnings: string[] = [];
   const conflicts: string[] = [];
@@ -218,7 +275,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   const declByName = new Map(decls.map((d) => [d.name, d]));
   const desiredMaster = mastersOf(decls);
   const vethPeerOf = new Map<string, string>();
-  for (const d of decls) if (d.kind === 'veth' && !d.veth.peer_netns) vethPeerOf.set(d.veth.peer, d.name);
+  for (const d of decls) if (d.kind === 'veth' && !peerNetns(d)) vethPeerOf.set(peerName(d), d.name);
 
   // 1. What to create, what to re-create, what to delete.
   const create = new Set<string>();
@@ -226,7 +283,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const d of decls) {
     const l = byName.get(d.name);
     if (d.kind === 'device') {
-      if (!l) conflicts.push(`device ${d.name} does not exist (kind: device is for interfaces nodectl does not create)`);
+      const peerOf = ex.peers.get(d.name)?.veth;
+      if (peerOf !== undefined && create.has(peerOf)) continue; // made with its veth
+      if (!l) conflicts.push(peerOf !== undefined ? `${d.name}, the peer of veth ${peerOf}, does not exist: the veth exists with another peer` : `device ${d.name} does not exist (kind: device is for interfaces nodectl does not create)`);
       continue;
     }
     if (!l) { create.add(d.name); continue; }
@@ -299,6 +358,9 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
 
   const ops: Op[] = [];
   const deletedAll = new Set<string>([...del, ...[...goneWith.values()].flat()]);
+  // declared peers of veths the plan creates: new links, whatever has their name now
+  const freshPeers = new Set([...ex.peers].filter(([, p]) => create.has(p.veth)).map(([n]) => n));
+  const fresh = (n: string): boolean => create.has(n) || freshPeers.has(n);
   const survives = (n: string): boolean => byName.has(n) && !deletedAll.has(n);
 
   // 2. Release ports whose master goes away or changes (explicit, so each step has an inverse).
@@ -367,6 +429,17 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const n of topo) {
     const d = declByName.get(n)!;
     const l = byName.get(n);
+    if (freshPeers.has(n)) {
+      // made down, with the kernel's defaults, by its veth's creation: set what the file says
+      const change: LinkAttrs = {};
+      if (d.mtu !== undefined) change.mtu = d.mtu;
+      if (d.alias !== undefined) change.alias = d.alias;
+      if (Object.keys(change).length) createOps.push({ op: 'link-set', name: n, change, from: {} });
+      const want = desiredMaster.get(n);
+      if (want !== undefined) masterSets.push({ op: 'link-set', name: n, change: { master: want }, from: {} });
+      if (declState(d) === 'up') bondPortsUp.push(n);
+      continue;
+    }
     if (!l || create.has(n)) continue;
     const change: LinkAttrs = {};
     const from: LinkAttrs = {};
@@ -433,7 +506,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
     const want = wantedAddrs(d);
     if (want === null) continue;
     const l = byName.get(d.name);
-    const have = l && !create.has(d.name) ? addrsOf.get(l.index) ?? [] : [];
+    const have = l && !fresh(d.name) ? addrsOf.get(l.index) ?? [] : [];
     const key = (a: { address: string; prefixlen: number }): string => `${canonicalIp(a.address)}/${a.prefixlen}`;
     const wantKeys = new Map(want.map((w) => [key(w), w]));
     // with nothing wanted only managed addresses can need a step: no key (an IPv6 canonical
@@ -465,7 +538,7 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
   for (const d of decls) {
     if (!d.arp) continue;
     const l = byName.get(d.name);
-    const cur = l && !create.has(d.name) ? actual.inetConf?.get(l.index) ?? null : null;
+    const cur = l && !fresh(d.name) ? actual.inetConf?.get(l.index) ?? null : null;
     const values: ArpValues = {};
     const from: ArpValues = {};
     for (const k of ARP_KEY_NAMES) {
@@ -480,12 +553,82 @@ export function plan(cfg: NodeConfig, actual: ActualState, opts: PlanOptions): P
 
   ops.push(...ups);
 
+  // 9. Routes, last: they need their link up (IPv4 refuses a route through a down link) and the
+  //    prefix of their gateway (an address above). nodectl's own routes that must go (or that
+  //    a step above would take away with an address or a link going down, so that rollback
+  //    knows them) are removed FIRST, before anything else changes, and put back here.
+  const r = planRoutes(cfg, actual, opts, prune, { byName, deletedAll, create: new Set([...create, ...freshPeers]), ops });
+  if (r.conflicts.length) throw new PlanConflict(r.conflicts);
+  ops.unshift(...r.dels);
+  ops.push(...r.adds);
+
   return {
     ops,
     warnings,
     creates: topo.filter((n) => create.has(n)),
     deletes: [...deletedAll],
   };
+}
+
+function planRoutes(cfg: NodeConfig, actual: ActualState, opts: PlanOptions, prune: boolean, ctx: { byName: Map<string, ActualLink>; deletedAll: Set<string>; create: Set<string>; ops: Op[] }): { dels: Op[]; adds: Op[]; conflicts: string[] } {
+  const dels: Op[] = [];
+  const adds: Op[] = [];
+  const conflicts: string[] = [];
+  const nameOfIndex = new Map(actual.links.map((l) => [l.index, l.name]));
+  // links whose routes a step takes away: going down, losing an address, re-created or deleted
+  const risky = new Set<string>();
+  for (const op of ctx.ops) {
+    if ((op.op === 'link-set' && (op.change.up === false || op.change.master !== undefined)) || op.op === 'addr-del') risky.add(op.name);
+  }
+  const gone = (n: string): boolean => ctx.deletedAll.has(n) || ctx.create.has(n);
+  // what is there, by key
+  const ours = new Map<string, { w: RouteWant; dev: string }>();
+  const theirs = new Map<string, { protocol: string; dev: string | null }>();
+  // a link deleted by this very apply waits, doomed, until the commit deletes it with its routes
+  const doomed = new Set(actual.links.filter((l) => l.group === OWNED_GROUP + 1).map((l) => l.index));
+  for (const r of actual.routes ?? []) {
+    if (r.type !== 'unicast' || (r.oif !== null && doomed.has(r.oif))) continue;
+    const w = routeWantOf(r);
+    const dev = r.oif === null ? null : nameOfIndex.get(r.oif) ?? null;
+    if (r.protocol === 'nodectl' && dev !== null) ours.set(wantKey(w), { w, dev });
+    else theirs.set(wantKey(w), { protocol: r.protocol, dev });
+  }
+  const declared = new Map(cfg.interfaces.map((d) => [d.name, d]));
+  const keep = new Set<string>();
+  for (const d of cfg.interfaces) {
+    for (const w of wantedRoutes(d)) {
+      const k = wantKey(w);
+      const t = theirs.get(k);
+      if (t) {
+        conflicts.push(`route ${describeRoute(w)} cannot be added: ${w.dst} table ${w.table} metric ${w.metric} already exists (proto ${t.protocol}${t.dev ? `, dev ${t.dev}` : ''}), not installed by nodectl; remove it or give this one another metric`);
+        continue;
+      }
+      const have = ours.get(k);
+      if (have && have.dev === d.name && sameRoute(have.w, w) && !risky.has(d.name) && !gone(d.name)) { keep.add(k); continue; }
+      adds.push({ op: 'route-add', name: d.name, route: w });
+    }
+  }
+  for (const [k, { w, dev }] of ours) {
+    if (keep.has(k)) continue;
+    // the kernel takes these away with their link
+    if (ctx.deletedAll.has(dev) || ctx.create.has(dev)) continue;
+    const wanted = adds.some((a) => a.op === 'route-add' && wantKey(a.route) === k);
+    if (!wanted && !declared.has(dev) && !prune) continue;
+    dels.push({ op: 'route-del', name: dev, route: w });
+  }
+  void opts;
+  return { dels, adds, conflicts };
+}
+
+function describeRoute(w: RouteWant, dev?: string): string {
+  const parts = [w.family === 6 && w.dst === 'default' ? 'default (IPv6)' : w.dst];
+  if (w.gateway) parts.push('via', w.gateway);
+  if (dev) parts.push('dev', dev);
+  if (w.metric !== (w.family === 6 ? 1024 : 0)) parts.push('metric', String(w.metric));
+  if (w.table !== 254) parts.push('table', String(w.table));
+  if (w.family === 4 && w.scope !== (w.gateway ? 'global' : 'link')) parts.push('scope', w.scope ?? 'global');
+  if (w.onlink) parts.push('onlink');
+  return parts.join(' ');
 }
 
 /** One line per operation, in iproute2's words. */
@@ -520,7 +663,7 @@ export function describeOp(op: Op): string {
       const c = op.change;
       const f = op.from;
       if (c.up !== undefined) parts.push(c.up ? 'up' : 'down');
-      if (c.mtu !== undefined) parts.push('mtu', `${f.mtu ?? '?'} → ${c.mtu}`);
+      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : `${f.mtu} → ${c.mtu}`);
       if (c.mac !== undefined) parts.push('address', `${f.mac ?? '?'} → ${c.mac}`);
       if (c.alias !== undefined) parts.push('alias', JSON.stringify(c.alias));
       if (c.group !== undefined) parts.push('group', String(c.group));
@@ -533,13 +676,17 @@ export function describeOp(op: Op): string {
       return `addr del ${op.address}/${op.prefixlen} dev ${op.name}`;
     case 'arp-set':
       return `arp set ${op.name} ${Object.entries(op.values).map(([k, v]) => `${k} ${v}`).join(' ')}`;
+    case 'route-add':
+      return `route add ${describeRoute(op.route, op.name)} proto nodectl`;
+    case 'route-del':
+      return `route del ${describeRoute(op.route, op.name)} proto nodectl`;
   }
 }
 
 /** The diff-like marker of an operation: + creates, - removes, ~ changes. */
 export function opMarker(op: Op): '+' | '-' | '~' {
-  if (op.op === 'link-add' || op.op === 'addr-add') return '+';
-  if (op.op === 'link-del' || op.op === 'addr-del') return '-';
+  if (op.op === 'link-add' || op.op === 'addr-add' || op.op === 'route-add') return '+';
+  if (op.op === 'link-del' || op.op === 'addr-del' || op.op === 'route-del') return '-';
   return '~';
 }
 

@@ -15,6 +15,7 @@ import {
 import { addAddr, addBridge, addDefaultRoute, addVeth, probeKind, setMaster, setUp } from './wire.js';
 import { applyConfig } from '../config/apply.js';
 import { loadConfig } from '../config/load.js';
+import { count } from '../text.js';
 
 export type Progress = (line: string) => void;
 
@@ -184,7 +185,7 @@ async function build(names: LabNames, state: LabState, say: Progress): Promise<L
     const { config } = await loadConfig(configFile);
     const applied = await applyConfig(config, { netns: names.node, stateDir: configStateDir(names.prefix), file: configFile });
     for (const st of applied.steps) say(`  ${st.marker} ${st.text}`);
-    const appliedWith = `config apply (${applied.steps.length} steps)`;
+    const appliedWith = `config apply (${count(applied.steps.length, 'step')})`;
 
     // The management address starts on the first candidate, as an installer would leave it;
     // `nodectl mgmt run` takes over from the kernel's state when it starts.

@@ -1,4 +1,4 @@
-import { constants as osConstants } from 'node:os';
+import { errnoName } from '../errors.js';
 
 // struct nlmsgerr and its extended-ACK TLVs (include/uapi/linux/netlink.h). The `netlink`
 // package reads only the errno of an ERROR message and drops the kernel's text, so this is
@@ -21,14 +21,6 @@ export interface Ack {
   offset?: number;
   /** Attribute type the kernel found missing. */
   missingType?: number;
-}
-
-const ERRNO_NAMES: Map<number, string> = new Map(
-  Object.entries(osConstants.errno).map(([name, value]) => [value as number, name]),
-);
-
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
 /**

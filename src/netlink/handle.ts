@@ -228,7 +228,10 @@ export class Handle {
 /** The error for a kernel refusal of a request of this type: what Handle.request throws. */
 export function refusal(type: number, ack: Ack, opts: RequestOptions = {}): NetlinkError | PermissionError {
   if (ack.errnoName === 'EPERM' && process.geteuid?.() !== 0) {
-    return new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type));
+    // still the kernel's errno, and its words when it gave any, for --json and the curious
+    return new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type), {
+      errno: 'EPERM', cause: new NetlinkError({ op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message, action: opts.action, target: opts.target }),
+    });
   }
   return new NetlinkError({
     op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message,

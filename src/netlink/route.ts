@@ -13,8 +13,19 @@ const RT_SCOPE_UNIVERSE = 0;
 const RT_SCOPE_LINK = 253;
 /** RTPROT_STATIC: "installed by the administrator", as `ip route add … proto static`. */
 export const RTPROT_STATIC = 4;
+/**
+ * The routes of a config file carry their own protocol number: the kernel keeps it with the
+ * route, so "nodectl installed this" survives nodectl's restarts and never goes stale the way a
+ * record on disk would (a route vanishes with its link, its address, a link going down). It is
+ * not RTPROT_STATIC (4): `nodectl route add`, `ip route add … proto static`, systemd-networkd and
+ * the failover daemon's default route all use that one, and prune must never take theirs.
+ * 110 is 0x6e, "n" (the interface group is 0x6e63, "nc"), unused in iproute2's rt_protos.
+ */
+export const RTPROT_NODECTL = 110;
+/** rtm_flags bit: the gateway is on-link whatever the prefixes say (`ip route add … onlink`). */
+export const RTNH_F_ONLINK = 0x4;
 
-const PROTOCOLS: Record<number, string> = { 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp' };
+const PROTOCOLS: Record<number, string> = { 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp', [RTPROT_NODECTL]: 'nodectl' };
 const TYPES: Record<number, string> = { 1: 'unicast', 2: 'local', 3: 'broadcast', 4: 'anycast', 5: 'multicast', 6: 'blackhole', 7: 'unreachable', 8: 'prohibit', 9: 'throw' };
 const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
 
@@ -30,6 +41,8 @@ export interface Route {
   protocol: string;
   scope: string;
   type: string;
+  /** The gateway was declared on-link (RTNH_F_ONLINK). */
+  onlink: boolean;
 }
 
 /** Decode one RTM_NEWROUTE/DELROUTE payload; null for families other than IPv4/IPv6. */
@@ -41,6 +54,7 @@ export function decodeRoute(buf: Buffer, off = 0, end = buf.length): Route | nul
   const protocol = buf[off + 5]!;
   const scope = buf[off + 6]!;
   const type = buf[off + 7]!;
+  const flags = buf.readUInt32LE(off + 8);
   let dst: string | null = null;
   let gateway: string | null = null;
   let oif: number | null = null;
@@ -58,11 +72,13 @@ export function decodeRoute(buf: Buffer, off = 0, end = buf.length): Route | nul
     family, dst: dstLen === 0 ? 'default' : `${dst ?? (family === 4 ? '0.0.0.0' : '::')}/${dstLen}`,
     gateway, oif, metric, table,
     protocol: PROTOCOLS[protocol] ?? String(protocol), scope: SCOPES[scope] ?? String(scope), type: TYPES[type] ?? String(type),
+    onlink: (flags & RTNH_F_ONLINK) !== 0,
   };
 }
 
-function rtmsg(family: number, dstLen: number, table: number, protocol: number, scope: number, type: number): Buffer {
+function rtmsg(family: number, dstLen: number, table: number, protocol: number, scope: number, type: number, flags = 0): Buffer {
   const b = Buffer.alloc(12);
+  b.writeUInt32LE(flags, 8);
   b[0] = family;
   b[1] = dstLen;
   b[4] = table < 256 ? table : 0;
@@ -72,8 +88,8 @@ function rtmsg(family: number, dstLen: number, table: number, protocol: number, 
   return b;
 }
 
-/** Routes of the main table (or `table`) in the handle's namespace. */
-export async function listRoutes(h: Handle, filter: { family?: 4 | 6; table?: number } = {}): Promise<Route[]> {
+/** Routes of the main table (or `table`, or every table with 'all') in the handle's namespace. */
+export async function listRoutes(h: Handle, filter: { family?: 4 | 6; table?: number | 'all' } = {}): Promise<Route[]> {
   const af = filter.family === 4 ? AF_INET : filter.family === 6 ? AF_INET6 : 0;
   const msgs = await h.dump(RTM.GETROUTE, rtmsg(af, 0, 0, 0, 0, 0), { action: 'list routes' });
   const table = filter.table ?? RT_TABLE_MAIN;
@@ -81,7 +97,7 @@ export async function listRoutes(h: Handle, filter: { family?: 4 | 6; table?: nu
   for (const m of msgs) {
     if (m.type !== RTM.NEWROUTE) continue;
     const r = decodeRoute(m.data, 0, m.data.length);
-    if (!r || r.table !== table) continue;
+    if (!r || (table !== 'all' && r.table !== table)) continue;
     if (filter.family !== undefined && r.family !== filter.family) continue;
     out.push(r);
   }
@@ -96,6 +112,11 @@ export interface RouteSpec {
   ifindex?: number;
   metric?: number;
   table?: number;
+  /** rtm_protocol; default RTPROT_STATIC. */
+  protocol?: number;
+  /** IPv4 scope; default link without a gateway, global with one. */
+  scope?: 'link' | 'global';
+  onlink?: boolean;
 }
 
 function encodeRoute(spec: RouteSpec, forDelete: boolean): { payload: Buffer; what: string } {
@@ -128,15 +149,18 @@ function encodeRoute(spec: RouteSpec, forDelete: boolean): { payload: Buffer; wh
   }
   const table = spec.table ?? RT_TABLE_MAIN;
   // A route without a gateway is on-link (scope link), as `ip route add PREFIX dev X` makes it.
-  const scope = forDelete ? RT_SCOPE_NOWHERE_FOR_DELETE : gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  const scope = forDelete ? RT_SCOPE_NOWHERE_FOR_DELETE
+    : spec.scope === 'link' ? RT_SCOPE_LINK : spec.scope === 'global' ? RT_SCOPE_UNIVERSE : gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   const w = new AttrWriter(96);
-  w.raw(rtmsg(af, dstLen, table, forDelete ? 0 : RTPROT_STATIC, scope, forDelete ? 0 : RTN_UNICAST));
+  // a delete that names the protocol matches only routes of that protocol (fib_table_delete)
+  const protocol = forDelete ? spec.protocol ?? 0 : spec.protocol ?? RTPROT_STATIC;
+  w.raw(rtmsg(af, dstLen, table, protocol, scope, forDelete ? 0 : RTN_UNICAST, !forDelete && spec.onlink ? RTNH_F_ONLINK : 0));
   if (table >= 256) w.u32(RTA.TABLE, table);
   if (dstBytes) w.bytes(RTA.DST, dstBytes);
   if (gw) w.bytes(RTA.GATEWAY, gw);
   if (spec.ifindex !== undefined) w.u32(RTA.OIF, spec.ifindex);
   if (spec.metric !== undefined) w.u32(RTA.PRIORITY, spec.metric);
-  const what = `${spec.dst}${spec.gateway ? ` via ${spec.gateway}` : ''}${spec.ifindex !== undefined ? ` dev ${spec.ifindex}` : ''}${spec.metric !== undefined ? ` metric ${spec.metric}` : ''}`;
+  const what = `${spec.dst}${spec.gateway ? ` via ${spec.gateway}` : ''}${spec.ifindex !== undefined ? ` dev ${spec.ifindex}` : ''}${spec.metric !== undefined ? ` metric ${spec.metric}` : ''}${table !== RT_TABLE_MAIN ? ` table ${table}` : ''}${spec.onlink ? ' onlink' : ''}`;
   return { payload: w.finish(), what };
 }
 

@@ -4,6 +4,7 @@ import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './de
 import { endpointText, type Association, type WireEvent } from './model.js';
 import type { KernAssociation, TracerStatus } from './kern.js';
 import { watchEventText } from './watch.js';
+import { count } from '../text.js';
 
 export interface AssocView { assoc: Association; health: Health }
 
@@ -82,7 +83,7 @@ export function renderEvent(e: WireEvent, wallClock: Date, ifname?: (ifindex: nu
     case 'restart': return `${t} restart   ${e.association} new INIT from ${who} initiate-tag 0x${e.value.toString(16)}`;
     case 'zero-window-start': return `${t} zero-win  ${who} advertises a_rwnd 0: ${other} is throttled`;
     case 'zero-window-end': return `${t} window    ${who} opens a_rwnd ${e.value} after ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'} at zero`;
-    case 'retrans-burst': return `${t} rtx-burst ${who} → ${other} ${e.value} retransmissions within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
+    case 'retrans-burst': return `${t} rtx-burst ${who} → ${other} ${count(e.value, 'retransmission')} within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
     default: return `${t} ${watchEventText(e)}${e.type === 'gone' ? ` ${dev}` : ''}`;
   }
 }

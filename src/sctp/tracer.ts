@@ -10,7 +10,7 @@ import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, unpin, type Att
 import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
-import { BpfError, NotFoundError, PermissionError, UnsupportedError, UsageError, VerifierError, type NodectlError } from '../errors.js';
+import { BpfError, PermissionError, UsageError } from '../errors.js';
 import { decodeAssociation, decodeEvent, words, type Association, type WireEvent } from './model.js';
 import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
 import { assocRows, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
@@ -52,18 +52,17 @@ export function monotonicNs(): number {
   return Number(process.hrtime.bigint());
 }
 
-/** ebpf-ts errors → nodectl's error classes (exit codes, --json shape). */
-export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
-  const e = err as { code?: string; errno?: string; message?: string; program?: string; log?: string[]; feature?: string; reason?: string; minKernel?: string; kind?: string; object?: string };
-  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return err;
-  if (e.errno === 'EPERM' || e.errno === 'EACCES') return new PermissionError('CAP_BPF', doing);
-  switch (e.code) {
-    case 'VERIFIER': return new VerifierError(e.program ?? '?', e.errno ?? 'EINVAL', e.log ?? []);
-    case 'UNSUPPORTED': return new UnsupportedError(e.feature ?? doing, e.reason ?? e.message ?? '', e.minKernel);
-    case 'NOT_FOUND': return new NotFoundError(e.kind ?? 'object', e.object ?? '?');
-    case 'BPF': return new BpfError(`${doing}: ${e.message}`, { program: e.program, errno: e.errno, cause: err });
-    default: return err;
-  }
+/**
+ * An ebpf-ts error said for what the tracer was doing. They are nodectl errors already (one
+ * hierarchy, src/errors.ts); a plain BPF failure gets `doing` in front, keeping its errno and
+ * libbpf's log, and a refused bpf(2) says which capability it needs. The verifier's log, a
+ * missing feature and a missing object pass through as they are.
+ */
+export function fromBpf(err: unknown, doing: string): unknown {
+  if (!(err instanceof BpfError)) return err;
+  if (err.errno === 'EPERM' || err.errno === 'EACCES') return new PermissionError('CAP_BPF', doing, { errno: err.errno, cause: err });
+  if (err.code !== 'BPF') return err;
+  return new BpfError(`${doing}: ${err.message}`, { op: err.op, errno: err.errno, errnoValue: err.errnoValue, libbpfLog: err.libbpfLog, cause: err });
 }
 
 /** Decode association rows (see rows.ts) into the model. */
@@ -193,7 +192,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     if (this.#ring) return;
     this.#ring = this.#obj.ringBuffer<WireEvent>('sctp_events', {
       decode: (rec) => {
-        if (rec.length < SW_EVENT.size) throw new BpfError(`sctp_events: record of ${rec.length} bytes, expected ${SW_EVENT.size}`);
+        if (rec.length < SW_EVENT.size) throw new BpfError(`sctp_events: record of ${rec.length} bytes, expected ${SW_EVENT.size}`, { op: 'decode', errno: 'EMSGSIZE', errnoValue: 90 });
         return decodeEvent(rec);
       },
     });

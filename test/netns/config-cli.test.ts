@@ -38,7 +38,7 @@ test('config validate prints every problem as FILE:LINE:COL: /path: reason and e
   t.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith(f)), [
     `${f}:4:11: /interfaces/0/link: unknown lower device "eth9": declare it in this file (kind: device for an existing NIC)`,
     `${f}:5:16: /interfaces/0/vlan/id: 0 is out of range (1-4094)`,
-    `${f}:6:5: /interfaces/0/speed: unknown key "speed" (expected one of: kind, name, mtu, mac, state, alias, master, addresses, arp, link, vlan)`,
+    `${f}:6:5: /interfaces/0/speed: unknown key "speed" (expected one of: kind, name, mtu, mac, state, alias, master, addresses, arp, routes, link, vlan)`,
   ]);
   const j = nodectl(['config', 'validate', f, '--json']);
   t.is(j.status, 3);

@@ -1,13 +1,12 @@
 // bin/run.js runs `config apply` without oclif (src/config/fast-apply.ts): it must print byte for
 // byte what the oclif command prints, with the same exit statuses, and change the kernel the
-// same way; anything but the command's exact flags must still reach oclif.
+// same way. (Which command lines it takes: test/unit/fast-parse.test.ts.)
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseFastApply } from '../../src/config/fast-apply.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 
@@ -18,19 +17,6 @@ const run = (args: string[], env: Record<string, string> = {}): { status: number
   // a run killed by the timeout says so, instead of looking like a silent exit
   return { status: r.status, stdout: r.stdout, stderr: r.error ? `${r.stderr}[${r.error.message}]` : r.stderr };
 };
-
-test('the fast entry takes exactly the flags of config apply, and leaves everything else to oclif', (t) => {
-  t.deepEqual(parseFastApply(['config', 'apply', 'n.yaml']), { file: 'n.yaml', prune: true, json: false });
-  t.deepEqual(parseFastApply(['config', 'apply', '-n', 'lab', 'n.yaml', '--json', '--no-prune', '--state-dir=/tmp/s', '--confirm', '30']),
-    { file: 'n.yaml', netns: 'lab', stateDir: '/tmp/s', confirm: 30, prune: false, json: true });
-  t.deepEqual(parseFastApply(['config', 'apply', '--netns=lab', 'n.yaml']), { file: 'n.yaml', netns: 'lab', prune: true, json: false });
-  for (const argv of [
-    ['config', 'plan', 'n.yaml'], ['config', 'apply'], ['config', 'apply', 'a.yaml', 'b.yaml'], ['config', 'apply', 'n.yaml', '--help'],
-    ['config', 'apply', 'n.yaml', '--confirm', '0'], ['config', 'apply', 'n.yaml', '--confirm', '1.5'], ['config', 'apply', 'n.yaml', '--confirm'],
-    ['config', 'apply', 'n.yaml', '--json', '--json'], ['config', 'apply', 'n.yaml', '-n', 'a', '--netns', 'b'], ['config', 'apply', 'n.yaml', '--prune'],
-    ['config', 'apply', 'n.yaml', '--state-dir', '--json'], ['config', 'apply', 'n.yaml', '--state-dir='], ['config', 'apply', 'n.yaml', '-nlab'], ['config', 'apply', '--', 'n.yaml'],
-  ]) t.is(parseFastApply(argv), null, argv.join(' '));
-});
 
 test(isRoot() ? 'config apply: the fast entry and oclif print the same and do the same' : 'config apply fast entry vs oclif (skipped: needs root)', (t) => {
   if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }

@@ -81,7 +81,8 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
     'usr/share/bash-completion/completions/nodectl', 'usr/share/zsh/vendor-completions/_nodectl',
     'etc/nodectl/node.yaml.example', 'usr/share/doc/nodectl/copyright', 'usr/share/doc/nodectl/changelog.Debian.gz',
   ]) t.true(existsSync(join(tree, f)), `${f} missing`);
-  // No unit is enabled by the package: no symlinks under /etc/systemd, no maintainer scripts.
+  // No unit is enabled by the package: no symlinks under /etc/systemd (postinst only records
+  // what enable would make, so that purge removes it).
   t.false(existsSync(join(tree, 'etc/systemd')));
   // Every path a unit runs is in the package.
   for (const unit of ['nodectl-config.service', 'nodectl-mgmt.service']) {

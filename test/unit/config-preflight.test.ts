@@ -35,3 +35,12 @@ test('mgmt candidates must exist on the node or be created by the file', (t) => 
   const err = t.throws(() => assertPreflight(cfg('interfaces: []\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth7]}\n'), node), { instanceOf: StateError });
   t.is(err!.message, 'the file cannot be applied to this node: /mgmt/candidates/0: candidate eth7 does not exist on this node and the file does not create it');
 });
+
+test('a route\'s gateway on a device whose addresses the file leaves alone is checked against the node\'s addresses', (t) => {
+  const text = 'interfaces:\n  - {name: eth0, kind: device, routes: [{to: 10.9.0.0/16, via: 10.1.0.254}, {to: 10.8.0.0/16, via: 10.7.0.1, onlink: true}]}\n';
+  const addrs = (a: string) => [{ ifindex: 2, family: 4 as const, address: a, prefixlen: 24 }];
+  t.deepEqual(preflightProblems(cfg(text), node, addrs('10.1.0.1')), []);
+  t.deepEqual(preflightProblems(cfg(text), node, addrs('10.2.0.1')).map((p) => `${p.path} ${p.reason}`), [
+    '/interfaces/0/routes/0/via gateway 10.1.0.254 is not on-link through eth0 (its IPv4 prefixes: 10.2.0.1/24): the kernel refuses it (ENETUNREACH); add an address in its prefix, or onlink: true (on this node)',
+  ]);
+});

@@ -64,3 +64,26 @@ test('what the quick reader accepts at 32 levels or fewer is under the nesting l
   }
   t.true(n > 1000, `${n} texts`);
 });
+
+test('routes the kernel takes are accepted: a gateway behind a link route, link-local, onlink, an unmanaged device (checked on the node)', (t) => {
+  t.notThrows(() => parseConfig(`
+interfaces:
+  - name: eth0
+    kind: device
+    addresses: [10.1.0.1/24, "2001:db8::1/64"]
+    routes:
+      - {to: 10.20.0.0/16}
+      - {to: 10.16.0.0/16, via: 10.20.0.1}
+      - {to: default, via: "fe80::1"}
+      - {to: 10.21.0.0/16, via: 10.99.0.1, onlink: true}
+      - {to: "2001:dba::/64", onlink: true}
+      - {to: 10.9.0.0/16, via: 10.1.0.254, metric: 5}
+      - {to: 10.9.0.0/16, via: 10.1.0.253, metric: 6}
+      - {to: 10.9.0.0/16, via: 10.1.0.253, table: 100}
+      - {to: 10.30.0.0/16, scope: global}
+      - {to: 192.0.2.7, via: 10.1.0.254}
+  - name: eth1
+    kind: device
+    routes: [{to: 10.40.0.0/16, via: 10.50.0.1}]
+`, 'n.yaml'));
+});

@@ -3,7 +3,6 @@
 import test from 'ava';
 import { ConfigError } from '../../src/errors.js';
 import { parseMgmtConfig, routeFamilies } from '../../src/failover/config.js';
-import { parseMgmtRun } from '../../src/failover/fast-run.js';
 
 function problems(text: string): string[] {
   try {
@@ -78,18 +77,6 @@ test('empty lists and shape errors say what is wrong', (t) => {
   t.true(p.some((x) => x.startsWith('4:3 /mgmt/dampin: unknown key "dampin"')), p.join('\n'));
   t.true(p.some((x) => x.startsWith('5:22 /mgmt/announce/count: 0 is out of range (1-100)')), p.join('\n'));
   t.deepEqual(problems('mgmt: 3\nfoo: 1\n').map((x) => x.split(': ')[0]), ['1:7 /mgmt', '2:1 /foo']);
-});
-
-test('mgmt run fast entry: exact flags only, everything else goes to oclif', (t) => {
-  t.deepEqual(parseMgmtRun(['mgmt', 'run', '-c', 'f.yaml', '--netns=lab', '--socket', 's', '--state-file', 'j', '--rcvbuf', '4096', '--json']), {
-    opts: { configFile: 'f.yaml', netns: 'lab', controlSocket: 's', stateFile: 'j', rcvbuf: 4096 }, json: true,
-  });
-  t.deepEqual(parseMgmtRun(['mgmt', 'run']), { opts: {}, json: false });
-  for (const bad of [
-    ['mgmt', 'status'], ['mgmt', 'run', '--help'], ['mgmt', 'run', '-h'], ['mgmt', 'run', '--config'], ['mgmt', 'run', '--config', '-n'],
-    ['mgmt', 'run', '--config', 'a', '--config', 'b'], ['mgmt', 'run', '--rcvbuf', '12'], ['mgmt', 'run', '--rcvbuf', 'x'], ['mgmt', 'run', 'extra'],
-    ['mgmt', 'run', '--json', '--json'], ['mgmt', 'run', '--config='],
-  ]) t.is(parseMgmtRun(bad), null, bad.join(' '));
 });
 
 test('mgmt run reads by the rules of config validate: tags, nesting, addresses no interface may have', (t) => {

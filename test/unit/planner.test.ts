@@ -227,3 +227,171 @@ test('a link set down loses its IPv6 addresses: downs come before address additi
     'addr add 2001:db8::1/64 dev br0',
   ]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Routes (issue 18)
+
+type R = NonNullable<ActualState['routes']>[number];
+function route(oif: number, dst: string, extra: Partial<R> = {}): R {
+  return { family: dst.includes(':') ? 6 : 4, dst, gateway: null, oif, metric: 0, table: 254, protocol: 'nodectl', scope: 'global', type: 'unicast', onlink: false, ...extra };
+}
+const addr4 = (ifindex: number, address: string, prefixlen = 24): ActualState['addrs'][number] => ({ ifindex, family: 4, address, prefixlen, label: null, flags: ['permanent'] });
+
+test('routes: added last (after addresses and ups), with nodectl\'s protocol; IPv6 metric 0 is 1024', (t) => {
+  const eth0 = link('eth0', 'device', { admin: 'down' });
+  const c = cfg(`
+interfaces:
+  - name: eth0
+    kind: device
+    addresses: [10.1.0.1/24, "2001:db8::1/64"]
+    routes:
+      - {to: 10.9.0.0/16, via: 10.1.0.254}
+      - {to: 10.10.0.0/16, table: 100, metric: 7}
+      - {to: default, via: "fe80::1"}
+      - {to: 10.11.0.0/16, via: 10.99.0.1, onlink: true}
+`);
+  const p = plan(c, { links: [eth0], addrs: [] }, { owned: new Set() });
+  t.deepEqual(lines(p), [
+    'addr add 10.1.0.1/24 dev eth0',
+    'addr add 2001:db8::1/64 dev eth0',
+    'link set eth0 up',
+    'route add 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl',
+    'route add 10.10.0.0/16 dev eth0 metric 7 table 100 proto nodectl',
+    'route add default (IPv6) via fe80::1 dev eth0 proto nodectl',
+    'route add 10.11.0.0/16 via 10.99.0.1 dev eth0 onlink proto nodectl',
+  ]);
+  const r = p.ops.find((o) => o.op === 'route-add' && o.route.family === 6);
+  t.is(r?.op === 'route-add' ? r.route.metric : -1, 1024);
+});
+
+test('routes: nothing to do when nodectl\'s routes match; a changed gateway is removed first and added last', (t) => {
+  const eth0 = link('eth0', 'device');
+  const actual: ActualState = {
+    links: [eth0], addrs: [addr4(eth0.index, '10.1.0.1')],
+    routes: [route(eth0.index, '10.9.0.0/16', { gateway: '10.1.0.254' }), route(eth0.index, '10.10.0.0/16', { scope: 'link', table: 100 })],
+  };
+  const same = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24], routes: [{to: 10.9.0.0/16, via: 10.1.0.254}, {to: 10.10.0.0/16, table: 100}]}\n');
+  t.deepEqual(lines(plan(same, actual, { owned: new Set() })), []);
+  const moved = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24, 10.2.0.1/24], routes: [{to: 10.9.0.0/16, via: 10.1.0.253}, {to: 10.10.0.0/16, table: 100}]}\n');
+  t.deepEqual(lines(plan(moved, actual, { owned: new Set() })), [
+    'route del 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl',
+    'addr add 10.2.0.1/24 dev eth0',
+    'route add 10.9.0.0/16 via 10.1.0.253 dev eth0 proto nodectl',
+  ]);
+});
+
+test('routes: prune removes only nodectl\'s (protocol nodectl), through undeclared links only when pruning', (t) => {
+  const eth0 = link('eth0', 'device');
+  const eth1 = link('eth1', 'device');
+  const actual: ActualState = {
+    links: [eth0, eth1], addrs: [addr4(eth0.index, '10.1.0.1'), addr4(eth1.index, '10.3.0.1')],
+    routes: [
+      route(eth0.index, '10.9.0.0/16', { gateway: '10.1.0.254' }),
+      route(eth0.index, '10.8.0.0/16', { gateway: '10.1.0.254', protocol: 'static' }),
+      route(eth0.index, '10.1.0.0/24', { protocol: 'kernel', scope: 'link' }),
+      route(eth1.index, '10.7.0.0/16', { gateway: '10.3.0.254' }),
+      route(eth1.index, '10.6.0.0/16', { gateway: '10.3.0.254', protocol: 'boot' }),
+    ],
+  };
+  const c = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24]}\n');
+  t.deepEqual(lines(plan(c, actual, { owned: new Set() })), [
+    'route del 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl',
+    'route del 10.7.0.0/16 via 10.3.0.254 dev eth1 proto nodectl',
+  ]);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(), prune: false })), ['route del 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl']);
+});
+
+test('routes: a route someone else installed under the same key is a conflict, not replaced', (t) => {
+  const eth0 = link('eth0', 'device');
+  const actual: ActualState = { links: [eth0], addrs: [addr4(eth0.index, '10.1.0.1')], routes: [route(eth0.index, 'default', { gateway: '10.1.0.9', protocol: 'static', metric: 100 })] };
+  const c = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24], routes: [{to: default, via: 10.1.0.254, metric: 100}]}\n');
+  const err = t.throws(() => plan(c, actual, { owned: new Set() }), { instanceOf: PlanConflict });
+  t.regex(err!.message, /default table 254 metric 100 already exists \(proto static, dev eth0\), not installed by nodectl/);
+  // another metric is another route
+  const c2 = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24], routes: [{to: default, via: 10.1.0.254, metric: 200}]}\n');
+  t.deepEqual(lines(plan(c2, actual, { owned: new Set() })), ['route add default via 10.1.0.254 dev eth0 metric 200 proto nodectl']);
+});
+
+test('routes: a step that takes routes away (an address removed, a link down) has them removed first and put back last', (t) => {
+  const eth0 = link('eth0', 'device');
+  const actual: ActualState = {
+    links: [eth0], addrs: [addr4(eth0.index, '10.1.0.1'), addr4(eth0.index, '10.2.0.1')],
+    routes: [route(eth0.index, '10.9.0.0/16', { gateway: '10.1.0.254' })],
+  };
+  const c = cfg('interfaces:\n  - {name: eth0, kind: device, addresses: [10.1.0.1/24], routes: [{to: 10.9.0.0/16, via: 10.1.0.254}]}\n');
+  t.deepEqual(lines(plan(c, actual, { owned: new Set() })), [
+    'route del 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl',
+    'addr del 10.2.0.1/24 dev eth0',
+    'route add 10.9.0.0/16 via 10.1.0.254 dev eth0 proto nodectl',
+  ]);
+});
+
+test('routes: through a re-created or deleted link they go with it (no step), and come back on the new link', (t) => {
+  const eth0 = link('eth0', 'device');
+  const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const mv1 = link('mv1', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const actual: ActualState = {
+    links: [eth0, mv0, mv1], addrs: [addr4(mv0.index, '10.1.0.1'), addr4(mv1.index, '10.4.0.1')],
+    routes: [route(mv0.index, '10.9.0.0/16', { gateway: '10.1.0.254' }), route(mv1.index, '10.5.0.0/16', { gateway: '10.4.0.254' })],
+  };
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: mv0, kind: macvlan, link: eth0, macvlan: {mode: bridge}, addresses: [10.1.0.1/24], routes: [{to: 10.9.0.0/16, via: 10.1.0.254}]}
+`);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(['mv0', 'mv1']) })), [
+    'link del mv0',
+    'link del mv1',
+    'link add mv0 link eth0 type macvlan mode bridge up',
+    'addr add 10.1.0.1/24 dev mv0',
+    'route add 10.9.0.0/16 via 10.1.0.254 dev mv0 proto nodectl',
+  ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// A veth's peer as an interface (issue 18)
+
+test('veth peer object: created with its pair, then its mtu, master and state set; its addresses added', (t) => {
+  const c = cfg(`
+interfaces:
+  - {name: br0, kind: bridge}
+  - name: ve0
+    kind: veth
+    veth: {peer: {name: vq0, mtu: 1400, master: br0, addresses: [10.6.0.2/24]}}
+  - {name: ve1, kind: veth, veth: {peer: {name: vq1, state: down}}}
+`);
+  const p = plan(c, { links: [], addrs: [] }, { owned: new Set() });
+  t.deepEqual(lines(p), [
+    'link add br0 type bridge stp off up',
+    'link add ve0 type veth peer vq0 up',
+    'link add ve1 type veth peer vq1 up',
+    'link set vq0 mtu 1400',
+    'link set vq0 master br0',
+    'addr add 10.6.0.2/24 dev vq0',
+    'link set vq0 up',
+  ]);
+  t.deepEqual(p.creates, ['br0', 've0', 've1']);
+});
+
+test('veth peer object: an existing pair\'s peer is managed like any interface; removed from the file, the pair goes whole', (t) => {
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'], group: OWNED_GROUP });
+  const vq0 = link('vq0', 'veth', { admin: 'down' });
+  const ve0 = link('ve0', 'veth', { kindData: { kind: 'veth', peerIndex: vq0.index } as L['kindData'], group: OWNED_GROUP });
+  vq0.kindData = { kind: 'veth', peerIndex: ve0.index } as L['kindData'];
+  const actual: ActualState = { links: [br0, vq0, ve0], addrs: [addr4(vq0.index, '10.6.0.9')] };
+  const c = cfg(`
+interfaces:
+  - {name: br0, kind: bridge}
+  - {name: ve0, kind: veth, veth: {peer: {name: vq0, mtu: 1400, master: br0, addresses: [10.6.0.2/24]}}}
+`);
+  t.deepEqual(lines(plan(c, actual, { owned: new Set(['br0', 've0']) })), [
+    'link set vq0 mtu 1500 → 1400',
+    'link set vq0 master br0',
+    'addr del 10.6.0.9/24 dev vq0',
+    'addr add 10.6.0.2/24 dev vq0',
+    'link set vq0 up',
+  ]);
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br0, kind: bridge}\n'), actual, { owned: new Set(['br0', 've0']) })), ['link del ve0 (and its peer vq0)']);
+  // the short form leaves the peer alone, as before
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br0, kind: bridge}\n  - {name: ve0, kind: veth, veth: {peer: vq0}}\n'), actual, { owned: new Set(['br0', 've0']) })), []);
+});

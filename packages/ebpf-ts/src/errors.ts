@@ -1,29 +1,44 @@
-// Errors of ebpf-ts. Self-contained (no nodectl imports) so the package can stand alone; each
-// class has a stable `code` so an embedding application can map it (nodectl maps BPF, VERIFIER,
-// UNSUPPORTED and NOT_FOUND to its own exit statuses).
+// Errors of ebpf-ts. Self-contained (no nodectl imports) so the package can stand alone. Every
+// class descends from CodedError, the root this package exports for its embedder: nodectl's own
+// error classes extend it too (src/errors.ts: NodectlError is CodedError), so an ebpf-ts error
+// *is* a nodectl error, mapped to an exit status by its `code` (BPF, VERIFIER, UNSUPPORTED,
+// NOT_FOUND) with nothing translated or lost on the way.
+import { describeErrno, errnoName as nameOf } from './errno.js';
 
 export type BpfErrorCode = 'BPF' | 'VERIFIER' | 'UNSUPPORTED' | 'NOT_FOUND';
 
+/** The root of the error hierarchy: a stable machine-readable `code`, and the --json form. */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** The machine-readable form (nodectl prints it under --json). */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message };
+  }
+}
+
 /** A bpf(2) or libbpf call failed. `errno` is the symbolic name ('EPERM'), `op` the call. */
-export class BpfError extends Error {
-  readonly code: BpfErrorCode;
+export class BpfError extends CodedError<BpfErrorCode> {
   readonly op: string;
   readonly errno: string;
   readonly errnoValue: number;
   /** What libbpf itself reported while failing (its warnings), when it said anything. */
   readonly libbpfLog?: string;
   constructor(message: string, p: { op: string; errno?: string; errnoValue?: number; libbpfLog?: string; cause?: unknown }, code: BpfErrorCode = 'BPF') {
-    super(message, { cause: p.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, { cause: p.cause });
     this.op = p.op;
     this.errno = p.errno ?? 'EUNKNOWN';
     this.errnoValue = p.errnoValue ?? 0;
     if (p.libbpfLog) this.libbpfLog = p.libbpfLog;
   }
 
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, op: this.op, errno: this.errno };
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, op: this.op, errno: this.errno, ...(this.libbpfLog ? { libbpfLog: this.libbpfLog } : {}) };
   }
 }
 
@@ -124,16 +139,10 @@ export interface NativeFailure extends Error {
   verifierLog?: string;
 }
 
-// Kernel-internal errnos that leak through bpf(2) and that the addon's table does not name.
-const EXTRA_ERRNO: Record<number, string> = {
-  // libbpf's own codes (LIBBPF_ERRNO__*)
-  4000: 'LIBBPF_ELF', 4001: 'LIBBPF_FORMAT', 4002: 'LIBBPF_KVERSION', 4003: 'LIBBPF_ENDIAN', 4004: 'LIBBPF_INTERNAL', 4005: 'LIBBPF_RELOC',
-  4006: 'LIBBPF_LOAD', 4007: 'LIBBPF_VERIFY', 4008: 'LIBBPF_PROG2BIG', 4009: 'LIBBPF_KVER', 4010: 'LIBBPF_PROGTYPE',
-  95: 'EOPNOTSUPP', 524: 'ENOTSUPP', 22: 'EINVAL', 1: 'EPERM', 2: 'ENOENT', 19: 'ENODEV', 13: 'EACCES', 7: 'E2BIG', 28: 'ENOSPC', 16: 'EBUSY', 17: 'EEXIST' };
-
+/** The symbolic name of what the addon (or Node) threw, from the one errno table (./errno.ts). */
 export function errnoName(e: NativeFailure): string {
-  if (e.code && e.code !== 'EUNKNOWN') return e.code;
-  return (e.errno !== undefined && EXTRA_ERRNO[e.errno]) || (e.errno !== undefined ? `errno ${e.errno}` : 'EUNKNOWN');
+  if (e.errno) return nameOf(e.errno);
+  return e.code && e.code !== 'EUNKNOWN' ? e.code : 'EUNKNOWN';
 }
 
 /** Turn whatever the addon threw into a BpfError for `op`, phrased for what the caller was doing. */
@@ -148,30 +157,4 @@ export function fromNative(err: unknown, doing: string): BpfError {
   });
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  EBADF: 'bad file descriptor',
-  E2BIG: 'argument list too long',
-  ENOMEM: 'cannot allocate memory',
-  EACCES: 'permission denied',
-  EBUSY: 'device or resource busy',
-  EEXIST: 'file exists',
-  ENODEV: 'no such device',
-  EINVAL: 'invalid argument',
-  ENOSPC: 'no space left on device',
-  EOPNOTSUPP: 'operation not supported',
-  ENOTSUPP: 'operation not supported by the kernel',
-  ENXIO: 'no such device or address',
-  ESRCH: 'no such process',
-  ENOSYS: 'function not implemented',
-  LIBBPF_ELF: 'libelf cannot read it',
-  LIBBPF_FORMAT: 'not a valid BPF ELF object',
-  LIBBPF_ENDIAN: 'built for the other byte order',
-  LIBBPF_RELOC: 'relocation failed',
-  LIBBPF_PROGTYPE: 'the kernel does not know the program type',
-};
-
-export function describeErrno(name: string): string {
-  return ERRNO_TEXT[name] ?? '';
-}
+export { describeErrno };

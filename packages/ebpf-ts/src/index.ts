@@ -13,7 +13,8 @@ export { pinFd, pinMap, unpin, openPinnedMap } from './pin.js';
 export { ensureBpffs, ensureTracefs, isBpffs, BPFFS, TRACEFS } from './mounts.js';
 export { kernelConfig, jiffyNs, parseKernelConfig, tickNs } from './kconfig.js';
 export { probeFeature, probeAllFeatures, probeHelper, kernelAtLeast, FEATURE_MIN_KERNEL, HELPERS, type FeatureName, type FeatureStatus } from './features.js';
-export { BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, failingInstruction, type BpfErrorCode, type VerifierInstruction } from './errors.js';
+export { CodedError, BpfError, VerifierError, UnsupportedFeatureError, BpfNotFoundError, failingInstruction, type BpfErrorCode, type VerifierInstruction } from './errors.js';
+export { describeErrno, errnoName } from './errno.js';
 export type { NetnsOption } from './netns.js';
 export * as layout from './layout.js';
 export type { Layout, LayoutValue, StructValue } from './layout.js';
@@ -21,6 +22,8 @@ export { ProgType, MapType, MapFlag, AttachType, UpdateFlag, type UpdateMode } f
 export { generateTypes, type GenOptions } from './gen.js';
 export { readObjectBtf, parseBtf, elfBtfSection, BtfKind, type BtfType, type BtfMember } from './btf.js';
 export { native as _native } from './native.js';
+// How an addon failure's errno is named (tests compare it with the netlink side's naming).
+export { errnoName as _nativeErrnoName, type NativeFailure } from './errors.js';
 export type * from './native-types.js';
 
 import { native } from './native.js';

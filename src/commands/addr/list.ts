@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { AddrView } from '../../interfaces/model.js';
-import { type FamilyName, readAddrList } from '../../interfaces/read.js';
+import { READ_ACTIONS } from '../../cli/fast-read.js';
 
 export default class AddrList extends NodectlCommand {
   static override summary = 'List IPv4 and IPv6 addresses, optionally of one interface.';
@@ -20,9 +20,7 @@ export default class AddrList extends NodectlCommand {
   };
 
   async run(): Promise<AddrView[]> {
-    const { flags } = await this.parse(AddrList);
-    const out = await readAddrList({ netns: flags.netns, dev: flags.dev, family: flags.family as FamilyName | undefined });
-    if (!this.jsonEnabled() && out.text) this.log(out.text());
-    return out.result;
+    const { args, flags } = await this.parse(AddrList);
+    return this.output(await READ_ACTIONS['addr list'](flags, args, this.jsonEnabled()));
   }
 }

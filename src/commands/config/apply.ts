@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { type ApplyResult, applyConfig } from '../../config/apply.js';
+import type { ApplyResult } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
-import { readConfig } from '../../config/read.js';
-import { applyText, progressOnTty } from '../../config/apply-text.js';
+import { configApply } from '../../config/fast-apply.js';
 
 export default class ConfigApply extends NodectlCommand {
   static override summary = 'Bring the node to a config file, all or nothing.';
@@ -34,13 +33,6 @@ Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid f
 
   async run(): Promise<ApplyResult> {
     const { args, flags } = await this.parse(ConfigApply);
-    const config = await readConfig(args.file);
-    const quiet = this.jsonEnabled();
-    const r = await applyConfig(config, {
-      netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,
-      onStep: progressOnTty(quiet),
-    });
-    if (!quiet) for (const line of applyText(r, flags.netns)) this.log(line);
-    return r;
+    return this.output(await configApply(flags, args, this.jsonEnabled()));
   }
 }

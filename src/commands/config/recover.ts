@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { recoverConfig, type RecoverResult } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
+import { count } from '../../text.js';
 
 export default class ConfigRecover extends NodectlCommand {
   static override summary = 'Finish the rollback of an interrupted apply, or revert an unconfirmed one.';
@@ -22,7 +23,7 @@ export default class ConfigRecover extends NodectlCommand {
     const { flags } = await this.parse(ConfigRecover);
     const r = await recoverConfig({ netns: flags.netns, stateDir: flags['state-dir'], watchdog: flags.watchdog });
     if (!this.jsonEnabled() && flags.watchdog === undefined) {
-      this.log(r.action === 'none' ? 'nothing to recover' : `${r.action}: ${r.reason}${r.undone ? ` (${r.undone} steps undone)` : ''}`);
+      this.log(r.action === 'none' ? 'nothing to recover' : `${r.action}: ${r.reason}${r.undone ? ` (${count(r.undone, 'step')} undone)` : ''}`);
       // "rolled back" is only the whole truth when the comparison with the pre-apply state agrees
       if (r.action === 'rolled-back') {
         for (const i of r.interference ?? []) this.log(`another program: ${i}`);

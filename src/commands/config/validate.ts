@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { readConfig } from '../../config/read.js';
+import { count } from '../../text.js';
 
 export interface ValidateResult {
   file: string;
@@ -27,7 +28,7 @@ Exit status: 0 valid, 3 invalid (--json: {"error":{"code":"CONFIG_INVALID","prob
   async run(): Promise<ValidateResult> {
     const { args } = await this.parse(ConfigValidate);
     const config = await readConfig(args.file);
-    if (!this.jsonEnabled()) this.log(`${args.file}: valid (${config.interfaces.length} interfaces)`);
+    if (!this.jsonEnabled()) this.log(`${args.file}: valid (${count(config.interfaces.length, 'interface')})`);
     return { file: args.file, valid: true, interfaces: config.interfaces.length };
   }
 }

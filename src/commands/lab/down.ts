@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { resolvePrefix } from '../../lab/plan.js';
 import { labDown, type LabDownResult } from '../../lab/topology.js';
+import { count } from '../../text.js';
 
 export default class LabDown extends NodectlCommand {
   static override summary = 'Remove the lab: its namespaces, the processes it started, its state directory.';
@@ -24,7 +25,7 @@ export default class LabDown extends NodectlCommand {
     const r = await labDown({ prefix, progress: quiet ? undefined : (l) => this.log(`  ${l}`) });
     if (!quiet) {
       if (r.alreadyDown) this.log(`lab ${prefix} is not up: nothing to remove`);
-      else this.log(`lab ${prefix} removed (${r.removed.length} namespaces)`);
+      else this.log(`lab ${prefix} removed (${count(r.removed.length, 'namespace')})`);
       for (const l of r.lingering) this.log(`note: processes not started by the lab were still in ${l.netns}: ${l.pids.join(' ')}`);
     }
     return r;

@@ -1,6 +1,6 @@
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { LinkView } from '../../interfaces/model.js';
-import { readLinkList } from '../../interfaces/read.js';
+import { READ_ACTIONS } from '../../cli/fast-read.js';
 
 export default class LinkList extends NodectlCommand {
   static override summary = 'List network interfaces with kind, state, MTU, MAC, master and lower device.';
@@ -16,9 +16,7 @@ export default class LinkList extends NodectlCommand {
   ];
 
   async run(): Promise<LinkView[]> {
-    const { flags } = await this.parse(LinkList);
-    const out = await readLinkList({ netns: flags.netns });
-    if (!this.jsonEnabled() && out.text) this.log(out.text());
-    return out.result;
+    const { args, flags } = await this.parse(LinkList);
+    return this.output(await READ_ACTIONS['link list'](flags, args, this.jsonEnabled()));
   }
 }

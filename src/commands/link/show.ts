@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { LinkView } from '../../interfaces/model.js';
-import { readLinkShow } from '../../interfaces/read.js';
+import { READ_ACTIONS } from '../../cli/fast-read.js';
 
 export default class LinkShow extends NodectlCommand {
   static override summary = 'Show one network interface in detail.';
@@ -22,8 +22,6 @@ IFACE is a name, an alternative name or an ifindex. An interface that does not e
 
   async run(): Promise<LinkView> {
     const { args, flags } = await this.parse(LinkShow);
-    const out = await readLinkShow({ netns: flags.netns, iface: args.iface });
-    if (!this.jsonEnabled() && out.text) this.log(out.text());
-    return out.result;
+    return this.output(await READ_ACTIONS['link show'](flags, args, this.jsonEnabled()));
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { readLinkTree, type TreeFormat } from '../../interfaces/read.js';
+import { READ_ACTIONS } from '../../cli/fast-read.js';
 import type { TreeNode } from '../../interfaces/tree.js';
 
 export default class LinkTree extends NodectlCommand {
@@ -21,12 +21,7 @@ export default class LinkTree extends NodectlCommand {
   };
 
   async run(): Promise<TreeNode[]> {
-    const { flags } = await this.parse(LinkTree);
-    const out = await readLinkTree({ netns: flags.netns, format: flags.format as TreeFormat | undefined, json: this.jsonEnabled() });
-    if (!this.jsonEnabled()) {
-      if (out.text) this.log(out.text());
-      else this.logJson(out.result);
-    }
-    return out.result;
+    const { args, flags } = await this.parse(LinkTree);
+    return this.output(await READ_ACTIONS['link tree'](flags, args, this.jsonEnabled()));
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { DEFAULT_CONFIG_FILE, runMgmtDaemon } from '../../failover/service.js';
+import { DEFAULT_CONFIG_FILE } from '../../failover/service.js';
+import { mgmtRun } from '../../failover/fast-run.js';
 import { DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE } from '../../failover/daemon.js';
 
 export default class MgmtRun extends NodectlCommand {
@@ -31,10 +32,6 @@ SIGTERM/SIGINT stop the daemon and leave the addresses where they are.`;
 
   async run(): Promise<{ stoppedBy: string; holder: string | null }> {
     const { flags } = await this.parse(MgmtRun);
-    const r = await runMgmtDaemon({
-      configFile: flags.config, netns: flags.netns, stateFile: flags['state-file'], controlSocket: flags.socket, rcvbuf: flags.rcvbuf,
-    });
-    if (!this.jsonEnabled()) this.log(`stopped by ${r.stoppedBy || 'request'}; addresses left on ${r.holder ?? 'no interface'}`);
-    return r;
+    return this.output(await mgmtRun(flags, {}, this.jsonEnabled()));
   }
 }

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { NeighView } from '../../interfaces/model.js';
-import { type FamilyName, NUD_FILTERS, readNeighList } from '../../interfaces/read.js';
+import { READ_ACTIONS } from '../../cli/fast-read.js';
+import { NUD_FILTERS } from '../../interfaces/read.js';
 
 export default class NeighList extends NodectlCommand {
   static override summary = 'List the neighbour table (ARP and NDP entries), optionally of one interface.';
@@ -24,9 +25,7 @@ As with ip, NOARP entries (the kernel's own multicast and broadcast mappings) ar
   };
 
   async run(): Promise<NeighView[]> {
-    const { flags } = await this.parse(NeighList);
-    const out = await readNeighList({ netns: flags.netns, dev: flags.dev, family: flags.family as FamilyName | undefined, nud: flags.nud });
-    if (!this.jsonEnabled() && out.text) this.log(out.text());
-    return out.result;
+    const { args, flags } = await this.parse(NeighList);
+    return this.output(await READ_ACTIONS['neigh list'](flags, args, this.jsonEnabled()));
   }
 }

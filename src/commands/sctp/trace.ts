@@ -5,6 +5,7 @@ import { parseDuration, parseTargets, sctpTrace, type TraceSummary } from '../..
 import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
 import { UsageError } from '../../errors.js';
 import type { WireEvent } from '../../sctp/model.js';
+import { count } from '../../text.js';
 
 export default class SctpTrace extends NodectlCommand {
   static override summary = 'Stream SCTP association events seen on the wire: up, down, abort, zero window, retransmission bursts, stalls, loss, malformed chunks, vanished associations.';
@@ -76,7 +77,7 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
       },
     });
     if (!json) {
-      process.stderr.write(`nodectl: ${r.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s; ${r.associations.length} associations seen (nodectl sctp stats shows them while a session runs)\n`);
+      process.stderr.write(`nodectl: ${count(r.events, 'event')} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${count(r.associations.length, 'association')} seen (nodectl sctp stats shows them while a session runs)\n`);
       for (const a of r.associations) for (const f of a.health.findings) process.stderr.write(`  ${a.id}: ${f.detail}\n`);
     }
     return { ...r, summary: true };
