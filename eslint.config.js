@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'bpf/**', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'bpf/**', 'bin/**', 'packages/*/dist/**', 'packages/*/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,14 +20,24 @@ export default tseslint.config(
     // The layering rule of HOUSE_STYLE: commands talk to the domain, never to the adapters.
     files: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/netlink/*', '**/ebpf/*', 'netlink'], message: 'commands call the domain core (interfaces, arp, failover, sctp, config), not the kernel adapters' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'ebpf-ts', message: 'commands call the domain core (interfaces, arp, failover, sctp, config), not the kernel adapters' }], patterns: [{ group: ['**/netlink/*', 'ebpf-ts/*', '**/packages/ebpf-ts/**', 'netlink'], message: 'commands call the domain core (interfaces, arp, failover, sctp, config), not the kernel adapters' }] }],
     },
   },
   {
-    // ebpf-ts stays publishable on its own: nothing from the rest of nodectl.
-    files: ['src/ebpf/**/*.ts'],
+    // nodectl uses ebpf-ts as any other user would: by package name, through its public API
+    // (packages/ebpf-ts/src/index.ts, and errors-entry.ts as 'ebpf-ts/errors': its exports map),
+    // never its files. The package's own tests are exempt: they test the internals.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.mjs'],
+    ignores: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!ebpf/|\\.\\./native/)', message: 'src/ebpf is self-contained (ebpf-ts): import only within src/ebpf and native/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['ebpf-ts/*', '!ebpf-ts/errors', '**/packages/ebpf-ts/**', '**/src/ebpf/**', '../ebpf/*'], message: "import ebpf-ts by name ('ebpf-ts', or 'ebpf-ts/errors' for the errors alone), through its public API, not its files" }] }],
+    },
+  },
+  {
+    // ebpf-ts stands alone: nothing from nodectl (src, native/), only its own files and Node's.
+    files: ['packages/ebpf-ts/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'ebpf-ts is self-contained: import only its own modules (./x.js)' }] }],
     },
   },
 );

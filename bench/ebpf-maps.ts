@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { BpfMap, MapType, layout as L, pinMap } from '../src/ebpf/index.js';
+import { BpfMap, MapType, layout as L, pinMap } from 'ebpf-ts';
 
 const ENTRIES = Number(process.env.ENTRIES ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 7);

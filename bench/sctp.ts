@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, jiffyNs, type BpfProgram } from '../src/ebpf/index.js';
+import { BpfObject, jiffyNs, type BpfProgram } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';

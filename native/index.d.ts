@@ -1,4 +1,5 @@
-// Types of the N-API addon. The addon only wraps syscalls and libbpf; all policy is in TypeScript.
+// Types of nodectl's N-API addon. It only wraps syscalls; all policy is in TypeScript (libbpf is
+// the ebpf-ts package's own addon).
 // Errors thrown by it carry `errno` (number), `code` (e.g. 'EPERM') and `syscall`.
 
 export interface NativeErrno extends Error {
@@ -24,9 +25,7 @@ export interface NativePacketSocket {
   close(): void;
 }
 
-import type { NativeBpf } from './bpf.js';
-
-export interface NativeAddon extends NativeBpf {
+export interface NativeAddon {
   // --- network namespaces (native/src/netns.cc) ---
   /** Switch the calling (main) thread into the namespace open at targetFd; returns the previous one's fd. */
   netnsEnter(targetFd: number): number;

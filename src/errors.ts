@@ -1,11 +1,10 @@
 // The one error hierarchy of nodectl. Every failure that reaches a user is one of these:
 // each has a stable `code` (documented in the README), and the CLI maps the class to an exit
 // status in one place (src/cli/base-command.ts). Errors are data: fields, not parsed strings.
-import { describeErrno } from './ebpf/errno.js';
-import { CodedError } from './ebpf/errors.js';
+import { CodedError, describeErrno } from 'ebpf-ts/errors';
 
 // The one errno table (names and texts), kept in ebpf-ts because that package stands alone.
-export { describeErrno, errnoName } from './ebpf/errno.js';
+export { describeErrno, errnoName } from 'ebpf-ts/errors';
 
 export type ErrorCode =
   | 'NETLINK'
@@ -104,7 +103,7 @@ export class ConfigError extends NodectlError {
 }
 
 // The eBPF layer's classes, as they are (see NodectlError).
-export { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError } from './ebpf/errors.js';
+export { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError } from 'ebpf-ts/errors';
 
 /** The running kernel lacks a feature; says which, and the first kernel known to have it. */
 export class UnsupportedError extends NodectlError {

@@ -28,7 +28,6 @@ Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNetns(env, exports);
   InitPacket(env, exports);
-  InitBpf(env, exports);
   InitNetlinkDump(env, exports);
   return exports;
 }

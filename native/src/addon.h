@@ -1,4 +1,5 @@
-// One N-API addon for nodectl: syscalls Node cannot make (setns, packet sockets, bpf).
+// nodectl's N-API addon: syscalls Node cannot make (setns, packet sockets, netlink dumps).
+// libbpf is not here: it is the ebpf-ts package's own addon (packages/ebpf-ts/native).
 // No policy lives here; each part registers its functions on the exports object.
 #pragma once
 #include <napi.h>
@@ -6,7 +7,6 @@
 
 void InitNetns(Napi::Env env, Napi::Object exports);
 void InitPacket(Napi::Env env, Napi::Object exports);
-void InitBpf(Napi::Env env, Napi::Object exports);
 void InitNetlinkDump(Napi::Env env, Napi::Object exports);
 
 // Throws a JS Error carrying `errno` (number) and `code` (e.g. "EPERM") like Node's own errors.

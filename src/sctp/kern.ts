@@ -4,10 +4,9 @@
 // else kprobe, else not at all. `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureTracefs, kernelConfig } from '../ebpf/index.js';
+import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
 import { formatAddress } from './model.js';
-import { SK_ASSOC, SK_PATH, SK_PATH_KEY } from './kern-layout.js';
-import { decodeStruct } from './wire-layout.js';
+import { SkAssoc, SkPath, SkPathKey } from './generated/sctp-kern.js';
 
 export const KERN_OBJECT = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
 
@@ -57,7 +56,7 @@ function jiffiesToMs(j: number, hz: number): number | null {
 
 /**
  * CONFIG_HZ, to turn the kernel's jiffies into ms: from the kernel config when it is on disk
- * (src/ebpf/kconfig.ts, which the wire tracer reads too), else measured from the jiffies counter
+ * (ebpf-ts's kconfig, which the wire tracer reads too), else measured from the jiffies counter
  * in /proc/timer_list over 200 ms (minimal images ship no config), rounded to the HZ values
  * Linux offers.
  */
@@ -160,7 +159,7 @@ export class KernTracer {
     const byId = new Map<string, KernAssociation>();
     const hz = this.#hz;
     for (let i = 0; i < assocs.count; i++) {
-      const a = decodeStruct(SK_ASSOC, assocs.values, i * SK_ASSOC.size) as Record<string, number> & { rtx: number[] };
+      const a = SkAssoc.decode(assocs.values, i * SkAssoc.size);
       const rtx: Record<string, number> = {};
       a.rtx.forEach((n, r) => { if (n) rtx[RTX_REASONS[r]!] = (rtx[RTX_REASONS[r]!] ?? 0) + n; });
       byId.set(a.asoc!.toString(16), {
@@ -170,8 +169,8 @@ export class KernTracer {
       });
     }
     for (let i = 0; i < paths.count; i++) {
-      const k = decodeStruct(SK_PATH_KEY, paths.keys, i * SK_PATH_KEY.size) as { asoc: number; addr: Buffer; port: number; family: number };
-      const p = decodeStruct(SK_PATH, paths.values, i * SK_PATH.size) as Record<string, number>;
+      const k = SkPathKey.decode(paths.keys, i * SkPathKey.size);
+      const p = SkPath.decode(paths.values, i * SkPath.size);
       const full = p.source === 1;
       const path: KernPath = {
         address: formatAddress(k.addr, k.family), port: k.port, primary: p.primary === 1, state: PATH_STATES[p.state!] ?? `state-${p.state}`,

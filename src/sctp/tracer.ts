@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from '../ebpf/index.js';
+import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from 'ebpf-ts';
 import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';

@@ -242,7 +242,7 @@ test(isRoot() ? 'streaming commands end when the reader goes away (| head -1)' :
   await endsOnEpipe(t, ['sctp', 'top', '-n', a.name, '--dev', 'va', '--interval', '200ms'], idle);
   // Torn down under traffic, `sctp trace` used to die after its summary of an uncaught native
   // '[Error: Invalid argument]' (the ring buffer delivered records to a callback its own close
-  // had reset; fixed in native/src/bpf.cc, tested in ebpf-ringbuf.test.ts).
+  // had reset; fixed in packages/ebpf-ts/native/bpf.cc, tested in ebpf-ringbuf.test.ts).
   await endsOnEpipe(t, ['sctp', 'trace', '-n', a.name, '--dev', 'va'], sctpTraffic);
   // detached: no tracer left on va
   const filters = spawnSync('ip', ['-n', a.name, '-j', 'link', 'show', 'va'], { encoding: 'utf8' }).stdout;

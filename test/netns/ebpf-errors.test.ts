@@ -3,7 +3,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BpfError, BpfNotFoundError, BpfObject, VerifierError, probeFeature } from '../../src/ebpf/index.js';
+import { BpfError, BpfNotFoundError, BpfObject, VerifierError, probeFeature } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, vethPair } from '../helpers/ebpf.js';
 
@@ -17,8 +17,12 @@ test('a program the verifier refuses: VerifierError names it and carries the ker
   t.true(err.log.length > 2, 'the log has the verifier\'s reasoning');
   t.true(err.log.some((l) => /invalid access to packet/.test(l)), err.log.join('\n'));
   t.regex(err.message, /unchecked_read/);
+  // The refused instruction: the packet read without a bounds check, at its C line.
+  t.like(err.instruction, { index: 1, text: 'r0 = *(u8 *)(r1 +20)', line: 'test_invalid.bpf.c:18' });
+  t.regex(err.instruction?.source ?? '', /^return data\[20\];/);
+  t.regex(err.message, /at instruction 1 \(test_invalid\.bpf\.c:18\)/);
   // libbpf's own account of the failure rides along in --json (nodectl prints toJSON())
-  t.deepEqual(Object.keys(err.toJSON()).sort(), ['code', 'errno', 'libbpfLog', 'log', 'message', 'op', 'program']);
+  t.deepEqual(Object.keys(err.toJSON()).sort(), ['code', 'errno', 'instruction', 'libbpfLog', 'log', 'message', 'op', 'program']);
   const after = liveProgIds();
   t.deepEqual([...after].filter((id) => !before.has(id) && progName(id) === 'valid_first'), [], 'the valid program loaded before the failure was released');
 });

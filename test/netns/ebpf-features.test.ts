@@ -4,8 +4,7 @@
 // version (fentry, kprobe, tracefs) are only reported.
 import test from 'ava';
 import { release } from 'node:os';
-import { probeAllFeatures, probeFeature, probeHelper, type FeatureName } from '../../src/ebpf/index.js';
-import { kernelAtLeast } from '../../src/ebpf/features.js';
+import { kernelAtLeast, probeAllFeatures, probeFeature, probeHelper, type FeatureName } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 
 const VERSION_BOUND: FeatureName[] = ['tcx', 'clsact', 'xdp', 'raw_tracepoint', 'ringbuf', 'bpf_loop', 'batch_ops'];

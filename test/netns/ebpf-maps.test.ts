@@ -4,7 +4,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { rmSync, statSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { BpfError, BpfMap, BpfNotFoundError, MapType, layout as L, openPinnedMap, pinMap, possibleCpus, unpin } from '../../src/ebpf/index.js';
+import { BpfError, BpfMap, BpfNotFoundError, MapType, layout as L, openPinnedMap, pinMap, possibleCpus, unpin } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 
 const Val = L.struct({ packets: L.u64, bytes: L.u64 });

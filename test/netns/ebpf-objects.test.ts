@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BpfObject, VerifierError } from '../../src/ebpf/index.js';
+import { BpfObject, VerifierError } from 'ebpf-ts';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { BPF_DIR } from '../helpers/ebpf.js';
 

@@ -3,7 +3,7 @@
 // synchronously.
 import test, { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BpfObject, layout as L, type LayoutValue } from '../../src/ebpf/index.js';
+import { BpfObject, layout as L, type LayoutValue } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { obj, sendUdp, vethPair } from '../helpers/ebpf.js';
 

@@ -3,9 +3,12 @@
 // what is attached, before and after close.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { BpfObject, layout as L, probeFeature, type Attachment, type LayoutValue } from '../../src/ebpf/index.js';
+import { fileURLToPath } from 'node:url';
+import { BpfObject, layout as L, probeFeature, type Attachment, type LayoutValue } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, sendUdp, vethPair } from '../helpers/ebpf.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const CountKey = L.struct({ ethertype: L.u16, ipProto: L.u8, dir: L.u8 });
 const CountVal = L.struct({ packets: L.u64, bytes: L.u64 });
@@ -145,9 +148,9 @@ async function waitFor(cond: () => boolean, tries = 100): Promise<void> {
 test.serial('a process that exits without close() leaves nothing: links die with it, clsact filters go in its exit hook', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
   const { a, ifA } = vethPair(t);
-  const index = new URL('../../src/ebpf/index.ts', import.meta.url).href;
+  // By package name, resolved from the repository root as any user of ebpf-ts would.
   const script = `
-    import { BpfObject } from ${JSON.stringify(index)};
+    import { BpfObject } from 'ebpf-ts';
     const o = BpfObject.load(${JSON.stringify(obj('test_counter'))});
     const ns = { netnsPath: '/run/netns/${a.name}' };
     o.program('count_ingress').attachTc({ ifindex: ${ifA}, direction: 'ingress', mode: 'clsact', ...ns });
@@ -155,7 +158,7 @@ test.serial('a process that exits without close() leaves nothing: links die with
     console.log(JSON.stringify([o.program('count_ingress').info().id, o.program('count_egress').info().id]));
     process.exit(0); // no close()
   `;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=ebpf-ts-source', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT });
   t.is(r.status, 0, r.stderr);
   const ids = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
   t.is(ids.length, 2);

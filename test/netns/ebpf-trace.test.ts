@@ -4,7 +4,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BpfObject, BpfProgram, UnsupportedFeatureError, layout as L, probeFeature, type Attachment, type FeatureName } from '../../src/ebpf/index.js';
+import { BpfObject, BpfProgram, UnsupportedFeatureError, layout as L, probeFeature, type Attachment, type FeatureName } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { linkedProgIds, liveProgIds, obj } from '../helpers/ebpf.js';
 

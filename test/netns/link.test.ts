@@ -5,7 +5,7 @@ import { NetlinkError, NotFoundError, UsageError } from '../../src/errors.js';
 import { Handle, withHandle } from '../../src/netlink/handle.js';
 import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink/link.js';
 import { toViews } from '../../src/interfaces/model.js';
-import { kernelAtLeast } from '../../src/ebpf/features.js';
+import { kernelAtLeast } from 'ebpf-ts';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
 import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';

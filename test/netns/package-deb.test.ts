@@ -73,7 +73,8 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
   t.is(readlinkSync(join(tree, 'usr/bin/nodectl')), '../lib/nodectl/bin/nodectl', 'relative, so an unpacked tree works');
   for (const f of [
     'usr/lib/nodectl/node/bin/node', 'usr/lib/nodectl/bin/run.js', 'usr/lib/nodectl/oclif.manifest.json',
-    'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/bpf/sctp_wire.bpf.o', 'usr/lib/nodectl/bpf/sctp_kern.bpf.o',
+    'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/node_modules/ebpf-ts/build/Release/ebpf_ts.node',
+    'usr/lib/nodectl/node_modules/ebpf-ts/dist/index.js', 'usr/lib/nodectl/bpf/sctp_wire.bpf.o', 'usr/lib/nodectl/bpf/sctp_kern.bpf.o',
     'usr/lib/nodectl/node_modules/@oclif/core/package.json', 'usr/lib/nodectl/node_modules/netlink/prebuilds/linux-x64/node.napi.node',
     'usr/lib/systemd/system/nodectl-config.service', 'usr/lib/systemd/system/nodectl-mgmt.service',
     'usr/share/man/man8/nodectl.8.gz', 'usr/share/man/man8/nodectl-config.8.gz',
@@ -92,13 +93,13 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
     }
   }
   // The libraries of every ELF file resolve on this system from Debian's packages.
-  for (const elf of ['usr/lib/nodectl/node/bin/node', 'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/node_modules/netlink/prebuilds/linux-x64/node.napi.node']) {
+  for (const elf of ['usr/lib/nodectl/node/bin/node', 'usr/lib/nodectl/native/build/Release/nodectl_native.node', 'usr/lib/nodectl/node_modules/ebpf-ts/build/Release/ebpf_ts.node', 'usr/lib/nodectl/node_modules/netlink/prebuilds/linux-x64/node.napi.node']) {
     const ldd = spawnSync('ldd', [join(tree, elf)], { encoding: 'utf8' }).stdout;
     t.notRegex(ldd, /not found/, `${elf}: ${ldd}`);
   }
   const copyright = readFileSync(join(tree, 'usr/share/doc/nodectl/copyright'), 'utf8');
   t.regex(copyright, /^Format: https:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/$/m);
-  for (const p of ['@oclif/core', 'yaml', '@sinclair/typebox', 'netlink']) t.true(copyright.includes(`Comment: npm package ${p}@`), `copyright lacks ${p}`);
+  for (const p of ['@oclif/core', 'yaml', '@sinclair/typebox', 'netlink', 'ebpf-ts']) t.true(copyright.includes(`Comment: npm package ${p}@`), `copyright lacks ${p}`);
   t.false(lstatSync(join(tree, 'usr/lib/nodectl/node_modules')).isSymbolicLink());
 });
 
@@ -138,4 +139,11 @@ test(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link l
   t.regex(help.stdout, /link add/);
   const ac = run(tree, env, 'autocomplete', 'script', 'bash');
   t.is(ac.status, 0, ac.stderr);
+
+  // The SCTP tracers' modules resolve 'ebpf-ts' in the package's node_modules, and its own
+  // libbpf addon loads with the bundled Node.
+  const lib = join(tree, 'usr/lib/nodectl');
+  const ebpf = spawnSync(join(lib, 'node/bin/node'), ['--input-type=module', '-e', "await import('./dist/sctp/tracer.js'); console.log((await import('ebpf-ts')).libbpfVersion())"], { cwd: lib, env, encoding: 'utf8' });
+  t.is(ebpf.status, 0, ebpf.stderr);
+  t.regex(ebpf.stdout, /^\d+\.\d+\n$/);
 });

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
-import { jiffyNs, probeFeature } from '../../src/ebpf/index.js';
+import { jiffyNs, probeFeature } from 'ebpf-ts';
 import { readPublishedSessions, SESSIONS_BPFFS, SESSIONS_RUN } from '../../src/sctp/tracer.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));

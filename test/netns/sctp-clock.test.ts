@@ -5,7 +5,7 @@
 // the jiffies one by one more (its offset is taken from the coarse clock once, less a tick),
 // and neither may run ahead.
 import test from 'ava';
-import { BpfObject, jiffyNs } from '../../src/ebpf/index.js';
+import { BpfObject, jiffyNs } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows, SLOT_ASSOC } from '../../src/sctp/rows.js';
 import { WIRE_OBJECT } from '../../src/sctp/tracer.js';

@@ -4,7 +4,7 @@
 // slots that the mapping shows, and every one is read back exactly once with its counts.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { BpfMap, MapFlag, MapType } from '../../src/ebpf/index.js';
+import { BpfMap, MapFlag, MapType } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows } from '../../src/sctp/rows.js';
 import { decodeRows, loadWireObject } from '../../src/sctp/tracer.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { kernelAtLeast } from '../../src/ebpf/features.js';
+import { kernelAtLeast } from 'ebpf-ts';
 
 test('kernel version comparison on uname release strings', (t) => {
   t.true(kernelAtLeast('6.6', '6.18.44-fc-v595'));

@@ -3,8 +3,7 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import * as L from '../../src/ebpf/layout.js';
-import { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError } from '../../src/ebpf/errors.js';
+import { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError, failingInstruction, layout as L } from 'ebpf-ts';
 import { haveCommand } from '../helpers/netns.js';
 import { BPF_DIR } from '../helpers/ebpf.js';
 
@@ -79,6 +78,14 @@ test('errors carry stable codes and serialize their data', (t) => {
   t.regex(v.message, /prog_x.*R1 invalid mem access/, 'the last meaningful line, not the statistics');
   t.true(v instanceof BpfError);
   t.deepEqual(v.toJSON().log, v.log);
+  t.deepEqual(v.instruction, { index: 0, text: 'r0 = 0' }, 'the last instruction the log printed');
+  // A log with line info: the C line before the instruction; register state after `;` is not part of it.
+  t.deepEqual(failingInstruction([
+    '0: R1=ctx() R10=fp0', '; __u8 *data = (void *)(long)skb->data; @ x.bpf.c:17', '0: (61) r1 = *(u32 *)(r1 +76)         ; R1=pkt(r=0)',
+    '; return data[20]; @ x.bpf.c:18', '1: (71) r0 = *(u8 *)(r1 +20)', 'invalid access to packet, off=20 size=1, R1(id=0,off=20,r=0)',
+  ]), { index: 1, text: 'r0 = *(u8 *)(r1 +20)', source: 'return data[20];', line: 'x.bpf.c:18' });
+  t.is(failingInstruction(['libbpf: prog refused', 'processed 0 insns']), undefined);
+  t.is(new VerifierError('p', 'EINVAL', 22, ['no instructions here']).instruction, undefined);
   const u = new UnsupportedFeatureError('tcx', 'bpf_link_create refused tcx_ingress: EINVAL', { minKernel: '6.6' });
   t.is(u.code, 'UNSUPPORTED');
   t.regex(u.message, /needs Linux 6\.6 or later/);

@@ -6,7 +6,7 @@ import test from 'ava';
 import { errorJson } from '../../src/cli/output.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { BpfError, BpfNotFoundError, NetlinkError, NodectlError, UnsupportedFeatureError, VerifierError } from '../../src/errors.js';
-import * as ebpf from '../../src/ebpf/index.js';
+import * as ebpf from 'ebpf-ts';
 import { fromBpf } from '../../src/sctp/tracer.js';
 
 test('ebpf-ts errors are nodectl errors, each with the exit status of its code', (t) => {

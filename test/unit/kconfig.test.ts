@@ -1,7 +1,7 @@
 // Reading CONFIG_HZ from a kernel config as the wire tracer's loader does, and the tick length
 // the kernel derives from it (TICK_NSEC = (NSEC_PER_SEC + HZ/2) / HZ).
 import test from 'ava';
-import { parseKernelConfig, tickNs } from '../../src/ebpf/kconfig.js';
+import { parseKernelConfig, tickNs } from 'ebpf-ts';
 
 const SAMPLE = [
   '#',

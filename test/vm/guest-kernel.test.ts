@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import test from 'ava';
-import { kernelAtLeast } from '../../src/ebpf/features.js';
+import { kernelAtLeast } from 'ebpf-ts';
 import { netnsFor, sh } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
 import { skipOutsideVm } from '../helpers/vm.js';

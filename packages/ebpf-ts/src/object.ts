@@ -2,7 +2,7 @@
 // map sizes), load (verifier refusals become VerifierError), then programs and maps by name.
 // close() detaches every attachment made through it and releases the kernel objects.
 import { native } from './native.js';
-import type { NativeBpfObject, NativeGlobalVar, NativeMapInfo, NativeProgramInfo } from '../../native/bpf.js';
+import type { NativeBpfObject, NativeGlobalVar, NativeMapInfo, NativeProgramInfo } from './native-types.js';
 import { BpfError, BpfNotFoundError, describeErrno, errnoName, fromNative, VerifierError, type NativeFailure } from './errors.js';
 import { featureError, probeFeature, type FeatureName } from './features.js';
 import { AttachType, ProgType } from './consts.js';

@@ -42,19 +42,58 @@ export class BpfError extends CodedError<BpfErrorCode> {
   }
 }
 
+/** Where in a program the verifier stopped: the last instruction its log shows, and the C line before it. */
+export interface VerifierInstruction {
+  /** Instruction index in the program (the number the log prints). */
+  index: number;
+  /** The instruction as the verifier prints it, e.g. `r0 = *(u8 *)(r1 +20)`. */
+  text: string;
+  /** `file.bpf.c:18` when the object has line info (clang -g). */
+  line?: string;
+  /** That C source line, as the log quotes it. */
+  source?: string;
+}
+
+/**
+ * The failing instruction of a verifier log: the last `N: (op) insn` line (the verifier prints
+ * each instruction before checking it, so the last one printed is the one it refused), and the
+ * `; source @ file:line` comment above it. Undefined when the log shows no instruction.
+ */
+export function failingInstruction(log: string[]): VerifierInstruction | undefined {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const m = /^(\d+): \([0-9a-f]{2}\) (.*?)(?:\s+;.*)?$/.exec(log[i]!);
+    if (!m) continue;
+    const insn: VerifierInstruction = { index: Number(m[1]), text: m[2]!.trim() };
+    for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+      const src = /^; (.*?)(?: @ (\S+:\d+))?$/.exec(log[j]!);
+      if (!src) continue;
+      insn.source = src[1]!.trim();
+      if (src[2]) insn.line = src[2];
+      break;
+    }
+    return insn;
+  }
+  return undefined;
+}
+
 /** The kernel's verifier refused a program; `log` is its reasoning, line by line. */
 export class VerifierError extends BpfError {
   readonly program: string;
   readonly log: string[];
+  /** The instruction the verifier refused (from the log), when it shows one. */
+  readonly instruction?: VerifierInstruction;
   constructor(program: string, errno: string, errnoValue: number, log: string[], libbpfLog?: string) {
     const last = [...log].reverse().find((l) => l.trim() && !/^(processed|verification time|stack depth) /.test(l));
-    super(`verifier rejected program ${program} (${errno})${last ? `: ${last.trim()}` : ''}`, { op: 'BPF_PROG_LOAD', errno, errnoValue, libbpfLog }, 'VERIFIER');
+    const insn = failingInstruction(log);
+    const at = insn ? ` at instruction ${insn.index}${insn.line ? ` (${insn.line})` : ''}` : '';
+    super(`verifier rejected program ${program}${at} (${errno})${last ? `: ${last.trim()}` : ''}`, { op: 'BPF_PROG_LOAD', errno, errnoValue, libbpfLog }, 'VERIFIER');
     this.program = program;
     this.log = log;
+    if (insn) this.instruction = insn;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), program: this.program, log: this.log };
+    return { ...super.toJSON(), program: this.program, instruction: this.instruction ?? null, log: this.log };
   }
 }
 

@@ -5,7 +5,7 @@
 // BPF program can count) instead of queueing without bound.
 import { EventEmitter } from 'node:events';
 import { native } from './native.js';
-import type { NativeRingBuffer } from '../../native/bpf.js';
+import type { NativeRingBuffer } from './native-types.js';
 import { BpfError, fromNative } from './errors.js';
 import { MapType } from './consts.js';
 import type { Layout } from './layout.js';

@@ -1,5 +1,5 @@
-// Types of the libbpf part of the addon (native/src/bpf.cc). Raw mechanism only: src/ebpf wraps
-// it. Errors are NativeErrno-like: `errno`, `code`, `syscall`, and on a failed load also
+// Types of ebpf-ts's addon (native/bpf.cc). Raw mechanism only: the modules beside this one
+// wrap it. Errors are NativeErrno-like: `errno`, `code`, `syscall`, and on a failed load also
 // `program`, `verifierLog` and `libbpfLog`.
 
 export interface NativeProgramInfo {

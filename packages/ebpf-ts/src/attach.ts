@@ -2,7 +2,7 @@
 // so they cannot outlive the process; tc clsact filters can, so they are detached on close()
 // and, as a last resort, when the process exits.
 import { native } from './native.js';
-import type { NativeBpfLink, NativeTcFilter } from '../../native/bpf.js';
+import type { NativeBpfLink, NativeTcFilter } from './native-types.js';
 import { BpfError, BpfNotFoundError, errnoName, fromNative, UnsupportedFeatureError, type NativeFailure } from './errors.js';
 import { AttachType, ProgType, TRACEFS_MAGIC } from './consts.js';
 import { describeNetns, runInNetns, type NetnsOption } from './netns.js';

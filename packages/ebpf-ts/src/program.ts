@@ -1,6 +1,6 @@
 // A program of a BpfObject. Attach methods are shortcuts for the functions in attach.ts.
 import { native } from './native.js';
-import type { NativeBpfObject, NativeProgramInfo } from '../../native/bpf.js';
+import type { NativeBpfObject, NativeProgramInfo } from './native-types.js';
 import {
   attachAuto, attachFentry, attachKprobe, attachRawTracepoint, attachTc, attachTpBtf, attachTracepoint, attachXdp,
   type Attachment, type TcAttachOptions, type XdpAttachOptions,

@@ -1,4 +1,4 @@
-// libbpf 1.1 and bpf(2) for src/ebpf. Only mechanism lives here: every choice (tcx or clsact,
+// libbpf 1.1 and bpf(2) for ebpf-ts (src/). Only mechanism lives here: every choice (tcx or clsact,
 // which namespace, how to decode a value, what an errno means to the user) is made in TypeScript.
 //
 // Errors are JS Errors with `errno`, `code` and `syscall` (see ErrnoError); a failed object load

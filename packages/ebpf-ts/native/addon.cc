@@ -1,0 +1,35 @@
+#include "addon.h"
+#include <cerrno>
+#include <cstring>
+
+// The symbolic names the TypeScript side turns into BpfError.errno; strerrorname_np would do
+// but glibc has it only since 2.32, and the list an eBPF user meets is short.
+static const char *errnoName(int err) {
+  switch (err) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(EBADF) E(EAGAIN) E(ENOMEM)
+    E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENODEV) E(ENOTDIR) E(EINVAL) E(ENFILE) E(EMFILE)
+    E(ENOSPC) E(ERANGE) E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENOMSG) E(ENODATA)
+    E(ENOLINK) E(EPROTO) E(EBADMSG) E(EOVERFLOW) E(EMSGSIZE) E(EPROTONOSUPPORT) E(EOPNOTSUPP)
+    E(EAFNOSUPPORT) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ENETDOWN) E(ENETUNREACH) E(ENOBUFS)
+    E(ETIMEDOUT)
+#undef E
+    default: return "EUNKNOWN";
+  }
+}
+
+Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err) {
+  if (err < 0) err = -err;
+  auto e = Napi::Error::New(env, syscall + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("code", Napi::String::New(env, errnoName(err)));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  return e;
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitBpf(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(ebpf_ts, Init)
