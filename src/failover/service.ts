@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { NotFoundError, PermissionError, StateError, UsageError } from '../errors.js';
 import { loadMgmtConfig, type MgmtConfig } from './config.js';
-import { controlRequest, DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE, MgmtDaemon, readState, type MgmtState } from './daemon.js';
+import { controlRequest, DEFAULT_CONTROL_SOCKET } from './control.js';
+import { MgmtDaemon } from './daemon.js';
+import { DEFAULT_STATE_FILE, readState, type MgmtState } from './state-file.js';
 import { defaultAnnouncer, defaultProbe } from './arp-io.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodectl/node.yaml';

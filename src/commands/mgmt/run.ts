@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { DEFAULT_CONFIG_FILE, runMgmtDaemon } from '../../failover/service.js';
-import { DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE } from '../../failover/daemon.js';
+import { DEFAULT_CONTROL_SOCKET } from '../../failover/control.js';
+import { DEFAULT_STATE_FILE } from '../../failover/state-file.js';
 
 export default class MgmtRun extends NodectlCommand {
   static override summary = 'Run the management-IP failover daemon: keep the mgmt address(es) on exactly one working interface.';
