@@ -7,6 +7,7 @@
 //   control.ts        the control socket (status, move) and its access check
 //   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
 //   timeline.ts       the JSON log lines
+//   systemd.ts        READY=1 / STATUS= / WATCHDOG=1 to systemd, when it runs the daemon
 // What stays here is the ordering between them: when a dump replaces the picture, when a
 // decision round runs, and that only one of each runs at a time.
 //
@@ -32,6 +33,8 @@ import { describeAction, Mover } from './mover.js';
 import { ProbeLoop } from './probes.js';
 import { DEFAULT_STATE_FILE, StateFile, type DaemonCounters, type MgmtState } from './state-file.js';
 import { Timeline, type LogSink } from './timeline.js';
+import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
+import { sendUnixDatagram } from '../netlink/unix-dgram.js';
 import { FailoverMachine, type Decision } from './state-machine.js';
 
 /** How often the address placement is checked against a dump (see MgmtDaemon.audit). */
@@ -75,6 +78,10 @@ export class MgmtDaemon {
   private readonly timeline: Timeline;
   private readonly stateFile: StateFile;
   private readonly probes: ProbeLoop | null;
+  /** Set when systemd passed NOTIFY_SOCKET (Type=notify). */
+  private readonly notifier: SystemdNotifier | null;
+  /** Why the addresses are where they are: the last decision's reason (for STATUS=). */
+  private lastReason = 'found there at start';
   /** Requests that change things; dumps go on their own socket (see fullSync). */
   private readonly h: Handle;
   private readonly dumpH: Handle;
@@ -146,6 +153,10 @@ export class MgmtDaemon {
       },
       onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, message: err.message }),
     }) : null;
+    const ne = notifyEnv();
+    if (ne) unsetNotifyEnv();
+    this.notifier = ne ? new SystemdNotifier(ne, sendUnixDatagram,
+      (err) => this.log({ event: 'notify-failed', level: 'warning', socket: ne.socket, message: `cannot notify systemd: ${err.message}` })) : null;
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -185,6 +196,8 @@ export class MgmtDaemon {
       }
       if (again) d.scheduleResync('events lost during start');
       d.probes?.start(opts.config.candidates);
+      // From here on the event loop is the daemon's: a wedged loop stops the pings.
+      d.notifier?.startWatchdog();
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
       opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
       // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
@@ -324,6 +337,8 @@ export class MgmtDaemon {
         this.logHealth(now);
         for (const d of decisions) await this.execute(d, eventAt);
         this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
+        // The first round after start has placed the addresses (or found nowhere to): ready.
+        this.notifier?.ready(this.statusLine());
       } while (this.deciding.more() && !this.stopped);
     } finally {
       this.deciding.leave();
@@ -354,6 +369,7 @@ export class MgmtDaemon {
 
   private async execute(d: Decision, eventAt: number): Promise<void> {
     if (d.kind !== 'refresh') {
+      if (d.kind !== 'route') this.lastReason = d.reason;
       this.history.push({ at: this.wall(d.at), kind: d.kind, from: d.from, to: d.to, reason: d.reason });
       if (this.history.length > 20) this.history.shift();
     }
@@ -370,6 +386,19 @@ export class MgmtDaemon {
       // The kernel did not do what was planned: trust a fresh dump, not the plan.
       setTimeout(() => this.scheduleResync('an action failed'), 200).unref();
     }
+  }
+
+  /** One line for systemd's STATUS=: where the addresses are and why. */
+  private statusLine(): string {
+    const st = this.machine.status(this.now());
+    const addrs = this.config.addresses.map((a) => `${a.address}/${a.prefixlen}`).join(' ');
+    const healthy = st.candidates.filter((c) => c.healthy).length;
+    if (st.holder === null) {
+      // Without the counts (misses, ms of hold-down left) that would change the line every round.
+      const state = (c: (typeof st.candidates)[number]) => (c.up ? 'hold-down' : c.why.replace(/\s*\(.*\)$/, ''));
+      return `${addrs} on no interface: no healthy candidate (${st.candidates.map((c) => `${c.name}: ${state(c)}`).join('; ')})`;
+    }
+    return `${addrs} on ${st.holder}${st.pinned ? ' (pinned by operator)' : ''}: ${this.lastReason}; ${healthy} of ${st.candidates.length} candidates healthy`;
   }
 
   // --- state file and control socket ---
@@ -469,6 +498,7 @@ export class MgmtDaemon {
     if (this.stopped) return;
     this.stateFile.close();
     this.stopped = true;
+    this.notifier?.stopping(`stopping; addresses left on ${this.machine.currentHolder ?? 'no interface'}`);
     if (this.timer) clearTimeout(this.timer);
     if (this.dropTimer) clearInterval(this.dropTimer);
     if (this.auditTimer) clearInterval(this.auditTimer);

@@ -88,10 +88,10 @@ export function cliArgs(args: string[]): string[] {
   return ['--import', 'tsx', join(ROOT, 'bin/dev.js'), ...args];
 }
 
-export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[] } = {}): Daemon {
+export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {}): Daemon {
   const statePath = join(lab.dir, `${tag}.json`);
   const socketPath = join(lab.dir, `${tag}.sock`);
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let stdout = '';
