@@ -32,7 +32,7 @@ import { KernelView } from './kernel-view.js';
 import { describeAction, Mover } from './mover.js';
 import { ProbeLoop } from './probes.js';
 import { DEFAULT_STATE_FILE, StateFile, type DaemonCounters, type MgmtState } from './state-file.js';
-import { Timeline, type LogSink } from './timeline.js';
+import { Timeline, type LogEntry, type LogSink } from './timeline.js';
 import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
 import { sendUnixDatagram } from '../netlink/unix-dgram.js';
 import { FailoverMachine, type Decision } from './state-machine.js';
@@ -82,6 +82,16 @@ export class MgmtDaemon {
   private readonly notifier: SystemdNotifier | null;
   /** Why the addresses are where they are: the last decision's reason (for STATUS=). */
   private lastReason = 'found there at start';
+  /** Decisions that change something are numbered; their log lines carry the number. */
+  private decisionSeq = 0;
+  private readonly decisionIds = new WeakMap<Decision, number>();
+  /**
+   * Lines about causes (probe results, operator requests) wait for the next decision round, so
+   * they are written just before the decision they cause, with its number.
+   */
+  private causes: LogEntry[] = [];
+  /** Last probe verdict per interface: only changes and the misses up to "down" are logged. */
+  private readonly lastProbe = new Map<string, boolean>();
   /** Requests that change things; dumps go on their own socket (see fullSync). */
   private readonly h: Handle;
   private readonly dumpH: Handle;
@@ -136,7 +146,7 @@ export class MgmtDaemon {
     this.view = new KernelView(this.config, this.machine, (ifname) => opts.announcer?.forget?.(ifname));
     this.mover = new Mover({
       handle: h, config: this.config, ifindex: (n) => this.view.ifindex(n), announcer: opts.announcer,
-      onAnnounceError: (iface, address, err) => this.log({ event: 'announce-failed', level: 'warning', iface, address, message: err.message }),
+      onAnnounceError: (iface, address, err, d) => this.log({ event: 'announce-failed', level: 'warning', ...this.tag(d), iface, address, message: err.message }),
     });
     this.stateFile = new StateFile(opts.stateFile ?? DEFAULT_STATE_FILE, () => this.state(),
       (err) => this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile.path, message: err.message }));
@@ -149,6 +159,7 @@ export class MgmtDaemon {
       },
       onResult: (ifname, ok) => {
         this.machine.observeProbe(this.now(), ifname, ok);
+        this.noteProbe(ifname, ok);
         this.scheduleDecide();
       },
       onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, message: err.message }),
@@ -334,7 +345,10 @@ export class MgmtDaemon {
         const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
         this.armTimer(nextWakeAt);
-        this.logHealth(now);
+        for (const d of decisions) if (d.kind !== 'refresh') this.decisionIds.set(d, ++this.decisionSeq);
+        // The causes are written first, numbered with the first decision they led to (if any).
+        const first = decisions.find((d) => this.decisionIds.has(d));
+        this.logCauses(now, first ? this.tag(first) : {});
         for (const d of decisions) await this.execute(d, eventAt);
         this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
         // The first round after start has placed the addresses (or found nowhere to): ready.
@@ -356,15 +370,36 @@ export class MgmtDaemon {
     }, Math.max(0, Math.ceil(at - this.now())));
   }
 
-  private logHealth(now: number): void {
+  /** `{decision: N}` for a numbered decision, else nothing. */
+  private tag(d: Decision): { decision?: number } {
+    const id = this.decisionIds.get(d);
+    return id === undefined ? {} : { decision: id };
+  }
+
+  /** Buffered causes, then each candidate whose health changed since the last round. */
+  private logCauses(now: number, tag: { decision?: number }): void {
+    for (const c of this.causes.splice(0)) this.log({ ...c, ...tag });
     for (const c of this.machine.status(now).candidates) {
       const state = c.healthy ? 'healthy' : c.up ? 'hold-down' : 'down';
       const prev = this.lastHealth.get(c.name);
       if (prev !== state) {
         this.lastHealth.set(c.name, state);
-        this.log({ event: 'health', iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
+        this.log({ event: 'health', ...tag, iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
       }
     }
+  }
+
+  /**
+   * A probe result as a cause line: every miss until the path counts as down, and the first
+   * answer after misses. Not every probe: at 10 a second that would drown the journal.
+   */
+  private noteProbe(ifname: string, ok: boolean): void {
+    const prev = this.lastProbe.get(ifname);
+    this.lastProbe.set(ifname, ok);
+    const allowed = this.config.probe?.allowedMisses ?? 0;
+    const misses = this.machine.status(this.now()).candidates.find((c) => c.name === ifname)?.probe?.misses ?? 0;
+    if (ok && prev === false) this.causes.push({ event: 'probe', iface: ifname, ok: true });
+    else if (!ok && misses <= allowed + 1) this.causes.push({ event: 'probe', level: misses > allowed ? 'warning' : 'info', iface: ifname, ok: false, misses, allowedMisses: allowed });
   }
 
   private async execute(d: Decision, eventAt: number): Promise<void> {
@@ -373,11 +408,18 @@ export class MgmtDaemon {
       this.history.push({ at: this.wall(d.at), kind: d.kind, from: d.from, to: d.to, reason: d.reason });
       if (this.history.length > 20) this.history.shift();
     }
-    const { failures, timing } = await this.mover.carryOut(d, eventAt);
+    const tag = this.tag(d);
+    const numbered = tag.decision !== undefined;
+    const actions = d.actions.map((a) => describeAction(a, this.config.gateway));
+    const { failures, timing } = await this.mover.carryOut(d, eventAt, {
+      // Written while the kernel works on the batch: the decision precedes its outcome.
+      onSent: numbered ? () => this.log({ event: 'decide', ...tag, kind: d.kind, from: d.from, to: d.to, reason: d.reason, actions }) : undefined,
+      onAnnounced: numbered ? (ms) => this.log({ event: 'announced', ...tag, iface: d.to, ms: Math.round(ms * 1000) / 1000 }) : undefined,
+    });
     if (d.kind !== 'refresh' || failures.length) {
       this.log({
-        event: d.kind, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
-        actions: d.actions.map((a) => describeAction(a, this.config.gateway)), ...timing,
+        event: d.kind, ...tag, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
+        actions, ...timing,
         ...(failures.length ? { failures } : {}),
       });
     }
@@ -451,7 +493,7 @@ export class MgmtDaemon {
       const iface = req.iface === null || req.iface === undefined ? null : String(req.iface);
       const err = this.machine.pin(this.now(), iface);
       if (err) return { ok: false, error: err };
-      this.log({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
+      this.causes.push({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
       const from = this.machine.currentHolder;
       await this.settle();
       // --auto: the move back by priority comes after the preempt delay; answer after it (so the

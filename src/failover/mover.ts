@@ -36,6 +36,14 @@ export interface Outcome {
   };
 }
 
+/** Points in a decision's execution the daemon logs (for one move's lines in order). */
+export interface MoveHooks {
+  /** All kernel requests are sent (none acknowledged yet). */
+  onSent?: () => void;
+  /** Every announcement burst of the decision has ended (ms since the requests were sent). */
+  onAnnounced?: (ms: number) => void;
+}
+
 export interface MoverDeps {
   /** The socket that changes things (never a dump socket: see MgmtDaemon.fullSync). */
   handle: Handle;
@@ -43,7 +51,7 @@ export interface MoverDeps {
   ifindex: (name: string) => number | undefined;
   announcer?: Announcer;
   /** An announcement failed (logged by the daemon; it never fails the decision). */
-  onAnnounceError: (ifname: string, address: string, err: Error) => void;
+  onAnnounceError: (ifname: string, address: string, err: Error, d: Decision) => void;
 }
 
 export class Mover {
@@ -60,7 +68,7 @@ export class Mover {
    * failed). Announcements are started as their address lands and are NOT awaited: a burst of
    * three frames 50 ms apart must not hold up the next decision.
    */
-  async carryOut(d: Decision, eventAt: number): Promise<Outcome> {
+  async carryOut(d: Decision, eventAt: number, hooks: MoveHooks = {}): Promise<Outcome> {
     const t0 = performance.now();
     const kernelOps: Promise<string | null>[] = [];
     const added = new Map<string, Promise<string | null>>();
@@ -74,6 +82,8 @@ export class Mover {
       kernelOps.push(op);
       if (a.kind === 'add-addr') added.set(a.address, op);
     }
+    // The requests are on their way; the kernel works on them while the caller logs.
+    hooks.onSent?.();
     // Each address is announced as soon as its own add is acknowledged: the gratuitous ARP does
     // not wait for the IPv6 part or the route.
     let firstAnnounceAt: number | null = null;
@@ -84,11 +94,14 @@ export class Mover {
       if (!op) await Promise.all(kernelOps);
       if (!announcer) return;
       firstAnnounceAt ??= performance.now();
-      await announcer.announce(a.ifname, [addr], a.count, a.intervalMs).catch((err: Error) => this.d.onAnnounceError(a.ifname, addr.address, err));
+      await announcer.announce(a.ifname, [addr], a.count, a.intervalMs).catch((err: Error) => this.d.onAnnounceError(a.ifname, addr.address, err, d));
     }));
     const failures = (await Promise.all(kernelOps)).filter((x): x is string => x !== null);
     const netlinkMs = performance.now() - t0;
-    void Promise.all(announced);
+    // Not awaited (a burst lasts count x interval); its end is reported on its own.
+    void Promise.all(announced).then(() => {
+      if (announcer && announces.length) hooks.onAnnounced?.(performance.now() - t0);
+    });
     const ms = (x: number) => Math.round(x * 1000) / 1000;
     return {
       failures,
