@@ -18,6 +18,8 @@ export interface MgmtConfig {
   probe: { target: string; intervalMs: number; timeoutMs: number; allowedMisses: number } | null;
   holdDownMs: number;
   preemptDelayMs: number;
+  /** false: never move back to a preferred candidate by itself (keepalived's nopreempt). */
+  preempt: boolean;
   announce: { count: number; intervalMs: number; refreshMs: number };
   /** Group (besides root and the daemon's own user) allowed on the control socket. */
   control: { group: string | null };
@@ -94,6 +96,10 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       probe = { target: canonicalIp(target), intervalMs, timeoutMs: Math.min(ap.timeout_ms ?? intervalMs, intervalMs), allowedMisses: ap.allowed_misses ?? MGMT_DEFAULTS.probeAllowedMisses };
     }
   }
+  // A delay for something that never happens is a misunderstanding worth saying, not ignoring.
+  if (m.damping?.preempt === false && m.damping.preempt_delay_ms !== undefined) {
+    problems.push(problem(['damping', 'preempt_delay_ms'], 'preempt_delay_ms has no effect with preempt: false (the addresses never move back by themselves); remove one of the two'));
+  }
   const config: MgmtConfig = {
     addresses,
     candidates: [...m.candidates],
@@ -101,6 +107,7 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
     probe,
     holdDownMs: m.damping?.hold_down_ms ?? MGMT_DEFAULTS.holdDownMs,
     preemptDelayMs: m.damping?.preempt_delay_ms ?? MGMT_DEFAULTS.preemptDelayMs,
+    preempt: m.damping?.preempt ?? true,
     announce: {
       count: m.announce?.count ?? MGMT_DEFAULTS.announceCount,
       intervalMs: m.announce?.interval_ms ?? MGMT_DEFAULTS.announceIntervalMs,

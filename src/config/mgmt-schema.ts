@@ -41,6 +41,7 @@ export const MgmtDecl = Type.Object({
   damping: Type.Optional(Type.Object({
     hold_down_ms: Type.Optional(Ms('A recovered interface must stay up this long before it is trusted.', 0, MGMT_DEFAULTS.holdDownMs)),
     preempt_delay_ms: Type.Optional(Ms('A trusted, preferred interface must stay so this long before the addresses move back.', 0, MGMT_DEFAULTS.preemptDelayMs)),
+    preempt: Type.Optional(Type.Boolean({ description: 'Move back to a preferred interface by itself (after preempt_delay_ms). false: never; the addresses leave their holder only when it fails or an operator moves them (mgmt move). Default true.' })),
   }, { ...closed, description: 'Flap damping.' })),
   announce: Type.Optional(Type.Object({
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Gratuitous ARPs / unsolicited NAs sent after a move. Default ${MGMT_DEFAULTS.announceCount}.` })),

@@ -139,6 +139,7 @@ export class MgmtDaemon {
       routeFamilies: routeFamilies(this.config),
       holdDownMs: this.config.holdDownMs,
       preemptDelayMs: this.config.preemptDelayMs,
+      preempt: this.config.preempt,
       probe: this.config.probe ? { allowedMisses: this.config.probe.allowedMisses } : null,
       announce: this.config.announce,
     });

@@ -29,6 +29,11 @@ export interface MachineConfig {
   holdDownMs: number;
   /** A trusted interface preferred over the holder must stay trusted this long before we move back. */
   preemptDelayMs: number;
+  /**
+   * false: never move to a preferred candidate while the holder is healthy (keepalived's
+   * nopreempt); only the holder's failure or an operator moves the addresses. Default true.
+   */
+  preempt?: boolean;
   /** With an ARP probe configured: consecutive misses tolerated; one more marks the path down. */
   probe: { allowedMisses: number } | null;
   announce: { count: number; intervalMs: number; refreshMs: number };
@@ -327,6 +332,10 @@ export class FailoverMachine {
 
   // --- internals ---
 
+  private get preempts(): boolean {
+    return this.config.preempt !== false;
+  }
+
   private linkUp(c: Cand): boolean {
     return c.link.exists && c.link.admin && c.link.carrier && c.link.operUp;
   }
@@ -394,7 +403,7 @@ export class FailoverMachine {
     const cur = current === null ? undefined : this.cands.get(current);
     if (cur && this.isHealthy(now, cur)) {
       const best = healthy[0]!;
-      if (best.priority < cur.priority && best.healthySince! + this.config.preemptDelayMs <= now) return best.name;
+      if (this.preempts && best.priority < cur.priority && best.healthySince! + this.config.preemptDelayMs <= now) return best.name;
       return cur.name;
     }
     if (healthy.length > 0) return healthy[0]!.name;
@@ -459,7 +468,7 @@ export class FailoverMachine {
    * is where priority wants it (or pinned, or nothing holds). For `mgmt move --auto`.
    */
   dueMove(now: number): { to: string; at: number } | null {
-    if (this.pinned !== null || this.holder === null) return null;
+    if (this.pinned !== null || this.holder === null || !this.preempts) return null;
     const cur = this.cands.get(this.holder);
     if (!cur || !this.isHealthy(now, cur)) return null;
     let best: { to: string; at: number; prio: number } | null = null;
@@ -476,7 +485,7 @@ export class FailoverMachine {
     for (const c of this.cands.values()) {
       if (c.healthySince !== null && c.healthySince > now) t = Math.min(t, c.healthySince);
       // Only a candidate preferred over the holder has a preemption deadline worth waking for.
-      if (c.healthySince !== null && c.priority < holderPrio && this.pinned === null) {
+      if (c.healthySince !== null && c.priority < holderPrio && this.pinned === null && this.preempts) {
         const pre = c.healthySince + this.config.preemptDelayMs;
         if (pre > now) t = Math.min(t, pre);
       }
