@@ -8,6 +8,7 @@
 //   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
 //   timeline.ts       the JSON log lines
 //   systemd.ts        READY=1 / STATUS= / WATCHDOG=1 to systemd, when it runs the daemon
+//   metrics.ts        Prometheus counters and the optional HTTP endpoint
 // What stays here is the ordering between them: when a dump replaces the picture, when a
 // decision round runs, and that only one of each runs at a time.
 //
@@ -34,6 +35,8 @@ import { ProbeLoop } from './probes.js';
 import { DEFAULT_STATE_FILE, StateFile, type DaemonCounters, type MgmtState } from './state-file.js';
 import { Timeline, type LogEntry, type LogSink } from './timeline.js';
 import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
+import { MetricsRegistry, serveMetrics, type Listen } from './metrics.js';
+import type { Server } from 'node:http';
 import { sendUnixDatagram } from '../netlink/unix-dgram.js';
 import { FailoverMachine, type Decision } from './state-machine.js';
 
@@ -51,6 +54,8 @@ export interface DaemonOptions {
   announcer?: Announcer;
   /** One JSON object per timeline entry; default: a line on stderr. */
   log?: LogSink;
+  /** Serve Prometheus metrics here (off when absent). */
+  metrics?: Listen;
 }
 
 export function hasNetAdmin(): boolean {
@@ -92,6 +97,10 @@ export class MgmtDaemon {
   private causes: LogEntry[] = [];
   /** Last probe verdict per interface: only changes and the misses up to "down" are logged. */
   private readonly lastProbe = new Map<string, boolean>();
+  private readonly metrics: MetricsRegistry;
+  private metricsServer: Server | null = null;
+  /** Where the metrics endpoint listens (host:port), when it does. */
+  private metricsBound: string | null = null;
   /** Requests that change things; dumps go on their own socket (see fullSync). */
   private readonly h: Handle;
   private readonly dumpH: Handle;
@@ -143,6 +152,7 @@ export class MgmtDaemon {
       probe: this.config.probe ? { allowedMisses: this.config.probe.allowedMisses } : null,
       announce: this.config.announce,
     });
+    this.metrics = new MetricsRegistry(this.config.candidates);
     this.counters = Object.assign(this.machine.counters, { events: 0, overruns: 0, resyncs: 0, actionErrors: 0, auditMismatches: 0 });
     this.view = new KernelView(this.config, this.machine, (ifname) => opts.announcer?.forget?.(ifname));
     this.mover = new Mover({
@@ -158,7 +168,8 @@ export class MgmtDaemon {
         const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
         return !!st && st.exists && st.admin && st.carrier && st.operUp;
       },
-      onResult: (ifname, ok) => {
+      onResult: (ifname, ok, seconds) => {
+        this.metrics.probe(ifname, ok, seconds);
         this.machine.observeProbe(this.now(), ifname, ok);
         this.noteProbe(ifname, ok);
         this.scheduleDecide();
@@ -183,21 +194,30 @@ export class MgmtDaemon {
     const mon = Monitor.open({ netns: opts.netns, groups: ['link', 'addr', 'route'], rcvbuf: opts.rcvbuf });
     let h: Handle | null = null;
     let dumpH: Handle | null = null;
+    let d: MgmtDaemon | null = null;
     try {
       // 'fit' receive buffers: this process lives for months (see HandleOptions.recv).
       h = Handle.open({ netns: opts.netns, recv: 'fit' });
       dumpH = Handle.open({ netns: opts.netns, recv: 'fit' });
-      const d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
+      d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
+      const self = d;
       d.pending = [];
-      mon.on('event', (e: MonitorEvent) => d.onEvent(e));
-      mon.on('overrun', () => d.onOverrun());
-      mon.on('error', (err: Error) => d.log({ event: 'monitor-error', level: 'err', message: err.message }));
+      mon.on('event', (e: MonitorEvent) => self.onEvent(e));
+      mon.on('overrun', () => self.onOverrun());
+      mon.on('error', (err: Error) => self.log({ event: 'monitor-error', level: 'err', message: err.message }));
       const links = await listLinks(dumpH);
       const missing = opts.config.candidates.filter((c) => !links.some((l) => l.name === c));
       if (missing.length) {
         throw new NotFoundError('candidate interface', missing.join('", "'), opts.netns ? `in network namespace ${opts.netns}` : '(ip link shows no such interface)');
       }
       await d.claimSocket();
+      if (opts.metrics) {
+        const m = await serveMetrics(opts.metrics, () => self.renderMetrics(),
+          (err) => self.log({ event: 'metrics-error', level: 'warning', message: err.message }));
+        d.metricsServer = m.server;
+        d.metricsBound = m.bound;
+        d.log({ event: 'metrics', listen: m.bound, url: `http://${m.bound}/metrics` });
+      }
       d.resyncing.enter();
       let again = false;
       try {
@@ -211,12 +231,15 @@ export class MgmtDaemon {
       // From here on the event loop is the daemon's: a wedged loop stops the pings.
       d.notifier?.startWatchdog();
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
-      opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
+      opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => self.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
       // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
-      d.dropTimer = setInterval(() => d.checkDrops(), 250);
-      d.auditTimer = setInterval(() => void d.audit(), AUDIT_MS);
+      d.dropTimer = setInterval(() => self.checkDrops(), 250);
+      d.auditTimer = setInterval(() => void self.audit(), AUDIT_MS);
       return d;
     } catch (err) {
+      // Whatever was opened is closed again: a refused start leaves no socket behind.
+      await d?.control?.close();
+      d?.metricsServer?.close();
       mon.close();
       h?.close();
       dumpH?.close();
@@ -232,8 +255,13 @@ export class MgmtDaemon {
     return new Date(this.epoch + t).toISOString();
   }
 
-  log(entry: Record<string, unknown>): void {
-    this.timeline.log(entry);
+  log(entry: Record<string, unknown>): LogEntry {
+    return this.timeline.log(entry);
+  }
+
+  private renderMetrics(): string {
+    const st = this.machine.status(this.now());
+    return this.metrics.render({ holder: st.holder, candidates: st.candidates }, this.now());
   }
 
   // --- kernel state ---
@@ -351,6 +379,7 @@ export class MgmtDaemon {
         const first = decisions.find((d) => this.decisionIds.has(d));
         this.logCauses(now, first ? this.tag(first) : {});
         for (const d of decisions) await this.execute(d, eventAt);
+        this.metrics.holderIs(this.machine.currentHolder, this.now());
         this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
         // The first round after start has placed the addresses (or found nowhere to): ready.
         this.notifier?.ready(this.statusLine());
@@ -385,6 +414,7 @@ export class MgmtDaemon {
       const prev = this.lastHealth.get(c.name);
       if (prev !== state) {
         this.lastHealth.set(c.name, state);
+        if (prev === 'hold-down' && state === 'down') this.metrics.flapSuppressed(c.name);
         this.log({ event: 'health', ...tag, iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
       }
     }
@@ -417,12 +447,17 @@ export class MgmtDaemon {
       onSent: numbered ? () => this.log({ event: 'decide', ...tag, kind: d.kind, from: d.from, to: d.to, reason: d.reason, actions }) : undefined,
       onAnnounced: numbered ? (ms) => this.log({ event: 'announced', ...tag, iface: d.to, ms: Math.round(ms * 1000) / 1000 }) : undefined,
     });
+    const bursts = d.actions.filter((a) => a.kind === 'announce').length;
+    if (bursts) this.metrics.announced(bursts);
     if (d.kind !== 'refresh' || failures.length) {
-      this.log({
+      const line = this.log({
         event: d.kind, ...tag, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
         actions, ...timing,
         ...(failures.length ? { failures } : {}),
       });
+      // Counted with the line's own time, so a scrape and the timeline agree.
+      if (d.kind === 'move') this.metrics.move(d.cause ?? 'failure', Date.parse(String(line.ts)));
+      if (d.kind === 'restore') this.metrics.restore();
     }
     if (failures.length) {
       this.counters.actionErrors++;
@@ -462,6 +497,7 @@ export class MgmtDaemon {
       candidates: st.candidates.map((c) => ({ ...c, upSince: c.upSince === null ? null : this.wall(c.upSince), healthySince: c.healthySince === null ? null : this.wall(c.healthySince) })),
       lastMoves: [...this.history],
       controlSocket: this.socketPath,
+      ...(this.metricsBound ? { metrics: this.metricsBound } : {}),
       counters: { ...this.counters },
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
     };
@@ -550,6 +586,12 @@ export class MgmtDaemon {
     this.mon.close();
     this.opts.announcer?.close?.();
     await this.control?.close();
+    const ms = this.metricsServer;
+    if (ms) {
+      const closed = new Promise<void>((r) => ms.close(() => r()));
+      ms.closeAllConnections(); // a scraper's keep-alive connection must not hold the stop
+      await closed;
+    }
     this.h.close();
     this.dumpH.close();
     this.log({ event: 'stop', pid: process.pid, holder: this.machine.currentHolder });

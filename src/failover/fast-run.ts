@@ -6,9 +6,11 @@
 import { reportError, writeJson } from '../cli/output.js';
 import { takeValueFlag } from '../cli/fast-argv.js';
 import { runMgmtDaemon, type RunOptions } from './service.js';
+import { parseListen } from './metrics.js';
 
 const VALUE_FLAGS: Record<string, keyof RunOptions> = {
   '--config': 'configFile', '-c': 'configFile', '--state-file': 'stateFile', '--socket': 'controlSocket', '--netns': 'netns', '-n': 'netns', '--rcvbuf': 'rcvbuf',
+  '--metrics': 'metrics',
 };
 
 export function parseMgmtRun(argv: string[]): { opts: RunOptions; json: boolean } | null {
@@ -30,6 +32,10 @@ export function parseMgmtRun(argv: string[]): { opts: RunOptions; json: boolean 
     if (key === 'rcvbuf') {
       if (!/^\d+$/.test(value) || Number(value) < 256) return null;
       opts.rcvbuf = Number(value);
+    } else if (key === 'metrics') {
+      // A bad value goes to oclif, which says what is wrong in its usual way.
+      if (typeof parseListen(value) === 'string') return null;
+      opts.metrics = value;
     } else {
       (opts as Record<string, string>)[key] = value;
     }

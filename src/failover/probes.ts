@@ -12,8 +12,8 @@ export interface ProbeLoopDeps {
   now: () => number;
   /** Whether the link is up enough to be worth probing right now. */
   linkUp: (ifname: string) => boolean;
-  /** A probe's verdict (true: the gateway answered). */
-  onResult: (ifname: string, ok: boolean) => void;
+  /** A probe's verdict (true: the gateway answered) and how long it took, seconds. */
+  onResult: (ifname: string, ok: boolean, seconds: number) => void;
   onError: (ifname: string, err: Error) => void;
 }
 
@@ -50,7 +50,7 @@ export class ProbeLoop {
           this.d.onError(ifname, err as Error);
         }
         if (this.stopped) return;
-        this.d.onResult(ifname, ok);
+        this.d.onResult(ifname, ok, (this.d.now() - started) / 1000);
       }
       this.schedule(ifname, Math.max(0, this.d.intervalMs - (this.d.now() - started)));
     }, delay);

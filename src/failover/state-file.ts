@@ -37,6 +37,8 @@ export interface MgmtState {
   counters: DaemonCounters;
   /** Where this daemon listens: `mgmt move --state-file` finds it from here. */
   controlSocket?: string;
+  /** Where the Prometheus endpoint listens (host:port), when --metrics asked for one. */
+  metrics?: string;
   /** The daemon's own memory, bytes (process.memoryUsage): a soak reads it, operators graph it. */
   memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }

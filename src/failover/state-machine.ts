@@ -61,12 +61,17 @@ export type Action =
 
 export type DecisionKind = 'place' | 'move' | 'restore' | 'dedupe' | 'route' | 'refresh' | 'pin-released';
 
+/** Why a move happened, as a fixed word (metrics label), beside the sentence in `reason`. */
+export type MoveCause = 'failure' | 'preempt' | 'operator' | 'not-candidate';
+
 export interface Decision {
   at: number;
   kind: DecisionKind;
   from: string | null;
   to: string | null;
   reason: string;
+  /** Moves only. */
+  cause?: MoveCause;
   actions: Action[];
 }
 
@@ -240,13 +245,14 @@ export class FailoverMachine {
       const { dels, adds, steps } = plan;
       let kind: DecisionKind;
       let reason: string;
+      let cause: MoveCause | undefined;
       if (current === null) {
         const anyBefore = this.holder !== null;
         kind = anyBefore ? 'restore' : 'place';
         reason = anyBefore ? `addresses were gone from every interface; put back on ${target}` : `addresses placed on ${target}`;
       } else if (current !== target) {
         kind = 'move';
-        reason = this.moveReason(now, current, target);
+        ({ reason, cause } = this.moveReason(now, current, target));
       } else if (adds.length > 0 && dels.length > 0) {
         kind = 'restore';
         const others = [...new Set(dels.map((d) => d.ifname))];
@@ -275,7 +281,7 @@ export class FailoverMachine {
           actions.push(this.announceAction(target, 'burst'));
           this.lastAnnounceAt = now;
         }
-        decisions.push({ at: now, kind, from: current, to: target, reason, actions });
+        decisions.push({ at: now, kind, from: current, to: target, reason, ...(cause ? { cause } : {}), actions });
       }
       this.holder = target;
     } else {
@@ -449,12 +455,12 @@ export class FailoverMachine {
     return this.config.addresses.every((a) => (this.placements.get(addressKey(a)) ?? []).some((p) => p.ifname === ifname));
   }
 
-  private moveReason(now: number, from: string, to: string): string {
+  private moveReason(now: number, from: string, to: string): { reason: string; cause: MoveCause } {
     const f = this.cands.get(from);
-    if (this.pinned === to) return `operator asked to move to ${to}`;
-    if (!f) return `${from} is not a candidate; moved to ${to}`;
-    if (this.isHealthy(now, f)) return `${to} is preferred and has been healthy for the preempt delay (${this.config.preemptDelayMs} ms)`;
-    return `${from} unhealthy (${this.why(now, f)}); ${to} is the best healthy candidate`;
+    if (this.pinned === to) return { reason: `operator asked to move to ${to}`, cause: 'operator' };
+    if (!f) return { reason: `${from} is not a candidate; moved to ${to}`, cause: 'not-candidate' };
+    if (this.isHealthy(now, f)) return { reason: `${to} is preferred and has been healthy for the preempt delay (${this.config.preemptDelayMs} ms)`, cause: 'preempt' };
+    return { reason: `${from} unhealthy (${this.why(now, f)}); ${to} is the best healthy candidate`, cause: 'failure' };
   }
 
   private announceAction(ifname: string, why: 'burst' | 'refresh'): Action {

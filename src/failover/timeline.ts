@@ -28,9 +28,11 @@ export class Timeline {
     this.journal = journal;
   }
 
-  log(entry: LogEntry): void {
+  /** Write the line; returns it as written (with ts and seq). */
+  log(entry: LogEntry): LogEntry {
     const line = { ts: new Date().toISOString(), seq: ++this.seq, level: 'info', ...entry };
     if (this.sink) this.sink(line);
     else process.stderr.write(`${this.journal ? `<${priorityOf(line.level)}>` : ''}${JSON.stringify(line)}\n`);
+    return line;
   }
 }

@@ -20,6 +20,7 @@ SIGTERM/SIGINT stop the daemon and leave the addresses where they are.`;
 
   static override examples = [
     '<%= config.bin %> mgmt run --config /etc/nodectl/node.yaml',
+    { description: 'With a Prometheus endpoint on loopback port 9187', command: '<%= config.bin %> mgmt run --config /etc/nodectl/node.yaml --metrics 9187' },
     { description: 'Inside a lab namespace, with its own state and socket', command: '<%= config.bin %> mgmt run -n node --config mgmt.yaml --state-file /run/nodectl/lab-mgmt.json --socket /run/nodectl/lab-mgmt.sock' },
   ];
 
@@ -27,13 +28,14 @@ SIGTERM/SIGINT stop the daemon and leave the addresses where they are.`;
     config: Flags.string({ char: 'c', summary: `Config file with a mgmt: section (default ${DEFAULT_CONFIG_FILE}).` }),
     'state-file': Flags.string({ summary: `Where the daemon writes its state for "mgmt status" (default ${DEFAULT_STATE_FILE}).` }),
     socket: Flags.string({ summary: `Control socket for "mgmt move" and "mgmt status" (default ${DEFAULT_CONTROL_SOCKET}).` }),
+    metrics: Flags.string({ summary: 'Serve Prometheus metrics on GET /metrics at [HOST:]PORT (loopback when only a port; off by default).' }),
     rcvbuf: Flags.integer({ summary: 'Receive buffer of the notification socket, bytes (tests shrink it to provoke ENOBUFS).', hidden: true, min: 256 }),
   };
 
   async run(): Promise<{ stoppedBy: string; holder: string | null }> {
     const { flags } = await this.parse(MgmtRun);
     const r = await runMgmtDaemon({
-      configFile: flags.config, netns: flags.netns, stateFile: flags['state-file'], controlSocket: flags.socket, rcvbuf: flags.rcvbuf,
+      configFile: flags.config, netns: flags.netns, stateFile: flags['state-file'], controlSocket: flags.socket, rcvbuf: flags.rcvbuf, metrics: flags.metrics,
     });
     if (!this.jsonEnabled()) this.log(`stopped by ${r.stoppedBy || 'request'}; addresses left on ${r.holder ?? 'no interface'}`);
     return r;
