@@ -23,6 +23,8 @@ export interface MgmtConfig {
   announce: { count: number; intervalMs: number; refreshMs: number };
   /** Group (besides root and the daemon's own user) allowed on the control socket. */
   control: { group: string | null };
+  /** Programs run on events (absolute paths), one at a time in event order. */
+  hooks: { onMove: string | null; onHealth: string | null; timeoutMs: number };
 }
 
 function inPrefix(ip: string, family: Family, net: MgmtAddress): boolean {
@@ -96,6 +98,11 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       probe = { target: canonicalIp(target), intervalMs, timeoutMs: Math.min(ap.timeout_ms ?? intervalMs, intervalMs), allowedMisses: ap.allowed_misses ?? MGMT_DEFAULTS.probeAllowedMisses };
     }
   }
+  for (const k of ['on_move', 'on_health'] as const) {
+    const p = m.hooks?.[k];
+    // The daemon runs it without a shell and with a minimal PATH: a relative name would be a guess.
+    if (p !== undefined && !p.startsWith('/')) problems.push(problem(['hooks', k], `"${p}" is not an absolute path: hooks run without a shell, give the program's full path`));
+  }
   // A delay for something that never happens is a misunderstanding worth saying, not ignoring.
   if (m.damping?.preempt === false && m.damping.preempt_delay_ms !== undefined) {
     problems.push(problem(['damping', 'preempt_delay_ms'], 'preempt_delay_ms has no effect with preempt: false (the addresses never move back by themselves); remove one of the two'));
@@ -114,6 +121,7 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       refreshMs: m.announce?.refresh_ms ?? MGMT_DEFAULTS.announceRefreshMs,
     },
     control: { group: m.control?.group ?? null },
+    hooks: { onMove: m.hooks?.on_move ?? null, onHealth: m.hooks?.on_health ?? null, timeoutMs: m.hooks?.timeout_ms ?? MGMT_DEFAULTS.hookTimeoutMs },
   };
   return { config, problems };
 }

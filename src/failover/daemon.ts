@@ -9,13 +9,14 @@
 //   timeline.ts       the JSON log lines
 //   systemd.ts        READY=1 / STATUS= / WATCHDOG=1 to systemd, when it runs the daemon
 //   metrics.ts        Prometheus counters and the optional HTTP endpoint
+//   hooks.ts          operators' programs, run one at a time in event order
 // What stays here is the ordering between them: when a dump replaces the picture, when a
 // decision round runs, and that only one of each runs at a time.
 //
 // Event-driven: link, address and route changes arrive as rtnetlink multicast; the only timers
 // are the machine's own deadlines (hold-down, preempt, refresh), the optional probe, and a slow
 // audit. After ENOBUFS (the kernel dropped notifications) the picture is rebuilt from a full dump.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsc, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { NotFoundError, PermissionError } from '../errors.js';
 import { listAddrs, type Addr } from '../netlink/addr.js';
@@ -37,6 +38,7 @@ import { Timeline, type LogEntry, type LogSink } from './timeline.js';
 import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
 import { MetricsRegistry, serveMetrics, type Listen } from './metrics.js';
 import type { Server } from 'node:http';
+import { HookRunner } from './hooks.js';
 import { sendUnixDatagram } from '../netlink/unix-dgram.js';
 import { FailoverMachine, type Decision } from './state-machine.js';
 
@@ -98,6 +100,7 @@ export class MgmtDaemon {
   /** Last probe verdict per interface: only changes and the misses up to "down" are logged. */
   private readonly lastProbe = new Map<string, boolean>();
   private readonly metrics: MetricsRegistry;
+  private readonly hooks: HookRunner | null;
   private metricsServer: Server | null = null;
   /** Where the metrics endpoint listens (host:port), when it does. */
   private metricsBound: string | null = null;
@@ -153,6 +156,16 @@ export class MgmtDaemon {
       announce: this.config.announce,
     });
     this.metrics = new MetricsRegistry(this.config.candidates);
+    const hk = this.config.hooks;
+    this.hooks = hk.onMove || hk.onHealth ? new HookRunner({
+      programs: { ...(hk.onMove ? { on_move: hk.onMove } : {}), ...(hk.onHealth ? { on_health: hk.onHealth } : {}) },
+      timeoutMs: hk.timeoutMs,
+      onDone: (r) => this.log({
+        event: 'hook', level: r.exit === 0 && !r.timedOut ? 'info' : 'warning', hook: r.hook, for: r.seq, program: r.program,
+        exit: r.exit, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.stderr ? { stderr: r.stderr } : {}), ...(r.error ? { error: r.error } : {}),
+      }),
+      onDropped: (hook, ev, waiting) => this.log({ event: 'hook-dropped', level: 'warning', hook, for: ev.seq, waiting, message: `${waiting} hook runs waiting: the oldest was dropped (is the hook stuck?)` }),
+    }) : null;
     this.counters = Object.assign(this.machine.counters, { events: 0, overruns: 0, resyncs: 0, actionErrors: 0, auditMismatches: 0 });
     this.view = new KernelView(this.config, this.machine, (ifname) => opts.announcer?.forget?.(ifname));
     this.mover = new Mover({
@@ -209,6 +222,14 @@ export class MgmtDaemon {
       const missing = opts.config.candidates.filter((c) => !links.some((l) => l.name === c));
       if (missing.length) {
         throw new NotFoundError('candidate interface', missing.join('", "'), opts.netns ? `in network namespace ${opts.netns}` : '(ip link shows no such interface)');
+      }
+      for (const [k, p] of [['on_move', opts.config.hooks.onMove], ['on_health', opts.config.hooks.onHealth]] as const) {
+        if (p === null) continue;
+        try {
+          accessSync(p, fsc.X_OK);
+        } catch {
+          throw new NotFoundError('hook program', p, `(mgmt.hooks.${k}: no executable file there)`);
+        }
       }
       await d.claimSocket();
       if (opts.metrics) {
@@ -415,7 +436,8 @@ export class MgmtDaemon {
       if (prev !== state) {
         this.lastHealth.set(c.name, state);
         if (prev === 'hold-down' && state === 'down') this.metrics.flapSuppressed(c.name);
-        this.log({ event: 'health', ...tag, iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
+        const line = this.log({ event: 'health', ...tag, iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
+        this.hooks?.push('on_health', line);
       }
     }
   }
@@ -458,6 +480,8 @@ export class MgmtDaemon {
       // Counted with the line's own time, so a scrape and the timeline agree.
       if (d.kind === 'move') this.metrics.move(d.cause ?? 'failure', Date.parse(String(line.ts)));
       if (d.kind === 'restore') this.metrics.restore();
+      // Queued, never awaited: a slow hook delays the next hook, not the next decision.
+      if (d.kind === 'place' || d.kind === 'move' || d.kind === 'restore') this.hooks?.push('on_move', line);
     }
     if (failures.length) {
       this.counters.actionErrors++;
@@ -581,6 +605,7 @@ export class MgmtDaemon {
     if (this.timer) clearTimeout(this.timer);
     if (this.dropTimer) clearInterval(this.dropTimer);
     if (this.auditTimer) clearInterval(this.auditTimer);
+    this.hooks?.close();
     if (this.probes) this.probes.stop();
     else this.opts.probe?.close?.();
     this.mon.close();

@@ -79,6 +79,15 @@ test('damping.preempt: default true; false is kept; false with a preempt delay i
   t.deepEqual(problems(`${base}  damping: { preempt: "no" }\n`).map((p) => p.replace(/:.*?: /, ': ')).length, 1, 'not a boolean: one problem');
 });
 
+test('hooks: absolute paths kept, default timeout; a relative program refused at its position', (t) => {
+  const base = 'mgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0, eth1]\n';
+  t.deepEqual(parseMgmtConfig(base).hooks, { onMove: null, onHealth: null, timeoutMs: 10000 });
+  t.deepEqual(parseMgmtConfig(`${base}  hooks: { on_move: /usr/local/bin/m, timeout_ms: 500 }\n`).hooks, { onMove: '/usr/local/bin/m', onHealth: null, timeoutMs: 500 });
+  t.deepEqual(problems(`${base}  hooks:\n    on_health: notify.sh\n`), [
+    '5:16 /mgmt/hooks/on_health: "notify.sh" is not an absolute path: hooks run without a shell, give the program\'s full path',
+  ]);
+});
+
 test('empty lists and shape errors say what is wrong', (t) => {
   t.deepEqual(problems('mgmt:\n  addresses: []\n  candidates: []\n'), [
     '2:14 /mgmt/addresses: no management address: give at least one ADDRESS/PREFIX',
