@@ -7,6 +7,7 @@
 //   control.ts        the control socket (status, move) and its access check
 //   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
 //   timeline.ts       the JSON log lines
+//   decision-log.ts   which lines belong to which decision (numbers, causes held back)
 //   systemd.ts        READY=1 / STATUS= / WATCHDOG=1 to systemd, when it runs the daemon
 //   metrics.ts        Prometheus counters and the optional HTTP endpoint
 //   hooks.ts          operators' programs, run one at a time in event order
@@ -39,6 +40,7 @@ import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
 import { MetricsRegistry, serveMetrics, type Listen } from './metrics.js';
 import type { Server } from 'node:http';
 import { HookRunner } from './hooks.js';
+import { DecisionLog } from './decision-log.js';
 import { sendUnixDatagram } from '../netlink/unix-dgram.js';
 import { FailoverMachine, type Decision } from './state-machine.js';
 
@@ -89,16 +91,8 @@ export class MgmtDaemon {
   private readonly notifier: SystemdNotifier | null;
   /** Why the addresses are where they are: the last decision's reason (for STATUS=). */
   private lastReason = 'found there at start';
-  /** Decisions that change something are numbered; their log lines carry the number. */
-  private decisionSeq = 0;
-  private readonly decisionIds = new WeakMap<Decision, number>();
-  /**
-   * Lines about causes (probe results, operator requests) wait for the next decision round, so
-   * they are written just before the decision they cause, with its number.
-   */
-  private causes: LogEntry[] = [];
-  /** Last probe verdict per interface: only changes and the misses up to "down" are logged. */
-  private readonly lastProbe = new Map<string, boolean>();
+  /** Decision numbers and the cause lines held back for them. */
+  private readonly dlog: DecisionLog;
   private readonly metrics: MetricsRegistry;
   private readonly hooks: HookRunner | null;
   private metricsServer: Server | null = null;
@@ -128,7 +122,6 @@ export class MgmtDaemon {
   private readonly startedAt = new Date();
   private readonly epoch = Date.now() - performance.now();
   private readonly history: MgmtState['lastMoves'] = [];
-  private readonly lastHealth = new Map<string, string>();
   /** When the last notification was read: a decision's reaction time is measured from it. */
   private lastEventAt = 0;
   /** Resolved after the next decision round (settle(), move --auto). */
@@ -156,6 +149,14 @@ export class MgmtDaemon {
       announce: this.config.announce,
     });
     this.metrics = new MetricsRegistry(this.config.candidates);
+    this.dlog = new DecisionLog({
+      log: (e) => this.log(e),
+      wall: (t) => this.wall(t),
+      onHealth: (line, prev, state) => {
+        if (prev === 'hold-down' && state === 'down') this.metrics.flapSuppressed(String(line.iface));
+        this.hooks?.push('on_health', line);
+      },
+    });
     const hk = this.config.hooks;
     this.hooks = hk.onMove || hk.onHealth ? new HookRunner({
       programs: { ...(hk.onMove ? { on_move: hk.onMove } : {}), ...(hk.onHealth ? { on_health: hk.onHealth } : {}) },
@@ -170,7 +171,7 @@ export class MgmtDaemon {
     this.view = new KernelView(this.config, this.machine, (ifname) => opts.announcer?.forget?.(ifname));
     this.mover = new Mover({
       handle: h, config: this.config, ifindex: (n) => this.view.ifindex(n), announcer: opts.announcer,
-      onAnnounceError: (iface, address, err, d) => this.log({ event: 'announce-failed', level: 'warning', ...this.tag(d), iface, address, message: err.message }),
+      onAnnounceError: (iface, address, err, d) => this.log({ event: 'announce-failed', level: 'warning', ...this.dlog.tag(d), iface, address, message: err.message }),
     });
     this.stateFile = new StateFile(opts.stateFile ?? DEFAULT_STATE_FILE, () => this.state(),
       (err) => this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile.path, message: err.message }));
@@ -184,7 +185,8 @@ export class MgmtDaemon {
       onResult: (ifname, ok, seconds) => {
         this.metrics.probe(ifname, ok, seconds);
         this.machine.observeProbe(this.now(), ifname, ok);
-        this.noteProbe(ifname, ok);
+        const misses = this.machine.status(this.now()).candidates.find((c) => c.name === ifname)?.probe?.misses ?? 0;
+        this.dlog.probe(ifname, ok, misses, p.allowedMisses);
         this.scheduleDecide();
       },
       onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, message: err.message }),
@@ -395,10 +397,8 @@ export class MgmtDaemon {
         const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
         this.armTimer(nextWakeAt);
-        for (const d of decisions) if (d.kind !== 'refresh') this.decisionIds.set(d, ++this.decisionSeq);
         // The causes are written first, numbered with the first decision they led to (if any).
-        const first = decisions.find((d) => this.decisionIds.has(d));
-        this.logCauses(now, first ? this.tag(first) : {});
+        this.dlog.flush(this.machine.status(now).candidates, this.dlog.number(decisions));
         for (const d of decisions) await this.execute(d, eventAt);
         this.metrics.holderIs(this.machine.currentHolder, this.now());
         this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
@@ -421,47 +421,13 @@ export class MgmtDaemon {
     }, Math.max(0, Math.ceil(at - this.now())));
   }
 
-  /** `{decision: N}` for a numbered decision, else nothing. */
-  private tag(d: Decision): { decision?: number } {
-    const id = this.decisionIds.get(d);
-    return id === undefined ? {} : { decision: id };
-  }
-
-  /** Buffered causes, then each candidate whose health changed since the last round. */
-  private logCauses(now: number, tag: { decision?: number }): void {
-    for (const c of this.causes.splice(0)) this.log({ ...c, ...tag });
-    for (const c of this.machine.status(now).candidates) {
-      const state = c.healthy ? 'healthy' : c.up ? 'hold-down' : 'down';
-      const prev = this.lastHealth.get(c.name);
-      if (prev !== state) {
-        this.lastHealth.set(c.name, state);
-        if (prev === 'hold-down' && state === 'down') this.metrics.flapSuppressed(c.name);
-        const line = this.log({ event: 'health', ...tag, iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
-        this.hooks?.push('on_health', line);
-      }
-    }
-  }
-
-  /**
-   * A probe result as a cause line: every miss until the path counts as down, and the first
-   * answer after misses. Not every probe: at 10 a second that would drown the journal.
-   */
-  private noteProbe(ifname: string, ok: boolean): void {
-    const prev = this.lastProbe.get(ifname);
-    this.lastProbe.set(ifname, ok);
-    const allowed = this.config.probe?.allowedMisses ?? 0;
-    const misses = this.machine.status(this.now()).candidates.find((c) => c.name === ifname)?.probe?.misses ?? 0;
-    if (ok && prev === false) this.causes.push({ event: 'probe', iface: ifname, ok: true });
-    else if (!ok && misses <= allowed + 1) this.causes.push({ event: 'probe', level: misses > allowed ? 'warning' : 'info', iface: ifname, ok: false, misses, allowedMisses: allowed });
-  }
-
   private async execute(d: Decision, eventAt: number): Promise<void> {
     if (d.kind !== 'refresh') {
       if (d.kind !== 'route') this.lastReason = d.reason;
       this.history.push({ at: this.wall(d.at), kind: d.kind, from: d.from, to: d.to, reason: d.reason });
       if (this.history.length > 20) this.history.shift();
     }
-    const tag = this.tag(d);
+    const tag = this.dlog.tag(d);
     const numbered = tag.decision !== undefined;
     const actions = d.actions.map((a) => describeAction(a, this.config.gateway));
     const { failures, timing } = await this.mover.carryOut(d, eventAt, {
@@ -554,7 +520,7 @@ export class MgmtDaemon {
       const iface = req.iface === null || req.iface === undefined ? null : String(req.iface);
       const err = this.machine.pin(this.now(), iface);
       if (err) return { ok: false, error: err };
-      this.causes.push({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
+      this.dlog.cause({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
       const from = this.machine.currentHolder;
       await this.settle();
       // --auto: the move back by priority comes after the preempt delay; answer after it (so the
