@@ -35,6 +35,11 @@ export interface NativeAddon {
   netnsCurrentInode(): number;
   /** Credentials of the peer of a connected unix socket (getsockopt SO_PEERCRED). */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  /**
+   * Send one datagram to the unix datagram socket at path ('@name': abstract), non-blocking;
+   * returns the bytes sent. sd_notify(3)'s syscall: Node's dgram has no AF_UNIX.
+   */
+  unixDgramSend(path: string, data: Uint8Array): number;
   /** Enable NETLINK_EXT_ACK and NETLINK_CAP_ACK (and optionally a forced receive buffer) on the netlink socket bound to portId; returns its fd. */
   netlinkTune(portId: number, rcvbuf?: number): number;
   /** Set NETLINK_NO_ENOBUFS on the netlink socket fd: overruns are counted (socketDrops), not raised as a socket error. */

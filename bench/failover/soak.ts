@@ -14,7 +14,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
-import { controlRequest } from '../../src/failover/daemon.js';
+import { controlRequest } from '../../src/failover/control.js';
 import { fdCount, rssKb, soak } from './soak-loop.js';
 import { ROOT, sandbox, sh, useDev } from './sandbox.js';
 

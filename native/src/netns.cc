@@ -9,6 +9,10 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <cstddef>
+#include <cstring>
+#include <string>
 #include <unistd.h>
 #include <cstdlib>
 
@@ -114,7 +118,34 @@ static Napi::Value PeerCred(const Napi::CallbackInfo &info) {
   return o;
 }
 
+// unixDgramSend(path, data) -> bytes sent: one datagram to the unix datagram socket at path; a
+// leading '@' names an abstract socket, as systemd may write NOTIFY_SOCKET. This is sd_notify(3)'s
+// one syscall. Node cannot do it: dgram has no AF_UNIX, and net's unix sockets are SOCK_STREAM,
+// which a SOCK_DGRAM listener refuses (ECONNREFUSED) whether the name is a path or abstract.
+// MSG_DONTWAIT: a backlogged receiver costs one lost datagram (EAGAIN), never a blocked event
+// loop; the watchdog ping repeats anyway. A fresh socket per call: it is sent every few
+// seconds at most, and no descriptor is left to leak or to be inherited.
+static Napi::Value UnixDgramSend(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
+  struct sockaddr_un sa = {};
+  sa.sun_family = AF_UNIX;
+  if (path.size() < 2 || path.size() >= sizeof(sa.sun_path)) throw ErrnoError(env, "sendto(AF_UNIX)", EINVAL);
+  memcpy(sa.sun_path, path.data(), path.size());
+  if (path[0] == '@') sa.sun_path[0] = '\0';
+  socklen_t len = offsetof(struct sockaddr_un, sun_path) + path.size();
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw ErrnoError(env, "socket(AF_UNIX, SOCK_DGRAM)", errno);
+  ssize_t n = sendto(fd, data.Data(), data.ByteLength(), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<struct sockaddr *>(&sa), len);
+  int err = errno;
+  close(fd);
+  if (n < 0) throw ErrnoError(env, "sendto(AF_UNIX)", err);
+  return Napi::Number::New(env, static_cast<double>(n));
+}
+
 void InitNetns(Napi::Env env, Napi::Object exports) {
+  exports.Set("unixDgramSend", Napi::Function::New(env, UnixDgramSend));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("netlinkNoEnobufs", Napi::Function::New(env, NetlinkNoEnobufs));
   exports.Set("socketDrops", Napi::Function::New(env, SocketDrops));

@@ -9,4 +9,5 @@ export const MGMT_DEFAULTS = {
   probeIntervalMs: 500,
   probeAllowedMisses: 2,
   routeMetric: 0,
+  hookTimeoutMs: 10_000,
 } as const;

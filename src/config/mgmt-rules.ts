@@ -18,9 +18,13 @@ export interface MgmtConfig {
   probe: { target: string; intervalMs: number; timeoutMs: number; allowedMisses: number } | null;
   holdDownMs: number;
   preemptDelayMs: number;
+  /** false: never move back to a preferred candidate by itself (keepalived's nopreempt). */
+  preempt: boolean;
   announce: { count: number; intervalMs: number; refreshMs: number };
   /** Group (besides root and the daemon's own user) allowed on the control socket. */
   control: { group: string | null };
+  /** Programs run on events (absolute paths), one at a time in event order. */
+  hooks: { onMove: string | null; onHealth: string | null; timeoutMs: number };
 }
 
 function inPrefix(ip: string, family: Family, net: MgmtAddress): boolean {
@@ -94,6 +98,15 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       probe = { target: canonicalIp(target), intervalMs, timeoutMs: Math.min(ap.timeout_ms ?? intervalMs, intervalMs), allowedMisses: ap.allowed_misses ?? MGMT_DEFAULTS.probeAllowedMisses };
     }
   }
+  for (const k of ['on_move', 'on_health'] as const) {
+    const p = m.hooks?.[k];
+    // The daemon runs it without a shell and with a minimal PATH: a relative name would be a guess.
+    if (p !== undefined && !p.startsWith('/')) problems.push(problem(['hooks', k], `"${p}" is not an absolute path: hooks run without a shell, give the program's full path`));
+  }
+  // A delay for something that never happens is a misunderstanding worth saying, not ignoring.
+  if (m.damping?.preempt === false && m.damping.preempt_delay_ms !== undefined) {
+    problems.push(problem(['damping', 'preempt_delay_ms'], 'preempt_delay_ms has no effect with preempt: false (the addresses never move back by themselves); remove one of the two'));
+  }
   const config: MgmtConfig = {
     addresses,
     candidates: [...m.candidates],
@@ -101,12 +114,14 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
     probe,
     holdDownMs: m.damping?.hold_down_ms ?? MGMT_DEFAULTS.holdDownMs,
     preemptDelayMs: m.damping?.preempt_delay_ms ?? MGMT_DEFAULTS.preemptDelayMs,
+    preempt: m.damping?.preempt ?? true,
     announce: {
       count: m.announce?.count ?? MGMT_DEFAULTS.announceCount,
       intervalMs: m.announce?.interval_ms ?? MGMT_DEFAULTS.announceIntervalMs,
       refreshMs: m.announce?.refresh_ms ?? MGMT_DEFAULTS.announceRefreshMs,
     },
     control: { group: m.control?.group ?? null },
+    hooks: { onMove: m.hooks?.on_move ?? null, onHealth: m.hooks?.on_health ?? null, timeoutMs: m.hooks?.timeout_ms ?? MGMT_DEFAULTS.hookTimeoutMs },
   };
   return { config, problems };
 }

@@ -41,13 +41,19 @@ export const MgmtDecl = Type.Object({
   damping: Type.Optional(Type.Object({
     hold_down_ms: Type.Optional(Ms('A recovered interface must stay up this long before it is trusted.', 0, MGMT_DEFAULTS.holdDownMs)),
     preempt_delay_ms: Type.Optional(Ms('A trusted, preferred interface must stay so this long before the addresses move back.', 0, MGMT_DEFAULTS.preemptDelayMs)),
+    preempt: Type.Optional(Type.Boolean({ description: 'Move back to a preferred interface by itself (after preempt_delay_ms). false: never; the addresses leave their holder only when it fails or an operator moves them (mgmt move). Default true.' })),
   }, { ...closed, description: 'Flap damping.' })),
   announce: Type.Optional(Type.Object({
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Gratuitous ARPs / unsolicited NAs sent after a move. Default ${MGMT_DEFAULTS.announceCount}.` })),
     interval_ms: Type.Optional(Ms('Between the announcements of a burst.', 0, MGMT_DEFAULTS.announceIntervalMs)),
     refresh_ms: Type.Optional(Ms('Re-announce this often while holding (0 = never).', 0, MGMT_DEFAULTS.announceRefreshMs)),
   }, { ...closed, description: 'Gratuitous ARP (IPv4) and unsolicited neighbour advertisements (IPv6).' })),
-  // --- issue 19: operators' integration (control socket access) ---
+  // --- issue 19: operators' integration (hooks, control socket access) ---
+  hooks: Type.Optional(Type.Object({
+    on_move: Type.Optional(Type.String({ minLength: 1, description: 'Absolute path of a program run (no shell) after each placement, move and restore: the event as NODECTL_* variables and JSON on stdin; one hook at a time, in event order; never delays a move.' })),
+    on_health: Type.Optional(Type.String({ minLength: 1, description: 'Absolute path of a program run the same way after each change of a candidate\'s health (healthy, hold-down, down).' })),
+    timeout_ms: Type.Optional(Ms('A hook still running after this long is killed (SIGKILL) and the next one starts.', 1, MGMT_DEFAULTS.hookTimeoutMs)),
+  }, { ...closed, description: 'Programs run on events, strictly in order (unlike concurrent notify scripts).' })),
   control: Type.Optional(Type.Object({
     group: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$', description: 'Members of this group may use the control socket (mgmt status, mgmt move) besides root.' })),
   }, { ...closed, description: 'Who may talk to the daemon: root, the daemon\'s own user, and this group (checked with SO_PEERCRED, whatever the file modes).' })),

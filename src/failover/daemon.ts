@@ -1,43 +1,49 @@
 // The management-IP failover daemon: rtnetlink notifications in, FailoverMachine decisions out.
+// This file is the conductor; each part it drives can be read alone:
+//   state-machine.ts  what to do (placement, hold-down, preemption): pure, no I/O, no clock
+//   kernel-view.ts    event intake: dumps and notifications -> the machine's observations
+//   mover.ts          kernel actions: a decision's address/route batch and announcements
+//   probes.ts         the gateway probe loop
+//   control.ts        the control socket (status, move) and its access check
+//   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
+//   timeline.ts       the JSON log lines
+//   decision-log.ts   which lines belong to which decision (numbers, causes held back)
+//   systemd.ts        READY=1 / STATUS= / WATCHDOG=1 to systemd, when it runs the daemon
+//   metrics.ts        Prometheus counters and the optional HTTP endpoint
+//   hooks.ts          operators' programs, run one at a time in event order
+// What stays here is the ordering between them: when a dump replaces the picture, when a
+// decision round runs, and that only one of each runs at a time.
 //
 // Event-driven: link, address and route changes arrive as rtnetlink multicast; the only timers
-// are the machine's own deadlines (hold-down, preempt, refresh) and the optional ARP probe.
-// After ENOBUFS (the kernel dropped notifications) the picture is rebuilt from a full dump.
-//
-// A move is sent as one pipelined batch on one netlink socket, in this order:
-//   RTM_DELADDR on the old holder, RTM_NEWADDR (nodad) on the new one, RTM_NEWROUTE replace,
-// without waiting for each acknowledgement. The kernel handles a socket's requests strictly in
-// order, so the delete has taken effect before the add (never two holders), and the gap with no
-// holder is the kernel's own processing time between two messages rather than a round trip
-// through this process per step. Deleting first is required anyway for IPv4: the last address
-// leaving the old device flushes its routes, so the route can only be replaced after the add.
-// Gratuitous ARP / unsolicited NA go out as soon as the batch is acknowledged.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+// are the machine's own deadlines (hold-down, preempt, refresh), the optional probe, and a slow
+// audit. After ENOBUFS (the kernel dropped notifications) the picture is rebuilt from a full dump.
+import { accessSync, constants as fsc, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { NetlinkError, NotFoundError, PermissionError, StateError } from '../errors.js';
-import { canonicalIp } from '../config/cidr.js';
-import { addAddr, delAddr, listAddrs, type Addr } from '../netlink/addr.js';
+import { NotFoundError, PermissionError } from '../errors.js';
+import { listAddrs, type Addr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { listLinks, type Link } from '../netlink/link.js';
 import { Monitor, type MonitorEvent } from '../netlink/monitor.js';
 import { DropCounter } from '../netlink/overrun.js';
-import { listRoutes, replaceRoute, RT_TABLE_MAIN, type Route } from '../netlink/route.js';
+import { listRoutes } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { Announcer, HealthProbe } from './io.js';
-import { groupGid, refusal } from './access.js';
+import { groupGid } from './access.js';
 import { Coalescer } from './coalesce.js';
-import { priorityOf, stderrIsJournal } from './journal.js';
-import { peerCred } from '../netlink/peercred.js';
-import {
-  FailoverMachine, addressKey, type Action, type CandidateStatus, type Counters, type Decision, type Family,
-  type LinkObservation, type Placement,
-} from './state-machine.js';
+import { ControlServer, DEFAULT_CONTROL_SOCKET } from './control.js';
+import { KernelView } from './kernel-view.js';
+import { describeAction, Mover } from './mover.js';
+import { ProbeLoop } from './probes.js';
+import { DEFAULT_STATE_FILE, StateFile, type DaemonCounters, type MgmtState } from './state-file.js';
+import { Timeline, type LogEntry, type LogSink } from './timeline.js';
+import { notifyEnv, SystemdNotifier, unsetNotifyEnv } from './systemd.js';
+import { MetricsRegistry, serveMetrics, type Listen } from './metrics.js';
+import type { Server } from 'node:http';
+import { HookRunner } from './hooks.js';
+import { DecisionLog } from './decision-log.js';
+import { sendUnixDatagram } from '../netlink/unix-dgram.js';
+import { FailoverMachine, type Decision } from './state-machine.js';
 
-export const DEFAULT_STATE_FILE = '/run/nodectl/mgmt.json';
-export const DEFAULT_CONTROL_SOCKET = '/run/nodectl/mgmt.sock';
 /** How often the address placement is checked against a dump (see MgmtDaemon.audit). */
 const AUDIT_MS = 2000;
 
@@ -51,34 +57,9 @@ export interface DaemonOptions {
   probe?: HealthProbe;
   announcer?: Announcer;
   /** One JSON object per timeline entry; default: a line on stderr. */
-  log?: (entry: Record<string, unknown>) => void;
-}
-
-export interface DaemonCounters extends Counters {
-  events: number;
-  overruns: number;
-  resyncs: number;
-  actionErrors: number;
-  auditMismatches: number;
-}
-
-export interface MgmtState {
-  version: 1;
-  pid: number;
-  netns: string | null;
-  startedAt: string;
-  updatedAt: string;
-  addresses: string[];
-  gateway: { ipv4: string | null; ipv6: string | null };
-  holder: string | null;
-  pinned: string | null;
-  candidates: (Omit<CandidateStatus, 'upSince' | 'healthySince'> & { upSince: string | null; healthySince: string | null })[];
-  lastMoves: { at: string; kind: string; from: string | null; to: string | null; reason: string }[];
-  counters: DaemonCounters;
-  /** Where this daemon listens: `mgmt move --state-file` finds it from here. */
-  controlSocket?: string;
-  /** The daemon's own memory, bytes (process.memoryUsage): a soak reads it, operators graph it. */
-  memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  log?: LogSink;
+  /** Serve Prometheus metrics here (off when absent). */
+  metrics?: Listen;
 }
 
 export function hasNetAdmin(): boolean {
@@ -91,47 +72,59 @@ export function hasNetAdmin(): boolean {
   }
 }
 
-function linkObs(l: Link | undefined): LinkObservation {
-  if (!l) return { exists: false, admin: false, carrier: false, operUp: false };
-  return { exists: true, admin: l.admin === 'up', carrier: l.carrier, operUp: l.oper === 'up' };
-}
-
 export class MgmtDaemon {
+  /** A request the kernel has not answered in this long is treated as failed (then: resync). */
+  static readonly OP_TIMEOUT_MS = Mover.OP_TIMEOUT_MS;
+  /** `move --auto` waits for a move back due within this long; a later one is only reported. */
+  static readonly AUTO_WAIT_MS = 20_000;
+
   readonly config: MgmtConfig;
   readonly counters: DaemonCounters;
   private readonly opts: DaemonOptions;
   private readonly machine: FailoverMachine;
+  private readonly view: KernelView;
+  private readonly mover: Mover;
+  private readonly timeline: Timeline;
+  private readonly stateFile: StateFile;
+  private readonly probes: ProbeLoop | null;
+  /** Set when systemd passed NOTIFY_SOCKET (Type=notify). */
+  private readonly notifier: SystemdNotifier | null;
+  /** Why the addresses are where they are: the last decision's reason (for STATUS=). */
+  private lastReason = 'found there at start';
+  /** Decision numbers and the cause lines held back for them. */
+  private readonly dlog: DecisionLog;
+  private readonly metrics: MetricsRegistry;
+  private readonly hooks: HookRunner | null;
+  private metricsServer: Server | null = null;
+  /** Where the metrics endpoint listens (host:port), when it does. */
+  private metricsBound: string | null = null;
   /** Requests that change things; dumps go on their own socket (see fullSync). */
   private readonly h: Handle;
   private readonly dumpH: Handle;
   private readonly mon: Monitor;
   private readonly drops: DropCounter;
+  private readonly socketPath: string;
+  private control: ControlServer | null = null;
+  /** The configured control group's gid (null: root and the daemon's own user only). */
+  private controlGid: number | null = null;
   private dropTimer: NodeJS.Timeout | null = null;
   private auditTimer: NodeJS.Timeout | null = null;
+  /** The machine's next deadline. */
+  private timer: NodeJS.Timeout | null = null;
   /** Events that arrived while a dump was running, applied on top of it. */
   private pending: MonitorEvent[] | null = null;
   private synced = false;
-  private readonly names = new Map<number, string>();
-  private readonly indexes = new Map<string, number>();
-  private readonly ours = new Map<string, string>(); // "family/canonical address" -> key
-  private readonly stateFile: string;
-  private readonly socketPath: string;
-  private server: Server | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private decideQueued = false;
   /** Decision rounds and state re-reads: one at a time, a request meanwhile means one more. */
   private readonly deciding = new Coalescer();
   private readonly resyncing = new Coalescer();
   private stopped = false;
   private readonly startedAt = new Date();
-  /** stderr goes to journald: prefix each line with its priority (see journal.ts). */
-  private readonly journal = stderrIsJournal();
   private readonly epoch = Date.now() - performance.now();
   private readonly history: MgmtState['lastMoves'] = [];
-  private lastHealth = new Map<string, string>();
-  private stateTimer: NodeJS.Timeout | null = null;
-  private lastStateWrite = 0;
-  private readonly probeTimers = new Map<string, NodeJS.Timeout>();
+  /** When the last notification was read: a decision's reaction time is measured from it. */
+  private lastEventAt = 0;
+  /** Resolved after the next decision round (settle(), move --auto). */
   private readonly waiters: (() => void)[] = [];
   private resolveDone!: () => void;
   readonly done: Promise<void>;
@@ -143,7 +136,7 @@ export class MgmtDaemon {
     this.dumpH = dumpH;
     this.drops = drops;
     this.mon = mon;
-    this.stateFile = opts.stateFile ?? DEFAULT_STATE_FILE;
+    this.timeline = new Timeline(opts.log);
     this.socketPath = opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
     this.machine = new FailoverMachine({
       candidates: this.config.candidates,
@@ -151,11 +144,57 @@ export class MgmtDaemon {
       routeFamilies: routeFamilies(this.config),
       holdDownMs: this.config.holdDownMs,
       preemptDelayMs: this.config.preemptDelayMs,
+      preempt: this.config.preempt,
       probe: this.config.probe ? { allowedMisses: this.config.probe.allowedMisses } : null,
       announce: this.config.announce,
     });
+    this.metrics = new MetricsRegistry(this.config.candidates);
+    this.dlog = new DecisionLog({
+      log: (e) => this.log(e),
+      wall: (t) => this.wall(t),
+      onHealth: (line, prev, state) => {
+        if (prev === 'hold-down' && state === 'down') this.metrics.flapSuppressed(String(line.iface));
+        this.hooks?.push('on_health', line);
+      },
+    });
+    const hk = this.config.hooks;
+    this.hooks = hk.onMove || hk.onHealth ? new HookRunner({
+      programs: { ...(hk.onMove ? { on_move: hk.onMove } : {}), ...(hk.onHealth ? { on_health: hk.onHealth } : {}) },
+      timeoutMs: hk.timeoutMs,
+      onDone: (r) => this.log({
+        event: 'hook', level: r.exit === 0 && !r.timedOut ? 'info' : 'warning', hook: r.hook, for: r.seq, program: r.program,
+        exit: r.exit, signal: r.signal, timedOut: r.timedOut, ms: r.ms, ...(r.stderr ? { stderr: r.stderr } : {}), ...(r.error ? { error: r.error } : {}),
+      }),
+      onDropped: (hook, ev, waiting) => this.log({ event: 'hook-dropped', level: 'warning', hook, for: ev.seq, waiting, message: `${waiting} hook runs waiting: the oldest was dropped (is the hook stuck?)` }),
+    }) : null;
     this.counters = Object.assign(this.machine.counters, { events: 0, overruns: 0, resyncs: 0, actionErrors: 0, auditMismatches: 0 });
-    for (const a of this.config.addresses) this.ours.set(addressKey(a), addressKey(a));
+    this.view = new KernelView(this.config, this.machine, (ifname) => opts.announcer?.forget?.(ifname));
+    this.mover = new Mover({
+      handle: h, config: this.config, ifindex: (n) => this.view.ifindex(n), announcer: opts.announcer,
+      onAnnounceError: (iface, address, err, d) => this.log({ event: 'announce-failed', level: 'warning', ...this.dlog.tag(d), iface, address, message: err.message }),
+    });
+    this.stateFile = new StateFile(opts.stateFile ?? DEFAULT_STATE_FILE, () => this.state(),
+      (err) => this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile.path, message: err.message }));
+    const p = this.config.probe;
+    this.probes = p && opts.probe ? new ProbeLoop({
+      probe: opts.probe, target: p.target, intervalMs: p.intervalMs, timeoutMs: p.timeoutMs, now: () => this.now(),
+      linkUp: (ifname) => {
+        const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
+        return !!st && st.exists && st.admin && st.carrier && st.operUp;
+      },
+      onResult: (ifname, ok, seconds) => {
+        this.metrics.probe(ifname, ok, seconds);
+        this.machine.observeProbe(this.now(), ifname, ok);
+        const misses = this.machine.status(this.now()).candidates.find((c) => c.name === ifname)?.probe?.misses ?? 0;
+        this.dlog.probe(ifname, ok, misses, p.allowedMisses);
+        this.scheduleDecide();
+      },
+      onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, message: err.message }),
+    }) : null;
+    const ne = notifyEnv();
+    if (ne) unsetNotifyEnv();
+    this.notifier = ne ? new SystemdNotifier(ne, sendUnixDatagram,
+      (err) => this.log({ event: 'notify-failed', level: 'warning', socket: ne.socket, message: `cannot notify systemd: ${err.message}` })) : null;
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -170,21 +209,38 @@ export class MgmtDaemon {
     const mon = Monitor.open({ netns: opts.netns, groups: ['link', 'addr', 'route'], rcvbuf: opts.rcvbuf });
     let h: Handle | null = null;
     let dumpH: Handle | null = null;
+    let d: MgmtDaemon | null = null;
     try {
       // 'fit' receive buffers: this process lives for months (see HandleOptions.recv).
       h = Handle.open({ netns: opts.netns, recv: 'fit' });
       dumpH = Handle.open({ netns: opts.netns, recv: 'fit' });
-      const d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
+      d = new MgmtDaemon(opts, h, dumpH, mon, DropCounter.attach(mon.handle));
+      const self = d;
       d.pending = [];
-      mon.on('event', (e: MonitorEvent) => d.onEvent(e));
-      mon.on('overrun', () => d.onOverrun());
-      mon.on('error', (err: Error) => d.log({ event: 'monitor-error', level: 'err', message: err.message }));
+      mon.on('event', (e: MonitorEvent) => self.onEvent(e));
+      mon.on('overrun', () => self.onOverrun());
+      mon.on('error', (err: Error) => self.log({ event: 'monitor-error', level: 'err', message: err.message }));
       const links = await listLinks(dumpH);
       const missing = opts.config.candidates.filter((c) => !links.some((l) => l.name === c));
       if (missing.length) {
         throw new NotFoundError('candidate interface', missing.join('", "'), opts.netns ? `in network namespace ${opts.netns}` : '(ip link shows no such interface)');
       }
+      for (const [k, p] of [['on_move', opts.config.hooks.onMove], ['on_health', opts.config.hooks.onHealth]] as const) {
+        if (p === null) continue;
+        try {
+          accessSync(p, fsc.X_OK);
+        } catch {
+          throw new NotFoundError('hook program', p, `(mgmt.hooks.${k}: no executable file there)`);
+        }
+      }
       await d.claimSocket();
+      if (opts.metrics) {
+        const m = await serveMetrics(opts.metrics, () => self.renderMetrics(),
+          (err) => self.log({ event: 'metrics-error', level: 'warning', message: err.message }));
+        d.metricsServer = m.server;
+        d.metricsBound = m.bound;
+        d.log({ event: 'metrics', listen: m.bound, url: `http://${m.bound}/metrics` });
+      }
       d.resyncing.enter();
       let again = false;
       try {
@@ -194,14 +250,19 @@ export class MgmtDaemon {
         d.resyncing.leave();
       }
       if (again) d.scheduleResync('events lost during start');
-      for (const c of opts.config.candidates) d.scheduleProbe(c, 0);
+      d.probes?.start(opts.config.candidates);
+      // From here on the event loop is the daemon's: a wedged loop stops the pings.
+      d.notifier?.startWatchdog();
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
-      opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => d.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
+      opts.announcer?.prepare?.(opts.config.candidates).catch((err: Error) => self.log({ event: 'announce-prepare-failed', level: 'warning', message: err.message }));
       // Losses are checked at every event, and on this slow tick for a loss with nothing after it.
-      d.dropTimer = setInterval(() => d.checkDrops(), 250);
-      d.auditTimer = setInterval(() => void d.audit(), AUDIT_MS);
+      d.dropTimer = setInterval(() => self.checkDrops(), 250);
+      d.auditTimer = setInterval(() => void self.audit(), AUDIT_MS);
       return d;
     } catch (err) {
+      // Whatever was opened is closed again: a refused start leaves no socket behind.
+      await d?.control?.close();
+      d?.metricsServer?.close();
       mon.close();
       h?.close();
       dumpH?.close();
@@ -217,10 +278,13 @@ export class MgmtDaemon {
     return new Date(this.epoch + t).toISOString();
   }
 
-  log(entry: Record<string, unknown>): void {
-    const line = { ts: new Date().toISOString(), level: 'info', ...entry };
-    if (this.opts.log) this.opts.log(line);
-    else process.stderr.write(`${this.journal ? `<${priorityOf(line.level)}>` : ''}${JSON.stringify(line)}\n`);
+  log(entry: Record<string, unknown>): LogEntry {
+    return this.timeline.log(entry);
+  }
+
+  private renderMetrics(): string {
+    const st = this.machine.status(this.now());
+    return this.metrics.render({ holder: st.holder, candidates: st.candidates }, this.now());
   }
 
   // --- kernel state ---
@@ -236,68 +300,14 @@ export class MgmtDaemon {
     const ls = links ?? await listLinks(this.dumpH);
     const addrs = await listAddrs(this.dumpH);
     const routes = routeFamilies(this.config).length ? await listRoutes(this.dumpH) : [];
-    this.names.clear();
-    this.indexes.clear();
-    for (const l of ls) {
-      this.names.set(l.index, l.name);
-      this.indexes.set(l.name, l.index);
-    }
-    const byName = new Map(ls.map((l) => [l.name, l]));
-    for (const c of this.config.candidates) {
-      const l = byName.get(c);
-      const ident = l ? `${l.index}/${l.mac ?? ''}` : '';
-      const prev = this.linkIdent.get(c);
-      if (prev !== undefined && prev !== ident) this.opts.announcer?.forget?.(c);
-      this.linkIdent.set(c, ident);
-    }
-    const placements = new Map<string, Placement[]>();
-    for (const a of addrs) {
-      const key = this.keyOf(a);
-      const ifname = this.names.get(a.ifindex);
-      if (!key || !ifname) continue;
-      placements.set(key, [...(placements.get(key) ?? []), { ifname, prefixlen: a.prefixlen }]);
-    }
-    const rmap = new Map<Family, string | null>();
-    for (const r of routes) {
-      const f = this.ourRoute(r);
-      if (f !== null && r.oif !== null) rmap.set(f, this.names.get(r.oif) ?? null);
-    }
-    this.machine.sync(this.now(), {
-      links: new Map(this.config.candidates.map((c) => [c, linkObs(byName.get(c))])),
-      placements, routes: rmap,
-    });
+    const found = this.view.load(this.now(), ls, addrs, routes);
     this.synced = true;
     const replay = this.pending;
     this.pending = null;
     for (const e of replay) this.onEvent(e);
-    const where = [...placements].map(([k, v]) => `${k.slice(2)} on ${v.map((p) => p.ifname).join('+') || 'none'}`);
-    this.log({ event: why === 'start' ? 'start' : 'resync', reason: why, pid: process.pid, netns: this.opts.netns ?? null, found: where, candidates: this.config.candidates });
+    this.log({ event: why === 'start' ? 'start' : 'resync', reason: why, pid: process.pid, netns: this.opts.netns ?? null, found, candidates: this.config.candidates });
     this.scheduleDecide();
   }
-
-  private keyOf(a: Addr): string | undefined {
-    let canon: string;
-    try {
-      canon = canonicalIp(a.address);
-    } catch {
-      return undefined;
-    }
-    return this.ours.get(`${a.family}/${canon}`);
-  }
-
-  private ourRoute(r: Route): Family | null {
-    // IPv6 stores metric 0 as 1024 (IP6_RT_PRIO_USER).
-    const metric = r.family === 6 && this.config.gateway.metric === 0 ? 1024 : this.config.gateway.metric;
-    if (r.dst !== 'default' || r.table !== RT_TABLE_MAIN || r.metric !== metric) return null;
-    const gw = r.family === 4 ? this.config.gateway.ipv4 : this.config.gateway.ipv6;
-    if (!gw || !r.gateway || canonicalIp(r.gateway) !== gw) return null;
-    return r.family;
-  }
-
-  /** ifindex/MAC of each candidate as last seen, to notice a recreated interface or a new MAC. */
-  private readonly linkIdent = new Map<string, string>();
-  /** When the last notification was read: a decision's reaction time is measured from it. */
-  private lastEventAt = 0;
 
   /**
    * The safety net under the event stream: compare where the kernel has the addresses with what
@@ -313,12 +323,7 @@ export class MgmtDaemon {
       return;
     }
     if (this.stopped || this.deciding.active || this.resyncing.active || this.decideQueued) return;
-    const kernel = new Map<string, string[]>();
-    for (const a of addrs) {
-      const key = this.keyOf(a);
-      const ifname = this.names.get(a.ifindex);
-      if (key) kernel.set(key, [...(kernel.get(key) ?? []), `${ifname ?? a.ifindex}/${a.prefixlen}`].sort());
-    }
+    const kernel = this.view.placementsOf(addrs);
     const believed = new Map([...this.machine.where()].map(([k, v]) => [k, v.map((p) => `${p.ifname}/${p.prefixlen}`).sort()]));
     const differs = [...believed.keys()].some((k) => (kernel.get(k) ?? []).join() !== (believed.get(k) ?? []).join());
     if (differs) {
@@ -343,53 +348,9 @@ export class MgmtDaemon {
     this.counters.events++;
     const now = this.now();
     this.lastEventAt = now;
-    if (e.type === 'link' && e.link) {
-      const l = e.link;
-      const old = this.names.get(l.index);
-      if (e.action === 'del') {
-        this.names.delete(l.index);
-        if (old) {
-          this.indexes.delete(old);
-          this.machine.forgetInterface(old);
-          this.machine.observeLink(now, old, linkObs(undefined));
-        }
-      } else {
-        if (old && old !== l.name) {
-          // Renamed: the old name is gone (and with it a candidate, if it was one).
-          this.indexes.delete(old);
-          this.machine.forgetInterface(old);
-          this.machine.observeLink(now, old, linkObs(undefined));
-          this.scheduleResync('interface renamed');
-        }
-        if (this.config.candidates.includes(l.name)) {
-          // A new index or MAC makes the prepared announcement socket and frames stale.
-          const ident = `${l.index}/${l.mac ?? ''}`;
-          const prev = this.linkIdent.get(l.name);
-          if (prev !== undefined && prev !== ident) this.opts.announcer?.forget?.(l.name);
-          this.linkIdent.set(l.name, ident);
-        }
-        this.names.set(l.index, l.name);
-        this.indexes.set(l.name, l.index);
-        this.machine.observeLink(now, l.name, linkObs(l));
-      }
-    } else if (e.type === 'addr' && e.addr) {
-      const key = this.keyOf(e.addr);
-      const ifname = this.names.get(e.addr.ifindex);
-      if (!key) return;
-      if (!ifname) {
-        this.scheduleResync(`address event on unknown ifindex ${e.addr.ifindex}`);
-        return;
-      }
-      this.machine.observeAddr(e.action, key, { ifname, prefixlen: e.addr.prefixlen });
-    } else if (e.type === 'route' && e.route) {
-      const f = this.ourRoute(e.route);
-      if (f === null || e.route.oif === null) return;
-      const ifname = this.names.get(e.route.oif);
-      if (ifname) this.machine.observeRoute(e.action, f, ifname);
-    } else {
-      return;
-    }
-    this.scheduleDecide();
+    const r = this.view.apply(now, e);
+    if (r.resync) this.scheduleResync(r.resync);
+    if (r.decide) this.scheduleDecide();
   }
 
   private onOverrun(lost?: number): void {
@@ -436,10 +397,13 @@ export class MgmtDaemon {
         const eventAt = this.lastEventAt;
         const { decisions, nextWakeAt } = this.machine.decide(now);
         this.armTimer(nextWakeAt);
-        this.logHealth(now);
+        // The causes are written first, numbered with the first decision they led to (if any).
+        this.dlog.flush(this.machine.status(now).candidates, this.dlog.number(decisions));
         for (const d of decisions) await this.execute(d, eventAt);
-        if (decisions.some((d) => d.kind !== 'refresh')) this.writeState(true);
-        else this.writeState(false);
+        this.metrics.holderIs(this.machine.currentHolder, this.now());
+        this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
+        // The first round after start has placed the addresses (or found nowhere to): ready.
+        this.notifier?.ready(this.statusLine());
       } while (this.deciding.more() && !this.stopped);
     } finally {
       this.deciding.leave();
@@ -457,66 +421,33 @@ export class MgmtDaemon {
     }, Math.max(0, Math.ceil(at - this.now())));
   }
 
-  private logHealth(now: number): void {
-    for (const c of this.machine.status(now).candidates) {
-      const state = c.healthy ? 'healthy' : c.up ? 'hold-down' : 'down';
-      const prev = this.lastHealth.get(c.name);
-      if (prev !== state) {
-        this.lastHealth.set(c.name, state);
-        this.log({ event: 'health', iface: c.name, state, why: c.why, ...(c.upSince !== null ? { upSince: this.wall(c.upSince) } : {}) });
-      }
-    }
-  }
-
   private async execute(d: Decision, eventAt: number): Promise<void> {
-    const t0 = this.now();
     if (d.kind !== 'refresh') {
+      if (d.kind !== 'route') this.lastReason = d.reason;
       this.history.push({ at: this.wall(d.at), kind: d.kind, from: d.from, to: d.to, reason: d.reason });
       if (this.history.length > 20) this.history.shift();
     }
-    const kernelOps: Promise<string | null>[] = [];
-    const added = new Map<string, Promise<string | null>>();
-    const announces: Extract<Action, { kind: 'announce' }>[] = [];
-    // Issued back to back, not awaited one by one: see the comment at the top of this file.
-    for (const a of d.actions) {
-      if (a.kind === 'announce') {
-        announces.push(a);
-        continue;
-      }
-      const op = this.kernelOp(a);
-      kernelOps.push(op);
-      if (a.kind === 'add-addr') added.set(a.address, op);
-    }
-    // Each address is announced as soon as its own add is acknowledged: the gratuitous ARP does
-    // not wait for the IPv6 part or the route.
-    let firstAnnounceAt: number | null = null;
-    const announced = announces.flatMap((a) => a.addresses.map(async (addr) => {
-      const op = added.get(addr.address);
-      if (op && (await op) !== null) return; // the add failed: nothing to announce
-      if (!op) await Promise.all(kernelOps);
-      if (!this.opts.announcer) return;
-      firstAnnounceAt ??= this.now();
-      await this.opts.announcer.announce(a.ifname, [addr], a.count, a.intervalMs).catch((err: Error) => {
-        this.log({ event: 'announce-failed', level: 'warning', iface: a.ifname, address: addr.address, message: err.message });
-      });
-    }));
-    const failures = (await Promise.all(kernelOps)).filter((x): x is string => x !== null);
-    const netlinkMs = this.now() - t0;
-    void Promise.all(announced);
-    const ms = (x: number) => Math.round(x * 1000) / 1000;
-    const timing = {
-      reactMs: eventAt ? ms(t0 - eventAt) : null,
-      // Wall-clock instant (epoch ms, µs resolution) the triggering notification was read.
-      eventReadAt: eventAt ? ms(performance.timeOrigin + eventAt) : null,
-      netlinkMs: ms(netlinkMs),
-      firstAnnounceMs: firstAnnounceAt === null ? null : ms((firstAnnounceAt as number) - t0),
-    };
+    const tag = this.dlog.tag(d);
+    const numbered = tag.decision !== undefined;
+    const actions = d.actions.map((a) => describeAction(a, this.config.gateway));
+    const { failures, timing } = await this.mover.carryOut(d, eventAt, {
+      // Written while the kernel works on the batch: the decision precedes its outcome.
+      onSent: numbered ? () => this.log({ event: 'decide', ...tag, kind: d.kind, from: d.from, to: d.to, reason: d.reason, actions }) : undefined,
+      onAnnounced: numbered ? (ms) => this.log({ event: 'announced', ...tag, iface: d.to, ms: Math.round(ms * 1000) / 1000 }) : undefined,
+    });
+    const bursts = d.actions.filter((a) => a.kind === 'announce').length;
+    if (bursts) this.metrics.announced(bursts);
     if (d.kind !== 'refresh' || failures.length) {
-      this.log({
-        event: d.kind, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
-        actions: d.actions.map((a) => describeAction(a, this.config.gateway)), ...timing,
+      const line = this.log({
+        event: d.kind, ...tag, level: d.kind === 'move' || d.kind === 'restore' ? 'notice' : 'info', from: d.from, to: d.to, reason: d.reason,
+        actions, ...timing,
         ...(failures.length ? { failures } : {}),
       });
+      // Counted with the line's own time, so a scrape and the timeline agree.
+      if (d.kind === 'move') this.metrics.move(d.cause ?? 'failure', Date.parse(String(line.ts)));
+      if (d.kind === 'restore') this.metrics.restore();
+      // Queued, never awaited: a slow hook delays the next hook, not the next decision.
+      if (d.kind === 'place' || d.kind === 'move' || d.kind === 'restore') this.hooks?.push('on_move', line);
     }
     if (failures.length) {
       this.counters.actionErrors++;
@@ -525,65 +456,17 @@ export class MgmtDaemon {
     }
   }
 
-  /** A request the kernel has not answered in this long is treated as failed (then: resync). */
-  static readonly OP_TIMEOUT_MS = 2000;
-  /** `move --auto` waits for a move back due within this long; a later one is only reported. */
-  static readonly AUTO_WAIT_MS = 20_000;
-
-  private kernelOp(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`${describeAction(a, this.config.gateway)}: no answer from the kernel within ${MgmtDaemon.OP_TIMEOUT_MS} ms`), MgmtDaemon.OP_TIMEOUT_MS);
-    });
-    return Promise.race([this.kernelOpNow(a), timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private async kernelOpNow(a: Exclude<Action, { kind: 'announce' }>): Promise<string | null> {
-    const ifindex = this.indexes.get(a.ifname);
-    if (ifindex === undefined) return `${describeAction(a, this.config.gateway)}: interface ${a.ifname} is gone`;
-    try {
-      if (a.kind === 'del-addr') await delAddr(this.h, { ifindex, address: a.address, prefixlen: a.prefixlen });
-      else if (a.kind === 'add-addr') await addAddr(this.h, { ifindex, address: a.address, prefixlen: a.prefixlen, nodad: a.family === 6 });
-      else {
-        const gateway = a.family === 4 ? this.config.gateway.ipv4 : this.config.gateway.ipv6;
-        if (!gateway) return null;
-        await replaceRoute(this.h, { family: a.family, dst: 'default', gateway, ifindex, metric: this.config.gateway.metric });
-      }
-      return null;
-    } catch (err) {
-      if (err instanceof NetlinkError) {
-        // Already in the wanted state (someone, or the kernel, got there first).
-        if (a.kind === 'del-addr' && (err.errno === 'EADDRNOTAVAIL' || err.errno === 'ENODEV')) return null;
-        if (a.kind === 'add-addr' && err.errno === 'EEXIST') return null;
-        if (a.kind === 'route' && err.errno === 'ENETDOWN') return null; // parked on an admin-down holder
-      }
-      return `${describeAction(a, this.config.gateway)}: ${(err as Error).message}`;
+  /** One line for systemd's STATUS=: where the addresses are and why. */
+  private statusLine(): string {
+    const st = this.machine.status(this.now());
+    const addrs = this.config.addresses.map((a) => `${a.address}/${a.prefixlen}`).join(' ');
+    const healthy = st.candidates.filter((c) => c.healthy).length;
+    if (st.holder === null) {
+      // Without the counts (misses, ms of hold-down left) that would change the line every round.
+      const state = (c: (typeof st.candidates)[number]) => (c.up ? 'hold-down' : c.why.replace(/\s*\(.*\)$/, ''));
+      return `${addrs} on no interface: no healthy candidate (${st.candidates.map((c) => `${c.name}: ${state(c)}`).join('; ')})`;
     }
-  }
-
-  // --- probes ---
-
-  private scheduleProbe(ifname: string, delay: number): void {
-    const p = this.config.probe;
-    if (!p || !this.opts.probe || this.stopped) return;
-    const t = setTimeout(async () => {
-      this.probeTimers.delete(ifname);
-      const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
-      const started = this.now();
-      if (st && st.exists && st.admin && st.carrier && st.operUp) {
-        let ok = false;
-        try {
-          ok = await this.opts.probe!.probe(ifname, p.target, p.timeoutMs);
-        } catch (err) {
-          this.log({ event: 'probe-error', level: 'warning', iface: ifname, message: (err as Error).message });
-        }
-        if (this.stopped) return;
-        this.machine.observeProbe(this.now(), ifname, ok);
-        this.scheduleDecide();
-      }
-      this.scheduleProbe(ifname, Math.max(0, p.intervalMs - (this.now() - started)));
-    }, delay);
-    this.probeTimers.set(ifname, t);
+    return `${addrs} on ${st.holder}${st.pinned ? ' (pinned by operator)' : ''}: ${this.lastReason}; ${healthy} of ${st.candidates.length} candidates healthy`;
   }
 
   // --- state file and control socket ---
@@ -604,37 +487,11 @@ export class MgmtDaemon {
       candidates: st.candidates.map((c) => ({ ...c, upSince: c.upSince === null ? null : this.wall(c.upSince), healthySince: c.healthySince === null ? null : this.wall(c.healthySince) })),
       lastMoves: [...this.history],
       controlSocket: this.socketPath,
+      ...(this.metricsBound ? { metrics: this.metricsBound } : {}),
       counters: { ...this.counters },
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
     };
   }
-
-  /** Write now when something decided changed; otherwise at most every 100 ms. */
-  private writeState(important: boolean): void {
-    if (this.stopped) return;
-    const since = Date.now() - this.lastStateWrite;
-    if (!important && since < 100) {
-      this.stateTimer ??= setTimeout(() => {
-        this.stateTimer = null;
-        this.writeState(true);
-      }, 100 - since);
-      return;
-    }
-    this.lastStateWrite = Date.now();
-    try {
-      mkdirSync(dirname(this.stateFile), { recursive: true, mode: 0o750 });
-      const tmp = `${this.stateFile}.${randomBytes(3).toString('hex')}.tmp`;
-      // 0640 at most (the umask can only narrow it): the state names interfaces and addresses.
-      writeFileSync(tmp, `${JSON.stringify(this.state(), null, 2)}\n`, { mode: 0o640 });
-      if (this.controlGid !== null) chownSync(tmp, process.getuid?.() ?? 0, this.controlGid);
-      renameSync(tmp, this.stateFile);
-    } catch (err) {
-      this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile, message: (err as Error).message });
-    }
-  }
-
-  /** The configured control group's gid (null: root and the daemon's own user only). */
-  private controlGid: number | null = null;
 
   private async claimSocket(): Promise<void> {
     const group = this.config.control.group;
@@ -642,63 +499,12 @@ export class MgmtDaemon {
       this.controlGid = groupGid(group);
       if (this.controlGid === null) throw new NotFoundError('group', group, '(control.group: /etc/group has no such group)');
     }
-    // Modes set explicitly, whatever the umask: rwx for the owner, x for the group (to reach the
-    // socket), nothing for others. A directory that already exists (systemd's RuntimeDirectory,
-    // a test's temporary one) is left as its owner made it.
-    mkdirSync(dirname(this.socketPath), { recursive: true, mode: 0o750 });
-    const alive = await new Promise<boolean>((resolve) => {
-      const c = createConnection(this.socketPath);
-      c.once('connect', () => { c.destroy(); resolve(true); });
-      c.once('error', () => resolve(false));
-    });
-    if (alive) throw new StateError(`another failover daemon is already listening on ${this.socketPath}; stop it first or pass a different --socket`);
-    try {
-      unlinkSync(this.socketPath);
-    } catch {
-      // nothing left over from a killed daemon
-    }
-    const server = createServer((sock) => this.onClient(sock));
-    // bind() makes the socket file with the umask's modes; a tight umask for that instant means
-    // it never exists wider than 0600, then it gets its group.
-    const umask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.socketPath, () => resolve());
-      });
-    } finally {
-      process.umask(umask);
-    }
-    if (this.controlGid !== null) {
-      chownSync(this.socketPath, process.getuid?.() ?? 0, this.controlGid);
-      chmodSync(this.socketPath, 0o660);
-    }
-    server.on('error', (err) => this.log({ event: 'control-error', level: 'warning', message: err.message }));
-    this.server = server;
-  }
-
-  private onClient(sock: Socket): void {
-    // The kernel's word on who connected, not the socket file's modes (issue 19).
-    const peer = peerCred(sock);
-    const denied = refusal(peer, this.controlGid);
-    if (denied) {
-      this.log({ event: 'control-refused', level: 'warning', peer, message: denied });
-      sock.on('error', () => sock.destroy());
-      sock.end(`${JSON.stringify({ ok: false, denied: true, error: `not allowed: ${denied}` })}\n`);
-      return;
-    }
-    let buf = '';
-    sock.setEncoding('utf8');
-    sock.on('error', () => sock.destroy());
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) {
-        if (buf.length > 4096) sock.destroy();
-        return;
-      }
-      const line = buf.slice(0, nl);
-      void this.handleCommand(line).then((reply) => sock.end(`${JSON.stringify(reply)}\n`));
+    this.stateFile.gid = this.controlGid;
+    this.control = await ControlServer.claim({
+      path: this.socketPath, gid: this.controlGid,
+      handler: (line) => this.handleCommand(line),
+      onRefused: (peer, why) => this.log({ event: 'control-refused', level: 'warning', peer, message: why }),
+      onError: (err) => this.log({ event: 'control-error', level: 'warning', message: err.message }),
     });
   }
 
@@ -714,7 +520,7 @@ export class MgmtDaemon {
       const iface = req.iface === null || req.iface === undefined ? null : String(req.iface);
       const err = this.machine.pin(this.now(), iface);
       if (err) return { ok: false, error: err };
-      this.log({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
+      this.dlog.cause({ event: 'operator', action: iface ? `move to ${iface}` : 'automatic placement', pinned: iface });
       const from = this.machine.currentHolder;
       await this.settle();
       // --auto: the move back by priority comes after the preempt delay; answer after it (so the
@@ -759,94 +565,27 @@ export class MgmtDaemon {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.writeState(true);
+    this.stateFile.close();
     this.stopped = true;
+    this.notifier?.stopping(`stopping; addresses left on ${this.machine.currentHolder ?? 'no interface'}`);
     if (this.timer) clearTimeout(this.timer);
     if (this.dropTimer) clearInterval(this.dropTimer);
     if (this.auditTimer) clearInterval(this.auditTimer);
-    if (this.stateTimer) clearTimeout(this.stateTimer);
-    for (const t of this.probeTimers.values()) clearTimeout(t);
+    this.hooks?.close();
+    if (this.probes) this.probes.stop();
+    else this.opts.probe?.close?.();
     this.mon.close();
-    this.opts.probe?.close?.();
     this.opts.announcer?.close?.();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    try {
-      unlinkSync(this.socketPath);
-    } catch {
-      // already gone
+    await this.control?.close();
+    const ms = this.metricsServer;
+    if (ms) {
+      const closed = new Promise<void>((r) => ms.close(() => r()));
+      ms.closeAllConnections(); // a scraper's keep-alive connection must not hold the stop
+      await closed;
     }
     this.h.close();
     this.dumpH.close();
     this.log({ event: 'stop', pid: process.pid, holder: this.machine.currentHolder });
     this.resolveDone();
   }
-}
-
-/** The action as the iproute2 command that would do the same. */
-export function describeAction(a: Action, gw: { ipv4: string | null; ipv6: string | null } = { ipv4: null, ipv6: null }): string {
-  switch (a.kind) {
-    case 'del-addr': return `ip addr del ${a.address}/${a.prefixlen} dev ${a.ifname}`;
-    case 'add-addr': return `ip addr add ${a.address}/${a.prefixlen} dev ${a.ifname}${a.family === 6 ? ' nodad' : ''}`;
-    case 'route': {
-      const via = a.family === 4 ? gw.ipv4 : gw.ipv6;
-      return `ip -${a.family} route replace default${via ? ` via ${via}` : ''} dev ${a.ifname}`;
-    }
-    case 'announce': return `announce ${a.addresses.map((x) => x.address).join(' ')} on ${a.ifname} x${a.count}${a.why === 'refresh' ? ' (refresh)' : ''}`;
-  }
-}
-
-/** Ask a running daemon (over its control socket). */
-export async function controlRequest(socketPath: string, req: Record<string, unknown>, timeoutMs = 5000): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const c = createConnection(socketPath);
-    let buf = '';
-    const timer = setTimeout(() => {
-      c.destroy();
-      reject(new StateError(`the failover daemon on ${socketPath} did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    c.setEncoding('utf8');
-    c.on('connect', () => c.write(`${JSON.stringify(req)}\n`));
-    c.on('data', (d: string) => (buf += d));
-    c.on('end', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(buf) as Record<string, unknown>);
-      } catch {
-        reject(new StateError(`garbled answer from the failover daemon on ${socketPath}`));
-      }
-    });
-    c.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-        reject(Object.assign(new StateError(`no failover daemon is running (nothing listens on ${socketPath}); start it with: nodectl mgmt run --config FILE`), { notRunning: true }));
-      }
-      else if (err.code === 'EACCES') reject(new PermissionError('root', `talking to the failover daemon on ${socketPath}`));
-      else reject(err);
-    });
-  });
-}
-
-/** The state file a daemon wrote, and whether that daemon is still alive. */
-export function readState(file = DEFAULT_STATE_FILE): { state: MgmtState; running: boolean } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StateError(`no failover state at ${file}: the daemon has not run (start it with: nodectl mgmt run --config FILE)`);
-    throw err;
-  }
-  let state: MgmtState;
-  try {
-    state = JSON.parse(text) as MgmtState;
-  } catch {
-    throw new StateError(`${file} is not a failover state file (not JSON)`);
-  }
-  let running = false;
-  try {
-    process.kill(state.pid, 0);
-    running = true;
-  } catch (err) {
-    running = (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return { state, running };
 }

@@ -9,12 +9,11 @@ import { runMgmtDaemon } from './service.js';
 
 export const mgmtRun: Action<'mgmt run', { stoppedBy: string; holder: string | null }> = async (flags) => {
   const r = await runMgmtDaemon({
-    configFile: flags.config, netns: flags.netns, stateFile: flags['state-file'], controlSocket: flags.socket, rcvbuf: flags.rcvbuf,
+    configFile: flags.config, netns: flags.netns, stateFile: flags['state-file'], controlSocket: flags.socket, rcvbuf: flags.rcvbuf, metrics: flags.metrics,
   });
   return { result: r, text: () => `stopped by ${r.stoppedBy || 'request'}; addresses left on ${r.holder ?? 'no interface'}` };
 };
 
-/** Run `mgmt run` if argv is exactly that; the exit code, or null to let oclif do it. */
 export function fastRun(argv: readonly string[]): Promise<number | null> {
   return runFast(argv, { 'mgmt run': mgmtRun } satisfies Actions<'failover/fast-run'>);
 }

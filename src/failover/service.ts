@@ -3,8 +3,11 @@
 import { existsSync } from 'node:fs';
 import { NotFoundError, PermissionError, StateError, UsageError } from '../errors.js';
 import { loadMgmtConfig, type MgmtConfig } from './config.js';
-import { controlRequest, DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE, MgmtDaemon, readState, type MgmtState } from './daemon.js';
+import { controlRequest, DEFAULT_CONTROL_SOCKET } from './control.js';
+import { MgmtDaemon } from './daemon.js';
+import { DEFAULT_STATE_FILE, readState, type MgmtState } from './state-file.js';
 import { defaultAnnouncer, defaultProbe } from './arp-io.js';
+import { parseListen, type Listen } from './metrics.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodectl/node.yaml';
 
@@ -14,6 +17,8 @@ export interface RunOptions {
   stateFile?: string;
   controlSocket?: string;
   rcvbuf?: number;
+  /** `--metrics [HOST:]PORT`: serve Prometheus metrics there (loopback when only a port). */
+  metrics?: string;
   /** Called once the daemon has taken over the kernel state (before the first move is done). */
   onStarted?: (d: MgmtDaemon) => void;
 }
@@ -21,6 +26,12 @@ export interface RunOptions {
 export async function runMgmtDaemon(o: RunOptions): Promise<{ stoppedBy: string; holder: string | null }> {
   const file = o.configFile ?? DEFAULT_CONFIG_FILE;
   if (!o.configFile && !existsSync(file)) throw new NotFoundError('config file', file, '(pass --config FILE)');
+  let metrics: Listen | undefined;
+  if (o.metrics !== undefined) {
+    const l = parseListen(o.metrics);
+    if (typeof l === 'string') throw new UsageError(l);
+    metrics = l;
+  }
   const config: MgmtConfig = await loadMgmtConfig(file);
   const d = await MgmtDaemon.start({
     config,
@@ -28,6 +39,7 @@ export async function runMgmtDaemon(o: RunOptions): Promise<{ stoppedBy: string;
     stateFile: o.stateFile ?? DEFAULT_STATE_FILE,
     controlSocket: o.controlSocket ?? DEFAULT_CONTROL_SOCKET,
     rcvbuf: o.rcvbuf,
+    metrics,
     probe: config.probe ? defaultProbe(o.netns) : undefined,
     announcer: defaultAnnouncer(o.netns),
   });

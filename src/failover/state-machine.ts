@@ -29,6 +29,11 @@ export interface MachineConfig {
   holdDownMs: number;
   /** A trusted interface preferred over the holder must stay trusted this long before we move back. */
   preemptDelayMs: number;
+  /**
+   * false: never move to a preferred candidate while the holder is healthy (keepalived's
+   * nopreempt); only the holder's failure or an operator moves the addresses. Default true.
+   */
+  preempt?: boolean;
   /** With an ARP probe configured: consecutive misses tolerated; one more marks the path down. */
   probe: { allowedMisses: number } | null;
   announce: { count: number; intervalMs: number; refreshMs: number };
@@ -56,12 +61,17 @@ export type Action =
 
 export type DecisionKind = 'place' | 'move' | 'restore' | 'dedupe' | 'route' | 'refresh' | 'pin-released';
 
+/** Why a move happened, as a fixed word (metrics label), beside the sentence in `reason`. */
+export type MoveCause = 'failure' | 'preempt' | 'operator' | 'not-candidate';
+
 export interface Decision {
   at: number;
   kind: DecisionKind;
   from: string | null;
   to: string | null;
   reason: string;
+  /** Moves only. */
+  cause?: MoveCause;
   actions: Action[];
 }
 
@@ -235,13 +245,14 @@ export class FailoverMachine {
       const { dels, adds, steps } = plan;
       let kind: DecisionKind;
       let reason: string;
+      let cause: MoveCause | undefined;
       if (current === null) {
         const anyBefore = this.holder !== null;
         kind = anyBefore ? 'restore' : 'place';
         reason = anyBefore ? `addresses were gone from every interface; put back on ${target}` : `addresses placed on ${target}`;
       } else if (current !== target) {
         kind = 'move';
-        reason = this.moveReason(now, current, target);
+        ({ reason, cause } = this.moveReason(now, current, target));
       } else if (adds.length > 0 && dels.length > 0) {
         kind = 'restore';
         const others = [...new Set(dels.map((d) => d.ifname))];
@@ -270,7 +281,7 @@ export class FailoverMachine {
           actions.push(this.announceAction(target, 'burst'));
           this.lastAnnounceAt = now;
         }
-        decisions.push({ at: now, kind, from: current, to: target, reason, actions });
+        decisions.push({ at: now, kind, from: current, to: target, reason, ...(cause ? { cause } : {}), actions });
       }
       this.holder = target;
     } else {
@@ -326,6 +337,10 @@ export class FailoverMachine {
   }
 
   // --- internals ---
+
+  private get preempts(): boolean {
+    return this.config.preempt !== false;
+  }
 
   private linkUp(c: Cand): boolean {
     return c.link.exists && c.link.admin && c.link.carrier && c.link.operUp;
@@ -394,7 +409,7 @@ export class FailoverMachine {
     const cur = current === null ? undefined : this.cands.get(current);
     if (cur && this.isHealthy(now, cur)) {
       const best = healthy[0]!;
-      if (best.priority < cur.priority && best.healthySince! + this.config.preemptDelayMs <= now) return best.name;
+      if (this.preempts && best.priority < cur.priority && best.healthySince! + this.config.preemptDelayMs <= now) return best.name;
       return cur.name;
     }
     if (healthy.length > 0) return healthy[0]!.name;
@@ -440,12 +455,12 @@ export class FailoverMachine {
     return this.config.addresses.every((a) => (this.placements.get(addressKey(a)) ?? []).some((p) => p.ifname === ifname));
   }
 
-  private moveReason(now: number, from: string, to: string): string {
+  private moveReason(now: number, from: string, to: string): { reason: string; cause: MoveCause } {
     const f = this.cands.get(from);
-    if (this.pinned === to) return `operator asked to move to ${to}`;
-    if (!f) return `${from} is not a candidate; moved to ${to}`;
-    if (this.isHealthy(now, f)) return `${to} is preferred and has been healthy for the preempt delay (${this.config.preemptDelayMs} ms)`;
-    return `${from} unhealthy (${this.why(now, f)}); ${to} is the best healthy candidate`;
+    if (this.pinned === to) return { reason: `operator asked to move to ${to}`, cause: 'operator' };
+    if (!f) return { reason: `${from} is not a candidate; moved to ${to}`, cause: 'not-candidate' };
+    if (this.isHealthy(now, f)) return { reason: `${to} is preferred and has been healthy for the preempt delay (${this.config.preemptDelayMs} ms)`, cause: 'preempt' };
+    return { reason: `${from} unhealthy (${this.why(now, f)}); ${to} is the best healthy candidate`, cause: 'failure' };
   }
 
   private announceAction(ifname: string, why: 'burst' | 'refresh'): Action {
@@ -459,7 +474,7 @@ export class FailoverMachine {
    * is where priority wants it (or pinned, or nothing holds). For `mgmt move --auto`.
    */
   dueMove(now: number): { to: string; at: number } | null {
-    if (this.pinned !== null || this.holder === null) return null;
+    if (this.pinned !== null || this.holder === null || !this.preempts) return null;
     const cur = this.cands.get(this.holder);
     if (!cur || !this.isHealthy(now, cur)) return null;
     let best: { to: string; at: number; prio: number } | null = null;
@@ -476,7 +491,7 @@ export class FailoverMachine {
     for (const c of this.cands.values()) {
       if (c.healthySince !== null && c.healthySince > now) t = Math.min(t, c.healthySince);
       // Only a candidate preferred over the holder has a preemption deadline worth waking for.
-      if (c.healthySince !== null && c.priority < holderPrio && this.pinned === null) {
+      if (c.healthySince !== null && c.priority < holderPrio && this.pinned === null && this.preempts) {
         const pre = c.healthySince + this.config.preemptDelayMs;
         if (pre > now) t = Math.min(t, pre);
       }

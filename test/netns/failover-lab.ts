@@ -47,6 +47,8 @@ export interface CfgOpts {
   candidates?: string[];
   holdDownMs?: number;
   preemptDelayMs?: number;
+  /** false: `damping.preempt: false` (and no preempt_delay_ms, which it refuses). */
+  preempt?: false;
   probe?: { intervalMs: number; allowedMisses: number } | null;
   refreshMs?: number;
   announceIntervalMs?: number;
@@ -60,7 +62,8 @@ export function writeConfig(lab: Lab, o: CfgOpts = {}, name = 'mgmt.yaml'): stri
     `  addresses: [${V4}/24, ${V6}/64]`,
     `  candidates: [${candidates.join(', ')}]`,
     '  gateway: { ipv4: 192.0.2.1, ipv6: "2001:db8::1" }',
-    `  damping: { hold_down_ms: ${o.holdDownMs ?? 300}, preempt_delay_ms: ${o.preemptDelayMs ?? 600} }`,
+    o.preempt === false ? `  damping: { hold_down_ms: ${o.holdDownMs ?? 300}, preempt: false }`
+      : `  damping: { hold_down_ms: ${o.holdDownMs ?? 300}, preempt_delay_ms: ${o.preemptDelayMs ?? 600} }`,
     `  announce: { count: 3, interval_ms: ${o.announceIntervalMs ?? 20}, refresh_ms: ${o.refreshMs ?? 0} }`,
   ];
   if (o.probe) lines.push(`  health: { arp_probe: { interval_ms: ${o.probe.intervalMs}, allowed_misses: ${o.probe.allowedMisses} } }`);
@@ -88,10 +91,10 @@ export function cliArgs(args: string[]): string[] {
   return ['--import', 'tsx', join(ROOT, 'bin/dev.js'), ...args];
 }
 
-export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[] } = {}): Daemon {
+export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {}): Daemon {
   const statePath = join(lab.dir, `${tag}.json`);
   const socketPath = join(lab.dir, `${tag}.sock`);
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let stdout = '';

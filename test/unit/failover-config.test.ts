@@ -68,6 +68,25 @@ test('meaning errors: every one, at its line and column', (t) => {
   ]);
 });
 
+test('damping.preempt: default true; false is kept; false with a preempt delay is refused at the delay', (t) => {
+  const base = 'mgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0, eth1]\n';
+  t.true(parseMgmtConfig(base).preempt);
+  t.false(parseMgmtConfig(`${base}  damping: { preempt: false, hold_down_ms: 100 }\n`).preempt);
+  t.deepEqual(problems(`${base}  damping:\n    preempt: false\n    preempt_delay_ms: 5000\n`), [
+    '6:23 /mgmt/damping/preempt_delay_ms: preempt_delay_ms has no effect with preempt: false (the addresses never move back by themselves); remove one of the two',
+  ]);
+  t.deepEqual(problems(`${base}  damping: { preempt: "no" }\n`).map((p) => p.replace(/:.*?: /, ': ')).length, 1, 'not a boolean: one problem');
+});
+
+test('hooks: absolute paths kept, default timeout; a relative program refused at its position', (t) => {
+  const base = 'mgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0, eth1]\n';
+  t.deepEqual(parseMgmtConfig(base).hooks, { onMove: null, onHealth: null, timeoutMs: 10000 });
+  t.deepEqual(parseMgmtConfig(`${base}  hooks: { on_move: /usr/local/bin/m, timeout_ms: 500 }\n`).hooks, { onMove: '/usr/local/bin/m', onHealth: null, timeoutMs: 500 });
+  t.deepEqual(problems(`${base}  hooks:\n    on_health: notify.sh\n`), [
+    '5:16 /mgmt/hooks/on_health: "notify.sh" is not an absolute path: hooks run without a shell, give the program\'s full path',
+  ]);
+});
+
 test('empty lists and shape errors say what is wrong', (t) => {
   t.deepEqual(problems('mgmt:\n  addresses: []\n  candidates: []\n'), [
     '2:14 /mgmt/addresses: no management address: give at least one ADDRESS/PREFIX',

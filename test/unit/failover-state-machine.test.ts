@@ -239,6 +239,39 @@ test('no preemption while preemptDelayMs is huge; failover still immediate', (t)
   t.is(holderOf(k), 'eth0');
 });
 
+test('preempt: false: a recovered preferred interface never takes the addresses back; the holder\'s failure does', (t) => {
+  const { k, m } = setup({ preempt: false });
+  m.sync(0, k.snapshot());
+  step(m, k, 0);
+  t.is(holderOf(k), 'eth0');
+  setLink(m, k, 100, 'eth0', NOCARRIER);
+  step(m, k, 100);
+  t.is(holderOf(k), 'eth1', 'failover is as immediate as ever');
+  setLink(m, k, 200, 'eth0', UP);
+  let r = step(m, k, 200);
+  t.is(r.nextWakeAt, 1200, 'wakes for the end of the hold-down only');
+  r = step(m, k, 1200);
+  t.true(m.status(1200).candidates[0]!.healthy);
+  t.is(r.nextWakeAt, null, 'no preemption deadline to wake for');
+  t.is(m.dueMove(1200), null, 'mgmt move --auto: no move is due');
+  t.deepEqual(step(m, k, 1e9).decisions, []);
+  t.is(holderOf(k), 'eth1');
+  // Only the holder's failure moves the addresses:
+  setLink(m, k, 1e9, 'eth1', NOCARRIER);
+  r = step(m, k, 1e9);
+  t.is(r.decisions[0]!.kind, 'move');
+  t.is(holderOf(k), 'eth0', 'on failure the best healthy candidate, by priority');
+  // The operator still moves it, and --auto then leaves it where it is.
+  t.is(m.pin(1e9 + 1, 'eth2'), null);
+  step(m, k, 1e9 + 1);
+  t.is(holderOf(k), 'eth2');
+  t.is(m.pin(1e9 + 2, null), null);
+  t.deepEqual(step(m, k, 1e9 + 2).decisions, []);
+  t.deepEqual(step(m, k, 2e9).decisions, []);
+  t.is(holderOf(k), 'eth2');
+  t.is(m.counters.moves, 3);
+});
+
 test('all candidates down: addresses stay parked on the last holder; the first back takes them after hold-down', (t) => {
   const { k, m } = setup();
   m.sync(0, k.snapshot());

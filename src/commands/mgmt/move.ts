@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { mgmtMove, renderMove, type MoveResult } from '../../failover/service.js';
-import { DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE } from '../../failover/daemon.js';
+import { DEFAULT_CONTROL_SOCKET } from '../../failover/control.js';
+import { DEFAULT_STATE_FILE } from '../../failover/state-file.js';
 import { UsageError } from '../../errors.js';
 
 export default class MgmtMove extends NodectlCommand {

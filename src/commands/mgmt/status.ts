@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { mgmtStatus, renderStatus, STATUS_EXIT, type StatusResult } from '../../failover/service.js';
-import { DEFAULT_CONTROL_SOCKET, DEFAULT_STATE_FILE } from '../../failover/daemon.js';
+import { DEFAULT_CONTROL_SOCKET } from '../../failover/control.js';
+import { DEFAULT_STATE_FILE } from '../../failover/state-file.js';
 
 export default class MgmtStatus extends NodectlCommand {
   static override summary = 'Show the failover daemon\'s holder, each candidate\'s health and why, the last moves and counters.';

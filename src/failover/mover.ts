@@ -1,0 +1,163 @@
+// Kernel actions: carrying out one Decision of the FailoverMachine (address moves, the default
+// route, gratuitous ARP / unsolicited NA). The machine decided *what*; this file is about *how*
+// it reaches the kernel fast and in a safe order, and nothing else.
+//
+// A move is sent as one pipelined batch on one netlink socket, in this order:
+//   RTM_DELADDR on the old holder, RTM_NEWADDR (nodad) on the new one, RTM_NEWROUTE replace,
+// without waiting for each acknowledgement. The kernel handles a socket's requests strictly in
+// order, so the delete has taken effect before the add (never two holders), and the gap with no
+// holder is the kernel's own processing time between two messages rather than a round trip
+// through this process per step. Deleting first is required anyway for IPv4: the last address
+// leaving the old device flushes its routes, so the route can only be replaced after the add.
+// Gratuitous ARP / unsolicited NA go out as soon as each address's add is acknowledged.
+import { performance } from 'node:perf_hooks';
+import { NetlinkError } from '../errors.js';
+import { addAddr, delAddr } from '../netlink/addr.js';
+import type { Handle } from '../netlink/handle.js';
+import { replaceRoute } from '../netlink/route.js';
+import type { MgmtConfig } from './config.js';
+import type { Announcer } from './io.js';
+import type { Action, Decision } from './state-machine.js';
+
+type KernelAction = Exclude<Action, { kind: 'announce' }>;
+
+/** How one decision went: what failed (as iproute2 commands with the error) and how fast. */
+export interface Outcome {
+  failures: string[];
+  timing: {
+    /** From reading the triggering notification to sending the first request, ms. */
+    reactMs: number | null;
+    /** Wall-clock instant (epoch ms, µs resolution) the triggering notification was read. */
+    eventReadAt: number | null;
+    /** From the first request to the last acknowledgement, ms. */
+    netlinkMs: number;
+    /** From the first request to the first announcement frame, ms. */
+    firstAnnounceMs: number | null;
+  };
+}
+
+/** Points in a decision's execution the daemon logs (for one move's lines in order). */
+export interface MoveHooks {
+  /** All kernel requests are sent (none acknowledged yet). */
+  onSent?: () => void;
+  /** Every announcement burst of the decision has ended (ms since the requests were sent). */
+  onAnnounced?: (ms: number) => void;
+}
+
+export interface MoverDeps {
+  /** The socket that changes things (never a dump socket: see MgmtDaemon.fullSync). */
+  handle: Handle;
+  config: MgmtConfig;
+  ifindex: (name: string) => number | undefined;
+  announcer?: Announcer;
+  /** An announcement failed (logged by the daemon; it never fails the decision). */
+  onAnnounceError: (ifname: string, address: string, err: Error, d: Decision) => void;
+}
+
+export class Mover {
+  /** A request the kernel has not answered in this long is treated as failed (then: resync). */
+  static readonly OP_TIMEOUT_MS = 2000;
+  private readonly d: MoverDeps;
+
+  constructor(deps: MoverDeps) {
+    this.d = deps;
+  }
+
+  /**
+   * Send the decision's kernel requests back to back and resolve once all are acknowledged (or
+   * failed). Announcements are started as their address lands and are NOT awaited: a burst of
+   * three frames 50 ms apart must not hold up the next decision.
+   */
+  async carryOut(d: Decision, eventAt: number, hooks: MoveHooks = {}): Promise<Outcome> {
+    const t0 = performance.now();
+    const kernelOps: Promise<string | null>[] = [];
+    const added = new Map<string, Promise<string | null>>();
+    const announces: Extract<Action, { kind: 'announce' }>[] = [];
+    for (const a of d.actions) {
+      if (a.kind === 'announce') {
+        announces.push(a);
+        continue;
+      }
+      const op = this.kernelOp(a);
+      kernelOps.push(op);
+      if (a.kind === 'add-addr') added.set(a.address, op);
+    }
+    // The requests are on their way; the kernel works on them while the caller logs.
+    hooks.onSent?.();
+    // Each address is announced as soon as its own add is acknowledged: the gratuitous ARP does
+    // not wait for the IPv6 part or the route.
+    let firstAnnounceAt: number | null = null;
+    const announcer = this.d.announcer;
+    const announced = announces.flatMap((a) => a.addresses.map(async (addr) => {
+      const op = added.get(addr.address);
+      if (op && (await op) !== null) return; // the add failed: nothing to announce
+      if (!op) await Promise.all(kernelOps);
+      if (!announcer) return;
+      firstAnnounceAt ??= performance.now();
+      await announcer.announce(a.ifname, [addr], a.count, a.intervalMs).catch((err: Error) => this.d.onAnnounceError(a.ifname, addr.address, err, d));
+    }));
+    const failures = (await Promise.all(kernelOps)).filter((x): x is string => x !== null);
+    const netlinkMs = performance.now() - t0;
+    // Not awaited (a burst lasts count x interval); its end is reported on its own.
+    void Promise.all(announced).then(() => {
+      if (announcer && announces.length) hooks.onAnnounced?.(performance.now() - t0);
+    });
+    const ms = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      failures,
+      timing: {
+        reactMs: eventAt ? ms(t0 - eventAt) : null,
+        eventReadAt: eventAt ? ms(performance.timeOrigin + eventAt) : null,
+        netlinkMs: ms(netlinkMs),
+        firstAnnounceMs: firstAnnounceAt === null ? null : ms((firstAnnounceAt as number) - t0),
+      },
+    };
+  }
+
+  /** One request, with a deadline: a kernel that never answers must not wedge the daemon. */
+  private kernelOp(a: KernelAction): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`${describeAction(a, this.d.config.gateway)}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`), Mover.OP_TIMEOUT_MS);
+    });
+    return Promise.race([this.kernelOpNow(a), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** null when the kernel is now as wanted, else the failure as one line. */
+  private async kernelOpNow(a: KernelAction): Promise<string | null> {
+    const { config, handle: h } = this.d;
+    const ifindex = this.d.ifindex(a.ifname);
+    if (ifindex === undefined) return `${describeAction(a, config.gateway)}: interface ${a.ifname} is gone`;
+    try {
+      if (a.kind === 'del-addr') await delAddr(h, { ifindex, address: a.address, prefixlen: a.prefixlen });
+      else if (a.kind === 'add-addr') await addAddr(h, { ifindex, address: a.address, prefixlen: a.prefixlen, nodad: a.family === 6 });
+      else {
+        const gateway = a.family === 4 ? config.gateway.ipv4 : config.gateway.ipv6;
+        if (!gateway) return null;
+        await replaceRoute(h, { family: a.family, dst: 'default', gateway, ifindex, metric: config.gateway.metric });
+      }
+      return null;
+    } catch (err) {
+      if (err instanceof NetlinkError) {
+        // Already in the wanted state (someone, or the kernel, got there first).
+        if (a.kind === 'del-addr' && (err.errno === 'EADDRNOTAVAIL' || err.errno === 'ENODEV')) return null;
+        if (a.kind === 'add-addr' && err.errno === 'EEXIST') return null;
+        if (a.kind === 'route' && err.errno === 'ENETDOWN') return null; // parked on an admin-down holder
+      }
+      return `${describeAction(a, config.gateway)}: ${(err as Error).message}`;
+    }
+  }
+}
+
+/** The action as the iproute2 command that would do the same. */
+export function describeAction(a: Action, gw: { ipv4: string | null; ipv6: string | null } = { ipv4: null, ipv6: null }): string {
+  switch (a.kind) {
+    case 'del-addr': return `ip addr del ${a.address}/${a.prefixlen} dev ${a.ifname}`;
+    case 'add-addr': return `ip addr add ${a.address}/${a.prefixlen} dev ${a.ifname}${a.family === 6 ? ' nodad' : ''}`;
+    case 'route': {
+      const via = a.family === 4 ? gw.ipv4 : gw.ipv6;
+      return `ip -${a.family} route replace default${via ? ` via ${via}` : ''} dev ${a.ifname}`;
+    }
+    case 'announce': return `announce ${a.addresses.map((x) => x.address).join(' ')} on ${a.ifname} x${a.count}${a.why === 'refresh' ? ' (refresh)' : ''}`;
+  }
+}
