@@ -19,6 +19,9 @@ if (rows.length === 0) {
   process.exit(2);
 }
 const cols = Object.keys(rows[0]).filter((k) => k !== 'release');
-console.log(`| kernel | ${cols.join(' | ')} |`);
-console.log(`|---|${cols.map(() => '---').join('|')}|`);
-for (const r of rows) console.log(`| ${r.release} | ${cols.map((c) => r[c] ?? '?').join(' | ')} |`);
+// what nodectl does with those answers (src/sctp/tracer.ts wireObjects, src/ebpf/attach.ts)
+const wire = (r) => (r.bpf_loop === 'yes' ? 'sctp_wire' : r.bpf_loop === 'no' ? 'sctp_wire_noloop' : 'tries all');
+const attach = (r) => (r.tcx === 'yes' ? 'tcx' : r.clsact === 'yes' ? 'clsact' : 'none');
+console.log(`| kernel | ${cols.join(' | ')} | wire tracer object | tc attach |`);
+console.log(`|---|${cols.map(() => '---').join('|')}|---|---|`);
+for (const r of rows) console.log(`| ${r.release} | ${cols.map((c) => r[c] ?? '?').join(' | ')} | ${wire(r)} | ${attach(r)} |`);
