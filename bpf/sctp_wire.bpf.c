@@ -6,7 +6,8 @@
  * headers) -> SCTP common header -> every chunk. Records are in sctp_wire.h.
  *
  * Only UAPI headers: the program reads packets and __sk_buff, no kernel internals, so it needs
- * neither BTF nor CO-RE and loads on any kernel with bpf_loop (5.17+).
+ * neither BTF nor CO-RE and loads on any kernel with bpf_loop (5.17+). Built with
+ * SW_NO_BPF_LOOP (bpf/sctp_wire_noloop.bpf.c) it needs only what 5.10 has: see there.
  *
  * It never drops or changes a packet: every path returns TC_ACT_OK... except that with tcx
  * the "next" verdict is what lets other programs on the hook run, so that is returned instead.
@@ -30,6 +31,7 @@
 
 /* Tuned by user space before load (libbpf .rodata). */
 const volatile __u32 max_chunks = 16384;            /* a 64 KiB GSO packet of 4-byte chunks */
+#define SW_MAX_CHUNKS 16384                         /* without bpf_loop: max_chunks' ceiling */
 #ifndef INLINE_CHUNKS
 #define INLINE_CHUNKS 4                             /* walked without a callback call */
 #endif
@@ -51,16 +53,19 @@ const volatile __u64 burst_window_ns = 1000000000;  /* ... within this window ra
  * the helper.
  */
 const volatile __u64 jiffy_ns = 0;
+#ifndef SW_COARSE_KTIME
+#define SW_COARSE_KTIME bpf_ktime_get_coarse_ns
+#endif
 __u64 jiffies_base; /* CLOCK_MONOTONIC - jiffies x jiffy_ns (mod 2^64); 0: not taken yet */
 
 static __always_inline __u64 coarse_now(void)
 {
 	if (!jiffy_ns)
-		return bpf_ktime_get_coarse_ns();
+		return SW_COARSE_KTIME();
 	__u64 j = bpf_jiffies64() * jiffy_ns;
 	__u64 base = *(volatile __u64 *)&jiffies_base;
 	if (!base) {
-		base = bpf_ktime_get_coarse_ns() - j - jiffy_ns;
+		base = SW_COARSE_KTIME() - j - jiffy_ns;
 		base |= !base;
 		*(volatile __u64 *)&jiffies_base = base;
 	}
@@ -130,6 +135,12 @@ struct sw_walk_mem {
 	__u32 off;
 	__u32 pad;
 	__u64 pnow;
+#ifdef SW_NO_BPF_LOOP
+	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
+	struct sw_key key;
+	__u64 now;
+	__u32 end, vtag, dir, chunks, done, left;
+#endif
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -576,10 +587,57 @@ static __always_inline long walk_step(struct walk *w, const int fast)
 	return walk_one(w, fast);
 }
 
+#ifndef SW_NO_BPF_LOOP
 static long walk_chunk(__u32 idx, void *ctx)
 {
 	return walk_step(ctx, 0);
 }
+#else
+/*
+ * Without bpf_loop: up to SW_WALK_BATCH chunks in a bounded loop, in a global function. The
+ * verifier checks a global function once, on its own, whatever its callers (a static one it
+ * checks again at every call site, and a bounded loop once per turn): so the walk's cost to
+ * verify is SW_WALK_BATCH turns of the chunk code, and handle()'s loop of calls only a few
+ * instructions a turn. A global function takes only the context and scalars before 5.12, so
+ * the walk's state is in this CPU's sctp_walk_mem and the record is looked up again by key.
+ * Returns 1 when the walk is over (end, malformed chunk, limit), 0 to be called again.
+ */
+#ifndef SW_WALK_BATCH
+#define SW_WALK_BATCH 8
+#endif
+/* A call, not in line: clang gives every in-line copy of the chunk code in the loop its own
+ * stack (two copies passed BPF's 512 bytes); the verifier checks it once per turn either way. */
+static __attribute__((noinline)) long walk_call(struct walk *w)
+{
+	return walk_step(w, 0);
+}
+__attribute__((noinline)) int sw_walk_batch(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct sw_walk_mem *m = bpf_map_lookup_elem(&sctp_walk_mem, &zero);
+	if (!m)
+		return 1;
+	/* NULL only if another CPU's new association evicted this one from the LRU map since
+	 * handle() found it: the rest of the packet then has no record to count in */
+	struct sw_assoc *a = bpf_map_lookup_elem(&sctp_assocs, &m->key);
+	if (!a)
+		return 1;
+	struct walk w = {
+		.skb = skb, .a = a, .key = &m->key, .now = m->now, .off = m->off, .end = m->end,
+		.vtag = m->vtag, .dir = m->dir, .chunks = m->chunks, .done = m->done, .mem = m,
+	};
+	__u32 left = m->left, i;
+	long r = 0;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < SW_WALK_BATCH && i < left && r == 0; i++)
+		r = walk_call(&w);
+	m->off = w.off;
+	m->chunks = w.chunks;
+	m->done = w.done;
+	m->left = left - i;
+	return r != 0 || i >= left;
+}
+#endif
 
 
 
@@ -619,6 +677,9 @@ static __always_inline void swap_endpoints(struct sw_key *k)
  * fallback map. */
 static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u64 now, struct sw_globals *g)
 {
+#ifdef SW_NO_SLOTS
+	return 0;
+#endif
 	__u32 h = slot_hash(key);
 
 #pragma clang loop unroll(disable)
@@ -802,6 +863,7 @@ static __always_inline int handle(struct __sk_buff *skb)
 	 * return-stack mitigations put a thunk on every return that call costs more than the chunk
 	 * (bench/sctp: ~15 ns a chunk). Only the common chunks: the verifier walks the inline loop
 	 * once per iteration, and with every chunk type it took seconds to load. */
+#ifndef SW_NO_BPF_LOOP
 	long r = 0;
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < INLINE_CHUNKS && i < max_chunks && r == 0; i++)
@@ -809,6 +871,25 @@ static __always_inline int handle(struct __sk_buff *skb)
 	/* the rest, or from the first chunk that is not DATA or SACK (not yet counted) */
 	if (r != 1 && max_chunks > w.chunks)
 		bpf_loop(max_chunks - w.chunks, walk_chunk, &w, 0);
+#else
+	__builtin_memcpy((void *)&mem->key, &key, sizeof(key));
+	mem->now = now;
+	mem->off = w.off;
+	mem->end = w.end;
+	mem->vtag = w.vtag;
+	mem->dir = w.dir;
+	mem->chunks = 0;
+	mem->done = 0;
+	mem->left = max_chunks;
+	/* Enough calls for SW_MAX_CHUNKS chunks: max_chunks above it walks no further. */
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < (SW_MAX_CHUNKS + SW_WALK_BATCH - 1) / SW_WALK_BATCH; i++)
+		if (sw_walk_batch(skb))
+			break;
+	w.off = mem->off;
+	w.chunks = mem->chunks;
+	w.done = mem->done;
+#endif
 	/* one per-CPU update per packet, not per chunk */
 	g->c[SW_G_CHUNKS] += w.chunks;
 

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, unpin, type Attachment, type BpfMap, type RingBuffer } from 'ebpf-ts';
+import { BpfObject, ensureBpffs, jiffyNs, openPinnedMap, pinMap, probeFeature, unpin, type Attachment, type BpfMap, type RingBuffer } from 'ebpf-ts';
 import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
@@ -20,6 +20,12 @@ import type { DetectOptions } from './detect.js';
 export const WIRE_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
 /** The same tracer with no chunk walked in line: for a verifier that refuses WIRE_OBJECT's size. */
 export const WIRE_COMPACT_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire_compact.bpf.o', import.meta.url));
+/**
+ * The same tracer for kernels without bpf_loop (before 5.17): chunks walked by a bounded loop
+ * of global-function calls, every association in the LRU hash (no slot table: its claim needs
+ * compare-and-swap, 5.12). Counts the same; see bpf/sctp_wire_noloop.bpf.c.
+ */
+export const WIRE_NOLOOP_OBJECT = fileURLToPath(new URL('../../bpf/sctp_wire_noloop.bpf.o', import.meta.url));
 export const SESSIONS_BPFFS = '/sys/fs/bpf/nodectl-sctp';
 export const SESSIONS_RUN = '/run/nodectl/sctp';
 
@@ -230,9 +236,22 @@ export class WireTracer extends EventEmitter<TracerEvents> {
 }
 
 /**
- * Load (not attach) the wire tracer with the sizes and tunables of opts. A verifier that
- * refuses the default object (its in-line chunk walk is the larger one to verify; kernels'
- * verifiers differ in how far they prune) gets the compact one, which counts the same.
+ * The wire tracer objects to try on this kernel, in order. Chosen by what the kernel answers,
+ * not by its version: without bpf_loop only the no-bpf_loop object can load (the others are
+ * refused before verification starts); with it, the default, then the compact one for a
+ * verifier that refuses the default's size (kernels' verifiers differ in how far they prune).
+ * A probe that could not tell (no permission, say) tries them all.
+ */
+export function wireObjects(): string[] {
+  const loop = probeFeature('bpf_loop');
+  if (loop.supported) return [WIRE_OBJECT, WIRE_COMPACT_OBJECT];
+  return loop.conclusive === false ? [WIRE_OBJECT, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT] : [WIRE_NOLOOP_OBJECT];
+}
+
+/**
+ * Load (not attach) the wire tracer with the sizes and tunables of opts: the first of
+ * wireObjects() the verifier accepts (all count the same). The error of the first is the one
+ * reported.
  */
 export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' | 'burstThreshold' | 'burstWindowMs' | 'objectPath'> = {}): BpfObject {
   const n = opts.maxAssociations ?? 16384;
@@ -247,21 +266,27 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
     maxEntries: { sctp_assocs: n, sctp_slots: slots },
   });
   if (opts.objectPath) return load(opts.objectPath);
+  const [first, ...rest] = wireObjects();
   try {
-    return load(WIRE_OBJECT);
+    return load(first!);
   } catch (err) {
     if ((err as { code?: string }).code !== 'VERIFIER') throw err;
-    try {
-      return load(WIRE_COMPACT_OBJECT);
-    } catch {
-      throw err;
+    for (const path of rest) {
+      try {
+        return load(path);
+      } catch {
+        // the first refusal is the one to report
+      }
     }
+    throw err;
   }
 }
 
 /** "in-line walk, jiffies clock (4 ms)": the object loadWireObject chose and the clock it set. */
 export function wireEngine(source: string, jiffy: number): string {
-  const walk = source === WIRE_COMPACT_OBJECT ? 'compact walk (this kernel\'s verifier refused the in-line one)' : source === WIRE_OBJECT ? 'in-line walk' : source;
+  const walk = source === WIRE_COMPACT_OBJECT ? 'compact walk (this kernel\'s verifier refused the in-line one)'
+    : source === WIRE_NOLOOP_OBJECT ? 'bounded walk (this kernel has no bpf_loop), associations in the hash map only'
+      : source === WIRE_OBJECT ? 'in-line walk' : source;
   return `${walk}, ${jiffy ? `jiffies clock (${jiffy / 1e6} ms)` : 'coarse-clock helper (CONFIG_HZ unknown)'}`;
 }
 

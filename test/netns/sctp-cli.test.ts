@@ -84,7 +84,7 @@ test('trace streams NDJSON events and detaches on SIGTERM; stats reads its sessi
   t.true(att.tcx.length === 2 || att.clsact, `attached while running (tcx links ${att.tcx.join(',')})`);
   // which build and clock the kernel got: the clock is the one the kernel's config allows
   const jiffy = jiffyNs();
-  t.regex(tr.err(), jiffy ? new RegExp(`wire tracer: (in-line|compact) walk.*, jiffies clock \\(${jiffy / 1e6} ms\\)`) : /wire tracer: (in-line|compact) walk.*, coarse-clock helper/);
+  t.regex(tr.err(), jiffy ? new RegExp(`wire tracer: (in-line|compact|bounded) walk.*, jiffies clock \\(${jiffy / 1e6} ms\\)`) : /wire tracer: (in-line|compact|bounded) walk.*, coarse-clock helper/);
   await runScenario({ a: { netns: a.name, ifname: 'va', ip: '10.66.0.1', port: 4001 }, b: { netns: b.name, ifname: 'vb', ip: '10.66.0.2', port: 4002 } }, 'abort');
 
   const stats = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '--json'], { encoding: 'utf8' });

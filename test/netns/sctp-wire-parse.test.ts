@@ -4,17 +4,19 @@
 // counts, non-SCTP) must raise a malformed/global counter without miscounting good chunks.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
 import type { Association } from '../../src/sctp/model.js';
-import { decodeRows, sumGlobals } from '../../src/sctp/tracer.js';
+import { decodeRows, sumGlobals, WIRE_NOLOOP_OBJECT, WIRE_OBJECT, wireObjects } from '../../src/sctp/tracer.js';
 import { assocRows } from '../../src/sctp/rows.js';
+import { kernelAtLeast, probeFeature } from 'ebpf-ts';
 
-const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
+/** The object the tracer loads on this kernel: the default, or without bpf_loop the no-loop one. */
+const OBJ = wireObjects()[0]!;
 const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 5000 };
 const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 6000 };
 const TA = 0x0a0a0a0a; // A's initiate tag: on packets to A
@@ -59,6 +61,23 @@ function handshake(a = A, b = B, opts: Parameters<typeof sctpFrame>[4] = {}): Bu
 function guard(t: { log: (s: string) => void; pass: () => void }): boolean {
   if (!why) return false;
   t.log(`SKIP: ${why}`);
+  t.pass();
+  return true;
+}
+
+/**
+ * For tests of the objects that call bpf_loop (5.17): skip, naming it, where the kernel says it
+ * lacks the helper — and fail where it is new enough to have it, so the skip cannot go stale.
+ */
+function guardBpfLoop(t: { log: (s: string) => void; pass: () => void; fail: (m: string) => void }): boolean {
+  if (guard(t)) return true;
+  const f = probeFeature('bpf_loop');
+  if (f.supported) return false;
+  if (kernelAtLeast(f.minKernel!)) {
+    t.fail(`Linux ${release()} is at least ${f.minKernel} but the bpf_loop probe says no: ${f.reason}`);
+    return true;
+  }
+  t.log(`SKIP: kernel lacks bpf_loop (${f.minKernel}): ${f.reason}`);
   t.pass();
   return true;
 }
@@ -305,11 +324,12 @@ function conversation(a: Endpoint, b: Endpoint, n: number, size: number): Buffer
 const interleave = (lists: Buffer[][]) => Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => lists.flatMap((l) => (l[i] ? [l[i]!] : [])));
 
 test('slot collisions: associations beyond the slot table go to the fallback map, each counted exactly and once', (t) => {
-  if (guard(t)) return;
+  // the slot table is the default object's (the no-bpf_loop one keeps every association in the fallback)
+  if (guardBpfLoop(t)) return;
   const peers = Array.from({ length: 5 }, (_, i): [Endpoint, Endpoint] => [{ ...A, port: 2000 + i }, { ...B, port: 7000 + i }]);
   const frames = interleave(peers.map(([a, b], i) => conversation(a, b, 3 + i, 100 + 10 * i))).flat();
   for (const slots of [1, 2, 8]) {
-    const r = run(frames, OBJ, slots);
+    const r = run(frames, WIRE_OBJECT, slots);
     t.is(r.assocs.length, 5, `${slots} slot(s): every association once`);
     t.is(new Set(r.assocs.map((a) => a.id)).size, 5, `${slots} slot(s): no association in both maps`);
     t.true(r.inSlots.length >= 1 && r.inSlots.length <= slots, `${slots} slot(s): ${r.inSlots.length} in slots`);
@@ -381,7 +401,7 @@ test('the walk limit holds across the in-line chunks and the bpf_loop rest; a no
 });
 
 test('the compact object (every chunk through bpf_loop, loaded where a verifier refuses the default) counts exactly the same', (t) => {
-  if (guard(t)) return;
+  if (guardBpfLoop(t)) return;
   const compact = fileURLToPath(new URL('../../bpf/sctp_wire_compact.bpf.o', import.meta.url));
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const [a1, b1] = P(1201);
@@ -395,11 +415,96 @@ test('the compact object (every chunk through bpf_loop, loaded where a verifier 
     sctpFrame(a1, b1, 1, [chunk.data({ tsn: 1, size: 4 }), rawChunk(0xc1, 0, Buffer.alloc(0), { length: 0 }), chunk.data({ tsn: 2, size: 4 })]),
     sctpFrame(A, B, TB, [chunk.abort({ cause: 12 })]),
   ];
-  const dflt = run(frames);
+  const dflt = run(frames, WIRE_OBJECT);
   const other = run(frames, compact);
   t.is(dflt.assocs.length, 2);
   t.true(dflt.assocs[0]!.dir[0].dataChunks > 0 && dflt.globals.malformedChunks === 1, 'the frames parse as intended');
   const key = (a: Association) => a.id;
   t.deepEqual(other.assocs.sort((x, y) => key(x).localeCompare(key(y))).map(timeless), dflt.assocs.sort((x, y) => key(x).localeCompare(key(y))).map(timeless));
   t.deepEqual(other.globals, dflt.globals);
+});
+
+/** Every frame list of the tests above, as one list per scenario. */
+function scenarios(): Record<string, Buffer[]> {
+  const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
+  const A6: Endpoint = { mac: A.mac, ip: 'fd00::1', port: 3868 };
+  const B6: Endpoint = { mac: B.mac, ip: 'fd00::2:0:0:2', port: 3868 };
+  const ext = { ipv6Ext: [{ type: 0 as const, len: 1 }, { type: 60 as const }, { type: 43 as const }, { type: 44 as const }] };
+  const small = sctpFrame(A, B, 5, [chunk.cookieAck()]);
+  const sctp = sctpPacket({ sport: 1, dport: 2, vtag: 3, chunks: [chunk.data({ tsn: 1, size: 200 })] });
+  const peers = Array.from({ length: 5 }, (_, i): [Endpoint, Endpoint] => [{ ...A, port: 2000 + i }, { ...B, port: 7000 + i }]);
+  return {
+    association: [
+      ...handshake(),
+      sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 100 }), chunk.data({ tsn: 1001, size: 37 }), chunk.idata({ tsn: 1002, size: 10 })]),
+      sctpFrame(B, A, TA, [chunk.sack({ cumTsn: 1000, aRwnd: 40000, gaps: [[2, 2]], dups: [] })]),
+      sctpFrame(A, B, TB, [chunk.data({ tsn: 1001, size: 37 })]),
+      sctpFrame(B, A, TA, [chunk.sack({ cumTsn: 1002, aRwnd: 0, dups: [1001] })]),
+      sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 100 })]),
+      sctpFrame(B, A, TA, [chunk.data({ tsn: 7000, size: 5 }), chunk.sack({ cumTsn: 1002, aRwnd: 30000 })]),
+      sctpFrame(A, B, TB, [chunk.heartbeat()]),
+      sctpFrame(B, A, TA, [chunk.heartbeatAck()]),
+      sctpFrame(A, B, TB, [chunk.shutdown(7000)]),
+      sctpFrame(B, A, TA, [chunk.shutdownAck()]),
+      sctpFrame(A, B, TB, [chunk.shutdownComplete()]),
+    ],
+    encapsulations: [
+      ...handshake(A, B, { vlans: [{ tpid: 0x88a8, id: 100 }, { tpid: 0x8100, id: 200 }], ipv4Options: 8 }),
+      sctpFrame(B6, A6, 0, [chunk.init({ tag: TB, aRwnd: 1000, initialTsn: 1 })], ext),
+      sctpFrame(A6, B6, TB, [chunk.initAck({ tag: TA, aRwnd: 1000, initialTsn: 1 })], { ...ext, vlans: [{ id: 7 }] }),
+      sctpFrame(B6, A6, TA, [chunk.data({ tsn: 1, size: 3 })], ext),
+    ],
+    malformed: [
+      sctpFrame(...P(1001), 1, [chunk.data({ tsn: 1, size: 4 }), rawChunk(0xc1, 0, Buffer.alloc(0), { length: 0 }), chunk.data({ tsn: 2, size: 4 })]),
+      sctpFrame(...P(1002), 1, [chunk.heartbeat(), rawChunk(0xc1, 0, Buffer.alloc(4), { length: 3 })]),
+      sctpFrame(...P(1003), 1, [chunk.cookieAck(), rawChunk(0, 3, Buffer.alloc(20), { length: 400 })]),
+      sctpFrame(...P(1004), 1, [chunk.cookieAck(), rawChunk(0, 3, Buffer.alloc(13), { pad: false })]),
+      sctpFrame(...P(1005), 1, [rawChunk(3, 0, Buffer.from([0, 0, 0, 1, 0, 0, 1, 0, 0, 9, 0, 0]))]),
+      sctpFrame(...P(1006), 1, []),
+      sctpFrame(...P(1007), 1, [rawChunk(0, 3, Buffer.alloc(8))]),
+      sctpFrame(...P(1008), 1, Array.from({ length: 800 }, () => chunk.cookieAck())),
+      sctpFrame(...P(1009), 1, Array.from({ length: 300 }, (_, i) => (i % 3 ? chunk.cookieAck() : chunk.data({ tsn: i, size: 8 })))),
+    ],
+    notChunks: [
+      Buffer.concat([small, Buffer.alloc(60 - small.length)]),
+      ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 132, payload: sctp.subarray(0, 64), fragment: { offset: 0, more: true } }) }),
+      ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 132, payload: sctp }) }).subarray(0, 14 + 20 + 8),
+      ethFrame({ src: A.mac, dst: B.mac, ip: ipPacket({ src: A.ip, dst: B.ip, proto: 17, payload: Buffer.alloc(40) }) }),
+    ],
+    restart: [
+      ...handshake(),
+      sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 10 })]),
+      sctpFrame(A, B, 0, [chunk.init({ tag: 0x1234, aRwnd: 1, initialTsn: 1 })]),
+      sctpFrame(A, B, 0, [chunk.init({ tag: 0x1234, aRwnd: 1, initialTsn: 1 })]),
+      sctpFrame(B, A, 0x1234, [chunk.abort({ cause: 12 })]),
+    ],
+    concurrent: interleave(peers.map(([a, b], i) => conversation(a, b, 3 + i, 100 + 10 * i))).flat(),
+    mixedChunks: [
+      sctpFrame(...P(1101), 1, Array.from({ length: 5 }, (_, i) => chunk.data({ tsn: 10 + i, size: 7 }))),
+      sctpFrame(...P(1102), 1, [chunk.data({ tsn: 1, size: 5 }), chunk.cookieAck(), chunk.data({ tsn: 2, size: 6 }), chunk.sack({ cumTsn: 0, aRwnd: 0 }), chunk.heartbeat(), chunk.data({ tsn: 3, size: 9 })]),
+    ],
+  };
+}
+
+test('the no-bpf_loop object (loaded where the kernel lacks bpf_loop) counts exactly as the default on every scenario', (t) => {
+  if (guardBpfLoop(t)) return;
+  const byId = (x: Association, y: Association) => x.id.localeCompare(y.id);
+  const compare = (what: string, frames: Buffer[], patch?: [string, number]) => {
+    const objs = [WIRE_OBJECT, WIRE_NOLOOP_OBJECT].map((o) => (patch ? withGlobal(o, patch[0], patch[1]) : o));
+    try {
+      const [dflt, noloop] = objs.map((o) => run(frames, o));
+      t.true(dflt!.assocs.length > 0 || what === 'notChunks', `${what}: the default object saw associations`);
+      t.is(noloop!.inSlots.length, 0, `${what}: the no-bpf_loop object has no slot table`);
+      t.deepEqual(noloop!.assocs.sort(byId).map(timeless), dflt!.assocs.sort(byId).map(timeless), `${what}${patch ? ` ${patch.join(' ')}` : ''}: records`);
+      t.deepEqual(noloop!.globals, dflt!.globals, `${what}${patch ? ` ${patch.join(' ')}` : ''}: global counters`);
+    } finally {
+      if (patch) for (const o of objs) rmSync(dirname(o), { recursive: true, force: true });
+    }
+  };
+  const all = scenarios();
+  for (const [what, frames] of Object.entries(all)) compare(what, frames);
+  // every read through bpf_skb_load_bytes; and the walk limit inside and across batches of calls
+  compare('association', all.association!, ['direct_limit', 0]);
+  for (const limit of [1, 3, 8, 9, 17, 300]) compare('malformed', all.malformed!, ['max_chunks', limit]);
+  compare('mixedChunks', all.mixedChunks!, ['max_chunks', 4]);
 });

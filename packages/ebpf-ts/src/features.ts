@@ -1,7 +1,7 @@
 // Feature probes: ask the running kernel (load a two-instruction program, try the attach on an
 // interface that cannot exist, create a map) rather than compare version numbers, and say why
 // when the answer is no. Results are cached per process.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { native } from './native.js';
 import { AttachType, MapType, ProgType, TRACEFS_MAGIC } from './consts.js';
 import { release } from 'node:os';
@@ -9,7 +9,7 @@ import { errnoName, UnsupportedFeatureError, type NativeFailure } from './errors
 
 export type FeatureName =
   | 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe'
-  | 'ringbuf' | 'bpf_loop' | 'batch_ops' | 'btf';
+  | 'ringbuf' | 'bpf_loop' | 'batch_ops' | 'btf' | 'module_btf';
 
 export interface FeatureStatus {
   feature: FeatureName;
@@ -19,11 +19,17 @@ export interface FeatureStatus {
   /** First mainline kernel with the feature. */
   minKernel?: string;
   errno?: string;
+  /**
+   * false: the probe could not tell (no permission, a transient error, nothing to look at):
+   * `supported` is false but does not mean the kernel lacks the feature, and the answer is
+   * not cached.
+   */
+  conclusive?: false;
 }
 
 export const FEATURE_MIN_KERNEL: Record<FeatureName, string> = {
   tcx: '6.6', clsact: '4.5', xdp: '5.9', tracepoint: '4.7', raw_tracepoint: '4.17', tp_btf: '5.5', fentry: '5.5', fexit: '5.5',
-  kprobe: '4.1', ringbuf: '5.8', bpf_loop: '5.17', batch_ops: '5.6', btf: '5.4',
+  kprobe: '4.1', ringbuf: '5.8', bpf_loop: '5.17', batch_ops: '5.6', btf: '5.4', module_btf: '5.11',
 };
 
 // An ifindex no interface has: attaching there tells "attach type known" (ENODEV) from "unknown" (EINVAL)
@@ -44,6 +50,12 @@ function yes(feature: FeatureName, reason: string): FeatureStatus {
 function no(feature: FeatureName, reason: string, errno?: string): FeatureStatus {
   return { feature, supported: false, reason, minKernel: FEATURE_MIN_KERNEL[feature], ...(errno ? { errno } : {}) };
 }
+/** A probe that could not tell: not cached, and not to be read as "the kernel lacks it". */
+function unknown(feature: FeatureName, reason: string, errno?: string): FeatureStatus {
+  return { ...no(feature, reason, errno), conclusive: false };
+}
+// Refusals that say "not allowed" (or "try again") rather than "not known to this kernel".
+const INCONCLUSIVE_ERRNO = new Set(['EPERM', 'EACCES', 'EAGAIN', 'EINTR', 'ENOMEM', 'EBUSY']);
 
 function loadProbe(type: number, eat: number, btfFunc?: string): { fd: number } | { errno: string; log: string } {
   const r = native.bpfProbeLoad(type, eat, btfFunc);
@@ -61,14 +73,14 @@ function attachTypeName(t: number): string {
 
 function linkProbe(feature: FeatureName, progType: number, attachType: number, eat = 0): FeatureStatus {
   const p = loadProbe(progType, eat);
-  if (!('fd' in p)) return no(feature, `the kernel refused to load a ${native.bpfTypeName('prog', progType)} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
+  if (!('fd' in p)) return (INCONCLUSIVE_ERRNO.has(p.errno) ? unknown : no)(feature, `the kernel refused to load a ${native.bpfTypeName('prog', progType)} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
   try {
     native.bpfLinkCreate(p.fd, NO_IFINDEX, attachType, -1).destroy();
     return yes(feature, 'attach accepted'); // cannot happen: no such interface
   } catch (err) {
     const e = errnoName(err as NativeFailure);
     if (e === 'ENODEV' || e === 'ENXIO') return yes(feature, `bpf_link_create knows the attach type (${e} for a missing interface)`);
-    return no(feature, `bpf_link_create refused ${attachTypeName(attachType)}: ${e}`, e);
+    return (INCONCLUSIVE_ERRNO.has(e) ? unknown : no)(feature, `bpf_link_create refused ${attachTypeName(attachType)}: ${e}`, e);
   } finally {
     native.bpfCloseFd(p.fd);
   }
@@ -77,13 +89,13 @@ function linkProbe(feature: FeatureName, progType: number, attachType: number, e
 function tracingProbe(feature: 'fentry' | 'fexit' | 'tp_btf', eat: number, target: string): FeatureStatus {
   if (!existsSync('/sys/kernel/btf/vmlinux')) return no(feature, 'the kernel has no BTF (/sys/kernel/btf/vmlinux missing; CONFIG_DEBUG_INFO_BTF)');
   const p = loadProbe(ProgType.TRACING, eat, target);
-  if (!('fd' in p)) return no(feature, `the kernel refused to load a ${feature} program on ${target}: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
+  if (!('fd' in p)) return (INCONCLUSIVE_ERRNO.has(p.errno) ? unknown : no)(feature, `the kernel refused to load a ${feature} program on ${target}: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
   try {
     native.bpfLinkCreate(p.fd, 0, eat, -1).destroy();
     return yes(feature, `loaded and attached a ${feature} program on ${target}`);
   } catch (err) {
     const e = errnoName(err as NativeFailure);
-    return no(feature, `the kernel refused to attach a ${feature} program on ${target}: ${e}`, e);
+    return (INCONCLUSIVE_ERRNO.has(e) ? unknown : no)(feature, `the kernel refused to attach a ${feature} program on ${target}: ${e}`, e);
   } finally {
     native.bpfCloseFd(p.fd);
   }
@@ -139,8 +151,10 @@ function probe(f: FeatureName): FeatureStatus {
       return r === 1 ? yes('ringbuf', 'ringbuf maps can be created') : no('ringbuf', `the kernel refused a ringbuf map (${r})`);
     }
     case 'bpf_loop': {
+      // libbpf: 1 the verifier took a call to it, 0 refused it as unknown, < 0 could not ask
       const r = native.bpfProbeHelper(ProgType.SCHED_CLS, HELPERS.bpf_loop!);
-      return r === 1 ? yes('bpf_loop', 'helper bpf_loop accepted in sched_cls') : no('bpf_loop', `helper bpf_loop not accepted (${r})`);
+      if (r === 1) return yes('bpf_loop', 'helper bpf_loop accepted in sched_cls');
+      return r === 0 ? no('bpf_loop', 'the verifier does not know helper bpf_loop (sched_cls)') : unknown('bpf_loop', `could not probe helper bpf_loop (${r})`);
     }
     case 'batch_ops': {
       let fd = -1;
@@ -156,6 +170,16 @@ function probe(f: FeatureName): FeatureStatus {
     }
     case 'btf':
       return existsSync('/sys/kernel/btf/vmlinux') ? yes('btf', '/sys/kernel/btf/vmlinux present') : no('btf', '/sys/kernel/btf/vmlinux missing (CONFIG_DEBUG_INFO_BTF)');
+    case 'module_btf': {
+      // A loaded module with BTF has /sys/kernel/btf/<module> (CONFIG_DEBUG_INFO_BTF_MODULES,
+      // 5.11): the kernel tracer's fentry/tp_btf programs on the sctp module need it.
+      if (!existsSync('/sys/kernel/btf/vmlinux')) return no('module_btf', 'the kernel has no BTF (/sys/kernel/btf/vmlinux missing)');
+      if (!existsSync('/proc/modules')) return no('module_btf', 'the kernel has no loadable modules (/proc/modules missing: CONFIG_MODULES)');
+      const withBtf = readdirSync('/sys/kernel/btf').filter((f) => f !== 'vmlinux');
+      if (withBtf.length > 0) return yes('module_btf', `${withBtf.length} loaded module(s) carry BTF (${withBtf.slice(0, 3).join(', ')}${withBtf.length > 3 ? ', …' : ''})`);
+      if (readFileSync('/proc/modules', 'utf8').trim() === '') return unknown('module_btf', 'no module is loaded: nothing to tell module BTF by');
+      return no('module_btf', 'loaded modules carry no BTF (none in /sys/kernel/btf: CONFIG_DEBUG_INFO_BTF_MODULES)');
+    }
   }
 }
 
@@ -166,10 +190,11 @@ export function probeFeature(feature: FeatureName): FeatureStatus {
     try {
       s = probe(feature);
     } catch (err) {
-      s = no(feature, `probe failed: ${errnoName(err as NativeFailure)} (${(err as Error).message})`);
+      s = unknown(feature, `probe failed: ${errnoName(err as NativeFailure)} (${(err as Error).message})`);
     }
-    // tracefs can be mounted later: do not cache that answer
-    if (feature !== 'tracepoint') cache.set(feature, s);
+    // tracefs can be mounted later, a module loaded: do not cache those answers, nor any the
+    // probe could not be sure of (EPERM now may be a capability granted later)
+    if (feature !== 'tracepoint' && feature !== 'module_btf' && s.conclusive !== false) cache.set(feature, s);
   }
   return s;
 }
