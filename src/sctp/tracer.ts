@@ -243,9 +243,11 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       burst_threshold: opts.burstThreshold ?? 8,
       burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
       slot_mask: slots - 1,
+      tag_mask: 2 * slots - 1,
       jiffy_ns: BigInt(jiffyNs()),
     },
-    maxEntries: { sctp_assocs: n, sctp_slots: slots },
+    // two tags an association: the tag index has twice the slots
+    maxEntries: { sctp_assocs: n, sctp_slots: slots, sctp_tags: 2 * slots },
   });
   if (opts.objectPath) return load(opts.objectPath);
   try {
