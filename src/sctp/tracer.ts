@@ -11,9 +11,9 @@ import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, NotFoundError, PermissionError, UnsupportedError, UsageError, VerifierError, type NodectlError } from '../errors.js';
-import { decodeAssociation, decodeEvent, words, type Association, type WireEvent } from './model.js';
+import { decodeEvent, decodeGroup, words, type Association, type WireEvent } from './model.js';
 import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
-import { assocRows, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
+import { assocRows, groupRows, recordRef, type AssocRows } from './rows.js';
 import { AssocTable } from './table.js';
 import type { DetectOptions } from './detect.js';
 
@@ -66,14 +66,15 @@ export function fromBpf(err: unknown, doing: string): NodectlError | unknown {
   }
 }
 
-/** Decode association rows (see rows.ts) into the model. */
+/** Decode association rows (see rows.ts) into the model: one Association per association, its paths under it. */
 export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => string | null): Association[] {
-  const out = new Array<Association>(r.count);
   const ws = words(r.slots);
   const wf = words(r.fallback);
-  for (let i = 0; i < r.count; i++) {
-    const b = i < r.inSlots;
-    out[i] = decodeAssociation(b ? r.slots : r.fallback, b ? r.slots : r.fallback, nowNs, ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, b ? ws : wf);
+  const { homes, linked } = groupRows(r);
+  const out = new Array<Association>(homes.length);
+  for (let n = 0; n < homes.length; n++) {
+    const i = homes[n]!;
+    out[n] = decodeGroup(recordRef(r, i, ws, wf), (linked.get(i) ?? []).map((j) => recordRef(r, j, ws, wf)), nowNs, ifname);
   }
   return out;
 }
