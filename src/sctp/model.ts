@@ -385,6 +385,11 @@ export interface WireEvent {
   dataChunks?: number;
   /** malformed: the endpoint's malformed chunks so far (value: since the last look). */
   malformedTotal?: number;
+  /** path-down / path-up: the path; path-switch: the path DATA moved to. */
+  path?: string;
+  /** path-switch: the path DATA moved from, and why it looks that way. */
+  fromPath?: string;
+  reasons?: string[];
 }
 
 export function decodeEvent(buf: Buffer): WireEvent {
