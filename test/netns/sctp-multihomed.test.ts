@@ -12,6 +12,7 @@ import { assess } from '../../src/sctp/detect.js';
 import type { Association, PathDir, WireEvent } from '../../src/sctp/model.js';
 import { streamEvents } from '../../src/sctp/session.js';
 import { watchEventText } from '../../src/sctp/watch.js';
+import { renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 
 function twoPaths(t: ExecutionContext): { a: Netns; b: Netns } {
   const a = netnsFor(t);
@@ -124,4 +125,17 @@ test('a multi-homed association is one row with both paths; DATA acknowledged on
   t.is(down.by, 0, 'A\'s heartbeats went unanswered');
   t.log(watchEventText(down));
   t.log(watchEventText(sw));
+
+  // Prometheus: per-path series
+  const prom = renderPrometheus(viewsOf(snap.associations, { stallAfterMs }), snap.globals);
+  const p1 = 'path="10.78.1.1:3869-10.78.1.2:3868"', p2 = 'path="10.78.2.1:3869-10.78.2.2:3868"';
+  const line = (name: string, path: string, extra = '') => prom.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(path) && l.includes(extra));
+  t.regex(line('nodectl_sctp_path_up', p1) ?? '', /state="failed"} 0$/);
+  t.regex(line('nodectl_sctp_path_up', p2) ?? '', /state="active"} 1$/);
+  t.regex(line('nodectl_sctp_path_data_chunks_total', p2, 'sender="10.78.1.1:3869"') ?? '', / 9$/, 'A sent 9 DATA chunks on path 2 (4 of them retransmissions)');
+  t.regex(line('nodectl_sctp_path_heartbeats_unanswered', p1, 'sender="10.78.1.1:3869"') ?? '', / 3$/);
+  // the text table lists the paths under it
+  const text = renderTable(viewsOf(snap.associations, { stallAfterMs }));
+  t.regex(text, /paths of 10\.78\.1\.1:3869 ↔ 10\.78\.1\.2:3868:/);
+  t.log(text);
 });
