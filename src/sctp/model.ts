@@ -310,6 +310,13 @@ function decodePath(r: RecordRef, flip: 0 | 1, home: boolean, mirror: boolean, n
   };
 }
 
+function pathDirOf(d: DirStats): PathDir {
+  return {
+    packets: d.packets, bytes: d.bytes, dataChunks: d.dataChunks, dataBytes: d.dataBytes, retransChunks: d.retransChunks, sackChunks: d.sackChunks,
+    heartbeats: d.heartbeats, heartbeatAcks: d.heartbeatAcks, hbUnanswered: d.hbUnanswered, rtt: d.rtt, lastSeenAgoMs: d.lastSeenAgoMs, lastDataAgoMs: d.lastDataAgoMs,
+  };
+}
+
 /** A tap sees heartbeats, not the sender's error counter: this many unanswered in a row mark a path failed. */
 export const PATH_FAIL_AFTER = 3;
 
@@ -321,16 +328,22 @@ export const PATH_FAIL_AFTER = 3;
  * DATA (the home when none has); standby: the rest.
  */
 export function pathStates(paths: Path[], failAfter = PATH_FAIL_AFTER): void {
+  // plain loops, no closures: stats --json runs this for every association
   let active: Path | null = null;
+  let home: Path | null = null;
   let best = Infinity;
-  for (const p of paths) {
-    if (Math.max(p.dir[0].hbUnanswered, p.dir[1].hbUnanswered) >= failAfter) p.state = 'failed';
-    else if ((p.dir[0].packets === 0 || p.dir[1].packets === 0) && p.dir[0].heartbeatAcks + p.dir[1].heartbeatAcks === 0) p.state = 'unconfirmed';
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
+    const d0 = p.dir[0], d1 = p.dir[1];
+    if (Math.max(d0.hbUnanswered, d1.hbUnanswered) >= failAfter) p.state = 'failed';
+    else if ((d0.packets === 0 || d1.packets === 0) && d0.heartbeatAcks + d1.heartbeatAcks === 0) p.state = 'unconfirmed';
     else p.state = 'standby';
+    if (p.home && p.state === 'standby') home = p;
     if (p.state === 'failed' || p.mirror) continue;
-    for (const d of p.dir) if (d.lastDataAgoMs !== null && d.dataChunks && d.lastDataAgoMs < best) { best = d.lastDataAgoMs; active = p; }
+    if (d0.lastDataAgoMs !== null && d0.dataChunks && d0.lastDataAgoMs < best) { best = d0.lastDataAgoMs; active = p; }
+    if (d1.lastDataAgoMs !== null && d1.dataChunks && d1.lastDataAgoMs < best) { best = d1.lastDataAgoMs; active = p; }
   }
-  active ??= paths.find((p) => p.home && p.state === 'standby') ?? null;
+  active ??= home;
   if (active && active.state !== 'unconfirmed') active.state = 'active';
 }
 
@@ -343,7 +356,17 @@ const SUM = ['packets', 'bytes', 'dataChunks', 'idataChunks', 'dataBytes', 'retr
  */
 export function decodeGroup(home: RecordRef, linked: RecordRef[], nowNs: number, ifname?: (ifindex: number) => string | null, failAfter = PATH_FAIL_AFTER): Association {
   const a = decodeAssociation(home.key, home.value, nowNs, ifname, home.ko, home.vo, home.vw);
-  a.paths.push(decodePath(home, 0, true, false, nowNs, ifname));
+  // the home path from what is decoded already (stats --json decodes every association: no
+  // second formatting of its addresses, no second read of its counters)
+  const s0 = a.dir[0].lastSeenAgoMs, s1 = a.dir[1].lastSeenAgoMs;
+  a.paths.push({
+    id: a.id, ifindex: a.ifindex, ifname: a.ifname, family: a.family, endpoints: a.endpoints, home: true, mirror: false, state: 'standby',
+    dir: [pathDirOf(a.dir[0]), pathDirOf(a.dir[1])], lastSeenAgoMs: s0 === null ? s1 : s1 === null ? s0 : Math.min(s0, s1),
+  });
+  if (linked.length === 0) {
+    pathStates(a.paths, failAfter);
+    return a;
+  }
   for (const r of linked) {
     const l = linkOf(r.vw, r.vo, r.value);
     const p = decodePath(r, l.flip, false, l.mirror, nowNs, ifname);

@@ -98,7 +98,11 @@ export function groupRows(r: AssocRows): { homes: Uint32Array; linked: Map<numbe
   const w = r.inSlots ? words(r.slots) : null;
   let any = -1;
   for (let i = 0; i < r.inSlots; i++) if (w![(r.at[i]! + HOME) >>> 2]) { any = i; break; }
-  if (any < 0) return { homes: Uint32Array.from({ length: r.count }, (_, i) => i), linked };
+  if (any < 0) {
+    const homes = new Uint32Array(r.count);
+    for (let i = 0; i < homes.length; i++) homes[i] = i;
+    return { homes, linked };
+  }
   // slot index -> row (rows of the live table are at slot index x its size)
   const rowOf = new Map<number, number>();
   for (let i = 0; i < r.inSlots; i++) rowOf.set(r.at[i]! / S, i);

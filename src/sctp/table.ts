@@ -129,7 +129,8 @@ export class AssocTable {
       let dat = u64(w, a + DATA_BYTES) + u64(w, b + DATA_BYTES);
       let ma = u64(w, a + MALFORMED), mb = u64(w, b + MALFORMED);
       // further paths (slot rows, never mirrors: they count the same packets again) add their counters
-      for (const j of this.#linked.get(ri) ?? []) {
+      const linked = g.linked.size ? g.linked.get(ri) : undefined;
+      if (linked) for (const j of linked) {
         const lb = r.at[j]! + SLOT_ASSOC;
         if (r.slots[lb + LINK]! & SW_L.MIRROR) continue;
         const flip = r.slots[lb + FLIP]! & 1;

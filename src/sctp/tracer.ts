@@ -72,9 +72,12 @@ export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => 
   const wf = words(r.fallback);
   const { homes, linked } = groupRows(r);
   const out = new Array<Association>(homes.length);
+  const none: ReturnType<typeof recordRef>[] = [];
   for (let n = 0; n < homes.length; n++) {
     const i = homes[n]!;
-    out[n] = decodeGroup(recordRef(r, i, ws, wf), (linked.get(i) ?? []).map((j) => recordRef(r, j, ws, wf)), nowNs, ifname);
+    const l = linked.size ? linked.get(i) : undefined;
+    const refs = l ? l.map((j) => recordRef(r, j, ws, wf)) : none;
+    out[n] = decodeGroup(recordRef(r, i, ws, wf), refs, nowNs, ifname);
   }
   return out;
 }
