@@ -56,9 +56,9 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
     return at;
   };
 
-  // the first screen comes once the kernel has verified the tracer: ~14 s on this project's
-  // 2-core machines since the tracer follows associations across paths (it was ~5 s), more
-  // when other tests verify theirs at the same time
+  // the first screen comes once the kernel has verified the tracer: three times as long since
+  // the tracer follows associations across paths (on a 2-core machine 6 s idle, 14 s while
+  // other tests verify theirs; it was 2 s and 5 s)
   await screenAfter(0, (s) => /sort: activity/.test(s), 'with the header', patient(60_000));
   const spec = (port: number) => ({ a: { netns: a.name, ifname: 'va', ip: '10.67.0.1', port }, b: { netns: b.name, ifname: 'vb', ip: '10.67.0.2', port: port + 1 } });
   // quiet sorts first by name, busy first by activity
