@@ -100,6 +100,22 @@ struct {
 	__type(value, struct sw_assoc);
 } sctp_assocs SEC(".maps");
 
+/*
+ * The association index (sw_key, sw_tag): (verification tag, ports) -> home record. Written
+ * when a home learns a tag, read when a record of a new address pair first sees a tag, so a
+ * few times per path, never per packet. Direct-mapped with two probes and tag_mask + 1
+ * entries (twice the slots: two tags an association), set by user space before load.
+ */
+const volatile __u32 tag_mask = 32767;
+#define NO_SLOT 0xffffffffU
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct sw_tag);
+} sctp_tags SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -129,12 +145,18 @@ struct {
  * - the precise clock, read on a packet's first need of it. Kept in the walk's stack frame,
  *   its "not read yet" 0 decided a branch and so became a value the verifier must track
  *   exactly: every path that read the clock was a state apart from every one that did not,
- *   and the program took 30% more instructions to verify (the in-line chunks cost that much).
+ *   and the program took 30% more instructions to verify (the in-line chunks cost that much);
+ * - for the same reason, which record is the association's home (see sw_key): a pointer to it
+ *   kept in the walk made every state with a linked record one apart from every state
+ *   without, and the verifier gave up at its 1M instructions; the handlers that need the home
+ *   look it up from here (home_of: an inlined array lookup, and only for a linked record).
  */
 struct sw_walk_mem {
 	__u32 off;
-	__u32 pad;
+	__u32 home;  /* the association's home slot when this record is linked to one, else NO_SLOT */
 	__u64 pnow;
+	__u32 flip;  /* endpoint d of this record is endpoint d ^ flip of the home's */
+	__u32 reg;   /* the slot tags learnt now are registered for (NO_SLOT: none) */
 #ifdef SW_NO_BPF_LOOP
 	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
 	struct sw_key key;
@@ -225,33 +247,18 @@ static __always_inline int tsn_le(__u32 a, __u32 b)
 	return (__s32)(a - b) <= 0;
 }
 
-static __always_inline void emit(const struct sw_key *key, __u8 type, __u8 dir, __u16 cause,
-				 __u32 value, __u64 duration, __u64 now)
-{
-	struct sw_event *e = bpf_ringbuf_reserve(&sctp_events, sizeof(*e), 0);
-	if (!e) {
-		gcount(SW_G_RB_DROPS, 1);
-		return;
-	}
-	e->ts_ns = now;
-	e->duration_ns = duration;
-	__builtin_memcpy(&e->key, key, sizeof(*key));
-	e->type = type;
-	e->dir = dir;
-	e->cause = cause;
-	e->value = value;
-	bpf_ringbuf_submit(e, 0);
-}
-
 struct walk {
 	struct __sk_buff *skb;
-	struct sw_assoc *a;
+	struct sw_assoc *a;     /* this path's record: its counters (home_of(): the association's) */
 	const struct sw_key *key;
 	__u64 now;      /* coarse clock (jiffies resolution): last-seen style timestamps */
 	__u32 off;      /* next chunk */
 	__u32 end;      /* end of the SCTP packet (from the IP length, not the frame: Ethernet pads) */
 	__u32 vtag;     /* from the common header */
 	__u32 dir;      /* sending endpoint: 0 or 1 */
+	__u32 fb;       /* 1: the record is in the fallback map (no slot: its own association) */
+	__u16 sport;    /* the packet's ports (host order) */
+	__u16 dport;
 	__u32 chunks;   /* chunks walked */
 	__u32 done;     /* 1: end reached cleanly, 2: stopped on a malformed chunk */
 	volatile struct sw_walk_mem *mem; /* this CPU's sctp_walk_mem, looked up once per packet */
@@ -277,35 +284,256 @@ static __always_inline void malformed(struct walk *w)
 	w->done = 2;
 }
 
-/* A new INIT from endpoint `dir` with an initiate tag we have not seen: a new incarnation. */
-static __always_inline void reset_assoc(struct walk *w)
+/* ---- Paths: which association a record belongs to (sw_key, sw_tag) ---- */
+
+static __always_inline __u32 tag_slot(__u32 vtag, __u16 sport, __u16 dport)
+{
+	__u64 h = ((__u64)vtag << 32 | (__u32)sport << 16 | dport) * 0x9E3779B97F4A7C15ULL;
+
+	return (__u32)(h >> 32) & tag_mask;
+}
+
+static __always_inline int tag_is(const struct sw_tag *t, __u32 vtag, __u16 sport, __u16 dport)
+{
+	return t->vtag == vtag && t->sport == sport && t->dport == dport;
+}
+
+/* Packets from sport to dport carrying vtag belong to the association whose home is slot hidx. */
+static __always_inline void tag_put(__u32 vtag, __u16 sport, __u16 dport, __u32 hidx)
+{
+	if (!vtag || hidx == NO_SLOT)
+		return;
+	__u32 i0 = tag_slot(vtag, sport, dport), i1 = i0 ^ 1;
+	struct sw_tag *t0 = bpf_map_lookup_elem(&sctp_tags, &i0);
+	struct sw_tag *t1 = bpf_map_lookup_elem(&sctp_tags, &i1);
+	if (!t0 || !t1)
+		return;
+	/* its own entry, else a free one, else the second probe's is overwritten */
+	struct sw_tag *t = tag_is(t0, vtag, sport, dport) ? t0 : tag_is(t1, vtag, sport, dport) ? t1 : !t0->home ? t0 : t1;
+	t->vtag = vtag;
+	t->sport = sport;
+	t->dport = dport;
+	t->home = hidx + 1;
+}
+
+/* The home of packets from sport to dport carrying vtag, checked against the record itself
+ * (the index is lossy); *e: the home's endpoint that sends them. */
+static __always_inline struct sw_slot *tag_home(__u32 vtag, __u16 sport, __u16 dport, __u32 *hidx, __u32 *e)
+{
+	__u32 i = tag_slot(vtag, sport, dport);
+	struct sw_tag *t = bpf_map_lookup_elem(&sctp_tags, &i);
+	if (!t)
+		return 0;
+	if (!tag_is(t, vtag, sport, dport)) {
+		i ^= 1;
+		t = bpf_map_lookup_elem(&sctp_tags, &i);
+		if (!t || !tag_is(t, vtag, sport, dport))
+			return 0;
+	}
+	__u32 k = t->home - 1;
+	struct sw_slot *s = bpf_map_lookup_elem(&sctp_slots, &k);
+	/* a record that has since linked to another is no home (its successor registers anew) */
+	if (!s || *(volatile __u64 *)&s->state != SW_SLOT_USED || s->a.home)
+		return 0;
+	if ((s->a.dir[0].flags & SW_F_HAVE_VTAG) && s->a.dir[0].vtag == vtag && s->key.port[0] == sport && s->key.port[1] == dport)
+		*e = 0;
+	else if ((s->a.dir[1].flags & SW_F_HAVE_VTAG) && s->a.dir[1].vtag == vtag && s->key.port[1] == sport && s->key.port[0] == dport)
+		*e = 1;
+	else
+		return 0;
+	*hidx = k;
+	return s;
+}
+
+/* Same addresses and ports (another interface): the same path seen at a second tap. */
+static __always_inline int path_twin(const struct sw_key *x, const struct sw_key *y)
+{
+	const __u64 *a = (const __u64 *)x, *b = (const __u64 *)y;
+
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		(((const __u32 *)x)[8] ^ ((const __u32 *)y)[8]) | (x->family ^ y->family)) == 0;
+}
+
+/* A record's first packet in this direction that carries a tag: if the tag is a known
+ * association's, this record is another of its paths (or a mirror of one). A few times per
+ * record, never per packet. */
+static __always_inline void path_link(struct walk *w, const struct sw_key *key, __u32 ridx, struct sw_globals *g)
 {
 	struct sw_assoc *a = w->a;
+	__u32 hidx = NO_SLOT, e = 0, dir = w->dir & 1;
+
+	if (a->home || a->n_paths || ridx == NO_SLOT)
+		return;
+	struct sw_slot *hs = tag_home(w->vtag, w->sport, w->dport, &hidx, &e);
+	if (!hs || hidx == ridx)
+		return;
+	__u8 link = path_twin(&hs->key, key) ? SW_L_MIRROR : 0;
+#pragma unroll
+	for (int i = 0; i < SW_MAX_PATHS; i++) {
+		__u32 p = hs->a.paths[i] - 1;
+		struct sw_slot *ps = bpf_map_lookup_elem(&sctp_slots, &p);
+		if (ps && path_twin(&ps->key, key))
+			link = SW_L_MIRROR;
+	}
+	/* Not atomic (an atomic add's result needs BPF ISA v3): two records of one association
+	 * linking at the same instant on two CPUs may share an entry. Readers group records by
+	 * their home field; paths[] only serves the mirror check above. */
+	__u32 n = hs->a.n_paths;
+	hs->a.n_paths = n + 1;
+	if (n < SW_MAX_PATHS)
+		hs->a.paths[n] = ridx + 1;
+	a->home_flip = (dir ^ e) & 1;
+	a->link = link;
+	a->home = hidx + 1;
+	g->c[SW_G_PATHS_LINKED]++;
+}
+
+/* Before the walk: link the record if this is its first tag in this direction, then say in
+ * the walk's memory where the association's home is (the record itself, unless linked). */
+static __always_inline void path_enter(struct walk *w, __u32 ridx, struct sw_globals *g)
+{
+	struct sw_assoc *a = w->a;
+	__u32 d = w->dir & 1;
+
+	w->mem->home = ridx;
+	w->mem->flip = 0;
+	w->mem->reg = ridx;
+	if (w->vtag && !(a->dir[d].flags & SW_F_HAVE_VTAG))
+		path_link(w, w->key, ridx, g);
+	__u32 home = a->home;
+	if (!home)
+		return;
+	/* a linked record never registers tags: the index names homes only */
+	w->mem->reg = NO_SLOT;
+	if (a->link & SW_L_MIRROR)
+		return;
+	__u32 k = home - 1;
+	struct sw_slot *hs = bpf_map_lookup_elem(&sctp_slots, &k);
+	if (!hs)
+		return;
+	w->mem->home = k;
+	w->mem->reg = k;
+	w->mem->flip = a->home_flip & 1;
+	hs->a.last_ns = w->now; /* the association's last packet, on whichever path */
+}
+
+/* The association's record (state, tags, TSNs) and the sender's endpoint in its order: the
+ * walk's own record unless it is linked to a home. Always a fresh lookup of a slot (the
+ * record's own, or its home's), never the walk's pointer: see sctp_walk_mem. NULL only if
+ * the slot index were out of range, which it never is. */
+static __always_inline struct sw_assoc *home_of(struct walk *w, __u32 *hd)
+{
+	__u32 k = w->mem->home;
+
+	*hd = (w->dir ^ w->mem->flip) & 1;
+	if (w->fb)
+		return w->a; /* a record of the fallback map is its own association */
+	struct sw_slot *s = bpf_map_lookup_elem(&sctp_slots, &k);
+	if (!s)
+		return 0;
+	/* else clang offsets the pointer before the NULL check, which the verifier refuses */
+	asm volatile("" : "+r"(s));
+	return &s->a;
+}
+
+/* An event about the association: named by its home's key. */
+static __always_inline void emit_assoc(struct walk *w, __u8 type, __u8 dir, __u16 cause, __u32 value,
+				       __u64 duration, __u64 now)
+{
+	struct sw_event *e = bpf_ringbuf_reserve(&sctp_events, sizeof(*e), 0);
+	if (!e) {
+		gcount(SW_G_RB_DROPS, 1);
+		return;
+	}
+	e->ts_ns = now;
+	e->duration_ns = duration;
+	__u32 k = w->mem->home;
+	struct sw_slot *s = w->fb ? 0 : bpf_map_lookup_elem(&sctp_slots, &k);
+	if (s)
+		__builtin_memcpy(&e->key, &s->key, sizeof(e->key));
+	else
+		__builtin_memcpy(&e->key, w->key, sizeof(e->key));
+	e->type = type;
+	e->dir = dir;
+	e->cause = cause;
+	e->value = value;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* After the walk: verification tags, learnt from INIT / INIT ACK or from the first packet
+ * when the handshake was not seen; a home registers the tags it learns. INIT itself carries
+ * tag 0, and ABORT / SHUTDOWN COMPLETE may reflect the peer's tag (T bit), so only count
+ * mismatches of other packets. Tags are the association's: a path compares with its home's. */
+static __always_inline void path_learn_vtag(struct walk *w)
+{
+	__u32 hd;
+	struct sw_assoc *h = home_of(w, &hd);
+	struct sw_dir *me = &w->a->dir[w->dir & 1];
+
+	if (w->vtag == 0 || !h)
+		return;
+	struct sw_dir *hme = &h->dir[hd & 1];
+	if (!(me->flags & SW_F_HAVE_VTAG)) {
+		me->vtag = w->vtag;
+		me->flags |= SW_F_HAVE_VTAG;
+	}
+	if (!(hme->flags & SW_F_HAVE_VTAG)) {
+		hme->vtag = w->vtag;
+		hme->flags |= SW_F_HAVE_VTAG;
+		tag_put(w->vtag, w->sport, w->dport, w->mem->reg);
+	} else if (hme->vtag != w->vtag && hme->vtag != 0 && h->state != SW_ST_ABORTED &&
+		   h->state != SW_ST_CLOSED) {
+		__sync_fetch_and_add(&me->bad_vtag, 1);
+	}
+}
+
+/* A new INIT from endpoint `dir` with an initiate tag we have not seen: a new incarnation of
+ * the association (its home is reset; its paths stay linked to it). */
+static __always_inline void reset_assoc(struct walk *w, struct sw_assoc *a, __u32 d)
+{
 	__u32 zero = 0;
 	struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
 	__u32 restarts = a->restarts + 1;
-	__u32 d = w->dir & 1;
+	__u32 home = a->home, n_paths = a->n_paths;
+	__u32 p0 = a->paths[0], p1 = a->paths[1], p2 = a->paths[2], p3 = a->paths[3];
+	__u8 flip = a->home_flip, link = a->link;
 
 	if (!z)
 		return;
 	__builtin_memcpy(a, z, sizeof(*a));
 	a->restarts = restarts;
+	a->home = home;
+	a->home_flip = flip;
+	a->link = link;
+	a->n_paths = n_paths;
+	a->paths[0] = p0;
+	a->paths[1] = p1;
+	a->paths[2] = p2;
+	a->paths[3] = p3;
 	a->first_ns = w->now;
+	a->last_ns = w->now;
 	a->init_dir = 0xff;
 	a->dir[0].a_rwnd_min = 0xffffffff;
 	a->dir[1].a_rwnd_min = 0xffffffff;
-	/* the packet carrying this INIT belongs to the new incarnation */
-	a->dir[d].packets = 1;
-	a->dir[d].bytes = w->end - (w->off - 12);
+	/* the packet carrying this INIT belongs to the new incarnation (counted on its path) */
+	if (!w->a->home || (w->a->link & SW_L_MIRROR)) {
+		a->dir[d].packets = 1;
+		a->dir[d].bytes = w->end - (w->off - 12);
+		a->dir[d].last_seen_ns = w->now;
+	}
 }
 
 static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 {
-	struct sw_assoc *a = w->a;
-	__u32 d = w->dir & 1;
-	struct sw_dir *me = &a->dir[d];
-	struct sw_dir *peer = &a->dir[d ^ 1];
+	__u32 d;
+	struct sw_assoc *a = home_of(w, &d); /* the association's: its state, tags and TSNs */
+	struct sw_dir *path = &w->a->dir[w->dir & 1]; /* this path's counters */
 	struct init_body ib;
+
+	if (!a)
+		return;
+	struct sw_dir *me = &a->dir[d & 1];
+	struct sw_dir *peer = &a->dir[(d ^ 1) & 1];
 
 	if (clen < 4 + sizeof(ib) || ld(w->skb, w->off + 4, &ib, sizeof(ib))) {
 		malformed(w);
@@ -320,24 +548,25 @@ static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 			int live = a->state != SW_ST_UNKNOWN || a->dir[0].packets + a->dir[1].packets > 1;
 			if (live) {
 				if (a->state == SW_ST_ESTABLISHED)
-					emit(w->key, SW_EV_RESTART, d, 0, itag, 0, precise(w));
-				reset_assoc(w);
-				me = &a->dir[d];
-				peer = &a->dir[d ^ 1];
+					emit_assoc(w, SW_EV_RESTART, d, 0, itag, 0, precise(w));
+				reset_assoc(w, a, d);
+				me = &a->dir[d & 1];
+				peer = &a->dir[(d ^ 1) & 1];
 			}
 			a->init_ns = precise(w);
 			a->init_dir = d;
 			a->state = SW_ST_COOKIE_WAIT;
-			emit(w->key, SW_EV_INIT, d, 0, itag, 0, precise(w));
+			emit_assoc(w, SW_EV_INIT, d, 0, itag, 0, precise(w));
 		}
-		__sync_fetch_and_add(&me->init_chunks, 1);
+		__sync_fetch_and_add(&path->init_chunks, 1);
 	} else {
-		__sync_fetch_and_add(&me->init_ack_chunks, 1);
+		__sync_fetch_and_add(&path->init_ack_chunks, 1);
 	}
 	me->init_tag = itag;
-	/* packets towards the announcer carry its initiate tag */
+	/* packets towards the announcer carry its initiate tag: they name the association */
 	peer->vtag = itag;
 	peer->flags |= SW_F_HAVE_VTAG;
+	tag_put(itag, w->dport, w->sport, w->mem->reg);
 	/* the first DATA will carry init_tsn: start "highest sent" just below it */
 	me->highest_tsn = itsn - 1;
 	me->flags |= SW_F_HAVE_TSN;
@@ -346,10 +575,7 @@ static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 
 static __always_inline void on_data(struct walk *w, __u8 type, __u32 clen)
 {
-	struct sw_assoc *a = w->a;
-	__u32 d = w->dir & 1;
-	struct sw_dir *me = &a->dir[d];
-	struct sw_dir *peer = &a->dir[d ^ 1];
+	struct sw_dir *path = &w->a->dir[w->dir & 1]; /* this path's counters */
 	__u32 hl = type == CT_DATA ? 16 : 20;
 	__be32 tsn_be;
 
@@ -359,16 +585,24 @@ static __always_inline void on_data(struct walk *w, __u8 type, __u32 clen)
 		return;
 	}
 	__u32 tsn = bpf_ntohl(tsn_be);
-	__sync_fetch_and_add(&me->data_chunks, 1);
+	__sync_fetch_and_add(&path->data_chunks, 1);
 	if (type == CT_IDATA)
-		__sync_fetch_and_add(&me->idata_chunks, 1);
-	__sync_fetch_and_add(&me->data_bytes, clen - hl);
-	me->last_data_ns = w->now;
+		__sync_fetch_and_add(&path->idata_chunks, 1);
+	__sync_fetch_and_add(&path->data_bytes, clen - hl);
+	path->last_data_ns = w->now;
 
+	__u32 d;
+	struct sw_assoc *h = home_of(w, &d);
+	if (!h)
+		return;
+	struct sw_dir *me = &h->dir[d & 1];           /* the association's TSNs */
+	struct sw_dir *peer = &h->dir[(d ^ 1) & 1];
+
+	/* a TSN sent before on any path of the association: retransmitted on this one */
 	if ((me->flags & SW_F_HAVE_TSN) && tsn_le(tsn, me->highest_tsn)) {
-		__sync_fetch_and_add(&me->retrans_chunks, 1);
+		__sync_fetch_and_add(&path->retrans_chunks, 1);
 		if ((peer->flags & SW_F_HAVE_SACK) && tsn_le(tsn, peer->cum_tsn_ack))
-			__sync_fetch_and_add(&me->spurious_retrans, 1);
+			__sync_fetch_and_add(&path->spurious_retrans, 1);
 		/* The window runs on the coarse clock: a tick is nothing against a window of about a
 		 * second, and the precise clock would be a helper call on every retransmission
 		 * (bench/sctp's repeated packets are all retransmissions after the first). */
@@ -377,7 +611,7 @@ static __always_inline void on_data(struct walk *w, __u8 type, __u32 clen)
 			me->burst_count = 0;
 		}
 		if (++me->burst_count == burst_threshold)
-			emit(w->key, SW_EV_RETRANS_BURST, d, 0, me->burst_count, w->now - me->burst_start_ns, precise(w));
+			emit_assoc(w, SW_EV_RETRANS_BURST, d, 0, me->burst_count, w->now - me->burst_start_ns, precise(w));
 	} else {
 		me->highest_tsn = tsn;
 		me->flags |= SW_F_HAVE_TSN;
@@ -392,10 +626,7 @@ static __always_inline void on_data(struct walk *w, __u8 type, __u32 clen)
 
 static __always_inline void on_sack(struct walk *w, __u32 clen)
 {
-	struct sw_assoc *a = w->a;
-	__u32 d = w->dir & 1;
-	struct sw_dir *me = &a->dir[d];       /* the acknowledging endpoint */
-	struct sw_dir *peer = &a->dir[d ^ 1]; /* whose DATA is acknowledged */
+	struct sw_dir *path = &w->a->dir[w->dir & 1]; /* this path's counters */
 	struct sack_body sb;
 
 	if (clen < 4 + sizeof(sb) || ld(w->skb, w->off + 4, &sb, sizeof(sb))) {
@@ -409,10 +640,19 @@ static __always_inline void on_sack(struct walk *w, __u32 clen)
 	}
 	__u32 cum = bpf_ntohl(sb.cum_tsn), rwnd = bpf_ntohl(sb.a_rwnd);
 
-	__sync_fetch_and_add(&me->sack_chunks, 1);
-	__sync_fetch_and_add(&me->gap_blocks, gaps);
-	__sync_fetch_and_add(&me->dup_tsns, dups);
-	me->last_sack_ns = w->now;
+	__sync_fetch_and_add(&path->sack_chunks, 1);
+	__sync_fetch_and_add(&path->gap_blocks, gaps);
+	__sync_fetch_and_add(&path->dup_tsns, dups);
+	path->last_sack_ns = w->now;
+	if (rwnd == 0)
+		__sync_fetch_and_add(&path->zero_window_sacks, 1);
+
+	__u32 d;
+	struct sw_assoc *h = home_of(w, &d);
+	if (!h)
+		return;
+	struct sw_dir *me = &h->dir[d & 1];           /* the acknowledging endpoint (association) */
+	struct sw_dir *peer = &h->dir[(d ^ 1) & 1];   /* whose DATA is acknowledged, on any path */
 
 	if (!(me->flags & SW_F_HAVE_SACK) || !tsn_le(cum, me->cum_tsn_ack)) {
 		if (me->flags & SW_F_HAVE_SACK)
@@ -428,34 +668,71 @@ static __always_inline void on_sack(struct walk *w, __u32 clen)
 	me->flags |= SW_F_HAVE_SACK;
 
 	if (rwnd == 0) {
-		__sync_fetch_and_add(&me->zero_window_sacks, 1);
 		if (!(me->flags & SW_F_ZERO_WINDOW)) {
 			me->flags |= SW_F_ZERO_WINDOW;
 			me->zwin_since_ns = precise(w);
-			emit(w->key, SW_EV_ZWIN_START, d, 0, 0, 0, precise(w));
+			emit_assoc(w, SW_EV_ZWIN_START, d, 0, 0, 0, precise(w));
 		}
 	} else if (me->flags & SW_F_ZERO_WINDOW) {
 		me->flags &= ~SW_F_ZERO_WINDOW;
-		emit(w->key, SW_EV_ZWIN_END, d, 0, rwnd, precise(w) - me->zwin_since_ns, precise(w));
+		emit_assoc(w, SW_EV_ZWIN_END, d, 0, rwnd, precise(w) - me->zwin_since_ns, precise(w));
 		me->zwin_since_ns = 0;
 	}
 }
 
 static __always_inline void on_abort(struct walk *w, __u32 clen)
 {
-	struct sw_assoc *a = w->a;
-	__u32 d = w->dir & 1;
+	__u32 d;
+	struct sw_assoc *a = home_of(w, &d);
 	__be16 cause_be = 0;
 	__u16 cause = 0;
 
-	__sync_fetch_and_add(&a->dir[d].abort_chunks, 1);
+	__sync_fetch_and_add(&w->a->dir[w->dir & 1].abort_chunks, 1);
+	if (!a)
+		return;
 	if (clen >= 8 && !ld(w->skb, w->off + 4, &cause_be, 2))
 		cause = bpf_ntohs(cause_be);
 	a->abort_cause = cause;
 	a->abort_dir = d;
 	a->state = SW_ST_ABORTED;
 	a->down_ns = precise(w);
-	emit(w->key, SW_EV_ABORT, d, cause, 0, precise(w) - (a->init_ns ? a->init_ns : a->first_ns), precise(w));
+	emit_assoc(w, SW_EV_ABORT, d, cause, 0, precise(w) - (a->init_ns ? a->init_ns : a->first_ns), precise(w));
+}
+
+/* The association's state machine (in its home record) on the chunks that move it. */
+static __always_inline void on_state(struct walk *w, __u8 type)
+{
+	__u32 d;
+	struct sw_assoc *a = home_of(w, &d);
+
+	if (!a)
+		return;
+	switch (type) {
+	case CT_SHUTDOWN:
+	case CT_SHUTDOWN_ACK:
+		if (a->state < SW_ST_SHUTDOWN || a->state == SW_ST_UNKNOWN)
+			a->state = SW_ST_SHUTDOWN;
+		break;
+	case CT_SHUTDOWN_COMPLETE:
+		if (a->state != SW_ST_CLOSED && a->state != SW_ST_ABORTED) {
+			a->state = SW_ST_CLOSED;
+			a->down_ns = precise(w);
+			emit_assoc(w, SW_EV_DOWN, d, 0, 0, precise(w) - (a->init_ns ? a->init_ns : a->first_ns), precise(w));
+		}
+		break;
+	case CT_COOKIE_ECHO:
+		if (a->state == SW_ST_COOKIE_WAIT)
+			a->state = SW_ST_COOKIE_ECHOED;
+		break;
+	case CT_COOKIE_ACK:
+		if (a->state == SW_ST_COOKIE_WAIT || a->state == SW_ST_COOKIE_ECHOED || a->state == SW_ST_UNKNOWN) {
+			a->state = SW_ST_ESTABLISHED;
+			a->up_ns = precise(w);
+			a->setup_ns = a->init_ns ? precise(w) - a->init_ns : 0;
+			emit_assoc(w, SW_EV_UP, d, 0, 0, a->setup_ns, precise(w));
+		}
+		break;
+	}
 }
 
 /* One chunk; returns 1 to stop the walk. fast (a constant): only DATA, I-DATA and SACK, the
@@ -481,9 +758,7 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 	if (fast && ch.type != CT_DATA && ch.type != CT_IDATA && ch.type != CT_SACK)
 		return 2;
 
-	struct sw_assoc *a = w->a;
-	__u32 d = w->dir & 1;
-	struct sw_dir *me = &a->dir[d];
+	struct sw_dir *me = &w->a->dir[w->dir & 1]; /* this path's counters */
 	w->done = 0;
 
 	switch (ch.type) {
@@ -499,13 +774,16 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 		on_init(w, ch.type, clen);
 		break;
 	case CT_HEARTBEAT:
+		/* per path: heartbeats probe one destination address */
 		__sync_fetch_and_add(&me->heartbeats, 1);
+		__sync_fetch_and_add(&me->hb_unanswered, 1);
 		me->hb_sent_ns = precise(w);
 		break;
 	case CT_HEARTBEAT_ACK: {
-		struct sw_dir *peer = &a->dir[d ^ 1];
+		struct sw_dir *peer = &w->a->dir[(w->dir ^ 1) & 1];
 		__sync_fetch_and_add(&me->heartbeat_acks, 1);
-		/* the RTT belongs to the endpoint that sent the HEARTBEAT */
+		peer->hb_unanswered = 0;
+		/* the RTT belongs to the endpoint that sent the HEARTBEAT, on this path */
 		if (peer->hb_sent_ns) {
 			__u64 rtt = precise(w) - peer->hb_sent_ns;
 			peer->hb_sent_ns = 0;
@@ -522,35 +800,23 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 		break;
 	case CT_SHUTDOWN:
 		__sync_fetch_and_add(&me->shutdown_chunks, 1);
-		if (a->state < SW_ST_SHUTDOWN || a->state == SW_ST_UNKNOWN)
-			a->state = SW_ST_SHUTDOWN;
+		on_state(w, ch.type);
 		break;
 	case CT_SHUTDOWN_ACK:
 		__sync_fetch_and_add(&me->shutdown_ack_chunks, 1);
-		if (a->state < SW_ST_SHUTDOWN || a->state == SW_ST_UNKNOWN)
-			a->state = SW_ST_SHUTDOWN;
+		on_state(w, ch.type);
 		break;
 	case CT_SHUTDOWN_COMPLETE:
 		__sync_fetch_and_add(&me->shutdown_complete_chunks, 1);
-		if (a->state != SW_ST_CLOSED && a->state != SW_ST_ABORTED) {
-			a->state = SW_ST_CLOSED;
-			a->down_ns = precise(w);
-			emit(w->key, SW_EV_DOWN, d, 0, 0, precise(w) - (a->init_ns ? a->init_ns : a->first_ns), precise(w));
-		}
+		on_state(w, ch.type);
 		break;
 	case CT_COOKIE_ECHO:
 		__sync_fetch_and_add(&me->cookie_echo_chunks, 1);
-		if (a->state == SW_ST_COOKIE_WAIT)
-			a->state = SW_ST_COOKIE_ECHOED;
+		on_state(w, ch.type);
 		break;
 	case CT_COOKIE_ACK:
 		__sync_fetch_and_add(&me->cookie_ack_chunks, 1);
-		if (a->state == SW_ST_COOKIE_WAIT || a->state == SW_ST_COOKIE_ECHOED || a->state == SW_ST_UNKNOWN) {
-			a->state = SW_ST_ESTABLISHED;
-			a->up_ns = precise(w);
-			a->setup_ns = a->init_ns ? precise(w) - a->init_ns : 0;
-			emit(w->key, SW_EV_UP, d, 0, 0, a->setup_ns, precise(w));
-		}
+		on_state(w, ch.type);
 		break;
 	case CT_ERROR:
 		__sync_fetch_and_add(&me->error_chunks, 1);
@@ -675,7 +941,7 @@ static __always_inline void swap_endpoints(struct sw_key *k)
 
 /* The association's record in sctp_slots, claiming a free slot for a new key; NULL: use the
  * fallback map. */
-static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u64 now, struct sw_globals *g)
+static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u64 now, struct sw_globals *g, __u32 *at)
 {
 #ifdef SW_NO_SLOTS
 	return 0;
@@ -689,8 +955,10 @@ static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u6
 		if (!s)
 			return 0;
 		__u64 st = *(volatile __u64 *)&s->state;
-		if (st == SW_SLOT_USED && key_eq(&s->key, key))
+		if (st == SW_SLOT_USED && key_eq(&s->key, key)) {
+			*at = idx;
 			return &s->a; /* the common case: one inlined lookup, one compare */
+		}
 		if (st == SW_SLOT_FREE) {
 			st = __sync_val_compare_and_swap(&s->state, SW_SLOT_FREE, SW_SLOT_CLAIMING);
 			if (st == SW_SLOT_FREE) {
@@ -701,6 +969,7 @@ static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u6
 				s->a.dir[1].a_rwnd_min = 0xffffffff;
 				/* an atomic exchange: key and record are visible before the slot is */
 				__sync_lock_test_and_set(&s->state, SW_SLOT_USED);
+				*at = idx;
 				return &s->a;
 			}
 		}
@@ -716,8 +985,10 @@ static __always_inline struct sw_assoc *slot_find(const struct sw_key *key, __u6
 		/* A full barrier before comparing again: on weakly ordered CPUs the key may have been
 		 * read before the state that published it. */
 		__sync_fetch_and_add(&s->state, 0);
-		if (key_eq(&s->key, key))
+		if (key_eq(&s->key, key)) {
+			*at = idx;
 			return &s->a;
+		}
 	}
 	return 0;
 }
@@ -823,9 +1094,13 @@ static __always_inline int handle(struct __sk_buff *skb)
 	key.ifindex = skb->ifindex;
 
 	__u64 now = coarse_now();
-	struct sw_assoc *a = slot_find(&key, now, g);
-	if (!a)
+	__u32 ridx = NO_SLOT; /* the record's slot: a record in the fallback map has none and is never linked */
+	struct sw_assoc *a = slot_find(&key, now, g, &ridx);
+	__u32 fb = 0;
+	if (!a) {
+		fb = 1;
 		a = bpf_map_lookup_elem(&sctp_assocs, &key);
+	}
 	if (!a) {
 		struct sw_assoc *z = bpf_map_lookup_elem(&sctp_scratch, &zero);
 		if (!z)
@@ -855,8 +1130,10 @@ static __always_inline int handle(struct __sk_buff *skb)
 
 	struct walk w = {
 		.skb = skb, .a = a, .key = &key, .now = now, .off = off + sizeof(sh), .end = end,
-		.vtag = bpf_ntohl(sh.vtag), .dir = dir, .done = 0, .mem = mem,
+		.vtag = bpf_ntohl(sh.vtag), .dir = dir, .fb = fb, .done = 0, .mem = mem,
+		.sport = bpf_ntohs(sh.sport), .dport = bpf_ntohs(sh.dport),
 	};
+	path_enter(&w, ridx, g);
 	mem->pnow = 0;
 	/* The first DATA / SACK chunks in a plain bounded loop, the rest (if any) through bpf_loop:
 	 * the kernel inlines bpf_loop as a loop around a call to the callback, and on CPUs whose
@@ -901,19 +1178,7 @@ static __always_inline int handle(struct __sk_buff *skb)
 		gcount(SW_G_WALK_LIMIT, 1);
 	}
 
-	/* Verification tags: learned from INIT/INIT ACK, or from the first packet when the
-	 * handshake was not seen. INIT itself carries tag 0, and ABORT / SHUTDOWN COMPLETE may
-	 * reflect the peer's tag (T bit), so only count mismatches of other packets. */
-	me = &a->dir[dir];
-	if (w.vtag != 0) {
-		if (!(me->flags & SW_F_HAVE_VTAG)) {
-			me->vtag = w.vtag;
-			me->flags |= SW_F_HAVE_VTAG;
-		} else if (me->vtag != w.vtag && me->vtag != 0 && a->state != SW_ST_ABORTED &&
-			   a->state != SW_ST_CLOSED) {
-			__sync_fetch_and_add(&me->bad_vtag, 1);
-		}
-	}
+	path_learn_vtag(&w);
 	return VERDICT;
 }
 

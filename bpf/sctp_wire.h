@@ -16,13 +16,24 @@
 #endif
 
 /*
- * An association is keyed by its two endpoints, ordered so that both directions land on the
- * same record: endpoint 0 is the lower (address, port) pair, endpoint 1 the higher one.
- * Direction d counts the packets *sent by* endpoint d. SCTP allows only one association
- * between a given pair of transport addresses at a time; successive incarnations (restarts,
- * re-establishment) are told apart by the initiate tags of INIT / INIT ACK, which reset the
- * record. The interface is part of the key so that a router traced on two interfaces does not
- * count the same packet twice.
+ * A record is keyed by one *path* of an association: its two transport addresses, ordered so
+ * that both directions land on the same record (endpoint 0 is the lower (address, port) pair,
+ * endpoint 1 the higher one), and the interface. Direction d counts the packets *sent by*
+ * endpoint d. SCTP allows only one association between a given pair of transport addresses
+ * at a time; successive incarnations (restarts, re-establishment) are told apart by the
+ * initiate tags of INIT / INIT ACK, which reset the record. The interface is part of the key
+ * so that a router traced on two interfaces does not count the same packet twice.
+ *
+ * A multi-homed association has several paths (address pairs), maybe on several interfaces.
+ * Its identity is its verification tags and ports: every packet towards an endpoint carries
+ * the tag that endpoint announced in INIT / INIT ACK (or, handshake not seen, the tag its
+ * packets were first seen to carry). The record that learns a tag first is the association's
+ * *home*: sctp_tags maps (tag, ports) to it, and a record of another address pair whose
+ * packets carry a known tag links to it (sw_assoc.home). The home keeps the association's
+ * state and TSN bookkeeping (highest TSN sent, cumulative acks, outstanding DATA, zero window,
+ * bursts): DATA first sent on one path and acknowledged, or retransmitted, on another is one
+ * stream of TSNs. Every record keeps its own path's counters (packets, bytes, DATA,
+ * retransmissions, SACKs, HEARTBEAT / ACK and their RTT, last seen).
  */
 struct sw_key {
 	__u8 addr[2][16]; /* IPv4 in the first 4 bytes, rest zero */
@@ -103,6 +114,8 @@ struct sw_dir {
 	__u32 vtag;             /* verification tag on this endpoint's packets */
 	__u32 init_tag;         /* initiate tag this endpoint announced (INIT / INIT ACK) */
 	__u32 flags;            /* SW_F_* */
+	__u32 hb_unanswered;    /* HEARTBEATs this endpoint sent on this path since the last HEARTBEAT ACK */
+	__u32 pad;
 };
 
 struct sw_assoc {
@@ -118,6 +131,32 @@ struct sw_assoc {
 	__u16 abort_cause;/* first error cause code of the last ABORT (0: none given) */
 	__u8 abort_dir;   /* endpoint that sent the ABORT */
 	__u8 init_dir;    /* endpoint that sent the INIT (0xff: not seen) */
+	/* Paths (see sw_key). In a record linked to a home, the fields above that belong to the
+	 * association (state, times, restarts, abort, and in dir[]: highest_tsn, cum_tsn_ack,
+	 * a_rwnd of the association, init_tag, progress, zero window, bursts, flags but HAVE_VTAG)
+	 * stay zero: the home has them. */
+	__u32 home;       /* slot index + 1 of the association's home record; 0: none (this is one) */
+	__u8 home_flip;   /* 1: endpoint d of this record is endpoint d ^ 1 of the home's */
+	__u8 link;        /* SW_L_* */
+	__u16 pad;
+	__u32 n_paths;    /* home: records linked to it (the first SW_MAX_PATHS in paths[]) */
+	__u32 paths[4];   /* home: slot index + 1 of the records linked to it */
+};
+
+#define SW_MAX_PATHS 4
+/* sw_assoc.link */
+#define SW_L_MIRROR 0x1 /* the address pair of another path of the association, seen on another
+			 * interface (a router traced on both sides): listed under it, but its
+			 * DATA does not count in the association's TSN bookkeeping a second time */
+
+/* One entry of sctp_tags: the verification tag on packets from sport to dport, and the home
+ * record of the association they belong to. A lossy index (direct-mapped, two probes,
+ * overwritten under pressure): a lookup is checked against the record it names. */
+struct sw_tag {
+	__u32 vtag;
+	__u16 sport;
+	__u16 dport;
+	__u32 home;       /* slot index + 1 */
 	__u32 pad;
 };
 
@@ -172,7 +211,8 @@ enum sw_global {
 	SW_G_RB_DROPS = 7,     /* events lost: ring buffer full */
 	SW_G_MAP_FULL = 8,     /* associations not recorded: map full */
 	SW_G_SLOT_WAIT = 9,    /* packets sent to the fallback map because a slot stayed mid-claim */
-	SW_G_MAX = 10,
+	SW_G_PATHS_LINKED = 10,/* records linked to another as a further path of its association */
+	SW_G_MAX = 11,
 };
 
 /* One per-CPU slot: found with a single lookup per packet. */

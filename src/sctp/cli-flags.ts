@@ -22,6 +22,11 @@ export const maxAssocFlag = Flags.integer({
   default: 16384, min: 64, max: 4_194_304,
 });
 
+export const pathFailAfterFlag = Flags.integer({
+  summary: 'HEARTBEATs unanswered in a row on a path of an association that mark the path failed (path-down).',
+  default: 3, min: 1, max: 1000,
+});
+
 export const expireAfterFlag = Flags.string({
   summary: 'An association with no packet for this long, and no SHUTDOWN COMPLETE or ABORT seen, is "gone": its row is closed.',
   default: '5m', helpValue: 'DURATION',

@@ -1,7 +1,7 @@
 // Stall, throttle and loss detection: the questions operators ask of an SCTP transport
 // ("is it moving?", "who is holding it back?", "is the path losing?"). Pure functions of one
 // or two decoded snapshots, so every rule is unit tested with an injected clock.
-import { endpointText, type Association, type DirStats } from './model.js';
+import { endpointText, PATH_FAIL_AFTER, pathStates, type Association, type DirStats } from './model.js';
 
 export interface DetectOptions {
   /** Data outstanding and no cumulative-TSN progress for this long → stalled (default 2000). */
@@ -15,9 +15,11 @@ export interface DetectOptions {
    * "gone" (default 5 min): its row is closed, never "established, stalled" forever.
    */
   expireAfterMs: number;
+  /** HEARTBEATs unanswered in a row on a path that mark it failed (default 3: model.ts pathStates). */
+  pathFailAfter: number;
 }
 
-export const DEFAULT_DETECT: DetectOptions = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20, expireAfterMs: 300_000 };
+export const DEFAULT_DETECT: DetectOptions = { stallAfterMs: 2000, lossyRatio: 0.05, lossyMinChunks: 20, expireAfterMs: 300_000, pathFailAfter: PATH_FAIL_AFTER };
 
 /** Did the association vanish without SHUTDOWN / ABORT (no packet for expireAfterMs)? */
 export function expired(a: Pick<Association, 'state' | 'lastSeenAgoMs'>, expireAfterMs = DEFAULT_DETECT.expireAfterMs): boolean {
@@ -26,7 +28,12 @@ export function expired(a: Pick<Association, 'state' | 'lastSeenAgoMs'>, expireA
 
 /** The association as the readers show it: state "gone" once expired (the record itself is left as the tracer wrote it). */
 export function withExpiry(a: Association, opts: Partial<DetectOptions> = {}): Association {
-  return a.state !== 'gone' && expired(a, opts.expireAfterMs ?? DEFAULT_DETECT.expireAfterMs) ? { ...a, state: 'gone' } : a;
+  const out = a.state !== 'gone' && expired(a, opts.expireAfterMs ?? DEFAULT_DETECT.expireAfterMs) ? { ...a, state: 'gone' as const } : a;
+  // path states were decided with the default count when decoded: another --path-fail-after decides them again
+  if (opts.pathFailAfter === undefined || opts.pathFailAfter === PATH_FAIL_AFTER || out.paths.length === 0) return out;
+  const paths = out.paths.map((p) => ({ ...p }));
+  pathStates(paths, opts.pathFailAfter);
+  return { ...out, paths };
 }
 
 export type Condition = 'stalled' | 'throttled' | 'lossy';

@@ -9,7 +9,7 @@ import { PacketSocket } from '../netlink/packet.js';
 import { UsageError } from '../errors.js';
 import { CHUNK, chunk, rawChunk, sctpFrame, type Endpoint } from './packet.js';
 
-export const SCENARIOS = ['normal', 'zero-window', 'stall', 'lossy', 'abort', 'heartbeat', 'malformed'] as const;
+export const SCENARIOS = ['normal', 'zero-window', 'stall', 'lossy', 'abort', 'heartbeat', 'malformed', 'multihomed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioParams {
@@ -24,8 +24,13 @@ export interface ScenarioParams {
   /** First TSNs of A and B (defaults 1000, 5000). */
   tsnA: number;
   tsnB: number;
-  /** How the association ends: graceful SHUTDOWN, ABORT, or left open (default 'shutdown'; stall: 'none'; a stall that ends is cleared by a SACK first). */
+  /** How the association ends: graceful SHUTDOWN, ABORT, or left open (default 'shutdown'; stall: 'none'; multihomed: 'abort'; a stall that ends is cleared by a SACK first). */
   end: 'shutdown' | 'abort' | 'none';
+  /** Further addresses of A and B, announced in INIT / INIT ACK (IPv4 / IPv6 Address parameters). */
+  addressesA: string[];
+  addressesB: string[];
+  /** multihomed: HEARTBEATs on path 1 that go unanswered once it fails (default 3). */
+  unanswered: number;
 }
 
 export type Side = 'a' | 'b';
@@ -43,6 +48,8 @@ export interface Step {
   retransmissions?: number;
   /** Malformed chunks deliberately included. */
   malformed?: number;
+  /** Which path (address pair) the packet takes: 1, the primary (default), or 2 (multihomed). */
+  path?: 1 | 2;
 }
 
 export interface SideTally {
@@ -73,19 +80,21 @@ export interface SideTally {
 
 export interface Scenario { name: ScenarioName; tagA: number; tagB: number; steps: Step[] }
 
-const DEFAULTS: ScenarioParams = { messages: 20, size: 200, holdMs: 3000, intervalMs: 10, tsnA: 1000, tsnB: 5000, end: 'shutdown' };
+const DEFAULTS: ScenarioParams = { messages: 20, size: 200, holdMs: 3000, intervalMs: 10, tsnA: 1000, tsnB: 5000, end: 'shutdown', addressesA: [], addressesB: [], unanswered: 3 };
 
 /** Build a scenario: the exact chunks each endpoint sends, in order. Pure. */
 export function buildScenario(name: ScenarioName, p: Partial<ScenarioParams> = {}): Scenario {
-  const o: ScenarioParams = { ...DEFAULTS, ...(name === 'stall' && p.end === undefined ? { end: 'none' as const } : {}), ...p };
+  const o: ScenarioParams = { ...DEFAULTS, ...(name === 'stall' && p.end === undefined ? { end: 'none' as const } : {}), ...(name === 'multihomed' && p.end === undefined ? { end: 'abort' as const } : {}), ...p };
   const tagA = 0x1a000000 + (o.tsnA & 0xffff);
   const tagB = 0x2b000000 + (o.tsnB & 0xffff);
   const steps: Step[] = [];
-  const add = (from: Side, chunks: Buffer[], note: string, extra: Partial<Step> = {}) => steps.push({ from, delayMs: extra.delayMs ?? 0, chunks, note, ...extra });
+  // the path packets take from here on (multihomed moves it)
+  let path: 1 | 2 = 1;
+  const add = (from: Side, chunks: Buffer[], note: string, extra: Partial<Step> = {}) => steps.push({ from, delayMs: extra.delayMs ?? 0, chunks, note, ...(path === 2 ? { path } : {}), ...extra });
   const RW = 65536;
 
-  add('a', [chunk.init({ tag: tagA, aRwnd: RW, initialTsn: o.tsnA })], 'INIT', { vtag: 0 });
-  add('b', [chunk.initAck({ tag: tagB, aRwnd: RW, initialTsn: o.tsnB })], 'INIT ACK', { delayMs: 1 });
+  add('a', [chunk.init({ tag: tagA, aRwnd: RW, initialTsn: o.tsnA, addresses: o.addressesA })], 'INIT', { vtag: 0 });
+  add('b', [chunk.initAck({ tag: tagB, aRwnd: RW, initialTsn: o.tsnB, addresses: o.addressesB })], 'INIT ACK', { delayMs: 1 });
   add('a', [chunk.cookieEcho()], 'COOKIE ECHO', { delayMs: 1 });
   add('b', [chunk.cookieAck()], 'COOKIE ACK', { delayMs: 1 });
 
@@ -181,6 +190,28 @@ export function buildScenario(name: ScenarioName, p: Partial<ScenarioParams> = {
       rounds(Math.min(o.messages, 4));
       o.end = 'abort';
       break;
+    case 'multihomed': {
+      // both ends confirm the secondary path (RFC 9260 §5.4: a HEARTBEAT to each new address)
+      path = 2;
+      heartbeat('a');
+      heartbeat('b');
+      // DATA on the primary path, acknowledged there
+      path = 1;
+      rounds(Math.floor(o.messages / 2));
+      heartbeat('a');
+      // the primary path fails: DATA sent on it is never acknowledged, its heartbeats go unanswered
+      data(4, 'DATA (lost on path 1)');
+      const lost = tsnA - 4;
+      for (let i = 0; i < o.unanswered; i++) add('a', [chunk.heartbeat()], 'HEARTBEAT (unanswered: path 1 is down)', { delayMs: o.intervalMs });
+      // A retransmits the lost DATA on the secondary path, B acknowledges it there
+      path = 2;
+      add('a', [0, 1, 2, 3].map((i) => chunk.data({ tsn: lost + i, size: o.size, ssn: (lost + i - o.tsnA + 1) & 0xffff })), 'DATA retransmitted on path 2', { delayMs: o.intervalMs, retransmissions: 4 });
+      sack(RW);
+      // and carries on there
+      rounds(Math.ceil(o.messages / 2));
+      heartbeat('a');
+      break;
+    }
     case 'malformed': {
       rounds(2);
       add('a', [chunk.data({ tsn: tsnA++, size: 8 }), rawChunk(0xc1, 0, Buffer.alloc(0), { length: 0 })], 'DATA + chunk of length 0', { delayMs: 1, malformed: 1 });
@@ -274,12 +305,27 @@ export interface GeneratorOptions {
    */
   b: SideSpec;
   params?: Partial<ScenarioParams>;
+  /** The second path of a multi-homed association (multihomed): A's and B's other interface and address, same ports. */
+  a2?: SideSpec;
+  b2?: SideSpec;
   /** Called before each step is sent. */
   onStep?: (step: Step, index: number) => void;
   signal?: AbortSignal;
 }
 
-export interface ScenarioResult { scenario: ScenarioName; frames: number; sent: Record<Side, SideTally>; tags: { a: number; b: number } }
+export interface ScenarioResult {
+  scenario: ScenarioName;
+  frames: number;
+  sent: Record<Side, SideTally>;
+  /** What each endpoint sent on each path (path 2 only in multihomed). */
+  byPath: Record<1 | 2, Record<Side, SideTally>>;
+  tags: { a: number; b: number };
+}
+
+/** tally() of the steps that took one path. */
+export function tallyPath(s: Scenario, path: 1 | 2): Record<Side, SideTally> {
+  return tally({ ...s, steps: s.steps.filter((st) => (st.path ?? 1) === path) });
+}
 
 async function macOf(spec: SideSpec): Promise<string> {
   if (spec.mac) return spec.mac;
@@ -311,30 +357,39 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) 
 /** Play a scenario over packet sockets; resolves with the tally of what was sent. */
 export async function runScenario(opts: GeneratorOptions, name: ScenarioName, params: Partial<ScenarioParams> = opts.params ?? {}): Promise<ScenarioResult> {
   if (!SCENARIOS.includes(name)) throw new UsageError(`unknown scenario "${name}": use one of ${SCENARIOS.join(', ')}`);
-  const s = buildScenario(name, params);
-  const macA = await macOf(opts.a);
-  const macB = await macOf(opts.b);
-  const epA: Endpoint = { mac: macA, ip: opts.a.ip, port: opts.a.port };
-  const epB: Endpoint = { mac: macB, ip: opts.b.ip, port: opts.b.port };
-  const sameIf = (opts.a.netns ?? '') === (opts.b.netns ?? '') && opts.a.ifname === opts.b.ifname;
-  const sockA = PacketSocket.open({ netns: opts.a.netns, ifname: opts.a.ifname, protocol: 0 });
-  const sockB = sameIf ? sockA : PacketSocket.open({ netns: opts.b.netns, ifname: opts.b.ifname, protocol: 0 });
+  if (name === 'multihomed' && (!opts.a2 || !opts.b2)) throw new UsageError('the multihomed scenario needs a second path: a2 and b2');
+  const s = buildScenario(name, { ...(opts.a2 && opts.b2 ? { addressesA: [opts.a2.ip], addressesB: [opts.b2.ip] } : {}), ...params });
+  // one pair of endpoints (and sockets) per path; both paths use the ports of path 1
+  const open = async (a: SideSpec, b: SideSpec) => {
+    const epA: Endpoint = { mac: await macOf(a), ip: a.ip, port: opts.a.port };
+    const epB: Endpoint = { mac: await macOf(b), ip: b.ip, port: opts.b.port };
+    const sameIf = (a.netns ?? '') === (b.netns ?? '') && a.ifname === b.ifname;
+    const sockA = PacketSocket.open({ netns: a.netns, ifname: a.ifname, protocol: 0 });
+    const sockB = sameIf ? sockA : PacketSocket.open({ netns: b.netns, ifname: b.ifname, protocol: 0 });
+    return { epA, epB, sockA, sockB };
+  };
+  const paths = [await open(opts.a, opts.b)];
   let frames = 0;
   try {
+    if (opts.a2 && opts.b2) paths.push(await open(opts.a2, opts.b2));
     for (const [i, st] of s.steps.entries()) {
       if (opts.signal?.aborted) break;
       await sleep(st.delayMs, opts.signal);
       if (opts.signal?.aborted) break;
       opts.onStep?.(st, i);
-      const [from, to, sock] = st.from === 'a' ? [epA, epB, sockA] : [epB, epA, sockB];
+      const p = paths[(st.path ?? 1) - 1];
+      if (!p) throw new UsageError(`step ${i} (${st.note}) takes path ${st.path}, which was not given`);
+      const [from, to, sock] = st.from === 'a' ? [p.epA, p.epB, p.sockA] : [p.epB, p.epA, p.sockB];
       const vtag = st.vtag ?? (st.from === 'a' ? s.tagB : s.tagA);
       sock.send(sctpFrame(from, to, vtag, st.chunks));
       frames++;
     }
   } finally {
-    sockA.close();
-    if (sockB !== sockA) sockB.close();
+    for (const p of paths) {
+      p.sockA.close();
+      if (p.sockB !== p.sockA) p.sockB.close();
+    }
   }
   const done = frames === s.steps.length ? s : { ...s, steps: s.steps.slice(0, frames) };
-  return { scenario: name, frames, sent: tally(done), tags: { a: s.tagA, b: s.tagB } };
+  return { scenario: name, frames, sent: tally(done), byPath: { 1: tallyPath(done, 1), 2: tallyPath(done, 2) }, tags: { a: s.tagA, b: s.tagB } };
 }

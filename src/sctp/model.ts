@@ -1,7 +1,7 @@
 // The association model: what the wire tracer's records mean, in the vocabulary of SCTP
 // (RFC 9260) rather than of the BPF structs. Pure: decoding takes the raw bytes and a
 // monotonic "now" (same clock as bpf_ktime_get_ns), so it is unit tested on recorded bytes.
-import { SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
+import { SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_L, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
 
 export interface Endpoint { address: string; port: number }
 
@@ -19,6 +19,8 @@ export interface DirStats {
   zeroWindowSacks: number;
   heartbeats: number;
   heartbeatAcks: number;
+  /** HEARTBEATs this endpoint sent since the last HEARTBEAT ACK (per path; the association's: the most on any path). */
+  hbUnanswered: number;
   /** RTT of this endpoint's heartbeats, measured at the tap (null: no answered heartbeat). */
   rtt: { lastMs: number; minMs: number; avgMs: number; samples: number } | null;
   chunks: { init: number; initAck: number; cookieEcho: number; cookieAck: number; shutdown: number; shutdownAck: number; shutdownComplete: number; abort: number; error: number; forwardTsn: number; other: number };
@@ -45,8 +47,49 @@ export interface DirStats {
   lastDataAgoMs: number | null;
 }
 
+/** A path's state as the tap sees it (detect.ts: pathState). */
+export type PathState = 'active' | 'standby' | 'unconfirmed' | 'failed';
+
+/** What one endpoint sent on one path. */
+export interface PathDir {
+  packets: number;
+  bytes: number;
+  dataChunks: number;
+  dataBytes: number;
+  retransChunks: number;
+  sackChunks: number;
+  heartbeats: number;
+  heartbeatAcks: number;
+  /** HEARTBEATs sent on this path since the last HEARTBEAT ACK came back on it. */
+  hbUnanswered: number;
+  rtt: DirStats['rtt'];
+  lastSeenAgoMs: number | null;
+  lastDataAgoMs: number | null;
+}
+
+/**
+ * One path of an association: an address pair (on one interface) the tracer has a record
+ * for. endpoints and dir are in the association's endpoint order: endpoints[i] is endpoint
+ * i's address on this path, dir[i] what it sent here.
+ */
+export interface Path {
+  /** The record's id: "A:port-B:port@ifindex" (its own address order). */
+  id: string;
+  ifindex: number;
+  ifname: string | null;
+  family: 4 | 6;
+  endpoints: [Endpoint, Endpoint];
+  /** The association's home record: where its state and TSNs are kept (the first path seen). */
+  home: boolean;
+  /** The address pair of another path, seen on another interface (a router traced on both sides): not added to the association's counters. */
+  mirror: boolean;
+  state: PathState;
+  dir: [PathDir, PathDir];
+  lastSeenAgoMs: number | null;
+}
+
 export interface Association {
-  /** Stable id: "A:port-B:port@ifindex". */
+  /** Stable id: "A:port-B:port@ifindex" of its home path. */
   id: string;
   ifindex: number;
   ifname: string | null;
@@ -62,7 +105,10 @@ export interface Association {
   abort: { by: 0 | 1; cause: number; causeName: string } | null;
   firstSeenAgoMs: number;
   lastSeenAgoMs: number;
+  /** Counters summed over the association's paths (mirrors excepted); TSNs, window and state from its home. */
   dir: [DirStats, DirStats];
+  /** Its paths, the home first (one for a single-homed association). */
+  paths: Path[];
 }
 
 /** Error cause codes (RFC 9260 §3.3.10, RFC 4895, RFC 5061). */
@@ -159,6 +205,7 @@ function decodeDir(b: Uint32Array, o: number, peer: number, now: number): DirSta
     packets: u64(b, o + DO.packets), bytes: u64(b, o + DO.bytes), dataChunks, idataChunks: u64(b, o + DO.idata_chunks), dataBytes: u64(b, o + DO.data_bytes),
     retransChunks: u64(b, o + DO.retrans_chunks), spuriousRetrans: u64(b, o + DO.spurious_retrans), sackChunks: u64(b, o + DO.sack_chunks), gapBlocks: u64(b, o + DO.gap_blocks),
     dupTsns: u64(b, o + DO.dup_tsns), zeroWindowSacks: u64(b, o + DO.zero_window_sacks), heartbeats: u64(b, o + DO.heartbeats), heartbeatAcks: u64(b, o + DO.heartbeat_acks),
+    hbUnanswered: u32(b, o + DO.hb_unanswered),
     rtt: rttCount ? { lastMs: ms(u64(b, o + DO.rtt_last_ns)), minMs: ms(u64(b, o + DO.rtt_min_ns)), avgMs: ms(u64(b, o + DO.rtt_sum_ns) / rttCount), samples: rttCount } : null,
     chunks: {
       init: u64(b, o + DO.init_chunks), initAck: u64(b, o + DO.init_ack_chunks), cookieEcho: u64(b, o + DO.cookie_echo_chunks), cookieAck: u64(b, o + DO.cookie_ack_chunks),
@@ -219,7 +266,125 @@ export function decodeAssociation(key: Buffer, value: Buffer, nowNs: number, ifn
     firstSeenAgoMs: ago(nowNs, u64(vw, vo + AO.first_ns!)) ?? 0,
     lastSeenAgoMs: ago(nowNs, u64(vw, vo + AO.last_ns!)) ?? 0,
     dir: [decodeDir(vw, d0, d1, nowNs), decodeDir(vw, d1, d0, nowNs)],
+    paths: [],
   };
+}
+
+/** How a record relates to its association (sw_assoc.home, home_flip, link). */
+export function linkOf(vw: Uint32Array, vo: number, value: Buffer): { home: number; flip: 0 | 1; mirror: boolean } {
+  return { home: u32(vw, vo + AO.home!), flip: (value[vo + AO.home_flip!]! & 1) as 0 | 1, mirror: (value[vo + AO.link!]! & SW_L.MIRROR) !== 0 };
+}
+
+/** Where one record is: key and value buffers (the same for a slot), offsets, and the value's words. */
+export interface RecordRef { key: Buffer; value: Buffer; ko: number; vo: number; vw: Uint32Array }
+
+function pathDir(b: Uint32Array, o: number, now: number): PathDir {
+  const rttCount = u64(b, o + DO.rtt_count);
+  return {
+    packets: u64(b, o + DO.packets), bytes: u64(b, o + DO.bytes), dataChunks: u64(b, o + DO.data_chunks), dataBytes: u64(b, o + DO.data_bytes),
+    retransChunks: u64(b, o + DO.retrans_chunks), sackChunks: u64(b, o + DO.sack_chunks), heartbeats: u64(b, o + DO.heartbeats),
+    heartbeatAcks: u64(b, o + DO.heartbeat_acks), hbUnanswered: u32(b, o + DO.hb_unanswered),
+    rtt: rttCount ? { lastMs: ms(u64(b, o + DO.rtt_last_ns)), minMs: ms(u64(b, o + DO.rtt_min_ns)), avgMs: ms(u64(b, o + DO.rtt_sum_ns) / rttCount), samples: rttCount } : null,
+    lastSeenAgoMs: ago(now, u64(b, o + DO.last_seen_ns)),
+    lastDataAgoMs: ago(now, u64(b, o + DO.last_data_ns)),
+  };
+}
+
+/** One record as a path of its association (flip: its endpoint d is the association's d ^ flip). */
+function decodePath(r: RecordRef, flip: 0 | 1, home: boolean, mirror: boolean, nowNs: number, ifname?: (ifindex: number) => string | null): Path {
+  const k = decodeKey(r.key, r.ko);
+  const d0 = r.vo + AO.dir!;
+  const dirs = [pathDir(r.vw, d0, nowNs), pathDir(r.vw, d0 + SW_DIR.size, nowNs)];
+  const seen = [dirs[0]!.lastSeenAgoMs, dirs[1]!.lastSeenAgoMs].filter((x): x is number => x !== null);
+  return {
+    id: `${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`,
+    ifindex: k.ifindex,
+    ifname: ifname?.(k.ifindex) ?? null,
+    family: k.family,
+    endpoints: [k.endpoints[flip]!, k.endpoints[flip ^ 1]!],
+    home,
+    mirror,
+    state: 'standby',
+    dir: [dirs[flip]!, dirs[flip ^ 1]!],
+    lastSeenAgoMs: seen.length ? Math.min(...seen) : null,
+  };
+}
+
+function pathDirOf(d: DirStats): PathDir {
+  return {
+    packets: d.packets, bytes: d.bytes, dataChunks: d.dataChunks, dataBytes: d.dataBytes, retransChunks: d.retransChunks, sackChunks: d.sackChunks,
+    heartbeats: d.heartbeats, heartbeatAcks: d.heartbeatAcks, hbUnanswered: d.hbUnanswered, rtt: d.rtt, lastSeenAgoMs: d.lastSeenAgoMs, lastDataAgoMs: d.lastDataAgoMs,
+  };
+}
+
+/** A tap sees heartbeats, not the sender's error counter: this many unanswered in a row mark a path failed. */
+export const PATH_FAIL_AFTER = 3;
+
+/**
+ * Path states from what the tap saw. failed: an endpoint's HEARTBEATs on it went unanswered
+ * failAfter times in a row; unconfirmed: packets in one direction only and no HEARTBEAT ACK
+ * (RFC 9260 §5.4: an address is confirmed by a HEARTBEAT ACK or by the handshake's packets,
+ * which go both ways); active: of the others, the one that carried the association's latest
+ * DATA (the home when none has); standby: the rest.
+ */
+export function pathStates(paths: Path[], failAfter = PATH_FAIL_AFTER): void {
+  // plain loops, no closures: stats --json runs this for every association
+  let active: Path | null = null;
+  let home: Path | null = null;
+  let best = Infinity;
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
+    const d0 = p.dir[0], d1 = p.dir[1];
+    if (Math.max(d0.hbUnanswered, d1.hbUnanswered) >= failAfter) p.state = 'failed';
+    else if ((d0.packets === 0 || d1.packets === 0) && d0.heartbeatAcks + d1.heartbeatAcks === 0) p.state = 'unconfirmed';
+    else p.state = 'standby';
+    if (p.home && p.state === 'standby') home = p;
+    if (p.state === 'failed' || p.mirror) continue;
+    if (d0.lastDataAgoMs !== null && d0.dataChunks && d0.lastDataAgoMs < best) { best = d0.lastDataAgoMs; active = p; }
+    if (d1.lastDataAgoMs !== null && d1.dataChunks && d1.lastDataAgoMs < best) { best = d1.lastDataAgoMs; active = p; }
+  }
+  active ??= home;
+  if (active && active.state !== 'unconfirmed') active.state = 'active';
+}
+
+const SUM = ['packets', 'bytes', 'dataChunks', 'idataChunks', 'dataBytes', 'retransChunks', 'spuriousRetrans', 'sackChunks', 'gapBlocks', 'dupTsns', 'zeroWindowSacks', 'heartbeats', 'heartbeatAcks', 'malformed', 'truncated', 'badVtag'] as const;
+
+/**
+ * An association from its home record and the records linked to it (rows.ts: groupRows):
+ * counters summed over its paths (mirrors excepted: they count the same packets again),
+ * state, TSNs and window from the home.
+ */
+export function decodeGroup(home: RecordRef, linked: RecordRef[], nowNs: number, ifname?: (ifindex: number) => string | null, failAfter = PATH_FAIL_AFTER): Association {
+  const a = decodeAssociation(home.key, home.value, nowNs, ifname, home.ko, home.vo, home.vw);
+  // the home path from what is decoded already (stats --json decodes every association: no
+  // second formatting of its addresses, no second read of its counters)
+  const s0 = a.dir[0].lastSeenAgoMs, s1 = a.dir[1].lastSeenAgoMs;
+  a.paths.push({
+    id: a.id, ifindex: a.ifindex, ifname: a.ifname, family: a.family, endpoints: a.endpoints, home: true, mirror: false, state: 'standby',
+    dir: [pathDirOf(a.dir[0]), pathDirOf(a.dir[1])], lastSeenAgoMs: s0 === null ? s1 : s1 === null ? s0 : Math.min(s0, s1),
+  });
+  if (linked.length === 0) {
+    pathStates(a.paths, failAfter);
+    return a;
+  }
+  for (const r of linked) {
+    const l = linkOf(r.vw, r.vo, r.value);
+    const p = decodePath(r, l.flip, false, l.mirror, nowNs, ifname);
+    a.paths.push(p);
+    if (p.mirror) continue;
+    const d0 = r.vo + AO.dir!;
+    for (const e of [0, 1] as const) {
+      const src = decodeDir(r.vw, d0 + SW_DIR.size * (e ^ l.flip), d0 + SW_DIR.size * (e ^ l.flip ^ 1), nowNs);
+      const dst = a.dir[e];
+      for (const f of SUM) dst[f] += src[f];
+      for (const c of Object.keys(dst.chunks) as Array<keyof DirStats['chunks']>) dst.chunks[c] += src.chunks[c];
+      dst.hbUnanswered = Math.max(dst.hbUnanswered, src.hbUnanswered);
+      dst.rtt ??= src.rtt;
+      for (const t of ['lastSeenAgoMs', 'lastDataAgoMs'] as const) if (src[t] !== null && (dst[t] === null || src[t] < dst[t])) dst[t] = src[t];
+    }
+  }
+  pathStates(a.paths, failAfter);
+  return a;
 }
 
 export interface WireEvent {
@@ -243,6 +408,11 @@ export interface WireEvent {
   dataChunks?: number;
   /** malformed: the endpoint's malformed chunks so far (value: since the last look). */
   malformedTotal?: number;
+  /** path-down / path-up: the path; path-switch: the path DATA moved to. */
+  path?: string;
+  /** path-switch: the path DATA moved from, and why it looks that way. */
+  fromPath?: string;
+  reasons?: string[];
 }
 
 export function decodeEvent(buf: Buffer): WireEvent {

@@ -31,7 +31,23 @@ function u32s(...v: number[]): Buffer {
   return b;
 }
 
-export interface InitParams { tag: number; aRwnd: number; nOut?: number; nIn?: number; initialTsn: number; cookie?: Uint8Array }
+export interface InitParams {
+  tag: number; aRwnd: number; nOut?: number; nIn?: number; initialTsn: number; cookie?: Uint8Array;
+  /** IPv4 / IPv6 Address parameters (types 5 and 6): the sender's further addresses (multi-homing). */
+  addresses?: string[];
+}
+
+function addressParams(addrs: string[]): Buffer[] {
+  return addrs.map((a) => {
+    const v4 = isIPv4(a);
+    if (!v4 && !isIPv6(a)) throw new Error(`not an IP address: ${a}`);
+    const p = Buffer.alloc(v4 ? 8 : 20);
+    p.writeUInt16BE(v4 ? 5 : 6, 0);
+    p.writeUInt16BE(p.length, 2);
+    (v4 ? ipv4Bytes(a) : ipv6Bytes(a)).copy(p, 4);
+    return p;
+  });
+}
 
 function initBody(p: InitParams, withCookie: boolean): Buffer {
   const b = Buffer.alloc(16);
@@ -40,14 +56,15 @@ function initBody(p: InitParams, withCookie: boolean): Buffer {
   b.writeUInt16BE(p.nOut ?? 10, 8);
   b.writeUInt16BE(p.nIn ?? 10, 10);
   b.writeUInt32BE(p.initialTsn >>> 0, 12);
-  if (!withCookie) return b;
+  const addrs = addressParams(p.addresses ?? []);
+  if (!withCookie) return Buffer.concat([b, ...addrs]);
   // State Cookie parameter (type 7), required in INIT ACK
   const cookie = Buffer.from(p.cookie ?? Buffer.alloc(8, 0xc0));
   const param = Buffer.alloc(pad4(4 + cookie.length));
   param.writeUInt16BE(7, 0);
   param.writeUInt16BE(4 + cookie.length, 2);
   cookie.copy(param, 4);
-  return Buffer.concat([b, param]);
+  return Buffer.concat([b, ...addrs, param]);
 }
 
 export const chunk = {

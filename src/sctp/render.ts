@@ -59,6 +59,18 @@ export function renderTable(views: AssocView[], widths?: number[]): string {
   const out = [formatTable(TABLE_COLUMNS, tableRows(views), widths)];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
+  // multi-homed associations: one line per path under the table
+  const multi = views.filter((v) => v.assoc.paths.length > 1);
+  for (const { assoc: a } of multi) {
+    out.push('', `  paths of ${endpointText(a.endpoints[0])} ↔ ${endpointText(a.endpoints[1])}:`);
+    const rows = a.paths.map((p) => [
+      `    ${p.endpoints[0].address} ↔ ${p.endpoints[1].address}`, p.ifname ?? String(p.ifindex), p.state + (p.home ? '*' : '') + (p.mirror ? ' (mirror)' : ''),
+      `${human(p.dir[0].packets)}/${human(p.dir[1].packets)}`, `${human(p.dir[0].dataChunks)}/${human(p.dir[1].dataChunks)}`,
+      `${human(p.dir[0].retransChunks)}/${human(p.dir[1].retransChunks)}`, `${p.dir[0].hbUnanswered}/${p.dir[1].hbUnanswered}`,
+      (p.dir[0].rtt ?? p.dir[1].rtt) ? `${(p.dir[0].rtt ?? p.dir[1].rtt)!.lastMs}ms` : '-',
+    ]);
+    out.push(formatTable(['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'], rows));
+  }
   return out.join('\n');
 }
 
@@ -126,6 +138,20 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
       if (d.aRwnd) add('nodectl_sctp_a_rwnd_bytes', 'gauge', 'Receiver window last advertised by the endpoint.', l, d.aRwnd.last);
       if (d.rtt) add('nodectl_sctp_heartbeat_rtt_seconds', 'gauge', 'Last heartbeat round-trip time seen at the tap.', l, d.rtt.lastMs / 1000);
       if (d.sinceProgressMs !== null) add('nodectl_sctp_seconds_since_progress', 'gauge', 'Time since the endpoint\'s outstanding DATA was last cumulatively acknowledged further.', l, d.sinceProgressMs / 1000);
+    }
+    // per path (one for a single-homed association): an address pair on an interface
+    for (const p of a.paths) {
+      const pl = { ...base, path: `${endpointText(p.endpoints[0])}-${endpointText(p.endpoints[1])}`, path_dev: p.ifname ?? String(p.ifindex) };
+      add('nodectl_sctp_path_up', 'gauge', 'Path is usable (1: active or standby) or not (0: failed, unconfirmed); its state as a label.', { ...pl, state: p.state }, p.state === 'active' || p.state === 'standby' ? 1 : 0);
+      for (const i of [0, 1] as const) {
+        const d = p.dir[i];
+        const l = { ...pl, sender: endpointText(a.endpoints[i]) };
+        add('nodectl_sctp_path_packets_total', 'counter', 'SCTP packets the endpoint sent on the path.', l, d.packets);
+        add('nodectl_sctp_path_data_chunks_total', 'counter', 'DATA and I-DATA chunks the endpoint sent on the path.', l, d.dataChunks);
+        add('nodectl_sctp_path_retransmitted_chunks_total', 'counter', 'DATA chunks sent on the path whose TSN had been sent before (on any path).', l, d.retransChunks);
+        add('nodectl_sctp_path_heartbeats_unanswered', 'gauge', 'HEARTBEATs the endpoint sent on the path since the last HEARTBEAT ACK.', l, d.hbUnanswered);
+        if (d.rtt) add('nodectl_sctp_path_rtt_seconds', 'gauge', 'Last heartbeat round-trip time of the endpoint on the path, seen at the tap.', l, d.rtt.lastMs / 1000);
+      }
     }
   }
   for (const [type, n] of events ?? []) add('nodectl_sctp_events_total', 'counter', 'Events seen since the tracer started, by type (as sctp trace streams them).', { type }, n);

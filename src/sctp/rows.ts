@@ -13,7 +13,7 @@
 // key while the tracer is loaded: a row's key, and so its identity, never changes under a
 // reader. What does change is the counters: whoever needs a fixed picture (a frozen screen)
 // takes a copy (frozen()); whoever compares refreshes keeps the numbers it compares (table.ts).
-import { words } from './model.js';
+import { words, type RecordRef } from './model.js';
 import { SW_ASSOC, SW_KEY, SW_SLOT, SW_SLOT_STATE } from './wire-layout.js';
 
 export interface AssocRows {
@@ -82,4 +82,49 @@ export function frozen(r: AssocRows): AssocRows {
   const at = new Uint32Array(r.count);
   for (let i = 0; i < r.count; i++) at[i] = i < r.inSlots ? i * S : r.at[i]!;
   return { count: r.count, slots, fallback: r.fallback, inSlots: r.inSlots, at };
+}
+
+const HOME = SLOT_ASSOC + SW_ASSOC.fields.find((f) => f.name === 'home')!.offset;
+
+/**
+ * Which rows are associations and which are further paths of one (sw_assoc.home: the slot
+ * index + 1 of the home record). homes: the rows that are associations, in row order;
+ * linked: per home row, the rows linked to it. A record whose home is not (or no longer) a
+ * home stands alone. Rows of the fallback map are never linked (they have no slot index).
+ * One pass over the home words; the map is built only when some record is linked.
+ */
+export function groupRows(r: AssocRows): { homes: Uint32Array; linked: Map<number, number[]> } {
+  const linked = new Map<number, number[]>();
+  const w = r.inSlots ? words(r.slots) : null;
+  let any = -1;
+  for (let i = 0; i < r.inSlots; i++) if (w![(r.at[i]! + HOME) >>> 2]) { any = i; break; }
+  if (any < 0) {
+    const homes = new Uint32Array(r.count);
+    for (let i = 0; i < homes.length; i++) homes[i] = i;
+    return { homes, linked };
+  }
+  // slot index -> row (rows of the live table are at slot index x its size)
+  const rowOf = new Map<number, number>();
+  for (let i = 0; i < r.inSlots; i++) rowOf.set(r.at[i]! / S, i);
+  const isLinked = new Uint8Array(r.count);
+  for (let i = any; i < r.inSlots; i++) {
+    const h = w![(r.at[i]! + HOME) >>> 2]!;
+    if (!h) continue;
+    const j = rowOf.get(h - 1);
+    if (j === undefined || j === i || w![(r.at[j]! + HOME) >>> 2]) continue;
+    isLinked[i] = 1;
+    const l = linked.get(j);
+    if (l) l.push(i);
+    else linked.set(j, [i]);
+  }
+  const homes: number[] = [];
+  for (let i = 0; i < r.count; i++) if (!isLinked[i]) homes.push(i);
+  return { homes: Uint32Array.from(homes), linked };
+}
+
+/** Row i as a RecordRef (model.ts). ws / wf: words of the slots and the fallback buffers. */
+export function recordRef(r: AssocRows, i: number, ws: Uint32Array, wf: Uint32Array): RecordRef {
+  const b = i < r.inSlots;
+  const buf = b ? r.slots : r.fallback;
+  return { key: buf, value: buf, ko: r.at[i]! + SLOT_KEY, vo: r.at[i]! + SLOT_ASSOC, vw: b ? ws : wf };
 }

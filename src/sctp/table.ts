@@ -9,10 +9,10 @@
 // the event watcher) is kept here, and freeze() copies the records for a screen that must stop
 // moving.
 import { assess, DEFAULT_DETECT, withExpiry, type DetectOptions } from './detect.js';
-import { decodeAssociation, ms, u64, words, type Association } from './model.js';
+import { decodeGroup, ms, u64, words, type Association } from './model.js';
 import type { AssocView } from './render.js';
-import { frozen, rowBuffer, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
-import { SW_ASSOC, SW_DIR, SW_F, SW_KEY } from './wire-layout.js';
+import { frozen, groupRows, recordRef, rowBuffer, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
+import { SW_ASSOC, SW_DIR, SW_F, SW_KEY, SW_L } from './wire-layout.js';
 
 export type TopSort = 'activity' | 'data' | 'retrans' | 'rwnd' | 'name';
 
@@ -27,6 +27,8 @@ const ST_CLOSED = 5;
 const KFAMILY = off(SW_KEY, 'family');
 const KPORT = off(SW_KEY, 'port');
 const KIFINDEX = off(SW_KEY, 'ifindex');
+const LINK = off(SW_ASSOC, 'link');
+const FLIP = off(SW_ASSOC, 'home_flip');
 
 const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS, MALFORMED, HIGHEST, CUM_ACK] =
   ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns', 'malformed', 'highest_tsn', 'cum_tsn_ack'].map(D) as
@@ -75,6 +77,10 @@ export class AssocTable {
   /** Per row: new incarnations seen on the key (a restart resets the record). */
   readonly restarts: Uint32Array;
   #rows: AssocRows;
+  /** Table row -> record row: an association's home (its further paths are folded into it). */
+  readonly #homes: Uint32Array;
+  /** Per record row of a home: the record rows linked to it. */
+  readonly #linked: Map<number, number[]>;
   #ws: Uint32Array;
   #wf: Uint32Array;
   readonly #now: number;
@@ -87,7 +93,10 @@ export class AssocTable {
    * previousRow() finds (what the event watcher compares with).
    */
   constructor(r: AssocRows, nowNs: number, opts: { ifname?: (ifindex: number) => string | null; detect?: Partial<DetectOptions>; previous?: AssocTable } = {}) {
-    const n = r.count;
+    const g = groupRows(r);
+    this.#homes = g.homes;
+    this.#linked = g.linked;
+    const n = g.homes.length;
     this.count = n;
     this.#rows = r;
     this.#ws = words(r.slots);
@@ -108,15 +117,32 @@ export class AssocTable {
     const o = { ...DEFAULT_DETECT, ...opts.detect };
     const prev = opts.previous;
     for (let i = 0; i < n; i++) {
-      const w = i < r.inSlots ? this.#ws : this.#wf;
-      const base = r.at[i]! + SLOT_ASSOC;
+      const ri = g.homes[i]!;
+      const w = ri < r.inSlots ? this.#ws : this.#wf;
+      const base = r.at[ri]! + SLOT_ASSOC;
       const a = base + DIR0;
       const b = a + SW_DIR.size;
       const fa = w[(a + FLAGS) >>> 2]!;
       const fb = w[(b + FLAGS) >>> 2]!;
-      const sa = u64(w, a + DATA_CHUNKS), ra = u64(w, a + RETRANS), sb = u64(w, b + DATA_CHUNKS), rb = u64(w, b + RETRANS);
-      this.activity[i] = u64(w, a + PACKETS) + u64(w, b + PACKETS);
-      this.data[i] = u64(w, a + DATA_BYTES) + u64(w, b + DATA_BYTES);
+      let sa = u64(w, a + DATA_CHUNKS), ra = u64(w, a + RETRANS), sb = u64(w, b + DATA_CHUNKS), rb = u64(w, b + RETRANS);
+      let act = u64(w, a + PACKETS) + u64(w, b + PACKETS);
+      let dat = u64(w, a + DATA_BYTES) + u64(w, b + DATA_BYTES);
+      let ma = u64(w, a + MALFORMED), mb = u64(w, b + MALFORMED);
+      // further paths (slot rows, never mirrors: they count the same packets again) add their counters
+      const linked = g.linked.size ? g.linked.get(ri) : undefined;
+      if (linked) for (const j of linked) {
+        const lb = r.at[j]! + SLOT_ASSOC;
+        if (r.slots[lb + LINK]! & SW_L.MIRROR) continue;
+        const flip = r.slots[lb + FLIP]! & 1;
+        const la = lb + DIR0 + flip * SW_DIR.size, lz = lb + DIR0 + (flip ^ 1) * SW_DIR.size;
+        const ws = this.#ws;
+        sa += u64(ws, la + DATA_CHUNKS); ra += u64(ws, la + RETRANS); sb += u64(ws, lz + DATA_CHUNKS); rb += u64(ws, lz + RETRANS);
+        act += u64(ws, la + PACKETS) + u64(ws, lz + PACKETS);
+        dat += u64(ws, la + DATA_BYTES) + u64(ws, lz + DATA_BYTES);
+        ma += u64(ws, la + MALFORMED); mb += u64(ws, lz + MALFORMED);
+      }
+      this.activity[i] = act;
+      this.data[i] = dat;
       this.retrans[i] = ra + rb;
       this.rwnd[i] = Math.min(fa & SW_F.HAVE_SACK ? w[(a + RWND_LAST) >>> 2]! : Infinity, fb & SW_F.HAVE_SACK ? w[(b + RWND_LAST) >>> 2]! : Infinity);
       const state = w[(base + STATE) >>> 2]!;
@@ -133,8 +159,8 @@ export class AssocTable {
       // throttled: either endpoint advertises a zero window (the other is held back)
       this.flagged[i] = ((fa | fb) & SW_F.ZERO_WINDOW ? 1 : 0) + (bits & 1) + ((bits >> 1) & 1);
       this.bits[i] = (da & 1 ? ROW.STALLED0 : 0) | (db & 1 ? ROW.STALLED1 : 0) | (da & 2 ? ROW.LOSSY0 : 0) | (db & 2 ? ROW.LOSSY1 : 0) | (gone ? ROW.GONE : 0);
-      this.malformed[2 * i] = u64(w, a + MALFORMED);
-      this.malformed[2 * i + 1] = u64(w, b + MALFORMED);
+      this.malformed[2 * i] = ma;
+      this.malformed[2 * i + 1] = mb;
       this.progressNs[2 * i] = u64(w, a + PROGRESS);
       this.progressNs[2 * i + 1] = u64(w, b + PROGRESS);
       this.outstanding[2 * i] = outstandingTsns(w, a, b, fa, fb);
@@ -160,31 +186,36 @@ export class AssocTable {
     if (!p) return -1;
     const r = this.#rows;
     const pr = p.#rows;
-    if (i < r.inSlots && r.slots === pr.slots) {
+    const ri = this.#homes[i]!;
+    if (ri < r.inSlots && r.slots === pr.slots) {
       // the same mapping: a used slot keeps its key, so its offset is its identity (slot rows
-      // are in ascending offset order)
-      const o = r.at[i]!;
-      if (i < pr.inSlots && pr.at[i] === o) return i;
-      let lo = 0, hi = pr.inSlots;
+      // are in ascending offset order, and so are the homes among them)
+      const o = r.at[ri]!;
+      const ph = p.#homes;
+      const at = (x: number) => (ph[x]! < pr.inSlots ? pr.at[ph[x]!]! : Infinity);
+      if (i < p.count && at(i) === o) return i;
+      let lo = 0, hi = p.count;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (pr.at[mid]! < o) lo = mid + 1;
+        if (at(mid) < o) lo = mid + 1;
         else hi = mid;
       }
-      return lo < pr.inSlots && pr.at[lo] === o ? lo : -1;
+      return lo < p.count && at(lo) === o ? lo : -1;
     }
-    const k = r.at[i]! + SLOT_KEY;
+    const k = r.at[ri]! + SLOT_KEY;
     if (i < p.count) {
-      const pk = p.#rows.at[i]! + SLOT_KEY;
-      if (rowBuffer(r, i).compare(rowBuffer(p.#rows, i), pk, pk + SW_KEY.size, k, k + SW_KEY.size) === 0) return i;
+      const pj = p.#homes[i]!;
+      const pk = pr.at[pj]! + SLOT_KEY;
+      if (rowBuffer(r, ri).compare(rowBuffer(pr, pj), pk, pk + SW_KEY.size, k, k + SW_KEY.size) === 0) return i;
     }
     return p.indexOf(this.keyOf(i));
   }
 
   /** The row's key bytes as a string: an identity that needs no formatting. */
   keyOf(i: number): string {
-    const k = this.#rows.at[i]! + SLOT_KEY;
-    return rowBuffer(this.#rows, i).toString('latin1', k, k + SW_KEY.size);
+    const ri = this.#homes[i]!;
+    const k = this.#rows.at[ri]! + SLOT_KEY;
+    return rowBuffer(this.#rows, ri).toString('latin1', k, k + SW_KEY.size);
   }
 
   indexOf(key: string): number {
@@ -197,8 +228,13 @@ export class AssocTable {
 
   association(i: number): Association {
     const r = this.#rows;
-    const b = rowBuffer(r, i);
-    return decodeAssociation(b, b, this.#now, this.#ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, i < r.inSlots ? this.#ws : this.#wf);
+    const ri = this.#homes[i]!;
+    return decodeGroup(recordRef(r, ri, this.#ws, this.#wf), (this.#linked.get(ri) ?? []).map((j) => recordRef(r, j, this.#ws, this.#wf)), this.#now, this.#ifname);
+  }
+
+  /** How many records (paths) row i has: 1 for a single-homed association. */
+  paths(i: number): number {
+    return 1 + (this.#linked.get(this.#homes[i]!)?.length ?? 0);
   }
 
   /** Row i as top shows it: the Association and its health (loss over its lifetime, as `stats`). */
@@ -213,6 +249,8 @@ export class AssocTable {
    * 10.10.x), as an operator reads them.
    */
   compareNames(x: number, y: number): number {
+    x = this.#homes[x]!;
+    y = this.#homes[y]!;
     const bx = rowBuffer(this.#rows, x), by = rowBuffer(this.#rows, y);
     const kx = this.#rows.at[x]! + SLOT_KEY, ky = this.#rows.at[y]! + SLOT_KEY;
     const f = bx[kx + KFAMILY]! - by[ky + KFAMILY]!;

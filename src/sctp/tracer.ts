@@ -11,9 +11,9 @@ import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, PermissionError, UsageError } from '../errors.js';
-import { decodeAssociation, decodeEvent, words, type Association, type WireEvent } from './model.js';
+import { decodeEvent, decodeGroup, words, type Association, type WireEvent } from './model.js';
 import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
-import { assocRows, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
+import { assocRows, groupRows, recordRef, type AssocRows } from './rows.js';
 import { AssocTable } from './table.js';
 import type { DetectOptions } from './detect.js';
 
@@ -71,14 +71,18 @@ export function fromBpf(err: unknown, doing: string): unknown {
   return new BpfError(`${doing}: ${err.message}`, { op: err.op, errno: err.errno, errnoValue: err.errnoValue, libbpfLog: err.libbpfLog, cause: err });
 }
 
-/** Decode association rows (see rows.ts) into the model. */
+/** Decode association rows (see rows.ts) into the model: one Association per association, its paths under it. */
 export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => string | null): Association[] {
-  const out = new Array<Association>(r.count);
   const ws = words(r.slots);
   const wf = words(r.fallback);
-  for (let i = 0; i < r.count; i++) {
-    const b = i < r.inSlots;
-    out[i] = decodeAssociation(b ? r.slots : r.fallback, b ? r.slots : r.fallback, nowNs, ifname, r.at[i]! + SLOT_KEY, r.at[i]! + SLOT_ASSOC, b ? ws : wf);
+  const { homes, linked } = groupRows(r);
+  const out = new Array<Association>(homes.length);
+  const none: ReturnType<typeof recordRef>[] = [];
+  for (let n = 0; n < homes.length; n++) {
+    const i = homes[n]!;
+    const l = linked.size ? linked.get(i) : undefined;
+    const refs = l ? l.map((j) => recordRef(r, j, ws, wf)) : none;
+    out[n] = decodeGroup(recordRef(r, i, ws, wf), refs, nowNs, ifname);
   }
   return out;
 }
@@ -261,9 +265,11 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       burst_threshold: opts.burstThreshold ?? 8,
       burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
       slot_mask: slots - 1,
+      tag_mask: 2 * slots - 1,
       jiffy_ns: BigInt(jiffyNs()),
     },
-    maxEntries: { sctp_assocs: n, sctp_slots: slots },
+    // two tags an association: the tag index has twice the slots
+    maxEntries: { sctp_assocs: n, sctp_slots: slots, sctp_tags: 2 * slots },
   });
   if (opts.objectPath) return load(opts.objectPath);
   const [first, ...rest] = wireObjects();

@@ -11,14 +11,57 @@
 //                over at least 20 chunks, as `stats` judges it)
 //   malformed    malformed chunks since the last look (value: how many)
 //   gone         no packet for --expire-after without SHUTDOWN COMPLETE or ABORT: closed
+//   path-down    a path of a multi-homed association failed (its heartbeats went unanswered
+//                PATH_FAIL_AFTER times in a row: model.ts pathStates)
+//   path-up      a failed path answers again
+//   path-switch  the association's DATA moved to another path, with why it looks that way
+//                (retransmissions on the new path, heartbeats unanswered on the old); on the
+//                first look at an association, its DATA is taken to have started on its home
+//                path (the one of the handshake)
 //
 // Events are stamped when seen (at most one check interval after the fact); durations are
 // taken from the record's own times.
 import { fmtMs, type DetectOptions } from './detect.js';
-import { endpointText, ms, type WireEvent } from './model.js';
+import { endpointText, ms, type Association, type Path, type WireEvent } from './model.js';
 import { ROW, type AssocTable } from './table.js';
 
-export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone'] as const;
+export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone', 'path-down', 'path-up', 'path-switch'] as const;
+
+/** What the watcher keeps of a multi-path association between looks. */
+interface PathMemory { states: Map<string, Path['state']>; active: string | null; retrans: Map<string, number> }
+
+const pathText = (p: Pick<Path, 'endpoints' | 'ifname' | 'ifindex'>) => `${endpointText(p.endpoints[0])}-${endpointText(p.endpoints[1])} dev ${p.ifname ?? p.ifindex}`;
+const rtx = (p: Path) => p.dir[0].retransChunks + p.dir[1].retransChunks;
+
+/** Path events of one association against what the last look saw of it (m: updated in place). */
+function pathEvents(a: Association, m: PathMemory | undefined, ev: (type: string, by: 0 | 1, value: number, extra: Partial<WireEvent>) => WireEvent): { events: WireEvent[]; memory: PathMemory } {
+  const out: WireEvent[] = [];
+  const memory: PathMemory = { states: new Map(), active: null, retrans: new Map() };
+  for (const p of a.paths) {
+    memory.states.set(p.id, p.state);
+    memory.retrans.set(p.id, rtx(p));
+    if (p.state === 'active') memory.active = p.id;
+    const was = m?.states.get(p.id);
+    const by: 0 | 1 = p.dir[1].hbUnanswered > p.dir[0].hbUnanswered ? 1 : 0;
+    if (p.state === 'failed' && was !== 'failed') out.push(ev('path-down', by, p.dir[by].hbUnanswered, { path: pathText(p) }));
+    else if (was === 'failed' && p.state !== 'failed') out.push(ev('path-up', by, 0, { path: pathText(p) }));
+  }
+  // the first look: DATA started on the home path
+  const before = m ? m.active : a.paths.find((p) => p.home)?.id ?? null;
+  // no path active now (the old one failed, DATA not yet elsewhere): the last one stays the reference
+  memory.active ??= before;
+  if (memory.active && before && memory.active !== before) {
+    const from = a.paths.find((p) => p.id === before);
+    const to = a.paths.find((p) => p.id === memory.active)!;
+    const why: string[] = [];
+    const newRtx = rtx(to) - (m?.retrans.get(to.id) ?? 0);
+    if (newRtx > 0) why.push(`${newRtx} retransmission${newRtx === 1 ? '' : 's'} on the new path`);
+    if (from && from.dir[0].hbUnanswered + from.dir[1].hbUnanswered > 0) why.push(`${Math.max(from.dir[0].hbUnanswered, from.dir[1].hbUnanswered)} heartbeats unanswered on the old`);
+    const by: 0 | 1 = to.dir[1].lastDataAgoMs !== null && (to.dir[0].lastDataAgoMs === null || to.dir[1].lastDataAgoMs < to.dir[0].lastDataAgoMs) ? 1 : 0;
+    out.push(ev('path-switch', by, newRtx > 0 ? newRtx : 0, { fromPath: from ? pathText(from) : before, path: pathText(to), reasons: why }));
+  }
+  return { events: out, memory };
+}
 
 /** How often trace and serve look: a quarter of --stall-after, between 100 ms and 1 s. */
 export function watchInterval(stallAfterMs: number): number {
@@ -27,6 +70,8 @@ export function watchInterval(stallAfterMs: number): number {
 
 export class EventWatcher {
   #previous: AssocTable | undefined;
+  /** Per multi-path association (its key), what the last look saw of its paths. */
+  #paths = new Map<string, PathMemory>();
   readonly #detect: Partial<DetectOptions>;
 
   constructor(detect: Partial<DetectOptions> = {}) {
@@ -45,7 +90,18 @@ export class EventWatcher {
   check(table: AssocTable, nowNs: number): WireEvent[] {
     const prev = this.#previous;
     const out: WireEvent[] = [];
+    const paths = new Map<string, PathMemory>();
     for (let i = 0; i < table.count; i++) {
+      if (table.paths(i) > 1) {
+        // a multi-homed association (rare): its paths are looked at every time
+        const key = table.keyOf(i);
+        const a = table.view(i, this.#detect).assoc;
+        const r = pathEvents(a, this.#paths.get(key), (type, by, value, extra) => ({
+          type, tsNs: nowNs, association: a.id, ifindex: a.ifindex, endpoints: a.endpoints, by, cause: null, causeName: null, value, durationMs: null, ...extra,
+        }));
+        paths.set(key, r.memory);
+        out.push(...r.events);
+      }
       const bits = table.bits[i]!;
       const j = prev ? table.previousRow(i) : -1;
       const pb = j >= 0 ? prev!.bits[j]! : 0;
@@ -88,6 +144,7 @@ export class EventWatcher {
       if (bits & ROW.GONE && !(pb & ROW.GONE)) out.push(ev('gone', 0, 0, a.lastSeenAgoMs * 1e6));
     }
     this.#previous = table;
+    this.#paths = paths;
     return out;
   }
 }
@@ -104,6 +161,9 @@ export function watchEventText(e: WireEvent): string {
     case 'lossy': return `lossy     ${who} → ${other} retransmitted ${e.value} of ${e.dataChunks ?? '?'} DATA chunks (${e.dataChunks ? (100 * e.value / e.dataChunks).toFixed(1) : '?'} %)`;
     case 'malformed': return `malformed ${who} sent ${e.value} malformed chunk${e.value === 1 ? '' : 's'} (${e.malformedTotal ?? e.value} in all)`;
     case 'gone': return `gone      ${e.association} no packet for ${dur}: closed`;
+    case 'path-down': return `path-down ${e.association} path ${e.path ?? '?'}: ${e.value} heartbeat${e.value === 1 ? '' : 's'} from ${who} unanswered`;
+    case 'path-up': return `path-up   ${e.association} path ${e.path ?? '?'} answers again`;
+    case 'path-switch': return `path-sw   ${e.association} DATA moved from ${e.fromPath ?? '?'} to ${e.path ?? '?'}${e.reasons?.length ? ` (${e.reasons.join(', ')})` : ''}`;
     default: return `${e.type} ${e.association}`;
   }
 }

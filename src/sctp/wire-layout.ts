@@ -53,7 +53,7 @@ const DIR_U64 = [
   'malformed', 'truncated', 'bad_vtag', 'last_seen_ns', 'last_data_ns', 'last_sack_ns', 'progress_ns',
   'zwin_since_ns', 'burst_start_ns',
 ] as const;
-const DIR_U32 = ['burst_count', 'highest_tsn', 'cum_tsn_ack', 'a_rwnd_last', 'a_rwnd_min', 'vtag', 'init_tag', 'flags'] as const;
+const DIR_U32 = ['burst_count', 'highest_tsn', 'cum_tsn_ack', 'a_rwnd_last', 'a_rwnd_min', 'vtag', 'init_tag', 'flags', 'hb_unanswered', 'pad'] as const;
 
 export type DirField = (typeof DIR_U64)[number] | (typeof DIR_U32)[number];
 
@@ -75,6 +75,23 @@ export const SW_ASSOC = struct('sw_assoc', [
   ['abort_cause', 'u16'],
   ['abort_dir', 'u8'],
   ['init_dir', 'u8'],
+  ['home', 'u32'],
+  ['home_flip', 'u8'],
+  ['link', 'u8'],
+  ['pad', 'u16'],
+  ['n_paths', 'u32'],
+  ['paths', arr('u32', 4)],
+]);
+
+/** sw_assoc.link */
+export const SW_L = { MIRROR: 0x1 } as const;
+
+/** One entry of sctp_tags: (verification tag, ports) → the association's home slot. */
+export const SW_TAG = struct('sw_tag', [
+  ['vtag', 'u32'],
+  ['sport', 'u16'],
+  ['dport', 'u16'],
+  ['home', 'u32'],
   ['pad', 'u32'],
 ]);
 
@@ -110,7 +127,7 @@ export const SW_EVENT_TYPE: Record<number, string> = {
 };
 
 /** Indexes of the per-CPU global counters (enum sw_global). */
-export const SW_GLOBALS = ['skbs', 'sctpPackets', 'fragments', 'headerTruncated', 'malformedChunks', 'chunks', 'walkLimit', 'eventsLost', 'mapFull', 'slotWait'] as const;
+export const SW_GLOBALS = ['skbs', 'sctpPackets', 'fragments', 'headerTruncated', 'malformedChunks', 'chunks', 'walkLimit', 'eventsLost', 'mapFull', 'slotWait', 'pathsLinked'] as const;
 export type GlobalCounter = (typeof SW_GLOBALS)[number];
 
 /** Decode a struct into a plain object (u64 as number: counters and ns timestamps stay below 2^53 for ~104 days of uptime). */

@@ -4,7 +4,7 @@
 // against the previous refresh the same way, and its row order the documented one.
 import test from 'ava';
 import { assess } from '../../src/sctp/detect.js';
-import { decodeAssociation } from '../../src/sctp/model.js';
+import { decodeGroup, words } from '../../src/sctp/model.js';
 import { assocRows, frozen, SLOT_ASSOC, SLOT_KEY, SLOT_STATE } from '../../src/sctp/rows.js';
 import { decodeRows } from '../../src/sctp/tracer.js';
 import { AssocTable, type TopSort } from '../../src/sctp/table.js';
@@ -133,7 +133,8 @@ test('rows: used slots and the fallback\'s entries, each once, decoded exactly; 
   const fb = { count: 6, keys: d.keys.subarray(4 * SW_KEY.size), values: d.values.subarray(4 * SW_ASSOC.size) };
   const r = assocRows(slots, fb);
   t.is(r.count, 10);
-  const want = Array.from({ length: 10 }, (_, i) => decodeAssociation(d.keys, d.values, NOW, undefined, i * SW_KEY.size, i * SW_ASSOC.size));
+  // each record is its own association (none is linked): one path, the home
+  const want = Array.from({ length: 10 }, (_, i) => decodeGroup({ key: d.keys, value: d.values, ko: i * SW_KEY.size, vo: i * SW_ASSOC.size, vw: words(d.values) }, [], NOW));
   t.deepEqual(decodeRows(r, NOW), want, 'slots in table order, then the fallback in dump order');
   t.is(r.inSlots, 4);
   t.is(r.slots, slots, 'slots are read in place, not copied');

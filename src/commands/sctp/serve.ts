@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration, parseTargets, sctpServe } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
 
 export default class SctpServe extends NodectlCommand {
   static override summary = 'Serve SCTP association metrics in the Prometheus text format.';
@@ -24,6 +24,7 @@ metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detach
     metrics: Flags.string({ summary: 'ADDRESS:PORT to listen on.', default: '127.0.0.1:9464', helpValue: 'ADDR:PORT' }),
     'stall-after': stallAfterFlag,
     'expire-after': expireAfterFlag,
+    'path-fail-after': pathFailAfterFlag,
     lossy: lossyFlag,
     'max-associations': maxAssocFlag,
   };
@@ -35,7 +36,7 @@ metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detach
     const r = await sctpServe({
       targets: parseTargets(flags.dev, flags.netns),
       listen: flags.metrics,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
       tracer: { maxAssociations: flags['max-associations'] },
       onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ')} — Ctrl-C to stop\n`),
     });

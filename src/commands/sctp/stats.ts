@@ -3,7 +3,7 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
-import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
+import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
 
 export default class SctpStats extends NodectlCommand {
   static override summary = 'One snapshot of the SCTP associations seen on the wire, with stalled/throttled/lossy flags.';
@@ -46,6 +46,7 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
     duration: Flags.string({ summary: 'With --dev: how long to watch before printing.', default: '2s', helpValue: 'DURATION' }),
     'stall-after': stallAfterFlag,
     'expire-after': expireAfterFlag,
+    'path-fail-after': pathFailAfterFlag,
     lossy: lossyFlag,
     kernel: Flags.boolean({ summary: 'Also run the kernel-side tracer (sctp_probe/sctp_probe_path tracepoints, retransmission probes) when the kernel has SCTP; alone without --dev.', allowNo: true }),
     'max-associations': maxAssocFlag,
@@ -60,7 +61,7 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
       netns: flags.dev ? undefined : flags.netns,
       kernel: flags.kernel,
       durationMs: parseDuration(flags.duration, '--duration'),
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
       tracer: { maxAssociations: flags['max-associations'] },
     });
     if (!this.jsonEnabled()) {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration, parseTargets, sctpTop } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
 
 export default class SctpTop extends NodectlCommand {
   static override summary = 'A refreshing table of SCTP associations on the wire, flagged rows first.';
@@ -25,6 +25,7 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
     iterations: Flags.integer({ summary: 'Stop after this many refreshes.', min: 1 }),
     'stall-after': stallAfterFlag,
     'expire-after': expireAfterFlag,
+    'path-fail-after': pathFailAfterFlag,
     lossy: lossyFlag,
     'max-associations': maxAssocFlag,
   };
@@ -40,7 +41,7 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
       targets: parseTargets(flags.dev, flags.netns),
       intervalMs: interval,
       iterations: flags.iterations,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
       tracer: { maxAssociations: flags['max-associations'] },
       tty,
       write: (s) => {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { renderEvent } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpTrace, type TraceSummary } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
 import { UsageError } from '../../errors.js';
 import type { WireEvent } from '../../sctp/model.js';
 import { count } from '../../text.js';
@@ -28,8 +28,11 @@ removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --durati
   lossy       retransmissions reached --lossy percent of the DATA sent (at least 20 chunks)
   malformed   malformed chunks since the last look, and how many in all
   gone        no packet for --expire-after without SHUTDOWN or ABORT: the association is closed
+  path-down   a path of a multi-homed association: --path-fail-after heartbeats unanswered
+  path-up     a failed path answers again
+  path-sw     the association's DATA moved to another path, and why it looks that way
 
-The last five come from looking at the association table (every quarter of --stall-after,
+The last eight come from looking at the association table (every quarter of --stall-after,
 between 100 ms and 1 s): they are stamped when seen, their durations from the record.
 
 With --json, one JSON object per line (NDJSON). At the end, a summary table of the
@@ -48,6 +51,7 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
     burst: Flags.integer({ summary: 'Retransmissions within one second that make a burst event.', default: 8, min: 1 }),
     'stall-after': stallAfterFlag,
     'expire-after': expireAfterFlag,
+    'path-fail-after': pathFailAfterFlag,
     lossy: lossyFlag,
     'max-associations': maxAssocFlag,
   };
@@ -67,7 +71,7 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
     const r = await sctpTrace({
       targets: parseTargets(flags.dev, flags.netns),
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100 },
+      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
       tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'] },
       onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
       onEvent: (e: WireEvent, ifname) => {
