@@ -161,7 +161,8 @@ struct sw_walk_mem {
 	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
 	struct sw_key key;
 	__u64 now;
-	__u32 end, vtag, dir, chunks, done, left;
+	__u32 end, vtag, dir, chunks, done, left, fb;
+	__u16 sport, dport;
 #endif
 };
 struct {
@@ -891,6 +892,7 @@ __attribute__((noinline)) int sw_walk_batch(struct __sk_buff *skb)
 	struct walk w = {
 		.skb = skb, .a = a, .key = &m->key, .now = m->now, .off = m->off, .end = m->end,
 		.vtag = m->vtag, .dir = m->dir, .chunks = m->chunks, .done = m->done, .mem = m,
+		.fb = m->fb, .sport = m->sport, .dport = m->dport,
 	};
 	__u32 left = m->left, i;
 	long r = 0;
@@ -1155,6 +1157,9 @@ static __always_inline int handle(struct __sk_buff *skb)
 	mem->end = w.end;
 	mem->vtag = w.vtag;
 	mem->dir = w.dir;
+	mem->fb = w.fb;
+	mem->sport = w.sport;
+	mem->dport = w.dport;
 	mem->chunks = 0;
 	mem->done = 0;
 	mem->left = max_chunks;
