@@ -41,7 +41,9 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
     return;
   }
   const { a, b } = vethPair(t, '10.68.0', { addresses: false });
-  const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--json', '--stall-after', '300ms', '--expire-after', '2s']);
+  // --expire-after well above the longest silence a loaded machine puts into a scenario (2 s
+  // did not always do: 5101 was declared gone in the middle of its stall)
+  const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--json', '--stall-after', '300ms', '--expire-after', '6s']);
   await tr.ready;
   const play = (port: number, s: ScenarioName, p: Partial<ScenarioParams> = {}) => runScenario(spec(a.name, b.name, '10.68.0', port), s, p);
   // a stall is seen by a look (every 100 ms here) between --stall-after and its end: 2.75 s
@@ -49,12 +51,12 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
   await play(5101, 'stall', { holdMs: 3000, end: 'shutdown' });
   await play(5102, 'lossy');
   await play(5103, 'malformed');
-  await play(5104, 'stall', { holdMs: 600 }); // left open: it goes quiet and is gone 2 s later
+  await play(5104, 'stall', { holdMs: 600 }); // left open: it goes quiet and is gone 6 s later
 
   const events = () => tr.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
   const of = (port: number) => events().filter((e) => e.endpoints[0]!.port === port);
   // while the tracer still runs: the events are in the stream, not in the end-of-run summary
-  await waitUntil(() => of(5104).some((e) => e.type === 'gone'), () => `no gone event for 5104:\n${tr.out()}`, patient(15_000));
+  await waitUntil(() => of(5104).some((e) => e.type === 'gone'), () => `no gone event for 5104:\n${tr.out()}`, patient(25_000));
   t.false(events().some((e) => e.summary), 'no summary yet: the trace is still running');
 
   const types = (port: number) => of(port).map((e) => e.type);
@@ -83,7 +85,7 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
 
   t.deepEqual(types(5104), ['init', 'up', 'stall-start', 'stall-end', 'gone'], 'a stall left open ends when the association is gone');
   t.is(of(5104).find((e) => e.type === 'stall-end')!.reason, 'gone');
-  t.true(of(5104).find((e) => e.type === 'gone')!.durationMs! >= 2000);
+  t.true(of(5104).find((e) => e.type === 'gone')!.durationMs! >= 6000);
 
   tr.proc.kill('SIGTERM');
   t.is(await tr.exit, 0);

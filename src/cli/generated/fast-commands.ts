@@ -69,6 +69,7 @@ export const FAST_COMMANDS = {
       "config": {"type":"string","char":"c"},
       "state-file": {"type":"string"},
       "socket": {"type":"string"},
+      "metrics": {"type":"string"},
       "rcvbuf": {"type":"integer","min":256},
     },
     args: [],
