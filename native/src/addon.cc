@@ -2,18 +2,12 @@
 #include <cerrno>
 #include <cstring>
 
+// The errno's symbolic name for err.code. glibc's own table (2.32+; nodectl's .deb and its
+// guests are Debian 12, glibc 2.36): every errno, not a hand-kept list. The ebpf-ts addon
+// keeps a short list instead because it also builds against older glibc.
 static const char *errnoName(int err) {
-  switch (err) {
-#define E(x) case x: return #x;
-    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(EBADF) E(EAGAIN) E(ENOMEM)
-    E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENODEV) E(ENOTDIR) E(EINVAL) E(ENFILE) E(EMFILE)
-    E(ENOSPC) E(ERANGE) E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENOMSG) E(ENODATA)
-    E(ENOLINK) E(EPROTO) E(EBADMSG) E(EOVERFLOW) E(EMSGSIZE) E(EPROTONOSUPPORT) E(EOPNOTSUPP)
-    E(EAFNOSUPPORT) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ENETDOWN) E(ENETUNREACH) E(ENOBUFS)
-    E(ETIMEDOUT) E(ECONNREFUSED) E(EPROTOTYPE) E(ENOTSOCK)
-#undef E
-    default: return "EUNKNOWN";
-  }
+  const char *n = strerrorname_np(err);
+  return n ? n : "EUNKNOWN";
 }
 
 Napi::Error ErrnoError(Napi::Env env, const std::string &syscall, int err) {

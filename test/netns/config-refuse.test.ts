@@ -52,7 +52,7 @@ test('validate: FILE must be a regular file or -; a directory, /dev/zero and a F
   }
   const ok = nodectl(['config', 'validate', '-'], { input: 'interfaces:\n  - {name: eth0, kind: device}\n' });
   t.is(ok.status, 0, ok.stderr);
-  t.regex(ok.stdout, /^-: valid \(1 interfaces\)/);
+  t.regex(ok.stdout, /^-: valid \(1 interface\)/);
   const bad = nodectl(['config', 'validate', '-'], { input: 'interfaces:\n  - {name: eth0, kind: device, mtu: 65536}\n' });
   t.is(bad.status, 3);
   t.true(bad.stderr.includes('<stdin>:2:37: /interfaces/0/mtu: 65536 is out of range (68-65535)'), bad.stderr);
