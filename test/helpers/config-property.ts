@@ -16,6 +16,27 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** The run's base seed: NODECTL_PROPERTY_SEED, a number or `random`; else the test's fixed one. */
+export function baseSeed(fixed: number): number {
+  const env = process.env.NODECTL_PROPERTY_SEED ?? String(fixed);
+  return env === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(env);
+}
+
+/** A trial's seed, its PRNG and how a failure names it (enough to replay that one trial). */
+export function trialSeed(base: number, chunk: number, trial: number): { seed: number; rnd: () => number; where: string } {
+  const seed = (base + chunk * 100_003 + trial) >>> 0;
+  return { seed, rnd: prng(seed), where: `seed ${seed} (NODECTL_PROPERTY_SEED=${base}, chunk ${chunk}, trial ${trial})` };
+}
+
+/** The trials' namespace: eth0, the stand-in NIC (a veth, up, with carrier), and no IPv6 DAD
+ * (a tentative address would make every snapshot wait). */
+export function propertyNamespace(ns: Netns): void {
+  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
+  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
+  ns.ip('link', 'set', 'eth0', 'up');
+  ns.ip('link', 'set', 'eth0p', 'up');
+}
+
 /** A random config: eth0 (the stand-in NIC) plus some of br0-2, mv0-3, ve0-1, with addresses and ARP keys. */
 export function randomFile(rnd: () => number, tag: number): string {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;

@@ -16,7 +16,7 @@ import { type ApplyResult, applyConfig, planConfig, type RecoverResult, recoverC
 import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
-import { classify, handMade, prng, randomFile } from '../helpers/config-property.js';
+import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialSeed } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor, stateDir } from '../helpers/netns.js';
 
@@ -25,8 +25,7 @@ const built = existsSync(new URL('../../dist/commands/config/apply.js', import.m
 // 5 × 5 = 25 trials: each spawns the CLI, so a trial costs several times one in-process
 const CHUNKS = 5;
 const TRIALS = Number(process.env.NODECTL_PROPERTY_TRIALS ?? 5);
-const SEED_ENV = process.env.NODECTL_PROPERTY_SEED ?? '1900117';
-const BASE_SEED = SEED_ENV === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(SEED_ENV);
+const BASE_SEED = baseSeed(1900117);
 /** Pause after each step: wide enough for a kill to land between steps as well as in one. */
 const STEP_DELAY_MS = 25;
 
@@ -55,17 +54,12 @@ function stepsDone(progress: string): number {
 
 async function chunk(t: ExecutionContext, c: number): Promise<void> {
   const ns = netnsFor(t);
-  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
-  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
-  ns.ip('link', 'set', 'eth0', 'up');
-  ns.ip('link', 'set', 'eth0p', 'up');
+  propertyNamespace(ns);
   const sd = stateDir(t);
   const dir = new StateDir(sd, ns.name).dir;
   const counts = { rolledBack: 0, committed: 0, viaApply: 0 };
   for (let trial = 0; trial < TRIALS; trial++) {
-    const seed = (BASE_SEED + c * 100_003 + trial) >>> 0;
-    const rnd = prng(seed);
-    const where = `seed ${seed} (NODECTL_PROPERTY_SEED=${BASE_SEED}, chunk ${c}, trial ${trial})`;
+    const { rnd, where } = trialSeed(BASE_SEED, c, trial);
     const a = randomFile(rnd, 1 + (trial % 50));
     try {
       await applyConfig(cfg(a), { netns: ns.name, stateDir: sd });

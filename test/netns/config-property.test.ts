@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
-import { classify, handMade, prng, randomFile } from '../helpers/config-property.js';
+import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialSeed } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 
@@ -28,24 +28,18 @@ import { isRoot, netnsFor } from '../helpers/netns.js';
 // timeout and the trials are not slowed by each other
 const CHUNKS = 10;
 const TRIALS = Number(process.env.NODECTL_PROPERTY_TRIALS ?? 10);
-const SEED_ENV = process.env.NODECTL_PROPERTY_SEED ?? '1323362591';
-const BASE_SEED = SEED_ENV === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(SEED_ENV);
+const BASE_SEED = baseSeed(1323362591);
 
 const cfg = (text: string) => parseConfig(text, 'trial.yaml').config;
 
 async function chunk(t: ExecutionContext, c: number): Promise<void> {
   const ns = netnsFor(t);
-  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
-  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
-  ns.ip('link', 'set', 'eth0', 'up');
-  ns.ip('link', 'set', 'eth0p', 'up');
+  propertyNamespace(ns);
   const sd = mkdtempSync(join(tmpdir(), 'nctl-prop-'));
   t.teardown(() => rmSync(sd, { recursive: true, force: true }));
   let checked = 0;
   for (let trial = 0; trial < TRIALS; trial++) {
-    const seed = (BASE_SEED + c * 100_003 + trial) >>> 0;
-    const rnd = prng(seed);
-    const where = `seed ${seed} (NODECTL_PROPERTY_SEED=${BASE_SEED}, chunk ${c}, trial ${trial})`;
+    const { rnd, where } = trialSeed(BASE_SEED, c, trial);
     // the starting point: a random file applied, then hand-made state on top
     const a = randomFile(rnd, 1 + (trial % 50));
     try {
