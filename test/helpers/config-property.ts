@@ -2,7 +2,7 @@
 // PRNG, random configuration files, hand-made state nodectl must leave as it was, and the
 // classification of snapshot differences into known limits (docs/config.md) and the rest.
 import type { IpSnapshot } from './ip-snapshot.js';
-import type { Netns } from './netns.js';
+import { type Netns, standInNic } from './netns.js';
 
 /** mulberry32: a small seeded PRNG, so that a seed replays a trial exactly. */
 export function prng(seed: number): () => number {
@@ -32,9 +32,7 @@ export function trialSeed(base: number, chunk: number, trial: number): { seed: n
  * (a tentative address would make every snapshot wait). */
 export function propertyNamespace(ns: Netns): void {
   ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
-  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
-  ns.ip('link', 'set', 'eth0', 'up');
-  ns.ip('link', 'set', 'eth0p', 'up');
+  standInNic(ns);
 }
 
 /** A random config: eth0 (the stand-in NIC) plus some of br0-2, mv0-3, ve0-1, with addresses and ARP keys. */

@@ -189,6 +189,14 @@ export function bridgeTopology(ns: Netns): void {
   for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv0']) ns.ip('link', 'set', l, 'up');
 }
 
+/** The config tests' stand-in NIC: eth0, one end of a veth pair, both ends up (so it has carrier). */
+export function standInNic(ns: Netns): Netns {
+  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
+  ns.ip('link', 'set', 'eth0', 'up');
+  ns.ip('link', 'set', 'eth0p', 'up');
+  return ns;
+}
+
 /** A scratch nodectl state directory that lives exactly as long as the test. */
 export function stateDir(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'nctl-state-'));

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
+import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
 
 const root = isRoot();
@@ -24,14 +24,8 @@ const skipCli = (t: ExecutionContext): boolean => {
 };
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
-/** A namespace with a stand-in NIC (eth0, one end of a veth pair, up). */
-function lab(t: ExecutionContext): Netns {
-  const ns = netnsFor(t);
-  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
-  ns.ip('link', 'set', 'eth0', 'up');
-  ns.ip('link', 'set', 'eth0p', 'up');
-  return ns;
-}
+/** A namespace with the stand-in NIC eth0. */
+const lab = (t: ExecutionContext): Netns => standInNic(netnsFor(t));
 
 /** Fail at every step k of the plan from the current state to `file`; each time, the namespace is identical. */
 async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: string): Promise<number> {

@@ -13,7 +13,7 @@ import { exportConfig } from '../../src/config/export.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError, StateError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
+import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 
 const root = isRoot();
@@ -21,14 +21,8 @@ const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
-/** A namespace with a stand-in NIC (eth0, one end of a veth pair, both ends up). */
-function lab(t: ExecutionContext): Netns {
-  const ns = netnsFor(t);
-  ns.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
-  ns.ip('link', 'set', 'eth0', 'up');
-  ns.ip('link', 'set', 'eth0p', 'up');
-  return ns;
-}
+/** A namespace with the stand-in NIC eth0. */
+const lab = (t: ExecutionContext): Netns => standInNic(netnsFor(t));
 
 interface IpRoute { dst: string; gateway?: string; dev?: string; metric?: number; table?: string; protocol?: string; scope?: string; flags?: string[] }
 
