@@ -1007,7 +1007,9 @@ static Napi::Value ProbeKprobe(const Napi::CallbackInfo &info) {
 // ---------------------------------------------------------------------------------------------
 // Event buffers on the libuv loop: a ring buffer (5.8+) or, on older kernels, a perf buffer (one
 // ring per CPU). Both give libbpf an epoll fd; it is watched with uv_poll, and when it is readable
-// records are drained without blocking and handed to JS one call per record. What differs
+// records are drained without blocking and handed to JS in one call per pass: one Buffer with the
+// records back to back and a Uint32Array of where each ends (one JS Buffer per record cost about
+// a microsecond each, more than everything else together; bench/ebpf-maps). What differs
 // (create, consume, free, the sample callback's shape, lost-sample counts) is in the subclasses;
 // the polling, the hand-over to JS and the keep-alive rules are written once, here.
 
@@ -1053,8 +1055,9 @@ class PolledReaderWrap : public Napi::ObjectWrap<Derived> {
   // A record from libbpf's callback: copied, since the memory is the kernel ring's.
   bool Keep(const void *data, size_t size) {
     auto *p = static_cast<const uint8_t *>(data);
-    pending_.emplace_back(p, p + size);
-    return pending_.size() < kSlice;
+    bytes_.insert(bytes_.end(), p, p + size);
+    ends_.push_back((uint32_t)bytes_.size());
+    return ends_.size() < kSlice;
   }
 
   void Release() {
@@ -1075,35 +1078,38 @@ class PolledReaderWrap : public Napi::ObjectWrap<Derived> {
   Napi::FunctionReference cb_;
   uv_poll_t *poll_ = nullptr;
   bool active_ = false;
-  std::vector<std::vector<uint8_t>> pending_;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint32_t> ends_;
 
-  // Copies records out first, then calls JS: the callback may close this reader.
+  // Copies the pass's records out first, then calls JS once: the callback may close this reader
+  // (the JS side stops handing out records when it does).
   int Drain(bool fromLoop) {
     if (!static_cast<Derived *>(this)->Open()) return 0;
     int n = static_cast<Derived *>(this)->ConsumeNow();
-    std::vector<std::vector<uint8_t>> recs;
-    recs.swap(pending_);
-    if (n < 0 && recs.empty()) return n;
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> ends;
+    bytes.swap(bytes_);
+    ends.swap(ends_);
+    if (n < 0 && ends.empty()) return n;
+    // Closed by an earlier callback: calling the empty reference failed with napi_invalid_arg,
+    // which surfaced as an uncaught '[Error: Invalid argument]' when `sctp trace` stopped.
+    if (ends.empty() || cb_.IsEmpty()) return (int)ends.size();
     Napi::HandleScope scope(env_);
-    for (auto &r : recs) {
-      // A callback may have closed this reader (close() resets cb_): the records after it go
-      // nowhere. Calling the empty reference failed with napi_invalid_arg, which surfaced as an
-      // uncaught '[Error: Invalid argument]' when `sctp trace` stopped under traffic.
-      if (cb_.IsEmpty()) break;
-      auto buf = Copy(env_, r.data(), r.size());
-      if (fromLoop) {
-        try {
-          cb_.MakeCallback(env_.Global(), {buf});
-        } catch (const Napi::Error &e) {
-          // Nobody up the stack can catch it here: surface it like any uncaught exception.
-          napi_fatal_exception(env_, e.Value());
-          return (int)recs.size();
-        }
-      } else {
-        cb_.Call({buf});
+    auto buf = Copy(env_, bytes.data(), bytes.size());
+    auto ab = Napi::ArrayBuffer::New(env_, ends.size() * sizeof(uint32_t));
+    memcpy(ab.Data(), ends.data(), ends.size() * sizeof(uint32_t));
+    auto endArr = Napi::Uint32Array::New(env_, ends.size(), ab, 0);
+    if (fromLoop) {
+      try {
+        cb_.MakeCallback(env_.Global(), {buf, endArr});
+      } catch (const Napi::Error &e) {
+        // Nobody up the stack can catch it here: surface it like any uncaught exception.
+        napi_fatal_exception(env_, e.Value());
       }
+    } else {
+      cb_.Call({buf, endArr});
     }
-    return (int)recs.size();
+    return (int)ends.size();
   }
 
   static void OnPoll(uv_poll_t *h, int status, int events) {
@@ -1158,7 +1164,7 @@ class PolledReaderWrap : public Napi::ObjectWrap<Derived> {
   }
 };
 
-// new RingBuffer(mapFd, onRecord(buf))
+// new RingBuffer(mapFd, onRecords(records, ends))
 class RingBufferWrap : public PolledReaderWrap<RingBufferWrap> {
  public:
   static constexpr const char *kConsumeName = "ring_buffer__consume";
@@ -1191,7 +1197,7 @@ class RingBufferWrap : public PolledReaderWrap<RingBufferWrap> {
   }
 };
 
-// new PerfBuffer(mapFd, onRecord(buf), pagesPerCpu): a BPF_MAP_TYPE_PERF_EVENT_ARRAY read through
+// new PerfBuffer(mapFd, onRecords(records, ends), pagesPerCpu): a BPF_MAP_TYPE_PERF_EVENT_ARRAY read through
 // libbpf's perf_buffer (one mmap'ed ring per CPU), for kernels without ring buffers (before 5.8).
 class PerfBufferWrap : public PolledReaderWrap<PerfBufferWrap> {
  public:

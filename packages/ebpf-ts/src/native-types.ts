@@ -63,7 +63,12 @@ export interface NativeTcFilter {
   detach(destroyHookIfEmpty: boolean): { detached: boolean; hookDestroyed: boolean };
 }
 
-/** The addon's ring-buffer and perf-buffer readers (one shape, native/bpf.cc PolledReaderWrap). */
+export type OnRecords = (records: Buffer, ends: Uint32Array) => void;
+
+/**
+ * The addon's ring-buffer and perf-buffer readers (one shape, native/bpf.cc PolledReaderWrap).
+ * `onRecords` gets a pass's records back to back in one Buffer and where each ends.
+ */
 export interface NativeEventReader {
   start(): void;
   stop(): void;
@@ -77,8 +82,8 @@ export interface NativeEventReader {
 
 export interface NativeBpf {
   BpfObject: new (src: string | Buffer, name: string | undefined, logSize: number) => NativeBpfObject;
-  RingBuffer: new (mapFd: number, onRecord: (rec: Buffer) => void) => NativeEventReader;
-  PerfBuffer: new (mapFd: number, onRecord: (rec: Buffer) => void, pagesPerCpu: number) => NativeEventReader;
+  RingBuffer: new (mapFd: number, onRecords: OnRecords) => NativeEventReader;
+  PerfBuffer: new (mapFd: number, onRecords: OnRecords, pagesPerCpu: number) => NativeEventReader;
   bpfTcAttach(progFd: number, ifindex: number, direction: 'ingress' | 'egress', priority: number, handle: number, netnsFd: number): NativeTcFilter;
   bpfLinkCreate(progFd: number, target: number, attachType: number, netnsFd: number): NativeBpfLink;
   bpfMapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;

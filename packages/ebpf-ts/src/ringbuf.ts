@@ -7,7 +7,7 @@
 // class, EventBuffer, over the two native readers, which differ only in how they are opened.
 import { EventEmitter } from 'node:events';
 import { native } from './native.js';
-import type { NativeEventReader } from './native-types.js';
+import type { NativeEventReader, OnRecords } from './native-types.js';
 import { BpfError, fromNative } from './errors.js';
 import { MapType } from './consts.js';
 import type { Layout } from './layout.js';
@@ -53,13 +53,15 @@ export class EventBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> i
   received = 0;
 
   /** @internal */
-  protected constructor(what: string, map: BpfMap<unknown, unknown>, opts: RingBufferOptions<T>, open: (onRecord: (rec: Buffer) => void) => NativeEventReader) {
+  protected constructor(what: string, map: BpfMap<unknown, unknown>, opts: RingBufferOptions<T>, open: (onRecords: OnRecords) => NativeEventReader) {
     super();
     this.map = map.name;
     this.#what = what;
     this.#hwm = opts.highWaterMark ?? 4096;
     const d = opts.decode;
-    if (!d) this.#decode = (r) => r as unknown as T;
+    // A record is a view into its pass's Buffer: decoders read it at once, but a raw record is
+    // copied, so one kept record does not keep a whole pass's records alive.
+    if (!d) this.#decode = (r) => Buffer.from(r) as unknown as T;
     else if (typeof d === 'function') this.#decode = d;
     else {
       this.#decode = (r) => {
@@ -68,7 +70,7 @@ export class EventBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> i
       };
     }
     try {
-      this.#rb = open((rec) => this.#onRecord(rec));
+      this.#rb = open((records, ends) => this.#onRecords(records, ends));
     } catch (err) {
       throw fromNative(err, `open ${what} ${map.name}`);
     }
@@ -92,6 +94,15 @@ export class EventBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> i
     if (!this.#rb || !this.#polling) return;
     this.#rb.stop();
     this.#polling = false;
+  }
+
+  #onRecords(records: Buffer, ends: Uint32Array): void {
+    let start = 0;
+    for (const end of ends) {
+      if (!this.#rb) return; // a listener closed it: the rest go nowhere
+      this.#onRecord(records.subarray(start, end));
+      start = end;
+    }
   }
 
   #onRecord(rec: Buffer): void {
