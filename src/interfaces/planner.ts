@@ -92,8 +92,41 @@ export interface PlanOptions {
   prune?: boolean;
 }
 
+/**
+ * What one operation does to the link it names, as far as traffic through it is concerned:
+ * - `new`: the link did not exist (created by this plan, or a step on one it creates);
+ * - `in-place`: changed while it keeps working (MTU, MAC, alias, addresses, ARP, routes, up);
+ * - `enslave`: a port without a master gets one (a first enslavement; a bond's ports also bounce);
+ * - `re-enslave`: a port leaves its master (moved to another, released, or its master goes);
+ * - `bounce`: the link is taken down and brought up again by this plan;
+ * - `down`: the link is taken down and stays down (the file says `state: down`);
+ * - `recreate`: deleted and created again under the same name (a new ifindex), and every step
+ *   on it in between;
+ * - `delete`: removed, the file no longer declares it (pruning; `--no-prune` keeps it).
+ */
+export type Effect = 'new' | 'in-place' | 'enslave' | 're-enslave' | 'bounce' | 'down' | 'recreate' | 'delete';
+
+/** The effects that interrupt an existing link that is up (see `Plan.disruption`). */
+export const DISRUPTIVE_EFFECTS: ReadonlySet<Effect> = new Set<Effect>(['re-enslave', 'bounce', 'down', 'recreate']);
+
+/** One existing link, up now, that the plan interrupts, and how (steps are 1-based). */
+export interface Disruption {
+  name: string;
+  effects: Effect[];
+  steps: number[];
+}
+
 export interface Plan {
   ops: Op[];
+  /** The effect of each operation, parallel to `ops`. */
+  effects: Effect[];
+  /**
+   * The links that exist and are up now which the plan interrupts (re-enslaves, bounces, takes
+   * down or re-creates), in plan order; `config apply` refuses such a plan unless allowed.
+   * Creating what does not exist, changing in place, a first enslavement and deleting what the
+   * file no longer declares are not disruption: at boot nothing configured exists yet.
+   */
+  disruption: Disruption[];
   /** Things nodectl chose not to do, and why (an owned link another program builds on, …). */
   warnings: string[];
   /** Interfaces the plan creates (they become owned once created). */
@@ -561,12 +594,65 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
   ops.unshift(...r.dels);
   ops.push(...r.adds);
 
+  const effects = effectsOf(ops, { byName, create, del, freshPeers });
   return {
     ops,
+    effects,
+    disruption: disruptionOf(ops, effects, byName),
     warnings,
     creates: topo.filter((n) => create.has(n)),
     deletes: [...deletedAll],
   };
+}
+
+/** The effect of each operation of a plan (see Effect). */
+function effectsOf(ops: Op[], ctx: { byName: Map<string, ActualLink>; create: Set<string>; del: Set<string>; freshPeers: Set<string> }): Effect[] {
+  // a declared veth peer that exists now goes with its veth, and comes back with it
+  const recreated = (n: string): boolean => (ctx.create.has(n) && ctx.del.has(n)) || (ctx.freshPeers.has(n) && ctx.byName.has(n));
+  const fresh = (n: string): boolean => (ctx.create.has(n) && !ctx.del.has(n)) || ctx.freshPeers.has(n) || !ctx.byName.has(n);
+  // links this plan takes down and brings up again
+  const downAt = new Map<string, number>();
+  const bounced = new Set<string>();
+  ops.forEach((op, i) => {
+    if (op.op !== 'link-set' || op.change.up === undefined) return;
+    if (op.change.up === false) downAt.set(op.name, i);
+    else if (downAt.has(op.name)) bounced.add(op.name);
+  });
+  return ops.map((op): Effect => {
+    if (recreated(op.name)) return 'recreate';
+    if (op.op === 'link-del') return 'delete';
+    if (fresh(op.name)) return 'new';
+    if (op.op !== 'link-set') return 'in-place';
+    if (op.change.master !== undefined) {
+      // a port released by a bond is closed by the kernel: part of the same interruption
+      return op.from.master === null || op.from.master === undefined ? 'enslave' : 're-enslave';
+    }
+    if (op.change.up === false) return bounced.has(op.name) ? 'bounce' : 'down';
+    if (op.change.up === true && downAt.has(op.name)) return 'bounce';
+    return 'in-place';
+  });
+}
+
+/**
+ * The links, existing and up now, that disruptive steps touch. A port whose master is
+ * re-created is interrupted too: its release is a step of its own (re-enslave).
+ */
+function disruptionOf(ops: Op[], effects: Effect[], byName: Map<string, ActualLink>): Disruption[] {
+  const out = new Map<string, Disruption>();
+  ops.forEach((op, i) => {
+    const e = effects[i]!;
+    if (!DISRUPTIVE_EFFECTS.has(e) || byName.get(op.name)?.admin !== 'up') return;
+    let d = out.get(op.name);
+    if (!d) out.set(op.name, (d = { name: op.name, effects: [], steps: [] }));
+    if (!d.effects.includes(e)) d.effects.push(e);
+    d.steps.push(i + 1);
+  });
+  return [...out.values()];
+}
+
+/** One line: `br0 (recreate, steps 2, 5), eth1 (re-enslave, step 1)`. */
+export function describeDisruption(ds: readonly Disruption[]): string {
+  return ds.map((d) => `${d.name} (${d.effects.join(', ')}, ${d.steps.length === 1 ? 'step' : 'steps'} ${d.steps.join(', ')})`).join(', ');
 }
 
 function planRoutes(cfg: NodeConfig, actual: ActualState, opts: PlanOptions, prune: boolean, ctx: { byName: Map<string, ActualLink>; deletedAll: Set<string>; create: Set<string>; ops: Op[] }): { dels: Op[]; adds: Op[]; conflicts: string[] } {
