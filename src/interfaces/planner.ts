@@ -498,6 +498,7 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
     }
   }
   ops.push(...mtuDown.reverse(), ...sets, ...createOps, ...masterSets);
+  ops.push(...bridgeMtuPins(ops, { decls, declByName, desiredMaster, byName, create, freshPeers, postMaster }));
 
   // 6. Administrative state: up parents first, down children first. Downs go between the
   //    address removals and additions (section 7): a link going down loses its IPv6 addresses
@@ -603,6 +604,54 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
     creates: topo.filter((n) => create.has(n)),
     deletes: [...deletedAll],
   };
+}
+
+/**
+ * A bridge whose MTU nobody set follows its ports: each enslavement, release or port MTU change
+ * sets it to its smallest port's MTU (1500 with no port), and a bridge created with IFLA_MTU
+ * counts as not set. So a bridge the file wants below its ports (1500 over 9000 ports) would be
+ * raised by the very steps that enslave them, and the apply fail its verification. Setting its
+ * MTU after those steps (ndo_change_mtu) marks it as set by the user: the kernel then keeps it.
+ * Only when the plan changes its ports and the MTU they leave it with is not the file's; a
+ * bridge above its ports is refused by validate and preflight.
+ */
+function bridgeMtuPins(ops: Op[], c: {
+  decls: InterfaceDecl[]; declByName: Map<string, InterfaceDecl>; desiredMaster: Map<string, string | undefined>;
+  byName: Map<string, ActualLink>; create: Set<string>; freshPeers: Set<string>; postMaster: Map<string, string | null>;
+}): Op[] {
+  const mtuAfter = (n: string, depth = 0): number | undefined => {
+    const d = c.declByName.get(n);
+    if (d?.mtu !== undefined) return d.mtu;
+    const l = c.byName.get(n);
+    if (l && !c.create.has(n) && !c.freshPeers.has(n)) return l.mtu;
+    if (!d || depth > 32) return undefined;
+    if (d.kind === 'vlan' || d.kind === 'macvlan') return mtuAfter(d.link, depth + 1);
+    // made by the plan with the kernel's default (a veth's declared peer too)
+    return d.kind === 'device' && !c.freshPeers.has(n) ? undefined : 1500;
+  };
+  // the bridges whose ports this plan changes
+  const touched = new Set<string>();
+  const masterOf = (n: string): string | null => c.desiredMaster.get(n) ?? c.postMaster.get(n) ?? null;
+  for (const op of ops) {
+    if (op.op === 'link-add' && op.spec.master !== undefined) touched.add(op.spec.master);
+    if (op.op === 'link-del') { const m = c.byName.get(op.name)?.masterIndex; if (m !== null && m !== undefined) for (const l of c.byName.values()) if (l.index === m) touched.add(l.name); }
+    if (op.op !== 'link-set') continue;
+    if (typeof op.change.master === 'string') touched.add(op.change.master);
+    if (op.change.master === null && op.from.master) touched.add(op.from.master);
+    if (op.change.mtu !== undefined) { const m = masterOf(op.name); if (m !== null) touched.add(m); }
+  }
+  const out: Op[] = [];
+  for (const d of c.decls) {
+    if (d.kind !== 'bridge' || d.mtu === undefined || !touched.has(d.name)) continue;
+    const ports = c.decls.filter((p) => c.desiredMaster.get(p.name) === d.name).map((p) => mtuAfter(p.name));
+    // a port of unknown MTU counts as not the file's: setting a bridge to its own MTU is a no-op
+    const auto = ports.length ? Math.min(...ports.map((m) => m ?? Infinity)) : 1500;
+    if (auto === d.mtu) continue;
+    const l = c.byName.get(d.name);
+    const existing = l && !c.create.has(d.name);
+    out.push({ op: 'link-set', name: d.name, change: { mtu: d.mtu }, from: existing ? { mtu: l.mtu } : {} });
+  }
+  return out;
 }
 
 /** The effect of each operation of a plan (see Effect). */
@@ -748,7 +797,8 @@ export function describeOp(op: Op): string {
       const c = op.change;
       const f = op.from;
       if (c.up !== undefined) parts.push(c.up ? 'up' : 'down');
-      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : `${f.mtu} → ${c.mtu}`);
+      // the same MTU again: a bridge kept where the file says once its ports changed
+      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : f.mtu === c.mtu ? `${c.mtu} (kept)` : `${f.mtu} → ${c.mtu}`);
       if (c.mac !== undefined) parts.push('address', `${f.mac ?? '?'} → ${c.mac}`);
       if (c.alias !== undefined) parts.push('alias', JSON.stringify(c.alias));
       if (c.group !== undefined) parts.push('group', String(c.group));

@@ -499,3 +499,43 @@ test('disruption: pruning is not, but the up ports it releases are re-enslaved',
   t.deepEqual(tagged(p), ['re-enslave link set tap1 nomaster (was br9)', 'delete link del br9']);
   t.deepEqual(p.disruption, [{ name: 'tap1', effects: ['re-enslave'], steps: [1] }]);
 });
+
+// --- a bridge below its ports' MTU (issue #18): the kernel makes an unset bridge follow its ports ---
+test('a bridge below its ports: its MTU is set again after the steps that change its ports', (t) => {
+  const eth1 = link('eth1', 'device', { mtu: 9000 });
+  const c = cfg(`
+interfaces:
+  - {name: eth1, kind: device}
+  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}
+  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}
+  - {name: br1, kind: bridge, mtu: 1400, ports: [ve1]}
+  - {name: ve1, kind: veth, veth: {peer: ve1p}}
+  - {name: br2, kind: bridge, mtu: 9000}
+`);
+  const p = plan(c, { links: [eth1], addrs: [] }, { owned: new Set() });
+  t.deepEqual(tagged(p), [
+    'new link add br0 type bridge stp off mtu 1500 up',
+    'new link add ve0 type veth peer ve0p mtu 9000 master br0 up',
+    'new link add br1 type bridge stp off mtu 1400 up',
+    'new link add ve1 type veth peer ve1p master br1 up',
+    'new link add br2 type bridge stp off mtu 9000 up',
+    'enslave link set eth1 master br0',
+    // after the enslavements they would be 9000 and 1500 (a new veth's default)
+    'new link set br0 mtu 1500',
+    'new link set br1 mtu 1400',
+  ]);
+  // the same, once applied and the bridges kept: nothing to do
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'], group: OWNED_GROUP });
+  const ve0 = link('ve0', 'veth', { mtu: 9000, masterIndex: br0.index, group: OWNED_GROUP });
+  const eth1b = link('eth1', 'device', { mtu: 9000, masterIndex: br0.index });
+  const one = cfg('interfaces:\n  - {name: eth1, kind: device}\n  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}\n');
+  t.deepEqual(lines(plan(one, { links: [br0, ve0, eth1b], addrs: [] }, { owned: new Set(['br0', 've0']) })), []);
+  // a port's MTU raised under a bridge the file keeps at 1500: set again, its inverse the same MTU
+  const ve0s = link('ve0', 'veth', { mtu: 1500, masterIndex: br0.index, group: OWNED_GROUP });
+  const eth1s = link('eth1', 'device', { mtu: 1500, masterIndex: br0.index });
+  t.deepEqual(lines(plan(cfg(`${'interfaces:\n  - {name: eth1, kind: device, mtu: 9000}\n'}  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}\n`), { links: [br0, ve0s, eth1s], addrs: [] }, { owned: new Set(['br0', 've0']) })), [
+    'link set eth1 mtu 1500 → 9000',
+    'link set ve0 mtu 1500 → 9000',
+    'link set br0 mtu 1500 (kept)',
+  ]);
+});
