@@ -104,6 +104,9 @@ export const REFUSED: { what: string; text: string; path: string; reason: RegExp
   { what: 'label over 15 bytes', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:ééééééé"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /is 17 bytes in UTF-8: the kernel's limit is 15/ },
   { what: 'label with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:\\0"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /NUL/ },
   { what: 'alias over 255 bytes', text: `interfaces:\n  - {name: d0, kind: dummy, alias: "${'é'.repeat(128)}"}\n`, path: '/interfaces/0/alias', reason: /256 bytes in UTF-8: the kernel's limit is 255/ },
+  // ASCII: over the schema's maxLength in characters too (TypeBox's "Expected string length …" used to read "must be a string, not string …")
+  { what: 'label over 15 bytes, ASCII', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:abcdefghijklm"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /^label "d0:abcdefghijklm" is 16 bytes in UTF-8: the kernel's limit is 15$/ },
+  { what: 'alias over 255 bytes, ASCII', text: `interfaces:\n  - {name: d0, kind: dummy, alias: "${'a'.repeat(256)}"}\n`, path: '/interfaces/0/alias', reason: /^the alias is 256 bytes in UTF-8: the kernel's limit is 255$/ },
   { what: 'alias with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, alias: "a\\0b"}\n', path: '/interfaces/0/alias', reason: /NUL/ },
   { what: '::/0', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/0"]}\n', path: '/interfaces/0/addresses/0', reason: /:: is the unspecified address/ },
   { what: '::/64', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/64"]}\n', path: '/interfaces/0/addresses/0', reason: /unspecified/ },
