@@ -612,8 +612,8 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
  * counts as not set. So a bridge the file wants below its ports (1500 over 9000 ports) would be
  * raised by the very steps that enslave them, and the apply fail its verification. Setting its
  * MTU after those steps (ndo_change_mtu) marks it as set by the user: the kernel then keeps it.
- * Only when the plan changes its ports and the MTU they leave it with is not the file's; a
- * bridge above its ports is refused by validate and preflight.
+ * Only when the plan changes its ports and they would leave it above the file's MTU (or, with
+ * no port left, at 1500); a bridge above its ports is refused by validate and preflight.
  */
 function bridgeMtuPins(ops: Op[], c: {
   decls: InterfaceDecl[]; declByName: Map<string, InterfaceDecl>; desiredMaster: Map<string, string | undefined>;
@@ -646,7 +646,9 @@ function bridgeMtuPins(ops: Op[], c: {
     const ports = c.decls.filter((p) => c.desiredMaster.get(p.name) === d.name).map((p) => mtuAfter(p.name));
     // a port of unknown MTU counts as not the file's: setting a bridge to its own MTU is a no-op
     const auto = ports.length ? Math.min(...ports.map((m) => m ?? Infinity)) : 1500;
-    if (auto === d.mtu) continue;
+    // above a port is the file's error (validate, preflight), never made to stick here: the
+    // verification then finds it and the apply rolls back
+    if (auto === d.mtu || (ports.length > 0 && auto < d.mtu)) continue;
     const l = c.byName.get(d.name);
     const existing = l && !c.create.has(d.name);
     out.push({ op: 'link-set', name: d.name, change: { mtu: d.mtu }, from: existing ? { mtu: l.mtu } : {} });

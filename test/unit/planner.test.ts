@@ -538,4 +538,9 @@ interfaces:
     'link set ve0 mtu 1500 → 9000',
     'link set br0 mtu 1500 (kept)',
   ]);
+  // above its port is refused by validate/preflight, never forced: no set after the enslavement
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br3, kind: bridge, mtu: 9000, ports: [ve3]}\n  - {name: ve3, kind: veth, veth: {peer: ve3p}}\n'), { links: [], addrs: [] }, { owned: new Set() })), [
+    'link add br3 type bridge stp off mtu 9000 up',
+    'link add ve3 type veth peer ve3p master br3 up',
+  ]);
 });
