@@ -701,9 +701,14 @@ function disruptionOf(ops: Op[], effects: Effect[], byName: Map<string, ActualLi
   return [...out.values()];
 }
 
-/** One line: `br0 (recreate, steps 2, 5), eth1 (re-enslave, step 1)`. */
-export function describeDisruption(ds: readonly Disruption[]): string {
-  return ds.map((d) => `${d.name} (${d.effects.join(', ')}, ${d.steps.length === 1 ? 'step' : 'steps'} ${d.steps.join(', ')})`).join(', ');
+/**
+ * One line: `br0 (recreate, steps 2, 5), eth1 (re-enslave, step 1)`; past `max` links, a count
+ * (re-creating 1,000 macvlans is one error line, not a screenful; --json has them all).
+ */
+export function describeDisruption(ds: readonly Disruption[], max = 10): string {
+  const one = (d: Disruption): string => `${d.name} (${d.effects.join(', ')}, ${d.steps.length === 1 ? 'step' : 'steps'} ${d.steps.join(', ')})`;
+  const shown = ds.length > max ? ds.slice(0, max) : ds;
+  return shown.map(one).join(', ') + (ds.length > shown.length ? `, and ${ds.length - shown.length} more` : '');
 }
 
 function planRoutes(cfg: NodeConfig, actual: ActualState, opts: PlanOptions, prune: boolean, ctx: { byName: Map<string, ActualLink>; deletedAll: Set<string>; create: Set<string>; ops: Op[] }): { dels: Op[]; adds: Op[]; conflicts: string[] } {

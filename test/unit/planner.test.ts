@@ -461,6 +461,8 @@ interfaces:
   ]);
   t.deepEqual(p.disruption, [{ name: 'mv0', effects: ['recreate'], steps: [2, 3, 5] }]);
   t.is(describeDisruption(p.disruption), 'mv0 (recreate, steps 2, 3, 5)');
+  const many = Array.from({ length: 12 }, (_, k) => ({ name: `mv${k}`, effects: ['recreate' as const], steps: [k + 1] }));
+  t.is(describeDisruption(many), `${many.slice(0, 10).map((d) => `${d.name} (recreate, step ${d.steps[0]})`).join(', ')}, and 2 more`);
 });
 
 test('disruption: a port moved between masters is re-enslaved; an up bond port bounces; a declared down stays down', (t) => {
