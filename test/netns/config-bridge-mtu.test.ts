@@ -3,11 +3,14 @@
 // 1500 with none), and one created with IFLA_MTU counts as unset: the apply used to fail its
 // verification ("link set br0 mtu 9000 → 1500") and roll back. Checked with iproute2.
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { needRoot, type Netns, netnsFor, rootTitle, stateDir } from '../helpers/netns.js';
+import { nodectl } from '../helpers/cli.js';
+import { needRoot, type Netns, netnsFor, rootTitle, standInNic, stateDir } from '../helpers/netns.js';
 
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 const mtus = (ns: Netns): Record<string, number> =>
@@ -45,4 +48,25 @@ test(rootTitle('a bridge below its ports keeps the file\'s MTU through creation,
   await applyConfig(cfg(B), where);
   t.like(mtus(ns), { br0: 1500, ve0: 9000, ve2: 9000, br1: 1400, ve1: 9000 });
   t.false((await planConfig(cfg(B), where)).changed);
+});
+
+test(rootTitle('a bridge above a port whose MTU the node gives (an existing NIC, a veth made with its default) is refused before step 1, nothing changed'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = standInNic(netnsFor(t)); // eth0 at 1500
+  const sd = stateDir(t);
+  const before = await ipSnapshot(ns.name);
+  for (const [text, port, at] of [
+    ['interfaces:\n  - {name: eth0, kind: device}\n  - {name: br0, kind: bridge, mtu: 9000, ports: [eth0], addresses: [10.3.0.1/24]}\n', 'eth0', 1],
+    ['interfaces:\n  - {name: br0, kind: bridge, mtu: 9000, ports: [ve0], addresses: [10.3.0.1/24]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}}\n', 've0', 0],
+  ] as const) {
+    const f = join(sd, 'node.yaml');
+    writeFileSync(f, text);
+    t.is(nodectl('config', 'validate', f).status, 0, 'the file alone does not say the port\'s MTU');
+    for (const cmd of ['plan', 'apply'] as const) {
+      const r = nodectl('config', cmd, f, '-n', ns.name, '--state-dir', sd);
+      t.is(r.status, 1, `${cmd}: ${r.stdout}${r.stderr}`);
+      t.is(r.stderr, `nodectl: the file cannot be applied to this node: /interfaces/${at}/mtu: bridge br0 mtu 9000 is above the mtu 1500 of its port ${port} on this node: the kernel lowers a bridge to the MTU of its smallest port\n`);
+    }
+    assertSameSnapshot(t, before, await ipSnapshot(ns.name), `${port}: the refused apply changed the namespace`);
+  }
 });
