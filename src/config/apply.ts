@@ -23,6 +23,7 @@ import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
 import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
+import { type Rehearsal, rehearse } from './rehearse.js';
 import { expandPeers, peerName, peerNetns } from './peers.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
@@ -39,6 +40,8 @@ export interface Where {
 export interface ApplyOptions extends Where {
   file?: string;
   prune?: boolean;
+  /** Rehearse the plan in a throwaway namespace before step 1 (default true; --no-rehearse). */
+  rehearse?: boolean;
   /** Revert unless `config confirm` runs within this many seconds. */
   confirmSeconds?: number;
   /** Fault injection: make step k (1-based) fail before it runs. Default: env NODECTL_FAIL_AT_STEP. */
@@ -66,6 +69,8 @@ export interface ApplyResult {
   /** What a leftover journal from an interrupted apply needed (done before this apply). */
   recovered: RecoverResult | null;
   confirmDeadline: string | null;
+  /** The rehearsal before step 1 (src/config/rehearse.ts); null when there was nothing to do. */
+  rehearsal: Rehearsal | null;
 }
 
 export interface RecoverResult {
@@ -185,10 +190,22 @@ export interface PlanResult {
   steps: PlannedStep[];
   warnings: string[];
   pendingJournal: boolean;
+  /** Whether the kernel accepted the steps in a throwaway namespace; null when there are none. */
+  rehearsal: Rehearsal | null;
+}
+
+/**
+ * The rehearsal of a plan that has steps (a no-op has none: it stays a read and a plan), unless
+ * turned off. A step the kernel refuses there rejects, before anything on the node changed.
+ */
+async function rehearseIf(on: boolean | undefined, pre: Snapshot, p: Plan): Promise<Rehearsal | null> {
+  if (!p.ops.length) return null;
+  if (on === false) return { status: 'skipped', reason: '--no-rehearse', steps: p.ops.length, standIns: 0, notes: [] };
+  return rehearse(pre, p, { reused: createdNames(p), stepDelayMs: envInt('NODECTL_REHEARSE_STEP_DELAY_MS') });
 }
 
 /** What apply would do, without doing it. */
-export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
+export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean; rehearse?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
   const pre = readState(opts.netns, wants(cfg));
   assertPreflight(cfg, pre.links, pre.addrs);
@@ -199,7 +216,8 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
   } catch (err) {
     throw conflictError(err);
   }
-  return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
+  const rehearsal = await rehearseIf(opts.rehearse, pre, p);
+  return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null, rehearsal };
 }
 
 function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfig): OwnedLink[] {
@@ -270,9 +288,11 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     }
     const result: ApplyResult = {
       changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes,
-      recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
+      recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null, rehearsal: null,
     };
     if (!p.ops.length) return result;
+    // what only the kernel knows (ELOOP, an MTU a driver refuses, a kind it lacks): before step 1
+    result.rehearsal = await rehearseIf(opts.rehearse, pre, p);
     const h = lazy.get();
     // everything rollback must be able to put back, read before anything changes
     const preState = capturePre(opts.netns, pre.links);

@@ -3,13 +3,16 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
 import { readConfig } from '../../config/read.js';
+import { rehearsalText } from '../../config/rehearse.js';
 
 export default class ConfigPlan extends NodectlCommand {
   static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
 
   static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink operations "config apply" would run, in the order it would run them, like a diff: "+" creates, "-" removes, "~" changes. Lower devices and masters are created before what builds on them; on removal, dependents go first and ports are released before their master. Only interfaces nodectl created (its ownership record) are ever removed.
 
-Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
+When there are steps, they are first rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces, so that what only the kernel refuses (a bridge as a port of a bridge, an MTU a device does not take, a kind this kernel lacks) is reported here, with the kernel's errno and extended-ACK text; the output says whether the rehearsal passed (--no-rehearse skips it).
+
+Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing, or the kernel refused a step in the rehearsal), 6 the kernel lacks a kind the file needs.`;
 
   static override examples = [
     '<%= config.bin %> config plan /etc/nodectl/node.yaml',
@@ -24,18 +27,20 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
   static override flags = {
     'state-dir': stateDirFlag,
     'no-prune': Flags.boolean({ summary: 'Do not remove owned interfaces the file no longer declares.' }),
+    'no-rehearse': Flags.boolean({ summary: 'Do not rehearse the steps in a throwaway network namespace first.' }),
   };
 
   async run(): Promise<PlanResult> {
     const { args, flags } = await this.parse(ConfigPlan);
     const config = await readConfig(args.file);
-    const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'] });
+    const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'], rehearse: !flags['no-rehearse'] });
     if (!this.jsonEnabled()) {
       if (r.pendingJournal) this.log('note: an interrupted or unconfirmed apply is pending; the next apply reverts it first (nodectl config recover)');
       for (const w of r.warnings) this.log(`warning: ${w}`);
       if (!r.steps.length) this.log('no changes: the node matches the file');
       const width = String(r.steps.length).length;
       for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
+      if (r.rehearsal) for (const line of rehearsalText(r.rehearsal)) this.log(line);
     }
     // drift is exit 2, like diff(1); the result (and --json output) is printed as usual
     if (r.changed) process.exitCode = 2;
