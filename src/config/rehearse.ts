@@ -56,10 +56,11 @@ async function pipelined<T>(h: Handle, items: T[], fn: (x: T) => Promise<void>):
   const out: PromiseSettledResult<void>[] = [];
   for (let i = 0; i < items.length; i += WINDOW) {
     h.cork();
-    const running = items.slice(i, i + WINDOW).map(fn);
+    // settled from the start: one that fails before it is sent must not go unhandled meanwhile
+    const running = Promise.allSettled(items.slice(i, i + WINDOW).map(fn));
     await new Promise((r) => setImmediate(r));
     h.uncork();
-    out.push(...(await Promise.allSettled(running)));
+    out.push(...(await running));
   }
   return out;
 }
