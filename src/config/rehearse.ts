@@ -325,7 +325,7 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
 /** One line for the plan and apply output. */
 export function rehearsalText(r: Rehearsal): string[] {
   const head = r.status === 'passed'
-    ? `rehearsal passed: the kernel accepted all ${count(r.steps, 'step')} in a throwaway namespace (${count(r.standIns, 'stand-in')} for this node's interfaces)`
+    ? `rehearsal passed: the kernel accepted ${r.steps === 1 ? 'the step' : `all ${r.steps} steps`} in a throwaway namespace (${count(r.standIns, 'stand-in')} for this node's interfaces)`
     : `rehearsal skipped: ${r.reason}`;
   return [head, ...r.notes.map((n) => `rehearsal note: ${n}`)];
 }
