@@ -14,12 +14,13 @@
 // checks them from the node's own values), offloads, carrier of a real wire. A node interface of
 // a kind nodectl does not re-create (tun, wireguard, a NIC) is stood in by a dummy, or a veth
 // where this kernel has no dummy; each such substitution is reported in `notes`.
+import { writeFileSync } from 'node:fs';
 import { NetlinkError, NodectlError, RehearsalRefusal, UnsupportedError } from '../errors.js';
 import { addAddr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { addLink, delLink, type Link, type LinkChange, type LinkSpec, listLinks, setLink } from '../netlink/link.js';
 import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
-import { anonymousNetns } from '../netlink/netns.js';
+import { anonymousNetns, withNetns } from '../netlink/netns.js';
 import { addRoute, RTPROT_NODECTL, RTPROT_STATIC } from '../netlink/route.js';
 import { describeOp, type Op, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
@@ -245,6 +246,23 @@ async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>): Promi
   return out;
 }
 
+/**
+ * No IPv6 link-local address generation, no DAD, in the rehearsal: each link that comes up would
+ * otherwise get a link-local address, its routes, DAD and router solicitation timers — a third
+ * of the cost of bringing up 1,000 macvlans — and no step's acceptance depends on them (a route
+ * via a link-local gateway is accepted without one). Best effort: a kernel without IPv6 has no
+ * such files.
+ */
+function quietIpv6(netns: string): void {
+  withNetns(netns, () => {
+    for (const [key, value] of [['addr_gen_mode', '1'], ['accept_dad', '0'], ['router_solicitations', '0']]) {
+      for (const dev of ['all', 'default']) {
+        try { writeFileSync(`/proc/sys/net/ipv6/conf/${dev}/${key}`, value); } catch { /* no IPv6 */ }
+      }
+    }
+  });
+}
+
 /** Names an op needs to exist before it runs. */
 function namesUsed(op: Op): string[] {
   switch (op.op) {
@@ -286,6 +304,7 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
   let h: Handle | undefined;
   try {
     h = Handle.open({ netns: ns.path });
+    quietIpv6(ns.path);
     const avoid = new Set<string>([...pre.links.map((l) => l.name), ...p.creates]);
     for (const op of p.ops) if (op.op === 'link-add' && op.spec.veth) avoid.add(op.spec.veth.peer);
     const s = await makeStandIns(h, pre, avoid);
