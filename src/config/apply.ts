@@ -198,10 +198,10 @@ export interface PlanResult {
  * The rehearsal of a plan that has steps (a no-op has none: it stays a read and a plan), unless
  * turned off. A step the kernel refuses there rejects, before anything on the node changed.
  */
-async function rehearseIf(on: boolean | undefined, pre: Snapshot, p: Plan): Promise<Rehearsal | null> {
+async function rehearseIf(on: boolean | undefined, pre: Snapshot, p: Plan, hold?: (release: () => void) => void): Promise<Rehearsal | null> {
   if (!p.ops.length) return null;
   if (on === false) return { status: 'skipped', reason: '--no-rehearse', steps: p.ops.length, standIns: 0, notes: [] };
-  return rehearse(pre, p, { reused: createdNames(p), stepDelayMs: envInt('NODECTL_REHEARSE_STEP_DELAY_MS') });
+  return rehearse(pre, p, { reused: createdNames(p), stepDelayMs: envInt('NODECTL_REHEARSE_STEP_DELAY_MS'), ...(hold ? { hold } : {}) });
 }
 
 /** What apply would do, without doing it. */
@@ -262,6 +262,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
   const sd = new StateDir(root, opts.netns);
   const unlock = sd.lock();
   const lazy = lazyHandle(opts.netns);
+  let releaseRehearsal = (): void => {};
   try {
     const recovered = await recoverLocked(sd, lazy.get, 'apply');
     if (recovered.action === 'waiting') {
@@ -292,7 +293,8 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     };
     if (!p.ops.length) return result;
     // what only the kernel knows (ELOOP, an MTU a driver refuses, a kind it lacks): before step 1
-    result.rehearsal = await rehearseIf(opts.rehearse, pre, p);
+    // its namespace is let go once the apply is over: its teardown would stall the steps
+    result.rehearsal = await rehearseIf(opts.rehearse, pre, p, (release) => { releaseRehearsal = release; });
     const h = lazy.get();
     // everything rollback must be able to put back, read before anything changes
     const preState = capturePre(opts.netns, pre.links);
@@ -393,6 +395,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
       progress.close();
     }
   } finally {
+    releaseRehearsal();
     lazy.close();
     unlock();
   }

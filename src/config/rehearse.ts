@@ -47,6 +47,12 @@ export interface RehearseOptions {
   reused: Set<string>;
   /** Pause after each rehearsed step (tests widen the window for a SIGKILL). */
   stepDelayMs?: number;
+  /**
+   * Take over letting the namespace go (called once, with the function that does it). Its
+   * teardown is kernel work under the RTNL lock — for 1,000 bridges, an rcu_barrier() each —
+   * that would otherwise run beside, and stall, the apply's own steps.
+   */
+  hold?: (release: () => void) => void;
 }
 
 /** Requests sent in one datagram (Handle.cork), as runSteps does. */
@@ -336,8 +342,9 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
     if (err instanceof NodectlError || err instanceof Error) return skipped(`the rehearsal could not be set up: ${why(err)}`, p.ops.length);
     throw err;
   } finally {
-    h?.close();
-    ns.close();
+    const release = (): void => { h?.close(); ns.close(); };
+    if (opts.hold) opts.hold(release);
+    else release();
   }
 }
 
