@@ -193,7 +193,12 @@ async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>): Promi
       const err = r.reason as unknown;
       const cause = !spec ? (l.kind === 'device' ? 'a NIC cannot be made' : why(err))
         : err instanceof UnsupportedError ? `this kernel cannot make a ${l.kind} (${why(err.cause ?? err)})` : `the kernel refused a ${l.kind} stand-in (${why(err)})`;
-      if (spec?.veth && nodeNames.has(spec.veth.peer)) done.delete(spec.veth.peer);
+      if (spec?.veth && nodeNames.has(spec.veth.peer)) {
+        // the other end was not made with it: it gets a stand-in of its own next round
+        done.delete(spec.veth.peer);
+        const peer = pre.links.find((x) => x.name === spec.veth!.peer);
+        if (peer) later.push(peer);
+      }
       if (await generic(l, cause)) out.made++;
       else out.missing.add(l.name);
     }
