@@ -230,3 +230,34 @@ test('--no-rehearse skips it (plan says so); a plan that passes says so, in text
   t.is(np.status, 0);
   t.notRegex(np.stdout, /rehearsal/);
 });
+
+test('stand-ins carry what later steps need: nodectl\'s routes and owned links to remove, ports, a veth peer elsewhere', async (t) => {
+  if (skip(t)) return;
+  const ns = node(t);
+  const other = netnsFor(t);
+  const d = stateDir(t);
+  const args = ['-n', ns.name, '--state-dir', join(d, 'state')];
+  const first = file(t, d, 'first.yaml', `interfaces:
+  - {name: br0, kind: bridge, addresses: [192.0.2.1/24], routes: [{to: 10.50.0.0/16, via: 192.0.2.254}, {to: 10.51.0.0/16, via: 192.0.2.253, metric: 7}]}
+  - {name: br2, kind: bridge, addresses: ["2001:db8:5::1/64"], routes: [{to: "2001:db8:99::/48", via: "2001:db8:5::fe"}]}
+  - {name: e1, kind: device, master: br2}
+  - {name: vx, kind: veth, veth: {peer: {name: e0, netns: ${other.name}}}}
+  - {name: e0, kind: device}
+  - {name: mv9, kind: macvlan, link: e0, macvlan: {mode: bridge}}
+`);
+  const a = nodectl(['config', 'apply', first, ...args, '--json']);
+  t.is(a.status, 0, a.stdout + a.stderr);
+  t.is((JSON.parse(a.stdout) as { rehearsal: { status: string } }).rehearsal.status, 'passed', a.stdout);
+  // now remove most of it: route deletions, dooming owned links, releasing a port
+  const second = file(t, d, 'second.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24], routes: [{to: 10.50.0.0/16, via: 192.0.2.254}]}\n  - {name: e1, kind: device}\n');
+  const p = nodectl(['config', 'plan', second, ...args, '--json']);
+  t.is(p.status, 2, p.stdout + p.stderr);
+  const plan = JSON.parse(p.stdout) as { steps: { text: string }[]; rehearsal: { status: string; reason?: string; notes: string[] } };
+  t.true(plan.steps.some((s) => s.text.startsWith('route del 10.51.0.0/16')), JSON.stringify(plan.steps));
+  t.true(plan.steps.some((s) => s.text.startsWith('link del vx')), JSON.stringify(plan.steps));
+  t.is(plan.rehearsal.status, 'passed', JSON.stringify(plan.rehearsal));
+  t.true(plan.steps.some((s) => s.text.startsWith('link del mv9')), JSON.stringify(plan.steps));
+  const b = nodectl(['config', 'apply', second, ...args]);
+  t.is(b.status, 0, b.stdout + b.stderr);
+  t.regex(b.stdout, /^rehearsal passed: /m);
+});
