@@ -1,6 +1,7 @@
 // bench/apply: in one run, in a throwaway namespace,
 //   1. create COUNT logical interfaces (macvlans on a veth "NIC", or bridges): `ip -batch` vs
-//      `config apply` of a file declaring them;
+//      `config apply` of a file declaring them, with its rehearsal (the steps first run in an
+//      anonymous namespace of stand-ins, src/config/rehearse.ts) and without (--no-rehearse);
 //   2. re-apply the unchanged file (a no-op: snapshot + plan + verify nothing);
 //   3. remove them all: `ip -batch` deleting one by one vs `config apply` of a file without
 //      them (prune), and vs the rollback of an apply of the same size that fails at its last step.
@@ -78,6 +79,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const ipCreates: number[] = [];
 const ncCreates: number[] = [];
+const ncBare: number[] = [];
 const ncPrunes: number[] = [];
 const ncNoops: number[] = [];
 let phases = '';
@@ -89,8 +91,12 @@ for (let r = 0; r < ROUNDS; r++) {
   let lastStep = 0;
   const t0 = performance.now();
   ncCreates.push(await time(() => applyConfig(cfg, { ...opts, onStep: (n, total) => { if (n === 1) firstStep = performance.now(); if (n === total) lastStep = performance.now(); } })));
-  phases = `read+plan+journal ${(firstStep - t0).toFixed(0)} ms, steps ${(lastStep - firstStep).toFixed(0)} ms, verify+record ${(t0 + ncCreates[r]! - lastStep).toFixed(0)} ms`;
+  phases = `read+plan+rehearsal+journal ${(firstStep - t0).toFixed(0)} ms, steps ${(lastStep - firstStep).toFixed(0)} ms, verify+record ${(t0 + ncCreates[r]! - lastStep).toFixed(0)} ms`;
   if (linkCount() !== base + COUNT) throw new Error('nodectl did not create them all');
+  // the same apply without its rehearsal: the difference is what the rehearsal costs
+  await applyConfig(empty, opts);
+  ncBare.push(await time(() => applyConfig(cfg, { ...opts, rehearse: false })));
+  if (linkCount() !== base + COUNT) throw new Error('nodectl --no-rehearse did not create them all');
   ncNoops.push(await time(async () => {
     const res = await applyConfig(cfg, opts);
     if (res.changed) throw new Error('re-apply was not a no-op');
@@ -139,14 +145,16 @@ let rollbackMs = NaN;
 }
 const ipCreate = median(ipCreates);
 const ncCreate = median(ncCreates);
+const ncCreateBare = median(ncBare);
 const ncPrune = median(ncPrunes);
 const ncNoop = median(ncNoops);
 
 const cpus = (await import('node:os')).cpus().length;
 const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
 console.log(`bench/apply: ${COUNT} ${KIND}s in a throwaway namespace (${cpus} CPUs, load ${load}); medians of ${ROUNDS} alternating rounds`);
-console.log(`  create    iproute2 -batch ${ms(ipCreate)}   nodectl apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 1.5x)`);
-console.log(`            nodectl phases: ${phases}`);
+console.log(`  create    iproute2 -batch ${ms(ipCreate)}   nodectl apply --no-rehearse ${ms(ncCreateBare)}   ratio ${(ncCreateBare / ipCreate).toFixed(2)}x  (target <= 1.5x)`);
+console.log(`            rehearsal + apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 2x); the rehearsal ~${ms(ncCreate - ncCreateBare).trim()}`);
+console.log(`            nodectl phases (with the rehearsal): ${phases}`);
 console.log(`            CLI end to end (fresh process, cold): ${Number.isNaN(cliCreate) ? '(not built)' : `${ms(cliCreate)}   ratio ${(cliCreate / ipCreate).toFixed(2)}x`}`);
 console.log(`  no-op     nodectl re-apply in-process ${ms(ncNoop)}, CLI end to end ${Number.isNaN(cliNoop) ? '(not built)' : ms(cliNoop)}   (target <= 300 ms; node -e 0 takes ${ms(nodeFloor).trim()} here)`);
 console.log(`  teardown  iproute2 -batch del ${ms(ipDelete)} (once)   nodectl prune ${ms(ncPrune)}   speed-up ${(ipDelete / ncPrune).toFixed(1)}x  (target >= 10x)`);

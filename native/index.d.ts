@@ -31,6 +31,11 @@ export interface NativeAddon {
   netnsEnter(targetFd: number): number;
   /** Switch back to the namespace from netnsEnter and close its fd; aborts the process if impossible. */
   netnsRestore(origFd: number): void;
+  /**
+   * A new, empty network namespace with no name: returns an fd of it (close it to let it go). It
+   * lives while the fd or a socket in it is open, so it vanishes with the process, even on SIGKILL.
+   */
+  netnsCreate(): number;
   /** Inode number of the calling thread's current network namespace. */
   netnsCurrentInode(): number;
   /** Credentials of the peer of a connected unix socket (getsockopt SO_PEERCRED). */

@@ -63,6 +63,27 @@ export class NetlinkError extends NodectlError {
   }
 }
 
+/**
+ * The kernel refused a step of a config plan in the rehearsal (src/config/rehearse.ts): the same
+ * answer the node's kernel would give at that step, found before anything on the node changed.
+ */
+export class RehearsalRefusal extends NetlinkError {
+  readonly step: number;
+  readonly steps: number;
+  readonly operation: string;
+  constructor(err: NetlinkError, step: number, steps: number, operation: string) {
+    super({ op: err.op, errno: err.errno, errnoValue: err.errnoValue, extack: err.extack, target: err.target, hint: err.hint });
+    this.message = `the kernel refused step ${step}/${steps} (${operation}) in a rehearsal, so nothing on the node was changed: ${err.message}`;
+    this.step = step;
+    this.steps = steps;
+    this.operation = operation;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), rehearsal: true, step: this.step, steps: this.steps, operation: this.operation };
+  }
+}
+
 /** An object (interface, address, program, map) that does not exist. */
 export class NotFoundError extends NodectlError {
   readonly kind: string;

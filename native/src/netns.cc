@@ -42,6 +42,31 @@ static Napi::Value NetnsRestore(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// netnsCreate() -> fd of a new, empty network namespace that no name refers to. The main thread
+// unshares into it only long enough to open it, then goes back (as netnsEnter/netnsRestore do).
+// The namespace lives exactly as long as something holds it: this fd, a socket created in it.
+// The process dying for any reason, SIGKILL included, closes both and the kernel tears it down
+// with every link in it: nothing under /run/netns to leak or to reap.
+static Napi::Value NetnsCreate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (orig < 0) throw ErrnoError(env, "open(/proc/thread-self/ns/net)", errno);
+  if (unshare(CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(orig);
+    throw ErrnoError(env, "unshare(CLONE_NEWNET)", err);
+  }
+  int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  int err = errno;
+  if (setns(orig, CLONE_NEWNET) != 0) {
+    perror("nodectl: cannot return the main thread to its network namespace");
+    abort();
+  }
+  close(orig);
+  if (fd < 0) throw ErrnoError(env, "open(/proc/thread-self/ns/net)", err);
+  return Napi::Number::New(env, fd);
+}
+
 // Inode of the thread's current network namespace (to check we are back where we started).
 static Napi::Value NetnsCurrentInode(const Napi::CallbackInfo &info) {
   struct stat st;
@@ -150,6 +175,7 @@ void InitNetns(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkNoEnobufs", Napi::Function::New(env, NetlinkNoEnobufs));
   exports.Set("socketDrops", Napi::Function::New(env, SocketDrops));
   exports.Set("netnsEnter", Napi::Function::New(env, NetnsEnter));
+  exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate));
   exports.Set("netnsRestore", Napi::Function::New(env, NetnsRestore));
   exports.Set("netnsCurrentInode", Napi::Function::New(env, NetnsCurrentInode));
   exports.Set("netlinkTune", Napi::Function::New(env, NetlinkTune));

@@ -1,6 +1,7 @@
 // What `config apply` prints, shared by the oclif command and the fast entry
 // (src/config/fast-apply.ts) so the two cannot drift.
 import type { ApplyOptions, ApplyResult } from './apply.js';
+import { rehearsalText } from './rehearse.js';
 import { count } from '../text.js';
 
 /** The step counter on a terminal's stderr (nothing when not a terminal or under --json). */
@@ -18,6 +19,7 @@ export function applyText(r: ApplyResult, netns: string | undefined): string[] {
   else {
     const width = String(r.steps.length).length;
     for (const s of r.steps) out.push(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
+    if (r.rehearsal) out.push(...rehearsalText(r.rehearsal));
     out.push(`applied ${count(r.steps.length, 'operation')} and verified`);
   }
   if (r.confirmDeadline) out.push(`run "nodectl config confirm${netns ? ` -n ${netns}` : ''}" before ${r.confirmDeadline} or this apply is reverted`);

@@ -23,6 +23,7 @@ import { doomedOf, type Journal, type PreState, type Step } from './journal.js';
 import { capturePre, restorePre, settledDifferences } from './pre-state.js';
 import type { NodeConfig } from './schema.js';
 import { assertPreflight } from './preflight.js';
+import { type Rehearsal, rehearse } from './rehearse.js';
 import { expandPeers, peerName, peerNetns } from './peers.js';
 import { type OwnedLink, processAlive, type Progress, StateDir, stateDirOf } from './state.js';
 import { commitDoomed, Names, runSteps, StepFailure, type Tx, undoSteps } from './transaction.js';
@@ -45,6 +46,8 @@ export interface ApplyOptions extends Where {
    * function (the lab, tests) state what they apply, so it is off by default here.
    */
   refuseDisruption?: boolean;
+  /** Rehearse the plan in a throwaway namespace before step 1 (default true; --no-rehearse). */
+  rehearse?: boolean;
   /** Revert unless `config confirm` runs within this many seconds. */
   confirmSeconds?: number;
   /** Fault injection: make step k (1-based) fail before it runs. Default: env NODECTL_FAIL_AT_STEP. */
@@ -76,6 +79,8 @@ export interface ApplyResult {
   /** What a leftover journal from an interrupted apply needed (done before this apply). */
   recovered: RecoverResult | null;
   confirmDeadline: string | null;
+  /** The rehearsal before step 1 (src/config/rehearse.ts); null when there was nothing to do. */
+  rehearsal: Rehearsal | null;
 }
 
 export interface RecoverResult {
@@ -197,10 +202,22 @@ export interface PlanResult {
   disruption: Disruption[];
   warnings: string[];
   pendingJournal: boolean;
+  /** Whether the kernel accepted the steps in a throwaway namespace; null when there are none. */
+  rehearsal: Rehearsal | null;
+}
+
+/**
+ * The rehearsal of a plan that has steps (a no-op has none: it stays a read and a plan), unless
+ * turned off. A step the kernel refuses there rejects, before anything on the node changed.
+ */
+async function rehearseIf(on: boolean | undefined, pre: Snapshot, p: Plan, hold?: (release: () => void) => void): Promise<Rehearsal | null> {
+  if (!p.ops.length) return null;
+  if (on === false) return { status: 'skipped', reason: '--no-rehearse', steps: p.ops.length, standIns: 0, notes: [] };
+  return rehearse(pre, p, { reused: createdNames(p), stepDelayMs: envInt('NODECTL_REHEARSE_STEP_DELAY_MS'), ...(hold ? { hold } : {}) });
 }
 
 /** What apply would do, without doing it. */
-export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean } = {}): Promise<PlanResult> {
+export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolean; rehearse?: boolean } = {}): Promise<PlanResult> {
   const sd = new StateDir(stateDirOf(opts.stateDir), opts.netns);
   const pre = readState(opts.netns, wants(cfg));
   assertPreflight(cfg, pre.links, pre.addrs);
@@ -211,7 +228,8 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
   } catch (err) {
     throw conflictError(err);
   }
-  return { changed: p.ops.length > 0, steps: planned(p), disruption: p.disruption, warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
+  const rehearsal = await rehearseIf(opts.rehearse, pre, p);
+  return { changed: p.ops.length > 0, steps: planned(p), disruption: p.disruption, warnings: p.warnings, pendingJournal: sd.readJournal() !== null, rehearsal };
 }
 
 function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfig): OwnedLink[] {
@@ -256,6 +274,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
   const sd = new StateDir(root, opts.netns);
   const unlock = sd.lock();
   const lazy = lazyHandle(opts.netns);
+  let releaseRehearsal = (): void => {};
   try {
     const recovered = await recoverLocked(sd, lazy.get, 'apply');
     if (recovered.action === 'waiting') {
@@ -286,9 +305,12 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     }
     const result: ApplyResult = {
       changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes, disruption: p.disruption,
-      recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
+      recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null, rehearsal: null,
     };
     if (!p.ops.length) return result;
+    // what only the kernel knows (ELOOP, an MTU a driver refuses, a kind it lacks): before step 1
+    // its namespace is let go once the apply is over: its teardown would stall the steps
+    result.rehearsal = await rehearseIf(opts.rehearse, pre, p, (release) => { releaseRehearsal = release; });
     const h = lazy.get();
     // everything rollback must be able to put back, read before anything changes
     const preState = capturePre(opts.netns, pre.links);
@@ -389,6 +411,7 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
       progress.close();
     }
   } finally {
+    releaseRehearsal();
     lazy.close();
     unlock();
   }

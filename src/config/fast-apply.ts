@@ -13,7 +13,7 @@ import { readConfig } from './read.js';
 export const configApply: Action<'config apply', ApplyResult> = async (flags, args, json) => {
   const config = await readConfig(args.file);
   const r = await applyConfig(config, {
-    netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,
+    netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], rehearse: !flags['no-rehearse'], confirmSeconds: flags.confirm,
     refuseDisruption: !flags['allow-disruption'],
     onStep: progressOnTty(json),
   });

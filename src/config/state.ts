@@ -283,8 +283,13 @@ export class Progress {
    * written: the apply stops before its next step and rolls back from memory.
    */
   error: StateError | null = null;
-  constructor(fd: number, private readonly path = 'progress') {
+  constructor(fd: number | null, private readonly path = 'progress') {
     this.fd = fd;
+  }
+
+  /** Records nothing: for steps whose outcome no one must recover (the rehearsal's). */
+  static discard(): Progress {
+    return new Progress(null);
   }
 
   private write(text: string): void {

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import native from '../../native/index.js';
-import { NotFoundError, PermissionError } from '../errors.js';
+import { NotFoundError, PermissionError, UnsupportedError } from '../errors.js';
 
 /** Where `ip netns add NAME` puts the namespace handle (iproute2's NETNS_RUN_DIR). */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -42,4 +42,40 @@ export function withNetns<T>(netns: string | undefined, fn: () => T): T {
     native.netnsRestore(orig);
     closeSync(target);
   }
+}
+
+/** A network namespace that no name refers to (see anonymousNetns). */
+export interface AnonymousNetns {
+  /** Its path for withNetns, Handle.open and the one-shot dumps: this process's fd of it. */
+  readonly path: string;
+  /** Let it go: the kernel removes it, and every link in it, once its sockets are closed too. */
+  close(): void;
+}
+
+/**
+ * A new, empty network namespace held only by an fd of this process. Unlike `ip netns add`, it
+ * has no entry under /run/netns: whatever ends this process (SIGKILL too) ends it, so nothing can
+ * leak and nothing needs reaping.
+ */
+export function anonymousNetns(doing: string): AnonymousNetns {
+  const create = (native as { netnsCreate?: () => number }).netnsCreate;
+  if (!create) throw new UnsupportedError('anonymous network namespaces', 'the native addon predates netnsCreate (rebuild it: npm run build:native)');
+  let fd: number;
+  try {
+    fd = create();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') throw new PermissionError('CAP_SYS_ADMIN', doing, { errno: 'EPERM' });
+    if (code === 'EINVAL' || code === 'ENOSPC' || code === 'EUSERS') throw new UnsupportedError('new network namespaces', `unshare(CLONE_NEWNET): ${code}`, undefined, { cause: err });
+    throw err;
+  }
+  let open = true;
+  return {
+    path: `/proc/self/fd/${fd}`,
+    close: () => {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
 }

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { errorJson } from '../../src/cli/output.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { BpfError, BpfNotFoundError, NetlinkError, NodectlError, UnsupportedFeatureError, VerifierError } from '../../src/errors.js';
+import { BpfError, BpfNotFoundError, NetlinkError, NodectlError, RehearsalRefusal, UnsupportedFeatureError, VerifierError } from '../../src/errors.js';
 import * as ebpf from 'ebpf-ts';
 import { fromBpf } from '../../src/sctp/tracer.js';
 
@@ -47,4 +47,13 @@ test.serial('a netlink EPERM for a non-root user is PERMISSION and still says EP
   } finally {
     process.geteuid = geteuid;
   }
+});
+
+test('a refusal found in the rehearsal is a NETLINK error (exit 1) that keeps errno and extack and names the step', (t) => {
+  const k = new NetlinkError({ op: 'RTM_NEWLINK', errno: 'ELOOP', errnoValue: 40, extack: 'Can not enslave a bridge to a bridge', action: 'set master on br1', target: 'br1' });
+  const r = new RehearsalRefusal(k, 2, 4, 'link set br1 master br0');
+  t.true(r instanceof NetlinkError);
+  t.is(EXIT[r.code], 1);
+  t.is(r.message, 'the kernel refused step 2/4 (link set br1 master br0) in a rehearsal, so nothing on the node was changed: cannot set master on br1: RTM_NEWLINK ELOOP: Can not enslave a bridge to a bridge');
+  t.like(errorJson(r), { error: { code: 'NETLINK', op: 'RTM_NEWLINK', errno: 'ELOOP', extack: 'Can not enslave a bridge to a bridge', target: 'br1', rehearsal: true, step: 2, steps: 4, operation: 'link set br1 master br0' } });
 });

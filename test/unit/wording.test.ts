@@ -2,6 +2,7 @@
 // `applied 1 operations` (issue 23). The config apply summary is the line operators see most.
 import test from 'ava';
 import type { ApplyResult } from '../../src/config/apply.js';
+import { rehearsalText } from '../../src/config/rehearse.js';
 import { applyText } from '../../src/config/apply-text.js';
 import { count } from '../../src/text.js';
 
@@ -22,6 +23,7 @@ const result = (steps: number, undone: number): ApplyResult => ({
   disruption: [],
   recovered: { action: 'rolled-back', journal: 'j1', undone, reason: 'not confirmed in time', errors: [] },
   confirmDeadline: null,
+  rehearsal: null,
 });
 
 test('config apply says "1 operation" and "1 step undone" for one, the plural for more', (t) => {
@@ -33,4 +35,14 @@ test('config apply says "1 operation" and "1 step undone" for one, the plural fo
   const two = applyText(result(2, 0), undefined);
   t.is(two[0], 'recovered first: rolled-back (not confirmed in time, 0 steps undone)');
   t.is(two.at(-1), 'applied 2 operations and verified');
+});
+
+test('the rehearsal line says "the step" and "1 stand-in" for one, the plural for more', (t) => {
+  t.deepEqual(rehearsalText({ status: 'passed', steps: 1, standIns: 1, notes: [] }), [
+    'rehearsal passed: the kernel accepted the step in a throwaway namespace (1 stand-in for this node\'s interfaces)',
+  ]);
+  t.deepEqual(rehearsalText({ status: 'passed', steps: 3, standIns: 0, notes: ['x'] }), [
+    'rehearsal passed: the kernel accepted all 3 steps in a throwaway namespace (0 stand-ins for this node\'s interfaces)',
+    'rehearsal note: x',
+  ]);
 });

@@ -59,6 +59,7 @@ export const FAST_COMMANDS = {
       "state-dir": {"type":"string","env":"NODECTL_STATE_DIR"},
       "confirm": {"type":"integer","min":1},
       "no-prune": {"type":"boolean"},
+      "no-rehearse": {"type":"boolean"},
     },
     args: [{"name":"file","required":true}],
   },

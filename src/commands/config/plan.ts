@@ -4,6 +4,7 @@ import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
 import { readConfig } from '../../config/read.js';
 import { describeDisruption } from '../../interfaces/planner.js';
+import { rehearsalText } from '../../config/rehearse.js';
 
 export default class ConfigPlan extends NodectlCommand {
   static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
@@ -12,7 +13,9 @@ export default class ConfigPlan extends NodectlCommand {
 
 Each step is tagged with what it does to the link it names: new, in-place, enslave (a port gets its first master), re-enslave (a port leaves its master), bounce (down, then up), down, recreate (deleted and created again: a new ifindex) or delete (pruned). Steps that re-enslave, bounce, take down or re-create a link that is up now are disruption, listed last ("disruption" under --json): "config apply" refuses them unless --allow-disruption is given.
 
-Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
+When there are steps, they are first rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces, so that what only the kernel refuses (a bridge as a port of a bridge, an MTU a device does not take, a kind this kernel lacks) is reported here, with the kernel's errno and extended-ACK text; the output says whether the rehearsal passed (--no-rehearse skips it).
+
+Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing, or the kernel refused a step in the rehearsal), 6 the kernel lacks a kind the file needs.`;
 
   static override examples = [
     '<%= config.bin %> config plan /etc/nodectl/node.yaml',
@@ -27,12 +30,13 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
   static override flags = {
     'state-dir': stateDirFlag,
     'no-prune': Flags.boolean({ summary: 'Do not remove owned interfaces the file no longer declares.' }),
+    'no-rehearse': Flags.boolean({ summary: 'Do not rehearse the steps in a throwaway network namespace first.' }),
   };
 
   async run(): Promise<PlanResult> {
     const { args, flags } = await this.parse(ConfigPlan);
     const config = await readConfig(args.file);
-    const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'] });
+    const r = await planConfig(config, { netns: flags.netns, stateDir: flags['state-dir'], prune: !flags['no-prune'], rehearse: !flags['no-rehearse'] });
     if (!this.jsonEnabled()) {
       if (r.pendingJournal) this.log('note: an interrupted or unconfirmed apply is pending; the next apply reverts it first (nodectl config recover)');
       for (const w of r.warnings) this.log(`warning: ${w}`);
@@ -42,6 +46,7 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
       const tag = Math.max(0, ...r.steps.map((s) => s.effect.length));
       for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.effect.padEnd(tag)} ${s.text}`);
       if (r.disruption.length) this.log(`disruption: ${describeDisruption(r.disruption)}; "config apply" needs --allow-disruption`);
+      if (r.rehearsal) for (const line of rehearsalText(r.rehearsal)) this.log(line);
     }
     // drift is exit 2, like diff(1); the result (and --json output) is printed as usual
     if (r.changed) process.exitCode = 2;
