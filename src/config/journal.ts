@@ -16,6 +16,11 @@ export interface PreLink {
   group: number;
   alias: string | null;
   mac: string | null;
+  /**
+   * A bridge port's settable options (IFLA_BRPORT_* attributes, base64, see
+   * bridgePortOptions): re-enslaving it resets them, rollback sets them back.
+   */
+  brport?: string;
 }
 
 /** The kernel state before step 1, as the journal keeps it. */

@@ -14,7 +14,8 @@ import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
 import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
-import { type Link, listLinks, setLink } from '../netlink/link.js';
+import { type Link, listLinks, setBridgePortOptions, setLink } from '../netlink/link.js';
+import { bridgePortDifferences, bridgePortOptions } from '../netlink/linkinfo.js';
 import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
 import { canonicalIp } from './cidr.js';
@@ -48,8 +49,20 @@ export function capturePre(netns: string | undefined, links: Link[]): PreState {
     });
     return out;
   };
+  const pre = links.map(preLinkOf);
+  // bridge ports' options: a second link dump, only when there are ports (a link's decoded form
+  // keeps a few of them; rollback needs every settable one, as bytes)
+  if (links.some((l) => l.slaveKind === 'bridge')) {
+    const byIndex = new Map(pre.map((l) => [l.index, l]));
+    dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
+      if (t !== RTM.NEWLINK) return;
+      const o = bridgePortOptions(buf, s, e);
+      const l = o && byIndex.get(buf.readInt32LE(s + 4));
+      if (o && l) l.brport = o.toString('base64');
+    });
+  }
   return {
-    links: links.map(preLinkOf),
+    links: pre,
     addrs: raw(RTM.GETADDR, 8, RTM.NEWADDR),
     routes: raw(RTM.GETROUTE, 12, RTM.NEWROUTE),
     neighs: raw(RTM.GETNEIGH, 12, RTM.NEWNEIGH, (buf, s, e) => decodeNeigh(buf, s, e)?.state.includes('PERMANENT') ?? false),
@@ -95,8 +108,39 @@ async function replay(h: Handle, type: number, payload: Buffer, flags: number, w
   }
 }
 
+/** The settable options of every bridge port now, by ifindex. */
+async function portOptionsNow(h: Handle): Promise<Map<number, Buffer>> {
+  const out = new Map<number, Buffer>();
+  for (const b of await dumpRaw(h, RTM.GETLINK, 16, RTM.NEWLINK)) {
+    const o = bridgePortOptions(b);
+    if (o) out.set(b.readInt32LE(4), o);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Putting back
+
+/**
+ * Bridge ports whose options differ from before get them back (a port released and enslaved
+ * again has the defaults; a port whose backup port was released lost it). After every link has
+ * its master again: a backup port must be a port of the same bridge.
+ */
+async function restorePortOptions(h: Handle, pre: PreState): Promise<string[]> {
+  const ports = pre.links.filter((p) => p.brport !== undefined);
+  if (!ports.length) return [];
+  const errors: string[] = [];
+  const now = await portOptionsNow(h);
+  for (const p of ports) {
+    const want = b64(p.brport!);
+    const cur = now.get(p.index);
+    if (!cur || !bridgePortDifferences(want, cur).length) continue;
+    try { await setBridgePortOptions(h, p.index, want, cur); } catch (err) {
+      errors.push(`bridge port options of ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
 
 /** An IPv6 link-local address: the kind the kernel makes on its own (addrconf). */
 const isLinkLocal = (a: Addr): boolean => a.family === 6 && a.scope === 'link' && /^fe[89ab]/i.test(a.address);
@@ -200,6 +244,7 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 2) errors.push(...failed);
   }
+  errors.push(...(await restorePortOptions(h, pre)));
   errors.push(...(await forgetLinkLocals(h, pre)));
   // addresses: missing ones replayed in dump order (IPv4 primaries before their secondaries);
   // one whose attributes differ is deleted and replayed
@@ -288,6 +333,15 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
     const c = preLinkOf(l);
     for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias', 'mac'] as const) {
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
+    }
+  }
+  if (pre.links.some((p) => p.brport !== undefined)) {
+    const ports = await portOptionsNow(h);
+    for (const p of pre.links) {
+      const cur = ports.get(p.index);
+      if (p.brport === undefined || !cur || !now.has(p.index)) continue;
+      const d = bridgePortDifferences(b64(p.brport), cur);
+      if (d.length) out.push(`link ${p.name} (ifindex ${p.index}): bridge port options differ (${d.join(', ')})`);
     }
   }
   for (const l of links) {

@@ -7,7 +7,7 @@ import { dumpEachIndexed } from './dump-once.js';
 import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
-  type SlaveData, validateKindSpec, type VlanSpec,
+  type SlaveData, validateKindSpec, type VlanSpec, encodeBridgePortOptions,
 } from './linkinfo.js';
 import { netnsPath } from './netns.js';
 
@@ -490,5 +490,21 @@ export async function delLink(h: Handle, index: number): Promise<void> {
     await h.request(RTM.DELLINK, ifinfomsg({ index }), { action: `delete link ${index}`, target: String(index) });
   } catch (err) {
     throw await nameTheLink(h, index, err, 'delete');
+  }
+}
+
+/**
+ * Set a bridge port's options back to `options` (bridgePortOptions bytes of an earlier dump):
+ * re-enslaving a port gives it the defaults. `now` is what it has at present (see
+ * encodeBridgePortOptions).
+ */
+export async function setBridgePortOptions(h: Handle, index: number, options: Buffer, now: Buffer | null): Promise<void> {
+  const w = new AttrWriter(256);
+  w.raw(ifinfomsg({ index }));
+  encodeBridgePortOptions(w, options, now);
+  try {
+    await h.request(RTM.NEWLINK, w.finish(), { action: `set bridge port options of link ${index}`, target: String(index) });
+  } catch (err) {
+    throw await nameTheLink(h, index, err, 'set the bridge port options of');
   }
 }

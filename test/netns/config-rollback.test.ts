@@ -384,3 +384,33 @@ test('found by the property test: a bridge a failed apply gave a port (and so an
   await waitUntil(linkLocal, () => `br0 got no link-local from its next port: ${ns.ip('addr', 'show', 'dev', 'br0')}`);
   t.pass();
 });
+
+test('a bridge port released by a failed apply comes back with its options (cost, priority, hairpin, learning)', async (t) => {
+  // Re-enslaving a port (the undo of releasing it) gives it the bridge's defaults: rollback sets
+  // back every settable IFLA_BRPORT_* option it had, read before step 1 (docs/config.md).
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.ip('link', 'add', 'p5', 'type', 'veth', 'peer', 'name', 'p5b');
+  ns.ip('link', 'set', 'p5b', 'up');
+  await applyConfig(cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: br5, kind: bridge, mac: "02:00:00:00:0b:05"}
+  - {name: p5, kind: device, master: br5}
+`), { netns: ns.name, stateDir: sd });
+  ns.ip('link', 'set', 'dev', 'p5', 'type', 'bridge_slave', 'cost', '7', 'priority', '5', 'hairpin', 'on', 'learning', 'off');
+  const port = (): Record<string, unknown> => ns.ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'p5')[0]!.linkinfo.info_slave_data;
+  t.like(port(), { cost: 7, priority: 5, hairpin: true, learning: false });
+  const file = `
+interfaces:
+  - {name: eth0, kind: device, addresses: [10.57.0.1/24]}
+  - {name: br5, kind: bridge, mac: "02:00:00:00:0b:05"}
+  - {name: p5, kind: device}
+`;
+  const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  t.is(texts[0], 'link set p5 nomaster (was br5)', texts.join('; '));
+  const n = await failEveryStep(t, ns, sd, file);
+  t.true(n >= 2, `plan has ${n} steps`);
+  t.like(port(), { cost: 7, priority: 5, hairpin: true, learning: false });
+});
