@@ -21,6 +21,8 @@ export interface PreLink {
    * bridgePortOptions): re-enslaving it resets them, rollback sets them back.
    */
   brport?: string;
+  /** Down and never opened (root qdisc `noop`): rollback gives back that placeholder qdisc. */
+  neverOpened?: true;
 }
 
 /** The kernel state before step 1, as the journal keeps it. */

@@ -11,11 +11,12 @@
 // this code having to know it.
 import { NetlinkError } from '../errors.js';
 import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
-import { forEachAttr } from '../netlink/attr.js';
+import { forEachAttr, readString } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
 import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
 import { type Link, listLinks, setBridgePortOptions, setLink } from '../netlink/link.js';
 import { bridgePortDifferences, bridgePortOptions } from '../netlink/linkinfo.js';
+import { resetRootQdisc, rootQdisc } from '../netlink/qdisc.js';
 import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
 import { canonicalIp } from './cidr.js';
@@ -50,15 +51,18 @@ export function capturePre(netns: string | undefined, links: Link[]): PreState {
     return out;
   };
   const pre = links.map(preLinkOf);
-  // bridge ports' options: a second link dump, only when there are ports (a link's decoded form
-  // keeps a few of them; rollback needs every settable one, as bytes)
-  if (links.some((l) => l.slaveKind === 'bridge')) {
+  // bridge ports' options and the qdisc of links that are down: a second link dump, only when
+  // there are such links (a link's decoded form keeps neither; rollback needs every settable
+  // port option, as bytes)
+  if (links.some((l) => l.slaveKind === 'bridge' || l.admin === 'down')) {
     const byIndex = new Map(pre.map((l) => [l.index, l]));
     dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
       if (t !== RTM.NEWLINK) return;
-      const o = bridgePortOptions(buf, s, e);
-      const l = o && byIndex.get(buf.readInt32LE(s + 4));
-      if (o && l) l.brport = o.toString('base64');
+      const l = byIndex.get(buf.readInt32LE(s + 4));
+      if (!l) return;
+      const v = rawLinkView(buf, s, e);
+      if (v.brport) l.brport = v.brport.toString('base64');
+      if (!l.up && v.qdisc === 'noop') l.neverOpened = true;
     });
   }
   return {
@@ -108,14 +112,26 @@ async function replay(h: Handle, type: number, payload: Buffer, flags: number, w
   }
 }
 
-/** The settable options of every bridge port now, by ifindex. */
-async function portOptionsNow(h: Handle): Promise<Map<number, Buffer>> {
-  const out = new Map<number, Buffer>();
-  for (const b of await dumpRaw(h, RTM.GETLINK, 16, RTM.NEWLINK)) {
-    const o = bridgePortOptions(b);
-    if (o) out.set(b.readInt32LE(4), o);
-  }
+const IFLA_QDISC = 6;
+
+/** What a link's decoded form leaves out and rollback needs: its port options and root qdisc. */
+function rawLinkView(buf: Buffer, s: number, e: number): { brport: Buffer | null; qdisc: string | null } {
+  let qdisc: string | null = null;
+  forEachAttr(buf, s + 16, e, (t, vs, ve) => { if (t === IFLA_QDISC) qdisc = readString(buf, vs, ve); });
+  return { brport: bridgePortOptions(buf, s, e), qdisc };
+}
+
+/** rawLinkView of every link now, by ifindex. */
+async function rawLinksNow(h: Handle): Promise<Map<number, { brport: Buffer | null; qdisc: string | null }>> {
+  const out = new Map<number, { brport: Buffer | null; qdisc: string | null }>();
+  for (const b of await dumpRaw(h, RTM.GETLINK, 16, RTM.NEWLINK)) out.set(b.readInt32LE(4), rawLinkView(b, 0, b.length));
   return out;
+}
+
+/** The links that were down and never opened before, and are down now with another root qdisc. */
+async function reopened(h: Handle, pre: PreState, now: Map<number, { qdisc: string | null }>): Promise<PreLink[]> {
+  const links = new Map((await listLinks(h)).map((l) => [l.index, l]));
+  return pre.links.filter((p) => p.neverOpened && links.get(p.index)?.admin === 'down' && (now.get(p.index)?.qdisc ?? 'noop') !== 'noop');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,10 +146,10 @@ async function restorePortOptions(h: Handle, pre: PreState): Promise<string[]> {
   const ports = pre.links.filter((p) => p.brport !== undefined);
   if (!ports.length) return [];
   const errors: string[] = [];
-  const now = await portOptionsNow(h);
+  const now = await rawLinksNow(h);
   for (const p of ports) {
     const want = b64(p.brport!);
-    const cur = now.get(p.index);
+    const cur = now.get(p.index)?.brport;
     if (!cur || !bridgePortDifferences(want, cur).length) continue;
     try { await setBridgePortOptions(h, p.index, want, cur); } catch (err) {
       errors.push(`bridge port options of ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
@@ -314,6 +330,26 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     const e = await replay(h, RTM.NEWNEIGH, buf, NLM_F_REPLACE, `neighbour ${k}`);
     if (e) errors.push(e);
   }
+  errors.push(...(await restoreNoop(h, pre)));
+  return errors;
+}
+
+/**
+ * A link that was down and had never been opened (qdisc `noop`) and that the apply opened keeps,
+ * down again, the default qdisc its opening attached: give it back `noop`. Only over the
+ * kernel's default (handle 0): a qdisc someone attached meanwhile is theirs.
+ */
+async function restoreNoop(h: Handle, pre: PreState): Promise<string[]> {
+  if (!pre.links.some((p) => p.neverOpened)) return [];
+  const errors: string[] = [];
+  for (const p of await reopened(h, pre, await rawLinksNow(h))) {
+    try {
+      const root = await rootQdisc(h, p.index);
+      if (root && root.handle === 0) await resetRootQdisc(h, p.index);
+    } catch (err) {
+      errors.push(`qdisc of ${p.name} (ifindex ${p.index}, noop before it was first opened): ${(err as Error).message}`);
+    }
+  }
   return errors;
 }
 
@@ -335,10 +371,11 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
     }
   }
-  if (pre.links.some((p) => p.brport !== undefined)) {
-    const ports = await portOptionsNow(h);
+  if (pre.links.some((p) => p.brport !== undefined || p.neverOpened)) {
+    const raw = await rawLinksNow(h);
+    for (const p of await reopened(h, pre, raw)) out.push(`link ${p.name} (ifindex ${p.index}): qdisc ${raw.get(p.index)?.qdisc ?? '?'}, was noop (never opened)`);
     for (const p of pre.links) {
-      const cur = ports.get(p.index);
+      const cur = raw.get(p.index)?.brport;
       if (p.brport === undefined || !cur || !now.has(p.index)) continue;
       const d = bridgePortDifferences(b64(p.brport), cur);
       if (d.length) out.push(`link ${p.name} (ifindex ${p.index}): bridge port options differ (${d.join(', ')})`);
