@@ -23,6 +23,8 @@ export interface PreLink {
   brport?: string;
   /** Down and never opened (root qdisc `noop`): rollback gives back that placeholder qdisc. */
   neverOpened?: true;
+  /** A link that was down: its promiscuity count (see restorePromiscuity in pre-state.ts). */
+  promisc?: number;
 }
 
 /** The kernel state before step 1, as the journal keeps it. */

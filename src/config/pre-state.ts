@@ -51,6 +51,7 @@ export function capturePre(netns: string | undefined, links: Link[]): PreState {
     return out;
   };
   const pre = links.map(preLinkOf);
+  for (let i = 0; i < links.length; i++) if (!pre[i]!.up) pre[i]!.promisc = links[i]!.promiscuity;
   // bridge ports' options and the qdisc of links that are down: a second link dump, only when
   // there are such links (a link's decoded form keeps neither; rollback needs every settable
   // port option, as bytes)
@@ -162,6 +163,40 @@ async function restorePortOptions(h: Handle, pre: PreState): Promise<string[]> {
 const isLinkLocal = (a: Addr): boolean => a.family === 6 && a.scope === 'link' && /^fe[89ab]/i.test(a.address);
 
 /**
+ * A link that was down with macvlans (or vlans) up on it, and that the apply brought up, was
+ * made promiscuous by the kernel for their unicast addresses (a lower device without unicast
+ * filtering: __dev_set_rx_mode), and stays so when it goes down again: the kernel only takes
+ * that back while the link is up and its unicast list is empty. So: those uppers down (their
+ * addresses leave the list), the link up (the kernel drops the promiscuity) and down again,
+ * the uppers up again (the link is down: the list changes, the promiscuity does not). What the
+ * uppers lose by going down (IPv6 addresses, routes, neighbours) and the link-local and routes
+ * the link may make while up are put back and taken away below, as after any down.
+ */
+async function restorePromiscuity(h: Handle, pre: PreState): Promise<string[]> {
+  const was = new Map(pre.links.filter((p) => p.promisc !== undefined).map((p) => [p.index, p]));
+  if (!was.size) return [];
+  const links = await listLinks(h);
+  const errors: string[] = [];
+  for (const l of links) {
+    const p = was.get(l.index);
+    if (!p || l.admin !== 'down' || l.promiscuity <= p.promisc!) continue;
+    const uppers = links.filter((u) => u.parentIndex === l.index && u.admin === 'up');
+    if (!uppers.length) continue;
+    try {
+      for (const u of uppers) await setLink(h, u.index, { up: false });
+      await setLink(h, l.index, { up: true });
+      await setLink(h, l.index, { up: false });
+    } catch (err) {
+      errors.push(`link ${l.name} up and down (to drop the promiscuity its uppers' addresses gave it): ${(err as Error).message}`);
+    }
+    for (const u of uppers) {
+      try { await setLink(h, u.index, { up: true }); } catch (err) { errors.push(`link ${u.name} up: ${(err as Error).message}`); }
+    }
+  }
+  return errors;
+}
+
+/**
  * Undo the IPv6 link-locals the kernel made during the apply on links that were there before: a
  * link that had carrier for a while (a bridge the apply gave a port) got one. Deleting the
  * address is not enough: the kernel also marked the link IPv6-ready (IF_READY), and a ready
@@ -261,6 +296,7 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (pass === 2) errors.push(...failed);
   }
   errors.push(...(await restorePortOptions(h, pre)));
+  errors.push(...(await restorePromiscuity(h, pre)));
   errors.push(...(await forgetLinkLocals(h, pre)));
   // addresses: missing ones replayed in dump order (IPv4 primaries before their secondaries);
   // one whose attributes differ is deleted and replayed
@@ -370,6 +406,10 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
     for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias', 'mac'] as const) {
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
     }
+  }
+  for (const p of pre.links) {
+    const l = now.get(p.index);
+    if (p.promisc !== undefined && l && l.admin === 'down' && l.promiscuity !== p.promisc) out.push(`link ${p.name} (ifindex ${p.index}): promiscuity ${l.promiscuity}, was ${p.promisc}`);
   }
   if (pre.links.some((p) => p.brport !== undefined || p.neverOpened)) {
     const raw = await rawLinksNow(h);
