@@ -156,11 +156,14 @@ export function readState(netns: string | undefined, want: { inetConf: boolean; 
   // Routes of every table, decoded only when they can matter: nodectl's own (protocol
   // "nodectl", byte 5 of struct rtmsg) always, others only when the file declares routes whose
   // keys they could take. A node with thousands of kernel routes pays one dump, not decoding.
-  const routes: Route[] = [];
-  dumpEach(netns, RTM.GETROUTE, Buffer.alloc(12), { action: 'list routes' }, (buf, type, s, e) => {
-    if (type !== RTM.NEWROUTE || (buf[s + 5] !== RTPROT_NODECTL && !want.routes)) return;
-    const r = decodeRoute(buf, s, e);
-    if (r) routes.push(r);
+  const routes = consistently(() => {
+    const out: Route[] = [];
+    dumpEach(netns, RTM.GETROUTE, Buffer.alloc(12), { action: 'list routes' }, (buf, type, s, e) => {
+      if (type !== RTM.NEWROUTE || (buf[s + 5] !== RTPROT_NODECTL && !want.routes)) return;
+      const r = decodeRoute(buf, s, e);
+      if (r) out.push(r);
+    });
+    return out;
   });
   return { netns: netns ?? null, takenAt: new Date().toISOString(), links, addrs, neighs: [], routes, inetConf };
 }

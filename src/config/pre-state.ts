@@ -13,7 +13,7 @@ import { NetlinkError } from '../errors.js';
 import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
 import { forEachAttr, readString } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
+import { consistently, type Handle, NLM_F_APPEND, type RequestOptions, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
 import { type Link, listLinks, setBridgePortOptions, setLink } from '../netlink/link.js';
 import { bridgePortDifferences, bridgePortOptions } from '../netlink/linkinfo.js';
 import { resetRootQdisc, rootQdisc } from '../netlink/qdisc.js';
@@ -42,29 +42,34 @@ async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Prom
  * Read what rollback needs to put back: addresses, routes of every table, permanent neighbours,
  * with one-shot dumps (src/netlink/dump-once.ts), each message kept as base64 for the journal.
  */
-export function capturePre(netns: string | undefined, links: Link[]): PreState {
-  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => {
+export function capturePre(netns: string | undefined, links: Link[], opts: Pick<RequestOptions, 'onInterrupted'> = {}): PreState {
+  // each dump read again from scratch when the kernel marks it interrupted (NLM_F_DUMP_INTR):
+  // a table that changed under its dump can miss or repeat objects
+  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => consistently(() => {
     const out: string[] = [];
     dumpEach(netns, type, Buffer.alloc(hdr), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
       if (t === want && keep(buf, s, e)) out.push(buf.toString('base64', s, e));
     });
     return out;
-  };
+  }, opts);
   const pre = links.map(preLinkOf);
   for (let i = 0; i < links.length; i++) if (!pre[i]!.up) pre[i]!.promisc = links[i]!.promiscuity;
   // bridge ports' options and the qdisc of links that are down: a second link dump, only when
   // there are such links (a link's decoded form keeps neither; rollback needs every settable
   // port option, as bytes)
   if (links.some((l) => l.slaveKind === 'bridge' || l.admin === 'down')) {
-    const byIndex = new Map(pre.map((l) => [l.index, l]));
-    dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
-      if (t !== RTM.NEWLINK) return;
-      const l = byIndex.get(buf.readInt32LE(s + 4));
-      if (!l) return;
-      const v = rawLinkView(buf, s, e);
-      if (v.brport) l.brport = v.brport.toString('base64');
-      if (!l.up && v.qdisc === 'noop') l.neverOpened = true;
-    });
+    const views = consistently(() => {
+      const m = new Map<number, ReturnType<typeof rawLinkView>>();
+      dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
+        if (t === RTM.NEWLINK) m.set(buf.readInt32LE(s + 4), rawLinkView(buf, s, e));
+      });
+      return m;
+    }, opts);
+    for (const l of pre) {
+      const v = views.get(l.index);
+      if (v?.brport) l.brport = v.brport.toString('base64');
+      if (!l.up && v?.qdisc === 'noop') l.neverOpened = true;
+    }
   }
   return {
     links: pre,
