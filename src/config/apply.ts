@@ -12,7 +12,7 @@ import { ApplyError, NodectlError, StateError } from '../errors.js';
 import { type Addr, decodeAddr } from '../netlink/addr.js';
 import { consistently, DumpInterruptedError, Handle, RTM } from '../netlink/handle.js';
 import { decodeLinkInetConf, type InetConf } from '../netlink/inetconf.js';
-import { decodeLink, type Link, listLinks, listLinksOnce } from '../netlink/link.js';
+import { decodeLink, getlinkRequest, type Link, listLinks, listLinksOnce } from '../netlink/link.js';
 import { dumpEach } from '../netlink/dump-once.js';
 import { type ActualState, type ArpValues, describeOp, type Op, opMarker, plan, PlanConflict, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
@@ -135,11 +135,13 @@ export function readState(netns: string | undefined, want: { inetConf: boolean; 
   const { links, inetConf } = consistently(() => {
     let links: Link[];
     const inetConf: Record<number, InetConf> = {};
-    if (!want.inetConf) links = listLinksOnce(netns);
+    // without counters (RTEXT_FILTER_SKIP_STATS): the plan never reads them, and the kernel
+    // then fills a quarter less (1,000 macvlans: 1.16 MB instead of 1.53 MB)
+    if (!want.inetConf) links = listLinksOnce(netns, { skipStats: true });
     else {
       links = [];
-      // struct ifinfomsg, all zero: every link
-      dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'list links' }, (buf, type, s, e) => {
+      // every link
+      dumpEach(netns, RTM.GETLINK, getlinkRequest({ skipStats: true }), { action: 'list links' }, (buf, type, s, e) => {
         if (type !== RTM.NEWLINK) return;
         const l = decodeLink(buf, s, e);
         links.push(l);
