@@ -1,6 +1,6 @@
 // The equality contract as a property, on real namespaces: random topologies (bridges, macvlans,
-// veths, addresses, ARP settings, plus hand-made addresses with flags, routes and permanent
-// neighbours nodectl does not manage) and random target files; the apply of the target fails
+// veths, addresses, ARP settings, plus hand-made addresses with flags, routes, permanent
+// neighbours and bridge port options nodectl does not manage) and random target files; the apply of the target fails
 // at a random step k; afterwards the iproute2 snapshot must equal the one before. Every trial is
 // reproducible from its seed: NODECTL_PROPERTY_SEED=S (and NODECTL_PROPERTY_TRIALS=N per chunk).
 //
