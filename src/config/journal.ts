@@ -16,6 +16,15 @@ export interface PreLink {
   group: number;
   alias: string | null;
   mac: string | null;
+  /**
+   * A bridge port's settable options (IFLA_BRPORT_* attributes, base64, see
+   * bridgePortOptions): re-enslaving it resets them, rollback sets them back.
+   */
+  brport?: string;
+  /** Down and never opened (root qdisc `noop`): rollback gives back that placeholder qdisc. */
+  neverOpened?: true;
+  /** A link that was down: its promiscuity count (see restorePromiscuity in pre-state.ts). */
+  promisc?: number;
 }
 
 /** The kernel state before step 1, as the journal keeps it. */

@@ -11,10 +11,12 @@
 // this code having to know it.
 import { NetlinkError } from '../errors.js';
 import { decodeAddr, delAddr, type Addr } from '../netlink/addr.js';
-import { forEachAttr } from '../netlink/attr.js';
+import { forEachAttr, readString } from '../netlink/attr.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { type Handle, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
-import { type Link, listLinks, setLink } from '../netlink/link.js';
+import { consistently, type Handle, NLM_F_APPEND, type RequestOptions, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from '../netlink/handle.js';
+import { type Link, listLinks, setBridgePortOptions, setLink } from '../netlink/link.js';
+import { bridgePortDifferences, bridgePortOptions } from '../netlink/linkinfo.js';
+import { resetRootQdisc, rootQdisc } from '../netlink/qdisc.js';
 import { decodeNeigh } from '../netlink/neigh.js';
 import { decodeRoute } from '../netlink/route.js';
 import { canonicalIp } from './cidr.js';
@@ -40,16 +42,37 @@ async function dumpRaw(h: Handle, type: number, hdr: number, want: number): Prom
  * Read what rollback needs to put back: addresses, routes of every table, permanent neighbours,
  * with one-shot dumps (src/netlink/dump-once.ts), each message kept as base64 for the journal.
  */
-export function capturePre(netns: string | undefined, links: Link[]): PreState {
-  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => {
+export function capturePre(netns: string | undefined, links: Link[], opts: Pick<RequestOptions, 'onInterrupted'> = {}): PreState {
+  // each dump read again from scratch when the kernel marks it interrupted (NLM_F_DUMP_INTR):
+  // a table that changed under its dump can miss or repeat objects
+  const raw = (type: number, hdr: number, want: number, keep: (buf: Buffer, s: number, e: number) => boolean = () => true): string[] => consistently(() => {
     const out: string[] = [];
     dumpEach(netns, type, Buffer.alloc(hdr), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
       if (t === want && keep(buf, s, e)) out.push(buf.toString('base64', s, e));
     });
     return out;
-  };
+  }, opts);
+  const pre = links.map(preLinkOf);
+  for (let i = 0; i < links.length; i++) if (!pre[i]!.up) pre[i]!.promisc = links[i]!.promiscuity;
+  // bridge ports' options and the qdisc of links that are down: a second link dump, only when
+  // there are such links (a link's decoded form keeps neither; rollback needs every settable
+  // port option, as bytes)
+  if (links.some((l) => l.slaveKind === 'bridge' || l.admin === 'down')) {
+    const views = consistently(() => {
+      const m = new Map<number, ReturnType<typeof rawLinkView>>();
+      dumpEach(netns, RTM.GETLINK, Buffer.alloc(16), { action: 'read the kernel state before the apply' }, (buf, t, s, e) => {
+        if (t === RTM.NEWLINK) m.set(buf.readInt32LE(s + 4), rawLinkView(buf, s, e));
+      });
+      return m;
+    }, opts);
+    for (const l of pre) {
+      const v = views.get(l.index);
+      if (v?.brport) l.brport = v.brport.toString('base64');
+      if (!l.up && v?.qdisc === 'noop') l.neverOpened = true;
+    }
+  }
   return {
-    links: links.map(preLinkOf),
+    links: pre,
     addrs: raw(RTM.GETADDR, 8, RTM.NEWADDR),
     routes: raw(RTM.GETROUTE, 12, RTM.NEWROUTE),
     neighs: raw(RTM.GETNEIGH, 12, RTM.NEWNEIGH, (buf, s, e) => decodeNeigh(buf, s, e)?.state.includes('PERMANENT') ?? false),
@@ -95,11 +118,88 @@ async function replay(h: Handle, type: number, payload: Buffer, flags: number, w
   }
 }
 
+const IFLA_QDISC = 6;
+
+/** What a link's decoded form leaves out and rollback needs: its port options and root qdisc. */
+function rawLinkView(buf: Buffer, s: number, e: number): { brport: Buffer | null; qdisc: string | null } {
+  let qdisc: string | null = null;
+  forEachAttr(buf, s + 16, e, (t, vs, ve) => { if (t === IFLA_QDISC) qdisc = readString(buf, vs, ve); });
+  return { brport: bridgePortOptions(buf, s, e), qdisc };
+}
+
+/** rawLinkView of every link now, by ifindex. */
+async function rawLinksNow(h: Handle): Promise<Map<number, { brport: Buffer | null; qdisc: string | null }>> {
+  const out = new Map<number, { brport: Buffer | null; qdisc: string | null }>();
+  for (const b of await dumpRaw(h, RTM.GETLINK, 16, RTM.NEWLINK)) out.set(b.readInt32LE(4), rawLinkView(b, 0, b.length));
+  return out;
+}
+
+/** The links that were down and never opened before, and are down now with another root qdisc. */
+async function reopened(h: Handle, pre: PreState, now: Map<number, { qdisc: string | null }>): Promise<PreLink[]> {
+  const links = new Map((await listLinks(h)).map((l) => [l.index, l]));
+  return pre.links.filter((p) => p.neverOpened && links.get(p.index)?.admin === 'down' && (now.get(p.index)?.qdisc ?? 'noop') !== 'noop');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Putting back
 
+/**
+ * Bridge ports whose options differ from before get them back (a port released and enslaved
+ * again has the defaults; a port whose backup port was released lost it). After every link has
+ * its master again: a backup port must be a port of the same bridge.
+ */
+async function restorePortOptions(h: Handle, pre: PreState): Promise<string[]> {
+  const ports = pre.links.filter((p) => p.brport !== undefined);
+  if (!ports.length) return [];
+  const errors: string[] = [];
+  const now = await rawLinksNow(h);
+  for (const p of ports) {
+    const want = b64(p.brport!);
+    const cur = now.get(p.index)?.brport;
+    if (!cur || !bridgePortDifferences(want, cur).length) continue;
+    try { await setBridgePortOptions(h, p.index, want, cur); } catch (err) {
+      errors.push(`bridge port options of ${p.name} (ifindex ${p.index}): ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
+
 /** An IPv6 link-local address: the kind the kernel makes on its own (addrconf). */
 const isLinkLocal = (a: Addr): boolean => a.family === 6 && a.scope === 'link' && /^fe[89ab]/i.test(a.address);
+
+/**
+ * A link that was down with macvlans (or vlans) up on it, and that the apply brought up, was
+ * made promiscuous by the kernel for their unicast addresses (a lower device without unicast
+ * filtering: __dev_set_rx_mode), and stays so when it goes down again: the kernel only takes
+ * that back while the link is up and its unicast list is empty. So: those uppers down (their
+ * addresses leave the list), the link up (the kernel drops the promiscuity) and down again,
+ * the uppers up again (the link is down: the list changes, the promiscuity does not). What the
+ * uppers lose by going down (IPv6 addresses, routes, neighbours) and the link-local and routes
+ * the link may make while up are put back and taken away below, as after any down.
+ */
+async function restorePromiscuity(h: Handle, pre: PreState): Promise<string[]> {
+  const was = new Map(pre.links.filter((p) => p.promisc !== undefined).map((p) => [p.index, p]));
+  if (!was.size) return [];
+  const links = await listLinks(h);
+  const errors: string[] = [];
+  for (const l of links) {
+    const p = was.get(l.index);
+    if (!p || l.admin !== 'down' || l.promiscuity <= p.promisc!) continue;
+    const uppers = links.filter((u) => u.parentIndex === l.index && u.admin === 'up');
+    if (!uppers.length) continue;
+    try {
+      for (const u of uppers) await setLink(h, u.index, { up: false });
+      await setLink(h, l.index, { up: true });
+      await setLink(h, l.index, { up: false });
+    } catch (err) {
+      errors.push(`link ${l.name} up and down (to drop the promiscuity its uppers' addresses gave it): ${(err as Error).message}`);
+    }
+    for (const u of uppers) {
+      try { await setLink(h, u.index, { up: true }); } catch (err) { errors.push(`link ${u.name} up: ${(err as Error).message}`); }
+    }
+  }
+  return errors;
+}
 
 /**
  * Undo the IPv6 link-locals the kernel made during the apply on links that were there before: a
@@ -200,6 +300,8 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     if (!failed.length) break;
     if (pass === 2) errors.push(...failed);
   }
+  errors.push(...(await restorePortOptions(h, pre)));
+  errors.push(...(await restorePromiscuity(h, pre)));
   errors.push(...(await forgetLinkLocals(h, pre)));
   // addresses: missing ones replayed in dump order (IPv4 primaries before their secondaries);
   // one whose attributes differ is deleted and replayed
@@ -269,6 +371,26 @@ export async function restorePre(h: Handle, pre: PreState): Promise<string[]> {
     const e = await replay(h, RTM.NEWNEIGH, buf, NLM_F_REPLACE, `neighbour ${k}`);
     if (e) errors.push(e);
   }
+  errors.push(...(await restoreNoop(h, pre)));
+  return errors;
+}
+
+/**
+ * A link that was down and had never been opened (qdisc `noop`) and that the apply opened keeps,
+ * down again, the default qdisc its opening attached: give it back `noop`. Only over the
+ * kernel's default (handle 0): a qdisc someone attached meanwhile is theirs.
+ */
+async function restoreNoop(h: Handle, pre: PreState): Promise<string[]> {
+  if (!pre.links.some((p) => p.neverOpened)) return [];
+  const errors: string[] = [];
+  for (const p of await reopened(h, pre, await rawLinksNow(h))) {
+    try {
+      const root = await rootQdisc(h, p.index);
+      if (root && root.handle === 0) await resetRootQdisc(h, p.index);
+    } catch (err) {
+      errors.push(`qdisc of ${p.name} (ifindex ${p.index}, noop before it was first opened): ${(err as Error).message}`);
+    }
+  }
   return errors;
 }
 
@@ -288,6 +410,20 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
     const c = preLinkOf(l);
     for (const k of ['name', 'mtu', 'up', 'master', 'group', 'alias', 'mac'] as const) {
       if (c[k] !== p[k] && !(k === 'alias' && p.alias === null && c.alias === '')) out.push(`link ${p.name} (ifindex ${p.index}): ${k} ${String(c[k])}, was ${String(p[k])}`);
+    }
+  }
+  for (const p of pre.links) {
+    const l = now.get(p.index);
+    if (p.promisc !== undefined && l && l.admin === 'down' && l.promiscuity !== p.promisc) out.push(`link ${p.name} (ifindex ${p.index}): promiscuity ${l.promiscuity}, was ${p.promisc}`);
+  }
+  if (pre.links.some((p) => p.brport !== undefined || p.neverOpened)) {
+    const raw = await rawLinksNow(h);
+    for (const p of await reopened(h, pre, raw)) out.push(`link ${p.name} (ifindex ${p.index}): qdisc ${raw.get(p.index)?.qdisc ?? '?'}, was noop (never opened)`);
+    for (const p of pre.links) {
+      const cur = raw.get(p.index)?.brport;
+      if (p.brport === undefined || !cur || !now.has(p.index)) continue;
+      const d = bridgePortDifferences(b64(p.brport), cur);
+      if (d.length) out.push(`link ${p.name} (ifindex ${p.index}): bridge port options differ (${d.join(', ')})`);
     }
   }
   for (const l of links) {

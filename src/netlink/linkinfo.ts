@@ -419,3 +419,82 @@ export function encodeBridgePort(w: AttrWriter, p: { cost?: number; priority?: n
   });
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Bridge port options, as bytes (what rollback keeps and gives back)
+
+/**
+ * The IFLA_BRPORT_* attributes a port's options can be set back with (the kernel's br_setport),
+ * by number: cost, priority, the port flags (hairpin, guard, root block, fast leave, learning,
+ * unicast/multicast/broadcast flood, proxy ARP and its Wi-Fi variant, multicast to unicast, vlan
+ * tunnel, neighbour suppression, isolated, locked, MAB, per-vlan neighbour suppression), the
+ * multicast router mode, the group forwarding mask, the backup port and nexthop, and the
+ * multicast host/group limits. Left out: what the bridge derives (state, port id and number,
+ * designated root/bridge/port/cost, timers, counters) and learning_sync (a switchdev flag).
+ */
+export const BRPORT_SETTABLE: Readonly<Record<number, string>> = {
+  2: 'priority', 3: 'cost', 4: 'hairpin', 5: 'guard', 6: 'root_block', 7: 'fastleave', 8: 'learning',
+  9: 'flood', 10: 'proxy_arp', 12: 'proxy_arp_wifi', 25: 'multicast_router', 27: 'mcast_flood',
+  28: 'mcast_to_unicast', 29: 'vlan_tunnel', 30: 'bcast_flood', 31: 'group_fwd_mask', 32: 'neigh_suppress',
+  33: 'isolated', 34: 'backup_port', 37: 'mcast_eht_hosts_limit', 39: 'locked', 40: 'mab',
+  42: 'mcast_max_groups', 43: 'neigh_vlan_suppress', 44: 'backup_nhid',
+};
+/** Reported only while set: their absence means 0 (none), which must be sent to clear them. */
+const BRPORT_ONLY_WHEN_SET = [34 /* backup_port */, 44 /* backup_nhid */];
+
+/**
+ * The settable IFLA_BRPORT_* attributes of a bridge port, verbatim and in the kernel's order,
+ * from one RTM_NEWLINK payload (ifinfomsg + attributes) at buf[off, end); null when the link is
+ * not a bridge port.
+ */
+export function bridgePortOptions(buf: Buffer, off = 0, end = buf.length): Buffer | null {
+  let info: [number, number] | null = null;
+  forEachAttr(buf, off + 16, end, (t, s, e) => { if (t === 18 /* IFLA_LINKINFO */) info = [s, e]; });
+  if (!info) return null;
+  let kind: string | null = null;
+  let data: [number, number] | null = null;
+  forEachAttr(buf, info[0], info[1], (t, s, e) => {
+    if (t === IFLA_INFO.SLAVE_KIND) kind = readString(buf, s, e);
+    else if (t === IFLA_INFO.SLAVE_DATA) data = [s, e];
+  });
+  if (kind !== 'bridge' || !data) return null;
+  const out = new AttrWriter(256);
+  const [ds, de] = data as [number, number];
+  forEachAttr(buf, ds, de, (t, s, e) => {
+    if (BRPORT_SETTABLE[t] !== undefined) out.bytes(t, buf.subarray(s, e));
+  });
+  return Buffer.from(out.finish());
+}
+
+/** Options of `was` that `now` lacks or has otherwise, by iproute2 name (empty: the same). */
+export function bridgePortDifferences(was: Buffer, now: Buffer): string[] {
+  const table = (b: Buffer): Map<number, string> => {
+    const m = new Map<number, string>();
+    forEachAttr(b, 0, b.length, (t, s, e) => m.set(t, b.toString('hex', s, e)));
+    return m;
+  };
+  const a = table(was);
+  const b = table(now);
+  const out: string[] = [];
+  for (const t of new Set([...a.keys(), ...b.keys()])) if (a.get(t) !== b.get(t)) out.push(BRPORT_SETTABLE[t] ?? String(t));
+  return out.sort();
+}
+
+/**
+ * IFLA_LINKINFO that sets a bridge port's options back to `options` (bridgePortOptions bytes),
+ * as `ip link set dev X type bridge_slave …` does. `now`, the options it has at present, says
+ * which of the options reported only while set must be cleared explicitly.
+ */
+export function encodeBridgePortOptions(w: AttrWriter, options: Buffer, now: Buffer | null): void {
+  const had = new Set<number>();
+  forEachAttr(options, 0, options.length, (t) => had.add(t));
+  const has = new Set<number>();
+  if (now) forEachAttr(now, 0, now.length, (t) => has.add(t));
+  w.nest(18, (li) => {
+    li.str(IFLA_INFO.SLAVE_KIND, 'bridge');
+    li.nest(IFLA_INFO.SLAVE_DATA, (d) => {
+      d.raw(options);
+      for (const t of BRPORT_ONLY_WHEN_SET) if (has.has(t) && !had.has(t)) d.u32(t, 0);
+    });
+  });
+}

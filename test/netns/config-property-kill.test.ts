@@ -59,7 +59,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
   const dir = new StateDir(sd, ns.name).dir;
   const counts = { rolledBack: 0, committed: 0, viaApply: 0 };
   for (let trial = 0; trial < TRIALS; trial++) {
-    const { rnd, where } = trialSeed(BASE_SEED, c, trial);
+    const { rnd, portRnd, where } = trialSeed(BASE_SEED, c, trial);
     const a = randomFile(rnd, 1 + (trial % 50));
     try {
       await applyConfig(cfg(a), { netns: ns.name, stateDir: sd });
@@ -67,7 +67,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
       t.fail(`${where}: the starting apply failed (a planner bug, as in config-property.test.ts): ${(err as Error).message}\nfile:\n${a}`);
       return;
     }
-    handMade(ns, rnd, trial);
+    handMade(ns, rnd, trial, portRnd);
     const b = randomFile(rnd, 51 + (trial % 50));
     let n: number;
     try {
@@ -119,7 +119,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     if (r.errors.length) { t.fail(`${where}: killed after ${done}/${n} steps, recover: ${r.errors.join('; ')}\nstart:\n${a}target:\n${b}`); return; }
     if (r.action === 'rolled-back') {
       const after = await ipSnapshot(ns.name);
-      const { known, differences } = classify(diffSnapshots(before, after), after);
+      const { known, differences } = classify(diffSnapshots(before, after));
       if (known.length) t.log(`${where}: known limits, not restorable: ${known.join('; ')}`);
       if (differences.length) {
         t.fail(`${where}: killed after ${done}/${n} steps, rolled back by ${viaApply ? 'the next config apply' : 'recover'}, the namespace differs:\n${differences.join('\n')}\nstart:\n${a}target:\n${b}`);

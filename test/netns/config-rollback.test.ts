@@ -384,3 +384,75 @@ test('found by the property test: a bridge a failed apply gave a port (and so an
   await waitUntil(linkLocal, () => `br0 got no link-local from its next port: ${ns.ip('addr', 'show', 'dev', 'br0')}`);
   t.pass();
 });
+
+test('a bridge port released by a failed apply comes back with its options (cost, priority, hairpin, learning)', async (t) => {
+  // Re-enslaving a port (the undo of releasing it) gives it the bridge's defaults: rollback sets
+  // back every settable IFLA_BRPORT_* option it had, read before step 1 (docs/config.md).
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.ip('link', 'add', 'p5', 'type', 'veth', 'peer', 'name', 'p5b');
+  ns.ip('link', 'set', 'p5b', 'up');
+  await applyConfig(cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: br5, kind: bridge, mac: "02:00:00:00:0b:05"}
+  - {name: p5, kind: device, master: br5}
+`), { netns: ns.name, stateDir: sd });
+  ns.ip('link', 'set', 'dev', 'p5', 'type', 'bridge_slave', 'cost', '7', 'priority', '5', 'hairpin', 'on', 'learning', 'off');
+  const port = (): Record<string, unknown> => ns.ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'p5')[0]!.linkinfo.info_slave_data;
+  t.like(port(), { cost: 7, priority: 5, hairpin: true, learning: false });
+  const file = `
+interfaces:
+  - {name: eth0, kind: device, addresses: [10.57.0.1/24]}
+  - {name: br5, kind: bridge, mac: "02:00:00:00:0b:05"}
+  - {name: p5, kind: device}
+`;
+  const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  t.is(texts[0], 'link set p5 nomaster (was br5)', texts.join('; '));
+  const n = await failEveryStep(t, ns, sd, file);
+  t.true(n >= 2, `plan has ${n} steps`);
+  t.like(port(), { cost: 7, priority: 5, hairpin: true, learning: false });
+});
+
+test('a link never opened that a failed apply brought up is down again with the qdisc noop, and gets its default when opened', async (t) => {
+  // Opening a link attaches its default root qdisc (noqueue here), which stays when it is
+  // closed; rollback grafts a stand-in over it and deletes it, leaving noop (docs/config.md).
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.ip('link', 'add', 'q1', 'type', 'veth', 'peer', 'name', 'q1b');
+  const qdisc = (): string => ns.ipJson<{ qdisc: string }[]>('link', 'show', 'q1')[0]!.qdisc;
+  t.is(qdisc(), 'noop');
+  const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: q1, kind: device, addresses: [10.58.0.1/24], routes: [{to: 10.59.0.0/16}]}\n';
+  const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  t.true(texts.indexOf('link set q1 up') >= 0 && texts.indexOf('link set q1 up') < texts.length - 1, texts.join('; '));
+  await failEveryStep(t, ns, sd, file);
+  t.is(qdisc(), 'noop');
+  ns.ip('link', 'set', 'q1', 'up');
+  t.is(qdisc(), 'noqueue', 'opened again, the link has its default qdisc');
+});
+
+test('a link that was down under an up macvlan, brought up by a failed apply, is down again without the promiscuity the macvlan\'s address gave it', async (t) => {
+  // While the lower device is up, the macvlan's unicast address makes the kernel switch it to
+  // promiscuous (a veth has no unicast filter); the kernel only switches that off while the
+  // link is up with an empty unicast list. Rollback takes the macvlan down, the link up and
+  // down, the macvlan up again (docs/config.md).
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
+  ns.ip('link', 'add', 'x1', 'type', 'veth', 'peer', 'name', 'x1b');
+  ns.ip('link', 'set', 'x1b', 'up');
+  ns.ip('link', 'add', 'link', 'x1', 'name', 'mvx', 'type', 'macvlan', 'mode', 'bridge');
+  ns.ip('link', 'set', 'dev', 'mvx', 'up');
+  ns.ip('addr', 'add', '10.61.0.1/24', 'dev', 'mvx');
+  ns.ip('addr', 'add', '2001:db8:61::1/64', 'dev', 'mvx');
+  const promisc = (): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', 'x1')[0]!.promiscuity;
+  t.is(promisc(), 0);
+  const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: x1, kind: device, addresses: [10.60.0.1/24], routes: [{to: 10.62.0.0/16}]}\n';
+  const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  t.true(texts.indexOf('link set x1 up') >= 0 && texts.indexOf('link set x1 up') < texts.length - 1, texts.join('; '));
+  await failEveryStep(t, ns, sd, file);
+  t.is(promisc(), 0);
+});

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { consistently, DumpInterruptedError, DUMP_ATTEMPTS, Handle, NLM_F_DUMP, NLM_F_DUMP_INTR, RTM } from '../../src/netlink/handle.js';
 import { listLinksOnce } from '../../src/netlink/link.js';
+import { capturePre } from '../../src/config/pre-state.js';
 import { writeLinkListJson } from '../../src/netlink/link-json.js';
 import { isRoot, type Netns, netnsFor, rootTitle, sh } from '../helpers/netns.js';
 
@@ -77,6 +78,17 @@ test(rootTitle('the one-shot readers (CLI, config apply) never return a dump the
   let once = 0;
   for (let i = 0; i < TRIES && once === 0; i++) listLinksOnce(x.ns.name, { onInterrupted: () => { once++; } });
   t.true(once > 0, `listLinksOnce: no retry in ${TRIES} dumps under churn`);
+});
+
+test(rootTitle('config apply\'s capture of the state before step 1 reads an interrupted dump again'), async (t) => {
+  // it used to throw DumpInterruptedError at the first interrupted address, route, neighbour or
+  // link dump, refusing the apply (seen on a quiet namespace right after a prune)
+  const x = root ? await interruptible(t) : null;
+  if (!x) { t.pass(); return; }
+  const links = listLinksOnce(x.ns.name);
+  let retried = 0;
+  for (let i = 0; i < TRIES && retried === 0; i++) capturePre(x.ns.name, links, { onInterrupted: () => { retried++; } });
+  t.true(retried > 0, `capturePre: no retry in ${TRIES} captures under churn`);
 });
 
 test(rootTitle('the native link JSON writer declines a dump the kernel marked interrupted'), async (t) => {

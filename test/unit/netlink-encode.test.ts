@@ -3,7 +3,9 @@
 // created for real in the VM; these tests pin their request bytes meanwhile.
 import test from 'ava';
 import { AttrWriter, attrTable, formatIPv6, parseIP, parseIPv6, parseLladdr } from '../../src/netlink/attr.js';
-import { decodeKindData, decodeLinkInfo, encodeLinkInfo, type KindSpec, validateKindSpec } from '../../src/netlink/linkinfo.js';
+import {
+  bridgePortDifferences, bridgePortOptions, decodeKindData, decodeLinkInfo, encodeBridgePortOptions, encodeLinkInfo, type KindSpec, validateKindSpec,
+} from '../../src/netlink/linkinfo.js';
 
 function encode(spec: KindSpec): Buffer {
   const w = new AttrWriter(16);
@@ -107,4 +109,52 @@ test('IPv6 text matches inet_ntop style (WHATWG URL serializer as reference) and
   t.throws(() => parseIP('300.1.1.1'), { message: /not an IPv4 or IPv6/ });
   t.is(parseLladdr('02:00:5e:00:01:aa').toString('hex'), '02005e0001aa');
   t.throws(() => parseLladdr('02:00:zz:00:01:aa'));
+});
+
+/** An RTM_NEWLINK payload of a bridge port, as a dump gives it: ifinfomsg, then IFLA_LINKINFO. */
+function portMessage(data: (w: AttrWriter) => void): Buffer {
+  const w = new AttrWriter(64);
+  w.raw(Buffer.alloc(16));
+  w.str(3, 'p1');
+  w.nest(18, (li) => {
+    li.str(1, 'veth');
+    li.str(4, 'bridge');
+    li.nest(5, data);
+  });
+  return Buffer.from(w.finish());
+}
+
+test('bridge port options: the settable IFLA_BRPORT_* only, verbatim; set back with IFLA_INFO_SLAVE_DATA', (t) => {
+  const msg = portMessage((d) => {
+    d.u8(1, 3); // STATE (derived: left out)
+    d.u16(2, 5); // PRIORITY
+    d.u32(3, 7); // COST
+    d.u8(4, 1); // MODE (hairpin)
+    d.u8(8, 0); // LEARNING
+    d.u16(17, 0x1401); // ID (derived)
+    d.u16(18, 1); // NO (derived)
+    d.u16(31, 0); // GROUP_FWD_MASK
+  });
+  const o = bridgePortOptions(msg)!;
+  // the hex words of each line, without the comment after them
+  const bytes = (s: string): string => s.split('\n').map((l) => /^\s*((?:[0-9a-f]{8}\s*)*)/.exec(l)![1]!.replace(/\s+/g, '')).join('');
+  t.is(o.toString('hex'), bytes(`
+    06000200 05000000   PRIORITY 5
+    08000300 07000000   COST 7
+    05000400 01000000   MODE 1
+    05000800 00000000   LEARNING 0
+    06001f00 00000000   GROUP_FWD_MASK 0`));
+  t.is(bridgePortOptions(Buffer.concat([Buffer.alloc(16), Buffer.from('0700030070310000', 'hex')])), null, 'not a port: null');
+  // the defaults a re-enslaved port gets, and a backup port it did not have before
+  const now = bridgePortOptions(portMessage((d) => { d.u16(2, 32); d.u32(3, 2); d.u8(4, 0); d.u8(8, 1); d.u16(31, 0); d.u32(34, 9); }))!;
+  t.deepEqual(bridgePortDifferences(o, now), ['backup_port', 'cost', 'hairpin', 'learning', 'priority']);
+  t.deepEqual(bridgePortDifferences(o, o), []);
+  const w = new AttrWriter(64);
+  encodeBridgePortOptions(w, o, now);
+  t.is(Buffer.from(w.finish()).toString('hex'), bytes(`
+    44001280                     IFLA_LINKINFO|NESTED len 68
+    0b000400 62726964 67650000   IFLA_INFO_SLAVE_KIND "bridge\\0"
+    34000580                     IFLA_INFO_SLAVE_DATA|NESTED len 52
+    ${o.toString('hex')}
+    08002200 00000000            BACKUP_PORT 0: cleared, as before`));
 });
