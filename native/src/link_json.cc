@@ -582,6 +582,10 @@ class LinkListWriter {
     bool hasLink = a.has(5);
     int32_t linkIndex = hasLink ? (int32_t)u32of(5) : 0;
     bool hasNetnsId = a.has(37);
+    // A link pointing into another namespace gets that namespace's name and its peer's name
+    // from TypeScript (query.ts nameForeignEnds: RTM_GETNSID per /run/netns entry, a dump
+    // there): nothing this writer can do from one dump, so it leaves the whole list to it.
+    if (hasNetnsId) throw Unrenderable();
     int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
     bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
 
