@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
+import { PLAN_DRIFT } from '../../cli/exit-codes.js';
 import { readConfig } from '../../config/read.js';
 
 export default class ConfigPlan extends NodectlCommand {
@@ -9,11 +10,11 @@ export default class ConfigPlan extends NodectlCommand {
 
   static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink operations "config apply" would run, in the order it would run them, like a diff: "+" creates, "-" removes, "~" changes. Lower devices and masters are created before what builds on them; on removal, dependents go first and ports are released before their master. Only interfaces nodectl created (its ownership record) are ever removed.
 
-Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing).`;
+Exit status: 0 nothing would change, 100 drift (operations listed; like dnf check-update, and distinct from every error's status), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing), 2 bad usage.`;
 
   static override examples = [
     '<%= config.bin %> config plan /etc/nodectl/node.yaml',
-    { description: 'Drift check in a script', command: '<%= config.bin %> config plan node.yaml >/dev/null || echo drift' },
+    { description: 'Drift check in a script (100: drift; any other non-zero status: an error)', command: '<%= config.bin %> config plan node.yaml >/dev/null; test $? -eq 100 && echo drift' },
     { description: 'The operations as JSON', command: '<%= config.bin %> config plan node.yaml --json | jq -r \'.steps[].text\'' },
   ];
 
@@ -37,8 +38,8 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
       const width = String(r.steps.length).length;
       for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
     }
-    // drift is exit 2, like diff(1); the result (and --json output) is printed as usual
-    if (r.changed) process.exitCode = 2;
+    // drift has its own status (no error has it); the result (and --json output) is printed as usual
+    if (r.changed) process.exitCode = PLAN_DRIFT;
     return r;
   }
 }
