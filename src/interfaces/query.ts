@@ -7,6 +7,7 @@ import { Monitor, type MonitorGroup } from '../netlink/monitor.js';
 import { listNeighs } from '../netlink/neigh.js';
 import { netnsNamesById } from '../netlink/nsid.js';
 import { type AddrView, type LinkView, type NeighView, toViews } from './model.js';
+import { MonitorViews } from './monitor-view.js';
 import { buildTree, type TreeNode } from './tree.js';
 
 export interface Where {
@@ -95,9 +96,21 @@ export function listNeighViews(where: Where, filter: { dev?: string; family?: 4 
   });
 }
 
-/** A monitor socket for the CLI's `monitor` (the command cannot reach src/netlink itself). */
-export function openMonitor(where: Where, groups: MonitorGroup[]): Monitor {
-  return Monitor.open({ netns: where.netns, groups });
+/**
+ * A monitor socket for the CLI's `monitor` (the command cannot reach src/netlink itself), and
+ * what names its events (monitor-view.ts): the links are read after the socket
+ * subscribed, so a change in between arrives as an event and overrides what was read.
+ */
+export async function openMonitorViews(where: Where, groups: MonitorGroup[]): Promise<{ mon: Monitor; views: MonitorViews }> {
+  const mon = Monitor.open({ netns: where.netns, groups });
+  try {
+    const links = listLinksOnce(where.netns);
+    const nsNames = groups.includes('link') ? await withHandle({ netns: where.netns }, netnsNamesById) : new Map<number, string>();
+    return { mon, views: new MonitorViews(links, nsNames) };
+  } catch (err) {
+    mon.close();
+    throw err;
+  }
 }
 
 export { MONITOR_GROUPS } from '../netlink/monitor.js';
