@@ -83,7 +83,7 @@ function dotId(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-/** Graphviz: ports and stacked devices as edges from the upper device; veth pairs as dashed lines. */
+/** Graphviz: edges down the tree (master -> port, lower device -> what is built on it); veth pairs as dashed lines. */
 export function renderTreeDot(roots: TreeNode[], links?: LinkView[]): string {
   const out = ['digraph interfaces {', '  rankdir=TB;', '  node [shape=box, fontname="monospace"];'];
   const visit = (n: TreeNode): void => {
