@@ -466,6 +466,14 @@ bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int 
         case 3: need(n, 4); o.set("cost", num(indent, rd32(v))); break;
         case 8: need(n, 1); o.set("learning", boolean(v[0] != 0)); break;
         case 9: need(n, 1); o.set("unicastFlood", boolean(v[0] != 0)); break;
+        // port flags, as src/netlink/linkinfo.ts names them (IFLA_BRPORT_MODE is hairpin)
+        case 4: need(n, 1); o.set("hairpin", boolean(v[0] != 0)); break;
+        case 10: need(n, 1); o.set("proxyArp", boolean(v[0] != 0)); break;
+        case 27: need(n, 1); o.set("mcastFlood", boolean(v[0] != 0)); break;
+        case 30: need(n, 1); o.set("bcastFlood", boolean(v[0] != 0)); break;
+        case 32: need(n, 1); o.set("neighSuppress", boolean(v[0] != 0)); break;
+        case 33: need(n, 1); o.set("isolated", boolean(v[0] != 0)); break;
+        case 39: need(n, 1); o.set("locked", boolean(v[0] != 0)); break;
       }
     });
     return true;

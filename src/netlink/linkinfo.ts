@@ -20,7 +20,10 @@ const IFLA_BR = {
   VLAN_FILTERING: 7, VLAN_PROTOCOL: 8, ROOT_ID: 10, BRIDGE_ID: 11, ROOT_PORT: 12,
   MCAST_SNOOPING: 23, VLAN_DEFAULT_PVID: 39,
 } as const;
-const IFLA_BRPORT = { STATE: 1, PRIORITY: 2, COST: 3, LEARNING: 8, UNICAST_FLOOD: 9 } as const;
+const IFLA_BRPORT = {
+  STATE: 1, PRIORITY: 2, COST: 3, MODE: 4, LEARNING: 8, UNICAST_FLOOD: 9, PROXYARP: 10, MCAST_FLOOD: 27, BCAST_FLOOD: 30,
+  NEIGH_SUPPRESS: 32, ISOLATED: 33, LOCKED: 39,
+} as const;
 
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
@@ -101,6 +104,15 @@ export interface BridgePortData {
   cost?: number;
   learning?: boolean;
   unicastFlood?: boolean;
+  /** IFLA_BRPORT_MODE: hairpin (reflect frames back out of the port they came in on). */
+  hairpin?: boolean;
+  proxyArp?: boolean;
+  mcastFlood?: boolean;
+  bcastFlood?: boolean;
+  neighSuppress?: boolean;
+  isolated?: boolean;
+  /** 802.1X: only authorised hosts' frames pass (kernel 6.2+). */
+  locked?: boolean;
 }
 export interface BondSlaveData {
   kind: 'bond';
@@ -250,6 +262,13 @@ export function decodeSlaveData(kind: string, buf: Buffer, s: number, e: number)
         case IFLA_BRPORT.COST: d.cost = u32(buf, vs); break;
         case IFLA_BRPORT.LEARNING: d.learning = u8(buf, vs) !== 0; break;
         case IFLA_BRPORT.UNICAST_FLOOD: d.unicastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.MODE: d.hairpin = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.PROXYARP: d.proxyArp = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.MCAST_FLOOD: d.mcastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.BCAST_FLOOD: d.bcastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.NEIGH_SUPPRESS: d.neighSuppress = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.ISOLATED: d.isolated = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.LOCKED: d.locked = u8(buf, vs) !== 0; break;
       }
     });
     return d;

@@ -9,6 +9,7 @@ import { kernelAtLeast } from 'ebpf-ts';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
 import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';
+import { nodectl } from '../helpers/cli.js';
 
 const root = isRoot();
 const title = rootTitle;
@@ -241,4 +242,27 @@ test(title('counters match ip -s -j link show after real traffic across a veth p
   );
   t.like(ours, { peer: undefined, linkNetnsId: 0, parentIndex: null });
   t.like(ours.kindData, { kind: 'veth', peerNetnsId: 0 });
+});
+
+test(title('bridge port flags (hairpin, proxy_arp, flood, neigh_suppress, isolated, locked) read as ip -j -d shows them, in link show text and --json'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb');
+  ns.ip('link', 'set', 'pa', 'master', 'br0');
+  ns.ip('link', 'set', 'dev', 'pa', 'type', 'bridge_slave', 'hairpin', 'on', 'mcast_flood', 'off', 'bcast_flood', 'off', 'neigh_suppress', 'on', 'isolated', 'on', 'proxy_arp', 'on');
+  const ip = ns.ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'pa')[0]!.linkinfo.info_slave_data;
+  const r = nodectl('link', 'show', 'pa', '-n', ns.name, '--json');
+  t.is(r.status, 0, r.stderr);
+  const ours = (JSON.parse(r.stdout) as { slaveData: Record<string, unknown> }).slaveData;
+  const pairs: [string, string][] = [['hairpin', 'hairpin'], ['proxyArp', 'proxy_arp'], ['mcastFlood', 'mcast_flood'], ['bcastFlood', 'bcast_flood'], ['neighSuppress', 'neigh_suppress'], ['isolated', 'isolated']];
+  if (ip.locked !== undefined) pairs.push(['locked', 'locked']);
+  else t.log('SKIP (locked only): this kernel reports no IFLA_BRPORT_LOCKED');
+  for (const [mine, theirs] of pairs) t.is(ours[mine], ip[theirs], `${mine} = ip's ${theirs}`);
+  t.like(ours, { hairpin: true, mcastFlood: false, bcastFlood: false, neighSuppress: true, isolated: true, proxyArp: true });
+  // the text says the same
+  t.regex(nodectl('link', 'show', 'pa', '-n', ns.name).stdout, /^bridge_port +.*\bhairpin true\b.*\bisolated true\b/m);
+  // link list --json: the native writer prints the same flags (test/netns/link-json.test.ts checks it byte for byte)
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; slaveData: Record<string, unknown> | null }[];
+  t.deepEqual(listed.find((l) => l.name === 'pa')!.slaveData, ours);
 });

@@ -107,7 +107,9 @@ function craftedLinks(): Buffer[] {
     msg({ index: 3 }, (w) => {
       // A bridge port with an unknown STP state number, its priority attribute twice.
       w.str(3, 'p1a').u32(10, 2).u32(5, 4).u32(4, 1500).bytes(1, mac(2, 0, 0, 0, 0, 3));
-      info(w, 'veth', undefined, 'bridge', (d) => d.u16(2, 32).u8(1, 9).u32(3, 100).u8(8, 1).u8(9, 0).u16(2, 7));
+      info(w, 'veth', undefined, 'bridge', (d) => d.u16(2, 32).u8(1, 9).u32(3, 100).u8(8, 1).u8(9, 0).u16(2, 7)
+        // port flags: hairpin (MODE), proxy ARP, mcast/bcast flood, neigh_suppress, isolated, locked
+        .u8(4, 1).u8(10, 0).u8(27, 1).u8(30, 0).u8(32, 1).u8(33, 1).u8(39, 0));
     }),
     msg({ index: 4 }, (w) => {
       w.str(3, 'p1b').u32(5, 3).bytes(1, mac(2, 0, 0, 0, 0, 4)).str(20, 'ctl \u0001\u001f\u007f "q" \\ \t\n\r\b\f é € 😀 \u2028');
@@ -226,6 +228,7 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   ]);
   t.like(byName.get('bs0'), { kind: 'dummy', slaveData: { kind: 'bond', state: 'backup', miiStatus: '7' } });
   t.like(byName.get('lo'), { stats: { rxPackets: 0, rxErrors: 2 ** 53, rxDropped: 2 ** 63, txDropped: 2 ** 64 } });
+  t.like(byName.get('p1a'), { slaveData: { hairpin: true, proxyArp: false, mcastFlood: true, bcastFlood: false, neighSuppress: true, isolated: true, locked: false } });
   t.like(byName.get('br0'), { ports: ['p1a'], kindData: { bridgeId: '8000.02:00:00:00:00:01', rootId: '' } });
   t.like(byName.get('p1b'), { peer: 'p1a', altNames: ['altname-one-that-is-long', 'ünïcode-alt'] });
   t.like(byName.get('wg0'), { kind: 'wireguard', kindData: null, slaveKind: 'team', slaveData: null, parentIndex: null });
