@@ -425,6 +425,10 @@ bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int
         case 8: need(n, 2); o.set("vlanProtocol", vlanProtocol(indent, rd16be(v))); break;
         case 39: need(n, 2); o.set("vlanDefaultPvid", num(indent, rd16(v))); break;
         case 23: need(n, 1); o.set("mcastSnooping", boolean(v[0] != 0)); break;
+        case 25: need(n, 1); o.set("mcastQuerier", boolean(v[0] != 0)); break;
+        case 36: need(n, 1); o.set("nfCallIptables", boolean(v[0] != 0)); break;
+        case 37: need(n, 1); o.set("nfCallIp6tables", boolean(v[0] != 0)); break;
+        case 38: need(n, 1); o.set("nfCallArptables", boolean(v[0] != 0)); break;
         case 11: o.set("bridgeId", bridgeIdOf(indent, v, n)); break;
         case 10: o.set("rootId", bridgeIdOf(indent, v, n)); break;
         case 12: need(n, 2); o.set("rootPort", num(indent, rd16(v))); break;

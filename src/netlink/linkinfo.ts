@@ -18,7 +18,8 @@ const IFLA_BOND_SLAVE = { STATE: 1, MII_STATUS: 2, LINK_FAILURE_COUNT: 3, PERM_H
 const IFLA_BR = {
   FORWARD_DELAY: 1, HELLO_TIME: 2, MAX_AGE: 3, AGEING_TIME: 4, STP_STATE: 5, PRIORITY: 6,
   VLAN_FILTERING: 7, VLAN_PROTOCOL: 8, ROOT_ID: 10, BRIDGE_ID: 11, ROOT_PORT: 12,
-  MCAST_SNOOPING: 23, VLAN_DEFAULT_PVID: 39,
+  MCAST_SNOOPING: 23, MCAST_QUERIER: 25, NF_CALL_IPTABLES: 36, NF_CALL_IP6TABLES: 37, NF_CALL_ARPTABLES: 38,
+  VLAN_DEFAULT_PVID: 39,
 } as const;
 const IFLA_BRPORT = {
   STATE: 1, PRIORITY: 2, COST: 3, MODE: 4, LEARNING: 8, UNICAST_FLOOD: 9, PROXYARP: 10, MCAST_FLOOD: 27, BCAST_FLOOD: 30,
@@ -77,6 +78,12 @@ export interface BridgeData {
   vlanProtocol?: '802.1Q' | '802.1ad';
   vlanDefaultPvid?: number;
   mcastSnooping?: boolean;
+  /** The bridge sends IGMP/MLD queries itself. */
+  mcastQuerier?: boolean;
+  /** Bridged frames pass through iptables / ip6tables / arptables (br_netfilter). */
+  nfCallIptables?: boolean;
+  nfCallIp6tables?: boolean;
+  nfCallArptables?: boolean;
   bridgeId?: string;
   rootId?: string;
   rootPort?: number;
@@ -218,6 +225,10 @@ export function decodeKindData(kind: string, buf: Buffer, s: number, e: number):
           case IFLA_BR.VLAN_PROTOCOL: d.vlanProtocol = vlanProtocolName(buf.readUInt16BE(vs)); break;
           case IFLA_BR.VLAN_DEFAULT_PVID: d.vlanDefaultPvid = u16(buf, vs); break;
           case IFLA_BR.MCAST_SNOOPING: d.mcastSnooping = u8(buf, vs) !== 0; break;
+          case IFLA_BR.MCAST_QUERIER: d.mcastQuerier = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_IPTABLES: d.nfCallIptables = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_IP6TABLES: d.nfCallIp6tables = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_ARPTABLES: d.nfCallArptables = u8(buf, vs) !== 0; break;
           case IFLA_BR.BRIDGE_ID: d.bridgeId = bridgeId(buf, vs, ve); break;
           case IFLA_BR.ROOT_ID: d.rootId = bridgeId(buf, vs, ve); break;
           case IFLA_BR.ROOT_PORT: d.rootPort = u16(buf, vs); break;

@@ -266,3 +266,22 @@ test(title('bridge port flags (hairpin, proxy_arp, flood, neigh_suppress, isolat
   const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; slaveData: Record<string, unknown> | null }[];
   t.deepEqual(listed.find((l) => l.name === 'pa')!.slaveData, ours);
 });
+
+test(title('bridge nf_call_iptables/ip6tables/arptables and mcast_querier read as ip -j -d shows them'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge', 'mcast_querier', '1');
+  ns.ip('link', 'add', 'br1', 'type', 'bridge');
+  const ip = ns.ipJson<{ ifname: string; linkinfo: { info_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'type', 'bridge');
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; kindData: Record<string, unknown> }[];
+  for (const b of ['br0', 'br1']) {
+    const theirs = ip.find((l) => l.ifname === b)!.linkinfo.info_data;
+    const ours = listed.find((l) => l.name === b)!.kindData;
+    // ip prints these as 0/1
+    for (const [mine, key] of [['mcastQuerier', 'mcast_querier'], ['nfCallIptables', 'nf_call_iptables'], ['nfCallIp6tables', 'nf_call_ip6tables'], ['nfCallArptables', 'nf_call_arptables']] as const) {
+      t.is(ours[mine], theirs[key] === 1, `${b}: ${mine} = ip's ${key} (${String(theirs[key])})`);
+    }
+  }
+  t.like(listed.find((l) => l.name === 'br0')!.kindData, { mcastQuerier: true });
+  t.like(listed.find((l) => l.name === 'br1')!.kindData, { mcastQuerier: false });
+});
