@@ -335,6 +335,7 @@ const char *const BOND_XMIT_HASH[] = {"layer2", "layer3+4", "layer2+3", "encap2+
 const char *const BR_PORT_STATES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
 const char *const MII_STATUS[] = {"up", "going_down", "down", "going_back"};
 const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+const char *const LINKMODES[] = {"default", "dormant", "testing"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 std::string vlanProtocol(int indent, uint16_t p) { return quoted(indent, p == 0x88a8 ? "802.1ad" : "802.1Q"); }
@@ -700,6 +701,31 @@ class LinkListWriter {
     }
     j.key(false, L, "txqlen"); j.i64(a.has(13) ? u32of(13) : 0);
     j.key(false, L, "promiscuity"); j.i64(a.has(30) ? u32of(30) : 0);
+    // what ip -d prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits (link.ts, same order)
+    j.key(false, L, "qdisc");
+    {
+      size_t z = 0;
+      if (a.has(6))
+        while (z < a.n(6) && a.p(6)[z]) z++;
+      if (z > 0) j.str(a.p(6), z);
+      else j.null();
+    }
+    j.key(false, L, "linkMode");
+    if (a.has(17)) {
+      need(a.n(17), 1);
+      uint8_t m = a.p(17)[0];
+      if (m < COUNT(LINKMODES)) j.str(LINKMODES[m]);
+      else j.str(std::to_string(m).c_str());
+    } else {
+      j.null();
+    }
+    j.key(false, L, "numTxQueues"); if (a.has(31)) j.i64(u32of(31)); else j.null();
+    j.key(false, L, "numRxQueues"); if (a.has(32)) j.i64(u32of(32)); else j.null();
+    j.key(false, L, "gsoMaxSize"); if (a.has(41)) j.i64(u32of(41)); else j.null();
+    j.key(false, L, "gsoMaxSegs"); if (a.has(40)) j.i64(u32of(40)); else j.null();
+    j.key(false, L, "groMaxSize"); if (a.has(58)) j.i64(u32of(58)); else j.null();
+    j.key(false, L, "tsoMaxSize"); if (a.has(59)) j.i64(u32of(59)); else j.null();
+    j.key(false, L, "tsoMaxSegs"); if (a.has(60)) j.i64(u32of(60)); else j.null();
     j.key(false, L, "kindData");
     if (isVeth) {
       // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.

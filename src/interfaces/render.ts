@@ -51,6 +51,12 @@ export function renderLinkDetail(l: LinkView): string {
   kv('altnames', l.altNames.length ? l.altNames.join(' ') : null);
   kv('group', l.group || null);
   kv('txqlen', l.txqlen);
+  kv('qdisc', l.qdisc);
+  kv('linkmode', l.linkMode);
+  kv('queues', l.numTxQueues !== null || l.numRxQueues !== null ? `tx ${l.numTxQueues ?? '-'} rx ${l.numRxQueues ?? '-'}` : null);
+  const limits = ([['gso_max_size', l.gsoMaxSize], ['gso_max_segs', l.gsoMaxSegs], ['gro_max_size', l.groMaxSize], ['tso_max_size', l.tsoMaxSize], ['tso_max_segs', l.tsoMaxSegs]] as const)
+    .filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(' ');
+  kv('offload', limits || null);
   if (l.kindData && l.kindData.kind !== 'veth') {
     const { kind: _k, ...rest } = l.kindData;
     kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(' '));

@@ -34,6 +34,7 @@ const IFF_LOWER_UP = 0x10000;
 
 /** IF_OPER_* (RFC 2863 operational status), lowercased like the kernel's sysfs operstate. */
 const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+const LINKMODES = ['default', 'dormant', 'testing'];
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
 
@@ -79,6 +80,17 @@ export interface Link {
   altNames: string[];
   txqlen: number;
   promiscuity: number;
+  /** What `ip -d link` prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits; null when not sent. */
+  qdisc: string | null;
+  /** IFLA_LINKMODE: 'default', 'dormant' (set by a supplicant until authenticated), 'testing'. */
+  linkMode: string | null;
+  numTxQueues: number | null;
+  numRxQueues: number | null;
+  gsoMaxSize: number | null;
+  gsoMaxSegs: number | null;
+  groMaxSize: number | null;
+  tsoMaxSize: number | null;
+  tsoMaxSegs: number | null;
   kindData: KindData | null;
   slaveKind: string | null;
   slaveData: SlaveData | null;
@@ -170,7 +182,9 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
     flags: flagNames(ifflags), mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
-    txqlen: 0, promiscuity: 0, kindData: null, slaveKind: null, slaveData: null, stats,
+    txqlen: 0, promiscuity: 0, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
+    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null,
+    kindData: null, slaveKind: null, slaveData: null, stats,
   };
   // Row offsets are 2 * IFLA type (+1 for the end).
   let s = idx[row + 6]!; // IFNAME
@@ -190,6 +204,15 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   if ((s = idx[row + 54]!) !== 0) link.group = w[(bo + s) >>> 2]!; // GROUP
   if ((s = idx[row + 60]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!; // PROMISCUITY
   if ((s = idx[row + 74]!) !== 0) link.linkNetnsId = w[(bo + s) >>> 2]! | 0; // LINK_NETNSID
+  if ((s = idx[row + 12]!) !== 0) link.qdisc = readString(buf, s, idx[row + 13]!) || null; // QDISC
+  if ((s = idx[row + 34]!) !== 0) link.linkMode = LINKMODES[buf[s]!] ?? String(buf[s]); // LINKMODE
+  if ((s = idx[row + 62]!) !== 0) link.numTxQueues = w[(bo + s) >>> 2]!; // NUM_TX_QUEUES
+  if ((s = idx[row + 64]!) !== 0) link.numRxQueues = w[(bo + s) >>> 2]!; // NUM_RX_QUEUES
+  if ((s = idx[row + 82]!) !== 0) link.gsoMaxSize = w[(bo + s) >>> 2]!; // GSO_MAX_SIZE (41)
+  if ((s = idx[row + 80]!) !== 0) link.gsoMaxSegs = w[(bo + s) >>> 2]!; // GSO_MAX_SEGS (40)
+  if ((s = idx[row + 116]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!; // GRO_MAX_SIZE (58)
+  if ((s = idx[row + 118]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!; // TSO_MAX_SIZE (59)
+  if ((s = idx[row + 120]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!; // TSO_MAX_SEGS (60)
   if ((s = idx[row + 104]!) !== 0) { // PROP_LIST: ALT_IFNAMEs
     const e = idx[row + 105]!;
     for (let q = s; q + 4 <= e; ) {
