@@ -336,6 +336,7 @@ const char *const BR_PORT_STATES[] = {"disabled", "listening", "learning", "forw
 const char *const MII_STATUS[] = {"up", "going_down", "down", "going_back"};
 const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
 const char *const LINKMODES[] = {"default", "dormant", "testing"};
+const char *const ADDR_GEN_MODES[] = {"eui64", "none", "stable_secret", "random"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 std::string vlanProtocol(int indent, uint16_t p) { return quoted(indent, p == 0x88a8 ? "802.1ad" : "802.1Q"); }
@@ -726,6 +727,19 @@ class LinkListWriter {
     j.key(false, L, "groMaxSize"); if (a.has(58)) j.i64(u32of(58)); else j.null();
     j.key(false, L, "tsoMaxSize"); if (a.has(59)) j.i64(u32of(59)); else j.null();
     j.key(false, L, "tsoMaxSegs"); if (a.has(60)) j.i64(u32of(60)); else j.null();
+    j.key(false, L, "addrGenMode");
+    {
+      // IFLA_AF_SPEC (26) -> AF_INET6 (10) -> IFLA_INET6_ADDR_GEN_MODE (8), the last one wins
+      int mode = -1;
+      if (a.has(26)) forEachAttr(a.p(26), 0, a.n(26), [&](int t, const uint8_t *v, size_t n) {
+        if (t == 10) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
+          if (t2 == 8) { need(wn, 1); mode = w[0]; }
+        });
+      });
+      if (mode < 0) j.null();
+      else if (mode < (int)COUNT(ADDR_GEN_MODES)) j.str(ADDR_GEN_MODES[mode]);
+      else j.str(std::to_string(mode).c_str());
+    }
     j.key(false, L, "kindData");
     if (isVeth) {
       // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.

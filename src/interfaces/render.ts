@@ -53,6 +53,7 @@ export function renderLinkDetail(l: LinkView): string {
   kv('txqlen', l.txqlen);
   kv('qdisc', l.qdisc);
   kv('linkmode', l.linkMode);
+  kv('addrgenmode', l.addrGenMode);
   kv('queues', l.numTxQueues !== null || l.numRxQueues !== null ? `tx ${l.numTxQueues ?? '-'} rx ${l.numRxQueues ?? '-'}` : null);
   const limits = ([['gso_max_size', l.gsoMaxSize], ['gso_max_segs', l.gsoMaxSegs], ['gro_max_size', l.groMaxSize], ['tso_max_size', l.tsoMaxSize], ['tso_max_segs', l.tsoMaxSegs]] as const)
     .filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(' ');

@@ -2,7 +2,7 @@
 import { linkNameProblem } from './ifname.js';
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UnsupportedError, UsageError } from '../errors.js';
-import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
+import { AttrWriter, forEachAttr, formatLladdr, parseLladdr, readString } from './attr.js';
 import { dumpEachIndexed } from './dump-once.js';
 import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
@@ -35,6 +35,21 @@ const IFF_LOWER_UP = 0x10000;
 /** IF_OPER_* (RFC 2863 operational status), lowercased like the kernel's sysfs operstate. */
 const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
 const LINKMODES = ['default', 'dormant', 'testing'];
+const ADDR_GEN_MODES = ['eui64', 'none', 'stable_secret', 'random'];
+const AF_INET6 = 10;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+
+/** ADDR_GEN_MODE inside IFLA_AF_SPEC's AF_INET6 block, or null (no IPv6 on the link). */
+function addrGenModeOf(buf: Buffer, s: number, e: number): string | null {
+  let mode: string | null = null;
+  forEachAttr(buf, s, e, (t, vs, ve) => {
+    if (t !== AF_INET6) return;
+    forEachAttr(buf, vs, ve, (t2, ws) => {
+      if (t2 === IFLA_INET6_ADDR_GEN_MODE) mode = ADDR_GEN_MODES[buf[ws]!] ?? String(buf[ws]);
+    });
+  });
+  return mode;
+}
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
 
@@ -91,6 +106,8 @@ export interface Link {
   groMaxSize: number | null;
   tsoMaxSize: number | null;
   tsoMaxSegs: number | null;
+  /** IPv6 link-local generation (IFLA_AF_SPEC → AF_INET6 → ADDR_GEN_MODE): ip's inet6_addr_gen_mode. */
+  addrGenMode: string | null;
   kindData: KindData | null;
   slaveKind: string | null;
   slaveData: SlaveData | null;
@@ -183,7 +200,7 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
     txqlen: 0, promiscuity: 0, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
-    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null,
+    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null, addrGenMode: null,
     kindData: null, slaveKind: null, slaveData: null, stats,
   };
   // Row offsets are 2 * IFLA type (+1 for the end).
@@ -213,6 +230,7 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   if ((s = idx[row + 116]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!; // GRO_MAX_SIZE (58)
   if ((s = idx[row + 118]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!; // TSO_MAX_SIZE (59)
   if ((s = idx[row + 120]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!; // TSO_MAX_SEGS (60)
+  if ((s = idx[row + 52]!) !== 0) link.addrGenMode = addrGenModeOf(buf, s, idx[row + 53]!); // AF_SPEC (26)
   if ((s = idx[row + 104]!) !== 0) { // PROP_LIST: ALT_IFNAMEs
     const e = idx[row + 105]!;
     for (let q = s; q + 4 <= e; ) {

@@ -286,13 +286,14 @@ test(title('bridge nf_call_iptables/ip6tables/arptables and mcast_querier read a
   t.like(listed.find((l) => l.name === 'br1')!.kindData, { mcastQuerier: false });
 });
 
-test(title('link list/show --json: qdisc, linkmode, queue counts and gso/gro/tso limits as ip -j -d shows them'), (t) => {
+test(title('link list/show --json: qdisc, linkmode, queue counts, gso/gro/tso limits and addrgenmode as ip -j -d shows them'), (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
   ns.ip('link', 'add', 'va', 'numtxqueues', '3', 'numrxqueues', '2', 'type', 'veth', 'peer', 'name', 'vb');
   ns.ip('link', 'set', 'va', 'gso_max_size', '32768', 'gso_max_segs', '100', 'gro_max_size', '32000', 'mode', 'dormant', 'up');
-  type IpRow = { ifname: string; qdisc?: string; linkmode?: string; num_tx_queues?: number; num_rx_queues?: number; gso_max_size?: number; gso_max_segs?: number; gro_max_size?: number; tso_max_size?: number; tso_max_segs?: number };
+  ns.ip('link', 'set', 'vb', 'addrgenmode', 'none');
+  type IpRow = { ifname: string; qdisc?: string; linkmode?: string; num_tx_queues?: number; num_rx_queues?: number; gso_max_size?: number; gso_max_segs?: number; gro_max_size?: number; tso_max_size?: number; tso_max_segs?: number; inet6_addr_gen_mode?: string };
   const ip = ns.ipJson<IpRow[]>('-d', 'link', 'show');
   const r = nodectl('link', 'list', '-n', ns.name, '--json');
   t.is(r.status, 0, r.stderr);
@@ -300,13 +301,15 @@ test(title('link list/show --json: qdisc, linkmode, queue counts and gso/gro/tso
   for (const l of ip) {
     const o = ours.find((x) => x.name === l.ifname)!;
     t.is(o.qdisc, l.qdisc ?? null, `${l.ifname} qdisc`);
+    t.is(o.addrGenMode, l.inet6_addr_gen_mode ?? null, `${l.ifname} addrgenmode`);
     t.is(typeof o.linkMode === 'string' ? o.linkMode.toUpperCase() : o.linkMode, l.linkmode ?? null, `${l.ifname} linkmode`);
     for (const [mine, theirs] of [['numTxQueues', 'num_tx_queues'], ['numRxQueues', 'num_rx_queues'], ['gsoMaxSize', 'gso_max_size'], ['gsoMaxSegs', 'gso_max_segs'], ['groMaxSize', 'gro_max_size'], ['tsoMaxSize', 'tso_max_size'], ['tsoMaxSegs', 'tso_max_segs']] as const) {
       t.is(o[mine], l[theirs] ?? null, `${l.ifname} ${theirs}`);
     }
   }
   // what was set is what is read (not only what ip and nodectl agree on)
-  t.like(ours.find((x) => x.name === 'va'), { linkMode: 'dormant', numTxQueues: 3, numRxQueues: 2, gsoMaxSize: 32768, gsoMaxSegs: 100, groMaxSize: 32000 });
+  t.like(ours.find((x) => x.name === 'vb'), { addrGenMode: 'none' });
+  t.like(ours.find((x) => x.name === 'va'), { addrGenMode: 'eui64', linkMode: 'dormant', numTxQueues: 3, numRxQueues: 2, gsoMaxSize: 32768, gsoMaxSegs: 100, groMaxSize: 32000 });
   const show = nodectl('link', 'show', 'va', '-n', ns.name);
   t.regex(show.stdout, /^linkmode +dormant$/m);
   t.regex(show.stdout, /^queues +tx 3 rx 2$/m);
