@@ -1,11 +1,13 @@
 // `monitor` events with the same fields as the list commands: a link as `link list --json`
-// prints it (master, parent, peer, ports, linkNetns), an address or neighbour with its ifname.
+// prints it (master, parent, peer, ports, linkNetns), an address or neighbour with its ifname,
+// a route as `route list --json` (dev by name).
 // A notification carries only ifindexes, so the names come from a table of the namespace's
 // links, read once when the monitor starts and kept current by the link events themselves.
 import type { Link } from '../netlink/link.js';
 import { listLinksOnce } from '../netlink/link.js';
 import type { MonitorEvent } from '../netlink/monitor.js';
 import type { AddrView, LinkView, NeighView } from './model.js';
+import { routeView, type RouteView } from './routes.js';
 
 export interface ViewEvent {
   type: MonitorEvent['type'];
@@ -13,7 +15,7 @@ export interface ViewEvent {
   link?: LinkView;
   addr?: AddrView;
   neigh?: NeighView;
-  route?: MonitorEvent['route'];
+  route?: RouteView;
 }
 
 export class MonitorViews {
@@ -42,7 +44,7 @@ export class MonitorViews {
     }
     if (e.addr) out.addr = { ...e.addr, ifname: this.nameOf(e.addr.ifindex) };
     if (e.neigh) out.neigh = { ...e.neigh, ifname: this.nameOf(e.neigh.ifindex) };
-    if (e.route) out.route = e.route;
+    if (e.route) out.route = routeView(e.route, { get: (i) => this.links.get(i)?.name });
     return out;
   }
 

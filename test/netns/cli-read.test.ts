@@ -181,3 +181,30 @@ test(title('nodectl monitor: events carry names and the fields of link list, add
   const neighs = JSON.parse(nodectl('neigh', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
   t.deepEqual(Object.keys(events.find((e) => e.type === 'neigh')!.neigh!).sort(), Object.keys(neighs.find((n) => n.address === '192.0.2.9')!).sort());
 });
+
+test(title('nodectl monitor -g route: a route event is what route list --json prints (dev by name)'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  ns.ip('link', 'set', 'v0', 'up');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--groups', 'route', '--count', '1', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('monitoring')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
+  });
+  ns.ip('route', 'add', '10.9.0.0/16', 'via', '192.0.2.9');
+  t.is(await exited, 0, err);
+  const ev = JSON.parse(out.trim()) as { type: string; route: Record<string, unknown> };
+  const listed = (JSON.parse(nodectl('route', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[]).find((r) => r.dst === '10.9.0.0/16')!;
+  t.is(ev.type, 'route');
+  t.deepEqual(ev.route, listed);
+  t.is(ev.route.dev, 'v0');
+});
