@@ -193,6 +193,23 @@ export class StateError extends NodectlError {
   }
 }
 
+/**
+ * `config apply` refused a plan that interrupts links that are up (re-created, bounced, taken
+ * down, re-enslaved) because --allow-disruption was not given; nothing was changed. A STATE
+ * error (exit 1) like any other plan the node cannot take as it is; `disruption` lists the links.
+ */
+export class DisruptionError extends StateError {
+  readonly disruption: readonly { name: string; effects: string[]; steps: number[] }[];
+  constructor(message: string, disruption: readonly { name: string; effects: string[]; steps: number[] }[]) {
+    super(message);
+    this.disruption = disruption;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, disruption: this.disruption };
+  }
+}
+
 /** A syscall outside netlink failed (packet socket send/receive: ENETDOWN, ENOBUFS, …). */
 export class IoError extends NodectlError {
   readonly errno: string;

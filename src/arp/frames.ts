@@ -141,3 +141,107 @@ export function buildUnsolicitedNa(mac: Buffer, address: Buffer, opts: { router?
   icmp.copy(b, 54);
   return b;
 }
+
+// --- NDP probe (RFC 4861 §7.2.2 / §7.2.4): the IPv6 twin of the ARP probe ---
+
+/** ff02::1:ffXX:XXXX, the solicited-node multicast group of `target` (RFC 4291 §2.7.1). */
+export function solicitedNode(target: Buffer): Buffer {
+  const g = Buffer.from('ff0200000000000000000001ff000000', 'hex');
+  target.copy(g, 13, 13, 16);
+  return g;
+}
+
+/** 33:33 and the group's low 32 bits: the Ethernet address of an IPv6 multicast group (RFC 2464 §7). */
+export function multicastMac(group: Buffer): Buffer {
+  const m = Buffer.from('333300000000', 'hex');
+  group.copy(m, 2, 12, 16);
+  return m;
+}
+
+/**
+ * A Neighbor Solicitation for `target` from (mac, source), to target's solicited-node group,
+ * hop limit 255, with the Source Link-Layer Address option so the answer can come back unicast
+ * without a solicitation of its own. `source` must be a real address: an NS from :: (a DAD
+ * probe) is answered to all-nodes with Solicited clear, which nothing could tell from an
+ * unsolicited advertisement.
+ */
+export function buildNeighborSolicitation(mac: Buffer, source: Buffer, target: Buffer): Buffer {
+  const dstIp = solicitedNode(target);
+  const icmp = Buffer.alloc(32);
+  icmp[0] = 135; // Neighbor Solicitation
+  target.copy(icmp, 8);
+  icmp[24] = 1; // option: Source Link-Layer Address
+  icmp[25] = 1;
+  mac.copy(icmp, 26);
+  icmp.writeUInt16BE(icmpv6Checksum(source, dstIp, icmp), 2);
+  const b = Buffer.alloc(14 + 40 + icmp.length);
+  multicastMac(dstIp).copy(b, 0);
+  mac.copy(b, 6);
+  b.writeUInt16BE(ETHERTYPE_IPV6, 12);
+  b.writeUInt32BE(0x60000000, 14);
+  b.writeUInt16BE(icmp.length, 18);
+  b[20] = 58;
+  b[21] = 255;
+  source.copy(b, 22);
+  dstIp.copy(b, 38);
+  icmp.copy(b, 54);
+  return b;
+}
+
+export interface NaFields {
+  dst: Buffer;
+  src: Buffer;
+  hopLimit: number;
+  srcIp: Buffer;
+  dstIp: Buffer;
+  type: number;
+  code: number;
+  router: boolean;
+  solicited: boolean;
+  override: boolean;
+  target: Buffer;
+  /** The ICMPv6 checksum is right for this source and destination. */
+  checksumOk: boolean;
+}
+
+/**
+ * The fields of an ICMPv6 message carried directly in an IPv6 frame (no extension headers: NDP
+ * never has them), or null for anything else. Named for the NA but parses any ICMPv6 message
+ * of at least 24 bytes, so the validator can say "not an NA" rather than "not ICMPv6".
+ */
+export function parseNa(frame: Buffer): NaFields | null {
+  if (frame.length < 54 + 24 || frame.readUInt16BE(12) !== ETHERTYPE_IPV6 || frame[14]! >> 4 !== 6 || frame[20] !== 58) return null;
+  const plen = frame.readUInt16BE(18);
+  if (plen < 24 || 54 + plen > frame.length) return null;
+  const srcIp = frame.subarray(22, 38);
+  const dstIp = frame.subarray(38, 54);
+  const icmp = frame.subarray(54, 54 + plen);
+  return {
+    dst: frame.subarray(0, 6), src: frame.subarray(6, 12), hopLimit: frame[21]!, srcIp, dstIp,
+    type: icmp[0]!, code: icmp[1]!,
+    router: (icmp[4]! & 0x80) !== 0, solicited: (icmp[4]! & 0x40) !== 0, override: (icmp[4]! & 0x20) !== 0,
+    target: icmp.subarray(8, 24),
+    // a correct checksum sums to 0xffff with itself included, i.e. recomputing over it gives 0
+    checksumOk: icmpv6Checksum(srcIp, dstIp, icmp) === 0,
+  };
+}
+
+/**
+ * Whether `frame` answers our NS for `target` sent from (mac, source): an ICMPv6 Neighbor
+ * Advertisement with hop limit 255 (so it was not routed here, RFC 4861 §7.1.2), a correct
+ * checksum, the Solicited flag (an answer, not an announcement), our target, and sent back to
+ * our source address and MAC. An unsolicited NA, one for another target or one routed in from
+ * elsewhere fails here, as validateArpReply does for ARP.
+ */
+export function validateNaReply(frame: Buffer, q: { mac: Buffer; source: Buffer; target: Buffer }): ReplyVerdict {
+  const n = parseNa(frame);
+  if (!n) return { ok: false, why: 'not an Ethernet/IPv6 ICMPv6 frame' };
+  if (n.type !== 136 || n.code !== 0) return { ok: false, why: `ICMPv6 type ${n.type} code ${n.code} is not a neighbour advertisement` };
+  if (n.hopLimit !== 255) return { ok: false, why: `hop limit ${n.hopLimit}, not 255: not from this link` };
+  if (!n.checksumOk) return { ok: false, why: 'bad ICMPv6 checksum' };
+  if (!n.solicited) return { ok: false, why: 'Solicited flag clear: an announcement, not an answer' };
+  if (!n.target.equals(q.target)) return { ok: false, why: 'target is not the probed address' };
+  if (!n.dstIp.equals(q.source)) return { ok: false, why: 'not addressed to our source address' };
+  if (!n.dst.equals(q.mac)) return { ok: false, why: 'not unicast to us' };
+  return { ok: true };
+}

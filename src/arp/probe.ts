@@ -61,13 +61,72 @@ export interface ArpProbeResult {
 
 export const PROBE_DEFAULTS = { timeoutMs: 1000, count: 3 } as const;
 
-function checkInt(name: string, v: number, min: number, max: number): void {
+export function checkInt(name: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, not ${v}`);
 }
 
 function prefixContains(addr: Buffer, prefixlen: number, ip: Buffer): boolean {
   const mask = prefixlen === 0 ? 0 : (0xffffffff << (32 - prefixlen)) >>> 0;
   return ((addr.readUInt32BE(0) & mask) >>> 0) === ((ip.readUInt32BE(0) & mask) >>> 0);
+}
+
+export interface Asked {
+  answer: { frame: Buffer; rttMs: number; try: number } | null;
+  tries: number;
+  ignored: number;
+}
+
+/**
+ * The request/answer loop of the ARP and the NDP probe: send REQUEST on SOCK up to COUNT
+ * times, each time waiting up to timeoutMs for a frame that `answers`; frames that are
+ * `relevant` (of the probed protocol) but do not answer are counted as ignored. Closes SOCK.
+ */
+export async function askUntilAnswered(sock: PacketSocket, request: Buffer, o: {
+  count: number; timeoutMs: number; relevant: (f: Buffer) => boolean; answers: (f: Buffer) => boolean;
+}): Promise<Asked> {
+  let tries = 0;
+  let ignored = 0;
+  let sentAt = 0;
+  let wake: ((a: NonNullable<Asked['answer']>) => void) | null = null;
+  let socketError: Error | null = null;
+  sock.on('error', (err) => {
+    socketError = err;
+  });
+  sock.on('frame', (frame) => {
+    if (!wake || !o.relevant(frame)) return;
+    if (!o.answers(frame)) {
+      ignored++;
+      return;
+    }
+    wake({ frame, rttMs: Math.round((performance.now() - sentAt) * 1000) / 1000, try: tries });
+  });
+  let answer: Asked['answer'] = null;
+  try {
+    while (tries < o.count && !answer) {
+      if (socketError) throw socketError;
+      tries++;
+      answer = await new Promise<Asked['answer']>((resolve) => {
+        const timer = setTimeout(() => resolve(null), o.timeoutMs);
+        wake = (a) => {
+          clearTimeout(timer);
+          resolve(a);
+        };
+        sentAt = performance.now();
+        try {
+          sock.send(request);
+        } catch (err) {
+          clearTimeout(timer);
+          socketError = err as Error;
+          resolve(null);
+        }
+      });
+      wake = null;
+    }
+    if (socketError) throw socketError;
+  } finally {
+    sock.close();
+  }
+  return { answer, tries, ignored };
 }
 
 /** Ask once per try for TARGET out of IFACE; resolves with the first valid reply or null. */
@@ -98,48 +157,13 @@ export async function arpProbe(opts: ArpProbeOptions): Promise<ArpProbeResult> {
     const sourceText = `${source[0]}.${source[1]}.${source[2]}.${source[3]}`;
     const request = buildArpRequest(mac, source, target);
     const sock = PacketSocket.open({ netns: h.netns, ifindex: link.index, ifname: link.name, protocol: ETH_P.ARP, ignoreOutgoing: true });
-    let tries = 0;
-    let ignored = 0;
-    let sentAt = 0;
-    let wake: ((r: ArpProbeReply) => void) | null = null;
-    let socketError: Error | null = null;
-    sock.on('error', (err) => {
-      socketError = err;
+    const r = await askUntilAnswered(sock, request, {
+      count, timeoutMs,
+      relevant: (f) => parseArp(f) !== null,
+      answers: (f) => validateArpReply(f, { mac, source, target }).ok,
     });
-    sock.on('frame', (frame) => {
-      if (!wake || !parseArp(frame)) return;
-      if (!validateArpReply(frame, { mac, source, target }).ok) {
-        ignored++;
-        return;
-      }
-      wake({ mac: formatLladdr(frame, 22, 28), rttMs: Math.round((performance.now() - sentAt) * 1000) / 1000, try: tries });
-    });
-    let reply: ArpProbeReply | null = null;
-    try {
-      while (tries < count && !reply) {
-        if (socketError) throw socketError;
-        tries++;
-        reply = await new Promise<ArpProbeReply | null>((resolve) => {
-          const timer = setTimeout(() => resolve(null), timeoutMs);
-          wake = (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          };
-          sentAt = performance.now();
-          try {
-            sock.send(request);
-          } catch (err) {
-            clearTimeout(timer);
-            socketError = err as Error;
-            resolve(null);
-          }
-        });
-        wake = null;
-      }
-      if (socketError) throw socketError;
-    } finally {
-      sock.close();
-    }
+    const reply = r.answer ? { mac: formatLladdr(r.answer.frame, 22, 28), rttMs: r.answer.rttMs, try: r.answer.try } : null;
+    const { tries, ignored } = r;
     return { ifname: link.name, target: opts.target, source: sourceText, mac: link.mac!, reply, tries, ignored };
   });
 }

@@ -8,13 +8,13 @@
 // mid-way leaves the journal behind; the next apply, `config recover` or the confirm watchdog
 // finishes the rollback before doing anything else.
 import { createRequire } from 'node:module';
-import { ApplyError, NodectlError, StateError } from '../errors.js';
+import { ApplyError, DisruptionError, NodectlError, StateError } from '../errors.js';
 import { type Addr, decodeAddr } from '../netlink/addr.js';
 import { consistently, Handle, RTM } from '../netlink/handle.js';
 import { decodeLinkInetConf, type InetConf } from '../netlink/inetconf.js';
 import { decodeLink, type Link, listLinks, listLinksOnce } from '../netlink/link.js';
 import { dumpEach } from '../netlink/dump-once.js';
-import { type ActualState, type ArpValues, describeOp, type Op, opMarker, plan, PlanConflict, type Plan } from '../interfaces/planner.js';
+import { type ActualState, type ArpValues, describeDisruption, describeOp, type Disruption, type Effect, type Op, opMarker, plan, PlanConflict, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
 import { ARP_KEY_NAMES } from './arp-keys.js';
 import { inverseOf, rawAddrIndex, rawRouteIndex } from './inverses.js';
@@ -39,6 +39,12 @@ export interface Where {
 export interface ApplyOptions extends Where {
   file?: string;
   prune?: boolean;
+  /**
+   * Refuse, before step 1, a plan that re-creates, bounces, takes down or re-enslaves links that
+   * are up (Plan.disruption). The CLI sets it unless --allow-disruption is given; callers of this
+   * function (the lab, tests) state what they apply, so it is off by default here.
+   */
+  refuseDisruption?: boolean;
   /** Revert unless `config confirm` runs within this many seconds. */
   confirmSeconds?: number;
   /** Fault injection: make step k (1-based) fail before it runs. Default: env NODECTL_FAIL_AT_STEP. */
@@ -53,6 +59,8 @@ export interface ApplyOptions extends Where {
 export interface PlannedStep {
   step: number;
   marker: '+' | '-' | '~';
+  /** What the step does to the link it names (new, in-place, recreate, bounce, …). */
+  effect: Effect;
   op: Op;
   text: string;
 }
@@ -63,6 +71,8 @@ export interface ApplyResult {
   warnings: string[];
   created: string[];
   deleted: string[];
+  /** Links that were up which the apply interrupted (it needed --allow-disruption). */
+  disruption: Disruption[];
   /** What a leftover journal from an interrupted apply needed (done before this apply). */
   recovered: RecoverResult | null;
   confirmDeadline: string | null;
@@ -172,7 +182,7 @@ const wants = (cfg: NodeConfig): { inetConf: boolean; routes: boolean } => {
 };
 
 function planned(p: Plan): PlannedStep[] {
-  return p.ops.map((op, i) => ({ step: i + 1, marker: opMarker(op), op, text: describeOp(op) }));
+  return p.ops.map((op, i) => ({ step: i + 1, marker: opMarker(op), effect: p.effects[i]!, op, text: describeOp(op) }));
 }
 
 function conflictError(err: unknown): unknown {
@@ -183,6 +193,8 @@ function conflictError(err: unknown): unknown {
 export interface PlanResult {
   changed: boolean;
   steps: PlannedStep[];
+  /** Links that are up now which the plan interrupts; `config apply` needs --allow-disruption for them. */
+  disruption: Disruption[];
   warnings: string[];
   pendingJournal: boolean;
 }
@@ -199,7 +211,7 @@ export async function planConfig(cfg: NodeConfig, opts: Where & { prune?: boolea
   } catch (err) {
     throw conflictError(err);
   }
-  return { changed: p.ops.length > 0, steps: planned(p), warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
+  return { changed: p.ops.length > 0, steps: planned(p), disruption: p.disruption, warnings: p.warnings, pendingJournal: sd.readJournal() !== null };
 }
 
 function ownedAfter(before: OwnedLink[], p: Plan, post: Snapshot, cfg: NodeConfig): OwnedLink[] {
@@ -268,8 +280,12 @@ export async function applyConfig(file: NodeConfig, opts: ApplyOptions = {}): Pr
     } catch (err) {
       throw conflictError(err);
     }
+    // before the journal and step 1: a refused plan changes nothing
+    if (p.disruption.length && opts.refuseDisruption) {
+      throw new DisruptionError(`the plan would disrupt ${p.disruption.length === 1 ? 'a link that is up' : `${p.disruption.length} links that are up`}: ${describeDisruption(p.disruption)}; nothing was changed (see "nodectl config plan"; --allow-disruption applies it)`, p.disruption);
+    }
     const result: ApplyResult = {
-      changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes,
+      changed: p.ops.length > 0, steps: planned(p), warnings: [...early, ...p.warnings], created: p.creates, deleted: p.deletes, disruption: p.disruption,
       recovered: recovered.action === 'none' ? null : recovered, confirmDeadline: null,
     };
     if (!p.ops.length) return result;

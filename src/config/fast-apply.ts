@@ -14,6 +14,7 @@ export const configApply: Action<'config apply', ApplyResult> = async (flags, ar
   const config = await readConfig(args.file);
   const r = await applyConfig(config, {
     netns: flags.netns, stateDir: flags['state-dir'], file: args.file, prune: !flags['no-prune'], confirmSeconds: flags.confirm,
+    refuseDisruption: !flags['allow-disruption'],
     onStep: progressOnTty(json),
   });
   return { result: r, text: () => applyText(r, flags.netns).join('\n') };

@@ -278,6 +278,16 @@ function reasonFor(e: ValueError, source: ConfigSource, path: PathSeg[], out: Co
   if ((s.type === 'integer' || s.type === 'number') && typeof e.value === 'number' && (s.minimum !== undefined || s.maximum !== undefined)) {
     return `${e.value} is out of range (${s.minimum ?? '-∞'}-${s.maximum ?? '∞'})`;
   }
+  // TypeBox says "Expected string length less or equal to 255": a length, not a type, and the
+  // kernel counts bytes (the byte rules, src/config/semantic.ts, say it the same way)
+  if (s.type === 'string' && typeof e.value === 'string' && typeof s.maxLength === 'number' && e.value.length > s.maxLength) {
+    const key = String(path[path.length - 1]);
+    const shown = key === 'label' ? `label ${JSON.stringify(e.value)}` : `the ${key}`;
+    return `${shown} is ${Buffer.byteLength(e.value)} bytes in UTF-8: the kernel's limit is ${s.maxLength}`;
+  }
+  if (s.type === 'string' && typeof e.value === 'string' && typeof s.minLength === 'number' && e.value.length < s.minLength) {
+    return 'must not be empty';
+  }
   if (s.type === 'integer' || s.type === 'boolean' || s.type === 'string' || s.type === 'array' || s.type === 'object') {
     const what = s.type === 'object' ? 'a mapping' : s.type === 'array' ? 'a list' : `${s.type === 'integer' ? 'an' : 'a'} ${s.type}`;
     if (e.message.startsWith('Expected')) return `must be ${what}, not ${describe(e.value)}`;

@@ -11,11 +11,15 @@ import { MGMT_DEFAULTS } from './mgmt-defaults.js';
 import type { PathSeg } from './load.js';
 import type { MgmtDecl } from './mgmt-schema.js';
 
+export interface ProbeConfig { target: string; intervalMs: number; timeoutMs: number; allowedMisses: number }
+
 export interface MgmtConfig {
   addresses: MgmtAddress[];
   candidates: string[];
   gateway: { ipv4: string | null; ipv6: string | null; defaultRoute: boolean; metric: number };
-  probe: { target: string; intervalMs: number; timeoutMs: number; allowedMisses: number } | null;
+  probe: ProbeConfig | null;
+  /** The NDP twin of `probe`, for gateway.ipv6 (health.ndp_probe). */
+  ndpProbe: ProbeConfig | null;
   holdDownMs: number;
   preemptDelayMs: number;
   /** false: never move back to a preferred candidate by itself (keepalived's nopreempt). */
@@ -98,6 +102,19 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
       probe = { target: canonicalIp(target), intervalMs, timeoutMs: Math.min(ap.timeout_ms ?? intervalMs, intervalMs), allowedMisses: ap.allowed_misses ?? MGMT_DEFAULTS.probeAllowedMisses };
     }
   }
+  let ndpProbe: MgmtConfig['ndpProbe'] = null;
+  const np = m.health?.ndp_probe;
+  if (np) {
+    const target = np.target ?? gw.ipv6;
+    if (target === undefined) problems.push(problem(['health', 'ndp_probe'], 'an NDP probe needs a target: set ndp_probe.target or gateway.ipv6'));
+    else if (!isIPv6(target) || target.includes('%')) problems.push(problem(['health', 'ndp_probe', 'target'], `"${target}" is not an IPv6 address without a zone (NDP is IPv6 only)`));
+    else if (!canonicalIp(target).startsWith('fe80:') && !addresses.some((a) => inPrefix(target, 6, a))) {
+      problems.push(problem(['health', 'ndp_probe', 'target'], `probe target ${target} is neither link-local nor inside an IPv6 management prefix: it cannot answer NDP on that link`));
+    } else {
+      const intervalMs = np.interval_ms ?? MGMT_DEFAULTS.probeIntervalMs;
+      ndpProbe = { target: canonicalIp(target), intervalMs, timeoutMs: Math.min(np.timeout_ms ?? intervalMs, intervalMs), allowedMisses: np.allowed_misses ?? MGMT_DEFAULTS.probeAllowedMisses };
+    }
+  }
   for (const k of ['on_move', 'on_health'] as const) {
     const p = m.hooks?.[k];
     // The daemon runs it without a shell and with a minimal PATH: a relative name would be a guess.
@@ -112,6 +129,7 @@ export function resolve(m: MgmtDecl, problem: (path: PathSeg[], reason: string) 
     candidates: [...m.candidates],
     gateway,
     probe,
+    ndpProbe,
     holdDownMs: m.damping?.hold_down_ms ?? MGMT_DEFAULTS.holdDownMs,
     preemptDelayMs: m.damping?.preempt_delay_ms ?? MGMT_DEFAULTS.preemptDelayMs,
     preempt: m.damping?.preempt ?? true,

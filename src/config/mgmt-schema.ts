@@ -21,6 +21,13 @@ export const MgmtArpProbe = Type.Object({
   allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
 }, { ...closed, description: 'Validated ARP probe of the gateway: only a reply from the target to our request counts.' });
 
+export const MgmtNdpProbe = Type.Object({
+  target: Type.Optional(Type.String({ description: 'IPv6 address to solicit through each candidate; default gateway.ipv6.' })),
+  interval_ms: Type.Optional(Ms('Probe every this many ms on every candidate whose link is up.', 10, MGMT_DEFAULTS.probeIntervalMs)),
+  timeout_ms: Type.Optional(Ms('An advertisement later than this is a miss.', 1, MGMT_DEFAULTS.probeIntervalMs)),
+  allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
+}, { ...closed, description: 'Validated NDP probe of the IPv6 gateway (the twin of arp_probe): a Neighbor Solicitation to its solicited-node group; only a solicited Neighbor Advertisement for the target, hop limit 255, back to us counts.' });
+
 export const MgmtDecl = Type.Object({
   addresses: Type.Array(Type.String({ description: 'ADDRESS/PREFIX, IPv4 or IPv6, e.g. 192.0.2.10/24.' }), {
     // Count limits are checked in src/config/mgmt-rules.ts, which can say what is wrong.
@@ -37,7 +44,8 @@ export const MgmtDecl = Type.Object({
   }, { ...closed, description: 'The gateway of the management network; the default route follows the addresses.' })),
   health: Type.Optional(Type.Object({
     arp_probe: Type.Optional(MgmtArpProbe),
-  }, { ...closed, description: 'Admin up + carrier + operstate up are always required; an ARP probe can be added.' })),
+    ndp_probe: Type.Optional(MgmtNdpProbe),
+  }, { ...closed, description: 'Admin up + carrier + operstate up are always required; an ARP probe and an NDP probe can be added (each counts its own misses; a path is up only while both are within theirs).' })),
   damping: Type.Optional(Type.Object({
     hold_down_ms: Type.Optional(Ms('A recovered interface must stay up this long before it is trusted.', 0, MGMT_DEFAULTS.holdDownMs)),
     preempt_delay_ms: Type.Optional(Ms('A trusted, preferred interface must stay so this long before the addresses move back.', 0, MGMT_DEFAULTS.preemptDelayMs)),

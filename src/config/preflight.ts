@@ -40,8 +40,9 @@ export function preflightProblems(cfg: NodeConfig, links: readonly NodeLink[], a
     const e = declared.get(name);
     if (e?.d.mtu !== undefined) return e.d.mtu;
     const l = live.get(name);
-    // one the apply creates takes its kind's default MTU (the file's rules hold for it)
-    if (e && e.d.kind !== 'device' && l?.kind !== e.d.kind) return undefined;
+    // one the apply creates takes its kind's default MTU: 1500 for these; a vlan/macvlan's is
+    // its lower device's (the file's rules hold for it)
+    if (e && e.d.kind !== 'device' && l?.kind !== e.d.kind) return ['veth', 'dummy', 'bond'].includes(e.d.kind) ? 1500 : undefined;
     return l?.mtu;
   };
 

@@ -6,6 +6,7 @@
 // loss to the first gratuitous ARP. Here the sockets are opened per interface ahead of time
 // (prepare) and kept, and the daemon has just added the address itself.
 import { buildGratuitousArp, buildUnsolicitedNa } from '../arp/frames.js';
+import { ndpProbe } from '../arp/ndp-probe.js';
 import { arpProbe } from '../arp/probe.js';
 import { StateError } from '../errors.js';
 import { parseIP } from '../netlink/attr.js';
@@ -87,22 +88,26 @@ export function defaultAnnouncer(netns: string | undefined): Announcer {
 }
 
 /**
- * The gateway probe: arp's validated probe (only a reply from TARGET to our own request
- * counts, so other hosts' ARP traffic cannot make a dead path look alive). One Handle per
- * interface, because each probe dumps the interface's addresses and two dumps must not share a
- * socket.
+ * The gateway probe: arp's validated probes (only a reply from TARGET to our own request
+ * counts, so other hosts' traffic cannot make a dead path look alive), ARP for an IPv4 target,
+ * NDP (NS → solicited NA) for an IPv6 one. One Handle per interface and family, because each
+ * probe dumps the interface's addresses and two dumps (the ARP and the NDP probe of one
+ * interface may overlap) must not share a socket.
  */
 export function defaultProbe(netns: string | undefined): HealthProbe {
   const handles = new Map<string, Handle>();
   return {
     async probe(ifname: string, target: string, timeoutMs: number): Promise<boolean> {
-      let h = handles.get(ifname);
+      const v6 = target.includes(':');
+      const key = `${v6 ? 6 : 4} ${ifname}`;
+      let h = handles.get(key);
       if (!h) {
         h = Handle.open({ netns, recv: 'fit' });
-        handles.set(ifname, h);
+        handles.set(key, h);
       }
+      const o = { handle: h, ifname, target, timeoutMs, count: 1, settleMs: 0 };
       // a link that cannot send fails its probe at once: the daemon must not wait on it
-      const r = await arpProbe({ handle: h, ifname, target, timeoutMs, count: 1, settleMs: 0 }).catch((err: unknown) => {
+      const r = await (v6 ? ndpProbe(o) : arpProbe(o)).catch((err: unknown) => {
         if (err instanceof StateError) return null;
         throw err;
       });

@@ -3,7 +3,7 @@
 //   state-machine.ts  what to do (placement, hold-down, preemption): pure, no I/O, no clock
 //   kernel-view.ts    event intake: dumps and notifications -> the machine's observations
 //   mover.ts          kernel actions: a decision's address/route batch and announcements
-//   probes.ts         the gateway probe loop
+//   probes.ts         the gateway probe loops (ARP for gateway.ipv4, NDP for gateway.ipv6)
 //   control.ts        the control socket (status, move) and its access check
 //   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
 //   timeline.ts       the JSON log lines
@@ -27,6 +27,7 @@ import { Monitor, type MonitorEvent } from '../netlink/monitor.js';
 import { DropCounter } from '../netlink/overrun.js';
 import { listRoutes } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
+import type { ProbeConfig } from '../config/mgmt-rules.js';
 import type { Announcer, HealthProbe } from './io.js';
 import { groupGid } from './access.js';
 import { Coalescer } from './coalesce.js';
@@ -86,7 +87,8 @@ export class MgmtDaemon {
   private readonly mover: Mover;
   private readonly timeline: Timeline;
   private readonly stateFile: StateFile;
-  private readonly probes: ProbeLoop | null;
+  /** One loop per configured probe: ARP and NDP count their misses apart. */
+  private readonly probes: ProbeLoop[];
   /** Set when systemd passed NOTIFY_SOCKET (Type=notify). */
   private readonly notifier: SystemdNotifier | null;
   /** Why the addresses are where they are: the last decision's reason (for STATUS=). */
@@ -146,6 +148,7 @@ export class MgmtDaemon {
       preemptDelayMs: this.config.preemptDelayMs,
       preempt: this.config.preempt,
       probe: this.config.probe ? { allowedMisses: this.config.probe.allowedMisses } : null,
+      ndpProbe: this.config.ndpProbe ? { allowedMisses: this.config.ndpProbe.allowedMisses } : null,
       announce: this.config.announce,
     });
     this.metrics = new MetricsRegistry(this.config.candidates);
@@ -175,22 +178,8 @@ export class MgmtDaemon {
     });
     this.stateFile = new StateFile(opts.stateFile ?? DEFAULT_STATE_FILE, () => this.state(),
       (err) => this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile.path, message: err.message }));
-    const p = this.config.probe;
-    this.probes = p && opts.probe ? new ProbeLoop({
-      probe: opts.probe, target: p.target, intervalMs: p.intervalMs, timeoutMs: p.timeoutMs, now: () => this.now(),
-      linkUp: (ifname) => {
-        const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
-        return !!st && st.exists && st.admin && st.carrier && st.operUp;
-      },
-      onResult: (ifname, ok, seconds) => {
-        this.metrics.probe(ifname, ok, seconds);
-        this.machine.observeProbe(this.now(), ifname, ok);
-        const misses = this.machine.status(this.now()).candidates.find((c) => c.name === ifname)?.probe?.misses ?? 0;
-        this.dlog.probe(ifname, ok, misses, p.allowedMisses);
-        this.scheduleDecide();
-      },
-      onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, message: err.message }),
-    }) : null;
+    const loops: [kind: 'arp' | 'ndp', p: ProbeConfig | null][] = [['arp', this.config.probe], ['ndp', this.config.ndpProbe]];
+    this.probes = opts.probe ? loops.flatMap(([kind, p]) => (p ? [this.probeLoop(opts.probe!, kind, p)] : [])) : [];
     const ne = notifyEnv();
     if (ne) unsetNotifyEnv();
     this.notifier = ne ? new SystemdNotifier(ne, sendUnixDatagram,
@@ -250,7 +239,7 @@ export class MgmtDaemon {
         d.resyncing.leave();
       }
       if (again) d.scheduleResync('events lost during start');
-      d.probes?.start(opts.config.candidates);
+      for (const l of d.probes) l.start(opts.config.candidates);
       // From here on the event loop is the daemon's: a wedged loop stops the pings.
       d.notifier?.startWatchdog();
       // Open the announcement sockets now: the first gratuitous ARP after a move must not wait.
@@ -268,6 +257,26 @@ export class MgmtDaemon {
       dumpH?.close();
       throw err;
     }
+  }
+
+  /** The probe chain of one kind: its results feed the machine, the metrics and the log alike. */
+  private probeLoop(probe: HealthProbe, kind: 'arp' | 'ndp', p: ProbeConfig): ProbeLoop {
+    return new ProbeLoop({
+      probe, target: p.target, intervalMs: p.intervalMs, timeoutMs: p.timeoutMs, now: () => this.now(),
+      linkUp: (ifname) => {
+        const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
+        return !!st && st.exists && st.admin && st.carrier && st.operUp;
+      },
+      onResult: (ifname, ok, seconds) => {
+        this.metrics.probe(ifname, ok, seconds);
+        this.machine.observeProbe(this.now(), ifname, ok, kind);
+        const st = this.machine.status(this.now()).candidates.find((c) => c.name === ifname);
+        const misses = (kind === 'arp' ? st?.probe : st?.ndpProbe)?.misses ?? 0;
+        this.dlog.probe(ifname, ok, misses, p.allowedMisses, kind);
+        this.scheduleDecide();
+      },
+      onError: (iface, err) => this.log({ event: 'probe-error', level: 'warning', iface, probe: kind, message: err.message }),
+    });
   }
 
   private now(): number {
@@ -572,8 +581,9 @@ export class MgmtDaemon {
     if (this.dropTimer) clearInterval(this.dropTimer);
     if (this.auditTimer) clearInterval(this.auditTimer);
     this.hooks?.close();
-    if (this.probes) this.probes.stop();
-    else this.opts.probe?.close?.();
+    // the loops share one HealthProbe: stop them all, then close it once
+    for (const l of this.probes) l.stop();
+    this.opts.probe?.close?.();
     this.mon.close();
     this.opts.announcer?.close?.();
     await this.control?.close();

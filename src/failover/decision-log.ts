@@ -51,11 +51,15 @@ export class DecisionLog {
    * A probe result as a cause line: every miss until the path counts as down, and the first
    * answer after misses. Not every probe: at 10 a second that would drown the journal.
    */
-  probe(ifname: string, ok: boolean, misses: number, allowed: number): void {
-    const prev = this.lastProbe.get(ifname);
-    this.lastProbe.set(ifname, ok);
-    if (ok && prev === false) this.causes.push({ event: 'probe', iface: ifname, ok: true });
-    else if (!ok && misses <= allowed + 1) this.causes.push({ event: 'probe', level: misses > allowed ? 'warning' : 'info', iface: ifname, ok: false, misses, allowedMisses: allowed });
+  probe(ifname: string, ok: boolean, misses: number, allowed: number, kind: 'arp' | 'ndp' = 'arp'): void {
+    // ARP and NDP verdicts are two histories: one's answer says nothing about the other's misses
+    const key = `${kind} ${ifname}`;
+    const prev = this.lastProbe.get(key);
+    this.lastProbe.set(key, ok);
+    // `probe` only on NDP lines, so the ARP lines read as they always did
+    const k = kind === 'ndp' ? { probe: kind } : {};
+    if (ok && prev === false) this.causes.push({ event: 'probe', ...k, iface: ifname, ok: true });
+    else if (!ok && misses <= allowed + 1) this.causes.push({ event: 'probe', ...k, level: misses > allowed ? 'warning' : 'info', iface: ifname, ok: false, misses, allowedMisses: allowed });
   }
 
   /** Buffered causes, then each candidate whose health changed since the last round. */

@@ -4,7 +4,7 @@
 import type { MgmtAddress } from './state-machine.js';
 
 export interface HealthProbe {
-  /** true when TARGET answered our ARP request on IFNAME within timeoutMs. */
+  /** true when TARGET answered our ARP request (IPv4) or Neighbor Solicitation (IPv6) on IFNAME within timeoutMs. */
   probe(ifname: string, target: string, timeoutMs: number): Promise<boolean>;
   close?(): void;
 }

@@ -40,7 +40,7 @@ export async function runMgmtDaemon(o: RunOptions): Promise<{ stoppedBy: string;
     controlSocket: o.controlSocket ?? DEFAULT_CONTROL_SOCKET,
     rcvbuf: o.rcvbuf,
     metrics,
-    probe: config.probe ? defaultProbe(o.netns) : undefined,
+    probe: config.probe || config.ndpProbe ? defaultProbe(o.netns) : undefined,
     announcer: defaultAnnouncer(o.netns),
   });
   o.onStarted?.(d);

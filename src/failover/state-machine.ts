@@ -36,6 +36,8 @@ export interface MachineConfig {
   preempt?: boolean;
   /** With an ARP probe configured: consecutive misses tolerated; one more marks the path down. */
   probe: { allowedMisses: number } | null;
+  /** With an NDP probe (IPv6 gateway) configured: the same, counted apart from the ARP misses. */
+  ndpProbe?: { allowedMisses: number } | null;
   announce: { count: number; intervalMs: number; refreshMs: number };
 }
 
@@ -83,6 +85,8 @@ export interface CandidateStatus {
   carrier: boolean;
   operUp: boolean;
   probe: { misses: number; lastOkAt: number | null } | null;
+  /** Absent in state files written before the NDP probe existed. */
+  ndpProbe?: { misses: number; lastOkAt: number | null } | null;
   /** link and probe fine right now (hold-down may still be running) */
   up: boolean;
   /** up and trusted: past its hold-down */
@@ -108,6 +112,8 @@ interface Cand {
   link: LinkObservation;
   misses: number;
   lastProbeOkAt: number | null;
+  ndpMisses: number;
+  lastNdpOkAt: number | null;
   upSince: number | null;
   healthySince: number | null;
 }
@@ -136,7 +142,7 @@ export class FailoverMachine {
     if (new Set(config.candidates).size !== config.candidates.length) throw new Error('candidate interfaces must be distinct');
     this.config = config;
     config.candidates.forEach((name, priority) => {
-      this.cands.set(name, { name, priority, link: ABSENT, misses: 0, lastProbeOkAt: null, upSince: null, healthySince: null });
+      this.cands.set(name, { name, priority, link: ABSENT, misses: 0, lastProbeOkAt: null, ndpMisses: 0, lastNdpOkAt: null, upSince: null, healthySince: null });
     });
     for (const a of config.addresses) this.placements.set(addressKey(a), []);
     for (const f of config.routeFamilies) this.routes.set(f, null);
@@ -170,19 +176,25 @@ export class FailoverMachine {
     if (!this.linkUp(c) || carrierLost) {
       // A path that went down proves nothing about the gateway when it comes back: probe afresh.
       c.misses = 0;
+      c.ndpMisses = 0;
     }
     this.onUpChange(now, c, wasUp);
   }
 
-  observeProbe(now: number, name: string, ok: boolean): void {
+  /** A probe's verdict: 'arp' for the IPv4 gateway, 'ndp' for the IPv6 one; each counts its own misses. */
+  observeProbe(now: number, name: string, ok: boolean, kind: 'arp' | 'ndp' = 'arp'): void {
     const c = this.cands.get(name);
-    if (!c || !this.config.probe) return;
+    if (!c || !(kind === 'arp' ? this.config.probe : this.config.ndpProbe)) return;
     const wasUp = this.isUp(c);
-    if (ok) {
+    if (ok && kind === 'arp') {
       c.misses = 0;
       c.lastProbeOkAt = now;
+    } else if (ok) {
+      c.ndpMisses = 0;
+      c.lastNdpOkAt = now;
     } else {
-      c.misses++;
+      if (kind === 'arp') c.misses++;
+      else c.ndpMisses++;
       this.counters.probeMisses++;
     }
     this.onUpChange(now, c, wasUp);
@@ -322,6 +334,7 @@ export class FailoverMachine {
         carrier: c.link.carrier,
         operUp: c.link.operUp,
         probe: this.config.probe ? { misses: c.misses, lastOkAt: c.lastProbeOkAt } : null,
+        ndpProbe: this.config.ndpProbe ? { misses: c.ndpMisses, lastOkAt: c.lastNdpOkAt } : null,
         up: this.isUp(c),
         healthy: this.isHealthy(now, c),
         why: this.why(now, c),
@@ -348,7 +361,8 @@ export class FailoverMachine {
 
   private isUp(c: Cand): boolean {
     if (!this.linkUp(c)) return false;
-    return !this.config.probe || c.misses <= this.config.probe.allowedMisses;
+    if (this.config.probe && c.misses > this.config.probe.allowedMisses) return false;
+    return !this.config.ndpProbe || c.ndpMisses <= this.config.ndpProbe.allowedMisses;
   }
 
   private isHealthy(now: number, c: Cand): boolean {
@@ -372,9 +386,11 @@ export class FailoverMachine {
     if (!c.link.carrier) return 'no carrier';
     if (!c.link.operUp) return 'operstate not up';
     if (this.config.probe && c.misses > this.config.probe.allowedMisses) return `gateway not answering ARP (${c.misses} consecutive misses)`;
+    if (this.config.ndpProbe && c.ndpMisses > this.config.ndpProbe.allowedMisses) return `IPv6 gateway not answering NDP (${c.ndpMisses} consecutive misses)`;
     if (c.healthySince !== null && c.healthySince > now) return `hold-down: ${Math.ceil(c.healthySince - now)} ms left`;
     const probe = this.config.probe ? (c.misses > 0 ? `, ${c.misses} probe miss(es)` : ', gateway answers ARP') : '';
-    return `up, carrier, operstate up${probe}`;
+    const ndp = this.config.ndpProbe ? (c.ndpMisses > 0 ? `, ${c.ndpMisses} NDP probe miss(es)` : ', IPv6 gateway answers NDP') : '';
+    return `up, carrier, operstate up${probe}${ndp}`;
   }
 
   private observedHolder(now: number): string | null {

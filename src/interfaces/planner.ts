@@ -92,8 +92,41 @@ export interface PlanOptions {
   prune?: boolean;
 }
 
+/**
+ * What one operation does to the link it names, as far as traffic through it is concerned:
+ * - `new`: the link did not exist (created by this plan, or a step on one it creates);
+ * - `in-place`: changed while it keeps working (MTU, MAC, alias, addresses, ARP, routes, up);
+ * - `enslave`: a port without a master gets one (a first enslavement; a bond's ports also bounce);
+ * - `re-enslave`: a port leaves its master (moved to another, released, or its master goes);
+ * - `bounce`: the link is taken down and brought up again by this plan;
+ * - `down`: the link is taken down and stays down (the file says `state: down`);
+ * - `recreate`: deleted and created again under the same name (a new ifindex), and every step
+ *   on it in between;
+ * - `delete`: removed, the file no longer declares it (pruning; `--no-prune` keeps it).
+ */
+export type Effect = 'new' | 'in-place' | 'enslave' | 're-enslave' | 'bounce' | 'down' | 'recreate' | 'delete';
+
+/** The effects that interrupt an existing link that is up (see `Plan.disruption`). */
+export const DISRUPTIVE_EFFECTS: ReadonlySet<Effect> = new Set<Effect>(['re-enslave', 'bounce', 'down', 'recreate']);
+
+/** One existing link, up now, that the plan interrupts, and how (steps are 1-based). */
+export interface Disruption {
+  name: string;
+  effects: Effect[];
+  steps: number[];
+}
+
 export interface Plan {
   ops: Op[];
+  /** The effect of each operation, parallel to `ops`. */
+  effects: Effect[];
+  /**
+   * The links that exist and are up now which the plan interrupts (re-enslaves, bounces, takes
+   * down or re-creates), in plan order; `config apply` refuses such a plan unless allowed.
+   * Creating what does not exist, changing in place, a first enslavement and deleting what the
+   * file no longer declares are not disruption: at boot nothing configured exists yet.
+   */
+  disruption: Disruption[];
   /** Things nodectl chose not to do, and why (an owned link another program builds on, …). */
   warnings: string[];
   /** Interfaces the plan creates (they become owned once created). */
@@ -465,6 +498,7 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
     }
   }
   ops.push(...mtuDown.reverse(), ...sets, ...createOps, ...masterSets);
+  ops.push(...bridgeMtuPins(ops, { decls, declByName, desiredMaster, byName, create, freshPeers, postMaster }));
 
   // 6. Administrative state: up parents first, down children first. Downs go between the
   //    address removals and additions (section 7): a link going down loses its IPv6 addresses
@@ -561,12 +595,120 @@ export function plan(file: NodeConfig, actual: ActualState, opts: PlanOptions): 
   ops.unshift(...r.dels);
   ops.push(...r.adds);
 
+  const effects = effectsOf(ops, { byName, create, del, freshPeers });
   return {
     ops,
+    effects,
+    disruption: disruptionOf(ops, effects, byName),
     warnings,
     creates: topo.filter((n) => create.has(n)),
     deletes: [...deletedAll],
   };
+}
+
+/**
+ * A bridge whose MTU nobody set follows its ports: each enslavement, release or port MTU change
+ * sets it to its smallest port's MTU (1500 with no port), and a bridge created with IFLA_MTU
+ * counts as not set. So a bridge the file wants below its ports (1500 over 9000 ports) would be
+ * raised by the very steps that enslave them, and the apply fail its verification. Setting its
+ * MTU after those steps (ndo_change_mtu) marks it as set by the user: the kernel then keeps it.
+ * Only when the plan changes its ports and they would leave it above the file's MTU (or, with
+ * no port left, at 1500); a bridge above its ports is refused by validate and preflight.
+ */
+function bridgeMtuPins(ops: Op[], c: {
+  decls: InterfaceDecl[]; declByName: Map<string, InterfaceDecl>; desiredMaster: Map<string, string | undefined>;
+  byName: Map<string, ActualLink>; create: Set<string>; freshPeers: Set<string>; postMaster: Map<string, string | null>;
+}): Op[] {
+  const mtuAfter = (n: string, depth = 0): number | undefined => {
+    const d = c.declByName.get(n);
+    if (d?.mtu !== undefined) return d.mtu;
+    const l = c.byName.get(n);
+    if (l && !c.create.has(n) && !c.freshPeers.has(n)) return l.mtu;
+    if (!d || depth > 32) return undefined;
+    if (d.kind === 'vlan' || d.kind === 'macvlan') return mtuAfter(d.link, depth + 1);
+    // made by the plan with the kernel's default (a veth's declared peer too)
+    return d.kind === 'device' && !c.freshPeers.has(n) ? undefined : 1500;
+  };
+  // the bridges whose ports this plan changes
+  const touched = new Set<string>();
+  const masterOf = (n: string): string | null => c.desiredMaster.get(n) ?? c.postMaster.get(n) ?? null;
+  for (const op of ops) {
+    if (op.op === 'link-add' && op.spec.master !== undefined) touched.add(op.spec.master);
+    if (op.op === 'link-del') { const m = c.byName.get(op.name)?.masterIndex; if (m !== null && m !== undefined) for (const l of c.byName.values()) if (l.index === m) touched.add(l.name); }
+    if (op.op !== 'link-set') continue;
+    if (typeof op.change.master === 'string') touched.add(op.change.master);
+    if (op.change.master === null && op.from.master) touched.add(op.from.master);
+    if (op.change.mtu !== undefined) { const m = masterOf(op.name); if (m !== null) touched.add(m); }
+  }
+  const out: Op[] = [];
+  for (const d of c.decls) {
+    if (d.kind !== 'bridge' || d.mtu === undefined || !touched.has(d.name)) continue;
+    const ports = c.decls.filter((p) => c.desiredMaster.get(p.name) === d.name).map((p) => mtuAfter(p.name));
+    // a port of unknown MTU counts as not the file's: setting a bridge to its own MTU is a no-op
+    const auto = ports.length ? Math.min(...ports.map((m) => m ?? Infinity)) : 1500;
+    // above a port is the file's error (validate, preflight), never made to stick here: the
+    // verification then finds it and the apply rolls back
+    if (auto === d.mtu || (ports.length > 0 && auto < d.mtu)) continue;
+    const l = c.byName.get(d.name);
+    const existing = l && !c.create.has(d.name);
+    out.push({ op: 'link-set', name: d.name, change: { mtu: d.mtu }, from: existing ? { mtu: l.mtu } : {} });
+  }
+  return out;
+}
+
+/** The effect of each operation of a plan (see Effect). */
+function effectsOf(ops: Op[], ctx: { byName: Map<string, ActualLink>; create: Set<string>; del: Set<string>; freshPeers: Set<string> }): Effect[] {
+  // a declared veth peer that exists now goes with its veth, and comes back with it
+  const recreated = (n: string): boolean => (ctx.create.has(n) && ctx.del.has(n)) || (ctx.freshPeers.has(n) && ctx.byName.has(n));
+  const fresh = (n: string): boolean => (ctx.create.has(n) && !ctx.del.has(n)) || ctx.freshPeers.has(n) || !ctx.byName.has(n);
+  // links this plan takes down and brings up again
+  const downAt = new Map<string, number>();
+  const bounced = new Set<string>();
+  ops.forEach((op, i) => {
+    if (op.op !== 'link-set' || op.change.up === undefined) return;
+    if (op.change.up === false) downAt.set(op.name, i);
+    else if (downAt.has(op.name)) bounced.add(op.name);
+  });
+  return ops.map((op): Effect => {
+    if (recreated(op.name)) return 'recreate';
+    if (op.op === 'link-del') return 'delete';
+    if (fresh(op.name)) return 'new';
+    if (op.op !== 'link-set') return 'in-place';
+    if (op.change.master !== undefined) {
+      // a port released by a bond is closed by the kernel: part of the same interruption
+      return op.from.master === null || op.from.master === undefined ? 'enslave' : 're-enslave';
+    }
+    if (op.change.up === false) return bounced.has(op.name) ? 'bounce' : 'down';
+    if (op.change.up === true && downAt.has(op.name)) return 'bounce';
+    return 'in-place';
+  });
+}
+
+/**
+ * The links, existing and up now, that disruptive steps touch. A port whose master is
+ * re-created is interrupted too: its release is a step of its own (re-enslave).
+ */
+function disruptionOf(ops: Op[], effects: Effect[], byName: Map<string, ActualLink>): Disruption[] {
+  const out = new Map<string, Disruption>();
+  ops.forEach((op, i) => {
+    const e = effects[i]!;
+    if (!DISRUPTIVE_EFFECTS.has(e) || byName.get(op.name)?.admin !== 'up') return;
+    let d = out.get(op.name);
+    if (!d) out.set(op.name, (d = { name: op.name, effects: [], steps: [] }));
+    if (!d.effects.includes(e)) d.effects.push(e);
+    d.steps.push(i + 1);
+  });
+  return [...out.values()];
+}
+
+/**
+ * One line: `br0 (recreate, steps 2, 5), eth1 (re-enslave, step 1)`; past `max` links, a count
+ * (re-creating 1,000 macvlans is one error line, not a screenful; --json has them all).
+ */
+export function describeDisruption(ds: readonly Disruption[], max = 10): string {
+  const one = (d: Disruption): string => `${d.name} (${d.effects.join(', ')}, ${d.steps.length === 1 ? 'step' : 'steps'} ${d.steps.join(', ')})`;
+  const shown = ds.length > max ? ds.slice(0, max) : ds;
+  return shown.map(one).join(', ') + (ds.length > shown.length ? `, and ${ds.length - shown.length} more` : '');
 }
 
 function planRoutes(cfg: NodeConfig, actual: ActualState, opts: PlanOptions, prune: boolean, ctx: { byName: Map<string, ActualLink>; deletedAll: Set<string>; create: Set<string>; ops: Op[] }): { dels: Op[]; adds: Op[]; conflicts: string[] } {
@@ -662,7 +804,8 @@ export function describeOp(op: Op): string {
       const c = op.change;
       const f = op.from;
       if (c.up !== undefined) parts.push(c.up ? 'up' : 'down');
-      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : `${f.mtu} → ${c.mtu}`);
+      // the same MTU again: a bridge kept where the file says once its ports changed
+      if (c.mtu !== undefined) parts.push('mtu', f.mtu === undefined ? String(c.mtu) : f.mtu === c.mtu ? `${c.mtu} (kept)` : `${f.mtu} → ${c.mtu}`);
       if (c.mac !== undefined) parts.push('address', `${f.mac ?? '?'} → ${c.mac}`);
       if (c.alias !== undefined) parts.push('alias', JSON.stringify(c.alias));
       if (c.group !== undefined) parts.push('group', String(c.group));

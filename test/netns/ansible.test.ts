@@ -15,7 +15,7 @@ import { waitUntil } from '../helpers/patience.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/run.js');
 
-interface TaskResult { stdout: string; changed?: boolean; failed?: boolean; msg?: string; operations?: string[]; rolled_back?: boolean; reverted?: boolean }
+interface TaskResult { stdout: string; changed?: boolean; failed?: boolean; msg?: string; operations?: string[]; rolled_back?: boolean; reverted?: boolean; disruption?: { name: string; effects: string[] }[] }
 
 function skipUnless(t: ExecutionContext): boolean {
   if (!isRoot()) {
@@ -140,4 +140,25 @@ test(rootTitle('ansible: a gateway that does not answer after the apply reverts 
   t.true(r.reverted);
   t.regex(r.msg ?? '', /192\.0\.2\.99 did not answer/);
   t.deepEqual(snapshot(node), before, 'the revert left changes behind');
+});
+
+test(rootTitle('ansible: a plan that disrupts a link that is up fails the task, nothing changed, unless allow_disruption'), async (t) => {
+  if (!skipUnless(t)) return;
+  const { node, dir, file } = await topology(t);
+  const args = { src: file, netns: node.name, state_dir: join(dir, 'state'), gateway: '192.0.2.1', confirm_timeout: 60 };
+  t.falsy(play(dir, args).failed);
+  // stp cannot change in place: br0 (up) would be re-created
+  writeFileSync(file, readFileSync(file, 'utf8').replace('    name: br0\n', '    name: br0\n    bridge: {stp: true}\n'));
+  const before = snapshot(node);
+  const refused = play(dir, args);
+  t.true(refused.failed, JSON.stringify(refused));
+  t.false(refused.changed);
+  t.false(refused.rolled_back);
+  t.deepEqual(refused.disruption?.map((d) => `${d.name} ${d.effects.join()}`), ['br0 recreate']);
+  t.regex(refused.msg ?? '', /would disrupt links that are up: br0 \(recreate\); nothing was changed/);
+  t.deepEqual(snapshot(node), before, 'a refused plan changed the namespace');
+  const allowed = play(dir, { ...args, allow_disruption: true });
+  t.falsy(allowed.failed, allowed.msg);
+  t.true(allowed.changed);
+  t.false(play(dir, args).changed);
 });

@@ -225,7 +225,8 @@ test.serial('SIGKILL at random points during apply: config recover restores the 
   const delay = 40;
   let midway = 0;
   for (let round = 0; round < 6; round++) {
-    const child = spawn(process.execPath, [CLI, 'config', 'apply', file, '-n', ns.name, '--state-dir', sd], {
+    // A → B re-creates links: the CLI would refuse it without the flag (what is tested is the kill)
+    const child = spawn(process.execPath, [CLI, 'config', 'apply', file, '-n', ns.name, '--state-dir', sd, '--allow-disruption'], {
       env: { ...process.env, NODECTL_STEP_DELAY_MS: String(delay) }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let started = false;

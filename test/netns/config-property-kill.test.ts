@@ -86,7 +86,8 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     const before = await ipSnapshot(ns.name);
     const file = join(sd, 'target.yaml');
     writeFileSync(file, b);
-    const child = spawn(process.execPath, [CLI, 'config', 'apply', file, '-n', ns.name, '--state-dir', sd], {
+    // random plans re-create and re-enslave: what is tested here is the kill, not the refusal
+    const child = spawn(process.execPath, [CLI, 'config', 'apply', file, '-n', ns.name, '--state-dir', sd, '--allow-disruption'], {
       env: { ...process.env, NODECTL_STEP_DELAY_MS: String(STEP_DELAY_MS) }, stdio: ['ignore', 'ignore', 'ignore'],
     });
     const progress = join(dir, 'progress');
@@ -100,7 +101,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     if (viaApply) {
       const startFile = join(sd, 'start.yaml');
       writeFileSync(startFile, a);
-      const out = await cli(['config', 'apply', startFile, '-n', ns.name, '--state-dir', sd, '--json']);
+      const out = await cli(['config', 'apply', startFile, '-n', ns.name, '--state-dir', sd, '--json', '--allow-disruption']);
       if (out.code !== 0) { t.fail(`${where}: killed after ${done}/${n} steps, the next config apply exited ${out.code}: ${out.stderr}`); return; }
       const applied = JSON.parse(out.stdout) as ApplyResult;
       r = applied.recovered ?? { action: 'none', journal: null, undone: 0, reason: 'no journal', errors: [] };

@@ -8,7 +8,7 @@ import { kernelAtLeast, probeAllFeatures, probeFeature, probeHelper, type Featur
 import { isRoot } from '../helpers/netns.js';
 
 const VERSION_BOUND: FeatureName[] = ['tcx', 'clsact', 'xdp', 'raw_tracepoint', 'ringbuf', 'bpf_loop', 'batch_ops'];
-const CONFIG_BOUND: FeatureName[] = ['btf', 'module_btf', 'tp_btf', 'tracepoint', 'fentry', 'fexit', 'kprobe'];
+const CONFIG_BOUND: FeatureName[] = ['btf', 'module_btf', 'tp_btf', 'tracepoint', 'fentry', 'fexit', 'kprobe', 'uprobe'];
 
 test('every probe answers with a reason; version-bound features exist on kernels new enough', (t) => {
   if (!isRoot()) return void t.fail('needs root');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, netnsFor, rootTitle } from '../helpers/netns.js';
+import { RTPROT_NODECTL } from '../../src/netlink/route.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -67,7 +68,7 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
   for (const never of ['nodejs', 'npm', 'gcc', 'clang', 'build-essential']) t.false(new RegExp(`\\b${never}\\b`).test(depends), `Depends has ${never}`);
   t.is(spawnSync('dpkg-deb', ['--ctrl-tarfile', deb]).status, 0);
   const conffiles = spawnSync('sh', ['-c', `dpkg-deb --ctrl-tarfile '${deb}' | tar -xOf - ./conffiles`], { encoding: 'utf8' }).stdout;
-  t.is(conffiles.trim(), '/etc/nodectl/node.yaml.example');
+  t.deepEqual(conffiles.trim().split('\n'), ['/etc/nodectl/node.yaml.example', '/etc/iproute2/rt_protos.d/nodectl.conf']);
 
   const { tree } = unpack(t);
   t.is(readlinkSync(join(tree, 'usr/bin/nodectl')), '../lib/nodectl/bin/nodectl', 'relative, so an unpacked tree works');
@@ -79,7 +80,7 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
     'usr/lib/systemd/system/nodectl-config.service', 'usr/lib/systemd/system/nodectl-mgmt.service',
     'usr/share/man/man8/nodectl.8.gz', 'usr/share/man/man8/nodectl-config.8.gz',
     'usr/share/bash-completion/completions/nodectl', 'usr/share/zsh/vendor-completions/_nodectl',
-    'etc/nodectl/node.yaml.example', 'usr/share/doc/nodectl/copyright', 'usr/share/doc/nodectl/changelog.Debian.gz',
+    'etc/nodectl/node.yaml.example', 'etc/iproute2/rt_protos.d/nodectl.conf', 'usr/share/doc/nodectl/copyright', 'usr/share/doc/nodectl/changelog.Debian.gz',
   ]) t.true(existsSync(join(tree, f)), `${f} missing`);
   // No unit is enabled by the package: no symlinks under /etc/systemd (postinst only records
   // what enable would make, so that purge removes it).
@@ -101,6 +102,31 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
   t.regex(copyright, /^Format: https:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/$/m);
   for (const p of ['@oclif/core', 'yaml', '@sinclair/typebox', 'netlink', 'ebpf-ts']) t.true(copyright.includes(`Comment: npm package ${p}@`), `copyright lacks ${p}`);
   t.false(lstatSync(join(tree, 'usr/lib/nodectl/node_modules')).isSymbolicLink());
+  // iproute2 names nodectl's route protocol: the one line that is not a comment is "110 nodectl"
+  const protos = readFileSync(join(tree, 'etc/iproute2/rt_protos.d/nodectl.conf'), 'utf8');
+  t.deepEqual(protos.split('\n').filter((l) => l.trim() && !l.startsWith('#')), [`${RTPROT_NODECTL} nodectl`]);
+});
+
+test(rootTitle('the .deb\'s rt_protos.d file makes `ip route` say "proto nodectl" for the routes nodectl installs'), (t) => {
+  if (!deb) {
+    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
+    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
+    return t.pass();
+  }
+  if (!isRoot()) { t.log('SKIP: not root; needs a namespace and a private mount namespace'); return t.pass(); }
+  const { tree } = unpack(t);
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'pk0', 'type', 'veth', 'peer', 'name', 'pk1');
+  ns.ip('link', 'set', 'pk0', 'up');
+  ns.ip('route', 'add', '10.77.0.0/16', 'dev', 'pk0', 'proto', String(RTPROT_NODECTL));
+  // iproute2 reads /etc/iproute2/rt_protos.d only: the package's directory is mounted there in a
+  // private mount namespace of this one command (the host's /etc is never touched)
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+    'mount --bind "$1" /etc/iproute2/rt_protos.d && exec ip -n "$2" route show dev pk0', 'sh', join(tree, 'etc/iproute2/rt_protos.d'), ns.name], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^10\.77\.0\.0\/16 proto nodectl scope link/m);
+  // and without the file, the bare number (so the check above depends on the package's file)
+  t.regex(ns.ip('route', 'show', 'dev', 'pk0'), /^10\.77\.0\.0\/16 proto 110 scope link/m);
 });
 
 test(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link list --json -n, config validate, --help'), (t) => {

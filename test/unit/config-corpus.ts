@@ -104,7 +104,15 @@ export const REFUSED: { what: string; text: string; path: string; reason: RegExp
   { what: 'label over 15 bytes', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:ééééééé"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /is 17 bytes in UTF-8: the kernel's limit is 15/ },
   { what: 'label with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:\\0"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /NUL/ },
   { what: 'alias over 255 bytes', text: `interfaces:\n  - {name: d0, kind: dummy, alias: "${'é'.repeat(128)}"}\n`, path: '/interfaces/0/alias', reason: /256 bytes in UTF-8: the kernel's limit is 255/ },
+  // ASCII: over the schema's maxLength in characters too (TypeBox's "Expected string length …" used to read "must be a string, not string …")
+  { what: 'label over 15 bytes, ASCII', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: [{address: 10.0.0.1/24, label: "d0:abcdefghijklm"}]}\n', path: '/interfaces/0/addresses/0/label', reason: /^label "d0:abcdefghijklm" is 16 bytes in UTF-8: the kernel's limit is 15$/ },
+  { what: 'alias over 255 bytes, ASCII', text: `interfaces:\n  - {name: d0, kind: dummy, alias: "${'a'.repeat(256)}"}\n`, path: '/interfaces/0/alias', reason: /^the alias is 256 bytes in UTF-8: the kernel's limit is 255$/ },
   { what: 'alias with NUL', text: 'interfaces:\n  - {name: d0, kind: dummy, alias: "a\\0b"}\n', path: '/interfaces/0/alias', reason: /NUL/ },
+  // names the kernel refuses (dev_valid_name), from issue 18's list
+  { what: 'name "."', text: 'interfaces:\n  - {name: ".", kind: bridge}\n', path: '/interfaces/0/name', reason: /"\." is not a valid interface name \(the kernel refuses "\." and "\.\."\)/ },
+  { what: 'name ".."', text: 'interfaces:\n  - {name: "..", kind: bridge}\n', path: '/interfaces/0/name', reason: /"\.\." is not a valid interface name/ },
+  { what: 'name with NUL', text: 'interfaces:\n  - {name: "br\\0x", kind: bridge}\n', path: '/interfaces/0/name', reason: /contains a NUL byte/ },
+  { what: 'name over 15 bytes (multi-byte)', text: 'interfaces:\n  - {name: "ééééééééx", kind: bridge}\n', path: '/interfaces/0/name', reason: /is 17 bytes long in UTF-8; the kernel allows at most 15/ },
   { what: '::/0', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/0"]}\n', path: '/interfaces/0/addresses/0', reason: /:: is the unspecified address/ },
   { what: '::/64', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::/64"]}\n', path: '/interfaces/0/addresses/0', reason: /unspecified/ },
   { what: '::1/128 on a non-lo device', text: 'interfaces:\n  - {name: d0, kind: dummy, addresses: ["::1/128"]}\n', path: '/interfaces/0/addresses/0', reason: /::1 is the loopback address: it belongs on lo, not on d0/ },
@@ -121,6 +129,7 @@ export const REFUSED: { what: string; text: string; path: string; reason: RegExp
   { what: 'mgmt: repeated candidate', text: 'interfaces: []\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0, eth0]}\n', path: '/mgmt/candidates/1', reason: /listed twice/ },
   { what: 'mgmt: gateway outside every prefix', text: 'interfaces: []\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0], gateway: {ipv4: 198.51.100.1}}\n', path: '/mgmt/gateway/ipv4', reason: /outside every IPv4 management prefix/ },
   { what: 'mgmt: 9 addresses', text: `interfaces: []\nmgmt: {addresses: [${Array.from({ length: 9 }, (_, k) => `192.0.2.${k + 1}/24`).join(', ')}], candidates: [eth0]}\n`, path: '/mgmt/addresses', reason: /9 addresses: at most 8/ },
+  { what: 'mgmt: 199 addresses', text: `interfaces: []\nmgmt: {addresses: [${Array.from({ length: 199 }, (_, k) => `10.0.${k >> 8}.${(k & 255) + 1}/16`).join(', ')}], candidates: [eth0]}\n`, path: '/mgmt/addresses', reason: /199 addresses: at most 8/ },
   { what: 'mgmt: multicast address', text: 'interfaces: []\nmgmt: {addresses: [224.0.0.5/24], candidates: [eth0]}\n', path: '/mgmt/addresses/0', reason: /multicast/ },
   { what: 'mgmt: IPv6 gateway with a zone', text: 'interfaces: []\nmgmt: {addresses: ["2001:db8::10/64"], candidates: [eth0], gateway: {ipv6: "fe80::1%eth0"}}\n', path: '/mgmt/gateway/ipv6', reason: /zone index/ },
   { what: 'an address under an interface and under mgmt:', text: 'interfaces:\n  - {name: eth0, kind: device, addresses: [192.0.2.10/24]}\nmgmt: {addresses: [192.0.2.10/24], candidates: [eth0]}\n', path: '/interfaces/0/addresses/0', reason: /192\.0\.2\.10 is also a management address \(mgmt: at line 3\)/ },

@@ -44,3 +44,13 @@ test('a route\'s gateway on a device whose addresses the file leaves alone is ch
     '/interfaces/0/routes/0/via gateway 10.1.0.254 is not on-link through eth0 (its IPv4 prefixes: 10.2.0.1/24): the kernel refuses it (ENETUNREACH); add an address in its prefix, or onlink: true (on this node)',
   ]);
 });
+
+test('a bridge above a port the apply creates with its kind\'s default MTU (1500), not above one that exists at 9000', (t) => {
+  const file = 'interfaces:\n  - {name: br0, kind: bridge, mtu: 9000, ports: [ve0]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}}\n  - {name: ve1, kind: veth, veth: {peer: ve1p}}\n  - {name: mv0, kind: macvlan, link: ve1, mtu: 9000}\n';
+  t.deepEqual(say(file), [
+    '/interfaces/3/mtu mtu 9000 is above the mtu 1500 of its lower device ve1 on this node: the kernel refuses a macvlan larger than its lower device',
+    '/interfaces/0/mtu bridge br0 mtu 9000 is above the mtu 1500 of its port ve0 on this node: the kernel lowers a bridge to the MTU of its smallest port',
+  ]);
+  // made by an earlier apply with mtu 9000, which the file now leaves as it is
+  t.deepEqual(say(file, [...node, link(4, 've0', 'veth', 9000), link(5, 've1', 'veth', 9000)]), []);
+});

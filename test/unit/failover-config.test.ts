@@ -111,3 +111,21 @@ test('mgmt run reads by the rules of config validate: tags, nesting, addresses n
     '2:44 /interfaces/0/addresses/0: 192.0.2.10 is also a management address (mgmt: at line 3): the failover daemon moves it between candidates; declare it only under mgmt:',
   ]);
 });
+
+test('ndp_probe: target defaults to gateway.ipv6; an IPv4, foreign or missing target is refused at its place', (t) => {
+  const base = 'mgmt:\n  addresses: [192.0.2.10/24, "2001:db8::10/64"]\n  candidates: [eth0, eth1]\n';
+  const c = parseMgmtConfig(`${base}  gateway: { ipv6: "2001:DB8::1" }\n  health: { ndp_probe: { interval_ms: 200, timeout_ms: 900, allowed_misses: 1 } }\n`);
+  t.deepEqual(c.ndpProbe, { target: '2001:db8::1', intervalMs: 200, timeoutMs: 200, allowedMisses: 1 });
+  t.is(c.probe, null, 'the ARP probe stays off unless asked for');
+  t.is(parseMgmtConfig(base).ndpProbe, null);
+  t.is(parseMgmtConfig(`${base}  health: { ndp_probe: { target: "fe80::1" } }\n`).ndpProbe?.target, 'fe80::1');
+  t.deepEqual(problems(`${base}  health: { ndp_probe: {} }\n`), [
+    '4:24 /mgmt/health/ndp_probe: an NDP probe needs a target: set ndp_probe.target or gateway.ipv6',
+  ]);
+  t.deepEqual(problems(`${base}  health: { ndp_probe: { target: 192.0.2.1 } }\n`), [
+    '4:34 /mgmt/health/ndp_probe/target: "192.0.2.1" is not an IPv6 address without a zone (NDP is IPv6 only)',
+  ]);
+  t.deepEqual(problems(`${base}  health: { ndp_probe: { target: "2001:db9::1" } }\n`), [
+    '4:34 /mgmt/health/ndp_probe/target: probe target 2001:db9::1 is neither link-local nor inside an IPv6 management prefix: it cannot answer NDP on that link',
+  ]);
+});

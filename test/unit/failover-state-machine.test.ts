@@ -351,6 +351,28 @@ test('ARP probe: allowed misses tolerated, one more moves, recovery needs a hold
   t.is(m.counters.probeMisses, 3);
 });
 
+test('NDP probe: its own misses, apart from the ARP probe\'s; either one past its allowance moves', (t) => {
+  const { k, m } = setup({ probe: { allowedMisses: 2 }, ndpProbe: { allowedMisses: 1 } });
+  m.sync(0, k.snapshot());
+  step(m, k, 0);
+  // ARP answers between the NDP misses: they must not reset the NDP count
+  m.observeProbe(100, 'eth0', false, 'ndp');
+  m.observeProbe(150, 'eth0', true, 'arp');
+  step(m, k, 150);
+  t.is(holderOf(k), 'eth0');
+  m.observeProbe(200, 'eth0', false, 'ndp');
+  const r = step(m, k, 200);
+  t.is(holderOf(k), 'eth1');
+  t.regex(r.decisions[0]!.reason, /IPv6 gateway not answering NDP \(2 consecutive misses\)/);
+  const st = m.status(200).candidates.find((c) => c.name === 'eth0')!;
+  t.deepEqual(st.ndpProbe, { misses: 2, lastOkAt: null });
+  t.deepEqual(st.probe, { misses: 0, lastOkAt: 150 });
+  m.observeProbe(300, 'eth0', true, 'ndp');
+  t.true(m.isHealthyNow(1300, 'eth0'));
+  t.regex(m.status(1300).candidates[0]!.why, /gateway answers ARP, IPv6 gateway answers NDP/);
+  t.is(m.counters.probeMisses, 2);
+});
+
 test('periodic refresh announces once per period on the holder', (t) => {
   const { k, m } = setup({ announce: { count: 3, intervalMs: 100, refreshMs: 5000 } });
   m.sync(0, k.snapshot());

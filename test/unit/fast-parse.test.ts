@@ -153,6 +153,7 @@ test('what the fast paths take in the spellings that used to differ between them
   // --nud as oclif takes it: repeated or comma-separated
   t.like(fast(['neigh', 'list', '--nud', 'stale,delay', '--nud', 'probe']), { flags: { nud: ['stale', 'delay', 'probe'] } });
   t.like(fast(['config', 'apply', 'n.yaml', '--confirm', '030', '--no-prune']), { flags: { confirm: 30, 'no-prune': true } });
+  t.like(fast(['config', 'apply', 'n.yaml', '--allow-disruption']), { flags: { 'allow-disruption': true }, args: { file: 'n.yaml' } });
   t.like(fast(['mgmt', 'run', '--rcvbuf', '4096', '--json']), { flags: { rcvbuf: 4096, json: true } });
 });
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseConfig } from '../../src/config/load.js';
-import { describeOp, OWNED_GROUP, plan, PlanConflict, type ActualState } from '../../src/interfaces/planner.js';
+import { describeDisruption, describeOp, OWNED_GROUP, plan, PlanConflict, type ActualState } from '../../src/interfaces/planner.js';
 
 type L = ActualState['links'][number];
 let nextIndex = 1;
@@ -413,5 +413,136 @@ test('a link set down loses its IPv6 addresses: address removals come before the
     'addr del 2001:db8:4:7::1/64 dev mv2',
     'link set mv2 down',
     'addr add 10.4.9.1/24 dev mv2',
+  ]);
+});
+
+// --- disruption: what each step does to the link it names (issue #18) ---
+const tagged = (p: ReturnType<typeof plan>): string[] => p.ops.map((op, i) => `${p.effects[i]} ${describeOp(op)}`);
+
+test('disruption: a fresh node (boot) only creates and changes in place; nothing is disruption', (t) => {
+  const eth0 = link('eth0', 'device', { admin: 'down' });
+  const eth1 = link('eth1', 'device'); // up, free: a first enslavement is not a disruption
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device, mtu: 9000}
+  - {name: eth1, kind: device}
+  - {name: br0, kind: bridge, ports: [eth1], addresses: [10.0.0.1/24]}
+  - {name: mv0, kind: macvlan, link: eth0}
+`);
+  const p = plan(c, { links: [eth0, eth1], addrs: [] }, { owned: new Set() });
+  t.deepEqual(tagged(p), [
+    'in-place link set eth0 mtu 1500 → 9000',
+    'new link add br0 type bridge stp off up',
+    'new link add mv0 link eth0 type macvlan mode vepa up',
+    'enslave link set eth1 master br0',
+    'new addr add 10.0.0.1/24 dev br0',
+    'in-place link set eth0 up',
+  ]);
+  t.deepEqual(p.disruption, []);
+});
+
+test('disruption: a re-created link and what sits on it, with their steps; a link that is down is not disrupted', (t) => {
+  const eth0 = link('eth0', 'device');
+  const mv0 = link('mv0', 'macvlan', { parentIndex: eth0.index, kindData: { kind: 'macvlan', mode: 'vepa' } as L['kindData'], group: OWNED_GROUP });
+  const mv1 = link('mv1', 'vlan', { admin: 'down', parentIndex: mv0.index, kindData: { kind: 'vlan', id: 5, protocol: '802.1Q' } as L['kindData'], group: OWNED_GROUP });
+  const c = cfg(`
+interfaces:
+  - {name: eth0, kind: device}
+  - {name: mv0, kind: macvlan, link: eth0, macvlan: {mode: bridge}, addresses: [10.1.0.1/24]}
+  - {name: mv1, kind: vlan, link: mv0, vlan: {id: 5}, state: down}
+`);
+  const p = plan(c, { links: [eth0, mv0, mv1], addrs: [] }, { owned: new Set(['mv0', 'mv1']) });
+  t.deepEqual(tagged(p), [
+    'recreate link del mv1',
+    'recreate link del mv0',
+    'recreate link add mv0 link eth0 type macvlan mode bridge up',
+    'recreate link add mv1 link mv0 type vlan id 5 protocol 802.1Q',
+    'recreate addr add 10.1.0.1/24 dev mv0',
+  ]);
+  t.deepEqual(p.disruption, [{ name: 'mv0', effects: ['recreate'], steps: [2, 3, 5] }]);
+  t.is(describeDisruption(p.disruption), 'mv0 (recreate, steps 2, 3, 5)');
+  const many = Array.from({ length: 12 }, (_, k) => ({ name: `mv${k}`, effects: ['recreate' as const], steps: [k + 1] }));
+  t.is(describeDisruption(many), `${many.slice(0, 10).map((d) => `${d.name} (recreate, step ${d.steps[0]})`).join(', ')}, and 2 more`);
+});
+
+test('disruption: a port moved between masters is re-enslaved; an up bond port bounces; a declared down stays down', (t) => {
+  const br0 = link('br0', 'bridge', { group: OWNED_GROUP, kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'] });
+  const br1 = link('br1', 'bridge', { group: OWNED_GROUP, kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'] });
+  const eth1 = link('eth1', 'device', { masterIndex: br0.index });
+  const eth2 = link('eth2', 'device');
+  const eth3 = link('eth3', 'device');
+  const c = cfg(`
+interfaces:
+  - {name: br0, kind: bridge}
+  - {name: br1, kind: bridge, ports: [eth1]}
+  - {name: bond0, kind: bond, ports: [eth2], bond: {mode: active-backup}}
+  - {name: eth1, kind: device}
+  - {name: eth2, kind: device}
+  - {name: eth3, kind: device, state: down}
+`);
+  const p = plan(c, { links: [br0, br1, eth1, eth2, eth3], addrs: [] }, { owned: new Set(['br0', 'br1']) });
+  // a move is a release (explicit, for its inverse), then an enslavement
+  t.deepEqual(tagged(p), [
+    're-enslave link set eth1 nomaster (was br0)',
+    'new link add bond0 type bond mode active-backup up',
+    'enslave link set eth1 master br1',
+    'bounce link set eth2 down',
+    'enslave link set eth2 master bond0',
+    'down link set eth3 down',
+    'bounce link set eth2 up',
+  ]);
+  t.is(describeDisruption(p.disruption), 'eth1 (re-enslave, step 1), eth2 (bounce, steps 4, 7), eth3 (down, step 6)');
+});
+
+test('disruption: pruning is not, but the up ports it releases are re-enslaved', (t) => {
+  const br9 = link('br9', 'bridge', { group: OWNED_GROUP });
+  const port = link('tap1', 'veth', { masterIndex: br9.index });
+  const p = plan(cfg('interfaces: []\n'), { links: [br9, port], addrs: [] }, { owned: new Set(['br9']) });
+  t.deepEqual(tagged(p), ['re-enslave link set tap1 nomaster (was br9)', 'delete link del br9']);
+  t.deepEqual(p.disruption, [{ name: 'tap1', effects: ['re-enslave'], steps: [1] }]);
+});
+
+// --- a bridge below its ports' MTU (issue #18): the kernel makes an unset bridge follow its ports ---
+test('a bridge below its ports: its MTU is set again after the steps that change its ports', (t) => {
+  const eth1 = link('eth1', 'device', { mtu: 9000 });
+  const c = cfg(`
+interfaces:
+  - {name: eth1, kind: device}
+  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}
+  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}
+  - {name: br1, kind: bridge, mtu: 1400, ports: [ve1]}
+  - {name: ve1, kind: veth, veth: {peer: ve1p}}
+  - {name: br2, kind: bridge, mtu: 9000}
+`);
+  const p = plan(c, { links: [eth1], addrs: [] }, { owned: new Set() });
+  t.deepEqual(tagged(p), [
+    'new link add br0 type bridge stp off mtu 1500 up',
+    'new link add ve0 type veth peer ve0p mtu 9000 master br0 up',
+    'new link add br1 type bridge stp off mtu 1400 up',
+    'new link add ve1 type veth peer ve1p master br1 up',
+    'new link add br2 type bridge stp off mtu 9000 up',
+    'enslave link set eth1 master br0',
+    // after the enslavements they would be 9000 and 1500 (a new veth's default)
+    'new link set br0 mtu 1500',
+    'new link set br1 mtu 1400',
+  ]);
+  // the same, once applied and the bridges kept: nothing to do
+  const br0 = link('br0', 'bridge', { kindData: { kind: 'bridge', stp: false, vlanFiltering: false } as L['kindData'], group: OWNED_GROUP });
+  const ve0 = link('ve0', 'veth', { mtu: 9000, masterIndex: br0.index, group: OWNED_GROUP });
+  const eth1b = link('eth1', 'device', { mtu: 9000, masterIndex: br0.index });
+  const one = cfg('interfaces:\n  - {name: eth1, kind: device}\n  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}\n');
+  t.deepEqual(lines(plan(one, { links: [br0, ve0, eth1b], addrs: [] }, { owned: new Set(['br0', 've0']) })), []);
+  // a port's MTU raised under a bridge the file keeps at 1500: set again, its inverse the same MTU
+  const ve0s = link('ve0', 'veth', { mtu: 1500, masterIndex: br0.index, group: OWNED_GROUP });
+  const eth1s = link('eth1', 'device', { mtu: 1500, masterIndex: br0.index });
+  t.deepEqual(lines(plan(cfg(`${'interfaces:\n  - {name: eth1, kind: device, mtu: 9000}\n'}  - {name: br0, kind: bridge, mtu: 1500, ports: [eth1, ve0]}\n  - {name: ve0, kind: veth, veth: {peer: ve0p}, mtu: 9000}\n`), { links: [br0, ve0s, eth1s], addrs: [] }, { owned: new Set(['br0', 've0']) })), [
+    'link set eth1 mtu 1500 → 9000',
+    'link set ve0 mtu 1500 → 9000',
+    'link set br0 mtu 1500 (kept)',
+  ]);
+  // above its port is refused by validate/preflight, never forced: no set after the enslavement
+  t.deepEqual(lines(plan(cfg('interfaces:\n  - {name: br3, kind: bridge, mtu: 9000, ports: [ve3]}\n  - {name: ve3, kind: veth, veth: {peer: ve3p}}\n'), { links: [], addrs: [] }, { owned: new Set() })), [
+    'link add br3 type bridge stp off mtu 9000 up',
+    'link add ve3 type veth peer ve3p master br3 up',
   ]);
 });

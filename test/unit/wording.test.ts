@@ -19,6 +19,7 @@ const result = (steps: number, undone: number): ApplyResult => ({
   warnings: [],
   created: [],
   deleted: [],
+  disruption: [],
   recovered: { action: 'rolled-back', journal: 'j1', undone, reason: 'not confirmed in time', errors: [] },
   confirmDeadline: null,
 });

@@ -21,6 +21,9 @@ description:
     ping (IPv6, needs iputils-ping), then C(config confirm) and a second plan that must be empty.
   - A failed apply is rolled back by nodectl and reported as failed (C(rolled_back=true)); an
     unreachable gateway reverts the change at once (C(config recover)) and fails.
+  - A plan that re-creates, bounces, takes down or re-enslaves links that are up (the plan's
+    C(disruption)) fails the task before anything changes unless C(allow_disruption=true), which
+    passes C(--allow-disruption) to C(config apply).
 options:
   src: {description: Path of the configuration file on the node., required: true, type: path}
   netns: {description: Network namespace to act in (nodectl -n)., type: str}
@@ -29,6 +32,7 @@ options:
   gateway: {description: Address that must answer before confirming; default mgmt.gateway of src., type: str}
   reach_tries: {description: Probes of the gateway before giving up (about one a second)., type: int, default: 5}
   prune: {description: Remove interfaces nodectl created that src no longer declares., type: bool, default: true}
+  allow_disruption: {description: Apply a plan that re-creates, bounces, takes down or re-enslaves links that are up., type: bool, default: false}
   nodectl: {description: The nodectl command (split like a shell would)., type: str, default: nodectl}
 """
 
@@ -36,6 +40,7 @@ RETURN = r"""
 operations: {description: The plan's operations (empty when nothing changes)., type: list}
 rolled_back: {description: The apply failed and nodectl rolled every step back., type: bool}
 reverted: {description: The gateway did not answer and the change was reverted., type: bool}
+disruption: {description: The links that are up which the plan interrupts (name, effects, steps)., type: list}
 """
 
 
@@ -49,6 +54,7 @@ def main() -> None:
             gateway=dict(type='str'),
             reach_tries=dict(type='int', default=5),
             prune=dict(type='bool', default=True),
+            allow_disruption=dict(type='bool', default=False),
             nodectl=dict(type='str', default='nodectl'),
         ),
         supports_check_mode=True,
@@ -75,13 +81,20 @@ def main() -> None:
     ops = [s['text'] for s in first.get('steps', [])]
     for w in first.get('warnings', []):
         m.warn('nodectl: %s' % (w if isinstance(w, str) else json.dumps(w)))
-    result = dict(changed=bool(ops), operations=ops, rolled_back=False, reverted=False)
+    disruption = first.get('disruption', [])
+    result = dict(changed=bool(ops), operations=ops, rolled_back=False, reverted=False, disruption=disruption)
     if m._diff and ops:
         result['diff'] = dict(prepared=''.join('%s %s\n' % (s['marker'], s['text']) for s in first['steps']))
     if not ops or m.check_mode:
         m.exit_json(**result)
+    # refused here, before the apply, so that exit 1 of the apply keeps meaning "rolled back"
+    if disruption and not p['allow_disruption']:
+        result.update(changed=False)
+        m.fail_json(msg='the plan would disrupt links that are up: %s; nothing was changed (allow_disruption: true applies it)' % ', '.join(
+            '%s (%s)' % (d['name'], ', '.join(d['effects'])) for d in disruption), **result)
 
-    rc, out, err = run('config', 'apply', p['src'], '--json', '--confirm', str(p['confirm_timeout']), *scope, *prune)
+    allow = ['--allow-disruption'] if p['allow_disruption'] else []
+    rc, out, err = run('config', 'apply', p['src'], '--json', '--confirm', str(p['confirm_timeout']), *scope, *prune, *allow)
     if rc != 0:
         # nodectl undid every step it had begun; exit 1 is "failed and rolled back".
         result.update(changed=False, rolled_back=(rc == 1))

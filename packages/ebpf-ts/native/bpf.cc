@@ -592,7 +592,7 @@ class BpfObjectWrap : public Napi::ObjectWrap<BpfObjectWrap> {
 
   // attach(progName, kind, ...args) -> BpfLink. kinds: 'auto' | 'xdp'(ifindex, netnsFd) |
   // 'tracepoint'(category, name) | 'raw_tracepoint'(name) | 'trace'(tp_btf/fentry/fexit/lsm) |
-  // 'kprobe'(func, retprobe)
+  // 'kprobe'(func, retprobe) | 'uprobe'(binary, func, offset, pid, retprobe)
   Napi::Value Attach(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     struct bpf_program *p = Prog(env, info[0]);
@@ -626,6 +626,17 @@ class BpfObjectWrap : public Napi::ObjectWrap<BpfObjectWrap> {
       what = "bpf_program__attach_kprobe";
       std::string fn = info[2].As<Napi::String>();
       l = bpf_program__attach_kprobe(p, info[3].ToBoolean(), fn.c_str());
+    } else if (kind == "uprobe") {
+      // 'uprobe'(binaryPath, funcName ('' for none), offset, pid (-1: every process), retprobe)
+      what = "bpf_program__attach_uprobe_opts";
+      std::string bin = info[2].As<Napi::String>(), fn = info[3].As<Napi::String>();
+      struct bpf_uprobe_opts uo;
+      memset(&uo, 0, sizeof(uo));
+      uo.sz = sizeof(uo);
+      uo.retprobe = info[6].ToBoolean();
+      uo.func_name = fn.empty() ? nullptr : fn.c_str();
+      l = bpf_program__attach_uprobe_opts(p, info[5].As<Napi::Number>().Int32Value(), bin.c_str(),
+                                          (size_t)info[4].As<Napi::Number>().Int64Value(), &uo);
     } else {
       throw ErrnoError(env, "attach kind " + kind, EINVAL);
     }
@@ -994,57 +1005,60 @@ static Napi::Value ProbeKprobe(const Napi::CallbackInfo &info) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ring buffer on the libuv loop: the ring_buffer's epoll fd is watched with uv_poll; when it is
-// readable, records are drained without blocking and handed to JS one call per record.
+// Event buffers on the libuv loop: a ring buffer (5.8+) or, on older kernels, a perf buffer (one
+// ring per CPU). Both give libbpf an epoll fd; it is watched with uv_poll, and when it is readable
+// records are drained without blocking and handed to JS in one call per pass: one Buffer with the
+// records back to back and a Uint32Array of where each ends (one JS Buffer per record cost about
+// a microsecond each, more than everything else together; bench/ebpf-maps). What differs
+// (create, consume, free, the sample callback's shape, lost-sample counts) is in the subclasses;
+// the polling, the hand-over to JS and the keep-alive rules are written once, here.
 
-class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
+template <class Derived>
+class PolledReaderWrap : public Napi::ObjectWrap<Derived> {
  public:
-  static void Init(Napi::Env env, Napi::Object exports) {
-    exports.Set("RingBuffer", DefineClass(env, "RingBuffer", {
-      InstanceMethod("start", &RingBufferWrap::Start),
-      InstanceMethod("stop", &RingBufferWrap::Stop),
-      InstanceMethod("consume", &RingBufferWrap::Consume),
-      InstanceMethod("ref", &RingBufferWrap::Ref),
-      InstanceMethod("unref", &RingBufferWrap::Unref),
-      InstanceMethod("close", &RingBufferWrap::Close),
+  static void Init(Napi::Env env, Napi::Object exports, const char *name) {
+    exports.Set(name, Napi::ObjectWrap<Derived>::DefineClass(env, name, {
+      Napi::ObjectWrap<Derived>::InstanceMethod("start", &PolledReaderWrap::Start),
+      Napi::ObjectWrap<Derived>::InstanceMethod("stop", &PolledReaderWrap::Stop),
+      Napi::ObjectWrap<Derived>::InstanceMethod("consume", &PolledReaderWrap::Consume),
+      Napi::ObjectWrap<Derived>::InstanceMethod("ref", &PolledReaderWrap::Ref),
+      Napi::ObjectWrap<Derived>::InstanceMethod("unref", &PolledReaderWrap::Unref),
+      Napi::ObjectWrap<Derived>::InstanceMethod("lost", &PolledReaderWrap::Lost),
+      Napi::ObjectWrap<Derived>::InstanceMethod("close", &PolledReaderWrap::Close),
     }));
   }
 
-  // new RingBuffer(mapFd, onRecord(buf))
-  RingBufferWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<RingBufferWrap>(info) {
-    Napi::Env env = info.Env();
-    env_ = env;
+ protected:
+  // Records handed over per pass (src/ringbuf.ts's SLICE).
+  static constexpr size_t kSlice = 4096;
+
+  PolledReaderWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Derived>(info) {
+    env_ = info.Env();
     cb_ = Napi::Persistent(info[1].As<Napi::Function>());
-    g_libbpf_log.clear();
-    errno = 0;
-    rb_ = ring_buffer__new(Fd(info), OnSample, this, nullptr);
-    int err = PtrErr(rb_);
-    if (err) {
-      rb_ = nullptr;
-      throw BpfErr(env, "ring_buffer__new", err);
-    }
+  }
+
+  // Called by the subclass's constructor once its reader exists.
+  void Watch(Napi::Env env, int epollFd) {
     uv_loop_t *loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
     poll_ = new uv_poll_t;
     poll_->data = this;
-    int rc = uv_poll_init(loop, poll_, ring_buffer__epoll_fd(rb_));
+    int rc = uv_poll_init(loop, poll_, epollFd);
     if (rc != 0) {
       delete poll_;
       poll_ = nullptr;
-      ring_buffer__free(rb_);
-      rb_ = nullptr;
+      static_cast<Derived *>(this)->FreeReader();
       throw ErrnoError(env, "uv_poll_init", -rc);
     }
   }
-  ~RingBufferWrap() { Release(); }
 
- private:
-  Napi::Env env_ = nullptr;
-  Napi::FunctionReference cb_;
-  struct ring_buffer *rb_ = nullptr;
-  uv_poll_t *poll_ = nullptr;
-  bool active_ = false;
-  std::vector<std::vector<uint8_t>> pending_;
+  // A record from libbpf's callback: copied, since the memory is the kernel ring's.
+  bool Keep(const void *data, size_t size) {
+    auto *p = static_cast<const uint8_t *>(data);
+    bytes_.insert(bytes_.end(), p, p + size);
+    ends_.push_back((uint32_t)bytes_.size());
+    return ends_.size() < kSlice;
+  }
 
   void Release() {
     if (poll_) {
@@ -1053,51 +1067,53 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
       uv_close(reinterpret_cast<uv_handle_t *>(poll_), [](uv_handle_t *h) { delete reinterpret_cast<uv_poll_t *>(h); });
       poll_ = nullptr;
     }
-    if (rb_) ring_buffer__free(rb_);
-    rb_ = nullptr;
+    static_cast<Derived *>(this)->FreeReader();
     active_ = false;
   }
 
-  static int OnSample(void *ctx, void *data, size_t size) {
-    auto *self = static_cast<RingBufferWrap *>(ctx);
-    auto *p = static_cast<uint8_t *>(data);
-    self->pending_.emplace_back(p, p + size);
-    // Hand over in slices so one busy producer cannot hold the loop for long: a negative return
-    // stops this pass; the ring fd stays readable (level-triggered) and the loop comes back.
-    return self->pending_.size() >= 4096 ? -EAGAIN : 0;
-  }
+  uint64_t lost_ = 0;
 
-  // Copies records out first, then calls JS: the callback may close this ring buffer.
+ private:
+  Napi::Env env_ = nullptr;
+  Napi::FunctionReference cb_;
+  uv_poll_t *poll_ = nullptr;
+  bool active_ = false;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint32_t> ends_;
+
+  // Copies the pass's records out first, then calls JS once: the callback may close this reader
+  // (the JS side stops handing out records when it does).
   int Drain(bool fromLoop) {
-    if (!rb_) return 0;
-    int n = ring_buffer__consume(rb_);
-    std::vector<std::vector<uint8_t>> recs;
-    recs.swap(pending_);
-    if (n < 0 && recs.empty()) return n;
+    if (!static_cast<Derived *>(this)->Open()) return 0;
+    int n = static_cast<Derived *>(this)->ConsumeNow();
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> ends;
+    bytes.swap(bytes_);
+    ends.swap(ends_);
+    if (n < 0 && ends.empty()) return n;
+    // Closed by an earlier callback: calling the empty reference failed with napi_invalid_arg,
+    // which surfaced as an uncaught '[Error: Invalid argument]' when `sctp trace` stopped.
+    if (ends.empty() || cb_.IsEmpty()) return (int)ends.size();
     Napi::HandleScope scope(env_);
-    for (auto &r : recs) {
-      // A callback may have closed this ring buffer (close() resets cb_): the records after it
-      // go nowhere. Calling the empty reference failed with napi_invalid_arg, which surfaced as
-      // an uncaught '[Error: Invalid argument]' when `sctp trace` stopped under traffic.
-      if (cb_.IsEmpty()) break;
-      auto buf = Copy(env_, r.data(), r.size());
-      if (fromLoop) {
-        try {
-          cb_.MakeCallback(env_.Global(), {buf});
-        } catch (const Napi::Error &e) {
-          // Nobody up the stack can catch it here: surface it like any uncaught exception.
-          napi_fatal_exception(env_, e.Value());
-          return (int)recs.size();
-        }
-      } else {
-        cb_.Call({buf});
+    auto buf = Copy(env_, bytes.data(), bytes.size());
+    auto ab = Napi::ArrayBuffer::New(env_, ends.size() * sizeof(uint32_t));
+    memcpy(ab.Data(), ends.data(), ends.size() * sizeof(uint32_t));
+    auto endArr = Napi::Uint32Array::New(env_, ends.size(), ab, 0);
+    if (fromLoop) {
+      try {
+        cb_.MakeCallback(env_.Global(), {buf, endArr});
+      } catch (const Napi::Error &e) {
+        // Nobody up the stack can catch it here: surface it like any uncaught exception.
+        napi_fatal_exception(env_, e.Value());
       }
+    } else {
+      cb_.Call({buf, endArr});
     }
-    return (int)recs.size();
+    return (int)ends.size();
   }
 
   static void OnPoll(uv_poll_t *h, int status, int events) {
-    auto *self = static_cast<RingBufferWrap *>(h->data);
+    auto *self = static_cast<PolledReaderWrap *>(h->data);
     if (!self || status < 0) return;
     self->Drain(true);
   }
@@ -1109,7 +1125,7 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
       int rc = uv_poll_start(poll_, UV_READABLE, OnPoll);
       if (rc != 0) throw ErrnoError(info.Env(), "uv_poll_start", -rc);
       active_ = true;
-      Napi::ObjectWrap<RingBufferWrap>::Ref();
+      Napi::ObjectWrap<Derived>::Ref();
     }
     return info.Env().Undefined();
   }
@@ -1117,7 +1133,7 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     if (!active_) return;
     if (poll_) uv_poll_stop(poll_);
     active_ = false;
-    Napi::ObjectWrap<RingBufferWrap>::Unref();
+    Napi::ObjectWrap<Derived>::Unref();
   }
   Napi::Value Stop(const Napi::CallbackInfo &info) {
     StopPolling();
@@ -1126,7 +1142,7 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
   // consume() -> records delivered now (synchronously, through the same callback)
   Napi::Value Consume(const Napi::CallbackInfo &info) {
     int n = Drain(false);
-    if (n < 0) throw ErrnoError(info.Env(), "ring_buffer__consume", -n);
+    if (n < 0) throw ErrnoError(info.Env(), Derived::kConsumeName, -n);
     return Napi::Number::New(info.Env(), n);
   }
   Napi::Value Ref(const Napi::CallbackInfo &info) {
@@ -1137,12 +1153,82 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
     if (poll_) uv_unref(reinterpret_cast<uv_handle_t *>(poll_));
     return info.Env().Undefined();
   }
+  // lost() -> samples the kernel dropped for want of room (perf buffers report them; a ring
+  // buffer's producer sees its reserve fail instead, so there it stays 0)
+  Napi::Value Lost(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), (double)lost_); }
   Napi::Value Close(const Napi::CallbackInfo &info) {
     StopPolling();
     Release();
     cb_.Reset();
     return info.Env().Undefined();
   }
+};
+
+// new RingBuffer(mapFd, onRecords(records, ends))
+class RingBufferWrap : public PolledReaderWrap<RingBufferWrap> {
+ public:
+  static constexpr const char *kConsumeName = "ring_buffer__consume";
+  static void Init(Napi::Env env, Napi::Object exports) { PolledReaderWrap::Init(env, exports, "RingBuffer"); }
+  RingBufferWrap(const Napi::CallbackInfo &info) : PolledReaderWrap(info) {
+    g_libbpf_log.clear();
+    errno = 0;
+    rb_ = ring_buffer__new(Fd(info), OnSample, this, nullptr);
+    int err = PtrErr(rb_);
+    if (err) {
+      rb_ = nullptr;
+      throw BpfErr(info.Env(), "ring_buffer__new", err);
+    }
+    Watch(info.Env(), ring_buffer__epoll_fd(rb_));
+  }
+  ~RingBufferWrap() { Release(); }
+  bool Open() const { return rb_ != nullptr; }
+  int ConsumeNow() { return ring_buffer__consume(rb_); }
+  void FreeReader() {
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+  }
+
+ private:
+  struct ring_buffer *rb_ = nullptr;
+  // A negative return stops this pass, so one busy producer cannot hold the loop for long; the
+  // ring fd stays readable (level-triggered) and the loop comes back.
+  static int OnSample(void *ctx, void *data, size_t size) {
+    return static_cast<RingBufferWrap *>(ctx)->Keep(data, size) ? 0 : -EAGAIN;
+  }
+};
+
+// new PerfBuffer(mapFd, onRecords(records, ends), pagesPerCpu): a BPF_MAP_TYPE_PERF_EVENT_ARRAY read through
+// libbpf's perf_buffer (one mmap'ed ring per CPU), for kernels without ring buffers (before 5.8).
+class PerfBufferWrap : public PolledReaderWrap<PerfBufferWrap> {
+ public:
+  static constexpr const char *kConsumeName = "perf_buffer__consume";
+  static void Init(Napi::Env env, Napi::Object exports) { PolledReaderWrap::Init(env, exports, "PerfBuffer"); }
+  PerfBufferWrap(const Napi::CallbackInfo &info) : PolledReaderWrap(info) {
+    size_t pages = info[2].As<Napi::Number>().Uint32Value();
+    g_libbpf_log.clear();
+    errno = 0;
+    pb_ = perf_buffer__new(Fd(info), pages, OnSample, OnLost, this, nullptr);
+    int err = PtrErr(pb_);
+    if (err) {
+      pb_ = nullptr;
+      throw BpfErr(info.Env(), "perf_buffer__new", err);
+    }
+    Watch(info.Env(), perf_buffer__epoll_fd(pb_));
+  }
+  ~PerfBufferWrap() { Release(); }
+  bool Open() const { return pb_ != nullptr; }
+  // perf_buffer__consume reads every CPU's ring to its end; the callback has no way to stop a
+  // pass early, so a pass may hand over more than kSlice records (bounded by the rings' size).
+  int ConsumeNow() { return perf_buffer__consume(pb_); }
+  void FreeReader() {
+    if (pb_) perf_buffer__free(pb_);
+    pb_ = nullptr;
+  }
+
+ private:
+  struct perf_buffer *pb_ = nullptr;
+  static void OnSample(void *ctx, int cpu, void *data, __u32 size) { static_cast<PerfBufferWrap *>(ctx)->Keep(data, size); }
+  static void OnLost(void *ctx, int cpu, __u64 cnt) { static_cast<PerfBufferWrap *>(ctx)->lost_ += cnt; }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1180,6 +1266,7 @@ void InitBpf(Napi::Env env, Napi::Object exports) {
   TcFilterWrap::Init(env, exports);
   BpfObjectWrap::Init(env, exports);
   RingBufferWrap::Init(env, exports);
+  PerfBufferWrap::Init(env, exports);
   exports.Set("bpfTcAttach", Napi::Function::New(env, TcAttach));
   exports.Set("bpfLinkCreate", Napi::Function::New(env, LinkCreate));
   exports.Set("bpfMapLookup", Napi::Function::New(env, MapLookup));

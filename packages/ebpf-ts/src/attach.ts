@@ -10,7 +10,7 @@ import { featureError, probeFeature, type FeatureName } from './features.js';
 import type { BpfProgram } from './program.js';
 import { ensureTracefs } from './mounts.js';
 
-export type AttachKind = 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe' | 'kretprobe' | 'auto';
+export type AttachKind = 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'auto';
 export type Direction = 'ingress' | 'egress';
 
 /** One attached program. detach() is idempotent; close() of the object detaches all of them. */
@@ -271,6 +271,40 @@ export function attachKprobe(program: BpfProgram, opts: { func?: string; retprob
   const u = unsupported('kprobe');
   if (u) throw u;
   return attachLink(program, ret ? 'kretprobe' : 'kprobe', func, 'kprobe', () => program._native().attach(program.name, 'kprobe', func, ret));
+}
+
+export interface UprobeAttachOptions {
+  /** The executable or shared library, by path (libbpf also resolves a bare library name like "libc.so.6"). */
+  binary: string;
+  /** A function by its ELF symbol name (default from a `uprobe/BINARY:FUNC` section); or give `offset`. */
+  func?: string;
+  /** Byte offset: within `func` when it is given, else in the file. */
+  offset?: number;
+  /** Only this process (default: every process that runs the binary). */
+  pid?: number;
+  /** On return instead of entry (default from a `uretprobe` section). */
+  retprobe?: boolean;
+}
+
+/**
+ * A user-space probe on a function of an executable or library: a uprobe (entry) or uretprobe
+ * (return), through the perf uprobe PMU (Linux 4.17+ for attaching by perf event; uprobes need
+ * CONFIG_UPROBE_EVENTS). libbpf finds the function's offset from the file's ELF symbols.
+ */
+export function attachUprobe(program: BpfProgram, opts: UprobeAttachOptions): Attachment {
+  requireType(program, [ProgType.KPROBE], 'a uprobe attach');
+  const ret = opts.retprobe ?? program.section.startsWith('uretprobe');
+  const sec = sectionArg(program, ['uprobe', 'uretprobe']);
+  const func = opts.func ?? (sec?.includes(':') ? sec.slice(sec.indexOf(':') + 1) : undefined);
+  if (!opts.binary) throw new TypeError(`program ${program.name}: give the binary to probe`);
+  if (!func && opts.offset === undefined) throw new TypeError(`program ${program.name}: give func or offset in ${opts.binary}`);
+  const pid = opts.pid ?? -1;
+  if (!Number.isInteger(pid) || pid < -1 || pid === 0) throw new TypeError(`uprobe pid must be a positive integer, not ${String(opts.pid)}`);
+  const u = unsupported('uprobe');
+  if (u) throw u;
+  const kind = ret ? 'uretprobe' : 'uprobe';
+  const target = `${opts.binary}:${func ?? ''}${opts.offset ? `+0x${opts.offset.toString(16)}` : ''}${pid > 0 ? ` pid ${pid}` : ''}`;
+  return attachLink(program, kind, target, 'uprobe', () => program._native().attach(program.name, 'uprobe', opts.binary, func ?? '', opts.offset ?? 0, pid, ret));
 }
 
 /** libbpf's attach by section name, for any program type libbpf knows how to auto-attach. */

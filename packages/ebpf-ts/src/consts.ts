@@ -14,6 +14,7 @@ export const ProgType = {
 export const MapType = {
   HASH: 1,
   ARRAY: 2,
+  PERF_EVENT_ARRAY: 4,
   PERCPU_HASH: 5,
   PERCPU_ARRAY: 6,
   LRU_HASH: 9,

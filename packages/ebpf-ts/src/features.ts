@@ -8,7 +8,7 @@ import { release } from 'node:os';
 import { errnoName, UnsupportedFeatureError, type NativeFailure } from './errors.js';
 
 export type FeatureName =
-  | 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe'
+  | 'tcx' | 'clsact' | 'xdp' | 'tracepoint' | 'raw_tracepoint' | 'tp_btf' | 'fentry' | 'fexit' | 'kprobe' | 'uprobe'
   | 'ringbuf' | 'bpf_loop' | 'batch_ops' | 'btf' | 'module_btf';
 
 export interface FeatureStatus {
@@ -29,7 +29,7 @@ export interface FeatureStatus {
 
 export const FEATURE_MIN_KERNEL: Record<FeatureName, string> = {
   tcx: '6.6', clsact: '4.5', xdp: '5.9', tracepoint: '4.7', raw_tracepoint: '4.17', tp_btf: '5.5', fentry: '5.5', fexit: '5.5',
-  kprobe: '4.1', ringbuf: '5.8', bpf_loop: '5.17', batch_ops: '5.6', btf: '5.4', module_btf: '5.11',
+  kprobe: '4.1', uprobe: '4.17', ringbuf: '5.8', bpf_loop: '5.17', batch_ops: '5.6', btf: '5.4', module_btf: '5.11',
 };
 
 // An ifindex no interface has: attaching there tells "attach type known" (ENODEV) from "unknown" (EINVAL)
@@ -146,6 +146,12 @@ function probe(f: FeatureName): FeatureStatus {
       const e = native.bpfProbeKprobe('kernel_clone');
       return e === 0 ? yes('kprobe', 'a kprobe on kernel_clone was created') : no('kprobe', `perf_event_open(kprobe kernel_clone) failed: errno ${e}`);
     }
+    case 'uprobe':
+      // libbpf attaches uprobes through the perf uprobe PMU (4.17+); without it there is only the
+      // legacy tracefs interface, which libbpf 1.1 also falls back to, but then tracefs must be mounted.
+      return existsSync('/sys/bus/event_source/devices/uprobe/type')
+        ? yes('uprobe', 'the kernel has the uprobe PMU (/sys/bus/event_source/devices/uprobe)')
+        : no('uprobe', 'the kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe missing: built without CONFIG_UPROBE_EVENTS)', 'ENOENT');
     case 'ringbuf': {
       const r = native.bpfProbeMapType(MapType.RINGBUF);
       return r === 1 ? yes('ringbuf', 'ringbuf maps can be created') : no('ringbuf', `the kernel refused a ringbuf map (${r})`);

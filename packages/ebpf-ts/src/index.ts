@@ -5,10 +5,10 @@ export { BpfObject, type OpenOptions, type GlobalValue } from './object.js';
 export { BpfProgram } from './program.js';
 export { BpfMap, possibleCpus, type MapMeta } from './map.js';
 export {
-  Attachment, attachTc, attachXdp, attachTracepoint, attachRawTracepoint, attachTpBtf, attachFentry, attachKprobe, attachAuto,
-  type AttachKind, type Direction, type TcAttachOptions, type XdpAttachOptions,
+  Attachment, attachTc, attachXdp, attachTracepoint, attachRawTracepoint, attachTpBtf, attachFentry, attachKprobe, attachUprobe, attachAuto,
+  type AttachKind, type Direction, type TcAttachOptions, type XdpAttachOptions, type UprobeAttachOptions,
 } from './attach.js';
-export { RingBuffer, type RingBufferOptions } from './ringbuf.js';
+export { EventBuffer, RingBuffer, PerfBuffer, type RingBufferOptions, type PerfBufferOptions } from './ringbuf.js';
 export { pinFd, pinMap, unpin, openPinnedMap } from './pin.js';
 export { ensureBpffs, ensureTracefs, isBpffs, BPFFS, TRACEFS } from './mounts.js';
 export { kernelConfig, jiffyNs, parseKernelConfig, tickNs } from './kconfig.js';

@@ -47,6 +47,7 @@ export interface NativeBpfObject {
   attach(program: string, kind: 'tracepoint', category: string, name: string): NativeBpfLink;
   attach(program: string, kind: 'raw_tracepoint', name: string): NativeBpfLink;
   attach(program: string, kind: 'kprobe', func: string, retprobe: boolean): NativeBpfLink;
+  attach(program: string, kind: 'uprobe', binary: string, func: string, offset: number, pid: number, retprobe: boolean): NativeBpfLink;
   close(): void;
 }
 
@@ -62,18 +63,27 @@ export interface NativeTcFilter {
   detach(destroyHookIfEmpty: boolean): { detached: boolean; hookDestroyed: boolean };
 }
 
-export interface NativeRingBuffer {
+export type OnRecords = (records: Buffer, ends: Uint32Array) => void;
+
+/**
+ * The addon's ring-buffer and perf-buffer readers (one shape, native/bpf.cc PolledReaderWrap).
+ * `onRecords` gets a pass's records back to back in one Buffer and where each ends.
+ */
+export interface NativeEventReader {
   start(): void;
   stop(): void;
   consume(): number;
   ref(): void;
   unref(): void;
+  /** Samples the kernel dropped (perf buffers). */
+  lost(): number;
   close(): void;
 }
 
 export interface NativeBpf {
   BpfObject: new (src: string | Buffer, name: string | undefined, logSize: number) => NativeBpfObject;
-  RingBuffer: new (mapFd: number, onRecord: (rec: Buffer) => void) => NativeRingBuffer;
+  RingBuffer: new (mapFd: number, onRecords: OnRecords) => NativeEventReader;
+  PerfBuffer: new (mapFd: number, onRecords: OnRecords, pagesPerCpu: number) => NativeEventReader;
   bpfTcAttach(progFd: number, ifindex: number, direction: 'ingress' | 'egress', priority: number, handle: number, netnsFd: number): NativeTcFilter;
   bpfLinkCreate(progFd: number, target: number, attachType: number, netnsFd: number): NativeBpfLink;
   bpfMapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;

@@ -10,7 +10,7 @@ import { BpfProgram, type ProgramOwner } from './program.js';
 import { BpfMap } from './map.js';
 import type { Attachment } from './attach.js';
 import type { Layout } from './layout.js';
-import { RingBuffer, type RingBufferOptions } from './ringbuf.js';
+import { type EventBuffer, PerfBuffer, RingBuffer, type PerfBufferOptions, type RingBufferOptions } from './ringbuf.js';
 
 export type GlobalValue = number | bigint | boolean | Buffer | Uint8Array;
 
@@ -37,7 +37,7 @@ export class BpfObject implements ProgramOwner {
   #progInfo = new Map<string, NativeProgramInfo>();
   #maps = new Map<string, BpfMap<unknown, unknown>>();
   #attachments = new Set<Attachment>();
-  #rings = new Set<RingBuffer<unknown>>();
+  #rings = new Set<EventBuffer<unknown>>();
   #globals?: NativeGlobalVar[];
 
   private constructor(obj: NativeBpfObject, source: string) {
@@ -246,10 +246,19 @@ export class BpfObject implements ProgramOwner {
 
   /** A ring buffer reader on map `name`; closed with the object. */
   ringBuffer<T = Buffer>(name: string, opts: RingBufferOptions<T> = {}): RingBuffer<T> {
-    const rb = RingBuffer.open<T>(this.map(name), opts);
-    this.#rings.add(rb as RingBuffer<unknown>);
-    rb.once('close', () => this.#rings.delete(rb as RingBuffer<unknown>));
-    return rb;
+    return this.#keep(RingBuffer.open<T>(this.map(name), opts));
+  }
+
+  /** A perf buffer reader on map `name` (a BPF_MAP_TYPE_PERF_EVENT_ARRAY); closed with the object. */
+  perfBuffer<T = Buffer>(name: string, opts: PerfBufferOptions<T> = {}): PerfBuffer<T> {
+    return this.#keep(PerfBuffer.open<T>(this.map(name), opts));
+  }
+
+  #keep<B extends { close(): void; once(ev: 'close', f: () => void): unknown }>(b: B): B {
+    const eb = b as unknown as EventBuffer<unknown>;
+    this.#rings.add(eb);
+    b.once('close', () => this.#rings.delete(eb));
+    return b;
   }
 
   /** Attachments made through this object's programs and not yet detached. */

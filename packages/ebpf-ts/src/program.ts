@@ -2,8 +2,8 @@
 import { native } from './native.js';
 import type { NativeBpfObject, NativeProgramInfo } from './native-types.js';
 import {
-  attachAuto, attachFentry, attachKprobe, attachRawTracepoint, attachTc, attachTpBtf, attachTracepoint, attachXdp,
-  type Attachment, type TcAttachOptions, type XdpAttachOptions,
+  attachAuto, attachFentry, attachKprobe, attachUprobe, attachRawTracepoint, attachTc, attachTpBtf, attachTracepoint, attachXdp,
+  type Attachment, type TcAttachOptions, type UprobeAttachOptions, type XdpAttachOptions,
 } from './attach.js';
 import { fromNative } from './errors.js';
 
@@ -82,6 +82,9 @@ export class BpfProgram {
   }
   attachKprobe(opts?: Parameters<typeof attachKprobe>[1]): Attachment {
     return attachKprobe(this, opts);
+  }
+  attachUprobe(opts: UprobeAttachOptions): Attachment {
+    return attachUprobe(this, opts);
   }
   /** Attach as the section name says (libbpf's bpf_program__attach). */
   attach(): Attachment {

@@ -1,11 +1,13 @@
-// Reading a BPF ring buffer on the event loop: the addon watches the ring's epoll fd with
-// uv_poll and calls back once per record, so timers and I/O keep running between records.
-// Records are delivered as 'data' events and/or through an async iterator. An iterator that
-// falls behind pauses polling (the kernel side then drops at bpf_ringbuf_reserve, which the
-// BPF program can count) instead of queueing without bound.
+// Reading a BPF ring buffer (5.8+) or perf buffer (the fallback for older kernels) on the event
+// loop: the addon watches the buffer's epoll fd with uv_poll and calls back once per record, so
+// timers and I/O keep running between records. Records are delivered as 'data' events and/or
+// through an async iterator. An iterator that falls behind pauses polling (the kernel side then
+// drops: a ring buffer's bpf_ringbuf_reserve fails, which the BPF program can count; a perf
+// buffer counts lost samples, `lost`) instead of queueing without bound. Both readers are one
+// class, EventBuffer, over the two native readers, which differ only in how they are opened.
 import { EventEmitter } from 'node:events';
 import { native } from './native.js';
-import type { NativeRingBuffer } from './native-types.js';
+import type { NativeEventReader, OnRecords } from './native-types.js';
 import { BpfError, fromNative } from './errors.js';
 import { MapType } from './consts.js';
 import type { Layout } from './layout.js';
@@ -21,6 +23,11 @@ export interface RingBufferOptions<T> {
   highWaterMark?: number;
 }
 
+export interface PerfBufferOptions<T> extends RingBufferOptions<T> {
+  /** Pages of each CPU's ring (a power of two; default 8, 32 KiB with 4 KiB pages). */
+  pagesPerCpu?: number;
+}
+
 export interface RingBufferEvents<T> {
   data: [T];
   error: [Error];
@@ -28,9 +35,12 @@ export interface RingBufferEvents<T> {
   newListener: [eventName: string | symbol, listener: unknown];
 }
 
-export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> implements AsyncIterable<T> {
+/** What RingBuffer and PerfBuffer share: delivery, flow control, close. */
+export class EventBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> implements AsyncIterable<T> {
   readonly map: string;
-  #rb: NativeRingBuffer | null;
+  /** 'ring buffer' or 'perf buffer', for messages. */
+  readonly #what: string;
+  #rb: NativeEventReader | null;
   #decode: (rec: Buffer) => T;
   #queue: T[] = [];
   #waiters: Array<{ resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }> = [];
@@ -42,33 +52,32 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
   /** Records delivered so far. */
   received = 0;
 
-  private constructor(map: BpfMap<unknown, unknown>, opts: RingBufferOptions<T>) {
+  /** @internal */
+  protected constructor(what: string, map: BpfMap<unknown, unknown>, opts: RingBufferOptions<T>, open: (onRecords: OnRecords) => NativeEventReader) {
     super();
     this.map = map.name;
+    this.#what = what;
     this.#hwm = opts.highWaterMark ?? 4096;
     const d = opts.decode;
-    if (!d) this.#decode = (r) => r as unknown as T;
+    // A record is a view into its pass's Buffer: decoders read it at once, but a raw record is
+    // copied, so one kept record does not keep a whole pass's records alive.
+    if (!d) this.#decode = (r) => Buffer.from(r) as unknown as T;
     else if (typeof d === 'function') this.#decode = d;
     else {
       this.#decode = (r) => {
-        if (r.length < d.size) throw new BpfError(`ring buffer ${map.name}: record of ${r.length} bytes, layout needs ${d.size}`, { op: 'decode', errno: 'EMSGSIZE', errnoValue: 90 });
+        if (r.length < d.size) throw new BpfError(`${what} ${map.name}: record of ${r.length} bytes, layout needs ${d.size}`, { op: 'decode', errno: 'EMSGSIZE', errnoValue: 90 });
         return d.decode(r, 0);
       };
     }
     try {
-      this.#rb = new native.RingBuffer(map.fd, (rec) => this.#onRecord(rec));
+      this.#rb = open((records, ends) => this.#onRecords(records, ends));
     } catch (err) {
-      throw fromNative(err, `open ring buffer ${map.name}`);
+      throw fromNative(err, `open ${what} ${map.name}`);
     }
     // Flow starts when someone listens (like a stream), so no record is lost to nobody.
     this.on('newListener', (ev: string | symbol) => {
       if (ev === 'data') queueMicrotask(() => this.#start());
     });
-  }
-
-  static open<T = Buffer>(map: BpfMap<unknown, unknown> | BpfMap, opts: RingBufferOptions<T> = {}): RingBuffer<T> {
-    if (map.type !== MapType.RINGBUF) throw new TypeError(`map ${map.name} is not a ring buffer (type ${map.type})`);
-    return new RingBuffer<T>(map as BpfMap<unknown, unknown>, opts);
   }
 
   get closed(): boolean {
@@ -85,6 +94,15 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
     if (!this.#rb || !this.#polling) return;
     this.#rb.stop();
     this.#polling = false;
+  }
+
+  #onRecords(records: Buffer, ends: Uint32Array): void {
+    let start = 0;
+    for (const end of ends) {
+      if (!this.#rb) return; // a listener closed it: the rest go nowhere
+      this.#onRecord(records.subarray(start, end));
+      start = end;
+    }
   }
 
   #onRecord(rec: Buffer): void {
@@ -125,6 +143,11 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
     this.#start();
   }
 
+  /** Samples the kernel dropped because the buffer was full (perf buffers; 0 for ring buffers). */
+  get lost(): number {
+    return this.#rb?.lost() ?? 0;
+  }
+
   /** Deliver whatever is in the ring now, synchronously; returns how many records. */
   consume(): number {
     if (!this.#rb) return 0;
@@ -138,7 +161,7 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
       } while (n >= SLICE && this.#rb);
       return total;
     } catch (err) {
-      throw fromNative(err, `read ring buffer ${this.map}`);
+      throw fromNative(err, `read ${this.#what} ${this.map}`);
     }
   }
 
@@ -162,7 +185,7 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#iterating) throw new TypeError(`ring buffer ${this.map} already has an iterator`);
+    if (this.#iterating) throw new TypeError(`${this.#what} ${this.map} already has an iterator`);
     this.#iterating = true;
     queueMicrotask(() => this.#start());
     return {
@@ -184,5 +207,35 @@ export class RingBuffer<T = Buffer> extends EventEmitter<RingBufferEvents<T>> im
         return Promise.resolve({ value: undefined, done: true });
       },
     };
+  }
+}
+
+/** A BPF_MAP_TYPE_RINGBUF map's records (Linux 5.8+). */
+export class RingBuffer<T = Buffer> extends EventBuffer<T> {
+  private constructor(map: BpfMap<unknown, unknown>, opts: RingBufferOptions<T>) {
+    super('ring buffer', map, opts, (onRecord) => new native.RingBuffer(map.fd, onRecord));
+  }
+
+  static open<T = Buffer>(map: BpfMap<unknown, unknown> | BpfMap, opts: RingBufferOptions<T> = {}): RingBuffer<T> {
+    if (map.type !== MapType.RINGBUF) throw new TypeError(`map ${map.name} is not a ring buffer (type ${map.type})`);
+    return new RingBuffer<T>(map as BpfMap<unknown, unknown>, opts);
+  }
+}
+
+/**
+ * A BPF_MAP_TYPE_PERF_EVENT_ARRAY map's records (bpf_perf_event_output), one kernel ring per CPU:
+ * the way to stream events on kernels before 5.8, which have no ring buffer. Records of different
+ * CPUs may arrive out of order; samples dropped for want of room are counted in `lost`.
+ */
+export class PerfBuffer<T = Buffer> extends EventBuffer<T> {
+  private constructor(map: BpfMap<unknown, unknown>, opts: PerfBufferOptions<T>) {
+    const pages = opts.pagesPerCpu ?? 8;
+    if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) throw new TypeError(`pagesPerCpu must be a power of two, not ${pages}`);
+    super('perf buffer', map, opts, (onRecord) => new native.PerfBuffer(map.fd, onRecord, pages));
+  }
+
+  static open<T = Buffer>(map: BpfMap<unknown, unknown> | BpfMap, opts: PerfBufferOptions<T> = {}): PerfBuffer<T> {
+    if (map.type !== MapType.PERF_EVENT_ARRAY) throw new TypeError(`map ${map.name} is not a perf event array (type ${map.type})`);
+    return new PerfBuffer<T>(map as BpfMap<unknown, unknown>, opts);
   }
 }

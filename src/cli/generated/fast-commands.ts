@@ -55,6 +55,7 @@ export const FAST_COMMANDS = {
     flags: {
       "json": {"type":"boolean"},
       "netns": {"type":"string","char":"n"},
+      "allow-disruption": {"type":"boolean"},
       "state-dir": {"type":"string","env":"NODECTL_STATE_DIR"},
       "confirm": {"type":"integer","min":1},
       "no-prune": {"type":"boolean"},

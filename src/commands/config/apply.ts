@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import type { ApplyResult } from '../../config/apply.js';
-import { stateDirFlag } from '../../cli/config-flags.js';
+import { allowDisruptionFlag, stateDirFlag } from '../../cli/config-flags.js';
 import { configApply } from '../../config/fast-apply.js';
 
 export default class ConfigApply extends NodectlCommand {
@@ -13,7 +13,9 @@ A journal in the state directory is written before the first step; if the proces
 
 --confirm SECONDS applies, then reverts automatically unless "nodectl config confirm" runs in time (a detached watchdog process holds the timer; it survives this command and your SSH session). Interfaces nodectl creates are recorded as owned (per network namespace) and put in interface group 28259; owned interfaces the file no longer declares are removed (--no-prune keeps them), others are never touched.
 
-Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid file.`;
+A plan that interrupts links that are up — re-creates one (new ifindex), bounces it (down, then up), takes it down, or moves a port off its master (re-enslave) — is refused before step 1 (exit 1, nothing changed) unless --allow-disruption is given; "config plan" tags every step. Creating what does not exist, in-place changes, a first enslavement and pruning are not disruption, so a boot-time apply on a fresh node needs no flag for them.
+
+Exit status: 0 applied (or nothing to do), 1 failed and rolled back, or refused (disruption, a file this node cannot take), 3 invalid file.`;
 
   static override examples = [
     '<%= config.bin %> config apply /etc/nodectl/node.yaml',
@@ -26,6 +28,7 @@ Exit status: 0 applied (or nothing to do), 1 failed and rolled back, 3 invalid f
   };
 
   static override flags = {
+    'allow-disruption': allowDisruptionFlag,
     'state-dir': stateDirFlag,
     confirm: Flags.integer({ summary: 'Revert unless "nodectl config confirm" runs within this many seconds.', min: 1 }),
     'no-prune': Flags.boolean({ summary: 'Do not remove owned interfaces the file no longer declares.' }),

@@ -4,11 +4,14 @@ import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
 import { PLAN_DRIFT } from '../../cli/exit-codes.js';
 import { readConfig } from '../../config/read.js';
+import { describeDisruption } from '../../interfaces/planner.js';
 
 export default class ConfigPlan extends NodectlCommand {
   static override summary = 'Show the exact ordered operations that would bring the node to a config file.';
 
   static override description = `Compares the file with the kernel (read now, over rtnetlink) and prints the netlink operations "config apply" would run, in the order it would run them, like a diff: "+" creates, "-" removes, "~" changes. Lower devices and masters are created before what builds on them; on removal, dependents go first and ports are released before their master. Only interfaces nodectl created (its ownership record) are ever removed.
+
+Each step is tagged with what it does to the link it names: new, in-place, enslave (a port gets its first master), re-enslave (a port leaves its master), bounce (down, then up), down, recreate (deleted and created again: a new ifindex) or delete (pruned). Steps that re-enslave, bounce, take down or re-create a link that is up now are disruption, listed last ("disruption" under --json): "config apply" refuses them unless --allow-disruption is given.
 
 Exit status: 0 nothing would change, 100 drift (operations listed; like dnf check-update, and distinct from every error's status), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing), 2 bad usage.`;
 
@@ -36,7 +39,10 @@ Exit status: 0 nothing would change, 100 drift (operations listed; like dnf chec
       for (const w of r.warnings) this.log(`warning: ${w}`);
       if (!r.steps.length) this.log('no changes: the node matches the file');
       const width = String(r.steps.length).length;
-      for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.text}`);
+      // the effect of each step on its link (new, in-place, enslave, re-enslave, bounce, down, recreate, delete)
+      const tag = Math.max(0, ...r.steps.map((s) => s.effect.length));
+      for (const s of r.steps) this.log(`${String(s.step).padStart(width)} ${s.marker} ${s.effect.padEnd(tag)} ${s.text}`);
+      if (r.disruption.length) this.log(`disruption: ${describeDisruption(r.disruption)}; "config apply" needs --allow-disruption`);
     }
     // drift has its own status (no error has it); the result (and --json output) is printed as usual
     if (r.changed) process.exitCode = PLAN_DRIFT;
