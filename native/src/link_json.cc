@@ -335,6 +335,8 @@ const char *const BOND_XMIT_HASH[] = {"layer2", "layer3+4", "layer2+3", "encap2+
 const char *const BR_PORT_STATES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
 const char *const MII_STATUS[] = {"up", "going_down", "down", "going_back"};
 const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+const char *const LINKMODES[] = {"default", "dormant", "testing"};
+const char *const ADDR_GEN_MODES[] = {"eui64", "none", "stable_secret", "random"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 std::string vlanProtocol(int indent, uint16_t p) { return quoted(indent, p == 0x88a8 ? "802.1ad" : "802.1Q"); }
@@ -425,6 +427,10 @@ bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int
         case 8: need(n, 2); o.set("vlanProtocol", vlanProtocol(indent, rd16be(v))); break;
         case 39: need(n, 2); o.set("vlanDefaultPvid", num(indent, rd16(v))); break;
         case 23: need(n, 1); o.set("mcastSnooping", boolean(v[0] != 0)); break;
+        case 25: need(n, 1); o.set("mcastQuerier", boolean(v[0] != 0)); break;
+        case 36: need(n, 1); o.set("nfCallIptables", boolean(v[0] != 0)); break;
+        case 37: need(n, 1); o.set("nfCallIp6tables", boolean(v[0] != 0)); break;
+        case 38: need(n, 1); o.set("nfCallArptables", boolean(v[0] != 0)); break;
         case 11: o.set("bridgeId", bridgeIdOf(indent, v, n)); break;
         case 10: o.set("rootId", bridgeIdOf(indent, v, n)); break;
         case 12: need(n, 2); o.set("rootPort", num(indent, rd16(v))); break;
@@ -466,6 +472,14 @@ bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int 
         case 3: need(n, 4); o.set("cost", num(indent, rd32(v))); break;
         case 8: need(n, 1); o.set("learning", boolean(v[0] != 0)); break;
         case 9: need(n, 1); o.set("unicastFlood", boolean(v[0] != 0)); break;
+        // port flags, as src/netlink/linkinfo.ts names them (IFLA_BRPORT_MODE is hairpin)
+        case 4: need(n, 1); o.set("hairpin", boolean(v[0] != 0)); break;
+        case 10: need(n, 1); o.set("proxyArp", boolean(v[0] != 0)); break;
+        case 27: need(n, 1); o.set("mcastFlood", boolean(v[0] != 0)); break;
+        case 30: need(n, 1); o.set("bcastFlood", boolean(v[0] != 0)); break;
+        case 32: need(n, 1); o.set("neighSuppress", boolean(v[0] != 0)); break;
+        case 33: need(n, 1); o.set("isolated", boolean(v[0] != 0)); break;
+        case 39: need(n, 1); o.set("locked", boolean(v[0] != 0)); break;
       }
     });
     return true;
@@ -582,6 +596,10 @@ class LinkListWriter {
     bool hasLink = a.has(5);
     int32_t linkIndex = hasLink ? (int32_t)u32of(5) : 0;
     bool hasNetnsId = a.has(37);
+    // A link pointing into another namespace gets that namespace's name and its peer's name
+    // from TypeScript (query.ts nameForeignEnds: RTM_GETNSID per /run/netns entry, a dump
+    // there): nothing this writer can do from one dump, so it leaves the whole list to it.
+    if (hasNetnsId) throw Unrenderable();
     int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
     bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
 
@@ -684,6 +702,44 @@ class LinkListWriter {
     }
     j.key(false, L, "txqlen"); j.i64(a.has(13) ? u32of(13) : 0);
     j.key(false, L, "promiscuity"); j.i64(a.has(30) ? u32of(30) : 0);
+    // what ip -d prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits (link.ts, same order)
+    j.key(false, L, "qdisc");
+    {
+      size_t z = 0;
+      if (a.has(6))
+        while (z < a.n(6) && a.p(6)[z]) z++;
+      if (z > 0) j.str(a.p(6), z);
+      else j.null();
+    }
+    j.key(false, L, "linkMode");
+    if (a.has(17)) {
+      need(a.n(17), 1);
+      uint8_t m = a.p(17)[0];
+      if (m < COUNT(LINKMODES)) j.str(LINKMODES[m]);
+      else j.str(std::to_string(m).c_str());
+    } else {
+      j.null();
+    }
+    j.key(false, L, "numTxQueues"); if (a.has(31)) j.i64(u32of(31)); else j.null();
+    j.key(false, L, "numRxQueues"); if (a.has(32)) j.i64(u32of(32)); else j.null();
+    j.key(false, L, "gsoMaxSize"); if (a.has(41)) j.i64(u32of(41)); else j.null();
+    j.key(false, L, "gsoMaxSegs"); if (a.has(40)) j.i64(u32of(40)); else j.null();
+    j.key(false, L, "groMaxSize"); if (a.has(58)) j.i64(u32of(58)); else j.null();
+    j.key(false, L, "tsoMaxSize"); if (a.has(59)) j.i64(u32of(59)); else j.null();
+    j.key(false, L, "tsoMaxSegs"); if (a.has(60)) j.i64(u32of(60)); else j.null();
+    j.key(false, L, "addrGenMode");
+    {
+      // IFLA_AF_SPEC (26) -> AF_INET6 (10) -> IFLA_INET6_ADDR_GEN_MODE (8), the last one wins
+      int mode = -1;
+      if (a.has(26)) forEachAttr(a.p(26), 0, a.n(26), [&](int t, const uint8_t *v, size_t n) {
+        if (t == 10) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
+          if (t2 == 8) { need(wn, 1); mode = w[0]; }
+        });
+      });
+      if (mode < 0) j.null();
+      else if (mode < (int)COUNT(ADDR_GEN_MODES)) j.str(ADDR_GEN_MODES[mode]);
+      else j.str(std::to_string(mode).c_str());
+    }
     j.key(false, L, "kindData");
     if (isVeth) {
       // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.

@@ -129,7 +129,7 @@ export function manPages(manifest: Manifest, pkg: PackageInfo, date: string): Ma
   s += '.SH FILES\n.TP\n/etc/nodectl/node.yaml\nThe node configuration applied at boot by nodectl\\-config.service (an example: /etc/nodectl/node.yaml.example).\n';
   s += '.TP\n/var/lib/nodectl\nState: ownership records and the journal of an apply in progress.\n';
   s += '.TP\n/usr/lib/systemd/system/nodectl\\-config.service, nodectl\\-mgmt.service\nThe boot apply and the management\\-IP failover daemon (installed, not enabled).\n';
-  s += '.SH "EXIT STATUS"\n0 success; 1 failure (the error says which); 2 bad usage or drift (config plan); 3 invalid configuration. The full table is in the README of the sources.\n';
+  s += '.SH "EXIT STATUS"\n0 success; 1 failure (the error says which); 2 bad usage; 3 invalid configuration; 100 drift found (config plan, not an error). The full table is in the README of the sources.\n';
   s += `.SH "SEE ALSO"\n${topicNames.map((t) => `${bold(`${bin}-${t}`)}(8)`).join(',\n')},\n${bold('ip')}(8)\n`;
   pages.set(`${bin}.8`, s);
   return pages;

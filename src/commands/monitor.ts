@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../cli/base-command.js';
 import type { MonitorEvent, MonitorGroup } from '../interfaces/model.js';
-import { MONITOR_GROUPS, openMonitor } from '../interfaces/query.js';
+import { MONITOR_GROUPS, openMonitorViews } from '../interfaces/query.js';
 
 export interface MonitorSummary {
   events: number;
@@ -17,7 +17,7 @@ export default class MonitorCommand extends NodectlCommand {
   {"time":"…","type":"addr","action":"del","addr":{…}}
   {"time":"…","type":"overrun","lost":N}
 
-link, addr and neigh objects have the same fields as link list, addr list and neigh list --json. "overrun" means the kernel dropped N notifications because the socket buffer was full: re-read the state (link list, addr list) before trusting it.
+link, addr, neigh and route objects have the same fields as link list, addr list, neigh list and route list --json: names as well as ifindexes (master, parent, peer, ports of a link; ifname of an address or neighbour; dev of a route), from the links read when the monitor starts and kept current by link events. The bridge layer's own messages about a port (family AF_BRIDGE, which ip monitor prints as bridge lines) are not events here. "overrun" means the kernel dropped N notifications because the socket buffer was full: re-read the state (link list, addr list) before trusting it.
 
 A line on stderr says when the socket is subscribed; events before it are not seen. Output is always NDJSON; --json is accepted for symmetry with the other commands.`;
 
@@ -44,7 +44,7 @@ A line on stderr says when the socket is subscribed; events before it are not se
     const groups = flags.groups.split(',').map((g) => g.trim()).filter(Boolean);
     const bad = groups.filter((g) => !MONITOR_GROUPS.includes(g as MonitorGroup));
     if (bad.length || !groups.length) this.error(`--groups takes ${MONITOR_GROUPS.join(', ')}; got "${flags.groups}"`, { exit: 2 });
-    const mon = openMonitor({ netns: flags.netns }, groups as MonitorGroup[]);
+    const { mon, views } = await openMonitorViews({ netns: flags.netns }, groups as MonitorGroup[]);
     process.stderr.write(`nodectl: monitoring ${groups.join(', ')}${flags.netns ? ` in netns ${flags.netns}` : ''} (Ctrl-C to stop)\n`);
     let events = 0;
     await new Promise<void>((resolve, reject) => {
@@ -59,8 +59,10 @@ A line on stderr says when the socket is subscribed; events before it are not se
       };
       mon.on('event', (e: MonitorEvent) => {
         if (flags.count !== undefined && events >= flags.count) return;
+        const v = views.view(e);
+        if (!v) return;
         events++;
-        write({ time: new Date().toISOString(), ...e });
+        write({ time: new Date().toISOString(), ...v });
         if (flags.count !== undefined && events >= flags.count) stop();
       });
       mon.on('overrun', (lost: number) => write({ time: new Date().toISOString(), type: 'overrun', lost }));

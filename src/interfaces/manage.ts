@@ -5,8 +5,9 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { parseCidr } from '../config/cidr.js';
 import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
 import { type Handle, withHandle } from '../netlink/handle.js';
-import { addLink, delLink, getLink, listLinks, type LinkSpec, setLink } from '../netlink/link.js';
+import { addLink, delLink, getLink, type Link, listLinks, listLinksOnce, type LinkSpec, setLink } from '../netlink/link.js';
 import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
+import { netnsNamesById } from '../netlink/nsid.js';
 import { type AddrView, type LinkView, toViews } from './model.js';
 
 export interface Where {
@@ -155,8 +156,9 @@ export interface DeleteResult {
   /** In the order they were deleted (children first); the kernel's own deletions last. */
   deleted: string[];
   /**
-   * What the kernel deleted by itself with them: the other end of each veth deleted (a name, or
-   * `ifindex N in netnsid M` when it lives in another namespace).
+   * What the kernel deleted by itself with them: the other end of each veth deleted (a name;
+   * `NAME in netns NS` when it lives in another namespace, with what was built on it there;
+   * `veth peer ifindex N in netnsid M` when that namespace has no name or cannot be read).
    */
   alsoDeleted: string[];
 }
@@ -172,27 +174,49 @@ export function deleteLink(where: Where, iface: string, opts: { cascade?: boolea
     const target = await getLink(h, iface);
     const byIndex = new Map(all.map((l) => [l.index, l]));
     // Everything built on a link, deepest first.
-    const built = (index: number, out: string[], seen: Set<number>): void => {
-      for (const c of all.filter((x) => x.parentIndex === index && x.linkNetnsId === null && x.index !== index)) {
+    const built = (index: number, out: string[], seen: Set<number>, links: Link[] = all): void => {
+      for (const c of links.filter((x) => x.parentIndex === index && x.linkNetnsId === null && x.index !== index)) {
         if (seen.has(c.index)) continue;
         seen.add(c.index);
-        built(c.index, out, seen);
+        built(c.index, out, seen, links);
         out.push(c.name);
       }
+    };
+    // A peer elsewhere is named like `ip` names its namespace (link-netns): its id asked of the
+    // kernel for each namespace under /run/netns, then the peer read there.
+    let nsNames: Map<number, string> | undefined;
+    const foreignEnd = async (peerIndex: number, nsid: number): Promise<{ peer: string; built: string[] } | null> => {
+      nsNames ??= await netnsNamesById(h);
+      const ns = nsNames.get(nsid);
+      if (ns === undefined) return null;
+      let there: Link[];
+      try {
+        there = listLinksOnce(ns);
+      } catch {
+        return null; // cannot enter it: the ifindex is all that is known
+      }
+      const peer = there.find((x) => x.index === peerIndex);
+      if (!peer) return null;
+      const up: string[] = [];
+      built(peer.index, up, new Set([peer.index]), there);
+      return { peer: `${peer.name} in netns ${ns}`, built: up.map((n) => `${n} in netns ${ns}`) };
     };
     const seen = new Set([target.index]);
     const order: string[] = [];
     built(target.index, order, seen);
-    // The veth ends among the doomed take their peers along: in this namespace, the peer and
-    // what is built on it; in another, only its ifindex is known here.
+    // The veth ends among the doomed take their peers along, and what is built on them: in this
+    // namespace deleted here first; in another one the kernel deletes them, named here.
     const alsoDeleted: string[] = [];
     const peerBuilt: string[] = [];
+    const foreignBuilt: string[] = [];
     for (const name of [...order, target.name]) {
       const l = all.find((x) => x.name === name);
       const kd = l?.kindData;
       if (!l || kd?.kind !== 'veth' || kd.peerIndex === undefined) continue;
       if (kd.peerNetnsId !== undefined) {
-        alsoDeleted.push(`veth peer ifindex ${kd.peerIndex} in netnsid ${kd.peerNetnsId}`);
+        const far = await foreignEnd(kd.peerIndex, kd.peerNetnsId);
+        if (far) foreignBuilt.push(...far.built);
+        alsoDeleted.push(...(far ? [...far.built, far.peer] : [`veth peer ifindex ${kd.peerIndex} in netnsid ${kd.peerNetnsId}`]));
         continue;
       }
       const peer = byIndex.get(kd.peerIndex);
@@ -202,8 +226,8 @@ export function deleteLink(where: Where, iface: string, opts: { cascade?: boolea
       alsoDeleted.push(peer.name);
     }
     const stacked = [...order, ...peerBuilt];
-    if (stacked.length && !opts.cascade) {
-      throw new UsageError(`${target.name} has interfaces built on it (${stacked.join(', ')}); deleting it would delete them too: use --cascade to delete them first`);
+    if ((stacked.length || foreignBuilt.length) && !opts.cascade) {
+      throw new UsageError(`${target.name} has interfaces built on it (${[...stacked, ...foreignBuilt].join(', ')}); deleting it would delete them too: use --cascade to delete them first`);
     }
     const deleted: string[] = [];
     for (const n of stacked) {

@@ -15,8 +15,16 @@ export interface LinkView extends Link {
   master: string | null;
   /** Name of the lower device (vlan, macvlan). */
   parent: string | null;
-  /** Name of the other end of a veth, when it is in this namespace. */
+  /**
+   * Name of the other end of a veth: in this namespace, or in the one `linkNetns` names when
+   * nodectl may look into it; null when unknown (kindData.peerIndex still gives its ifindex).
+   */
   peer: string | null;
+  /**
+   * Only on a link whose IFLA_LINK points into another namespace (linkNetnsId set): that
+   * namespace's name under /run/netns, as `ip` shows `link-netns NAME`; null when it has none.
+   */
+  linkNetns?: string | null;
   /** Names of the ports of a bridge / slaves of a bond. */
   ports: string[];
 }

@@ -1,7 +1,7 @@
 // Text renderings for people (tables and trees in iproute2's vocabulary) and Graphviz dot for
 // diagrams. JSON needs no renderer: the typed results are the JSON.
 import type { AddrView, LinkView, NeighView } from './model.js';
-import { describeLink, type TreeNode } from './tree.js';
+import { describeLink, foreignEnd, type TreeNode } from './tree.js';
 
 /** One word for a link's state, as `ip -br link` would put it. */
 export function stateWord(l: { admin: string; oper: string; carrier: boolean }): string {
@@ -22,7 +22,7 @@ export function renderLinkTable(links: LinkView[]): string {
     ['IDX', 'NAME', 'STATE', 'MTU', 'MAC', 'MASTER', 'LOWER', 'KIND'],
     links.map((l) => [
       String(l.index), l.name, stateWord(l), String(l.mtu), l.mac ?? '-', l.master ?? '-',
-      l.parent ?? (l.linkIndex !== null && l.kind !== 'veth' ? `#${l.linkIndex}` : '-'), describeLink(l, byIndex),
+      l.parent ?? (l.linkIndex !== null && l.kind !== 'veth' ? (l.linkNetnsId !== null ? foreignEnd(l.linkIndex, { ...l, peer: null }) : `#${l.linkIndex}`) : '-'), describeLink(l, byIndex),
     ]),
   );
 }
@@ -33,19 +33,31 @@ export function renderLinkDetail(l: LinkView): string {
   const kv = (k: string, v: string | number | null | undefined): void => {
     if (v !== null && v !== undefined && v !== '') out.push(`${k.padEnd(12)} ${v}`);
   };
-  out.push(`${l.index}: ${l.name}${l.parent ? `@${l.parent}` : l.peer ? `@${l.peer}` : ''}  <${l.flags.join(',')}>`);
+  // `@peer` only for a peer in this namespace: a name from another one would read as a local link.
+  out.push(`${l.index}: ${l.name}${l.parent ? `@${l.parent}` : l.peer && l.linkNetnsId === null ? `@${l.peer}` : ''}  <${l.flags.join(',')}>`);
   kv('kind', l.kind);
   kv('state', `admin ${l.admin}, oper ${l.oper}, carrier ${l.carrier ? 'on' : 'off'}`);
   kv('mtu', `${l.mtu}${l.minMtu || l.maxMtu ? ` (min ${l.minMtu}, max ${l.maxMtu})` : ''}`);
   kv('link/' + l.linkType, l.mac ? `${l.mac} brd ${l.broadcast ?? '-'}` : null);
   kv('master', l.master);
   kv('lower', l.parent);
-  kv('peer', l.peer ?? (l.kindData?.kind === 'veth' && l.kindData.peerIndex !== undefined ? `#${l.kindData.peerIndex}${l.kindData.peerNetnsId !== undefined ? ` in netnsid ${l.kindData.peerNetnsId}` : ''}` : null));
+  const peerIndex = l.kindData?.kind === 'veth' ? l.kindData.peerIndex : undefined;
+  if (peerIndex !== undefined && l.linkNetnsId !== null) kv('peer', foreignEnd(peerIndex, l));
+  else kv('peer', l.peer ?? (peerIndex !== undefined ? `#${peerIndex}` : null));
+  // what ip shows as `link-netns` on any other link whose lower device is elsewhere
+  if (l.kind !== 'veth' && l.linkNetnsId !== null && l.linkIndex !== null) kv('lower', foreignEnd(l.linkIndex, { ...l, peer: null }));
   kv('ports', l.ports.length ? l.ports.join(' ') : null);
   kv('alias', l.alias);
   kv('altnames', l.altNames.length ? l.altNames.join(' ') : null);
   kv('group', l.group || null);
   kv('txqlen', l.txqlen);
+  kv('qdisc', l.qdisc);
+  kv('linkmode', l.linkMode);
+  kv('addrgenmode', l.addrGenMode);
+  kv('queues', l.numTxQueues !== null || l.numRxQueues !== null ? `tx ${l.numTxQueues ?? '-'} rx ${l.numRxQueues ?? '-'}` : null);
+  const limits = ([['gso_max_size', l.gsoMaxSize], ['gso_max_segs', l.gsoMaxSegs], ['gro_max_size', l.groMaxSize], ['tso_max_size', l.tsoMaxSize], ['tso_max_segs', l.tsoMaxSegs]] as const)
+    .filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(' ');
+  kv('offload', limits || null);
   if (l.kindData && l.kindData.kind !== 'veth') {
     const { kind: _k, ...rest } = l.kindData;
     kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(' '));
@@ -78,7 +90,7 @@ function dotId(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-/** Graphviz: ports and stacked devices as edges from the upper device; veth pairs as dashed lines. */
+/** Graphviz: edges down the tree (master -> port, lower device -> what is built on it); veth pairs as dashed lines. */
 export function renderTreeDot(roots: TreeNode[], links?: LinkView[]): string {
   const out = ['digraph interfaces {', '  rankdir=TB;', '  node [shape=box, fontname="monospace"];'];
   const visit = (n: TreeNode): void => {
@@ -92,7 +104,8 @@ export function renderTreeDot(roots: TreeNode[], links?: LinkView[]): string {
   roots.forEach(visit);
   const seen = new Set<string>();
   for (const l of links ?? []) {
-    if (!l.peer) continue;
+    // a peer in another namespace is no node of this graph: its name is in the veth's label
+    if (!l.peer || l.linkNetnsId !== null) continue;
     const key = [l.name, l.peer].sort().join('\0');
     if (seen.has(key)) continue;
     seen.add(key);

@@ -33,11 +33,16 @@ function check(r: RouteRequest, family?: 4 | 6): CheckedRoute {
   return c;
 }
 
-function views(routes: Route[], names: Map<number, string>): RouteView[] {
-  return routes.map((r) => ({
+/** A route as `route list --json` prints it (also what `monitor` prints for a route event). */
+export function routeView(r: Route, names: { get(index: number): string | undefined }): RouteView {
+  return {
     family: r.family, dst: r.dst, gateway: r.gateway, dev: r.oif === null ? null : names.get(r.oif) ?? String(r.oif),
     metric: r.metric, table: r.table, protocol: r.protocol, scope: r.scope, type: r.type,
-  }));
+  };
+}
+
+function views(routes: Route[], names: Map<number, string>): RouteView[] {
+  return routes.map((r) => routeView(r, names));
 }
 
 async function names(h: Handle): Promise<Map<number, string>> {

@@ -17,7 +17,20 @@ export interface TreeNode {
   children: TreeNode[];
 }
 
-export function describeLink(l: Link, byIndex: Map<number, Link>): string {
+/**
+ * The far end of a link that points into another namespace, as `link show` and `link tree` word
+ * it: "v0p (netns blue)" when both names are known (query.ts nameForeignEnds), else what is:
+ * "#4 (netns blue)", "#4 (netnsid 0)".
+ */
+export function foreignEnd(index: number, l: { linkNetnsId: number | null; linkNetns?: string | null; peer?: string | null }): string {
+  const ns = l.linkNetns ? `netns ${l.linkNetns}` : `netnsid ${l.linkNetnsId}`;
+  return `${l.peer ?? `#${index}`} (${ns})`;
+}
+
+/** Link as the read commands have it: maybe with the names nameForeignEnds found. */
+type Described = Link & { peer?: string | null; linkNetns?: string | null };
+
+export function describeLink(l: Described, byIndex: Map<number, Link>): string {
   const d = l.kindData;
   const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? `#${i}`) : '?');
   const parts: string[] = [];
@@ -32,7 +45,7 @@ export function describeLink(l: Link, byIndex: Map<number, Link>): string {
     case 'macvlan':
     case 'macvtap': parts.push(`${d.kind} ${d.mode}`); break;
     case 'veth':
-      if (d.peerIndex !== undefined) parts.push(d.peerNetnsId !== undefined ? `veth peer #${d.peerIndex} (netnsid ${d.peerNetnsId})` : `veth peer ${name(d.peerIndex)}`);
+      if (d.peerIndex !== undefined) parts.push(d.peerNetnsId !== undefined ? `veth peer ${foreignEnd(d.peerIndex, l)}` : `veth peer ${name(d.peerIndex)}`);
       else parts.push('veth');
       break;
     default: parts.push(l.kind);
@@ -44,7 +57,7 @@ export function describeLink(l: Link, byIndex: Map<number, Link>): string {
 }
 
 /** Build the forest, roots and children in ifindex order (ports before stacked devices). */
-export function buildTree(links: Link[]): TreeNode[] {
+export function buildTree(links: Described[]): TreeNode[] {
   const byIndex = new Map(links.map((l) => [l.index, l]));
   const up = (l: Link): { parent: number; role: 'port' | 'upper' } | null => {
     if (l.masterIndex !== null && byIndex.has(l.masterIndex)) return { parent: l.masterIndex, role: 'port' };

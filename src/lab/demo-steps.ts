@@ -3,6 +3,7 @@
 // part of this build.
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { PLAN_DRIFT } from '../cli/exit-codes.js';
 import { linkTree } from '../interfaces/query.js';
 import { renderTreeText } from '../interfaces/render.js';
 import { Handle } from '../netlink/handle.js';
@@ -59,10 +60,10 @@ const configStep: DemoStep = {
     out.note(`exit status ${bad.status}`);
     if (bad.status === 0) throw new Error('config validate accepted an MTU of 40');
 
-    out.say('The plan: the exact netlink operations, in order (exit status 2 means "there is drift", like diff):');
+    out.say('The plan: the exact netlink operations, in order (exit status 100 means "there is drift"; no error exits 100):');
     const p = await ctx.nodectl(['config', 'plan', changed, '-n', names.node, ...sd], { allowFail: true });
     out.block(`${p.stdout}${p.stderr}`.trim());
-    if (p.status !== 2) throw new Error(`config plan exited ${p.status}, expected 2 (changes pending)`);
+    if (p.status !== PLAN_DRIFT) throw new Error(`config plan exited ${p.status}, expected ${PLAN_DRIFT} (changes pending)`);
 
     out.say('Apply: snapshot, journaled steps, verification by re-reading the kernel; any failure rolls every step back.');
     out.block((await ctx.nodectl(['config', 'apply', changed, '-n', names.node, ...sd])).stdout.trim());

@@ -2,7 +2,7 @@
 import { linkNameProblem } from './ifname.js';
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UnsupportedError, UsageError } from '../errors.js';
-import { AttrWriter, formatLladdr, parseLladdr, readString } from './attr.js';
+import { AttrWriter, forEachAttr, formatLladdr, parseLladdr, readString } from './attr.js';
 import { dumpEachIndexed } from './dump-once.js';
 import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
@@ -34,6 +34,22 @@ const IFF_LOWER_UP = 0x10000;
 
 /** IF_OPER_* (RFC 2863 operational status), lowercased like the kernel's sysfs operstate. */
 const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+const LINKMODES = ['default', 'dormant', 'testing'];
+const ADDR_GEN_MODES = ['eui64', 'none', 'stable_secret', 'random'];
+const AF_INET6 = 10;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+
+/** ADDR_GEN_MODE inside IFLA_AF_SPEC's AF_INET6 block, or null (no IPv6 on the link). */
+function addrGenModeOf(buf: Buffer, s: number, e: number): string | null {
+  let mode: string | null = null;
+  forEachAttr(buf, s, e, (t, vs, ve) => {
+    if (t !== AF_INET6) return;
+    forEachAttr(buf, vs, ve, (t2, ws) => {
+      if (t2 === IFLA_INET6_ADDR_GEN_MODE) mode = ADDR_GEN_MODES[buf[ws]!] ?? String(buf[ws]);
+    });
+  });
+  return mode;
+}
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
 
@@ -79,6 +95,19 @@ export interface Link {
   altNames: string[];
   txqlen: number;
   promiscuity: number;
+  /** What `ip -d link` prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits; null when not sent. */
+  qdisc: string | null;
+  /** IFLA_LINKMODE: 'default', 'dormant' (set by a supplicant until authenticated), 'testing'. */
+  linkMode: string | null;
+  numTxQueues: number | null;
+  numRxQueues: number | null;
+  gsoMaxSize: number | null;
+  gsoMaxSegs: number | null;
+  groMaxSize: number | null;
+  tsoMaxSize: number | null;
+  tsoMaxSegs: number | null;
+  /** IPv6 link-local generation (IFLA_AF_SPEC → AF_INET6 → ADDR_GEN_MODE): ip's inet6_addr_gen_mode. */
+  addrGenMode: string | null;
   kindData: KindData | null;
   slaveKind: string | null;
   slaveData: SlaveData | null;
@@ -170,7 +199,9 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
     flags: flagNames(ifflags), mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
-    txqlen: 0, promiscuity: 0, kindData: null, slaveKind: null, slaveData: null, stats,
+    txqlen: 0, promiscuity: 0, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
+    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null, addrGenMode: null,
+    kindData: null, slaveKind: null, slaveData: null, stats,
   };
   // Row offsets are 2 * IFLA type (+1 for the end).
   let s = idx[row + 6]!; // IFNAME
@@ -190,6 +221,16 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   if ((s = idx[row + 54]!) !== 0) link.group = w[(bo + s) >>> 2]!; // GROUP
   if ((s = idx[row + 60]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!; // PROMISCUITY
   if ((s = idx[row + 74]!) !== 0) link.linkNetnsId = w[(bo + s) >>> 2]! | 0; // LINK_NETNSID
+  if ((s = idx[row + 12]!) !== 0) link.qdisc = readString(buf, s, idx[row + 13]!) || null; // QDISC
+  if ((s = idx[row + 34]!) !== 0) link.linkMode = LINKMODES[buf[s]!] ?? String(buf[s]); // LINKMODE
+  if ((s = idx[row + 62]!) !== 0) link.numTxQueues = w[(bo + s) >>> 2]!; // NUM_TX_QUEUES
+  if ((s = idx[row + 64]!) !== 0) link.numRxQueues = w[(bo + s) >>> 2]!; // NUM_RX_QUEUES
+  if ((s = idx[row + 82]!) !== 0) link.gsoMaxSize = w[(bo + s) >>> 2]!; // GSO_MAX_SIZE (41)
+  if ((s = idx[row + 80]!) !== 0) link.gsoMaxSegs = w[(bo + s) >>> 2]!; // GSO_MAX_SEGS (40)
+  if ((s = idx[row + 116]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!; // GRO_MAX_SIZE (58)
+  if ((s = idx[row + 118]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!; // TSO_MAX_SIZE (59)
+  if ((s = idx[row + 120]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!; // TSO_MAX_SEGS (60)
+  if ((s = idx[row + 52]!) !== 0) link.addrGenMode = addrGenModeOf(buf, s, idx[row + 53]!); // AF_SPEC (26)
   if ((s = idx[row + 104]!) !== 0) { // PROP_LIST: ALT_IFNAMEs
     const e = idx[row + 105]!;
     for (let q = s; q + 4 <= e; ) {

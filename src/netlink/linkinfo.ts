@@ -18,9 +18,13 @@ const IFLA_BOND_SLAVE = { STATE: 1, MII_STATUS: 2, LINK_FAILURE_COUNT: 3, PERM_H
 const IFLA_BR = {
   FORWARD_DELAY: 1, HELLO_TIME: 2, MAX_AGE: 3, AGEING_TIME: 4, STP_STATE: 5, PRIORITY: 6,
   VLAN_FILTERING: 7, VLAN_PROTOCOL: 8, ROOT_ID: 10, BRIDGE_ID: 11, ROOT_PORT: 12,
-  MCAST_SNOOPING: 23, VLAN_DEFAULT_PVID: 39,
+  MCAST_SNOOPING: 23, MCAST_QUERIER: 25, NF_CALL_IPTABLES: 36, NF_CALL_IP6TABLES: 37, NF_CALL_ARPTABLES: 38,
+  VLAN_DEFAULT_PVID: 39,
 } as const;
-const IFLA_BRPORT = { STATE: 1, PRIORITY: 2, COST: 3, LEARNING: 8, UNICAST_FLOOD: 9 } as const;
+const IFLA_BRPORT = {
+  STATE: 1, PRIORITY: 2, COST: 3, MODE: 4, LEARNING: 8, UNICAST_FLOOD: 9, PROXYARP: 10, MCAST_FLOOD: 27, BCAST_FLOOD: 30,
+  NEIGH_SUPPRESS: 32, ISOLATED: 33, LOCKED: 39,
+} as const;
 
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
@@ -74,6 +78,12 @@ export interface BridgeData {
   vlanProtocol?: '802.1Q' | '802.1ad';
   vlanDefaultPvid?: number;
   mcastSnooping?: boolean;
+  /** The bridge sends IGMP/MLD queries itself. */
+  mcastQuerier?: boolean;
+  /** Bridged frames pass through iptables / ip6tables / arptables (br_netfilter). */
+  nfCallIptables?: boolean;
+  nfCallIp6tables?: boolean;
+  nfCallArptables?: boolean;
   bridgeId?: string;
   rootId?: string;
   rootPort?: number;
@@ -101,6 +111,15 @@ export interface BridgePortData {
   cost?: number;
   learning?: boolean;
   unicastFlood?: boolean;
+  /** IFLA_BRPORT_MODE: hairpin (reflect frames back out of the port they came in on). */
+  hairpin?: boolean;
+  proxyArp?: boolean;
+  mcastFlood?: boolean;
+  bcastFlood?: boolean;
+  neighSuppress?: boolean;
+  isolated?: boolean;
+  /** 802.1X: only authorised hosts' frames pass (kernel 6.2+). */
+  locked?: boolean;
 }
 export interface BondSlaveData {
   kind: 'bond';
@@ -206,6 +225,10 @@ export function decodeKindData(kind: string, buf: Buffer, s: number, e: number):
           case IFLA_BR.VLAN_PROTOCOL: d.vlanProtocol = vlanProtocolName(buf.readUInt16BE(vs)); break;
           case IFLA_BR.VLAN_DEFAULT_PVID: d.vlanDefaultPvid = u16(buf, vs); break;
           case IFLA_BR.MCAST_SNOOPING: d.mcastSnooping = u8(buf, vs) !== 0; break;
+          case IFLA_BR.MCAST_QUERIER: d.mcastQuerier = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_IPTABLES: d.nfCallIptables = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_IP6TABLES: d.nfCallIp6tables = u8(buf, vs) !== 0; break;
+          case IFLA_BR.NF_CALL_ARPTABLES: d.nfCallArptables = u8(buf, vs) !== 0; break;
           case IFLA_BR.BRIDGE_ID: d.bridgeId = bridgeId(buf, vs, ve); break;
           case IFLA_BR.ROOT_ID: d.rootId = bridgeId(buf, vs, ve); break;
           case IFLA_BR.ROOT_PORT: d.rootPort = u16(buf, vs); break;
@@ -250,6 +273,13 @@ export function decodeSlaveData(kind: string, buf: Buffer, s: number, e: number)
         case IFLA_BRPORT.COST: d.cost = u32(buf, vs); break;
         case IFLA_BRPORT.LEARNING: d.learning = u8(buf, vs) !== 0; break;
         case IFLA_BRPORT.UNICAST_FLOOD: d.unicastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.MODE: d.hairpin = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.PROXYARP: d.proxyArp = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.MCAST_FLOOD: d.mcastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.BCAST_FLOOD: d.bcastFlood = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.NEIGH_SUPPRESS: d.neighSuppress = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.ISOLATED: d.isolated = u8(buf, vs) !== 0; break;
+        case IFLA_BRPORT.LOCKED: d.locked = u8(buf, vs) !== 0; break;
       }
     });
     return d;

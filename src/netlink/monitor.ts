@@ -8,6 +8,8 @@ import { decodeNeigh, type Neigh } from './neigh.js';
 import { DropCounter } from './overrun.js';
 import { decodeRoute, type Route } from './route.js';
 
+const AF_BRIDGE = 7;
+
 export type MonitorGroup = 'link' | 'addr' | 'neigh' | 'route';
 export const MONITOR_GROUPS: readonly MonitorGroup[] = ['link', 'addr', 'neigh', 'route'];
 
@@ -21,6 +23,12 @@ const GROUPS: Record<MonitorGroup, number[]> = {
 export interface MonitorEvent {
   type: MonitorGroup;
   action: 'new' | 'del';
+  /**
+   * 'bridge' on a link notification of family AF_BRIDGE: the bridge layer's own message about a
+   * port (its STP state, joining or leaving: `ip monitor` prints these as bridge lines), whose
+   * attributes are not the link's (no IFLA_LINKINFO: it decodes as kind "device").
+   */
+  family?: 'bridge';
   link?: Link;
   addr?: Addr;
   neigh?: Neigh;
@@ -31,8 +39,11 @@ export interface MonitorEvent {
 export function decodeEvent(type: number, data: Buffer): MonitorEvent | null {
   switch (type) {
     case RTM.NEWLINK:
-    case RTM.DELLINK:
-      return { type: 'link', action: type === RTM.NEWLINK ? 'new' : 'del', link: decodeLink(data, 0, data.length) };
+    case RTM.DELLINK: {
+      const ev: MonitorEvent = { type: 'link', action: type === RTM.NEWLINK ? 'new' : 'del', link: decodeLink(data, 0, data.length) };
+      if (data[0] === AF_BRIDGE) ev.family = 'bridge';
+      return ev;
+    }
     case RTM.NEWADDR:
     case RTM.DELADDR: {
       const addr = decodeAddr(data, 0, data.length);

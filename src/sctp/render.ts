@@ -95,7 +95,8 @@ export function renderEvent(e: WireEvent, wallClock: Date, ifname?: (ifindex: nu
     case 'restart': return `${t} restart   ${e.association} new INIT from ${who} initiate-tag 0x${e.value.toString(16)}`;
     case 'zero-window-start': return `${t} zero-win  ${who} advertises a_rwnd 0: ${other} is throttled`;
     case 'zero-window-end': return `${t} window    ${who} opens a_rwnd ${e.value} after ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'} at zero`;
-    case 'retrans-burst': return `${t} rtx-burst ${who} → ${other} ${count(e.value, 'retransmission')} within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
+    // the event's own name, as --json has it (it was "rtx-burst" here: two names for one event)
+    case 'retrans-burst': return `${t} retrans-burst ${who} → ${other} ${count(e.value, 'retransmission')} within ${e.durationMs !== null ? fmtMs(e.durationMs) : '?'}`;
     default: return `${t} ${watchEventText(e)}${e.type === 'gone' ? ` ${dev}` : ''}`;
   }
 }

@@ -132,3 +132,79 @@ test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
   t.deepEqual(lines.filter((l) => l.type === 'link').map((l) => l.link!.name).sort(), ['n0', 'n1']);
   t.is(lines.filter((l) => l.type === 'addr').length, 1);
 });
+
+test(title('nodectl monitor: events carry names and the fields of link list, addr list and neigh list --json'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const other = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
+  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('monitoring')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
+  });
+  ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  ns.ip('link', 'set', 'v0', 'master', 'br0');
+  ns.ip('link', 'set', 'far0', 'mtu', '1400');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+  ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent');
+  ns.ip('link', 'set', 'v0', 'nomaster');
+  // the last of these; then stop (polling, generous bound: no fixed sleep)
+  for (let i = 0; i < 200 && !/"action":"new".*"name":"br0".*"ports":\[\]/.test(out.split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  t.is(await exited, 0, err);
+  type Ev = { type: string; action: string; link?: Record<string, unknown> & { name: string; kind: string }; addr?: Record<string, unknown>; neigh?: Record<string, unknown> };
+  const events = out.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+  const links = events.filter((e) => e.type === 'link').map((e) => e.link!);
+  // the bridge layer's own port messages (AF_BRIDGE) decoded as links said kind "device"
+  t.false(links.some((l) => l.kind === 'device'), 'no bridge-family message passed off as a link');
+  t.true(links.some((l) => l.name === 'v0' && l.master === 'br0' && l.peer === 'v1'), 'v0 as a port of br0 with its peer named');
+  t.true(links.some((l) => l.name === 'br0' && JSON.stringify(l.ports) === '["v0"]'), 'br0 with its port named');
+  t.like(links.find((l) => l.name === 'far0' && l.mtu === 1400), { peer: 'far1', linkNetns: other.name });
+  t.like(events.find((e) => e.type === 'addr')?.addr, { ifname: 'v0', address: '192.0.2.1' });
+  t.like(events.find((e) => e.type === 'neigh')?.neigh, { ifname: 'v0', address: '192.0.2.9' });
+  // the same keys as the list commands print
+  const listed = JSON.parse(nodectl('link', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
+  const lastV0 = links.filter((l) => l.name === 'v0').at(-1)!;
+  t.deepEqual(Object.keys(lastV0), Object.keys(listed.find((l) => l.name === 'v0')!));
+  t.deepEqual(Object.keys(links.filter((l) => l.name === 'far0').at(-1)!), Object.keys(listed.find((l) => l.name === 'far0')!));
+  const addrs = JSON.parse(nodectl('addr', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
+  t.deepEqual(Object.keys(events.find((e) => e.type === 'addr')!.addr!).sort(), Object.keys(addrs.find((a) => a.address === '192.0.2.1')!).sort());
+  const neighs = JSON.parse(nodectl('neigh', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
+  t.deepEqual(Object.keys(events.find((e) => e.type === 'neigh')!.neigh!).sort(), Object.keys(neighs.find((n) => n.address === '192.0.2.9')!).sort());
+});
+
+test(title('nodectl monitor -g route: a route event is what route list --json prints (dev by name)'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+  ns.ip('link', 'set', 'v0', 'up');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--groups', 'route', '--count', '1', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('monitoring')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
+  });
+  ns.ip('route', 'add', '10.9.0.0/16', 'via', '192.0.2.9');
+  t.is(await exited, 0, err);
+  const ev = JSON.parse(out.trim()) as { type: string; route: Record<string, unknown> };
+  const listed = (JSON.parse(nodectl('route', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[]).find((r) => r.dst === '10.9.0.0/16')!;
+  t.is(ev.type, 'route');
+  t.deepEqual(ev.route, listed);
+  t.is(ev.route.dev, 'v0');
+});

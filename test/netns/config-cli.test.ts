@@ -49,7 +49,7 @@ test('config validate prints every problem as FILE:LINE:COL: /path: reason and e
   t.false(schema.additionalProperties);
 });
 
-test('config plan exits 2 on drift and 0 once applied; export re-plans to nothing', (t) => {
+test('config plan exits 100 on drift (not 2, a usage error) and 0 once applied; export re-plans to nothing', (t) => {
   if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
   const ns = netnsFor(t);
   const d = tmp(t);
@@ -57,7 +57,9 @@ test('config plan exits 2 on drift and 0 once applied; export re-plans to nothin
   writeFileSync(f, 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24]}\n  - {name: ve0, kind: veth, veth: {peer: ve1}, master: br0}\n');
   const env = { NODECTL_STATE_DIR: d };
   const p = nodectl(['config', 'plan', f, '-n', ns.name, '--json'], env);
-  t.is(p.status, 2, p.stderr);
+  t.is(p.status, 100, `drift has its own status: ${p.stderr}`);
+  // a typo is not drift: USAGE's 2, which drift shared before
+  t.is(nodectl(['config', 'plan', f, '-n', ns.name, '--jsno'], env).status, 2);
   t.deepEqual((JSON.parse(p.stdout) as { steps: { text: string }[] }).steps.map((s) => s.text), [
     'link add br0 type bridge stp off up',
     'link add ve0 type veth peer ve1 master br0 up',

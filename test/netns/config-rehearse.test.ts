@@ -203,7 +203,7 @@ test('--no-rehearse skips it (plan says so); a plan that passes says so, in text
   const args = ['-n', ns.name, '--state-dir', sd];
   const bad = file(t, d, 'eloop.yaml', 'interfaces:\n  - {name: e0, kind: device, mtu: 1400}\n  - {name: br1, kind: device, master: br0}\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24]}\n');
   const p = nodectl(['config', 'plan', bad, ...args, '--no-rehearse']);
-  t.is(p.status, 2, p.stderr);
+  t.is(p.status, 100, p.stderr); // drift
   t.regex(p.stdout, /^rehearsal skipped: --no-rehearse$/m);
   const pj = JSON.parse(nodectl(['config', 'plan', bad, ...args, '--no-rehearse', '--json']).stdout) as { rehearsal: { status: string; reason: string } };
   t.deepEqual([pj.rehearsal.status, pj.rehearsal.reason], ['skipped', '--no-rehearse']);
@@ -216,7 +216,7 @@ test('--no-rehearse skips it (plan says so); a plan that passes says so, in text
   ns.ip('tuntap', 'add', 'tun0', 'mode', 'tun');
   const good = file(t, d, 'good.yaml', 'interfaces:\n  - {name: e0, kind: device, mtu: 1400}\n  - {name: brx, kind: bridge, addresses: [10.9.0.1/24]}\n  - {name: tun0, kind: device, mtu: 1300}\n');
   const g = nodectl(['config', 'plan', good, ...args]);
-  t.is(g.status, 2, g.stderr);
+  t.is(g.status, 100, g.stderr);
   t.regex(g.stdout, /^rehearsal passed: the kernel accepted all 5 steps in a throwaway namespace \(\d+ stand-ins for this node's interfaces\)$/m);
   t.regex(g.stdout, /^rehearsal note: tun0 \(tun\) is stood in by a (dummy|veth): /m);
   const gj = JSON.parse(nodectl(['config', 'plan', good, ...args, '--json']).stdout) as { rehearsal: { status: string; steps: number; notes: string[] } };
@@ -251,7 +251,7 @@ test('stand-ins carry what later steps need: nodectl\'s routes and owned links t
   // now remove most of it: route deletions, dooming owned links, releasing a port
   const second = file(t, d, 'second.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24], routes: [{to: 10.50.0.0/16, via: 192.0.2.254}]}\n  - {name: e1, kind: device}\n');
   const p = nodectl(['config', 'plan', second, ...args, '--json']);
-  t.is(p.status, 2, p.stdout + p.stderr);
+  t.is(p.status, 100, p.stdout + p.stderr);
   const plan = JSON.parse(p.stdout) as { steps: { text: string }[]; rehearsal: { status: string; reason?: string; notes: string[] } };
   t.true(plan.steps.some((s) => s.text.startsWith('route del 10.51.0.0/16')), JSON.stringify(plan.steps));
   t.true(plan.steps.some((s) => s.text.startsWith('link del vx')), JSON.stringify(plan.steps));

@@ -80,10 +80,9 @@ const kindTitle = (kind: string, s: string): string => {
   return k.ok ? s : `${s} (skipped: ${k.why})`;
 };
 
-test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, peers elsewhere, down and no-carrier links'), (t) => {
+test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, down and no-carrier links'), (t) => {
   if (!root) { t.log('SKIP: not root'); t.pass(); return; }
   const ns = quietNetns(t);
-  const other = quietNetns(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '500', 'ageing_time', '10000', 'priority', '4096');
   ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
   ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
@@ -94,31 +93,47 @@ test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan
     ns.ip('link', 'add', 'link', 'p1b', 'name', `mv-${mode}`, 'type', 'macvlan', 'mode', mode);
   }
   ns.ip('link', 'add', 'link', 'p2b', 'name', 'mv-pt', 'type', 'macvlan', 'mode', 'passthru');
-  // The other end in another namespace: peer index + netns id, no peer name.
-  ns.ip('link', 'add', 'far0', 'address', '02:00:00:00:0f:00', 'type', 'veth', 'peer', 'name', 'far1', 'address', '02:00:00:00:0f:01', 'netns', other.name);
   // Up without carrier (its peer is down), down, odd MTU/txqlen/group, alias and altname.
   ns.ip('link', 'add', 'nc0', 'type', 'veth', 'peer', 'name', 'nc1');
   ns.ip('link', 'set', 'nc0', 'up');
   ns.ip('link', 'set', 'dev', 'nc1', 'mtu', '9000', 'txqueuelen', '5000', 'group', '5', 'address', '02:00:00:00:00:99');
   ns.ip('link', 'set', 'dev', 'nc1', 'alias', 'uplink "A"\\\t\u00e9 \u20ac\n2');
   ns.ip('link', 'property', 'add', 'dev', 'p1a', 'altname', 'a-very-long-alternative-name-0', 'altname', 'alt1');
-  for (const l of ['br0', 'p1a', 'p1b', 'p2a', 'mv-bridge', 'far0']) ns.ip('link', 'set', l, 'up');
-  other.ip('link', 'set', 'far1', 'up');
-  // Counters that are not zero: a few datagrams over the pair between the namespaces, then silence.
-  // Permanent neighbours: no ARP, whose delayed probe (~5 s later) would move them between reads.
-  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'far0');
-  other.ip('addr', 'add', '192.0.2.2/24', 'dev', 'far1');
-  ns.ip('neigh', 'replace', '192.0.2.2', 'lladdr', '02:00:00:00:0f:01', 'dev', 'far0', 'nud', 'permanent');
-  other.ip('neigh', 'replace', '192.0.2.1', 'lladdr', '02:00:00:00:0f:00', 'dev', 'far1', 'nud', 'permanent');
+  for (const l of ['lo', 'br0', 'p1a', 'p1b', 'p2a', 'mv-bridge']) ns.ip('link', 'set', l, 'up');
+  // Counters that are not zero: a few datagrams over loopback (no neighbour, no probe), then silence.
   ns.exec(process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
-    let n = 0; const send = () => s.send('x', 9, '192.0.2.2', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
+    let n = 0; const send = () => s.send('x', 9, '127.0.0.1', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
   const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown }[];
   const by = new Map(links.map((l) => [l.name, l]));
   t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
-  t.true(by.get('far0')!.stats.txPackets > 0, 'counters are not all zero');
-  t.like(by.get('far0')!.kindData, { kind: 'veth', peerNetnsId: 0 });
+  t.true(by.get('lo')!.stats.txPackets > 0, 'counters are not all zero');
   assertSame(t, ns, 'host kinds');
-  assertSame(t, other, 'the namespace of the far end');
+});
+
+test(rootTitle('link list --json: a veth whose peer is in another namespace names both, through the TypeScript path'), (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const ns = quietNetns(t);
+  const other = quietNetns(t);
+  ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
+  ns.ip('link', 'add', 'near0', 'type', 'veth', 'peer', 'name', 'near1');
+  // The native writer cannot name another namespace from one dump: it declines, writing nothing.
+  t.is(nativeOnly(ns, 0), null, 'the native writer declines');
+  const oclif = cli(ns, { NODECTL_NO_FAST: '1' });
+  const fast = cli(ns);
+  t.is(oclif.status, 0, oclif.stderr);
+  t.is(fast.status, 0, fast.stderr);
+  t.is(fast.stdout, oclif.stdout, 'the fast path prints what oclif prints');
+  const by = new Map((JSON.parse(fast.stdout) as { name: string; peer: string | null; linkNetns?: string | null; kindData: unknown }[]).map((l) => [l.name, l]));
+  const ipFar = ns.ipJson<{ link_index: number; link_netnsid: number }[]>('-d', 'link', 'show', 'far0')[0]!;
+  const ipPeer = other.ipJson<{ ifindex: number }[]>('link', 'show', 'far1')[0]!;
+  t.is(ipFar.link_index, ipPeer.ifindex, 'iproute2: far0 points at far1 over there');
+  t.like(by.get('far0'), { peer: 'far1', linkNetns: other.name, kindData: { kind: 'veth', peerIndex: ipPeer.ifindex, peerNetnsId: ipFar.link_netnsid } });
+  // a link without a foreign end has no linkNetns key, as ip's JSON has no link_netnsid there
+  t.false('linkNetns' in by.get('near0')!, 'no linkNetns on a local pair');
+  t.is(by.get('near0')!.peer, 'near1');
+  // and the far end, seen from its own namespace, names this one
+  const back = new Map((JSON.parse(cli(other).stdout) as { name: string; peer: string | null; linkNetns?: string | null }[]).map((l) => [l.name, l]));
+  t.like(back.get('far1'), { peer: 'far0', linkNetns: ns.name });
 });
 
 test(kindTitle('vlan', rootTitle('link list --json: native writer = oclif on vlan (802.1Q, 802.1ad, flags)')), (t) => {

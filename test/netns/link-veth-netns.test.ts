@@ -48,3 +48,27 @@ test(rootTitle('link add with words it does not understand: one line, exit 2, no
   assertSameSnapshot(t, before[0]!, await ipSnapshot(a.name));
   assertSameSnapshot(t, before[1]!, await ipSnapshot(b.name));
 });
+
+test(rootTitle('link show, list and tree name a veth peer in another namespace and that namespace, like ip link-netns'), (t) => {
+  if (!needRoot(t)) return;
+  const a = netnsFor(t);
+  const b = netnsFor(t);
+  a.ip('link', 'add', 'br0', 'type', 'bridge');
+  a.ip('link', 'add', 've0', 'type', 'veth', 'peer', 'name', 've0b', 'netns', b.name);
+  a.ip('link', 'set', 've0', 'master', 'br0');
+  // iproute2's own words for it, the reference
+  t.regex(a.ip('link', 'show', 've0'), new RegExp(`link-netns ${b.name}\\b`));
+  const want = `ve0b (netns ${b.name})`;
+  const show = nodectl('link', 'show', 've0', '-n', a.name);
+  t.is(show.status, 0, show.stderr);
+  t.regex(show.stdout, new RegExp(`^peer +${want.replace(/[()]/g, '\\$&')}$`, 'm'));
+  t.regex(show.stdout, /^\d+: ve0 /m, 'no @name in the header: the peer is not a link of this namespace');
+  const json = JSON.parse(nodectl('link', 'show', 've0', '-n', a.name, '--json').stdout) as { peer: string | null; linkNetns?: string | null };
+  t.like(json, { peer: 've0b', linkNetns: b.name });
+  t.true(nodectl('link', 'list', '-n', a.name).stdout.includes(`veth peer ${want}`), 'link list');
+  t.true(nodectl('link', 'tree', '-n', a.name).stdout.includes(`veth peer ${want}`), 'link tree');
+  // dot draws no node for a link that is not in this namespace
+  t.false(nodectl('link', 'tree', '--format', 'dot', '-n', a.name).stdout.includes('-> "ve0b"'), 'no edge to a phantom node');
+  // seen from the other side, this namespace
+  t.regex(nodectl('link', 'show', 've0b', '-n', b.name).stdout, new RegExp(`^peer +ve0 \\(netns ${a.name}\\)$`, 'm'));
+});

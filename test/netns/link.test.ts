@@ -9,6 +9,7 @@ import { kernelAtLeast } from 'ebpf-ts';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
 import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
 import { bridgeTopology, isRoot, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';
+import { nodectl } from '../helpers/cli.js';
 
 const root = isRoot();
 const title = rootTitle;
@@ -241,4 +242,76 @@ test(title('counters match ip -s -j link show after real traffic across a veth p
   );
   t.like(ours, { peer: undefined, linkNetnsId: 0, parentIndex: null });
   t.like(ours.kindData, { kind: 'veth', peerNetnsId: 0 });
+});
+
+test(title('bridge port flags (hairpin, proxy_arp, flood, neigh_suppress, isolated, locked) read as ip -j -d shows them, in link show text and --json'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb');
+  ns.ip('link', 'set', 'pa', 'master', 'br0');
+  ns.ip('link', 'set', 'dev', 'pa', 'type', 'bridge_slave', 'hairpin', 'on', 'mcast_flood', 'off', 'bcast_flood', 'off', 'neigh_suppress', 'on', 'isolated', 'on', 'proxy_arp', 'on');
+  const ip = ns.ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'pa')[0]!.linkinfo.info_slave_data;
+  const r = nodectl('link', 'show', 'pa', '-n', ns.name, '--json');
+  t.is(r.status, 0, r.stderr);
+  const ours = (JSON.parse(r.stdout) as { slaveData: Record<string, unknown> }).slaveData;
+  const pairs: [string, string][] = [['hairpin', 'hairpin'], ['proxyArp', 'proxy_arp'], ['mcastFlood', 'mcast_flood'], ['bcastFlood', 'bcast_flood'], ['neighSuppress', 'neigh_suppress'], ['isolated', 'isolated']];
+  if (ip.locked !== undefined) pairs.push(['locked', 'locked']);
+  else t.log('SKIP (locked only): this kernel reports no IFLA_BRPORT_LOCKED');
+  for (const [mine, theirs] of pairs) t.is(ours[mine], ip[theirs], `${mine} = ip's ${theirs}`);
+  t.like(ours, { hairpin: true, mcastFlood: false, bcastFlood: false, neighSuppress: true, isolated: true, proxyArp: true });
+  // the text says the same
+  t.regex(nodectl('link', 'show', 'pa', '-n', ns.name).stdout, /^bridge_port +.*\bhairpin true\b.*\bisolated true\b/m);
+  // link list --json: the native writer prints the same flags (test/netns/link-json.test.ts checks it byte for byte)
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; slaveData: Record<string, unknown> | null }[];
+  t.deepEqual(listed.find((l) => l.name === 'pa')!.slaveData, ours);
+});
+
+test(title('bridge nf_call_iptables/ip6tables/arptables and mcast_querier read as ip -j -d shows them'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge', 'mcast_querier', '1');
+  ns.ip('link', 'add', 'br1', 'type', 'bridge');
+  const ip = ns.ipJson<{ ifname: string; linkinfo: { info_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'type', 'bridge');
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; kindData: Record<string, unknown> }[];
+  for (const b of ['br0', 'br1']) {
+    const theirs = ip.find((l) => l.ifname === b)!.linkinfo.info_data;
+    const ours = listed.find((l) => l.name === b)!.kindData;
+    // ip prints these as 0/1
+    for (const [mine, key] of [['mcastQuerier', 'mcast_querier'], ['nfCallIptables', 'nf_call_iptables'], ['nfCallIp6tables', 'nf_call_ip6tables'], ['nfCallArptables', 'nf_call_arptables']] as const) {
+      t.is(ours[mine], theirs[key] === 1, `${b}: ${mine} = ip's ${key} (${String(theirs[key])})`);
+    }
+  }
+  t.like(listed.find((l) => l.name === 'br0')!.kindData, { mcastQuerier: true });
+  t.like(listed.find((l) => l.name === 'br1')!.kindData, { mcastQuerier: false });
+});
+
+test(title('link list/show --json: qdisc, linkmode, queue counts, gso/gro/tso limits and addrgenmode as ip -j -d shows them'), (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'add', 'va', 'numtxqueues', '3', 'numrxqueues', '2', 'type', 'veth', 'peer', 'name', 'vb');
+  ns.ip('link', 'set', 'va', 'gso_max_size', '32768', 'gso_max_segs', '100', 'gro_max_size', '32000', 'mode', 'dormant', 'up');
+  ns.ip('link', 'set', 'vb', 'addrgenmode', 'none');
+  type IpRow = { ifname: string; qdisc?: string; linkmode?: string; num_tx_queues?: number; num_rx_queues?: number; gso_max_size?: number; gso_max_segs?: number; gro_max_size?: number; tso_max_size?: number; tso_max_segs?: number; inet6_addr_gen_mode?: string };
+  const ip = ns.ipJson<IpRow[]>('-d', 'link', 'show');
+  const r = nodectl('link', 'list', '-n', ns.name, '--json');
+  t.is(r.status, 0, r.stderr);
+  const ours = JSON.parse(r.stdout) as Record<string, unknown>[];
+  for (const l of ip) {
+    const o = ours.find((x) => x.name === l.ifname)!;
+    t.is(o.qdisc, l.qdisc ?? null, `${l.ifname} qdisc`);
+    t.is(o.addrGenMode, l.inet6_addr_gen_mode ?? null, `${l.ifname} addrgenmode`);
+    t.is(typeof o.linkMode === 'string' ? o.linkMode.toUpperCase() : o.linkMode, l.linkmode ?? null, `${l.ifname} linkmode`);
+    for (const [mine, theirs] of [['numTxQueues', 'num_tx_queues'], ['numRxQueues', 'num_rx_queues'], ['gsoMaxSize', 'gso_max_size'], ['gsoMaxSegs', 'gso_max_segs'], ['groMaxSize', 'gro_max_size'], ['tsoMaxSize', 'tso_max_size'], ['tsoMaxSegs', 'tso_max_segs']] as const) {
+      t.is(o[mine], l[theirs] ?? null, `${l.ifname} ${theirs}`);
+    }
+  }
+  // what was set is what is read (not only what ip and nodectl agree on)
+  t.like(ours.find((x) => x.name === 'vb'), { addrGenMode: 'none' });
+  t.like(ours.find((x) => x.name === 'va'), { addrGenMode: 'eui64', linkMode: 'dormant', numTxQueues: 3, numRxQueues: 2, gsoMaxSize: 32768, gsoMaxSegs: 100, groMaxSize: 32000 });
+  const show = nodectl('link', 'show', 'va', '-n', ns.name);
+  t.regex(show.stdout, /^linkmode +dormant$/m);
+  t.regex(show.stdout, /^queues +tx 3 rx 2$/m);
+  t.regex(show.stdout, /^offload +gso_max_size 32768 gso_max_segs 100 gro_max_size 32000 /m);
 });

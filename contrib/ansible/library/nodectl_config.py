@@ -73,7 +73,7 @@ def main() -> None:
 
     def plan() -> tuple[int, dict]:
         rc, out, err = run('config', 'plan', p['src'], '--json', *scope, *prune)
-        if rc not in (0, 2):  # 0 no change, 2 drift; 1 cannot apply, 3 invalid
+        if rc not in (0, 100):  # 0 no change, 100 drift; 1 cannot apply, 2 usage, 3 invalid
             m.fail_json(msg='config plan failed: %s' % (err or out).strip(), rc=rc)
         return rc, json.loads(out)
 

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { type PlanResult, planConfig } from '../../config/apply.js';
 import { stateDirFlag } from '../../cli/config-flags.js';
+import { PLAN_DRIFT } from '../../cli/exit-codes.js';
 import { readConfig } from '../../config/read.js';
 import { describeDisruption } from '../../interfaces/planner.js';
 import { rehearsalText } from '../../config/rehearse.js';
@@ -15,11 +16,11 @@ Each step is tagged with what it does to the link it names: new, in-place, ensla
 
 When there are steps, they are first rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces, so that what only the kernel refuses (a bridge as a port of a bridge, an MTU a device does not take, a kind this kernel lacks) is reported here, with the kernel's errno and extended-ACK text; the output says whether the rehearsal passed (--no-rehearse skips it).
 
-Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing, or the kernel refused a step in the rehearsal), 6 the kernel lacks a kind the file needs.`;
+Exit status: 0 nothing would change, 100 drift (operations listed; like dnf check-update, and distinct from every error's status), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing, or the kernel refused a step in the rehearsal), 6 the kernel lacks a kind the file needs, 2 bad usage.`;
 
   static override examples = [
     '<%= config.bin %> config plan /etc/nodectl/node.yaml',
-    { description: 'Drift check in a script', command: '<%= config.bin %> config plan node.yaml >/dev/null || echo drift' },
+    { description: 'Drift check in a script (100: drift; any other non-zero status: an error)', command: '<%= config.bin %> config plan node.yaml >/dev/null; test $? -eq 100 && echo drift' },
     { description: 'The operations as JSON', command: '<%= config.bin %> config plan node.yaml --json | jq -r \'.steps[].text\'' },
   ];
 
@@ -48,8 +49,8 @@ Exit status, like diff(1): 0 nothing would change, 2 drift (operations listed), 
       if (r.disruption.length) this.log(`disruption: ${describeDisruption(r.disruption)}; "config apply" needs --allow-disruption`);
       if (r.rehearsal) for (const line of rehearsalText(r.rehearsal)) this.log(line);
     }
-    // drift is exit 2, like diff(1); the result (and --json output) is printed as usual
-    if (r.changed) process.exitCode = 2;
+    // drift has its own status (no error has it); the result (and --json output) is printed as usual
+    if (r.changed) process.exitCode = PLAN_DRIFT;
     return r;
   }
 }

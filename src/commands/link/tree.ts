@@ -8,7 +8,7 @@ export default class LinkTree extends NodectlCommand {
 
   static override description = `Every interface hangs under its master (bridge ports, bond slaves) or else under its lower device (vlan, macvlan); interfaces with neither are roots (physical devices, loopback, veths, bridges and bonds). A veth's other end is shown as "veth peer NAME", not as a parent.
 
---format text (default) draws the tree; json prints the same forest (roots with nested children; --json is the same as --format json); dot prints a Graphviz digraph, edges from the upper device labelled "port" or "lower", veth pairs as dashed lines.`;
+--format text (default) draws the tree; json prints the same forest (roots with nested children; --json is the same as --format json); dot prints a Graphviz digraph whose edges run down the tree as the text draws it: from a master to its port (labelled "port"), from a lower device to the device built on it (labelled "lower": the edge starts at the lower device); veth pairs as dashed lines.`;
 
   static override examples = [
     '<%= config.bin %> link tree',

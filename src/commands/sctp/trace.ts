@@ -21,7 +21,7 @@ removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --durati
   restart     a new INIT replaced an established association
   zero-win    an endpoint advertises a_rwnd 0: its peer is throttled
   window      the window opened again, with how long it was zero
-  rtx-burst   --burst retransmissions within a second
+  retrans-burst  --burst retransmissions within a second
   stall       an endpoint's DATA made no cumulative TSN progress for --stall-after, with the
               TSNs outstanding (heartbeats answered or not)
   stall-end   it moves again, or the association ended while stalled; how long it lasted
