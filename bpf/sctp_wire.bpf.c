@@ -116,6 +116,23 @@ struct {
 	__type(value, struct sw_tag);
 } sctp_tags SEC(".maps");
 
+/* Addresses announced in INIT / INIT ACK / ASCONF (sw_addrs), by the association's home key;
+ * sized like sctp_assocs by user space. Least recently updated first out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_key);
+	__type(value, struct sw_addrs);
+} sctp_addrs SEC(".maps");
+
+/* The zeroed value sctp_addrs entries are created from (kept zero). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_addrs);
+} sctp_addrs_zero SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -157,6 +174,13 @@ struct sw_walk_mem {
 	__u64 pnow;
 	__u32 flip;  /* endpoint d of this record is endpoint d ^ flip of the home's */
 	__u32 reg;   /* the slot tags learnt now are registered for (NO_SLOT: none) */
+	/* for sw_params (a global function takes only the context and scalars): the association's
+	 * home key, the sender's endpoint in its order, and the packet's source address (an ASCONF
+	 * wildcard address stands for it) */
+	struct sw_key akey;
+	__u8 asrc[16];
+	__u32 aep;
+	__u32 afam;
 #ifdef SW_NO_BPF_LOOP
 	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
 	struct sw_key key;
@@ -177,8 +201,16 @@ enum {
 	CT_DATA = 0, CT_INIT = 1, CT_INIT_ACK = 2, CT_SACK = 3, CT_HEARTBEAT = 4,
 	CT_HEARTBEAT_ACK = 5, CT_ABORT = 6, CT_SHUTDOWN = 7, CT_SHUTDOWN_ACK = 8, CT_ERROR = 9,
 	CT_COOKIE_ECHO = 10, CT_COOKIE_ACK = 11, CT_SHUTDOWN_COMPLETE = 14, CT_IDATA = 64,
-	CT_FORWARD_TSN = 192, CT_IFORWARD_TSN = 194,
+	CT_FORWARD_TSN = 192, CT_IFORWARD_TSN = 194, CT_ASCONF = 193,
 };
+
+/* Parameter types (RFC 9260 §3.3.2.1, RFC 5061 §4.2) */
+#define PT_IPV4 5
+#define PT_IPV6 6
+#define PT_ADD_IP 0xC001
+#define PT_DEL_IP 0xC002
+/* parameters looked at in one INIT / INIT ACK / ASCONF (Linux's INIT has about ten) */
+#define SW_MAX_PARAMS 24
 
 struct sctp_common { __be16 sport; __be16 dport; __be32 vtag; __le32 csum; };
 struct chunk_hdr { __u8 type; __u8 flags; __be16 len; };
@@ -461,6 +493,118 @@ static __always_inline void emit_assoc(struct walk *w, __u8 type, __u8 dir, __u1
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* ---- Addresses announced in INIT / INIT ACK / ASCONF (sw_addrs) ---- */
+
+/* One address entry from the Address parameter (type t, length plen) at off, if it is one. */
+static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, struct sw_walk_mem *m, __u32 ep,
+				     __u32 op, __u32 t, __u32 plen, __u32 off)
+{
+	if (!((t == PT_IPV4 && plen == 8) || (t == PT_IPV6 && plen == 20)))
+		return;
+	__u32 n = v->n[ep & 1];
+	if (n >= SW_MAX_ADDRS) {
+		v->dropped[ep & 1]++;
+		return;
+	}
+	struct sw_addr *e = &v->a[ep & 1][n & (SW_MAX_ADDRS - 1)];
+	__builtin_memset(e->addr, 0, 16);
+	int bad = t == PT_IPV4 ? ld(skb, off + 4, e->addr, 4) : ld(skb, off + 4, e->addr, 16);
+	if (bad)
+		return;
+	e->family = t == PT_IPV4 ? 4 : 6;
+	e->op = op;
+	/* 0.0.0.0 / :: in ASCONF: the packet's source address (RFC 5061 §4.2.1) */
+	const __u32 *w = (const __u32 *)e->addr; /* entries are 4-byte aligned */
+	if ((w[0] | w[1] | w[2] | w[3]) == 0 && (op == SW_A_ADD || op == SW_A_DEL)) {
+		__builtin_memcpy(e->addr, m->asrc, 16);
+		e->family = m->afam;
+	}
+	v->n[ep & 1] = n + 1;
+}
+
+/*
+ * The parameters of an INIT / INIT ACK (from the first one after the fixed part) or of an
+ * ASCONF (from its Address Parameter, after the serial number): off..end, op says which.
+ * A global function: the verifier checks it once, whatever calls it, and its loop stays out
+ * of the walk's (the chunk code is verified per turn of the walk). Returns the parameters
+ * looked at.
+ */
+__attribute__((noinline)) int sw_params(struct __sk_buff *skb, __u32 off, __u32 end, __u32 op)
+{
+	__u32 zero = 0, i;
+	struct sw_walk_mem *m = bpf_map_lookup_elem(&sctp_walk_mem, &zero);
+	if (!m)
+		return 0;
+	struct sw_addrs *v = bpf_map_lookup_elem(&sctp_addrs, &m->akey);
+	if (!v) {
+		struct sw_addrs *z = bpf_map_lookup_elem(&sctp_addrs_zero, &zero);
+		if (!z)
+			return 0;
+		bpf_map_update_elem(&sctp_addrs, &m->akey, z, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sctp_addrs, &m->akey);
+		if (!v)
+			return 0;
+	}
+	__u32 ep = m->aep & 1;
+	if (op == SW_A_INIT) {
+		/* a new incarnation (or the INIT again): both lists start again */
+		v->n[0] = 0;
+		v->n[1] = 0;
+		v->dropped[0] = 0;
+		v->dropped[1] = 0;
+	} else if (op == SW_A_INIT_ACK) {
+		v->n[ep] = 0;
+		v->dropped[ep] = 0;
+	}
+#pragma clang loop unroll(disable)
+	for (i = 0; i < SW_MAX_PARAMS; i++) {
+		__be16 ph[2];
+		if (off + 4 > end || ld(skb, off, ph, 4))
+			break;
+		__u32 t = bpf_ntohs(ph[0]), plen = bpf_ntohs(ph[1]);
+		if (plen < 4 || off + plen > end)
+			break; /* the walk has checked the chunk; a bad parameter ends this look only */
+		if (op != SW_A_ASCONF) {
+			addr_put(skb, v, m, ep, op, t, plen, off);
+		} else if (t == PT_ADD_IP || t == PT_DEL_IP) {
+			/* correlation id, then an Address parameter */
+			if (plen >= 16 && !ld(skb, off + 8, ph, 4) && 8 + bpf_ntohs(ph[1]) <= plen)
+				addr_put(skb, v, m, ep, t == PT_ADD_IP ? SW_A_ADD : SW_A_DEL, bpf_ntohs(ph[0]), bpf_ntohs(ph[1]), off + 8);
+		} else {
+			addr_put(skb, v, m, ep, SW_A_ASCONF, t, plen, off);
+		}
+		off += (plen + 3) & ~3U;
+	}
+	return i;
+}
+
+/* Say sw_params whose addresses these are: the association's home key and the sender. */
+static __always_inline void params_for(struct walk *w, __u32 hd)
+{
+	volatile struct sw_walk_mem *m = w->mem;
+	__u32 k = m->home;
+	struct sw_slot *s = w->fb ? 0 : bpf_map_lookup_elem(&sctp_slots, &k);
+
+	if (s)
+		__builtin_memcpy((void *)&m->akey, &s->key, sizeof(struct sw_key));
+	else
+		__builtin_memcpy((void *)&m->akey, w->key, sizeof(struct sw_key));
+	__builtin_memcpy((void *)m->asrc, w->key->addr[w->dir & 1], 16);
+	m->aep = hd;
+	m->afam = w->key->family;
+}
+
+static __always_inline void on_asconf(struct walk *w, __u32 clen)
+{
+	__u32 d;
+
+	/* type, flags, length, serial number, then the sender's Address Parameter */
+	if (clen < 16 || !home_of(w, &d))
+		return;
+	params_for(w, d);
+	sw_params(w->skb, w->off + 8, w->off + clen, SW_A_ASCONF);
+}
+
 /* After the walk: verification tags, learnt from INIT / INIT ACK or from the first packet
  * when the handshake was not seen; a home registers the tags it learns. INIT itself carries
  * tag 0, and ABORT / SHUTDOWN COMPLETE may reflect the peer's tag (T bit), so only count
@@ -564,6 +708,9 @@ static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 		__sync_fetch_and_add(&path->init_ack_chunks, 1);
 	}
 	me->init_tag = itag;
+	/* its further addresses (a multi-homed endpoint) */
+	params_for(w, d);
+	sw_params(w->skb, w->off + 4 + sizeof(ib), w->off + clen, type == CT_INIT ? SW_A_INIT : SW_A_INIT_ACK);
 	/* packets towards the announcer carry its initiate tag: they name the association */
 	peer->vtag = itag;
 	peer->flags |= SW_F_HAVE_VTAG;
@@ -825,6 +972,11 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 	case CT_FORWARD_TSN:
 	case CT_IFORWARD_TSN:
 		__sync_fetch_and_add(&me->forward_tsn_chunks, 1);
+		break;
+	case CT_ASCONF:
+		/* counted with the other chunks; read for the addresses it adds or deletes */
+		__sync_fetch_and_add(&me->other_chunks, 1);
+		on_asconf(w, clen);
 		break;
 	default:
 		__sync_fetch_and_add(&me->other_chunks, 1);
