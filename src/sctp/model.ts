@@ -449,8 +449,13 @@ const RANK: Record<PathState, number> = { active: 3, standby: 2, failed: 1, unco
  * paths using it (unconfirmed when none is confirmed).
  */
 export function addressesOf(paths: Path[], log?: AddressLog): [AddressInfo[], AddressInfo[]] {
+  // the common case (stats --json decodes every association): one path, nothing announced
+  if (!log && paths.length === 1 && !paths[0]!.mirror) {
+    const p = paths[0]!;
+    return [[{ address: p.endpoints[0].address, from: 'path', state: p.state }], [{ address: p.endpoints[1].address, from: 'path', state: p.state }]];
+  }
   const out: [AddressInfo[], AddressInfo[]] = [[], []];
-  for (const e of [0, 1] as const) {
+  for (let e: 0 | 1 = 0; e < 2; e = (e + 1) as 0 | 1) {
     const list = out[e];
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i]!;
