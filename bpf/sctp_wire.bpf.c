@@ -174,13 +174,13 @@ struct sw_walk_mem {
 	__u64 pnow;
 	__u32 flip;  /* endpoint d of this record is endpoint d ^ flip of the home's */
 	__u32 reg;   /* the slot tags learnt now are registered for (NO_SLOT: none) */
-	/* for sw_params (a global function takes only the context and scalars): the association's
-	 * home key, the sender's endpoint in its order, and the packet's source address (an ASCONF
-	 * wildcard address stands for it) */
-	struct sw_key akey;
-	__u8 asrc[16];
-	__u32 aep;
-	__u32 afam;
+	__u32 rec;   /* the record's own slot (NO_SLOT: in the fallback map), for sw_params */
+	/* sw_params' parameter header, end and how: here, not in its frame (with the walk's
+	 * and handle()'s it must stay within BPF's 512 bytes of stack) */
+	__u32 ph, pend, how;
+	__u32 poff;  /* an INIT / INIT ACK / ASCONF's parameters start here (0: none in this packet) */
+	__u32 pnext; /* ... and end here; pwhat: sw_params' how */
+	__u32 pwhat;
 #ifdef SW_NO_BPF_LOOP
 	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
 	struct sw_key key;
@@ -429,6 +429,7 @@ static __always_inline void path_enter(struct walk *w, __u32 ridx, struct sw_glo
 	__u32 d = w->dir & 1;
 
 	w->mem->home = ridx;
+	w->mem->rec = ridx;
 	w->mem->flip = 0;
 	w->mem->reg = ridx;
 	if (w->vtag && !(a->dir[d].flags & SW_F_HAVE_VTAG))
@@ -495,12 +496,15 @@ static __always_inline void emit_assoc(struct walk *w, __u8 type, __u8 dir, __u1
 
 /* ---- Addresses announced in INIT / INIT ACK / ASCONF (sw_addrs) ---- */
 
-/* One address entry from the Address parameter (type t, length plen) at off, if it is one. */
-static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, struct sw_walk_mem *m, __u32 ep,
+/* One address entry from the Address parameter (type t, length plen) at off, if it is one.
+ * Read through the helper, never directly: rare chunks, and the direct path's packet-pointer
+ * bounds would multiply the states the verifier walks in the parameter loop. */
+static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, struct sw_walk_mem *m,
 				     __u32 op, __u32 t, __u32 plen, __u32 off)
 {
 	if (!((t == PT_IPV4 && plen == 8) || (t == PT_IPV6 && plen == 20)))
 		return;
+	__u32 how = m->how, ep = (how >> 4) & 1;
 	__u32 n = v->n[ep & 1];
 	if (n >= SW_MAX_ADDRS) {
 		v->dropped[ep & 1]++;
@@ -508,7 +512,7 @@ static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, 
 	}
 	struct sw_addr *e = &v->a[ep & 1][n & (SW_MAX_ADDRS - 1)];
 	__builtin_memset(e->addr, 0, 16);
-	int bad = t == PT_IPV4 ? ld(skb, off + 4, e->addr, 4) : ld(skb, off + 4, e->addr, 16);
+	long bad = t == PT_IPV4 ? bpf_skb_load_bytes(skb, off + 4, e->addr, 4) : bpf_skb_load_bytes(skb, off + 4, e->addr, 16);
 	if (bad)
 		return;
 	e->family = t == PT_IPV4 ? 4 : 6;
@@ -516,36 +520,64 @@ static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, 
 	/* 0.0.0.0 / :: in ASCONF: the packet's source address (RFC 5061 §4.2.1) */
 	const __u32 *w = (const __u32 *)e->addr; /* entries are 4-byte aligned */
 	if ((w[0] | w[1] | w[2] | w[3]) == 0 && (op == SW_A_ADD || op == SW_A_DEL)) {
-		__builtin_memcpy(e->addr, m->asrc, 16);
-		e->family = m->afam;
+		const struct sw_key *rkey;
+#ifdef SW_NO_BPF_LOOP
+		rkey = &m->key;
+#else
+		__u32 r = m->rec;
+		struct sw_slot *rs = bpf_map_lookup_elem(&sctp_slots, &r);
+		if (!rs)
+			return;
+		rkey = &rs->key;
+#endif
+		__builtin_memcpy(e->addr, rkey->addr[(m->how >> 5) & 1], 16);
+		e->family = rkey->family;
 	}
 	v->n[ep & 1] = n + 1;
 }
 
 /*
  * The parameters of an INIT / INIT ACK (from the first one after the fixed part) or of an
- * ASCONF (from its Address Parameter, after the serial number): off..end, op says which.
- * A global function: the verifier checks it once, whatever calls it, and its loop stays out
- * of the walk's (the chunk code is verified per turn of the walk). Returns the parameters
- * looked at.
+ * ASCONF (from its Address Parameter, after the serial number): off..end. how: the SW_A_* op
+ * (bits 0-3), the sender's endpoint in the home's order (bit 4) and in the record's (bit 5),
+ * the record is in the fallback map (bit 6). A global function: the verifier checks it once,
+ * whatever calls it, and the walk's call site is one call with scalars (every instruction
+ * there is walked again for each of the walk's states). Returns the parameters looked at.
  */
-__attribute__((noinline)) int sw_params(struct __sk_buff *skb, __u32 off, __u32 end, __u32 op)
+__attribute__((noinline)) int sw_params(struct __sk_buff *skb, __u32 off, __u32 end, __u32 how)
 {
 	__u32 zero = 0, i;
 	struct sw_walk_mem *m = bpf_map_lookup_elem(&sctp_walk_mem, &zero);
 	if (!m)
 		return 0;
-	struct sw_addrs *v = bpf_map_lookup_elem(&sctp_addrs, &m->akey);
+	m->how = how;
+	m->pend = end;
+	const struct sw_key *hkey; /* the association's home key */
+#ifdef SW_NO_BPF_LOOP
+	/* every record is in the fallback map, its own association: its key is here */
+	hkey = &m->key;
+#else
+	/* a fallback record's key is only on handle()'s stack: no addresses for it (a slot
+	 * collision, rare) */
+	if (how & 0x40)
+		return 0;
+	__u32 k = m->home;
+	struct sw_slot *hs = bpf_map_lookup_elem(&sctp_slots, &k);
+	if (!hs)
+		return 0;
+	hkey = &hs->key;
+#endif
+	struct sw_addrs *v = bpf_map_lookup_elem(&sctp_addrs, hkey);
 	if (!v) {
 		struct sw_addrs *z = bpf_map_lookup_elem(&sctp_addrs_zero, &zero);
 		if (!z)
 			return 0;
-		bpf_map_update_elem(&sctp_addrs, &m->akey, z, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&sctp_addrs, &m->akey);
+		bpf_map_update_elem(&sctp_addrs, hkey, z, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sctp_addrs, hkey);
 		if (!v)
 			return 0;
 	}
-	__u32 ep = m->aep & 1;
+	__u32 ep = (how >> 4) & 1, op = how & 0xf;
 	if (op == SW_A_INIT) {
 		/* a new incarnation (or the INIT again): both lists start again */
 		v->n[0] = 0;
@@ -558,52 +590,48 @@ __attribute__((noinline)) int sw_params(struct __sk_buff *skb, __u32 off, __u32 
 	}
 #pragma clang loop unroll(disable)
 	for (i = 0; i < SW_MAX_PARAMS; i++) {
-		__be16 ph[2];
-		if (off + 4 > end || ld(skb, off, ph, 4))
+		__be16 *ph = (__be16 *)&m->ph;
+		if (off + 4 > m->pend || bpf_skb_load_bytes(skb, off, ph, 4))
 			break;
 		__u32 t = bpf_ntohs(ph[0]), plen = bpf_ntohs(ph[1]);
-		if (plen < 4 || off + plen > end)
+		if (plen < 4 || off + plen > m->pend)
 			break; /* the walk has checked the chunk; a bad parameter ends this look only */
-		if (op != SW_A_ASCONF) {
-			addr_put(skb, v, m, ep, op, t, plen, off);
-		} else if (t == PT_ADD_IP || t == PT_DEL_IP) {
-			/* correlation id, then an Address parameter */
-			if (plen >= 16 && !ld(skb, off + 8, ph, 4) && 8 + bpf_ntohs(ph[1]) <= plen)
-				addr_put(skb, v, m, ep, t == PT_ADD_IP ? SW_A_ADD : SW_A_DEL, bpf_ntohs(ph[0]), bpf_ntohs(ph[1]), off + 8);
-		} else {
-			addr_put(skb, v, m, ep, SW_A_ASCONF, t, plen, off);
+		/* the Address parameter to record, if any: the parameter itself, or in ASCONF the one
+		 * inside an Add / Delete IP Address (after its correlation id) */
+		__u32 at = t, alen = plen, aoff = off, aop = m->how & 0xf;
+		if (aop == SW_A_ASCONF) {
+			aop = SW_A_ASCONF;
+			if (t == PT_ADD_IP || t == PT_DEL_IP) {
+				aop = t == PT_ADD_IP ? SW_A_ADD : SW_A_DEL;
+				at = 0;
+				if (plen >= 16 && !bpf_skb_load_bytes(skb, off + 8, ph, 4) && 8 + bpf_ntohs(ph[1]) <= plen) {
+					at = bpf_ntohs(ph[0]);
+					alen = bpf_ntohs(ph[1]);
+					aoff = off + 8;
+				}
+			}
 		}
+		addr_put(skb, v, m, aop, at, alen, aoff);
 		off += (plen + 3) & ~3U;
 	}
 	return i;
 }
 
-/* Say sw_params whose addresses these are: the association's home key and the sender. */
-static __always_inline void params_for(struct walk *w, __u32 hd)
-{
-	volatile struct sw_walk_mem *m = w->mem;
-	__u32 k = m->home;
-	struct sw_slot *s = w->fb ? 0 : bpf_map_lookup_elem(&sctp_slots, &k);
+/* sw_params' how: op, the sender in the home's order (hd) and the record's, fallback or not */
+#define PARAMS_HOW(w, op, hd) ((op) | ((hd) & 1) << 4 | ((w)->dir & 1) << 5 | ((w)->fb & 1) << 6)
 
-	if (s)
-		__builtin_memcpy((void *)&m->akey, &s->key, sizeof(struct sw_key));
-	else
-		__builtin_memcpy((void *)&m->akey, w->key, sizeof(struct sw_key));
-	__builtin_memcpy((void *)m->asrc, w->key->addr[w->dir & 1], 16);
-	m->aep = hd;
-	m->afam = w->key->family;
+/* The walk only notes where the parameters are; handle() calls sw_params after it. A call in
+ * the walk (its scratch registers clobbered, its arguments checked) is verified again for
+ * every state of the walk, and took a test build (direct_limit 60) past the verifier's 1M
+ * instructions; three stores are not. RFC 9260 bundles INIT / INIT ACK with nothing, and
+ * RFC 5061 allows one ASCONF a packet: one note per packet is enough. */
+static __always_inline void params_later(struct walk *w, __u32 off, __u32 end, __u32 how)
+{
+	w->mem->poff = off;
+	w->mem->pnext = end;
+	w->mem->pwhat = how;
 }
 
-static __always_inline void on_asconf(struct walk *w, __u32 clen)
-{
-	__u32 d;
-
-	/* type, flags, length, serial number, then the sender's Address Parameter */
-	if (clen < 16 || !home_of(w, &d))
-		return;
-	params_for(w, d);
-	sw_params(w->skb, w->off + 8, w->off + clen, SW_A_ASCONF);
-}
 
 /* After the walk: verification tags, learnt from INIT / INIT ACK or from the first packet
  * when the handshake was not seen; a home registers the tags it learns. INIT itself carries
@@ -709,8 +737,7 @@ static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 	}
 	me->init_tag = itag;
 	/* its further addresses (a multi-homed endpoint) */
-	params_for(w, d);
-	sw_params(w->skb, w->off + 4 + sizeof(ib), w->off + clen, type == CT_INIT ? SW_A_INIT : SW_A_INIT_ACK);
+	params_later(w, w->off + 4 + sizeof(ib), w->off + clen, PARAMS_HOW(w, type == CT_INIT ? SW_A_INIT : SW_A_INIT_ACK, d));
 	/* packets towards the announcer carry its initiate tag: they name the association */
 	peer->vtag = itag;
 	peer->flags |= SW_F_HAVE_VTAG;
@@ -973,13 +1000,14 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 	case CT_IFORWARD_TSN:
 		__sync_fetch_and_add(&me->forward_tsn_chunks, 1);
 		break;
-	case CT_ASCONF:
-		/* counted with the other chunks; read for the addresses it adds or deletes */
-		__sync_fetch_and_add(&me->other_chunks, 1);
-		on_asconf(w, clen);
-		break;
 	default:
 		__sync_fetch_and_add(&me->other_chunks, 1);
+		/* ASCONF: read for the addresses it adds or deletes (type, flags, length, serial
+		 * number, then its sender's Address Parameter). Here rather than a case of its own,
+		 * and one call with scalars: every instruction of the walk is verified again per
+		 * state, and a case of its own took the paged-read build past the verifier's 1M. */
+		if (ch.type == CT_ASCONF && clen >= 16)
+			params_later(w, w->off + 8, w->off + clen, PARAMS_HOW(w, SW_A_ASCONF, w->dir ^ w->mem->flip));
 	}
 	if (w->done == 2)
 		return 1;
@@ -1336,6 +1364,11 @@ static __always_inline int handle(struct __sk_buff *skb)
 	}
 
 	path_learn_vtag(&w);
+	__u32 poff = mem->poff;
+	if (poff) {
+		mem->poff = 0;
+		sw_params(skb, poff, mem->pnext, mem->pwhat);
+	}
 	return VERDICT;
 }
 
