@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
-import { chunk, sctpFrame } from '../../src/sctp/packet.js';
+import { chunk, ethFrame, ipPacket, sctpFrame } from '../../src/sctp/packet.js';
 import { runScenario, type ScenarioParams, type SideSpec, type SideTally } from '../../src/sctp/generator.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 import { assess } from '../../src/sctp/detect.js';
@@ -44,25 +44,37 @@ function checkPath(t: ExecutionContext, what: string, d: PathDir, sent: SideTall
   t.is(d.heartbeatAcks, sent.heartbeatAcks, `${what}: heartbeat acks`);
 }
 
-/** tshark capturing on A's two interfaces into a pcapng in a temp dir; stop() ends it and returns the file. */
+/**
+ * tshark capturing on A's two interfaces into a pcapng in a temp dir; ready once it has
+ * really seen a UDP marker frame on each (its "Capturing on" comes before the capture does:
+ * under load the first packets were missed); stop() ends it and returns the file.
+ */
 function tsharkCapture(t: ExecutionContext, ns: Netns): { ready: Promise<void>; stop: () => Promise<string> } {
   const dir = mkdtempSync(join(tmpdir(), 'nctl-mh-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // dumpcap may write as its own user
   chmodSync(dir, 0o777);
   const file = join(dir, 'a.pcapng');
-  const p = spawn('ip', ['netns', 'exec', ns.name, 'tshark', '-q', '-i', 'va1', '-i', 'va2', '-f', 'ip proto 132', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('ip', ['netns', 'exec', ns.name, 'tshark', '-l', '-P', '-i', 'va1', '-i', 'va2', '-f', 'ip', '-w', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
-  let err = '';
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { out += d; });
   const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    p.stderr.on('data', (d) => {
-      err += d;
-      // one line per interface once both are open
-      if ((err.match(/Capturing on/g) ?? []).length >= 1 && err.includes('va2')) resolve();
-    });
-    void closed.then(() => reject(new Error(`tshark ended before capturing: ${err}`)));
-  });
+  const ready = (async () => {
+    const sock = [PacketSocket.open({ netns: ns.name, ifname: 'va1', protocol: 0 }), PacketSocket.open({ netns: ns.name, ifname: 'va2', protocol: 0 })];
+    try {
+      const marker = (src: string, dst: string) => ethFrame({ src: '02:00:00:00:00:09', dst: 'ff:ff:ff:ff:ff:ff', ip: ipPacket({ src, dst, proto: 17, payload: Buffer.from([0, 9, 0, 9, 0, 12, 0, 0, 1, 2, 3, 4]) }) });
+      await waitUntil(() => {
+        if (p.exitCode !== null) throw new Error(`tshark ended: ${out}`);
+        sock[0]!.send(marker('10.78.1.9', '10.78.1.10'));
+        sock[1]!.send(marker('10.78.2.9', '10.78.2.10'));
+        return out.includes('10.78.1.9') && out.includes('10.78.2.9');
+      }, () => `tshark never showed the marker frames: ${out}`, patient(20_000));
+    } finally {
+      for (const x of sock) x.close();
+    }
+  })();
   ready.catch(() => undefined);
   return {
     ready,
