@@ -116,6 +116,23 @@ struct {
 	__type(value, struct sw_tag);
 } sctp_tags SEC(".maps");
 
+/* Addresses announced in INIT / INIT ACK / ASCONF (sw_addrs), by the association's home key;
+ * sized like sctp_assocs by user space. Least recently updated first out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_key);
+	__type(value, struct sw_addrs);
+} sctp_addrs SEC(".maps");
+
+/* The zeroed value sctp_addrs entries are created from (kept zero). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_addrs);
+} sctp_addrs_zero SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -157,6 +174,13 @@ struct sw_walk_mem {
 	__u64 pnow;
 	__u32 flip;  /* endpoint d of this record is endpoint d ^ flip of the home's */
 	__u32 reg;   /* the slot tags learnt now are registered for (NO_SLOT: none) */
+	__u32 rec;   /* the record's own slot (NO_SLOT: in the fallback map), for sw_params */
+	/* sw_params' parameter header, end and how: here, not in its frame (with the walk's
+	 * and handle()'s it must stay within BPF's 512 bytes of stack) */
+	__u32 ph, pend, how;
+	__u32 poff;  /* an INIT / INIT ACK / ASCONF's parameters start here (0: none in this packet) */
+	__u32 pnext; /* ... and end here; pwhat: sw_params' how */
+	__u32 pwhat;
 #ifdef SW_NO_BPF_LOOP
 	/* the rest of struct walk, for sw_walk_batch (pointers cannot be passed to it) */
 	struct sw_key key;
@@ -177,8 +201,16 @@ enum {
 	CT_DATA = 0, CT_INIT = 1, CT_INIT_ACK = 2, CT_SACK = 3, CT_HEARTBEAT = 4,
 	CT_HEARTBEAT_ACK = 5, CT_ABORT = 6, CT_SHUTDOWN = 7, CT_SHUTDOWN_ACK = 8, CT_ERROR = 9,
 	CT_COOKIE_ECHO = 10, CT_COOKIE_ACK = 11, CT_SHUTDOWN_COMPLETE = 14, CT_IDATA = 64,
-	CT_FORWARD_TSN = 192, CT_IFORWARD_TSN = 194,
+	CT_FORWARD_TSN = 192, CT_IFORWARD_TSN = 194, CT_ASCONF = 193,
 };
+
+/* Parameter types (RFC 9260 §3.3.2.1, RFC 5061 §4.2) */
+#define PT_IPV4 5
+#define PT_IPV6 6
+#define PT_ADD_IP 0xC001
+#define PT_DEL_IP 0xC002
+/* parameters looked at in one INIT / INIT ACK / ASCONF (Linux's INIT has about ten) */
+#define SW_MAX_PARAMS 24
 
 struct sctp_common { __be16 sport; __be16 dport; __be32 vtag; __le32 csum; };
 struct chunk_hdr { __u8 type; __u8 flags; __be16 len; };
@@ -397,6 +429,7 @@ static __always_inline void path_enter(struct walk *w, __u32 ridx, struct sw_glo
 	__u32 d = w->dir & 1;
 
 	w->mem->home = ridx;
+	w->mem->rec = ridx;
 	w->mem->flip = 0;
 	w->mem->reg = ridx;
 	if (w->vtag && !(a->dir[d].flags & SW_F_HAVE_VTAG))
@@ -460,6 +493,145 @@ static __always_inline void emit_assoc(struct walk *w, __u8 type, __u8 dir, __u1
 	e->value = value;
 	bpf_ringbuf_submit(e, 0);
 }
+
+/* ---- Addresses announced in INIT / INIT ACK / ASCONF (sw_addrs) ---- */
+
+/* One address entry from the Address parameter (type t, length plen) at off, if it is one.
+ * Read through the helper, never directly: rare chunks, and the direct path's packet-pointer
+ * bounds would multiply the states the verifier walks in the parameter loop. */
+static __always_inline void addr_put(struct __sk_buff *skb, struct sw_addrs *v, struct sw_walk_mem *m,
+				     __u32 op, __u32 t, __u32 plen, __u32 off)
+{
+	if (!((t == PT_IPV4 && plen == 8) || (t == PT_IPV6 && plen == 20)))
+		return;
+	__u32 how = m->how, ep = (how >> 4) & 1;
+	__u32 n = v->n[ep & 1];
+	if (n >= SW_MAX_ADDRS) {
+		v->dropped[ep & 1]++;
+		return;
+	}
+	struct sw_addr *e = &v->a[ep & 1][n & (SW_MAX_ADDRS - 1)];
+	__builtin_memset(e->addr, 0, 16);
+	long bad = t == PT_IPV4 ? bpf_skb_load_bytes(skb, off + 4, e->addr, 4) : bpf_skb_load_bytes(skb, off + 4, e->addr, 16);
+	if (bad)
+		return;
+	e->family = t == PT_IPV4 ? 4 : 6;
+	e->op = op;
+	/* 0.0.0.0 / :: in ASCONF: the packet's source address (RFC 5061 §4.2.1) */
+	const __u32 *w = (const __u32 *)e->addr; /* entries are 4-byte aligned */
+	if ((w[0] | w[1] | w[2] | w[3]) == 0 && (op == SW_A_ADD || op == SW_A_DEL)) {
+		const struct sw_key *rkey;
+#ifdef SW_NO_BPF_LOOP
+		rkey = &m->key;
+#else
+		__u32 r = m->rec;
+		struct sw_slot *rs = bpf_map_lookup_elem(&sctp_slots, &r);
+		if (!rs)
+			return;
+		rkey = &rs->key;
+#endif
+		__builtin_memcpy(e->addr, rkey->addr[(m->how >> 5) & 1], 16);
+		e->family = rkey->family;
+	}
+	v->n[ep & 1] = n + 1;
+}
+
+/*
+ * The parameters of an INIT / INIT ACK (from the first one after the fixed part) or of an
+ * ASCONF (from its Address Parameter, after the serial number): off..end. how: the SW_A_* op
+ * (bits 0-3), the sender's endpoint in the home's order (bit 4) and in the record's (bit 5),
+ * the record is in the fallback map (bit 6). A global function: the verifier checks it once,
+ * whatever calls it, and the walk's call site is one call with scalars (every instruction
+ * there is walked again for each of the walk's states). Returns the parameters looked at.
+ */
+__attribute__((noinline)) int sw_params(struct __sk_buff *skb, __u32 off, __u32 end, __u32 how)
+{
+	__u32 zero = 0, i;
+	struct sw_walk_mem *m = bpf_map_lookup_elem(&sctp_walk_mem, &zero);
+	if (!m)
+		return 0;
+	m->how = how;
+	m->pend = end;
+	const struct sw_key *hkey; /* the association's home key */
+#ifdef SW_NO_BPF_LOOP
+	/* every record is in the fallback map, its own association: its key is here */
+	hkey = &m->key;
+#else
+	/* a fallback record's key is only on handle()'s stack: no addresses for it (a slot
+	 * collision, rare) */
+	if (how & 0x40)
+		return 0;
+	__u32 k = m->home;
+	struct sw_slot *hs = bpf_map_lookup_elem(&sctp_slots, &k);
+	if (!hs)
+		return 0;
+	hkey = &hs->key;
+#endif
+	struct sw_addrs *v = bpf_map_lookup_elem(&sctp_addrs, hkey);
+	if (!v) {
+		struct sw_addrs *z = bpf_map_lookup_elem(&sctp_addrs_zero, &zero);
+		if (!z)
+			return 0;
+		bpf_map_update_elem(&sctp_addrs, hkey, z, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sctp_addrs, hkey);
+		if (!v)
+			return 0;
+	}
+	__u32 ep = (how >> 4) & 1, op = how & 0xf;
+	if (op == SW_A_INIT) {
+		/* a new incarnation (or the INIT again): both lists start again */
+		v->n[0] = 0;
+		v->n[1] = 0;
+		v->dropped[0] = 0;
+		v->dropped[1] = 0;
+	} else if (op == SW_A_INIT_ACK) {
+		v->n[ep] = 0;
+		v->dropped[ep] = 0;
+	}
+#pragma clang loop unroll(disable)
+	for (i = 0; i < SW_MAX_PARAMS; i++) {
+		__be16 *ph = (__be16 *)&m->ph;
+		if (off + 4 > m->pend || bpf_skb_load_bytes(skb, off, ph, 4))
+			break;
+		__u32 t = bpf_ntohs(ph[0]), plen = bpf_ntohs(ph[1]);
+		if (plen < 4 || off + plen > m->pend)
+			break; /* the walk has checked the chunk; a bad parameter ends this look only */
+		/* the Address parameter to record, if any: the parameter itself, or in ASCONF the one
+		 * inside an Add / Delete IP Address (after its correlation id) */
+		__u32 at = t, alen = plen, aoff = off, aop = m->how & 0xf;
+		if (aop == SW_A_ASCONF) {
+			aop = SW_A_ASCONF;
+			if (t == PT_ADD_IP || t == PT_DEL_IP) {
+				aop = t == PT_ADD_IP ? SW_A_ADD : SW_A_DEL;
+				at = 0;
+				if (plen >= 16 && !bpf_skb_load_bytes(skb, off + 8, ph, 4) && 8 + bpf_ntohs(ph[1]) <= plen) {
+					at = bpf_ntohs(ph[0]);
+					alen = bpf_ntohs(ph[1]);
+					aoff = off + 8;
+				}
+			}
+		}
+		addr_put(skb, v, m, aop, at, alen, aoff);
+		off += (plen + 3) & ~3U;
+	}
+	return i;
+}
+
+/* sw_params' how: op, the sender in the home's order (hd) and the record's, fallback or not */
+#define PARAMS_HOW(w, op, hd) ((op) | ((hd) & 1) << 4 | ((w)->dir & 1) << 5 | ((w)->fb & 1) << 6)
+
+/* The walk only notes where the parameters are; handle() calls sw_params after it. A call in
+ * the walk (its scratch registers clobbered, its arguments checked) is verified again for
+ * every state of the walk, and took a test build (direct_limit 60) past the verifier's 1M
+ * instructions; three stores are not. RFC 9260 bundles INIT / INIT ACK with nothing, and
+ * RFC 5061 allows one ASCONF a packet: one note per packet is enough. */
+static __always_inline void params_later(struct walk *w, __u32 off, __u32 end, __u32 how)
+{
+	w->mem->poff = off;
+	w->mem->pnext = end;
+	w->mem->pwhat = how;
+}
+
 
 /* After the walk: verification tags, learnt from INIT / INIT ACK or from the first packet
  * when the handshake was not seen; a home registers the tags it learns. INIT itself carries
@@ -564,6 +736,8 @@ static __always_inline void on_init(struct walk *w, __u8 type, __u32 clen)
 		__sync_fetch_and_add(&path->init_ack_chunks, 1);
 	}
 	me->init_tag = itag;
+	/* its further addresses (a multi-homed endpoint) */
+	params_later(w, w->off + 4 + sizeof(ib), w->off + clen, PARAMS_HOW(w, type == CT_INIT ? SW_A_INIT : SW_A_INIT_ACK, d));
 	/* packets towards the announcer carry its initiate tag: they name the association */
 	peer->vtag = itag;
 	peer->flags |= SW_F_HAVE_VTAG;
@@ -828,6 +1002,12 @@ static __always_inline long walk_one(struct walk *w, const int fast)
 		break;
 	default:
 		__sync_fetch_and_add(&me->other_chunks, 1);
+		/* ASCONF: read for the addresses it adds or deletes (type, flags, length, serial
+		 * number, then its sender's Address Parameter). Here rather than a case of its own,
+		 * and one call with scalars: every instruction of the walk is verified again per
+		 * state, and a case of its own took the paged-read build past the verifier's 1M. */
+		if (ch.type == CT_ASCONF && clen >= 16)
+			params_later(w, w->off + 8, w->off + clen, PARAMS_HOW(w, SW_A_ASCONF, w->dir ^ w->mem->flip));
 	}
 	if (w->done == 2)
 		return 1;
@@ -1184,6 +1364,11 @@ static __always_inline int handle(struct __sk_buff *skb)
 	}
 
 	path_learn_vtag(&w);
+	__u32 poff = mem->poff;
+	if (poff) {
+		mem->poff = 0;
+		sw_params(skb, poff, mem->pnext, mem->pwhat);
+	}
 	return VERDICT;
 }
 

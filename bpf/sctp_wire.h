@@ -161,6 +161,39 @@ struct sw_tag {
 };
 
 /*
+ * The transport addresses each endpoint of an association announced (sctp_addrs, keyed by the
+ * association's home key): the IPv4 / IPv6 Address parameters of its INIT or INIT ACK, and of
+ * its ASCONF chunks (RFC 5061: the sender's Address Parameter, Add IP Address, Delete IP
+ * Address), in the order seen. An operations log, not a set: the program appends and never
+ * searches (a delete is an entry too), user space replays it. So paths are known before any
+ * packet uses them. Parsed in the program rather than from a copy in user space: the addresses
+ * then sit in a map that every reader (stats in another process, serve) reads like the rest,
+ * and it costs only the rare INIT / ASCONF chunk (a global function, verified once).
+ */
+#define SW_MAX_ADDRS 8
+
+enum sw_addr_op {
+	SW_A_INIT = 1,     /* announced in INIT (the list of both endpoints starts again) */
+	SW_A_INIT_ACK = 2, /* announced in INIT ACK (the sender's list starts again) */
+	SW_A_ASCONF = 3,   /* the Address Parameter of an ASCONF: an address of its sender */
+	SW_A_ADD = 4,      /* ASCONF Add IP Address */
+	SW_A_DEL = 5,      /* ASCONF Delete IP Address */
+};
+
+struct sw_addr {
+	__u8 addr[16];     /* IPv4 in the first 4 bytes, rest zero */
+	__u8 family;       /* 4 or 6 */
+	__u8 op;           /* enum sw_addr_op */
+	__u16 pad;
+};
+
+struct sw_addrs {
+	struct sw_addr a[2][SW_MAX_ADDRS]; /* per endpoint, in the home record's endpoint order */
+	__u32 n[2];        /* entries used */
+	__u32 dropped[2];  /* entries beyond SW_MAX_ADDRS, not kept */
+};
+
+/*
  * One entry of sctp_slots, the direct-mapped table in front of sctp_assocs (see
  * sctp_wire.bpf.c): the association's key, a claim word and its record. The table is
  * BPF_F_MMAPABLE: user space reads every slot in place, without a syscall per entry.

@@ -1,7 +1,8 @@
 // Stall, throttle and loss detection: the questions operators ask of an SCTP transport
 // ("is it moving?", "who is holding it back?", "is the path losing?"). Pure functions of one
 // or two decoded snapshots, so every rule is unit tested with an injected clock.
-import { endpointText, PATH_FAIL_AFTER, pathStates, type Association, type DirStats } from './model.js';
+import { count } from '../text.js';
+import { endpointText, PATH_FAIL_AFTER, pathStates, refreshAddressStates, type Association, type DirStats } from './model.js';
 
 export interface DetectOptions {
   /** Data outstanding and no cumulative-TSN progress for this long → stalled (default 2000). */
@@ -33,10 +34,16 @@ export function withExpiry(a: Association, opts: Partial<DetectOptions> = {}): A
   if (opts.pathFailAfter === undefined || opts.pathFailAfter === PATH_FAIL_AFTER || out.paths.length === 0) return out;
   const paths = out.paths.map((p) => ({ ...p }));
   pathStates(paths, opts.pathFailAfter);
-  return { ...out, paths };
+  const again = { ...out, paths };
+  return { ...again, addresses: refreshAddressStates(again) };
 }
 
-export type Condition = 'stalled' | 'throttled' | 'lossy';
+/**
+ * impaired: the association lives but one of its paths has failed (its HEARTBEATs went
+ * unanswered --path-fail-after times): what Oracle's DSR calls "SCTP Connection Impaired" and
+ * Ericsson "SCTP IP Path is Down". It still carries traffic over its other paths, if any.
+ */
+export type Condition = 'stalled' | 'throttled' | 'lossy' | 'impaired';
 
 export interface Finding {
   condition: Condition;
@@ -92,7 +99,19 @@ export function assess(a: Association, opts: Partial<DetectOptions> = {}, previo
     if (data >= o.lossyMinChunks && retrans / data >= o.lossyRatio) {
       findings.push({
         condition: 'lossy', sender: s,
-        detail: `lossy: ${sender} → ${receiver} retransmitted ${retrans} of ${data} DATA chunks (${(100 * retrans / data).toFixed(1)} %)${me.spuriousRetrans ? `, ${me.spuriousRetrans} spurious` : ''}`,
+        detail: `lossy: ${sender} → ${receiver} retransmitted ${retrans} of ${count(data, 'DATA chunk')} (${(100 * retrans / data).toFixed(1)} %)${me.spuriousRetrans ? `, ${me.spuriousRetrans} spurious` : ''}`,
+      });
+    }
+  }
+  const failed = live ? a.paths.filter((p) => !p.mirror && p.state === 'failed') : [];
+  if (failed.length) {
+    const others = a.paths.filter((p) => !p.mirror && p.state !== 'failed').length;
+    for (const p of failed) {
+      const by: 0 | 1 = p.dir[1].hbUnanswered > p.dir[0].hbUnanswered ? 1 : 0;
+      const n = p.dir[by].hbUnanswered;
+      findings.push({
+        condition: 'impaired', sender: by,
+        detail: `impaired: path ${p.endpoints[0].address} ↔ ${p.endpoints[1].address} dev ${p.ifname ?? p.ifindex} failed (${count(n, 'heartbeat')} from ${endpointText(a.endpoints[by])} unanswered); ${others ? `the association carries on over ${count(others, 'other path')}` : 'no path left that answers'}`,
       });
     }
   }

@@ -1,7 +1,7 @@
 // The association model: what the wire tracer's records mean, in the vocabulary of SCTP
 // (RFC 9260) rather than of the BPF structs. Pure: decoding takes the raw bytes and a
 // monotonic "now" (same clock as bpf_ktime_get_ns), so it is unit tested on recorded bytes.
-import { SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_L, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
+import { SW_ADDR, SW_ADDR_OP, SW_ADDRS, SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_L, SW_MAX_ADDRS, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
 
 export interface Endpoint { address: string; port: number }
 
@@ -88,6 +88,21 @@ export interface Path {
   lastSeenAgoMs: number | null;
 }
 
+/**
+ * Where the tap learnt an endpoint's address: a path's packets used it, or the endpoint
+ * announced it (INIT / INIT ACK address parameters, an ASCONF's own Address Parameter or Add
+ * IP Address).
+ */
+export type AddressSource = 'path' | 'init' | 'init-ack' | 'asconf';
+
+/**
+ * One transport address of an endpoint (RFC 9260's "destination transport address", as its
+ * peer sends to it). state: as RFC 9260 §5.4 says, unconfirmed until a path to it is
+ * confirmed (packets both ways or a HEARTBEAT ACK); else the best state of the paths using it
+ * (active, standby, failed).
+ */
+export interface AddressInfo { address: string; from: AddressSource; state: PathState }
+
 export interface Association {
   /** Stable id: "A:port-B:port@ifindex" of its home path. */
   id: string;
@@ -109,6 +124,8 @@ export interface Association {
   dir: [DirStats, DirStats];
   /** Its paths, the home first (one for a single-homed association). */
   paths: Path[];
+  /** Every address of each endpoint the tap knows of (addresses[i]: endpoint i's): those its paths use, then those announced and not (yet) used. */
+  addresses: [AddressInfo[], AddressInfo[]];
 }
 
 /** Error cause codes (RFC 9260 §3.3.10, RFC 4895, RFC 5061). */
@@ -267,6 +284,7 @@ export function decodeAssociation(key: Buffer, value: Buffer, nowNs: number, ifn
     lastSeenAgoMs: ago(nowNs, u64(vw, vo + AO.last_ns!)) ?? 0,
     dir: [decodeDir(vw, d0, d1, nowNs), decodeDir(vw, d1, d0, nowNs)],
     paths: [],
+    addresses: [[], []],
   };
 }
 
@@ -365,6 +383,7 @@ export function decodeGroup(home: RecordRef, linked: RecordRef[], nowNs: number,
   });
   if (linked.length === 0) {
     pathStates(a.paths, failAfter);
+    a.addresses = addressesOf(a.paths);
     return a;
   }
   for (const r of linked) {
@@ -384,7 +403,105 @@ export function decodeGroup(home: RecordRef, linked: RecordRef[], nowNs: number,
     }
   }
   pathStates(a.paths, failAfter);
+  a.addresses = addressesOf(a.paths);
   return a;
+}
+
+/** What the endpoints of one association announced, in the order seen (sctp_addrs: sw_addrs). */
+export interface AddressLog {
+  ops: [Array<{ address: string; op: (typeof SW_ADDR_OP)[keyof typeof SW_ADDR_OP] }>, Array<{ address: string; op: (typeof SW_ADDR_OP)[keyof typeof SW_ADDR_OP] }>];
+  /** Entries beyond what the record keeps (SW_MAX_ADDRS an endpoint): not seen here. */
+  dropped: [number, number];
+}
+
+const ADDRS_N = SW_ADDRS.fields.find((f) => f.name === 'n')!.offset;
+const ADDRS_DROPPED = SW_ADDRS.fields.find((f) => f.name === 'dropped')!.offset;
+const ADDR_FAMILY = SW_ADDR.fields.find((f) => f.name === 'family')!.offset;
+const ADDR_OP = SW_ADDR.fields.find((f) => f.name === 'op')!.offset;
+
+/** A raw dump of sctp_addrs (keys and values contiguous) → the log of each association, by its id (its home key's). */
+export function decodeAddressLogs(dump: { count: number; keys: Buffer; values: Buffer } | null): Map<string, AddressLog> {
+  const out = new Map<string, AddressLog>();
+  for (let i = 0; i < (dump?.count ?? 0); i++) {
+    const k = decodeKey(dump!.keys, i * SW_KEY.size);
+    const vo = i * SW_ADDRS.size;
+    const v = dump!.values;
+    const log: AddressLog = { ops: [[], []], dropped: [v.readUInt32LE(vo + ADDRS_DROPPED), v.readUInt32LE(vo + ADDRS_DROPPED + 4)] };
+    for (const e of [0, 1] as const) {
+      const n = Math.min(SW_MAX_ADDRS, v.readUInt32LE(vo + ADDRS_N + 4 * e));
+      for (let j = 0; j < n; j++) {
+        const o = vo + (e * SW_MAX_ADDRS + j) * SW_ADDR.size;
+        const op = SW_ADDR_OP[v[o + ADDR_OP] as keyof typeof SW_ADDR_OP];
+        if (!op) continue;
+        log.ops[e].push({ address: formatAddress(v.subarray(o, o + 16), v[o + ADDR_FAMILY] === 6 ? 6 : 4), op });
+      }
+    }
+    out.set(`${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`, log);
+  }
+  return out;
+}
+
+const RANK: Record<PathState, number> = { active: 3, standby: 2, failed: 1, unconfirmed: 0 };
+
+/**
+ * Each endpoint's addresses: those its paths use (mirrors aside), then those the log says it
+ * announced and did not delete since (ASCONF Delete IP Address); a state per address from the
+ * paths using it (unconfirmed when none is confirmed).
+ */
+export function addressesOf(paths: Path[], log?: AddressLog): [AddressInfo[], AddressInfo[]] {
+  // the common case (stats --json decodes every association): one path, nothing announced
+  if (!log && paths.length === 1 && !paths[0]!.mirror) {
+    const p = paths[0]!;
+    return [[{ address: p.endpoints[0].address, from: 'path', state: p.state }], [{ address: p.endpoints[1].address, from: 'path', state: p.state }]];
+  }
+  const out: [AddressInfo[], AddressInfo[]] = [[], []];
+  for (let e: 0 | 1 = 0; e < 2; e = (e + 1) as 0 | 1) {
+    const list = out[e];
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i]!;
+      if (p.mirror) continue;
+      const x = p.endpoints[e].address;
+      let have: AddressInfo | undefined;
+      for (const a of list) if (a.address === x) have = a;
+      if (!have) list.push({ address: x, from: 'path', state: p.state });
+      else if (RANK[p.state] > RANK[have.state]) have.state = p.state;
+    }
+    if (!log) continue;
+    // replay the log: what is announced now (in order), deletions taken out
+    const announced: Array<{ address: string; from: AddressSource }> = [];
+    for (const o of log.ops[e]) {
+      const at = announced.findIndex((a) => a.address === o.address);
+      if (o.op === 'delete') {
+        if (at >= 0) announced.splice(at, 1);
+      } else if (at < 0) {
+        announced.push({ address: o.address, from: o.op === 'add' ? 'asconf' : o.op });
+      }
+    }
+    for (const a of announced) {
+      const have = list.find((x) => x.address === a.address);
+      // an ASCONF's own Address Parameter names its sender, usually by an address in use
+      if (have) have.from = a.from === 'asconf' && onlyAsSender(log, e, a.address) ? have.from : a.from;
+      else list.push({ address: a.address, from: a.from, state: 'unconfirmed' });
+    }
+  }
+  return out;
+}
+
+/** Was address only ever in the log as the Address Parameter of an ASCONF (its sender's own)? */
+function onlyAsSender(log: AddressLog, e: 0 | 1, address: string): boolean {
+  for (const o of log.ops[e]) if (o.address === address && o.op !== 'asconf' && o.op !== 'delete') return false;
+  return true;
+}
+
+/** The address states again from the paths' (after pathStates decided those again). */
+export function refreshAddressStates(a: Association): Association['addresses'] {
+  // (an association built by hand, as tests do, may have none)
+  if (!Array.isArray(a.addresses)) return a.addresses;
+  return a.addresses.map((list, e) => list.map((x) => {
+    let state: PathState = 'unconfirmed';
+    for (const p of a.paths) if (!p.mirror && p.endpoints[e]!.address === x.address && RANK[p.state] > RANK[state]) state = p.state;
+    return { ...x, state };
+  })) as Association['addresses'];
 }
 
 export interface WireEvent {

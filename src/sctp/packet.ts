@@ -7,7 +7,7 @@ import { crc32c } from './crc32c.js';
 export const CHUNK = {
   DATA: 0, INIT: 1, INIT_ACK: 2, SACK: 3, HEARTBEAT: 4, HEARTBEAT_ACK: 5, ABORT: 6, SHUTDOWN: 7,
   SHUTDOWN_ACK: 8, ERROR: 9, COOKIE_ECHO: 10, COOKIE_ACK: 11, SHUTDOWN_COMPLETE: 14, IDATA: 64,
-  FORWARD_TSN: 192,
+  FORWARD_TSN: 192, ASCONF: 0xc1,
 } as const;
 
 function pad4(n: number): number {
@@ -121,6 +121,22 @@ export const chunk = {
   shutdownComplete: (tBit = false) => rawChunk(CHUNK.SHUTDOWN_COMPLETE, tBit ? 1 : 0, Buffer.alloc(0)),
   error: (cause: number) => rawChunk(CHUNK.ERROR, 0, Buffer.from([cause >> 8, cause & 0xff, 0, 4])),
   forwardTsn: (newCumTsn: number) => rawChunk(CHUNK.FORWARD_TSN, 0, u32s(newCumTsn)),
+  /**
+   * ASCONF (RFC 5061 §4.1.1): serial number, the sender's Address Parameter, then Add IP /
+   * Delete IP Address parameters (0.0.0.0 or :: stands for the packet's source address).
+   */
+  asconf: (p: { serial: number; address: string; add?: string[]; del?: string[] }) => {
+    let corr = 1;
+    const op = (type: number, a: string) => {
+      const addr = addressParams([a])[0]!;
+      const h = Buffer.alloc(8);
+      h.writeUInt16BE(type, 0);
+      h.writeUInt16BE(8 + addr.length, 2);
+      h.writeUInt32BE(corr++, 4);
+      return Buffer.concat([h, addr]);
+    };
+    return rawChunk(CHUNK.ASCONF, 0, Buffer.concat([u32s(p.serial), ...addressParams([p.address]), ...(p.add ?? []).map((a) => op(0xc001, a)), ...(p.del ?? []).map((a) => op(0xc002, a))]));
+  },
 };
 
 function hbInfo(info: Uint8Array): Buffer {

@@ -71,6 +71,13 @@ export function renderTable(views: AssocView[], widths?: number[]): string {
     ]);
     out.push(formatTable(['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'], rows));
   }
+  // every address each endpoint is known by (announced in INIT / INIT ACK / ASCONF, or used),
+  // for associations with more than one: unconfirmed ones are paths not yet proven
+  const FROM: Record<string, string> = { path: '', init: ', INIT', 'init-ack': ', INIT ACK', asconf: ', ASCONF' };
+  for (const { assoc: a } of views.filter((v) => v.assoc.addresses[0].length + v.assoc.addresses[1].length > 2)) {
+    out.push('', `  addresses of ${endpointText(a.endpoints[0])} ↔ ${endpointText(a.endpoints[1])}:`);
+    for (const e of [0, 1] as const) out.push(`    ${endpointText(a.endpoints[e])}: ${a.addresses[e].map((x) => `${x.address} (${x.state}${FROM[x.from] ?? ''})`).join(', ')}`);
+  }
   return out.join('\n');
 }
 
@@ -119,7 +126,7 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
   for (const { assoc: a, health } of views) {
     const base = { assoc: a.id, dev: a.ifname ?? String(a.ifindex) };
     add('nodectl_sctp_association_up', 'gauge', 'Association state is established (1) or not (0).', { ...base, state: a.state }, a.state === 'established' ? 1 : 0);
-    for (const c of ['stalled', 'throttled', 'lossy'] as const)
+    for (const c of ['stalled', 'throttled', 'lossy', 'impaired'] as const)
       add(`nodectl_sctp_${c}`, 'gauge', `Association is ${c} (see nodectl sctp stats).`, base, health.conditions.includes(c) ? 1 : 0);
     for (const i of [0, 1] as const) {
       const d = a.dir[i];

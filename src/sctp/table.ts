@@ -35,7 +35,7 @@ const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS, MA
   [number, number, number, number, number, number, number, number, number, number];
 
 /** AssocTable.bits: the conditions of one row, per endpoint (the sender whose DATA they concern). */
-export const ROW = { STALLED0: 1, STALLED1: 2, LOSSY0: 4, LOSSY1: 8, GONE: 16 } as const;
+export const ROW = { STALLED0: 1, STALLED1: 2, LOSSY0: 4, LOSSY1: 8, GONE: 16, IMPAIRED: 32 } as const;
 
 
 /** Bit 0: this endpoint's DATA is stalled; bit 1: lossy (over the association's lifetime). */
@@ -156,9 +156,12 @@ export class AssocTable {
       const da = dirFlags(w, a, fa, live, nowNs, o, sa, ra);
       const db = dirFlags(w, b, fb, live, nowNs, o, sb, rb);
       const bits = da | db;
+      // impaired (detect.ts): a path of a live multi-path association failed; path states need
+      // the paths decoded, which only the (rare) multi-path rows pay for
+      const impaired = linked !== undefined && live && decodeGroup(recordRef(r, ri, this.#ws, this.#wf), linked.map((j) => recordRef(r, j, this.#ws, this.#wf)), nowNs, undefined, o.pathFailAfter).paths.some((p) => !p.mirror && p.state === 'failed');
       // throttled: either endpoint advertises a zero window (the other is held back)
-      this.flagged[i] = ((fa | fb) & SW_F.ZERO_WINDOW ? 1 : 0) + (bits & 1) + ((bits >> 1) & 1);
-      this.bits[i] = (da & 1 ? ROW.STALLED0 : 0) | (db & 1 ? ROW.STALLED1 : 0) | (da & 2 ? ROW.LOSSY0 : 0) | (db & 2 ? ROW.LOSSY1 : 0) | (gone ? ROW.GONE : 0);
+      this.flagged[i] = ((fa | fb) & SW_F.ZERO_WINDOW ? 1 : 0) + (bits & 1) + ((bits >> 1) & 1) + (impaired ? 1 : 0);
+      this.bits[i] = (da & 1 ? ROW.STALLED0 : 0) | (db & 1 ? ROW.STALLED1 : 0) | (da & 2 ? ROW.LOSSY0 : 0) | (db & 2 ? ROW.LOSSY1 : 0) | (gone ? ROW.GONE : 0) | (impaired ? ROW.IMPAIRED : 0);
       this.malformed[2 * i] = ma;
       this.malformed[2 * i + 1] = mb;
       this.progressNs[2 * i] = u64(w, a + PROGRESS);

@@ -11,7 +11,7 @@ import { Handle } from '../netlink/handle.js';
 import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, PermissionError, UsageError } from '../errors.js';
-import { decodeEvent, decodeGroup, words, type Association, type WireEvent } from './model.js';
+import { addressesOf, decodeAddressLogs, decodeEvent, decodeGroup, words, type AddressLog, type Association, type WireEvent } from './model.js';
 import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
 import { assocRows, groupRows, recordRef, type AssocRows } from './rows.js';
 import { AssocTable } from './table.js';
@@ -71,8 +71,11 @@ export function fromBpf(err: unknown, doing: string): unknown {
   return new BpfError(`${doing}: ${err.message}`, { op: err.op, errno: err.errno, errnoValue: err.errnoValue, libbpfLog: err.libbpfLog, cause: err });
 }
 
-/** Decode association rows (see rows.ts) into the model: one Association per association, its paths under it. */
-export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => string | null): Association[] {
+/**
+ * Decode association rows (see rows.ts) into the model: one Association per association, its
+ * paths under it; logs (decodeAddressLogs of sctp_addrs): the addresses its endpoints announced.
+ */
+export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => string | null, logs?: Map<string, AddressLog>): Association[] {
   const ws = words(r.slots);
   const wf = words(r.fallback);
   const { homes, linked } = groupRows(r);
@@ -82,7 +85,10 @@ export function decodeRows(r: AssocRows, nowNs: number, ifname?: (i: number) => 
     const i = homes[n]!;
     const l = linked.size ? linked.get(i) : undefined;
     const refs = l ? l.map((j) => recordRef(r, j, ws, wf)) : none;
-    out[n] = decodeGroup(recordRef(r, i, ws, wf), refs, nowNs, ifname);
+    const a = decodeGroup(recordRef(r, i, ws, wf), refs, nowNs, ifname);
+    const log = logs?.size ? logs.get(a.id) : undefined;
+    if (log) a.addresses = addressesOf(a.paths, log);
+    out[n] = a;
   }
   return out;
 }
@@ -189,7 +195,12 @@ export class WireTracer extends EventEmitter<TracerEvents> {
   }
 
   snapshot(nowNs = monotonicNs()): Snapshot {
-    return { associations: decodeRows(this.rows(), nowNs, this.ifname), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+    return { associations: decodeRows(this.rows(), nowNs, this.ifname, this.addressLogs()), globals: readGlobals(this.#obj.map('sctp_wire_stats')) };
+  }
+
+  /** The addresses announced in INIT / INIT ACK / ASCONF, per association id (sctp_addrs: a handful of entries, one per handshake seen). */
+  addressLogs(): Map<string, AddressLog> {
+    return decodeAddressLogs(this.#obj.map('sctp_addrs').dumpRaw());
   }
 
   /** The associations as a compact table (what `sctp top` orders and flags; objects only for shown rows). */
@@ -218,6 +229,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     pinMap(this.#obj.map('sctp_assocs'), `${dir}/assocs`);
     pinMap(this.#obj.map('sctp_slots'), `${dir}/slots`);
     pinMap(this.#obj.map('sctp_wire_stats'), `${dir}/stats`);
+    pinMap(this.#obj.map('sctp_addrs'), `${dir}/addrs`);
     mkdirSync(SESSIONS_RUN, { recursive: true });
     writeFileSync(`${SESSIONS_RUN}/${process.pid}.json`, JSON.stringify({ pid: process.pid, targets: this.targets }));
     this.#published = dir;
@@ -269,7 +281,7 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       jiffy_ns: BigInt(jiffyNs()),
     },
     // two tags an association: the tag index has twice the slots
-    maxEntries: { sctp_assocs: n, sctp_slots: slots, sctp_tags: 2 * slots },
+    maxEntries: { sctp_assocs: n, sctp_slots: slots, sctp_tags: 2 * slots, sctp_addrs: n },
   });
   if (opts.objectPath) return load(opts.objectPath);
   const [first, ...rest] = wireObjects();
@@ -297,7 +309,7 @@ export function wireEngine(source: string, jiffy: number): string {
 }
 
 function removeSession(pid: number): void {
-  for (const f of ['assocs', 'slots', 'stats']) {
+  for (const f of ['assocs', 'slots', 'stats', 'addrs']) {
     try {
       unpin(`${SESSIONS_BPFFS}/${pid}/${f}`);
     } catch { /* already gone */ }
@@ -339,13 +351,17 @@ export function readPublishedSessions(nowNs = monotonicNs()): PublishedSession[]
       const sm = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/stats`);
       // a session of a nodectl from before the slot table publishes no slots
       const slots = existsSync(`${SESSIONS_BPFFS}/${pid}/slots`) ? openPinnedMap(`${SESSIONS_BPFFS}/${pid}/slots`) : null;
+      // nor addresses, before they were learnt
+      const addrs = existsSync(`${SESSIONS_BPFFS}/${pid}/addrs`) ? openPinnedMap(`${SESSIONS_BPFFS}/${pid}/addrs`) : null;
       try {
         const rows = assocRows(slots?.mmap() ?? null, am.dumpRaw());
-        out.push({ pid, targets, snapshot: { associations: decodeRows(rows, nowNs, (i) => names.get(i) ?? null), globals: readGlobals(sm) } });
+        const logs = addrs ? decodeAddressLogs(addrs.dumpRaw()) : undefined;
+        out.push({ pid, targets, snapshot: { associations: decodeRows(rows, nowNs, (i) => names.get(i) ?? null, logs), globals: readGlobals(sm) } });
       } finally {
         am.close();
         sm.close();
         slots?.close();
+        addrs?.close();
       }
     } catch (err) {
       throw fromBpf(err, `reading the SCTP tracer session of pid ${pid}`);

@@ -18,14 +18,19 @@
 //                (retransmissions on the new path, heartbeats unanswered on the old); on the
 //                first look at an association, its DATA is taken to have started on its home
 //                path (the one of the handshake)
+//   impaired     a live association has a failed path (detect.ts: the association carries
+//                on over its other paths, if any); value: failed paths
+//   impaired-end no path failed any more (reason "paths-up"), or the association ended
+//                (reason "closed", "aborted", "gone"), with how long it was impaired
 //
 // Events are stamped when seen (at most one check interval after the fact); durations are
 // taken from the record's own times.
-import { fmtMs, type DetectOptions } from './detect.js';
+import { assess, fmtMs, type DetectOptions } from './detect.js';
 import { endpointText, ms, type Association, type Path, type WireEvent } from './model.js';
 import { ROW, type AssocTable } from './table.js';
+import { count } from '../text.js';
 
-export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone', 'path-down', 'path-up', 'path-switch'] as const;
+export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone', 'path-down', 'path-up', 'path-switch', 'impaired', 'impaired-end'] as const;
 
 /** What the watcher keeps of a multi-path association between looks. */
 interface PathMemory { states: Map<string, Path['state']>; active: string | null; retrans: Map<string, number> }
@@ -55,8 +60,8 @@ function pathEvents(a: Association, m: PathMemory | undefined, ev: (type: string
     const to = a.paths.find((p) => p.id === memory.active)!;
     const why: string[] = [];
     const newRtx = rtx(to) - (m?.retrans.get(to.id) ?? 0);
-    if (newRtx > 0) why.push(`${newRtx} retransmission${newRtx === 1 ? '' : 's'} on the new path`);
-    if (from && from.dir[0].hbUnanswered + from.dir[1].hbUnanswered > 0) why.push(`${Math.max(from.dir[0].hbUnanswered, from.dir[1].hbUnanswered)} heartbeats unanswered on the old`);
+    if (newRtx > 0) why.push(`${count(newRtx, 'retransmission')} on the new path`);
+    if (from && from.dir[0].hbUnanswered + from.dir[1].hbUnanswered > 0) why.push(`${count(Math.max(from.dir[0].hbUnanswered, from.dir[1].hbUnanswered), 'heartbeat')} unanswered on the old`);
     const by: 0 | 1 = to.dir[1].lastDataAgoMs !== null && (to.dir[0].lastDataAgoMs === null || to.dir[1].lastDataAgoMs < to.dir[0].lastDataAgoMs) ? 1 : 0;
     out.push(ev('path-switch', by, newRtx > 0 ? newRtx : 0, { fromPath: from ? pathText(from) : before, path: pathText(to), reasons: why }));
   }
@@ -72,6 +77,8 @@ export class EventWatcher {
   #previous: AssocTable | undefined;
   /** Per multi-path association (its key), what the last look saw of its paths. */
   #paths = new Map<string, PathMemory>();
+  /** Per impaired association (its key): since when (the look that saw it). */
+  #impairedSince = new Map<string, number>();
   readonly #detect: Partial<DetectOptions>;
 
   constructor(detect: Partial<DetectOptions> = {}) {
@@ -142,6 +149,17 @@ export class EventWatcher {
         if (m > pm) out.push(ev('malformed', d, m - pm, null, { malformedTotal: m }));
       }
       if (bits & ROW.GONE && !(pb & ROW.GONE)) out.push(ev('gone', 0, 0, a.lastSeenAgoMs * 1e6));
+      const key = bits & ROW.IMPAIRED || pb & ROW.IMPAIRED ? table.keyOf(i) : '';
+      if (bits & ROW.IMPAIRED && !(pb & ROW.IMPAIRED)) {
+        const f = assess(a, this.#detect).findings.filter((x) => x.condition === 'impaired');
+        this.#impairedSince.set(key, nowNs);
+        out.push(ev('impaired', f[0]?.sender ?? 0, f.length, null, { reasons: f.map((x) => x.detail.replace(/^impaired: /, '')) }));
+      } else if (pb & ROW.IMPAIRED && !(bits & ROW.IMPAIRED)) {
+        const since = this.#impairedSince.get(key);
+        this.#impairedSince.delete(key);
+        const reason = a.state === 'closed' || a.state === 'aborted' || a.state === 'gone' ? a.state : 'paths-up';
+        out.push(ev('impaired-end', 0, 0, since === undefined ? null : nowNs - since, { reason }));
+      }
     }
     this.#previous = table;
     this.#paths = paths;
@@ -158,10 +176,12 @@ export function watchEventText(e: WireEvent): string {
   switch (e.type) {
     case 'stall-start': return `stall     ${who} → ${other} no cumulative TSN progress for ${dur} with ${tsns(e.outstandingTsns)} outstanding`;
     case 'stall-end': return `stall-end ${who} → ${other} ${e.reason === 'progress' ? 'moves again' : `ended (${e.reason})`} after ${dur} stalled, ${tsns(e.outstandingTsns)} were outstanding`;
-    case 'lossy': return `lossy     ${who} → ${other} retransmitted ${e.value} of ${e.dataChunks ?? '?'} DATA chunks (${e.dataChunks ? (100 * e.value / e.dataChunks).toFixed(1) : '?'} %)`;
-    case 'malformed': return `malformed ${who} sent ${e.value} malformed chunk${e.value === 1 ? '' : 's'} (${e.malformedTotal ?? e.value} in all)`;
+    case 'lossy': return `lossy     ${who} → ${other} retransmitted ${e.value} of ${e.dataChunks === undefined ? '? DATA chunks' : count(e.dataChunks, 'DATA chunk')} (${e.dataChunks ? (100 * e.value / e.dataChunks).toFixed(1) : '?'} %)`;
+    case 'malformed': return `malformed ${who} sent ${count(e.value, 'malformed chunk')} (${e.malformedTotal ?? e.value} in all)`;
     case 'gone': return `gone      ${e.association} no packet for ${dur}: closed`;
-    case 'path-down': return `path-down ${e.association} path ${e.path ?? '?'}: ${e.value} heartbeat${e.value === 1 ? '' : 's'} from ${who} unanswered`;
+    case 'path-down': return `path-down ${e.association} path ${e.path ?? '?'}: ${count(e.value, 'heartbeat')} from ${who} unanswered`;
+    case 'impaired': return `impaired  ${e.association} lives with ${count(e.value, 'failed path')}: ${e.reasons?.join('; ') ?? ''}`;
+    case 'impaired-end': return `impaired-end ${e.association} ${e.reason === 'paths-up' ? 'every path answers again' : `ended (${e.reason})`} after ${dur} impaired`;
     case 'path-up': return `path-up   ${e.association} path ${e.path ?? '?'} answers again`;
     case 'path-switch': return `path-sw   ${e.association} DATA moved from ${e.fromPath ?? '?'} to ${e.path ?? '?'}${e.reasons?.length ? ` (${e.reasons.join(', ')})` : ''}`;
     default: return `${e.type} ${e.association}`;

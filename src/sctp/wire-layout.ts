@@ -95,6 +95,26 @@ export const SW_TAG = struct('sw_tag', [
   ['pad', 'u32'],
 ]);
 
+/** One address an endpoint announced (INIT / INIT ACK / ASCONF): an entry of sw_addrs. */
+export const SW_ADDR = struct('sw_addr', [
+  ['addr', arr('u8', 16)],
+  ['family', 'u8'],
+  ['op', 'u8'],
+  ['pad', 'u16'],
+]);
+
+export const SW_MAX_ADDRS = 8;
+
+/** A value of sctp_addrs (keyed by the association's home key): per endpoint, the log of its announced addresses. */
+export const SW_ADDRS = struct('sw_addrs', [
+  ['a', arr(arr({ struct: SW_ADDR }, SW_MAX_ADDRS), 2)],
+  ['n', arr('u32', 2)],
+  ['dropped', arr('u32', 2)],
+]);
+
+/** sw_addr.op (enum sw_addr_op) */
+export const SW_ADDR_OP = { 1: 'init', 2: 'init-ack', 3: 'asconf', 4: 'add', 5: 'delete' } as const;
+
 /** One entry of sctp_slots (the mmap'ed direct-mapped table): key, claim word, record. */
 export const SW_SLOT = struct('sw_slot', [
   ['key', { struct: SW_KEY }],

@@ -3,12 +3,17 @@
 // attached to both of A's interfaces. The association is one row with two paths; every
 // path's counters match what was sent on it; DATA first sent on the failed path and
 // acknowledged on the other is not outstanding (the old two-row model left it outstanding on
-// the failed path's row: a false "stalled").
+// the failed path's row: a false "stalled"). tshark captures the same traffic on A's two
+// interfaces and its dissection is the independent count every path's figures are held to.
 import test, { type ExecutionContext } from 'ava';
-import { isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
-import { chunk, sctpFrame } from '../../src/sctp/packet.js';
+import { chunk, ethFrame, ipPacket, sctpFrame } from '../../src/sctp/packet.js';
 import { runScenario, type ScenarioParams, type SideSpec, type SideTally } from '../../src/sctp/generator.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 import { assess } from '../../src/sctp/detect.js';
@@ -39,6 +44,92 @@ function checkPath(t: ExecutionContext, what: string, d: PathDir, sent: SideTall
   t.is(d.heartbeatAcks, sent.heartbeatAcks, `${what}: heartbeat acks`);
 }
 
+/**
+ * tshark capturing on A's two interfaces into a pcapng in a temp dir; ready once it has
+ * really seen a UDP marker frame on each (its "Capturing on" comes before the capture does:
+ * under load the first packets were missed); stop() ends it and returns the file.
+ */
+function tsharkCapture(t: ExecutionContext, ns: Netns): { ready: Promise<void>; stop: () => Promise<string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'nctl-mh-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // dumpcap may write as its own user
+  chmodSync(dir, 0o777);
+  const file = join(dir, 'a.pcapng');
+  const p = spawn('ip', ['netns', 'exec', ns.name, 'tshark', '-l', '-P', '-i', 'va1', '-i', 'va2', '-f', 'ip', '-w', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { out += d; });
+  const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+  const ready = (async () => {
+    const sock = [PacketSocket.open({ netns: ns.name, ifname: 'va1', protocol: 0 }), PacketSocket.open({ netns: ns.name, ifname: 'va2', protocol: 0 })];
+    try {
+      const marker = (src: string, dst: string) => ethFrame({ src: '02:00:00:00:00:09', dst: 'ff:ff:ff:ff:ff:ff', ip: ipPacket({ src, dst, proto: 17, payload: Buffer.from([0, 9, 0, 9, 0, 12, 0, 0, 1, 2, 3, 4]) }) });
+      await waitUntil(() => {
+        if (p.exitCode !== null) throw new Error(`tshark ended: ${out}`);
+        sock[0]!.send(marker('10.78.1.9', '10.78.1.10'));
+        sock[1]!.send(marker('10.78.2.9', '10.78.2.10'));
+        return out.includes('10.78.1.9') && out.includes('10.78.2.9');
+      }, () => `tshark never showed the marker frames: ${out}`, patient(20_000));
+    } finally {
+      for (const x of sock) x.close();
+    }
+  })();
+  ready.catch(() => undefined);
+  return {
+    ready,
+    stop: async () => {
+      p.kill('SIGINT');
+      await closed;
+      return file;
+    },
+  };
+}
+
+/** What tshark dissects in the capture: per packet, addresses, ports, chunk types and DATA TSNs. */
+interface SharkPacket { src: string; dst: string; sport: number; dport: number; types: number[]; tsns: number[] }
+
+function dissect(file: string): SharkPacket[] {
+  const r = spawnSync('tshark', ['-r', file, '-Y', 'sctp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    '-e', 'ip.src', '-e', 'ip.dst', '-e', 'sctp.srcport', '-e', 'sctp.dstport', '-e', 'sctp.chunk_type', '-e', 'sctp.data_tsn'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tshark -r failed: ${r.stderr}`);
+  const nums = (x: string | undefined) => (x ? x.split(',').map(Number) : []);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => {
+    const [src, dst, sport, dport, types, tsns] = l.split('\t');
+    return { src: src!, dst: dst!, sport: Number(sport), dport: Number(dport), types: nums(types), tsns: nums(tsns) };
+  });
+}
+
+/** tshark's packets of the association of A's port: per path (1, 2) and sender (a, b), the counts nodectl keeps per path. */
+function sharkCounts(pkts: SharkPacket[], port: number) {
+  const zero = () => ({ packets: 0, dataChunks: 0, retransChunks: 0, sackChunks: 0, heartbeats: 0, heartbeatAcks: 0 });
+  const out = { 1: { a: zero(), b: zero() }, 2: { a: zero(), b: zero() } } as Record<1 | 2, Record<'a' | 'b', ReturnType<typeof zero>>>;
+  const sent = { a: new Set<number>(), b: new Set<number>() };
+  // the paths A's DATA took, in order (a change is a path switch)
+  const dataPaths: Array<1 | 2> = [];
+  for (const p of pkts) {
+    const fromA = p.src.endsWith('.1');
+    if ((fromA ? p.sport : p.dport) !== port) continue;
+    const path = p.src.startsWith('10.78.2.') ? 2 : 1;
+    const side = fromA ? 'a' : 'b';
+    const c = out[path][side];
+    c.packets++;
+    for (const ty of p.types) {
+      if (ty === 0) c.dataChunks++;
+      else if (ty === 3) c.sackChunks++;
+      else if (ty === 4) c.heartbeats++;
+      else if (ty === 5) c.heartbeatAcks++;
+    }
+    // a TSN the sender sent before, on either path: a retransmission
+    for (const tsn of p.tsns) {
+      if (sent[side].has(tsn)) c.retransChunks++;
+      sent[side].add(tsn);
+    }
+    if (fromA && p.tsns.length && dataPaths[dataPaths.length - 1] !== path) dataPaths.push(path);
+  }
+  return { byPath: out, dataPaths };
+}
+
 const sides = (ns: { a: Netns; b: Netns }, port: number): { a: SideSpec; b: SideSpec; a2: SideSpec; b2: SideSpec } => ({
   a: { netns: ns.a.name, ifname: 'va1', ip: '10.78.1.1', port },
   b: { netns: ns.b.name, ifname: 'vb1', ip: '10.78.1.2', port: 3868 },
@@ -55,6 +146,8 @@ test('a multi-homed association is one row with both paths; DATA acknowledged on
   const ns = twoPaths(t);
   const tracer = await WireTracer.open({ targets: [{ dev: 'va1', netns: ns.a.name }, { dev: 'va2', netns: ns.a.name }] });
   t.teardown(() => tracer.close());
+  const shark = haveCommand('tshark') ? tsharkCapture(t, ns.a) : null;
+  if (shark) await shark.ready;
   const stallAfterMs = 200;
   // the events as `sctp trace` streams them (the watcher looks every 100 ms)
   const events: WireEvent[] = [];
@@ -76,6 +169,7 @@ test('a multi-homed association is one row with both paths; DATA acknowledged on
   await new Promise((r) => setTimeout(r, stallAfterMs + 100));
   const snap = tracer.snapshot();
   stop();
+  const pcap = shark ? await shark.stop() : null;
 
   t.is(snap.associations.length, 2, 'two associations, one row each (not one per path)');
   t.is(snap.globals.pathsLinked, 2, 'each association\'s second path linked to its first');
@@ -120,6 +214,50 @@ test('a multi-homed association is one row with both paths; DATA acknowledged on
     t.deepEqual(assess(a, { stallAfterMs }).conditions.filter((c) => c === 'stalled'), [], `${port}: not stalled`);
   }
   const byPort = (p: number) => snap.associations.find((x) => x.endpoints[0].port === p)!;
+
+  // every address each endpoint announced (INIT / INIT ACK: the second path's) or used, with its state
+  t.deepEqual(byPort(3869).addresses, [
+    [{ address: '10.78.1.1', from: 'path', state: 'standby' }, { address: '10.78.2.1', from: 'init', state: 'active' }],
+    [{ address: '10.78.1.2', from: 'path', state: 'standby' }, { address: '10.78.2.2', from: 'init-ack', state: 'active' }],
+  ]);
+  t.deepEqual(byPort(3868).addresses[0], [{ address: '10.78.1.1', from: 'path', state: 'failed' }, { address: '10.78.2.1', from: 'init', state: 'active' }]);
+
+  // tshark's dissection of the same packets (captured on A's interfaces): the same per-path counts and the same switch
+  if (!pcap) {
+    t.log('SKIP: tshark is absent: no cross-check of the per-path counts against its dissection');
+  } else {
+    const pkts = dissect(pcap);
+    t.true(pkts.length > 0, 'tshark saw the SCTP packets');
+    for (const port of [3868, 3869]) {
+      const a = byPort(port);
+      const sc = sharkCounts(pkts, port);
+      for (const [i, path] of [[0, 1], [1, 2]] as const) {
+        for (const [e, side] of [[0, 'a'], [1, 'b']] as const) {
+          const d = a.paths[i]!.dir[e];
+          t.deepEqual(
+            { packets: d.packets, dataChunks: d.dataChunks, retransChunks: d.retransChunks, sackChunks: d.sackChunks, heartbeats: d.heartbeats, heartbeatAcks: d.heartbeatAcks },
+            sc.byPath[path][side], `${port} path ${path} ${side.toUpperCase()}: nodectl's counts are tshark's`);
+        }
+      }
+      t.deepEqual(sc.dataPaths, [1, 2], `${port}: tshark sees A's DATA on path 1, then on path 2`);
+      const sw = events.filter((e) => e.type === 'path-switch' && e.endpoints[0].port === port);
+      t.is(sw.length, 1, `${port}: one path switch, as in tshark's packets`);
+      t.regex(sw[0]?.fromPath ?? '', /^10\.78\.1\.1:/, `${port}: from path 1`);
+      t.regex(sw[0]?.path ?? '', /^10\.78\.2\.1:/, `${port}: to path 2`);
+    }
+  }
+
+  // impaired: 3869 lived with path 1 failed until B answered there again
+  const imp = events.filter((e) => e.endpoints[0].port === 3869 && e.type.startsWith('impaired'));
+  t.deepEqual(imp.map((e) => e.type), ['impaired', 'impaired-end'], '3869: impaired, then not');
+  t.is(imp[0]?.value, 1, 'one failed path');
+  t.regex(imp[0]?.reasons?.[0] ?? '', /^path 10\.78\.1\.1 ↔ 10\.78\.1\.2 dev va1@\S+ failed \(3 heartbeats from 10\.78\.1\.1:3869 unanswered\); the association carries on over 1 other path$/);
+  t.is(imp[1]?.reason, 'paths-up');
+  t.log(watchEventText(imp[0]!));
+  // 3868 (its path 1 still failed) ended with its ABORT: no longer impaired, if the watcher saw it impaired at all
+  const imp8 = events.filter((e) => e.endpoints[0].port === 3868 && e.type.startsWith('impaired')).map((e) => e.type);
+  t.true(imp8.length === 0 || (imp8.join() === 'impaired,impaired-end'), `3868: ${imp8.join() || 'none'}`);
+  for (const port of [3868, 3869]) t.false(assess(byPort(port), { stallAfterMs }).conditions.includes('impaired'), `${port}: not impaired now`);
   t.is(byPort(3868).state, 'aborted', 'the ABORT sent on path 2 ends the association');
   t.is(byPort(3869).state, 'established');
   t.is(byPort(3868).abort?.causeName, 'user-initiated abort');

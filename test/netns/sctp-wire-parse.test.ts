@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
-import type { Association } from '../../src/sctp/model.js';
+import { decodeAddressLogs, type Association } from '../../src/sctp/model.js';
 import { decodeRows, sumGlobals, WIRE_NOLOOP_OBJECT, WIRE_OBJECT, wireObjects } from '../../src/sctp/tracer.js';
 import { assocRows } from '../../src/sctp/rows.js';
 import { kernelAtLeast, probeFeature } from 'ebpf-ts';
@@ -35,7 +35,7 @@ function run(frames: Buffer[], obj = OBJ, slots = 8): Run {
   const o = withGlobal(obj, 'slot_mask', slots - 1);
   let r: TestRunResult;
   try {
-    r = bpfTestRun(o, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats'], { arrayHeads: { sctp_slots: slots } });
+    r = bpfTestRun(o, 'sctp_wire_ingress', frames, ['sctp_assocs', 'sctp_wire_stats', 'sctp_addrs'], { arrayHeads: { sctp_slots: slots } });
   } finally {
     rmSync(dirname(o), { recursive: true, force: true });
   }
@@ -43,8 +43,10 @@ function run(frames: Buffer[], obj = OBJ, slots = 8): Run {
   const fb = r.maps.sctp_assocs!;
   const dump = { count: fb.length, keys: Buffer.concat(fb.map((e) => e.key)), values: Buffer.concat(fb.map((e) => e.value)) };
   const table = Buffer.concat(r.maps.sctp_slots!.map((e) => e.value));
-  const assocs = decodeRows(assocRows(table, dump), now);
-  const inSlots = decodeRows(assocRows(table, null), now);
+  const ad = r.maps.sctp_addrs!;
+  const logs = decodeAddressLogs({ count: ad.length, keys: Buffer.concat(ad.map((e) => e.key)), values: Buffer.concat(ad.map((e) => e.value)) });
+  const assocs = decodeRows(assocRows(table, dump), now, undefined, logs);
+  const inSlots = decodeRows(assocRows(table, null), now, undefined, logs);
   const globals = sumGlobals(r.maps.sctp_wire_stats![0]!.value);
   return { assocs, globals, inSlots, inFallback: assocs.slice(inSlots.length) };
 }
@@ -205,6 +207,46 @@ test('malformed chunks raise the malformed counter and never miscount the good o
   t.is(by(1008).chunks.cookieAck, 800);
   t.is(globals.malformedChunks, 7);
   t.is(globals.sctpPackets, frames.length);
+});
+
+test('INIT / INIT ACK address parameters and ASCONF add / delete: every address of each endpoint, unconfirmed until a path to it is', (t) => {
+  if (guard(t)) return;
+  const path2: [Endpoint, Endpoint] = [{ ...A, ip: '10.9.1.1' }, { ...B, ip: '10.9.1.2' }];
+  // addresses only: nothing has used the announced ones
+  const before = run(addressFrames());
+  t.is(before.assocs.length, 1);
+  const a = before.assocs[0]!;
+  t.deepEqual(a.addresses[0], [
+    { address: '10.9.0.1', from: 'asconf', state: 'active' },
+    { address: '10.9.1.1', from: 'init', state: 'unconfirmed' },
+    { address: '10.9.2.1', from: 'asconf', state: 'unconfirmed' },
+  ], 'A: its INIT\'s source (added again by the ASCONF\'s wildcard 0.0.0.0), the INIT\'s IPv4 address, the ASCONF\'s added one (2001:db8::a deleted)');
+  t.deepEqual(a.addresses[1], [
+    { address: '10.9.0.2', from: 'path', state: 'active' },
+    { address: '10.9.1.2', from: 'init-ack', state: 'unconfirmed' },
+  ], 'B: its ASCONF\'s own Address Parameter (10.9.0.2) stays a path\'s; fd00::b announced in INIT ACK, deleted by ASCONF');
+  t.is(a.dir[0].chunks.other, 1, 'the ASCONF is counted with the other chunks, as before');
+  t.is(a.paths.length, 1);
+  // a HEARTBEAT on the second address pair: a path, unconfirmed until its HEARTBEAT ACK
+  const hb = sctpFrame(...path2, TB, [chunk.heartbeat()]);
+  const unconfirmed = run([...addressFrames(), hb]).assocs[0]!;
+  t.is(unconfirmed.paths.length, 2);
+  t.is(unconfirmed.paths[1]!.state, 'unconfirmed');
+  t.is(unconfirmed.addresses[0][1]!.state, 'unconfirmed');
+  const confirmed = run([...addressFrames(), hb, sctpFrame(path2[1], path2[0], TA, [chunk.heartbeatAck()])]).assocs[0]!;
+  t.is(confirmed.paths[1]!.state, 'standby');
+  t.deepEqual(confirmed.addresses[0][1], { address: '10.9.1.1', from: 'init', state: 'standby' }, 'confirmed by the HEARTBEAT ACK');
+  t.deepEqual(confirmed.addresses[1][1], { address: '10.9.1.2', from: 'init-ack', state: 'standby' });
+  t.is(confirmed.addresses[0][2]!.state, 'unconfirmed', '10.9.2.1: no path yet');
+  // a restart (new INIT) forgets the old incarnation's addresses
+  const restarted = run([...addressFrames(), sctpFrame(A, B, 0, [chunk.init({ tag: 0x1234, aRwnd: 1, initialTsn: 1, addresses: ['10.9.3.1'] })])]).assocs[0]!;
+  t.deepEqual(restarted.addresses[0].map((x) => x.address), ['10.9.0.1', '10.9.3.1']);
+  t.deepEqual(restarted.addresses[1].map((x) => x.address), ['10.9.0.2']);
+  // more than an endpoint's record keeps: the first SW_MAX_ADDRS, no other harm
+  const many = Array.from({ length: 12 }, (_, i) => `10.9.4.${i + 1}`);
+  const full = run([sctpFrame(A, B, 0, [chunk.init({ tag: TA, aRwnd: 1, initialTsn: 1, addresses: many })])]).assocs[0]!;
+  t.deepEqual(full.addresses[0].map((x) => x.address), ['10.9.0.1', ...many.slice(0, 8)]);
+  t.is(full.dir[0].malformed, 0);
 });
 
 test('Ethernet padding, fragments, truncated headers and other protocols are not SCTP chunks', (t) => {
@@ -425,6 +467,22 @@ test('the compact object (every chunk through bpf_loop, loaded where a verifier 
 });
 
 /** Every frame list of the tests above, as one list per scenario. */
+/**
+ * A handshake whose INIT and INIT ACK announce further addresses (IPv4 and IPv6), then ASCONF
+ * chunks adding (one as the wildcard 0.0.0.0: the packet's source) and deleting addresses, and
+ * a parameter that is none of them; all on the first path.
+ */
+function addressFrames(): Buffer[] {
+  return [
+    sctpFrame(A, B, 0, [chunk.init({ tag: TA, aRwnd: 100000, initialTsn: 1000, addresses: ['10.9.1.1', '2001:db8::a'] })]),
+    sctpFrame(B, A, TA, [chunk.initAck({ tag: TB, aRwnd: 50000, initialTsn: 7000, addresses: ['10.9.1.2', 'fd00::b'] })]),
+    sctpFrame(A, B, TB, [chunk.cookieEcho()]),
+    sctpFrame(B, A, TA, [chunk.cookieAck()]),
+    sctpFrame(A, B, TB, [chunk.asconf({ serial: 1, address: '10.9.0.1', add: ['10.9.2.1', '0.0.0.0'], del: ['2001:db8::a'] })]),
+    sctpFrame(B, A, TA, [chunk.asconf({ serial: 9, address: '10.9.0.2', del: ['fd00::b'] })]),
+  ];
+}
+
 function scenarios(): Record<string, Buffer[]> {
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const A6: Endpoint = { mac: A.mac, ip: 'fd00::1', port: 3868 };
@@ -479,6 +537,7 @@ function scenarios(): Record<string, Buffer[]> {
       sctpFrame(B, A, 0x1234, [chunk.abort({ cause: 12 })]),
     ],
     concurrent: interleave(peers.map(([a, b], i) => conversation(a, b, 3 + i, 100 + 10 * i))).flat(),
+    addresses: addressFrames(),
     mixedChunks: [
       sctpFrame(...P(1101), 1, Array.from({ length: 5 }, (_, i) => chunk.data({ tsn: 10 + i, size: 7 }))),
       sctpFrame(...P(1102), 1, [chunk.data({ tsn: 1, size: 5 }), chunk.cookieAck(), chunk.data({ tsn: 2, size: 6 }), chunk.sack({ cumTsn: 0, aRwnd: 0 }), chunk.heartbeat(), chunk.data({ tsn: 3, size: 9 })]),

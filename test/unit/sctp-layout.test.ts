@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateTypes } from 'ebpf-ts';
-import { SW_ASSOC, SW_DIR, SW_EVENT, SW_KEY, SW_SLOT, SW_TAG, type StructLayout } from '../../src/sctp/wire-layout.js';
+import { SW_ASSOC, SW_DIR, SW_EVENT, SW_KEY, SW_SLOT, SW_TAG, SW_ADDR, SW_ADDRS, type StructLayout } from '../../src/sctp/wire-layout.js';
 
 const OBJ = fileURLToPath(new URL('../../bpf/sctp_wire.bpf.o', import.meta.url));
 const KOBJ = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
@@ -22,7 +22,7 @@ function btfStructs(obj: string): Map<string, BtfType> | { why: string } {
   return new Map(types.filter((t) => t.kind === 'STRUCT').map((t) => [t.name, t]));
 }
 
-for (const [obj, layout] of [SW_KEY, SW_DIR, SW_ASSOC, SW_SLOT, SW_EVENT, SW_TAG].map((l) => [OBJ, l]) as Array<[string, StructLayout]>) {
+for (const [obj, layout] of [SW_KEY, SW_DIR, SW_ASSOC, SW_SLOT, SW_EVENT, SW_TAG, SW_ADDR, SW_ADDRS].map((l) => [OBJ, l]) as Array<[string, StructLayout]>) {
   test(`${layout.name}: size and member offsets match the object's BTF`, (t) => {
     const btf = btfStructs(obj);
     if ('why' in btf) {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
+import { count } from '../../text.js';
 import { parseDuration, parseTargets, sctpServe } from '../../sctp/session.js';
 import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
 
@@ -40,7 +41,7 @@ metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detach
       tracer: { maxAssociations: flags['max-associations'] },
       onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ')} — Ctrl-C to stop\n`),
     });
-    if (!this.jsonEnabled()) this.log(`served ${r.scrapes} scrapes`);
+    if (!this.jsonEnabled()) this.log(`served ${count(r.scrapes, 'scrape')}`);
     return r;
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
+import { count } from '../../text.js';
 import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
 import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
@@ -71,7 +72,7 @@ retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes a
       } else if (r.tracers.length) {
         this.log(renderTable(r.associations.map((a) => ({ assoc: a, health: a.health }))));
         const g = r.globals;
-        this.log(`\ntracer: ${r.tracers.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; ${g.sctpPackets ?? 0} SCTP packets, ${g.chunks ?? 0} chunks, ${g.malformedChunks ?? 0} malformed, ${g.fragments ?? 0} fragments skipped, ${g.eventsLost ?? 0} events lost`);
+        this.log(`\ntracer: ${r.tracers.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; ${count(g.sctpPackets ?? 0, 'SCTP packet')}, ${count(g.chunks ?? 0, 'chunk')}, ${g.malformedChunks ?? 0} malformed, ${count(g.fragments ?? 0, 'fragment')} skipped, ${count(g.eventsLost ?? 0, 'event')} lost`);
       }
     }
     return r;

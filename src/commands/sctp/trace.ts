@@ -31,8 +31,10 @@ removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --durati
   path-down   a path of a multi-homed association: --path-fail-after heartbeats unanswered
   path-up     a failed path answers again
   path-sw     the association's DATA moved to another path, and why it looks that way
+  impaired    a live association has a failed path (which, and over how many it carries on)
+  impaired-end no path failed any more, or the association ended; how long it lasted
 
-The last eight come from looking at the association table (every quarter of --stall-after,
+The last ten come from looking at the association table (every quarter of --stall-after,
 between 100 ms and 1 s): they are stamped when seen, their durations from the record.
 
 With --json, one JSON object per line (NDJSON). At the end, a summary table of the
