@@ -32,7 +32,8 @@ removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --durati
   path-up     a failed path answers again
   path-sw     the association's DATA moved to another path, and why it looks that way
   impaired    a live association has a failed path (which, and over how many it carries on)
-  impaired-end no path failed any more, or the association ended; how long it lasted
+  impaired-end no path failed any more, or the association ended; how long it
+              lasted
 
 The last ten come from looking at the association table (every quarter of --stall-after,
 between 100 ms and 1 s): they are stamped when seen, their durations from the record.
