@@ -3,7 +3,7 @@ import test from 'ava';
 import native from '../../native/index.js';
 import { NetlinkError, NotFoundError, UsageError } from '../../src/errors.js';
 import { Handle, withHandle } from '../../src/netlink/handle.js';
-import { addLink, delLink, getLink, listLinks, setLink } from '../../src/netlink/link.js';
+import { addLink, delLink, getLink, listLinks, RENAME_UP_HINT, setLink } from '../../src/netlink/link.js';
 import { toViews } from '../../src/interfaces/model.js';
 import { kernelAtLeast } from 'ebpf-ts';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
@@ -99,8 +99,8 @@ test(title('setLink and delLink change exactly what they are asked to'), async (
   if (!kernelAtLeast('6.2')) {
     // Before 6.2 the kernel renames only a link that is down: it sets the MTU, then refuses the
     // name (EBUSY) and keeps the MTU. setLink puts the MTU back and says why.
-    const busy = await t.throwsAsync(setLink(h, p2a.index, first), { instanceOf: NetlinkError, message: /cannot set master, mtu, name on p2a: RTM_NEWLINK EBUSY.*\(this kernel renames a link only while it is down\)$/ });
-    t.like(busy as NetlinkError, { errno: 'EBUSY', hint: 'this kernel renames a link only while it is down' });
+    const busy = await t.throwsAsync(setLink(h, p2a.index, first), { instanceOf: NetlinkError, message: /cannot set master, mtu, name on p2a: RTM_NEWLINK EBUSY.*\(this kernel \(before 6\.2\) renames a link only while it is down: set it down, rename it, set it up\)$/ });
+    t.like(busy as NetlinkError, { errno: 'EBUSY', hint: RENAME_UP_HINT });
     const l0 = ns.ipJson<IpLink[]>('link', 'show', 'p2a')[0]!;
     t.is(l0.mtu, 1500, 'the MTU the kernel set before refusing is put back');
     t.is(l0.master, 'br0');
@@ -119,6 +119,35 @@ test(title('setLink and delLink change exactly what they are asked to'), async (
   t.is(l.mtu, 1300, 'untouched fields stay');
   await delLink(h, p2a.index);
   t.false(ns.ipJson<IpLink[]>('link', 'show').some((x) => x.ifname === 'q2a' || x.ifname === 'p2b'), 'both veth ends are gone');
+});
+
+test(title('renaming a running link: done from Linux 6.2 on; before, EBUSY that says what to do, and nothing changed'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  bridgeTopology(ns);
+  await waitLowerUp(ns, ['br0', 'p1a', 'p1b', 'mv0']);
+  const h = Handle.open({ netns: ns.name });
+  t.teardown(() => h.close());
+  const p2a = await getLink(h, 'p2a');
+  // bridge timers tick on their own; everything else must stay as it was
+  const state = (): string => JSON.stringify(ns.ipJson<IpLink[]>('-d', 'link', 'show'), (k, v: unknown) => (k.endsWith('_timer') ? undefined : v), 1);
+  const before = state();
+  if (kernelAtLeast('6.2')) {
+    // dev_change_name lets a running link be renamed since 6.2 (it tells user space with a
+    // netlink event instead of refusing): the same link, still up, under its new name
+    await setLink(h, p2a.index, { name: 'r2a' });
+    const l = ns.ipJson<IpLink[]>('link', 'show', 'r2a')[0]!;
+    t.is(l.ifindex, p2a.index);
+    t.true(l.flags.includes('UP'));
+    t.is(l.address, p2a.mac ?? undefined);
+    return;
+  }
+  // one field: nothing to undo, only the kernel's bare EBUSY to name
+  const err = await t.throwsAsync(setLink(h, p2a.index, { name: 'r2a' }), { instanceOf: NetlinkError });
+  t.like(err as NetlinkError, { op: 'RTM_NEWLINK', errno: 'EBUSY', hint: RENAME_UP_HINT });
+  t.regex(err!.message, /^cannot set name on p2a: RTM_NEWLINK EBUSY/);
+  t.log(err!.message);
+  t.is(state(), before, 'nothing changed (ip -d -j link show)');
 });
 
 test(title('kernel refusals carry op, errno and the kernel\'s own words; bad input changes nothing'), async (t) => {
