@@ -110,7 +110,7 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
     await sleep(200);
     s = takeSample(a, kern!);
   }
-  t.log(`settled after ${s.round} samples${s.unsettled.length ? `; NOT settled: ${s.unsettled.join('; ')}` : ''}`);
+  t.log(`sample ${s.round}${s.unsettled.length ? "" : " settled"}${s.unsettled.length ? `; NOT settled: ${s.unsettled.join('; ')}` : ''}`);
   const { proc, remaddr, ss, kassocs, data } = s;
   t.log(proc);
   t.log(ss);
