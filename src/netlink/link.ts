@@ -468,6 +468,9 @@ export interface LinkChange {
  * by field, from the link as it was just before (opts.current: a caller that has just read the
  * link passes it, saving a second read).
  */
+/** The hint of a rename refused because the link is up (Linux before 6.2). */
+export const RENAME_UP_HINT = 'this kernel (before 6.2) renames a link only while it is down: set it down, rename it, set it up';
+
 export async function setLink(h: Handle, index: number, change: LinkChange, opts: { current?: Link } = {}): Promise<void> {
   if (change.name !== undefined) checkName(change.name);
   const mac = change.mac !== undefined ? parseMacOrThrow(change.mac) : undefined;
@@ -479,9 +482,10 @@ export async function setLink(h: Handle, index: number, change: LinkChange, opts
   } catch (err) {
     if (!(err instanceof NetlinkError)) throw err;
     const undo = before && what.length > 1 ? await undoPartial(h, before, change) : '';
-    // Linux before 6.2 (dev_change_name) renames only a link that is down
+    // Linux before 6.2 (dev_change_name) renames only a link that is down, with a bare EBUSY
+    // (no extack): say why, and what to do, since "device or resource busy" names neither
     const renameUp = err.errno === 'EBUSY' && change.name !== undefined && (before ?? await getLink(h, index).catch(() => null))?.admin === 'up';
-    const hint = [renameUp ? 'this kernel renames a link only while it is down' : '', undo].filter(Boolean).join('; ') || undefined;
+    const hint = [renameUp ? RENAME_UP_HINT : '', undo].filter(Boolean).join('; ') || undefined;
     throw await nameTheLink(h, index, err, `set ${what.join(', ')} on`, hint);
   }
 }
