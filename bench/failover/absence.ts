@@ -20,13 +20,13 @@
 //     that found an address on no interface, or on two.
 // Prints p50/p99/max of the window per phase, against issue 19's targets (p99 <= 2 ms idle,
 // <= 5 ms busy).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
-import { ROOT, sandbox, sh, useDev } from './sandbox.js';
+import { lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] ?? dflt : dflt);
@@ -40,24 +40,6 @@ const V6 = '2001:db8::10';
 
 const { NODE, SW, dir, children } = sandbox('abs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function lines(p: ChildProcess, onLine: (l: string) => void): void {
-  let buf = '';
-  p.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-}
-
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 
 /** What the monitor saw, per address: who holds it, since when it is on nobody, the windows. */
 class Witness {
@@ -99,17 +81,7 @@ function control(socket: string, req: object): Promise<Record<string, unknown>> 
 
 async function main(): Promise<void> {
   if (new Date().getTimezoneOffset() !== 0 || (process.env.TZ && process.env.TZ !== 'UTC')) throw new Error('run with TZ=UTC: ip -ts prints local time');
-  sh('ip', 'netns', 'add', NODE);
-  sh('ip', 'netns', 'add', SW);
-  sh('ip', '-n', SW, 'link', 'add', 'br0', 'type', 'bridge');
-  sh('ip', '-n', SW, 'link', 'set', 'br0', 'up');
-  sh('ip', '-n', SW, 'addr', 'add', '192.0.2.1/24', 'dev', 'br0');
-  sh('ip', '-n', SW, 'addr', 'add', '2001:db8::1/64', 'dev', 'br0', 'nodad');
-  for (const i of [0, 1]) {
-    sh('ip', '-n', NODE, 'link', 'add', `eth${i}`, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', SW);
-    sh('ip', '-n', SW, 'link', 'set', `p${i}`, 'master', 'br0', 'up');
-    sh('ip', '-n', NODE, 'link', 'set', `eth${i}`, 'up');
-  }
+  twoNicLab(NODE, SW);
   const cfg = join(dir, 'mgmt.yaml');
   writeFileSync(cfg, [
     'mgmt:',

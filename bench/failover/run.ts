@@ -12,13 +12,13 @@
 //     namespace (another independent process).
 // The carrier comes back at once and the next trial fails over the other way after the
 // hold-down, so every trial is a real move. Prints p50/p90/p99/max and the daemon's RSS.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
-import { ROOT, sandbox, sh, useDev } from './sandbox.js';
+import { lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const TRIALS = Number(args[args.indexOf('--trials') + 1] ?? 100) || 100;
@@ -31,23 +31,6 @@ const { NODE, SW, dir, children } = sandbox('fo');
 const nowRealtimeNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function lines(p: ChildProcess, onLine: (l: string) => void): void {
-  let buf = '';
-  p.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
 // --rt: real-time priority for the daemon, as the systemd unit grants (CPUSchedulingPolicy=fifo):
 // the kernel work of a move runs in the daemon's own syscalls, so its priority is the move's.
 // The witnesses (tcpdump, ip monitor) and this process get it too, so that on a loaded machine
@@ -57,16 +40,7 @@ const withRt = (cmd: string, a: string[]): [string, string[]] => (rt.length ? [r
 
 async function main(): Promise<void> {
   if (rt.length) sh('chrt', '-f', '-p', '50', String(process.pid));
-  sh('ip', 'netns', 'add', NODE);
-  sh('ip', 'netns', 'add', SW);
-  sh('ip', '-n', SW, 'link', 'add', 'br0', 'type', 'bridge');
-  sh('ip', '-n', SW, 'link', 'set', 'br0', 'up');
-  sh('ip', '-n', SW, 'addr', 'add', '192.0.2.1/24', 'dev', 'br0');
-  for (const i of [0, 1]) {
-    sh('ip', '-n', NODE, 'link', 'add', `eth${i}`, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', SW);
-    sh('ip', '-n', SW, 'link', 'set', `p${i}`, 'master', 'br0', 'up');
-    sh('ip', '-n', NODE, 'link', 'set', `eth${i}`, 'up');
-  }
+  twoNicLab(NODE, SW);
   const cfg = join(dir, 'mgmt.yaml');
   writeFileSync(cfg, `mgmt:\n  addresses: [${V4}/24]\n  candidates: [eth0, eth1]\n  gateway: { ipv4: 192.0.2.1 }\n  damping: { hold_down_ms: ${HOLD_DOWN_MS}, preempt_delay_ms: 86400000 }\n  announce: { count: 3, interval_ms: 20, refresh_ms: 0 }\n`);
 

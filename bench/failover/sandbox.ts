@@ -1,6 +1,6 @@
-// The sandbox both failover benches run in: a node and a switch namespace with unique names, a
+// The sandbox the failover benches run in: a node and a switch namespace with unique names, a
 // scratch directory, and the child processes started in it; all removed when the process exits
-// (or on Ctrl-C), whatever happened.
+// (or on Ctrl-C), whatever happened. Also what they share: the two-NIC lab and line/percentile helpers.
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,4 +30,42 @@ export function sandbox(name: string): { NODE: string; SW: string; dir: string; 
   });
   process.on('SIGINT', () => process.exit(130));
   return s;
+}
+
+/**
+ * The lab: the switch namespace's bridge br0 (192.0.2.1/24, 2001:db8::1/64 nodad) with ports
+ * p0 and p1, the far ends of the node's eth0 and eth1 (both up).
+ */
+export function twoNicLab(NODE: string, SW: string): void {
+  sh('ip', 'netns', 'add', NODE);
+  sh('ip', 'netns', 'add', SW);
+  sh('ip', '-n', SW, 'link', 'add', 'br0', 'type', 'bridge');
+  sh('ip', '-n', SW, 'link', 'set', 'br0', 'up');
+  sh('ip', '-n', SW, 'addr', 'add', '192.0.2.1/24', 'dev', 'br0');
+  sh('ip', '-n', SW, 'addr', 'add', '2001:db8::1/64', 'dev', 'br0', 'nodad');
+  for (const i of [0, 1]) {
+    sh('ip', '-n', NODE, 'link', 'add', `eth${i}`, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', SW);
+    sh('ip', '-n', SW, 'link', 'set', `p${i}`, 'master', 'br0', 'up');
+    sh('ip', '-n', NODE, 'link', 'set', `eth${i}`, 'up');
+  }
+}
+
+/** Call onLine for each whole line a child writes to stdout. */
+export function lines(p: ChildProcess, onLine: (l: string) => void): void {
+  let buf = '';
+  p.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+}
+
+/** The p-th percentile (nearest rank); NaN for no samples. */
+export function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }

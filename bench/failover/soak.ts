@@ -16,7 +16,7 @@ import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
 import { controlRequest } from '../../src/failover/control.js';
 import { fdCount, rssKb, soak } from './soak-loop.js';
-import { ROOT, sandbox, sh, useDev } from './sandbox.js';
+import { ROOT, sandbox, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const num = (flag: string, dflt: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
@@ -33,17 +33,7 @@ const { NODE, SW, dir, children } = sandbox('soak');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  sh('ip', 'netns', 'add', NODE);
-  sh('ip', 'netns', 'add', SW);
-  sh('ip', '-n', SW, 'link', 'add', 'br0', 'type', 'bridge');
-  sh('ip', '-n', SW, 'link', 'set', 'br0', 'up');
-  sh('ip', '-n', SW, 'addr', 'add', '192.0.2.1/24', 'dev', 'br0');
-  sh('ip', '-n', SW, 'addr', 'add', '2001:db8::1/64', 'dev', 'br0', 'nodad');
-  for (const i of [0, 1]) {
-    sh('ip', '-n', NODE, 'link', 'add', `eth${i}`, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', SW);
-    sh('ip', '-n', SW, 'link', 'set', `p${i}`, 'master', 'br0', 'up');
-    sh('ip', '-n', NODE, 'link', 'set', `eth${i}`, 'up');
-  }
+  twoNicLab(NODE, SW);
   const cfg = join(dir, 'mgmt.yaml');
   writeFileSync(cfg, [
     'mgmt:',
