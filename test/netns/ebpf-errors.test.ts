@@ -18,9 +18,11 @@ test('a program the verifier refuses: VerifierError names it and carries the ker
   t.true(err.log.some((l) => /invalid access to packet/.test(l)), err.log.join('\n'));
   t.regex(err.message, /unchecked_read/);
   // The refused instruction: the packet read without a bounds check, at its C line.
-  t.like(err.instruction, { index: 1, text: 'r0 = *(u8 *)(r1 +20)', line: 'test_invalid.bpf.c:18' });
+  // Kernels before 6.x print the C source line of an instruction without its " @ file:line".
+  const lines = err.log.some((l) => / @ \S+:\d+$/.test(l));
+  t.like(err.instruction, { index: 1, text: 'r0 = *(u8 *)(r1 +20)', line: lines ? 'test_invalid.bpf.c:18' : undefined });
   t.regex(err.instruction?.source ?? '', /^return data\[20\];/);
-  t.regex(err.message, /at instruction 1 \(test_invalid\.bpf\.c:18\)/);
+  t.regex(err.message, lines ? /at instruction 1 \(test_invalid\.bpf\.c:18\)/ : /at instruction 1/);
   // libbpf's own account of the failure rides along in --json (nodectl prints toJSON())
   t.deepEqual(Object.keys(err.toJSON()).sort(), ['code', 'errno', 'instruction', 'libbpfLog', 'log', 'message', 'op', 'program']);
   const after = liveProgIds();

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeFeature } from 'ebpf-ts';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
@@ -227,6 +228,11 @@ test('INIT / INIT ACK address parameters and ASCONF add / delete: every address 
   ], 'B: its ASCONF\'s own Address Parameter (10.9.0.2) stays a path\'s; fd00::b announced in INIT ACK, deleted by ASCONF');
   t.is(a.dir[0].chunks.other, 1, 'the ASCONF is counted with the other chunks, as before');
   t.is(a.paths.length, 1);
+  if (!probeFeature('bpf_loop').supported) {
+    // docs/sctp-tracing.md: the no-bpf_loop object does not link an association's paths into one record
+    t.log('SKIP: kernel lacks bpf_loop (5.17): the no-bpf_loop object keeps a second path in its own record, so path confirmation of addresses is not checked');
+    return;
+  }
   // a HEARTBEAT on the second address pair: a path, unconfirmed until its HEARTBEAT ACK
   const hb = sctpFrame(...path2, TB, [chunk.heartbeat()]);
   const unconfirmed = run([...addressFrames(), hb]).assocs[0]!;
