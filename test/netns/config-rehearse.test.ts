@@ -127,7 +127,7 @@ test('MTUs out of a veth\'s or a bridge\'s range (65536, 67) are refused by the 
   ];
   for (const [op, extack] of cases) {
     const setMtu: Op = { op: 'link-set', name: 'mv0', change: { mtu: 1400 }, from: { mtu: 1500 } };
-    const err = await t.throwsAsync(rehearse(pre, { ops: [setMtu, op], warnings: [], creates: [], deletes: [] }, { reused: new Set() }));
+    const err = await t.throwsAsync(rehearse(pre, { ops: [setMtu, op], effects: ['in-place', 'in-place'], warnings: [], creates: [], deletes: [], disruption: [] }, { reused: new Set() }));
     t.true(err instanceof RehearsalRefusal, String(err));
     const e = err as RehearsalRefusal;
     t.is(e.errno, 'EINVAL');

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { probeFeature } from 'ebpf-ts';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
