@@ -1,6 +1,6 @@
 // The read commands end to end (bin/run.js on the built dist), against iproute2 in a throwaway netns.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
 import type { TreeNode } from '../../src/interfaces/tree.js';
 import { bridgeTopology, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
@@ -107,26 +107,34 @@ test(title('Monitor reports link, addr and neigh changes decoded like the dumps'
   t.false(seen.some((e) => e.type === 'route'), 'route group was not asked for');
 });
 
-test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
-  if (!needRoot(t)) return;
-  const ns = netnsFor(t);
-  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--count', '3', '--groups', 'link,addr', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `nodectl monitor ARGS`, once it says it is monitoring (so nothing done after is missed): its
+ * stdout and stderr so far, and its exit status.
+ */
+async function startMonitor(args: string[]): Promise<{ child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       if (err.includes('monitoring')) resolve();
     });
     child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
   });
-  await ready;
+  return { child, out: () => out, err: () => err, exited };
+}
+
+test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
+  if (!needRoot(t)) return;
+  const ns = netnsFor(t);
+  const m = await startMonitor(['--count', '3', '--groups', 'link,addr', '--netns', ns.name]);
   ns.ip('link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
   ns.ip('addr', 'add', '203.0.113.1/24', 'dev', 'n0');
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  t.is(code, 0, err);
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; action: string; time: string; link?: { name: string } });
+  t.is(await m.exited, 0, m.err());
+  const lines = m.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; action: string; time: string; link?: { name: string } });
   t.is(lines.length, 3);
   t.true(lines.every((l) => typeof l.time === 'string' && l.action === 'new'));
   t.deepEqual(lines.filter((l) => l.type === 'link').map((l) => l.link!.name).sort(), ['n0', 'n1']);
@@ -139,18 +147,7 @@ test(title('nodectl monitor: events carry names and the fields of link list, add
   const other = netnsFor(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
   ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
-  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('monitoring')) resolve();
-    });
-    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
-  });
+  const m = await startMonitor(['--netns', ns.name]);
   ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ns.ip('link', 'set', 'v0', 'master', 'br0');
   ns.ip('link', 'set', 'far0', 'mtu', '1400');
@@ -158,11 +155,11 @@ test(title('nodectl monitor: events carry names and the fields of link list, add
   ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent');
   ns.ip('link', 'set', 'v0', 'nomaster');
   // the last of these; then stop (polling, generous bound: no fixed sleep)
-  for (let i = 0; i < 200 && !/"action":"new".*"name":"br0".*"ports":\[\]/.test(out.split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGINT');
-  t.is(await exited, 0, err);
+  for (let i = 0; i < 200 && !/"action":"new".*"name":"br0".*"ports":\[\]/.test(m.out().split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+  m.child.kill('SIGINT');
+  t.is(await m.exited, 0, m.err());
   type Ev = { type: string; action: string; link?: Record<string, unknown> & { name: string; kind: string }; addr?: Record<string, unknown>; neigh?: Record<string, unknown> };
-  const events = out.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+  const events = m.out().trim().split('\n').map((l) => JSON.parse(l) as Ev);
   const links = events.filter((e) => e.type === 'link').map((e) => e.link!);
   // the bridge layer's own port messages (AF_BRIDGE) decoded as links said kind "device"
   t.false(links.some((l) => l.kind === 'device'), 'no bridge-family message passed off as a link');
@@ -188,21 +185,10 @@ test(title('nodectl monitor -g route: a route event is what route list --json pr
   ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ns.ip('link', 'set', 'v0', 'up');
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
-  const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', '--groups', 'route', '--count', '1', '--netns', ns.name], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('monitoring')) resolve();
-    });
-    child.once('exit', () => reject(new Error(`monitor exited early: ${err}`)));
-  });
+  const m = await startMonitor(['--groups', 'route', '--count', '1', '--netns', ns.name]);
   ns.ip('route', 'add', '10.9.0.0/16', 'via', '192.0.2.9');
-  t.is(await exited, 0, err);
-  const ev = JSON.parse(out.trim()) as { type: string; route: Record<string, unknown> };
+  t.is(await m.exited, 0, m.err());
+  const ev = JSON.parse(m.out().trim()) as { type: string; route: Record<string, unknown> };
   const listed = (JSON.parse(nodectl('route', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[]).find((r) => r.dst === '10.9.0.0/16')!;
   t.is(ev.type, 'route');
   t.deepEqual(ev.route, listed);
