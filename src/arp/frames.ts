@@ -127,16 +127,24 @@ export function buildUnsolicitedNa(mac: Buffer, address: Buffer, opts: { router?
   icmp[24] = 2; // option: Target Link-Layer Address
   icmp[25] = 1; // length in units of 8 bytes
   mac.copy(icmp, 26);
-  icmp.writeUInt16BE(icmpv6Checksum(address, dstIp, icmp), 2);
+  return ndpFrame(opts.dstMac ?? ALL_NODES_MAC, mac, address, dstIp, icmp);
+}
+
+/**
+ * An NDP message in its Ethernet and IPv6 headers, its ICMPv6 checksum filled in: hop limit
+ * 255, as RFC 4861 requires (a receiver drops NDP with any other).
+ */
+function ndpFrame(dstMac: Buffer, srcMac: Buffer, srcIp: Buffer, dstIp: Buffer, icmp: Buffer): Buffer {
+  icmp.writeUInt16BE(icmpv6Checksum(srcIp, dstIp, icmp), 2);
   const b = Buffer.alloc(14 + 40 + icmp.length);
-  (opts.dstMac ?? ALL_NODES_MAC).copy(b, 0);
-  mac.copy(b, 6);
+  dstMac.copy(b, 0);
+  srcMac.copy(b, 6);
   b.writeUInt16BE(ETHERTYPE_IPV6, 12);
   b.writeUInt32BE(0x60000000, 14); // version 6, no traffic class, no flow label
   b.writeUInt16BE(icmp.length, 18);
-  b[20] = 58;
+  b[20] = 58; // next header ICMPv6
   b[21] = 255;
-  address.copy(b, 22);
+  srcIp.copy(b, 22);
   dstIp.copy(b, 38);
   icmp.copy(b, 54);
   return b;
@@ -173,19 +181,7 @@ export function buildNeighborSolicitation(mac: Buffer, source: Buffer, target: B
   icmp[24] = 1; // option: Source Link-Layer Address
   icmp[25] = 1;
   mac.copy(icmp, 26);
-  icmp.writeUInt16BE(icmpv6Checksum(source, dstIp, icmp), 2);
-  const b = Buffer.alloc(14 + 40 + icmp.length);
-  multicastMac(dstIp).copy(b, 0);
-  mac.copy(b, 6);
-  b.writeUInt16BE(ETHERTYPE_IPV6, 12);
-  b.writeUInt32BE(0x60000000, 14);
-  b.writeUInt16BE(icmp.length, 18);
-  b[20] = 58;
-  b[21] = 255;
-  source.copy(b, 22);
-  dstIp.copy(b, 38);
-  icmp.copy(b, 54);
-  return b;
+  return ndpFrame(multicastMac(dstIp), mac, source, dstIp, icmp);
 }
 
 export interface NaFields {
