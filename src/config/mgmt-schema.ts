@@ -14,18 +14,21 @@ const Ms = (description: string, minimum: number, dflt: number) =>
 
 export { MGMT_DEFAULTS };
 
+/** The timing keys the ARP and NDP probes share; `answer` names what comes back in time. */
+const probeTiming = (answer: string) => ({
+  interval_ms: Type.Optional(Ms('Probe every this many ms on every candidate whose link is up.', 10, MGMT_DEFAULTS.probeIntervalMs)),
+  timeout_ms: Type.Optional(Ms(`${answer} later than this is a miss.`, 1, MGMT_DEFAULTS.probeIntervalMs)),
+  allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
+});
+
 export const MgmtArpProbe = Type.Object({
   target: Type.Optional(Type.String({ description: 'IPv4 address to ARP for through each candidate; default gateway.ipv4.' })),
-  interval_ms: Type.Optional(Ms('Probe every this many ms on every candidate whose link is up.', 10, MGMT_DEFAULTS.probeIntervalMs)),
-  timeout_ms: Type.Optional(Ms('A reply later than this is a miss.', 1, MGMT_DEFAULTS.probeIntervalMs)),
-  allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
+  ...probeTiming('A reply'),
 }, { ...closed, description: 'Validated ARP probe of the gateway: only a reply from the target to our request counts.' });
 
 export const MgmtNdpProbe = Type.Object({
   target: Type.Optional(Type.String({ description: 'IPv6 address to solicit through each candidate; default gateway.ipv6.' })),
-  interval_ms: Type.Optional(Ms('Probe every this many ms on every candidate whose link is up.', 10, MGMT_DEFAULTS.probeIntervalMs)),
-  timeout_ms: Type.Optional(Ms('An advertisement later than this is a miss.', 1, MGMT_DEFAULTS.probeIntervalMs)),
-  allowed_misses: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: `Consecutive misses tolerated; one more marks the path down. Default ${MGMT_DEFAULTS.probeAllowedMisses}.` })),
+  ...probeTiming('An advertisement'),
 }, { ...closed, description: 'Validated NDP probe of the IPv6 gateway (the twin of arp_probe): a Neighbor Solicitation to its solicited-node group; only a solicited Neighbor Advertisement for the target, hop limit 255, back to us counts.' });
 
 export const MgmtDecl = Type.Object({
