@@ -109,14 +109,16 @@ test(title('Monitor reports link, addr and neigh changes decoded like the dumps'
 
 /**
  * `nodectl monitor ARGS`, once it says it is monitoring (so nothing done after is missed): its
- * stdout and stderr so far, and its exit status.
+ * stdout and stderr so far, and its exit status once its output is all read.
  */
 async function startMonitor(args: string[]): Promise<{ child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [NODECTL_BIN, 'monitor', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': only then has all of its stdout been read (a clean clone's run parsed
+  // an empty output after 'exit')
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code: number | null) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
