@@ -1,6 +1,7 @@
 // The random material of the equality property (test/netns/config-property*.test.ts): a seeded
 // PRNG, random configuration files, hand-made state nodectl must leave as it was, and the
 // classification of snapshot differences into known limits (docs/config.md) and the rest.
+import { createHash } from 'node:crypto';
 import { type Netns, standInNic } from './netns.js';
 
 /** mulberry32: a small seeded PRNG, so that a seed replays a trial exactly. */
@@ -119,4 +120,15 @@ export function classify(all: string[]): { known: string[]; differences: string[
   }
   const d = kept.filter((l, i) => !(l.startsWith('~ ') && !kept[i + 1]?.startsWith('  ')));
   return { known, differences: d };
+}
+
+/**
+ * With NODECTL_PROPERTY_LOG=1, one line per trial: its seed, the start and target files (by
+ * hash) and its draws. Two runs of one seed print the same lines: how a change to the helpers
+ * is shown not to have changed the random stream.
+ */
+export function trialLine(where: string, a: string, b: string, draws: string): string | null {
+  if (!process.env.NODECTL_PROPERTY_LOG) return null;
+  const h = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+  return `${where}: start ${h(a)} target ${h(b)} ${draws}`;
 }

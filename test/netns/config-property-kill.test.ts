@@ -16,7 +16,7 @@ import { type ApplyResult, applyConfig, planConfig, type RecoverResult, recoverC
 import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
-import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialSeed } from '../helpers/config-property.js';
+import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialLine, trialSeed } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor, stateDir } from '../helpers/netns.js';
 
@@ -73,9 +73,11 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     try {
       n = (await planConfig(cfg(b), { netns: ns.name, stateDir: sd })).steps.length;
     } catch {
+      const line = trialLine(where, a, b, 'not applicable');
+      if (line) t.log(line);
       continue; // not applicable here (config-property.test.ts logs why)
     }
-    if (n === 0) continue;
+    if (n === 0) { const line = trialLine(where, a, b, 'n=0'); if (line) t.log(line); continue; }
     // from step 1 to a little past the last step: some kills land in the verification, the
     // commit or after the end
     const killAfter = Math.floor(rnd() * (STEP_DELAY_MS * (n + 2) + 500));
@@ -83,6 +85,8 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
     // which is then a no-op once rolled back) finishes the journal first. Only when the start
     // file is a no-op on the state before: the hand-made addresses on eth0 would otherwise go.
     const viaApply = rnd() < 0.5 && (await planConfig(cfg(a), { netns: ns.name, stateDir: sd })).steps.length === 0;
+    const line = trialLine(where, a, b, `n=${n} killAfter=${killAfter}ms viaApply=${viaApply}`);
+    if (line) t.log(line);
     const before = await ipSnapshot(ns.name);
     const file = join(sd, 'target.yaml');
     writeFileSync(file, b);

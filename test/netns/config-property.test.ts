@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
-import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialSeed } from '../helpers/config-property.js';
+import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialLine, trialSeed } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 
@@ -61,8 +61,10 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
       t.log(`${where}: target not applicable here (${(err as Error).message.slice(0, 120)}); skipped`);
       continue;
     }
-    if (n === 0) continue;
+    if (n === 0) { const line = trialLine(where, a, b, 'n=0'); if (line) t.log(line); continue; }
     const k = 1 + Math.floor(rnd() * n);
+    const line = trialLine(where, a, b, `n=${n} k=${k}`);
+    if (line) t.log(line);
     const before = await ipSnapshot(ns.name);
     try {
       await applyConfig(cfg(b), { netns: ns.name, stateDir: sd, failAtStep: k });
