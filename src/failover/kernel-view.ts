@@ -88,6 +88,11 @@ export class KernelView {
 
   /** Apply one notification to the machine. */
   apply(now: number, e: MonitorEvent): Intake {
+    // The bridge layer's own messages (AF_BRIDGE) are about a port's membership and STP state,
+    // not the link: when a port leaves its bridge the kernel sends an AF_BRIDGE RTM_DELLINK for
+    // a link that stays. Read as a deletion, it made the machine forget the addresses and route
+    // on it (nothing re-announces them). Everything about the link itself also comes as AF_UNSPEC.
+    if (e.type === 'link' && e.family === 'bridge') return { decide: false };
     if (e.type === 'link' && e.link) {
       const l = e.link;
       const old = this.names.get(l.index);
