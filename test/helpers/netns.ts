@@ -165,17 +165,22 @@ export function vethPair(t: ExecutionContext, subnet = '192.0.2', opts: { addres
 }
 
 /**
- * Wait until these links show LOWER_UP. Carrier follows `ip link set … up` asynchronously (the
- * kernel's link watcher, a bridge's port states, a macvlan's lower device), and under emulation
- * a state read right away can still say NO-CARRIER. Throws at the (stretched) deadline.
+ * Wait until these links have carrier and their operstate has caught up with it: LOWER_UP
+ * without NO-CARRIER. Carrier follows `ip link set … up` asynchronously (the kernel's link
+ * watcher, a bridge's port states, a macvlan's lower device), and the operstate (RUNNING, what
+ * `link tree`/`link list` print as UP) follows the carrier later still, in linkwatch (up to a
+ * second for a bridge's). Throws at the (stretched) deadline.
  */
 export async function waitLowerUp(ns: Netns, names: string[], ms = patient(10_000)): Promise<void> {
   let missing = names;
   await waitUntil(() => {
     const links = ns.ipJson<Array<{ ifname: string; flags: string[] }>>('link', 'show');
-    missing = names.filter((n) => !links.find((l) => l.ifname === n)?.flags.includes('LOWER_UP'));
+    missing = names.filter((n) => {
+      const f = links.find((l) => l.ifname === n)?.flags ?? [];
+      return !f.includes('LOWER_UP') || f.includes('NO-CARRIER');
+    });
     return missing.length === 0;
-  }, () => `no carrier on ${missing.join(', ')} in ${ns.name}`, ms);
+  }, () => `no carrier (or no operstate up yet) on ${missing.join(', ')} in ${ns.name}`, ms);
 }
 
 /** The reference topology of the read tests: bridge br0 over veths p1a/p2a, macvlan mv0 on p1b, all up. */

@@ -3,22 +3,28 @@ import test from 'ava';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
 import type { TreeNode } from '../../src/interfaces/tree.js';
-import { bridgeTopology, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { bridgeTopology, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';
 import type { IpLink } from '../helpers/ip-oracle.js';
+import { patient } from '../helpers/patience.js';
 import { NODECTL_BIN, nodectl } from '../helpers/cli.js';
 
 const title = rootTitle;
 
-function topology(ns: Netns): void {
+/**
+ * bridgeTopology with an address and a neighbour on br0, once the links the tests print as UP
+ * are: a bridge's carrier, and every operstate, come from the kernel's link watcher, later.
+ */
+async function topology(ns: Netns): Promise<void> {
   bridgeTopology(ns);
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'br0');
   ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br0', 'nud', 'permanent');
+  await waitLowerUp(ns, ['br0', 'p1a', 'p1b', 'mv0']);
 }
 
-test(title('link tree: bridge over two veths and a macvlan, as text, JSON and dot'), (t) => {
+test(title('link tree: bridge over two veths and a macvlan, as text, JSON and dot'), async (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
-  topology(ns);
+  await topology(ns);
   const j = nodectl('link', 'tree', '--json', '--netns', ns.name);
   t.is(j.status, 0, j.stderr);
   const roots = JSON.parse(j.stdout) as TreeNode[];
@@ -40,10 +46,10 @@ test(title('link tree: bridge over two veths and a macvlan, as text, JSON and do
   t.deepEqual(JSON.parse(fj.stdout), roots);
 });
 
-test(title('link list / show, addr list, neigh list --json match iproute2'), (t) => {
+test(title('link list / show, addr list, neigh list --json match iproute2'), async (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
-  topology(ns);
+  await topology(ns);
   const list = JSON.parse(nodectl('link', 'list', '--json', '-n', ns.name).stdout) as { name: string; master: string | null; parent: string | null; peer: string | null; ports: string[] }[];
   const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
   t.deepEqual(list.map((l) => [l.name, l.master]), ip.map((l) => [l.ifname, l.master ?? null]));
@@ -84,6 +90,11 @@ test(title('link show nosuchdev: one line with errno, exit 4; --json gives the e
   t.is(dev.status, 4);
 });
 
+// Bounds the wait for each event, from before the `ip` command that causes it: on a loaded
+// machine that command alone (spawnSync) can take longer than Monitor.next's 5 s, and then the
+// timer fires before the event already queued on the socket is read.
+const WAIT = patient(30_000);
+
 test(title('Monitor reports link, addr and neigh changes decoded like the dumps'), async (t) => {
   if (!needRoot(t)) return;
   const ns = netnsFor(t);
@@ -91,17 +102,17 @@ test(title('Monitor reports link, addr and neigh changes decoded like the dumps'
   t.teardown(() => mon.close());
   const seen: MonitorEvent[] = [];
   mon.on('event', (e: MonitorEvent) => seen.push(e));
-  const newLink = mon.next((e) => e.type === 'link' && e.action === 'new' && e.link?.name === 'm0');
+  const newLink = mon.next((e) => e.type === 'link' && e.action === 'new' && e.link?.name === 'm0', WAIT);
   ns.ip('link', 'add', 'm0', 'type', 'veth', 'peer', 'name', 'm1');
   const l = await newLink;
   t.like(l.link, { name: 'm0', kind: 'veth' });
-  const newAddr = mon.next((e) => e.type === 'addr' && e.action === 'new' && e.addr?.address === '203.0.113.1');
+  const newAddr = mon.next((e) => e.type === 'addr' && e.action === 'new' && e.addr?.address === '203.0.113.1', WAIT);
   ns.ip('addr', 'add', '203.0.113.1/24', 'dev', 'm0');
   t.like((await newAddr).addr, { prefixlen: 24, family: 4, ifindex: l.link!.index });
-  const newNeigh = mon.next((e) => e.type === 'neigh' && e.action === 'new' && e.neigh?.address === '203.0.113.7');
+  const newNeigh = mon.next((e) => e.type === 'neigh' && e.action === 'new' && e.neigh?.address === '203.0.113.7', WAIT);
   ns.ip('neigh', 'add', '203.0.113.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'm0');
   t.like((await newNeigh).neigh, { lladdr: '02:00:00:00:00:07', state: 'PERMANENT' });
-  const delLink = mon.next((e) => e.type === 'link' && e.action === 'del' && e.link?.name === 'm0');
+  const delLink = mon.next((e) => e.type === 'link' && e.action === 'del' && e.link?.name === 'm0', WAIT);
   ns.ip('link', 'del', 'm0');
   t.is((await delLink).link?.index, l.link!.index);
   t.false(seen.some((e) => e.type === 'route'), 'route group was not asked for');

@@ -8,7 +8,7 @@ import { exportConfig } from '../../src/config/export.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, sh, stateDir } from '../helpers/netns.js';
+import { isRoot, type Netns, netnsFor, sh, stateDir, waitLowerUp } from '../helpers/netns.js';
 
 const root = isRoot();
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
@@ -21,6 +21,9 @@ function links(ns: Netns): string[] {
   return ns.ipJson<IpLink[]>('link', 'show').filter((l) => l.ifname !== 'lo')
     .map((l) => `${l.ifname} mtu ${l.mtu}${l.master ? ` master ${l.master}` : ''} ${l.flags.includes('UP') ? 'up' : 'down'}${l.flags.includes('LOWER_UP') ? ' carrier' : ''}${l.ifalias ? ` alias ${l.ifalias}` : ''}`).sort();
 }
+/** The links FILE brings up: a bridge's carrier comes from its port, later (the link watcher). */
+const UP = ['br0', 've0', 've1', 'vq0', 'vq1'];
+
 function addrs(ns: Netns): string[] {
   return ns.ipJson<IpAddr[]>('addr', 'show').flatMap((l) => l.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen} dev ${l.ifname}`)).sort();
 }
@@ -44,6 +47,7 @@ test('a declared peer is created with its pair, with its mtu, master, alias, sta
   const ns = netnsFor(t);
   const sd = stateDir(t);
   await applyConfig(cfg(FILE), { netns: ns.name, stateDir: sd });
+  await waitLowerUp(ns, UP);
   t.deepEqual(links(ns), [
     'br0 mtu 1400 up carrier',
     've0 mtu 1500 up carrier',
@@ -81,6 +85,8 @@ test('an export applied in another namespace rebuilds the pair with both ends up
   t.regex(ex.text, /peer:\n\s+name: vq0\n/);
   const sd2 = stateDir(t);
   await applyConfig(parseConfig(ex.text, 'export.yaml').config, { netns: b.name, stateDir: sd2 });
+  await waitLowerUp(a, UP);
+  await waitLowerUp(b, UP);
   t.deepEqual(links(b), links(a));
   t.deepEqual(addrs(b), addrs(a));
   t.is(b.ip('route', 'show', 'proto', '110').trim(), '10.70.0.0/16 via 10.7.0.254 dev vq1');
