@@ -6,13 +6,13 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfig, planConfig } from '../../src/config/apply.js';
+import { applyConfig, type Journal, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
-import { waitUntil } from '../helpers/patience.js';
+import { patient, patientSeconds, waitUntil } from '../helpers/patience.js';
 
 const root = isRoot();
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -141,6 +141,34 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+test.serial('case 2, as reported: SIGKILL after the NIC\'s MTU was lowered, then config recover: the untouched macvlans get their MTU back', async (t) => {
+  // The issue saw this in 7 of 10 kill-then-recover trials: recover rolls back from the journal
+  // on disk, not from the apply's memory, so the MTUs must be in what the journal keeps.
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  for (const m of ['mva', 'mvb', 'mvc']) {
+    ns.ip('link', 'add', 'link', 'eth0', 'name', m, 'type', 'macvlan', 'mode', 'bridge');
+    ns.ip('link', 'set', m, 'up');
+  }
+  const f = join(sd, 'mtu.yaml');
+  writeFileSync(f, `interfaces:\n  - {name: eth0, kind: device, mtu: 1400}\n${SIX.slice('interfaces:\n'.length)}`);
+  const steps = (await planConfig(parseConfig(readFileSync(f, 'utf8'), f).config, { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  const k = steps.indexOf('link set eth0 mtu 1500 → 1400');
+  t.true(k >= 0 && k < steps.length - 1, steps.join('; '));
+  const before = await ipSnapshot(ns.name);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, k, child);
+  child.kill('SIGKILL');
+  await out;
+  const mtus = (): number[] => ['mva', 'mvb', 'mvc'].map((m) => ns.ipJson<{ mtu: number }[]>('link', 'show', m)[0]!.mtu);
+  t.deepEqual(mtus(), [1400, 1400, 1400], 'the kernel lowered the macvlans with their NIC');
+  const r = spawnSync(process.execPath, [CLI, 'config', 'recover', '-n', ns.name, '--state-dir', sd], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(mtus(), [1500, 1500, 1500]);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after config recover');
+});
+
 test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);
@@ -172,6 +200,32 @@ test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confi
   const r = await out;
   t.is(r.code, 1, r.stderr);
   t.regex(r.stderr, /interrupted by SIGHUP/);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name));
+});
+
+test('case 5: with the watchdog dead, an unconfirmed apply is refused while its window is open and rolled back by the first apply after its deadline', async (t) => {
+  // The issue's "with the watchdog killed, nothing reverts at the deadline either": nothing
+  // can act at the deadline then (docs/config.md, known limits), but nothing may build on the
+  // unconfirmed state either; the next apply reverts it first.
+  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
+  await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
+  const before = await ipSnapshot(ns.name);
+  const window = patientSeconds(3);
+  await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: bb, kind: bridge}\n'), {
+    netns: ns.name, stateDir: sd, confirmSeconds: window, startWatchdog: () => { /* killed before it could act */ },
+  });
+  // re-armed for the whole window once the steps were done
+  const deadline = new StateDir(sd, ns.name).readJournal<Journal>()?.confirmDeadline ?? 0;
+  t.true(deadline > Date.now(), 'the deadline is in the journal');
+  await t.throwsAsync(applyConfig(cfg(A), { netns: ns.name, stateDir: sd }), { message: /a previous apply is waiting for confirmation/ });
+  await waitUntil(() => Date.now() > deadline + 50, () => 'the confirm window never ended', patient((window + 10) * 1000));
+  const r = await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
+  t.is(r.recovered?.action, 'rolled-back');
+  t.is(r.recovered?.reason, 'not confirmed in time');
+  t.deepEqual(r.steps, [], 'A is in place again once the unconfirmed apply is reverted');
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
