@@ -16,7 +16,7 @@ import { type ApplyResult, applyConfig, planConfig, type RecoverResult, recoverC
 import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
-import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialLine, trialSeed } from '../helpers/config-property.js';
+import { baseSeed, classify, propertyNamespace, startTrial, trialLine } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor, stateDir } from '../helpers/netns.js';
 
@@ -59,25 +59,10 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
   const dir = new StateDir(sd, ns.name).dir;
   const counts = { rolledBack: 0, committed: 0, viaApply: 0 };
   for (let trial = 0; trial < TRIALS; trial++) {
-    const { rnd, portRnd, where } = trialSeed(BASE_SEED, c, trial);
-    const a = randomFile(rnd, 1 + (trial % 50));
-    try {
-      await applyConfig(cfg(a), { netns: ns.name, stateDir: sd });
-    } catch (err) {
-      t.fail(`${where}: the starting apply failed (a planner bug, as in config-property.test.ts): ${(err as Error).message}\nfile:\n${a}`);
-      return;
-    }
-    handMade(ns, rnd, trial, portRnd);
-    const b = randomFile(rnd, 51 + (trial % 50));
-    let n: number;
-    try {
-      n = (await planConfig(cfg(b), { netns: ns.name, stateDir: sd })).steps.length;
-    } catch {
-      const line = trialLine(where, a, b, 'not applicable');
-      if (line) t.log(line);
-      continue; // not applicable here (config-property.test.ts logs why)
-    }
-    if (n === 0) { const line = trialLine(where, a, b, 'n=0'); if (line) t.log(line); continue; }
+    const tr = await startTrial(t, ns, sd, BASE_SEED, c, trial);
+    if (tr === 'fail') return;
+    if (tr === 'skip') continue;
+    const { rnd, where, a, b, n } = tr;
     // from step 1 to a little past the last step: some kills land in the verification, the
     // commit or after the end
     const killAfter = Math.floor(rnd() * (STEP_DELAY_MS * (n + 2) + 500));

@@ -17,10 +17,10 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfig, planConfig } from '../../src/config/apply.js';
+import { applyConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
-import { baseSeed, classify, handMade, propertyNamespace, randomFile, trialLine, trialSeed } from '../helpers/config-property.js';
+import { baseSeed, classify, propertyNamespace, startTrial, trialLine } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 
@@ -39,29 +39,10 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
   t.teardown(() => rmSync(sd, { recursive: true, force: true }));
   let checked = 0;
   for (let trial = 0; trial < TRIALS; trial++) {
-    const { rnd, portRnd, where } = trialSeed(BASE_SEED, c, trial);
-    // the starting point: a random file applied, then hand-made state on top
-    const a = randomFile(rnd, 1 + (trial % 50));
-    try {
-      await applyConfig(cfg(a), { netns: ns.name, stateDir: sd });
-    } catch (err) {
-      // Not the property under test (that one is the failed apply below), but a valid file
-      // that cannot be applied is a planner bug: this found two (a link set down after its IPv6
-      // addresses were added, d416acc; an IPv6 address removed after its link went down)
-      const exact = err instanceof ApplyError && !err.rollbackErrors.length && !err.differences.length;
-      t.fail(`${where}: the starting apply failed${exact ? ' (and was rolled back exactly)' : ''}: ${(err as Error).message}\nfile:\n${a}`);
-      return;
-    }
-    handMade(ns, rnd, trial, portRnd);
-    const b = randomFile(rnd, 51 + (trial % 50));
-    let n: number;
-    try {
-      n = (await planConfig(cfg(b), { netns: ns.name, stateDir: sd })).steps.length;
-    } catch (err) {
-      t.log(`${where}: target not applicable here (${(err as Error).message.slice(0, 120)}); skipped`);
-      continue;
-    }
-    if (n === 0) { const line = trialLine(where, a, b, 'n=0'); if (line) t.log(line); continue; }
+    const tr = await startTrial(t, ns, sd, BASE_SEED, c, trial);
+    if (tr === 'fail') return;
+    if (tr === 'skip') continue;
+    const { rnd, where, a, b, n } = tr;
     const k = 1 + Math.floor(rnd() * n);
     const line = trialLine(where, a, b, `n=${n} k=${k}`);
     if (line) t.log(line);
