@@ -213,7 +213,8 @@ test('case 5: with the watchdog dead, an unconfirmed apply is refused while its 
   const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
   const before = await ipSnapshot(ns.name);
-  const window = patientSeconds(3);
+  // wide enough for the refused apply below to start inside it on a loaded machine
+  const window = patientSeconds(5);
   await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: bb, kind: bridge}\n'), {
     netns: ns.name, stateDir: sd, confirmSeconds: window, startWatchdog: () => { /* killed before it could act */ },
   });
