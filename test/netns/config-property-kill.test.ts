@@ -8,6 +8,8 @@
 // file (what a boot unit retries) must then succeed. Every trial is reproducible in its files and
 // kill delay from its seed (NODECTL_PROPERTY_SEED=S, NODECTL_PROPERTY_TRIALS=N per chunk); where
 // the kill lands also depends on the machine's speed, so the log says at which step it did.
+// A trial starts as in config-property.test.ts (test/helpers/config-property.ts startTrial);
+// NODECTL_PROPERTY_LOG=1 prints one line per trial.
 import test, { type ExecutionContext } from 'ava';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,8 @@
 // veths, addresses, ARP settings, plus hand-made addresses with flags, routes, permanent
 // neighbours and bridge port options nodectl does not manage) and random target files; the apply of the target fails
 // at a random step k; afterwards the iproute2 snapshot must equal the one before. Every trial is
-// reproducible from its seed: NODECTL_PROPERTY_SEED=S (and NODECTL_PROPERTY_TRIALS=N per chunk).
+// reproducible from its seed: NODECTL_PROPERTY_SEED=S (and NODECTL_PROPERTY_TRIALS=N per chunk);
+// NODECTL_PROPERTY_LOG=1 prints one line per trial (its files by hash and its draws).
 //
 // npm test (and so CI) runs the 100 trials of one fixed seed, which passed whole; random seeds
 // (NODECTL_PROPERTY_SEED=random, or a loop of them for a soak) look for new cases. They have
