@@ -570,6 +570,11 @@ export async function recoverConfig(opts: Where & { watchdog?: string } = {}): P
   try {
     const r = await recoverLocked(sd, lazy.get, opts.watchdog !== undefined ? 'watchdog' : 'recover', opts.watchdog);
     if (r.errors.length) throw new StateError(`recovery incomplete (${r.errors.length} undo steps failed): ${r.errors.join('; ')}; the journal is kept in ${sd.dir}`);
+    // Every undo step succeeded, so the journal is done with; but "rolled back" is a promise that
+    // the node is as before, and the comparison says it is not: that is a failure to report (exit 1).
+    if (r.action === 'rolled-back' && r.differences?.length) {
+      throw new StateError(`${r.reason}: ${count(r.undone, 'step')} undone, but the node differs from before the apply: ${r.differences.join('; ')}`);
+    }
     return r;
   } finally {
     lazy.close();

@@ -169,6 +169,28 @@ test.serial('case 2, as reported: SIGKILL after the NIC\'s MTU was lowered, then
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after config recover');
 });
 
+test.serial('config recover exits 1 and names the difference when the node, after its undo steps, is not as before the apply', async (t) => {
+  // Every undo step can succeed and the node still differ (another program changed it while the
+  // apply lay interrupted): "rolled back" would then be false, so recover says what differs and fails.
+  if (skipCli(t)) return;
+  const ns = lab(t);
+  const sd = stateDir(t);
+  const f = join(sd, 'six.yaml');
+  writeFileSync(f, SIX);
+  const { child, out } = startApply([f, '-n', ns.name, '--state-dir', sd], { NODECTL_STEP_DELAY_MS: '150' });
+  await waitDone(sd, ns, 2, child);
+  child.kill('SIGKILL');
+  await out;
+  ns.ip('link', 'add', 'x9', 'type', 'bridge');
+  const r = spawnSync(process.execPath, [CLI, 'config', 'recover', '-n', ns.name, '--state-dir', sd], { encoding: 'utf8' });
+  t.is(r.status, 1, r.stdout + r.stderr);
+  t.regex(r.stderr, /differs from before the apply: link x9 \(ifindex \d+\) was not there before \(group 0, not nodectl's/);
+  t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  const again = spawnSync(process.execPath, [CLI, 'config', 'recover', '-n', ns.name, '--state-dir', sd], { encoding: 'utf8' });
+  t.is(again.status, 0, again.stderr);
+  t.regex(again.stdout, /nothing to recover/);
+});
+
 test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
   if (skipCli(t)) return;
   const ns = lab(t);

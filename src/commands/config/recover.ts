@@ -27,8 +27,8 @@ export default class ConfigRecover extends NodectlCommand {
       // "rolled back" is only the whole truth when the comparison with the pre-apply state agrees
       if (r.action === 'rolled-back') {
         for (const i of r.interference ?? []) this.log(`another program: ${i}`);
-        if (r.differences?.length) for (const d of r.differences) this.log(`differs from before the apply: ${d}`);
-        else this.log('the node is as it was before the apply (compared)');
+        // differences are an error (recoverConfig throws: exit 1), so reaching here means none
+        this.log('the node is as it was before the apply (compared)');
       }
     }
     return r;
