@@ -256,12 +256,14 @@ async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>, allNam
   while (pending.length) {
     const ready: { l: Link; spec: LinkSpec | null }[] = [];
     const later: Link[] = [];
+    // a lower device made in an earlier round: one made in this round has no ifindex yet
+    const before = new Set(done);
     for (const l of pending) {
       if (done.has(l.name)) continue;
       const own = ownKind(l, nameOf, tempName);
       const parent = own?.parent as string | undefined;
-      if (parent !== undefined && !done.has(parent) && !out.missing.has(parent) && nodeNames.has(parent)) { later.push(l); continue; }
-      const spec = own && (parent === undefined || done.has(parent))
+      if (parent !== undefined && !before.has(parent) && !out.missing.has(parent) && nodeNames.has(parent)) { later.push(l); continue; }
+      const spec = own && (parent === undefined || before.has(parent))
         ? { ...own, name: l.name, group: l.group, ...(l.mac && l.linkType === 'ether' ? { mac: l.mac } : {}) } : null;
       ready.push({ l, spec });
       done.add(l.name);
