@@ -16,7 +16,7 @@
 // where this kernel has no dummy; each such substitution is reported in `notes`.
 import { writeFileSync } from 'node:fs';
 import { NetlinkError, NodectlError, RehearsalRefusal, UnsupportedError } from '../errors.js';
-import { addAddr } from '../netlink/addr.js';
+import { addAddr, type Addr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { addLink, delLink, type Link, type LinkChange, type LinkSpec, listLinks, setLink } from '../netlink/link.js';
 import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
@@ -24,6 +24,7 @@ import { anonymousNetns, withNetns } from '../netlink/netns.js';
 import { addRoute, RTPROT_NODECTL, RTPROT_STATIC } from '../netlink/route.js';
 import { describeOp, type Op, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
+import { canonicalIp } from './cidr.js';
 import { Progress } from './state.js';
 import type { Step } from './journal.js';
 import { Names, runSteps, StepFailure, type Tx } from './transaction.js';
@@ -136,12 +137,14 @@ function family(kind: string): string {
  * - creating a port of a master, or changing a link's master, MTU, MAC or state: the master's
  *   ports (a bond passes its MTU and MAC to its ports, and some refuse);
  * - changing a link's MTU: the links on it (they follow a lower device's MTU);
- * - creating a link under a name the node has: that interface (EEXIST, as on the node).
- * Addresses, routes, ARP settings and removals (a group until the commit) only need their own
- * interface. The rest of the node is left out: the rehearsal of a one-step plan on a node of
+ * - creating a link under a name the node has: that interface (EEXIST, as on the node);
+ * - a route via a gateway: the interface that holds the gateway's address, if one does (IPv6
+ *   refuses "Gateway can not be a local address" whichever interface has it).
+ * Otherwise addresses, routes, ARP settings and removals (a group until the commit) only need
+ * their own interface. The rest of the node is left out: the rehearsal of a one-step plan on a node of
  * 1,000 links makes a handful of stand-ins, not 1,000.
  */
-export function scopeOf(links: readonly Link[], ops: readonly Op[]): Set<string> {
+export function scopeOf(links: readonly Link[], addrs: readonly Addr[], ops: readonly Op[]): Set<string> {
   const byName = new Map(links.map((l) => [l.name, l]));
   const byIndex = new Map(links.map((l) => [l.index, l]));
   const uppers = new Map<number, Link[]>();
@@ -194,6 +197,12 @@ export function scopeOf(links: readonly Link[], ops: readonly Op[]): Set<string>
       case 'link-del':
         for (const n of [op.name, ...(op.with ?? [])]) add(named(n));
         break;
+      case 'route-add': {
+        add(named(op.name));
+        const gw = op.route.gateway === undefined ? undefined : canonicalIp(op.route.gateway);
+        if (gw !== undefined) for (const a of addrs) if (canonicalIp(a.address) === gw) add(byIndex.get(a.ifindex));
+        break;
+      }
       default:
         add(named(op.name));
     }
@@ -421,7 +430,7 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
     quietIpv6(ns.path);
     const avoid = new Set<string>([...pre.links.map((l) => l.name), ...p.creates]);
     for (const op of p.ops) if (op.op === 'link-add' && op.spec.veth) avoid.add(op.spec.veth.peer);
-    const scope = scopeOf(pre.links, p.ops);
+    const scope = scopeOf(pre.links, pre.addrs, p.ops);
     const inScope = new Set(pre.links.filter((l) => scope.has(l.name)).map((l) => l.index));
     const scoped: Snapshot = {
       ...pre, links: pre.links.filter((l) => inScope.has(l.index)), addrs: pre.addrs.filter((a) => inScope.has(a.ifindex)),

@@ -272,14 +272,17 @@ function bigNode(t: ExecutionContext): Netns {
   sh('ip', ['-n', ns.name, '-batch', '-'], { input: Array.from({ length: UNRELATED }, (_, i) => `link add link u0 name um${i} up type macvlan mode bridge\n`).join('') });
   ns.ip('link', 'add', 'e2', 'type', 'veth', 'peer', 'name', 'e3');
   ns.ip('link', 'add', 'mvp', 'link', 'e2', 'type', 'macvlan', 'mode', 'passthru');
+  ns.ip('addr', 'add', '2001:db8:1::2/64', 'dev', 'u0', 'nodad');
   return ns;
 }
 
 // The rehearsal stands in only what the steps involve (scopeOf). Each refusal below needs a
 // stand-in the file never names: br1's kind (the port's, named) and br0 as its master; mv0's lower
 // device e0 (for its MTU limit); e2's passthru macvlan mvp (a sibling of the new macvlan). Without
-// it the rehearsal passes and the node refuses at that step, after step 1, and rolls back.
-test('on a node with many unrelated links, refusals that need a master, a lower device or a sibling are still caught before step 1', async (t) => {
+// it the rehearsal passes and the node refuses at that step, after step 1, and rolls back. And an
+// IPv6 route whose gateway is an address of u0, an interface the steps never name (the kernel
+// refuses a local address as a gateway, whichever interface has it).
+test('on a node with many unrelated links, refusals that need a master, a lower device, a sibling or a gateway\'s holder are still caught before step 1', async (t) => {
   if (skip(t)) return;
   const ns = bigNode(t);
   const d = stateDir(t);
@@ -289,6 +292,8 @@ test('on a node with many unrelated links, refusals that need a master, a lower 
   await refusedBeforeStep1(t, ns, mtu, { exit: 1, errno: 'EINVAL', step: /step \d\/\d+ \(link set mv0 mtu 1500 → 9000\)/ });
   const passthru = file(t, d, 'passthru.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24, 192.0.2.3/24]}\n  - {name: e2, kind: device}\n  - {name: mvn, kind: macvlan, link: e2, macvlan: {mode: bridge}}\n');
   await refusedBeforeStep1(t, ns, passthru, { exit: 1, errno: 'EINVAL', step: /step \d\/\d+ \(link add mvn link e2 type macvlan/ });
+  const gw = file(t, d, 'gw.yaml', 'interfaces:\n  - {name: e0, kind: device, addresses: ["2001:db8:1::1/64"], routes: [{to: "2001:db8:9::/48", via: "2001:db8:1::2"}]}\n');
+  await refusedBeforeStep1(t, ns, gw, { exit: 1, errno: 'EINVAL', extack: /Gateway can not be a local address/, step: /step 2\/2 \(route add 2001:db8:9::\/48 via 2001:db8:1::2/ });
   // and what was left out: the unrelated links have no stand-in (a count, not a time)
   const ok = file(t, d, 'ok.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24, 192.0.2.4/24]}\n');
   const p = nodectl(['config', 'plan', ok, '-n', ns.name, '--state-dir', join(d, 'state'), '--json']);
