@@ -20,8 +20,8 @@ const mvs = Array.from({ length: 100 }, (_, i) => link(`mv${i}`, 'macvlan', { pa
 const vl = link('eth0.5', 'vlan', { parentIndex: eth0.index });
 const br0 = link('br0', 'bridge');
 const v0 = link('v0', 'veth', { masterIndex: br0.index });
-const v1 = link('v1', 'veth', { kindData: { peerIndex: v0.index } });
-(v0 as { kindData: unknown }).kindData = { peerIndex: v1.index };
+const v1 = link('v1', 'veth', { kindData: { kind: 'veth', peerIndex: v0.index } });
+v0.kindData = { kind: 'veth', peerIndex: v1.index };
 const p1 = link('p1', 'device', { masterIndex: br0.index });
 const bond0 = link('bond0', 'bond');
 const s0 = link('s0', 'device', { masterIndex: bond0.index });
