@@ -1,7 +1,7 @@
 // The rehearsal (issue 18): before step 1 on the node, the plan's steps run — through the same
 // runSteps/execOp as the apply — in a throwaway network namespace that holds stand-ins for the
-// node's current interfaces (same names, kinds where this kernel can make them, MTU, MAC, group,
-// masters, addresses, nodectl's routes). What only the kernel knows — a bridge as a port of a
+// node's current interfaces that the steps involve (scopeOf: same names, kinds where this kernel
+// can make them, MTU, MAC, group, masters, addresses, nodectl's routes). What only the kernel knows — a bridge as a port of a
 // bridge (ELOOP), an MTU a device refuses (EINVAL/ERANGE with the driver's extack), a macvlan
 // above its lower device's MTU, a kind this kernel lacks — is then refused before anything on
 // the node changes, with the kernel's errno name and extack text.
@@ -141,8 +141,8 @@ function family(kind: string): string {
  * - a route via a gateway: the interface that holds the gateway's address, if one does (IPv6
  *   refuses "Gateway can not be a local address" whichever interface has it).
  * Otherwise addresses, routes, ARP settings and removals (a group until the commit) only need
- * their own interface. The rest of the node is left out: the rehearsal of a one-step plan on a node of
- * 1,000 links makes a handful of stand-ins, not 1,000.
+ * their own interface. The rest of the node is left out: the rehearsal of a one-step plan on a
+ * node of 1,000 links makes a handful of stand-ins, not 1,000.
  */
 export function scopeOf(links: readonly Link[], addrs: readonly Addr[], ops: readonly Op[]): Set<string> {
   const byName = new Map(links.map((l) => [l.name, l]));
