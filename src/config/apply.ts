@@ -241,7 +241,7 @@ export interface PlanResult {
  */
 async function rehearseIf(on: boolean | undefined, pre: Snapshot, p: Plan, hold?: (release: () => void) => void): Promise<Rehearsal | null> {
   if (!p.ops.length) return null;
-  if (on === false) return { status: 'skipped', reason: '--no-rehearse', steps: p.ops.length, standIns: 0, notes: [] };
+  if (on === false) return { status: 'skipped', reason: '--no-rehearse', steps: p.ops.length, standIns: 0, unrelated: 0, notes: [] };
   return rehearse(pre, p, { reused: createdNames(p), stepDelayMs: envInt('NODECTL_REHEARSE_STEP_DELAY_MS'), ...(hold ? { hold } : {}) });
 }
 

@@ -1,7 +1,7 @@
 // The rehearsal (issue 18): before step 1 on the node, the plan's steps run — through the same
 // runSteps/execOp as the apply — in a throwaway network namespace that holds stand-ins for the
-// node's current interfaces (same names, kinds where this kernel can make them, MTU, MAC, group,
-// masters, addresses, nodectl's routes). What only the kernel knows — a bridge as a port of a
+// node's current interfaces that the steps involve (scopeOf: same names, kinds where this kernel
+// can make them, MTU, MAC, group, masters, addresses, nodectl's routes). What only the kernel knows — a bridge as a port of a
 // bridge (ELOOP), an MTU a device refuses (EINVAL/ERANGE with the driver's extack), a macvlan
 // above its lower device's MTU, a kind this kernel lacks — is then refused before anything on
 // the node changes, with the kernel's errno name and extack text.
@@ -16,7 +16,7 @@
 // where this kernel has no dummy; each such substitution is reported in `notes`.
 import { writeFileSync } from 'node:fs';
 import { NetlinkError, NodectlError, RehearsalRefusal, UnsupportedError } from '../errors.js';
-import { addAddr } from '../netlink/addr.js';
+import { addAddr, type Addr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { addLink, delLink, type Link, type LinkChange, type LinkSpec, listLinks, setLink } from '../netlink/link.js';
 import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
@@ -24,6 +24,7 @@ import { anonymousNetns, withNetns } from '../netlink/netns.js';
 import { addRoute, RTPROT_NODECTL, RTPROT_STATIC } from '../netlink/route.js';
 import { describeOp, type Op, type Plan } from '../interfaces/planner.js';
 import type { Snapshot } from '../interfaces/snapshot.js';
+import { canonicalIp } from './cidr.js';
 import { Progress } from './state.js';
 import type { Step } from './journal.js';
 import { Names, runSteps, StepFailure, type Tx } from './transaction.js';
@@ -36,8 +37,10 @@ export interface Rehearsal {
   reason?: string;
   /** Steps rehearsed. */
   steps: number;
-  /** Stand-ins made for the node's interfaces. */
+  /** Stand-ins made for the node's interfaces (those in scopeOf's scope). */
   standIns: number;
+  /** The node's interfaces (lo aside) left out: nothing the steps touch or the kernel checks them against. */
+  unrelated: number;
   /** Interfaces stood in by another kind, or not at all, and why. */
   notes: string[];
 }
@@ -120,6 +123,101 @@ function ownKind(l: Link, nameOf: (i: number | null) => string | undefined, peer
   }
 }
 
+/** Kinds that share one lower device's table (same MACs, passthru, VLAN ids): a new one checks these siblings. */
+function family(kind: string): string {
+  return kind === 'macvtap' ? 'macvlan' : kind === 'ipvtap' ? 'ipvlan' : kind;
+}
+
+/**
+ * The node's interfaces the rehearsal stands in: those the steps name, and what the kernel
+ * checks them against. Every such interface brings its lower device (chain), its master and its
+ * veth peer, without which its stand-in is not the same device. Then, by what a step does:
+ * - creating a link on a lower device, or changing a link's MAC or bringing it up: the lower
+ *   device's other uppers of the same family (a MAC in use, a passthru macvlan, a VLAN id);
+ * - creating a port of a master, or changing a link's master, MTU, MAC or state: the master's
+ *   ports (a bond passes its MTU and MAC to its ports, and some refuse);
+ * - changing a link's MTU: the links on it (they follow a lower device's MTU);
+ * - creating a link under a name the node has: that interface (EEXIST, as on the node);
+ * - a route via a gateway: the interface that holds the gateway's address, if one does (IPv6
+ *   refuses "Gateway can not be a local address" whichever interface has it).
+ * Otherwise addresses, routes, ARP settings and removals (a group until the commit) only need
+ * their own interface. The rest of the node is left out: the rehearsal of a one-step plan on a
+ * node of 1,000 links makes a handful of stand-ins, not 1,000.
+ */
+export function scopeOf(links: readonly Link[], addrs: readonly Addr[], ops: readonly Op[]): Set<string> {
+  const byName = new Map(links.map((l) => [l.name, l]));
+  const byIndex = new Map(links.map((l) => [l.index, l]));
+  const uppers = new Map<number, Link[]>();
+  const ports = new Map<number, Link[]>();
+  for (const l of links) {
+    if (l.parentIndex !== null && l.linkNetnsId === null) (uppers.get(l.parentIndex) ?? uppers.set(l.parentIndex, []).get(l.parentIndex)!).push(l);
+    if (l.masterIndex !== null) (ports.get(l.masterIndex) ?? ports.set(l.masterIndex, []).get(l.masterIndex)!).push(l);
+  }
+  const scope = new Set<string>();
+  const work: Link[] = [];
+  const add = (l: Link | undefined): void => {
+    if (l && !scope.has(l.name)) { scope.add(l.name); work.push(l); }
+  };
+  const named = (n: string | null | undefined): Link | undefined => (n == null ? undefined : byName.get(n));
+  const siblings = (lower: Link | undefined, kind: string): void => {
+    for (const u of lower ? uppers.get(lower.index) ?? [] : []) if (family(u.kind) === family(kind)) add(u);
+  };
+  const portsOf = (m: Link | undefined): void => { for (const p of m ? ports.get(m.index) ?? [] : []) add(p); };
+  for (const op of ops) {
+    switch (op.op) {
+      case 'link-add': {
+        const s = op.spec;
+        add(named(s.name));
+        if (s.veth) add(named(s.veth.peer));
+        const parent = named(s.parent);
+        add(parent);
+        siblings(parent, s.kind);
+        const master = named(s.master);
+        add(master);
+        portsOf(master);
+        break;
+      }
+      case 'link-set': {
+        const l = named(op.name);
+        const c = op.change;
+        const master = named(typeof c.master === 'string' ? c.master : undefined);
+        add(l);
+        add(master);
+        portsOf(master);
+        if (!l) break; // a link the plan creates
+        const lower = l.parentIndex !== null && l.linkNetnsId === null ? byIndex.get(l.parentIndex) : undefined;
+        if (c.mac !== undefined || c.up !== undefined) siblings(lower, l.kind);
+        if (c.master !== undefined || c.mtu !== undefined || c.mac !== undefined || c.up !== undefined) {
+          portsOf(l);
+          if (l.masterIndex !== null) portsOf(byIndex.get(l.masterIndex));
+        }
+        if (c.mtu !== undefined) for (const u of uppers.get(l.index) ?? []) add(u);
+        break;
+      }
+      case 'link-del':
+        for (const n of [op.name, ...(op.with ?? [])]) add(named(n));
+        break;
+      case 'route-add': {
+        add(named(op.name));
+        const gw = op.route.gateway === undefined ? undefined : canonicalIp(op.route.gateway);
+        if (gw !== undefined) for (const a of addrs) if (canonicalIp(a.address) === gw) add(byIndex.get(a.ifindex));
+        break;
+      }
+      default:
+        add(named(op.name));
+    }
+  }
+  // what each stand-in cannot be made without
+  while (work.length) {
+    const l = work.pop()!;
+    if (l.parentIndex !== null && l.linkNetnsId === null) add(byIndex.get(l.parentIndex));
+    if (l.masterIndex !== null) add(byIndex.get(l.masterIndex));
+    const kd = l.kindData as Record<string, unknown> | null;
+    if (l.kind === 'veth' && kd?.peerNetnsId === undefined && l.linkNetnsId === null && typeof kd?.peerIndex === 'number') add(byIndex.get(kd.peerIndex));
+  }
+  return scope;
+}
+
 interface StandIns {
   /** Node interfaces without a stand-in. */
   missing: Set<string>;
@@ -130,7 +228,7 @@ interface StandIns {
 }
 
 /** Make the node's interfaces in the rehearsal namespace (see the file comment). */
-async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>): Promise<StandIns> {
+async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>, allNames: Set<string>): Promise<StandIns> {
   const out: StandIns = { missing: new Set(), made: 0, notes: [], tempPeers: new Map() };
   const tempName = nameMaker(avoid);
   const nodeByIndex = new Map(pre.links.map((l) => [l.index, l]));
@@ -139,7 +237,7 @@ async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>): Promi
   // a fresh namespace has lo, and the fallback devices of loaded tunnel modules (sit0, …)
   const present = new Set<string>();
   for (const l of await listLinks(h)) {
-    if (nodeNames.has(l.name)) { present.add(l.name); continue; }
+    if (allNames.has(l.name)) { if (nodeNames.has(l.name)) present.add(l.name); continue; }
     // not on the node: it must not take a name the plan creates
     await delLink(h, l.index).catch(() => undefined);
   }
@@ -167,20 +265,34 @@ async function makeStandIns(h: Handle, pre: Snapshot, avoid: Set<string>): Promi
   while (pending.length) {
     const ready: { l: Link; spec: LinkSpec | null }[] = [];
     const later: Link[] = [];
+    // a lower device made in an earlier round: one made in this round has no ifindex yet
+    const before = new Set(done);
     for (const l of pending) {
       if (done.has(l.name)) continue;
       const own = ownKind(l, nameOf, tempName);
       const parent = own?.parent as string | undefined;
-      if (parent !== undefined && !done.has(parent) && !out.missing.has(parent) && nodeNames.has(parent)) { later.push(l); continue; }
-      const spec = own && (parent === undefined || done.has(parent))
+      if (parent !== undefined && !before.has(parent) && !out.missing.has(parent) && nodeNames.has(parent)) { later.push(l); continue; }
+      const spec = own && (parent === undefined || before.has(parent))
         ? { ...own, name: l.name, group: l.group, ...(l.mac && l.linkType === 'ether' ? { mac: l.mac } : {}) } : null;
       ready.push({ l, spec });
       done.add(l.name);
       if (spec?.veth && nodeNames.has(spec.veth.peer)) done.add(spec.veth.peer);
     }
+    // lower devices by ifindex (by name, each creation would first ask for it), and MTU and state
+    // in the creating request, as `ip link add … mtu N up` does: one request per stand-in, not
+    // three. A port comes up after it is enslaved (a bond takes only ports that are down).
+    const indexOf = ready.some((r) => typeof r.spec?.parent === 'string') ? new Map((await listLinks(h)).map((x) => [x.name, x.index])) : new Map<string, number>();
     const results = await pipelined(h, ready, async ({ l, spec }) => {
       if (!spec) throw new Error(`nodectl does not re-create ${l.kind} links`);
-      await addLink(h, spec);
+      const parent = typeof spec.parent === 'string' ? indexOf.get(spec.parent) ?? spec.parent : spec.parent;
+      const whole: LinkSpec = { ...spec, ...(parent !== undefined ? { parent } : {}), mtu: l.mtu, ...(l.admin === 'up' && l.masterIndex === null ? { up: true } : {}) };
+      try {
+        await addLink(h, whole);
+      } catch (err) {
+        // an MTU or state the new device does not take yet: the fixes below set them, or say why not
+        if (err instanceof UnsupportedError) throw err;
+        await addLink(h, { ...spec, ...(parent !== undefined ? { parent } : {}) });
+      }
     });
     for (let k = 0; k < ready.length; k++) {
       const { l, spec } = ready[k]!;
@@ -296,8 +408,8 @@ function rehearsable(ops: Op[], tempName: () => string): Op[] {
   });
 }
 
-function skipped(reason: string, steps: number, notes: string[] = [], standIns = 0): Rehearsal {
-  return { status: 'skipped', reason, steps, standIns, notes };
+function skipped(reason: string, steps: number, notes: string[] = [], standIns = 0, unrelated = 0): Rehearsal {
+  return { status: 'skipped', reason, steps, standIns, unrelated, notes };
 }
 
 /**
@@ -318,10 +430,17 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
     quietIpv6(ns.path);
     const avoid = new Set<string>([...pre.links.map((l) => l.name), ...p.creates]);
     for (const op of p.ops) if (op.op === 'link-add' && op.spec.veth) avoid.add(op.spec.veth.peer);
-    const s = await makeStandIns(h, pre, avoid);
+    const scope = scopeOf(pre.links, pre.addrs, p.ops);
+    const inScope = new Set(pre.links.filter((l) => scope.has(l.name)).map((l) => l.index));
+    const scoped: Snapshot = {
+      ...pre, links: pre.links.filter((l) => inScope.has(l.index)), addrs: pre.addrs.filter((a) => inScope.has(a.ifindex)),
+      routes: (pre.routes ?? []).filter((r) => r.oif !== null && inScope.has(r.oif)),
+    };
+    const left = pre.links.filter((l) => !inScope.has(l.index) && l.kind !== 'loopback').length;
+    const s = await makeStandIns(h, scoped, avoid, new Set(pre.links.map((l) => l.name)));
     const needed = new Set(p.ops.flatMap(namesUsed));
     const lacking = [...s.missing].filter((n) => needed.has(n));
-    if (lacking.length) return skipped(`the plan needs ${lacking.join(', ')}, for which this kernel cannot make a stand-in`, p.ops.length, s.notes, s.made);
+    if (lacking.length) return skipped(`the plan needs ${lacking.join(', ')}, for which this kernel cannot make a stand-in`, p.ops.length, s.notes, s.made, left);
     const ops = rehearsable(p.ops, nameMaker(avoid));
     const steps: Step[] = ops.map((op) => ({ op, undo: [] }));
     const tx: Tx = { h, names: new Names(h, await listLinks(h)), reused: opts.reused };
@@ -339,9 +458,9 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
         throw new UnsupportedError(r.feature, `the rehearsal of step ${n}/${steps.length} (${what}) found it before anything on the node was changed: ${said}`, r.minKernel, { module: r.module, cause: r.cause });
       }
       // not the kernel's answer (a stand-in nodectl could not make faithfully): say so, do not refuse
-      return skipped(`step ${n}/${steps.length} (${what}) could not be rehearsed: ${why(r)}`, steps.length, s.notes, s.made);
+      return skipped(`step ${n}/${steps.length} (${what}) could not be rehearsed: ${why(r)}`, steps.length, s.notes, s.made, left);
     }
-    return { status: 'passed', steps: steps.length, standIns: s.made, notes: s.notes };
+    return { status: 'passed', steps: steps.length, standIns: s.made, unrelated: left, notes: s.notes };
   } catch (err) {
     if (err instanceof RehearsalRefusal || (err instanceof UnsupportedError && /rehearsal of step/.test(err.message))) throw err;
     if (err instanceof NodectlError || err instanceof Error) return skipped(`the rehearsal could not be set up: ${why(err)}`, p.ops.length);
@@ -356,7 +475,7 @@ export async function rehearse(pre: Snapshot, p: Plan, opts: RehearseOptions): P
 /** One line for the plan and apply output. */
 export function rehearsalText(r: Rehearsal): string[] {
   const head = r.status === 'passed'
-    ? `rehearsal passed: the kernel accepted ${r.steps === 1 ? 'the step' : `all ${r.steps} steps`} in a throwaway namespace (${count(r.standIns, 'stand-in')} for this node's interfaces)`
+    ? `rehearsal passed: the kernel accepted ${r.steps === 1 ? 'the step' : `all ${r.steps} steps`} in a throwaway namespace (${count(r.standIns, 'stand-in')} for this node's interfaces${r.unrelated ? ` the steps involve; ${r.unrelated} unrelated left out` : ''})`
     : `rehearsal skipped: ${r.reason}`;
   return [head, ...r.notes.map((n) => `rehearsal note: ${n}`)];
 }

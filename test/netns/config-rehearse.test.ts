@@ -12,7 +12,7 @@ import { rehearse } from '../../src/config/rehearse.js';
 import type { Op } from '../../src/interfaces/planner.js';
 import { NetlinkError, RehearsalRefusal } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, kernelHasLinkKind, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
+import { isRoot, kernelHasLinkKind, type Netns, netnsFor, sh, stateDir } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -217,7 +217,8 @@ test('--no-rehearse skips it (plan says so); a plan that passes says so, in text
   const good = file(t, d, 'good.yaml', 'interfaces:\n  - {name: e0, kind: device, mtu: 1400}\n  - {name: brx, kind: bridge, addresses: [10.9.0.1/24]}\n  - {name: tun0, kind: device, mtu: 1300}\n');
   const g = nodectl(['config', 'plan', good, ...args]);
   t.is(g.status, 100, g.stderr);
-  t.regex(g.stdout, /^rehearsal passed: the kernel accepted all 5 steps in a throwaway namespace \(\d+ stand-ins for this node's interfaces\)$/m);
+  // e0 with its peer e1 and mv0 on it (an MTU change reaches it), tun0; the bridges are not involved
+  t.regex(g.stdout, /^rehearsal passed: the kernel accepted all 5 steps in a throwaway namespace \(4 stand-ins for this node's interfaces the steps involve; 2 unrelated left out\)$/m);
   t.regex(g.stdout, /^rehearsal note: tun0 \(tun\) is stood in by a (dummy|veth): /m);
   const gj = JSON.parse(nodectl(['config', 'plan', good, ...args, '--json']).stdout) as { rehearsal: { status: string; steps: number; notes: string[] } };
   t.is(gj.rehearsal.status, 'passed');
@@ -261,4 +262,43 @@ test('stand-ins carry what later steps need: nodectl\'s routes and owned links t
   const b = nodectl(['config', 'apply', second, ...args, '--allow-disruption']);
   t.is(b.status, 0, b.stdout + b.stderr);
   t.regex(b.stdout, /^rehearsal passed: /m);
+});
+
+/** node() plus UNRELATED macvlans on a "NIC" of their own, and a passthru macvlan holding e2. */
+const UNRELATED = 200;
+function bigNode(t: ExecutionContext): Netns {
+  const ns = node(t);
+  ns.ip('link', 'add', 'u0', 'type', 'veth', 'peer', 'name', 'u1');
+  sh('ip', ['-n', ns.name, '-batch', '-'], { input: Array.from({ length: UNRELATED }, (_, i) => `link add link u0 name um${i} up type macvlan mode bridge\n`).join('') });
+  ns.ip('link', 'add', 'e2', 'type', 'veth', 'peer', 'name', 'e3');
+  ns.ip('link', 'add', 'mvp', 'link', 'e2', 'type', 'macvlan', 'mode', 'passthru');
+  ns.ip('addr', 'add', '2001:db8:1::2/64', 'dev', 'u0', 'nodad');
+  return ns;
+}
+
+// The rehearsal stands in only what the steps involve (scopeOf). Each refusal below needs a
+// stand-in the file never names: br1's kind (the port's, named) and br0 as its master; mv0's lower
+// device e0 (for its MTU limit); e2's passthru macvlan mvp (a sibling of the new macvlan). Without
+// it the rehearsal passes and the node refuses at that step, after step 1, and rolls back. And an
+// IPv6 route whose gateway is an address of u0, an interface the steps never name (the kernel
+// refuses a local address as a gateway, whichever interface has it).
+test('on a node with many unrelated links, refusals that need a master, a lower device, a sibling or a gateway\'s holder are still caught before step 1', async (t) => {
+  if (skip(t)) return;
+  const ns = bigNode(t);
+  const d = stateDir(t);
+  const eloop = file(t, d, 'eloop.yaml', 'interfaces:\n  - {name: e0, kind: device, mtu: 1400}\n  - {name: br1, kind: device, master: br0}\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24]}\n');
+  await refusedBeforeStep1(t, ns, eloop, { exit: 1, errno: 'ELOOP', extack: /Can not enslave a bridge to a bridge/, step: /step 2\/\d+ \(link set br1 master br0\)/ });
+  const mtu = file(t, d, 'mtu.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24, 192.0.2.2/24]}\n  - {name: mv0, kind: device, mtu: 9000}\n');
+  await refusedBeforeStep1(t, ns, mtu, { exit: 1, errno: 'EINVAL', step: /step \d\/\d+ \(link set mv0 mtu 1500 → 9000\)/ });
+  const passthru = file(t, d, 'passthru.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24, 192.0.2.3/24]}\n  - {name: e2, kind: device}\n  - {name: mvn, kind: macvlan, link: e2, macvlan: {mode: bridge}}\n');
+  await refusedBeforeStep1(t, ns, passthru, { exit: 1, errno: 'EINVAL', step: /step \d\/\d+ \(link add mvn link e2 type macvlan/ });
+  const gw = file(t, d, 'gw.yaml', 'interfaces:\n  - {name: e0, kind: device, addresses: ["2001:db8:1::1/64"], routes: [{to: "2001:db8:9::/48", via: "2001:db8:1::2"}]}\n');
+  await refusedBeforeStep1(t, ns, gw, { exit: 1, errno: 'EINVAL', extack: /Gateway can not be a local address/, step: /step 2\/2 \(route add 2001:db8:9::\/48 via 2001:db8:1::2/ });
+  // and what was left out: the unrelated links have no stand-in (a count, not a time)
+  const ok = file(t, d, 'ok.yaml', 'interfaces:\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24, 192.0.2.4/24]}\n');
+  const p = nodectl(['config', 'plan', ok, '-n', ns.name, '--state-dir', join(d, 'state'), '--json']);
+  const r = (JSON.parse(p.stdout) as { rehearsal: { status: string; standIns: number; unrelated: number } }).rehearsal;
+  t.is(r.status, 'passed', p.stdout);
+  t.is(r.standIns, 1, 'br0 alone');
+  t.is(r.unrelated, UNRELATED + 9, 'u0, u1, e0, e1, e2, e3, br1, mv0, mvp and the macvlans on u0');
 });

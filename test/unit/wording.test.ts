@@ -38,11 +38,14 @@ test('config apply says "1 operation" and "1 step undone" for one, the plural fo
 });
 
 test('the rehearsal line says "the step" and "1 stand-in" for one, the plural for more', (t) => {
-  t.deepEqual(rehearsalText({ status: 'passed', steps: 1, standIns: 1, notes: [] }), [
+  t.deepEqual(rehearsalText({ status: 'passed', steps: 1, standIns: 1, unrelated: 0, notes: [] }), [
     'rehearsal passed: the kernel accepted the step in a throwaway namespace (1 stand-in for this node\'s interfaces)',
   ]);
-  t.deepEqual(rehearsalText({ status: 'passed', steps: 3, standIns: 0, notes: ['x'] }), [
+  t.deepEqual(rehearsalText({ status: 'passed', steps: 3, standIns: 0, unrelated: 0, notes: ['x'] }), [
     'rehearsal passed: the kernel accepted all 3 steps in a throwaway namespace (0 stand-ins for this node\'s interfaces)',
     'rehearsal note: x',
+  ]);
+  t.deepEqual(rehearsalText({ status: 'passed', steps: 1, standIns: 3, unrelated: 1000, notes: [] }), [
+    'rehearsal passed: the kernel accepted the step in a throwaway namespace (3 stand-ins for this node\'s interfaces the steps involve; 1000 unrelated left out)',
   ]);
 });

@@ -9,7 +9,7 @@ export default class ConfigApply extends NodectlCommand {
 
   static override description = `Validates the file (nothing changes if it is invalid), snapshots the kernel, runs the planned operations one by one (see "config plan"), then re-reads the kernel to verify that nothing is left to do. If any step fails — a kernel refusal, an injected fault, or the verification — every step already done is undone in reverse, from inverses computed from the snapshot before the first step, and the ORIGINAL error is reported first, with the step number, the operation and the kernel's extended-ACK text.
 
-Before step 1 the steps are rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces (an anonymous namespace: it vanishes with the process, even on SIGKILL): a step the kernel refuses there — ELOOP, an MTU out of a device's range, a kind this kernel lacks — is reported with the kernel's errno and extended-ACK text and nothing on the node is changed. --no-rehearse skips it. A no-op apply has no steps and no rehearsal.
+Before step 1 the steps are rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces that the steps involve (an anonymous namespace: it vanishes with the process, even on SIGKILL): a step the kernel refuses there — ELOOP, an MTU out of a device's range, a kind this kernel lacks — is reported with the kernel's errno and extended-ACK text and nothing on the node is changed. --no-rehearse skips it. A no-op apply has no steps and no rehearsal.
 
 A journal in the state directory is written before the first step; if the process dies mid-way, the next "config apply" or "config recover" finishes the rollback first.
 

@@ -14,7 +14,7 @@ export default class ConfigPlan extends NodectlCommand {
 
 Each step is tagged with what it does to the link it names: new, in-place, enslave (a port gets its first master), re-enslave (a port leaves its master), bounce (down, then up), down, recreate (deleted and created again: a new ifindex) or delete (pruned). Steps that re-enslave, bounce, take down or re-create a link that is up now are disruption, listed last ("disruption" under --json): "config apply" refuses them unless --allow-disruption is given.
 
-When there are steps, they are first rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces, so that what only the kernel refuses (a bridge as a port of a bridge, an MTU a device does not take, a kind this kernel lacks) is reported here, with the kernel's errno and extended-ACK text; the output says whether the rehearsal passed (--no-rehearse skips it).
+When there are steps, they are first rehearsed in a throwaway network namespace holding stand-ins for this node's interfaces that they involve, so that what only the kernel refuses (a bridge as a port of a bridge, an MTU a device does not take, a kind this kernel lacks) is reported here, with the kernel's errno and extended-ACK text; the output says whether the rehearsal passed (--no-rehearse skips it).
 
 Exit status: 0 nothing would change, 100 drift (operations listed; like dnf check-update, and distinct from every error's status), 3 invalid file, 1 the file cannot be applied to this node (e.g. a declared device is missing, or the kernel refused a step in the rehearsal), 6 the kernel lacks a kind the file needs, 2 bad usage.`;
 
