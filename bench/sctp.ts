@@ -28,7 +28,7 @@ import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
-import { SW_SLOT } from '../src/sctp/wire-layout.js';
+import { SwSlot } from '../src/sctp/generated/sctp-wire.js';
 
 const REPEAT = Number(process.env.REPEAT ?? 20_000);
 const RUNS = Number(process.env.RUNS ?? 41);
@@ -174,7 +174,7 @@ try {
     if (views.length !== 50) throw new Error('top: expected 50 rows');
     return since(t0);
   });
-  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${count - inFallback} associations read in place from the mapped slot table (${slots.length / 2 ** 20 | 0} MiB, ${slots.length / SW_SLOT.size} slots), ${inFallback} from a batch dump of the fallback map (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
+  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${count - inFallback} associations read in place from the mapped slot table (${slots.length / 2 ** 20 | 0} MiB, ${slots.length / SwSlot.size} slots), ${inFallback} from a batch dump of the fallback map (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
   if (count !== ASSOCS) console.log(`  (!) ${ASSOCS - count} associations not recorded`);
   const full = median(() => {
     const t0 = process.hrtime.bigint();
