@@ -9,7 +9,9 @@
 //     one slot-table hit (printed for reference, never subtracted);
 //   - reading ASSOCS associations from the map: as `sctp top` does per refresh (dump, compact
 //     table ordered and flagged, objects for one screen), and as `sctp stats --json` does
-//     (an object per association).
+//     (an object per association);
+//   - decoding sctp_events records (struct sw_event → WireEvent, what the ring-buffer callback
+//     does per event), on records built in memory.
 // Targets from the issue: ≤ 150 ns for typical packets, ≥ 50× cheaper than tshark, 100,000
 // associations ≤ 100 ms. Printed, never asserted.
 //
@@ -28,7 +30,8 @@ import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
-import { SW_SLOT } from '../src/sctp/wire-layout.js';
+import { SwEvent, SwSlot } from '../src/sctp/generated/sctp-wire.js';
+import { decodeEvent } from '../src/sctp/model.js';
 
 const REPEAT = Number(process.env.REPEAT ?? 20_000);
 const RUNS = Number(process.env.RUNS ?? 41);
@@ -174,7 +177,7 @@ try {
     if (views.length !== 50) throw new Error('top: expected 50 rows');
     return since(t0);
   });
-  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${count - inFallback} associations read in place from the mapped slot table (${slots.length / 2 ** 20 | 0} MiB, ${slots.length / SW_SLOT.size} slots), ${inFallback} from a batch dump of the fallback map (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
+  console.log(`\nreading ${count} associations for sctp top (read + ordered, flagged table + one 50-row screen): median ${top.toFixed(1)} ms of 5 runs after a warm-up run, of which the last read ${readOnly.toFixed(1)} ms: ${count - inFallback} associations read in place from the mapped slot table (${slots.length / 2 ** 20 | 0} MiB, ${slots.length / SwSlot.size} slots), ${inFallback} from a batch dump of the fallback map (target ≤ 100 ms: ${top <= 100 ? 'met' : 'MISSED'})`);
   if (count !== ASSOCS) console.log(`  (!) ${ASSOCS - count} associations not recorded`);
   const full = median(() => {
     const t0 = process.hrtime.bigint();
@@ -185,4 +188,23 @@ try {
   console.log(`reading ${count} associations as objects for sctp stats --json (read + full decode): median ${full.toFixed(1)} ms of 5 runs after a warm-up run`);
 } finally {
   obj.close();
+}
+
+// The ring-buffer consumer's own share: decodeEvent per record, at the generated layout's
+// offsets (the kernel → callback path itself is bench/ebpf-maps').
+{
+  const recs = Array.from({ length: 1000 }, (_, i) => SwEvent.encode({
+    ts_ns: 5e12 + i, duration_ns: 1_500_000, type: 1 + (i % 8), dir: i & 1, cause: 12, value: i,
+    key: { addr: [Buffer.from([10, 0, i >> 8, i & 255]), Buffer.from([10, 255, 0, 1])], port: [3868, 3868], ifindex: 2, family: 4, pad: Buffer.alloc(3) },
+  }));
+  const runs: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < 6; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < 100; k++) for (const rec of recs) sink += decodeEvent(rec).value;
+    runs.push(Number(process.hrtime.bigint() - t0) / 100_000);
+  }
+  if (sink <= 0) throw new Error('decodeEvent: no values read');
+  const med = runs.slice(1).sort((a, b) => a - b)[2]!;
+  console.log(`decoding sctp_events records (struct sw_event → WireEvent): median ${med.toFixed(0)} ns/event of 5 runs × 100,000 after a warm-up run`);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Records of bpf/sctp_kern.bpf.c (the kernel-side SCTP tracer), shared with user space
- * (src/sctp/kern-layout.ts, checked against this object's BTF by test/unit/sctp-layout.test.ts).
+ * (src/sctp/generated/sctp-kern.ts, generated from this object's BTF: npm run gen:bpf-types).
  * Kernel time units are kept as the kernel has them (jiffies) together with CONFIG_HZ, so
  * user space converts exactly.
  */

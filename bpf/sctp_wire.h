@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Records shared between bpf/sctp_wire.bpf.c and user space (src/sctp/wire-layout.ts).
- * The TypeScript side describes the same structs field by field; test/unit/sctp-layout.test.ts
- * checks every size and offset against the BTF of the compiled object, so a change here that
- * is not mirrored there fails the tests instead of silently misreading counters.
+ * Records shared between bpf/sctp_wire.bpf.c and user space. User space's layouts are generated
+ * from the compiled object's BTF (src/sctp/generated/sctp-wire.ts, npm run gen:bpf-types); the
+ * #defines and enum values, which BTF does not carry, are in src/sctp/wire-consts.ts.
+ * test/unit/sctp-records.test.ts fails when either is stale, or when a variant object differs.
  *
  * Every field is fixed-width and explicitly padded: the layout must not depend on the
  * compiler's padding rules on either side.

@@ -1,7 +1,8 @@
 // The association model: what the wire tracer's records mean, in the vocabulary of SCTP
 // (RFC 9260) rather than of the BPF structs. Pure: decoding takes the raw bytes and a
 // monotonic "now" (same clock as bpf_ktime_get_ns), so it is unit tested on recorded bytes.
-import { SW_ADDR, SW_ADDR_OP, SW_ADDRS, SW_ASSOC, SW_DIR, SW_EVENT, SW_EVENT_TYPE, SW_F, SW_KEY, SW_L, SW_MAX_ADDRS, SW_STATE, decodeStruct, type AssocState, type DirField } from './wire-layout.js';
+import { SwAddr, SwAddrs, SwAssoc, SwDir, SwEvent, SwKey } from './generated/sctp-wire.js';
+import { SW_ADDR_OP, SW_EVENT_TYPE, SW_F, SW_L, SW_MAX_ADDRS, SW_STATE, type AssocState } from './wire-consts.js';
 
 export interface Endpoint { address: string; port: number }
 
@@ -165,12 +166,13 @@ export const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 const ago = (now: number, t: number) => (t ? Math.max(0, ms(now - t)) : null);
 
 // Hot path: `sctp stats` decodes every association of a table of up to millions, so fields
-// are read at offsets taken from the layout (one source of truth) without building the
-// generic decoded object, and u64 as two u32 halves (exact below 2^53, no BigInt). No
-// closures per record: tsx/esbuild wraps each in a __name() call that dominated the profile.
-const DO = Object.fromEntries(SW_DIR.fields.map((f) => [f.name, f.offset])) as Record<DirField, number>;
-const AO = Object.fromEntries(SW_ASSOC.fields.map((f) => [f.name, f.offset])) as Record<string, number>;
-const KO = Object.fromEntries(SW_KEY.fields.map((f) => [f.name, f.offset])) as Record<string, number>;
+// are read at offsets taken from the generated layouts (the object's BTF: one source of truth)
+// without building the generic decoded object, and u64 as two u32 halves (exact below 2^53, no
+// BigInt). No closures per record: tsx/esbuild wraps each in a __name() call that dominated the
+// profile.
+const DO = SwDir.offsets;
+const AO = SwAssoc.offsets;
+const KO = SwKey.offsets;
 
 // Records are read through a Uint32Array over the dump (little-endian hosts, 4-byte aligned
 // records: the dump's own buffers are), which is several times cheaper than Buffer reads;
@@ -245,14 +247,14 @@ function decodeDir(b: Uint32Array, o: number, peer: number, now: number): DirSta
 }
 
 function decodeKey(key: Buffer, ko = 0): { endpoints: [Endpoint, Endpoint]; ifindex: number; family: 4 | 6 } {
-  const family = key[ko + KO.family!] === 6 ? 6 : 4;
-  const a0 = ko + KO.addr!;
+  const family = key[ko + KO.family] === 6 ? 6 : 4;
+  const a0 = ko + KO.addr;
   return {
     family,
-    ifindex: key.readUInt32LE(ko + KO.ifindex!),
+    ifindex: key.readUInt32LE(ko + KO.ifindex),
     endpoints: [
-      { address: formatAddress(key.subarray(a0, a0 + 16), family), port: key.readUInt16LE(ko + KO.port!) },
-      { address: formatAddress(key.subarray(a0 + 16, a0 + 32), family), port: key.readUInt16LE(ko + KO.port! + 2) },
+      { address: formatAddress(key.subarray(a0, a0 + 16), family), port: key.readUInt16LE(ko + KO.port) },
+      { address: formatAddress(key.subarray(a0 + 16, a0 + 32), family), port: key.readUInt16LE(ko + KO.port + 2) },
     ],
   };
 }
@@ -263,12 +265,12 @@ function decodeKey(key: Buffer, ko = 0): { endpoints: [Endpoint, Endpoint]; ifin
  */
 export function decodeAssociation(key: Buffer, value: Buffer, nowNs: number, ifname?: (ifindex: number) => string | null, ko = 0, vo = 0, vw: Uint32Array = words(value)): Association {
   const k = decodeKey(key, ko);
-  const d0 = vo + AO.dir!;
-  const d1 = d0 + SW_DIR.size;
-  const state = SW_STATE[u32(vw, vo + AO.state!)] ?? 'unknown';
-  const initDir = value[vo + AO.init_dir!];
-  const cause = value.readUInt16LE(vo + AO.abort_cause!);
-  const setup = u64(vw, vo + AO.setup_ns!);
+  const d0 = vo + AO.dir;
+  const d1 = d0 + SwDir.size;
+  const state = SW_STATE[u32(vw, vo + AO.state)] ?? 'unknown';
+  const initDir = value[vo + AO.init_dir];
+  const cause = value.readUInt16LE(vo + AO.abort_cause);
+  const setup = u64(vw, vo + AO.setup_ns);
   return {
     id: `${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`,
     ifindex: k.ifindex,
@@ -278,10 +280,10 @@ export function decodeAssociation(key: Buffer, value: Buffer, nowNs: number, ifn
     state,
     initiator: initDir === 0 || initDir === 1 ? initDir : null,
     setupMs: setup ? ms(setup) : null,
-    restarts: u32(vw, vo + AO.restarts!),
-    abort: state === 'aborted' ? { by: (value[vo + AO.abort_dir!]! & 1) as 0 | 1, cause, causeName: CAUSE_NAMES[cause] ?? (cause ? `cause ${cause}` : 'no cause given') } : null,
-    firstSeenAgoMs: ago(nowNs, u64(vw, vo + AO.first_ns!)) ?? 0,
-    lastSeenAgoMs: ago(nowNs, u64(vw, vo + AO.last_ns!)) ?? 0,
+    restarts: u32(vw, vo + AO.restarts),
+    abort: state === 'aborted' ? { by: (value[vo + AO.abort_dir]! & 1) as 0 | 1, cause, causeName: CAUSE_NAMES[cause] ?? (cause ? `cause ${cause}` : 'no cause given') } : null,
+    firstSeenAgoMs: ago(nowNs, u64(vw, vo + AO.first_ns)) ?? 0,
+    lastSeenAgoMs: ago(nowNs, u64(vw, vo + AO.last_ns)) ?? 0,
     dir: [decodeDir(vw, d0, d1, nowNs), decodeDir(vw, d1, d0, nowNs)],
     paths: [],
     addresses: [[], []],
@@ -290,7 +292,7 @@ export function decodeAssociation(key: Buffer, value: Buffer, nowNs: number, ifn
 
 /** How a record relates to its association (sw_assoc.home, home_flip, link). */
 export function linkOf(vw: Uint32Array, vo: number, value: Buffer): { home: number; flip: 0 | 1; mirror: boolean } {
-  return { home: u32(vw, vo + AO.home!), flip: (value[vo + AO.home_flip!]! & 1) as 0 | 1, mirror: (value[vo + AO.link!]! & SW_L.MIRROR) !== 0 };
+  return { home: u32(vw, vo + AO.home), flip: (value[vo + AO.home_flip]! & 1) as 0 | 1, mirror: (value[vo + AO.link]! & SW_L.MIRROR) !== 0 };
 }
 
 /** Where one record is: key and value buffers (the same for a slot), offsets, and the value's words. */
@@ -311,8 +313,8 @@ function pathDir(b: Uint32Array, o: number, now: number): PathDir {
 /** One record as a path of its association (flip: its endpoint d is the association's d ^ flip). */
 function decodePath(r: RecordRef, flip: 0 | 1, home: boolean, mirror: boolean, nowNs: number, ifname?: (ifindex: number) => string | null): Path {
   const k = decodeKey(r.key, r.ko);
-  const d0 = r.vo + AO.dir!;
-  const dirs = [pathDir(r.vw, d0, nowNs), pathDir(r.vw, d0 + SW_DIR.size, nowNs)];
+  const d0 = r.vo + AO.dir;
+  const dirs = [pathDir(r.vw, d0, nowNs), pathDir(r.vw, d0 + SwDir.size, nowNs)];
   const seen = [dirs[0]!.lastSeenAgoMs, dirs[1]!.lastSeenAgoMs].filter((x): x is number => x !== null);
   return {
     id: `${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`,
@@ -391,9 +393,9 @@ export function decodeGroup(home: RecordRef, linked: RecordRef[], nowNs: number,
     const p = decodePath(r, l.flip, false, l.mirror, nowNs, ifname);
     a.paths.push(p);
     if (p.mirror) continue;
-    const d0 = r.vo + AO.dir!;
+    const d0 = r.vo + AO.dir;
     for (const e of [0, 1] as const) {
-      const src = decodeDir(r.vw, d0 + SW_DIR.size * (e ^ l.flip), d0 + SW_DIR.size * (e ^ l.flip ^ 1), nowNs);
+      const src = decodeDir(r.vw, d0 + SwDir.size * (e ^ l.flip), d0 + SwDir.size * (e ^ l.flip ^ 1), nowNs);
       const dst = a.dir[e];
       for (const f of SUM) dst[f] += src[f];
       for (const c of Object.keys(dst.chunks) as Array<keyof DirStats['chunks']>) dst.chunks[c] += src.chunks[c];
@@ -414,26 +416,28 @@ export interface AddressLog {
   dropped: [number, number];
 }
 
-const ADDRS_N = SW_ADDRS.fields.find((f) => f.name === 'n')!.offset;
-const ADDRS_DROPPED = SW_ADDRS.fields.find((f) => f.name === 'dropped')!.offset;
-const ADDR_FAMILY = SW_ADDR.fields.find((f) => f.name === 'family')!.offset;
-const ADDR_OP = SW_ADDR.fields.find((f) => f.name === 'op')!.offset;
+const ADDRS_A = SwAddrs.offsets.a;
+const ADDRS_N = SwAddrs.offsets.n;
+const ADDRS_DROPPED = SwAddrs.offsets.dropped;
+const ADDR_ADDR = SwAddr.offsets.addr;
+const ADDR_FAMILY = SwAddr.offsets.family;
+const ADDR_OP = SwAddr.offsets.op;
 
 /** A raw dump of sctp_addrs (keys and values contiguous) → the log of each association, by its id (its home key's). */
 export function decodeAddressLogs(dump: { count: number; keys: Buffer; values: Buffer } | null): Map<string, AddressLog> {
   const out = new Map<string, AddressLog>();
   for (let i = 0; i < (dump?.count ?? 0); i++) {
-    const k = decodeKey(dump!.keys, i * SW_KEY.size);
-    const vo = i * SW_ADDRS.size;
+    const k = decodeKey(dump!.keys, i * SwKey.size);
+    const vo = i * SwAddrs.size;
     const v = dump!.values;
     const log: AddressLog = { ops: [[], []], dropped: [v.readUInt32LE(vo + ADDRS_DROPPED), v.readUInt32LE(vo + ADDRS_DROPPED + 4)] };
     for (const e of [0, 1] as const) {
       const n = Math.min(SW_MAX_ADDRS, v.readUInt32LE(vo + ADDRS_N + 4 * e));
       for (let j = 0; j < n; j++) {
-        const o = vo + (e * SW_MAX_ADDRS + j) * SW_ADDR.size;
+        const o = vo + ADDRS_A + (e * SW_MAX_ADDRS + j) * SwAddr.size;
         const op = SW_ADDR_OP[v[o + ADDR_OP] as keyof typeof SW_ADDR_OP];
         if (!op) continue;
-        log.ops[e].push({ address: formatAddress(v.subarray(o, o + 16), v[o + ADDR_FAMILY] === 6 ? 6 : 4), op });
+        log.ops[e].push({ address: formatAddress(v.subarray(o + ADDR_ADDR, o + ADDR_ADDR + 16), v[o + ADDR_FAMILY] === 6 ? 6 : 4), op });
       }
     }
     out.set(`${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`, log);
@@ -532,24 +536,25 @@ export interface WireEvent {
   reasons?: string[];
 }
 
+const EO = SwEvent.offsets;
+
+/** One sctp_events record (struct sw_event), read at the generated layout's offsets: no generic decoded object per event. */
 export function decodeEvent(buf: Buffer): WireEvent {
-  const e = decodeStruct(SW_EVENT, buf) as { ts_ns: number; duration_ns: number; key: { addr: Buffer[]; port: number[]; ifindex: number; family: number }; type: number; dir: number; cause: number; value: number };
-  const family = e.key.family === 6 ? 6 : 4;
-  const endpoints: [Endpoint, Endpoint] = [
-    { address: formatAddress(e.key.addr[0]!, family), port: e.key.port[0]! },
-    { address: formatAddress(e.key.addr[1]!, family), port: e.key.port[1]! },
-  ];
-  const type = SW_EVENT_TYPE[e.type] ?? `type-${e.type}`;
+  const k = decodeKey(buf, EO.key);
+  const t = buf[EO.type]!;
+  const cause = buf.readUInt16LE(EO.cause);
+  const duration = buf.readUInt32LE(EO.duration_ns) + buf.readUInt32LE(EO.duration_ns + 4) * 4294967296;
+  const type = SW_EVENT_TYPE[t] ?? `type-${t}`;
   return {
     type,
-    tsNs: e.ts_ns,
-    association: `${endpointText(endpoints[0])}-${endpointText(endpoints[1])}@${e.key.ifindex}`,
-    ifindex: e.key.ifindex,
-    endpoints,
-    by: (e.dir & 1) as 0 | 1,
-    cause: type === 'abort' ? e.cause : null,
-    causeName: type === 'abort' ? CAUSE_NAMES[e.cause] ?? (e.cause ? `cause ${e.cause}` : 'no cause given') : null,
-    value: e.value,
-    durationMs: e.duration_ns ? ms(e.duration_ns) : null,
+    tsNs: buf.readUInt32LE(EO.ts_ns) + buf.readUInt32LE(EO.ts_ns + 4) * 4294967296,
+    association: `${endpointText(k.endpoints[0])}-${endpointText(k.endpoints[1])}@${k.ifindex}`,
+    ifindex: k.ifindex,
+    endpoints: k.endpoints,
+    by: (buf[EO.dir]! & 1) as 0 | 1,
+    cause: type === 'abort' ? cause : null,
+    causeName: type === 'abort' ? CAUSE_NAMES[cause] ?? (cause ? `cause ${cause}` : 'no cause given') : null,
+    value: buf.readUInt32LE(EO.value),
+    durationMs: duration ? ms(duration) : null,
   };
 }

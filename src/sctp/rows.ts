@@ -14,7 +14,8 @@
 // reader. What does change is the counters: whoever needs a fixed picture (a frozen screen)
 // takes a copy (frozen()); whoever compares refreshes keeps the numbers it compares (table.ts).
 import { words, type RecordRef } from './model.js';
-import { SW_ASSOC, SW_KEY, SW_SLOT, SW_SLOT_STATE } from './wire-layout.js';
+import { SwAssoc, SwKey, SwSlot } from './generated/sctp-wire.js';
+import { SW_SLOT_STATE } from './wire-consts.js';
 
 export interface AssocRows {
   count: number;
@@ -28,12 +29,11 @@ export interface AssocRows {
   at: Uint32Array;
 }
 
-const off = (name: string) => SW_SLOT.fields.find((f) => f.name === name)!.offset;
 /** Offsets inside a struct sw_slot. */
-export const SLOT_KEY = off('key');
-export const SLOT_STATE = off('state');
-export const SLOT_ASSOC = off('a');
-const S = SW_SLOT.size;
+export const SLOT_KEY = SwSlot.offsets.key;
+export const SLOT_STATE = SwSlot.offsets.state;
+export const SLOT_ASSOC = SwSlot.offsets.a;
+const S = SwSlot.size;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -49,7 +49,7 @@ export function assocRows(slots: Buffer | null, fallback: { count: number; keys:
     // word by word in JS: a Buffer.copy per record is a native call each, slower for records
     // this size than the copy itself
     const fw = words(fb), kw = words(fallback!.keys), vw = words(fallback!.values);
-    const K = SW_KEY.size >>> 2, V = SW_ASSOC.size >>> 2, SW = S >>> 2, KO = SLOT_KEY >>> 2, AO = SLOT_ASSOC >>> 2;
+    const K = SwKey.size >>> 2, V = SwAssoc.size >>> 2, SW = S >>> 2, KO = SLOT_KEY >>> 2, AO = SLOT_ASSOC >>> 2;
     for (let i = 0; i < extra; i++) {
       const o = i * SW;
       for (let k = 0; k < K; k++) fw[o + KO + k] = kw[i * K + k]!;
@@ -84,7 +84,7 @@ export function frozen(r: AssocRows): AssocRows {
   return { count: r.count, slots, fallback: r.fallback, inSlots: r.inSlots, at };
 }
 
-const HOME = SLOT_ASSOC + SW_ASSOC.fields.find((f) => f.name === 'home')!.offset;
+const HOME = SLOT_ASSOC + SwAssoc.offsets.home;
 
 /**
  * Which rows are associations and which are further paths of one (sw_assoc.home: the slot

@@ -10,10 +10,10 @@ import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render
 import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
 import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
-import type { GlobalCounter } from './wire-layout.js';
+import type { GlobalCounter } from './wire-consts.js';
 import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
 import { EventWatcher, WATCH_EVENTS, watchInterval } from './watch.js';
-import { SW_EVENT_TYPE } from './wire-layout.js';
+import { SW_EVENT_TYPE } from './wire-consts.js';
 
 const WIRE_EVENTS = Object.values(SW_EVENT_TYPE);
 

@@ -12,26 +12,26 @@ import { assess, DEFAULT_DETECT, withExpiry, type DetectOptions } from './detect
 import { decodeGroup, ms, u64, words, type Association } from './model.js';
 import type { AssocView } from './render.js';
 import { frozen, groupRows, recordRef, rowBuffer, SLOT_ASSOC, SLOT_KEY, type AssocRows } from './rows.js';
-import { SW_ASSOC, SW_DIR, SW_F, SW_KEY, SW_L } from './wire-layout.js';
+import { SwAssoc, SwDir, SwKey } from './generated/sctp-wire.js';
+import { SW_F, SW_L } from './wire-consts.js';
 
 export type TopSort = 'activity' | 'data' | 'retrans' | 'rwnd' | 'name';
 
-const off = (layout: { fields: Array<{ name: string; offset: number }> }, name: string): number => layout.fields.find((f) => f.name === name)!.offset;
-const D = (name: string) => off(SW_DIR, name);
-const DIR0 = off(SW_ASSOC, 'dir');
-const STATE = off(SW_ASSOC, 'state');
-const LAST = off(SW_ASSOC, 'last_ns');
-const RESTARTS = off(SW_ASSOC, 'restarts');
+const D = (name: keyof typeof SwDir.offsets): number => SwDir.offsets[name];
+const DIR0 = SwAssoc.offsets.dir;
+const STATE = SwAssoc.offsets.state;
+const LAST = SwAssoc.offsets.last_ns;
+const RESTARTS = SwAssoc.offsets.restarts;
 const ST_ABORTED = 6;
 const ST_CLOSED = 5;
-const KFAMILY = off(SW_KEY, 'family');
-const KPORT = off(SW_KEY, 'port');
-const KIFINDEX = off(SW_KEY, 'ifindex');
-const LINK = off(SW_ASSOC, 'link');
-const FLIP = off(SW_ASSOC, 'home_flip');
+const KFAMILY = SwKey.offsets.family;
+const KPORT = SwKey.offsets.port;
+const KIFINDEX = SwKey.offsets.ifindex;
+const LINK = SwAssoc.offsets.link;
+const FLIP = SwAssoc.offsets.home_flip;
 
 const [PACKETS, DATA_BYTES, DATA_CHUNKS, RETRANS, FLAGS, RWND_LAST, PROGRESS, MALFORMED, HIGHEST, CUM_ACK] =
-  ['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns', 'malformed', 'highest_tsn', 'cum_tsn_ack'].map(D) as
+  (['packets', 'data_bytes', 'data_chunks', 'retrans_chunks', 'flags', 'a_rwnd_last', 'progress_ns', 'malformed', 'highest_tsn', 'cum_tsn_ack'] as const).map(D) as
   [number, number, number, number, number, number, number, number, number, number];
 
 /** AssocTable.bits: the conditions of one row, per endpoint (the sender whose DATA they concern). */
@@ -121,7 +121,7 @@ export class AssocTable {
       const w = ri < r.inSlots ? this.#ws : this.#wf;
       const base = r.at[ri]! + SLOT_ASSOC;
       const a = base + DIR0;
-      const b = a + SW_DIR.size;
+      const b = a + SwDir.size;
       const fa = w[(a + FLAGS) >>> 2]!;
       const fb = w[(b + FLAGS) >>> 2]!;
       let sa = u64(w, a + DATA_CHUNKS), ra = u64(w, a + RETRANS), sb = u64(w, b + DATA_CHUNKS), rb = u64(w, b + RETRANS);
@@ -134,7 +134,7 @@ export class AssocTable {
         const lb = r.at[j]! + SLOT_ASSOC;
         if (r.slots[lb + LINK]! & SW_L.MIRROR) continue;
         const flip = r.slots[lb + FLIP]! & 1;
-        const la = lb + DIR0 + flip * SW_DIR.size, lz = lb + DIR0 + (flip ^ 1) * SW_DIR.size;
+        const la = lb + DIR0 + flip * SwDir.size, lz = lb + DIR0 + (flip ^ 1) * SwDir.size;
         const ws = this.#ws;
         sa += u64(ws, la + DATA_CHUNKS); ra += u64(ws, la + RETRANS); sb += u64(ws, lz + DATA_CHUNKS); rb += u64(ws, lz + RETRANS);
         act += u64(ws, la + PACKETS) + u64(ws, lz + PACKETS);
@@ -209,7 +209,7 @@ export class AssocTable {
     if (i < p.count) {
       const pj = p.#homes[i]!;
       const pk = pr.at[pj]! + SLOT_KEY;
-      if (rowBuffer(r, ri).compare(rowBuffer(pr, pj), pk, pk + SW_KEY.size, k, k + SW_KEY.size) === 0) return i;
+      if (rowBuffer(r, ri).compare(rowBuffer(pr, pj), pk, pk + SwKey.size, k, k + SwKey.size) === 0) return i;
     }
     return p.indexOf(this.keyOf(i));
   }
@@ -218,7 +218,7 @@ export class AssocTable {
   keyOf(i: number): string {
     const ri = this.#homes[i]!;
     const k = this.#rows.at[ri]! + SLOT_KEY;
-    return rowBuffer(this.#rows, ri).toString('latin1', k, k + SW_KEY.size);
+    return rowBuffer(this.#rows, ri).toString('latin1', k, k + SwKey.size);
   }
 
   indexOf(key: string): number {

@@ -12,7 +12,8 @@ import { getLink } from '../netlink/link.js';
 import { withNetns } from '../netlink/netns.js';
 import { BpfError, PermissionError, UsageError } from '../errors.js';
 import { addressesOf, decodeAddressLogs, decodeEvent, decodeGroup, words, type AddressLog, type Association, type WireEvent } from './model.js';
-import { SW_EVENT, SW_GLOBALS, type GlobalCounter } from './wire-layout.js';
+import { SwEvent, SwGlobals } from './generated/sctp-wire.js';
+import { SW_GLOBALS, type GlobalCounter } from './wire-consts.js';
 import { assocRows, groupRows, recordRef, type AssocRows } from './rows.js';
 import { AssocTable } from './table.js';
 import type { DetectOptions } from './detect.js';
@@ -100,10 +101,11 @@ export function slotCount(n: number): number {
 
 /** The per-CPU struct sw_globals (one slot per possible CPU, 8-byte aligned), summed. */
 export function sumGlobals(values: Buffer): Record<GlobalCounter, number> {
-  const slot = SW_GLOBALS.length * 8;
+  const slot = SwGlobals.size;
+  const c = SwGlobals.offsets.c;
   const out = Object.fromEntries(SW_GLOBALS.map((n) => [n, 0])) as Record<GlobalCounter, number>;
   for (let o = 0; o + slot <= values.length; o += slot) {
-    SW_GLOBALS.forEach((n, i) => { out[n] += Number(values.readBigUInt64LE(o + i * 8)); });
+    SW_GLOBALS.forEach((n, i) => { out[n] += Number(values.readBigUInt64LE(o + c + i * 8)); });
   }
   return out;
 }
@@ -213,7 +215,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     if (this.#ring) return;
     this.#ring = this.#obj.ringBuffer<WireEvent>('sctp_events', {
       decode: (rec) => {
-        if (rec.length < SW_EVENT.size) throw new BpfError(`sctp_events: record of ${rec.length} bytes, expected ${SW_EVENT.size}`, { op: 'decode', errno: 'EMSGSIZE', errnoValue: 90 });
+        if (rec.length < SwEvent.size) throw new BpfError(`sctp_events: record of ${rec.length} bytes, expected ${SwEvent.size}`, { op: 'decode', errno: 'EMSGSIZE', errnoValue: 90 });
         return decodeEvent(rec);
       },
     });

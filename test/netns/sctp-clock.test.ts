@@ -9,13 +9,13 @@ import { BpfObject, jiffyNs } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows, SLOT_ASSOC } from '../../src/sctp/rows.js';
 import { WIRE_OBJECT } from '../../src/sctp/tracer.js';
-import { SW_ASSOC, SW_DIR } from '../../src/sctp/wire-layout.js';
+import { SwAssoc, SwDir } from '../../src/sctp/generated/sctp-wire.js';
 import { isRoot } from '../helpers/netns.js';
 
 const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 3868 };
 const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 3868 };
-const at = (name: string) => SW_ASSOC.fields.find((f) => f.name === name)!.offset;
-const dirAt = (name: string) => SW_DIR.fields.find((f) => f.name === name)!.offset;
+const at = (name: keyof typeof SwAssoc.offsets): number => SwAssoc.offsets[name];
+const dirAt = (name: keyof typeof SwDir.offsets): number => SwDir.offsets[name];
 
 interface Stamps { before1: bigint; after1: bigint; before2: bigint; after2: bigint; first: bigint; last: bigint; lastData: bigint }
 

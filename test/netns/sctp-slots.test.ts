@@ -9,7 +9,7 @@ import { BpfMap, MapFlag, MapType, kernelAtLeast, probeFeature } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows } from '../../src/sctp/rows.js';
 import { decodeRows, loadWireObject } from '../../src/sctp/tracer.js';
-import { SW_SLOT } from '../../src/sctp/wire-layout.js';
+import { SwSlot } from '../../src/sctp/generated/sctp-wire.js';
 import { haveCommand, isRoot } from '../helpers/netns.js';
 
 const why = !isRoot() ? 'not root: BPF maps and BPF_PROG_TEST_RUN need CAP_BPF' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
@@ -76,5 +76,5 @@ test('the tracer program fills slots that the mapping shows; every association r
     t.is(a.dir[0].dataChunks, 1 + (i % 3), a.id);
     t.is(a.dir[0].dataBytes, (1 + (i % 3)) * (20 + i), a.id);
   }
-  t.is(mem.length, 256 * SW_SLOT.size);
+  t.is(mem.length, 256 * SwSlot.size);
 });

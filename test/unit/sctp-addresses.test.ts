@@ -3,15 +3,17 @@
 // path or not, and what the path states make of each.
 import test from 'ava';
 import { addressesOf, decodeAddressLogs, refreshAddressStates, type Association, type Path } from '../../src/sctp/model.js';
-import { encodeStruct, SW_ADDRS, SW_KEY, SW_MAX_ADDRS } from '../../src/sctp/wire-layout.js';
+import { SwAddrs, SwKey } from '../../src/sctp/generated/sctp-wire.js';
+import { SW_MAX_ADDRS } from '../../src/sctp/wire-consts.js';
+import { encodeStruct } from '../helpers/sctp-records.js';
 
 const v4 = (a: string) => Buffer.concat([Buffer.from(a.split('.').map(Number)), Buffer.alloc(12)]);
 const OP = { init: 1, 'init-ack': 2, asconf: 3, add: 4, delete: 5 } as const;
 
 function dump(ops: [Array<[string, keyof typeof OP]>, Array<[string, keyof typeof OP]>], dropped: [number, number] = [0, 0]) {
-  const key = encodeStruct(SW_KEY, { addr: [v4('10.1.0.1'), v4('10.1.0.2')], port: [5000, 6000], ifindex: 7, family: 4 });
+  const key = encodeStruct(SwKey, { addr: [v4('10.1.0.1'), v4('10.1.0.2')], port: [5000, 6000], ifindex: 7, family: 4 });
   const a = ops.map((list) => Array.from({ length: SW_MAX_ADDRS }, (_, i) => (list[i] ? { addr: v4(list[i]![0]), family: 4, op: OP[list[i]![1]] } : {})));
-  const value = encodeStruct(SW_ADDRS, { a, n: ops.map((l) => Math.min(l.length, SW_MAX_ADDRS)), dropped });
+  const value = encodeStruct(SwAddrs, { a, n: ops.map((l) => Math.min(l.length, SW_MAX_ADDRS)), dropped });
   return { count: 1, keys: key, values: value };
 }
 

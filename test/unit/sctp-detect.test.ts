@@ -5,15 +5,17 @@ import { assess, withExpiry } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress, pathStates, type Association, type Path, type PathDir } from '../../src/sctp/model.js';
 import { formatTable, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
-import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
+import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
+import { SW_F } from '../../src/sctp/wire-consts.js';
+import { encodeStruct } from '../helpers/sctp-records.js';
 
 const S = 1_000_000_000;
 const T0 = 1000 * S; // "boot + 1000 s"
 
-const key = encodeStruct(SW_KEY, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [3868, 3868], ifindex: 4, family: 4 });
+const key = encodeStruct(SwKey, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [3868, 3868], ifindex: 4, family: 4 });
 
 function record(dir0: Record<string, number>, dir1: Record<string, number>, extra: Record<string, number> = {}): Buffer {
-  return encodeStruct(SW_ASSOC, { dir: [dir0, dir1], first_ns: T0, last_ns: T0, state: 3, init_dir: 0, ...extra });
+  return encodeStruct(SwAssoc, { dir: [dir0, dir1], first_ns: T0, last_ns: T0, state: 3, init_dir: 0, ...extra });
 }
 
 // endpoint 0 sent TSNs up to 120; endpoint 1 acknowledged 100 (its SACKs say so), progress at T0

@@ -8,7 +8,9 @@ import { decodeGroup, words } from '../../src/sctp/model.js';
 import { assocRows, frozen, SLOT_ASSOC, SLOT_KEY, SLOT_STATE } from '../../src/sctp/rows.js';
 import { decodeRows } from '../../src/sctp/tracer.js';
 import { AssocTable, type TopSort } from '../../src/sctp/table.js';
-import { SW_ASSOC, SW_F, SW_KEY, SW_SLOT, SW_SLOT_STATE, encodeStruct } from '../../src/sctp/wire-layout.js';
+import { SwAssoc, SwKey, SwSlot } from '../../src/sctp/generated/sctp-wire.js';
+import { SW_F, SW_SLOT_STATE } from '../../src/sctp/wire-consts.js';
+import { encodeStruct } from '../helpers/sctp-records.js';
 
 const S = 1_000_000_000;
 const NOW = 5000 * S;
@@ -24,14 +26,14 @@ function rng(seed: number): () => number {
 
 function dump(n: number, seed: number, scale = 1): { count: number; keys: Buffer; values: Buffer } {
   const r = rng(seed);
-  const keys = Buffer.alloc(n * SW_KEY.size);
-  const values = Buffer.alloc(n * SW_ASSOC.size);
+  const keys = Buffer.alloc(n * SwKey.size);
+  const values = Buffer.alloc(n * SwAssoc.size);
   const pick = (k: number) => Math.floor(r() * k);
   for (let i = 0; i < n; i++) {
     // addresses that differ where string order and numeric order disagree (10.9 vs 10.10)
-    encodeStruct(SW_KEY, { addr: [Buffer.from([10, 1 + pick(12), pick(3), 1]), Buffer.from([10, 200, 0, 1 + pick(2)])], port: [1000 + pick(3), 3868], ifindex: 2 + pick(2), family: 4 }, keys, i * SW_KEY.size);
+    encodeStruct(SwKey, { addr: [Buffer.from([10, 1 + pick(12), pick(3), 1]), Buffer.from([10, 200, 0, 1 + pick(2)])], port: [1000 + pick(3), 3868], ifindex: 2 + pick(2), family: 4 }, keys, i * SwKey.size);
     // every association distinct: make the lower port unique on collision
-    keys.writeUInt16LE(10000 + i, SW_KEY.fields.find((f) => f.name === 'port')!.offset + i * SW_KEY.size);
+    keys.writeUInt16LE(10000 + i, SwKey.offsets.port + i * SwKey.size);
     const dir = () => {
       const data = Math.round(pick(200) * scale);
       const flags = (r() < 0.5 ? SW_F.HAVE_SACK : 0) | (r() < 0.3 ? SW_F.OUTSTANDING | SW_F.HAVE_TSN : 0) | (r() < 0.1 ? SW_F.ZERO_WINDOW : 0);
@@ -40,7 +42,7 @@ function dump(n: number, seed: number, scale = 1): { count: number; keys: Buffer
         flags, a_rwnd_last: pick(3) * 1000, progress_ns: r() < 0.9 ? NOW - pick(4000) * 1_000_000 : 0,
       };
     };
-    encodeStruct(SW_ASSOC, { dir: [dir(), dir()], state: [3, 3, 3, 5, 6][pick(5)], first_ns: S, last_ns: NOW }, values, i * SW_ASSOC.size);
+    encodeStruct(SwAssoc, { dir: [dir(), dir()], state: [3, 3, 3, 5, 6][pick(5)], first_ns: S, last_ns: NOW }, values, i * SwAssoc.size);
   }
   return { count: n, keys, values };
 }
@@ -64,8 +66,8 @@ test('flags equal assess() on every row, loss over the lifetime as stats judges 
 });
 
 test('a steady 20 % loss is lossy on every refresh, not only on one with 20 new chunks', (t) => {
-  const keys = encodeStruct(SW_KEY, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [1, 2], ifindex: 2, family: 4 });
-  const rec = (data: number) => ({ count: 1, keys, values: encodeStruct(SW_ASSOC, { dir: [{ packets: data, data_chunks: data, retrans_chunks: data / 5 }, {}], state: 3, first_ns: S, last_ns: NOW }) });
+  const keys = encodeStruct(SwKey, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [1, 2], ifindex: 2, family: 4 });
+  const rec = (data: number) => ({ count: 1, keys, values: encodeStruct(SwAssoc, { dir: [{ packets: data, data_chunks: data, retrans_chunks: data / 5 }, {}], state: 3, first_ns: S, last_ns: NOW }) });
   let prev = new AssocTable(assocRows(null, rec(100)), NOW, { detect: DETECT });
   t.is(prev.flagged[0], 1);
   // 5 more chunks a refresh, 1 of them again: 20 %, never 20 chunks within one refresh
@@ -113,16 +115,16 @@ test('order: flagged rows first, then the sort key, then the endpoints numerical
 
 /** A slot table (as the mapping shows it) holding records i of d at the given slots; other slots free or mid-claim. */
 function slotTable(d: ReturnType<typeof dump>, n: number, place: Array<[number, number]>, claiming: number[] = []): Buffer {
-  const b = Buffer.alloc(n * SW_SLOT.size);
+  const b = Buffer.alloc(n * SwSlot.size);
   for (const [slot, i] of place) {
-    const o = slot * SW_SLOT.size;
-    d.keys.copy(b, o + SLOT_KEY, i * SW_KEY.size, (i + 1) * SW_KEY.size);
-    d.values.copy(b, o + SLOT_ASSOC, i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size);
+    const o = slot * SwSlot.size;
+    d.keys.copy(b, o + SLOT_KEY, i * SwKey.size, (i + 1) * SwKey.size);
+    d.values.copy(b, o + SLOT_ASSOC, i * SwAssoc.size, (i + 1) * SwAssoc.size);
     b.writeUInt32LE(SW_SLOT_STATE.USED, o + SLOT_STATE);
   }
   for (const slot of claiming) {
-    b.fill(0xee, slot * SW_SLOT.size, (slot + 1) * SW_SLOT.size); // half-written garbage
-    b.writeBigUInt64LE(BigInt(SW_SLOT_STATE.CLAIMING), slot * SW_SLOT.size + SLOT_STATE);
+    b.fill(0xee, slot * SwSlot.size, (slot + 1) * SwSlot.size); // half-written garbage
+    b.writeBigUInt64LE(BigInt(SW_SLOT_STATE.CLAIMING), slot * SwSlot.size + SLOT_STATE);
   }
   return b;
 }
@@ -130,11 +132,11 @@ function slotTable(d: ReturnType<typeof dump>, n: number, place: Array<[number, 
 test('rows: used slots and the fallback\'s entries, each once, decoded exactly; free and mid-claim slots are skipped', (t) => {
   const d = dump(10, 3);
   const slots = slotTable(d, 16, [[2, 0], [3, 1], [9, 2], [15, 3]], [5]);
-  const fb = { count: 6, keys: d.keys.subarray(4 * SW_KEY.size), values: d.values.subarray(4 * SW_ASSOC.size) };
+  const fb = { count: 6, keys: d.keys.subarray(4 * SwKey.size), values: d.values.subarray(4 * SwAssoc.size) };
   const r = assocRows(slots, fb);
   t.is(r.count, 10);
   // each record is its own association (none is linked): one path, the home
-  const want = Array.from({ length: 10 }, (_, i) => decodeGroup({ key: d.keys, value: d.values, ko: i * SW_KEY.size, vo: i * SW_ASSOC.size, vw: words(d.values) }, [], NOW));
+  const want = Array.from({ length: 10 }, (_, i) => decodeGroup({ key: d.keys, value: d.values, ko: i * SwKey.size, vo: i * SwAssoc.size, vw: words(d.values) }, [], NOW));
   t.deepEqual(decodeRows(r, NOW), want, 'slots in table order, then the fallback in dump order');
   t.is(r.inSlots, 4);
   t.is(r.slots, slots, 'slots are read in place, not copied');
@@ -150,7 +152,7 @@ test('records that change under a table: each row finds itself in the previous r
   const live = slotTable(before, 64, Array.from({ length: 50 }, (_, i) => [i + 7, i]));
   const first = new AssocTable(assocRows(live, null), NOW, { detect: DETECT });
   // the program goes on counting: the same slots now hold the later counters
-  for (let i = 0; i < 50; i++) after.values.copy(live, (i + 7) * SW_SLOT.size + SLOT_ASSOC, i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size);
+  for (let i = 0; i < 50; i++) after.values.copy(live, (i + 7) * SwSlot.size + SLOT_ASSOC, i * SwAssoc.size, (i + 1) * SwAssoc.size);
   const second = new AssocTable(assocRows(live, null), NOW, { detect: DETECT, previous: first });
   let lossy = 0;
   for (let i = 0; i < 50; i++) {
@@ -171,10 +173,10 @@ test('a table over slots and fallback finds each row in the previous refresh eve
   const before = dump(8, 5);
   const after = dump(8, 5, 2);
   // before: 0..3 in slots, 4..7 in the fallback; after: the fallback dump walks in another order
-  const prev = new AssocTable(assocRows(slotTable(before, 8, [[1, 0], [2, 1], [4, 2], [7, 3]]), { count: 4, keys: before.keys.subarray(4 * SW_KEY.size), values: before.values.subarray(4 * SW_ASSOC.size) }), NOW, { detect: DETECT });
+  const prev = new AssocTable(assocRows(slotTable(before, 8, [[1, 0], [2, 1], [4, 2], [7, 3]]), { count: 4, keys: before.keys.subarray(4 * SwKey.size), values: before.values.subarray(4 * SwAssoc.size) }), NOW, { detect: DETECT });
   const order = [7, 6, 5, 4];
-  const fk = Buffer.concat(order.map((i) => after.keys.subarray(i * SW_KEY.size, (i + 1) * SW_KEY.size)));
-  const fv = Buffer.concat(order.map((i) => after.values.subarray(i * SW_ASSOC.size, (i + 1) * SW_ASSOC.size)));
+  const fk = Buffer.concat(order.map((i) => after.keys.subarray(i * SwKey.size, (i + 1) * SwKey.size)));
+  const fv = Buffer.concat(order.map((i) => after.values.subarray(i * SwAssoc.size, (i + 1) * SwAssoc.size)));
   const table = new AssocTable(assocRows(slotTable(after, 8, [[1, 0], [2, 1], [4, 2], [7, 3]]), { count: 4, keys: fk, values: fv }), NOW, { detect: DETECT, previous: prev });
   t.is(table.count, 8);
   for (let i = 0; i < 8; i++) {

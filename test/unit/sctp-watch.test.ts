@@ -5,18 +5,20 @@ import test from 'ava';
 import { assocRows } from '../../src/sctp/rows.js';
 import { AssocTable } from '../../src/sctp/table.js';
 import { EventWatcher } from '../../src/sctp/watch.js';
-import { SW_ASSOC, SW_F, SW_KEY, encodeStruct } from '../../src/sctp/wire-layout.js';
+import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
+import { SW_F } from '../../src/sctp/wire-consts.js';
+import { encodeStruct } from '../helpers/sctp-records.js';
 
 const S = 1_000_000_000;
 const T0 = 1000 * S;
 const DETECT = { stallAfterMs: 2000, expireAfterMs: 60_000 };
-const key = encodeStruct(SW_KEY, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [3868, 3868], ifindex: 4, family: 4 });
+const key = encodeStruct(SwKey, { addr: [Buffer.from([10, 0, 0, 1]), Buffer.from([10, 0, 0, 2])], port: [3868, 3868], ifindex: 4, family: 4 });
 
 // endpoint 0 sent TSNs up to 120, endpoint 1 acknowledged 100: 20 outstanding since progress
 function look(w: EventWatcher, now: number, d0: Record<string, number>, extra: Record<string, number> = {}) {
   const sending = { packets: 30, data_chunks: 121, highest_tsn: 120, flags: SW_F.HAVE_TSN | SW_F.OUTSTANDING, progress_ns: T0, last_seen_ns: T0, ...d0 };
   const acking = { sack_chunks: 50, cum_tsn_ack: 100, flags: SW_F.HAVE_SACK, last_seen_ns: T0 };
-  const values = encodeStruct(SW_ASSOC, { dir: [sending, acking], first_ns: T0, last_ns: T0, state: 3, ...extra });
+  const values = encodeStruct(SwAssoc, { dir: [sending, acking], first_ns: T0, last_ns: T0, state: 3, ...extra });
   const table = new AssocTable(assocRows(null, { count: 1, keys: key, values }), now, { detect: DETECT, previous: w.previous });
   return w.check(table, now).map((e) => ({ type: e.type, by: e.by, value: e.value, durationMs: e.durationMs, reason: e.reason, outstandingTsns: e.outstandingTsns }));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The ebpf-ts command. One subcommand today:
-//   ebpf-ts gen types X.bpf.o [--record MAP=STRUCT]… [--struct NAME]… [--u64 number] [--import-from MOD] [-o FILE]
+//   ebpf-ts gen types X.bpf.o [--record MAP=STRUCT]… [--struct NAME]… [--u64 number] [--import-from MOD] [--regenerate CMD] [-o FILE]
 // writes TypeScript layouts for the object's maps, keys, values, globals and ring-buffer records
 // from its BTF (to stdout, or FILE). Exit 0 on success, 1 on a bad object, 2 on bad usage.
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ options:
   --struct NAME         also emit struct NAME (repeatable)
   --u64 number          unsigned 64-bit members as numbers (exact below 2^53) instead of bigints
   --import-from MOD     import layouts from MOD instead of 'ebpf-ts'
+  --regenerate CMD      name CMD in the header as the way to remake the file
   -o, --out FILE        write to FILE instead of stdout
 `;
 
@@ -37,6 +38,7 @@ function main(argv: string[]): void {
         struct: { type: 'string', multiple: true },
         'import-from': { type: 'string' },
         u64: { type: 'string' },
+        regenerate: { type: 'string' },
         out: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -64,6 +66,7 @@ function main(argv: string[]): void {
   try {
     text = generateTypes(obj, {
       records, structs: values.struct ?? [], ...(values['import-from'] ? { importFrom: values['import-from'] } : {}), ...(values.u64 ? { u64: values.u64 as 'number' | 'bigint' } : {}),
+      ...(values.regenerate ? { regenerate: values.regenerate } : {}),
     });
   } catch (err) {
     process.stderr.write(`ebpf-ts: ${(err as Error).message}\n`);

@@ -123,7 +123,13 @@ export function pad(n: number): Layout<undefined> {
   return { ...scalar<undefined>(n, () => undefined, (b, _v, o) => void b.fill(0, o, o + n), 1), pad: true } as Layout<undefined>;
 }
 
-export type StructValue<F extends Record<string, Layout<unknown>>> = { [K in keyof F]: LayoutValue<F[K]> };
+/**
+ * A struct's value: its members' values. Padding members (`pad(n)`, whose value is undefined)
+ * are optional: decode leaves them out and encode writes zeros, so a value never spells them.
+ */
+export type StructValue<F extends Record<string, Layout<unknown>>> =
+  { [K in keyof F as undefined extends LayoutValue<F[K]> ? never : K]: LayoutValue<F[K]> } &
+  { [K in keyof F as undefined extends LayoutValue<F[K]> ? K : never]?: undefined };
 
 /** struct { … }: members in the order given; C alignment and tail padding unless `packed`. */
 export function struct<F extends Record<string, Layout<unknown>>>(fields: F, opts: { packed?: boolean } = {}): Layout<StructValue<F>> & { offsets: Record<keyof F, number> } {
