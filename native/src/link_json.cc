@@ -571,6 +571,26 @@ class LinkListWriter {
       carrier = a.p(lk::IFLA_CARRIER)[0] != 0;
     }
     j.key(false, L, "carrier"); j.boolean(carrier);
+    j.key(false, L, "carrierChanges"); if (a.has(lk::IFLA_CARRIER_CHANGES)) j.i64(u32of(lk::IFLA_CARRIER_CHANGES)); else j.null();
+    j.key(false, L, "carrierUpCount"); if (a.has(lk::IFLA_CARRIER_UP_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_UP_COUNT)); else j.null();
+    j.key(false, L, "carrierDownCount"); if (a.has(lk::IFLA_CARRIER_DOWN_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_DOWN_COUNT)); else j.null();
+    j.key(false, L, "protoDown");
+    if (a.has(lk::IFLA_PROTO_DOWN)) {
+      need(a.n(lk::IFLA_PROTO_DOWN), 1);
+      j.boolean(a.p(lk::IFLA_PROTO_DOWN)[0] != 0);
+    } else {
+      j.null();
+    }
+    j.key(false, L, "protoDownReason");
+    {
+      // IFLA_PROTO_DOWN_REASON -> IFLA_PROTO_DOWN_REASON_VALUE, the last one wins
+      int64_t reason = -1;
+      if (a.has(lk::IFLA_PROTO_DOWN_REASON)) forEachAttr(a.p(lk::IFLA_PROTO_DOWN_REASON), 0, a.n(lk::IFLA_PROTO_DOWN_REASON), [&](int t, const uint8_t *v, size_t n) {
+        if (t == lk::IFLA_PROTO_DOWN_REASON_VALUE) { need(n, 4); reason = rd32(v); }
+      });
+      if (reason < 0) j.null();
+      else j.i64(reason);
+    }
     j.key(false, L, "flags");
     if (ifflags == flagsOf && flagsLen) {
       // The links of a dump share a handful of flag sets: copy the last one written.
@@ -635,6 +655,7 @@ class LinkListWriter {
     }
     j.key(false, L, "txqlen"); j.i64(a.has(lk::IFLA_TXQLEN) ? u32of(lk::IFLA_TXQLEN) : 0);
     j.key(false, L, "promiscuity"); j.i64(a.has(lk::IFLA_PROMISCUITY) ? u32of(lk::IFLA_PROMISCUITY) : 0);
+    j.key(false, L, "allmulti"); if (a.has(lk::IFLA_ALLMULTI)) j.i64(u32of(lk::IFLA_ALLMULTI)); else j.null();
     // what ip -d prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits (link.ts, same order)
     j.key(false, L, "qdisc");
     {

@@ -33,7 +33,8 @@ export async function takeSnapshot(h: Handle): Promise<Snapshot> {
 export function stableSnapshot(s: Snapshot): Omit<Snapshot, 'takenAt'> {
   return {
     netns: s.netns,
-    links: s.links.map((l) => ({ ...l, stats: { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 }, slaveData: l.slaveData })),
+    // carrier transitions count like the traffic counters: a link taken down and up again is the same link
+    links: s.links.map((l) => ({ ...l, carrierChanges: null, carrierUpCount: null, carrierDownCount: null, stats: { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 }, slaveData: l.slaveData })),
     addrs: s.addrs.map(({ validLft: _v, preferredLft: _p, ...a }) => a),
     neighs: s.neighs.filter((n) => n.state === 'PERMANENT' || n.state === 'NOARP').map(({ probes: _p, ...n }) => n),
     routes: s.routes,

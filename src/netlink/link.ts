@@ -9,7 +9,7 @@ import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
   type SlaveData, validateKindSpec, type VlanSpec, encodeBridgePortOptions,
 } from './linkinfo.js';
-import { IFLA, IFLA_INET6, KIND_TABLE } from './link-kinds.js';
+import { IFLA, IFLA_INET6, IFLA_PROTO_DOWN_REASON, KIND_TABLE } from './link-kinds.js';
 import { netnsPath } from './netns.js';
 
 export type { KindData, SlaveData } from './linkinfo.js';
@@ -45,6 +45,12 @@ function addrGenModeOf(buf: Buffer, s: number, e: number): string | null {
   });
   return mode;
 }
+/** IFLA_PROTO_DOWN_REASON_VALUE inside IFLA_PROTO_DOWN_REASON (the last one wins), or null. */
+function protoDownReasonOf(buf: Buffer, s: number, e: number): number | null {
+  let v: number | null = null;
+  forEachAttr(buf, s, e, (t, vs) => { if (t === IFLA_PROTO_DOWN_REASON.VALUE) v = buf.readUInt32LE(vs); });
+  return v;
+}
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
 
@@ -69,6 +75,15 @@ export interface Link {
   admin: 'up' | 'down';
   oper: string;
   carrier: boolean;
+  /** IFLA_CARRIER_CHANGES: carrier transitions since the device was made (ip -s -s: carrier_changes); null when not sent. */
+  carrierChanges: number | null;
+  /** IFLA_CARRIER_UP_COUNT / IFLA_CARRIER_DOWN_COUNT: the transitions each way. */
+  carrierUpCount: number | null;
+  carrierDownCount: number | null;
+  /** IFLA_PROTO_DOWN: held down by a control protocol (ip: proto_down, printed only when on); null when not sent. */
+  protoDown: boolean | null;
+  /** IFLA_PROTO_DOWN_REASON's value: the bits of the reasons it is held down (ip: proto_down_reason); null when none. */
+  protoDownReason: number | null;
   flags: string[];
   mtu: number;
   minMtu: number | null;
@@ -90,6 +105,8 @@ export interface Link {
   altNames: string[];
   txqlen: number;
   promiscuity: number;
+  /** IFLA_ALLMULTI (Linux 6.0+): how many want all multicast (ip -d: allmulti); null when not sent. */
+  allmulti: number | null;
   /** What `ip -d link` prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits; null when not sent. */
   qdisc: string | null;
   /** IFLA_LINKMODE: 'default', 'dormant' (set by a supplicant until authenticated), 'testing'. */
@@ -194,10 +211,11 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   const link: Link = {
     index, name: '', kind: type === ARPHRD_LOOPBACK ? 'loopback' : 'device',
     admin: ifflags & IFF_UP ? 'up' : 'down', oper: 'unknown', carrier: (ifflags & IFF_LOWER_UP) !== 0,
+    carrierChanges: null, carrierUpCount: null, carrierDownCount: null, protoDown: null, protoDownReason: null,
     flags: flagNames(ifflags), mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
-    txqlen: 0, promiscuity: 0, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
+    txqlen: 0, promiscuity: 0, allmulti: null, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
     gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null, addrGenMode: null,
     kindData: null, slaveKind: null, slaveData: null, stats,
   };
@@ -214,6 +232,12 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   if ((s = idx[row + S.TXQLEN]!) !== 0) link.txqlen = w[(bo + s) >>> 2]!;
   if ((s = idx[row + S.OPERSTATE]!) !== 0) link.oper = OPERSTATES[buf[s]!] ?? String(buf[s]);
   if ((s = idx[row + S.CARRIER]!) !== 0) link.carrier = buf[s] !== 0;
+  if ((s = idx[row + S.CARRIER_CHANGES]!) !== 0) link.carrierChanges = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.CARRIER_UP_COUNT]!) !== 0) link.carrierUpCount = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.CARRIER_DOWN_COUNT]!) !== 0) link.carrierDownCount = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.PROTO_DOWN]!) !== 0) link.protoDown = buf[s] !== 0;
+  if ((s = idx[row + S.PROTO_DOWN_REASON]!) !== 0) link.protoDownReason = protoDownReasonOf(buf, s, idx[row + S.PROTO_DOWN_REASON + 1]!);
+  if ((s = idx[row + S.ALLMULTI]!) !== 0) link.allmulti = w[(bo + s) >>> 2]!;
   if ((s = idx[row + S.IFALIAS]!) !== 0) link.alias = readString(buf, s, idx[row + S.IFALIAS + 1]!) || null;
   if ((s = idx[row + S.GROUP]!) !== 0) link.group = w[(bo + s) >>> 2]!;
   if ((s = idx[row + S.PROMISCUITY]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!;
