@@ -76,6 +76,8 @@ export interface AttrDef {
   readonly max?: number;
   /** Most entries a list takes (ipv4list). */
   readonly maxItems?: number;
+  /** Moves on its own (a count of groups or hosts): left out when links are compared for "nothing changed". */
+  readonly volatile?: boolean;
 }
 
 export interface KindTable {
@@ -141,8 +143,25 @@ export const BOND: KindTable = {
     a('IFLA_BOND_ARP_VALIDATE', 9, 'enum32', 'arpValidate', { ip: 'arp_validate', names: BOND_ARP_VALIDATE }),
     a('IFLA_BOND_PRIMARY', 11, 'u32', 'primaryIndex'),
     a('IFLA_BOND_XMIT_HASH_POLICY', 14, 'enum8', 'xmitHashPolicy', { ip: 'xmit_hash_policy', names: BOND_XMIT_HASH }),
+    a('IFLA_BOND_USE_CARRIER', 6, 'flag8', 'useCarrier', { ip: 'use_carrier' }),
+    a('IFLA_BOND_ARP_ALL_TARGETS', 10, 'enum32', 'arpAllTargets', { ip: 'arp_all_targets', names: ['any', 'all'] }),
+    a('IFLA_BOND_PRIMARY_RESELECT', 12, 'enum8', 'primaryReselect', { ip: 'primary_reselect', names: ['always', 'better', 'failure'] }),
+    a('IFLA_BOND_FAIL_OVER_MAC', 13, 'enum8', 'failOverMac', { ip: 'fail_over_mac', names: ['none', 'active', 'follow'] }),
+    a('IFLA_BOND_RESEND_IGMP', 15, 'u32', 'resendIgmp', { ip: 'resend_igmp' }),
+    a('IFLA_BOND_NUM_PEER_NOTIF', 16, 'u8', 'numPeerNotif', { ip: 'num_peer_notif' }),
+    a('IFLA_BOND_ALL_SLAVES_ACTIVE', 17, 'u8', 'allSlavesActive', { ip: 'all_slaves_active' }),
     a('IFLA_BOND_MIN_LINKS', 18, 'u32', 'minLinks', { ip: 'min_links' }),
+    a('IFLA_BOND_LP_INTERVAL', 19, 'u32', 'lpInterval', { ip: 'lp_interval' }),
+    a('IFLA_BOND_PACKETS_PER_SLAVE', 20, 'u32', 'packetsPerSlave', { ip: 'packets_per_slave' }),
     a('IFLA_BOND_AD_LACP_RATE', 21, 'choice8', 'lacpRate', { ip: 'ad_lacp_rate', names: ['slow', 'fast'] }),
+    a('IFLA_BOND_AD_SELECT', 22, 'enum8', 'adSelect', { ip: 'ad_select', names: ['stable', 'bandwidth', 'count'] }),
+    a('IFLA_BOND_AD_ACTOR_SYS_PRIO', 24, 'u16', 'adActorSysPrio', { ip: 'ad_actor_sys_prio' }),
+    a('IFLA_BOND_AD_USER_PORT_KEY', 25, 'u16', 'adUserPortKey', { ip: 'ad_user_port_key' }),
+    a('IFLA_BOND_AD_ACTOR_SYSTEM', 26, 'lladdr', 'adActorSystem', { ip: 'ad_actor_system' }),
+    a('IFLA_BOND_TLB_DYNAMIC_LB', 27, 'u8', 'tlbDynamicLb', { ip: 'tlb_dynamic_lb' }),
+    a('IFLA_BOND_PEER_NOTIF_DELAY', 28, 'u32', 'peerNotifDelay', { ip: 'peer_notif_delay' }),
+    a('IFLA_BOND_AD_LACP_ACTIVE', 29, 'u8', 'adLacpActive', { ip: 'ad_lacp_active' }),
+    a('IFLA_BOND_MISSED_MAX', 30, 'u8', 'missedMax', { ip: 'arp_missed_max' }),
   ],
   defaults: [['mode', 'balance-rr'], ['miimon', 0]],
   create: { keys: ['mode', 'miimon', 'arpInterval', 'arpIpTargets'], required: ['mode'] },
@@ -164,14 +183,37 @@ export const BRIDGE: KindTable = {
     a('IFLA_BR_ROOT_ID', 10, 'bridgeId', 'rootId', { ip: 'root_id' }),
     a('IFLA_BR_BRIDGE_ID', 11, 'bridgeId', 'bridgeId', { ip: 'bridge_id' }),
     a('IFLA_BR_ROOT_PORT', 12, 'u16', 'rootPort', { ip: 'root_port' }),
+    a('IFLA_BR_GROUP_FWD_MASK', 9, 'u16', 'groupFwdMask', { ip: 'group_fwd_mask' }),
+    a('IFLA_BR_ROOT_PATH_COST', 13, 'u32', 'rootPathCost', { ip: 'root_path_cost' }),
+    a('IFLA_BR_TOPOLOGY_CHANGE', 14, 'flag8', 'topologyChange', { ip: 'topology_change' }),
+    a('IFLA_BR_TOPOLOGY_CHANGE_DETECTED', 15, 'flag8', 'topologyChangeDetected', { ip: 'topology_change_detected' }),
+    a('IFLA_BR_GROUP_ADDR', 20, 'lladdr', 'groupAddr', { ip: 'group_addr' }),
+    a('IFLA_BR_MCAST_ROUTER', 22, 'u8', 'mcastRouter', { ip: 'mcast_router' }),
     a('IFLA_BR_MCAST_SNOOPING', 23, 'flag8', 'mcastSnooping', { ip: 'mcast_snooping' }),
+    a('IFLA_BR_MCAST_QUERY_USE_IFADDR', 24, 'flag8', 'mcastQueryUseIfaddr', { ip: 'mcast_query_use_ifaddr' }),
     // the bridge sends IGMP/MLD queries itself
     a('IFLA_BR_MCAST_QUERIER', 25, 'flag8', 'mcastQuerier', { ip: 'mcast_querier' }),
+    a('IFLA_BR_MCAST_HASH_ELASTICITY', 26, 'u32', 'mcastHashElasticity', { ip: 'mcast_hash_elasticity' }),
+    a('IFLA_BR_MCAST_HASH_MAX', 27, 'u32', 'mcastHashMax', { ip: 'mcast_hash_max' }),
+    a('IFLA_BR_MCAST_LAST_MEMBER_CNT', 28, 'u32', 'mcastLastMemberCnt', { ip: 'mcast_last_member_cnt' }),
+    a('IFLA_BR_MCAST_STARTUP_QUERY_CNT', 29, 'u32', 'mcastStartupQueryCnt', { ip: 'mcast_startup_query_cnt' }),
+    // multicast intervals, in centiseconds as ip prints them
+    a('IFLA_BR_MCAST_LAST_MEMBER_INTVL', 30, 'u64', 'mcastLastMemberIntvl', { ip: 'mcast_last_member_intvl' }),
+    a('IFLA_BR_MCAST_MEMBERSHIP_INTVL', 31, 'u64', 'mcastMembershipIntvl', { ip: 'mcast_membership_intvl' }),
+    a('IFLA_BR_MCAST_QUERIER_INTVL', 32, 'u64', 'mcastQuerierIntvl', { ip: 'mcast_querier_intvl' }),
+    a('IFLA_BR_MCAST_QUERY_INTVL', 33, 'u64', 'mcastQueryIntvl', { ip: 'mcast_query_intvl' }),
+    a('IFLA_BR_MCAST_QUERY_RESPONSE_INTVL', 34, 'u64', 'mcastQueryResponseIntvl', { ip: 'mcast_query_response_intvl' }),
+    a('IFLA_BR_MCAST_STARTUP_QUERY_INTVL', 35, 'u64', 'mcastStartupQueryIntvl', { ip: 'mcast_startup_query_intvl' }),
     // bridged frames pass through iptables / ip6tables / arptables (br_netfilter)
     a('IFLA_BR_NF_CALL_IPTABLES', 36, 'flag8', 'nfCallIptables', { ip: 'nf_call_iptables' }),
     a('IFLA_BR_NF_CALL_IP6TABLES', 37, 'flag8', 'nfCallIp6tables', { ip: 'nf_call_ip6tables' }),
     a('IFLA_BR_NF_CALL_ARPTABLES', 38, 'flag8', 'nfCallArptables', { ip: 'nf_call_arptables' }),
     a('IFLA_BR_VLAN_DEFAULT_PVID', 39, 'u16', 'vlanDefaultPvid', { ip: 'vlan_default_pvid' }),
+    a('IFLA_BR_VLAN_STATS_ENABLED', 41, 'flag8', 'vlanStatsEnabled', { ip: 'vlan_stats_enabled' }),
+    a('IFLA_BR_MCAST_STATS_ENABLED', 42, 'flag8', 'mcastStatsEnabled', { ip: 'mcast_stats_enabled' }),
+    a('IFLA_BR_MCAST_IGMP_VERSION', 43, 'u8', 'mcastIgmpVersion', { ip: 'mcast_igmp_version' }),
+    a('IFLA_BR_MCAST_MLD_VERSION', 44, 'u8', 'mcastMldVersion', { ip: 'mcast_mld_version' }),
+    a('IFLA_BR_VLAN_STATS_PER_PORT', 45, 'flag8', 'vlanStatsPerPort', { ip: 'vlan_stats_per_port' }),
   ],
   defaults: [['stp', false], ['vlanFiltering', false]],
   create: { keys: ['stp', 'vlanFiltering'] },
@@ -183,6 +225,10 @@ export const MACVLAN: KindTable = {
   attrs: [
     a('IFLA_MACVLAN_MODE', 1, 'values32', 'mode', { ip: 'mode', names: MACVLAN_MODE_NAMES, values: MACVLAN_MODE_VALUES }),
     a('IFLA_MACVLAN_FLAGS', 2, 'u16', 'flags'),
+    a('IFLA_MACVLAN_MACADDR_COUNT', 6, 'u32', 'macaddrCount', { ip: 'macaddr_count' }),
+    // the broadcast/multicast queue: its length as asked, and as used (the largest any macvlan of the lower device asked)
+    a('IFLA_MACVLAN_BC_QUEUE_LEN', 7, 'u32', 'bcQueueLen', { ip: 'bcqueuelen' }),
+    a('IFLA_MACVLAN_BC_QUEUE_LEN_USED', 8, 'u32', 'bcQueueLenUsed', { ip: 'usedbcqueuelen' }),
   ],
   defaults: [['mode', 'vepa']],
   create: { keys: ['mode'] },
@@ -219,15 +265,41 @@ export const BRIDGE_PORT: KindTable = {
     a('IFLA_BRPORT_COST', IFLA_BRPORT.COST, 'u32', 'cost', { ip: 'cost' }),
     // hairpin: reflect frames back out of the port they came in on
     a('IFLA_BRPORT_MODE', IFLA_BRPORT.MODE, 'flag8', 'hairpin', { ip: 'hairpin' }),
+    a('IFLA_BRPORT_GUARD', IFLA_BRPORT.GUARD, 'flag8', 'guard', { ip: 'guard' }),
+    a('IFLA_BRPORT_PROTECT', IFLA_BRPORT.PROTECT, 'flag8', 'rootBlock', { ip: 'root_block' }),
+    a('IFLA_BRPORT_FAST_LEAVE', IFLA_BRPORT.FAST_LEAVE, 'flag8', 'fastLeave', { ip: 'fastleave' }),
     a('IFLA_BRPORT_LEARNING', IFLA_BRPORT.LEARNING, 'flag8', 'learning', { ip: 'learning' }),
     a('IFLA_BRPORT_UNICAST_FLOOD', IFLA_BRPORT.UNICAST_FLOOD, 'flag8', 'unicastFlood', { ip: 'flood' }),
     a('IFLA_BRPORT_PROXYARP', IFLA_BRPORT.PROXYARP, 'flag8', 'proxyArp', { ip: 'proxy_arp' }),
+    a('IFLA_BRPORT_PROXYARP_WIFI', IFLA_BRPORT.PROXYARP_WIFI, 'flag8', 'proxyArpWifi', { ip: 'proxy_arp_wifi' }),
+    a('IFLA_BRPORT_ROOT_ID', IFLA_BRPORT.ROOT_ID, 'bridgeId', 'rootId', { ip: 'root_id' }),
+    a('IFLA_BRPORT_BRIDGE_ID', IFLA_BRPORT.BRIDGE_ID, 'bridgeId', 'bridgeId', { ip: 'bridge_id' }),
+    a('IFLA_BRPORT_DESIGNATED_PORT', IFLA_BRPORT.DESIGNATED_PORT, 'u16', 'designatedPort', { ip: 'designated_port' }),
+    a('IFLA_BRPORT_DESIGNATED_COST', IFLA_BRPORT.DESIGNATED_COST, 'u16', 'designatedCost', { ip: 'designated_cost' }),
+    // port id (priority and number) and number, which ip prints in hex
+    a('IFLA_BRPORT_ID', IFLA_BRPORT.ID, 'u16', 'id', { ip: 'id' }),
+    a('IFLA_BRPORT_NO', IFLA_BRPORT.NO, 'u16', 'no', { ip: 'no' }),
+    a('IFLA_BRPORT_TOPOLOGY_CHANGE_ACK', IFLA_BRPORT.TOPOLOGY_CHANGE_ACK, 'flag8', 'topologyChangeAck', { ip: 'topology_change_ack' }),
+    a('IFLA_BRPORT_CONFIG_PENDING', IFLA_BRPORT.CONFIG_PENDING, 'flag8', 'configPending', { ip: 'config_pending' }),
+    a('IFLA_BRPORT_MULTICAST_ROUTER', IFLA_BRPORT.MULTICAST_ROUTER, 'u8', 'multicastRouter', { ip: 'multicast_router' }),
     a('IFLA_BRPORT_MCAST_FLOOD', IFLA_BRPORT.MCAST_FLOOD, 'flag8', 'mcastFlood', { ip: 'mcast_flood' }),
+    a('IFLA_BRPORT_MCAST_TO_UCAST', IFLA_BRPORT.MCAST_TO_UCAST, 'flag8', 'mcastToUnicast', { ip: 'mcast_to_unicast' }),
+    a('IFLA_BRPORT_VLAN_TUNNEL', IFLA_BRPORT.VLAN_TUNNEL, 'flag8', 'vlanTunnel', { ip: 'vlan_tunnel' }),
     a('IFLA_BRPORT_BCAST_FLOOD', IFLA_BRPORT.BCAST_FLOOD, 'flag8', 'bcastFlood', { ip: 'bcast_flood' }),
+    a('IFLA_BRPORT_GROUP_FWD_MASK', IFLA_BRPORT.GROUP_FWD_MASK, 'u16', 'groupFwdMask', { ip: 'group_fwd_mask' }),
     a('IFLA_BRPORT_NEIGH_SUPPRESS', IFLA_BRPORT.NEIGH_SUPPRESS, 'flag8', 'neighSuppress', { ip: 'neigh_suppress' }),
     a('IFLA_BRPORT_ISOLATED', IFLA_BRPORT.ISOLATED, 'flag8', 'isolated', { ip: 'isolated' }),
+    // ifindex of the port traffic fails over to (ip prints its name); sent only while set
+    a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'u32', 'backupPortIndex'),
+    a('IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT', IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, 'u32', 'mcastEhtHostsLimit', { ip: 'mcast_eht_hosts_limit' }),
+    a('IFLA_BRPORT_MCAST_EHT_HOSTS_CNT', IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, 'u32', 'mcastEhtHostsCnt', { ip: 'mcast_eht_hosts_cnt', volatile: true }),
     // 802.1X: only authorised hosts' frames pass (kernel 6.2+)
     a('IFLA_BRPORT_LOCKED', IFLA_BRPORT.LOCKED, 'flag8', 'locked', { ip: 'locked' }),
+    a('IFLA_BRPORT_MAB', IFLA_BRPORT.MAB, 'flag8', 'mab', { ip: 'mab' }),
+    a('IFLA_BRPORT_MCAST_N_GROUPS', IFLA_BRPORT.MCAST_N_GROUPS, 'u32', 'mcastNGroups', { ip: 'mcast_n_groups', volatile: true }),
+    a('IFLA_BRPORT_MCAST_MAX_GROUPS', IFLA_BRPORT.MCAST_MAX_GROUPS, 'u32', 'mcastMaxGroups', { ip: 'mcast_max_groups' }),
+    a('IFLA_BRPORT_NEIGH_VLAN_SUPPRESS', IFLA_BRPORT.NEIGH_VLAN_SUPPRESS, 'flag8', 'neighVlanSuppress', { ip: 'neigh_vlan_suppress' }),
+    a('IFLA_BRPORT_BACKUP_NHID', IFLA_BRPORT.BACKUP_NHID, 'u32', 'backupNhid', { ip: 'backup_nhid' }),
   ],
   defaults: [['state', 'disabled']],
 };
@@ -268,4 +340,13 @@ export function attrsById(table: KindTable): readonly (AttrDef | undefined)[] {
   const out: (AttrDef | undefined)[] = [];
   for (const d of table.attrs) out[d.id] = d;
   return out;
+}
+
+/** A decoded kindData / slaveData without its volatile members (counts); null stays null. */
+export function withoutVolatile<T extends { kind: string }>(data: T | null, tables: ReadonlyMap<string, KindTable>): T | null {
+  const table = data && tables.get(data.kind);
+  if (!data || !table) return data;
+  const out: Record<string, unknown> = { ...data };
+  for (const d of table.attrs) if (d.volatile) delete out[d.key];
+  return out as T;
 }

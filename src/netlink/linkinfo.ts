@@ -32,6 +32,23 @@ export interface BondData {
   xmitHashPolicy?: string;
   minLinks?: number;
   lacpRate?: 'slow' | 'fast';
+  useCarrier?: boolean;
+  arpAllTargets?: string;
+  primaryReselect?: string;
+  failOverMac?: string;
+  resendIgmp?: number;
+  numPeerNotif?: number;
+  allSlavesActive?: number;
+  lpInterval?: number;
+  packetsPerSlave?: number;
+  adSelect?: string;
+  adActorSysPrio?: number;
+  adUserPortKey?: number;
+  adActorSystem?: string;
+  tlbDynamicLb?: number;
+  peerNotifDelay?: number;
+  adLacpActive?: number;
+  missedMax?: number;
 }
 export interface BridgeData {
   kind: 'bridge';
@@ -55,11 +72,37 @@ export interface BridgeData {
   bridgeId?: string;
   rootId?: string;
   rootPort?: number;
+  groupFwdMask?: number;
+  rootPathCost?: number;
+  topologyChange?: boolean;
+  topologyChangeDetected?: boolean;
+  groupAddr?: string;
+  mcastRouter?: number;
+  mcastQueryUseIfaddr?: boolean;
+  mcastHashElasticity?: number;
+  mcastHashMax?: number;
+  mcastLastMemberCnt?: number;
+  mcastStartupQueryCnt?: number;
+  /** Multicast intervals, centiseconds. */
+  mcastLastMemberIntvl?: number;
+  mcastMembershipIntvl?: number;
+  mcastQuerierIntvl?: number;
+  mcastQueryIntvl?: number;
+  mcastQueryResponseIntvl?: number;
+  mcastStartupQueryIntvl?: number;
+  vlanStatsEnabled?: boolean;
+  mcastStatsEnabled?: boolean;
+  mcastIgmpVersion?: number;
+  mcastMldVersion?: number;
+  vlanStatsPerPort?: boolean;
 }
 export interface MacvlanData {
   kind: 'macvlan' | 'macvtap';
   mode: MacvlanMode | string;
   flags?: number;
+  macaddrCount?: number;
+  bcQueueLen?: number;
+  bcQueueLenUsed?: number;
 }
 export interface VethData {
   kind: 'veth';
@@ -88,6 +131,30 @@ export interface BridgePortData {
   isolated?: boolean;
   /** 802.1X: only authorised hosts' frames pass (kernel 6.2+). */
   locked?: boolean;
+  guard?: boolean;
+  rootBlock?: boolean;
+  fastLeave?: boolean;
+  proxyArpWifi?: boolean;
+  rootId?: string;
+  bridgeId?: string;
+  designatedPort?: number;
+  designatedCost?: number;
+  id?: number;
+  no?: number;
+  topologyChangeAck?: boolean;
+  configPending?: boolean;
+  multicastRouter?: number;
+  mcastToUnicast?: boolean;
+  vlanTunnel?: boolean;
+  groupFwdMask?: number;
+  backupPortIndex?: number;
+  mcastEhtHostsLimit?: number;
+  mcastEhtHostsCnt?: number;
+  mab?: boolean;
+  mcastNGroups?: number;
+  mcastMaxGroups?: number;
+  neighVlanSuppress?: boolean;
+  backupNhid?: number;
 }
 export interface BondSlaveData {
   kind: 'bond';
