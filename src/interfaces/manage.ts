@@ -6,7 +6,7 @@ import { parseCidr } from '../config/cidr.js';
 import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
 import { type Handle, withHandle } from '../netlink/handle.js';
 import { addLink, delLink, getLink, type Link, listLinks, listLinksOnce, type LinkSpec, setLink } from '../netlink/link.js';
-import { attrOf, BOND, BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode, VLAN, VLAN_PROTOCOLS } from '../netlink/link-kinds.js';
+import { attrOf, BOND, BOND_MODES, type BondMode, defaultOf, MACVLAN_MODES, type MacvlanMode, VLAN, VLAN_PROTOCOLS } from '../netlink/link-kinds.js';
 import { netnsNamesById } from '../netlink/nsid.js';
 import { type AddrView, type LinkView, toViews } from './model.js';
 
@@ -73,7 +73,7 @@ export function newLinkSpec(n: NewLink): LinkSpec {
       if (!Number.isInteger(n.id) || n.id < VLAN_ID.min! || n.id > VLAN_ID.max!) throw new UsageError(`vlan id ${n.id} is out of range (${VLAN_ID.min}-${VLAN_ID.max})`);
       if (n.protocol !== undefined && !(VLAN_PROTOCOLS as readonly string[]).includes(n.protocol)) throw new UsageError(`--protocol must be ${VLAN_PROTOCOLS.join(' or ')}, not ${n.protocol}`);
       spec.parent = n.link;
-      spec.vlan = { id: n.id, protocol: (n.protocol ?? '802.1Q') as '802.1Q' | '802.1ad' };
+      spec.vlan = { id: n.id, protocol: (n.protocol ?? defaultOf(VLAN, 'protocol')) as '802.1Q' | '802.1ad' };
       break;
     case 'macvlan':
       if (n.link === undefined) throw new UsageError('type macvlan needs --link (the lower device)');
@@ -84,7 +84,7 @@ export function newLinkSpec(n: NewLink): LinkSpec {
     case 'bond':
       if (n.mode !== undefined && !(BOND_MODES as readonly string[]).includes(n.mode)) throw new UsageError(`bond --mode must be one of ${BOND_MODES.join(', ')}, not ${n.mode}`);
       if ((n.arpIpTargets?.length ?? 0) > attrOf(BOND, 'arpIpTargets').maxItems!) throw new UsageError(`a bond takes at most ${attrOf(BOND, 'arpIpTargets').maxItems} --arp-ip-target`);
-      spec.bond = { mode: (n.mode ?? 'balance-rr') as BondMode };
+      spec.bond = { mode: (n.mode ?? defaultOf(BOND, 'mode')) as BondMode };
       if (n.miimon !== undefined) spec.bond.miimon = n.miimon;
       if (n.arpInterval !== undefined) spec.bond.arpInterval = n.arpInterval;
       if (n.arpIpTargets?.length) spec.bond.arpIpTargets = n.arpIpTargets;

@@ -350,3 +350,10 @@ export function withoutVolatile<T extends { kind: string }>(data: T | null, tabl
   for (const d of table.attrs) if (d.volatile) delete out[d.key];
   return out as T;
 }
+
+/** What a member of a table's objects is when the kernel (or a request) leaves it out. */
+export function defaultOf<T>(table: KindTable, key: string): T {
+  const d = table.defaults.find(([k]) => k === key);
+  if (!d) throw new Error(`link kind table ${table.kinds[0]} has no default for ${key}`);
+  return d[1] as T;
+}
