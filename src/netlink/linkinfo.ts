@@ -211,10 +211,14 @@ function decodeWith(table: KindTable, kind: string, buf: Buffer, s: number, e: n
   if (s < 0 || table.attrs.length === 0) return o;
   let byId = byIdCache.get(table);
   if (!byId) byIdCache.set(table, (byId = attrsById(table)));
-  forEachAttr(buf, s, e, (t, vs, ve) => {
-    const d = byId![t];
-    if (d) o[d.key] = decodeValue(d, buf, vs, ve);
-  });
+  // the walk inlined (no callback per attribute): a bridge port has some forty
+  for (let p = s; p + 4 <= e; ) {
+    const len = buf[p]! | (buf[p + 1]! << 8);
+    if (len < 4 || p + len > e) break;
+    const d = byId[(buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff];
+    if (d) o[d.key] = decodeValue(d, buf, p + 4, p + len);
+    p += (len + 3) & ~3;
+  }
   return o;
 }
 
