@@ -9,7 +9,12 @@
 // JSON.stringify would (strings that are not valid UTF-8, attributes shorter than their type,
 // no address space for the text, a refused dump) makes it answer null, and the caller runs the
 // TypeScript path instead.
+// What each link kind's IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA holds is not written here: it comes
+// from the kind tables of src/netlink/link-kinds.ts, rendered into generated/link_kinds.h by
+// scripts/gen-link-kinds (run by `npm run build:native`), the same tables the TypeScript decoder
+// walks; this file only walks them too.
 #include "addon.h"
+#include "generated/link_kinds.h"
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -30,7 +35,9 @@
 
 namespace {
 
+namespace lk = link_kinds;
 const int RTM_NEWLINK_ = 16;
+const int AF_INET6_ = 10;
 const size_t IFINFOMSG_LEN = 16;
 const int SLOTS = 64;
 
@@ -329,11 +336,6 @@ std::string nameOr(int indent, const char *const *names, size_t count, uint32_t 
   return quoted(indent, std::to_string(v).c_str());
 }
 
-const char *const BOND_MODES[] = {"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"};
-const char *const BOND_ARP_VALIDATE[] = {"none", "active", "backup", "all", "filter", "filter_active", "filter_backup"};
-const char *const BOND_XMIT_HASH[] = {"layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac"};
-const char *const BR_PORT_STATES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
-const char *const MII_STATUS[] = {"up", "going_down", "down", "going_back"};
 const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
 const char *const LINKMODES[] = {"default", "dormant", "testing"};
 const char *const ADDR_GEN_MODES[] = {"eui64", "none", "stable_secret", "random"};
@@ -355,156 +357,87 @@ std::string bridgeIdOf(int indent, const uint8_t *v, size_t n) {
   return "\"" + t + j.string().substr(1);
 }
 
-// decodeKindData: the object, or false when the kind has no decoder (kindData null).
+// One attribute's value as JSON text, read as its table entry says (decodeValue in
+// src/netlink/linkinfo.ts). level: the nesting level of the member it is the value of.
+std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent, int level) {
+  need(n, lk::TYPE_SIZE[d.type]);
+  switch (d.type) {
+    case lk::T_U8: return num(indent, v[0]);
+    case lk::T_U16: return num(indent, rd16(v));
+    case lk::T_U32: return num(indent, rd32(v));
+    case lk::T_U64: {
+      uint64_t x;
+      memcpy(&x, v, 8);
+      Json j(indent);
+      j.counter(x);
+      return j.string();
+    }
+    case lk::T_BE16: return num(indent, rd16be(v));
+    case lk::T_FLAG8: return boolean(v[0] != 0);
+    case lk::T_FLAG32: return boolean(rd32(v) != 0);
+    case lk::T_ENUM8: return nameOr(indent, d.names, d.count, v[0]);
+    case lk::T_ENUM32: return nameOr(indent, d.names, d.count, rd32(v));
+    case lk::T_CHOICE8: return quoted(indent, d.names[v[0] ? 1 : 0]);
+    case lk::T_VALUES32: {
+      uint32_t x = rd32(v);
+      for (size_t i = 0; i < d.count; i++)
+        if (d.values[i] == x) return quoted(indent, d.names[i]);
+      return quoted(indent, std::to_string(x).c_str());
+    }
+    case lk::T_BITS32: {
+      uint32_t x = rd32(v);
+      std::vector<std::string> items;
+      for (size_t i = 0; i < d.count; i++)
+        if (x & d.values[i]) items.emplace_back(d.names[i]);
+      Json j(indent);
+      j.strArray(items, level);
+      return j.string();
+    }
+    case lk::T_PROTO16: return vlanProtocol(indent, rd16be(v));
+    case lk::T_LLADDR: {
+      Json j(indent);
+      j.lladdr(v, n);
+      return j.string();
+    }
+    case lk::T_BRIDGEID: return bridgeIdOf(indent, v, n);
+    case lk::T_IPV4LIST: {
+      std::vector<std::string> targets;
+      forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
+        if (an == 4) targets.push_back(std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]));
+      });
+      Json j(indent);
+      j.strArray(targets, level);
+      return j.string();
+    }
+  }
+  throw Unrenderable();  // a type this writer does not know: let the TypeScript path print it
+}
+
+// decodeKindData / decodeSlaveData (decodeWith in linkinfo.ts): `kind`, the table's defaults,
+// then each attribute the table knows in message order; false when no table has the kind.
+bool decodeWith(const lk::Table *tables, size_t count, const std::string &kind, const uint8_t *buf, long s, long e, int indent, int level, OrderedObject &o) {
+  const lk::Table *t = nullptr;
+  for (size_t i = 0; i < count && !t; i++)
+    if (kind == tables[i].kind) t = &tables[i];
+  if (!t) return false;
+  o.set("kind", quoted(indent, kind.c_str()));
+  for (size_t i = 0; i < t->ndefaults; i++) o.set(t->defaults[i].key, t->defaults[i].json);
+  if (s >= 0 && t->nattrs) forEachAttr(buf, s, e, [&](int id, const uint8_t *v, size_t n) {
+    for (size_t i = 0; i < t->nattrs; i++)
+      if (t->attrs[i].id == id) {
+        o.set(t->attrs[i].key, attrValue(t->attrs[i], v, n, indent, level + 1));
+        return;
+      }
+  });
+  return true;
+}
+
 bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int indent, int level, OrderedObject &o) {
-  bool has = ds >= 0;
-  if (kind == "vlan") {
-    o.set("kind", quoted(indent, "vlan"));
-    o.set("id", "0");
-    o.set("protocol", quoted(indent, "802.1Q"));
-    o.set("flags", "[]");
-    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
-      if (t == 1) { need(n, 2); o.set("id", num(indent, rd16(v))); }
-      else if (t == 5) { need(n, 2); o.set("protocol", vlanProtocol(indent, rd16be(v))); }
-      else if (t == 2) {
-        need(n, 4);
-        uint32_t f = rd32(v);
-        static const std::pair<uint32_t, const char *> names[] = {{0x1, "reorder_hdr"}, {0x2, "gvrp"}, {0x4, "loose_binding"}, {0x8, "mvrp"}, {0x10, "bridge_binding"}};
-        std::vector<std::string> items;
-        for (auto &b : names)
-          if (f & b.first) items.emplace_back(b.second);
-        Json j(indent);
-        j.strArray(items, level + 1);
-        o.set("flags", j.string());
-      }
-    });
-    return true;
-  }
-  if (kind == "bond") {
-    o.set("kind", quoted(indent, "bond"));
-    o.set("mode", quoted(indent, "balance-rr"));
-    o.set("miimon", "0");
-    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
-      switch (t) {
-        case 1: need(n, 1); o.set("mode", nameOr(indent, BOND_MODES, COUNT(BOND_MODES), v[0])); break;
-        case 2: need(n, 4); o.set("activeSlaveIndex", num(indent, rd32(v))); break;
-        case 3: need(n, 4); o.set("miimon", num(indent, rd32(v))); break;
-        case 4: need(n, 4); o.set("updelay", num(indent, rd32(v))); break;
-        case 5: need(n, 4); o.set("downdelay", num(indent, rd32(v))); break;
-        case 7: need(n, 4); o.set("arpInterval", num(indent, rd32(v))); break;
-        case 8: {
-          std::vector<std::string> targets;
-          forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
-            if (an == 4) targets.push_back(std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]));
-          });
-          Json j(indent);
-          j.strArray(targets, level + 1);
-          o.set("arpIpTargets", j.string());
-          break;
-        }
-        case 9: need(n, 4); o.set("arpValidate", nameOr(indent, BOND_ARP_VALIDATE, COUNT(BOND_ARP_VALIDATE), rd32(v))); break;
-        case 11: need(n, 4); o.set("primaryIndex", num(indent, rd32(v))); break;
-        case 14: need(n, 1); o.set("xmitHashPolicy", nameOr(indent, BOND_XMIT_HASH, COUNT(BOND_XMIT_HASH), v[0])); break;
-        case 18: need(n, 4); o.set("minLinks", num(indent, rd32(v))); break;
-        case 21: need(n, 1); o.set("lacpRate", quoted(indent, v[0] ? "fast" : "slow")); break;
-      }
-    });
-    return true;
-  }
-  if (kind == "bridge") {
-    o.set("kind", quoted(indent, "bridge"));
-    o.set("stp", "false");
-    o.set("vlanFiltering", "false");
-    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
-      switch (t) {
-        case 5: need(n, 4); o.set("stp", boolean(rd32(v) != 0)); break;
-        case 7: need(n, 1); o.set("vlanFiltering", boolean(v[0] != 0)); break;
-        case 1: need(n, 4); o.set("forwardDelay", num(indent, rd32(v))); break;
-        case 2: need(n, 4); o.set("helloTime", num(indent, rd32(v))); break;
-        case 3: need(n, 4); o.set("maxAge", num(indent, rd32(v))); break;
-        case 4: need(n, 4); o.set("ageingTime", num(indent, rd32(v))); break;
-        case 6: need(n, 2); o.set("priority", num(indent, rd16(v))); break;
-        case 8: need(n, 2); o.set("vlanProtocol", vlanProtocol(indent, rd16be(v))); break;
-        case 39: need(n, 2); o.set("vlanDefaultPvid", num(indent, rd16(v))); break;
-        case 23: need(n, 1); o.set("mcastSnooping", boolean(v[0] != 0)); break;
-        case 25: need(n, 1); o.set("mcastQuerier", boolean(v[0] != 0)); break;
-        case 36: need(n, 1); o.set("nfCallIptables", boolean(v[0] != 0)); break;
-        case 37: need(n, 1); o.set("nfCallIp6tables", boolean(v[0] != 0)); break;
-        case 38: need(n, 1); o.set("nfCallArptables", boolean(v[0] != 0)); break;
-        case 11: o.set("bridgeId", bridgeIdOf(indent, v, n)); break;
-        case 10: o.set("rootId", bridgeIdOf(indent, v, n)); break;
-        case 12: need(n, 2); o.set("rootPort", num(indent, rd16(v))); break;
-      }
-    });
-    return true;
-  }
-  if (kind == "macvlan" || kind == "macvtap") {
-    o.set("kind", quoted(indent, kind.c_str()));
-    o.set("mode", quoted(indent, "vepa"));
-    if (has) forEachAttr(buf, ds, de, [&](int t, const uint8_t *v, size_t n) {
-      if (t == 1) {
-        need(n, 4);
-        uint32_t m = rd32(v);
-        const char *name = m == 1 ? "private" : m == 2 ? "vepa" : m == 4 ? "bridge" : m == 8 ? "passthru" : m == 16 ? "source" : nullptr;
-        o.set("mode", quoted(indent, name ? name : std::to_string(m).c_str()));
-      } else if (t == 2) {
-        need(n, 2);
-        o.set("flags", num(indent, rd16(v)));
-      }
-    });
-    return true;
-  }
-  if (kind == "veth" || kind == "dummy") {
-    o.set("kind", quoted(indent, kind.c_str()));
-    return true;
-  }
-  return false;
+  return decodeWith(lk::KIND_TABLES, lk::KIND_TABLES_COUNT, kind, buf, ds, de, indent, level, o);
 }
 
 bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int indent, OrderedObject &o) {
-  if (kind == "bridge") {
-    o.set("kind", quoted(indent, "bridge"));
-    o.set("state", quoted(indent, "disabled"));
-    forEachAttr(buf, s, e, [&](int t, const uint8_t *v, size_t n) {
-      switch (t) {
-        case 1: need(n, 1); o.set("state", nameOr(indent, BR_PORT_STATES, COUNT(BR_PORT_STATES), v[0])); break;
-        case 2: need(n, 2); o.set("priority", num(indent, rd16(v))); break;
-        case 3: need(n, 4); o.set("cost", num(indent, rd32(v))); break;
-        case 8: need(n, 1); o.set("learning", boolean(v[0] != 0)); break;
-        case 9: need(n, 1); o.set("unicastFlood", boolean(v[0] != 0)); break;
-        // port flags, as src/netlink/linkinfo.ts names them (IFLA_BRPORT_MODE is hairpin)
-        case 4: need(n, 1); o.set("hairpin", boolean(v[0] != 0)); break;
-        case 10: need(n, 1); o.set("proxyArp", boolean(v[0] != 0)); break;
-        case 27: need(n, 1); o.set("mcastFlood", boolean(v[0] != 0)); break;
-        case 30: need(n, 1); o.set("bcastFlood", boolean(v[0] != 0)); break;
-        case 32: need(n, 1); o.set("neighSuppress", boolean(v[0] != 0)); break;
-        case 33: need(n, 1); o.set("isolated", boolean(v[0] != 0)); break;
-        case 39: need(n, 1); o.set("locked", boolean(v[0] != 0)); break;
-      }
-    });
-    return true;
-  }
-  if (kind == "bond") {
-    o.set("kind", quoted(indent, "bond"));
-    o.set("state", quoted(indent, "backup"));
-    o.set("miiStatus", quoted(indent, "down"));
-    forEachAttr(buf, s, e, [&](int t, const uint8_t *v, size_t n) {
-      switch (t) {
-        case 1: need(n, 1); o.set("state", quoted(indent, v[0] == 0 ? "active" : "backup")); break;
-        case 2: need(n, 1); o.set("miiStatus", nameOr(indent, MII_STATUS, COUNT(MII_STATUS), v[0])); break;
-        case 3: need(n, 4); o.set("linkFailureCount", num(indent, rd32(v))); break;
-        case 4: {
-          Json j(indent);
-          j.lladdr(v, n);
-          o.set("permHwaddr", j.string());
-          break;
-        }
-        case 5: need(n, 2); o.set("queueId", num(indent, rd16(v))); break;
-      }
-    });
-    return true;
-  }
-  return false;
+  return decodeWith(lk::SLAVE_TABLES, lk::SLAVE_TABLES_COUNT, kind, buf, s, e, indent, 2, o);
 }
 
 const uint32_t IFF_BITS[] = {0x8, 0x2, 0x10, 0x1000, 0x80, 0x200, 0x100, 0x400, 0x800, 0x4, 0x8000, 0x4000, 0x2000, 0x20, 0x1, 0x10000, 0x20000, 0x40000};
@@ -565,24 +498,24 @@ class LinkListWriter {
     OrderedObject kd, sd;
     std::string slaveKind;
     bool isVeth = false;
-    if (a.has(18)) {
-      const uint8_t *li = a.p(18);
+    if (a.has(lk::IFLA_LINKINFO)) {
+      const uint8_t *li = a.p(lk::IFLA_LINKINFO);
       long ds = -1, de = -1, ss = -1, se = -1;
       bool hasKind = false;
       std::string infoKind;
-      forEachAttr(li, 0, a.n(18), [&](int t, const uint8_t *v, size_t n) {
-        if (t == 1) {
+      forEachAttr(li, 0, a.n(lk::IFLA_LINKINFO), [&](int t, const uint8_t *v, size_t n) {
+        if (t == lk::IFLA_INFO_KIND) {
           size_t z = 0;
           while (z < n && v[z]) z++;
           infoKind.assign((const char *)v, z);
           hasKind = true;
-        } else if (t == 2) { ds = v - li; de = v - li + (long)n; }
-        else if (t == 4) {
+        } else if (t == lk::IFLA_INFO_DATA) { ds = v - li; de = v - li + (long)n; }
+        else if (t == lk::IFLA_INFO_SLAVE_KIND) {
           size_t z = 0;
           while (z < n && v[z]) z++;
           slaveKind.assign((const char *)v, z);
           hasSlaveKind = true;
-        } else if (t == 5) { ss = v - li; se = v - li + (long)n; }
+        } else if (t == lk::IFLA_INFO_SLAVE_DATA) { ss = v - li; se = v - li + (long)n; }
       });
       if (hasKind && !infoKind.empty()) {
         kind = infoKind;
@@ -593,14 +526,14 @@ class LinkListWriter {
     }
     isVeth = kind == "veth";
 
-    bool hasLink = a.has(5);
-    int32_t linkIndex = hasLink ? (int32_t)u32of(5) : 0;
-    bool hasNetnsId = a.has(37);
+    bool hasLink = a.has(lk::IFLA_LINK);
+    int32_t linkIndex = hasLink ? (int32_t)u32of(lk::IFLA_LINK) : 0;
+    bool hasNetnsId = a.has(lk::IFLA_LINK_NETNSID);
     // A link pointing into another namespace gets that namespace's name and its peer's name
     // from TypeScript (query.ts nameForeignEnds: RTM_GETNSID per /run/netns entry, a dump
     // there): nothing this writer can do from one dump, so it leaves the whole list to it.
     if (hasNetnsId) throw Unrenderable();
-    int32_t netnsId = hasNetnsId ? (int32_t)u32of(37) : 0;
+    int32_t netnsId = hasNetnsId ? (int32_t)u32of(lk::IFLA_LINK_NETNSID) : 0;
     bool hasParent = !isVeth && hasLink && linkIndex != 0 && !hasNetnsId && linkIndex != index;
 
     Ref ref;
@@ -613,31 +546,51 @@ class LinkListWriter {
     j.ch('{');
     j.key(true, L, "index"); j.i64(index);
     j.key(false, L, "name");
-    if (a.has(3)) {
+    if (a.has(lk::IFLA_IFNAME)) {
       size_t z = 0;
-      while (z < a.n(3) && a.p(3)[z]) z++;
-      ref.name.assign((const char *)a.p(3), z);
-      j.str(a.p(3), z);
+      while (z < a.n(lk::IFLA_IFNAME) && a.p(lk::IFLA_IFNAME)[z]) z++;
+      ref.name.assign((const char *)a.p(lk::IFLA_IFNAME), z);
+      j.str(a.p(lk::IFLA_IFNAME), z);
     } else {
       j.raw("\"\"");
     }
     j.key(false, L, "kind"); j.str((const uint8_t *)kind.data(), kind.size());
     j.key(false, L, "admin"); j.raw(ifflags & 0x1 ? "\"up\"" : "\"down\"");
     j.key(false, L, "oper");
-    if (a.has(16)) {
-      need(a.n(16), 1);
-      uint8_t o = a.p(16)[0];
+    if (a.has(lk::IFLA_OPERSTATE)) {
+      need(a.n(lk::IFLA_OPERSTATE), 1);
+      uint8_t o = a.p(lk::IFLA_OPERSTATE)[0];
       if (o < COUNT(OPERSTATES)) j.str(OPERSTATES[o]);
       else j.str(std::to_string(o).c_str());
     } else {
       j.str("unknown");
     }
     bool carrier = (ifflags & 0x10000) != 0;
-    if (a.has(33)) {
-      need(a.n(33), 1);
-      carrier = a.p(33)[0] != 0;
+    if (a.has(lk::IFLA_CARRIER)) {
+      need(a.n(lk::IFLA_CARRIER), 1);
+      carrier = a.p(lk::IFLA_CARRIER)[0] != 0;
     }
     j.key(false, L, "carrier"); j.boolean(carrier);
+    j.key(false, L, "carrierChanges"); if (a.has(lk::IFLA_CARRIER_CHANGES)) j.i64(u32of(lk::IFLA_CARRIER_CHANGES)); else j.null();
+    j.key(false, L, "carrierUpCount"); if (a.has(lk::IFLA_CARRIER_UP_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_UP_COUNT)); else j.null();
+    j.key(false, L, "carrierDownCount"); if (a.has(lk::IFLA_CARRIER_DOWN_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_DOWN_COUNT)); else j.null();
+    j.key(false, L, "protoDown");
+    if (a.has(lk::IFLA_PROTO_DOWN)) {
+      need(a.n(lk::IFLA_PROTO_DOWN), 1);
+      j.boolean(a.p(lk::IFLA_PROTO_DOWN)[0] != 0);
+    } else {
+      j.null();
+    }
+    j.key(false, L, "protoDownReason");
+    {
+      // IFLA_PROTO_DOWN_REASON -> IFLA_PROTO_DOWN_REASON_VALUE, the last one wins
+      int64_t reason = -1;
+      if (a.has(lk::IFLA_PROTO_DOWN_REASON)) forEachAttr(a.p(lk::IFLA_PROTO_DOWN_REASON), 0, a.n(lk::IFLA_PROTO_DOWN_REASON), [&](int t, const uint8_t *v, size_t n) {
+        if (t == lk::IFLA_PROTO_DOWN_REASON_VALUE) { need(n, 4); reason = rd32(v); }
+      });
+      if (reason < 0) j.null();
+      else j.i64(reason);
+    }
     j.key(false, L, "flags");
     if (ifflags == flagsOf && flagsLen) {
       // The links of a dump share a handful of flag sets: copy the last one written.
@@ -666,33 +619,33 @@ class LinkListWriter {
       flagsAt = at;
       flagsLen = j.len - at;
     }
-    j.key(false, L, "mtu"); j.i64(a.has(4) ? u32of(4) : 0);
-    j.key(false, L, "minMtu"); if (a.has(50)) j.i64(u32of(50)); else j.null();
-    j.key(false, L, "maxMtu"); if (a.has(51)) j.i64(u32of(51)); else j.null();
-    j.key(false, L, "mac"); if (a.has(1)) j.lladdr(a.p(1), a.n(1)); else j.null();
-    j.key(false, L, "broadcast"); if (a.has(2)) j.lladdr(a.p(2), a.n(2)); else j.null();
-    j.key(false, L, "permMac"); if (a.has(54)) j.lladdr(a.p(54), a.n(54)); else j.null();
+    j.key(false, L, "mtu"); j.i64(a.has(lk::IFLA_MTU) ? u32of(lk::IFLA_MTU) : 0);
+    j.key(false, L, "minMtu"); if (a.has(lk::IFLA_MIN_MTU)) j.i64(u32of(lk::IFLA_MIN_MTU)); else j.null();
+    j.key(false, L, "maxMtu"); if (a.has(lk::IFLA_MAX_MTU)) j.i64(u32of(lk::IFLA_MAX_MTU)); else j.null();
+    j.key(false, L, "mac"); if (a.has(lk::IFLA_ADDRESS)) j.lladdr(a.p(lk::IFLA_ADDRESS), a.n(lk::IFLA_ADDRESS)); else j.null();
+    j.key(false, L, "broadcast"); if (a.has(lk::IFLA_BROADCAST)) j.lladdr(a.p(lk::IFLA_BROADCAST), a.n(lk::IFLA_BROADCAST)); else j.null();
+    j.key(false, L, "permMac"); if (a.has(lk::IFLA_PERM_ADDRESS)) j.lladdr(a.p(lk::IFLA_PERM_ADDRESS), a.n(lk::IFLA_PERM_ADDRESS)); else j.null();
     j.key(false, L, "linkType");
     if (const char *lt = arphrdName(type)) j.str(lt);
     else j.str(std::to_string(type).c_str());
-    uint32_t master = a.has(10) ? u32of(10) : 0;
+    uint32_t master = a.has(lk::IFLA_MASTER) ? u32of(lk::IFLA_MASTER) : 0;
     j.key(false, L, "masterIndex"); if (master) j.i64(master); else j.null();
     j.key(false, L, "parentIndex"); if (hasParent) j.i64(linkIndex); else j.null();
     j.key(false, L, "linkIndex"); if (hasLink) j.i64(linkIndex); else j.null();
     j.key(false, L, "linkNetnsId"); if (hasNetnsId) j.i64(netnsId); else j.null();
-    j.key(false, L, "group"); j.i64(a.has(27) ? u32of(27) : 0);
+    j.key(false, L, "group"); j.i64(a.has(lk::IFLA_GROUP) ? u32of(lk::IFLA_GROUP) : 0);
     j.key(false, L, "alias");
     {
       size_t z = 0;
-      if (a.has(20))
-        while (z < a.n(20) && a.p(20)[z]) z++;
-      if (z > 0) j.str(a.p(20), z);
+      if (a.has(lk::IFLA_IFALIAS))
+        while (z < a.n(lk::IFLA_IFALIAS) && a.p(lk::IFLA_IFALIAS)[z]) z++;
+      if (z > 0) j.str(a.p(lk::IFLA_IFALIAS), z);
       else j.null();
     }
     {
       std::vector<std::string> alt;
-      if (a.has(52)) forEachAttr(a.p(52), 0, a.n(52), [&](int t, const uint8_t *v, size_t n) {
-        if (t == 53) {
+      if (a.has(lk::IFLA_PROP_LIST)) forEachAttr(a.p(lk::IFLA_PROP_LIST), 0, a.n(lk::IFLA_PROP_LIST), [&](int t, const uint8_t *v, size_t n) {
+        if (t == lk::IFLA_ALT_IFNAME) {
           size_t z = 0;
           while (z < n && v[z]) z++;
           alt.emplace_back((const char *)v, z);
@@ -700,40 +653,41 @@ class LinkListWriter {
       });
       j.key(false, L, "altNames"); j.strArray(alt, L);
     }
-    j.key(false, L, "txqlen"); j.i64(a.has(13) ? u32of(13) : 0);
-    j.key(false, L, "promiscuity"); j.i64(a.has(30) ? u32of(30) : 0);
+    j.key(false, L, "txqlen"); j.i64(a.has(lk::IFLA_TXQLEN) ? u32of(lk::IFLA_TXQLEN) : 0);
+    j.key(false, L, "promiscuity"); j.i64(a.has(lk::IFLA_PROMISCUITY) ? u32of(lk::IFLA_PROMISCUITY) : 0);
+    j.key(false, L, "allmulti"); if (a.has(lk::IFLA_ALLMULTI)) j.i64(u32of(lk::IFLA_ALLMULTI)); else j.null();
     // what ip -d prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits (link.ts, same order)
     j.key(false, L, "qdisc");
     {
       size_t z = 0;
-      if (a.has(6))
-        while (z < a.n(6) && a.p(6)[z]) z++;
-      if (z > 0) j.str(a.p(6), z);
+      if (a.has(lk::IFLA_QDISC))
+        while (z < a.n(lk::IFLA_QDISC) && a.p(lk::IFLA_QDISC)[z]) z++;
+      if (z > 0) j.str(a.p(lk::IFLA_QDISC), z);
       else j.null();
     }
     j.key(false, L, "linkMode");
-    if (a.has(17)) {
-      need(a.n(17), 1);
-      uint8_t m = a.p(17)[0];
+    if (a.has(lk::IFLA_LINKMODE)) {
+      need(a.n(lk::IFLA_LINKMODE), 1);
+      uint8_t m = a.p(lk::IFLA_LINKMODE)[0];
       if (m < COUNT(LINKMODES)) j.str(LINKMODES[m]);
       else j.str(std::to_string(m).c_str());
     } else {
       j.null();
     }
-    j.key(false, L, "numTxQueues"); if (a.has(31)) j.i64(u32of(31)); else j.null();
-    j.key(false, L, "numRxQueues"); if (a.has(32)) j.i64(u32of(32)); else j.null();
-    j.key(false, L, "gsoMaxSize"); if (a.has(41)) j.i64(u32of(41)); else j.null();
-    j.key(false, L, "gsoMaxSegs"); if (a.has(40)) j.i64(u32of(40)); else j.null();
-    j.key(false, L, "groMaxSize"); if (a.has(58)) j.i64(u32of(58)); else j.null();
-    j.key(false, L, "tsoMaxSize"); if (a.has(59)) j.i64(u32of(59)); else j.null();
-    j.key(false, L, "tsoMaxSegs"); if (a.has(60)) j.i64(u32of(60)); else j.null();
+    j.key(false, L, "numTxQueues"); if (a.has(lk::IFLA_NUM_TX_QUEUES)) j.i64(u32of(lk::IFLA_NUM_TX_QUEUES)); else j.null();
+    j.key(false, L, "numRxQueues"); if (a.has(lk::IFLA_NUM_RX_QUEUES)) j.i64(u32of(lk::IFLA_NUM_RX_QUEUES)); else j.null();
+    j.key(false, L, "gsoMaxSize"); if (a.has(lk::IFLA_GSO_MAX_SIZE)) j.i64(u32of(lk::IFLA_GSO_MAX_SIZE)); else j.null();
+    j.key(false, L, "gsoMaxSegs"); if (a.has(lk::IFLA_GSO_MAX_SEGS)) j.i64(u32of(lk::IFLA_GSO_MAX_SEGS)); else j.null();
+    j.key(false, L, "groMaxSize"); if (a.has(lk::IFLA_GRO_MAX_SIZE)) j.i64(u32of(lk::IFLA_GRO_MAX_SIZE)); else j.null();
+    j.key(false, L, "tsoMaxSize"); if (a.has(lk::IFLA_TSO_MAX_SIZE)) j.i64(u32of(lk::IFLA_TSO_MAX_SIZE)); else j.null();
+    j.key(false, L, "tsoMaxSegs"); if (a.has(lk::IFLA_TSO_MAX_SEGS)) j.i64(u32of(lk::IFLA_TSO_MAX_SEGS)); else j.null();
     j.key(false, L, "addrGenMode");
     {
-      // IFLA_AF_SPEC (26) -> AF_INET6 (10) -> IFLA_INET6_ADDR_GEN_MODE (8), the last one wins
+      // IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE, the last one wins
       int mode = -1;
-      if (a.has(26)) forEachAttr(a.p(26), 0, a.n(26), [&](int t, const uint8_t *v, size_t n) {
-        if (t == 10) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
-          if (t2 == 8) { need(wn, 1); mode = w[0]; }
+      if (a.has(lk::IFLA_AF_SPEC)) forEachAttr(a.p(lk::IFLA_AF_SPEC), 0, a.n(lk::IFLA_AF_SPEC), [&](int t, const uint8_t *v, size_t n) {
+        if (t == AF_INET6_) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
+          if (t2 == lk::IFLA_INET6_ADDR_GEN_MODE) { need(wn, 1); mode = w[0]; }
         });
       });
       if (mode < 0) j.null();
@@ -764,10 +718,10 @@ class LinkListWriter {
     {
       static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
       uint64_t v[10] = {};
-      if (a.has(23) && a.n(23) >= 80) {
-        for (int i = 0; i < 10; i++) memcpy(&v[i], a.p(23) + 8 * i, 8);
-      } else if (a.has(7) && a.n(7) >= 40) {
-        for (int i = 0; i < 10; i++) v[i] = rd32(a.p(7) + 4 * i);
+      if (a.has(lk::IFLA_STATS64) && a.n(lk::IFLA_STATS64) >= 80) {
+        for (int i = 0; i < 10; i++) memcpy(&v[i], a.p(lk::IFLA_STATS64) + 8 * i, 8);
+      } else if (a.has(lk::IFLA_STATS) && a.n(lk::IFLA_STATS) >= 40) {
+        for (int i = 0; i < 10; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
       }
       j.key(false, L, "stats");
       j.ch('{');

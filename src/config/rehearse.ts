@@ -19,7 +19,7 @@ import { NetlinkError, NodectlError, RehearsalRefusal, UnsupportedError } from '
 import { addAddr, type Addr } from '../netlink/addr.js';
 import { Handle } from '../netlink/handle.js';
 import { addLink, delLink, type Link, type LinkChange, type LinkSpec, listLinks, setLink } from '../netlink/link.js';
-import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
+import { BOND, BOND_MODES, type BondMode, defaultOf, MACVLAN, MACVLAN_MODES, type MacvlanMode, VLAN } from '../netlink/link-kinds.js';
 import { anonymousNetns, withNetns } from '../netlink/netns.js';
 import { addRoute, RTPROT_NODECTL, RTPROT_STATIC } from '../netlink/route.js';
 import { describeOp, type Op, type Plan } from '../interfaces/planner.js';
@@ -99,19 +99,19 @@ function ownKind(l: Link, nameOf: (i: number | null) => string | undefined, peer
     case 'dummy':
       return { kind: 'dummy' };
     case 'bond': {
-      const mode = BOND_MODES.includes(kd?.mode as BondMode) ? kd!.mode as BondMode : 'balance-rr';
+      const mode = BOND_MODES.includes(kd?.mode as BondMode) ? kd!.mode as BondMode : defaultOf<BondMode>(BOND, 'mode');
       return { kind: 'bond', bond: { mode, ...(typeof kd?.miimon === 'number' ? { miimon: kd.miimon } : {}) } };
     }
     case 'macvlan': {
       const parent = l.linkNetnsId === null ? nameOf(l.parentIndex) : undefined;
       if (parent === undefined) return null;
-      const mode = (kd?.mode as string) in MACVLAN_MODES ? kd!.mode as MacvlanMode : 'vepa';
+      const mode = (kd?.mode as string) in MACVLAN_MODES ? kd!.mode as MacvlanMode : defaultOf<MacvlanMode>(MACVLAN, 'mode');
       return { kind: 'macvlan', parent, macvlan: { mode } };
     }
     case 'vlan': {
       const parent = l.linkNetnsId === null ? nameOf(l.parentIndex) : undefined;
       if (parent === undefined || typeof kd?.id !== 'number') return null;
-      return { kind: 'vlan', parent, vlan: { id: kd.id, protocol: kd.protocol === '802.1ad' ? '802.1ad' : '802.1Q' } };
+      return { kind: 'vlan', parent, vlan: { id: kd.id, protocol: kd.protocol === '802.1ad' ? '802.1ad' : defaultOf<'802.1Q'>(VLAN, 'protocol') } };
     }
     case 'veth': {
       // the other end too when it is here; a temporary one when it lives in another namespace

@@ -1,6 +1,7 @@
 import { Type, type Static, type TString } from '@sinclair/typebox';
 import { MgmtDecl } from './mgmt-schema.js';
 import { ARP_RANGES, type ArpKey } from './arp-keys.js';
+import { attrOf, BOND, BOND_MODES, MACVLAN_MODE_NAMES, VLAN, VLAN_PROTOCOLS } from '../netlink/link-kinds.js';
 
 // The node configuration file, as TypeBox schemas. Every object is closed
 // (additionalProperties: false): a misspelt key is an error, never silently ignored — the
@@ -70,26 +71,31 @@ export const DeviceDecl = Type.Object({
   ...common,
 }, { ...closed, title: 'device' });
 
+// What a kind accepts (modes, ranges, list lengths) is its table's (src/netlink/link-kinds.ts).
+const vlanId = attrOf(VLAN, 'id');
+const bondMiimon = attrOf(BOND, 'miimon');
+const bondArpInterval = attrOf(BOND, 'arpInterval');
+
 export const VlanDecl = Type.Object({
   kind: Type.Literal('vlan'),
   ...common,
   link: lowerLink,
   vlan: Type.Object({
-    id: Type.Integer({ minimum: 1, maximum: 4094, description: 'VLAN id, 1-4094.' }),
-    protocol: Type.Optional(Type.Union([Type.Literal('802.1Q'), Type.Literal('802.1ad')], { description: 'Tag protocol; default 802.1Q.' })),
+    id: Type.Integer({ minimum: vlanId.min, maximum: vlanId.max, description: `VLAN id, ${vlanId.min}-${vlanId.max}.` }),
+    protocol: Type.Optional(Type.Union(VLAN_PROTOCOLS.map((p) => Type.Literal(p)), { description: 'Tag protocol; default 802.1Q.' })),
   }, closed),
 }, { ...closed, title: 'vlan' });
 
-export const BOND_MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'] as const;
+export { BOND_MODES };
 export const BondDecl = Type.Object({
   kind: Type.Literal('bond'),
   ...common,
   ports: Type.Optional(Type.Array(IfName('A port'), { description: 'Ports (slaves) of the bond; same as `master:` on each port.' })),
   bond: Type.Optional(Type.Object({
     mode: Type.Optional(Type.Union(BOND_MODES.map((m) => Type.Literal(m)), { description: 'Bonding mode; default balance-rr.' })),
-    miimon: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'MII link monitoring interval, ms.' })),
-    arp_interval: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'ARP monitoring interval, ms.' })),
-    arp_ip_target: Type.Optional(Type.Array(Type.String(), { maxItems: 16, description: 'IPv4 targets of the ARP monitor (up to 16).' })),
+    miimon: Type.Optional(Type.Integer({ minimum: bondMiimon.min, maximum: bondMiimon.max, description: 'MII link monitoring interval, ms.' })),
+    arp_interval: Type.Optional(Type.Integer({ minimum: bondArpInterval.min, maximum: bondArpInterval.max, description: 'ARP monitoring interval, ms.' })),
+    arp_ip_target: Type.Optional(Type.Array(Type.String(), { maxItems: attrOf(BOND, 'arpIpTargets').maxItems, description: `IPv4 targets of the ARP monitor (up to ${attrOf(BOND, 'arpIpTargets').maxItems}).` })),
   }, closed)),
 }, { ...closed, title: 'bond' });
 
@@ -103,7 +109,7 @@ export const BridgeDecl = Type.Object({
   }, closed)),
 }, { ...closed, title: 'bridge' });
 
-export const MACVLAN_MODES = ['private', 'vepa', 'bridge', 'passthru', 'source'] as const;
+export const MACVLAN_MODES = MACVLAN_MODE_NAMES;
 export const MacvlanDecl = Type.Object({
   kind: Type.Literal('macvlan'),
   ...common,

@@ -6,7 +6,7 @@ import { parseCidr } from '../config/cidr.js';
 import { addAddr, delAddr, listAddrs } from '../netlink/addr.js';
 import { type Handle, withHandle } from '../netlink/handle.js';
 import { addLink, delLink, getLink, type Link, listLinks, listLinksOnce, type LinkSpec, setLink } from '../netlink/link.js';
-import { BOND_MODES, type BondMode, MACVLAN_MODES, type MacvlanMode } from '../netlink/linkinfo.js';
+import { attrOf, BOND, BOND_MODES, type BondMode, defaultOf, MACVLAN_MODES, type MacvlanMode, VLAN, VLAN_PROTOCOLS } from '../netlink/link-kinds.js';
 import { netnsNamesById } from '../netlink/nsid.js';
 import { type AddrView, type LinkView, toViews } from './model.js';
 
@@ -52,6 +52,9 @@ const FLAG_OF: Partial<Record<keyof NewLink, string>> = {
   arpIpTargets: '--arp-ip-target', stp: '--stp', vlanFiltering: '--vlan-filtering', peer: '--peer', peerNetns: '--peer-netns',
 };
 
+/** The range a vlan id may take, from the vlan kind's table. */
+const VLAN_ID = attrOf(VLAN, 'id');
+
 /** Turn command-line options into a LinkSpec, or say exactly what is wrong. */
 export function newLinkSpec(n: NewLink): LinkSpec {
   if (!(CREATABLE_KINDS as readonly string[]).includes(n.kind)) throw new UsageError(`unknown link type "${n.kind}" (expected one of ${CREATABLE_KINDS.join(', ')})`);
@@ -66,11 +69,11 @@ export function newLinkSpec(n: NewLink): LinkSpec {
   switch (n.kind) {
     case 'vlan':
       if (n.link === undefined) throw new UsageError('type vlan needs --link (the lower device)');
-      if (n.id === undefined) throw new UsageError('type vlan needs --id (1-4094)');
-      if (!Number.isInteger(n.id) || n.id < 1 || n.id > 4094) throw new UsageError(`vlan id ${n.id} is out of range (1-4094)`);
-      if (n.protocol !== undefined && n.protocol !== '802.1Q' && n.protocol !== '802.1ad') throw new UsageError(`--protocol must be 802.1Q or 802.1ad, not ${n.protocol}`);
+      if (n.id === undefined) throw new UsageError(`type vlan needs --id (${VLAN_ID.min}-${VLAN_ID.max})`);
+      if (!Number.isInteger(n.id) || n.id < VLAN_ID.min! || n.id > VLAN_ID.max!) throw new UsageError(`vlan id ${n.id} is out of range (${VLAN_ID.min}-${VLAN_ID.max})`);
+      if (n.protocol !== undefined && !(VLAN_PROTOCOLS as readonly string[]).includes(n.protocol)) throw new UsageError(`--protocol must be ${VLAN_PROTOCOLS.join(' or ')}, not ${n.protocol}`);
       spec.parent = n.link;
-      spec.vlan = { id: n.id, protocol: (n.protocol ?? '802.1Q') as '802.1Q' | '802.1ad' };
+      spec.vlan = { id: n.id, protocol: (n.protocol ?? defaultOf(VLAN, 'protocol')) as '802.1Q' | '802.1ad' };
       break;
     case 'macvlan':
       if (n.link === undefined) throw new UsageError('type macvlan needs --link (the lower device)');
@@ -80,8 +83,8 @@ export function newLinkSpec(n: NewLink): LinkSpec {
       break;
     case 'bond':
       if (n.mode !== undefined && !(BOND_MODES as readonly string[]).includes(n.mode)) throw new UsageError(`bond --mode must be one of ${BOND_MODES.join(', ')}, not ${n.mode}`);
-      if ((n.arpIpTargets?.length ?? 0) > 16) throw new UsageError('a bond takes at most 16 --arp-ip-target');
-      spec.bond = { mode: (n.mode ?? 'balance-rr') as BondMode };
+      if ((n.arpIpTargets?.length ?? 0) > attrOf(BOND, 'arpIpTargets').maxItems!) throw new UsageError(`a bond takes at most ${attrOf(BOND, 'arpIpTargets').maxItems} --arp-ip-target`);
+      spec.bond = { mode: (n.mode ?? defaultOf(BOND, 'mode')) as BondMode };
       if (n.miimon !== undefined) spec.bond.miimon = n.miimon;
       if (n.arpInterval !== undefined) spec.bond.arpInterval = n.arpInterval;
       if (n.arpIpTargets?.length) spec.bond.arpIpTargets = n.arpIpTargets;

@@ -11,6 +11,12 @@ import type { InterfaceDecl, NodeConfig } from '../config/schema.js';
 import { addressParts, mastersOf } from '../config/semantic.js';
 import { checkRoute, effectiveMetric, routeKey } from '../config/route-rules.js';
 import { expandPeers, peerName, peerNetns } from '../config/peers.js';
+import { BOND, type BondMode, defaultOf, MACVLAN, type MacvlanMode, VLAN } from '../netlink/link-kinds.js';
+
+// The kernel's defaults, as the kind tables (src/netlink/link-kinds.ts) state them.
+const VLAN_PROTOCOL = defaultOf<'802.1Q' | '802.1ad'>(VLAN, 'protocol');
+const MACVLAN_MODE = defaultOf<MacvlanMode>(MACVLAN, 'mode');
+const BOND_MODE = defaultOf<BondMode>(BOND, 'mode');
 
 /** The interface group nodectl puts the links it creates in (IFLA_GROUP; `ip link show group`). */
 export const OWNED_GROUP = 0x6e63; // "nc"
@@ -168,8 +174,8 @@ export function createSpecOf(d: InterfaceDecl, master: string | undefined): Crea
   if (d.alias !== undefined) s.alias = d.alias;
   if (master !== undefined) s.master = master;
   switch (d.kind) {
-    case 'vlan': s.parent = d.link; s.vlan = { id: d.vlan.id, protocol: d.vlan.protocol ?? '802.1Q' }; break;
-    case 'macvlan': s.parent = d.link; s.macvlan = { mode: d.macvlan?.mode ?? 'vepa' }; break;
+    case 'vlan': s.parent = d.link; s.vlan = { id: d.vlan.id, protocol: d.vlan.protocol ?? VLAN_PROTOCOL }; break;
+    case 'macvlan': s.parent = d.link; s.macvlan = { mode: d.macvlan?.mode ?? MACVLAN_MODE }; break;
     case 'bridge':
       // IFLA_BR_VLAN_FILTERING is refused (EOPNOTSUPP) even as 0 by kernels built without
       // CONFIG_BRIDGE_VLAN_FILTERING, and 0 is the default: send it only to turn it on.
@@ -178,7 +184,7 @@ export function createSpecOf(d: InterfaceDecl, master: string | undefined): Crea
       break;
     case 'bond': {
       const b = d.bond ?? {};
-      s.bond = { mode: b.mode ?? 'balance-rr' };
+      s.bond = { mode: b.mode ?? BOND_MODE };
       if (b.miimon !== undefined) s.bond.miimon = b.miimon;
       if (b.arp_interval !== undefined) s.bond.arpInterval = b.arp_interval;
       if (b.arp_ip_target?.length) s.bond.arpIpTargets = [...b.arp_ip_target];
@@ -202,12 +208,12 @@ export function immutableDiff(d: InterfaceDecl, l: ActualLink, nameOf: (i: numbe
     case 'vlan': {
       if (nameOf(l.parentIndex) !== d.link) return `lower device is ${nameOf(l.parentIndex) ?? '?'}, the file wants ${d.link}`;
       if (kd && kd.id !== d.vlan.id) return `vlan id is ${String(kd.id)}, the file wants ${d.vlan.id}`;
-      if (kd && kd.protocol !== (d.vlan.protocol ?? '802.1Q')) return `vlan protocol is ${String(kd.protocol)}, the file wants ${d.vlan.protocol ?? '802.1Q'}`;
+      if (kd && kd.protocol !== (d.vlan.protocol ?? VLAN_PROTOCOL)) return `vlan protocol is ${String(kd.protocol)}, the file wants ${d.vlan.protocol ?? VLAN_PROTOCOL}`;
       return null;
     }
     case 'macvlan': {
       if (nameOf(l.parentIndex) !== d.link) return `lower device is ${nameOf(l.parentIndex) ?? '?'}, the file wants ${d.link}`;
-      const mode = d.macvlan?.mode ?? 'vepa';
+      const mode = d.macvlan?.mode ?? MACVLAN_MODE;
       if (kd && kd.mode !== mode) return `macvlan mode is ${String(kd.mode)}, the file wants ${mode}`;
       return null;
     }
@@ -218,7 +224,7 @@ export function immutableDiff(d: InterfaceDecl, l: ActualLink, nameOf: (i: numbe
     }
     case 'bond': {
       const b = d.bond ?? {};
-      if (kd && kd.mode !== (b.mode ?? 'balance-rr')) return `bond mode is ${String(kd.mode)}, the file wants ${b.mode ?? 'balance-rr'}`;
+      if (kd && kd.mode !== (b.mode ?? BOND_MODE)) return `bond mode is ${String(kd.mode)}, the file wants ${b.mode ?? BOND_MODE}`;
       if (kd && b.miimon !== undefined && kd.miimon !== b.miimon) return `miimon is ${String(kd.miimon)}, the file wants ${b.miimon}`;
       if (kd && b.arp_interval !== undefined && (kd.arpInterval ?? 0) !== b.arp_interval) return `arp_interval is ${String(kd.arpInterval ?? 0)}, the file wants ${b.arp_interval}`;
       if (kd && b.arp_ip_target !== undefined && [...((kd.arpIpTargets as string[] | undefined) ?? [])].sort().join() !== [...b.arp_ip_target].sort().join()) return 'arp_ip_target differs';
@@ -780,7 +786,7 @@ export function describeOp(op: Op): string {
       const parts = ['link add', s.name];
       if (s.parent) parts.push('link', s.parent);
       parts.push('type', s.kind);
-      if (s.vlan) parts.push('id', String(s.vlan.id), 'protocol', s.vlan.protocol ?? '802.1Q');
+      if (s.vlan) parts.push('id', String(s.vlan.id), 'protocol', s.vlan.protocol ?? VLAN_PROTOCOL);
       if (s.macvlan) parts.push('mode', s.macvlan.mode);
       if (s.bridge) parts.push('stp', s.bridge.stp ? 'on' : 'off', ...(s.bridge.vlanFiltering ? ['vlan_filtering', 'on'] : []));
       if (s.bond) {

@@ -37,6 +37,9 @@ export function renderLinkDetail(l: LinkView): string {
   out.push(`${l.index}: ${l.name}${l.parent ? `@${l.parent}` : l.peer && l.linkNetnsId === null ? `@${l.peer}` : ''}  <${l.flags.join(',')}>`);
   kv('kind', l.kind);
   kv('state', `admin ${l.admin}, oper ${l.oper}, carrier ${l.carrier ? 'on' : 'off'}`);
+  if (l.carrierChanges !== null) kv('carrier', `changes ${l.carrierChanges} (up ${l.carrierUpCount ?? '-'}, down ${l.carrierDownCount ?? '-'})`);
+  // ip prints protodown only while it is on
+  if (l.protoDown) kv('protodown', `on${l.protoDownReason ? ` reason 0x${l.protoDownReason.toString(16)}` : ''}`);
   kv('mtu', `${l.mtu}${l.minMtu || l.maxMtu ? ` (min ${l.minMtu}, max ${l.maxMtu})` : ''}`);
   kv('link/' + l.linkType, l.mac ? `${l.mac} brd ${l.broadcast ?? '-'}` : null);
   kv('master', l.master);
@@ -51,6 +54,7 @@ export function renderLinkDetail(l: LinkView): string {
   kv('altnames', l.altNames.length ? l.altNames.join(' ') : null);
   kv('group', l.group || null);
   kv('txqlen', l.txqlen);
+  kv('allmulti', l.allmulti);
   kv('qdisc', l.qdisc);
   kv('linkmode', l.linkMode);
   kv('addrgenmode', l.addrGenMode);

@@ -9,18 +9,12 @@ import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
   type SlaveData, validateKindSpec, type VlanSpec, encodeBridgePortOptions,
 } from './linkinfo.js';
+import { IFLA, IFLA_INET6, IFLA_PROTO_DOWN_REASON, KIND_TABLE } from './link-kinds.js';
 import { netnsPath } from './netns.js';
 
 export type { KindData, SlaveData } from './linkinfo.js';
 
-/** IFLA_* attribute numbers (include/uapi/linux/if_link.h). */
-export const IFLA = {
-  ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, QDISC: 6, STATS: 7, MASTER: 10, TXQLEN: 13,
-  OPERSTATE: 16, LINKMODE: 17, LINKINFO: 18, IFALIAS: 20, STATS64: 23, AF_SPEC: 26, GROUP: 27,
-  NET_NS_FD: 28, EXT_MASK: 29, PROMISCUITY: 30, NUM_TX_QUEUES: 31, NUM_RX_QUEUES: 32, CARRIER: 33,
-  CARRIER_CHANGES: 35, LINK_NETNSID: 37, PROTO_DOWN: 39, MIN_MTU: 50, MAX_MTU: 51, PROP_LIST: 52,
-  ALT_IFNAME: 53, PERM_ADDRESS: 54, PARENT_DEV_NAME: 56,
-} as const;
+export { IFLA } from './link-kinds.js';
 
 /** net_device_flags (include/uapi/linux/if.h), in the order iproute2 prints them. */
 const IFF_BITS = [0x8, 0x2, 0x10, 0x1000, 0x80, 0x200, 0x100, 0x400, 0x800, 0x4, 0x8000, 0x4000, 0x2000, 0x20, 0x1, 0x10000, 0x20000, 0x40000];
@@ -29,6 +23,8 @@ const IFF_NAMES = [
   'DYNAMIC', 'AUTOMEDIA', 'PORTSEL', 'NOTRAILERS', 'UP', 'LOWER_UP', 'DORMANT', 'ECHO',
 ];
 export const IFF_UP = 0x1;
+/** sizeof(struct ifinfomsg): the attributes follow it. */
+const IFINFOMSG_LEN = 16;
 const IFF_RUNNING = 0x40;
 const IFF_LOWER_UP = 0x10000;
 
@@ -37,7 +33,6 @@ const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing'
 const LINKMODES = ['default', 'dormant', 'testing'];
 const ADDR_GEN_MODES = ['eui64', 'none', 'stable_secret', 'random'];
 const AF_INET6 = 10;
-const IFLA_INET6_ADDR_GEN_MODE = 8;
 
 /** ADDR_GEN_MODE inside IFLA_AF_SPEC's AF_INET6 block, or null (no IPv6 on the link). */
 function addrGenModeOf(buf: Buffer, s: number, e: number): string | null {
@@ -45,10 +40,16 @@ function addrGenModeOf(buf: Buffer, s: number, e: number): string | null {
   forEachAttr(buf, s, e, (t, vs, ve) => {
     if (t !== AF_INET6) return;
     forEachAttr(buf, vs, ve, (t2, ws) => {
-      if (t2 === IFLA_INET6_ADDR_GEN_MODE) mode = ADDR_GEN_MODES[buf[ws]!] ?? String(buf[ws]);
+      if (t2 === IFLA_INET6.ADDR_GEN_MODE) mode = ADDR_GEN_MODES[buf[ws]!] ?? String(buf[ws]);
     });
   });
   return mode;
+}
+/** IFLA_PROTO_DOWN_REASON_VALUE inside IFLA_PROTO_DOWN_REASON (the last one wins), or null. */
+function protoDownReasonOf(buf: Buffer, s: number, e: number): number | null {
+  let v: number | null = null;
+  forEachAttr(buf, s, e, (t, vs) => { if (t === IFLA_PROTO_DOWN_REASON.VALUE) v = buf.readUInt32LE(vs); });
+  return v;
 }
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
@@ -74,6 +75,15 @@ export interface Link {
   admin: 'up' | 'down';
   oper: string;
   carrier: boolean;
+  /** IFLA_CARRIER_CHANGES: carrier transitions since the device was made (ip -s -s: carrier_changes); null when not sent. */
+  carrierChanges: number | null;
+  /** IFLA_CARRIER_UP_COUNT / IFLA_CARRIER_DOWN_COUNT: the transitions each way. */
+  carrierUpCount: number | null;
+  carrierDownCount: number | null;
+  /** IFLA_PROTO_DOWN: held down by a control protocol (ip: proto_down, printed only when on); null when not sent. */
+  protoDown: boolean | null;
+  /** IFLA_PROTO_DOWN_REASON's value: the bits of the reasons it is held down (ip: proto_down_reason); null when none. */
+  protoDownReason: number | null;
   flags: string[];
   mtu: number;
   minMtu: number | null;
@@ -95,6 +105,8 @@ export interface Link {
   altNames: string[];
   txqlen: number;
   promiscuity: number;
+  /** IFLA_ALLMULTI (Linux 6.0+): how many want all multicast (ip -d: allmulti); null when not sent. */
+  allmulti: number | null;
   /** What `ip -d link` prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits; null when not sent. */
   qdisc: string | null;
   /** IFLA_LINKMODE: 'default', 'dormant' (set by a supplicant until authenticated), 'testing'. */
@@ -143,6 +155,9 @@ function wordView(buf: Buffer): Uint32Array | null {
 
 /** Slots of an attribute index row: [start, end) of the value of each IFLA type below 64. */
 export const LINK_ATTR_SLOTS = 64;
+
+/** Where an attribute's start sits in an index row: 2 * its IFLA type (its end is the next slot). */
+const S = Object.fromEntries(Object.entries(IFLA).map(([k, v]) => [k, 2 * v])) as { readonly [K in keyof typeof IFLA]: number };
 const scratchIndex = new Int32Array(LINK_ATTR_SLOTS * 2);
 
 /**
@@ -161,7 +176,7 @@ export function decodeLink(buf: Buffer, off = 0, end = buf.length): Link {
   idx.fill(0);
   // Stops at the first malformed header (as the kernel's nla_for_each_attr does): a truncated
   // tail must not hide what came before. The last of two attributes of one type wins.
-  for (let p = off + 16; p + 4 <= end; ) {
+  for (let p = off + IFINFOMSG_LEN; p + 4 <= end; ) {
     const len = buf[p]! | (buf[p + 1]! << 8);
     if (len < 4 || p + len > end) break;
     const type = (buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff;
@@ -196,67 +211,73 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   const link: Link = {
     index, name: '', kind: type === ARPHRD_LOOPBACK ? 'loopback' : 'device',
     admin: ifflags & IFF_UP ? 'up' : 'down', oper: 'unknown', carrier: (ifflags & IFF_LOWER_UP) !== 0,
+    carrierChanges: null, carrierUpCount: null, carrierDownCount: null, protoDown: null, protoDownReason: null,
     flags: flagNames(ifflags), mtu: 0, minMtu: null, maxMtu: null, mac: null, broadcast: null, permMac: null,
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
-    txqlen: 0, promiscuity: 0, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
+    txqlen: 0, promiscuity: 0, allmulti: null, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
     gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null, addrGenMode: null,
     kindData: null, slaveKind: null, slaveData: null, stats,
   };
-  // Row offsets are 2 * IFLA type (+1 for the end).
-  let s = idx[row + 6]!; // IFNAME
-  if (s !== 0) link.name = readString(buf, s, idx[row + 7]!);
-  if ((s = idx[row + 2]!) !== 0) link.mac = formatLladdr(buf, s, idx[row + 3]!); // ADDRESS
-  if ((s = idx[row + 4]!) !== 0) link.broadcast = formatLladdr(buf, s, idx[row + 5]!); // BROADCAST
-  if ((s = idx[row + 108]!) !== 0) link.permMac = formatLladdr(buf, s, idx[row + 109]!); // PERM_ADDRESS
-  if ((s = idx[row + 8]!) !== 0) link.mtu = w[(bo + s) >>> 2]!; // MTU
-  if ((s = idx[row + 100]!) !== 0) link.minMtu = w[(bo + s) >>> 2]!; // MIN_MTU
-  if ((s = idx[row + 102]!) !== 0) link.maxMtu = w[(bo + s) >>> 2]!; // MAX_MTU
-  if ((s = idx[row + 10]!) !== 0) link.linkIndex = w[(bo + s) >>> 2]! | 0; // LINK
-  if ((s = idx[row + 20]!) !== 0) link.masterIndex = w[(bo + s) >>> 2]! || null; // MASTER
-  if ((s = idx[row + 26]!) !== 0) link.txqlen = w[(bo + s) >>> 2]!; // TXQLEN
-  if ((s = idx[row + 32]!) !== 0) link.oper = OPERSTATES[buf[s]!] ?? String(buf[s]); // OPERSTATE
-  if ((s = idx[row + 66]!) !== 0) link.carrier = buf[s] !== 0; // CARRIER
-  if ((s = idx[row + 40]!) !== 0) link.alias = readString(buf, s, idx[row + 41]!) || null; // IFALIAS
-  if ((s = idx[row + 54]!) !== 0) link.group = w[(bo + s) >>> 2]!; // GROUP
-  if ((s = idx[row + 60]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!; // PROMISCUITY
-  if ((s = idx[row + 74]!) !== 0) link.linkNetnsId = w[(bo + s) >>> 2]! | 0; // LINK_NETNSID
-  if ((s = idx[row + 12]!) !== 0) link.qdisc = readString(buf, s, idx[row + 13]!) || null; // QDISC
-  if ((s = idx[row + 34]!) !== 0) link.linkMode = LINKMODES[buf[s]!] ?? String(buf[s]); // LINKMODE
-  if ((s = idx[row + 62]!) !== 0) link.numTxQueues = w[(bo + s) >>> 2]!; // NUM_TX_QUEUES
-  if ((s = idx[row + 64]!) !== 0) link.numRxQueues = w[(bo + s) >>> 2]!; // NUM_RX_QUEUES
-  if ((s = idx[row + 82]!) !== 0) link.gsoMaxSize = w[(bo + s) >>> 2]!; // GSO_MAX_SIZE (41)
-  if ((s = idx[row + 80]!) !== 0) link.gsoMaxSegs = w[(bo + s) >>> 2]!; // GSO_MAX_SEGS (40)
-  if ((s = idx[row + 116]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!; // GRO_MAX_SIZE (58)
-  if ((s = idx[row + 118]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!; // TSO_MAX_SIZE (59)
-  if ((s = idx[row + 120]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!; // TSO_MAX_SEGS (60)
-  if ((s = idx[row + 52]!) !== 0) link.addrGenMode = addrGenModeOf(buf, s, idx[row + 53]!); // AF_SPEC (26)
-  if ((s = idx[row + 104]!) !== 0) { // PROP_LIST: ALT_IFNAMEs
-    const e = idx[row + 105]!;
+  let s = idx[row + S.IFNAME]!;
+  if (s !== 0) link.name = readString(buf, s, idx[row + S.IFNAME + 1]!);
+  if ((s = idx[row + S.ADDRESS]!) !== 0) link.mac = formatLladdr(buf, s, idx[row + S.ADDRESS + 1]!);
+  if ((s = idx[row + S.BROADCAST]!) !== 0) link.broadcast = formatLladdr(buf, s, idx[row + S.BROADCAST + 1]!);
+  if ((s = idx[row + S.PERM_ADDRESS]!) !== 0) link.permMac = formatLladdr(buf, s, idx[row + S.PERM_ADDRESS + 1]!);
+  if ((s = idx[row + S.MTU]!) !== 0) link.mtu = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.MIN_MTU]!) !== 0) link.minMtu = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.MAX_MTU]!) !== 0) link.maxMtu = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.LINK]!) !== 0) link.linkIndex = w[(bo + s) >>> 2]! | 0;
+  if ((s = idx[row + S.MASTER]!) !== 0) link.masterIndex = w[(bo + s) >>> 2]! || null;
+  if ((s = idx[row + S.TXQLEN]!) !== 0) link.txqlen = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.OPERSTATE]!) !== 0) link.oper = OPERSTATES[buf[s]!] ?? String(buf[s]);
+  if ((s = idx[row + S.CARRIER]!) !== 0) link.carrier = buf[s] !== 0;
+  if ((s = idx[row + S.CARRIER_CHANGES]!) !== 0) link.carrierChanges = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.CARRIER_UP_COUNT]!) !== 0) link.carrierUpCount = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.CARRIER_DOWN_COUNT]!) !== 0) link.carrierDownCount = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.PROTO_DOWN]!) !== 0) link.protoDown = buf[s] !== 0;
+  if ((s = idx[row + S.PROTO_DOWN_REASON]!) !== 0) link.protoDownReason = protoDownReasonOf(buf, s, idx[row + S.PROTO_DOWN_REASON + 1]!);
+  if ((s = idx[row + S.ALLMULTI]!) !== 0) link.allmulti = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.IFALIAS]!) !== 0) link.alias = readString(buf, s, idx[row + S.IFALIAS + 1]!) || null;
+  if ((s = idx[row + S.GROUP]!) !== 0) link.group = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.PROMISCUITY]!) !== 0) link.promiscuity = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.LINK_NETNSID]!) !== 0) link.linkNetnsId = w[(bo + s) >>> 2]! | 0;
+  if ((s = idx[row + S.QDISC]!) !== 0) link.qdisc = readString(buf, s, idx[row + S.QDISC + 1]!) || null;
+  if ((s = idx[row + S.LINKMODE]!) !== 0) link.linkMode = LINKMODES[buf[s]!] ?? String(buf[s]);
+  if ((s = idx[row + S.NUM_TX_QUEUES]!) !== 0) link.numTxQueues = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.NUM_RX_QUEUES]!) !== 0) link.numRxQueues = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.GSO_MAX_SIZE]!) !== 0) link.gsoMaxSize = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.GSO_MAX_SEGS]!) !== 0) link.gsoMaxSegs = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.GRO_MAX_SIZE]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.TSO_MAX_SIZE]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.TSO_MAX_SEGS]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.AF_SPEC]!) !== 0) link.addrGenMode = addrGenModeOf(buf, s, idx[row + S.AF_SPEC + 1]!);
+  if ((s = idx[row + S.PROP_LIST]!) !== 0) { // ALT_IFNAMEs
+    const e = idx[row + S.PROP_LIST + 1]!;
     for (let q = s; q + 4 <= e; ) {
       const h2 = w[(bo + q) >>> 2]!;
       const l2 = h2 & 0xffff;
       if (l2 < 4 || q + l2 > e) break;
-      if (((h2 >>> 16) & 0x3fff) === 53 /* ALT_IFNAME */) altNames.push(readString(buf, q + 4, q + l2));
+      if (((h2 >>> 16) & 0x3fff) === IFLA.ALT_IFNAME) altNames.push(readString(buf, q + 4, q + l2));
       q += (l2 + 3) & ~3;
     }
   }
   // struct rtnl_link_stats64 (u64 counters; as Numbers, exact up to 2^53), else the 32-bit one.
-  if ((s = idx[row + 46]!) !== 0 && idx[row + 47]! - s >= 80) { // STATS64
+  if ((s = idx[row + S.STATS64]!) !== 0 && idx[row + S.STATS64 + 1]! - s >= 80) {
     const v = (bo + s) >>> 2;
     stats.rxPackets = w[v]! + w[v + 1]! * 0x1_0000_0000; stats.txPackets = w[v + 2]! + w[v + 3]! * 0x1_0000_0000;
     stats.rxBytes = w[v + 4]! + w[v + 5]! * 0x1_0000_0000; stats.txBytes = w[v + 6]! + w[v + 7]! * 0x1_0000_0000;
     stats.rxErrors = w[v + 8]! + w[v + 9]! * 0x1_0000_0000; stats.txErrors = w[v + 10]! + w[v + 11]! * 0x1_0000_0000;
     stats.rxDropped = w[v + 12]! + w[v + 13]! * 0x1_0000_0000; stats.txDropped = w[v + 14]! + w[v + 15]! * 0x1_0000_0000;
     stats.multicast = w[v + 16]! + w[v + 17]! * 0x1_0000_0000; stats.collisions = w[v + 18]! + w[v + 19]! * 0x1_0000_0000;
-  } else if ((s = idx[row + 14]!) !== 0 && idx[row + 15]! - s >= 40) { // STATS
+  } else if ((s = idx[row + S.STATS]!) !== 0 && idx[row + S.STATS + 1]! - s >= 40) {
     const v = (bo + s) >>> 2;
     stats.rxPackets = w[v]!; stats.txPackets = w[v + 1]!; stats.rxBytes = w[v + 2]!; stats.txBytes = w[v + 3]!;
     stats.rxErrors = w[v + 4]!; stats.txErrors = w[v + 5]!; stats.rxDropped = w[v + 6]!; stats.txDropped = w[v + 7]!;
     stats.multicast = w[v + 8]!; stats.collisions = w[v + 9]!;
   }
-  if ((s = idx[row + 36]!) !== 0) { // LINKINFO
-    const info = decodeLinkInfo(buf, s, idx[row + 37]!);
+  if ((s = idx[row + S.LINKINFO]!) !== 0) {
+    const info = decodeLinkInfo(buf, s, idx[row + S.LINKINFO + 1]!);
     if (info.kind) link.kind = info.kind;
     link.kindData = info.data;
     link.slaveKind = info.slaveKind;
@@ -308,7 +329,7 @@ export function listLinksOnce(netns?: string, opts: Pick<RequestOptions, 'onInte
   return consistently(() => {
     const out: Link[] = [];
     // skipStats: counters read as zero, a quarter less for the kernel to fill (config apply)
-    dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest({ skipStats: opts.skipStats }), { action: 'list links' }, 16 /* ifinfomsg */, (buf, type, s, e, idx, row) => {
+    dumpEachIndexed(netns, RTM.GETLINK, getlinkRequest({ skipStats: opts.skipStats }), { action: 'list links' }, IFINFOMSG_LEN, (buf, type, s, e, idx, row) => {
       if (type === RTM.NEWLINK) out.push(row >= 0 ? decodeLinkIndexed(buf, s, idx, row) : decodeLink(buf, s, e));
     });
     return out;
@@ -379,7 +400,7 @@ export async function addLink(h: Handle, spec: LinkSpec): Promise<void> {
   if (spec.kind === 'veth' && spec.veth) checkName(spec.veth.peer, 'veth peer name');
   const why = validateKindSpec({ kind: spec.kind, vlan: spec.vlan, bond: spec.bond, bridge: spec.bridge, macvlan: spec.macvlan, veth: spec.veth && { peer: spec.veth.peer } });
   if (why) throw new UsageError(`cannot create ${spec.kind} ${spec.name}: ${why}`);
-  if ((spec.kind === 'vlan' || spec.kind === 'macvlan' || spec.kind === 'macvtap') && spec.parent === undefined) {
+  if (KIND_TABLE.get(spec.kind)?.needsParent && spec.parent === undefined) {
     throw new UsageError(`cannot create ${spec.kind} ${spec.name}: it needs a parent (lower device)`);
   }
   const mac = spec.mac !== undefined ? parseMacOrThrow(spec.mac) : undefined;
@@ -418,16 +439,6 @@ export async function addLink(h: Handle, spec: LinkSpec): Promise<void> {
   if (spec.alias !== undefined) await setLink(h, await resolveIndex(h, spec.name), { alias: spec.alias });
 }
 
-/** The module (and kernel option) that provides each link kind nodectl creates. */
-const KIND_MODULE: Record<string, { module: string; option: string }> = {
-  vlan: { module: '8021q', option: 'CONFIG_VLAN_8021Q' },
-  bond: { module: 'bonding', option: 'CONFIG_BONDING' },
-  dummy: { module: 'dummy', option: 'CONFIG_DUMMY' },
-  bridge: { module: 'bridge', option: 'CONFIG_BRIDGE' },
-  macvlan: { module: 'macvlan', option: 'CONFIG_MACVLAN' },
-  veth: { module: 'veth', option: 'CONFIG_VETH' },
-};
-
 /**
  * A kernel without the kind's driver answers RTM_NEWLINK with EOPNOTSUPP "Unknown device type"
  * (rtnl_newlink found no rtnl_link_ops and could not load the module): that is UNSUPPORTED
@@ -435,9 +446,9 @@ const KIND_MODULE: Record<string, { module: string; option: string }> = {
  */
 function unsupportedKind(err: unknown, kind: string): UnsupportedError | undefined {
   if (!(err instanceof NetlinkError) || err.errno !== 'EOPNOTSUPP' || !/unknown device type/i.test(err.extack ?? '')) return undefined;
-  const m = KIND_MODULE[kind];
-  const why = `${err.message}${m ? ` (modprobe ${m.module}, or a kernel built with ${m.option})` : ''}`;
-  return new UnsupportedError(`link kind ${kind}`, why, undefined, { module: m?.module, cause: err });
+  const m = KIND_TABLE.get(kind)?.module;
+  const why = `${err.message}${m ? ` (modprobe ${m.name}, or a kernel built with ${m.option})` : ''}`;
+  return new UnsupportedError(`link kind ${kind}`, why, undefined, { module: m?.name, cause: err });
 }
 
 function parseMacOrThrow(mac: string): Buffer {

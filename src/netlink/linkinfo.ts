@@ -1,48 +1,16 @@
 // IFLA_LINKINFO, decoded and encoded in this one place: the kind of a link (IFLA_INFO_KIND),
 // its kind-specific settings (IFLA_INFO_DATA: vlan, bond, bridge, macvlan, veth) and what it is
 // as a port of a master (IFLA_INFO_SLAVE_KIND/DATA: bridge port, bond slave).
-// Attribute numbers and types are the uapi ones (include/uapi/linux/if_link.h, veth.h, if_vlan.h,
-// if_bonding.h); sizes matter: the kernel rejects a u32 where its policy says u8.
+// What each kind's attributes are (numbers, types, keys, defaults, limits) is not here but in
+// its table in link-kinds.ts; this file only walks the tables.
 import { AttrWriter, forEachAttr, formatIPv4, formatLladdr, parseIPv4, readString } from './attr.js';
+import {
+  type AttrDef, attrOf, attrsById, BOND_MODES, type BondMode, ETH_P_8021AD, ETH_P_8021Q, IFLA, IFLA_BRPORT, IFLA_INFO,
+  KIND_TABLE, type KindTable, MACVLAN_MODES, type MacvlanMode, SLAVE_TABLE, VETH_INFO_PEER,
+} from './link-kinds.js';
 
-export const IFLA_INFO = { KIND: 1, DATA: 2, XSTATS: 3, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
-const VETH_INFO_PEER = 1;
-const IFLA_VLAN = { ID: 1, FLAGS: 2, EGRESS_QOS: 3, INGRESS_QOS: 4, PROTOCOL: 5 } as const;
-const IFLA_MACVLAN = { MODE: 1, FLAGS: 2 } as const;
-const IFLA_BOND = {
-  MODE: 1, ACTIVE_SLAVE: 2, MIIMON: 3, UPDELAY: 4, DOWNDELAY: 5, USE_CARRIER: 6, ARP_INTERVAL: 7,
-  ARP_IP_TARGET: 8, ARP_VALIDATE: 9, ARP_ALL_TARGETS: 10, PRIMARY: 11, PRIMARY_RESELECT: 12,
-  FAIL_OVER_MAC: 13, XMIT_HASH_POLICY: 14, MIN_LINKS: 18, AD_LACP_RATE: 21, AD_SELECT: 22,
-} as const;
-const IFLA_BOND_SLAVE = { STATE: 1, MII_STATUS: 2, LINK_FAILURE_COUNT: 3, PERM_HWADDR: 4, QUEUE_ID: 5 } as const;
-const IFLA_BR = {
-  FORWARD_DELAY: 1, HELLO_TIME: 2, MAX_AGE: 3, AGEING_TIME: 4, STP_STATE: 5, PRIORITY: 6,
-  VLAN_FILTERING: 7, VLAN_PROTOCOL: 8, ROOT_ID: 10, BRIDGE_ID: 11, ROOT_PORT: 12,
-  MCAST_SNOOPING: 23, MCAST_QUERIER: 25, NF_CALL_IPTABLES: 36, NF_CALL_IP6TABLES: 37, NF_CALL_ARPTABLES: 38,
-  VLAN_DEFAULT_PVID: 39,
-} as const;
-const IFLA_BRPORT = {
-  STATE: 1, PRIORITY: 2, COST: 3, MODE: 4, LEARNING: 8, UNICAST_FLOOD: 9, PROXYARP: 10, MCAST_FLOOD: 27, BCAST_FLOOD: 30,
-  NEIGH_SUPPRESS: 32, ISOLATED: 33, LOCKED: 39,
-} as const;
-
-export const ETH_P_8021Q = 0x8100;
-export const ETH_P_8021AD = 0x88a8;
-
-/** Bond modes by their iproute2 names; the index is BOND_MODE_* (if_bonding.h). */
-export const BOND_MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'] as const;
-export type BondMode = (typeof BOND_MODES)[number];
-
-/** MACVLAN_MODE_* bit values. */
-export const MACVLAN_MODES = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
-export type MacvlanMode = keyof typeof MACVLAN_MODES;
-
-const VLAN_FLAG_NAMES: [number, string][] = [
-  [0x1, 'reorder_hdr'], [0x2, 'gvrp'], [0x4, 'loose_binding'], [0x8, 'mvrp'], [0x10, 'bridge_binding'],
-];
-const BR_PORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
-const BOND_ARP_VALIDATE = ['none', 'active', 'backup', 'all', 'filter', 'filter_active', 'filter_backup'];
-const BOND_XMIT_HASH = ['layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4', 'vlan+srcmac'];
+export { BOND_MODES, ETH_P_8021AD, ETH_P_8021Q, IFLA_INFO, MACVLAN_MODES };
+export type { BondMode, MacvlanMode };
 
 export interface VlanData {
   kind: 'vlan';
@@ -64,6 +32,23 @@ export interface BondData {
   xmitHashPolicy?: string;
   minLinks?: number;
   lacpRate?: 'slow' | 'fast';
+  useCarrier?: boolean;
+  arpAllTargets?: string;
+  primaryReselect?: string;
+  failOverMac?: string;
+  resendIgmp?: number;
+  numPeerNotif?: number;
+  allSlavesActive?: number;
+  lpInterval?: number;
+  packetsPerSlave?: number;
+  adSelect?: string;
+  adActorSysPrio?: number;
+  adUserPortKey?: number;
+  adActorSystem?: string;
+  tlbDynamicLb?: number;
+  peerNotifDelay?: number;
+  adLacpActive?: number;
+  missedMax?: number;
 }
 export interface BridgeData {
   kind: 'bridge';
@@ -87,11 +72,37 @@ export interface BridgeData {
   bridgeId?: string;
   rootId?: string;
   rootPort?: number;
+  groupFwdMask?: number;
+  rootPathCost?: number;
+  topologyChange?: boolean;
+  topologyChangeDetected?: boolean;
+  groupAddr?: string;
+  mcastRouter?: number;
+  mcastQueryUseIfaddr?: boolean;
+  mcastHashElasticity?: number;
+  mcastHashMax?: number;
+  mcastLastMemberCnt?: number;
+  mcastStartupQueryCnt?: number;
+  /** Multicast intervals, centiseconds. */
+  mcastLastMemberIntvl?: number;
+  mcastMembershipIntvl?: number;
+  mcastQuerierIntvl?: number;
+  mcastQueryIntvl?: number;
+  mcastQueryResponseIntvl?: number;
+  mcastStartupQueryIntvl?: number;
+  vlanStatsEnabled?: boolean;
+  mcastStatsEnabled?: boolean;
+  mcastIgmpVersion?: number;
+  mcastMldVersion?: number;
+  vlanStatsPerPort?: boolean;
 }
 export interface MacvlanData {
   kind: 'macvlan' | 'macvtap';
   mode: MacvlanMode | string;
   flags?: number;
+  macaddrCount?: number;
+  bcQueueLen?: number;
+  bcQueueLenUsed?: number;
 }
 export interface VethData {
   kind: 'veth';
@@ -120,6 +131,30 @@ export interface BridgePortData {
   isolated?: boolean;
   /** 802.1X: only authorised hosts' frames pass (kernel 6.2+). */
   locked?: boolean;
+  guard?: boolean;
+  rootBlock?: boolean;
+  fastLeave?: boolean;
+  proxyArpWifi?: boolean;
+  rootId?: string;
+  bridgeId?: string;
+  designatedPort?: number;
+  designatedCost?: number;
+  id?: number;
+  no?: number;
+  topologyChangeAck?: boolean;
+  configPending?: boolean;
+  multicastRouter?: number;
+  mcastToUnicast?: boolean;
+  vlanTunnel?: boolean;
+  groupFwdMask?: number;
+  backupPortIndex?: number;
+  mcastEhtHostsLimit?: number;
+  mcastEhtHostsCnt?: number;
+  mab?: boolean;
+  mcastNGroups?: number;
+  mcastMaxGroups?: number;
+  neighVlanSuppress?: boolean;
+  backupNhid?: number;
 }
 export interface BondSlaveData {
   kind: 'bond';
@@ -138,12 +173,53 @@ export interface LinkInfo {
   slaveData: SlaveData | null;
 }
 
-const u8 = (b: Buffer, s: number): number => b[s]!;
-const u16 = (b: Buffer, s: number): number => b.readUInt16LE(s);
-const u32 = (b: Buffer, s: number): number => b.readUInt32LE(s);
+/** One attribute's value at buf[s, e), read as its table entry says. */
+function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
+  switch (d.type) {
+    case 'u8': return buf[s]!;
+    case 'u16': return buf.readUInt16LE(s);
+    case 'u32': return buf.readUInt32LE(s);
+    case 'u64': return buf.readUInt32LE(s) + buf.readUInt32LE(s + 4) * 0x1_0000_0000;
+    case 'be16': return buf.readUInt16BE(s);
+    case 'flag8': return buf[s] !== 0;
+    case 'flag32': return buf.readUInt32LE(s) !== 0;
+    case 'enum8': return d.names![buf[s]!] ?? String(buf[s]);
+    case 'enum32': { const v = buf.readUInt32LE(s); return d.names![v] ?? String(v); }
+    case 'choice8': return d.names![buf[s] ? 1 : 0];
+    case 'values32': { const v = buf.readUInt32LE(s); const i = d.values!.indexOf(v); return i >= 0 ? d.names![i] : String(v); }
+    case 'bits32': { const v = buf.readUInt32LE(s); return d.names!.filter((_n, i) => v & d.values![i]!); }
+    case 'proto16': return buf.readUInt16BE(s) === ETH_P_8021AD ? '802.1ad' : '802.1Q';
+    case 'lladdr': return formatLladdr(buf, s, e);
+    case 'bridgeId': return bridgeId(buf, s, e);
+    case 'ipv4list': {
+      const out: string[] = [];
+      forEachAttr(buf, s, e, (_i, ts, te) => { if (te - ts === 4) out.push(formatIPv4(buf, ts)); });
+      return out;
+    }
+  }
+}
 
-function vlanProtocolName(p: number): '802.1Q' | '802.1ad' {
-  return p === ETH_P_8021AD ? '802.1ad' : '802.1Q';
+const byIdCache = new Map<KindTable, readonly (AttrDef | undefined)[]>();
+
+/**
+ * The object a table decodes: `kind`, then its defaults, then each attribute the table knows in
+ * the order the kernel sent them (a repeated attribute keeps its first place and its last value).
+ */
+function decodeWith(table: KindTable, kind: string, buf: Buffer, s: number, e: number): Record<string, unknown> {
+  const o: Record<string, unknown> = { kind };
+  for (const [k, v] of table.defaults) o[k] = Array.isArray(v) ? v.slice() : v;
+  if (s < 0 || table.attrs.length === 0) return o;
+  let byId = byIdCache.get(table);
+  if (!byId) byIdCache.set(table, (byId = attrsById(table)));
+  // the walk inlined (no callback per attribute): a bridge port has some forty
+  for (let p = s; p + 4 <= e; ) {
+    const len = buf[p]! | (buf[p + 1]! << 8);
+    if (len < 4 || p + len > e) break;
+    const d = byId[(buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff];
+    if (d) o[d.key] = decodeValue(d, buf, p + 4, p + len);
+    p += (len + 3) & ~3;
+  }
+  return o;
 }
 
 /** Decode the value of an IFLA_LINKINFO attribute: buf[s, e). */
@@ -169,92 +245,10 @@ export function decodeLinkInfo(buf: Buffer, s: number, e: number): LinkInfo {
   return info;
 }
 
-/** IFLA_INFO_DATA for kind (s < 0: the kernel sent none). Kinds without a decoder give null. */
+/** IFLA_INFO_DATA for kind (s < 0: the kernel sent none). Kinds without a table give null. */
 export function decodeKindData(kind: string, buf: Buffer, s: number, e: number): KindData | null {
-  switch (kind) {
-    case 'vlan': {
-      const d: VlanData = { kind: 'vlan', id: 0, protocol: '802.1Q', flags: [] };
-      if (s >= 0) forEachAttr(buf, s, e, (t, vs) => {
-        if (t === IFLA_VLAN.ID) d.id = u16(buf, vs);
-        else if (t === IFLA_VLAN.PROTOCOL) d.protocol = vlanProtocolName(buf.readUInt16BE(vs));
-        else if (t === IFLA_VLAN.FLAGS) {
-          const f = u32(buf, vs);
-          d.flags = VLAN_FLAG_NAMES.filter(([bit]) => f & bit).map(([, n]) => n);
-        }
-      });
-      return d;
-    }
-    case 'bond': {
-      const d: BondData = { kind: 'bond', mode: 'balance-rr', miimon: 0 };
-      if (s >= 0) forEachAttr(buf, s, e, (t, vs, ve) => {
-        switch (t) {
-          case IFLA_BOND.MODE: d.mode = BOND_MODES[u8(buf, vs)] ?? String(u8(buf, vs)); break;
-          case IFLA_BOND.ACTIVE_SLAVE: d.activeSlaveIndex = u32(buf, vs); break;
-          case IFLA_BOND.MIIMON: d.miimon = u32(buf, vs); break;
-          case IFLA_BOND.UPDELAY: d.updelay = u32(buf, vs); break;
-          case IFLA_BOND.DOWNDELAY: d.downdelay = u32(buf, vs); break;
-          case IFLA_BOND.ARP_INTERVAL: d.arpInterval = u32(buf, vs); break;
-          case IFLA_BOND.ARP_IP_TARGET: {
-            const targets: string[] = [];
-            forEachAttr(buf, vs, ve, (_i, ts, te) => {
-              if (te - ts === 4) targets.push(formatIPv4(buf, ts));
-            });
-            d.arpIpTargets = targets;
-            break;
-          }
-          case IFLA_BOND.ARP_VALIDATE: d.arpValidate = BOND_ARP_VALIDATE[u32(buf, vs)] ?? String(u32(buf, vs)); break;
-          case IFLA_BOND.PRIMARY: d.primaryIndex = u32(buf, vs); break;
-          case IFLA_BOND.XMIT_HASH_POLICY: d.xmitHashPolicy = BOND_XMIT_HASH[u8(buf, vs)] ?? String(u8(buf, vs)); break;
-          case IFLA_BOND.MIN_LINKS: d.minLinks = u32(buf, vs); break;
-          case IFLA_BOND.AD_LACP_RATE: d.lacpRate = u8(buf, vs) ? 'fast' : 'slow'; break;
-        }
-      });
-      return d;
-    }
-    case 'bridge': {
-      const d: BridgeData = { kind: 'bridge', stp: false, vlanFiltering: false };
-      if (s >= 0) forEachAttr(buf, s, e, (t, vs, ve) => {
-        switch (t) {
-          case IFLA_BR.STP_STATE: d.stp = u32(buf, vs) !== 0; break;
-          case IFLA_BR.VLAN_FILTERING: d.vlanFiltering = u8(buf, vs) !== 0; break;
-          case IFLA_BR.FORWARD_DELAY: d.forwardDelay = u32(buf, vs); break;
-          case IFLA_BR.HELLO_TIME: d.helloTime = u32(buf, vs); break;
-          case IFLA_BR.MAX_AGE: d.maxAge = u32(buf, vs); break;
-          case IFLA_BR.AGEING_TIME: d.ageingTime = u32(buf, vs); break;
-          case IFLA_BR.PRIORITY: d.priority = u16(buf, vs); break;
-          case IFLA_BR.VLAN_PROTOCOL: d.vlanProtocol = vlanProtocolName(buf.readUInt16BE(vs)); break;
-          case IFLA_BR.VLAN_DEFAULT_PVID: d.vlanDefaultPvid = u16(buf, vs); break;
-          case IFLA_BR.MCAST_SNOOPING: d.mcastSnooping = u8(buf, vs) !== 0; break;
-          case IFLA_BR.MCAST_QUERIER: d.mcastQuerier = u8(buf, vs) !== 0; break;
-          case IFLA_BR.NF_CALL_IPTABLES: d.nfCallIptables = u8(buf, vs) !== 0; break;
-          case IFLA_BR.NF_CALL_IP6TABLES: d.nfCallIp6tables = u8(buf, vs) !== 0; break;
-          case IFLA_BR.NF_CALL_ARPTABLES: d.nfCallArptables = u8(buf, vs) !== 0; break;
-          case IFLA_BR.BRIDGE_ID: d.bridgeId = bridgeId(buf, vs, ve); break;
-          case IFLA_BR.ROOT_ID: d.rootId = bridgeId(buf, vs, ve); break;
-          case IFLA_BR.ROOT_PORT: d.rootPort = u16(buf, vs); break;
-        }
-      });
-      return d;
-    }
-    case 'macvlan':
-    case 'macvtap': {
-      const d: MacvlanData = { kind, mode: 'vepa' };
-      if (s >= 0) forEachAttr(buf, s, e, (t, vs) => {
-        if (t === IFLA_MACVLAN.MODE) {
-          const m = u32(buf, vs);
-          d.mode = (Object.keys(MACVLAN_MODES) as MacvlanMode[]).find((k) => MACVLAN_MODES[k] === m) ?? String(m);
-        } else if (t === IFLA_MACVLAN.FLAGS) d.flags = u16(buf, vs);
-      });
-      return d;
-    }
-    case 'veth':
-      // veth reports no IFLA_INFO_DATA; its peer is IFLA_LINK, filled in by the link decoder.
-      return { kind: 'veth' };
-    case 'dummy':
-      return { kind: 'dummy' };
-    default:
-      return null;
-  }
+  const table = KIND_TABLE.get(kind);
+  return table ? decodeWith(table, kind, buf, s, e) as unknown as KindData : null;
 }
 
 /** struct ifla_bridge_id: priority (2 bytes, big-endian) + MAC, printed like iproute2 (8000.aa:bb:…). */
@@ -263,41 +257,10 @@ function bridgeId(buf: Buffer, s: number, e: number): string {
   return `${buf.toString('hex', s, s + 2)}.${formatLladdr(buf, s + 2, s + 8)}`;
 }
 
+/** IFLA_INFO_SLAVE_DATA of a port of kind (bridge, bond); other port kinds give null. */
 export function decodeSlaveData(kind: string, buf: Buffer, s: number, e: number): SlaveData | null {
-  if (kind === 'bridge') {
-    const d: BridgePortData = { kind: 'bridge', state: 'disabled' };
-    forEachAttr(buf, s, e, (t, vs) => {
-      switch (t) {
-        case IFLA_BRPORT.STATE: d.state = BR_PORT_STATES[u8(buf, vs)] ?? String(u8(buf, vs)); break;
-        case IFLA_BRPORT.PRIORITY: d.priority = u16(buf, vs); break;
-        case IFLA_BRPORT.COST: d.cost = u32(buf, vs); break;
-        case IFLA_BRPORT.LEARNING: d.learning = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.UNICAST_FLOOD: d.unicastFlood = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.MODE: d.hairpin = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.PROXYARP: d.proxyArp = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.MCAST_FLOOD: d.mcastFlood = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.BCAST_FLOOD: d.bcastFlood = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.NEIGH_SUPPRESS: d.neighSuppress = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.ISOLATED: d.isolated = u8(buf, vs) !== 0; break;
-        case IFLA_BRPORT.LOCKED: d.locked = u8(buf, vs) !== 0; break;
-      }
-    });
-    return d;
-  }
-  if (kind === 'bond') {
-    const d: BondSlaveData = { kind: 'bond', state: 'backup', miiStatus: 'down' };
-    forEachAttr(buf, s, e, (t, vs, ve) => {
-      switch (t) {
-        case IFLA_BOND_SLAVE.STATE: d.state = u8(buf, vs) === 0 ? 'active' : 'backup'; break;
-        case IFLA_BOND_SLAVE.MII_STATUS: d.miiStatus = (['up', 'going_down', 'down', 'going_back'][u8(buf, vs)]) ?? String(u8(buf, vs)); break;
-        case IFLA_BOND_SLAVE.LINK_FAILURE_COUNT: d.linkFailureCount = u32(buf, vs); break;
-        case IFLA_BOND_SLAVE.PERM_HWADDR: d.permHwaddr = formatLladdr(buf, vs, ve); break;
-        case IFLA_BOND_SLAVE.QUEUE_ID: d.queueId = u16(buf, vs); break;
-      }
-    });
-    return d;
-  }
-  return null;
+  const table = SLAVE_TABLE.get(kind);
+  return table ? decodeWith(table, kind, buf, s, e) as unknown as SlaveData : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,105 +309,110 @@ export function ifinfomsg(p: { index?: number; flags?: number; change?: number; 
   return b;
 }
 
-const IFLA_IFNAME = 3;
-const IFLA_NET_NS_FD = 28;
+/** Why value cannot be sent as attribute d, or null. */
+function valueProblem(kind: string, d: AttrDef, value: unknown): string | null {
+  const what = `${kind} ${d.ip ?? d.key}`;
+  if (d.names && (d.type === 'enum8' || d.type === 'enum32' || d.type === 'values32' || d.type === 'proto16')) {
+    return d.names.includes(value as string) ? null : `${what} must be one of ${d.names.join(', ')}, not ${String(value)}`;
+  }
+  if (d.type === 'ipv4list') {
+    const list = value as string[];
+    for (const t of list) if (!parseIPv4(t)) return `${what} ${t} is not an IPv4 address`;
+    if (d.maxItems !== undefined && list.length > d.maxItems) return `a ${kind} takes at most ${d.maxItems} ${d.ip ?? d.key}s`;
+    return null;
+  }
+  if (typeof value === 'number' && (d.min !== undefined || d.max !== undefined)) {
+    if (!Number.isInteger(value) || value < (d.min ?? 0) || value > (d.max ?? Infinity)) return `${what} ${value} is out of range ${d.min ?? 0}-${d.max}`;
+  }
+  return null;
+}
+
+/** The spec of a kind's own options (spec.vlan, spec.bond, …), by the table's keys. */
+function kindOptions(spec: KindSpec): Record<string, unknown> | undefined {
+  switch (spec.kind) {
+    case 'vlan': return spec.vlan as Record<string, unknown> | undefined;
+    case 'bond': return spec.bond as Record<string, unknown> | undefined;
+    case 'bridge': return spec.bridge as Record<string, unknown> | undefined;
+    case 'macvlan': case 'macvtap': return spec.macvlan as Record<string, unknown> | undefined;
+    default: return undefined;
+  }
+}
 
 /** Check a spec's kind-specific values before anything is sent; returns a reason or null. */
 export function validateKindSpec(spec: KindSpec): string | null {
-  switch (spec.kind) {
-    case 'vlan':
-      if (!spec.vlan) return 'a vlan needs vlan.id';
-      if (!Number.isInteger(spec.vlan.id) || spec.vlan.id < 0 || spec.vlan.id > 4094) return `vlan id ${spec.vlan.id} is out of range 0-4094`;
-      if (spec.vlan.protocol && spec.vlan.protocol !== '802.1Q' && spec.vlan.protocol !== '802.1ad') return `vlan protocol must be 802.1Q or 802.1ad, not ${spec.vlan.protocol}`;
-      return null;
-    case 'bond':
-      if (!spec.bond) return 'a bond needs bond.mode';
-      if (!BOND_MODES.includes(spec.bond.mode)) return `bond mode must be one of ${BOND_MODES.join(', ')}`;
-      for (const t of spec.bond.arpIpTargets ?? []) if (!parseIPv4(t)) return `bond arp_ip_target ${t} is not an IPv4 address`;
-      if ((spec.bond.arpIpTargets?.length ?? 0) > 16) return 'a bond takes at most 16 arp_ip_targets';
-      return null;
-    case 'macvlan':
-    case 'macvtap':
-      if (spec.macvlan && !(spec.macvlan.mode in MACVLAN_MODES)) return `macvlan mode must be one of ${Object.keys(MACVLAN_MODES).join(', ')}`;
-      return null;
-    case 'veth':
-      if (!spec.veth?.peer) return 'a veth needs veth.peer (the name of the other end)';
-      return null;
-    default:
-      return null;
+  if (spec.kind === 'veth') return spec.veth?.peer ? null : 'a veth needs veth.peer (the name of the other end)';
+  const table = KIND_TABLE.get(spec.kind);
+  if (!table?.create) return null;
+  const opts = kindOptions(spec);
+  for (const k of table.create.required ?? []) if (opts?.[k] === undefined) return `a ${spec.kind} needs ${spec.kind}.${k}`;
+  if (!opts) return null;
+  for (const k of table.create.keys) {
+    if (opts[k] === undefined) continue;
+    const why = valueProblem(spec.kind, attrOf(table, k), opts[k]);
+    if (why) return why;
+  }
+  return null;
+}
+
+/** Write one attribute as its table entry says. */
+function encodeValue(w: AttrWriter, d: AttrDef, value: unknown): void {
+  switch (d.type) {
+    case 'u8': w.u8(d.id, value as number); break;
+    case 'u16': w.u16(d.id, value as number); break;
+    case 'u32': w.u32(d.id, value as number); break;
+    case 'be16': w.be16(d.id, value as number); break;
+    case 'flag8': w.u8(d.id, value ? 1 : 0); break;
+    case 'flag32': w.u32(d.id, value ? 1 : 0); break;
+    case 'enum8': w.u8(d.id, d.names!.indexOf(value as string)); break;
+    case 'enum32': w.u32(d.id, d.names!.indexOf(value as string)); break;
+    case 'values32': w.u32(d.id, d.values![d.names!.indexOf(value as string)]!); break;
+    case 'proto16': w.be16(d.id, value === '802.1ad' ? ETH_P_8021AD : ETH_P_8021Q); break;
+    case 'ipv4list': {
+      const list = value as string[];
+      if (list.length) w.nest(d.id, (n) => { list.forEach((t, i) => n.bytes(i, parseIPv4(t)!)); });
+      break;
+    }
+    default: throw new Error(`cannot encode ${d.name} (${d.type})`);
   }
 }
 
 /** Write IFLA_LINKINFO {IFLA_INFO_KIND, IFLA_INFO_DATA} for a new link of spec.kind. */
 export function encodeLinkInfo(w: AttrWriter, spec: KindSpec): void {
-  w.nest(18 /* IFLA_LINKINFO */, (li) => {
+  w.nest(IFLA.LINKINFO, (li) => {
     li.str(IFLA_INFO.KIND, spec.kind);
-    switch (spec.kind) {
-      case 'vlan': {
-        const v = spec.vlan!;
-        li.nest(IFLA_INFO.DATA, (d) => {
-          d.u16(IFLA_VLAN.ID, v.id);
-          d.be16(IFLA_VLAN.PROTOCOL, v.protocol === '802.1ad' ? ETH_P_8021AD : ETH_P_8021Q);
-        });
-        break;
-      }
-      case 'bond': {
-        const b = spec.bond!;
-        li.nest(IFLA_INFO.DATA, (d) => {
-          d.u8(IFLA_BOND.MODE, BOND_MODES.indexOf(b.mode));
-          if (b.miimon !== undefined) d.u32(IFLA_BOND.MIIMON, b.miimon);
-          if (b.arpInterval !== undefined) d.u32(IFLA_BOND.ARP_INTERVAL, b.arpInterval);
-          if (b.arpIpTargets?.length) {
-            d.nest(IFLA_BOND.ARP_IP_TARGET, (n) => {
-              b.arpIpTargets!.forEach((t, i) => n.bytes(i, parseIPv4(t)!));
-            });
-          }
-        });
-        break;
-      }
-      case 'bridge': {
-        const b = spec.bridge;
-        if (b && (b.stp !== undefined || b.vlanFiltering !== undefined)) {
-          li.nest(IFLA_INFO.DATA, (d) => {
-            if (b.stp !== undefined) d.u32(IFLA_BR.STP_STATE, b.stp ? 1 : 0);
-            if (b.vlanFiltering !== undefined) d.u8(IFLA_BR.VLAN_FILTERING, b.vlanFiltering ? 1 : 0);
-          });
-        }
-        break;
-      }
-      case 'macvlan':
-      case 'macvtap': {
-        const m = spec.macvlan;
-        if (m) li.nest(IFLA_INFO.DATA, (d) => d.u32(IFLA_MACVLAN.MODE, MACVLAN_MODES[m.mode]));
-        break;
-      }
-      case 'veth': {
-        const v = spec.veth!;
-        // VETH_INFO_PEER carries a whole ifinfomsg + attributes: the peer is created by the same
-        // request, so it is never left half-made.
-        li.nest(IFLA_INFO.DATA, (d) => {
-          d.nest(VETH_INFO_PEER, (p) => {
-            p.raw(ifinfomsg());
-            p.str(IFLA_IFNAME, v.peer);
-            if (v.peerNetnsFd !== undefined) p.u32(IFLA_NET_NS_FD, v.peerNetnsFd);
-          }, 0 /* a struct then attributes: not a pure nest, as iproute2 sends it */);
-        });
-        break;
-      }
-      default:
-        break;
+    if (spec.kind === 'veth') {
+      const v = spec.veth!;
+      // VETH_INFO_PEER carries a whole ifinfomsg + attributes: the peer is created by the same
+      // request, so it is never left half-made.
+      li.nest(IFLA_INFO.DATA, (d) => {
+        d.nest(VETH_INFO_PEER, (p) => {
+          p.raw(ifinfomsg());
+          p.str(IFLA.IFNAME, v.peer);
+          if (v.peerNetnsFd !== undefined) p.u32(IFLA.NET_NS_FD, v.peerNetnsFd);
+        }, 0 /* a struct then attributes: not a pure nest, as iproute2 sends it */);
+      });
+      return;
     }
+    const create = KIND_TABLE.get(spec.kind)?.create;
+    if (!create) return;
+    const opts = kindOptions(spec) ?? {};
+    const send = create.keys.filter((k) => opts[k] !== undefined || create.always?.[k] !== undefined);
+    // no IFLA_INFO_DATA at all when nothing is asked for (the kernel's defaults, as `ip link add … type bridge`)
+    if (!send.length) return;
+    const table = KIND_TABLE.get(spec.kind)!;
+    li.nest(IFLA_INFO.DATA, (d) => {
+      for (const k of send) encodeValue(d, attrOf(table, k), opts[k] ?? create.always![k]);
+    });
   });
 }
 
-/** Bridge port / bond slave settings can be changed later through IFLA_INFO_SLAVE_DATA. */
+/** Bridge port settings can be changed later through IFLA_INFO_SLAVE_DATA. */
 export function encodeBridgePort(w: AttrWriter, p: { cost?: number; priority?: number; learning?: boolean }): void {
-  w.nest(18, (li) => {
+  const port = SLAVE_TABLE.get('bridge')!;
+  w.nest(IFLA.LINKINFO, (li) => {
     li.str(IFLA_INFO.SLAVE_KIND, 'bridge');
     li.nest(IFLA_INFO.SLAVE_DATA, (d) => {
-      if (p.priority !== undefined) d.u16(IFLA_BRPORT.PRIORITY, p.priority);
-      if (p.cost !== undefined) d.u32(IFLA_BRPORT.COST, p.cost);
-      if (p.learning !== undefined) d.u8(IFLA_BRPORT.LEARNING, p.learning ? 1 : 0);
+      for (const k of ['priority', 'cost', 'learning'] as const) if (p[k] !== undefined) encodeValue(d, attrOf(port, k), p[k]);
     });
   });
 }
@@ -463,14 +431,20 @@ export function encodeBridgePort(w: AttrWriter, p: { cost?: number; priority?: n
  * designated root/bridge/port/cost, timers, counters) and learning_sync (a switchdev flag).
  */
 export const BRPORT_SETTABLE: Readonly<Record<number, string>> = {
-  2: 'priority', 3: 'cost', 4: 'hairpin', 5: 'guard', 6: 'root_block', 7: 'fastleave', 8: 'learning',
-  9: 'flood', 10: 'proxy_arp', 12: 'proxy_arp_wifi', 25: 'multicast_router', 27: 'mcast_flood',
-  28: 'mcast_to_unicast', 29: 'vlan_tunnel', 30: 'bcast_flood', 31: 'group_fwd_mask', 32: 'neigh_suppress',
-  33: 'isolated', 34: 'backup_port', 37: 'mcast_eht_hosts_limit', 39: 'locked', 40: 'mab',
-  42: 'mcast_max_groups', 43: 'neigh_vlan_suppress', 44: 'backup_nhid',
+  [IFLA_BRPORT.PRIORITY]: 'priority', [IFLA_BRPORT.COST]: 'cost', [IFLA_BRPORT.MODE]: 'hairpin',
+  [IFLA_BRPORT.GUARD]: 'guard', [IFLA_BRPORT.PROTECT]: 'root_block', [IFLA_BRPORT.FAST_LEAVE]: 'fastleave',
+  [IFLA_BRPORT.LEARNING]: 'learning', [IFLA_BRPORT.UNICAST_FLOOD]: 'flood', [IFLA_BRPORT.PROXYARP]: 'proxy_arp',
+  [IFLA_BRPORT.PROXYARP_WIFI]: 'proxy_arp_wifi', [IFLA_BRPORT.MULTICAST_ROUTER]: 'multicast_router',
+  [IFLA_BRPORT.MCAST_FLOOD]: 'mcast_flood', [IFLA_BRPORT.MCAST_TO_UCAST]: 'mcast_to_unicast',
+  [IFLA_BRPORT.VLAN_TUNNEL]: 'vlan_tunnel', [IFLA_BRPORT.BCAST_FLOOD]: 'bcast_flood',
+  [IFLA_BRPORT.GROUP_FWD_MASK]: 'group_fwd_mask', [IFLA_BRPORT.NEIGH_SUPPRESS]: 'neigh_suppress',
+  [IFLA_BRPORT.ISOLATED]: 'isolated', [IFLA_BRPORT.BACKUP_PORT]: 'backup_port',
+  [IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT]: 'mcast_eht_hosts_limit', [IFLA_BRPORT.LOCKED]: 'locked', [IFLA_BRPORT.MAB]: 'mab',
+  [IFLA_BRPORT.MCAST_MAX_GROUPS]: 'mcast_max_groups', [IFLA_BRPORT.NEIGH_VLAN_SUPPRESS]: 'neigh_vlan_suppress',
+  [IFLA_BRPORT.BACKUP_NHID]: 'backup_nhid',
 };
 /** Reported only while set: their absence means 0 (none), which must be sent to clear them. */
-const BRPORT_ONLY_WHEN_SET = [34 /* backup_port */, 44 /* backup_nhid */];
+const BRPORT_ONLY_WHEN_SET = [IFLA_BRPORT.BACKUP_PORT, IFLA_BRPORT.BACKUP_NHID];
 
 /**
  * The settable IFLA_BRPORT_* attributes of a bridge port, verbatim and in the kernel's order,
@@ -479,7 +453,7 @@ const BRPORT_ONLY_WHEN_SET = [34 /* backup_port */, 44 /* backup_nhid */];
  */
 export function bridgePortOptions(buf: Buffer, off = 0, end = buf.length): Buffer | null {
   let info: [number, number] | null = null;
-  forEachAttr(buf, off + 16, end, (t, s, e) => { if (t === 18 /* IFLA_LINKINFO */) info = [s, e]; });
+  forEachAttr(buf, off + 16, end, (t, s, e) => { if (t === IFLA.LINKINFO) info = [s, e]; });
   if (!info) return null;
   let kind: string | null = null;
   let data: [number, number] | null = null;
@@ -520,7 +494,7 @@ export function encodeBridgePortOptions(w: AttrWriter, options: Buffer, now: Buf
   forEachAttr(options, 0, options.length, (t) => had.add(t));
   const has = new Set<number>();
   if (now) forEachAttr(now, 0, now.length, (t) => has.add(t));
-  w.nest(18, (li) => {
+  w.nest(IFLA.LINKINFO, (li) => {
     li.str(IFLA_INFO.SLAVE_KIND, 'bridge');
     li.nest(IFLA_INFO.SLAVE_DATA, (d) => {
       d.raw(options);

@@ -1,6 +1,8 @@
 // Compare nodectl's decoded objects with iproute2's JSON (`ip -j -d link`, `ip -j addr`,
 // `ip -j neigh`): the independent oracle. Returns the list of disagreements (empty = agree), so a
 // test can print every one of them at once.
+import { type AttrDef, KIND_TABLE, type KindTable, SLAVE_TABLE } from '../../src/netlink/link-kinds.js';
+
 export interface IpLink {
   ifindex: number;
   ifname: string;
@@ -68,6 +70,24 @@ function diff(out: string[], what: string, ours: unknown, theirs: unknown): void
   if (JSON.stringify(ours) !== JSON.stringify(theirs)) out.push(`${what}: nodectl ${JSON.stringify(ours)} vs ip ${JSON.stringify(theirs)}`);
 }
 
+/** One of ours and ip's value of the same attribute, in a form both can be compared in. */
+function comparable(a: AttrDef, v: unknown, isIp: boolean): unknown {
+  switch (a.type) {
+    case 'flag8': case 'flag32': return v === true || v === 1; // ip prints some as 0/1
+    case 'bridgeId': return bridgeIdBytes(v);
+    case 'u8': case 'u16': case 'u32': case 'u64': case 'be16': return isIp && typeof v === 'string' ? Number(v) : v; // ip: '0x8001', '0'
+    case 'bits32': case 'ipv4list': return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : v;
+    default: return typeof v === 'string' ? v.toLowerCase() : v; // ip: bond slave state ACTIVE, mii_status UP
+  }
+}
+
+function compareTable(d: (what: string, a: unknown, b: unknown) => void, prefix: string, table: KindTable, ours: Record<string, unknown>, ip: Record<string, unknown>): void {
+  for (const a of table.attrs) {
+    if (!a.ip || a.volatile || !(a.ip in ip)) continue;
+    d(`${prefix}${a.ip}`, comparable(a, ours[a.key], false), comparable(a, ip[a.ip], true));
+  }
+}
+
 export function compareLink(ours: OurLink, ip: IpLink): string[] {
   const out: string[] = [];
   const d = (what: string, a: unknown, b: unknown): void => diff(out, `${ip.ifname}.${what}`, a, b);
@@ -97,43 +117,11 @@ export function compareLink(ours: OurLink, ip: IpLink): string[] {
   const li = ip.linkinfo;
   d('kind', ours.kind, li?.info_kind ?? (ip.link_type === 'loopback' ? 'loopback' : 'device'));
   d('slave_kind', ours.slaveKind, li?.info_slave_kind ?? null);
-  const kd = ours.kindData ?? {};
-  const id = li?.info_data ?? {};
-  switch (ours.kind) {
-    case 'bridge':
-      d('bridge.stp_state', kd.stp ? 1 : 0, id.stp_state);
-      d('bridge.vlan_filtering', kd.vlanFiltering ? 1 : 0, id.vlan_filtering ?? 0);
-      d('bridge.forward_delay', kd.forwardDelay, id.forward_delay);
-      d('bridge.hello_time', kd.helloTime, id.hello_time);
-      d('bridge.max_age', kd.maxAge, id.max_age);
-      d('bridge.ageing_time', kd.ageingTime, id.ageing_time);
-      d('bridge.priority', kd.priority, id.priority);
-      d('bridge.bridge_id', bridgeIdBytes(kd.bridgeId), bridgeIdBytes(id.bridge_id));
-      break;
-    case 'macvlan':
-    case 'macvtap':
-      d('macvlan.mode', kd.mode, id.mode);
-      break;
-    case 'vlan':
-      d('vlan.id', kd.id, id.id);
-      d('vlan.protocol', kd.protocol, id.protocol);
-      break;
-    case 'bond':
-      d('bond.mode', kd.mode, id.mode);
-      d('bond.miimon', kd.miimon, id.miimon);
-      break;
-  }
-  const sd = ours.slaveData ?? {};
-  const isd = li?.info_slave_data ?? {};
-  if (ours.slaveKind === 'bridge') {
-    d('bridge_slave.state', sd.state, isd.state);
-    d('bridge_slave.priority', sd.priority, isd.priority);
-    d('bridge_slave.cost', sd.cost, isd.cost);
-    d('bridge_slave.learning', sd.learning, isd.learning);
-  } else if (ours.slaveKind === 'bond') {
-    d('bond_slave.state', String(sd.state).toUpperCase(), isd.state);
-    d('bond_slave.mii_status', String(sd.miiStatus).toUpperCase(), isd.mii_status);
-  }
+  // every attribute a kind's table (src/netlink/link-kinds.ts) maps to an ip key, but the ones that run on their own
+  const kindTable = KIND_TABLE.get(ours.kind);
+  if (kindTable) compareTable(d, `${ours.kind}.`, kindTable, ours.kindData ?? {}, li?.info_data ?? {});
+  const slaveTable = ours.slaveKind ? SLAVE_TABLE.get(ours.slaveKind) : undefined;
+  if (slaveTable) compareTable(d, `${ours.slaveKind}_slave.`, slaveTable, ours.slaveData ?? {}, li?.info_slave_data ?? {});
   return out;
 }
 

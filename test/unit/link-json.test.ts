@@ -103,6 +103,8 @@ function craftedLinks(): Buffer[] {
       w.str(6, 'noqueue').u8(17, 1).u32(31, 4).u32(32, 2).u32(41, 65536).u32(40, 65535).u32(58, 65537).u32(59, 524280).u32(60, 64);
       // IFLA_AF_SPEC: an AF_INET block (ignored), then AF_INET6 with ADDR_GEN_MODE random
       w.nest(26, (p) => p.nest(2, (q) => q.u32(1, 0), NESTED).nest(10, (q) => q.u32(1, 0).u8(8, 3), NESTED), NESTED);
+      // carrier changes and their up/down counts, proto_down with a reason (mask, value), allmulti
+      w.u32(35, 7).u32(47, 4).u32(48, 3).u8(39, 1).nest(55, (p) => p.u32(1, 0xffffffff).u32(2, 0x8001), NESTED).u32(61, 2);
       info(w, 'bridge', (d) => {
         d.u32(1, 1500).u32(2, 200).u32(3, 2000).u32(4, 30000).u32(5, 1).u16(6, 0x8000).u8(7, 1).be16(8, 0x88a8);
         d.bytes(11, mac(0x80, 0, 2, 0, 0, 0, 0, 1)).bytes(10, mac(0x80, 0)).u16(12, 3).u8(23, 0).u16(39, 1);
@@ -234,6 +236,8 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   t.like(byName.get('bs0'), { kind: 'dummy', slaveData: { kind: 'bond', state: 'backup', miiStatus: '7' } });
   t.like(byName.get('lo'), { stats: { rxPackets: 0, rxErrors: 2 ** 53, rxDropped: 2 ** 63, txDropped: 2 ** 64 } });
   t.like(byName.get('p1a'), { slaveData: { hairpin: true, proxyArp: false, mcastFlood: true, bcastFlood: false, neighSuppress: true, isolated: true, locked: false } });
+  t.like(byName.get('br0'), { carrierChanges: 7, carrierUpCount: 4, carrierDownCount: 3, protoDown: true, protoDownReason: 0x8001, allmulti: 2 });
+  t.like(byName.get('lo'), { carrierChanges: null, carrierUpCount: null, carrierDownCount: null, protoDown: null, protoDownReason: null, allmulti: null });
   t.like(byName.get('br0'), { qdisc: 'noqueue', linkMode: 'dormant', numTxQueues: 4, numRxQueues: 2, gsoMaxSize: 65536, gsoMaxSegs: 65535, groMaxSize: 65537, tsoMaxSize: 524280, tsoMaxSegs: 64, addrGenMode: 'random' });
   t.like(byName.get('br0'), { ports: ['p1a'], kindData: { bridgeId: '8000.02:00:00:00:00:01', rootId: '', mcastQuerier: true, nfCallIptables: false, nfCallIp6tables: true, nfCallArptables: false } });
   t.like(byName.get('p1b'), { peer: 'p1a', altNames: ['altname-one-that-is-long', 'ünïcode-alt'] });
