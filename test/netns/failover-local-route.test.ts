@@ -102,3 +102,20 @@ test(title('stop: the daemon\'s local routes go, the kernel\'s stays with the ad
   t.deepEqual(lab.node.ipJson<{ protocol: string }[]>('-6', 'route', 'show', 'table', 'all').filter((r) => r.protocol === OURS), [], 'no route of the daemon\'s protocol in any table');
   t.deepEqual(await holders(lab), { v4: ['eth1'], v6: ['eth1'] }, 'the addresses stay where they were');
 });
+
+test(title('the holder admin down and up (keep_addr_on_down 1 and 0): the kernel flushes the route, the daemon puts it back'), async (t) => {
+  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+  const lab = makeLab(t, 1);
+  const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200 }));
+  await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
+  await settledOn(t, lab, 'eth0', 'after placement');
+  for (const keep of ['1', '0']) {
+    lab.node.exec('sysctl', '-qw', `net.ipv6.conf.eth0.keep_addr_on_down=${keep}`);
+    lab.node.ip('link', 'set', 'eth0', 'down');
+    // every route of a downed device goes, ours too (and the addresses with keep_addr_on_down 0)
+    await waitUntil(() => !locals(lab).some((r) => r.endsWith(` ${OURS}`)), () => `keep_addr_on_down=${keep}, eth0 down: [${locals(lab).join(', ')}]`);
+    lab.node.ip('link', 'set', 'eth0', 'up');
+    await waitHolder(lab, 'eth0');
+    await settledOn(t, lab, 'eth0', `keep_addr_on_down=${keep}, eth0 down and up`);
+  }
+});
