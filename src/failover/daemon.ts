@@ -511,7 +511,7 @@ export class MgmtDaemon {
    * At stop: take our local routes away (nobody follows the addresses after this), each once the
    * kernel's own local route for the address is there (the address keeps being delivered), or
    * the address is not on that interface at all. Waits up to a second for the kernel's route (it
-   * comes from a kworker right after a move); a route still needed then is left, with a warning.
+   * comes from a kworker right after a move); one still alone then is deleted, with a warning.
    */
   private async releaseLocalRoutes(): Promise<void> {
     if (!this.v6.length) return;

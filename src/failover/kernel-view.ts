@@ -125,6 +125,9 @@ export class KernelView {
         if (this.config.candidates.includes(l.name)) this.noteIdent(l.name, `${l.index}/${l.mac ?? ''}`);
         this.names.set(l.index, l.name);
         this.indexes.set(l.name, l.index);
+        // An admin-down device has lost every route (rt6_sync_down_dev), ours too, even when
+        // net.ipv6.route.skip_notify_on_dev_down hid the RTM_DELROUTEs.
+        if (l.admin !== 'up') for (const set of this.locals.values()) set.delete(l.name);
         this.machine.observeLink(now, l.name, linkObs(l));
       }
       return { decide: true, resync };
