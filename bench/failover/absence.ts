@@ -12,13 +12,22 @@
 // runs the daemon at the real-time priority the systemd unit grants (chrt -f 50).
 //
 // The window is measured by two witnesses outside the daemon, never from its own log:
-//   - `ip -ts monitor address` in the node namespace (iproute2, its own process, at real-time
-//     priority unless --no-rt-witness so that it reads each notification as it is sent): per
-//     address, the time from the RTM_DELADDR that left it on no interface to the RTM_NEWADDR
-//     that put it back, and any instant it was on two;
+//   - `ip -ts monitor address route` in the node namespace (iproute2, its own process, at
+//     real-time priority unless --no-rt-witness so that it reads each notification as it is
+//     sent). Per address, from the RTM_DELADDR that left it on no interface, two windows:
+//       "to NEWADDR": until the RTM_NEWADDR that put it back (the metric of the first
+//         measurements; for IPv6 that notification comes from the kernel's addrconf work item);
+//       "to NEWADDR|local": until the first of that RTM_NEWADDR and an RTM_NEWROUTE of a local
+//         route (table local, type local) for the address on any interface, i.e. until packets
+//         to it are delivered again. Added with the daemon's own IPv6 local route (the daemon
+//         installs one in the move's datagram, docs/failover.md); for IPv4, and for IPv6 without
+//         it, the kernel's local route comes after RTM_NEWADDR, so both windows are the same.
+//     and "no local route": from the last local route for the address leaving to the next one
+//     arriving (the time nothing would deliver a packet to it), and any instant it was listed
+//     on two interfaces;
 //   - bench/failover/addr-sampler.ts, a process dumping the addresses back to back: the dumps
 //     that found an address on no interface, or on two.
-// Prints p50/p99/max of the window per phase, against issue 19's targets (p99 <= 2 ms idle,
+// Prints p50/p99/max of each window per phase, against issue 19's targets (p99 <= 2 ms idle,
 // <= 5 ms busy).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -41,23 +50,50 @@ const V6 = '2001:db8::10';
 const { NODE, SW, dir, children } = sandbox('abs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** What the monitor saw, per address: who holds it, since when it is on nobody, the windows. */
+/** What the monitor saw, per address: who holds it, its local routes, the windows. */
 class Witness {
+  /** RTM_DELADDR (on no interface) -> RTM_NEWADDR, ms. */
   readonly windows: number[] = [];
+  /** RTM_DELADDR (on no interface) -> first of RTM_NEWADDR and RTM_NEWROUTE local, ms. */
+  readonly served: number[] = [];
+  /** No local route at all for the address -> one again, ms. */
+  readonly routeGaps: number[] = [];
   readonly holders = new Set<string>();
+  /** "dev proto" of each local route for the address. */
+  readonly locals = new Set<string>();
   absentSince: number | null = null;
+  unservedSince: number | null = null;
+  noRouteSince: number | null = null;
   doubles = 0;
 
   del(dev: string, us: number): void {
     this.holders.delete(dev);
-    if (this.holders.size === 0) this.absentSince = us;
+    if (this.holders.size === 0) this.absentSince = this.unservedSince = us;
   }
 
   add(dev: string, us: number): void {
     if (this.holders.size === 0 && this.absentSince !== null) this.windows.push((us - this.absentSince) / 1000);
     this.absentSince = null;
+    this.endUnserved(us);
     this.holders.add(dev);
     if (this.holders.size > 1) this.doubles++;
+  }
+
+  route(deleted: boolean, key: string, us: number): void {
+    if (deleted) {
+      this.locals.delete(key);
+      if (this.locals.size === 0) this.noRouteSince = us;
+      return;
+    }
+    if (this.locals.size === 0 && this.noRouteSince !== null) this.routeGaps.push((us - this.noRouteSince) / 1000);
+    this.noRouteSince = null;
+    this.locals.add(key);
+    this.endUnserved(us);
+  }
+
+  private endUnserved(us: number): void {
+    if (this.unservedSince !== null) this.served.push((us - this.unservedSince) / 1000);
+    this.unservedSince = null;
   }
 }
 
@@ -95,10 +131,17 @@ async function main(): Promise<void> {
 
   const witness: Record<string, Witness> = { [V4]: new Witness(), [V6]: new Witness() };
   const rtWitness = !args.includes('--no-rt-witness');
-  const monArgs = ['-n', NODE, '-ts', 'monitor', 'address'];
+  const monArgs = ['-n', NODE, '-ts', 'monitor', 'address', 'route'];
   const mon = spawn(rtWitness ? 'chrt' : 'ip', rtWitness ? ['-f', '50', 'ip', ...monArgs] : monArgs, { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(mon);
   lines(mon, (l) => {
+    // [2026-12-05T04:00:00.123456] Deleted local 2001:db8::10 dev eth0 table local proto kernel metric 0 ...
+    const r = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})\]\s+(Deleted )?local ([0-9a-f.:]+) dev (\S+) table local proto (\S+)/.exec(l);
+    if (r) {
+      const w = witness[r[4]!];
+      if (w) w.route(!!r[3], `${r[5]} ${r[6]}`, Date.parse(`${r[1]}Z`) * 1000 + Number(r[2]));
+      return;
+    }
     // [2026-12-05T04:00:00.123456] Deleted 3: eth0    inet 192.0.2.10/24 ...
     const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})\]\s+(Deleted )?\d+: (\S+)\s+inet6? ([0-9a-f.:]+)\//.exec(l);
     if (!m) return;
@@ -150,6 +193,8 @@ async function main(): Promise<void> {
     const exited = new Promise<void>((r) => sampler.on('exit', () => r()));
     await ready;
     const w0: Record<string, number> = { [V4]: witness[V4]!.windows.length, [V6]: witness[V6]!.windows.length };
+    const s0: Record<string, number> = { [V4]: witness[V4]!.served.length, [V6]: witness[V6]!.served.length };
+    const g0: Record<string, number> = { [V4]: witness[V4]!.routeGaps.length, [V6]: witness[V6]!.routeGaps.length };
     const d0: Record<string, number> = { [V4]: witness[V4]!.doubles, [V6]: witness[V6]!.doubles };
     const moves0 = timeline.filter((e) => e.event === 'move').length;
     const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -178,11 +223,14 @@ async function main(): Promise<void> {
     const moves = timeline.filter((e) => e.event === 'move').length - moves0;
     const s = JSON.parse(out || '{"samples":0,"counts":{}}') as { samples: number; counts: Record<string, { absent: number; double: number; noLocalRoute: number }> };
     const res: string[] = [`${name}: ${moves} moves (daemon's count), load average ${load0} -> ${load1}`];
+    const f = (x: number) => `${x.toFixed(3).padStart(8)} ms`;
+    const stats = (xs: number[]) => `${String(xs.length).padStart(4)}x  p50 ${f(pct(xs, 50))}  p99 ${f(pct(xs, 99))}  max ${f(xs.length ? Math.max(...xs) : NaN)}`;
     for (const a of [V4, V6]) {
-      const ws = witness[a]!.windows.slice(w0[a]);
-      const f = (x: number) => `${x.toFixed(3).padStart(8)} ms`;
-      res.push(`  ${a.padEnd(13)} monitor: ${ws.length} windows  p50 ${f(pct(ws, 50))}  p99 ${f(pct(ws, 99))}  max ${f(Math.max(...ws))}  on two interfaces ${witness[a]!.doubles - d0[a]!}x`
-        + ` | dumps: ${s.counts[a]?.absent ?? '?'} of ${s.samples} absent, ${s.counts[a]?.double ?? '?'} on two, ${s.counts[a]?.noLocalRoute ?? '?'} without local route`);
+      const w = witness[a]!;
+      res.push(`  ${a.padEnd(13)} DELADDR -> NEWADDR        ${stats(w.windows.slice(w0[a]))}  on two interfaces ${w.doubles - d0[a]!}x`);
+      res.push(`  ${''.padEnd(13)} DELADDR -> NEWADDR|local  ${stats(w.served.slice(s0[a]))}`);
+      res.push(`  ${''.padEnd(13)} no local route at all     ${stats(w.routeGaps.slice(g0[a]))}`);
+      res.push(`  ${''.padEnd(13)} dumps: ${s.counts[a]?.absent ?? '?'} of ${s.samples} absent, ${s.counts[a]?.double ?? '?'} on two, ${s.counts[a]?.noLocalRoute ?? '?'} without local route`);
     }
     return res;
   }
@@ -205,6 +253,7 @@ async function main(): Promise<void> {
   for (const l of report) console.log(l);
   console.log(`daemon anomalies: ${anomalies.length}`);
   console.log('targets (issue 19): p99 <= 2 ms idle, <= 5 ms busy');
+  console.log('windows: "DELADDR -> NEWADDR" is the metric first measured; "DELADDR -> NEWADDR|local" ends at the first of RTM_NEWADDR and a local route for the address (delivery again); they differ only when a local route comes before the RTM_NEWADDR (the daemon\'s own IPv6 local route)');
   daemon.kill('SIGTERM');
 }
 

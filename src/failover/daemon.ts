@@ -3,6 +3,7 @@
 //   state-machine.ts  what to do (placement, hold-down, preemption): pure, no I/O, no clock
 //   kernel-view.ts    event intake: dumps and notifications -> the machine's observations
 //   mover.ts          kernel actions: a decision's address/route batch and announcements
+//   local-route.ts    the daemon's own IPv6 local routes (closing the IPv6 gap of a move)
 //   probes.ts         the gateway probe loops (ARP for gateway.ipv4, NDP for gateway.ipv6)
 //   control.ts        the control socket (status, move) and its access check
 //   state-file.ts     the state file `mgmt status` reads when the daemon does not answer
@@ -25,7 +26,7 @@ import { Handle } from '../netlink/handle.js';
 import { listLinks, type Link } from '../netlink/link.js';
 import { Monitor, type MonitorEvent } from '../netlink/monitor.js';
 import { DropCounter } from '../netlink/overrun.js';
-import { listRoutes } from '../netlink/route.js';
+import { delRoute, listRoutes, RT_TABLE_LOCAL } from '../netlink/route.js';
 import { routeFamilies, type MgmtConfig } from './config.js';
 import type { ProbeConfig } from '../config/mgmt-rules.js';
 import type { Announcer, HealthProbe } from './io.js';
@@ -33,6 +34,7 @@ import { groupGid } from './access.js';
 import { Coalescer } from './coalesce.js';
 import { ControlServer, DEFAULT_CONTROL_SOCKET } from './control.js';
 import { KernelView } from './kernel-view.js';
+import { isKernelLocalRoute, isOwnLocalRoute, localRoutePlan, localRouteSpec } from './local-route.js';
 import { describeAction, Mover } from './mover.js';
 import { ProbeLoop } from './probes.js';
 import { DEFAULT_STATE_FILE, StateFile, type DaemonCounters, type MgmtState } from './state-file.js';
@@ -43,7 +45,7 @@ import type { Server } from 'node:http';
 import { HookRunner } from './hooks.js';
 import { DecisionLog } from './decision-log.js';
 import { sendUnixDatagram } from '../netlink/unix-dgram.js';
-import { FailoverMachine, type Decision } from './state-machine.js';
+import { addressKey, FailoverMachine, type Decision } from './state-machine.js';
 
 /** How often the address placement is checked against a dump (see MgmtDaemon.audit). */
 const AUDIT_MS = 2000;
@@ -126,6 +128,8 @@ export class MgmtDaemon {
   private readonly history: MgmtState['lastMoves'] = [];
   /** When the last notification was read: a decision's reaction time is measured from it. */
   private lastEventAt = 0;
+  /** Local-route steps that failed, each logged once until it works again. */
+  private readonly localFailures = new Set<string>();
   /** Resolved after the next decision round (settle(), move --auto). */
   private readonly waiters: (() => void)[] = [];
   private resolveDone!: () => void;
@@ -175,6 +179,7 @@ export class MgmtDaemon {
     this.mover = new Mover({
       handle: h, config: this.config, ifindex: (n) => this.view.ifindex(n), announcer: opts.announcer,
       onAnnounceError: (iface, address, err, d) => this.log({ event: 'announce-failed', level: 'warning', ...this.dlog.tag(d), iface, address, message: err.message }),
+      onLocalRoute: (op, address, ifname) => this.view.noteLocal(op, address, ifname),
     });
     this.stateFile = new StateFile(opts.stateFile ?? DEFAULT_STATE_FILE, () => this.state(),
       (err) => this.log({ event: 'state-write-failed', level: 'warning', file: this.stateFile.path, message: err.message }));
@@ -308,7 +313,8 @@ export class MgmtDaemon {
     this.pending ??= [];
     const ls = links ?? await listLinks(this.dumpH);
     const addrs = await listAddrs(this.dumpH);
-    const routes = routeFamilies(this.config).length ? await listRoutes(this.dumpH) : [];
+    // every table: the default routes are in main, our IPv6 local routes in local
+    const routes = routeFamilies(this.config).length || this.v6.length ? await listRoutes(this.dumpH, { table: 'all' }) : [];
     const found = this.view.load(this.now(), ls, addrs, routes);
     this.synced = true;
     const replay = this.pending;
@@ -409,6 +415,7 @@ export class MgmtDaemon {
         // The causes are written first, numbered with the first decision they led to (if any).
         this.dlog.flush(this.machine.status(now).candidates, this.dlog.number(decisions));
         for (const d of decisions) await this.execute(d, eventAt);
+        await this.reconcileLocalRoutes();
         this.metrics.holderIs(this.machine.currentHolder, this.now());
         this.stateFile.write(decisions.some((d) => d.kind !== 'refresh'));
         // The first round after start has placed the addresses (or found nowhere to): ready.
@@ -462,6 +469,82 @@ export class MgmtDaemon {
       this.counters.actionErrors++;
       // The kernel did not do what was planned: trust a fresh dump, not the plan.
       setTimeout(() => this.scheduleResync('an action failed'), 200).unref();
+    }
+  }
+
+  /** The IPv6 addresses (those with a local route of ours), with their machine keys. */
+  private get v6(): { key: string; address: string }[] {
+    return this.config.addresses.filter((a) => a.family === 6).map((a) => ({ key: addressKey(a), address: a.address }));
+  }
+
+  /**
+   * Our IPv6 local routes where local-route.ts's rule wants them: a move takes care of its own
+   * (mover.ts); this catches everything else: a restarted daemon's leftovers, an address deleted
+   * or moved by hand, a route flushed with its link. Logged only when it changed something.
+   */
+  private async reconcileLocalRoutes(): Promise<void> {
+    if (!this.v6.length) return;
+    const where = this.machine.where();
+    const st = this.machine.status(this.now());
+    const steps = localRoutePlan({
+      addresses: this.v6,
+      held: (key) => (where.get(key) ?? []).map((p) => p.ifname),
+      ours: (key) => this.view.localRoutes(key),
+      holder: this.machine.currentHolder,
+      usable: (ifname) => st.candidates.some((c) => c.name === ifname && c.exists && c.admin),
+    });
+    for (const s of steps) {
+      const { failure, changed } = await this.mover.localRouteStep(s.op, s.address, s.ifname);
+      const key = `${s.op} ${s.address} ${s.ifname}`;
+      if (failure === null) {
+        this.localFailures.delete(key);
+        if (changed) this.log({ event: 'local-route', op: s.op, iface: s.ifname, address: s.address, reason: s.why });
+      } else if (!this.localFailures.has(key)) {
+        // once per failing step, not at every round
+        this.localFailures.add(key);
+        this.log({ event: 'local-route-failed', level: 'warning', op: s.op, iface: s.ifname, address: s.address, message: failure });
+      }
+    }
+  }
+
+  /**
+   * At stop: take our local routes away (nobody follows the addresses after this), each once the
+   * kernel's own local route for the address is there (the address keeps being delivered), or
+   * the address is not on that interface at all. Waits up to a second for the kernel's route (it
+   * comes from a kworker right after a move); one still alone then is deleted, with a warning.
+   */
+  private async releaseLocalRoutes(): Promise<void> {
+    if (!this.v6.length) return;
+    const until = this.now() + 1000;
+    for (;;) {
+      let routes, addrs;
+      try {
+        routes = await listRoutes(this.dumpH, { family: 6, table: RT_TABLE_LOCAL });
+        addrs = await listAddrs(this.dumpH);
+      } catch (err) {
+        this.log({ event: 'local-route-failed', level: 'warning', op: 'del', message: `cannot list the local routes at stop: ${(err as Error).message}` });
+        return;
+      }
+      const mine = new Set(this.v6.map((a) => `${a.address}/128`));
+      const needed: string[] = [];
+      for (const r of routes) {
+        if (!isOwnLocalRoute(r) || !mine.has(r.dst) || r.oif === null) continue;
+        const address = r.dst.slice(0, -'/128'.length);
+        const listed = addrs.some((a) => a.family === 6 && a.ifindex === r.oif && a.address === address);
+        const kernels = routes.some((k) => isKernelLocalRoute(k) && k.dst === r.dst && k.oif === r.oif);
+        if (listed && !kernels && this.now() < until) {
+          needed.push(r.dst);
+          continue;
+        }
+        try {
+          await delRoute(this.h, localRouteSpec(address, r.oif));
+          if (listed && !kernels) this.log({ event: 'local-route-failed', level: 'warning', op: 'del', address, message: `removed at stop although the kernel has no local route of its own for ${address}: it is not delivered until it has` });
+        } catch (err) {
+          this.log({ event: 'local-route-failed', level: 'warning', op: 'del', address, message: (err as Error).message });
+        }
+      }
+      if (!needed.length) return;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -586,6 +669,9 @@ export class MgmtDaemon {
     this.opts.probe?.close?.();
     this.mon.close();
     this.opts.announcer?.close?.();
+    // A decision still in flight finishes first: its local route must not come after the release.
+    for (let i = 0; i < MgmtDaemon.OP_TIMEOUT_MS / 10 && this.deciding.active; i++) await new Promise((r) => setTimeout(r, 10));
+    await this.releaseLocalRoutes();
     await this.control?.close();
     const ms = this.metricsServer;
     if (ms) {

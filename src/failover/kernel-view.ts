@@ -12,6 +12,7 @@ import type { Link } from '../netlink/link.js';
 import type { MonitorEvent } from '../netlink/monitor.js';
 import { RT_TABLE_MAIN, type Route } from '../netlink/route.js';
 import type { MgmtConfig } from './config.js';
+import { isOwnLocalRoute } from './local-route.js';
 import { addressKey, type Family, type FailoverMachine, type LinkObservation, type Placement } from './state-machine.js';
 
 export function linkObs(l: Link | undefined): LinkObservation {
@@ -38,12 +39,29 @@ export class KernelView {
   private readonly ours = new Map<string, string>();
   /** ifindex/MAC of each candidate as last seen, to notice a recreated interface or a new MAC. */
   private readonly linkIdent = new Map<string, string>();
+  /** Our IPv6 local routes (local-route.ts): address key -> the interfaces they are on. */
+  private readonly locals = new Map<string, Set<string>>();
 
   constructor(config: MgmtConfig, machine: FailoverMachine, onIdentChange: (ifname: string) => void) {
     this.config = config;
     this.machine = machine;
     this.onIdentChange = onIdentChange;
     for (const a of config.addresses) this.ours.set(addressKey(a), addressKey(a));
+  }
+
+  /** Where our local route for an address (key) is, as last seen or done. */
+  localRoutes(key: string): string[] {
+    return [...(this.locals.get(key) ?? [])].sort();
+  }
+
+  /** Our local route is now on / off an interface (the daemon did it; the event will agree). */
+  noteLocal(op: 'add' | 'del', address: string, ifname: string): void {
+    const key = this.keyOf({ family: address.includes(':') ? 6 : 4, address });
+    if (!key) return;
+    const set = this.locals.get(key) ?? new Set<string>();
+    if (op === 'add') set.add(ifname);
+    else set.delete(ifname);
+    this.locals.set(key, set);
   }
 
   /** The ifindex of a name as last seen (moves address interfaces by index). */
@@ -74,6 +92,8 @@ export class KernelView {
       if (!key || !ifname) continue;
       placements.set(key, [...(placements.get(key) ?? []), { ifname, prefixlen: a.prefixlen }]);
     }
+    this.locals.clear();
+    for (const r of routes) this.localRoute('new', r);
     const rmap = new Map<Family, string | null>();
     for (const r of routes) {
       const f = this.ourRoute(r);
@@ -110,6 +130,9 @@ export class KernelView {
         if (this.config.candidates.includes(l.name)) this.noteIdent(l.name, `${l.index}/${l.mac ?? ''}`);
         this.names.set(l.index, l.name);
         this.indexes.set(l.name, l.index);
+        // An admin-down device has lost every route (rt6_sync_down_dev), ours too, even when
+        // net.ipv6.route.skip_notify_on_dev_down hid the RTM_DELROUTEs.
+        if (l.admin !== 'up') for (const set of this.locals.values()) set.delete(l.name);
         this.machine.observeLink(now, l.name, linkObs(l));
       }
       return { decide: true, resync };
@@ -123,6 +146,8 @@ export class KernelView {
       return { decide: true };
     }
     if (e.type === 'route' && e.route) {
+      // One of our local routes changed (or went with its link): the next round checks the rule.
+      if (this.localRoute(e.action, e.route)) return { decide: true };
       const f = this.ourRoute(e.route);
       if (f !== null && e.route.oif !== null) {
         const ifname = this.names.get(e.route.oif);
@@ -148,7 +173,17 @@ export class KernelView {
     return kernel;
   }
 
+  /** Record one of our local routes; false when the route is not one. */
+  private localRoute(action: 'new' | 'del', r: Route): boolean {
+    if (!isOwnLocalRoute(r) || r.oif === null) return false;
+    const ifname = this.names.get(r.oif);
+    if (!ifname) return false;
+    this.noteLocal(action === 'new' ? 'add' : 'del', r.dst.slice(0, r.dst.lastIndexOf('/')), ifname);
+    return true;
+  }
+
   private gone(now: number, name: string): void {
+    for (const set of this.locals.values()) set.delete(name);
     this.indexes.delete(name);
     this.machine.forgetInterface(name);
     this.machine.observeLink(now, name, linkObs(undefined));
@@ -160,7 +195,7 @@ export class KernelView {
     this.linkIdent.set(name, ident);
   }
 
-  private keyOf(a: Addr): string | undefined {
+  private keyOf(a: Pick<Addr, 'family' | 'address'>): string | undefined {
     let canon: string;
     try {
       canon = canonicalIp(a.address);

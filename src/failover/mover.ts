@@ -3,7 +3,10 @@
 // it reaches the kernel fast and in a safe order, and nothing else.
 //
 // A move is sent as one netlink datagram (Handle.cork), in this order:
-//   RTM_DELADDR on the old holder, RTM_NEWADDR (nodad) on the new one, RTM_NEWROUTE replace.
+//   RTM_DELADDR on the old holder, RTM_NEWADDR (nodad) on the new one, RTM_NEWROUTE replace;
+// for an IPv6 address also our local route (local-route.ts): RTM_DELROUTE of it on the old
+// holder right after the RTM_DELADDR, RTM_NEWROUTE of it on the new one right before the
+// RTM_NEWADDR, so that the address is never listed without a local route.
 // The kernel runs a datagram's requests strictly in order within the one sendmsg() (and
 // acknowledges each on its own), so the delete has taken effect before the add (never two
 // holders), and the gap with no holder is the kernel's own processing between two messages.
@@ -12,15 +15,16 @@
 // IPv4 address on no interface for p50 0.36 / p99 1.6 / max 6.8 ms that way, one datagram p50
 // 0.02 / p99 0.05 / max 0.06 ms. Deleting first keeps "never on two interfaces", and is
 // required anyway for IPv4: the last address leaving the old device flushes its routes, so
-// the route can only be replaced after the add. (IPv6 has a longer gap that is not ours: the
-// kernel installs a nodad address's local route from its addrconf work item; docs/failover.md.)
+// the route can only be replaced after the add. (Without our local route IPv6 had a longer
+// gap: the kernel installs a nodad address's local route from its addrconf work item.)
 // Gratuitous ARP / unsolicited NA go out as soon as each address's add is acknowledged.
 import { performance } from 'node:perf_hooks';
 import { NetlinkError } from '../errors.js';
 import { addAddr, delAddr } from '../netlink/addr.js';
 import type { Handle } from '../netlink/handle.js';
-import { replaceRoute } from '../netlink/route.js';
+import { addRoute, delRoute, replaceRoute } from '../netlink/route.js';
 import type { MgmtConfig } from './config.js';
+import { describeLocalRoute, localRouteSpec } from './local-route.js';
 import type { Announcer } from './io.js';
 import type { Action, Decision } from './state-machine.js';
 
@@ -57,6 +61,8 @@ export interface MoverDeps {
   announcer?: Announcer;
   /** An announcement failed (logged by the daemon; it never fails the decision). */
   onAnnounceError: (ifname: string, address: string, err: Error, d: Decision) => void;
+  /** Our IPv6 local route for an address is now on (new) / off (del) an interface. */
+  onLocalRoute?: (op: 'add' | 'del', address: string, ifname: string) => void;
 }
 
 export class Mover {
@@ -87,8 +93,12 @@ export class Mover {
           announces.push(a);
           continue;
         }
+        // IPv6: our local route before the address comes, after it went (see the top).
+        const v6 = (a.kind === 'add-addr' || a.kind === 'del-addr') && a.family === 6;
+        if (v6 && a.kind === 'add-addr') kernelOps.push(this.localRoute('add', a.address, a.ifname));
         const op = this.kernelOp(a);
         kernelOps.push(op);
+        if (v6 && a.kind === 'del-addr') kernelOps.push(this.localRoute('del', a.address, a.ifname));
         if (a.kind === 'add-addr') added.set(a.address, op);
       }
     } finally {
@@ -128,11 +138,7 @@ export class Mover {
 
   /** One request, with a deadline: a kernel that never answers must not wedge the daemon. */
   private kernelOp(a: KernelAction): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`${describeAction(a, this.d.config.gateway)}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`), Mover.OP_TIMEOUT_MS);
-    });
-    return Promise.race([this.kernelOpNow(a), timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(this.kernelOpNow(a), describeAction(a, this.d.config.gateway));
   }
 
   /** null when the kernel is now as wanted, else the failure as one line. */
@@ -159,13 +165,60 @@ export class Mover {
       return `${describeAction(a, config.gateway)}: ${(err as Error).message}`;
     }
   }
+
+  /** Our local route for an IPv6 address on (add) or off (del) an interface: null when done. */
+  private localRoute(op: 'add' | 'del', address: string, ifname: string): Promise<string | null> {
+    return this.localRouteStep(op, address, ifname).then((r) => r.failure);
+  }
+
+  /**
+   * The same, for the daemon's reconciliation (localRoutePlan) outside moves: `changed` false
+   * when the kernel already was as wanted (EEXIST, ESRCH) or refused for a harmless reason.
+   */
+  localRouteStep(op: 'add' | 'del', address: string, ifname: string): Promise<{ failure: string | null; changed: boolean }> {
+    const what = describeLocalRoute(op, address, ifname);
+    const ifindex = this.d.ifindex(ifname);
+    if (ifindex === undefined) return Promise.resolve({ failure: op === 'del' ? null : `${what}: interface ${ifname} is gone`, changed: false });
+    const spec = localRouteSpec(address, ifindex);
+    // NLM_F_CREATE alone: EEXIST is only ever our own route there already (see addRoute).
+    const req = op === 'add' ? addRoute(this.d.handle, spec, { ensure: true }) : delRoute(this.d.handle, spec);
+    const done = req.then(() => {
+      this.d.onLocalRoute?.(op, address, ifname);
+      return { failure: null, changed: true };
+    }, (err: Error) => {
+      if (err instanceof NetlinkError) {
+        if ((op === 'add' && err.errno === 'EEXIST') || (op === 'del' && (err.errno === 'ESRCH' || err.errno === 'ENODEV'))) {
+          this.d.onLocalRoute?.(op, address, ifname);
+          return { failure: null, changed: false };
+        }
+        // an admin-down interface takes no routes (the kernel adds its own when it is up)
+        if (op === 'add' && err.errno === 'ENETDOWN') return { failure: null, changed: false };
+      }
+      return { failure: `${what}: ${err.message}`, changed: false };
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ failure: string; changed: boolean }>((resolve) => {
+      timer = setTimeout(() => resolve({ failure: `${what}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`, changed: false }), Mover.OP_TIMEOUT_MS);
+    });
+    return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+  }
 }
 
-/** The action as the iproute2 command that would do the same. */
+function withDeadline(p: Promise<string | null>, what: string): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`${what}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`), Mover.OP_TIMEOUT_MS);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The action as the iproute2 command(s) that would do the same (IPv6: with our local route). */
 export function describeAction(a: Action, gw: { ipv4: string | null; ipv6: string | null } = { ipv4: null, ipv6: null }): string {
   switch (a.kind) {
-    case 'del-addr': return `ip addr del ${a.address}/${a.prefixlen} dev ${a.ifname}`;
-    case 'add-addr': return `ip addr add ${a.address}/${a.prefixlen} dev ${a.ifname}${a.family === 6 ? ' nodad' : ''}`;
+    case 'del-addr': return `ip addr del ${a.address}/${a.prefixlen} dev ${a.ifname}${a.family === 6 ? ` && ${describeLocalRoute('del', a.address, a.ifname)}` : ''}`;
+    case 'add-addr': return a.family === 6
+      ? `${describeLocalRoute('add', a.address, a.ifname)} && ip addr add ${a.address}/${a.prefixlen} dev ${a.ifname} nodad`
+      : `ip addr add ${a.address}/${a.prefixlen} dev ${a.ifname}`;
     case 'route': {
       const via = a.family === 4 ? gw.ipv4 : gw.ipv6;
       return `ip -${a.family} route replace default${via ? ` via ${via}` : ''} dev ${a.ifname}`;

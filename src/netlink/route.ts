@@ -8,9 +8,13 @@ import { type Handle, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTM } from './han
 
 export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
 export const RT_TABLE_MAIN = 254;
+/** The table of local and broadcast routes (`ip route show table local`). */
+export const RT_TABLE_LOCAL = 255;
 const RTN_UNICAST = 1;
+const RTN_LOCAL = 2;
 const RT_SCOPE_UNIVERSE = 0;
 const RT_SCOPE_LINK = 253;
+const RT_SCOPE_HOST = 254;
 /** RTPROT_STATIC: "installed by the administrator", as `ip route add … proto static`. */
 export const RTPROT_STATIC = 4;
 /**
@@ -22,10 +26,16 @@ export const RTPROT_STATIC = 4;
  * 110 is 0x6e, "n" (the interface group is 0x6e63, "nc"), unused in iproute2's rt_protos.
  */
 export const RTPROT_NODECTL = 110;
+/**
+ * The failover daemon's own IPv6 local routes (docs/failover.md, "The gap during a move"): a
+ * number of their own, so that config apply's prune (which owns RTPROT_NODECTL routes) never
+ * takes them and the daemon finds exactly its own after a restart. 111 is unused in rt_protos.
+ */
+export const RTPROT_NODECTL_MGMT = 111;
 /** rtm_flags bit: the gateway is on-link whatever the prefixes say (`ip route add … onlink`). */
 export const RTNH_F_ONLINK = 0x4;
 
-const PROTOCOLS: Record<number, string> = { 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp', [RTPROT_NODECTL]: 'nodectl' };
+const PROTOCOLS: Record<number, string> = { 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp', [RTPROT_NODECTL]: 'nodectl', [RTPROT_NODECTL_MGMT]: 'nodectl-mgmt' };
 const TYPES: Record<number, string> = { 1: 'unicast', 2: 'local', 3: 'broadcast', 4: 'anycast', 5: 'multicast', 6: 'blackhole', 7: 'unreachable', 8: 'prohibit', 9: 'throw' };
 const SCOPES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
 
@@ -114,9 +124,11 @@ export interface RouteSpec {
   table?: number;
   /** rtm_protocol; default RTPROT_STATIC. */
   protocol?: number;
-  /** IPv4 scope; default link without a gateway, global with one. */
+  /** IPv4 scope; default link without a gateway, global with one (host for a local route). */
   scope?: 'link' | 'global';
   onlink?: boolean;
+  /** rtm_type: 'local' is `ip route add local ADDR …` (delivered to this host); default unicast. */
+  type?: 'unicast' | 'local';
 }
 
 function encodeRoute(spec: RouteSpec, forDelete: boolean): { payload: Buffer; what: string } {
@@ -149,28 +161,35 @@ function encodeRoute(spec: RouteSpec, forDelete: boolean): { payload: Buffer; wh
   }
   const table = spec.table ?? RT_TABLE_MAIN;
   // A route without a gateway is on-link (scope link), as `ip route add PREFIX dev X` makes it.
+  const local = spec.type === 'local';
   const scope = forDelete ? RT_SCOPE_NOWHERE_FOR_DELETE
-    : spec.scope === 'link' ? RT_SCOPE_LINK : spec.scope === 'global' ? RT_SCOPE_UNIVERSE : gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    : spec.scope === 'link' ? RT_SCOPE_LINK : spec.scope === 'global' ? RT_SCOPE_UNIVERSE : local ? RT_SCOPE_HOST : gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   const w = new AttrWriter(96);
   // a delete that names the protocol matches only routes of that protocol (fib_table_delete)
   const protocol = forDelete ? spec.protocol ?? 0 : spec.protocol ?? RTPROT_STATIC;
-  w.raw(rtmsg(af, dstLen, table, protocol, scope, forDelete ? 0 : RTN_UNICAST, !forDelete && spec.onlink ? RTNH_F_ONLINK : 0));
+  // rtm_type as `ip route add/del local …` sends it.
+  const type = local ? RTN_LOCAL : forDelete ? 0 : RTN_UNICAST;
+  w.raw(rtmsg(af, dstLen, table, protocol, scope, type, !forDelete && spec.onlink ? RTNH_F_ONLINK : 0));
   if (table >= 256) w.u32(RTA.TABLE, table);
   if (dstBytes) w.bytes(RTA.DST, dstBytes);
   if (gw) w.bytes(RTA.GATEWAY, gw);
   if (spec.ifindex !== undefined) w.u32(RTA.OIF, spec.ifindex);
   if (spec.metric !== undefined) w.u32(RTA.PRIORITY, spec.metric);
-  const what = `${spec.dst}${spec.gateway ? ` via ${spec.gateway}` : ''}${spec.ifindex !== undefined ? ` dev ${spec.ifindex}` : ''}${spec.metric !== undefined ? ` metric ${spec.metric}` : ''}${table !== RT_TABLE_MAIN ? ` table ${table}` : ''}${spec.onlink ? ' onlink' : ''}`;
+  const what = `${local ? 'local ' : ''}${spec.dst}${spec.gateway ? ` via ${spec.gateway}` : ''}${spec.ifindex !== undefined ? ` dev ${spec.ifindex}` : ''}${spec.metric !== undefined ? ` metric ${spec.metric}` : ''}${table !== RT_TABLE_MAIN ? ` table ${table}` : ''}${spec.onlink ? ' onlink' : ''}`;
   return { payload: w.finish(), what };
 }
 
 // RTM_DELROUTE with scope RT_SCOPE_NOWHERE matches routes of any scope (what `ip route del` sends).
 const RT_SCOPE_NOWHERE_FOR_DELETE = 255;
 
-/** `ip route add` (NLM_F_EXCL) or, with replace, `ip route replace` (NLM_F_REPLACE). */
-export async function addRoute(h: Handle, spec: RouteSpec, opts: { replace?: boolean } = {}): Promise<void> {
+/**
+ * `ip route add` (NLM_F_EXCL) or, with replace, `ip route replace` (NLM_F_REPLACE). With
+ * `ensure`, NLM_F_CREATE alone: EEXIST only for the same route (same metric, device and gateway);
+ * another route of the same metric is neither refused (as EXCL would) nor replaced.
+ */
+export async function addRoute(h: Handle, spec: RouteSpec, opts: { replace?: boolean; ensure?: boolean } = {}): Promise<void> {
   const { payload, what } = encodeRoute(spec, false);
-  const flags = NLM_F_CREATE | (opts.replace ? NLM_F_REPLACE : NLM_F_EXCL);
+  const flags = NLM_F_CREATE | (opts.replace ? NLM_F_REPLACE : opts.ensure ? 0 : NLM_F_EXCL);
   await h.request(RTM.NEWROUTE, payload, { flags, action: `${opts.replace ? 'replace' : 'add'} route ${what}`, target: what });
 }
 
