@@ -2,7 +2,7 @@
 // (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
 import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './detect.js';
 import { endpointText, type Association, type WireEvent } from './model.js';
-import type { KernAssociation, TracerStatus } from './kern.js';
+import { limitedShares, type KernAssociation, type TracerStatus } from './kern.js';
 import { watchEventText } from './watch.js';
 import { count } from '../text.js';
 
@@ -188,5 +188,21 @@ export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAss
     Object.entries(a.retransmissions).map(([r, n]) => `${r}:${n}`).join(' ') || '-',
   ]));
   if (rows.length) out.push('', formatTable(['ASSOC', 'PORTS', 'STATE', 'PEER-RWND', 'UNACKED', 'PATH', 'PATH-STATE', 'CWND', 'SSTHRESH', 'FLIGHT', 'SRTT', 'RTO', 'RETRANSMITS'], rows));
+  const lines = k.associations.map((a) => {
+    const parts = [limitedLine(a)];
+    if (a.sendCalls !== null) parts.push(`sendmsg ${a.sendCalls}`);
+    for (const e of a.errors) parts.push(`${e.call} ${e.errno} ${e.count}`);
+    return parts.filter(Boolean).length ? `  ${a.id} ${a.localPort}→${a.peerPort}: ${parts.filter(Boolean).join('; ')}` : '';
+  }).filter(Boolean);
+  if (lines.length) out.push('', ...lines);
   return out.join('\n') + '\n';
+}
+
+/** "limited by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 % of 12.3 s" (sndbuf "?" without the sendmsg kprobes). */
+export function limitedLine(a: KernAssociation): string {
+  const sh = limitedShares(a.limitedBy);
+  if (!sh) return '';
+  const l = a.limitedBy;
+  const total = (l.rwndMs + l.cwndMs + (l.sndbufMs ?? 0) + l.appMs) / 1000;
+  return `limited by: rwnd ${sh.rwnd} %, cwnd ${sh.cwnd} %, sndbuf ${l.sndbufMs === null ? '?' : `${sh.sndbuf} %`}, app ${sh.app} % of ${total.toFixed(1)} s`;
 }
