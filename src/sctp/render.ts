@@ -116,7 +116,7 @@ function esc(v: string): string {
 
 interface Metric { name: string; help: string; type: 'counter' | 'gauge'; samples: Array<[Record<string, string>, number]> }
 
-export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>): string {
+export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>, kernel?: KernAssociation[]): string {
   const metrics = new Map<string, Metric>();
   const add = (name: string, type: Metric['type'], help: string, labels: Record<string, string>, v: number) => {
     let m = metrics.get(name);
@@ -161,6 +161,14 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
         if (d.rtt) add('nodectl_sctp_path_rtt_seconds', 'gauge', 'Last heartbeat round-trip time of the endpoint on the path, seen at the tap.', l, d.rtt.lastMs / 1000);
       }
     }
+  }
+  // the kernel tracer's associations (where the kernel has SCTP): its own ids, not the wire's
+  for (const k of kernel ?? []) {
+    const kl = { kassoc: k.id, lport: String(k.localPort), pport: String(k.peerPort) };
+    const l = k.limitedBy;
+    const by: Array<[string, number | null]> = [['rwnd', l.rwndMs], ['cwnd', l.cwndMs], ['sndbuf', l.sndbufMs], ['app', l.appMs]];
+    for (const [b, v] of by) if (v !== null) add('nodectl_sctp_limited_seconds_total', 'counter', 'Time the sender was limited by the peer\'s window (rwnd), the congestion window (cwnd), the send buffer (sndbuf) or the application (app), between SACKs (kernel tracer).', { ...kl, by: b }, v / 1000);
+    for (const e of k.errors) add(e.call === 'sendmsg' ? 'nodectl_sctp_send_errors_total' : 'nodectl_sctp_recv_errors_total', 'counter', `Errors ${e.call} returned to the application on the association, by errno (kernel tracer).`, { ...kl, errno: e.errno }, e.count);
   }
   for (const [type, n] of events ?? []) add('nodectl_sctp_events_total', 'counter', 'Events seen since the tracer started, by type (as sctp trace streams them).', { type }, n);
   for (const [k, v] of Object.entries(globals)) add('nodectl_sctp_tracer_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) + '_total', 'counter', `Wire tracer global counter ${k}.`, {}, v);

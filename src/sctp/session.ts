@@ -86,7 +86,15 @@ export interface StatsResult {
   associations: AssociationReport[];
   globals: Record<GlobalCounter, number>;
   /** The kernel-side tracer (sample mode only): which probes ran, and what the SCTP stack reported. */
-  kernel: { tracers: TracerStatus[]; associations: KernAssociation[] } | null;
+  kernel: KernelReport | null;
+}
+
+/** The kernel tracer's part of `stats`: probes, associations, and errors on sockets no single association claims. */
+export interface KernelReport { tracers: TracerStatus[]; associations: KernAssociation[]; socketErrors: KernTracer['socketErrors'] }
+
+function kernelReport(k: { tracer: KernTracer | null; status: TracerStatus[] }): KernelReport {
+  const associations = k.tracer?.snapshot() ?? [];
+  return { tracers: k.status, associations, socketErrors: k.tracer?.socketErrors ?? [] };
 }
 
 function report(views: AssocView[]): AssociationReport[] {
@@ -172,7 +180,7 @@ export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; ke
     if (!k.tracer) throw new UnsupportedError('SCTP kernel tracing', k.status[0]?.why ?? 'no probe could be loaded');
     try {
       await waitOrSignal(p.durationMs ?? 2000);
-      return { source: 'sample', tracers: [], associations: [], globals: sumGlobals([]), kernel: { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } };
+      return { source: 'sample', tracers: [], associations: [], globals: sumGlobals([]), kernel: kernelReport(k) };
     } finally {
       k.tracer?.close();
     }
@@ -194,7 +202,7 @@ export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; ke
       tracers: tracer.targets.map((t) => ({ ...t, pid: process.pid })),
       associations: report(viewsOf(snap.associations.sort(bySort), p.detect)),
       globals: snap.globals,
-      kernel: k ? { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } : null,
+      kernel: k ? kernelReport(k) : null,
     };
   } finally {
     k?.tracer?.close();
@@ -229,6 +237,14 @@ export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number
 export async function sctpServe(p: { targets: TraceTarget[]; listen: string; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; onListening?: (url: string, t: AttachedTarget[]) => void; signal?: AbortSignal }): Promise<{ scrapes: number }> {
   const { host, port } = parseListen(p.listen);
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
+  // the kernel tracer alongside where the kernel has SCTP (as stats does): what limits each
+  // sender and the errors its calls return; its absence leaves only the wire's series
+  let kern: KernTracer | null = null;
+  try {
+    kern = KernTracer.open().tracer;
+  } catch {
+    kern = null;
+  }
   let scrapes = 0;
   let previous = new Map<string, Association>();
   let server: Server | null = null;
@@ -248,7 +264,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events, kern?.snapshot()));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }
@@ -263,6 +279,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
   } finally {
     stop?.();
     server?.close();
+    kern?.close();
     tracer.close();
   }
 }

@@ -220,12 +220,12 @@ async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hol
   // every send() reached the association: the successful ones and the refused ones
   t.is(mine!.sendCalls, seen.sent + seen.eagain, 'sctp_sendmsg_to_asoc calls = sends + refusals');
   t.truthy(mine!.socket, 'the association knows its socket');
-  return mine!;
+  return { mine: mine!, probeHow: status.find((s) => s.name === 'sctp_probe')!.how };
 }
 
 test.serial('limited by: a receiver that never reads makes the sender rwnd-limited; its EAGAINs are counted exactly', async (t) => {
   if (skipOutsideVm(t)) return;
-  const mine = await limitedRun(t, { port: 5301, receiver: 'hold', sndbuf: 0, seconds: 8 });
+  const { mine } = await limitedRun(t, { port: 5301, receiver: 'hold', sndbuf: 0, seconds: 8 });
   const l = mine.limitedBy;
   t.true(mine.peerRwnd < mine.pathmtu, `the peer's window closed (rwnd ${mine.peerRwnd}, MTU ${mine.pathmtu})`);
   t.true(l.rwndMs > 0, 'some time rwnd-limited');
@@ -234,9 +234,14 @@ test.serial('limited by: a receiver that never reads makes the sender rwnd-limit
 
 test.serial('limited by: a non-blocking sender with a tiny SO_SNDBUF is sndbuf-limited; its EAGAINs are counted exactly', async (t) => {
   if (skipOutsideVm(t)) return;
-  const mine = await limitedRun(t, { port: 5302, receiver: 'read', sndbuf: 4096, seconds: 6 });
+  const { mine, probeHow } = await limitedRun(t, { port: 5302, receiver: 'read', sndbuf: 4096, seconds: 6 });
   const l = mine.limitedBy;
   t.not(l.sndbufMs, null);
   t.true(l.sndbufMs! > 0, 'some time sndbuf-limited');
+  if (probeHow !== 'tp_btf') {
+    // the classic tracepoint cannot read the buffer's fill: only the intervals with a refusal count
+    t.log(`SKIP (share only): kernel lacks module BTF for sctp (sctp_probe runs as ${probeHow}): the send buffer's fill is not readable, a sender waiting in poll() counts as app`);
+    return;
+  }
   t.true(l.sndbufMs! > l.rwndMs && l.sndbufMs! > l.cwndMs && l.sndbufMs! > l.appMs, `sndbuf-limited is the largest share: ${JSON.stringify(l)}`);
 });
