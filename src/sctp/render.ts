@@ -54,22 +54,47 @@ export function formatTable(header: readonly string[], rows: string[][], widths?
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function renderTable(views: AssocView[], widths?: number[]): string {
+const PATH_COLUMNS = ['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'];
+
+function pathRows(a: AssocView['assoc'], lead = '    '): string[][] {
+  return a.paths.map((p) => [
+    `${lead}${p.endpoints[0].address} ↔ ${p.endpoints[1].address}`, p.ifname ?? String(p.ifindex), p.state + (p.home ? '*' : '') + (p.mirror ? ' (mirror)' : ''),
+    `${human(p.dir[0].packets)}/${human(p.dir[1].packets)}`, `${human(p.dir[0].dataChunks)}/${human(p.dir[1].dataChunks)}`,
+    `${human(p.dir[0].retransChunks)}/${human(p.dir[1].retransChunks)}`, `${p.dir[0].hbUnanswered}/${p.dir[1].hbUnanswered}`,
+    (p.dir[0].rtt ?? p.dir[1].rtt) ? `${(p.dir[0].rtt ?? p.dir[1].rtt)!.lastMs}ms` : '-',
+  ]);
+}
+
+/**
+ * The association table. `top` (interactive) passes which row is selected (drawn in reverse
+ * video) and which rows are expanded: their paths are drawn right under them, and the
+ * per-path section under the table, which lists every multi-homed association, is left out.
+ */
+export function renderTable(views: AssocView[], widths?: number[], top?: { selected: number | null; expanded: ReadonlySet<number> }): string {
   if (views.length === 0) return 'no SCTP associations seen';
-  const out = [formatTable(TABLE_COLUMNS, tableRows(views), widths)];
+  const table = formatTable(TABLE_COLUMNS, tableRows(views), widths);
+  if (top) {
+    const [head = '', ...lines] = table.split('\n');
+    const body = lines.flatMap((l, i) => {
+      const row = i === top.selected ? `\x1b[7m${l}\x1b[27m` : l;
+      if (!top.expanded.has(i)) return [row];
+      const paths = views[i]!.assoc.paths;
+      if (paths.length === 0) return [row, '    └ no path seen yet'];
+      return [row, ...formatTable(PATH_COLUMNS, pathRows(views[i]!.assoc, '    └ ')).split('\n')];
+    });
+    const out = [[head, ...body].join('\n')];
+    const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
+    if (notes.length) out.push('', ...notes);
+    return out.join('\n');
+  }
+  const out = [table];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
   // multi-homed associations: one line per path under the table
   const multi = views.filter((v) => v.assoc.paths.length > 1);
   for (const { assoc: a } of multi) {
     out.push('', `  paths of ${endpointText(a.endpoints[0])} ↔ ${endpointText(a.endpoints[1])}:`);
-    const rows = a.paths.map((p) => [
-      `    ${p.endpoints[0].address} ↔ ${p.endpoints[1].address}`, p.ifname ?? String(p.ifindex), p.state + (p.home ? '*' : '') + (p.mirror ? ' (mirror)' : ''),
-      `${human(p.dir[0].packets)}/${human(p.dir[1].packets)}`, `${human(p.dir[0].dataChunks)}/${human(p.dir[1].dataChunks)}`,
-      `${human(p.dir[0].retransChunks)}/${human(p.dir[1].retransChunks)}`, `${p.dir[0].hbUnanswered}/${p.dir[1].hbUnanswered}`,
-      (p.dir[0].rtt ?? p.dir[1].rtt) ? `${(p.dir[0].rtt ?? p.dir[1].rtt)!.lastMs}ms` : '-',
-    ]);
-    out.push(formatTable(['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'], rows));
+    out.push(formatTable(PATH_COLUMNS, pathRows(a)));
   }
   // every address each endpoint is known by (announced in INIT / INIT ACK / ASCONF, or used),
   // for associations with more than one: unconfirmed ones are paths not yet proven
