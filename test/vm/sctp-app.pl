@@ -43,6 +43,8 @@ if ($mode eq 'recv') {
 
 die "usage: sctp-app.pl send ADDR PORT SECONDS SNDBUF SIZE\n" unless $mode eq 'send' && @ARGV == 5;
 my ($addr, $port, $seconds, $sndbuf, $size) = @ARGV;
+# an aborted association's EPIPE is counted, not a reason to die
+$SIG{PIPE} = 'IGNORE';
 socket(my $s, PF_INET, SOCK_STREAM, $IPPROTO_SCTP) or die "socket: $!\n";
 if ($sndbuf) { setsockopt($s, SOL_SOCKET, SO_SNDBUF, pack('i', $sndbuf)) or die "setsockopt SO_SNDBUF: $!\n"; }
 connect($s, pack_sockaddr_in($port, inet_aton($addr))) or die "connect: $!\n";

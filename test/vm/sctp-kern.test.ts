@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { vethPair } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { skipOutsideVm } from '../helpers/vm.js';
-import { KernTracer, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
+import { KernTracer, errnoName, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
@@ -190,7 +190,7 @@ function lines(p: ChildProcess, name: string): { text: () => string } {
   return { text: () => { if (exit) throw new Error(exit); return out; } };
 }
 
-async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hold' | 'read'; sndbuf: number; seconds: number; netem?: string[] }) {
+async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hold' | 'read'; sndbuf: number; seconds: number; netem?: string[]; during?: (kern: KernTracer, receiver: ChildProcess) => Promise<void> }) {
   spawnSync('modprobe', ['sctp']);
   const { a, b } = pair(t);
   if (p.netem) a.exec('tc', 'qdisc', 'add', 'dev', 'va', 'root', 'netem', ...p.netem);
@@ -207,6 +207,7 @@ async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hol
   const send = spawn('ip', ['netns', 'exec', a.name, 'perl', APP, 'send', '10.88.0.2', String(p.port), String(p.seconds), String(p.sndbuf), '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => send.kill('SIGKILL'));
   const sOut = lines(send, 'the sender');
+  await p.during?.(kern!, recv);
   await waitUntil(() => /^\{.*\}$/m.test(sOut.text()), () => `the sender printed no summary: ${sOut.text()}`, patient(p.seconds * 1000 + 30_000), 200);
   const seen = JSON.parse(/^\{.*\}$/m.exec(sOut.text())![0]) as { sent: number; eagain: number; errors: Record<string, number> };
   const snap = kern!.snapshot();
@@ -214,15 +215,18 @@ async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hol
   const mine = snap.find((k) => k.peerPort === p.port && (k.sendCalls ?? 0) > 0);
   t.truthy(mine, `the kernel tracer saw the sender's association (saw ${snap.map((k) => `${k.localPort}→${k.peerPort} sends ${k.sendCalls}`).join(', ')})`);
   t.log(`sender: ${JSON.stringify(seen)}; tracer: ${JSON.stringify({ limitedBy: mine!.limitedBy, shares: limitedShares(mine!.limitedBy), sendCalls: mine!.sendCalls, errors: mine!.errors, probes: mine!.probes, peerRwnd: mine!.peerRwnd, socket: mine!.socket })}`);
-  t.deepEqual(seen.errors, {}, 'the sender saw no error but EAGAIN');
+  // every error the sender saw, as the tracer counted it on its association
+  const others = Object.fromEntries(Object.entries(seen.errors).map(([n, c]) => [errnoName(-Number(n)), c]));
+  t.deepEqual(Object.fromEntries(mine!.errors.filter((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN').map((e) => [e.errno, e.count])), others, 'sendmsg errors other than EAGAIN: tracer = sender');
+  if (!p.during) t.deepEqual(seen.errors, {}, 'the sender saw no error but EAGAIN');
   t.true(seen.eagain > 0, `the sender was refused at least once (sent ${seen.sent})`);
   const eagain = mine!.errors.find((e) => e.call === 'sendmsg' && e.errno === 'EAGAIN')?.count ?? 0;
   t.is(eagain, seen.eagain, 'sendmsg EAGAIN counted by the tracer = EAGAIN seen by the sender');
-  t.deepEqual(mine!.errors.filter((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN'), [], 'no other sendmsg error');
-  // every send() reached the association: the successful ones and the refused ones
-  t.is(mine!.sendCalls, seen.sent + seen.eagain, 'sctp_sendmsg_to_asoc calls = sends + refusals');
+  // every send() reached the association: the successful ones and the refused ones (after
+  // an ABORT the failing send never gets that far)
+  if (!p.during) t.is(mine!.sendCalls, seen.sent + seen.eagain, 'sctp_sendmsg_to_asoc calls = sends + refusals');
   t.truthy(mine!.socket, 'the association knows its socket');
-  return { mine: mine!, probeHow: status.find((s) => s.name === 'sctp_probe')!.how };
+  return { mine: mine!, seen, probeHow: status.find((s) => s.name === 'sctp_probe')!.how };
 }
 
 test.serial('limited by: a receiver that never reads makes the sender rwnd-limited; its EAGAINs are counted exactly', async (t) => {
@@ -262,4 +266,19 @@ test.serial('limited by: delay and loss on the path make a sender with room in i
   const l = mine.limitedBy;
   t.true(l.cwndMs > 0, 'some time cwnd-limited');
   t.true(l.cwndMs > l.rwndMs && l.cwndMs > l.appMs, `cwnd-limited beats rwnd and app: ${JSON.stringify(l)}`);
+});
+
+test.serial('errors: the receiver killed with unread data aborts the association; the error sendmsg returns next is counted', async (t) => {
+  if (skipOutsideVm(t)) return;
+  const { mine, seen } = await limitedRun(t, {
+    port: 5304, receiver: 'hold', sndbuf: 0, seconds: 60,
+    // once the window is shut, kill the receiver: its close aborts (data unread), and the
+    // sender's next send fails; it stops at the first error other than EAGAIN
+    during: async (kern, receiver) => {
+      await waitUntil(() => kern.snapshot().some((k) => k.peerPort === 5304 && (k.sendCalls ?? 0) > 0 && k.probes > 0 && k.peerRwnd < k.pathmtu), () => 'the peer window never closed', patient(30_000), 200);
+      receiver.kill('SIGKILL');
+    },
+  });
+  t.is(Object.keys(seen.errors).length, 1, `the sender stopped on one error: ${JSON.stringify(seen.errors)}`);
+  t.true(mine.errors.some((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN'), 'counted by the tracer');
 });
