@@ -9,6 +9,15 @@
  * sctp module's BTF: srtt/rto/error count) and the classic tracepoint (only the fields the
  * trace event records) for kernels without module BTF. sctp_retransmit is followed by fentry,
  * or a kprobe where fentry is refused. User space loads the subset the kernel accepts.
+ *
+ * What limits the sender (struct sk_assoc's lim_ns): each SACK sample charges the time since
+ * the previous one to one class (see sctp_kern.h). Send-buffer waits and errors come from
+ * kprobes on sctp_sendmsg, sctp_sendmsg_to_asoc and sctp_recvmsg: they read no SCTP struct
+ * (only pointers and return values), so they need no module BTF and load on 5.10 too.
+ * sctp_wait_for_sndbuf itself is inlined in Debian's kernels, hence "a thread inside
+ * sctp_sendmsg_to_asoc when a SACK is processed": that thread holds the socket lock except
+ * while it waits for buffer space (or, before the first DATA, for the handshake), and a
+ * SACK is only processed without the lock.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +39,27 @@ struct {
 	__type(key, struct sk_path_key);
 	__type(value, struct sk_path);
 } sctp_kpaths SEC(".maps");
+
+/* Errors returned to the application, by association (or socket), call and errno. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sk_err_key);
+	__type(value, __u64);
+} sctp_kerrs SEC(".maps");
+
+/* A thread inside sctp_sendmsg/sctp_recvmsg: its socket, and the association once chosen. */
+struct sk_call {
+	__u64 sk;
+	__u64 asoc;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct sk_call);
+} sctp_kcalls SEC(".maps");
 
 static __always_inline struct sk_assoc *assoc_rec(__u64 id)
 {
@@ -75,6 +105,50 @@ static __always_inline struct sk_path *path_rec(const struct sk_path_key *k)
 	return p;
 }
 
+/*
+ * Charge the time since the previous SACK to what the sender ran into, judged from the state
+ * this SACK finds. LIM_CWND is decided by the path samples that follow (cwnd_sample).
+ */
+static __always_inline void limited_sample(struct sk_assoc *a, __u64 now, __u32 rwnd, __u32 pmtu, int sndbuf_full)
+{
+	__u64 last = a->lim_last_ns;
+	a->lim_last_ns = now;
+	a->lim_pending = 0;
+	if (!last || now <= last)
+		return;
+	__u64 dt = now - last;
+	__u32 cls = LIM_APP;
+	if (rwnd < pmtu)
+		cls = LIM_RWND;
+	else if (sndbuf_full || a->senders || a->refused)
+		cls = LIM_SNDBUF;
+	a->refused = 0;
+	if (cls >= 4)
+		return;
+	a->lim_ns[cls] += dt;
+	/* the path samples of this SACK may still say "cwnd"; rwnd stays rwnd (it bounds first) */
+	if (cls != LIM_RWND) {
+		a->lim_pending = dt;
+		a->lim_pending_class = cls;
+	}
+}
+
+/* A path sample of the SACK just charged: a full congestion window makes that interval LIM_CWND. */
+static __always_inline void cwnd_sample(__u64 asoc, __u32 flight, __u32 cwnd)
+{
+	if (!flight || flight < cwnd)
+		return;
+	struct sk_assoc *a = bpf_map_lookup_elem(&sctp_kassocs, &asoc);
+	if (!a || !a->lim_pending)
+		return;
+	__u32 cls = a->lim_pending_class;
+	if (cls >= 4)
+		return;
+	a->lim_ns[cls] -= a->lim_pending;
+	a->lim_ns[LIM_CWND] += a->lim_pending;
+	a->lim_pending = 0;
+}
+
 SEC("tp_btf/sctp_probe")
 int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_association *asoc, struct sctp_chunk *chunk)
 {
@@ -84,7 +158,8 @@ int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_a
 	struct sk_assoc *a = assoc_rec((__u64)asoc);
 	if (!a)
 		return 0;
-	a->last_ns = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns();
+	a->last_ns = now;
 	__sync_fetch_and_add(&a->probes, 1);
 	a->state = BPF_CORE_READ(asoc, state);
 	a->peer_rwnd = BPF_CORE_READ(asoc, peer.rwnd);
@@ -92,7 +167,17 @@ int BPF_PROG(kern_probe_btf, const struct sctp_endpoint *ep, const struct sctp_a
 	a->pathmtu = BPF_CORE_READ(asoc, pathmtu);
 	a->lport = BPF_CORE_READ(asoc, base.bind_addr.port);
 	a->pport = BPF_CORE_READ(asoc, peer.port);
+	struct sock *sk = BPF_CORE_READ(asoc, base.sk);
+	a->sk = (__u64)sk;
 	a->source = 1;
+	/*
+	 * The send buffer full: less than one MTU of space as sctp_wspace() counts it (the
+	 * association's own use under the sndbuf_policy sysctl, else the socket's queued bytes).
+	 * A non-blocking sender waiting in poll() for space is seen here, not in sendmsg.
+	 */
+	int sndbuf = BPF_CORE_READ(sk, sk_sndbuf);
+	int used = BPF_CORE_READ(asoc, ep, sndbuf_policy) ? (int)BPF_CORE_READ(asoc, sndbuf_used) : BPF_CORE_READ(sk, sk_wmem_queued);
+	limited_sample(a, now, a->peer_rwnd, a->pathmtu, sndbuf - used < (int)a->pathmtu);
 	return 0;
 }
 
@@ -118,6 +203,7 @@ int BPF_PROG(kern_path_btf, struct sctp_transport *sp, const struct sctp_associa
 	p->error_count = BPF_CORE_READ(sp, error_count);
 	p->primary = BPF_CORE_READ(asoc, peer.primary_path) == sp;
 	p->source = 1;
+	cwnd_sample((__u64)asoc, p->flight_size, p->cwnd);
 	return 0;
 }
 
@@ -152,7 +238,8 @@ int kern_probe_tp(struct tp_sctp_probe *ctx)
 	struct sk_assoc *a = assoc_rec(ctx->asoc);
 	if (!a)
 		return 0;
-	a->last_ns = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns();
+	a->last_ns = now;
 	__sync_fetch_and_add(&a->probes, 1);
 	a->peer_rwnd = ctx->rwnd;
 	a->unack_data = ctx->unack_data;
@@ -161,6 +248,8 @@ int kern_probe_tp(struct tp_sctp_probe *ctx)
 	a->lport = ctx->bind_port;
 	a->pport = ctx->peer_port;
 	a->source = 2;
+	/* no module BTF here: the buffer's fill is not readable, only the senders' waits and refusals */
+	limited_sample(a, now, a->peer_rwnd, a->pathmtu, 0);
 	return 0;
 }
 
@@ -188,6 +277,7 @@ int kern_path_tp(struct tp_sctp_probe_path *ctx)
 	p->state = ctx->state;
 	p->primary = ctx->primary;
 	p->source = 2;
+	cwnd_sample(ctx->asoc, p->flight_size, p->cwnd);
 	return 0;
 }
 
@@ -212,6 +302,117 @@ SEC("kprobe/sctp_retransmit")
 int BPF_KPROBE(kern_rtx_kprobe, struct sctp_outq *q, struct sctp_transport *transport, int reason)
 {
 	count_rtx(transport, reason);
+	return 0;
+}
+
+/*
+ * The application's calls. Pointers and return values only: no SCTP struct is read, so these
+ * need no module BTF. A kretprobe that misses (more threads blocked in the function at once
+ * than its instances, at least 10) leaves a call entry behind, which the LRU map drops, and in
+ * sctp_sendmsg_to_asoc's case a sender counted as waiting that never returns: user space says
+ * so when the kernel reports missed kretprobes (docs/sctp.md).
+ */
+static __always_inline void call_enter(__u64 sk)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct sk_call c = { .sk = sk };
+	bpf_map_update_elem(&sctp_kcalls, &tid, &c, BPF_ANY);
+}
+
+static __always_inline void call_return(__u32 op, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
+	if (!c)
+		return;
+	if (ret < 0) {
+		struct sk_err_key k = { .asoc = c->asoc, .sk = c->sk, .op = op, .err = (__s32)ret };
+		__u64 one = 1;
+		__u64 *n = bpf_map_lookup_elem(&sctp_kerrs, &k);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			bpf_map_update_elem(&sctp_kerrs, &k, &one, BPF_NOEXIST);
+	}
+	bpf_map_delete_elem(&sctp_kcalls, &tid);
+}
+
+/*
+ * int sctp_sendmsg(struct sock *sk, struct msghdr *msg, size_t msg_len). The return values
+ * are read as int: the upper half of the return register is not part of an int's value (a
+ * long read -11 as 4294967285).
+ */
+SEC("kprobe/sctp_sendmsg")
+int BPF_KPROBE(kern_send_enter, void *sk)
+{
+	call_enter((__u64)sk);
+	return 0;
+}
+
+SEC("kretprobe/sctp_sendmsg")
+int BPF_KRETPROBE(kern_send_return, int ret)
+{
+	call_return(1, ret);
+	return 0;
+}
+
+/* int sctp_recvmsg(struct sock *sk, ...): the arguments after sk changed in 5.19; only sk is read */
+SEC("kprobe/sctp_recvmsg")
+int BPF_KPROBE(kern_recv_enter, void *sk)
+{
+	call_enter((__u64)sk);
+	return 0;
+}
+
+SEC("kretprobe/sctp_recvmsg")
+int BPF_KRETPROBE(kern_recv_return, int ret)
+{
+	call_return(2, ret);
+	return 0;
+}
+
+/*
+ * static int sctp_sendmsg_to_asoc(struct sctp_association *asoc, ...): the association a
+ * send goes to, and while the thread is inside it, possibly waiting for buffer space.
+ */
+SEC("kprobe/sctp_sendmsg_to_asoc")
+int BPF_KPROBE(kern_to_asoc_enter, void *asoc)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 id = (__u64)asoc;
+	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
+	if (c) {
+		c->asoc = id;
+	} else {
+		/* entered some other way than sctp_sendmsg's kprobe: the return must still find it */
+		struct sk_call n = { .asoc = id };
+		bpf_map_update_elem(&sctp_kcalls, &tid, &n, BPF_ANY);
+	}
+	struct sk_assoc *a = assoc_rec(id);
+	if (!a)
+		return 0;
+	if (c && c->sk)
+		a->sk = c->sk;
+	__sync_fetch_and_add(&a->sendmsgs, 1);
+	__sync_fetch_and_add(&a->senders, 1);
+	return 0;
+}
+
+SEC("kretprobe/sctp_sendmsg_to_asoc")
+int BPF_KRETPROBE(kern_to_asoc_return, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
+	if (!c || !c->asoc)
+		return 0;
+	struct sk_assoc *a = bpf_map_lookup_elem(&sctp_kassocs, &c->asoc);
+	if (!a)
+		return 0;
+	if (a->senders)
+		__sync_fetch_and_add(&a->senders, -1);
+	/* EAGAIN here is the send buffer's refusal (sctp_wait_for_sndbuf with no time to wait) */
+	if (ret == -11)
+		a->refused++;
 	return 0;
 }
 

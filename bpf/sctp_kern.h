@@ -23,6 +23,37 @@ struct sk_assoc {
 	__u16 lport;
 	__u16 pport;
 	__u32 source;        /* 1: tp_btf (full details), 2: classic tracepoint (its fields only) */
+	/*
+	 * What limited the sender, as ns between two SACKs (sctp_probe) charged to one class
+	 * judged from the state the SACK found (before processing it): LIM_RWND the peer's
+	 * window below one path MTU; LIM_CWND (set by the path samples of the same SACK) a path's
+	 * flight size at its cwnd; LIM_SNDBUF the send buffer full (less than one MTU free; tp_btf
+	 * only), or a sender waiting for buffer space in sctp_sendmsg or refused with EAGAIN in
+	 * the interval; LIM_APP none of these (the windows were open and the buffer had room:
+	 * the application gave no more).
+	 */
+	__u64 lim_ns[4];
+	__u64 lim_last_ns;   /* the previous SACK sample; 0 before the first */
+	__u64 lim_pending;   /* the last interval's ns, while a path sample may still move it to LIM_CWND */
+	__u32 lim_pending_class;
+	__u32 senders;       /* threads inside sctp_sendmsg_to_asoc for this association now */
+	__u32 refused;       /* EAGAIN from sctp_sendmsg_to_asoc since the last SACK sample */
+	__u32 pad2;
+	__u64 sendmsgs;      /* sctp_sendmsg_to_asoc calls */
+	__u64 sk;            /* the socket (struct sock *) the association belongs to: an opaque id, 0 unknown */
+};
+
+#define LIM_RWND 0
+#define LIM_CWND 1
+#define LIM_SNDBUF 2
+#define LIM_APP 3
+
+/* An error returned to the application by sendmsg/recvmsg. */
+struct sk_err_key {
+	__u64 asoc;          /* the association, 0 when the call failed before choosing one */
+	__u64 sk;            /* the socket */
+	__u32 op;            /* 1 sendmsg, 2 recvmsg */
+	__s32 err;           /* the negative errno */
 };
 
 /* One path (transport) of an association: the peer address it leads to. */

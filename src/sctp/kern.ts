@@ -1,12 +1,14 @@
 // The kernel-side SCTP tracer (bpf/sctp_kern.bpf.o): congestion and path state as the
 // kernel's own SCTP stack has them. Which flavour runs depends on the kernel: tp_btf programs
 // where the sctp module has BTF, classic tracepoints otherwise; retransmissions by fentry,
-// else kprobe, else not at all. `status` says what is active and why the rest is not.
+// else kprobe, else not at all; the application's sendmsg/recvmsg by kprobes (what limits
+// the sender, errors returned). `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
 import { formatAddress } from './model.js';
-import { SkAssoc, SkPath, SkPathKey } from './generated/sctp-kern.js';
+import { SkAssoc, SkErrKey, SkPath, SkPathKey } from './generated/sctp-kern.js';
 
 export const KERN_OBJECT = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
 
@@ -36,9 +38,22 @@ export interface KernPath {
   samples: number;
 }
 
+/**
+ * What limited the sender, in ms: the time between two SACKs charged to what the later one
+ * found (bpf/sctp_kern.h): the peer's window below one MTU, a path's flight at its cwnd, a
+ * sender waiting for (or refused) send-buffer space, else the application. null for sndbuf
+ * when the sendmsg kprobes are not attached (the interval then counts as app).
+ */
+export interface LimitedBy { rwndMs: number; cwndMs: number; sndbufMs: number | null; appMs: number }
+
+/** An error returned to the application: the call, the errno's name, how often. */
+export interface CallError { call: 'sendmsg' | 'recvmsg'; errno: string; count: number }
+
 export interface KernAssociation {
   /** The kernel's address of the association: an opaque id, stable for its lifetime. */
   id: string;
+  /** The kernel's address of its socket (opaque), null while unknown. */
+  socket: string | null;
   localPort: number;
   peerPort: number;
   state: string | null;
@@ -48,6 +63,27 @@ export interface KernAssociation {
   probes: number;
   retransmissions: Record<string, number>;
   paths: KernPath[];
+  limitedBy: LimitedBy;
+  /** sctp_sendmsg_to_asoc calls (sends that reached the association); null without the kprobes */
+  sendCalls: number | null;
+  /** errors sendmsg/recvmsg returned on this association (recvmsg's, and sendmsg's before it chose one, by its socket) */
+  errors: CallError[];
+}
+
+// the kernel's restart codes: a signal interrupted a wait; the application sees EINTR or a restarted call
+const ERRNO_NAMES = new Map<number, string>([[512, 'ERESTARTSYS'], [513, 'ERESTARTNOINTR'], [514, 'ERESTARTNOHAND'], [516, 'ERESTART_RESTARTBLOCK'], [95, 'EOPNOTSUPP']]);
+// the first name of a number wins: EAGAIN, not its alias EWOULDBLOCK
+for (const [name, n] of Object.entries(osConstants.errno)) if (!ERRNO_NAMES.has(n)) ERRNO_NAMES.set(n, name);
+export function errnoName(neg: number): string {
+  return ERRNO_NAMES.get(-neg) ?? `errno-${-neg}`;
+}
+
+/** Limited-by shares in percent of the classified time (rounded), null when none was classified. */
+export function limitedShares(l: LimitedBy): Record<'rwnd' | 'cwnd' | 'sndbuf' | 'app', number> | null {
+  const total = l.rwndMs + l.cwndMs + (l.sndbufMs ?? 0) + l.appMs;
+  if (total <= 0) return null;
+  const pc = (x: number) => Math.round((x * 100) / total);
+  return { rwnd: pc(l.rwndMs), cwnd: pc(l.cwndMs), sndbuf: pc(l.sndbufMs ?? 0), app: pc(l.appMs) };
 }
 
 function jiffiesToMs(j: number, hz: number): number | null {
@@ -92,11 +128,13 @@ export class KernTracer {
   readonly status: TracerStatus[];
   readonly #obj: BpfObject;
   readonly #hz: number;
+  readonly #calls: boolean;
 
-  private constructor(obj: BpfObject, status: TracerStatus[]) {
+  private constructor(obj: BpfObject, status: TracerStatus[], calls: boolean) {
     this.#obj = obj;
     this.status = status;
     this.#hz = configHz();
+    this.#calls = calls;
   }
 
   /** What this kernel can run, without loading anything (for messages). */
@@ -108,7 +146,7 @@ export class KernTracer {
   static open(): { tracer: KernTracer | null; status: TracerStatus[] } {
     const sctp = sctpInKernel();
     if (!sctp.ok) {
-      return { tracer: null, status: ['sctp_probe', 'sctp_probe_path', 'sctp_retransmit'].map((name) => ({ name, active: false, how: null, why: sctp.why })) };
+      return { tracer: null, status: ['sctp_probe', 'sctp_probe_path', 'sctp_retransmit', 'sendmsg/recvmsg'].map((name) => ({ name, active: false, how: null, why: sctp.why })) };
     }
     const haveBtf = existsSync('/sys/kernel/btf/sctp');
     let tracefs = false;
@@ -124,10 +162,15 @@ export class KernTracer {
     if (haveBtf) probeSets.push({ how: 'tp_btf', programs: ['kern_probe_btf', 'kern_path_btf'] });
     if (tracefs) probeSets.push({ how: 'tracepoint', programs: ['kern_probe_tp', 'kern_path_tp'] });
     const rtxSets = [{ how: 'fentry', programs: ['kern_rtx_fentry'] }, { how: 'kprobe', programs: ['kern_rtx_kprobe'] }, { how: null, programs: [] as string[] }];
+    // the application's calls: kprobes reading pointers and return values only (no module BTF)
+    const callSets = [
+      { how: 'kprobe', programs: ['kern_send_enter', 'kern_send_return', 'kern_to_asoc_enter', 'kern_to_asoc_return', 'kern_recv_enter', 'kern_recv_return'] },
+      { how: null, programs: [] as string[] },
+    ];
     const reasons: string[] = [];
     for (const ps of [...probeSets, { how: null, programs: [] as string[] }]) {
-      for (const rs of rtxSets) {
-        const programs = [...ps.programs, ...rs.programs];
+      for (const rs of rtxSets) for (const cs of callSets) {
+        const programs = [...ps.programs, ...rs.programs, ...cs.programs];
         if (programs.length === 0) continue;
         let obj: BpfObject | null = null;
         try {
@@ -137,12 +180,13 @@ export class KernTracer {
             { name: 'sctp_probe', active: ps.how !== null, how: ps.how, why: ps.how ? null : (haveBtf || tracefs ? reasons.join('; ') : `no sctp module BTF and ${tracefsWhy}`) },
             { name: 'sctp_probe_path', active: ps.how !== null, how: ps.how, why: ps.how ? null : 'as sctp_probe' },
             { name: 'sctp_retransmit', active: rs.how !== null, how: rs.how, why: rs.how ? null : reasons.filter((r) => /rtx/.test(r)).join('; ') || 'neither fentry nor kprobe accepted' },
+            { name: 'sendmsg/recvmsg', active: cs.how !== null, how: cs.how, why: cs.how ? null : `kprobes on sctp_sendmsg, sctp_sendmsg_to_asoc, sctp_recvmsg refused (${reasons.filter((r) => /kern_send/.test(r)).join('; ') || 'no reason given'}): no send-buffer limit, no errors` },
           ];
           if (ps.how === 'tracepoint') {
             const btfWhy = haveBtf ? `tp_btf refused (${reasons.filter((r) => r.includes('_btf')).join('; ')})` : 'no BTF for the sctp module';
             status[0]!.why = status[1]!.why = `${btfWhy}: srtt, rto and error count are not recorded`;
           }
-          return { tracer: new KernTracer(obj, status), status };
+          return { tracer: new KernTracer(obj, status, cs.how !== null), status };
         } catch (err) {
           obj?.close();
           reasons.push(`${programs.join('+')}: ${(err as Error).message.split('\n')[0]}`);
@@ -150,22 +194,39 @@ export class KernTracer {
       }
     }
     const why = reasons.join('; ') || 'nothing to load';
-    return { tracer: null, status: ['sctp_probe', 'sctp_probe_path', 'sctp_retransmit'].map((name) => ({ name, active: false, how: null, why })) };
+    return { tracer: null, status: ['sctp_probe', 'sctp_probe_path', 'sctp_retransmit', 'sendmsg/recvmsg'].map((name) => ({ name, active: false, how: null, why })) };
   }
+
+  /** Errors on a socket that no single association of this snapshot claims (recvmsg on a one-to-many socket, sendmsg before choosing one). */
+  socketErrors: Array<{ socket: string } & CallError> = [];
 
   snapshot(): KernAssociation[] {
     const assocs = this.#obj.map('sctp_kassocs').dumpRaw();
     const paths = this.#obj.map('sctp_kpaths').dumpRaw();
     const byId = new Map<string, KernAssociation>();
     const hz = this.#hz;
+    const calls = this.#calls;
+    // kernel addresses read exactly (as u64n numbers they would be rounded to 2 KiB)
+    const hex = (buf: Buffer, off: number) => `0x${buf.readBigUInt64LE(off).toString(16)}`;
+    const blank = (id: string, peerPort: number): KernAssociation => ({
+      id, socket: null, localPort: 0, peerPort, state: null, peerRwnd: 0, unackData: 0, pathmtu: 0, probes: 0, retransmissions: {}, paths: [],
+      limitedBy: { rwndMs: 0, cwndMs: 0, sndbufMs: calls ? 0 : null, appMs: 0 }, sendCalls: calls ? 0 : null, errors: [],
+    });
     for (let i = 0; i < assocs.count; i++) {
-      const a = SkAssoc.decode(assocs.values, i * SkAssoc.size);
+      const base = i * SkAssoc.size;
+      const a = SkAssoc.decode(assocs.values, base);
       const rtx: Record<string, number> = {};
       a.rtx.forEach((n, r) => { if (n) rtx[RTX_REASONS[r]!] = (rtx[RTX_REASONS[r]!] ?? 0) + n; });
-      byId.set(a.asoc!.toString(16), {
-        id: `0x${a.asoc!.toString(16)}`, localPort: a.lport!, peerPort: a.pport!,
+      const id = hex(assocs.values, base + SkAssoc.offsets.asoc);
+      const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
+      const lim = a.lim_ns;
+      byId.set(id, {
+        ...blank(id, a.pport!),
+        socket: a.sk ? hex(assocs.values, base + SkAssoc.offsets.sk) : null, localPort: a.lport!,
         state: a.source === 1 ? ASSOC_STATES[a.state!] ?? `state-${a.state}` : null,
-        peerRwnd: a.peer_rwnd!, unackData: a.unack_data!, pathmtu: a.pathmtu!, probes: a.probes!, retransmissions: rtx, paths: [],
+        peerRwnd: a.peer_rwnd!, unackData: a.unack_data!, pathmtu: a.pathmtu!, probes: a.probes!, retransmissions: rtx,
+        limitedBy: { rwndMs: ms(lim[0]!), cwndMs: ms(lim[1]!), sndbufMs: calls ? ms(lim[2]!) : null, appMs: ms(lim[3]!) + (calls ? 0 : ms(lim[2]!)) },
+        sendCalls: calls ? a.sendmsgs! : null,
       });
     }
     for (let i = 0; i < paths.count; i++) {
@@ -178,10 +239,29 @@ export class KernTracer {
         srttMs: full ? jiffiesToMs(p.srtt!, hz) : null, rttvarMs: full ? jiffiesToMs(p.rttvar!, hz) : null, rtoMs: full ? jiffiesToMs(p.rto!, hz) : null,
         errorCount: full ? p.error_count! : null, samples: p.samples!,
       };
-      const key = k.asoc.toString(16);
+      const key = hex(paths.keys, i * SkPathKey.size + SkPathKey.offsets.asoc);
       let a = byId.get(key);
-      if (!a) byId.set(key, (a = { id: `0x${key}`, localPort: 0, peerPort: k.port, state: null, peerRwnd: 0, unackData: 0, pathmtu: 0, probes: 0, retransmissions: {}, paths: [] }));
+      if (!a) byId.set(key, (a = blank(key, k.port)));
       a.paths.push(path);
+    }
+    this.socketErrors = [];
+    if (calls) {
+      const errs = this.#obj.map('sctp_kerrs').dumpRaw();
+      const bySocket = new Map<string, KernAssociation[]>();
+      for (const a of byId.values()) if (a.socket) bySocket.set(a.socket, [...(bySocket.get(a.socket) ?? []), a]);
+      for (let i = 0; i < errs.count; i++) {
+        const kb = i * SkErrKey.size;
+        const k = SkErrKey.decode(errs.keys, kb);
+        const count = Number(errs.values.readBigUInt64LE(i * 8));
+        const e: CallError = { call: k.op === 2 ? 'recvmsg' : 'sendmsg', errno: errnoName(k.err), count };
+        const socket = hex(errs.keys, kb + SkErrKey.offsets.sk);
+        const owner = k.asoc ? byId.get(hex(errs.keys, kb + SkErrKey.offsets.asoc)) : (bySocket.get(socket)?.length === 1 ? bySocket.get(socket)![0] : undefined);
+        if (!owner) { this.socketErrors.push({ socket, ...e }); continue; }
+        const had = owner.errors.find((x) => x.call === e.call && x.errno === e.errno);
+        if (had) had.count += count;
+        else owner.errors.push(e);
+      }
+      for (const a of byId.values()) a.errors.sort((x, y) => x.call.localeCompare(y.call) || y.count - x.count);
     }
     return [...byId.values()];
   }

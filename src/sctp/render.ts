@@ -2,7 +2,7 @@
 // (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
 import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './detect.js';
 import { endpointText, type Association, type WireEvent } from './model.js';
-import type { KernAssociation, TracerStatus } from './kern.js';
+import { limitedShares, type KernAssociation, type TracerStatus } from './kern.js';
 import { watchEventText } from './watch.js';
 import { count } from '../text.js';
 
@@ -54,22 +54,47 @@ export function formatTable(header: readonly string[], rows: string[][], widths?
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function renderTable(views: AssocView[], widths?: number[]): string {
+const PATH_COLUMNS = ['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'];
+
+function pathRows(a: AssocView['assoc'], lead = '    '): string[][] {
+  return a.paths.map((p) => [
+    `${lead}${p.endpoints[0].address} ↔ ${p.endpoints[1].address}`, p.ifname ?? String(p.ifindex), p.state + (p.home ? '*' : '') + (p.mirror ? ' (mirror)' : ''),
+    `${human(p.dir[0].packets)}/${human(p.dir[1].packets)}`, `${human(p.dir[0].dataChunks)}/${human(p.dir[1].dataChunks)}`,
+    `${human(p.dir[0].retransChunks)}/${human(p.dir[1].retransChunks)}`, `${p.dir[0].hbUnanswered}/${p.dir[1].hbUnanswered}`,
+    (p.dir[0].rtt ?? p.dir[1].rtt) ? `${(p.dir[0].rtt ?? p.dir[1].rtt)!.lastMs}ms` : '-',
+  ]);
+}
+
+/**
+ * The association table. `top` (interactive) passes which row is selected (drawn in reverse
+ * video) and which rows are expanded: their paths are drawn right under them, and the
+ * per-path section under the table, which lists every multi-homed association, is left out.
+ */
+export function renderTable(views: AssocView[], widths?: number[], top?: { selected: number | null; expanded: ReadonlySet<number> }): string {
   if (views.length === 0) return 'no SCTP associations seen';
-  const out = [formatTable(TABLE_COLUMNS, tableRows(views), widths)];
+  const table = formatTable(TABLE_COLUMNS, tableRows(views), widths);
+  if (top) {
+    const [head = '', ...lines] = table.split('\n');
+    const body = lines.flatMap((l, i) => {
+      const row = i === top.selected ? `\x1b[7m${l}\x1b[27m` : l;
+      if (!top.expanded.has(i)) return [row];
+      const paths = views[i]!.assoc.paths;
+      if (paths.length === 0) return [row, '    └ no path seen yet'];
+      return [row, ...formatTable(PATH_COLUMNS, pathRows(views[i]!.assoc, '    └ ')).split('\n')];
+    });
+    const out = [[head, ...body].join('\n')];
+    const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
+    if (notes.length) out.push('', ...notes);
+    return out.join('\n');
+  }
+  const out = [table];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
   // multi-homed associations: one line per path under the table
   const multi = views.filter((v) => v.assoc.paths.length > 1);
   for (const { assoc: a } of multi) {
     out.push('', `  paths of ${endpointText(a.endpoints[0])} ↔ ${endpointText(a.endpoints[1])}:`);
-    const rows = a.paths.map((p) => [
-      `    ${p.endpoints[0].address} ↔ ${p.endpoints[1].address}`, p.ifname ?? String(p.ifindex), p.state + (p.home ? '*' : '') + (p.mirror ? ' (mirror)' : ''),
-      `${human(p.dir[0].packets)}/${human(p.dir[1].packets)}`, `${human(p.dir[0].dataChunks)}/${human(p.dir[1].dataChunks)}`,
-      `${human(p.dir[0].retransChunks)}/${human(p.dir[1].retransChunks)}`, `${p.dir[0].hbUnanswered}/${p.dir[1].hbUnanswered}`,
-      (p.dir[0].rtt ?? p.dir[1].rtt) ? `${(p.dir[0].rtt ?? p.dir[1].rtt)!.lastMs}ms` : '-',
-    ]);
-    out.push(formatTable(['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'], rows));
+    out.push(formatTable(PATH_COLUMNS, pathRows(a)));
   }
   // every address each endpoint is known by (announced in INIT / INIT ACK / ASCONF, or used),
   // for associations with more than one: unconfirmed ones are paths not yet proven
@@ -116,7 +141,7 @@ function esc(v: string): string {
 
 interface Metric { name: string; help: string; type: 'counter' | 'gauge'; samples: Array<[Record<string, string>, number]> }
 
-export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>): string {
+export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>, kernel?: KernAssociation[]): string {
   const metrics = new Map<string, Metric>();
   const add = (name: string, type: Metric['type'], help: string, labels: Record<string, string>, v: number) => {
     let m = metrics.get(name);
@@ -162,6 +187,14 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
       }
     }
   }
+  // the kernel tracer's associations (where the kernel has SCTP): its own ids, not the wire's
+  for (const k of kernel ?? []) {
+    const kl = { kassoc: k.id, lport: String(k.localPort), pport: String(k.peerPort) };
+    const l = k.limitedBy;
+    const by: Array<[string, number | null]> = [['rwnd', l.rwndMs], ['cwnd', l.cwndMs], ['sndbuf', l.sndbufMs], ['app', l.appMs]];
+    for (const [b, v] of by) if (v !== null) add('nodectl_sctp_limited_seconds_total', 'counter', 'Time the sender was limited by the peer\'s window (rwnd), the congestion window (cwnd), the send buffer (sndbuf) or the application (app), between SACKs (kernel tracer).', { ...kl, by: b }, v / 1000);
+    for (const e of k.errors) add(e.call === 'sendmsg' ? 'nodectl_sctp_send_errors_total' : 'nodectl_sctp_recv_errors_total', 'counter', `Errors ${e.call} returned to the application on the association, by errno (kernel tracer).`, { ...kl, errno: e.errno }, e.count);
+  }
   for (const [type, n] of events ?? []) add('nodectl_sctp_events_total', 'counter', 'Events seen since the tracer started, by type (as sctp trace streams them).', { type }, n);
   for (const [k, v] of Object.entries(globals)) add('nodectl_sctp_tracer_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) + '_total', 'counter', `Wire tracer global counter ${k}.`, {}, v);
   const out: string[] = [];
@@ -188,5 +221,21 @@ export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAss
     Object.entries(a.retransmissions).map(([r, n]) => `${r}:${n}`).join(' ') || '-',
   ]));
   if (rows.length) out.push('', formatTable(['ASSOC', 'PORTS', 'STATE', 'PEER-RWND', 'UNACKED', 'PATH', 'PATH-STATE', 'CWND', 'SSTHRESH', 'FLIGHT', 'SRTT', 'RTO', 'RETRANSMITS'], rows));
+  const lines = k.associations.map((a) => {
+    const parts = [limitedLine(a)];
+    if (a.sendCalls !== null) parts.push(`sendmsg ${a.sendCalls}`);
+    for (const e of a.errors) parts.push(`${e.call} ${e.errno} ${e.count}`);
+    return parts.filter(Boolean).length ? `  ${a.id} ${a.localPort}→${a.peerPort}: ${parts.filter(Boolean).join('; ')}` : '';
+  }).filter(Boolean);
+  if (lines.length) out.push('', ...lines);
   return out.join('\n') + '\n';
+}
+
+/** "limited by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 % of 12.3 s" (sndbuf "?" without the sendmsg kprobes). */
+export function limitedLine(a: KernAssociation): string {
+  const sh = limitedShares(a.limitedBy);
+  if (!sh) return '';
+  const l = a.limitedBy;
+  const total = (l.rwndMs + l.cwndMs + (l.sndbufMs ?? 0) + l.appMs) / 1000;
+  return `limited by: rwnd ${sh.rwnd} %, cwnd ${sh.cwnd} %, sndbuf ${l.sndbufMs === null ? '?' : `${sh.sndbuf} %`}, app ${sh.app} % of ${total.toFixed(1)} s`;
 }

@@ -86,7 +86,15 @@ export interface StatsResult {
   associations: AssociationReport[];
   globals: Record<GlobalCounter, number>;
   /** The kernel-side tracer (sample mode only): which probes ran, and what the SCTP stack reported. */
-  kernel: { tracers: TracerStatus[]; associations: KernAssociation[] } | null;
+  kernel: KernelReport | null;
+}
+
+/** The kernel tracer's part of `stats`: probes, associations, and errors on sockets no single association claims. */
+export interface KernelReport { tracers: TracerStatus[]; associations: KernAssociation[]; socketErrors: KernTracer['socketErrors'] }
+
+function kernelReport(k: { tracer: KernTracer | null; status: TracerStatus[] }): KernelReport {
+  const associations = k.tracer?.snapshot() ?? [];
+  return { tracers: k.status, associations, socketErrors: k.tracer?.socketErrors ?? [] };
 }
 
 function report(views: AssocView[]): AssociationReport[] {
@@ -172,7 +180,7 @@ export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; ke
     if (!k.tracer) throw new UnsupportedError('SCTP kernel tracing', k.status[0]?.why ?? 'no probe could be loaded');
     try {
       await waitOrSignal(p.durationMs ?? 2000);
-      return { source: 'sample', tracers: [], associations: [], globals: sumGlobals([]), kernel: { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } };
+      return { source: 'sample', tracers: [], associations: [], globals: sumGlobals([]), kernel: kernelReport(k) };
     } finally {
       k.tracer?.close();
     }
@@ -194,7 +202,7 @@ export async function sctpStats(p: { targets?: TraceTarget[]; netns?: string; ke
       tracers: tracer.targets.map((t) => ({ ...t, pid: process.pid })),
       associations: report(viewsOf(snap.associations.sort(bySort), p.detect)),
       globals: snap.globals,
-      kernel: k ? { tracers: k.status, associations: k.tracer?.snapshot() ?? [] } : null,
+      kernel: k ? kernelReport(k) : null,
     };
   } finally {
     k?.tracer?.close();
@@ -229,6 +237,14 @@ export async function sctpTrace(p: { targets: TraceTarget[]; durationMs?: number
 export async function sctpServe(p: { targets: TraceTarget[]; listen: string; detect?: Partial<DetectOptions>; tracer?: Partial<WireTracerOptions>; onListening?: (url: string, t: AttachedTarget[]) => void; signal?: AbortSignal }): Promise<{ scrapes: number }> {
   const { host, port } = parseListen(p.listen);
   const tracer = await WireTracer.open({ ...p.tracer, targets: p.targets, publish: true });
+  // the kernel tracer alongside where the kernel has SCTP (as stats does): what limits each
+  // sender and the errors its calls return; its absence leaves only the wire's series
+  let kern: KernTracer | null = null;
+  try {
+    kern = KernTracer.open().tracer;
+  } catch {
+    kern = null;
+  }
   let scrapes = 0;
   let previous = new Map<string, Association>();
   let server: Server | null = null;
@@ -248,7 +264,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events, kern?.snapshot()));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }
@@ -263,6 +279,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
   } finally {
     stop?.();
     server?.close();
+    kern?.close();
     tracer.close();
   }
 }
@@ -277,7 +294,8 @@ export function parseListen(s: string): { host: string; port: number } {
   return { host, port };
 }
 
-export interface TopState { sort: TopSort; frozen: boolean }
+/** selected/expanded: rows by their key (AssocTable.keyOf), which survives re-sorting and refreshes. */
+export interface TopState { sort: TopSort; frozen: boolean; selected: string | null; expanded: Set<string> }
 
 export const TOP_SORTS: TopState['sort'][] = ['activity', 'data', 'retrans', 'rwnd', 'name'];
 
@@ -299,7 +317,14 @@ export interface TopOptions {
 /** `sctp top`: a refreshing table; batch mode (not a TTY) prints one table per interval. */
 export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const tracer = await WireTracer.open({ ...o.tracer, targets: o.targets, publish: true });
-  const state: TopState = { sort: 'activity', frozen: false };
+  const state: TopState = { sort: 'activity', frozen: false, selected: null, expanded: new Set() };
+  // the rows on screen, top to bottom (by key), for moving the selection
+  let onScreen: string[] = [];
+  const move = (by: number) => {
+    if (onScreen.length === 0) return;
+    const at = state.selected === null ? -1 : onScreen.indexOf(state.selected);
+    state.selected = onScreen[at < 0 ? 0 : Math.max(0, Math.min(onScreen.length - 1, at + by))]!;
+  };
   let refreshes = 0;
   let table: AssocTable | undefined;
   const ac = new AbortController();
@@ -310,14 +335,23 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   // column widths only grow while top runs: columns do not jump back and forth between refreshes
   const widths: number[] = [];
   const onKey = (buf: Buffer) => {
-    // one read may hold several keys (typed quickly, pasted, or sent together)
-    for (const k of buf.toString()) {
+    // one read may hold several keys (typed quickly, pasted, or sent together); the arrow
+    // keys are escape sequences of three characters
+    // eslint-disable-next-line no-control-regex -- ESC starts the arrow keys' sequences
+    for (const k of buf.toString().match(/\x1b\[[A-D]|[^]/g) ?? []) {
       if (k === 'q' || k === '\u0003') {
         ac.abort();
         return;
       }
       if (k === 's') state.sort = TOP_SORTS[(TOP_SORTS.indexOf(state.sort) + 1) % TOP_SORTS.length]!;
-      else if (k === 'f' || k === ' ') {
+      else if (k === 'j' || k === '\x1b[B') move(1);
+      else if (k === 'k' || k === '\x1b[A') move(-1);
+      else if (k === 'p' || k === '\r' || k === '\n') {
+        // expand (or fold) the selected row's paths; with nothing selected, the first row
+        if (state.selected === null || !onScreen.includes(state.selected)) move(0);
+        const sel = state.selected;
+        if (sel !== null && !state.expanded.delete(sel)) state.expanded.add(sel);
+      } else if (k === 'f' || k === ' ') {
         state.frozen = !state.frozen;
         // the table reads the tracer's live slot table: a frozen screen needs its own copy
         if (state.frozen) table?.freeze();
@@ -335,9 +369,15 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     // batch mode prints every row, like top -b
     const rows = o.tty ? (o.rows?.() ?? process.stdout.rows ?? 0) : 0;
     const limit = rows > 8 ? rows - 4 : table.count;
-    const shown = table.top(state.sort, limit);
-    const head = `nodectl sctp top — ${devs} — ${readAt.toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, q quit' : ''}`;
-    const body = renderTable(shown.map((i) => table!.view(i, o.detect)), o.tty ? widths : undefined) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
+    // expanded rows take lines of their own: fewer rows fit
+    const pathLines = [...state.expanded].reduce((n, k) => n + 1 + Math.max(1, table!.indexOf(k) >= 0 ? table!.view(table!.indexOf(k), o.detect).assoc.paths.length : 0), 0);
+    const shown = table.top(state.sort, o.tty && rows > 8 ? Math.max(1, limit - pathLines) : limit);
+    const t = table;
+    onScreen = shown.map((i) => t.keyOf(i));
+    const head = `nodectl sctp top — ${devs} — ${readAt.toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, j/k select, p paths, q quit' : ''}`;
+    const marks = o.tty ? { selected: state.selected === null ? null : onScreen.indexOf(state.selected), expanded: new Set(onScreen.flatMap((k, i) => (state.expanded.has(k) ? [i] : []))) } : undefined;
+    if (marks?.selected === -1) marks.selected = null;
+    const body = renderTable(shown.map((i) => t.view(i, o.detect)), o.tty ? widths : undefined, marks) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {

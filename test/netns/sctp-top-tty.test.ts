@@ -1,7 +1,8 @@
 // `nodectl sctp top` as an operator runs it: in a real terminal (a pseudo-terminal from
 // util-linux script(1)), with the generator's associations on a veth pair, driven by its
 // keys. What the screen shows is read back from the terminal output: s changes the row order,
-// f freezes the table (new associations stay off it) and unfreezes it, q exits 0 and leaves
+// f freezes the table (new associations stay off it) and unfreezes it, j/k select a row and p
+// shows its paths under it, q exits 0 and leaves
 // the terminal in its normal (cooked, echoing) mode, as stty reports afterwards.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
@@ -109,6 +110,32 @@ test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and rest
   const flags = (s: string) => s.split('\n')[rowOf(s, 4030)]!.trim().split(/\s+/).at(-1);
   t.deepEqual([...new Set(after.map(flags))], ['lossy'], `lossy on every refresh:\n${after.at(-1)}`);
   t.true(after.every((s) => rowOf(s, 4030) < rowOf(s, 4001)), 'and, flagged, above the clean rows');
+
+  // j selects the top row (reverse video), p draws its paths right under it, j moves the
+  // selection while the expanded row keeps its paths, k and p fold them again
+  const REV = '\x1b[7m';
+  const selectedRow = (s: string) => s.split('\n').findIndex((l) => l.includes(REV));
+  at = await key('j');
+  const sel = await screenAfter(at, (s) => selectedRow(s) >= 0, 'with a selected row');
+  const first = sel.split('\n')[selectedRow(sel)]!;
+  t.true(first.includes(':4030 ↔'), `j selects the top row (the flagged one):\n${sel}`);
+  t.false(/└ /.test(sel), 'no paths before p');
+  at = await key('p');
+  const open = await screenAfter(at, (s) => /└ /.test(s), 'with a row expanded');
+  const ol = open.split('\n');
+  const r = selectedRow(open);
+  t.true(ol[r]!.includes(':4030 ↔'), 'the selected row is still the one expanded');
+  t.regex(ol[r + 1] ?? '', /^\s+PATH\s+DEV\s+STATE/, `the path header right under the row:\n${open}`);
+  t.regex(ol[r + 2] ?? '', /^\s+└ 10\.67\.0\.1 ↔ 10\.67\.0\.2\s+va@\S+\s+active\*?\s+\d+\/\d+/, `its one path under it:\n${open}`);
+  t.is(ol.filter((l) => /└ /.test(l)).length, 1, 'only the expanded row shows paths');
+  at = await key('j');
+  const moved = await screenAfter(at, (s) => selectedRow(s) >= 0 && !s.split('\n')[selectedRow(s)]!.includes(':4030 ↔'), 'with the selection moved down');
+  const ml = moved.split('\n');
+  const r4030 = rowOf(moved, 4030);
+  t.regex(ml[r4030 + 2] ?? '', /└ 10\.67\.0\.1 ↔ 10\.67\.0\.2/, `the expanded row keeps its paths when the selection moves:\n${moved}`);
+  t.true(selectedRow(moved) > r4030 + 2, 'the next row is selected, below the expanded paths');
+  at = await key('kp');
+  await screenAfter(at, (s) => selectedRow(s) >= 0 && s.split('\n')[selectedRow(s)]!.includes(':4030 ↔') && !/└ /.test(s), 'folded again after k and p');
 
   await key('q');
   const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), patient(15_000)))]);

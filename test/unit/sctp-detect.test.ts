@@ -3,7 +3,8 @@
 import test from 'ava';
 import { assess, withExpiry } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress, pathStates, type Association, type Path, type PathDir } from '../../src/sctp/model.js';
-import { formatTable, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
+import { errnoName, limitedShares, type KernAssociation } from '../../src/sctp/kern.js';
+import { formatTable, limitedLine, renderKernel, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
 import { SW_F } from '../../src/sctp/wire-consts.js';
@@ -92,6 +93,31 @@ test('renderers: table flags, Prometheus exposition', (t) => {
   t.regex(prom, /^nodectl_sctp_data_chunks_total\{assoc="[^"]+",dev="4",sender="10\.0\.0\.1:3868"\} 121$/m);
   t.regex(prom, /^nodectl_sctp_tracer_skbs_total 10$/m);
   // every sample line parses as name{labels} value
+  for (const l of prom.split('\n').filter((x) => x && !x.startsWith('#'))) t.regex(l, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$/);
+});
+
+test('limited by and call errors: shares, the stats line, Prometheus counters', (t) => {
+  const k: KernAssociation = {
+    id: '0xffff888012345678', socket: '0xffff888087654321', localPort: 40000, peerPort: 3868, state: 'established', peerRwnd: 0, unackData: 0, pathmtu: 1500, probes: 9, retransmissions: {}, paths: [],
+    limitedBy: { rwndMs: 6200, cwndMs: 300, sndbufMs: 3000, appMs: 500 }, sendCalls: 120, errors: [{ call: 'sendmsg', errno: 'EAGAIN', count: 37 }, { call: 'recvmsg', errno: 'ECONNRESET', count: 1 }],
+  };
+  t.deepEqual(limitedShares(k.limitedBy), { rwnd: 62, cwnd: 3, sndbuf: 30, app: 5 });
+  t.is(limitedShares({ rwndMs: 0, cwndMs: 0, sndbufMs: null, appMs: 0 }), null);
+  t.is(limitedLine(k), 'limited by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 % of 10.0 s');
+  // without the sendmsg kprobes the buffer's share is unknown, not 0
+  t.regex(limitedLine({ ...k, limitedBy: { ...k.limitedBy, sndbufMs: null } }), /sndbuf \?, /);
+  t.regex(renderKernel({ tracers: [], associations: [k] }), /0xffff888012345678 40000→3868: limited by: rwnd 62 %.*; sendmsg 120; sendmsg EAGAIN 37; recvmsg ECONNRESET 1/);
+  t.is(errnoName(-11), 'EAGAIN');
+  t.is(errnoName(-32), 'EPIPE');
+  t.is(errnoName(-512), 'ERESTARTSYS');
+  const prom = renderPrometheus([], {}, undefined, [k]);
+  t.regex(prom, /^# TYPE nodectl_sctp_limited_seconds_total counter$/m);
+  t.regex(prom, /^nodectl_sctp_limited_seconds_total\{kassoc="0xffff888012345678",lport="40000",pport="3868",by="rwnd"\} 6\.2$/m);
+  t.regex(prom, /^nodectl_sctp_limited_seconds_total\{[^}]*by="sndbuf"\} 3$/m);
+  t.regex(prom, /^nodectl_sctp_send_errors_total\{kassoc="0xffff888012345678",lport="40000",pport="3868",errno="EAGAIN"\} 37$/m);
+  t.regex(prom, /^nodectl_sctp_recv_errors_total\{[^}]*errno="ECONNRESET"\} 1$/m);
+  // an unknown sndbuf share is no series, not a 0
+  t.notRegex(renderPrometheus([], {}, undefined, [{ ...k, limitedBy: { ...k.limitedBy, sndbufMs: null } }]), /by="sndbuf"/);
   for (const l of prom.split('\n').filter((x) => x && !x.startsWith('#'))) t.regex(l, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$/);
 });
 

@@ -1,12 +1,14 @@
 // Real SCTP associations (iperf3 --sctp between two namespaces) in the VM, where the kernel
 // has SCTP: the kernel tracer's fields against the kernel's own reports (/proc/net/sctp/assocs
 // and ss -S -i inside the namespace), and the wire tracer against the same traffic.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { vethPair } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { skipOutsideVm } from '../helpers/vm.js';
-import { KernTracer, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
+import { KernTracer, errnoName, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
@@ -169,4 +171,114 @@ test('kernel tracer: tp_btf or tracepoint probes see a real association; fields 
   t.true(sender.dataBytes >= sent, `wire DATA bytes ${sender.dataBytes} ≥ iperf3 bytes sent ${sent}`);
   t.true(w!.setupMs !== null, 'the handshake was seen and timed');
   t.is(snap.globals.malformedChunks, 0, 'a real stack sends no malformed chunk');
+});
+
+// What limits the sender, and the errors sendmsg returns (issue 20), with a perl application
+// (test/vm/sctp-app.pl) the test controls: a receiver that never reads (the peer's window
+// closes: rwnd-limited) and a non-blocking sender with a tiny SO_SNDBUF against a receiver
+// that reads (sndbuf-limited). Shares are compared with each other, never with a clock; the
+// EAGAINs the kernel tracer counted must be exactly the ones the sender saw.
+const APP = fileURLToPath(new URL('./sctp-app.pl', import.meta.url));
+
+/** A child's output so far; once it has exited, a wait on it fails at once (with what it said) instead of at its deadline. */
+function lines(p: ChildProcess, name: string): { text: () => string } {
+  let out = '';
+  let exit: string | null = null;
+  p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  p.once('exit', (code, sig) => (exit = `${name} exited (${code ?? sig}): ${out}`));
+  return { text: () => { if (exit) throw new Error(exit); return out; } };
+}
+
+async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hold' | 'read'; sndbuf: number; seconds: number; netem?: string[]; during?: (kern: KernTracer, receiver: ChildProcess) => Promise<void> }) {
+  spawnSync('modprobe', ['sctp']);
+  const { a, b } = pair(t);
+  if (p.netem) a.exec('tc', 'qdisc', 'add', 'dev', 'va', 'root', 'netem', ...p.netem);
+  const { tracer: kern, status } = KernTracer.open();
+  t.log(status.map((s) => `${s.name}: ${s.active ? s.how : 'inactive'}${s.why ? ` (${s.why})` : ''}`).join('; '));
+  t.truthy(kern, 'the VM kernel has SCTP: some kernel tracer must load');
+  t.teardown(() => kern?.close());
+  // kprobes are in every VM kernel (guest-kernel checks): the call probes must attach
+  t.true(status.find((s) => s.name === 'sendmsg/recvmsg')!.active, 'the sendmsg/recvmsg kprobes attached');
+  const recv = spawn('ip', ['netns', 'exec', b.name, 'perl', APP, 'recv', String(p.port), p.receiver], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => recv.kill('SIGKILL'));
+  const rOut = lines(recv, 'the receiver');
+  await waitUntil(() => rOut.text().includes('listening'), () => `the receiver does not listen: ${rOut.text()}`, patient(20_000), 100);
+  const send = spawn('ip', ['netns', 'exec', a.name, 'perl', APP, 'send', '10.88.0.2', String(p.port), String(p.seconds), String(p.sndbuf), '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => send.kill('SIGKILL'));
+  const sOut = lines(send, 'the sender');
+  await p.during?.(kern!, recv);
+  await waitUntil(() => /^\{.*\}$/m.test(sOut.text()), () => `the sender printed no summary: ${sOut.text()}`, patient(p.seconds * 1000 + 30_000), 200);
+  const seen = JSON.parse(/^\{.*\}$/m.exec(sOut.text())![0]) as { sent: number; eagain: number; errors: Record<string, number> };
+  const snap = kern!.snapshot();
+  // the sender's association: to the receiver's port, with sends through sctp_sendmsg_to_asoc
+  const mine = snap.find((k) => k.peerPort === p.port && (k.sendCalls ?? 0) > 0);
+  t.truthy(mine, `the kernel tracer saw the sender's association (saw ${snap.map((k) => `${k.localPort}→${k.peerPort} sends ${k.sendCalls}`).join(', ')})`);
+  t.log(`sender: ${JSON.stringify(seen)}; tracer: ${JSON.stringify({ limitedBy: mine!.limitedBy, shares: limitedShares(mine!.limitedBy), sendCalls: mine!.sendCalls, errors: mine!.errors, probes: mine!.probes, peerRwnd: mine!.peerRwnd, socket: mine!.socket })}`);
+  // every error the sender saw, as the tracer counted it on its association
+  const others = Object.fromEntries(Object.entries(seen.errors).map(([n, c]) => [errnoName(-Number(n)), c]));
+  t.deepEqual(Object.fromEntries(mine!.errors.filter((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN').map((e) => [e.errno, e.count])), others, 'sendmsg errors other than EAGAIN: tracer = sender');
+  if (!p.during) t.deepEqual(seen.errors, {}, 'the sender saw no error but EAGAIN');
+  t.true(seen.eagain > 0, `the sender was refused at least once (sent ${seen.sent})`);
+  const eagain = mine!.errors.find((e) => e.call === 'sendmsg' && e.errno === 'EAGAIN')?.count ?? 0;
+  t.is(eagain, seen.eagain, 'sendmsg EAGAIN counted by the tracer = EAGAIN seen by the sender');
+  // every send() reached the association: the successful ones and the refused ones (after
+  // an ABORT the failing send never gets that far)
+  if (!p.during) t.is(mine!.sendCalls, seen.sent + seen.eagain, 'sctp_sendmsg_to_asoc calls = sends + refusals');
+  t.truthy(mine!.socket, 'the association knows its socket');
+  return { mine: mine!, seen, probeHow: status.find((s) => s.name === 'sctp_probe')!.how };
+}
+
+test.serial('limited by: a receiver that never reads makes the sender rwnd-limited; its EAGAINs are counted exactly', async (t) => {
+  if (skipOutsideVm(t)) return;
+  const { mine } = await limitedRun(t, { port: 5301, receiver: 'hold', sndbuf: 0, seconds: 8 });
+  const l = mine.limitedBy;
+  t.true(mine.peerRwnd < mine.pathmtu, `the peer's window closed (rwnd ${mine.peerRwnd}, MTU ${mine.pathmtu})`);
+  t.true(l.rwndMs > 0, 'some time rwnd-limited');
+  t.true(l.rwndMs > l.cwndMs && l.rwndMs > (l.sndbufMs ?? 0) && l.rwndMs > l.appMs, `rwnd-limited is the largest share: ${JSON.stringify(l)}`);
+});
+
+test.serial('limited by: a non-blocking sender with a tiny SO_SNDBUF is sndbuf-limited; its EAGAINs are counted exactly', async (t) => {
+  if (skipOutsideVm(t)) return;
+  const { mine, probeHow } = await limitedRun(t, { port: 5302, receiver: 'read', sndbuf: 4096, seconds: 6 });
+  const l = mine.limitedBy;
+  t.not(l.sndbufMs, null);
+  t.true(l.sndbufMs! > 0, 'some time sndbuf-limited');
+  if (probeHow !== 'tp_btf') {
+    // the classic tracepoint cannot read the buffer's fill: only the intervals with a refusal count
+    t.log(`SKIP: kernel lacks module BTF for sctp (sctp_probe runs as ${probeHow}): the send buffer's fill is not readable, a sender waiting in poll() counts as app, so the sndbuf share is not compared (the counts were)`);
+    return;
+  }
+  t.true(l.sndbufMs! > l.rwndMs && l.sndbufMs! > l.cwndMs && l.sndbufMs! > l.appMs, `sndbuf-limited is the largest share: ${JSON.stringify(l)}`);
+});
+
+test.serial('limited by: delay and loss on the path make a sender with room in its buffer cwnd-limited', async (t) => {
+  if (skipOutsideVm(t)) return;
+  spawnSync('modprobe', ['sch_netem']);
+  if (!existsSync('/sys/module/sch_netem')) {
+    t.log('SKIP: kernel lacks sch_netem (no /sys/module/sch_netem after modprobe)');
+    t.pass();
+    return;
+  }
+  // 1 % loss keeps the congestion window small against a 40 ms round trip; the default buffer
+  // (about 200 KiB) holds far more than that window
+  const { mine } = await limitedRun(t, { port: 5303, receiver: 'read', sndbuf: 0, seconds: 8, netem: ['delay', '20ms', 'loss', '1%'] });
+  const l = mine.limitedBy;
+  t.true(l.cwndMs > 0, 'some time cwnd-limited');
+  t.true(l.cwndMs > l.rwndMs && l.cwndMs > l.appMs, `cwnd-limited beats rwnd and app: ${JSON.stringify(l)}`);
+});
+
+test.serial('errors: the receiver killed with unread data aborts the association; the error sendmsg returns next is counted', async (t) => {
+  if (skipOutsideVm(t)) return;
+  const { mine, seen } = await limitedRun(t, {
+    port: 5304, receiver: 'hold', sndbuf: 0, seconds: 60,
+    // once the window is shut, kill the receiver: its close aborts (data unread), and the
+    // sender's next send fails; it stops at the first error other than EAGAIN
+    during: async (kern, receiver) => {
+      await waitUntil(() => kern.snapshot().some((k) => k.peerPort === 5304 && (k.sendCalls ?? 0) > 0 && k.probes > 0 && k.peerRwnd < k.pathmtu), () => 'the peer window never closed', patient(30_000), 200);
+      receiver.kill('SIGKILL');
+    },
+  });
+  t.is(Object.keys(seen.errors).length, 1, `the sender stopped on one error: ${JSON.stringify(seen.errors)}`);
+  t.true(mine.errors.some((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN'), 'counted by the tracer');
 });

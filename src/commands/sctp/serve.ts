@@ -12,7 +12,9 @@ export default class SctpServe extends NodectlCommand {
 association and direction (packets, bytes, DATA chunks and bytes, retransmissions, spurious
 retransmissions, SACKs, gap blocks, duplicate TSNs, zero-window SACKs, heartbeats, a_rwnd,
 heartbeat RTT, seconds since progress) plus 0/1 gauges nodectl_sctp_stalled, _throttled and
-_lossy. Loss is judged between two scrapes. Listens on loopback unless told otherwise: the
+_lossy. Where the kernel has SCTP, the kernel tracer adds per kernel association
+nodectl_sctp_limited_seconds_total{by=rwnd|cwnd|sndbuf|app} and
+nodectl_sctp_send_errors_total / _recv_errors_total{errno}. Loss is judged between two scrapes. Listens on loopback unless told otherwise: the
 metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detaches on exit.`;
 
   static override examples = [

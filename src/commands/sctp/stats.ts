@@ -33,8 +33,10 @@ at the tap. --json gives every counter per direction.
 Where the kernel has SCTP (modprobe sctp), the kernel-side tracer runs too (--no-kernel to
 skip; --kernel alone to run only it): cwnd, ssthresh, flight size, srtt, RTO and state of each
 path, the peer's rwnd and unacknowledged data as the kernel's SCTP stack has them, and
-retransmissions by reason (T3 timeout, fast, PMTU, T1). It prints which probes are active
-(tp_btf or classic tracepoint, fentry or kprobe) and why the others are not.`;
+retransmissions by reason (T3 timeout, fast, PMTU, T1); what limited each sender ("limited
+by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 %") and the errors sendmsg/recvmsg returned to the
+application (EAGAIN, EPIPE, ECONNRESET, …). It prints which probes are active (tp_btf or
+classic tracepoint, fentry or kprobe) and why the others are not.`;
 
   static override examples = [
     '<%= config.bin %> sctp stats',

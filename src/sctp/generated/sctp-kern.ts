@@ -4,7 +4,7 @@
 /* eslint-disable */
 import { layout as L, type BpfObject } from 'ebpf-ts';
 
-/** struct sk_assoc: 104 bytes. */
+/** struct sk_assoc: 184 bytes. */
 export const SkAssoc = L.struct({
   asoc: L.u64n,
   last_ns: L.u64n,
@@ -19,6 +19,15 @@ export const SkAssoc = L.struct({
   lport: L.u16,
   pport: L.u16,
   source: L.u32,
+  lim_ns: L.array(L.u64n, 4),
+  lim_last_ns: L.u64n,
+  lim_pending: L.u64n,
+  lim_pending_class: L.u32,
+  senders: L.u32,
+  refused: L.u32,
+  pad2: L.u32,
+  sendmsgs: L.u64n,
+  sk: L.u64n,
 }, { packed: true });
 export type SkAssoc = L.LayoutValue<typeof SkAssoc>;
 
@@ -51,10 +60,28 @@ export const SkPath = L.struct({
 }, { packed: true });
 export type SkPath = L.LayoutValue<typeof SkPath>;
 
+/** struct sk_err_key: 24 bytes. */
+export const SkErrKey = L.struct({
+  asoc: L.u64n,
+  sk: L.u64n,
+  op: L.u32,
+  err: L.s32,
+}, { packed: true });
+export type SkErrKey = L.LayoutValue<typeof SkErrKey>;
+
+/** struct sk_call: 16 bytes. */
+export const SkCall = L.struct({
+  sk: L.u64n,
+  asoc: L.u64n,
+}, { packed: true });
+export type SkCall = L.LayoutValue<typeof SkCall>;
+
 /** The maps of the object as its BTF defines them. */
 export const maps = {
   sctp_kassocs: { type: 9 /* LRU_HASH */, maxEntries: 8192, key: L.u64n, value: SkAssoc },
   sctp_kpaths: { type: 9 /* LRU_HASH */, maxEntries: 16384, key: SkPathKey, value: SkPath },
+  sctp_kerrs: { type: 9 /* LRU_HASH */, maxEntries: 4096, key: SkErrKey, value: L.u64n },
+  sctp_kcalls: { type: 9 /* LRU_HASH */, maxEntries: 8192, key: L.u64n, value: SkCall },
 } as const;
 
 /** The maps with a BTF key and value, typed: `const m = openMaps(obj); m.counts.entries()`. */
@@ -62,6 +89,8 @@ export function openMaps(obj: BpfObject) {
   return {
     sctp_kassocs: obj.map('sctp_kassocs', { key: L.u64n, value: SkAssoc }),
     sctp_kpaths: obj.map('sctp_kpaths', { key: SkPathKey, value: SkPath }),
+    sctp_kerrs: obj.map('sctp_kerrs', { key: SkErrKey, value: L.u64n }),
+    sctp_kcalls: obj.map('sctp_kcalls', { key: L.u64n, value: SkCall }),
   };
 }
 
