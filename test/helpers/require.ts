@@ -25,7 +25,7 @@ import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { FEATURE_MIN_KERNEL, type FeatureName, kernelAtLeast, probeFeature } from 'ebpf-ts';
 import { isRoot, Netns, uniqueName } from './netns.js';
 
-export type LinkKind = 'vlan' | 'bond' | 'dummy' | 'macvlan' | 'veth' | 'bridge' | 'ipvlan' | 'vxlan';
+export type LinkKind = 'vlan' | 'bond' | 'dummy' | 'macvlan' | 'macvtap' | 'veth' | 'bridge' | 'ipvlan' | 'vxlan';
 /** A kernel feature (probed) or a need of the test run (root, the VM, the built CLI, a command). */
 export type Need = FeatureName | LinkKind | 'sctp' | 'root' | 'vm' | 'cli' | `cmd:${string}`;
 
@@ -40,12 +40,12 @@ export interface Answer {
   minKernel?: string;
 }
 
-const LINK_KINDS = new Set<string>(['vlan', 'bond', 'dummy', 'macvlan', 'veth', 'bridge', 'ipvlan', 'vxlan']);
+const LINK_KINDS = new Set<string>(['vlan', 'bond', 'dummy', 'macvlan', 'macvtap', 'veth', 'bridge', 'ipvlan', 'vxlan']);
 // Kinds that have been in mainline for as long as nodectl can run (a kernel lacking one was built
 // without it): any kernel is new enough, so under the strict switch their absence always fails.
 const ALWAYS = '2.6';
 const LINK_MIN: Record<LinkKind, string> = {
-  vlan: ALWAYS, bond: ALWAYS, dummy: ALWAYS, bridge: ALWAYS, macvlan: '2.6.23', veth: '2.6.24', ipvlan: '3.19', vxlan: '3.7',
+  vlan: ALWAYS, bond: ALWAYS, dummy: ALWAYS, bridge: ALWAYS, macvlan: '2.6.23', macvtap: '2.6.34', veth: '2.6.24', ipvlan: '3.19', vxlan: '3.7',
 };
 
 export function isKernelNeed(n: string): boolean {
@@ -72,7 +72,7 @@ function probeLinkKind(kind: LinkKind): Answer {
   const ns = new Netns(uniqueName('nctl-probe-'));
   try {
     // These kinds need a lower device: without one the kernel answers EINVAL whether it has the kind or not.
-    const lower = ['vlan', 'macvlan', 'ipvlan'].includes(kind);
+    const lower = ['vlan', 'macvlan', 'macvtap', 'ipvlan'].includes(kind);
     if (lower) ns.ip('link', 'add', 'lowprobe', 'type', 'veth', 'peer', 'name', 'lowprobe2');
     const args = lower ? ['link', 'add', 'link', 'lowprobe', 'name', 'probe0', 'type', kind] : ['link', 'add', 'probe0', 'type', kind];
     if (kind === 'vlan') args.push('id', '5');

@@ -13,6 +13,7 @@ import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -39,8 +40,7 @@ async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: s
   return n;
 }
 
-test('case 1: a deleted owned bridge comes back as the SAME link (ifindex, MAC, link-local) when a later step fails', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 1: a deleted owned bridge comes back as the SAME link (ifindex, MAC, link-local) when a later step fails', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(`
@@ -62,8 +62,7 @@ interfaces:
   t.true(n >= 3, `plan has ${n} steps`);
 });
 
-test('case 2: the MTU of untouched macvlans the kernel lowered with their NIC is put back', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 2: the MTU of untouched macvlans the kernel lowered with their NIC is put back', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   for (const m of ['mva', 'mvb', 'mvc']) {
@@ -78,8 +77,7 @@ interfaces:
   t.true(n >= 2, `plan has ${n} steps`);
 });
 
-test('case 3: deleted addresses come back with noprefixroute, metric and nodad: routes identical', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 3: deleted addresses come back with noprefixroute, metric and nodad: routes identical', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   ns.ip('addr', 'add', '10.9.7.1/24', 'dev', 'eth0', 'noprefixroute');
@@ -279,8 +277,7 @@ test('case 7: ENOSPC in the state directory mid-apply stops at the next step and
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
@@ -307,8 +304,7 @@ test('case 5: the first apply after a restart inside a confirm window applies th
   t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
 });
 
-test('found by the property test: an existing link set down keeps the IPv6 address the same apply gives it', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('found by the property test: an existing link set down keeps the IPv6 address the same apply gives it', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br2, kind: bridge}\n'), { netns: ns.name, stateDir: sd });

@@ -2,12 +2,12 @@
 // has SCTP: the kernel tracer's fields against the kernel's own reports (/proc/net/sctp/assocs
 // and ss -S -i inside the namespace), and the wire tracer against the same traffic.
 import { spawn, spawnSync } from 'node:child_process';
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { vethPair } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
-import { skipOutsideVm } from '../helpers/vm.js';
 import { KernTracer, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
+import { testIf } from '../helpers/require.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
 
@@ -71,8 +71,7 @@ function takeSample(a: ReturnType<typeof pair>['a'], kern: KernTracer): Sample {
   return s;
 }
 
-test('kernel tracer: tp_btf or tracepoint probes see a real association; fields agree with /proc/net/sctp and ss -S -i', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp')('kernel tracer: tp_btf or tracepoint probes see a real association; fields agree with /proc/net/sctp and ss -S -i', async (t) => {
   spawnSync('modprobe', ['sctp']);
   // ss -S asks sctp_diag; loaded here rather than by the kernel's autoload on the first request
   spawnSync('modprobe', ['sctp_diag']);
