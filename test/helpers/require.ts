@@ -26,8 +26,8 @@ import { FEATURE_MIN_KERNEL, type FeatureName, kernelAtLeast, probeFeature } fro
 import { isRoot, Netns, uniqueName } from './netns.js';
 
 export type LinkKind = 'vlan' | 'bond' | 'dummy' | 'macvlan' | 'macvtap' | 'veth' | 'bridge' | 'ipvlan' | 'vxlan';
-/** A kernel feature (probed) or a need of the test run (root, the VM, the built CLI, a command). */
-export type Need = FeatureName | LinkKind | 'sctp' | 'root' | 'vm' | 'cli' | `cmd:${string}`;
+/** A kernel feature (probed) or a need of the test run (root, the VM, the built CLI, a command, a file). */
+export type Need = FeatureName | LinkKind | 'sctp' | 'root' | 'vm' | 'cli' | `cmd:${string}` | `file:${string}`;
 
 export interface Answer {
   need: Need;
@@ -114,6 +114,11 @@ function probe(n: Need): Answer {
     const cmd = n.slice(4);
     const ok = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
     return { need: n, has: ok, conclusive: true, why: ok ? `${cmd} found` : `${cmd} is not installed` };
+  }
+  if (n.startsWith('file:')) {
+    const f = n.slice(5);
+    const ok = existsSync(f);
+    return { need: n, has: ok, conclusive: true, why: ok ? `${f} present` : `no ${f}` };
   }
   if (n === 'sctp') return probeSctp();
   if (LINK_KINDS.has(n)) return probeLinkKind(n as LinkKind);
