@@ -1,9 +1,8 @@
 // A veth whose other end is created in another namespace, in nodectl's flags and in ip's words
 // (`peer name NAME netns NS`), checked with iproute2 in both namespaces; bad words change nothing.
-import test from 'ava';
 import { nodectl } from '../helpers/cli.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { netnsFor, rootTitle } from '../helpers/netns.js';
 import { testIf } from '../helpers/require.js';
 
 interface IpLink { ifindex: number; ifname: string; link_index?: number; link_netnsid?: number; linkinfo?: { info_kind?: string } }
@@ -12,8 +11,7 @@ for (const [how, words] of [
   ['flags', (peer: string, ns: string) => ['--peer', peer, '--peer-netns', ns]],
   ['ip words', (peer: string, ns: string) => ['peer', 'name', peer, 'netns', ns]],
 ] as const) {
-  test(rootTitle(`link add type veth with the peer in another namespace (${how})`), (t) => {
-    if (!needRoot(t)) return;
+  testIf('root')(rootTitle(`link add type veth with the peer in another namespace (${how})`), (t) => {
     const a = netnsFor(t);
     const b = netnsFor(t);
     const r = nodectl('link', 'add', 've0', 'type', 'veth', ...words('ve0b', b.name), '-n', a.name, '--json');
