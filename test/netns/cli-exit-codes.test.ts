@@ -13,7 +13,6 @@ import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
-
 /** nodectl inside `ns` as root (-n) */
 function asRoot(ns: Netns, ...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args, '-n', ns.name], { encoding: 'utf8', timeout: patient(60_000) });

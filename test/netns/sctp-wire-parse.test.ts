@@ -21,7 +21,6 @@ const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 6000 };
 const TA = 0x0a0a0a0a; // A's initiate tag: on packets to A
 const TB = 0x0b0b0b0b;
 
-
 interface Run { assocs: Association[]; globals: Record<string, number>; inSlots: Association[]; inFallback: Association[] }
 
 /**
