@@ -38,28 +38,42 @@ export class NetlinkError extends NodectlError {
   readonly target?: string;
   /** What nodectl knows about this refusal that the kernel did not say (why, what to do). */
   readonly hint?: string;
-  constructor(p: { op: string; errno: string; errnoValue: number; extack?: string; target?: string; action?: string; hint?: string }) {
+  /**
+   * The attribute of the request the kernel pointed at (extended ACK offset, or the missing
+   * attribute it named), by name: "IFLA_MTU", "IFLA_LINKINFO › IFLA_INFO_DATA › attribute 7".
+   */
+  readonly attribute?: string;
+  /** The kernel's release (uname -r), given when the refusal may depend on the kernel. */
+  readonly kernel?: string;
+  constructor(p: { op: string; errno: string; errnoValue: number; extack?: string; target?: string; action?: string; hint?: string; attribute?: string; kernel?: string }) {
     const what = p.action ? `cannot ${p.action}: ` : p.target ? `${p.target}: ` : '';
     const detail = p.extack ?? describeErrno(p.errno);
-    super('NETLINK', `${what}${p.op} ${p.errno}${detail ? `: ${detail}` : ''}${p.hint ? ` (${p.hint})` : ''}`);
+    const attr = p.attribute ? `attribute ${p.attribute}${p.kernel ? ` on Linux ${p.kernel}` : ''}` : '';
+    const notes = [attr, p.hint].filter(Boolean).join('; ');
+    super('NETLINK', `${what}${p.op} ${p.errno}${detail ? `: ${detail}` : ''}${notes ? ` (${notes})` : ''}`);
     this.op = p.op;
     this.errno = p.errno;
     this.errnoValue = p.errnoValue;
     if (p.extack !== undefined) this.extack = p.extack;
     if (p.target !== undefined) this.target = p.target;
     if (p.hint !== undefined) this.hint = p.hint;
+    if (p.attribute !== undefined) this.attribute = p.attribute;
+    if (p.kernel !== undefined) this.kernel = p.kernel;
   }
 
   /** The same kernel answer, retold for what the caller was doing. */
   withAction(action: string, target?: string, hint?: string): NetlinkError {
     return new NetlinkError({
       op: this.op, errno: this.errno, errnoValue: this.errnoValue, extack: this.extack, action,
-      target: target ?? this.target, hint: hint ?? this.hint,
+      target: target ?? this.target, hint: hint ?? this.hint, attribute: this.attribute, kernel: this.kernel,
     });
   }
 
   override toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, op: this.op, errno: this.errno, extack: this.extack ?? null, target: this.target ?? null, ...(this.hint ? { hint: this.hint } : {}) };
+    return {
+      code: this.code, message: this.message, op: this.op, errno: this.errno, extack: this.extack ?? null, target: this.target ?? null,
+      ...(this.hint ? { hint: this.hint } : {}), ...(this.attribute ? { attribute: this.attribute } : {}), ...(this.kernel ? { kernel: this.kernel } : {}),
+    };
   }
 }
 
@@ -72,7 +86,7 @@ export class RehearsalRefusal extends NetlinkError {
   readonly steps: number;
   readonly operation: string;
   constructor(err: NetlinkError, step: number, steps: number, operation: string) {
-    super({ op: err.op, errno: err.errno, errnoValue: err.errnoValue, extack: err.extack, target: err.target, hint: err.hint });
+    super({ op: err.op, errno: err.errno, errnoValue: err.errnoValue, extack: err.extack, target: err.target, hint: err.hint, attribute: err.attribute, kernel: err.kernel });
     this.message = `the kernel refused step ${step}/${steps} (${operation}) in a rehearsal, so nothing on the node was changed: ${err.message}`;
     this.step = step;
     this.steps = steps;

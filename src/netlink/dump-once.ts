@@ -47,7 +47,7 @@ function readReplies(
         if (flags & NLM_F_DUMP_INTR) throw new DumpInterruptedError(type, 1, opts);
         if (mtype === NLMSG_ERROR || mtype === NLMSG_DONE) {
           const ack = parseAck(buf.subarray(p + NLMSG_HDRLEN, p + len), flags, mtype === NLMSG_DONE);
-          if (ack.errno !== 0) throw refusal(type, ack, opts);
+          if (ack.errno !== 0) throw refusal(type, ack, opts, Buffer.from(payload));
           last = true;
           break;
         }

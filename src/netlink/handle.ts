@@ -3,7 +3,9 @@ import type { NetlinkSocket } from 'netlink/dist/netlink.js';
 import type { NetlinkMessage } from 'netlink/dist/structs.js';
 import native from '../../native/index.js';
 import { NetlinkError, PermissionError } from '../errors.js';
+import { release } from 'node:os';
 import { type Ack, NLMSG_ERROR, parseAck } from './ack.js';
+import { attributeAt, attributeName } from './attr-names.js';
 import { withNetns } from './netns.js';
 
 type NetlinkModule = typeof import('netlink/dist/netlink.js');
@@ -155,7 +157,7 @@ export class Handle {
         continue;
       }
       const ack = parseAck(m.data, m.flags);
-      if (ack.errno !== 0) throw refusal(type, ack, opts);
+      if (ack.errno !== 0) throw refusal(type, ack, opts, Buffer.concat(Array.isArray(payload) ? payload : [payload]));
     }
     return out;
   }
@@ -226,17 +228,32 @@ export class Handle {
   }
 }
 
+/**
+ * The attribute a refusal is about, named from our request, and the kernel's release when what it
+ * said depends on the kernel: an attribute it does not know ("Unknown attribute type", or a
+ * policy it validates otherwise), or no words at all (older kernels give no extended ACK text
+ * for many refusals, only the errno and, at best, the offset).
+ */
+function refusedAttribute(type: number, ack: Ack, request?: Buffer, kernel = release()): { attribute?: string; kernel?: string } {
+  const attribute = ack.offset !== undefined && request ? attributeAt(type, request, ack.offset)
+    : ack.missingType !== undefined ? `${attributeName(type, ack.missingType)} (missing)` : undefined;
+  if (attribute === undefined) return {};
+  const kernelDependent = ack.message === undefined || /unknown attribute|policy/i.test(ack.message);
+  return kernelDependent ? { attribute, kernel } : { attribute };
+}
+
 /** The error for a kernel refusal of a request of this type: what Handle.request throws. */
-export function refusal(type: number, ack: Ack, opts: RequestOptions = {}): NetlinkError | PermissionError {
+export function refusal(type: number, ack: Ack, opts: RequestOptions = {}, request?: Buffer, kernel?: string): NetlinkError | PermissionError {
+  const named = refusedAttribute(type, ack, request, kernel);
   if (ack.errnoName === 'EPERM' && process.geteuid?.() !== 0) {
     // still the kernel's errno, and its words when it gave any, for --json and the curious
     return new PermissionError('CAP_NET_ADMIN', opts.action ?? rtmName(type), {
-      errno: 'EPERM', cause: new NetlinkError({ op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message, action: opts.action, target: opts.target }),
+      errno: 'EPERM', cause: new NetlinkError({ op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message, action: opts.action, target: opts.target, ...named }),
     });
   }
   return new NetlinkError({
     op: rtmName(type), errno: ack.errnoName, errnoValue: ack.errno, extack: ack.message,
-    action: opts.action, target: opts.target,
+    action: opts.action, target: opts.target, ...named,
   });
 }
 

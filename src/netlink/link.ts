@@ -1,4 +1,5 @@
 // Links (network interfaces): RTM_GETLINK/NEWLINK/SETLINK/DELLINK.
+import { release } from 'node:os';
 import { linkNameProblem } from './ifname.js';
 import { closeSync, openSync } from 'node:fs';
 import { NetlinkError, NotFoundError, UnsupportedError, UsageError } from '../errors.js';
@@ -444,10 +445,14 @@ export async function addLink(h: Handle, spec: LinkSpec): Promise<void> {
  * (rtnl_newlink found no rtnl_link_ops and could not load the module): that is UNSUPPORTED
  * (exit 6) naming the module, not a netlink failure. The kernel's words stay in the fields.
  */
-function unsupportedKind(err: unknown, kind: string): UnsupportedError | undefined {
-  if (!(err instanceof NetlinkError) || err.errno !== 'EOPNOTSUPP' || !/unknown device type/i.test(err.extack ?? '')) return undefined;
+export function unsupportedKind(err: unknown, kind: string): UnsupportedError | undefined {
+  if (!(err instanceof NetlinkError) || err.errno !== 'EOPNOTSUPP') return undefined;
+  // Kernels that give no extended ACK text here answer a missing driver with a bare EOPNOTSUPP:
+  // taken as the same answer, and said to be a reading of the errno alone.
+  if (err.extack !== undefined && !/unknown device type/i.test(err.extack)) return undefined;
   const m = KIND_TABLE.get(kind)?.module;
-  const why = `${err.message}${m ? ` (modprobe ${m.name}, or a kernel built with ${m.option})` : ''}`;
+  const bare = err.extack === undefined ? `; Linux ${release()} gave no reason, and this is how it refuses a link kind it has no driver for` : '';
+  const why = `${err.message}${m ? ` (modprobe ${m.name}, or a kernel built with ${m.option}${bare})` : bare ? ` (${bare.slice(2)})` : ''}`;
   return new UnsupportedError(`link kind ${kind}`, why, undefined, { module: m?.name, cause: err });
 }
 

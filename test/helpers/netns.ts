@@ -136,13 +136,8 @@ export function rootTitle(s: string): string {
   return isRoot() ? s : `${s} (skipped: needs root)`;
 }
 
-/** Inside a privileged test: false (after logging why and passing) when not root. */
-export function needRoot(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (isRoot()) return true;
-  t.log('SKIP: not root; privileged tests need CAP_NET_ADMIN and CAP_SYS_ADMIN');
-  t.pass();
-  return false;
-}
+// A privileged test is registered with testIf('root') (test/helpers/require.ts): reported as
+// skipped, not passed, where it cannot run.
 
 /**
  * Two namespaces joined by a veth pair, up: `va` (SUBNET.1/24) in a, `vb` (SUBNET.2/24) in b.

@@ -1,13 +1,13 @@
 // Addresses and neighbours through src/netlink/{addr,neigh}.ts, with `ip -j addr` / `ip -j neigh` as oracle.
-import test from 'ava';
 import { NetlinkError, UsageError } from '../../src/errors.js';
 import { Handle } from '../../src/netlink/handle.js';
 import { addAddr, delAddr, listAddrs } from '../../src/netlink/addr.js';
 import { getLink } from '../../src/netlink/link.js';
 import { addNeigh, delNeigh, listNeighs } from '../../src/netlink/neigh.js';
 import { addrKey, compareAddr, compareNeigh, flattenIpAddrs, type IpAddrLink, type IpNeigh } from '../helpers/ip-oracle.js';
-import { type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const title = rootTitle;
 
@@ -44,8 +44,7 @@ async function compareAddrs(t: { deepEqual: (a: unknown, b: unknown, m?: string)
   }), []);
 }
 
-test(title('listAddrs agrees with ip -j addr; addAddr/delAddr as iproute2 sees them'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('listAddrs agrees with ip -j addr; addAddr/delAddr as iproute2 sees them'), async (t) => {
   const ns = netnsFor(t);
   pair(ns);
   ns.ip('addr', 'add', '192.0.2.1/24', 'brd', '+', 'dev', 'a0');
@@ -77,8 +76,7 @@ test(title('listAddrs agrees with ip -j addr; addAddr/delAddr as iproute2 sees t
   t.like(gone as NetlinkError, { op: 'RTM_DELADDR', errno: 'EADDRNOTAVAIL' });
 });
 
-test(title('listNeighs agrees with ip -j neigh show nud all; addNeigh replaces, delNeigh removes'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('listNeighs agrees with ip -j neigh show nud all; addNeigh replaces, delNeigh removes'), async (t) => {
   const ns = netnsFor(t);
   pair(ns);
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'a0');

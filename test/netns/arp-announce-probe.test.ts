@@ -1,7 +1,7 @@
 // Gratuitous ARP / unsolicited NA and ARP probes on veth pairs between namespaces. Oracles: a
 // tcpdump capture in the peer namespace decoded by tshark (every field of the frames), and the
 // peer kernel's neighbour table (it must update an existing entry to our MAC).
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { announce } from '../../src/arp/announce.js';
 import { buildArp, buildGratuitousArp } from '../../src/arp/frames.js';
@@ -9,12 +9,11 @@ import { arpProbe } from '../../src/arp/probe.js';
 import { NotFoundError, StateError, UsageError } from '../../src/errors.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
 import { capture } from '../helpers/capture.js';
-import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { netnsFor, type Netns } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
-const ready = isRoot() && haveCommand('tcpdump') && haveCommand('tshark');
-const t0 = ready ? test : test.skip;
-if (!ready) test('announce/probe tests skipped: need root, tcpdump and tshark', (t) => t.pass());
+const t0 = testIf('root', 'cmd:tcpdump', 'cmd:tshark');
 
 const MAC_A = '02:00:00:00:00:0a';
 const MAC_B = '02:00:00:00:00:0b';

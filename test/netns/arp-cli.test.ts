@@ -1,9 +1,10 @@
 // The arp and neigh commands end to end (bin/run.js on the built dist): exit statuses, one-line
 // errors, --json; the kernel's /proc/sys and ip -j are the oracles.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Netns, needRoot, rootTitle, vethPair } from '../helpers/netns.js';
+import { type Netns, rootTitle, vethPair } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const title = rootTitle;
@@ -20,8 +21,7 @@ const pair = (t: ExecutionContext) => vethPair(t);
 const KEYS = ['arp_ignore', 'arp_announce', 'arp_filter', 'arp_accept', 'arp_notify', 'proxy_arp', 'drop_gratuitous_arp'];
 const sysctls = (ns: Netns, row: string): string[] => KEYS.map((k) => ns.sysctl(`net/ipv4/conf/${row}/${k}`));
 
-test(title('arp set/show: exit 0 and the kernel agrees; bad input exits 2/4 with one line and changes nothing'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('arp set/show: exit 0 and the kernel agrees; bad input exits 2/4 with one line and changes nothing'), (t) => {
   const { a } = pair(t);
   const ok = nodectl('arp', 'set', 'va', 'arp_ignore=1', 'arp_announce=2', '-n', a.name);
   t.is(ok.status, 0, ok.stderr);
@@ -54,8 +54,7 @@ test(title('arp set/show: exit 0 and the kernel agrees; bad input exits 2/4 with
   t.deepEqual([sysctls(a, 'va'), sysctls(a, 'all'), sysctls(a, 'default')], before, 'nothing changed');
 });
 
-test(title('arp probe: reply as text and JSON; no reply exits 1 with the documented sentence'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('arp probe: reply as text and JSON; no reply exits 1 with the documented sentence'), (t) => {
   const { a, b } = pair(t);
   const bMac = b.ipJson<Array<{ address: string }>>('link', 'show', 'dev', 'vb')[0]!.address;
   const r = nodectl('arp', 'probe', 'va', '192.0.2.2', '-n', a.name);
@@ -70,8 +69,7 @@ test(title('arp probe: reply as text and JSON; no reply exits 1 with the documen
   t.is(bad.status, 2);
 });
 
-test(title('arp announce and neigh add/del/flush through the CLI'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('arp announce and neigh add/del/flush through the CLI'), (t) => {
   const { a } = pair(t);
   const aMac = a.ipJson<Array<{ address: string }>>('link', 'show', 'dev', 'va')[0]!.address;
   const ann = nodectl('arp', 'announce', 'va', '192.0.2.1', '--count', '2', '--interval', '10', '--json', '-n', a.name);

@@ -1,15 +1,14 @@
 // ARP policy against the real kernel; /proc/sys/net/ipv4/conf/*/ read with `ip netns exec`
 // is the oracle for every value nodectl reads or writes.
-import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ARP_KEY_NAMES, setArpPolicy, showArpPolicy } from '../../src/arp/policy.js';
 import { NotFoundError, UsageError } from '../../src/errors.js';
 import { withHandle } from '../../src/netlink/handle.js';
 import { getNetconf } from '../../src/netlink/inetconf.js';
-import { isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { netnsFor, type Netns } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-const t0 = isRoot() ? test : test.skip;
-if (!isRoot()) test('arp policy tests skipped: not root (need CAP_NET_ADMIN)', (t) => t.pass());
+const t0 = testIf('root');
 
 function withVeth(t: Parameters<typeof netnsFor>[0]): Netns {
   const ns = netnsFor(t);

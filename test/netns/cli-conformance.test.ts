@@ -9,16 +9,16 @@
 // Help (width, ragged lines) is checked for every command in one process: test/unit/help.test.ts.
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, type Netns, netnsFor, vethPair, waitLowerUp } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/cli/base-command.js', import.meta.url)));
 const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
   commands: Record<string, { pluginName?: string; hidden?: boolean }>;
 };
@@ -109,8 +109,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
 
-test('a bad flag: one line, exit 2; --json: the error object', async (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('a bad flag: one line, exit 2; --json: the error object', async (t) => {
   // -n names no namespace: even a parser that accepted the line could not touch this machine
   const results = await pool(COMMANDS, 3, async (id) => {
     const argv = [...id.split(':'), '--no-such-flag', '-n', 'nctl-no-such-namespace'];
@@ -130,9 +129,7 @@ test('a bad flag: one line, exit 2; --json: the error object', async (t) => {
   }
 });
 
-test(isRoot() && haveCommand('setpriv') ? 'as nobody: privileged commands exit 5 in one line and change nothing; reads work' : 'as nobody (skipped: needs root and setpriv)', async (t) => {
-  if (!isRoot() || !haveCommand('setpriv')) { t.log('SKIP: needs root and setpriv (util-linux)'); t.pass(); return; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cmd:setpriv', 'cli')(isRoot() && haveCommand('setpriv') ? 'as nobody: privileged commands exit 5 in one line and change nothing; reads work' : 'as nobody (skipped: needs root and setpriv)', async (t) => {
   const ns = netnsFor(t);
   // no IPv6 on the veths: DAD and router solicitation would change addresses and neighbours on
   // their own while the commands run, and "nothing changed" could not be told
@@ -220,9 +217,7 @@ async function endsOnEpipe(t: ExecutionContext, argv: string[], provoke: () => P
   checkEnded(t, argv, await endsOnEpipeResult(argv, provoke));
 }
 
-test(isRoot() ? 'streaming commands end when the reader goes away (| head -1)' : 'streaming commands and EPIPE (skipped: needs root)', async (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')(isRoot() ? 'streaming commands end when the reader goes away (| head -1)' : 'streaming commands and EPIPE (skipped: needs root)', async (t) => {
   const streams = COMMANDS.filter((id) => SAMPLES[id]?.as === 'stream');
   t.deepEqual(streams.sort(), ['monitor', 'sctp:top', 'sctp:trace']);
   const { a, b } = vethPair(t, '10.68.0', { addresses: false });

@@ -2,23 +2,16 @@
 // UNSUPPORTED (exit 6) naming its module; every EACCES/EPERM is PERMISSION (exit 5) in one line;
 // another user's or an unreadable HOME gives no warning. Everything runs inside a namespace made
 // here; the unprivileged runs enter it as root (ip netns exec) and then drop to nobody.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, kernelHasLinkKind, type Netns, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/cli/base-command.js', import.meta.url)));
-
-function ready(t: Parameters<typeof needRoot>[0]): boolean {
-  if (!needRoot(t)) return false;
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return false; }
-  return true;
-}
 
 /** nodectl inside `ns` as root (-n) */
 function asRoot(ns: Netns, ...args: string[]) {
@@ -34,8 +27,7 @@ function asNobody(ns: Netns, args: string[], env: Record<string, string> = {}) {
 const MODULE = { vlan: '8021q', bond: 'bonding', dummy: 'dummy' } as const;
 
 for (const kind of ['vlan', 'bond', 'dummy'] as const) {
-  test(rootTitle(`link add type ${kind}: UNSUPPORTED (exit 6) naming module ${MODULE[kind]} where the kernel lacks it`), (t) => {
-    if (!ready(t)) return;
+  testIf('root', 'cli')(rootTitle(`link add type ${kind}: UNSUPPORTED (exit 6) naming module ${MODULE[kind]} where the kernel lacks it`), (t) => {
     const ns = netnsFor(t);
     ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
     const extra = kind === 'vlan' ? ['--link', 'low0', '--id', '5'] : [];
@@ -58,9 +50,7 @@ for (const kind of ['vlan', 'bond', 'dummy'] as const) {
   });
 }
 
-test(rootTitle('as nobody: every EACCES/EPERM is PERMISSION, exit 5, one line; no warning about HOME'), (t) => {
-  if (!ready(t)) return;
-  if (!haveCommand('setpriv')) { t.log('SKIP: no setpriv (util-linux)'); t.pass(); return; }
+testIf('root', 'cli', 'cmd:setpriv')(rootTitle('as nobody: every EACCES/EPERM is PERMISSION, exit 5, one line; no warning about HOME'), (t) => {
   const ns = netnsFor(t);
   const dir = mkdtempSync(join(tmpdir(), 'nctl-perm-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

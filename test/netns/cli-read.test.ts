@@ -1,12 +1,12 @@
 // The read commands end to end (bin/run.js on the built dist), against iproute2 in a throwaway netns.
-import test from 'ava';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Monitor, type MonitorEvent } from '../../src/netlink/monitor.js';
 import type { TreeNode } from '../../src/interfaces/tree.js';
-import { bridgeTopology, type Netns, netnsFor, needRoot, rootTitle, waitLowerUp } from '../helpers/netns.js';
+import { bridgeTopology, type Netns, netnsFor, rootTitle, waitLowerUp } from '../helpers/netns.js';
 import type { IpLink } from '../helpers/ip-oracle.js';
 import { patient } from '../helpers/patience.js';
 import { NODECTL_BIN, nodectl } from '../helpers/cli.js';
+import { testIf } from '../helpers/require.js';
 
 const title = rootTitle;
 
@@ -21,8 +21,7 @@ async function topology(ns: Netns): Promise<void> {
   await waitLowerUp(ns, ['br0', 'p1a', 'p1b', 'mv0']);
 }
 
-test(title('link tree: bridge over two veths and a macvlan, as text, JSON and dot'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('link tree: bridge over two veths and a macvlan, as text, JSON and dot'), async (t) => {
   const ns = netnsFor(t);
   await topology(ns);
   const j = nodectl('link', 'tree', '--json', '--netns', ns.name);
@@ -46,8 +45,7 @@ test(title('link tree: bridge over two veths and a macvlan, as text, JSON and do
   t.deepEqual(JSON.parse(fj.stdout), roots);
 });
 
-test(title('link list / show, addr list, neigh list --json match iproute2'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('link list / show, addr list, neigh list --json match iproute2'), async (t) => {
   const ns = netnsFor(t);
   await topology(ns);
   const list = JSON.parse(nodectl('link', 'list', '--json', '-n', ns.name).stdout) as { name: string; master: string | null; parent: string | null; peer: string | null; ports: string[] }[];
@@ -72,8 +70,7 @@ test(title('link list / show, addr list, neigh list --json match iproute2'), asy
   t.regex(nodectl('neigh', 'list', '--dev', 'br0', '-n', ns.name).stdout, /^192\.0\.2\.9 dev br0 lladdr 02:00:00:00:00:09 PERMANENT$/m);
 });
 
-test(title('link show nosuchdev: one line with errno, exit 4; --json gives the error object'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('link show nosuchdev: one line with errno, exit 4; --json gives the error object'), (t) => {
   const ns = netnsFor(t);
   const r = nodectl('link', 'show', 'nosuchdev', '--netns', ns.name);
   t.is(r.status, 4);
@@ -95,8 +92,7 @@ test(title('link show nosuchdev: one line with errno, exit 4; --json gives the e
 // timer fires before the event already queued on the socket is read.
 const WAIT = patient(30_000);
 
-test(title('Monitor reports link, addr and neigh changes decoded like the dumps'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('Monitor reports link, addr and neigh changes decoded like the dumps'), async (t) => {
   const ns = netnsFor(t);
   const mon = Monitor.open({ netns: ns.name, groups: ['link', 'addr', 'neigh'] });
   t.teardown(() => mon.close());
@@ -140,8 +136,7 @@ async function startMonitor(args: string[]): Promise<{ child: ChildProcess; out:
   return { child, out: () => out, err: () => err, exited };
 }
 
-test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
   const ns = netnsFor(t);
   const m = await startMonitor(['--count', '3', '--groups', 'link,addr', '--netns', ns.name]);
   ns.ip('link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
@@ -154,8 +149,7 @@ test(title('nodectl monitor --count streams NDJSON and exits'), async (t) => {
   t.is(lines.filter((l) => l.type === 'addr').length, 1);
 });
 
-test(title('nodectl monitor: events carry names and the fields of link list, addr list and neigh list --json'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('nodectl monitor: events carry names and the fields of link list, addr list and neigh list --json'), async (t) => {
   const ns = netnsFor(t);
   const other = netnsFor(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -192,8 +186,7 @@ test(title('nodectl monitor: events carry names and the fields of link list, add
   t.deepEqual(Object.keys(events.find((e) => e.type === 'neigh')!.neigh!).sort(), Object.keys(neighs.find((n) => n.address === '192.0.2.9')!).sort());
 });
 
-test(title('nodectl monitor -g route: a route event is what route list --json prints (dev by name)'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(title('nodectl monitor -g route: a route event is what route list --json prints (dev by name)'), async (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ns.ip('link', 'set', 'v0', 'up');

@@ -1,18 +1,14 @@
 // Arguments come from the command line only: oclif would take a missing one from a piped stdin,
 // and under ssh -c, Vagrant or Ansible whatever feeds stdin became the interface name.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/cli/base-command.js', import.meta.url)));
 
-test(isRoot() ? 'a piped stdin never stands in for a missing argument' : 'piped stdin vs arguments (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')(isRoot() ? 'a piped stdin never stands in for a missing argument' : 'piped stdin vs arguments (skipped: needs root)', (t) => {
   const ns = netnsFor(t);
   const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '-n', ns.name], { encoding: 'utf8', input: 'lo\n', env: { ...process.env, NODECTL_NO_FAST: '1' }, timeout: patient(60_000) });
   // required: a usage error, not `link show lo`

@@ -2,7 +2,7 @@
 // of owned interfaces only; a kernel refusal and an injected failure at EVERY step leave the
 // namespace exactly as before (iproute2's view, ifindexes and MACs included: test/helpers/ip-snapshot.ts);
 // a SIGKILLed apply is rolled back by `config recover`.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,12 +13,11 @@ import { ApplyError } from '../../src/errors.js';
 import { OWNED_GROUP } from '../../src/interfaces/planner.js';
 import { StateDir } from '../../src/config/state.js';
 import { assertSameSnapshot, diffSnapshots, type IpSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, stateDir } from '../helpers/netns.js';
+import { type Netns, netnsFor, stateDir } from '../helpers/netns.js';
 import { patientSeconds } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const root = isRoot();
-const cliBuilt = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
 
 /** A namespace with a stand-in "NIC" (eth0, one end of a veth pair) and no IPv6 DAD (no tentative flags). */
 function lab(t: ExecutionContext): Netns {
@@ -95,8 +94,7 @@ interfaces:
     alias: new one
 `;
 
-test('bridge + veth + macvlan hierarchy from a file, as iproute2 sees it; re-plan and export are no-ops', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('bridge + veth + macvlan hierarchy from a file, as iproute2 sees it; re-plan and export are no-ops', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const r = await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
@@ -129,8 +127,7 @@ test('bridge + veth + macvlan hierarchy from a file, as iproute2 sees it; re-pla
   t.deepEqual(fromExport.steps.map((s) => s.text), [], ex.text);
 });
 
-test('prune removes owned interfaces the file dropped, never one made by hand', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('prune removes owned interfaces the file dropped, never one made by hand', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
@@ -146,8 +143,7 @@ test('prune removes owned interfaces the file dropped, never one made by hand', 
   t.deepEqual(ns.ipJson<IpLink[]>('link', 'show').map((l) => l.ifname).sort(), ['eth0', 'eth0p', 'hand0', 'lo']);
 });
 
-test('a kernel refusal at step k: the error names the step, the object and the extack; nothing changed', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a kernel refusal at step k: the error names the step, the object and the extack; nothing changed', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
@@ -165,8 +161,7 @@ test('a kernel refusal at step k: the error names the step, the object and the e
   same(t, before, await snap(ns));
 });
 
-test('a kernel refusal in the middle of a window of requests sent together: the refused step is named and everything is undone', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a kernel refusal in the middle of a window of requests sent together: the refused step is named and everything is undone', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const base = 'interfaces:\n  - {name: eth0, kind: device}\n';
@@ -189,8 +184,7 @@ test('a kernel refusal in the middle of a window of requests sent together: the 
   same(t, before, await snap(ns));
 });
 
-test('fault injection: failing at EVERY step k of the plan leaves the namespace exactly as before', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('fault injection: failing at EVERY step k of the plan leaves the namespace exactly as before', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
@@ -212,9 +206,7 @@ test('fault injection: failing at EVERY step k of the plan leaves the namespace 
   t.true(differs(before, await snap(ns)));
 });
 
-test.serial('SIGKILL at random points during apply: config recover restores the exact snapshot', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
-  if (!cliBuilt) { t.log('SKIP: the CLI is not built (npm run build:ts): this test kills the real nodectl process'); t.pass(); return; }
+testIf('root', 'cli').serial('SIGKILL at random points during apply: config recover restores the exact snapshot', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });
@@ -282,9 +274,7 @@ test.serial('SIGKILL at random points during apply: config recover restores the 
   t.true(midway >= 2, `killed mid-apply in ${midway} of 6 rounds`);
 });
 
-test.serial('SIGKILL in the middle of pipelined creations (hundreds of requests in flight): config recover restores the exact snapshot', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
-  if (!cliBuilt) { t.log('SKIP: the CLI is not built (npm run build:ts): this test kills the real nodectl process'); t.pass(); return; }
+testIf('root', 'cli').serial('SIGKILL in the middle of pipelined creations (hundreds of requests in flight): config recover restores the exact snapshot', async (t) => {
   // No step delay here: the creations go out in windows of requests sent before their answers
   // are read, and the progress file is written once per window. Kill once a random step has begun.
   const ns = lab(t);
@@ -331,8 +321,7 @@ test.serial('SIGKILL in the middle of pipelined creations (hundreds of requests 
   t.true(midway >= 2, `killed mid-apply in ${midway} of 4 rounds`);
 });
 
-test('--confirm: reverted by the watchdog when not confirmed; kept when confirmed', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('--confirm: reverted by the watchdog when not confirmed; kept when confirmed', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(A), { netns: ns.name, stateDir: sd });

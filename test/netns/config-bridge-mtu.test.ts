@@ -2,7 +2,6 @@
 // its ports (each enslavement, release or port MTU change sets it to the smallest port's MTU,
 // 1500 with none), and one created with IFLA_MTU counts as unset: the apply used to fail its
 // verification ("link set br0 mtu 9000 → 1500") and roll back. Checked with iproute2.
-import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
@@ -10,14 +9,14 @@ import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { nodectl } from '../helpers/cli.js';
-import { needRoot, type Netns, netnsFor, rootTitle, standInNic, stateDir } from '../helpers/netns.js';
+import { type Netns, netnsFor, rootTitle, standInNic, stateDir } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 const mtus = (ns: Netns): Record<string, number> =>
   Object.fromEntries(ns.ipJson<{ ifname: string; mtu: number }[]>('link', 'show').filter((l) => l.ifname !== 'lo').map((l) => [l.ifname, l.mtu]));
 
-test(rootTitle('a bridge below its ports keeps the file\'s MTU through creation, a new port and a port\'s MTU raised'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('a bridge below its ports keeps the file\'s MTU through creation, a new port and a port\'s MTU raised'), async (t) => {
   const ns = netnsFor(t);
   const sd = stateDir(t);
   const where = { netns: ns.name, stateDir: sd };
@@ -50,8 +49,7 @@ test(rootTitle('a bridge below its ports keeps the file\'s MTU through creation,
   t.false((await planConfig(cfg(B), where)).changed);
 });
 
-test(rootTitle('a bridge above a port whose MTU the node gives (an existing NIC, a veth made with its default) is refused before step 1, nothing changed'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('a bridge above a port whose MTU the node gives (an existing NIC, a veth made with its default) is refused before step 1, nothing changed'), async (t) => {
   const ns = standInNic(netnsFor(t)); // eth0 at 1500
   const sd = stateDir(t);
   const before = await ipSnapshot(ns.name);

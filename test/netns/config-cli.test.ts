@@ -1,17 +1,17 @@
 // The config and link/addr commands through the built CLI, with iproute2 as the oracle: exit
 // statuses, --json results, every validation problem with its position, and the detached
 // --confirm watchdog that must outlive the apply process.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, type Netns, netnsFor } from '../helpers/netns.js';
 import { patient, patientSeconds } from '../helpers/patience.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
 const root = isRoot();
 
 function tmp(t: ExecutionContext): string {
@@ -28,8 +28,7 @@ function nodectl(args: string[], env: Record<string, string> = {}): { status: nu
 interface IpLink { ifname: string; link?: string; master?: string; mtu: number; ifalias?: string; operstate: string; flags: string[]; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } }
 const names = (ns: Netns): string[] => ns.ipJson<IpLink[]>('link', 'show').map((l) => l.ifname).sort();
 
-test('config validate prints every problem as FILE:LINE:COL: /path: reason and exits 3', (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('config validate prints every problem as FILE:LINE:COL: /path: reason and exits 3', (t) => {
   const d = tmp(t);
   const f = join(d, 'bad.yaml');
   writeFileSync(f, 'interfaces:\n  - name: v1\n    kind: vlan\n    link: eth9\n    vlan: {id: 0}\n    speed: 10\n');
@@ -49,8 +48,7 @@ test('config validate prints every problem as FILE:LINE:COL: /path: reason and e
   t.false(schema.additionalProperties);
 });
 
-test('config plan exits 100 on drift (not 2, a usage error) and 0 once applied; export re-plans to nothing', (t) => {
-  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('config plan exits 100 on drift (not 2, a usage error) and 0 once applied; export re-plans to nothing', (t) => {
   const ns = netnsFor(t);
   const d = tmp(t);
   const f = join(d, 'n.yaml');
@@ -76,8 +74,7 @@ test('config plan exits 100 on drift (not 2, a usage error) and 0 once applied; 
   t.regex(again.stdout, /no changes/);
 });
 
-test('config apply --confirm: the detached watchdog reverts after the apply process is gone', async (t) => {
-  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('config apply --confirm: the detached watchdog reverts after the apply process is gone', async (t) => {
   const ns = netnsFor(t);
   const d = tmp(t);
   const f = join(d, 'n.yaml');
@@ -102,8 +99,7 @@ test('config apply --confirm: the detached watchdog reverts after the apply proc
   t.is(nodectl(['config', 'confirm', '-n', ns.name, '--state-dir', d]).status, 1);
 });
 
-test('link add/set/del and addr add/del through the CLI, checked with ip', (t) => {
-  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('link add/set/del and addr add/del through the CLI, checked with ip', (t) => {
   const ns = netnsFor(t);
   const n = ['-n', ns.name];
   t.is(nodectl(['link', 'add', 'br0', 'type', 'bridge', '--stp', '--up', ...n]).status, 0);
@@ -150,8 +146,7 @@ test('link add/set/del and addr add/del through the CLI, checked with ip', (t) =
   t.deepEqual(names(ns), ['br0', 'lo']);
 });
 
-test('names as the kernel sees them: a %d template, "all", 16 UTF-8 bytes are refused at validation with their position; apply creates nothing', async (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('names as the kernel sees them: a %d template, "all", 16 UTF-8 bytes are refused at validation with their position; apply creates nothing', async (t) => {
   const d = tmp(t);
   const f = join(d, 'names.yaml');
   writeFileSync(f, 'interfaces:\n  - {name: "x%d", kind: bridge}\n  - {name: all, kind: bridge}\n  - {name: ääääääää, kind: bridge}\n  - {name: ok0, kind: veth, veth: {peer: "p%s"}}\n');

@@ -3,12 +3,12 @@
 // unchanged (iproute2's view, ifindexes and MACs kept), a plan that re-creates, bounces or
 // re-enslaves links that are up, unless --allow-disruption; a boot-time apply on a fresh node
 // (creates, a first enslavement of a NIC that is up) needs no flag.
-import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodectl } from '../helpers/cli.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { needRoot, netnsFor, rootTitle, standInNic, stateDir } from '../helpers/netns.js';
+import { netnsFor, rootTitle, standInNic, stateDir } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const BOOT = `interfaces:
   - {name: eth0, kind: device}
@@ -24,8 +24,7 @@ const CHANGED = `interfaces:
   - {name: mv0, kind: macvlan, link: br1, macvlan: {mode: bridge}, addresses: [10.9.0.1/24]}
 `;
 
-test(rootTitle('a fresh node applies without the flag; a disruptive change is refused before step 1, nothing changed, until allowed'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('a fresh node applies without the flag; a disruptive change is refused before step 1, nothing changed, until allowed'), async (t) => {
   const ns = standInNic(netnsFor(t)); // eth0 is up: its first enslavement is not disruption
   const sd = stateDir(t);
   const boot = join(sd, 'boot.yaml');

@@ -1,26 +1,23 @@
 // bin/run.js runs `config apply` without oclif (src/config/fast-apply.ts): it must print byte for
 // byte what the oclif command prints, with the same exit statuses, and change the kernel the
 // same way. (Which command lines it takes: test/unit/fast-parse.test.ts.)
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, netnsFor } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const built = existsSync(new URL('../../dist/config/fast-apply.js', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: patient(60_000) });
   // a run killed by the timeout says so, instead of looking like a silent exit
   return { status: r.status, stdout: r.stdout, stderr: r.error ? `${r.stderr}[${r.error.message}]` : r.stderr };
 };
 
-test(isRoot() ? 'config apply: the fast entry and oclif print the same and do the same' : 'config apply fast entry vs oclif (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')(isRoot() ? 'config apply: the fast entry and oclif print the same and do the same' : 'config apply fast entry vs oclif (skipped: needs root)', (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   const dir = mkdtempSync(join(tmpdir(), 'nctl-fast-apply-'));

@@ -1,25 +1,22 @@
 // Issue 18, the config/mgmt boundary: with a failover daemon holding the mgmt addresses,
 // `config export --mgmt FILE` writes them under mgmt: (not as static addresses of today's
 // holder), and plan/apply of that export change nothing, before and after a failover.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { isRoot } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 import { holder, makeLab, START_MS, startDaemon, V4, V6, waitHolder, writeConfig } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/export.js', import.meta.url));
 
 function nodectl(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: patient(60_000) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('export --mgmt then apply, with the daemon running: a no-op, and still one after a failover', async (t) => {
-  if (!isRoot() || !built) { t.log(`SKIP: ${!isRoot() ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('export --mgmt then apply, with the daemon running: a no-op, and still one after a failover', async (t) => {
   const lab = makeLab(t, 2);
   const mgmtFile = writeConfig(lab);
   const d = startDaemon(t, lab, mgmtFile);

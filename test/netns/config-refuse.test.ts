@@ -2,17 +2,16 @@
 // (exit 3, FILE:LINE:COL), and `config plan`/`config apply` refuse it before the first step, the
 // namespace unchanged (checked with iproute2). Odd FILE arguments get a one-line error, never a
 // hang or an internal error (exit 70).
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, type Netns, netnsFor, sh } from '../helpers/netns.js';
+import { type Netns, netnsFor, sh } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/validate.js', import.meta.url));
-const root = isRoot();
 
 function tmp(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'nctl-refuse-'));
@@ -37,8 +36,7 @@ function ipState(ns: Netns): string {
   });
 }
 
-test('validate: FILE must be a regular file or -; a directory, /dev/zero and a FIFO are refused at once', (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('validate: FILE must be a regular file or -; a directory, /dev/zero and a FIFO are refused at once', (t) => {
   const d = tmp(t);
   sh('mkfifo', [join(d, 'fifo')]);
   for (const [file, what] of [[d, 'a directory'], ['/dev/zero', 'a character device'], [join(d, 'fifo'), 'a FIFO']] as const) {
@@ -58,8 +56,7 @@ test('validate: FILE must be a regular file or -; a directory, /dev/zero and a F
   t.true(bad.stderr.includes('<stdin>:2:37: /interfaces/0/mtu: 65536 is out of range (68-65535)'), bad.stderr);
 });
 
-test('validate: invalid UTF-8 is refused at its position, deep nesting and a huge file with a clear error (exit 3)', (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('validate: invalid UTF-8 is refused at its position, deep nesting and a huge file with a clear error (exit 3)', (t) => {
   const d = tmp(t);
   const f = join(d, 'latin1.yaml');
   writeFileSync(f, Buffer.concat([Buffer.from('interfaces:\n  - {name: eth0, kind: device, alias: "caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
@@ -78,8 +75,7 @@ test('validate: invalid UTF-8 is refused at its position, deep nesting and a hug
   t.regex(big.stderr, /:1:1: \/: the file is \d+ bytes: a config file may have at most 16777216 \(16 MiB\)/);
 });
 
-test('validate exits 3 on what the kernel would refuse; plan and apply refuse it before step 1, the namespace unchanged', (t) => {
-  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('validate exits 3 on what the kernel would refuse; plan and apply refuse it before step 1, the namespace unchanged', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'e0', 'type', 'veth', 'peer', 'name', 'e1');
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -108,8 +104,7 @@ test('validate exits 3 on what the kernel would refuse; plan and apply refuse it
   });
 });
 
-test('plan refuses what only the node shows (a missing mgmt candidate, MTUs of existing links), nothing changed', (t) => {
-  if (!root || !built) { t.log(`SKIP: ${!root ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('plan refuses what only the node shows (a missing mgmt candidate, MTUs of existing links), nothing changed', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'e0', 'type', 'veth', 'peer', 'name', 'e1');
   const d = tmp(t);

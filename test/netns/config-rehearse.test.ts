@@ -3,7 +3,7 @@
 // and extack before step 1 on the node. "Nothing changed" is the full iproute2 snapshot
 // (test/helpers/ip-snapshot.ts). The rehearsal namespace is anonymous: a SIGKILLed rehearsal
 // leaves no namespace and no link behind.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,18 +12,11 @@ import { rehearse } from '../../src/config/rehearse.js';
 import type { Op } from '../../src/interfaces/planner.js';
 import { NetlinkError, RehearsalRefusal } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, kernelHasLinkKind, type Netns, netnsFor, sh, stateDir } from '../helpers/netns.js';
+import { kernelHasLinkKind, type Netns, netnsFor, sh, stateDir } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/config/rehearse.js', import.meta.url));
-const root = isRoot();
-
-function skip(t: ExecutionContext, cli = true): boolean {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return true; }
-  if (cli && !built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return true; }
-  return false;
-}
 
 function nodectl(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: patient(60_000) });
@@ -77,8 +70,7 @@ async function refusedBeforeStep1(t: ExecutionContext, ns: Netns, f: string, wan
   return { status: j.status, json };
 }
 
-test('a bridge as a port of a bridge (ELOOP) is refused in the rehearsal, before step 1, with the extack', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('a bridge as a port of a bridge (ELOOP) is refused in the rehearsal, before step 1, with the extack', async (t) => {
   const ns = node(t);
   const d = stateDir(t);
   // br1 is a bridge on the node, which the file cannot know: validate and preflight pass it;
@@ -91,8 +83,7 @@ test('a bridge as a port of a bridge (ELOOP) is refused in the rehearsal, before
   t.is(r.json.error.step, 2);
 });
 
-test('a macvlan MTU above its lower device\'s (9000 on 1500) is refused in the rehearsal, nothing changed', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('a macvlan MTU above its lower device\'s (9000 on 1500) is refused in the rehearsal, nothing changed', async (t) => {
   const ns = node(t);
   const d = stateDir(t);
   // mv0 is a macvlan on the node, declared as a plain device: only the kernel knows its lower MTU
@@ -101,8 +92,7 @@ test('a macvlan MTU above its lower device\'s (9000 on 1500) is refused in the r
   await refusedBeforeStep1(t, ns, f, { exit: 1, errno: 'EINVAL', step: /step \d\/\d+ \(link set mv0 mtu 1500 → 9000\)/ });
 });
 
-test('a kind this kernel lacks is refused in the rehearsal (exit 6, UNSUPPORTED, the module named), nothing changed', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('a kind this kernel lacks is refused in the rehearsal (exit 6, UNSUPPORTED, the module named), nothing changed', async (t) => {
   const lacking = (['vlan', 'dummy', 'bond'] as const).find((k) => !kernelHasLinkKind(k).ok);
   if (!lacking) { t.log('SKIP: kernel lacks none of vlan, dummy, bond: no kind to be refused'); t.pass(); return; }
   const ns = node(t);
@@ -115,8 +105,7 @@ test('a kind this kernel lacks is refused in the rehearsal (exit 6, UNSUPPORTED,
   t.is(r.json.error.feature, `link kind ${lacking}`);
 });
 
-test('MTUs out of a veth\'s or a bridge\'s range (65536, 67) are refused by the rehearsal with the kernel\'s extack', async (t) => {
-  if (skip(t, false)) return;
+testIf('root')('MTUs out of a veth\'s or a bridge\'s range (65536, 67) are refused by the rehearsal with the kernel\'s extack', async (t) => {
   // the file's schema refuses these first (68-65535): the rehearsal itself is given the steps
   const ns = node(t);
   const before = await ipSnapshot(ns.name);
@@ -166,8 +155,7 @@ function netnsHeld(inode: number): string | null {
   return null;
 }
 
-test('a rehearsal killed with SIGKILL leaves no namespace and no link behind, and the node unchanged', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('a rehearsal killed with SIGKILL leaves no namespace and no link behind, and the node unchanged', async (t) => {
   const ns = node(t);
   const d = stateDir(t);
   const decl = Array.from({ length: 30 }, (_, i) => `  - {name: bx${i}, kind: bridge}`).join('\n');
@@ -195,8 +183,7 @@ test('a rehearsal killed with SIGKILL leaves no namespace and no link behind, an
   t.false(existsSync(join(d, 'state', 'journal.json')), 'killed before step 1: no journal');
 });
 
-test('--no-rehearse skips it (plan says so); a plan that passes says so, in text and --json; a no-op has none', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('--no-rehearse skips it (plan says so); a plan that passes says so, in text and --json; a no-op has none', async (t) => {
   const ns = node(t);
   const d = stateDir(t);
   const sd = join(d, 'state');
@@ -232,8 +219,7 @@ test('--no-rehearse skips it (plan says so); a plan that passes says so, in text
   t.notRegex(np.stdout, /rehearsal/);
 });
 
-test('stand-ins carry what later steps need: nodectl\'s routes and owned links to remove, ports, a veth peer elsewhere', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('stand-ins carry what later steps need: nodectl\'s routes and owned links to remove, ports, a veth peer elsewhere', async (t) => {
   const ns = node(t);
   const other = netnsFor(t);
   const d = stateDir(t);
@@ -282,8 +268,7 @@ function bigNode(t: ExecutionContext): Netns {
 // it the rehearsal passes and the node refuses at that step, after step 1, and rolls back. And an
 // IPv6 route whose gateway is an address of u0, an interface the steps never name (the kernel
 // refuses a local address as a gateway, whichever interface has it).
-test('on a node with many unrelated links, refusals that need a master, a lower device, a sibling or a gateway\'s holder are still caught before step 1', async (t) => {
-  if (skip(t)) return;
+testIf('root', 'cli')('on a node with many unrelated links, refusals that need a master, a lower device, a sibling or a gateway\'s holder are still caught before step 1', async (t) => {
   const ns = bigNode(t);
   const d = stateDir(t);
   const eloop = file(t, d, 'eloop.yaml', 'interfaces:\n  - {name: e0, kind: device, mtu: 1400}\n  - {name: br1, kind: device, master: br0}\n  - {name: br0, kind: bridge, addresses: [192.0.2.1/24]}\n');

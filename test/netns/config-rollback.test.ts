@@ -1,7 +1,7 @@
 // The equality contract of config apply, case by case (issue 17): after a failed apply the
 // namespace is IDENTICAL to before, as iproute2 sees it (test/helpers/ip-snapshot.ts): same
 // ifindexes and MACs, same MTUs of untouched children, same address flags and routes.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +11,11 @@ import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
+import { type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
 import { patient, patientSeconds, waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
-const root = isRoot();
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
-const skipCli = (t: ExecutionContext): boolean => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return true; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return true; }
-  return false;
-};
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
 /** A namespace with the stand-in NIC eth0. */
@@ -39,8 +33,7 @@ async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: s
   return n;
 }
 
-test('case 1: a deleted owned bridge comes back as the SAME link (ifindex, MAC, link-local) when a later step fails', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 1: a deleted owned bridge comes back as the SAME link (ifindex, MAC, link-local) when a later step fails', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(`
@@ -62,8 +55,7 @@ interfaces:
   t.true(n >= 3, `plan has ${n} steps`);
 });
 
-test('case 2: the MTU of untouched macvlans the kernel lowered with their NIC is put back', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 2: the MTU of untouched macvlans the kernel lowered with their NIC is put back', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   for (const m of ['mva', 'mvb', 'mvc']) {
@@ -78,8 +70,7 @@ interfaces:
   t.true(n >= 2, `plan has ${n} steps`);
 });
 
-test('case 3: deleted addresses come back with noprefixroute, metric and nodad: routes identical', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 3: deleted addresses come back with noprefixroute, metric and nodad: routes identical', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   ns.ip('addr', 'add', '10.9.7.1/24', 'dev', 'eth0', 'noprefixroute');
@@ -122,8 +113,7 @@ async function waitDone(sd: string, ns: Netns, k: number, child: ChildProcess): 
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  test.serial(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
-    if (skipCli(t)) return;
+  testIf('root', 'cli').serial(`case 6: ${sig} in the middle of an apply rolls it back before the process exits`, async (t) => {
     const ns = lab(t);
     const sd = stateDir(t);
     const f = join(sd, 'six.yaml');
@@ -141,10 +131,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-test.serial('case 2, as reported: SIGKILL after the NIC\'s MTU was lowered, then config recover: the untouched macvlans get their MTU back', async (t) => {
+testIf('root', 'cli').serial('case 2, as reported: SIGKILL after the NIC\'s MTU was lowered, then config recover: the untouched macvlans get their MTU back', async (t) => {
   // The issue saw this in 7 of 10 kill-then-recover trials: recover rolls back from the journal
   // on disk, not from the apply's memory, so the MTUs must be in what the journal keeps.
-  if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
   for (const m of ['mva', 'mvb', 'mvc']) {
@@ -169,10 +158,9 @@ test.serial('case 2, as reported: SIGKILL after the NIC\'s MTU was lowered, then
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after config recover');
 });
 
-test.serial('config recover exits 1 and names the difference when the node, after its undo steps, is not as before the apply', async (t) => {
+testIf('root', 'cli').serial('config recover exits 1 and names the difference when the node, after its undo steps, is not as before the apply', async (t) => {
   // Every undo step can succeed and the node still differ (another program changed it while the
   // apply lay interrupted): "rolled back" would then be false, so recover says what differs and fails.
-  if (skipCli(t)) return;
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(sd, 'six.yaml');
@@ -191,8 +179,7 @@ test.serial('config recover exits 1 and names the difference when the node, afte
   t.regex(again.stdout, /nothing to recover/);
 });
 
-test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli').serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid-apply is reverted at the deadline with no one running recover', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(sd, 'six.yaml');
@@ -209,8 +196,7 @@ test.serial('case 5: --confirm arms the watchdog before step 1: a CLI killed mid
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the watchdog');
 });
 
-test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli').serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confirm rolls back at once', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(sd, 'six.yaml');
@@ -225,11 +211,10 @@ test.serial('case 5: SIGHUP (a dropped SSH session) during an apply with --confi
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 5: with the watchdog dead, an unconfirmed apply is refused while its window is open and rolled back by the first apply after its deadline', async (t) => {
+testIf('root')('case 5: with the watchdog dead, an unconfirmed apply is refused while its window is open and rolled back by the first apply after its deadline', async (t) => {
   // The issue's "with the watchdog killed, nothing reverts at the deadline either": nothing
   // can act at the deadline then (docs/config.md, known limits), but nothing may build on the
   // unconfirmed state either; the next apply reverts it first.
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
@@ -252,8 +237,7 @@ test('case 5: with the watchdog dead, an unconfirmed apply is refused while its 
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test.serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli').serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/NAME exclude each other', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(sd, 'six.yaml');
@@ -272,8 +256,7 @@ test.serial('case 8: one lock per namespace identity: -n NAME and -n /run/netns/
   t.deepEqual(names, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'eth0', 'eth0p', 'lo']);
 });
 
-test.serial('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli').serial('case 9: a link created by another program while the apply runs is reported as such, not as a failed rollback', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(sd, 'six.yaml');
@@ -326,8 +309,7 @@ echo "exit=$?"
   return { status: m ? Number(m[1]) : null, stdout, stderr };
 }
 
-test('case 7: a full state directory before step 1 refuses the apply and changes nothing', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli')('case 7: a full state directory before step 1 refuses the apply and changes nothing', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const f = join(tmpdir(), `nctl-six-${process.pid}.yaml`);
@@ -340,8 +322,7 @@ test('case 7: a full state directory before step 1 refuses the apply and changes
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 7: ENOSPC in the state directory mid-apply stops at the next step and rolls back from memory', async (t) => {
-  if (skipCli(t)) return;
+testIf('root', 'cli')('case 7: ENOSPC in the state directory mid-apply stops at the next step and rolls back from memory', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   // 300 steps of progress records outgrow the page the file has when the tmpfs fills up
@@ -356,8 +337,7 @@ test('case 7: ENOSPC in the state directory mid-apply stops at the next step and
   assertSameSnapshot(t, before, await ipSnapshot(ns.name));
 });
 
-test('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('case 5: the first apply after a restart inside a confirm window applies the last confirmed configuration, not the unconfirmed file', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const A = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: ba, kind: bridge, addresses: [10.7.0.1/24]}\n';
@@ -384,8 +364,7 @@ test('case 5: the first apply after a restart inside a confirm window applies th
   t.deepEqual(ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname).sort(), ['bb', 'eth0', 'eth0p', 'lo']);
 });
 
-test('found by the property test: an existing link set down keeps the IPv6 address the same apply gives it', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('found by the property test: an existing link set down keeps the IPv6 address the same apply gives it', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br2, kind: bridge}\n'), { netns: ns.name, stateDir: sd });
@@ -410,11 +389,10 @@ async function carrierLessBridge(t: ExecutionContext, ns: Netns, sd: string, nam
   t.deepEqual(ns.ipJson<{ addr_info: unknown[] }[]>('addr', 'show', 'dev', name)[0]!.addr_info, [], 'and no address');
 }
 
-test('found by the property test: a carrier-less bridge taken down by a failed apply gets its ff00::/8 route back beside the other links\'', async (t) => {
+testIf('root')('found by the property test: a carrier-less bridge taken down by a failed apply gets its ff00::/8 route back beside the other links\'', async (t) => {
   // Rollback replayed the route with NLM_F_EXCL, and IPv6 refuses EXCL for any route of the
   // same prefix and metric, whatever its device: eth0's ff00::/8 made the replay EEXIST, which
   // read as "already there" (NODECTL_PROPERTY_SEED=1033456143, trial seed 1034056166).
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   await carrierLessBridge(t, ns, sd, 'br1');
@@ -427,11 +405,10 @@ interfaces:
   t.true(n >= 3, `plan has ${n} steps`);
 });
 
-test('found by the property test: a bridge a failed apply gave a port (and so an IPv6 link-local) is rolled back without it, and makes it again with its next port', async (t) => {
+testIf('root')('found by the property test: a bridge a failed apply gave a port (and so an IPv6 link-local) is rolled back without it, and makes it again with its next port', async (t) => {
   // The kernel made fe80::…/64 when the port brought carrier; rollback deleted only the routes
   // it made (NODECTL_PROPERTY_SEED=559773962, trial seed 560273979). And deleting the address
   // alone would leave the bridge IPv6-ready (IF_READY), so its next port would give it none.
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
@@ -462,10 +439,9 @@ test('found by the property test: a bridge a failed apply gave a port (and so an
   t.pass();
 });
 
-test('a bridge port released by a failed apply comes back with its options (cost, priority, hairpin, learning)', async (t) => {
+testIf('root')('a bridge port released by a failed apply comes back with its options (cost, priority, hairpin, learning)', async (t) => {
   // Re-enslaving a port (the undo of releasing it) gives it the bridge's defaults: rollback sets
   // back every settable IFLA_BRPORT_* option it had, read before step 1 (docs/config.md).
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   ns.ip('link', 'add', 'p5', 'type', 'veth', 'peer', 'name', 'p5b');
@@ -492,10 +468,9 @@ interfaces:
   t.like(port(), { cost: 7, priority: 5, hairpin: true, learning: false });
 });
 
-test('a link never opened that a failed apply brought up is down again with the qdisc noop, and gets its default when opened', async (t) => {
+testIf('root')('a link never opened that a failed apply brought up is down again with the qdisc noop, and gets its default when opened', async (t) => {
   // Opening a link attaches its default root qdisc (noqueue here), which stays when it is
   // closed; rollback grafts a stand-in over it and deletes it, leaving noop (docs/config.md).
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   ns.ip('link', 'add', 'q1', 'type', 'veth', 'peer', 'name', 'q1b');
@@ -510,12 +485,11 @@ test('a link never opened that a failed apply brought up is down again with the 
   t.is(qdisc(), 'noqueue', 'opened again, the link has its default qdisc');
 });
 
-test('a link that was down under an up macvlan, brought up by a failed apply, is down again without the promiscuity the macvlan\'s address gave it', async (t) => {
+testIf('root')('a link that was down under an up macvlan, brought up by a failed apply, is down again without the promiscuity the macvlan\'s address gave it', async (t) => {
   // While the lower device is up, the macvlan's unicast address makes the kernel switch it to
   // promiscuous (a veth has no unicast filter); the kernel only switches that off while the
   // link is up with an empty unicast list. Rollback takes the macvlan down, the link up and
   // down, the macvlan up again (docs/config.md).
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
   const ns = lab(t);
   const sd = stateDir(t);
   ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');

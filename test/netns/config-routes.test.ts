@@ -3,9 +3,9 @@
 // removes only nodectl's routes (protocol 110), a failure at any step leaves `ip -j route show
 // table all` (and the rest of the namespace) exactly as before, a route the kernel would refuse
 // is refused at its file:line:col with nothing changed, and export → apply is a no-op.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
@@ -13,12 +13,11 @@ import { exportConfig } from '../../src/config/export.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError, StateError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
+import { type Netns, netnsFor, standInNic, stateDir } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
-const root = isRoot();
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
 /** A namespace with the stand-in NIC eth0. */
@@ -58,8 +57,7 @@ const FIRST_ROUTES = [
   'default via fe80::1 dev eth0 metric 5 proto 110',
 ];
 
-test('routes are applied with protocol 110, and re-applying the file changes nothing', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('routes are applied with protocol 110, and re-applying the file changes nothing', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   const r = await applyConfig(cfg(FIRST), { netns: ns.name, stateDir: sd });
@@ -74,8 +72,7 @@ test('routes are applied with protocol 110, and re-applying the file changes not
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'a no-op re-apply changed the namespace');
 });
 
-test('prune removes only the routes nodectl installed; ip\'s, `nodectl route add`\'s (proto static) and the kernel\'s stay', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('prune removes only the routes nodectl installed; ip\'s, `nodectl route add`\'s (proto static) and the kernel\'s stay', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(FIRST), { netns: ns.name, stateDir: sd });
@@ -113,8 +110,7 @@ async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: s
   return steps.map((s) => s.text);
 }
 
-test('a failure at any step puts every route back exactly (ip -j route show table all), routes added, removed and changed', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a failure at any step puts every route back exactly (ip -j route show table all), routes added, removed and changed', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   // from nothing: every route step of the first apply
@@ -139,9 +135,7 @@ interfaces:
   t.deepEqual(ours(ns), FIRST_ROUTES, 'after all the failures the first apply\'s routes are there');
 });
 
-test('a route the kernel would refuse is refused at FILE:LINE:COL before anything changes (validate and apply, exit 3)', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')('a route the kernel would refuse is refused at FILE:LINE:COL before anything changes (validate and apply, exit 3)', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(FIRST), { netns: ns.name, stateDir: sd });
@@ -176,8 +170,7 @@ test('a route the kernel would refuse is refused at FILE:LINE:COL before anythin
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'a refused file changed the namespace');
 });
 
-test('a route whose key someone else holds (same destination, metric, table) is refused before step 1; nothing changes', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a route whose key someone else holds (same destination, metric, table) is refused before step 1; nothing changes', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   ns.ip('addr', 'add', '10.1.0.1/24', 'dev', 'eth0');
@@ -193,8 +186,7 @@ interfaces:
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'a refused apply changed the namespace');
 });
 
-test('config export writes nodectl\'s routes; applying the export is a no-op', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('config export writes nodectl\'s routes; applying the export is a no-op', async (t) => {
   const ns = lab(t);
   const sd = stateDir(t);
   await applyConfig(cfg(FIRST), { netns: ns.name, stateDir: sd });

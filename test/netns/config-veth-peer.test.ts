@@ -2,15 +2,15 @@
 // alias, master, addresses}}` is created with its pair, changed like any interface, exported so
 // that the export rebuilds the same pair elsewhere, removed with its pair, and rolled back
 // exactly. iproute2 is the oracle.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { exportConfig } from '../../src/config/export.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, type Netns, netnsFor, sh, stateDir, waitLowerUp } from '../helpers/netns.js';
+import { type Netns, netnsFor, sh, stateDir, waitLowerUp } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-const root = isRoot();
 const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 
 interface IpLink { ifname: string; mtu: number; master?: string; flags: string[]; ifalias?: string; link?: string }
@@ -42,8 +42,7 @@ interfaces:
       peer: {name: vq1, addresses: [10.7.0.2/24, "2001:db8:7::2/64"], arp: {arp_ignore: 1}, routes: [{to: 10.70.0.0/16, via: 10.7.0.254}]}
 `;
 
-test('a declared peer is created with its pair, with its mtu, master, alias, state and addresses; re-applying changes nothing; removing the veth removes both', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a declared peer is created with its pair, with its mtu, master, alias, state and addresses; re-applying changes nothing; removing the veth removes both', async (t) => {
   const ns = netnsFor(t);
   const sd = stateDir(t);
   await applyConfig(cfg(FILE), { netns: ns.name, stateDir: sd });
@@ -75,8 +74,7 @@ test('a declared peer is created with its pair, with its mtu, master, alias, sta
   t.deepEqual(links(ns).map((l) => l.split(' ')[0]), ['br0']);
 });
 
-test('an export applied in another namespace rebuilds the pair with both ends up (carrier), and is a no-op there', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('an export applied in another namespace rebuilds the pair with both ends up (carrier), and is a no-op there', async (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   const sd = stateDir(t);
@@ -107,8 +105,7 @@ async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: s
   return steps.length;
 }
 
-test('a failure at any step of creating or changing a declared peer leaves the namespace exactly as before', async (t) => {
-  if (!root) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+testIf('root')('a failure at any step of creating or changing a declared peer leaves the namespace exactly as before', async (t) => {
   const ns = netnsFor(t);
   const sd = stateDir(t);
   t.true(await failEveryStep(t, ns, sd, FILE) >= 8);

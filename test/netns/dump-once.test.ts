@@ -1,15 +1,14 @@
 // The one-shot dump (src/netlink/dump-once.ts, native netlinkDumpOpen/Read) that `link list` uses instead
 // of a Handle: same links as the Handle path and iproute2, same errors, and no namespace left behind.
-import test from 'ava';
 import native from '../../native/index.js';
 import { NetlinkError, NotFoundError } from '../../src/errors.js';
 import { RTM, withHandle } from '../../src/netlink/handle.js';
 import { dumpEach } from '../../src/netlink/dump-once.js';
 import { decodeLink, type Link, listLinks, listLinksOnce } from '../../src/netlink/link.js';
-import { bridgeTopology, netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { bridgeTopology, netnsFor, rootTitle } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in ifindex order'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in ifindex order'), async (t) => {
   const ns = netnsFor(t);
   bridgeTopology(ns);
   // Nothing may move between the two dumps: no counters (IPv6 solicitations on up links), no
@@ -30,8 +29,7 @@ test(rootTitle('listLinksOnce returns what listLinks over a Handle returns, in i
   t.deepEqual(once.map((l) => l.name), ns.ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname));
 });
 
-test(rootTitle('dumpEach: a refusal is a NetlinkError with errno and op; a missing namespace is NotFound'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('dumpEach: a refusal is a NetlinkError with errno and op; a missing namespace is NotFound'), (t) => {
   const ns = netnsFor(t);
   // RTM_GETMULTICAST (58) has a dump only for AF_INET6: for AF_UNSPEC the kernel refuses it.
   const err = t.throws(() => dumpEach(ns.name, 58, Buffer.alloc(4), { action: 'list multicast groups' }, () => undefined));

@@ -3,9 +3,10 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BpfError, BpfNotFoundError, BpfObject, VerifierError, probeFeature } from 'ebpf-ts';
+import { BpfError, BpfNotFoundError, BpfObject, VerifierError } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, vethPair } from '../helpers/ebpf.js';
+import { testIf } from '../helpers/require.js';
 
 test('a program the verifier refuses: VerifierError names it and carries the kernel log; nothing stays loaded', (t) => {
   if (!isRoot()) return void t.fail('needs root');
@@ -61,12 +62,9 @@ test('a missing object file, garbage bytes, unknown program/map/global names', (
 });
 
 for (const mode of ['tcx', 'clsact'] as const) {
-  test.serial(`tc ${mode}: attach to an absent interface is NOT_FOUND and leaves nothing`, (t) => {
+  // tcx came in 6.6: skipped before (the clsact case runs there), failing under the strict switch after
+  (mode === 'tcx' ? testIf('tcx') : test).serial(`tc ${mode}: attach to an absent interface is NOT_FOUND and leaves nothing`, (t) => {
     if (!isRoot()) return void t.fail('needs root');
-    if (mode === 'tcx' && !probeFeature('tcx').supported) {
-      t.log(`SKIP: kernel lacks tcx: ${probeFeature('tcx').reason}`);
-      return void t.pass();
-    }
     const { a, ifA } = vethPair(t);
     const o = BpfObject.load(obj('test_counter'));
     t.teardown(() => o.close());

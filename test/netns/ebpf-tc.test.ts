@@ -4,9 +4,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, layout as L, probeFeature, type Attachment, type LayoutValue } from 'ebpf-ts';
+import { BpfObject, layout as L, type Attachment, type LayoutValue } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { hasClsact, linkedProgIds, liveProgIds, netShow, obj, sendUdp, vethPair } from '../helpers/ebpf.js';
+import { testIf } from '../helpers/require.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,12 +21,9 @@ const UDP = 17;
 const ETH_P_IP = 0x0800;
 
 for (const mode of ['tcx', 'clsact'] as const) {
-  test.serial(`tc ${mode}: counts the packets sent through a veth, ring-buffer events carry the global set before load, close leaves nothing`, async (t) => {
+  // tcx came in 6.6: skipped before (the clsact case runs there), failing under the strict switch after
+  (mode === 'tcx' ? testIf('tcx') : test).serial(`tc ${mode}: counts the packets sent through a veth, ring-buffer events carry the global set before load, close leaves nothing`, async (t) => {
     if (!isRoot()) return void t.fail('needs root');
-    if (mode === 'tcx' && !probeFeature('tcx').supported) {
-      t.log(`SKIP: kernel lacks tcx: ${probeFeature('tcx').reason}`);
-      return void t.pass();
-    }
     const { a, ifA, addrA, addrB } = vethPair(t);
     const o = BpfObject.load(obj('test_counter'), { globals: { tag: 0xc0ffee } });
     t.teardown(() => o.close());
@@ -120,13 +118,8 @@ test.serial('attach with an inNetns hook (the host application enters the namesp
   t.is(counts.lookup({ ethertype: ETH_P_IP, ipProto: UDP, dir: 1 })?.packets, 3n);
 });
 
-test.serial('XDP: attached as a link to the receiving side, counts what arrives, gone after detach', async (t) => {
+testIf('xdp').serial('XDP: attached as a link to the receiving side, counts what arrives, gone after detach', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
-  const xdp = probeFeature('xdp');
-  if (!xdp.supported) {
-    t.log(`SKIP: kernel lacks XDP links: ${xdp.reason}`);
-    return void t.pass();
-  }
   const { a, b, ifB, addrB } = vethPair(t);
   const o = BpfObject.load(obj('test_counter'));
   t.teardown(() => o.close());

@@ -7,9 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfObject, BpfError, PerfBuffer, UnsupportedFeatureError, kernelAtLeast, layout as L, probeFeature, type LayoutValue } from 'ebpf-ts';
+import { BpfObject, BpfError, PerfBuffer, UnsupportedFeatureError, kernelAtLeast, layout as L, type LayoutValue } from 'ebpf-ts';
 import { isRoot } from '../helpers/netns.js';
 import { linkedProgIds, obj } from '../helpers/ebpf.js';
+import { testIf } from '../helpers/require.js';
 
 const CallEvent = L.struct({ tgid: L.u32, kind: L.u32, value: L.s64 });
 type CallEvent = LayoutValue<typeof CallEvent>;
@@ -61,16 +62,8 @@ async function runTarget(bin: string, n: number, attach: (pid: number) => void):
   return out.trim();
 }
 
-function skipWithoutUprobes(t: ExecutionContext): boolean {
-  const f = probeFeature('uprobe');
-  if (f.supported) return false;
-  t.log(`SKIP: kernel lacks uprobe: ${f.reason}`);
-  return true;
-}
-
-test.serial('uprobe + uretprobe on one pid: exact call counts, every argument and return value through the perf buffer', async (t) => {
+testIf('uprobe').serial('uprobe + uretprobe on one pid: exact call counts, every argument and return value through the perf buffer', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
-  if (skipWithoutUprobes(t)) return void t.pass();
   const bin = buildTarget(t);
   const o = BpfObject.load(obj('test_uprobe'));
   t.teardown(() => o.close());
@@ -108,9 +101,8 @@ test.serial('uprobe + uretprobe on one pid: exact call counts, every argument an
   for (const id of ids) t.false(linkedProgIds().has(id), 'no link left after close');
 });
 
-test.serial('a uprobe limited to one pid does not count another process running the same binary', async (t) => {
+testIf('uprobe').serial('a uprobe limited to one pid does not count another process running the same binary', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
-  if (skipWithoutUprobes(t)) return void t.pass();
   const bin = buildTarget(t);
   const o = BpfObject.load(obj('test_uprobe'));
   t.teardown(() => o.close());
@@ -125,9 +117,8 @@ test.serial('a uprobe limited to one pid does not count another process running 
   t.is(calls.lookup(ENTRY), 3n, 'only the probed process counted');
 });
 
-test.serial('a function the binary does not have: one clear error, nothing attached', (t) => {
+testIf('uprobe').serial('a function the binary does not have: one clear error, nothing attached', (t) => {
   if (!isRoot()) return void t.fail('needs root');
-  if (skipWithoutUprobes(t)) return void t.pass();
   const bin = buildTarget(t);
   const o = BpfObject.load(obj('test_uprobe'));
   t.teardown(() => o.close());

@@ -1,17 +1,16 @@
 // Failover on carrier loss, fail-back after hold-down + preempt delay, all candidates down then
 // one back; the default route follows and gratuitous ARP / unsolicited NA reach the switch.
 import { spawn } from 'node:child_process';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import {
   carrier, cli, defaultRouteDev, holder, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 
-test(title('carrier loss on the holder: addresses and default routes move to the backup, GARP and NA seen by the switch'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('carrier loss on the holder: addresses and default routes move to the backup, GARP and NA seen by the switch'), async (t) => {
   const lab = makeLab(t, 3);
   const d = startDaemon(t, lab, writeConfig(lab));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
@@ -58,8 +57,7 @@ test(title('carrier loss on the holder: addresses and default routes move to the
   t.is(s.candidates[0]!.why, 'no carrier');
 });
 
-test(title('fail-back waits for the hold-down and the preempt delay, then moves back once'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('fail-back waits for the hold-down and the preempt delay, then moves back once'), async (t) => {
   const lab = makeLab(t, 2);
   // long enough that the holder check below runs inside the window, however slow the machine
   const holdDownMs = patient(400);
@@ -83,8 +81,7 @@ test(title('fail-back waits for the hold-down and the preempt delay, then moves 
   t.is(d.logs.filter((e) => e.event === 'move').length, 2, 'one failover and one fail-back, nothing else');
 });
 
-test(title('all candidates down: addresses stay parked; the first one back takes them after its hold-down'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('all candidates down: addresses stay parked; the first one back takes them after its hold-down'), async (t) => {
   const lab = makeLab(t, 3);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 60_000 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
@@ -107,8 +104,7 @@ test(title('all candidates down: addresses stay parked; the first one back takes
   t.is(await holder(lab), 'eth2');
 });
 
-test(title('mgmt move pins to an interface; --auto returns to priority order; bad targets refused'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('mgmt move pins to an interface; --auto returns to priority order; bad targets refused'), async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 300 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');

@@ -2,14 +2,13 @@
 // buffer: the kernel drops notifications (ENOBUFS), and the changes hidden in the flood (a
 // manual deletion, a carrier loss) must still be acted on, found by the re-dump.
 import { spawnSync } from 'node:child_process';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { cli, defaultRouteDev, makeLab, startDaemon, V4, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 
-test(root ? 'ENOBUFS during an event flood: overrun logged, state re-read, hidden changes acted on' : 'ENOBUFS resync (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'ENOBUFS during an event flood: overrun logged, state re-read, hidden changes acted on' : 'ENOBUFS resync (skipped: needs root)', async (t) => {
   const lab = makeLab(t, 3);
   // eth2 is not a candidate: it only makes noise.
   const d = startDaemon(t, lab, writeConfig(lab, { candidates: ['eth0', 'eth1'], holdDownMs: 200, preemptDelayMs: 60_000 }), ['--rcvbuf', '4096']);

@@ -5,16 +5,15 @@
 // open, the hooks' own record must list exactly the timeline's move and health events in order.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 import { carrier, makeLab, sleep, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 
-test(title('hooks: one at a time in timeline order, env and stdin; a blocked hook delays no move'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('hooks: one at a time in timeline order, env and stdin; a blocked hook delays no move'), async (t) => {
   t.timeout(patient(300_000));
   const lab = makeLab(t, 2);
   const d0 = lab.dir;

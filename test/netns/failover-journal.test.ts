@@ -7,16 +7,15 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, cli, makeLab, ROOT, sleep, waitHolder, writeConfig } from './failover-lab.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const PRIO: Record<string, number> = { err: 3, warning: 4, notice: 5, info: 6 };
 
-test(root ? 'stderr is the journal: each line has its <priority>, warnings at <4>, moves at <5>' : 'journal priorities (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'stderr is the journal: each line has its <priority>, warnings at <4>, moves at <5>' : 'journal priorities (skipped: needs root)', async (t) => {
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 60_000 });
   const errFile = join(lab.dir, 'journal.txt');

@@ -1,7 +1,6 @@
 // The failover daemon's event intake (src/failover/kernel-view.ts) fed with the kernel's own
 // notifications, not hand-made ones: what a real sequence of rtnetlink messages does to the
 // machine's picture of where the management addresses and the default route are.
-import test from 'ava';
 import { KernelView } from '../../src/failover/kernel-view.js';
 import { parseMgmtConfig, routeFamilies } from '../../src/failover/config.js';
 import { FailoverMachine } from '../../src/failover/state-machine.js';
@@ -10,11 +9,11 @@ import { Handle } from '../../src/netlink/handle.js';
 import { listLinks } from '../../src/netlink/link.js';
 import { type MonitorEvent, Monitor } from '../../src/netlink/monitor.js';
 import { listRoutes } from '../../src/netlink/route.js';
-import { needRoot, netnsFor, waitLowerUp } from '../helpers/netns.js';
+import { netnsFor, waitLowerUp } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
-test('a candidate released from its bridge keeps its management address and default route in the failover picture (the AF_BRIDGE RTM_DELLINK is not a deletion)', async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')('a candidate released from its bridge keeps its management address and default route in the failover picture (the AF_BRIDGE RTM_DELLINK is not a deletion)', async (t) => {
   const ns = netnsFor(t);
   // eth1, the holder, is a port of br0 (carrying an address itself, as a port may); eth2 the spare
   ns.ip('link', 'add', 'br0', 'type', 'bridge');

@@ -6,13 +6,11 @@
 // The oracle is iproute2: `ip -6 -j route show table local`.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import test, { type ExecutionContext } from 'ava';
-import { isRoot } from '../helpers/netns.js';
+import { type ExecutionContext } from 'ava';
 import { patient, waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 import { carrier, cli, holders, type Lab, makeLab, startDaemon, START_MS, V4, V6, waitHolder, writeConfig } from './failover-lab.js';
 
-const root = isRoot();
-const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 /** The daemon's protocol number (RTPROT_NODECTL_MGMT), as ip -j prints an unnamed one. */
 const OURS = '111';
 
@@ -32,8 +30,7 @@ async function settledOn(t: ExecutionContext, lab: Lab, dev: string, why: string
   t.deepEqual(oursElsewhere, [], `${why}: no daemon local route off the holder`);
 }
 
-test(title('moves by operator and by carrier loss: the local route is on the holder only'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root', 'cli')('moves by operator and by carrier loss: the local route is on the holder only', async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 600_000 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
@@ -53,8 +50,7 @@ test(title('moves by operator and by carrier loss: the local route is on the hol
   t.true((move?.actions as string[] | undefined)?.some((a) => a.startsWith(`ip -6 route add local ${V6}/128 dev eth1 table local proto 111`)), `the move's logged actions name the local route: ${JSON.stringify(move?.actions)}`);
 });
 
-test(title('SIGKILL, the addresses moved by hand, restart: the leftover route goes, the holder gets one'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root', 'cli')('SIGKILL, the addresses moved by hand, restart: the leftover route goes, the holder gets one', async (t) => {
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 600_000 });
   const d = startDaemon(t, lab, cfg, [], 'a');
@@ -74,8 +70,7 @@ test(title('SIGKILL, the addresses moved by hand, restart: the leftover route go
   t.truthy(r.logs.find((e) => e.event === 'local-route' && e.op === 'del' && e.iface === 'eth0'), 'the leftover route\'s removal is logged');
 });
 
-test(title('the IPv6 address deleted by hand: restored with its local route, none left elsewhere'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root', 'cli')('the IPv6 address deleted by hand: restored with its local route, none left elsewhere', async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 600_000 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
@@ -91,8 +86,7 @@ test(title('the IPv6 address deleted by hand: restored with its local route, non
   await settledOn(t, lab, 'eth0', 'after the split was gathered');
 });
 
-test(title('stop: the daemon\'s local routes go, the kernel\'s stays with the address'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root', 'cli')('stop: the daemon\'s local routes go, the kernel\'s stays with the address', async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 600_000 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'placement');
@@ -105,8 +99,7 @@ test(title('stop: the daemon\'s local routes go, the kernel\'s stays with the ad
   t.deepEqual(await holders(lab), { v4: ['eth1'], v6: ['eth1'] }, 'the addresses stay where they were');
 });
 
-test(title('the holder admin down and up (keep_addr_on_down 1 and 0, skip_notify_on_dev_down): the kernel flushes the route, the daemon puts it back'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root', 'cli')('the holder admin down and up (keep_addr_on_down 1 and 0, skip_notify_on_dev_down): the kernel flushes the route, the daemon puts it back', async (t) => {
   const lab = makeLab(t, 1);
   // No default routes: replacing one on a device just brought up can fail (no route to the
   // gateway yet), and the resync that follows would hide what this test is about.

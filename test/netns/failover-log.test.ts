@@ -3,9 +3,9 @@
 // results and health change that caused it, the decision, the kernel's answer, the end of the
 // announcement burst. Two moves: one caused by a silent gateway (probe misses), one by a
 // carrier loss.
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 type Line = Record<string, unknown>;
@@ -15,8 +15,7 @@ function linesOf(logs: Line[], n: unknown): Line[] {
   return logs.filter((e) => e.decision === n);
 }
 
-test(root ? 'seq numbers every line in order; one decision number links probe misses, health, decide, move and announced' : 'failover log order (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'seq numbers every line in order; one decision number links probe misses, health, decide, move and announced' : 'failover log order (skipped: needs root)', async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 600_000, probe: { intervalMs: 100, allowedMisses: 2 } }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');

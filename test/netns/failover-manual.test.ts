@@ -2,9 +2,9 @@
 // are refused at start with nothing changed.
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { cli, holder, type Lab, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 
@@ -19,8 +19,7 @@ function globalAddrs(lab: Lab): unknown {
 }
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 
-test(title('an address deleted by hand is put back on the holder and the restore is logged'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('an address deleted by hand is put back on the holder and the restore is logged'), async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
@@ -43,8 +42,7 @@ test(title('an address deleted by hand is put back on the holder and the restore
   t.deepEqual(await holders(lab), { v4: ['eth0'], v6: ['eth0'] });
 });
 
-test(title('bad input: absent interface, gateway outside every prefix, empty candidates, no mgmt section: clear errors, nothing changed'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('bad input: absent interface, gateway outside every prefix, empty candidates, no mgmt section: clear errors, nothing changed'), async (t) => {
   const lab = makeLab(t, 2);
   const before = globalAddrs(lab);
   const run = (cfg: string) => cli(['mgmt', 'run', '-n', lab.node.name, '--config', cfg, '--state-file', `${lab.dir}/s.json`, '--socket', `${lab.dir}/s.sock`]);
@@ -81,8 +79,7 @@ test(title('bad input: absent interface, gateway outside every prefix, empty can
   t.deepEqual(globalAddrs(lab), before, 'nothing changed in the namespace');
 });
 
-test(title('without CAP_NET_ADMIN: a plain message, exit 5, nothing changed'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('without CAP_NET_ADMIN: a plain message, exit 5, nothing changed'), async (t) => {
   const lab = makeLab(t, 2);
   const before = globalAddrs(lab);
   const cfg = writeConfig(lab);
@@ -95,8 +92,7 @@ test(title('without CAP_NET_ADMIN: a plain message, exit 5, nothing changed'), a
   t.is(await holder(lab), 'v4 on [] v6 on []');
 });
 
-test(title('a candidate whose MAC changed announces with the new MAC after a move'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('a candidate whose MAC changed announces with the new MAC after a move'), async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');

@@ -2,9 +2,9 @@
 // what it says agrees with the daemon's own timeline: the holder, health, moves by cause and
 // the last move's time, restores, announcement bursts, suppressed flaps. Loopback only: the
 // scrape never leaves this host.
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, cli, holder, makeLab, startDaemon, V4, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -26,8 +26,7 @@ async function scrape(url: string): Promise<{ v: Map<string, number>; types: Map
   return { v, types, text };
 }
 
-test(title('--metrics: holder, health, moves by cause, last move time, restores, bursts and suppressed flaps agree with the timeline'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('--metrics: holder, health, moves by cause, last move time, restores, bursts and suppressed flaps agree with the timeline'), async (t) => {
   const lab = makeLab(t, 2);
   // A long hold-down, so that a recovered eth0 is still in it when it drops again.
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 600_000, probe: { intervalMs: 100, allowedMisses: 2 } }), ['--metrics', '127.0.0.1:0']);
@@ -84,8 +83,7 @@ test(title('--metrics: holder, health, moves by cause, last move time, restores,
   t.is(await d.stop(), 0);
 });
 
-test(title('--metrics with a bad address: one line, exit 2, nothing started'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('--metrics with a bad address: one line, exit 2, nothing started'), async (t) => {
   const lab = makeLab(t, 2);
   const r = await cli(['mgmt', 'run', '-n', lab.node.name, '--config', writeConfig(lab), '--state-file', `${lab.dir}/s.json`, '--socket', `${lab.dir}/s.sock`, '--metrics', 'example.com:99999']);
   t.is(r.code, 2, r.stderr);

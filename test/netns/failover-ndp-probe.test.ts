@@ -3,12 +3,12 @@
 // gateway address goes away, or when all that comes back is a forged advertisement for another
 // target, the probes miss and the addresses move. Only NDP is probed here (no arp_probe), so
 // nothing but the NDP verdicts can move them.
-import test from 'ava';
 import { buildUnsolicitedNa, icmpv6Checksum } from '../../src/arp/frames.js';
 import { parseIPv6 } from '../../src/netlink/attr.js';
 import { ETH_P, PacketSocket } from '../../src/netlink/packet.js';
 import { isRoot } from '../helpers/netns.js';
 import { cli, defaultRouteDev, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS, type Lab } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -37,8 +37,7 @@ function sample(text: string, name: string): number {
   return Number(m[1]);
 }
 
-test(title('NDP probe: the IPv6 gateway answers -> healthy; its address removed -> misses -> move; back -> healthy'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('NDP probe: the IPv6 gateway answers -> healthy; its address removed -> misses -> move; back -> healthy'), async (t) => {
   const lab = makeLab(t, 2);
   ownGateway(lab);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 300, extra: NDP }), ['--metrics', '127.0.0.1:0']);
@@ -77,8 +76,7 @@ test(title('NDP probe: the IPv6 gateway answers -> healthy; its address removed 
   await waitHolder(lab, 'eth0');
 });
 
-test(title('NDP probe: a forged advertisement for another target does not count: misses -> move'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('NDP probe: a forged advertisement for another target does not count: misses -> move'), async (t) => {
   const lab = makeLab(t, 2);
   ownGateway(lab);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 300, extra: NDP }));

@@ -3,16 +3,15 @@
 // only its failure (or an operator) moves them. Checked with ip -j addr as the oracle, and with
 // `mgmt move --auto`, which answers after any move back it causes: here it must say none is due.
 import { writeFileSync } from 'node:fs';
-import test from 'ava';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, cli, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 
-test(title('preempt: false: the recovered preferred interface does not take the addresses back; the holder failing does'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('preempt: false: the recovered preferred interface does not take the addresses back; the holder failing does'), async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preempt: false }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
@@ -46,8 +45,7 @@ test(title('preempt: false: the recovered preferred interface does not take the 
   await waitHolder(lab, 'eth0');
 });
 
-test(title('preempt: false with preempt_delay_ms is refused with its position; nothing changed'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('preempt: false with preempt_delay_ms is refused with its position; nothing changed'), async (t) => {
   const lab = makeLab(t, 2);
   // Settled state (DAD done), so that only the daemon could make a difference.
   const before = await ipSnapshot(lab.node.name);

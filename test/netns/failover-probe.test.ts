@@ -1,13 +1,12 @@
 // Health beyond carrier: the gateway stops answering ARP on the holder's path while the link
 // stays up (the switch port is cut off from the bridge but kept up), and comes back.
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { defaultRouteDev, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 
-test(root ? 'gateway silent on the holder path with carrier up: moves after the allowed misses, back after recovery' : 'ARP probe failover (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'gateway silent on the holder path with carrier up: moves after the allowed misses, back after recovery' : 'ARP probe failover (skipped: needs root)', async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 300, preemptDelayMs: 300, probe: { intervalMs: 100, allowedMisses: 2 } }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');

@@ -1,16 +1,15 @@
 // Restart safety: SIGKILL while a move is under way, kernel states a crash can leave behind,
 // and a restart on a healthy holder that must not touch the addresses at all.
 import { spawn } from 'node:child_process';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { carrier, cli, holder, holders, makeLab, sleep, startDaemon, V4, V6, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 
-test(title('SIGKILL around a move, then restart: converges to one healthy holder, stale socket reclaimed'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('SIGKILL around a move, then restart: converges to one healthy holder, stale socket reclaimed'), async (t) => {
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 200 });
   const seen = new Set<string>();
@@ -41,8 +40,7 @@ test(title('SIGKILL around a move, then restart: converges to one healthy holder
   t.log(`kernel states left by SIGKILL: ${[...seen].join(' | ')}`);
 });
 
-test(title('states a crash can leave: split, half-moved, doubled: each repaired at start'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('states a crash can leave: split, half-moved, doubled: each repaired at start'), async (t) => {
   const lab = makeLab(t, 3);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 60_000 });
   const cases: { name: string; setup: string[][]; want: string; kind: string }[] = [
@@ -63,8 +61,7 @@ test(title('states a crash can leave: split, half-moved, doubled: each repaired 
   }
 });
 
-test(title('restart on a healthy holder: no address deleted or added, no gap, no duplicate'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('restart on a healthy holder: no address deleted or added, no gap, no duplicate'), async (t) => {
   const lab = makeLab(t, 2);
   // the kill below must come inside hold-down + preempt delay, however slow the machine
   const cfg = writeConfig(lab, { holdDownMs: patient(200), preemptDelayMs: patient(200) });

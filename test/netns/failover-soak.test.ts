@@ -10,18 +10,17 @@
 // retained, not when the collector ran. The leak this guards against was outside V8's heap
 // (64 KiB receive blocks of the netlink package, ~300 kB per move), which no V8 flag bounds.
 // bench/failover/soak.ts runs the same loop for 2,000+ moves and prints the figures.
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { soak } from '../../bench/failover/soak-loop.js';
 import { carrier, makeLab, startDaemon, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const MOVES = 400;
 const WARMUP = 60;
 const HOLD_DOWN_MS = 100;
 
-test(root ? `soak: ${MOVES} moves with the realistic config: RSS growth <= 4 kB per move, descriptors bounded` : 'failover soak (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? `soak: ${MOVES} moves with the realistic config: RSS growth <= 4 kB per move, descriptors bounded` : 'failover soak (skipped: needs root)', async (t) => {
   t.timeout(15 * 60_000);
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, {

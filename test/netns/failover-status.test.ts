@@ -5,17 +5,16 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { carrier, cli, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
 const NOBODY = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
 
-test(title('status: 0 holding and healthy, 1 pinned or no healthy candidate, 3 after SIGKILL (not running)'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('status: 0 holding and healthy, 1 pinned or no healthy candidate, 3 after SIGKILL (not running)'), async (t) => {
   const lab = makeLab(t, 2);
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 200 }));
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
@@ -57,8 +56,7 @@ test(title('status: 0 holding and healthy, 1 pinned or no healthy candidate, 3 a
   t.is(none2.code, 3, none2.stderr);
 });
 
-test(title('access: under umask 000 the socket and state are not open to others, and nobody cannot move even through a 0777 socket'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('access: under umask 000 the socket and state are not open to others, and nobody cannot move even through a 0777 socket'), async (t) => {
   const lab = makeLab(t, 2);
   // A directory anyone may enter, so that only the daemon's own modes and checks stand in the way.
   chmodSync(lab.dir, 0o755);
@@ -104,8 +102,7 @@ test(title('access: under umask 000 the socket and state are not open to others,
   t.is(d.logs.filter((e) => e.event === 'operator').length, 0);
 });
 
-test(title('move --auto answers after the move back it causes, or says none is due; move --state-file finds the daemon'), async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(title('move --auto answers after the move back it causes, or says none is due; move --state-file finds the daemon'), async (t) => {
   const lab = makeLab(t, 2);
   // a preempt delay longer than the CLI takes to start, so the move back is still ahead when --auto arrives
   const d = startDaemon(t, lab, writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 5000 }));

@@ -4,9 +4,9 @@
 // hold-down. Afterwards the number of moves must be within the damping bound and the addresses
 // must settle on the preferred interface.
 import { spawn } from 'node:child_process';
-import test from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { cli, holders, makeLab, sleep, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 
@@ -18,8 +18,7 @@ function prng(seed: number): () => number {
   };
 }
 
-test(root ? 'flap storm up to 100 Hz: never two holders, exactly one while any is healthy, moves bounded' : 'flap storm (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'flap storm up to 100 Hz: never two holders, exactly one while any is healthy, moves bounded' : 'flap storm (skipped: needs root)', async (t) => {
   const n = 3;
   const holdDownMs = 300;
   const preemptDelayMs = 300;

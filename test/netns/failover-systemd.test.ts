@@ -6,10 +6,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { isRoot } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 import { carrier, holder, makeLab, ROOT, sleep, startDaemon, V4, waitHolder, writeConfig } from './failover-lab.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 
@@ -54,8 +55,7 @@ async function listen(t: ExecutionContext, path: string) {
   };
 }
 
-test(root ? 'NOTIFY_SOCKET: READY=1 after the first placement, STATUS= where and why, WATCHDOG=1 pings, STOPPING=1, all from the main pid' : 'systemd notify (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'NOTIFY_SOCKET: READY=1 after the first placement, STATUS= where and why, WATCHDOG=1 pings, STOPPING=1, all from the main pid' : 'systemd notify (skipped: needs root)', async (t) => {
   t.timeout(patient(300_000));
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 60_000 });
@@ -90,8 +90,7 @@ test(root ? 'NOTIFY_SOCKET: READY=1 after the first placement, STATUS= where and
   t.deepEqual(strangers, [], `every datagram comes from the daemon's own pid ${pid} (NotifyAccess=main)`);
 });
 
-test(root ? 'NOTIFY_SOCKET as an abstract socket (@name): READY=1 arrives; no WATCHDOG_USEC, no pings' : 'systemd notify, abstract socket (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'NOTIFY_SOCKET as an abstract socket (@name): READY=1 arrives; no WATCHDOG_USEC, no pings' : 'systemd notify, abstract socket (skipped: needs root)', async (t) => {
   t.timeout(patient(300_000));
   const lab = makeLab(t, 2);
   const cfg = writeConfig(lab, { holdDownMs: 200, preemptDelayMs: 60_000 });

@@ -1,9 +1,9 @@
 // bin/run.js answers the read commands without oclif (src/cli/fast-read.ts): it must print
 // byte for byte what the oclif commands print, with the same exit statuses.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isRoot, netnsFor } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } => {
@@ -11,8 +11,7 @@ const run = (args: string[], env: Record<string, string> = {}): { status: number
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-test(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast path vs oclif (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast path vs oclif (skipped: needs root)', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
   ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
@@ -42,8 +41,7 @@ test(isRoot() ? 'fast path and oclif print the same, errors included' : 'fast pa
   t.is(bad.status, 2, 'a bad option value is still oclif\'s usage error');
 });
 
-test(isRoot() ? 'a reader that stops early (| head) ends both paths quietly with status 0' : 'fast path vs oclif on a closed pipe (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(isRoot() ? 'a reader that stops early (| head) ends both paths quietly with status 0' : 'fast path vs oclif on a closed pipe (skipped: needs root)', (t) => {
   const ns = netnsFor(t);
   // More JSON than a pipe holds (64 KiB), so the writer meets the closed pipe.
   for (let i = 0; i < 120; i++) ns.ip('link', 'add', `e${i}a`, 'type', 'veth', 'peer', 'name', `e${i}b`);
@@ -56,8 +54,7 @@ test(isRoot() ? 'a reader that stops early (| head) ends both paths quietly with
   }
 });
 
-test(isRoot() ? 'link tree: --format text|dot with --json is a usage error on both paths' : 'link tree --format/--json (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(isRoot() ? 'link tree: --format text|dot with --json is a usage error on both paths' : 'link tree --format/--json (skipped: needs root)', (t) => {
   const ns = netnsFor(t);
   for (const args of [['--format', 'dot', '--json'], ['-f', 'text', '--json']]) {
     for (const env of [{}, { NODECTL_NO_FAST: '1' }] as Record<string, string>[]) {
@@ -71,8 +68,7 @@ test(isRoot() ? 'link tree: --format text|dot with --json is a usage error on bo
   t.is(run(['link', 'tree', '--format', 'json', '--json', '-n', ns.name]).status, 0);
 });
 
-test(isRoot() ? 'neigh list hides NOARP entries like ip neigh; --nud selects states, on both paths' : 'neigh list --nud (skipped: needs root)', (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(isRoot() ? 'neigh list hides NOARP entries like ip neigh; --nud selects states, on both paths' : 'neigh list --nud (skipped: needs root)', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
   ns.ip('neigh', 'add', '10.1.1.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'va', 'nud', 'permanent');

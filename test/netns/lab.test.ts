@@ -6,6 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { isRoot, sh } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 // The built CLI (npm test builds first), exactly what a user runs.
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -46,12 +47,7 @@ const addrsOf = (ns: string, dev: string) => ipj<IpAddr[]>(ns, 'addr', 'show', '
 
 const root = isRoot();
 
-test.serial(root ? 'lab up builds the topology, status reports it, down removes everything' : 'lab up/status/down (skipped: needs root to create namespaces)', async (t) => {
-  if (!root) {
-    t.log('SKIP: not root: network namespaces cannot be created');
-    t.pass();
-    return;
-  }
+testIf('root').serial(root ? 'lab up builds the topology, status reports it, down removes everything' : 'lab up/status/down (skipped: needs root to create namespaces)', async (t) => {
   const prefix = labPrefix(t);
   // The root namespace is shared with whatever else runs on this machine, so compare names:
   // none of the lab's may appear there (beyond those that already existed).
@@ -134,12 +130,7 @@ test.serial(root ? 'lab up builds the topology, status reports it, down removes 
   t.is(st2.state, 'down');
 });
 
-test.serial(root ? 'lab down cleans up after a crash: leftover namespaces without a state file' : 'lab down after a crash (skipped: needs root)', async (t) => {
-  if (!root) {
-    t.log('SKIP: not root');
-    t.pass();
-    return;
-  }
+testIf('root').serial(root ? 'lab down cleans up after a crash: leftover namespaces without a state file' : 'lab down after a crash (skipped: needs root)', async (t) => {
   const prefix = labPrefix(t);
   // What a lab killed half-way through `up` leaves: some namespaces and a veth, no state file.
   sh('ip', ['netns', 'add', `${prefix}node`]);
@@ -163,12 +154,7 @@ test.serial('lab rejects a prefix that is not a safe namespace name, changing no
 
 interface DemoJson { ok: boolean; cleanedUp: boolean; steps: { id: string; status: string; detail: string | null }[] }
 
-test.serial(root ? 'lab demo runs every step to completion with plain output, then removes its lab' : 'lab demo (skipped: needs root)', async (t) => {
-  if (!root) {
-    t.log('SKIP: not root');
-    t.pass();
-    return;
-  }
+testIf('root').serial(root ? 'lab demo runs every step to completion with plain output, then removes its lab' : 'lab demo (skipped: needs root)', async (t) => {
   const prefix = labPrefix(t);
   // --json: the tour goes to stderr (not a TTY, so plain text), the result to stdout.
   const r = await nodectl(['lab', 'demo', '--prefix', prefix, '--step-delay', '0', '--json']);
@@ -196,12 +182,7 @@ test.serial(root ? 'lab demo runs every step to completion with plain output, th
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
 
-test.serial(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab demo SIGINT (skipped: needs root)', async (t) => {
-  if (!root) {
-    t.log('SKIP: not root');
-    t.pass();
-    return;
-  }
+testIf('root').serial(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130' : 'lab demo SIGINT (skipped: needs root)', async (t) => {
   const prefix = labPrefix(t);
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [CLI, 'lab', 'demo', '--prefix', prefix, '--step-delay', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -220,12 +201,7 @@ test.serial(root ? 'lab demo interrupted (SIGINT) removes its lab and exits 130'
   t.deepEqual(netnsWithPrefix(prefix), []);
 });
 
-test.serial(root ? 'lab up without privileges: a plain message, exit 5, nothing created' : 'lab up unprivileged (skipped: needs root to drop privileges)', (t) => {
-  if (!root) {
-    t.log('SKIP: not root');
-    t.pass();
-    return;
-  }
+testIf('root').serial(root ? 'lab up without privileges: a plain message, exit 5, nothing created' : 'lab up unprivileged (skipped: needs root to drop privileges)', (t) => {
   const prefix = labPrefix(t);
   // As nobody, with no capabilities: the answer must come before anything is attempted.
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, CLI, 'lab', 'up', '--prefix', prefix, '--json'], { encoding: 'utf8' });

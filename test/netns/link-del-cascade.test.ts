@@ -1,19 +1,15 @@
 // `link del` never deletes anything it does not name: a veth takes its other end along, and what
 // is built on that end; without --cascade that is refused (like a vlan on the link itself), with
 // it every deletion is listed, the kernel's own included. Checked against ip's view.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { netnsFor, rootTitle } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/interfaces/manage.js', import.meta.url)));
 const nodectl = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 
-test(rootTitle('link del of a veth names its peer and refuses to orphan what is built on the peer'), (t) => {
-  if (!needRoot(t)) return;
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')(rootTitle('link del of a veth names its peer and refuses to orphan what is built on the peer'), (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
   ns.ip('link', 'add', 'link', 'vb', 'name', 'mvb', 'type', 'macvlan', 'mode', 'bridge');
@@ -37,9 +33,7 @@ test(rootTitle('link del of a veth names its peer and refuses to orphan what is 
   t.deepEqual(names(), ['lo']);
 });
 
-test(rootTitle('link del of a veth whose peer is in another namespace names it, its namespace and what is built on it there'), (t) => {
-  if (!needRoot(t)) return;
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('root', 'cli')(rootTitle('link del of a veth whose peer is in another namespace names it, its namespace and what is built on it there'), (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);

@@ -9,8 +9,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { haveCommand, isRoot, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { writeLinkListJson } from '../../src/netlink/link-json.js';
+import { testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
@@ -72,16 +73,8 @@ function assertSame(t: ExecutionContext, ns: Netns, what: string): void {
 }
 
 const root = isRoot();
-const kinds = new Map<string, { ok: true } | { ok: false; why: string }>(
-  ['vlan', 'bond', 'dummy', 'macvtap'].map((k) => [k, root ? kernelHasLinkKind(k) : { ok: false, why: 'needs root' }]),
-);
-const kindTitle = (kind: string, s: string): string => {
-  const k = kinds.get(kind)!;
-  return k.ok ? s : `${s} (skipped: ${k.why})`;
-};
 
-test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, down and no-carrier links'), (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, down and no-carrier links'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '500', 'ageing_time', '10000', 'priority', '4096');
   ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
@@ -110,8 +103,7 @@ test(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan
   assertSame(t, ns, 'host kinds');
 });
 
-test(rootTitle('link list --json: a veth whose peer is in another namespace names both, through the TypeScript path'), (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(rootTitle('link list --json: a veth whose peer is in another namespace names both, through the TypeScript path'), (t) => {
   const ns = quietNetns(t);
   const other = quietNetns(t);
   ns.ip('link', 'add', 'far0', 'type', 'veth', 'peer', 'name', 'far1', 'netns', other.name);
@@ -136,9 +128,7 @@ test(rootTitle('link list --json: a veth whose peer is in another namespace name
   t.like(back.get('far1'), { peer: 'far0', linkNetns: ns.name });
 });
 
-test(kindTitle('vlan', rootTitle('link list --json: native writer = oclif on vlan (802.1Q, 802.1ad, flags)')), (t) => {
-  const k = kinds.get('vlan')!;
-  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+testIf('root', 'vlan')(rootTitle('link list --json: native writer = oclif on vlan (802.1Q, 802.1ad, flags)'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
   ns.ip('link', 'add', 'link', 'low0', 'name', 'low0.100', 'type', 'vlan', 'id', '100');
@@ -147,9 +137,7 @@ test(kindTitle('vlan', rootTitle('link list --json: native writer = oclif on vla
   assertSame(t, ns, 'vlan');
 });
 
-test(kindTitle('bond', rootTitle('link list --json: native writer = oclif on bond and bond slaves')), (t) => {
-  const k = kinds.get('bond')!;
-  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+testIf('root', 'bond')(rootTitle('link list --json: native writer = oclif on bond and bond slaves'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'bond0', 'type', 'bond', 'mode', 'active-backup', 'miimon', '100', 'updelay', '200', 'downdelay', '200');
   ns.ip('link', 'add', 'bond1', 'type', 'bond', 'mode', 'balance-xor', 'xmit_hash_policy', 'layer3+4', 'arp_interval', '1000', 'arp_ip_target', '192.0.2.1,192.0.2.2', 'arp_validate', 'all');
@@ -161,9 +149,7 @@ test(kindTitle('bond', rootTitle('link list --json: native writer = oclif on bon
   assertSame(t, ns, 'bond');
 });
 
-test(kindTitle('dummy', rootTitle('link list --json: native writer = oclif on dummy')), (t) => {
-  const k = kinds.get('dummy')!;
-  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+testIf('root', 'dummy')(rootTitle('link list --json: native writer = oclif on dummy'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'd0', 'type', 'dummy');
   ns.ip('link', 'add', 'd1', 'type', 'dummy');
@@ -171,17 +157,14 @@ test(kindTitle('dummy', rootTitle('link list --json: native writer = oclif on du
   assertSame(t, ns, 'dummy');
 });
 
-test(kindTitle('macvtap', rootTitle('link list --json: native writer = oclif on macvtap')), (t) => {
-  const k = kinds.get('macvtap')!;
-  if (!k.ok) { t.log(`SKIP: ${k.why}`); t.pass(); return; }
+testIf('root', 'macvtap')(rootTitle('link list --json: native writer = oclif on macvtap'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
   ns.ip('link', 'add', 'link', 'low0', 'name', 'tap0', 'type', 'macvtap', 'mode', 'bridge');
   assertSame(t, ns, 'macvtap');
 });
 
-test(rootTitle('link list --json: a link the native writer cannot render exactly sends the whole list down the TypeScript path'), (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(rootTitle('link list --json: a link the native writer cannot render exactly sends the whole list down the TypeScript path'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   t.not(nativeOnly(ns, 0), null, 'taken natively before');
@@ -195,8 +178,7 @@ test(rootTitle('link list --json: a link the native writer cannot render exactly
   t.true(fast.stdout.includes('bad\ufffdalias'), 'the fallback is what printed the alias');
 });
 
-test(rootTitle('link list --json: a failing stdout (ENOSPC) ends both writers with status 1 and one error report'), (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(rootTitle('link list --json: a failing stdout (ENOSPC) ends both writers with status 1 and one error report'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   for (const env of [{}, { NODECTL_NO_NATIVE_JSON: '1' }]) {

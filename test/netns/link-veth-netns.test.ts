@@ -1,9 +1,9 @@
 // A veth whose other end is created in another namespace, in nodectl's flags and in ip's words
 // (`peer name NAME netns NS`), checked with iproute2 in both namespaces; bad words change nothing.
-import test from 'ava';
 import { nodectl } from '../helpers/cli.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { netnsFor, needRoot, rootTitle } from '../helpers/netns.js';
+import { netnsFor, rootTitle } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 interface IpLink { ifindex: number; ifname: string; link_index?: number; link_netnsid?: number; linkinfo?: { info_kind?: string } }
 
@@ -11,8 +11,7 @@ for (const [how, words] of [
   ['flags', (peer: string, ns: string) => ['--peer', peer, '--peer-netns', ns]],
   ['ip words', (peer: string, ns: string) => ['peer', 'name', peer, 'netns', ns]],
 ] as const) {
-  test(rootTitle(`link add type veth with the peer in another namespace (${how})`), (t) => {
-    if (!needRoot(t)) return;
+  testIf('root')(rootTitle(`link add type veth with the peer in another namespace (${how})`), (t) => {
     const a = netnsFor(t);
     const b = netnsFor(t);
     const r = nodectl('link', 'add', 've0', 'type', 'veth', ...words('ve0b', b.name), '-n', a.name, '--json');
@@ -30,8 +29,7 @@ for (const [how, words] of [
   });
 }
 
-test(rootTitle('link add with words it does not understand: one line, exit 2, nothing created'), async (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('link add with words it does not understand: one line, exit 2, nothing created'), async (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   const before = [await ipSnapshot(a.name), await ipSnapshot(b.name)];
@@ -49,8 +47,7 @@ test(rootTitle('link add with words it does not understand: one line, exit 2, no
   assertSameSnapshot(t, before[1]!, await ipSnapshot(b.name));
 });
 
-test(rootTitle('link show, list and tree name a veth peer in another namespace and that namespace, like ip link-netns'), (t) => {
-  if (!needRoot(t)) return;
+testIf('root')(rootTitle('link show, list and tree name a veth peer in another namespace and that namespace, like ip link-netns'), (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   a.ip('link', 'add', 'br0', 'type', 'bridge');

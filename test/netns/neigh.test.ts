@@ -1,11 +1,10 @@
 // neigh add/del/flush against the kernel; `ip -j neigh show` is the oracle.
-import test from 'ava';
 import { addNeighbour, deleteNeighbour, flushNeighbours } from '../../src/arp/neigh.js';
 import { NotFoundError, UsageError } from '../../src/errors.js';
-import { isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { netnsFor, type Netns } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-const t0 = isRoot() ? test : test.skip;
-if (!isRoot()) test('neigh tests skipped: not root (need CAP_NET_ADMIN)', (t) => t.pass());
+const t0 = testIf('root');
 
 interface IpNeigh { dst: string; dev: string; lladdr?: string; state: string[] }
 

@@ -1,17 +1,16 @@
 // The packet socket against the real kernel: frames we send are seen by tcpdump in the peer
 // namespace; frames the kernel itself sends (ARP resolution triggered by a UDP datagram) reach
 // our 'frame' listener; binding is per interface and per namespace.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ETH_P, PACKET_TYPE, PacketSocket } from '../../src/netlink/packet.js';
 import { IoError, NotFoundError } from '../../src/errors.js';
-import { isRoot, netnsFor, type Netns, vethPair } from '../helpers/netns.js';
+import { netnsFor, type Netns, vethPair } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
-const root = isRoot();
-const t0 = root ? test : test.skip;
-if (!root) test('packet socket tests skipped: not root (need CAP_NET_ADMIN and CAP_NET_RAW)', (t) => t.pass());
+const t0 = testIf('root');
 
 const pair = (t: ExecutionContext) => vethPair(t);
 

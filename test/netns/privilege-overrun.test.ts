@@ -1,7 +1,6 @@
 // Without the capability an operation needs, nodectl says which one (exit 5); a monitor whose
 // socket overflowed says so ('overrun') instead of silently missing events; snapshots of a
 // namespace are stable until something changes.
-import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Handle } from '../../src/netlink/handle.js';
@@ -9,14 +8,14 @@ import { Monitor } from '../../src/netlink/monitor.js';
 import { stableSnapshot, takeSnapshot } from '../../src/interfaces/snapshot.js';
 import { haveCommand, isRoot, netnsFor } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const root = isRoot();
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const dist = (p: string): string => new URL(`../../dist/${p}`, import.meta.url).href;
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
-test(root && haveCommand('setpriv') ? 'unprivileged: entering a namespace or creating a link names the missing capability' : 'unprivileged errors (skipped: needs root and setpriv)', (t) => {
-  if (!root || !haveCommand('setpriv')) { t.log('SKIP: needs root to drop privileges with setpriv'); t.pass(); return; }
+testIf('root', 'cmd:setpriv')(root && haveCommand('setpriv') ? 'unprivileged: entering a namespace or creating a link names the missing capability' : 'unprivileged errors (skipped: needs root and setpriv)', (t) => {
   const ns = netnsFor(t);
   const r = spawnSync('setpriv', [...NOBODY, process.execPath, bin, 'link', 'list', '--netns', ns.name], { encoding: 'utf8' });
   t.is(r.status, 5, r.stderr);
@@ -38,8 +37,7 @@ test(root && haveCommand('setpriv') ? 'unprivileged: entering a namespace or cre
   t.false(ns.ip('link', 'show').includes('nope0'));
 });
 
-test(root ? 'a monitor whose socket overflowed reports overrun' : 'monitor overrun (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'a monitor whose socket overflowed reports overrun' : 'monitor overrun (skipped: needs root)', async (t) => {
   const ns = netnsFor(t);
   // A small receive buffer (32 KiB) and a blocked event loop while 100 veth
   // pairs appear: notifications must be dropped (ENOBUFS) and the monitor must say so.
@@ -59,8 +57,7 @@ test(root ? 'a monitor whose socket overflowed reports overrun' : 'monitor overr
   t.is((await next).action, 'new');
 });
 
-test(root ? 'takeSnapshot: links, addresses, neighbours, routes, inet conf; stable until a change' : 'snapshot (skipped: needs root)', async (t) => {
-  if (!root) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(root ? 'takeSnapshot: links, addresses, neighbours, routes, inet conf; stable until a change' : 'snapshot (skipped: needs root)', async (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 's0', 'type', 'veth', 'peer', 'name', 's1');
   ns.ip('link', 'set', 's0', 'up');

@@ -1,17 +1,12 @@
 // The suite's own hygiene: a test process that was SIGKILLed cannot run its teardown, so the
 // next run must remove the namespaces it left, and only those.
-import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { isRoot, reapOrphans, sh, uniqueName } from '../helpers/netns.js';
+import { reapOrphans, sh, uniqueName } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-test('namespaces of a killed test process are reaped; those of a live one are kept', async (t) => {
-  if (!isRoot()) {
-    t.log('SKIP: needs root (CAP_SYS_ADMIN) to create network namespaces');
-    t.pass();
-    return;
-  }
+testIf('root')('namespaces of a killed test process are reaped; those of a live one are kept', async (t) => {
   const child = spawn('sleep', ['60']);
   const dead = `nctl-t-${child.pid}-${randomBytes(3).toString('hex')}`;
   const alive = uniqueName();

@@ -1,12 +1,10 @@
 // `nodectl route list|add|del` through the built CLI, with `ip -j route` as the oracle.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isRoot, netnsFor } from '../helpers/netns.js';
+import { netnsFor } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/route/list.js', import.meta.url));
 
 function nodectl(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: patient(60_000) });
@@ -15,8 +13,7 @@ function nodectl(args: string[]): { status: number | null; stdout: string; stder
 
 interface IpRoute { dst: string; gateway?: string; dev: string; metric?: number; protocol?: string; scope?: string }
 
-test('route add, list --json and del agree with ip route; bad input changes nothing', (t) => {
-  if (!isRoot() || !built) { t.log(`SKIP: ${!isRoot() ? 'needs root' : 'the CLI is not built'}`); t.pass(); return; }
+testIf('root', 'cli')('route add, list --json and del agree with ip route; bad input changes nothing', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'a1');
   for (const d of ['a0', 'a1']) ns.ip('link', 'set', d, 'up');

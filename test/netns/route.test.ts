@@ -1,14 +1,13 @@
 // Default routes through src/netlink/route.ts, checked against `ip -j route` in a throwaway netns.
-import test from 'ava';
 import { Handle } from '../../src/netlink/handle.js';
 import { addRoute, delRoute, listRoutes, replaceRoute } from '../../src/netlink/route.js';
 import { NetlinkError } from '../../src/errors.js';
 import { isRoot, netnsFor } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 interface IpRoute { dst: string; gateway?: string; dev: string; metric?: number; protocol?: string }
 
-test(isRoot() ? 'default route add, replace onto another device, delete (IPv4 and IPv6)' : 'default route (skipped: needs root)', async (t) => {
-  if (!isRoot()) { t.log('SKIP: not root'); t.pass(); return; }
+testIf('root')(isRoot() ? 'default route add, replace onto another device, delete (IPv4 and IPv6)' : 'default route (skipped: needs root)', async (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'a1');
   ns.ip('link', 'add', 'b0', 'type', 'veth', 'peer', 'name', 'b1');

@@ -1,17 +1,17 @@
 // The sctp commands as a user runs them (bin/run.js, built): stats --json while the generator
 // plays, trace streaming NDJSON and detaching on SIGTERM (no tc/tcx attachment left on the
 // interface afterwards, checked with bpftool as the independent witness), and clear errors.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
+import { type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
 import { jiffyNs, probeFeature } from 'ebpf-ts';
 import { readPublishedSessions, SESSIONS_BPFFS, SESSIONS_RUN } from '../../src/sctp/tracer.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const why = !isRoot() ? 'not root' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.66.0', { addresses: false });
 
@@ -70,12 +70,7 @@ function startCli(args: string[]): { proc: ReturnType<typeof spawn>; out: () => 
   return { proc, out: () => out, err: () => err, ready, exit };
 }
 
-test('trace streams NDJSON events and detaches on SIGTERM; stats reads its session meanwhile', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:bpftool')('trace streams NDJSON events and detaches on SIGTERM; stats reads its session meanwhile', async (t) => {
   const { a, b } = pair(t);
   const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va', '--json']);
   t.teardown(() => tr.proc.kill('SIGKILL'));
@@ -107,12 +102,7 @@ test('trace streams NDJSON events and detaches on SIGTERM; stats reads its sessi
   detached(t, a, att);
 });
 
-test('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:bpftool')('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
   const { a } = pair(t);
   const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va']);
   t.teardown(() => tr.proc.kill('SIGKILL'));
@@ -139,12 +129,7 @@ test('a killed tracer (SIGKILL) leaves no tcx attachment behind', async (t) => {
   t.false(existsSync(`${SESSIONS_RUN}/${pid}.json`) || existsSync(`${SESSIONS_BPFFS}/${pid}`), 'and removes what it published');
 });
 
-test('bad input: an unknown interface or namespace is a clear error, nothing attached', (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:bpftool')('bad input: an unknown interface or namespace is a clear error, nothing attached', (t) => {
   const { a } = pair(t);
   const r = spawnSync(process.execPath, [CLI, 'sctp', 'stats', '-n', a.name, '--dev', 'nosuch0', '--duration', '100ms'], { encoding: 'utf8' });
   t.is(r.status, 4);

@@ -4,13 +4,12 @@
 // a wrong offset puts them seconds or years away; the coarse clock itself may lag by a tick,
 // the jiffies one by one more (its offset is taken from the coarse clock once, less a tick),
 // and neither may run ahead.
-import test from 'ava';
 import { BpfObject, jiffyNs } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows, SLOT_ASSOC } from '../../src/sctp/rows.js';
 import { WIRE_OBJECT } from '../../src/sctp/tracer.js';
 import { SwAssoc, SwDir } from '../../src/sctp/generated/sctp-wire.js';
-import { isRoot } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 3868 };
 const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 3868 };
@@ -55,12 +54,7 @@ function check(t: import('ava').ExecutionContext, jiffy: number, what: string) {
   t.is(s.lastData, s.last, `${what}: one clock read per packet`);
 }
 
-test('timestamps on the jiffies clock are CLOCK_MONOTONIC', (t) => {
-  if (!isRoot()) {
-    t.log('SKIP: not root: BPF_PROG_TEST_RUN needs CAP_BPF');
-    t.pass();
-    return;
-  }
+testIf('root')('timestamps on the jiffies clock are CLOCK_MONOTONIC', (t) => {
   const j = jiffyNs();
   if (!j) {
     t.log('SKIP: this kernel\'s config is not readable (/boot/config-<release>, /proc/config.gz): CONFIG_HZ unknown, the tracer keeps the helper clock here');
@@ -70,11 +64,6 @@ test('timestamps on the jiffies clock are CLOCK_MONOTONIC', (t) => {
   check(t, j, `jiffies x ${j} ns`);
 });
 
-test('timestamps on the helper clock (CONFIG_HZ unknown) are CLOCK_MONOTONIC', (t) => {
-  if (!isRoot()) {
-    t.log('SKIP: not root: BPF_PROG_TEST_RUN needs CAP_BPF');
-    t.pass();
-    return;
-  }
+testIf('root')('timestamps on the helper clock (CONFIG_HZ unknown) are CLOCK_MONOTONIC', (t) => {
   check(t, 0, 'bpf_ktime_get_coarse_ns');
 });

@@ -3,15 +3,14 @@
 // each in its place among init / up / down of the same association. The generator plays the
 // associations over a veth pair; the CLI (bin/run.js, built) traces one end, in NDJSON and in
 // text, and `serve` counts the same events in its Prometheus output.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { isRoot, vethPair } from '../helpers/netns.js';
+import { vethPair } from '../helpers/netns.js';
 import { NODECTL_BIN } from '../helpers/cli.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { runScenario, type ScenarioName, type ScenarioParams } from '../../src/sctp/generator.js';
 import { sctpServe } from '../../src/sctp/session.js';
-
-const why = !isRoot() ? 'not root' : null;
+import { testIf } from '../helpers/require.js';
 
 interface Ev { type: string; endpoints: Array<{ address: string; port: number }>; by: number; value: number; durationMs: number | null; outstandingTsns?: number | null; reason?: string; dataChunks?: number; malformedTotal?: number; summary?: boolean }
 
@@ -34,12 +33,7 @@ function startTrace(t: ExecutionContext, args: string[]) {
 
 const spec = (a: string, b: string, subnet: string, port: number) => ({ a: { netns: a, ifname: 'va', ip: `${subnet}.1`, port }, b: { netns: b, ifname: 'vb', ip: `${subnet}.2`, port: 7000 } });
 
-test('trace --json streams stall-start/-end, lossy, malformed and gone as they happen, in order', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root')('trace --json streams stall-start/-end, lossy, malformed and gone as they happen, in order', async (t) => {
   const { a, b } = vethPair(t, '10.68.0', { addresses: false });
   // --expire-after well above the longest silence a loaded machine puts into a scenario (2 s
   // did not always do: 5101 was declared gone in the middle of its stall)
@@ -96,12 +90,7 @@ test('trace --json streams stall-start/-end, lossy, malformed and gone as they h
   t.deepEqual(gone.health.conditions, [], 'and no longer "stalled"');
 });
 
-test('trace (text) prints the stall and gone lines; serve counts the events in its metrics', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root')('trace (text) prints the stall and gone lines; serve counts the events in its metrics', async (t) => {
   const { a, b } = vethPair(t, '10.69.0', { addresses: false });
   const tr = startTrace(t, ['-n', a.name, '--dev', 'va', '--stall-after', '300ms', '--expire-after', '1500ms']);
   await tr.ready;

@@ -3,13 +3,12 @@
 // association once with its counters as sent (not twice, not doubled). -n NETNS keeps the
 // interfaces of that namespace only. Two veth pairs in two namespaces; the CLI as a user runs
 // it (bin/run.js, built).
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { netnsFor, type Netns } from '../helpers/netns.js';
 import { NODECTL_BIN } from '../helpers/cli.js';
 import { runScenario } from '../../src/sctp/generator.js';
-
-const why = !isRoot() ? 'not root' : null;
+import { testIf } from '../helpers/require.js';
 
 /** A veth pair va (in a) – vb (in b); `pad` veths first make va's ifindex differ from another pair's. */
 function pair(t: ExecutionContext, pad: number): { a: Netns; b: Netns } {
@@ -46,12 +45,7 @@ function stats(...args: string[]): Stats {
   return JSON.parse(r.stdout) as Stats;
 }
 
-test('stats: one row per association when trace and serve trace the same interface; -n filters by namespace', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root')('stats: one row per association when trace and serve trace the same interface; -n filters by namespace', async (t) => {
   const p1 = pair(t, 0);
   const p2 = pair(t, 2);
   const idx = (ns: Netns) => ns.ipJson<Array<{ ifindex: number }>>('link', 'show', 'va')[0]!.ifindex;

@@ -2,7 +2,6 @@
 // the kernel holds (checked against bpftool's lookup) and follows later writes without another
 // read; the program run through our own loader (BPF_PROG_TEST_RUN) places associations in
 // slots that the mapping shows, and every one is read back exactly once with its counts.
-import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { release } from 'node:os';
 import { BpfMap, MapFlag, MapType, kernelAtLeast, probeFeature } from 'ebpf-ts';
@@ -10,16 +9,9 @@ import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows } from '../../src/sctp/rows.js';
 import { decodeRows, loadWireObject } from '../../src/sctp/tracer.js';
 import { SwSlot } from '../../src/sctp/generated/sctp-wire.js';
-import { haveCommand, isRoot } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
-const why = !isRoot() ? 'not root: BPF maps and BPF_PROG_TEST_RUN need CAP_BPF' : !haveCommand('bpftool') ? 'bpftool is not installed' : null;
-
-test('mmap of an mmapable array: the kernel\'s values in place, later writes seen without another read', (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:bpftool')('mmap of an mmapable array: the kernel\'s values in place, later writes seen without another read', (t) => {
   const m = BpfMap.create({ type: MapType.ARRAY, name: 'nctl_t_mmap', keySize: 4, valueSize: 12, maxEntries: 1000, flags: MapFlag.MMAPABLE });
   t.teardown(() => m.close());
   const key = (i: number) => Buffer.from(new Uint32Array([i]).buffer);
@@ -37,12 +29,7 @@ test('mmap of an mmapable array: the kernel\'s values in place, later writes see
   t.throws(() => plain.mmap(), { message: /not a BPF_F_MMAPABLE array/ });
 });
 
-test('the tracer program fills slots that the mapping shows; every association read once, counted exactly', (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:bpftool')('the tracer program fills slots that the mapping shows; every association read once, counted exactly', (t) => {
   const loop = probeFeature('bpf_loop');
   if (!loop.supported) {
     // without bpf_loop the tracer loads the object with no slot table (its claim needs

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { haveCommand, isRoot, vethPair } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 import { runScenario } from '../../src/sctp/generator.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const why = !isRoot() ? 'not root' : !haveCommand('script') ? 'script (util-linux) is not installed' : !haveCommand('stty') ? 'stty is not installed' : null;
@@ -26,12 +27,7 @@ function rowOf(screen: string, port: number): number {
   return screen.split('\n').findIndex((l) => l.includes(`:${port} ↔`));
 }
 
-test('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and restores the terminal', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:script', 'cmd:stty')('top in a terminal: s re-sorts, f freezes and unfreezes, q exits 0 and restores the terminal', async (t) => {
   const { a, b } = vethPair(t, '10.67.0', { addresses: false });
   const cmd = `${process.execPath} ${CLI} sctp top -n ${a.name} --dev va --interval 200ms --stall-after 1h; echo "nodectl exit $?"; stty -a`;
   const proc = spawn('script', ['-qfc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm' } });

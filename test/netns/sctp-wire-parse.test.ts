@@ -2,18 +2,17 @@
 // through bpftool): every counter is checked against what the frames contain, and bad input
 // (truncated chunks, lengths 0..3, padding past the end, missing chunks, fragments, huge chunk
 // counts, non-SCTP) must raise a malformed/global counter without miscounting good chunks.
-import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpfTestRun, type TestRunResult } from '../helpers/bpf-testrun.js';
-import { haveCommand, isRoot } from '../helpers/netns.js';
 import { chunk, ethFrame, ipPacket, rawChunk, sctpFrame, sctpPacket, type Endpoint } from '../../src/sctp/packet.js';
 import { decodeAddressLogs, type Association } from '../../src/sctp/model.js';
 import { decodeRows, sumGlobals, WIRE_NOLOOP_OBJECT, WIRE_OBJECT, wireObjects } from '../../src/sctp/tracer.js';
 import { assocRows } from '../../src/sctp/rows.js';
-import { kernelAtLeast, probeFeature } from 'ebpf-ts';
+import { probeFeature } from 'ebpf-ts';
+import { testIf } from '../helpers/require.js';
 
 /** The object the tracer loads on this kernel: the default, or without bpf_loop the no-loop one. */
 const OBJ = wireObjects()[0]!;
@@ -21,8 +20,6 @@ const A: Endpoint = { mac: '02:00:00:00:00:0a', ip: '10.9.0.1', port: 5000 };
 const B: Endpoint = { mac: '02:00:00:00:00:0b', ip: '10.9.0.2', port: 6000 };
 const TA = 0x0a0a0a0a; // A's initiate tag: on packets to A
 const TB = 0x0b0b0b0b;
-
-const why = !isRoot() ? 'not root: BPF_PROG_TEST_RUN needs CAP_BPF' : !haveCommand('bpftool') ? 'bpftool is not installed' : !haveCommand('unshare') ? 'unshare is not installed' : null;
 
 interface Run { assocs: Association[]; globals: Record<string, number>; inSlots: Association[]; inFallback: Association[] }
 
@@ -60,32 +57,11 @@ function handshake(a = A, b = B, opts: Parameters<typeof sctpFrame>[4] = {}): Bu
   ];
 }
 
-function guard(t: { log: (s: string) => void; pass: () => void }): boolean {
-  if (!why) return false;
-  t.log(`SKIP: ${why}`);
-  t.pass();
-  return true;
-}
+// Needs root, bpftool and unshare (testIf); the tests of the objects that call bpf_loop (5.17)
+// need it too: skipped where the kernel lacks it, failing under NODECTL_REQUIRE_FEATURES where
+// the kernel is new enough to have it (test/helpers/require.ts).
 
-/**
- * For tests of the objects that call bpf_loop (5.17): skip, naming it, where the kernel says it
- * lacks the helper — and fail where it is new enough to have it, so the skip cannot go stale.
- */
-function guardBpfLoop(t: { log: (s: string) => void; pass: () => void; fail: (m: string) => void }): boolean {
-  if (guard(t)) return true;
-  const f = probeFeature('bpf_loop');
-  if (f.supported) return false;
-  if (kernelAtLeast(f.minKernel!)) {
-    t.fail(`Linux ${release()} is at least ${f.minKernel} but the bpf_loop probe says no: ${f.reason}`);
-    return true;
-  }
-  t.log(`SKIP: kernel lacks bpf_loop (${f.minKernel}): ${f.reason}`);
-  t.pass();
-  return true;
-}
-
-test('a whole association: handshake, DATA, SACK, retransmission, heartbeat, shutdown', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('a whole association: handshake, DATA, SACK, retransmission, heartbeat, shutdown', (t) => {
   const frames = [
     ...handshake(),
     sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 100 }), chunk.data({ tsn: 1001, size: 37 }), chunk.idata({ tsn: 1002, size: 10 })]),
@@ -146,8 +122,7 @@ test('a whole association: handshake, DATA, SACK, retransmission, heartbeat, shu
   t.is(globals.malformedChunks, 0);
 });
 
-test('VLAN tags, IPv4 options and IPv6 extension headers are skipped; both directions fold into one record', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('VLAN tags, IPv4 options and IPv6 extension headers are skipped; both directions fold into one record', (t) => {
   const A6: Endpoint = { mac: A.mac, ip: 'fd00::1', port: 3868 };
   const B6: Endpoint = { mac: B.mac, ip: 'fd00::2:0:0:2', port: 3868 };
   const qinq = { vlans: [{ tpid: 0x88a8, id: 100 }, { tpid: 0x8100, id: 200 }] };
@@ -171,8 +146,7 @@ test('VLAN tags, IPv4 options and IPv6 extension headers are skipped; both direc
   t.is(v6.dir[0].chunks.initAck, 1);
 });
 
-test('malformed chunks raise the malformed counter and never miscount the good ones', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('malformed chunks raise the malformed counter and never miscount the good ones', (t) => {
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const [a1, b1] = P(1001); // length 0 after a good DATA
   const [a2, b2] = P(1002); // length 3
@@ -209,8 +183,7 @@ test('malformed chunks raise the malformed counter and never miscount the good o
   t.is(globals.sctpPackets, frames.length);
 });
 
-test('INIT / INIT ACK address parameters and ASCONF add / delete: every address of each endpoint, unconfirmed until a path to it is', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('INIT / INIT ACK address parameters and ASCONF add / delete: every address of each endpoint, unconfirmed until a path to it is', (t) => {
   const path2: [Endpoint, Endpoint] = [{ ...A, ip: '10.9.1.1' }, { ...B, ip: '10.9.1.2' }];
   // addresses only: nothing has used the announced ones
   const before = run(addressFrames());
@@ -254,8 +227,7 @@ test('INIT / INIT ACK address parameters and ASCONF add / delete: every address 
   t.is(full.dir[0].malformed, 0);
 });
 
-test('Ethernet padding, fragments, truncated headers and other protocols are not SCTP chunks', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('Ethernet padding, fragments, truncated headers and other protocols are not SCTP chunks', (t) => {
   const small = sctpFrame(A, B, 5, [chunk.cookieAck()]); // 14+20+12+4 = 50 bytes: padded to 60 on the wire
   const padded = Buffer.concat([small, Buffer.alloc(60 - small.length)]);
   const sctp = sctpPacket({ sport: 1, dport: 2, vtag: 3, chunks: [chunk.data({ tsn: 1, size: 200 })] });
@@ -273,8 +245,7 @@ test('Ethernet padding, fragments, truncated headers and other protocols are not
   t.is(globals.headerTruncated, 1);
 });
 
-test('a new INIT with another tag starts a new incarnation; ABORT records its cause', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('a new INIT with another tag starts a new incarnation; ABORT records its cause', (t) => {
   const frames = [
     ...handshake(),
     sctpFrame(A, B, TB, [chunk.data({ tsn: 1000, size: 10 })]),
@@ -322,8 +293,7 @@ function withGlobal(obj: string, name: string, value: number): string {
 /** An association with its times blanked: two runs differ only in when they ran. */
 const timeless = (a: Association) => JSON.parse(JSON.stringify(a, (k, v: unknown) => (/Ms$/.test(k) ? (v === null ? null : 'set') : k === 'rtt' && v ? { samples: (v as { samples: number }).samples } : v))) as unknown;
 
-test('paged packets (read through bpf_skb_load_bytes) count exactly as linear ones (read directly)', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('paged packets (read through bpf_skb_load_bytes) count exactly as linear ones (read directly)', (t) => {
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const [a1, b1] = P(1001);
   const [a2, b2] = P(1002);
@@ -370,9 +340,8 @@ function conversation(a: Endpoint, b: Endpoint, n: number, size: number): Buffer
 /** Interleave frame lists round-robin, as concurrent associations reach a tap. */
 const interleave = (lists: Buffer[][]) => Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => lists.flatMap((l) => (l[i] ? [l[i]!] : [])));
 
-test('slot collisions: associations beyond the slot table go to the fallback map, each counted exactly and once', (t) => {
-  // the slot table is the default object's (the no-bpf_loop one keeps every association in the fallback)
-  if (guardBpfLoop(t)) return;
+// the slot table is the default object's (the no-bpf_loop one keeps every association in the fallback)
+testIf('root', 'cmd:bpftool', 'cmd:unshare', 'bpf_loop')('slot collisions: associations beyond the slot table go to the fallback map, each counted exactly and once', (t) => {
   const peers = Array.from({ length: 5 }, (_, i): [Endpoint, Endpoint] => [{ ...A, port: 2000 + i }, { ...B, port: 7000 + i }]);
   const frames = interleave(peers.map(([a, b], i) => conversation(a, b, 3 + i, 100 + 10 * i))).flat();
   for (const slots of [1, 2, 8]) {
@@ -409,8 +378,7 @@ test('slot collisions: associations beyond the slot table go to the fallback map
   }
 });
 
-test('the walk limit holds across the in-line chunks and the bpf_loop rest; a non-DATA/SACK chunk hands over mid-packet', (t) => {
-  if (guard(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare')('the walk limit holds across the in-line chunks and the bpf_loop rest; a non-DATA/SACK chunk hands over mid-packet', (t) => {
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const [a1, b1] = P(1101);
   const [a2, b2] = P(1102);
@@ -447,8 +415,7 @@ test('the walk limit holds across the in-line chunks and the bpf_loop rest; a no
   }
 });
 
-test('the compact object (every chunk through bpf_loop, loaded where a verifier refuses the default) counts exactly the same', (t) => {
-  if (guardBpfLoop(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare', 'bpf_loop')('the compact object (every chunk through bpf_loop, loaded where a verifier refuses the default) counts exactly the same', (t) => {
   const compact = fileURLToPath(new URL('../../bpf/sctp_wire_compact.bpf.o', import.meta.url));
   const P = (port: number): [Endpoint, Endpoint] => [{ ...A, port }, { ...B, port: 9 }];
   const [a1, b1] = P(1201);
@@ -550,8 +517,7 @@ function scenarios(): Record<string, Buffer[]> {
   };
 }
 
-test('the no-bpf_loop object (loaded where the kernel lacks bpf_loop) counts exactly as the default on every scenario', (t) => {
-  if (guardBpfLoop(t)) return;
+testIf('root', 'cmd:bpftool', 'cmd:unshare', 'bpf_loop')('the no-bpf_loop object (loaded where the kernel lacks bpf_loop) counts exactly as the default on every scenario', (t) => {
   const byId = (x: Association, y: Association) => x.id.localeCompare(y.id);
   const compare = (what: string, frames: Buffer[], patch?: [string, number]) => {
     const objs = [WIRE_OBJECT, WIRE_NOLOOP_OBJECT].map((o) => (patch ? withGlobal(o, patch[0], patch[1]) : o));

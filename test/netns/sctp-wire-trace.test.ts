@@ -2,18 +2,17 @@
 // SCTP association per scenario across it, the wire tracer attached to one end. Every counter
 // is checked against what the generator sent AND against tshark's SCTP dissector decoding a
 // tcpdump capture of the same interface (an independent decoder, CRC32c verified).
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveCommand, isRoot, type Netns, vethPair } from '../helpers/netns.js';
+import { type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario, type ScenarioName, type ScenarioResult, type SideTally } from '../../src/sctp/generator.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
 import { assess } from '../../src/sctp/detect.js';
 import type { Association, DirStats, WireEvent } from '../../src/sctp/model.js';
-
-const why = !isRoot() ? 'not root' : !haveCommand('tshark') ? 'tshark is not installed' : !haveCommand('tcpdump') ? 'tcpdump is not installed' : null;
+import { testIf } from '../helpers/require.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.77.0', { addresses: false });
 
@@ -106,12 +105,7 @@ const SCENARIOS: Array<{ name: ScenarioName; port: number; params?: Record<strin
   { name: 'malformed', port: 5007, shark: false },
 ];
 
-test('every counter matches what was sent and what tshark decodes from a capture', async (t) => {
-  if (why) {
-    t.log(`SKIP: ${why}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:tshark', 'cmd:tcpdump')('every counter matches what was sent and what tshark decodes from a capture', async (t) => {
   const { a, b } = pair(t);
   const dir = mkdtempSync(join(tmpdir(), 'nctl-sctp-'));
   t.teardown(() => { if (!process.env.NCTL_KEEP) rmSync(dir, { recursive: true, force: true }); else t.log(dir); });

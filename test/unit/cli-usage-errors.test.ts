@@ -3,12 +3,10 @@
 // line here fails in parsing; `-n` names a namespace that does not exist, so that even a
 // parser that accepted one could not touch this machine's interfaces.
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { nodectl } from '../helpers/cli.js';
 import { didYouMean, unknownCommand, type CommandShape } from '../../src/cli/usage-errors.js';
+import { testIf } from '../helpers/require.js';
 
-const built = existsSync(fileURLToPath(new URL('../../dist/cli/usage-errors.js', import.meta.url)));
 const NS = ['-n', 'nctl-no-such-namespace'];
 
 test('did you mean: the nearest word, only when it is near', (t) => {
@@ -34,8 +32,7 @@ const cases: Array<{ argv: string[]; line: RegExp }> = [
 ];
 
 for (const { argv, line } of cases) {
-  test(`${argv.join(' ')}: one line, exit 2`, (t) => {
-    if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+  testIf('cli')(`${argv.join(' ')}: one line, exit 2`, (t) => {
     const r = nodectl(...argv);
     t.is(r.status, 2, r.stderr);
     t.is(r.stdout, '');
@@ -50,8 +47,7 @@ for (const { argv, line } of cases) {
   });
 }
 
-test('help CMD is the help of CMD', (t) => {
-  if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts)'); t.pass(); return; }
+testIf('cli')('help CMD is the help of CMD', (t) => {
   const r = nodectl('help', 'link', 'add');
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /^USAGE\n {2}\$ nodectl link add NAME TYPE KIND/m);

@@ -4,17 +4,13 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BpfError, BpfNotFoundError, UnsupportedFeatureError, VerifierError, failingInstruction, layout as L } from 'ebpf-ts';
-import { haveCommand } from '../helpers/netns.js';
 import { BPF_DIR } from '../helpers/ebpf.js';
+import { testIf } from '../helpers/require.js';
 
 const CountKey = L.struct({ ethertype: L.u16, ipProto: L.u8, dir: L.u8 });
 const CountVal = L.struct({ packets: L.u64, bytes: L.u64 });
 
-test('struct offsets and sizes match clang (BTF of test_counter.bpf.o)', (t) => {
-  if (!haveCommand('bpftool')) {
-    t.log('SKIP: bpftool not installed: cannot read the object BTF');
-    return void t.pass();
-  }
+testIf('cmd:bpftool')('struct offsets and sizes match clang (BTF of test_counter.bpf.o)', (t) => {
   const btf = JSON.parse(execFileSync('bpftool', ['btf', 'dump', 'file', join(BPF_DIR, 'test_counter.bpf.o'), '-j'], { encoding: 'utf8' })) as {
     types: Array<{ name?: string; kind: string; size?: number; members?: Array<{ name: string; bits_offset: number }> }>;
   };

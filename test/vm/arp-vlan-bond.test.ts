@@ -2,14 +2,14 @@
 // the packet socket is bound to the upper device, so frames must leave tagged (VLAN) or
 // through the active slave with the bond's MAC (bond). Oracles: tcpdump/tshark on the peer's
 // lower device, the peer kernel's ARP answers, ip -j link for MACs. Runs in the VM only.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { announce } from '../../src/arp/announce.js';
 import { setArpPolicy } from '../../src/arp/policy.js';
 import { arpProbe } from '../../src/arp/probe.js';
 import { capture } from '../helpers/capture.js';
 import { netnsFor, type Netns } from '../helpers/netns.js';
-import { skipOutsideVm } from '../helpers/vm.js';
+import { testIf } from '../helpers/require.js';
 
 function macOf(ns: Netns, dev: string): string {
   return ns.ipJson<Array<{ address: string }>>('link', 'show', 'dev', dev)[0]!.address;
@@ -50,8 +50,7 @@ const field = (layers: Record<string, Record<string, unknown>>, layer: string, n
   return walk(layers[layer]);
 };
 
-test('VLAN: the probe through va.100 is answered by the peer\'s VLAN interface; untagged va gets no answer', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'vlan')('VLAN: the probe through va.100 is answered by the peer\'s VLAN interface; untagged va gets no answer', async (t) => {
   const { a, b } = vlanPair(t);
   await waitUp(a, 'va.100');
   const r = await arpProbe({ netns: a.name, ifname: 'va.100', target: '192.0.2.2', timeoutMs: 2000, count: 3 });
@@ -66,8 +65,7 @@ test('VLAN: the probe through va.100 is answered by the peer\'s VLAN interface; 
   t.is(untagged.reply, null, 'arp_ignore=1: only vb.100 answers, and it never sees untagged frames');
 });
 
-test('VLAN: an announcement on va.100 leaves tagged with VLAN 100', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'vlan')('VLAN: an announcement on va.100 leaves tagged with VLAN 100', async (t) => {
   const { a, b } = vlanPair(t);
   await waitUp(b, 'vb');
   // No kernel filter: libpcap's "vlan" keyword and VLAN acceleration do not mix on every
@@ -88,8 +86,7 @@ test('VLAN: an announcement on va.100 leaves tagged with VLAN 100', async (t) =>
   t.is(field(f, 'eth', 'eth.dst'), 'ff:ff:ff:ff:ff:ff');
 });
 
-test('bond (active-backup): probe and announcement go through the active slave with the bond\'s MAC', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'bond')('bond (active-backup): probe and announcement go through the active slave with the bond\'s MAC', async (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   a.ip('link', 'add', 'bond0', 'type', 'bond', 'mode', 'active-backup', 'miimon', '100');

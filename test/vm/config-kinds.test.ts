@@ -1,7 +1,7 @@
 // vlan, bond and dummy through config apply and the imperative commands' core, on a kernel that
 // has them (the VM; the build host lacks all three). Also: failing at every step of a plan that
 // builds a bond with a vlan on top leaves the namespace exactly as before.
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +10,13 @@ import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { createLink, deleteLink } from '../../src/interfaces/manage.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { kernelHasLinkKind, type Netns, netnsFor } from '../helpers/netns.js';
-import { skipOutsideVm } from '../helpers/vm.js';
+import { type Netns, netnsFor } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 function stateDir(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'nctl-vm-state-'));
   t.teardown(() => rmSync(d, { recursive: true, force: true }));
   return d;
-}
-
-/** In the VM the kinds must exist: a missing one is a failure, not a skip. */
-function requireKinds(t: ExecutionContext, kinds: string[]): boolean {
-  for (const k of kinds) {
-    const r = kernelHasLinkKind(k);
-    if (!r.ok) { t.fail(`the VM kernel must support ${k}: ${r.why}`); return false; }
-  }
-  return true;
 }
 
 function lab(t: ExecutionContext): Netns {
@@ -64,8 +55,7 @@ interfaces:
 
 const cfg = (s: string) => parseConfig(s, 'vm.yaml').config;
 
-test.serial('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, from a file, as iproute2 sees them', async (t) => {
-  if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+testIf('vm', 'vlan', 'bond', 'dummy').serial('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, from a file, as iproute2 sees them', async (t) => {
   t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   const sd = stateDir(t);
@@ -91,8 +81,7 @@ test.serial('bond with two ports, vlans (802.1Q and 802.1ad) on it and a dummy, 
   t.deepEqual(ns.ipJson<IpLink[]>('link', 'show').map((l) => l.ifname).sort(), ['eth1', 'eth1p', 'eth2', 'eth2p', 'lo']);
 });
 
-test.serial('failing at every step of the bond/vlan/dummy plan restores the exact snapshot', async (t) => {
-  if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+testIf('vm', 'vlan', 'bond', 'dummy').serial('failing at every step of the bond/vlan/dummy plan restores the exact snapshot', async (t) => {
   t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   const sd = stateDir(t);
@@ -108,8 +97,7 @@ test.serial('failing at every step of the bond/vlan/dummy plan restores the exac
   }
 });
 
-test.serial('link add vlan/bond/dummy and link del --cascade through the command core', async (t) => {
-  if (skipOutsideVm(t) || !requireKinds(t, ['vlan', 'bond', 'dummy'])) return;
+testIf('vm', 'vlan', 'bond', 'dummy').serial('link add vlan/bond/dummy and link del --cascade through the command core', async (t) => {
   t.timeout(20 * 60_000); // software-emulated guest: minutes, not seconds
   const ns = lab(t);
   await createLink({ netns: ns.name }, { name: 'bond1', kind: 'bond', mode: '802.3ad', miimon: 50 });

@@ -2,7 +2,7 @@
 // kernel refuses for the bond's mode (ARP monitoring in 802.3ad) and a vlan whose parent is a
 // stand-in are decided in the throwaway namespace, before step 1 on the node, with the kernel's
 // own errno and text; the node is unchanged as iproute2 sees it.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { RehearsalRefusal } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { kernelHasLinkKind, type Netns, netnsFor } from '../helpers/netns.js';
-import { skipOutsideVm } from '../helpers/vm.js';
+import { testIf } from '../helpers/require.js';
 
 function stateDir(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'nctl-vm-rehearse-'));
@@ -38,8 +38,7 @@ function node(t: ExecutionContext): Netns | undefined {
 
 const cfg = (s: string) => parseConfig(s, 'vm.yaml').config;
 
-test.serial('a bond option the kernel refuses for the mode (arp_interval in 802.3ad) is refused in the rehearsal, nothing changed', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'vlan', 'bond', 'dummy').serial('a bond option the kernel refuses for the mode (arp_interval in 802.3ad) is refused in the rehearsal, nothing changed', async (t) => {
   t.timeout(20 * 60_000); // software-emulated guest
   const ns = node(t);
   if (!ns) return;
@@ -63,8 +62,7 @@ test.serial('a bond option the kernel refuses for the mode (arp_interval in 802.
   assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'a config refused in the rehearsal changed the node');
 });
 
-test.serial('a plan on a node with a bond and a vlan passes the rehearsal (stand-ins of those kinds), then applies', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'vlan', 'bond', 'dummy').serial('a plan on a node with a bond and a vlan passes the rehearsal (stand-ins of those kinds), then applies', async (t) => {
   t.timeout(20 * 60_000);
   const ns = node(t);
   if (!ns) return;

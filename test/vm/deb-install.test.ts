@@ -5,14 +5,13 @@
 // Run in the 6.12 guest on 2026-12-04 (passed; 603 s under TCG, most of it the lab demo). Limits: the
 // runner's guest has Node and compilers (the suite needs them), so this is not yet the issue's
 // "bare node"; and its init is not systemd, so the units are verified, not started.
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { netnsFor } from '../helpers/netns.js';
-import { skipOutsideVm } from '../helpers/vm.js';
+import { testIf } from '../helpers/require.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,8 +26,7 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(cmd, args, { encoding: 'utf8', env });
 }
 
-test.serial('apt installs the .deb, nodectl runs without a node on PATH, apt purge leaves nothing', (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm').serial('apt installs the .deb, nodectl runs without a node on PATH, apt purge leaves nothing', (t) => {
   const deb = newestDeb();
   if (!deb) {
     t.log('SKIP: no dist-deb/nodectl_*.deb (run npm run package on the host before npm run test:vm)');

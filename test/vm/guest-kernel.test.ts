@@ -3,12 +3,9 @@
 // builds on, so a failure here points at the VM runner rather than at nodectl.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { release } from 'node:os';
-import test from 'ava';
-import { kernelAtLeast } from 'ebpf-ts';
 import { netnsFor, sh } from '../helpers/netns.js';
 import { waitUntil } from '../helpers/patience.js';
-import { skipOutsideVm } from '../helpers/vm.js';
+import { testIf } from '../helpers/require.js';
 
 interface IpLink {
   ifname: string;
@@ -17,8 +14,7 @@ interface IpLink {
   linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_kind?: string };
 }
 
-test('loading bonding and dummy created no bond0/dummy0 (max_bonds=0, numdummies=0)', (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'bond', 'dummy', 'vlan', 'sctp')('loading bonding and dummy created no bond0/dummy0 (max_bonds=0, numdummies=0)', (t) => {
   for (const mod of ['bonding', 'dummy', '8021q', 'sctp']) {
     t.true(existsSync(`/sys/module/${mod}`), `module ${mod} is loaded`);
   }
@@ -27,8 +23,7 @@ test('loading bonding and dummy created no bond0/dummy0 (max_bonds=0, numdummies
   t.false(names.includes('dummy0'), `root namespace links: ${names.join(' ')}`);
 });
 
-test('vlan on a bond of dummies, inside a namespace', (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'dummy', 'bond', 'vlan')('vlan on a bond of dummies, inside a namespace', (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'd1', 'type', 'dummy');
   ns.ip('link', 'add', 'd2', 'type', 'dummy');
@@ -71,8 +66,7 @@ function sctpMib(ns: { exec(cmd: string, ...args: string[]): string }, name: str
   return Number(line.trim().split(/\s+/)[1]);
 }
 
-test('an SCTP association between two namespaces (iperf3 --sctp)', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp')('an SCTP association between two namespaces (iperf3 --sctp)', async (t) => {
   const a = netnsFor(t);
   const b = netnsFor(t);
   a.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
@@ -99,16 +93,13 @@ test('an SCTP association between two namespaces (iperf3 --sctp)', async (t) => 
   t.true(sctpMib(a, 'SctpOutOrderChunks') + sctpMib(a, 'SctpOutUnorderChunks') > 0, 'DATA chunks sent by the client namespace');
 });
 
-test('kprobes and module BTF are available (the host kernel has neither)', (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'kprobe')('kprobes are available (the host kernel has none)', (t) => {
   t.true(existsSync('/sys/kernel/tracing/kprobe_events'), 'tracefs has kprobe_events');
-  // Modules carry BTF since 5.11 (CONFIG_DEBUG_INFO_BTF_MODULES): bullseye's 5.10 has vmlinux
-  // BTF only. From 5.11 on its absence is a failure, so this skip cannot go stale.
-  if (!kernelAtLeast('5.11')) {
-    t.false(existsSync('/sys/kernel/btf/sctp'), 'module BTF on a kernel before 5.11: the version check is wrong');
-    t.log(`SKIP: kernel lacks module BTF (CONFIG_DEBUG_INFO_BTF_MODULES came in 5.11; this is ${release()}): /sys/kernel/btf/sctp absent`);
-    return;
-  }
+});
+
+// Modules carry BTF since 5.11 (CONFIG_DEBUG_INFO_BTF_MODULES): bullseye's 5.10 has vmlinux BTF
+// only, so there this skips; under NODECTL_REQUIRE_FEATURES (the VM runner) it fails from 5.11 on.
+testIf('vm', 'module_btf')('module BTF: the sctp module carries BTF (the host kernel has no modules)', (t) => {
   t.true(existsSync('/sys/kernel/btf/sctp'), 'the sctp module carries BTF');
 });
 

@@ -4,12 +4,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { vethPair } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
-import { skipOutsideVm } from '../helpers/vm.js';
 import { KernTracer, errnoName, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
+import { testIf } from '../helpers/require.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
 
@@ -73,8 +73,7 @@ function takeSample(a: ReturnType<typeof pair>['a'], kern: KernTracer): Sample {
   return s;
 }
 
-test('kernel tracer: tp_btf or tracepoint probes see a real association; fields agree with /proc/net/sctp and ss -S -i', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp')('kernel tracer: tp_btf or tracepoint probes see a real association; fields agree with /proc/net/sctp and ss -S -i', async (t) => {
   spawnSync('modprobe', ['sctp']);
   // ss -S asks sctp_diag; loaded here rather than by the kernel's autoload on the first request
   spawnSync('modprobe', ['sctp_diag']);
@@ -229,8 +228,7 @@ async function limitedRun(t: ExecutionContext, p: { port: number; receiver: 'hol
   return { mine: mine!, seen, probeHow: status.find((s) => s.name === 'sctp_probe')!.how };
 }
 
-test.serial('limited by: a receiver that never reads makes the sender rwnd-limited; its EAGAINs are counted exactly', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp').serial('limited by: a receiver that never reads makes the sender rwnd-limited; its EAGAINs are counted exactly', async (t) => {
   const { mine } = await limitedRun(t, { port: 5301, receiver: 'hold', sndbuf: 0, seconds: 8 });
   const l = mine.limitedBy;
   t.true(mine.peerRwnd < mine.pathmtu, `the peer's window closed (rwnd ${mine.peerRwnd}, MTU ${mine.pathmtu})`);
@@ -238,8 +236,7 @@ test.serial('limited by: a receiver that never reads makes the sender rwnd-limit
   t.true(l.rwndMs > l.cwndMs && l.rwndMs > (l.sndbufMs ?? 0) && l.rwndMs > l.appMs, `rwnd-limited is the largest share: ${JSON.stringify(l)}`);
 });
 
-test.serial('limited by: a non-blocking sender with a tiny SO_SNDBUF is sndbuf-limited; its EAGAINs are counted exactly', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp').serial('limited by: a non-blocking sender with a tiny SO_SNDBUF is sndbuf-limited; its EAGAINs are counted exactly', async (t) => {
   const { mine, probeHow } = await limitedRun(t, { port: 5302, receiver: 'read', sndbuf: 4096, seconds: 6 });
   const l = mine.limitedBy;
   t.not(l.sndbufMs, null);
@@ -252,8 +249,7 @@ test.serial('limited by: a non-blocking sender with a tiny SO_SNDBUF is sndbuf-l
   t.true(l.sndbufMs! > l.rwndMs && l.sndbufMs! > l.cwndMs && l.sndbufMs! > l.appMs, `sndbuf-limited is the largest share: ${JSON.stringify(l)}`);
 });
 
-test.serial('limited by: delay and loss on the path make a sender with room in its buffer cwnd-limited', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp').serial('limited by: delay and loss on the path make a sender with room in its buffer cwnd-limited', async (t) => {
   spawnSync('modprobe', ['sch_netem']);
   if (!existsSync('/sys/module/sch_netem')) {
     t.log('SKIP: kernel lacks sch_netem (no /sys/module/sch_netem after modprobe)');
@@ -268,8 +264,7 @@ test.serial('limited by: delay and loss on the path make a sender with room in i
   t.true(l.cwndMs > l.rwndMs && l.cwndMs > l.appMs, `cwnd-limited beats rwnd and app: ${JSON.stringify(l)}`);
 });
 
-test.serial('errors: the receiver killed with unread data aborts the association; the error sendmsg returns next is counted', async (t) => {
-  if (skipOutsideVm(t)) return;
+testIf('vm', 'sctp').serial('errors: the receiver killed with unread data aborts the association; the error sendmsg returns next is counted', async (t) => {
   const { mine, seen } = await limitedRun(t, {
     port: 5304, receiver: 'hold', sndbuf: 0, seconds: 60,
     // once the window is shut, kill the receiver: its close aborts (data unread), and the

@@ -71,6 +71,20 @@ function attachTypeName(t: number): string {
   return native.bpfTypeName('attach', t) ?? `attach type ${t}`;
 }
 
+// libbpf 1.1's libbpf_probe_bpf_prog_type and _map_type answer 0 ("no") for any refusal, EPERM
+// included, and libbpf_probe_bpf_helper 1 ("yes") when the program could not be loaded at all:
+// without the privilege to load a program both would be a wrong, cached answer. So the probes
+// load themselves and read the errno: EINVAL (the kernel does not know the type) is "no", a
+// refusal for lack of permission (or a transient one) is "could not tell".
+function progTypeProbe(feature: FeatureName, progType: number, what: string): FeatureStatus {
+  const p = loadProbe(progType, 0);
+  if ('fd' in p) {
+    native.bpfCloseFd(p.fd);
+    return yes(feature, `${what} programs load`);
+  }
+  return (INCONCLUSIVE_ERRNO.has(p.errno) ? unknown : no)(feature, `the kernel refused to load a ${what} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
+}
+
 function linkProbe(feature: FeatureName, progType: number, attachType: number, eat = 0): FeatureStatus {
   const p = loadProbe(progType, eat);
   if (!('fd' in p)) return (INCONCLUSIVE_ERRNO.has(p.errno) ? unknown : no)(feature, `the kernel refused to load a ${native.bpfTypeName('prog', progType)} program: ${p.errno}${p.log ? ` (${p.log})` : ''}`, p.errno);
@@ -108,18 +122,16 @@ function probe(f: FeatureName): FeatureStatus {
     case 'xdp': {
       // The kernel answers EINVAL for a missing interface and for an unknown link type alike, and
       // trying a real interface is not ours to do: ask its BTF whether XDP links exist (5.9+).
-      const r = native.bpfProbeProgType(ProgType.XDP);
-      if (r !== 1) return no('xdp', `XDP programs do not load (${r})`);
+      const prog = progTypeProbe('xdp', ProgType.XDP, 'xdp');
+      if (!prog.supported) return prog;
       if (!existsSync('/sys/kernel/btf/vmlinux')) return no('xdp', 'cannot tell whether XDP links exist: the kernel has no BTF');
       return native.bpfBtfFuncId('bpf_xdp_link_attach') > 0 ? yes('xdp', 'XDP programs load; the kernel has bpf_xdp_link_attach') : no('xdp', 'the kernel has no XDP links (bpf_xdp_link_attach missing from its BTF)');
     }
-    case 'clsact': {
-      const r = native.bpfProbeProgType(ProgType.SCHED_CLS);
-      return r === 1 ? yes('clsact', 'sched_cls programs load') : no('clsact', `sched_cls programs do not load (${r})`);
-    }
+    case 'clsact':
+      return progTypeProbe('clsact', ProgType.SCHED_CLS, 'sched_cls');
     case 'tracepoint': {
-      const r = native.bpfProbeProgType(ProgType.TRACEPOINT);
-      if (r !== 1) return no('tracepoint', `tracepoint programs do not load (${r})`);
+      const prog = progTypeProbe('tracepoint', ProgType.TRACEPOINT, 'tracepoint');
+      if (!prog.supported) return prog;
       for (const p of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
         try {
           if (native.bpfStatfsType(p) === TRACEFS_MAGIC) return yes('tracepoint', `tracefs at ${p}`);
@@ -129,10 +141,8 @@ function probe(f: FeatureName): FeatureStatus {
       }
       return no('tracepoint', 'tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing, or attach with mountTracefs: true)');
     }
-    case 'raw_tracepoint': {
-      const r = native.bpfProbeProgType(ProgType.RAW_TRACEPOINT);
-      return r === 1 ? yes('raw_tracepoint', 'raw_tracepoint programs load') : no('raw_tracepoint', `raw_tracepoint programs do not load (${r})`);
-    }
+    case 'raw_tracepoint':
+      return progTypeProbe('raw_tracepoint', ProgType.RAW_TRACEPOINT, 'raw_tracepoint');
     case 'tp_btf':
       return tracingProbe('tp_btf', AttachType.TRACE_RAW_TP, 'sched_process_fork');
     case 'fentry':
@@ -144,7 +154,10 @@ function probe(f: FeatureName): FeatureStatus {
         return no('kprobe', 'the kernel has no kprobe PMU (/sys/bus/event_source/devices/kprobe missing: built without CONFIG_KPROBES/CONFIG_KPROBE_EVENTS)', 'ENOENT');
       }
       const e = native.bpfProbeKprobe('kernel_clone');
-      return e === 0 ? yes('kprobe', 'a kprobe on kernel_clone was created') : no('kprobe', `perf_event_open(kprobe kernel_clone) failed: errno ${e}`);
+      if (e === 0) return yes('kprobe', 'a kprobe on kernel_clone was created');
+      const name = errnoName({ errno: e } as NativeFailure);
+      // EACCES/EPERM: perf_event_paranoid or a missing CAP_PERFMON, not a kernel without kprobes
+      return (INCONCLUSIVE_ERRNO.has(name) ? unknown : no)('kprobe', `perf_event_open(kprobe kernel_clone) failed: ${name}`, name);
     }
     case 'uprobe':
       // libbpf attaches uprobes through the perf uprobe PMU (4.17+); without it there is only the
@@ -153,11 +166,19 @@ function probe(f: FeatureName): FeatureStatus {
         ? yes('uprobe', 'the kernel has the uprobe PMU (/sys/bus/event_source/devices/uprobe)')
         : no('uprobe', 'the kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe missing: built without CONFIG_UPROBE_EVENTS)', 'ENOENT');
     case 'ringbuf': {
-      const r = native.bpfProbeMapType(MapType.RINGBUF);
-      return r === 1 ? yes('ringbuf', 'ringbuf maps can be created') : no('ringbuf', `the kernel refused a ringbuf map (${r})`);
+      try {
+        native.bpfCloseFd(native.bpfMapCreate(MapType.RINGBUF, 'probe_rb', 0, 0, 4096, 0));
+        return yes('ringbuf', 'ringbuf maps can be created');
+      } catch (err) {
+        const e = errnoName(err as NativeFailure);
+        return (INCONCLUSIVE_ERRNO.has(e) ? unknown : no)('ringbuf', `the kernel refused a ringbuf map: ${e}`, e);
+      }
     }
     case 'bpf_loop': {
-      // libbpf: 1 the verifier took a call to it, 0 refused it as unknown, < 0 could not ask
+      // libbpf: 1 the verifier took a call to it, 0 refused it as unknown, < 0 could not ask; and
+      // 1 too when no program could be loaded at all: ask the kernel for a plain load first
+      const base = progTypeProbe('bpf_loop', ProgType.SCHED_CLS, 'sched_cls');
+      if (!base.supported) return unknown('bpf_loop', `cannot probe helper bpf_loop: ${base.reason}`, base.errno);
       const r = native.bpfProbeHelper(ProgType.SCHED_CLS, HELPERS.bpf_loop!);
       if (r === 1) return yes('bpf_loop', 'helper bpf_loop accepted in sched_cls');
       return r === 0 ? no('bpf_loop', 'the verifier does not know helper bpf_loop (sched_cls)') : unknown('bpf_loop', `could not probe helper bpf_loop (${r})`);
@@ -169,7 +190,8 @@ function probe(f: FeatureName): FeatureStatus {
         const d = native.bpfMapDump(fd, 4, 4, 1, true);
         return d.batched ? yes('batch_ops', 'BPF_MAP_LOOKUP_BATCH works on a hash map') : no('batch_ops', 'the kernel refused BPF_MAP_LOOKUP_BATCH');
       } catch (err) {
-        return no('batch_ops', `probe failed: ${errnoName(err as NativeFailure)}`);
+        const e = errnoName(err as NativeFailure);
+        return (INCONCLUSIVE_ERRNO.has(e) ? unknown : no)('batch_ops', `probe failed: ${e}`, e);
       } finally {
         if (fd >= 0) native.bpfCloseFd(fd);
       }
