@@ -20,6 +20,7 @@
 #include <charconv>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <linux/netlink.h>
 #include <memory>
@@ -39,21 +40,21 @@ namespace lk = link_kinds;
 const int RTM_NEWLINK_ = 16;
 const int AF_INET6_ = 10;
 const size_t IFINFOMSG_LEN = 16;
-const int SLOTS = 64;
+const int SLOTS = 72;  // every IFLA type read here is below this (IFLA_GRO_IPV4_MAX_SIZE is 64)
 
 // The top-level attributes of one message by type (the last of a type wins, as in the
 // TypeScript index): only the presence mask is cleared per message, not the whole table.
 struct Attrs {
   const uint8_t *base;
-  uint64_t mask = 0;
-  uint32_t off[64];
-  uint32_t len[64];
+  uint64_t mask[2] = {0, 0};
+  uint32_t off[SLOTS];
+  uint32_t len[SLOTS];
   void set(int t, uint32_t o, uint32_t l) {
-    mask |= 1ULL << t;
+    mask[t >> 6] |= 1ULL << (t & 63);
     off[t] = o;
     len[t] = l;
   }
-  bool has(int t) const { return (mask >> t) & 1; }
+  bool has(int t) const { return (mask[t >> 6] >> (t & 63)) & 1; }
   const uint8_t *p(int t) const { return base + off[t]; }
   size_t n(int t) const { return len[t]; }
 };
@@ -357,6 +358,35 @@ std::string bridgeIdOf(int indent, const uint8_t *v, size_t n) {
   return "\"" + t + j.string().substr(1);
 }
 
+// formatIPv6 of src/netlink/attr.ts: RFC 5952 (the longest run of two or more zero groups
+// compressed, lowercase), IPv4-mapped with a dotted tail. Not inet_ntop: glibc's also dots
+// IPv4-compatible addresses (::1.2.3.4), which the TypeScript decoder does not.
+std::string ipv6Text(const uint8_t *a) {
+  uint16_t g[8];
+  for (int i = 0; i < 8; i++) g[i] = (uint16_t)((a[2 * i] << 8) | a[2 * i + 1]);
+  if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == 0xffff)
+    return "::ffff:" + std::to_string(a[12]) + "." + std::to_string(a[13]) + "." + std::to_string(a[14]) + "." + std::to_string(a[15]);
+  int bestStart = -1, bestLen = 0;
+  for (int i = 0; i < 8;) {
+    if (g[i]) { i++; continue; }
+    int j = i;
+    while (j < 8 && !g[j]) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  char h[8];
+  auto hex = [&](int i) { snprintf(h, sizeof h, "%x", g[i]); return std::string(h); };
+  std::string out;
+  if (bestStart < 0) {
+    for (int i = 0; i < 8; i++) out += (i ? ":" : "") + hex(i);
+    return out;
+  }
+  for (int i = 0; i < bestStart; i++) out += (i ? ":" : "") + hex(i);
+  out += "::";
+  for (int i = bestStart + bestLen; i < 8; i++) out += (i > bestStart + bestLen ? ":" : "") + hex(i);
+  return out;
+}
+
 // One attribute's value as JSON text, read as its table entry says (decodeValue in
 // src/netlink/linkinfo.ts). level: the nesting level of the member it is the value of.
 std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent, int level) {
@@ -372,6 +402,7 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       j.counter(x);
       return j.string();
     }
+    case lk::T_S32: return num(indent, (int32_t)rd32(v));
     case lk::T_BE16: return num(indent, rd16be(v));
     case lk::T_FLAG8: return boolean(v[0] != 0);
     case lk::T_FLAG32: return boolean(rd32(v) != 0);
@@ -384,8 +415,10 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
         if (d.values[i] == x) return quoted(indent, d.names[i]);
       return quoted(indent, std::to_string(x).c_str());
     }
+    case lk::T_BITS8:
+    case lk::T_BITS16:
     case lk::T_BITS32: {
-      uint32_t x = rd32(v);
+      uint32_t x = d.type == lk::T_BITS8 ? v[0] : d.type == lk::T_BITS16 ? rd16(v) : rd32(v);
       std::vector<std::string> items;
       for (size_t i = 0; i < d.count; i++)
         if (x & d.values[i]) items.emplace_back(d.names[i]);
@@ -393,6 +426,7 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       j.strArray(items, level);
       return j.string();
     }
+    case lk::T_BIT32: return boolean(((rd32(v) >> d.bit) & 1) != 0);
     case lk::T_PROTO16: return vlanProtocol(indent, rd16be(v));
     case lk::T_LLADDR: {
       Json j(indent);
@@ -407,6 +441,62 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       });
       Json j(indent);
       j.strArray(targets, level);
+      return j.string();
+    }
+    case lk::T_IPV6LIST: {
+      std::vector<std::string> targets;
+      forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
+        if (an == 16) targets.push_back(ipv6Text(a));
+      });
+      Json j(indent);
+      j.strArray(targets, level);
+      return j.string();
+    }
+    case lk::T_LLADDRLIST: {
+      std::vector<std::string> macs;
+      forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
+        Json m(0);
+        m.lladdr(a, an);
+        std::string t = m.string();
+        macs.push_back(t.substr(1, t.size() - 2));
+      });
+      Json j(indent);
+      j.strArray(macs, level);
+      return j.string();
+    }
+    case lk::T_QOSMAP: {
+      // [{from, to}] from struct ifla_vlan_qos_mapping entries
+      Json j(indent);
+      size_t items = 0;
+      forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
+        if (an < 8) return;
+        j.ch(items++ ? ',' : '[');
+        j.nl(level + 1);
+        j.ch('{');
+        j.key(true, level + 2, "from"); j.i64(rd32(a));
+        j.key(false, level + 2, "to"); j.i64(rd32(a + 4));
+        j.nl(level + 1);
+        j.ch('}');
+      });
+      if (!items) return "[]";
+      j.nl(level);
+      j.ch(']');
+      return j.string();
+    }
+    case lk::T_ADINFO: {
+      // IFLA_BOND_AD_INFO_*: the members in message order, a repeated one keeping its first place
+      static const char *const KEYS[] = {"aggregator", "num_ports", "actor_key", "partner_key", "partner_mac"};
+      OrderedObject o;
+      forEachAttr(v, 0, n, [&](int t, const uint8_t *a, size_t an) {
+        if (t >= 1 && t <= 4 && an >= 2) o.set(KEYS[t - 1], num(indent, rd16(a)));
+        else if (t == 5) {
+          Json m(indent);
+          m.lladdr(a, an);
+          o.set(KEYS[4], m.string());
+        }
+      });
+      Json j(indent);
+      o.write(j, level);
       return j.string();
     }
   }
@@ -424,10 +514,8 @@ bool decodeWith(const lk::Table *tables, size_t count, const std::string &kind, 
   for (size_t i = 0; i < t->ndefaults; i++) o.set(t->defaults[i].key, t->defaults[i].json);
   if (s >= 0 && t->nattrs) forEachAttr(buf, s, e, [&](int id, const uint8_t *v, size_t n) {
     for (size_t i = 0; i < t->nattrs; i++)
-      if (t->attrs[i].id == id) {
+      if (t->attrs[i].id == id)  // several entries when one attribute holds several values
         o.set(t->attrs[i].key, attrValue(t->attrs[i], v, n, indent, level + 1));
-        return;
-      }
   });
   return true;
 }
@@ -681,6 +769,17 @@ class LinkListWriter {
     j.key(false, L, "groMaxSize"); if (a.has(lk::IFLA_GRO_MAX_SIZE)) j.i64(u32of(lk::IFLA_GRO_MAX_SIZE)); else j.null();
     j.key(false, L, "tsoMaxSize"); if (a.has(lk::IFLA_TSO_MAX_SIZE)) j.i64(u32of(lk::IFLA_TSO_MAX_SIZE)); else j.null();
     j.key(false, L, "tsoMaxSegs"); if (a.has(lk::IFLA_TSO_MAX_SEGS)) j.i64(u32of(lk::IFLA_TSO_MAX_SEGS)); else j.null();
+    j.key(false, L, "gsoIpv4MaxSize"); if (a.has(lk::IFLA_GSO_IPV4_MAX_SIZE)) j.i64(u32of(lk::IFLA_GSO_IPV4_MAX_SIZE)); else j.null();
+    j.key(false, L, "groIpv4MaxSize"); if (a.has(lk::IFLA_GRO_IPV4_MAX_SIZE)) j.i64(u32of(lk::IFLA_GRO_IPV4_MAX_SIZE)); else j.null();
+    // readString: up to the first NUL
+    auto cstr = [&](int t) {
+      if (!a.has(t)) return j.null();
+      size_t z = 0;
+      while (z < a.n(t) && a.p(t)[z]) z++;
+      j.str(a.p(t), z);
+    };
+    j.key(false, L, "parentDev"); cstr(lk::IFLA_PARENT_DEV_NAME);
+    j.key(false, L, "parentBus"); cstr(lk::IFLA_PARENT_DEV_BUS_NAME);
     j.key(false, L, "addrGenMode");
     {
       // IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE, the last one wins

@@ -62,7 +62,8 @@ static Napi::Value NetlinkDumpOpen(const Napi::CallbackInfo &info) {
 
 // Top-level attribute types indexed per message: the index row of a message holds [start, end)
 // of the value of each type below this (start 0 when absent), as byte offsets into buf.
-static const int INDEX_SLOTS = 64;
+// 72: IFLA_GRO_IPV4_MAX_SIZE is 64 (src/netlink/dump-once.ts INDEX_ROW is twice this).
+static const int INDEX_SLOTS = 72;
 
 // netlinkDumpRead(fd, buf[, index, hdrLen]) -> bytes of reply messages to the request (seq 1)
 // now at the start of buf, from one blocking recv(). buf should be 64 KiB: the kernel sizes dump

@@ -28,6 +28,18 @@ export function renderLinkTable(links: LinkView[]): string {
 }
 
 /** `link show IFACE`: everything nodectl knows about one link, one fact per line. */
+
+/** A kind attribute's value in one word: lists joined by commas, a vlan QoS mapping as from:to (ip's 1:2), ad_info as key=value. */
+function valueText(v: unknown): string {
+  if (Array.isArray(v)) return v.map(valueText).join(',');
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('from' in o && 'to' in o) return `${String(o.from)}:${String(o.to)}`;
+    return Object.entries(o).map(([k, x]) => `${k}=${String(x)}`).join(',');
+  }
+  return String(v);
+}
+
 export function renderLinkDetail(l: LinkView): string {
   const out: string[] = [];
   const kv = (k: string, v: string | number | null | undefined): void => {
@@ -59,16 +71,17 @@ export function renderLinkDetail(l: LinkView): string {
   kv('linkmode', l.linkMode);
   kv('addrgenmode', l.addrGenMode);
   kv('queues', l.numTxQueues !== null || l.numRxQueues !== null ? `tx ${l.numTxQueues ?? '-'} rx ${l.numRxQueues ?? '-'}` : null);
-  const limits = ([['gso_max_size', l.gsoMaxSize], ['gso_max_segs', l.gsoMaxSegs], ['gro_max_size', l.groMaxSize], ['tso_max_size', l.tsoMaxSize], ['tso_max_segs', l.tsoMaxSegs]] as const)
+  const limits = ([['gso_max_size', l.gsoMaxSize], ['gso_max_segs', l.gsoMaxSegs], ['gro_max_size', l.groMaxSize], ['tso_max_size', l.tsoMaxSize], ['tso_max_segs', l.tsoMaxSegs], ['gso_ipv4_max_size', l.gsoIpv4MaxSize], ['gro_ipv4_max_size', l.groIpv4MaxSize]] as const)
     .filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(' ');
   kv('offload', limits || null);
+  kv('parentdev', l.parentDev !== null ? `${l.parentDev}${l.parentBus !== null ? ` bus ${l.parentBus}` : ''}` : null);
   if (l.kindData && l.kindData.kind !== 'veth') {
     const { kind: _k, ...rest } = l.kindData;
-    kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(' '));
+    kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${valueText(v)}`).join(' '));
   }
   if (l.slaveData) {
     const { kind, ...rest } = l.slaveData;
-    kv(kind === 'bridge' ? 'bridge_port' : `${kind}_slave`, Object.entries(rest).map(([k, v]) => `${k} ${String(v)}`).join(' '));
+    kv(kind === 'bridge' ? 'bridge_port' : `${kind}_slave`, Object.entries(rest).map(([k, v]) => `${k} ${valueText(v)}`).join(' '));
   }
   const s = l.stats;
   kv('RX', `packets ${s.rxPackets} bytes ${s.rxBytes} errors ${s.rxErrors} dropped ${s.rxDropped} mcast ${s.multicast}`);

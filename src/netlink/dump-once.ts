@@ -83,8 +83,8 @@ export function dumpEach(
   });
 }
 
-/** Ints per index row: [start, end) for each attribute type below 64 (native/src/netlink_dump.cc). */
-export const INDEX_ROW = 128;
+/** Ints per index row: [start, end) for each attribute type below 72 (native/src/netlink_dump.cc). */
+export const INDEX_ROW = 144;
 let indexRows: Int32Array | null = null;
 
 /**

@@ -4,7 +4,7 @@
 // native/src/generated/link_kinds.h (`npm run build:native` runs it first); test/unit/link-kinds
 // fails when the file on disk is not what this renders.
 import {
-  ATTR_TYPE_SIZE, type AttrType, IFLA, IFLA_INET6, IFLA_INFO, IFLA_PROTO_DOWN_REASON, KIND_TABLES, type KindTable, SLAVE_TABLES,
+  ATTR_TYPE_SIZE, type AttrDef, type AttrType, IFLA, IFLA_INET6, IFLA_INFO, IFLA_PROTO_DOWN_REASON, KIND_TABLES, type KindTable, SLAVE_TABLES,
 } from './link-kinds.js';
 
 const TYPES = Object.keys(ATTR_TYPE_SIZE) as AttrType[];
@@ -19,13 +19,17 @@ function enumBlock(comment: string, prefix: string, o: Readonly<Record<string, n
 
 function tableBlock(t: KindTable, id: string, label: string): string {
   const out: string[] = [`// ${label}`];
-  if (t.attrs.length) out.push(`enum : int {\n${t.attrs.map((d) => `  ${d.name} = ${d.id},`).join('\n')}\n};`);
+  // an attribute holding several values has several entries (one name, one id)
+  const names = [...new Set(t.attrs.map((d) => d.name))];
+  if (t.attrs.length) out.push(`enum : int {\n${names.map((n) => `  ${n} = ${t.attrs.find((d) => d.name === n)!.id},`).join('\n')}\n};`);
+  const shared = (d: AttrDef): boolean => t.attrs.filter((x) => x.name === d.name).length > 1;
+  const arr = (d: AttrDef): string => (shared(d) ? `${d.name}_${d.key}` : d.name);
   for (const d of t.attrs) {
-    if (d.names) out.push(`static const char *const ${d.name}_NAMES[] = {${d.names.map(cStr).join(', ')}};`);
-    if (d.values) out.push(`static const uint32_t ${d.name}_VALUES[] = {${d.values.join(', ')}};`);
+    if (d.names) out.push(`static const char *const ${arr(d)}_NAMES[] = {${d.names.map(cStr).join(', ')}};`);
+    if (d.values) out.push(`static const uint32_t ${arr(d)}_VALUES[] = {${d.values.join(', ')}};`);
   }
   if (t.attrs.length) {
-    out.push(`static const Attr ${id}_ATTRS[] = {\n${t.attrs.map((d) => `    {${d.name}, ${cType(d.type)}, ${cStr(d.key)}, ${d.names ? `${d.name}_NAMES` : 'nullptr'}, ${d.names?.length ?? 0}, ${d.values ? `${d.name}_VALUES` : 'nullptr'}},`).join('\n')}\n};`);
+    out.push(`static const Attr ${id}_ATTRS[] = {\n${t.attrs.map((d) => `    {${d.name}, ${cType(d.type)}, ${cStr(d.key)}, ${d.names ? `${arr(d)}_NAMES` : 'nullptr'}, ${d.names?.length ?? 0}, ${d.values ? `${arr(d)}_VALUES` : 'nullptr'}, ${d.bit ?? 0}},`).join('\n')}\n};`);
   }
   if (t.defaults.length) {
     out.push(`static const Default ${id}_DEFAULTS[] = {\n${t.defaults.map(([k, v]) => `    {${cStr(k)}, ${cStr(JSON.stringify(v))}},`).join('\n')}\n};`);
@@ -71,6 +75,7 @@ struct Attr {
   const char *const *names;
   size_t count;
   const uint32_t *values;
+  int bit;  // bit32: which bit
 };
 // A member every decoded object has, with its value (as JSON text) when the kernel sends none.
 struct Default {

@@ -23,7 +23,7 @@ export const IFLA = {
   CARRIER_CHANGES: 35, LINK_NETNSID: 37, PROTO_DOWN: 39, GSO_MAX_SEGS: 40, GSO_MAX_SIZE: 41,
   CARRIER_UP_COUNT: 47, CARRIER_DOWN_COUNT: 48, MIN_MTU: 50, MAX_MTU: 51, PROP_LIST: 52,
   ALT_IFNAME: 53, PERM_ADDRESS: 54, PROTO_DOWN_REASON: 55, PARENT_DEV_NAME: 56, GRO_MAX_SIZE: 58,
-  TSO_MAX_SIZE: 59, TSO_MAX_SEGS: 60, ALLMULTI: 61,
+  PARENT_DEV_BUS_NAME: 57, TSO_MAX_SIZE: 59, TSO_MAX_SEGS: 60, ALLMULTI: 61, GSO_IPV4_MAX_SIZE: 63, GRO_IPV4_MAX_SIZE: 64,
 } as const;
 
 /** IFLA_INFO_* inside IFLA_LINKINFO. */
@@ -48,16 +48,26 @@ export const ETH_P_8021AD = 0x88a8;
  * - bits32: the names of the bits (values[i]) set, a list
  * - proto16: a VLAN protocol, 802.1ad for ETH_P_8021AD, else 802.1Q (big-endian u16)
  * - lladdr: aa:bb:…; bridgeId: struct ifla_bridge_id as iproute2 prints it (8000.aa:bb:…)
- * - ipv4list: a nest of IPv4 addresses (bond arp_ip_target)
+ * - s32: a signed number (macvlan bc_cutoff -1, bond slave prio)
+ * - bits8/bits16: as bits32, from a u8 / u16 (bond port states)
+ * - bit32: a boolean, bit `bit` of the first u32 (struct br_boolopt_multi's optval): one
+ *   attribute holding several options, each with its own entry (same id) and key
+ * - ipv4list / ipv6list: a nest of IPv4 / IPv6 addresses (bond arp_ip_target / ns_ip6_target)
+ * - lladdrlist: a nest of link-layer addresses (macvlan source-mode MACs)
+ * - qosmap: a nest of struct ifla_vlan_qos_mapping, as [{from, to}] (vlan ingress/egress_qos)
+ * - adinfo: IFLA_BOND_AD_INFO's nest as ip prints it ({aggregator, num_ports, actor_key,
+ *   partner_key, partner_mac}, each only when sent)
  */
 export type AttrType =
-  | 'u8' | 'u16' | 'u32' | 'u64' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
-  | 'values32' | 'bits32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list';
+  | 'u8' | 'u16' | 'u32' | 'u64' | 's32' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
+  | 'values32' | 'bits8' | 'bits16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
+  | 'lladdrlist' | 'qosmap' | 'adinfo';
 
 /** The bytes each type needs at least (the native writer falls back to TypeScript on fewer). */
 export const ATTR_TYPE_SIZE: Readonly<Record<AttrType, number>> = {
-  u8: 1, u16: 2, u32: 4, u64: 8, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
-  values32: 4, bits32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0,
+  u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
+  values32: 4, bits8: 1, bits16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
+  lladdrlist: 0, qosmap: 0, adinfo: 0,
 };
 
 export interface AttrDef {
@@ -74,6 +84,8 @@ export interface AttrDef {
   /** Accepted range when nodectl sets it (inclusive). */
   readonly min?: number;
   readonly max?: number;
+  /** bit32: which bit of the value this entry is. */
+  readonly bit?: number;
   /** Most entries a list takes (ipv4list). */
   readonly maxItems?: number;
   /** Moves on its own (a count of groups or hosts): left out when links are compared for "nothing changed". */
@@ -122,6 +134,9 @@ export const VLAN: KindTable = {
   attrs: [
     a('IFLA_VLAN_ID', 1, 'u16', 'id', { ip: 'id', min: 1, max: 4094 }),
     a('IFLA_VLAN_FLAGS', 2, 'bits32', 'flags', { ip: 'flags', names: ['reorder_hdr', 'gvrp', 'loose_binding', 'mvrp', 'bridge_binding'], values: [0x1, 0x2, 0x4, 0x8, 0x10] }),
+    // priority maps: skb priority -> 802.1p on egress, 802.1p -> skb priority on ingress
+    a('IFLA_VLAN_EGRESS_QOS', 3, 'qosmap', 'egressQos', { ip: 'egress_qos' }),
+    a('IFLA_VLAN_INGRESS_QOS', 4, 'qosmap', 'ingressQos', { ip: 'ingress_qos' }),
     a('IFLA_VLAN_PROTOCOL', 5, 'proto16', 'protocol', { ip: 'protocol', names: VLAN_PROTOCOLS }),
   ],
   defaults: [['id', 0], ['protocol', '802.1Q'], ['flags', []]],
@@ -162,6 +177,10 @@ export const BOND: KindTable = {
     a('IFLA_BOND_PEER_NOTIF_DELAY', 28, 'u32', 'peerNotifDelay', { ip: 'peer_notif_delay' }),
     a('IFLA_BOND_AD_LACP_ACTIVE', 29, 'u8', 'adLacpActive', { ip: 'ad_lacp_active' }),
     a('IFLA_BOND_MISSED_MAX', 30, 'u8', 'missedMax', { ip: 'arp_missed_max' }),
+    // 802.3ad: the active aggregator and its partner (changes with LACP negotiation)
+    a('IFLA_BOND_AD_INFO', 23, 'adinfo', 'adInfo', { ip: 'ad_info' }),
+    a('IFLA_BOND_NS_IP6_TARGET', 31, 'ipv6list', 'nsIp6Targets', { ip: 'ns_ip6_target' }),
+    a('IFLA_BOND_COUPLED_CONTROL', 32, 'u8', 'coupledControl', { ip: 'coupled_control' }),
   ],
   defaults: [['mode', 'balance-rr'], ['miimon', 0]],
   create: { keys: ['mode', 'miimon', 'arpInterval', 'arpIpTargets'], required: ['mode'] },
@@ -214,6 +233,10 @@ export const BRIDGE: KindTable = {
     a('IFLA_BR_MCAST_IGMP_VERSION', 43, 'u8', 'mcastIgmpVersion', { ip: 'mcast_igmp_version' }),
     a('IFLA_BR_MCAST_MLD_VERSION', 44, 'u8', 'mcastMldVersion', { ip: 'mcast_mld_version' }),
     a('IFLA_BR_VLAN_STATS_PER_PORT', 45, 'flag8', 'vlanStatsPerPort', { ip: 'vlan_stats_per_port' }),
+    // struct br_boolopt_multi: one attribute, an option per bit (BR_BOOLOPT_*, if_bridge.h)
+    a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'noLinklocalLearn', { ip: 'no_linklocal_learn', bit: 0 }),
+    a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'mcastVlanSnooping', { ip: 'mcast_vlan_snooping', bit: 1 }),
+    a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'mstEnabled', { ip: 'mst_enabled', bit: 2 }),
   ],
   defaults: [['stp', false], ['vlanFiltering', false]],
   create: { keys: ['stp', 'vlanFiltering'] },
@@ -225,10 +248,14 @@ export const MACVLAN: KindTable = {
   attrs: [
     a('IFLA_MACVLAN_MODE', 1, 'values32', 'mode', { ip: 'mode', names: MACVLAN_MODE_NAMES, values: MACVLAN_MODE_VALUES }),
     a('IFLA_MACVLAN_FLAGS', 2, 'u16', 'flags'),
+    // source mode: the MACs whose frames this macvlan takes (sent only while there are some)
+    a('IFLA_MACVLAN_MACADDR_DATA', 5, 'lladdrlist', 'macaddrData', { ip: 'macaddr_data' }),
     a('IFLA_MACVLAN_MACADDR_COUNT', 6, 'u32', 'macaddrCount', { ip: 'macaddr_count' }),
     // the broadcast/multicast queue: its length as asked, and as used (the largest any macvlan of the lower device asked)
     a('IFLA_MACVLAN_BC_QUEUE_LEN', 7, 'u32', 'bcQueueLen', { ip: 'bcqueuelen' }),
     a('IFLA_MACVLAN_BC_QUEUE_LEN_USED', 8, 'u32', 'bcQueueLenUsed', { ip: 'usedbcqueuelen' }),
+    // multicast to this many macvlans or more goes by the queue (-1: never); Linux 6.4+
+    a('IFLA_MACVLAN_BC_CUTOFF', 9, 's32', 'bcCutoff', { ip: 'bc_cutoff' }),
   ],
   defaults: [['mode', 'vepa']],
   create: { keys: ['mode'] },
@@ -304,6 +331,10 @@ export const BRIDGE_PORT: KindTable = {
   defaults: [['state', 'disabled']],
 };
 
+/** LACP actor/partner state bits (802.1AX), by the names iproute2 prints. */
+const LACP_STATE_NAMES = ['active', 'short_timeout', 'aggregating', 'in_sync', 'collecting', 'distributing', 'defaulted', 'expired'];
+const LACP_STATE_BITS = [1, 2, 4, 8, 16, 32, 64, 128];
+
 /** A bond slave (IFLA_INFO_SLAVE_KIND bond). */
 export const BOND_SLAVE: KindTable = {
   kinds: ['bond'],
@@ -313,6 +344,13 @@ export const BOND_SLAVE: KindTable = {
     a('IFLA_BOND_SLAVE_LINK_FAILURE_COUNT', 3, 'u32', 'linkFailureCount', { ip: 'link_failure_count' }),
     a('IFLA_BOND_SLAVE_PERM_HWADDR', 4, 'lladdr', 'permHwaddr', { ip: 'perm_hwaddr' }),
     a('IFLA_BOND_SLAVE_QUEUE_ID', 5, 'u16', 'queueId', { ip: 'queue_id' }),
+    // 802.3ad: the port's aggregator and LACP port states (a number and, as ip's _str, the bits by name)
+    a('IFLA_BOND_SLAVE_AD_AGGREGATOR_ID', 6, 'u16', 'adAggregatorId', { ip: 'ad_aggregator_id' }),
+    a('IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE', 7, 'u8', 'adActorOperPortState', { ip: 'ad_actor_oper_port_state' }),
+    a('IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE', 7, 'bits8', 'adActorOperPortStateStr', { ip: 'ad_actor_oper_port_state_str', names: LACP_STATE_NAMES, values: LACP_STATE_BITS }),
+    a('IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE', 8, 'u16', 'adPartnerOperPortState', { ip: 'ad_partner_oper_port_state' }),
+    a('IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE', 8, 'bits16', 'adPartnerOperPortStateStr', { ip: 'ad_partner_oper_port_state_str', names: LACP_STATE_NAMES, values: LACP_STATE_BITS }),
+    a('IFLA_BOND_SLAVE_PRIO', 9, 's32', 'prio', { ip: 'prio' }),
   ],
   defaults: [['state', 'backup'], ['miiStatus', 'down']],
 };
@@ -335,10 +373,10 @@ export function attrOf(table: KindTable, key: string): AttrDef {
   return d;
 }
 
-/** The attributes of a table indexed by id (for decoding). */
-export function attrsById(table: KindTable): readonly (AttrDef | undefined)[] {
-  const out: (AttrDef | undefined)[] = [];
-  for (const d of table.attrs) out[d.id] = d;
+/** The attributes of a table indexed by id (for decoding): several entries share an id when one attribute holds several values (bit32, a number and its bits). */
+export function attrsById(table: KindTable): readonly (readonly AttrDef[] | undefined)[] {
+  const out: AttrDef[][] = [];
+  for (const d of table.attrs) (out[d.id] ??= []).push(d);
   return out;
 }
 

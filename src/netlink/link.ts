@@ -119,6 +119,12 @@ export interface Link {
   groMaxSize: number | null;
   tsoMaxSize: number | null;
   tsoMaxSegs: number | null;
+  /** IFLA_GSO_IPV4_MAX_SIZE / IFLA_GRO_IPV4_MAX_SIZE (Linux 6.3+): the IPv4 limits, apart from IPv6's BIG TCP ones. */
+  gsoIpv4MaxSize: number | null;
+  groIpv4MaxSize: number | null;
+  /** IFLA_PARENT_DEV_NAME / IFLA_PARENT_DEV_BUS_NAME: the device (e.g. PCI 0000:00:03.0) and bus behind it (ip: parentdev, parentbus); null for virtual links. */
+  parentDev: string | null;
+  parentBus: string | null;
   /** IPv6 link-local generation (IFLA_AF_SPEC → AF_INET6 → ADDR_GEN_MODE): ip's inet6_addr_gen_mode. */
   addrGenMode: string | null;
   kindData: KindData | null;
@@ -154,8 +160,8 @@ function wordView(buf: Buffer): Uint32Array | null {
   return words;
 }
 
-/** Slots of an attribute index row: [start, end) of the value of each IFLA type below 64. */
-export const LINK_ATTR_SLOTS = 64;
+/** Slots of an attribute index row: [start, end) of the value of each IFLA type below 72 (INDEX_ROW / 2). */
+export const LINK_ATTR_SLOTS = 72;
 
 /** Where an attribute's start sits in an index row: 2 * its IFLA type (its end is the next slot). */
 const S = Object.fromEntries(Object.entries(IFLA).map(([k, v]) => [k, 2 * v])) as { readonly [K in keyof typeof IFLA]: number };
@@ -217,7 +223,8 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
     linkType: ARPHRD[type] ?? String(type),
     masterIndex: null, parentIndex: null, linkIndex: null, linkNetnsId: null, group: 0, alias: null, altNames,
     txqlen: 0, promiscuity: 0, allmulti: null, qdisc: null, linkMode: null, numTxQueues: null, numRxQueues: null,
-    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null, addrGenMode: null,
+    gsoMaxSize: null, gsoMaxSegs: null, groMaxSize: null, tsoMaxSize: null, tsoMaxSegs: null,
+    gsoIpv4MaxSize: null, groIpv4MaxSize: null, parentDev: null, parentBus: null, addrGenMode: null,
     kindData: null, slaveKind: null, slaveData: null, stats,
   };
   let s = idx[row + S.IFNAME]!;
@@ -252,6 +259,10 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   if ((s = idx[row + S.GRO_MAX_SIZE]!) !== 0) link.groMaxSize = w[(bo + s) >>> 2]!;
   if ((s = idx[row + S.TSO_MAX_SIZE]!) !== 0) link.tsoMaxSize = w[(bo + s) >>> 2]!;
   if ((s = idx[row + S.TSO_MAX_SEGS]!) !== 0) link.tsoMaxSegs = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.GSO_IPV4_MAX_SIZE]!) !== 0) link.gsoIpv4MaxSize = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.GRO_IPV4_MAX_SIZE]!) !== 0) link.groIpv4MaxSize = w[(bo + s) >>> 2]!;
+  if ((s = idx[row + S.PARENT_DEV_NAME]!) !== 0) link.parentDev = readString(buf, s, idx[row + S.PARENT_DEV_NAME + 1]!);
+  if ((s = idx[row + S.PARENT_DEV_BUS_NAME]!) !== 0) link.parentBus = readString(buf, s, idx[row + S.PARENT_DEV_BUS_NAME + 1]!);
   if ((s = idx[row + S.AF_SPEC]!) !== 0) link.addrGenMode = addrGenModeOf(buf, s, idx[row + S.AF_SPEC + 1]!);
   if ((s = idx[row + S.PROP_LIST]!) !== 0) { // ALT_IFNAMEs
     const e = idx[row + S.PROP_LIST + 1]!;

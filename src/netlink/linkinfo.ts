@@ -3,7 +3,7 @@
 // as a port of a master (IFLA_INFO_SLAVE_KIND/DATA: bridge port, bond slave).
 // What each kind's attributes are (numbers, types, keys, defaults, limits) is not here but in
 // its table in link-kinds.ts; this file only walks the tables.
-import { AttrWriter, forEachAttr, formatIPv4, formatLladdr, parseIPv4, readString } from './attr.js';
+import { AttrWriter, forEachAttr, formatIPv4, formatIPv6, formatLladdr, parseIPv4, readString } from './attr.js';
 import {
   type AttrDef, attrOf, attrsById, BOND_MODES, type BondMode, ETH_P_8021AD, ETH_P_8021Q, IFLA, IFLA_BRPORT, IFLA_INFO,
   KIND_TABLE, type KindTable, MACVLAN_MODES, type MacvlanMode, SLAVE_TABLE, VETH_INFO_PEER,
@@ -17,6 +17,21 @@ export interface VlanData {
   id: number;
   protocol: '802.1Q' | '802.1ad';
   flags: string[];
+  /** Priority maps (IFLA_VLAN_EGRESS_QOS / INGRESS_QOS), as ip -d prints them; only when sent. */
+  egressQos?: QosMapping[];
+  ingressQos?: QosMapping[];
+}
+export interface QosMapping {
+  from: number;
+  to: number;
+}
+/** IFLA_BOND_AD_INFO, with ip's keys; each member only when the kernel sends it. */
+export interface BondAdInfo {
+  aggregator?: number;
+  num_ports?: number;
+  actor_key?: number;
+  partner_key?: number;
+  partner_mac?: string;
 }
 export interface BondData {
   kind: 'bond';
@@ -49,6 +64,9 @@ export interface BondData {
   peerNotifDelay?: number;
   adLacpActive?: number;
   missedMax?: number;
+  adInfo?: BondAdInfo;
+  nsIp6Targets?: string[];
+  coupledControl?: number;
 }
 export interface BridgeData {
   kind: 'bridge';
@@ -95,6 +113,10 @@ export interface BridgeData {
   mcastIgmpVersion?: number;
   mcastMldVersion?: number;
   vlanStatsPerPort?: boolean;
+  /** IFLA_BR_MULTI_BOOLOPT's options. */
+  noLinklocalLearn?: boolean;
+  mcastVlanSnooping?: boolean;
+  mstEnabled?: boolean;
 }
 export interface MacvlanData {
   kind: 'macvlan' | 'macvtap';
@@ -103,6 +125,9 @@ export interface MacvlanData {
   macaddrCount?: number;
   bcQueueLen?: number;
   bcQueueLenUsed?: number;
+  /** Source mode: the MACs it takes frames from. */
+  macaddrData?: string[];
+  bcCutoff?: number;
 }
 export interface VethData {
   kind: 'veth';
@@ -163,6 +188,12 @@ export interface BondSlaveData {
   linkFailureCount?: number;
   permHwaddr?: string;
   queueId?: number;
+  adAggregatorId?: number;
+  adActorOperPortState?: number;
+  adActorOperPortStateStr?: string[];
+  adPartnerOperPortState?: number;
+  adPartnerOperPortStateStr?: string[];
+  prio?: number;
 }
 export type SlaveData = BridgePortData | BondSlaveData;
 
@@ -180,6 +211,7 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
     case 'u16': return buf.readUInt16LE(s);
     case 'u32': return buf.readUInt32LE(s);
     case 'u64': return buf.readUInt32LE(s) + buf.readUInt32LE(s + 4) * 0x1_0000_0000;
+    case 's32': return buf.readInt32LE(s);
     case 'be16': return buf.readUInt16BE(s);
     case 'flag8': return buf[s] !== 0;
     case 'flag32': return buf.readUInt32LE(s) !== 0;
@@ -187,7 +219,10 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
     case 'enum32': { const v = buf.readUInt32LE(s); return d.names![v] ?? String(v); }
     case 'choice8': return d.names![buf[s] ? 1 : 0];
     case 'values32': { const v = buf.readUInt32LE(s); const i = d.values!.indexOf(v); return i >= 0 ? d.names![i] : String(v); }
+    case 'bits8': { const v = buf[s]!; return d.names!.filter((_n, i) => v & d.values![i]!); }
+    case 'bits16': { const v = buf.readUInt16LE(s); return d.names!.filter((_n, i) => v & d.values![i]!); }
     case 'bits32': { const v = buf.readUInt32LE(s); return d.names!.filter((_n, i) => v & d.values![i]!); }
+    case 'bit32': return ((buf.readUInt32LE(s) >>> d.bit!) & 1) === 1;
     case 'proto16': return buf.readUInt16BE(s) === ETH_P_8021AD ? '802.1ad' : '802.1Q';
     case 'lladdr': return formatLladdr(buf, s, e);
     case 'bridgeId': return bridgeId(buf, s, e);
@@ -196,10 +231,38 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
       forEachAttr(buf, s, e, (_i, ts, te) => { if (te - ts === 4) out.push(formatIPv4(buf, ts)); });
       return out;
     }
+    case 'ipv6list': {
+      const out: string[] = [];
+      forEachAttr(buf, s, e, (_i, ts, te) => { if (te - ts === 16) out.push(formatIPv6(buf, ts)); });
+      return out;
+    }
+    case 'lladdrlist': {
+      // IFLA_MACVLAN_MACADDR entries
+      const out: string[] = [];
+      forEachAttr(buf, s, e, (_i, ts, te) => { out.push(formatLladdr(buf, ts, te)); });
+      return out;
+    }
+    case 'qosmap': {
+      // IFLA_VLAN_QOS_MAPPING entries: struct ifla_vlan_qos_mapping { u32 from; u32 to; }
+      const out: QosMapping[] = [];
+      forEachAttr(buf, s, e, (_i, ts, te) => { if (te - ts >= 8) out.push({ from: buf.readUInt32LE(ts), to: buf.readUInt32LE(ts + 4) }); });
+      return out;
+    }
+    case 'adinfo': {
+      // IFLA_BOND_AD_INFO_*: AGGREGATOR, NUM_PORTS, ACTOR_KEY, PARTNER_KEY (u16), PARTNER_MAC
+      const out: BondAdInfo = {};
+      forEachAttr(buf, s, e, (t, ts, te) => {
+        if (t >= 1 && t <= 4 && te - ts >= 2) out[AD_INFO_KEYS[t - 1]!] = buf.readUInt16LE(ts);
+        else if (t === 5) out.partner_mac = formatLladdr(buf, ts, te);
+      });
+      return out;
+    }
   }
 }
 
-const byIdCache = new Map<KindTable, readonly (AttrDef | undefined)[]>();
+const AD_INFO_KEYS = ['aggregator', 'num_ports', 'actor_key', 'partner_key'] as const;
+
+const byIdCache = new Map<KindTable, readonly (readonly AttrDef[] | undefined)[]>();
 
 /**
  * The object a table decodes: `kind`, then its defaults, then each attribute the table knows in
@@ -215,8 +278,8 @@ function decodeWith(table: KindTable, kind: string, buf: Buffer, s: number, e: n
   for (let p = s; p + 4 <= e; ) {
     const len = buf[p]! | (buf[p + 1]! << 8);
     if (len < 4 || p + len > e) break;
-    const d = byId[(buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff];
-    if (d) o[d.key] = decodeValue(d, buf, p + 4, p + len);
+    const ds = byId[(buf[p + 2]! | (buf[p + 3]! << 8)) & 0x3fff];
+    if (ds) for (const d of ds) o[d.key] = decodeValue(d, buf, p + 4, p + len);
     p += (len + 3) & ~3;
   }
   return o;

@@ -73,10 +73,10 @@ function diff(out: string[], what: string, ours: unknown, theirs: unknown): void
 /** One of ours and ip's value of the same attribute, in a form both can be compared in. */
 function comparable(a: AttrDef, v: unknown, isIp: boolean): unknown {
   switch (a.type) {
-    case 'flag8': case 'flag32': return v === true || v === 1; // ip prints some as 0/1
+    case 'flag8': case 'flag32': case 'bit32': return v === true || v === 1; // ip prints some as 0/1
     case 'bridgeId': return bridgeIdBytes(v);
-    case 'u8': case 'u16': case 'u32': case 'u64': case 'be16': return isIp && typeof v === 'string' ? Number(v) : v; // ip: '0x8001', '0'
-    case 'bits32': case 'ipv4list': return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : v;
+    case 'u8': case 'u16': case 'u32': case 'u64': case 's32': case 'be16': return isIp && typeof v === 'string' ? Number(v) : v; // ip: '0x8001', '0'
+    case 'bits8': case 'bits16': case 'bits32': case 'ipv4list': case 'ipv6list': case 'lladdrlist': return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : v;
     default: return typeof v === 'string' ? v.toLowerCase() : v; // ip: bond slave state ACTIVE, mii_status UP
   }
 }

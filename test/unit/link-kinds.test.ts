@@ -12,13 +12,25 @@ test('native/src/generated/link_kinds.h is rendered from the current tables (run
 test('each table names its attributes once, by a uapi name, with what its type needs', (t) => {
   for (const table of [...KIND_TABLES, ...SLAVE_TABLES]) {
     const what = table.kinds.join('/');
-    t.is(new Set(table.attrs.map((a) => a.id)).size, table.attrs.length, `${what}: one entry per attribute id`);
+    // one entry per attribute id, but for an attribute holding several values: the bits of
+    // struct br_boolopt_multi (bit32, distinct bits), or a number and its bits by name (u8 + bits8)
+    const byId = new Map<number, typeof table.attrs[number][]>();
+    for (const a of table.attrs) byId.set(a.id, [...(byId.get(a.id) ?? []), a]);
+    for (const [id, group] of byId) {
+      t.is(new Set(group.map((a) => a.name)).size, 1, `${what}: id ${id} has one uapi name`);
+      if (group.length === 1) continue;
+      const types = group.map((a) => a.type).sort().join(',');
+      const ok = (group.every((a) => a.type === 'bit32') && new Set(group.map((a) => a.bit)).size === group.length)
+        || types === 'bits8,u8' || types === 'bits16,u16';
+      t.true(ok, `${what}: id ${id} has several entries only as bits or a number and its bits (${types})`);
+    }
     t.is(new Set(table.attrs.map((a) => a.key)).size, table.attrs.length, `${what}: one entry per key`);
     for (const a of table.attrs) {
       t.regex(a.name, /^IFLA_[A-Z0-9_]+$/, `${what}.${a.key}: a uapi name`);
       t.true(a.type in ATTR_TYPE_SIZE, `${what}.${a.key}: a known type`);
-      if (['enum8', 'enum32', 'choice8', 'values32', 'bits32', 'proto16'].includes(a.type)) t.truthy(a.names?.length, `${what}.${a.key}: names`);
-      if (['values32', 'bits32'].includes(a.type)) t.is(a.values?.length, a.names?.length, `${what}.${a.key}: a value per name`);
+      if (['enum8', 'enum32', 'choice8', 'values32', 'bits8', 'bits16', 'bits32', 'proto16'].includes(a.type)) t.truthy(a.names?.length, `${what}.${a.key}: names`);
+      if (a.type === 'bit32') t.true(Number.isInteger(a.bit) && a.bit! >= 0 && a.bit! < 32, `${what}.${a.key}: a bit`);
+      if (['values32', 'bits8', 'bits16', 'bits32'].includes(a.type)) t.is(a.values?.length, a.names?.length, `${what}.${a.key}: a value per name`);
     }
     for (const [k] of table.defaults) t.truthy(table.attrs.find((a) => a.key === k), `${what}: default ${k} is an attribute's`);
     for (const k of table.create?.keys ?? []) t.truthy(table.attrs.find((a) => a.key === k), `${what}: create key ${k} is an attribute's`);

@@ -46,9 +46,12 @@ enum : int {
   IFLA_PROTO_DOWN_REASON = 55,
   IFLA_PARENT_DEV_NAME = 56,
   IFLA_GRO_MAX_SIZE = 58,
+  IFLA_PARENT_DEV_BUS_NAME = 57,
   IFLA_TSO_MAX_SIZE = 59,
   IFLA_TSO_MAX_SEGS = 60,
   IFLA_ALLMULTI = 61,
+  IFLA_GSO_IPV4_MAX_SIZE = 63,
+  IFLA_GRO_IPV4_MAX_SIZE = 64,
 };
 
 // Inside IFLA_LINKINFO
@@ -72,8 +75,8 @@ enum : int {
 };
 
 // How a value is read (AttrType in link-kinds.ts) and the bytes it needs at least.
-enum AttrType { T_U8, T_U16, T_U32, T_U64, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST };
-static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 2, 1, 4, 1, 4, 1, 4, 4, 2, 0, 0, 0};
+enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO };
+static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0};
 
 struct Attr {
   int id;
@@ -82,6 +85,7 @@ struct Attr {
   const char *const *names;
   size_t count;
   const uint32_t *values;
+  int bit;  // bit32: which bit
 };
 // A member every decoded object has, with its value (as JSON text) when the kernel sends none.
 struct Default {
@@ -100,15 +104,19 @@ struct Table {
 enum : int {
   IFLA_VLAN_ID = 1,
   IFLA_VLAN_FLAGS = 2,
+  IFLA_VLAN_EGRESS_QOS = 3,
+  IFLA_VLAN_INGRESS_QOS = 4,
   IFLA_VLAN_PROTOCOL = 5,
 };
 static const char *const IFLA_VLAN_FLAGS_NAMES[] = {"reorder_hdr", "gvrp", "loose_binding", "mvrp", "bridge_binding"};
 static const uint32_t IFLA_VLAN_FLAGS_VALUES[] = {1, 2, 4, 8, 16};
 static const char *const IFLA_VLAN_PROTOCOL_NAMES[] = {"802.1Q", "802.1ad"};
 static const Attr VLAN_ATTRS[] = {
-    {IFLA_VLAN_ID, T_U16, "id", nullptr, 0, nullptr},
-    {IFLA_VLAN_FLAGS, T_BITS32, "flags", IFLA_VLAN_FLAGS_NAMES, 5, IFLA_VLAN_FLAGS_VALUES},
-    {IFLA_VLAN_PROTOCOL, T_PROTO16, "protocol", IFLA_VLAN_PROTOCOL_NAMES, 2, nullptr},
+    {IFLA_VLAN_ID, T_U16, "id", nullptr, 0, nullptr, 0},
+    {IFLA_VLAN_FLAGS, T_BITS32, "flags", IFLA_VLAN_FLAGS_NAMES, 5, IFLA_VLAN_FLAGS_VALUES, 0},
+    {IFLA_VLAN_EGRESS_QOS, T_QOSMAP, "egressQos", nullptr, 0, nullptr, 0},
+    {IFLA_VLAN_INGRESS_QOS, T_QOSMAP, "ingressQos", nullptr, 0, nullptr, 0},
+    {IFLA_VLAN_PROTOCOL, T_PROTO16, "protocol", IFLA_VLAN_PROTOCOL_NAMES, 2, nullptr, 0},
 };
 static const Default VLAN_DEFAULTS[] = {
     {"id", "0"},
@@ -147,6 +155,9 @@ enum : int {
   IFLA_BOND_PEER_NOTIF_DELAY = 28,
   IFLA_BOND_AD_LACP_ACTIVE = 29,
   IFLA_BOND_MISSED_MAX = 30,
+  IFLA_BOND_AD_INFO = 23,
+  IFLA_BOND_NS_IP6_TARGET = 31,
+  IFLA_BOND_COUPLED_CONTROL = 32,
 };
 static const char *const IFLA_BOND_MODE_NAMES[] = {"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"};
 static const char *const IFLA_BOND_ARP_VALIDATE_NAMES[] = {"none", "active", "backup", "all", "filter", "filter_active", "filter_backup"};
@@ -157,35 +168,38 @@ static const char *const IFLA_BOND_FAIL_OVER_MAC_NAMES[] = {"none", "active", "f
 static const char *const IFLA_BOND_AD_LACP_RATE_NAMES[] = {"slow", "fast"};
 static const char *const IFLA_BOND_AD_SELECT_NAMES[] = {"stable", "bandwidth", "count"};
 static const Attr BOND_ATTRS[] = {
-    {IFLA_BOND_MODE, T_ENUM8, "mode", IFLA_BOND_MODE_NAMES, 7, nullptr},
-    {IFLA_BOND_ACTIVE_SLAVE, T_U32, "activeSlaveIndex", nullptr, 0, nullptr},
-    {IFLA_BOND_MIIMON, T_U32, "miimon", nullptr, 0, nullptr},
-    {IFLA_BOND_UPDELAY, T_U32, "updelay", nullptr, 0, nullptr},
-    {IFLA_BOND_DOWNDELAY, T_U32, "downdelay", nullptr, 0, nullptr},
-    {IFLA_BOND_ARP_INTERVAL, T_U32, "arpInterval", nullptr, 0, nullptr},
-    {IFLA_BOND_ARP_IP_TARGET, T_IPV4LIST, "arpIpTargets", nullptr, 0, nullptr},
-    {IFLA_BOND_ARP_VALIDATE, T_ENUM32, "arpValidate", IFLA_BOND_ARP_VALIDATE_NAMES, 7, nullptr},
-    {IFLA_BOND_PRIMARY, T_U32, "primaryIndex", nullptr, 0, nullptr},
-    {IFLA_BOND_XMIT_HASH_POLICY, T_ENUM8, "xmitHashPolicy", IFLA_BOND_XMIT_HASH_POLICY_NAMES, 6, nullptr},
-    {IFLA_BOND_USE_CARRIER, T_FLAG8, "useCarrier", nullptr, 0, nullptr},
-    {IFLA_BOND_ARP_ALL_TARGETS, T_ENUM32, "arpAllTargets", IFLA_BOND_ARP_ALL_TARGETS_NAMES, 2, nullptr},
-    {IFLA_BOND_PRIMARY_RESELECT, T_ENUM8, "primaryReselect", IFLA_BOND_PRIMARY_RESELECT_NAMES, 3, nullptr},
-    {IFLA_BOND_FAIL_OVER_MAC, T_ENUM8, "failOverMac", IFLA_BOND_FAIL_OVER_MAC_NAMES, 3, nullptr},
-    {IFLA_BOND_RESEND_IGMP, T_U32, "resendIgmp", nullptr, 0, nullptr},
-    {IFLA_BOND_NUM_PEER_NOTIF, T_U8, "numPeerNotif", nullptr, 0, nullptr},
-    {IFLA_BOND_ALL_SLAVES_ACTIVE, T_U8, "allSlavesActive", nullptr, 0, nullptr},
-    {IFLA_BOND_MIN_LINKS, T_U32, "minLinks", nullptr, 0, nullptr},
-    {IFLA_BOND_LP_INTERVAL, T_U32, "lpInterval", nullptr, 0, nullptr},
-    {IFLA_BOND_PACKETS_PER_SLAVE, T_U32, "packetsPerSlave", nullptr, 0, nullptr},
-    {IFLA_BOND_AD_LACP_RATE, T_CHOICE8, "lacpRate", IFLA_BOND_AD_LACP_RATE_NAMES, 2, nullptr},
-    {IFLA_BOND_AD_SELECT, T_ENUM8, "adSelect", IFLA_BOND_AD_SELECT_NAMES, 3, nullptr},
-    {IFLA_BOND_AD_ACTOR_SYS_PRIO, T_U16, "adActorSysPrio", nullptr, 0, nullptr},
-    {IFLA_BOND_AD_USER_PORT_KEY, T_U16, "adUserPortKey", nullptr, 0, nullptr},
-    {IFLA_BOND_AD_ACTOR_SYSTEM, T_LLADDR, "adActorSystem", nullptr, 0, nullptr},
-    {IFLA_BOND_TLB_DYNAMIC_LB, T_U8, "tlbDynamicLb", nullptr, 0, nullptr},
-    {IFLA_BOND_PEER_NOTIF_DELAY, T_U32, "peerNotifDelay", nullptr, 0, nullptr},
-    {IFLA_BOND_AD_LACP_ACTIVE, T_U8, "adLacpActive", nullptr, 0, nullptr},
-    {IFLA_BOND_MISSED_MAX, T_U8, "missedMax", nullptr, 0, nullptr},
+    {IFLA_BOND_MODE, T_ENUM8, "mode", IFLA_BOND_MODE_NAMES, 7, nullptr, 0},
+    {IFLA_BOND_ACTIVE_SLAVE, T_U32, "activeSlaveIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_MIIMON, T_U32, "miimon", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_UPDELAY, T_U32, "updelay", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_DOWNDELAY, T_U32, "downdelay", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ARP_INTERVAL, T_U32, "arpInterval", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ARP_IP_TARGET, T_IPV4LIST, "arpIpTargets", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ARP_VALIDATE, T_ENUM32, "arpValidate", IFLA_BOND_ARP_VALIDATE_NAMES, 7, nullptr, 0},
+    {IFLA_BOND_PRIMARY, T_U32, "primaryIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_XMIT_HASH_POLICY, T_ENUM8, "xmitHashPolicy", IFLA_BOND_XMIT_HASH_POLICY_NAMES, 6, nullptr, 0},
+    {IFLA_BOND_USE_CARRIER, T_FLAG8, "useCarrier", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ARP_ALL_TARGETS, T_ENUM32, "arpAllTargets", IFLA_BOND_ARP_ALL_TARGETS_NAMES, 2, nullptr, 0},
+    {IFLA_BOND_PRIMARY_RESELECT, T_ENUM8, "primaryReselect", IFLA_BOND_PRIMARY_RESELECT_NAMES, 3, nullptr, 0},
+    {IFLA_BOND_FAIL_OVER_MAC, T_ENUM8, "failOverMac", IFLA_BOND_FAIL_OVER_MAC_NAMES, 3, nullptr, 0},
+    {IFLA_BOND_RESEND_IGMP, T_U32, "resendIgmp", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_NUM_PEER_NOTIF, T_U8, "numPeerNotif", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ALL_SLAVES_ACTIVE, T_U8, "allSlavesActive", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_MIN_LINKS, T_U32, "minLinks", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_LP_INTERVAL, T_U32, "lpInterval", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_PACKETS_PER_SLAVE, T_U32, "packetsPerSlave", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_LACP_RATE, T_CHOICE8, "lacpRate", IFLA_BOND_AD_LACP_RATE_NAMES, 2, nullptr, 0},
+    {IFLA_BOND_AD_SELECT, T_ENUM8, "adSelect", IFLA_BOND_AD_SELECT_NAMES, 3, nullptr, 0},
+    {IFLA_BOND_AD_ACTOR_SYS_PRIO, T_U16, "adActorSysPrio", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_USER_PORT_KEY, T_U16, "adUserPortKey", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_ACTOR_SYSTEM, T_LLADDR, "adActorSystem", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_TLB_DYNAMIC_LB, T_U8, "tlbDynamicLb", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_PEER_NOTIF_DELAY, T_U32, "peerNotifDelay", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_LACP_ACTIVE, T_U8, "adLacpActive", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_MISSED_MAX, T_U8, "missedMax", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_INFO, T_ADINFO, "adInfo", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_NS_IP6_TARGET, T_IPV6LIST, "nsIp6Targets", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_COUPLED_CONTROL, T_U8, "coupledControl", nullptr, 0, nullptr, 0},
 };
 static const Default BOND_DEFAULTS[] = {
     {"mode", "\"balance-rr\""},
@@ -233,48 +247,52 @@ enum : int {
   IFLA_BR_MCAST_IGMP_VERSION = 43,
   IFLA_BR_MCAST_MLD_VERSION = 44,
   IFLA_BR_VLAN_STATS_PER_PORT = 45,
+  IFLA_BR_MULTI_BOOLOPT = 46,
 };
 static const char *const IFLA_BR_VLAN_PROTOCOL_NAMES[] = {"802.1Q", "802.1ad"};
 static const Attr BR_ATTRS[] = {
-    {IFLA_BR_FORWARD_DELAY, T_U32, "forwardDelay", nullptr, 0, nullptr},
-    {IFLA_BR_HELLO_TIME, T_U32, "helloTime", nullptr, 0, nullptr},
-    {IFLA_BR_MAX_AGE, T_U32, "maxAge", nullptr, 0, nullptr},
-    {IFLA_BR_AGEING_TIME, T_U32, "ageingTime", nullptr, 0, nullptr},
-    {IFLA_BR_STP_STATE, T_FLAG32, "stp", nullptr, 0, nullptr},
-    {IFLA_BR_PRIORITY, T_U16, "priority", nullptr, 0, nullptr},
-    {IFLA_BR_VLAN_FILTERING, T_FLAG8, "vlanFiltering", nullptr, 0, nullptr},
-    {IFLA_BR_VLAN_PROTOCOL, T_PROTO16, "vlanProtocol", IFLA_BR_VLAN_PROTOCOL_NAMES, 2, nullptr},
-    {IFLA_BR_ROOT_ID, T_BRIDGEID, "rootId", nullptr, 0, nullptr},
-    {IFLA_BR_BRIDGE_ID, T_BRIDGEID, "bridgeId", nullptr, 0, nullptr},
-    {IFLA_BR_ROOT_PORT, T_U16, "rootPort", nullptr, 0, nullptr},
-    {IFLA_BR_GROUP_FWD_MASK, T_U16, "groupFwdMask", nullptr, 0, nullptr},
-    {IFLA_BR_ROOT_PATH_COST, T_U32, "rootPathCost", nullptr, 0, nullptr},
-    {IFLA_BR_TOPOLOGY_CHANGE, T_FLAG8, "topologyChange", nullptr, 0, nullptr},
-    {IFLA_BR_TOPOLOGY_CHANGE_DETECTED, T_FLAG8, "topologyChangeDetected", nullptr, 0, nullptr},
-    {IFLA_BR_GROUP_ADDR, T_LLADDR, "groupAddr", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_ROUTER, T_U8, "mcastRouter", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_SNOOPING, T_FLAG8, "mcastSnooping", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_QUERY_USE_IFADDR, T_FLAG8, "mcastQueryUseIfaddr", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_QUERIER, T_FLAG8, "mcastQuerier", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_HASH_ELASTICITY, T_U32, "mcastHashElasticity", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_HASH_MAX, T_U32, "mcastHashMax", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_LAST_MEMBER_CNT, T_U32, "mcastLastMemberCnt", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_STARTUP_QUERY_CNT, T_U32, "mcastStartupQueryCnt", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_LAST_MEMBER_INTVL, T_U64, "mcastLastMemberIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_MEMBERSHIP_INTVL, T_U64, "mcastMembershipIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_QUERIER_INTVL, T_U64, "mcastQuerierIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_QUERY_INTVL, T_U64, "mcastQueryIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_QUERY_RESPONSE_INTVL, T_U64, "mcastQueryResponseIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_STARTUP_QUERY_INTVL, T_U64, "mcastStartupQueryIntvl", nullptr, 0, nullptr},
-    {IFLA_BR_NF_CALL_IPTABLES, T_FLAG8, "nfCallIptables", nullptr, 0, nullptr},
-    {IFLA_BR_NF_CALL_IP6TABLES, T_FLAG8, "nfCallIp6tables", nullptr, 0, nullptr},
-    {IFLA_BR_NF_CALL_ARPTABLES, T_FLAG8, "nfCallArptables", nullptr, 0, nullptr},
-    {IFLA_BR_VLAN_DEFAULT_PVID, T_U16, "vlanDefaultPvid", nullptr, 0, nullptr},
-    {IFLA_BR_VLAN_STATS_ENABLED, T_FLAG8, "vlanStatsEnabled", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_STATS_ENABLED, T_FLAG8, "mcastStatsEnabled", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_IGMP_VERSION, T_U8, "mcastIgmpVersion", nullptr, 0, nullptr},
-    {IFLA_BR_MCAST_MLD_VERSION, T_U8, "mcastMldVersion", nullptr, 0, nullptr},
-    {IFLA_BR_VLAN_STATS_PER_PORT, T_FLAG8, "vlanStatsPerPort", nullptr, 0, nullptr},
+    {IFLA_BR_FORWARD_DELAY, T_U32, "forwardDelay", nullptr, 0, nullptr, 0},
+    {IFLA_BR_HELLO_TIME, T_U32, "helloTime", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MAX_AGE, T_U32, "maxAge", nullptr, 0, nullptr, 0},
+    {IFLA_BR_AGEING_TIME, T_U32, "ageingTime", nullptr, 0, nullptr, 0},
+    {IFLA_BR_STP_STATE, T_FLAG32, "stp", nullptr, 0, nullptr, 0},
+    {IFLA_BR_PRIORITY, T_U16, "priority", nullptr, 0, nullptr, 0},
+    {IFLA_BR_VLAN_FILTERING, T_FLAG8, "vlanFiltering", nullptr, 0, nullptr, 0},
+    {IFLA_BR_VLAN_PROTOCOL, T_PROTO16, "vlanProtocol", IFLA_BR_VLAN_PROTOCOL_NAMES, 2, nullptr, 0},
+    {IFLA_BR_ROOT_ID, T_BRIDGEID, "rootId", nullptr, 0, nullptr, 0},
+    {IFLA_BR_BRIDGE_ID, T_BRIDGEID, "bridgeId", nullptr, 0, nullptr, 0},
+    {IFLA_BR_ROOT_PORT, T_U16, "rootPort", nullptr, 0, nullptr, 0},
+    {IFLA_BR_GROUP_FWD_MASK, T_U16, "groupFwdMask", nullptr, 0, nullptr, 0},
+    {IFLA_BR_ROOT_PATH_COST, T_U32, "rootPathCost", nullptr, 0, nullptr, 0},
+    {IFLA_BR_TOPOLOGY_CHANGE, T_FLAG8, "topologyChange", nullptr, 0, nullptr, 0},
+    {IFLA_BR_TOPOLOGY_CHANGE_DETECTED, T_FLAG8, "topologyChangeDetected", nullptr, 0, nullptr, 0},
+    {IFLA_BR_GROUP_ADDR, T_LLADDR, "groupAddr", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_ROUTER, T_U8, "mcastRouter", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_SNOOPING, T_FLAG8, "mcastSnooping", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERY_USE_IFADDR, T_FLAG8, "mcastQueryUseIfaddr", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERIER, T_FLAG8, "mcastQuerier", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_HASH_ELASTICITY, T_U32, "mcastHashElasticity", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_HASH_MAX, T_U32, "mcastHashMax", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_LAST_MEMBER_CNT, T_U32, "mcastLastMemberCnt", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_STARTUP_QUERY_CNT, T_U32, "mcastStartupQueryCnt", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_LAST_MEMBER_INTVL, T_U64, "mcastLastMemberIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_MEMBERSHIP_INTVL, T_U64, "mcastMembershipIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERIER_INTVL, T_U64, "mcastQuerierIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERY_INTVL, T_U64, "mcastQueryIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERY_RESPONSE_INTVL, T_U64, "mcastQueryResponseIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_STARTUP_QUERY_INTVL, T_U64, "mcastStartupQueryIntvl", nullptr, 0, nullptr, 0},
+    {IFLA_BR_NF_CALL_IPTABLES, T_FLAG8, "nfCallIptables", nullptr, 0, nullptr, 0},
+    {IFLA_BR_NF_CALL_IP6TABLES, T_FLAG8, "nfCallIp6tables", nullptr, 0, nullptr, 0},
+    {IFLA_BR_NF_CALL_ARPTABLES, T_FLAG8, "nfCallArptables", nullptr, 0, nullptr, 0},
+    {IFLA_BR_VLAN_DEFAULT_PVID, T_U16, "vlanDefaultPvid", nullptr, 0, nullptr, 0},
+    {IFLA_BR_VLAN_STATS_ENABLED, T_FLAG8, "vlanStatsEnabled", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_STATS_ENABLED, T_FLAG8, "mcastStatsEnabled", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_IGMP_VERSION, T_U8, "mcastIgmpVersion", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_MLD_VERSION, T_U8, "mcastMldVersion", nullptr, 0, nullptr, 0},
+    {IFLA_BR_VLAN_STATS_PER_PORT, T_FLAG8, "vlanStatsPerPort", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "noLinklocalLearn", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "mcastVlanSnooping", nullptr, 0, nullptr, 1},
+    {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "mstEnabled", nullptr, 0, nullptr, 2},
 };
 static const Default BR_DEFAULTS[] = {
     {"stp", "false"},
@@ -285,18 +303,22 @@ static const Default BR_DEFAULTS[] = {
 enum : int {
   IFLA_MACVLAN_MODE = 1,
   IFLA_MACVLAN_FLAGS = 2,
+  IFLA_MACVLAN_MACADDR_DATA = 5,
   IFLA_MACVLAN_MACADDR_COUNT = 6,
   IFLA_MACVLAN_BC_QUEUE_LEN = 7,
   IFLA_MACVLAN_BC_QUEUE_LEN_USED = 8,
+  IFLA_MACVLAN_BC_CUTOFF = 9,
 };
 static const char *const IFLA_MACVLAN_MODE_NAMES[] = {"private", "vepa", "bridge", "passthru", "source"};
 static const uint32_t IFLA_MACVLAN_MODE_VALUES[] = {1, 2, 4, 8, 16};
 static const Attr MACVLAN_ATTRS[] = {
-    {IFLA_MACVLAN_MODE, T_VALUES32, "mode", IFLA_MACVLAN_MODE_NAMES, 5, IFLA_MACVLAN_MODE_VALUES},
-    {IFLA_MACVLAN_FLAGS, T_U16, "flags", nullptr, 0, nullptr},
-    {IFLA_MACVLAN_MACADDR_COUNT, T_U32, "macaddrCount", nullptr, 0, nullptr},
-    {IFLA_MACVLAN_BC_QUEUE_LEN, T_U32, "bcQueueLen", nullptr, 0, nullptr},
-    {IFLA_MACVLAN_BC_QUEUE_LEN_USED, T_U32, "bcQueueLenUsed", nullptr, 0, nullptr},
+    {IFLA_MACVLAN_MODE, T_VALUES32, "mode", IFLA_MACVLAN_MODE_NAMES, 5, IFLA_MACVLAN_MODE_VALUES, 0},
+    {IFLA_MACVLAN_FLAGS, T_U16, "flags", nullptr, 0, nullptr, 0},
+    {IFLA_MACVLAN_MACADDR_DATA, T_LLADDRLIST, "macaddrData", nullptr, 0, nullptr, 0},
+    {IFLA_MACVLAN_MACADDR_COUNT, T_U32, "macaddrCount", nullptr, 0, nullptr, 0},
+    {IFLA_MACVLAN_BC_QUEUE_LEN, T_U32, "bcQueueLen", nullptr, 0, nullptr, 0},
+    {IFLA_MACVLAN_BC_QUEUE_LEN_USED, T_U32, "bcQueueLenUsed", nullptr, 0, nullptr, 0},
+    {IFLA_MACVLAN_BC_CUTOFF, T_S32, "bcCutoff", nullptr, 0, nullptr, 0},
 };
 static const Default MACVLAN_DEFAULTS[] = {
     {"mode", "\"vepa\""},
@@ -347,42 +369,42 @@ enum : int {
 };
 static const char *const IFLA_BRPORT_STATE_NAMES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
 static const Attr BRPORT_ATTRS[] = {
-    {IFLA_BRPORT_STATE, T_ENUM8, "state", IFLA_BRPORT_STATE_NAMES, 5, nullptr},
-    {IFLA_BRPORT_PRIORITY, T_U16, "priority", nullptr, 0, nullptr},
-    {IFLA_BRPORT_COST, T_U32, "cost", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MODE, T_FLAG8, "hairpin", nullptr, 0, nullptr},
-    {IFLA_BRPORT_GUARD, T_FLAG8, "guard", nullptr, 0, nullptr},
-    {IFLA_BRPORT_PROTECT, T_FLAG8, "rootBlock", nullptr, 0, nullptr},
-    {IFLA_BRPORT_FAST_LEAVE, T_FLAG8, "fastLeave", nullptr, 0, nullptr},
-    {IFLA_BRPORT_LEARNING, T_FLAG8, "learning", nullptr, 0, nullptr},
-    {IFLA_BRPORT_UNICAST_FLOOD, T_FLAG8, "unicastFlood", nullptr, 0, nullptr},
-    {IFLA_BRPORT_PROXYARP, T_FLAG8, "proxyArp", nullptr, 0, nullptr},
-    {IFLA_BRPORT_PROXYARP_WIFI, T_FLAG8, "proxyArpWifi", nullptr, 0, nullptr},
-    {IFLA_BRPORT_ROOT_ID, T_BRIDGEID, "rootId", nullptr, 0, nullptr},
-    {IFLA_BRPORT_BRIDGE_ID, T_BRIDGEID, "bridgeId", nullptr, 0, nullptr},
-    {IFLA_BRPORT_DESIGNATED_PORT, T_U16, "designatedPort", nullptr, 0, nullptr},
-    {IFLA_BRPORT_DESIGNATED_COST, T_U16, "designatedCost", nullptr, 0, nullptr},
-    {IFLA_BRPORT_ID, T_U16, "id", nullptr, 0, nullptr},
-    {IFLA_BRPORT_NO, T_U16, "no", nullptr, 0, nullptr},
-    {IFLA_BRPORT_TOPOLOGY_CHANGE_ACK, T_FLAG8, "topologyChangeAck", nullptr, 0, nullptr},
-    {IFLA_BRPORT_CONFIG_PENDING, T_FLAG8, "configPending", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MULTICAST_ROUTER, T_U8, "multicastRouter", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_FLOOD, T_FLAG8, "mcastFlood", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_TO_UCAST, T_FLAG8, "mcastToUnicast", nullptr, 0, nullptr},
-    {IFLA_BRPORT_VLAN_TUNNEL, T_FLAG8, "vlanTunnel", nullptr, 0, nullptr},
-    {IFLA_BRPORT_BCAST_FLOOD, T_FLAG8, "bcastFlood", nullptr, 0, nullptr},
-    {IFLA_BRPORT_GROUP_FWD_MASK, T_U16, "groupFwdMask", nullptr, 0, nullptr},
-    {IFLA_BRPORT_NEIGH_SUPPRESS, T_FLAG8, "neighSuppress", nullptr, 0, nullptr},
-    {IFLA_BRPORT_ISOLATED, T_FLAG8, "isolated", nullptr, 0, nullptr},
-    {IFLA_BRPORT_BACKUP_PORT, T_U32, "backupPortIndex", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT, T_U32, "mcastEhtHostsLimit", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_EHT_HOSTS_CNT, T_U32, "mcastEhtHostsCnt", nullptr, 0, nullptr},
-    {IFLA_BRPORT_LOCKED, T_FLAG8, "locked", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MAB, T_FLAG8, "mab", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_N_GROUPS, T_U32, "mcastNGroups", nullptr, 0, nullptr},
-    {IFLA_BRPORT_MCAST_MAX_GROUPS, T_U32, "mcastMaxGroups", nullptr, 0, nullptr},
-    {IFLA_BRPORT_NEIGH_VLAN_SUPPRESS, T_FLAG8, "neighVlanSuppress", nullptr, 0, nullptr},
-    {IFLA_BRPORT_BACKUP_NHID, T_U32, "backupNhid", nullptr, 0, nullptr},
+    {IFLA_BRPORT_STATE, T_ENUM8, "state", IFLA_BRPORT_STATE_NAMES, 5, nullptr, 0},
+    {IFLA_BRPORT_PRIORITY, T_U16, "priority", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_COST, T_U32, "cost", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MODE, T_FLAG8, "hairpin", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_GUARD, T_FLAG8, "guard", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_PROTECT, T_FLAG8, "rootBlock", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_FAST_LEAVE, T_FLAG8, "fastLeave", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_LEARNING, T_FLAG8, "learning", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_UNICAST_FLOOD, T_FLAG8, "unicastFlood", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_PROXYARP, T_FLAG8, "proxyArp", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_PROXYARP_WIFI, T_FLAG8, "proxyArpWifi", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_ROOT_ID, T_BRIDGEID, "rootId", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_BRIDGE_ID, T_BRIDGEID, "bridgeId", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_DESIGNATED_PORT, T_U16, "designatedPort", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_DESIGNATED_COST, T_U16, "designatedCost", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_ID, T_U16, "id", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_NO, T_U16, "no", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_TOPOLOGY_CHANGE_ACK, T_FLAG8, "topologyChangeAck", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_CONFIG_PENDING, T_FLAG8, "configPending", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MULTICAST_ROUTER, T_U8, "multicastRouter", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_FLOOD, T_FLAG8, "mcastFlood", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_TO_UCAST, T_FLAG8, "mcastToUnicast", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_VLAN_TUNNEL, T_FLAG8, "vlanTunnel", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_BCAST_FLOOD, T_FLAG8, "bcastFlood", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_GROUP_FWD_MASK, T_U16, "groupFwdMask", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_NEIGH_SUPPRESS, T_FLAG8, "neighSuppress", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_ISOLATED, T_FLAG8, "isolated", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_BACKUP_PORT, T_U32, "backupPortIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT, T_U32, "mcastEhtHostsLimit", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_EHT_HOSTS_CNT, T_U32, "mcastEhtHostsCnt", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_LOCKED, T_FLAG8, "locked", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MAB, T_FLAG8, "mab", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_N_GROUPS, T_U32, "mcastNGroups", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_MCAST_MAX_GROUPS, T_U32, "mcastMaxGroups", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_NEIGH_VLAN_SUPPRESS, T_FLAG8, "neighVlanSuppress", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_BACKUP_NHID, T_U32, "backupNhid", nullptr, 0, nullptr, 0},
 };
 static const Default BRPORT_DEFAULTS[] = {
     {"state", "\"disabled\""},
@@ -395,15 +417,29 @@ enum : int {
   IFLA_BOND_SLAVE_LINK_FAILURE_COUNT = 3,
   IFLA_BOND_SLAVE_PERM_HWADDR = 4,
   IFLA_BOND_SLAVE_QUEUE_ID = 5,
+  IFLA_BOND_SLAVE_AD_AGGREGATOR_ID = 6,
+  IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE = 7,
+  IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE = 8,
+  IFLA_BOND_SLAVE_PRIO = 9,
 };
 static const char *const IFLA_BOND_SLAVE_STATE_NAMES[] = {"active", "backup"};
 static const char *const IFLA_BOND_SLAVE_MII_STATUS_NAMES[] = {"up", "going_down", "down", "going_back"};
+static const char *const IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE_adActorOperPortStateStr_NAMES[] = {"active", "short_timeout", "aggregating", "in_sync", "collecting", "distributing", "defaulted", "expired"};
+static const uint32_t IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE_adActorOperPortStateStr_VALUES[] = {1, 2, 4, 8, 16, 32, 64, 128};
+static const char *const IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE_adPartnerOperPortStateStr_NAMES[] = {"active", "short_timeout", "aggregating", "in_sync", "collecting", "distributing", "defaulted", "expired"};
+static const uint32_t IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE_adPartnerOperPortStateStr_VALUES[] = {1, 2, 4, 8, 16, 32, 64, 128};
 static const Attr BOND_SLAVE_ATTRS[] = {
-    {IFLA_BOND_SLAVE_STATE, T_CHOICE8, "state", IFLA_BOND_SLAVE_STATE_NAMES, 2, nullptr},
-    {IFLA_BOND_SLAVE_MII_STATUS, T_ENUM8, "miiStatus", IFLA_BOND_SLAVE_MII_STATUS_NAMES, 4, nullptr},
-    {IFLA_BOND_SLAVE_LINK_FAILURE_COUNT, T_U32, "linkFailureCount", nullptr, 0, nullptr},
-    {IFLA_BOND_SLAVE_PERM_HWADDR, T_LLADDR, "permHwaddr", nullptr, 0, nullptr},
-    {IFLA_BOND_SLAVE_QUEUE_ID, T_U16, "queueId", nullptr, 0, nullptr},
+    {IFLA_BOND_SLAVE_STATE, T_CHOICE8, "state", IFLA_BOND_SLAVE_STATE_NAMES, 2, nullptr, 0},
+    {IFLA_BOND_SLAVE_MII_STATUS, T_ENUM8, "miiStatus", IFLA_BOND_SLAVE_MII_STATUS_NAMES, 4, nullptr, 0},
+    {IFLA_BOND_SLAVE_LINK_FAILURE_COUNT, T_U32, "linkFailureCount", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_PERM_HWADDR, T_LLADDR, "permHwaddr", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_QUEUE_ID, T_U16, "queueId", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_AD_AGGREGATOR_ID, T_U16, "adAggregatorId", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE, T_U8, "adActorOperPortState", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE, T_BITS8, "adActorOperPortStateStr", IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE_adActorOperPortStateStr_NAMES, 8, IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE_adActorOperPortStateStr_VALUES, 0},
+    {IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE, T_U16, "adPartnerOperPortState", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE, T_BITS16, "adPartnerOperPortStateStr", IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE_adPartnerOperPortStateStr_NAMES, 8, IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE_adPartnerOperPortStateStr_VALUES, 0},
+    {IFLA_BOND_SLAVE_PRIO, T_S32, "prio", nullptr, 0, nullptr, 0},
 };
 static const Default BOND_SLAVE_DEFAULTS[] = {
     {"state", "\"backup\""},
@@ -412,11 +448,11 @@ static const Default BOND_SLAVE_DEFAULTS[] = {
 
 // IFLA_INFO_KIND -> table (kindData)
 static const Table KIND_TABLES[] = {
-    {"vlan", VLAN_DEFAULTS, 3, VLAN_ATTRS, 3},
-    {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 29},
-    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 39},
-    {"macvlan", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 5},
-    {"macvtap", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 5},
+    {"vlan", VLAN_DEFAULTS, 3, VLAN_ATTRS, 5},
+    {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 32},
+    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 42},
+    {"macvlan", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
+    {"macvtap", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"veth", nullptr, 0, nullptr, 0},
     {"dummy", nullptr, 0, nullptr, 0},
 };
@@ -425,7 +461,7 @@ static const size_t KIND_TABLES_COUNT = 7;
 // IFLA_INFO_SLAVE_KIND -> table (slaveData)
 static const Table SLAVE_TABLES[] = {
     {"bridge", BRPORT_DEFAULTS, 1, BRPORT_ATTRS, 36},
-    {"bond", BOND_SLAVE_DEFAULTS, 2, BOND_SLAVE_ATTRS, 5},
+    {"bond", BOND_SLAVE_DEFAULTS, 2, BOND_SLAVE_ATTRS, 11},
 };
 static const size_t SLAVE_TABLES_COUNT = 2;
 
