@@ -196,6 +196,62 @@ function craftedLinks(): Buffer[] {
     msg({ index: 20 }, (w) => {
       w.str(3, 'name\u0000garbage').str(3, 'dup-name').u32(4, 1400).u32(4, 9000);
     }),
+    ...kindExtras(),
+  ];
+}
+
+const ipv6 = (...groups: number[]): Buffer => {
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(g, 2 * i));
+  return b;
+};
+
+/**
+ * Attributes closing iproute2 gaps (issue 23), as the uapi headers lay them out: vlan QoS maps,
+ * bond ad_info / ns_ip6_target / coupled_control, bond port 802.3ad states and prio, macvlan
+ * source MACs and bc_cutoff, the bridge's boolopt bits, top-level IPv4 GSO/GRO limits and
+ * parent device. Crafted, not recorded: this host's kernel has no vlan or bond.
+ */
+function kindExtras(): Buffer[] {
+  return [
+    msg({ index: 30 }, (w) => {
+      // IFLA_GSO_IPV4_MAX_SIZE 63, IFLA_GRO_IPV4_MAX_SIZE 64 (past the old 64-slot index), parent dev 56 / bus 57
+      w.str(3, 'eth9').u32(63, 65536).u32(64, 131072).str(56, '0000:00:03.0').str(57, 'pci');
+      // IFLA_VLAN_EGRESS_QOS 3 / INGRESS_QOS 4: IFLA_VLAN_QOS_MAPPING {from, to}; a short entry is skipped
+      info(w, 'vlan', (d) => d.u16(1, 30)
+        .nest(3, (q) => q.bytes(1, u32s([1, 2])).bytes(1, u32s([7, 5])))
+        .nest(4, (q) => q.bytes(1, u32s([3, 4])).bytes(1, Buffer.alloc(4))));
+    }),
+    msg({ index: 31 }, (w) => {
+      w.str(3, 'eth10');
+      info(w, 'vlan', (d) => d.u16(1, 31).nest(3, () => undefined));
+    }),
+    msg({ index: 32 }, (w) => {
+      w.str(3, 'bond3');
+      info(w, 'bond', (d) => {
+        d.u8(1, 4);
+        // IFLA_BOND_AD_INFO 23: AGGREGATOR 1, NUM_PORTS 2, ACTOR_KEY 3, PARTNER_KEY 4 (u16), PARTNER_MAC 5
+        d.nest(23, (a) => a.u16(1, 2).u16(2, 3).u16(3, 15).u16(4, 17).bytes(5, mac(2, 0, 0, 0, 0, 0x33)));
+        // IFLA_BOND_NS_IP6_TARGET 31: a nest of in6_addr (a short one skipped); COUPLED_CONTROL 32
+        d.nest(31, (n) => n.bytes(0, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)).bytes(1, mac(1, 2, 3, 4)).bytes(2, ipv6(0xfe80, 0, 0, 0, 0x1, 0, 0, 0x2)));
+        d.u8(32, 1);
+      });
+    }),
+    msg({ index: 33 }, (w) => {
+      w.str(3, 'bs3').u32(10, 32);
+      // AD_AGGREGATOR_ID 6 (u16), ACTOR_OPER_PORT_STATE 7 (u8), PARTNER_OPER_PORT_STATE 8 (u16), PRIO 9 (s32)
+      info(w, 'dummy', undefined, 'bond', (d) => d.u8(1, 0).u8(2, 0).u16(6, 2).u8(7, 0x3d).u16(8, 0x0102).u32(9, 0xfffffffb));
+    }),
+    msg({ index: 34 }, (w) => {
+      w.str(3, 'mvs0').u32(5, 4);
+      // source mode: IFLA_MACVLAN_MACADDR_DATA 5 (IFLA_MACVLAN_MACADDR 4 entries), COUNT 6, BC_CUTOFF 9 = -1
+      info(w, 'macvlan', (d) => d.u32(1, 16).nest(5, (m) => m.bytes(4, mac(2, 0, 0, 0, 0, 0xa1)).bytes(4, mac(2, 0, 0, 0, 0, 0xa2))).u32(6, 2).u32(9, 0xffffffff));
+    }),
+    msg({ index: 35 }, (w) => {
+      w.str(3, 'br9');
+      // IFLA_BR_MULTI_BOOLOPT 46: struct br_boolopt_multi { optval, optmask }: no_ll_learn and mst on
+      info(w, 'bridge', (d) => d.u32(5, 0).bytes(46, u32s([0b101, 0b1111])));
+    }),
   ];
 }
 
@@ -244,6 +300,28 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   t.like(byName.get('wg0'), { kind: 'wireguard', kindData: null, slaveKind: 'team', slaveData: null, parentIndex: null });
   t.like(byName.get('vpeer'), { peer: null, kindData: { kind: 'veth', peerIndex: 21 } });
   t.like(byName.get(''), { index: 17, linkType: 'none', stats: { rxPackets: 9 } });
+});
+
+test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as iproute2 prints them (both writers, compared above)', (t) => {
+  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as Record<string, unknown>[]).map((v) => [v.name, v]));
+  t.like(byName.get('eth9'), { gsoIpv4MaxSize: 65536, groIpv4MaxSize: 131072, parentDev: '0000:00:03.0', parentBus: 'pci' });
+  t.like(byName.get('lo'), { gsoIpv4MaxSize: null, groIpv4MaxSize: null, parentDev: null, parentBus: null });
+  t.deepEqual(byName.get('eth9')!.kindData, {
+    kind: 'vlan', id: 30, protocol: '802.1Q', flags: [], egressQos: [{ from: 1, to: 2 }, { from: 7, to: 5 }], ingressQos: [{ from: 3, to: 4 }],
+  });
+  t.like(byName.get('eth10'), { kindData: { egressQos: [] } });
+  t.like(byName.get('bond3'), { kindData: {
+    mode: '802.3ad', adInfo: { aggregator: 2, num_ports: 3, actor_key: 15, partner_key: 17, partner_mac: '02:00:00:00:00:33' },
+    nsIp6Targets: ['2001:db8::1', 'fe80::1:0:0:2'], coupledControl: 1,
+  } });
+  // 0x3d: active, aggregating, in_sync, collecting, distributing; 0x102: short_timeout and a bit past the eight
+  t.like(byName.get('bs3'), { slaveData: {
+    adAggregatorId: 2, adActorOperPortState: 0x3d, adActorOperPortStateStr: ['active', 'aggregating', 'in_sync', 'collecting', 'distributing'],
+    adPartnerOperPortState: 0x102, adPartnerOperPortStateStr: ['short_timeout'], prio: -5,
+  } });
+  t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
+  t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
+  for (const indent of [0, 2, 4]) t.is(nativeJson(kindExtras(), indent), reference(kindExtras(), indent), `native agrees, indent ${indent}`);
 });
 
 test('counters beyond 2^53 print as JavaScript prints the nearest double', (t) => {
