@@ -237,6 +237,9 @@ export const BRIDGE: KindTable = {
     a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'noLinklocalLearn', { ip: 'no_linklocal_learn', bit: 0 }),
     a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'mcastVlanSnooping', { ip: 'mcast_vlan_snooping', bit: 1 }),
     a('IFLA_BR_MULTI_BOOLOPT', 46, 'bit32', 'mstEnabled', { ip: 'mst_enabled', bit: 2 }),
+    // learned FDB entries (a count that moves on its own) and their limit; Linux 6.8+
+    a('IFLA_BR_FDB_N_LEARNED', 48, 'u32', 'fdbNLearned', { ip: 'fdb_n_learned', volatile: true }),
+    a('IFLA_BR_FDB_MAX_LEARNED', 49, 'u32', 'fdbMaxLearned', { ip: 'fdb_max_learned' }),
   ],
   defaults: [['stp', false], ['vlanFiltering', false]],
   create: { keys: ['stp', 'vlanFiltering'] },

@@ -117,6 +117,8 @@ export interface BridgeData {
   noLinklocalLearn?: boolean;
   mcastVlanSnooping?: boolean;
   mstEnabled?: boolean;
+  fdbNLearned?: number;
+  fdbMaxLearned?: number;
 }
 export interface MacvlanData {
   kind: 'macvlan' | 'macvtap';

@@ -248,6 +248,8 @@ enum : int {
   IFLA_BR_MCAST_MLD_VERSION = 44,
   IFLA_BR_VLAN_STATS_PER_PORT = 45,
   IFLA_BR_MULTI_BOOLOPT = 46,
+  IFLA_BR_FDB_N_LEARNED = 48,
+  IFLA_BR_FDB_MAX_LEARNED = 49,
 };
 static const char *const IFLA_BR_VLAN_PROTOCOL_NAMES[] = {"802.1Q", "802.1ad"};
 static const Attr BR_ATTRS[] = {
@@ -293,6 +295,8 @@ static const Attr BR_ATTRS[] = {
     {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "noLinklocalLearn", nullptr, 0, nullptr, 0},
     {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "mcastVlanSnooping", nullptr, 0, nullptr, 1},
     {IFLA_BR_MULTI_BOOLOPT, T_BIT32, "mstEnabled", nullptr, 0, nullptr, 2},
+    {IFLA_BR_FDB_N_LEARNED, T_U32, "fdbNLearned", nullptr, 0, nullptr, 0},
+    {IFLA_BR_FDB_MAX_LEARNED, T_U32, "fdbMaxLearned", nullptr, 0, nullptr, 0},
 };
 static const Default BR_DEFAULTS[] = {
     {"stp", "false"},
@@ -450,7 +454,7 @@ static const Default BOND_SLAVE_DEFAULTS[] = {
 static const Table KIND_TABLES[] = {
     {"vlan", VLAN_DEFAULTS, 3, VLAN_ATTRS, 5},
     {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 32},
-    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 42},
+    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 44},
     {"macvlan", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"macvtap", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"veth", nullptr, 0, nullptr, 0},
