@@ -454,4 +454,6 @@ testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -
   t.like((listed.find((o) => o.name === 'pa') as { slaveData: object }).slaveData, { guard: true, fastLeave: true, mcastToUnicast: true, groupFwdMask: 0x4000 });
   t.regex(nodectl('link', 'show', 'mv0', '-n', ns.name).stdout, /^protodown +on reason 0x8$/m);
   t.regex(nodectl('link', 'show', 'pb', '-n', ns.name).stdout, /^allmulti +1$/m);
+  t.regex(nodectl('link', 'show', 'mv1', '-n', ns.name).stdout, /^macvlan +mode source .*macaddrData 02:00:00:00:0a:0[12],02:00:00:00:0a:0[12]( |$)/m);
+  t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, /noLinklocalLearn true mcastVlanSnooping false/);
 });

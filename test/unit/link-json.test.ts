@@ -7,6 +7,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { toViews } from '../../src/interfaces/model.js';
+import { renderLinkDetail } from '../../src/interfaces/render.js';
 import { AttrWriter } from '../../src/netlink/attr.js';
 import { linkListJsonOf } from '../../src/netlink/link-json.js';
 import { decodeLink } from '../../src/netlink/link.js';
@@ -322,6 +323,14 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
   t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
   for (const indent of [0, 2, 4]) t.is(nativeJson(kindExtras(), indent), reference(kindExtras(), indent), `native agrees, indent ${indent}`);
+  // link show's text: QoS maps as ip's from:to, ad_info as key=value, lists joined by commas
+  const views = toViews(kindExtras().map((p) => decodeLink(p)));
+  const text = (name: string): string => renderLinkDetail(views.find((v) => v.name === name)!);
+  t.regex(text('eth9'), /^vlan +id 30 .*egressQos 1:2,7:5 ingressQos 3:4$/m);
+  t.regex(text('eth9'), /^parentdev +0000:00:03\.0 bus pci$/m);
+  t.regex(text('eth9'), / gso_ipv4_max_size 65536 gro_ipv4_max_size 131072$/m);
+  t.regex(text('bond3'), /adInfo aggregator=2,num_ports=3,actor_key=15,partner_key=17,partner_mac=02:00:00:00:00:33 nsIp6Targets 2001:db8::1,fe80::1:0:0:2 /);
+  t.regex(text('bs3'), /adActorOperPortStateStr active,aggregating,in_sync,collecting,distributing /);
 });
 
 test('counters beyond 2^53 print as JavaScript prints the nearest double', (t) => {
