@@ -180,7 +180,8 @@ export const BOND: KindTable = {
     // 802.3ad: the active aggregator and its partner (changes with LACP negotiation)
     a('IFLA_BOND_AD_INFO', 23, 'adinfo', 'adInfo', { ip: 'ad_info' }),
     a('IFLA_BOND_NS_IP6_TARGET', 31, 'ipv6list', 'nsIp6Targets', { ip: 'ns_ip6_target' }),
-    a('IFLA_BOND_COUPLED_CONTROL', 32, 'u8', 'coupledControl', { ip: 'coupled_control' }),
+    // ip prints it as on/off (a JSON boolean)
+    a('IFLA_BOND_COUPLED_CONTROL', 32, 'flag8', 'coupledControl', { ip: 'coupled_control' }),
   ],
   defaults: [['mode', 'balance-rr'], ['miimon', 0]],
   create: { keys: ['mode', 'miimon', 'arpInterval', 'arpIpTargets'], required: ['mode'] },

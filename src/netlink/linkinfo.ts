@@ -66,7 +66,7 @@ export interface BondData {
   missedMax?: number;
   adInfo?: BondAdInfo;
   nsIp6Targets?: string[];
-  coupledControl?: number;
+  coupledControl?: boolean;
 }
 export interface BridgeData {
   kind: 'bridge';

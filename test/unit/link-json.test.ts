@@ -313,7 +313,7 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   t.like(byName.get('eth10'), { kindData: { egressQos: [] } });
   t.like(byName.get('bond3'), { kindData: {
     mode: '802.3ad', adInfo: { aggregator: 2, num_ports: 3, actor_key: 15, partner_key: 17, partner_mac: '02:00:00:00:00:33' },
-    nsIp6Targets: ['2001:db8::1', 'fe80::1:0:0:2'], coupledControl: 1,
+    nsIp6Targets: ['2001:db8::1', 'fe80::1:0:0:2'], coupledControl: true,
   } });
   // 0x3d: active, aggregating, in_sync, collecting, distributing; 0x102: short_timeout and a bit past the eight
   t.like(byName.get('bs3'), { slaveData: {

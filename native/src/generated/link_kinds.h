@@ -199,7 +199,7 @@ static const Attr BOND_ATTRS[] = {
     {IFLA_BOND_MISSED_MAX, T_U8, "missedMax", nullptr, 0, nullptr, 0},
     {IFLA_BOND_AD_INFO, T_ADINFO, "adInfo", nullptr, 0, nullptr, 0},
     {IFLA_BOND_NS_IP6_TARGET, T_IPV6LIST, "nsIp6Targets", nullptr, 0, nullptr, 0},
-    {IFLA_BOND_COUPLED_CONTROL, T_U8, "coupledControl", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_COUPLED_CONTROL, T_FLAG8, "coupledControl", nullptr, 0, nullptr, 0},
 };
 static const Default BOND_DEFAULTS[] = {
     {"mode", "\"balance-rr\""},
