@@ -264,12 +264,12 @@ export function testIfWith<Ctx>(base: TestFn<Ctx>, needs: Need[], o: TestIfOptio
  * with `orFail`, as failing with that message (e.g. CI builds the .deb first, so there a
  * missing one is a failure). When `has`, the `needs` are checked as testIf checks them.
  */
-export function testWhen<Ctx = unknown>(has: boolean, why: string, o: { orFail?: string | undefined; needs?: Need[] } = {}): TestFn<Ctx> {
-  const base = anyTest as TestFn<Ctx>;
+export function testWhen<Ctx = unknown>(has: boolean, why: string, o: { orFail?: string | undefined; needs?: Need[] } & TestIfOptions & { base?: TestFn<Ctx> } = {}): TestFn<Ctx> {
+  const base = o.base ?? (anyTest as TestFn<Ctx>);
   if (!has && o.orFail) return failing(base as TestFn, o.orFail) as TestFn<Ctx>;
-  const file = callerFile();
-  const decided = has ? base : skipping(base as TestFn, () => noteSkip(file, why)) as TestFn<Ctx>;
-  return testIfWith(decided, o.needs ?? [], { file });
+  const file = o.file ?? callerFile();
+  const decided = has ? base : skipping(base as TestFn, () => (o.note ?? noteSkip)(file, why)) as TestFn<Ctx>;
+  return testIfWith(decided, o.needs ?? [], { ...o, file });
 }
 
 /**
