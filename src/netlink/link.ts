@@ -8,8 +8,9 @@ import { dumpEachIndexed } from './dump-once.js';
 import { consistently, type Handle, NLM_F_CREATE, NLM_F_EXCL, type RequestOptions, RTM } from './handle.js';
 import {
   type BondSpec, type BridgeSpec, decodeLinkInfo, encodeLinkInfo, ifinfomsg, type KindData, type MacvlanSpec,
-  type SlaveData, validateKindSpec, type VlanSpec, encodeBridgePortOptions,
+  type SlaveData, validateKindSpec, type VlanSpec, encodeBridgePortOptions, bridgePortAttrNames, linkInfoAttrNames,
 } from './linkinfo.js';
+import { refuseTooNew } from './attr-since.js';
 import { IFLA, IFLA_INET6, IFLA_PROTO_DOWN_REASON, KIND_TABLE } from './link-kinds.js';
 import { netnsPath } from './netns.js';
 
@@ -415,6 +416,8 @@ export async function addLink(h: Handle, spec: LinkSpec): Promise<void> {
   if (KIND_TABLE.get(spec.kind)?.needsParent && spec.parent === undefined) {
     throw new UsageError(`cannot create ${spec.kind} ${spec.name}: it needs a parent (lower device)`);
   }
+  // an IFLA_INFO_DATA attribute newer than the kernel would be ignored, not refused
+  refuseTooNew(linkInfoAttrNames(spec), `create ${spec.kind} ${spec.name}`);
   const mac = spec.mac !== undefined ? parseMacOrThrow(spec.mac) : undefined;
   const parent = spec.parent !== undefined ? await resolveIndex(h, spec.parent) : undefined;
   const master = spec.master !== undefined ? await resolveIndex(h, spec.master) : undefined;
@@ -573,9 +576,12 @@ export async function delLink(h: Handle, index: number): Promise<void> {
 /**
  * Set a bridge port's options back to `options` (bridgePortOptions bytes of an earlier dump):
  * re-enslaving a port gives it the defaults. `now` is what it has at present (see
- * encodeBridgePortOptions).
+ * encodeBridgePortOptions). `o.kernel`: the release to check the options against (tests).
  */
-export async function setBridgePortOptions(h: Handle, index: number, options: Buffer, now: Buffer | null): Promise<void> {
+export async function setBridgePortOptions(h: Handle, index: number, options: Buffer, now: Buffer | null, o: { kernel?: string } = {}): Promise<void> {
+  // Options read from a newer kernel (a journal replayed after booting an older one) would be
+  // dropped by this one's liberal parse of the port data: refused before anything is sent.
+  refuseTooNew(bridgePortAttrNames(options), `set the bridge port options of link ${index}`, o.kernel);
   const w = new AttrWriter(256);
   w.raw(ifinfomsg({ index }));
   encodeBridgePortOptions(w, options, now);

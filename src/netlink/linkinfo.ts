@@ -567,3 +567,24 @@ export function encodeBridgePortOptions(w: AttrWriter, options: Buffer, now: Buf
     });
   });
 }
+
+const BRPORT_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(IFLA_BRPORT).map(([k, v]) => [v, `IFLA_BRPORT_${k}`]));
+
+/** The IFLA_BRPORT_* attributes in bridgePortOptions bytes, named, with their values (u8/u16/u32), for attr-since.ts. */
+export function bridgePortAttrNames(options: Buffer): { name: string; value?: number }[] {
+  const out: { name: string; value?: number }[] = [];
+  forEachAttr(options, 0, options.length, (t, s, e) => {
+    const value = e - s === 1 ? options.readUInt8(s) : e - s === 2 ? options.readUInt16LE(s) : e - s === 4 ? options.readUInt32LE(s) : undefined;
+    out.push({ name: BRPORT_NAME[t] ?? `IFLA_BRPORT_${t}`, ...(value !== undefined ? { value } : {}) });
+  });
+  return out;
+}
+
+/** The uapi names of the IFLA_INFO_DATA attributes encodeLinkInfo sends for spec (for attr-since.ts). */
+export function linkInfoAttrNames(spec: KindSpec): string[] {
+  const create = KIND_TABLE.get(spec.kind)?.create;
+  if (!create) return [];
+  const opts = kindOptions(spec) ?? {};
+  const table = KIND_TABLE.get(spec.kind)!;
+  return create.keys.filter((k) => opts[k] !== undefined || create.always?.[k] !== undefined).map((k) => attrOf(table, k).name);
+}

@@ -27,7 +27,8 @@ import { isRoot, Netns, uniqueName } from './netns.js';
 
 export type LinkKind = 'vlan' | 'bond' | 'dummy' | 'macvlan' | 'macvtap' | 'veth' | 'bridge' | 'ipvlan' | 'vxlan';
 /** A kernel feature (probed) or a need of the test run (root, the VM, the built CLI, a command, a file). */
-export type Need = FeatureName | LinkKind | 'sctp' | 'root' | 'vm' | 'cli' | `cmd:${string}` | `file:${string}`;
+// `kernel:X`: a kernel behaviour a test finds only inside itself (skipInside, with its first kernel).
+export type Need = FeatureName | LinkKind | 'sctp' | 'root' | 'vm' | 'cli' | `cmd:${string}` | `file:${string}` | `kernel:${string}`;
 
 export interface Answer {
   need: Need;
@@ -49,7 +50,7 @@ const LINK_MIN: Record<LinkKind, string> = {
 };
 
 export function isKernelNeed(n: string): boolean {
-  return n === 'sctp' || LINK_KINDS.has(n) || n in FEATURE_MIN_KERNEL;
+  return n === 'sctp' || LINK_KINDS.has(n) || n in FEATURE_MIN_KERNEL || n.startsWith('kernel:');
 }
 
 /** A kernel feature's first mainline kernel (undefined for needs that are not the kernel's). */
@@ -258,12 +259,28 @@ export function testIfWith<Ctx>(base: TestFn<Ctx>, needs: Need[], o: TestIfOptio
 }
 
 /**
+ * For a condition the test file establishes itself when it loads (a built artifact, a kernel
+ * answer only this file asks for): `has` false registers the tests as skipped with `why`, or,
+ * with `orFail`, as failing with that message (e.g. CI builds the .deb first, so there a
+ * missing one is a failure). When `has`, the `needs` are checked as testIf checks them.
+ */
+export function testWhen<Ctx = unknown>(has: boolean, why: string, o: { orFail?: string | undefined; needs?: Need[] } & TestIfOptions & { base?: TestFn<Ctx> } = {}): TestFn<Ctx> {
+  const base = o.base ?? (anyTest as TestFn<Ctx>);
+  if (!has && o.orFail) return failing(base as TestFn, o.orFail) as TestFn<Ctx>;
+  const file = o.file ?? callerFile();
+  const decided = has ? base : skipping(base as TestFn, () => (o.note ?? noteSkip)(file, why)) as TestFn<Ctx>;
+  return testIfWith(decided, o.needs ?? [], { ...o, file });
+}
+
+/**
  * For a skip that can only be known inside a test, after its setup: logs `SKIP: why` and returns
  * true (the caller returns; ava still counts the test as passed, and the log says what did not
- * run), or fails the test under the strict switch when the kernel should have `need`.
+ * run), or fails the test under the strict switch when the kernel should have `need`. For a part
+ * of a test (the rest still runs) the caller goes on instead of returning.
  */
-export function skipInside(t: ExecutionContext, need: Need, why: string, minKernel = minKernelOf(need)): boolean {
-  const v = verdict({ need, has: false, conclusive: true, why, ...(minKernel ? { minKernel } : {}) });
+export function skipInside(t: ExecutionContext, need: Need | (string & Record<never, never>), why: string, minKernel = minKernelOf(need as Need)): boolean {
+  // A need that is none of the above (e.g. 'dump_intr') is strict only when named in the switch.
+  const v = verdict({ need: need as Need, has: false, conclusive: true, why, ...(minKernel ? { minKernel } : {}) });
   if ('fail' in v) {
     t.fail(v.fail);
     return true;

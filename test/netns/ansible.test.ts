@@ -3,13 +3,14 @@
 // is reported failed and rolled back, a real run changes and a second run reports unchanged, and
 // a gateway that does not answer reverts the change. "Unchanged" is iproute2's view
 // (ip -d -j link, ip -j addr), ifindexes and MACs included.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { haveCommand, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 import { waitUntil } from '../helpers/patience.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,12 +18,8 @@ const bin = join(root, 'bin/run.js');
 
 interface TaskResult { stdout: string; changed?: boolean; failed?: boolean; msg?: string; operations?: string[]; rolled_back?: boolean; reverted?: boolean; disruption?: { name: string; effects: string[] }[] }
 
+// Registered with testIf('root'): the module changes namespaces the test creates.
 function skipUnless(t: ExecutionContext): boolean {
-  if (!isRoot()) {
-    t.log('SKIP: not root; the module changes namespaces the test creates');
-    t.pass();
-    return false;
-  }
   // Not a kernel feature: scripts/setup installs ansible-core, so its absence is a failure.
   if (!haveCommand('ansible-playbook')) {
     t.fail('ansible-playbook missing: run scripts/setup (it installs ansible-core)');
@@ -96,7 +93,7 @@ function play(dir: string, args: Record<string, unknown>, opts: { check?: boolea
 /** The diff as ansible-playbook --diff shows it (the tree record leaves the diff out). */
 const diffText = (r: TaskResult) => r.stdout;
 
-test(rootTitle('ansible: check mode changes nothing, a failed apply rolls back, then changed once and unchanged after'), async (t) => {
+testIf('root')(rootTitle('ansible: check mode changes nothing, a failed apply rolls back, then changed once and unchanged after'), async (t) => {
   if (!skipUnless(t)) return;
   const { node, dir, file } = await topology(t);
   const stateDir = join(dir, 'state');
@@ -131,7 +128,7 @@ test(rootTitle('ansible: check mode changes nothing, a failed apply rolls back, 
   t.deepEqual(snapshot(node), after);
 });
 
-test(rootTitle('ansible: a gateway that does not answer after the apply reverts the change and fails'), async (t) => {
+testIf('root')(rootTitle('ansible: a gateway that does not answer after the apply reverts the change and fails'), async (t) => {
   if (!skipUnless(t)) return;
   const { node, dir, file } = await topology(t);
   const before = snapshot(node);
@@ -142,7 +139,7 @@ test(rootTitle('ansible: a gateway that does not answer after the apply reverts 
   t.deepEqual(snapshot(node), before, 'the revert left changes behind');
 });
 
-test(rootTitle('ansible: a plan that disrupts a link that is up fails the task, nothing changed, unless allow_disruption'), async (t) => {
+testIf('root')(rootTitle('ansible: a plan that disrupts a link that is up fails the task, nothing changed, unless allow_disruption'), async (t) => {
   if (!skipUnless(t)) return;
   const { node, dir, file } = await topology(t);
   const args = { src: file, netns: node.name, state_dir: join(dir, 'state'), gateway: '192.0.2.1', confirm_timeout: 60 };

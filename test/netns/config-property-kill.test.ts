@@ -10,7 +10,7 @@
 // the kill lands also depends on the machine's speed, so the log says at which step it did.
 // A trial starts as in config-property.test.ts (test/helpers/config-property.ts startTrial);
 // NODECTL_PROPERTY_LOG=1 prints one line per trial.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +20,10 @@ import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
 import { baseSeed, classify, propertyNamespace, startTrial, trialLine } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, netnsFor, stateDir } from '../helpers/netns.js';
+import { netnsFor, stateDir } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
-const built = existsSync(new URL('../../dist/commands/config/apply.js', import.meta.url));
 // 5 × 5 = 25 trials: each spawns the CLI, so a trial costs several times one in-process
 const CHUNKS = 5;
 const TRIALS = Number(process.env.NODECTL_PROPERTY_TRIALS ?? 5);
@@ -142,9 +142,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
 }
 
 for (let c = 0; c < CHUNKS; c++) {
-  test.serial(`property: SIGKILL of config apply at a random moment, then recover: the namespace is as before, or at the target (chunk ${c + 1}/${CHUNKS})`, async (t) => {
-    if (!isRoot()) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
-    if (!built) { t.log('SKIP: the CLI is not built (npm run build:ts): this test kills the real nodectl process'); t.pass(); return; }
+  testIf('root', 'cli').serial(`property: SIGKILL of config apply at a random moment, then recover: the namespace is as before, or at the target (chunk ${c + 1}/${CHUNKS})`, async (t) => {
     await chunk(t, c);
   });
 }

@@ -14,7 +14,7 @@
 //   - 559773962, trial 560273979: a bridge kept the IPv6 link-local it got while a failed
 //     apply had given it a port (and carrier).
 // Random seeds may still find new ones, so `npm test` keeps one fixed seed.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { ApplyError } from '../../src/errors.js';
 import { baseSeed, classify, propertyNamespace, startTrial, trialLine } from '../helpers/config-property.js';
 import { diffSnapshots, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { isRoot, netnsFor } from '../helpers/netns.js';
+import { netnsFor } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 
 // 10 × 10 = 100 trials; chunks run one after another so that each finishes well inside ava's
 // timeout and the trials are not slowed by each other
@@ -71,8 +72,7 @@ async function chunk(t: ExecutionContext, c: number): Promise<void> {
 }
 
 for (let c = 0; c < CHUNKS; c++) {
-  test.serial(`property: a failure at a random step of a random apply leaves the namespace identical (chunk ${c + 1}/${CHUNKS})`, async (t) => {
-    if (!isRoot()) { t.log('SKIP: needs root (network namespaces)'); t.pass(); return; }
+  testIf('root').serial(`property: a failure at a random step of a random apply leaves the namespace identical (chunk ${c + 1}/${CHUNKS})`, async (t) => {
     await chunk(t, c);
   });
 }

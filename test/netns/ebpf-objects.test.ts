@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BpfObject, VerifierError } from 'ebpf-ts';
-import { haveCommand, isRoot } from '../helpers/netns.js';
+import { testIf } from '../helpers/require.js';
 import { BPF_DIR } from '../helpers/ebpf.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -40,12 +40,8 @@ function loadOutcome(src: string | Buffer, name: string): string {
   }
 }
 
-test('rebuilding the sources gives the shipped objects', (t) => {
-  if (!isRoot()) return void t.fail('needs root');
-  if (!haveCommand('clang') || !haveCommand('bpftool') || !haveCommand('llvm-strip')) {
-    t.log('SKIP: clang/llvm/bpftool not installed here (scripts/setup installs them); byte comparison impossible');
-    return void t.pass();
-  }
+// scripts/setup installs clang, llvm (llvm-strip) and bpftool; without them no rebuild to compare
+testIf('root', 'cmd:clang', 'cmd:llvm-strip', 'cmd:bpftool')('rebuilding the sources gives the shipped objects', (t) => {
   const out = mkdtempSync(join(tmpdir(), 'nctl-bpf-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const r = spawnSync(join(BPF_DIR, '../scripts/build-bpf'), ['--out', out], { encoding: 'utf8' });

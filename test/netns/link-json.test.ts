@@ -3,13 +3,13 @@
 // + JSON.stringify), every link kind the decoder knows included, and fall back to the TypeScript
 // path for links it cannot render exactly. Kinds this host's kernel lacks (vlan, bond, dummy)
 // run in the VM (scripts/vm); here they say which kernel answer made them skip.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { writeLinkListJson } from '../../src/netlink/link-json.js';
 import { testIf } from '../helpers/require.js';
 
@@ -72,7 +72,6 @@ function assertSame(t: ExecutionContext, ns: Netns, what: string): void {
   }
 }
 
-const root = isRoot();
 
 testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, down and no-carrier links'), (t) => {
   const ns = quietNetns(t);
@@ -195,9 +194,8 @@ testIf('root')(rootTitle('link list --json: a failing stdout (ENOSPC) ends both 
   }
 });
 
-const haveScript = haveCommand('script');
-test(rootTitle(`link list --json on a terminal: indented as oclif indents it${haveScript ? '' : ' (skipped: no script(1) to make a terminal)'}`), (t) => {
-  if (!root || !haveScript) { t.log(`SKIP: ${root ? 'no script(1) (util-linux) to run nodectl on a pseudo-terminal' : 'not root'}`); t.pass(); return; }
+// script(1) (util-linux) runs nodectl on a pseudo-terminal
+testIf('root', 'cmd:script')(rootTitle('link list --json on a terminal: indented as oclif indents it'), (t) => {
   const ns = quietNetns(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge');
   ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');

@@ -2,14 +2,15 @@
 // a PATH that has no Node: the launcher must find the Node, the addon, the dependencies and the
 // manifest relative to itself. Building the .deb takes minutes (xz of an 86 MB Node), more than
 // `npm test` can spend, so this test uses the newest dist-deb/nodectl_*.deb that `npm run package`
-// left (or $NODECTL_DEB) and says SKIP when there is none.
-import test from 'ava';
+// left (or $NODECTL_DEB); without one its tests are skipped (under CI, where .ci/run builds it
+// first, they fail).
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, netnsFor, rootTitle } from '../helpers/netns.js';
+import { netnsFor, rootTitle } from '../helpers/netns.js';
+import { type Need, testWhen } from '../helpers/require.js';
 import { RTPROT_NODECTL } from '../../src/netlink/route.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,12 +26,22 @@ function findDeb(): string | null {
 }
 const deb = findDeb();
 
+// Decided at load: without a .deb the tests are skipped, except under CI, which builds the
+// package first (.ci/run), so there a missing .deb is a failure. Then root, for the namespace
+// (and the private mount namespace) the last two create.
+/** The .deb, in a test debTest registered (so there is one). */
+const debPath = (): string => deb!;
+const debTest = (...needs: Need[]) => testWhen(deb !== null, 'no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)', {
+  orFail: process.env.CI ? 'no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test' : undefined,
+  needs,
+});
+
 /** The unpacked tree, and a PATH of only what the package relies on from the base system. */
 function unpack(t: { teardown: (f: () => void) => void }): { tree: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'nctl-deb-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const tree = join(dir, 'root');
-  const r = spawnSync('dpkg-deb', ['-x', deb!, tree], { encoding: 'utf8' });
+  const r = spawnSync('dpkg-deb', ['-x', debPath(), tree], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`dpkg-deb -x: ${r.stderr}`);
   // readlink (coreutils) for the launcher, ip (iproute2, a Depends) for what nodectl spawns.
   const bin = join(dir, 'path');
@@ -47,13 +58,8 @@ function run(tree: string, env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync(join(tree, 'usr/bin/nodectl'), args, { encoding: 'utf8', env, cwd: tree });
 }
 
-test('the .deb: control fields, size, and the files it installs', (t) => {
-  if (!deb) {
-    // CI builds the package first (.ci/run), so there a missing .deb is a failure, not a skip
-    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
-    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
-    return t.pass();
-  }
+debTest()('the .deb: control fields, size, and the files it installs', (t) => {
+  const deb = debPath();
   t.log(`testing ${deb}`);
   // An old .deb still tests the packaging, but not this checkout's code: say so.
   const built = join(root, 'dist/cli/fast-read.bundle.js');
@@ -107,13 +113,7 @@ test('the .deb: control fields, size, and the files it installs', (t) => {
   t.deepEqual(protos.split('\n').filter((l) => l.trim() && !l.startsWith('#')), [`${RTPROT_NODECTL} nodectl`]);
 });
 
-test(rootTitle('the .deb\'s rt_protos.d file makes `ip route` say "proto nodectl" for the routes nodectl installs'), (t) => {
-  if (!deb) {
-    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
-    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
-    return t.pass();
-  }
-  if (!isRoot()) { t.log('SKIP: not root; needs a namespace and a private mount namespace'); return t.pass(); }
+debTest('root')(rootTitle('the .deb\'s rt_protos.d file makes `ip route` say "proto nodectl" for the routes nodectl installs'), (t) => {
   const { tree } = unpack(t);
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'pk0', 'type', 'veth', 'peer', 'name', 'pk1');
@@ -129,17 +129,7 @@ test(rootTitle('the .deb\'s rt_protos.d file makes `ip route` say "proto nodectl
   t.regex(ns.ip('route', 'show', 'dev', 'pk0'), /^10\.77\.0\.0\/16 proto 110 scope link/m);
 });
 
-test(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link list --json -n, config validate, --help'), (t) => {
-  if (!deb) {
-    // CI builds the package first (.ci/run), so there a missing .deb is a failure, not a skip
-    if (process.env.CI) { t.fail('no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test'); return; }
-    t.log('SKIP: no dist-deb/nodectl_*.deb (run `npm run package`; the build takes minutes, so npm test does not)');
-    return t.pass();
-  }
-  if (!isRoot()) {
-    t.log('SKIP: not root; link list -n needs a namespace the test creates');
-    return t.pass();
-  }
+debTest('root')(rootTitle('the unpacked .deb runs without a Node on PATH: --version, link list --json -n, config validate, --help'), (t) => {
   const { tree, env } = unpack(t);
   t.not(spawnSync('sh', ['-c', 'command -v node'], { env, encoding: 'utf8' }).status, 0, 'the PATH must have no node');
 

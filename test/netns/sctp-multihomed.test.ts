@@ -5,12 +5,13 @@
 // acknowledged on the other is not outstanding (the old two-row model left it outstanding on
 // the failed path's row: a false "stalled"). tshark captures the same traffic on A's two
 // interfaces and its dissection is the independent count every path's figures are held to.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveCommand, isRoot, netnsFor, type Netns } from '../helpers/netns.js';
+import { haveCommand, netnsFor, type Netns } from '../helpers/netns.js';
+import { skipInside, testIf } from '../helpers/require.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
 import { chunk, ethFrame, ipPacket, sctpFrame } from '../../src/sctp/packet.js';
@@ -137,12 +138,7 @@ const sides = (ns: { a: Netns; b: Netns }, port: number): { a: SideSpec; b: Side
   b2: { netns: ns.b.name, ifname: 'vb2', ip: '10.78.2.2', port: 3868 },
 });
 
-test('a multi-homed association is one row with both paths; DATA acknowledged on the other path is not stalled', async (t) => {
-  if (!isRoot()) {
-    t.log('SKIP: not root');
-    t.pass();
-    return;
-  }
+testIf('root')('a multi-homed association is one row with both paths; DATA acknowledged on the other path is not stalled', async (t) => {
   const ns = twoPaths(t);
   const tracer = await WireTracer.open({ targets: [{ dev: 'va1', netns: ns.a.name }, { dev: 'va2', netns: ns.a.name }] });
   t.teardown(() => tracer.close());
@@ -224,7 +220,7 @@ test('a multi-homed association is one row with both paths; DATA acknowledged on
 
   // tshark's dissection of the same packets (captured on A's interfaces): the same per-path counts and the same switch
   if (!pcap) {
-    t.log('SKIP: tshark is absent: no cross-check of the per-path counts against its dissection');
+    skipInside(t, 'cmd:tshark', 'tshark is absent: no cross-check of the per-path counts against its dissection');
   } else {
     const pkts = dissect(pcap);
     t.true(pkts.length > 0, 'tshark saw the SCTP packets');

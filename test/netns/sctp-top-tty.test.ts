@@ -4,16 +4,14 @@
 // f freezes the table (new associations stay off it) and unfreezes it, j/k select a row and p
 // shows its paths under it, q exits 0 and leaves
 // the terminal in its normal (cooked, echoing) mode, as stty reports afterwards.
-import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { haveCommand, isRoot, vethPair } from '../helpers/netns.js';
+import { vethPair } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
 import { runScenario } from '../../src/sctp/generator.js';
 import { testIf } from '../helpers/require.js';
 
 const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const why = !isRoot() ? 'not root' : !haveCommand('script') ? 'script (util-linux) is not installed' : !haveCommand('stty') ? 'stty is not installed' : null;
 const CLEAR = '\x1b[H\x1b[2J';
 
 /** The screens drawn so far; the last one may still be arriving, so it is left out. */
@@ -144,12 +142,7 @@ testIf('root', 'cmd:script', 'cmd:stty')('top in a terminal: s re-sorts, f freez
 
 // The terminal as a terminal emulator keeps it (tmux's own screen, read back with capture-pane):
 // after q, what was on it before top is back, and no frame of top is left on it.
-test('top leaves the terminal clean on q: no frame left on the screen (tmux)', async (t) => {
-  if (why || !haveCommand('tmux')) {
-    t.log(`SKIP: ${why ?? 'tmux is not installed'}`);
-    t.pass();
-    return;
-  }
+testIf('root', 'cmd:tmux')('top leaves the terminal clean on q: no frame left on the screen (tmux)', async (t) => {
   const { a } = vethPair(t, '10.67.1', { addresses: false });
   const sock = `nctl-top-${process.pid}-${Date.now()}`;
   const tmux = (...args: string[]) => spawnSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });

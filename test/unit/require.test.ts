@@ -1,7 +1,7 @@
 // test/helpers/require.ts: which tests are registered as run, skipped or failing, from given
 // answers, kernels and NODECTL_REQUIRE_FEATURES values (a fake `test` records the registrations).
-import test, { type TestFn } from 'ava';
-import { type Answer, type Need, minKernelOf, strictNeeds, testIfWith, verdict } from '../helpers/require.js';
+import test, { type ExecutionContext, type TestFn } from 'ava';
+import { type Answer, type Need, minKernelOf, skipInside, strictNeeds, testIfWith, testWhen, verdict } from '../helpers/require.js';
 
 interface Reg { how: 'run' | 'skip' | 'serial' | 'serial.skip'; title: string; impl: unknown }
 
@@ -88,4 +88,55 @@ test('strict switch: a probe that could not tell fails (it is not "absent"), wit
   const v = verdict(a, '6.18.44', 'all');
   t.true('fail' in v && /could not tell whether kernel 6\.18\.44 has fentry/.test(v.fail));
   t.deepEqual(verdict(a, '6.18.44', undefined), { skip: true });
+});
+
+test('testWhen: a condition of the file skips with its reason, after the needs (the first missing one decides)', (t) => {
+  const notes: string[] = [];
+  const o = { env: undefined, file: 'package-deb', note: (f: string, r: string) => notes.push(`${f}: ${r}`) };
+  let f = fakeTest();
+  testWhen(false, 'no dist-deb/nodectl_*.deb', { ...o, base: f.t, ask: present, needs: ['root'] })('a', () => {});
+  t.deepEqual(f.regs.map((r) => `${r.how} ${r.title}`), ['skip a']);
+  t.deepEqual(notes.splice(0), ['package-deb: no dist-deb/nodectl_*.deb']);
+  f = fakeTest();
+  testWhen(false, 'no dist-deb/nodectl_*.deb', { ...o, base: f.t, ask: (n) => ({ need: n, has: false, conclusive: true, why: 'not root' }), needs: ['root'] }).serial('b', () => {});
+  t.deepEqual(f.regs.map((r) => `${r.how} ${r.title}`), ['serial.skip b']);
+  t.deepEqual(notes.splice(0), ['package-deb: not root']);
+  f = fakeTest();
+  const got = testWhen(true, 'unused', { ...o, base: f.t, ask: present, needs: ['root'] });
+  t.is(got, f.t);
+  t.deepEqual(notes, []);
+});
+
+test('testWhen with orFail: the tests are registered failing with that message, whatever the needs', async (t) => {
+  const f = fakeTest();
+  testWhen(false, 'no .deb', { base: f.t, orFail: 'no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test', needs: ['root'], ask: () => ({ need: 'root', has: false, conclusive: true, why: 'not root' }), env: undefined, file: 'x', note: () => {} })('c', () => {});
+  t.deepEqual(f.regs.map((r) => `${r.how} ${r.title}`), ['run c']);
+  const failed: string[] = [];
+  await (f.regs[0]!.impl as (tt: unknown) => unknown)({ fail: (m: string) => failed.push(m) });
+  t.deepEqual(failed, ['no dist-deb/nodectl_*.deb: .ci/run runs npm run package before npm test']);
+});
+
+test('skipInside: a kernel:X need fails under `all` on a kernel from its first one on; another name only when named', (t) => {
+  const saved = process.env.NODECTL_REQUIRE_FEATURES;
+  const fake = () => { const r = { fails: [] as string[], logs: [] as string[], passes: 0 }; return { r, t: { fail: (m: string) => r.fails.push(m), log: (m: string) => r.logs.push(m), pass: () => { r.passes++; } } as unknown as ExecutionContext }; };
+  try {
+    process.env.NODECTL_REQUIRE_FEATURES = 'all';
+    let x = fake();
+    t.true(skipInside(x.t, 'kernel:IFLA_BRPORT_LOCKED', 'kernel lacks IFLA_BRPORT_LOCKED', '2.6'));
+    t.is(x.r.fails.length, 1);
+    t.regex(x.r.fails[0]!, /kernel:IFLA_BRPORT_LOCKED isn't supported even though kernel .* should have it, which mainline has had since 2\.6/);
+    x = fake();
+    skipInside(x.t, 'kernel:FUTURE', 'kernel lacks FUTURE', '99.0');
+    t.deepEqual([x.r.fails, x.r.logs, x.r.passes], [[], ['SKIP: kernel lacks FUTURE'], 1], 'newer than the kernel: still a skip');
+    x = fake();
+    skipInside(x.t, 'dump_intr', 'none of 100 dumps was marked');
+    t.deepEqual([x.r.fails, x.r.logs], [[], ['SKIP: none of 100 dumps was marked']], 'not the kernel\'s: not covered by all');
+    process.env.NODECTL_REQUIRE_FEATURES = 'dump_intr';
+    x = fake();
+    skipInside(x.t, 'dump_intr', 'none of 100 dumps was marked');
+    t.is(x.r.fails.length, 1, 'named: strict');
+  } finally {
+    if (saved === undefined) delete process.env.NODECTL_REQUIRE_FEATURES;
+    else process.env.NODECTL_REQUIRE_FEATURES = saved;
+  }
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { netnsFor } from '../helpers/netns.js';
-import { testIf } from '../helpers/require.js';
+import { skipInside, testWhen } from '../helpers/require.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,12 +26,10 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(cmd, args, { encoding: 'utf8', env });
 }
 
-testIf('vm').serial('apt installs the .deb, nodectl runs without a node on PATH, apt purge leaves nothing', (t) => {
-  const deb = newestDeb();
-  if (!deb) {
-    t.log('SKIP: no dist-deb/nodectl_*.deb (run npm run package on the host before npm run test:vm)');
-    return t.pass();
-  }
+// Decided at load: in the VM, and a .deb built on the host (the guest sees the host's checkout).
+const deb = newestDeb();
+testWhen(deb !== null, 'no dist-deb/nodectl_*.deb (run npm run package on the host before npm run test:vm)', { needs: ['vm'] }).serial('apt installs the .deb, nodectl runs without a node on PATH, apt purge leaves nothing', (t) => {
+  if (!deb) return void t.fail('no .deb');
   t.is(sh('dpkg-query', ['-W', 'nodectl']).status, 1, 'nodectl must not be installed before the test');
   const install = sh('apt-get', ['install', '-y', '--no-install-recommends', deb], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
   t.teardown(() => { sh('apt-get', ['purge', '-y', 'nodectl'], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }); });
@@ -66,7 +64,7 @@ testIf('vm').serial('apt installs the .deb, nodectl runs without a node on PATH,
     const verify = sh('systemd-analyze', ['verify', '/usr/lib/systemd/system/nodectl-config.service', '/usr/lib/systemd/system/nodectl-mgmt.service']);
     t.is(verify.status, 0, verify.stderr);
   } else {
-    t.log('SKIP: systemd-analyze missing in the guest: units installed, not verified');
+    skipInside(t, 'cmd:systemd-analyze', 'systemd-analyze missing in the guest: units installed, not verified');
   }
   t.false(existsSync('/etc/systemd/system/multi-user.target.wants/nodectl-config.service'), 'the package must not enable units');
 
