@@ -120,6 +120,8 @@ async function main(): Promise<void> {
   const f = (x: number) => x.toFixed(0).padStart(7);
   console.log('\nns per sendmsg (perl loop taken off)   best   median   (perl loop alone, best)');
   for (const m of ['without', 'with'] as const) console.log(`  ${m === 'with' ? 'with the kernel tracer   ' : 'without the kernel tracer'}          ${f(best(net(m)))}  ${f(median(net(m)))}   ${f(best(res[m].map((r) => r.loop)))}`);
+  // every run, in the order run: the spread is the machine's (other guests, the emulator), not the tracer's
+  for (const m of ['without', 'with'] as const) console.log(`  runs ${m.padEnd(7)}: ${net(m).map((x) => x.toFixed(0)).join(' ')}`);
   const added = best(net('with')) - best(net('without'));
   const addedMedian = median(net('with')) - median(net('without'));
   console.log(`\nadded by the tracer: ${emu ? '(emulated ns) ' : ''}${added.toFixed(0)} ns per sendmsg best (${addedMedian.toFixed(0)} median); ratio with/without ${(best(net('with')) / best(net('without'))).toFixed(3)} best, ${(median(net('with')) / median(net('without'))).toFixed(3)} median`);
