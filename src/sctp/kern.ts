@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
-import { formatAddress } from './model.js';
+import { formatAddress, type Endpoint } from './model.js';
 import { SkAssoc, SkErrKey, SkPath, SkPathKey } from './generated/sctp-kern.js';
 
 export const KERN_OBJECT = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
@@ -84,6 +84,28 @@ export function limitedShares(l: LimitedBy): Record<'rwnd' | 'cwnd' | 'sndbuf' |
   if (total <= 0) return null;
   const pc = (x: number) => Math.round((x * 100) / total);
   return { rwnd: pc(l.rwndMs), cwnd: pc(l.cwndMs), sndbuf: pc(l.sndbufMs ?? 0), app: pc(l.appMs) };
+}
+
+/** A kernel association as one endpoint of a wire association: side is the index of that endpoint (the sender whose limits it has). */
+export interface KernelSide { side: 0 | 1; assoc: KernAssociation }
+
+/**
+ * The kernel's associations that are the endpoints of a wire association (`top` shows what
+ * limits each sender under its row). The kernel's id is not the wire's: endpoint i's kernel
+ * association has endpoint i's port as its local port, the other's as its peer port, and the
+ * other's address (home or any it is known by) among its paths. Ports alone would also match
+ * an association in another namespace, so one with no path recorded yet is not claimed.
+ */
+export function kernelSides(a: { endpoints: readonly [Endpoint, Endpoint]; addresses?: readonly [ReadonlyArray<{ address: string }>, ReadonlyArray<{ address: string }>] }, kernel: readonly KernAssociation[]): KernelSide[] {
+  const out: KernelSide[] = [];
+  for (const side of [0, 1] as const) {
+    const me = a.endpoints[side], peer = a.endpoints[side ^ 1]!;
+    const peerAddrs = new Set([peer.address, ...(a.addresses?.[side ^ 1] ?? []).map((x) => x.address)]);
+    for (const k of kernel) {
+      if (k.localPort === me.port && k.peerPort === peer.port && k.paths.some((p) => peerAddrs.has(p.address))) out.push({ side, assoc: k });
+    }
+  }
+  return out;
 }
 
 function jiffiesToMs(j: number, hz: number): number | null {

@@ -2,11 +2,12 @@
 // (trace) and the Prometheus text exposition format (serve). JSON is the model itself.
 import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './detect.js';
 import { endpointText, type Association, type WireEvent } from './model.js';
-import { limitedShares, type KernAssociation, type TracerStatus } from './kern.js';
+import { limitedShares, type KernAssociation, type KernelSide, type TracerStatus } from './kern.js';
 import { watchEventText } from './watch.js';
 import { count } from '../text.js';
 
-export interface AssocView { assoc: Association; health: Health }
+/** kernel: the kernel tracer's associations of its endpoints (`top`, where the kernel has SCTP; kern.ts kernelSides). */
+export interface AssocView { assoc: Association; health: Health; kernel?: KernelSide[] }
 
 function human(n: number): string {
   if (n < 10_000) return String(n);
@@ -79,8 +80,9 @@ export function renderTable(views: AssocView[], widths?: number[], top?: { selec
       const row = i === top.selected ? `\x1b[7m${l}\x1b[27m` : l;
       if (!top.expanded.has(i)) return [row];
       const paths = views[i]!.assoc.paths;
-      if (paths.length === 0) return [row, '    └ no path seen yet'];
-      return [row, ...formatTable(PATH_COLUMNS, pathRows(views[i]!.assoc, '    └ ')).split('\n')];
+      const kernel = kernelLines(views[i]!, '    └ ');
+      if (paths.length === 0) return [row, '    └ no path seen yet', ...kernel];
+      return [row, ...formatTable(PATH_COLUMNS, pathRows(views[i]!.assoc, '    └ ')).split('\n'), ...kernel];
     });
     const out = [[head, ...body].join('\n')];
     const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
@@ -90,6 +92,9 @@ export function renderTable(views: AssocView[], widths?: number[], top?: { selec
   const out = [table];
   const notes = views.flatMap((v) => v.health.findings.map((f) => `  ${f.detail}`));
   if (notes.length) out.push('', ...notes);
+  // what limits each sender, where the kernel tracer has the association (top's batch mode)
+  const kernel = views.flatMap((v) => kernelLines(v, '  '));
+  if (kernel.length) out.push('', ...kernel);
   // multi-homed associations: one line per path under the table
   const multi = views.filter((v) => v.assoc.paths.length > 1);
   for (const { assoc: a } of multi) {
@@ -229,6 +234,16 @@ export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAss
   }).filter(Boolean);
   if (lines.length) out.push('', ...lines);
   return out.join('\n') + '\n';
+}
+
+/** One line per endpoint the kernel tracer has: "10.0.0.1:3868 sending: limited by: …; sendmsg 120; sendmsg EAGAIN 37". */
+function kernelLines(v: AssocView, lead: string): string[] {
+  return (v.kernel ?? []).map(({ side, assoc: k }) => {
+    const parts = [limitedLine(k) || 'limited by: nothing classified yet'];
+    if (k.sendCalls !== null) parts.push(`sendmsg ${k.sendCalls}`);
+    for (const e of k.errors) parts.push(`${e.call} ${e.errno} ${e.count}`);
+    return `${lead}kernel, ${endpointText(v.assoc.endpoints[side])} sending: ${parts.join('; ')}`;
+  });
 }
 
 /** "limited by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 % of 12.3 s" (sndbuf "?" without the sendmsg kprobes). */

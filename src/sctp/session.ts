@@ -11,7 +11,7 @@ import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, ty
 import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-consts.js';
-import { KernTracer, type KernAssociation, type TracerStatus } from './kern.js';
+import { KernTracer, kernelSides, type KernAssociation, type TracerStatus } from './kern.js';
 import { EventWatcher, WATCH_EVENTS, watchInterval } from './watch.js';
 import { SW_EVENT_TYPE } from './wire-consts.js';
 
@@ -317,6 +317,15 @@ export interface TopOptions {
 /** `sctp top`: a refreshing table; batch mode (not a TTY) prints one table per interval. */
 export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const tracer = await WireTracer.open({ ...o.tracer, targets: o.targets, publish: true });
+  // the kernel tracer alongside where the kernel has SCTP (as stats and serve run it): what
+  // limits each sender, under its row when expanded (and under the table in batch mode)
+  let kern: KernTracer | null = null;
+  try {
+    kern = KernTracer.available().ok ? KernTracer.open().tracer : null;
+  } catch {
+    kern = null;
+  }
+  let kernel: KernAssociation[] = [];
   const state: TopState = { sort: 'activity', frozen: false, selected: null, expanded: new Set() };
   // the rows on screen, top to bottom (by key), for moving the selection
   let onScreen: string[] = [];
@@ -363,6 +372,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
   const draw = (fresh: boolean) => {
     if ((fresh && !state.frozen) || !table) {
       table = tracer.table({ detect: o.detect });
+      kernel = kern?.snapshot() ?? [];
       readAt = new Date();
     }
     // a terminal shows what fits (header, blank, column titles, a line for the count);
@@ -370,14 +380,16 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     const rows = o.tty ? (o.rows?.() ?? process.stdout.rows ?? 0) : 0;
     const limit = rows > 8 ? rows - 4 : table.count;
     // expanded rows take lines of their own: fewer rows fit
-    const pathLines = [...state.expanded].reduce((n, k) => n + 1 + Math.max(1, table!.indexOf(k) >= 0 ? table!.view(table!.indexOf(k), o.detect).assoc.paths.length : 0), 0);
+    const pathLines = [...state.expanded].reduce((n, k) => n + 1 + (kern ? 2 : 0) + Math.max(1, table!.indexOf(k) >= 0 ? table!.view(table!.indexOf(k), o.detect).assoc.paths.length : 0), 0);
     const shown = table.top(state.sort, o.tty && rows > 8 ? Math.max(1, limit - pathLines) : limit);
     const t = table;
     onScreen = shown.map((i) => t.keyOf(i));
     const head = `nodectl sctp top — ${devs} — ${readAt.toISOString().slice(11, 19)} — sort: ${state.sort}${state.frozen ? ' — FROZEN' : ''}${o.tty ? ' — keys: s sort, f freeze, j/k select, p paths, q quit' : ''}`;
     const marks = o.tty ? { selected: state.selected === null ? null : onScreen.indexOf(state.selected), expanded: new Set(onScreen.flatMap((k, i) => (state.expanded.has(k) ? [i] : []))) } : undefined;
     if (marks?.selected === -1) marks.selected = null;
-    const body = renderTable(shown.map((i) => t.view(i, o.detect)), o.tty ? widths : undefined, marks) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
+    const views = shown.map((i) => t.view(i, o.detect));
+    if (kernel.length) for (const v of views) v.kernel = kernelSides(v.assoc, kernel);
+    const body = renderTable(views, o.tty ? widths : undefined, marks) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {
@@ -405,6 +417,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
       stdin.pause();
     }
     if (o.tty) o.write('\x1b[?25h\x1b[?1049l');
+    kern?.close();
     tracer.close();
   }
 }

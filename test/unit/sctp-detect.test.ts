@@ -3,7 +3,7 @@
 import test from 'ava';
 import { assess, withExpiry } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress, pathStates, type Association, type Path, type PathDir } from '../../src/sctp/model.js';
-import { errnoName, limitedShares, type KernAssociation } from '../../src/sctp/kern.js';
+import { errnoName, kernelSides, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { formatTable, limitedLine, renderKernel, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
@@ -119,6 +119,40 @@ test('limited by and call errors: shares, the stats line, Prometheus counters', 
   // an unknown sndbuf share is no series, not a 0
   t.notRegex(renderPrometheus([], {}, undefined, [{ ...k, limitedBy: { ...k.limitedBy, sndbufMs: null } }]), /by="sndbuf"/);
   for (const l of prom.split('\n').filter((x) => x && !x.startsWith('#'))) t.regex(l, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$/);
+});
+
+test('top: the kernel associations of a wire row, matched by ports and peer address, under the expanded row and the batch table', (t) => {
+  // both endpoints use port 3868: only the peer's address tells the two kernel sides apart
+  const a = decodeAssociation(key, record(sending, acking), T0);
+  const path = (address: string): KernPath => ({ address, port: 3868, primary: true, state: 'active', cwnd: 4380, ssthresh: 65535, flightSize: 0, partialBytesAcked: 0, pathmtu: 1500, srttMs: 1, rttvarMs: 1, rtoMs: 200, errorCount: 0, samples: 3 });
+  const kern = (id: string, paths: KernPath[], extra: Partial<KernAssociation> = {}): KernAssociation => ({
+    id, socket: '0xffff888000000001', localPort: 3868, peerPort: 3868, state: 'established', peerRwnd: 0, unackData: 0, pathmtu: 1500, probes: 9, retransmissions: {}, paths,
+    limitedBy: { rwndMs: 6200, cwndMs: 300, sndbufMs: 3000, appMs: 500 }, sendCalls: 120, errors: [{ call: 'sendmsg', errno: 'EAGAIN', count: 37 }], ...extra,
+  });
+  const of1 = kern('0xa1', [path('10.0.0.2')]);
+  const of2 = kern('0xb2', [path('10.0.0.1')], { limitedBy: { rwndMs: 0, cwndMs: 0, sndbufMs: 0, appMs: 1000 }, sendCalls: 4, errors: [{ call: 'recvmsg', errno: 'EAGAIN', count: 40 }] });
+  // the same ports elsewhere (another namespace), another port, and one with no path yet: none is this association's
+  const others = [kern('0xc3', [path('10.9.9.9')]), kern('0xd4', [path('10.0.0.2')], { localPort: 40000 }), kern('0xe5', [])];
+  const sides = kernelSides(a, [...others, of2, of1]);
+  t.deepEqual(sides.map((s) => [s.side, s.assoc.id]), [[0, '0xa1'], [1, '0xb2']]);
+  // an address the peer announced (multi-homing) counts as the peer's
+  const multi = { ...a, addresses: [[{ address: '10.0.0.1' }], [{ address: '10.0.0.2' }, { address: '10.0.1.2' }]] as const };
+  t.deepEqual(kernelSides(multi, [kern('0xf6', [path('10.0.1.2')])]).map((s) => [s.side, s.assoc.id]), [[0, '0xf6']]);
+
+  const views = viewsOf([a]).map((v) => ({ ...v, kernel: sides }));
+  const l1 = '10.0.0.1:3868 sending: limited by: rwnd 62 %, cwnd 3 %, sndbuf 30 %, app 5 % of 10.0 s; sendmsg 120; sendmsg EAGAIN 37';
+  const l2 = '10.0.0.2:3868 sending: limited by: rwnd 0 %, cwnd 0 %, sndbuf 0 %, app 100 % of 1.0 s; sendmsg 4; recvmsg EAGAIN 40';
+  // interactive: under the row once it is expanded, not before
+  const folded = renderTable(views, undefined, { selected: 0, expanded: new Set() });
+  t.notRegex(folded, /limited by/);
+  const open = renderTable(views, undefined, { selected: 0, expanded: new Set([0]) }).split('\n');
+  t.true(open.includes(`    └ kernel, ${l1}`), open.join('\n'));
+  t.true(open.includes(`    └ kernel, ${l2}`), open.join('\n'));
+  // batch mode: under the table
+  const batch = renderTable(views).split('\n');
+  t.true(batch.includes(`  kernel, ${l1}`), batch.join('\n'));
+  // without the kernel tracer (or no match): nothing is claimed
+  t.notRegex(renderTable(viewsOf([a])), /kernel,/);
 });
 
 test('flag parsing: targets, durations, listen addresses', (t) => {

@@ -5,6 +5,9 @@
 #
 #   sctp-app.pl recv PORT read|hold      listen (one-to-one socket), accept one association;
 #                                        read: read until EOF; hold: never read (the window closes)
+#   sctp-app.pl recv PORT poll SECONDS   accept, send one message back, then read non-blocking for
+#                                        SECONDS, waiting in select after each EAGAIN; prints
+#                                        {"read":BYTES,"eagain":N,"errors":{"ERRNO":N}}
 #   sctp-app.pl send ADDR PORT SECONDS SNDBUF SIZE
 #                                        connect, then send SIZE-byte messages non-blocking for
 #                                        SECONDS (SNDBUF 0: the default buffer), waiting in select
@@ -30,6 +33,33 @@ if ($mode eq 'recv') {
   accept(my $c, $l) or die "accept: $!\n";
   print "accepted\n";
   if ($how eq 'hold') { sleep 3600 while 1; }
+  if ($how eq 'poll') {
+    my $seconds = $ARGV[2] // die "usage: sctp-app.pl recv PORT poll SECONDS\n";
+    # one message back: the kernel tracer records an association at its first SACK, and this
+    # side processes one only for DATA it sent
+    defined(send($c, 'hello', 0)) or die "send: $!\n";
+    my $fl = fcntl($c, F_GETFL, 0) or die "fcntl: $!\n";
+    fcntl($c, F_SETFL, $fl | O_NONBLOCK) or die "fcntl: $!\n";
+    my ($buf, $read, $eagain, %errors) = ('', 0, 0);
+    my $until = time + $seconds;
+    while (time < $until) {
+      my $n = sysread($c, $buf, 65536);
+      if (defined $n) { last if $n == 0; $read += $n; next; }
+      if ($! == EAGAIN) {
+        $eagain++;
+        my $r = '';
+        vec($r, fileno($c), 1) = 1;
+        select($r, undef, undef, 0.05);
+        next;
+      }
+      $errors{0 + $!}++;
+      last;
+    }
+    my $errs = join(',', map { "\"$_\":$errors{$_}" } sort keys %errors);
+    print "{\"read\":$read,\"eagain\":$eagain,\"errors\":{$errs}}\n";
+    # no more reads: the test compares the tracer's count with this one
+    sleep 3600 while 1;
+  }
   my ($buf, $n, $total) = ('', 0, 0);
   while (1) {
     $n = sysread($c, $buf, 65536);

@@ -9,6 +9,7 @@ import { vethPair } from '../helpers/netns.js';
 import { patient, waitUntil } from '../helpers/patience.js';
 import { KernTracer, errnoName, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { WireTracer } from '../../src/sctp/tracer.js';
+import { sctpTop } from '../../src/sctp/session.js';
 import { testIf } from '../helpers/require.js';
 
 const pair = (t: ExecutionContext) => vethPair(t, '10.88.0');
@@ -276,4 +277,55 @@ testIf('vm', 'sctp').serial('errors: the receiver killed with unread data aborts
   });
   t.is(Object.keys(seen.errors).length, 1, `the sender stopped on one error: ${JSON.stringify(seen.errors)}`);
   t.true(mine.errors.some((e) => e.call === 'sendmsg' && e.errno !== 'EAGAIN'), 'counted by the tracer');
+});
+
+testIf('vm', 'sctp').serial('errors: recvmsg EAGAIN on a non-blocking receiver is counted on its association, as many as it saw; top shows it under the row', async (t) => {
+  spawnSync('modprobe', ['sctp']);
+  const { a, b } = pair(t);
+  const port = 5305;
+  const { tracer: kern, status } = KernTracer.open();
+  t.truthy(kern, 'the VM kernel has SCTP: some kernel tracer must load');
+  t.teardown(() => kern?.close());
+  t.true(status.find((s) => s.name === 'sendmsg/recvmsg')!.active, 'the sendmsg/recvmsg kprobes attached');
+  // sctp top in batch mode alongside, on the sender's side of the veth pair: what it prints
+  // under the table is what an operator would see
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  let frames = '';
+  const top = sctpTop({ targets: [{ dev: 'va', netns: a.name }], intervalMs: 500, tty: false, write: (s) => (frames += s), signal: ac.signal });
+  // attached (its first frame drawn) before the association starts: the wire row is there from the INIT
+  await waitUntil(() => frames.includes('nodectl sctp top —'), () => 'sctp top drew no frame', patient(30_000), 100);
+  const recv = spawn('ip', ['netns', 'exec', b.name, 'perl', APP, 'recv', String(port), 'poll', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => recv.kill('SIGKILL'));
+  const rOut = lines(recv, 'the receiver');
+  await waitUntil(() => rOut.text().includes('listening'), () => `the receiver does not listen: ${rOut.text()}`, patient(20_000), 100);
+  // the sender stops after 3 s and keeps the association up: the receiver drains, then is refused
+  const send = spawn('ip', ['netns', 'exec', a.name, 'perl', APP, 'send', '10.88.0.2', String(port), '3', '0', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => send.kill('SIGKILL'));
+  const sOut = lines(send, 'the sender');
+  await waitUntil(() => /^\{"read".*\}$/m.test(rOut.text()), () => `the receiver printed no summary: ${rOut.text()}`, patient(60_000), 200);
+  const seen = JSON.parse(/^\{"read".*\}$/m.exec(rOut.text())![0]) as { read: number; eagain: number; errors: Record<string, number> };
+  t.deepEqual(seen.errors, {}, 'the receiver saw no error but EAGAIN');
+  t.true(seen.read > 0, 'the receiver read data');
+  t.true(seen.eagain > 0, 'the receiver was refused at least once');
+  const snap = kern!.snapshot();
+  const mine = snap.find((k) => k.localPort === port && k.peerPort !== port);
+  t.truthy(mine, `the kernel tracer has the receiver's association (saw ${snap.map((k) => `${k.localPort}→${k.peerPort}`).join(', ')}; by socket only: ${JSON.stringify(kern!.socketErrors)})`);
+  t.log(`receiver: ${JSON.stringify(seen)}; tracer: ${JSON.stringify({ errors: mine!.errors, sendCalls: mine!.sendCalls, socket: mine!.socket, probes: mine!.probes })}; socketErrors ${JSON.stringify(kern!.socketErrors)}`);
+  t.deepEqual(mine!.errors.filter((e) => e.call === 'recvmsg'), [{ call: 'recvmsg', errno: 'EAGAIN', count: seen.eagain }], 'recvmsg EAGAIN counted by the tracer = EAGAIN seen by the receiver');
+  t.is(mine!.sendCalls, 1, 'the one message the receiver sent back');
+  // the sender never called recvmsg: none of its association's errors is one
+  const sender = snap.find((k) => k.peerPort === port && (k.sendCalls ?? 0) > 0);
+  t.truthy(sender, 'the kernel tracer has the sender\'s association');
+  t.false(sender!.errors.some((e) => e.call === 'recvmsg'), `no recvmsg error on the sender: ${JSON.stringify(sender!.errors)}`);
+  // top: the receiver's line under the wire row, with the count the receiver saw
+  const want = new RegExp(`^  kernel, 10\\.88\\.0\\.2:${port} sending: .*; recvmsg EAGAIN ${seen.eagain}$`, 'm');
+  const last = () => frames.split('nodectl sctp top —').at(-1) ?? '';
+  await waitUntil(() => want.test(last()), () => `sctp top's last frame has no "${want.source}": ${last()}`, patient(10_000), 200).catch(() => undefined);
+  t.regex(last(), want, 'sctp top shows the receiver\'s recvmsg EAGAIN under the row');
+  t.regex(last(), new RegExp(`^  kernel, 10\\.88\\.0\\.1:\\d+ sending: limited by: .*; sendmsg \\d+`, 'm'), 'and the sender\'s limits');
+  t.log(last());
+  void sOut;
+  ac.abort();
+  await top;
 });

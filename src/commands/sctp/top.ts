@@ -11,7 +11,8 @@ export default class SctpTop extends NodectlCommand {
 --interval: stalled, throttled and lossy associations on top, then by the sort key.
 Keys: s cycles the sort (activity, data, retrans, rwnd, name), f (or space) freezes and
 unfreezes the display (and its clock), j/k (or the arrow keys) select a row, p (or Enter)
-shows or hides its paths under it, q quits and restores the screen (top draws on the
+shows or hides its paths under it (and, where the kernel has SCTP, what limits
+each local sender), q quits and restores the screen (top draws on the
 alternate screen). Lossy is judged over each association's life, as stats judges it. When stdout is not a terminal it prints one table per
 interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
 
