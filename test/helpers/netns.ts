@@ -101,22 +101,6 @@ export function netnsFor(t: ExecutionContext, name?: string): Netns {
   return ns;
 }
 
-/** Can this kernel create links of `kind`? Decided from the kernel's real answer. */
-export function kernelHasLinkKind(kind: string): { ok: true } | { ok: false; why: string } {
-  const ns = new Netns(uniqueName('nctl-probe-'));
-  try {
-    // These kinds need a lower device: without one the kernel answers EINVAL whether it has
-    // the kind or not.
-    const lower = ['vlan', 'macvlan', 'macvtap', 'ipvlan'].includes(kind);
-    if (lower) ns.ip('link', 'add', 'lowprobe', 'type', 'veth', 'peer', 'name', 'lowprobe2');
-    const args = lower ? ['link', 'add', 'link', 'lowprobe', 'name', 'probe0', 'type', kind] : ['link', 'add', 'probe0', 'type', kind];
-    if (kind === 'vlan') args.push('id', '5');
-    const r = spawnSync('ip', ['-n', ns.name, ...args], { encoding: 'utf8' });
-    return r.status === 0 ? { ok: true } : { ok: false, why: `kernel refused "ip ${args.join(' ')}": ${r.stderr.trim()}` };
-  } finally {
-    ns.remove();
-  }
-}
 
 export function isRoot(): boolean {
   return process.geteuid?.() === 0;

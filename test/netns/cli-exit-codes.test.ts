@@ -7,9 +7,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelHasLinkKind, type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
+import { type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
-import { testIf } from '../helpers/require.js';
+import { kernelHas, testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
@@ -32,9 +32,9 @@ for (const kind of ['vlan', 'bond', 'dummy'] as const) {
     ns.ip('link', 'add', 'low0', 'type', 'veth', 'peer', 'name', 'low1');
     const extra = kind === 'vlan' ? ['--link', 'low0', '--id', '5'] : [];
     const before = ns.ipJson('-d', 'link', 'show');
-    const has = kernelHasLinkKind(kind);
+    const has = kernelHas(kind);
     const r = asRoot(ns, 'link', 'add', 'k0', 'type', kind, ...extra);
-    if (has.ok) {
+    if (has.has) {
       // This kernel has it (the VM): the same command simply works.
       t.is(r.status, 0, r.stderr);
       return;

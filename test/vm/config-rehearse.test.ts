@@ -10,8 +10,8 @@ import { applyConfig, planConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { RehearsalRefusal } from '../../src/errors.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
-import { kernelHasLinkKind, type Netns, netnsFor } from '../helpers/netns.js';
-import { testIf } from '../helpers/require.js';
+import { type Netns, netnsFor } from '../helpers/netns.js';
+import { kernelHas, testIf } from '../helpers/require.js';
 
 function stateDir(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'nctl-vm-rehearse-'));
@@ -20,9 +20,9 @@ function stateDir(t: ExecutionContext): string {
 }
 
 function node(t: ExecutionContext): Netns | undefined {
-  for (const k of ['vlan', 'bond']) {
-    const r = kernelHasLinkKind(k);
-    if (!r.ok) return void t.fail(`the VM kernel must support ${k}: ${r.why}`);
+  for (const k of ['vlan', 'bond'] as const) {
+    const r = kernelHas(k);
+    if (!r.has) return void t.fail(`the VM kernel must support ${k}: ${r.why}`);
   }
   const ns = netnsFor(t);
   ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
