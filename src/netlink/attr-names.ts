@@ -3,6 +3,8 @@
 // message) far more often than it explains it: a policy failure says only "Attribute failed
 // policy validation", and older kernels say nothing at all. Naming the attribute from our own
 // request turns that into something a reader can act on.
+import { IFLA, IFLA_INFO } from './link-kinds.js';
+
 // rtnetlink message types (include/uapi/linux/rtnetlink.h), as in handle.ts, which imports this
 const RTM = { NEWLINK: 16, SETLINK: 19, NEWADDR: 20, GETADDR: 22, NEWROUTE: 24, GETROUTE: 26, NEWNEIGH: 28, GETNEIGH: 30, NEWQDISC: 36, GETQDISC: 38 } as const;
 
@@ -19,14 +21,12 @@ function familyHeaderLength(type: number): number | undefined {
   return undefined;
 }
 
-// The attributes nodectl sends, by the names of include/uapi/linux/if_link.h and friends.
-const IFLA_NAMES: Record<number, string> = {
-  1: 'IFLA_ADDRESS', 2: 'IFLA_BROADCAST', 3: 'IFLA_IFNAME', 4: 'IFLA_MTU', 5: 'IFLA_LINK', 10: 'IFLA_MASTER',
-  13: 'IFLA_TXQLEN', 16: 'IFLA_OPERSTATE', 17: 'IFLA_LINKMODE', 18: 'IFLA_LINKINFO', 20: 'IFLA_IFALIAS',
-  26: 'IFLA_AF_SPEC', 27: 'IFLA_GROUP', 28: 'IFLA_NET_NS_FD', 29: 'IFLA_EXT_MASK', 37: 'IFLA_LINK_NETNSID',
-  39: 'IFLA_PROTO_DOWN', 52: 'IFLA_PROP_LIST', 53: 'IFLA_ALT_IFNAME',
-};
-const IFLA_INFO_NAMES: Record<number, string> = { 1: 'IFLA_INFO_KIND', 2: 'IFLA_INFO_DATA', 3: 'IFLA_INFO_XSTATS', 4: 'IFLA_INFO_SLAVE_KIND', 5: 'IFLA_INFO_SLAVE_DATA' };
+// Attribute names as include/uapi/linux/if_link.h and friends spell them. The link attributes
+// come from link-kinds.ts, where nodectl defines them once (decode, encode and this naming).
+const named = (prefix: string, ids: Readonly<Record<string, number>>): Record<number, string> =>
+  Object.fromEntries(Object.entries(ids).map(([k, v]) => [v, `${prefix}${k}`]));
+const IFLA_NAMES = named('IFLA_', IFLA);
+const IFLA_INFO_NAMES = named('IFLA_INFO_', IFLA_INFO);
 const IFA_NAMES: Record<number, string> = { 1: 'IFA_ADDRESS', 2: 'IFA_LOCAL', 3: 'IFA_LABEL', 4: 'IFA_BROADCAST', 8: 'IFA_FLAGS', 9: 'IFA_RT_PRIORITY', 11: 'IFA_PROTO' };
 const RTA_NAMES: Record<number, string> = { 1: 'RTA_DST', 2: 'RTA_SRC', 3: 'RTA_IIF', 4: 'RTA_OIF', 5: 'RTA_GATEWAY', 6: 'RTA_PRIORITY', 7: 'RTA_PREFSRC', 15: 'RTA_TABLE' };
 const NDA_NAMES: Record<number, string> = { 1: 'NDA_DST', 2: 'NDA_LLADDR', 3: 'NDA_CACHEINFO', 4: 'NDA_PROBES' };
