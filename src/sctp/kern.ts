@@ -4,9 +4,9 @@
 // else kprobe, else not at all; the application's sendmsg/recvmsg by kprobes (what limits
 // the sender, errors returned). `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
+import { errnoName } from '../errors.js';
 import { formatAddress, type Endpoint } from './model.js';
 import { SkAssoc, SkErrKey, SkPath, SkPathKey } from './generated/sctp-kern.js';
 
@@ -68,14 +68,6 @@ export interface KernAssociation {
   sendCalls: number | null;
   /** errors sendmsg/recvmsg returned on this association (recvmsg's, and sendmsg's before it chose one, by its socket) */
   errors: CallError[];
-}
-
-// the kernel's restart codes: a signal interrupted a wait; the application sees EINTR or a restarted call
-const ERRNO_NAMES = new Map<number, string>([[512, 'ERESTARTSYS'], [513, 'ERESTARTNOINTR'], [514, 'ERESTARTNOHAND'], [516, 'ERESTART_RESTARTBLOCK'], [95, 'EOPNOTSUPP']]);
-// the first name of a number wins: EAGAIN, not its alias EWOULDBLOCK
-for (const [name, n] of Object.entries(osConstants.errno)) if (!ERRNO_NAMES.has(n)) ERRNO_NAMES.set(n, name);
-export function errnoName(neg: number): string {
-  return ERRNO_NAMES.get(-neg) ?? `errno-${-neg}`;
 }
 
 /** Limited-by shares in percent of the classified time (rounded), null when none was classified. */

@@ -3,7 +3,8 @@
 import test from 'ava';
 import { assess, withExpiry } from '../../src/sctp/detect.js';
 import { decodeAssociation, formatAddress, pathStates, type Association, type Path, type PathDir } from '../../src/sctp/model.js';
-import { errnoName, kernelSides, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
+import { kernelSides, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
+import { errnoName } from '../../src/errors.js';
 import { formatTable, limitedLine, renderKernel, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
