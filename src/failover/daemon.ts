@@ -130,6 +130,8 @@ export class MgmtDaemon {
   private lastEventAt = 0;
   /** Local-route steps that failed, each logged once until it works again. */
   private readonly localFailures = new Set<string>();
+  /** The IPv6 addresses (those with a local route of ours), with their machine keys: the config is fixed for the daemon's life. */
+  private readonly v6: readonly { key: string; address: string }[];
   /** Resolved after the next decision round (settle(), move --auto). */
   private readonly waiters: (() => void)[] = [];
   private resolveDone!: () => void;
@@ -138,6 +140,7 @@ export class MgmtDaemon {
   private constructor(opts: DaemonOptions, h: Handle, dumpH: Handle, mon: Monitor, drops: DropCounter) {
     this.opts = opts;
     this.config = opts.config;
+    this.v6 = this.config.addresses.filter((a) => a.family === 6).map((a) => ({ key: addressKey(a), address: a.address }));
     this.h = h;
     this.dumpH = dumpH;
     this.drops = drops;
@@ -470,11 +473,6 @@ export class MgmtDaemon {
       // The kernel did not do what was planned: trust a fresh dump, not the plan.
       setTimeout(() => this.scheduleResync('an action failed'), 200).unref();
     }
-  }
-
-  /** The IPv6 addresses (those with a local route of ours), with their machine keys. */
-  private get v6(): { key: string; address: string }[] {
-    return this.config.addresses.filter((a) => a.family === 6).map((a) => ({ key: addressKey(a), address: a.address }));
   }
 
   /**

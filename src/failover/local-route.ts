@@ -61,7 +61,7 @@ export interface LocalRouteStep {
  * it is up, and the next round adds ours).
  */
 export function localRoutePlan(s: {
-  addresses: { key: string; address: string }[];
+  addresses: readonly { key: string; address: string }[];
   /** Where each address is (as the machine believes), per key. */
   held: (key: string) => string[];
   /** Where our route for each address is, per key. */
