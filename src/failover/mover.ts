@@ -138,7 +138,7 @@ export class Mover {
 
   /** One request, with a deadline: a kernel that never answers must not wedge the daemon. */
   private kernelOp(a: KernelAction): Promise<string | null> {
-    return withDeadline(this.kernelOpNow(a), describeAction(a, this.d.config.gateway));
+    return withDeadline(this.kernelOpNow(a), () => noAnswer(describeAction(a, this.d.config.gateway)));
   }
 
   /** null when the kernel is now as wanted, else the failure as one line. */
@@ -196,21 +196,20 @@ export class Mover {
       }
       return { failure: `${what}: ${err.message}`, changed: false };
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<{ failure: string; changed: boolean }>((resolve) => {
-      timer = setTimeout(() => resolve({ failure: `${what}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`, changed: false }), Mover.OP_TIMEOUT_MS);
-    });
-    return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(done, () => ({ failure: noAnswer(what), changed: false }));
   }
 }
 
-function withDeadline(p: Promise<string | null>, what: string): Promise<string | null> {
+/** `p`, or `onLate()` once Mover.OP_TIMEOUT_MS have passed without it (built only then). */
+function withDeadline<T>(p: Promise<T>, onLate: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`${what}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`), Mover.OP_TIMEOUT_MS);
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onLate()), Mover.OP_TIMEOUT_MS);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
+
+const noAnswer = (what: string): string => `${what}: no answer from the kernel within ${Mover.OP_TIMEOUT_MS} ms`;
 
 /** The action as the iproute2 command(s) that would do the same (IPv6: with our local route). */
 export function describeAction(a: Action, gw: { ipv4: string | null; ipv6: string | null } = { ipv4: null, ipv6: null }): string {
