@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { netnsFor, rootTitle } from '../helpers/netns.js';
 import { type Need, testWhen } from '../helpers/require.js';
-import { RTPROT_NODECTL } from '../../src/netlink/route.js';
+import { RTPROT_NODECTL, RTPROT_NODECTL_MGMT } from '../../src/netlink/route.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -108,9 +108,10 @@ debTest()('the .deb: control fields, size, and the files it installs', (t) => {
   t.regex(copyright, /^Format: https:\/\/www\.debian\.org\/doc\/packaging-manuals\/copyright-format\/1\.0\/$/m);
   for (const p of ['@oclif/core', 'yaml', '@sinclair/typebox', 'netlink', 'ebpf-ts']) t.true(copyright.includes(`Comment: npm package ${p}@`), `copyright lacks ${p}`);
   t.false(lstatSync(join(tree, 'usr/lib/nodectl/node_modules')).isSymbolicLink());
-  // iproute2 names nodectl's route protocol: the one line that is not a comment is "110 nodectl"
+  // iproute2 names nodectl's route protocols: config apply's "110 nodectl" and the failover
+  // daemon's local routes "111 nodectl-mgmt", and nothing else
   const protos = readFileSync(join(tree, 'etc/iproute2/rt_protos.d/nodectl.conf'), 'utf8');
-  t.deepEqual(protos.split('\n').filter((l) => l.trim() && !l.startsWith('#')), [`${RTPROT_NODECTL} nodectl`]);
+  t.deepEqual(protos.split('\n').filter((l) => l.trim() && !l.startsWith('#')), [`${RTPROT_NODECTL} nodectl`, `${RTPROT_NODECTL_MGMT} nodectl-mgmt`]);
 });
 
 debTest('root')(rootTitle('the .deb\'s rt_protos.d file makes `ip route` say "proto nodectl" for the routes nodectl installs'), (t) => {
