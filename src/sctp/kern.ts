@@ -5,14 +5,22 @@
 // the sender, errors returned). `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, ensureTracefs, kernelConfig } from 'ebpf-ts';
+import { BpfObject, ensureTracefs, kernelAtLeast, kernelConfig } from 'ebpf-ts';
 import { errnoName } from '../errors.js';
 import { formatAddress, type Endpoint } from './model.js';
 import { SkAssoc, SkErrKey, SkPath, SkPathKey } from './generated/sctp-kern.js';
 
 export const KERN_OBJECT = fileURLToPath(new URL('../../bpf/sctp_kern.bpf.o', import.meta.url));
 
-export interface TracerStatus { name: string; active: boolean; how: string | null; why: string | null }
+export interface TracerStatus {
+  name: string; active: boolean; how: string | null; why: string | null;
+  /**
+   * Runs the kernel skipped because another BPF program was running on that CPU (a tool
+   * reading BPF maps counts as one): the counts of this probe can be short by as many. Null
+   * where the kernel does not count them (kprobes before 6.7); absent until read.
+   */
+  skipped?: number | null;
+}
 
 /** enum sctp_state (include/net/sctp/constants.h) */
 const ASSOC_STATES = ['closed', 'cookie-wait', 'cookie-echoed', 'established', 'shutdown-pending', 'shutdown-sent', 'shutdown-received', 'shutdown-ack-sent'];
@@ -143,12 +151,38 @@ export class KernTracer {
   readonly #obj: BpfObject;
   readonly #hz: number;
   readonly #calls: boolean;
+  /** the programs behind each status line */
+  readonly #programs: Map<string, string[]>;
 
-  private constructor(obj: BpfObject, status: TracerStatus[], calls: boolean) {
+  private constructor(obj: BpfObject, status: TracerStatus[], calls: boolean, programs: Map<string, string[]>) {
     this.#obj = obj;
     this.status = status;
     this.#hz = configHz();
     this.#calls = calls;
+    this.#programs = programs;
+  }
+
+  /**
+   * The status lines with how many runs of each probe the kernel skipped (recursion_misses of
+   * its programs). A kprobe's program is skipped while any other kprobe or classic tracepoint
+   * program runs on the CPU, or a task reading BPF maps is preempted there; the kernel counts
+   * those skips for kprobes only from 6.7 (trace_call_bpf), so earlier kernels get null.
+   */
+  statusNow(): TracerStatus[] {
+    const kprobesCounted = kernelAtLeast('6.7');
+    return this.status.map((st) => {
+      const programs = this.#programs.get(st.name) ?? [];
+      if (!st.active || programs.length === 0) return { ...st, skipped: null };
+      let skipped: number | null = 0;
+      for (const name of programs) {
+        const p = this.#obj.program(name);
+        const n = p.info().recursionMisses;
+        // kprobe and classic tracepoint programs go through trace_call_bpf
+        if (n === null || ((p.typeName === 'kprobe' || p.typeName === 'tracepoint') && !kprobesCounted)) { skipped = null; break; }
+        skipped += n;
+      }
+      return { ...st, skipped };
+    });
   }
 
   /** What this kernel can run, without loading anything (for messages). */
@@ -200,7 +234,8 @@ export class KernTracer {
             const btfWhy = haveBtf ? `tp_btf refused (${reasons.filter((r) => r.includes('_btf')).join('; ')})` : 'no BTF for the sctp module';
             status[0]!.why = status[1]!.why = `${btfWhy}: srtt, rto and error count are not recorded`;
           }
-          return { tracer: new KernTracer(obj, status, cs.how !== null), status };
+          const byStatus = new Map([['sctp_probe', ps.programs.slice(0, 1)], ['sctp_probe_path', ps.programs.slice(1)], ['sctp_retransmit', rs.programs], ['sendmsg/recvmsg', cs.programs]]);
+          return { tracer: new KernTracer(obj, status, cs.how !== null, byStatus), status };
         } catch (err) {
           obj?.close();
           reasons.push(`${programs.join('+')}: ${(err as Error).message.split('\n')[0]}`);

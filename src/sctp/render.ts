@@ -218,6 +218,8 @@ export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAss
   const out = ['kernel tracer: ' + k.tracers.map((t) => (t.active ? `${t.name} (${t.how})` : `${t.name} inactive`)).join(', ')];
   const whys = [...new Set(k.tracers.filter((t) => t.why).map((t) => t.why!))];
   for (const w of whys) out.push(`  ${w}`);
+  const skips = skippedLine(k.tracers);
+  if (skips) out.push(`  ${skips}`);
   if (k.tracers.some((t) => t.active) && k.associations.length === 0) out.push('  no SACK processed by the kernel\'s SCTP stack yet');
   const rows = k.associations.flatMap((a) => (a.paths.length ? a.paths : [null]).map((p) => [
     a.id, `${a.localPort}→${a.peerPort}`, a.state ?? '-', String(a.peerRwnd), String(a.unackData),
@@ -234,6 +236,17 @@ export function renderKernel(k: { tracers: TracerStatus[]; associations: KernAss
   }).filter(Boolean);
   if (lines.length) out.push('', ...lines);
   return out.join('\n') + '\n';
+}
+
+/**
+ * "the kernel skipped sendmsg/recvmsg 1 time (…): its counts can be short by as many", or ''
+ * when no probe was skipped. A count the kernel does not keep (null) is not a skip.
+ */
+export function skippedLine(tracers: readonly TracerStatus[]): string {
+  const skipped = tracers.filter((t) => (t.skipped ?? 0) > 0);
+  if (!skipped.length) return '';
+  const what = skipped.map((t) => `${t.name} ${t.skipped} time${t.skipped === 1 ? '' : 's'}`).join(', ');
+  return `the kernel skipped ${what} (another BPF program, or a task reading BPF maps, held that CPU): ${skipped.length === 1 ? 'its counts' : 'their counts'} can be short by as many`;
 }
 
 /** One line per endpoint the kernel tracer has: "10.0.0.1:3868 sending: limited by: …; sendmsg 120; sendmsg EAGAIN 37". */

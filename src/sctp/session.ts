@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { UnsupportedError, UsageError } from '../errors.js';
 import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
 import type { Association, WireEvent } from './model.js';
-import { renderPrometheus, renderTable, viewsOf, type AssocView } from './render.js';
+import { renderPrometheus, renderTable, skippedLine, viewsOf, type AssocView } from './render.js';
 import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
 import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
@@ -94,7 +94,7 @@ export interface KernelReport { tracers: TracerStatus[]; associations: KernAssoc
 
 function kernelReport(k: { tracer: KernTracer | null; status: TracerStatus[] }): KernelReport {
   const associations = k.tracer?.snapshot() ?? [];
-  return { tracers: k.status, associations, socketErrors: k.tracer?.socketErrors ?? [] };
+  return { tracers: k.tracer?.statusNow() ?? k.status, associations, socketErrors: k.tracer?.socketErrors ?? [] };
 }
 
 function report(views: AssocView[]): AssociationReport[] {
@@ -326,6 +326,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     kern = null;
   }
   let kernel: KernAssociation[] = [];
+  let skips = '';
   const state: TopState = { sort: 'activity', frozen: false, selected: null, expanded: new Set() };
   // the rows on screen, top to bottom (by key), for moving the selection
   let onScreen: string[] = [];
@@ -373,6 +374,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     if ((fresh && !state.frozen) || !table) {
       table = tracer.table({ detect: o.detect });
       kernel = kern?.snapshot() ?? [];
+      skips = kern ? skippedLine(kern.statusNow()) : '';
       readAt = new Date();
     }
     // a terminal shows what fits (header, blank, column titles, a line for the count);
@@ -389,7 +391,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     if (marks?.selected === -1) marks.selected = null;
     const views = shown.map((i) => t.view(i, o.detect));
     if (kernel.length) for (const v of views) v.kernel = kernelSides(v.assoc, kernel);
-    const body = renderTable(views, o.tty ? widths : undefined, marks) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '');
+    const body = renderTable(views, o.tty ? widths : undefined, marks) + (shown.length < table.count ? `\n… ${table.count - shown.length} more associations (of ${table.count})` : '') + (skips ? `\n${skips}` : '');
     o.write(o.tty ? `\x1b[H\x1b[2J${head}\n\n${body}\n` : `${head}\n${body}\n\n`);
   };
   try {

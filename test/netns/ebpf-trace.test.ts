@@ -68,7 +68,12 @@ for (const k of KINDS) {
     t.teardown(() => o!.close());
     const f = probeFeature(k.feature); // after the attach: tp_fork may just have mounted tracefs
     t.true(f.supported, `the probe agrees that ${k.feature} works (${f.reason})`);
-    const id = o.program(k.prog).info().id;
+    const info = o.program(k.prog).info();
+    const id = info.id;
+    // the kernel's count of skipped runs, as bpftool reads it (it prints the field only when non-zero)
+    const shown = JSON.parse(spawnSync('bpftool', ['-j', 'prog', 'show', 'id', String(id)], { encoding: 'utf8' }).stdout) as { recursion_misses?: number };
+    if (kernelAtLeast('5.12')) t.is(info.recursionMisses, shown.recursion_misses ?? 0, 'recursion_misses as bpftool shows it');
+    else t.is(info.recursionMisses, null, `Linux ${release()} has no recursion_misses (5.12+): null, not 0`);
     // tracepoints and kprobes are perf-event attachments; the kernel makes them BPF links (listed
     // by bpftool) only from 5.15 (BPF_LINK_TYPE_PERF_EVENT); before, libbpf attaches by ioctl
     if (perfLinks(k.feature)) t.true(linkedProgIds().has(id), 'bpftool link show lists the link');

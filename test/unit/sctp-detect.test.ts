@@ -108,6 +108,10 @@ test('limited by and call errors: shares, the stats line, Prometheus counters', 
   // without the sendmsg kprobes the buffer's share is unknown, not 0
   t.regex(limitedLine({ ...k, limitedBy: { ...k.limitedBy, sndbufMs: null } }), /sndbuf \?, /);
   t.regex(renderKernel({ tracers: [], associations: [k] }), /0xffff888012345678 40000→3868: limited by: rwnd 62 %.*; sendmsg 120; sendmsg EAGAIN 37; recvmsg ECONNRESET 1/);
+  // skipped probe runs: said when there are some, not when none or not counted (null)
+  const calls = { name: 'sendmsg/recvmsg', active: true, how: 'kprobe', why: null };
+  t.regex(renderKernel({ tracers: [{ ...calls, skipped: 1 }], associations: [k] }), /^ {2}the kernel skipped sendmsg\/recvmsg 1 time \(.*\): its counts can be short by as many$/m);
+  t.notRegex(renderKernel({ tracers: [{ ...calls, skipped: 0 }, { ...calls, name: 'sctp_probe', skipped: null }], associations: [k] }), /skipped/);
   t.is(errnoName(-11), 'EAGAIN');
   t.is(errnoName(-32), 'EPIPE');
   t.is(errnoName(-512), 'ERESTARTSYS');

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
+#include <cstddef>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -868,7 +869,8 @@ static Napi::Value MapInfo(const Napi::CallbackInfo &info) {
   return o;
 }
 
-// bpfProgInfo(fd) -> {id, type, name, tag}
+// bpfProgInfo(fd) -> {id, type, name, tag, recursionMisses}; recursionMisses is null when the
+// kernel's bpf_prog_info ends before that field (before 5.12): "none" and "not counted" differ
 static Napi::Value ProgInfo(const Napi::CallbackInfo &info) {
   struct bpf_prog_info pi;
   memset(&pi, 0, sizeof(pi));
@@ -881,6 +883,10 @@ static Napi::Value ProgInfo(const Napi::CallbackInfo &info) {
   char tag[2 * BPF_TAG_SIZE + 1];
   for (int i = 0; i < BPF_TAG_SIZE; i++) snprintf(tag + 2 * i, 3, "%02x", pi.tag[i]);
   o.Set("tag", tag);
+  if (len >= offsetof(struct bpf_prog_info, recursion_misses) + sizeof(pi.recursion_misses))
+    o.Set("recursionMisses", Napi::Number::New(info.Env(), (double)pi.recursion_misses));
+  else
+    o.Set("recursionMisses", info.Env().Null());
   return o;
 }
 

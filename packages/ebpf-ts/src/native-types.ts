@@ -98,7 +98,7 @@ export interface NativeBpf {
   bpfProgTestRun(progFd: number, data: Buffer, repeat: number): { retval: number; durationNs: number };
   bpfMapCreate(type: number, name: string, keySize: number, valueSize: number, maxEntries: number, flags: number): number;
   bpfMapInfo(fd: number): { id: number; type: number; name: string; keySize: number; valueSize: number; maxEntries: number; flags: number };
-  bpfProgInfo(fd: number): { id: number; type: number; name: string; tag: string };
+  bpfProgInfo(fd: number): { id: number; type: number; name: string; tag: string; recursionMisses: number | null };
   bpfObjPin(fd: number, path: string): void;
   bpfObjGet(path: string): number;
   bpfCloseFd(fd: number): void;

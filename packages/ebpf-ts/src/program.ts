@@ -43,11 +43,16 @@ export class BpfProgram {
     return this.#owner._programInfo(this.name).autoload;
   }
 
-  /** Kernel id and tag (as `bpftool prog show` prints them). */
-  info(): { id: number; tag: string; name: string } {
+  /**
+   * Kernel id and tag (as `bpftool prog show` prints them), and how many times the kernel
+   * skipped the program because another BPF program was running on that CPU
+   * (`recursion_misses`; null where the kernel has no such field, before 5.12; kprobe programs'
+   * skips are counted from 6.7 on, zero before).
+   */
+  info(): { id: number; tag: string; name: string; recursionMisses: number | null } {
     try {
       const i = native.bpfProgInfo(this.fd);
-      return { id: i.id, tag: i.tag, name: i.name };
+      return { id: i.id, tag: i.tag, name: i.name, recursionMisses: i.recursionMisses };
     } catch (err) {
       throw fromNative(err, `read info of program ${this.name}`);
     }
