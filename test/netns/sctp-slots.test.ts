@@ -3,8 +3,7 @@
 // read; the program run through our own loader (BPF_PROG_TEST_RUN) places associations in
 // slots that the mapping shows, and every one is read back exactly once with its counts.
 import { execFileSync } from 'node:child_process';
-import { release } from 'node:os';
-import { BpfMap, MapFlag, MapType, kernelAtLeast, probeFeature } from 'ebpf-ts';
+import { BpfMap, MapFlag, MapType } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows } from '../../src/sctp/rows.js';
 import { decodeRows, loadWireObject } from '../../src/sctp/tracer.js';
@@ -29,15 +28,9 @@ testIf('root', 'cmd:bpftool')('mmap of an mmapable array: the kernel\'s values i
   t.throws(() => plain.mmap(), { message: /not a BPF_F_MMAPABLE array/ });
 });
 
-testIf('root', 'cmd:bpftool')('the tracer program fills slots that the mapping shows; every association read once, counted exactly', (t) => {
-  const loop = probeFeature('bpf_loop');
-  if (!loop.supported) {
-    // without bpf_loop the tracer loads the object with no slot table (its claim needs
-    // compare-and-swap); fail where the kernel is new enough to have the helper
-    if (kernelAtLeast(loop.minKernel!)) return void t.fail(`bpf_loop probe says no on ${release()}: ${loop.reason}`);
-    t.log(`SKIP: kernel lacks bpf_loop (${loop.minKernel}), so the tracer has no slot table here: ${loop.reason}`);
-    return void t.pass();
-  }
+// without bpf_loop the tracer loads the object with no slot table (its claim needs
+// compare-and-swap): a counted skip, failing under the strict switch where the kernel should have it
+testIf('root', 'cmd:bpftool', 'bpf_loop')('the tracer program fills slots that the mapping shows; every association read once, counted exactly', (t) => {
   // 300 associations in 256 slots: some collide into the fallback map (LRU, 256 entries)
   const obj = loadWireObject({ maxAssociations: 256 });
   t.teardown(() => obj.close());
