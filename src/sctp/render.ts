@@ -146,7 +146,7 @@ function esc(v: string): string {
 
 interface Metric { name: string; help: string; type: 'counter' | 'gauge'; samples: Array<[Record<string, string>, number]> }
 
-export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>, kernel?: KernAssociation[]): string {
+export function renderPrometheus(views: AssocView[], globals: Record<string, number>, events?: ReadonlyMap<string, number>, kernel?: KernAssociation[], tracers?: readonly TracerStatus[]): string {
   const metrics = new Map<string, Metric>();
   const add = (name: string, type: Metric['type'], help: string, labels: Record<string, string>, v: number) => {
     let m = metrics.get(name);
@@ -200,6 +200,8 @@ export function renderPrometheus(views: AssocView[], globals: Record<string, num
     for (const [b, v] of by) if (v !== null) add('nodectl_sctp_limited_seconds_total', 'counter', 'Time the sender was limited by the peer\'s window (rwnd), the congestion window (cwnd), the send buffer (sndbuf) or the application (app), between SACKs (kernel tracer).', { ...kl, by: b }, v / 1000);
     for (const e of k.errors) add(e.call === 'sendmsg' ? 'nodectl_sctp_send_errors_total' : 'nodectl_sctp_recv_errors_total', 'counter', `Errors ${e.call} returned to the application on the association, by errno (kernel tracer).`, { ...kl, errno: e.errno }, e.count);
   }
+  // absent where the kernel does not count skips (null): an unknown is not a zero
+  for (const t of tracers ?? []) if (t.active && typeof t.skipped === 'number') add('nodectl_sctp_kernel_probe_skipped_total', 'counter', 'Runs of a kernel tracer probe the kernel skipped (another BPF program, or a task reading BPF maps, held the CPU): its counts can be short by as many.', { probe: t.name }, t.skipped);
   for (const [type, n] of events ?? []) add('nodectl_sctp_events_total', 'counter', 'Events seen since the tracer started, by type (as sctp trace streams them).', { type }, n);
   for (const [k, v] of Object.entries(globals)) add('nodectl_sctp_tracer_' + k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()) + '_total', 'counter', `Wire tracer global counter ${k}.`, {}, v);
   const out: string[] = [];

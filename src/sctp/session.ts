@@ -264,7 +264,7 @@ export async function sctpServe(p: { targets: TraceTarget[]; listen: string; det
         const views = viewsOf(snap.associations, p.detect, previous);
         previous = new Map(snap.associations.map((a) => [a.id, a]));
         scrapes++;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events, kern?.snapshot()));
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(views, snap.globals, events, kern?.snapshot(), kern?.statusNow()));
       } catch (err) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
       }

@@ -112,6 +112,9 @@ test('limited by and call errors: shares, the stats line, Prometheus counters', 
   const calls = { name: 'sendmsg/recvmsg', active: true, how: 'kprobe', why: null };
   t.regex(renderKernel({ tracers: [{ ...calls, skipped: 1 }], associations: [k] }), /^ {2}the kernel skipped sendmsg\/recvmsg 1 time \(.*\): its counts can be short by as many$/m);
   t.notRegex(renderKernel({ tracers: [{ ...calls, skipped: 0 }, { ...calls, name: 'sctp_probe', skipped: null }], associations: [k] }), /skipped/);
+  const promSkips = renderPrometheus([], {}, undefined, [], [{ ...calls, skipped: 3 }, { ...calls, name: 'sctp_probe', how: 'tracepoint', skipped: null }]);
+  t.regex(promSkips, /^nodectl_sctp_kernel_probe_skipped_total\{probe="sendmsg\/recvmsg"\} 3$/m);
+  t.notRegex(promSkips, /probe="sctp_probe"/, 'a skip count the kernel does not keep is left out, not 0');
   t.is(errnoName(-11), 'EAGAIN');
   t.is(errnoName(-32), 'EPIPE');
   t.is(errnoName(-512), 'ERESTARTSYS');
