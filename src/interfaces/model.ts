@@ -2,6 +2,7 @@
 // the ifindexes they refer to resolved into names. Commands import types from here, never from
 // the adapters.
 import type { Addr } from '../netlink/addr.js';
+import { type AttrDef, KIND_TABLE, type KindTable, SLAVE_TABLE } from '../netlink/link-kinds.js';
 import type { Link } from '../netlink/link.js';
 import type { MonitorEvent, MonitorGroup } from '../netlink/monitor.js';
 import type { Neigh } from '../netlink/neigh.js';
@@ -29,8 +30,29 @@ export interface LinkView extends Link {
   ports: string[];
 }
 
+/** Per kind, the table entries that name a link by its ifindex (ifname32): few kinds have any. */
+function namedEntries(tables: ReadonlyMap<string, KindTable>): ReadonlyMap<string, readonly AttrDef[]> {
+  const out = new Map<string, AttrDef[]>();
+  for (const [kind, t] of tables) {
+    const named = t.attrs.filter((d) => d.type === 'ifname32');
+    if (named.length) out.set(kind, named);
+  }
+  return out;
+}
+const KIND_NAMED = namedEntries(KIND_TABLE);
+const SLAVE_NAMED = namedEntries(SLAVE_TABLE);
+
+/** Fill in the ifname32 members of a kindData / slaveData from their index members (again on a second call). */
+function nameMembers(data: { kind: string } | null, named: ReadonlyMap<string, readonly AttrDef[]>, byIndex: ReadonlyMap<number, Link>): void {
+  const entries = data && named.get(data.kind);
+  if (!entries) return;
+  const o = data as unknown as Record<string, unknown>;
+  for (const d of entries) if (d.key in o) o[d.key] = byIndex.get(o[d.of!] as number)?.name ?? null;
+}
+
 /**
- * Resolve the index references of every link against the same dump. The links are annotated
+ * Resolve the index references of every link against the same dump (also those inside kindData
+ * and slaveData: a bond's active slave and primary, a bridge port's backup port). The links are annotated
  * in place (and returned): copying 4,000 objects of 35 fields costs more than the decode.
  */
 export function toViews(links: Link[]): LinkView[] {
@@ -50,6 +72,8 @@ export function toViews(links: Link[]): LinkView[] {
     v.parent = v.parentIndex !== null ? (byIndex.get(v.parentIndex)?.name ?? null) : null;
     v.peer = peerIndex !== undefined ? (byIndex.get(peerIndex)?.name ?? null) : null;
     v.ports = ports.get(v.index) ?? [];
+    nameMembers(v.kindData, KIND_NAMED, byIndex);
+    nameMembers(v.slaveData, SLAVE_NAMED, byIndex);
   }
   return views;
 }

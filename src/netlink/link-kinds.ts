@@ -68,17 +68,21 @@ export const ETH_P_8021AD = 0x88a8;
  * - qosmap: a nest of struct ifla_vlan_qos_mapping, as [{from, to}] (vlan ingress/egress_qos)
  * - adinfo: IFLA_BOND_AD_INFO's nest as ip prints it ({aggregator, num_ports, actor_key,
  *   partner_key, partner_mac}, each only when sent)
+ * - ifname32: a u32 ifindex shown by the name of that link, as iproute2 does (ll_index_to_name);
+ *   the same attribute's u32 entry, `of`, keeps the number. Only the whole dump knows the name:
+ *   the decoder leaves null, toViews (interfaces/model.ts) and the native writer's second pass
+ *   put in the name of the link with that index in the same dump, or null when there is none
  */
 export type AttrType =
   | 'u8' | 'u16' | 'u32' | 'u64' | 's32' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
   | 'values32' | 'bits8' | 'bits16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
-  | 'lladdrlist' | 'qosmap' | 'adinfo';
+  | 'lladdrlist' | 'qosmap' | 'adinfo' | 'ifname32';
 
 /** The bytes each type needs at least (the native writer falls back to TypeScript on fewer). */
 export const ATTR_TYPE_SIZE: Readonly<Record<AttrType, number>> = {
   u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
   values32: 4, bits8: 1, bits16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
-  lladdrlist: 0, qosmap: 0, adinfo: 0,
+  lladdrlist: 0, qosmap: 0, adinfo: 0, ifname32: 4,
 };
 
 export interface AttrDef {
@@ -97,6 +101,8 @@ export interface AttrDef {
   readonly max?: number;
   /** bit32: which bit of the value this entry is. */
   readonly bit?: number;
+  /** ifname32: the key of the u32 entry of the same attribute (the ifindex it names). */
+  readonly of?: string;
   /** Most entries a list takes (ipv4list). */
   readonly maxItems?: number;
   /** Moves on its own (a count of groups or hosts): left out when links are compared for "nothing changed". */
@@ -172,7 +178,9 @@ export const BOND: KindTable = {
   kinds: ['bond'],
   attrs: [
     a('IFLA_BOND_MODE', 1, 'enum8', 'mode', { ip: 'mode', names: BOND_MODES, since: '3.13' }),
+    // the active slave and the primary: ifindex, and by name as ip prints them
     a('IFLA_BOND_ACTIVE_SLAVE', 2, 'u32', 'activeSlaveIndex'),
+    a('IFLA_BOND_ACTIVE_SLAVE', 2, 'ifname32', 'activeSlave', { ip: 'active_slave', of: 'activeSlaveIndex' }),
     a('IFLA_BOND_MIIMON', 3, 'u32', 'miimon', { ip: 'miimon', min: 0, max: 2147483647, since: '3.13' }),
     a('IFLA_BOND_UPDELAY', 4, 'u32', 'updelay', { ip: 'updelay' }),
     a('IFLA_BOND_DOWNDELAY', 5, 'u32', 'downdelay', { ip: 'downdelay' }),
@@ -180,6 +188,7 @@ export const BOND: KindTable = {
     a('IFLA_BOND_ARP_IP_TARGET', 8, 'ipv4list', 'arpIpTargets', { ip: 'arp_ip_target', maxItems: 16, since: '3.13' }),
     a('IFLA_BOND_ARP_VALIDATE', 9, 'enum32', 'arpValidate', { ip: 'arp_validate', names: BOND_ARP_VALIDATE }),
     a('IFLA_BOND_PRIMARY', 11, 'u32', 'primaryIndex'),
+    a('IFLA_BOND_PRIMARY', 11, 'ifname32', 'primary', { ip: 'primary', of: 'primaryIndex' }),
     a('IFLA_BOND_XMIT_HASH_POLICY', 14, 'enum8', 'xmitHashPolicy', { ip: 'xmit_hash_policy', names: BOND_XMIT_HASH }),
     a('IFLA_BOND_USE_CARRIER', 6, 'flag8', 'useCarrier', { ip: 'use_carrier' }),
     a('IFLA_BOND_ARP_ALL_TARGETS', 10, 'enum32', 'arpAllTargets', { ip: 'arp_all_targets', names: ['any', 'all'] }),
@@ -350,6 +359,7 @@ export const BRIDGE_PORT: KindTable = {
     a('IFLA_BRPORT_ISOLATED', IFLA_BRPORT.ISOLATED, 'flag8', 'isolated', { ip: 'isolated', since: '4.19' }),
     // ifindex of the port traffic fails over to (ip prints its name); sent only while set
     a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'u32', 'backupPortIndex', { since: '4.19' }),
+    a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'ifname32', 'backupPort', { ip: 'backup_port', of: 'backupPortIndex' }),
     // "make tracked EHT hosts limit configurable", net-next 2021-01; 512 is the default (5.10 tracks no EHT hosts)
     a('IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT', IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, 'u32', 'mcastEhtHostsLimit', { ip: 'mcast_eht_hosts_limit', since: '5.12', absent: 512 }),
     a('IFLA_BRPORT_MCAST_EHT_HOSTS_CNT', IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, 'u32', 'mcastEhtHostsCnt', { ip: 'mcast_eht_hosts_cnt', volatile: true }),
