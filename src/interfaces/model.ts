@@ -43,11 +43,20 @@ const KIND_NAMED = namedEntries(KIND_TABLE);
 const SLAVE_NAMED = namedEntries(SLAVE_TABLE);
 
 /** Fill in the ifname32 members of a kindData / slaveData from their index members (again on a second call). */
-function nameMembers(data: { kind: string } | null, named: ReadonlyMap<string, readonly AttrDef[]>, byIndex: ReadonlyMap<number, Link>): void {
+function nameMembers(data: { kind: string } | null, named: ReadonlyMap<string, readonly AttrDef[]>, nameOf: (index: number) => string | null): void {
   const entries = data && named.get(data.kind);
   if (!entries) return;
   const o = data as unknown as Record<string, unknown>;
-  for (const d of entries) if (d.key in o) o[d.key] = byIndex.get(o[d.of!] as number)?.name ?? null;
+  for (const d of entries) if (d.key in o) o[d.key] = nameOf(o[d.of!] as number);
+}
+
+/**
+ * Name the links a link's kindData and slaveData point at by ifindex (a bond's active slave and
+ * primary, a bridge port's backup port), in place; nameOf gives null for an index it does not know.
+ */
+export function nameKindMembers(l: Pick<Link, 'kindData' | 'slaveData'>, nameOf: (index: number) => string | null): void {
+  nameMembers(l.kindData, KIND_NAMED, nameOf);
+  nameMembers(l.slaveData, SLAVE_NAMED, nameOf);
 }
 
 /**
@@ -66,14 +75,14 @@ export function toViews(links: Link[]): LinkView[] {
     else ports.set(l.masterIndex, [l.name]);
   }
   const views = links as LinkView[];
+  const nameOf = (i: number): string | null => byIndex.get(i)?.name ?? null;
   for (const v of views) {
     const peerIndex = v.kindData?.kind === 'veth' && v.linkNetnsId === null ? v.kindData.peerIndex : undefined;
     v.master = v.masterIndex !== null ? (byIndex.get(v.masterIndex)?.name ?? null) : null;
     v.parent = v.parentIndex !== null ? (byIndex.get(v.parentIndex)?.name ?? null) : null;
     v.peer = peerIndex !== undefined ? (byIndex.get(peerIndex)?.name ?? null) : null;
     v.ports = ports.get(v.index) ?? [];
-    nameMembers(v.kindData, KIND_NAMED, byIndex);
-    nameMembers(v.slaveData, SLAVE_NAMED, byIndex);
+    nameKindMembers(v, nameOf);
   }
   return views;
 }
