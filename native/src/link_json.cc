@@ -277,6 +277,12 @@ class Json {
   }
 };
 
+// A member's value that only the whole dump knows: the name of the link with this ifindex
+// (ifname32). HOLE, then the index in decimal; no JSON text starts with a control character.
+const char HOLE = '\x01';
+// Where a link's body leaves such a value out: the body offset and the ifindex to name there.
+using Holes = std::vector<std::pair<size_t, int64_t>>;
+
 // An object whose optional members appear in the order their attributes come in the message
 // (the TypeScript decoders assign them as they meet them); a repeated attribute keeps its
 // first place and its last value, as a repeated property assignment does.
@@ -290,7 +296,8 @@ struct OrderedObject {
       }
     members.emplace_back(k, std::move(v));
   }
-  void write(Json &j, int level) const {
+  // holes: where the values that name a link go (nullptr: there are none, as in a nested object).
+  void write(Json &j, int level, Holes *holes = nullptr) const {
     if (members.empty()) {
       j.raw("{}");
       return;
@@ -299,7 +306,8 @@ struct OrderedObject {
     bool first = true;
     for (auto &m : members) {
       j.keyn(first, level + 1, m.first, strlen(m.first));
-      j.append(m.second);
+      if (holes && !m.second.empty() && m.second[0] == HOLE) holes->emplace_back(j.len, std::stoll(m.second.substr(1)));
+      else j.append(m.second);
       first = false;
     }
     j.nl(level);
@@ -395,6 +403,8 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
     case lk::T_U8: return num(indent, v[0]);
     case lk::T_U16: return num(indent, rd16(v));
     case lk::T_U32: return num(indent, rd32(v));
+    // named in LinkListWriter::finish, which knows every link of the dump
+    case lk::T_IFNAME32: return std::string(1, HOLE) + std::to_string(rd32(v));
     case lk::T_U64: {
       uint64_t x;
       memcpy(&x, v, 8);
@@ -553,6 +563,7 @@ struct Ref {
   bool hasMaster = false, hasParent = false, hasPeer = false;
   int64_t master = 0, parent = 0, peer = 0;
   size_t bodyStart = 0, bodyEnd = 0;
+  Holes holes;  // in kindData / slaveData: a bond's active slave and primary, a port's backup port
 };
 
 class LinkListWriter {
@@ -806,14 +817,14 @@ class LinkListWriter {
       j.nl(L);
       j.ch('}');
     } else if (hasKindData) {
-      kd.write(j, L);
+      kd.write(j, L, &ref.holes);
     } else {
       j.null();
     }
     j.key(false, L, "slaveKind");
     if (hasSlaveKind) j.str((const uint8_t *)slaveKind.data(), slaveKind.size());
     else j.null();
-    j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L); else j.null();
+    j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L, &ref.holes); else j.null();
     {
       static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
       uint64_t v[10] = {};
@@ -840,7 +851,8 @@ class LinkListWriter {
   }
 
   // The rest of the document: after each link's body its references named (toViews), after
-  // the last the end. iov gets the whole document in order: body and tail of each link, the end.
+  // the last the end. iov gets the whole document in order: each link's body (cut where its
+  // holes are, each filled with a name) and tail, the end.
   void finish(std::vector<struct iovec> &iov) {
     if (refs.empty()) {
       static const char empty[] = "[]\n";
@@ -863,9 +875,16 @@ class LinkListWriter {
       out.str((const uint8_t *)n.data(), n.size());
     };
     const int L = 2;
-    std::vector<size_t> ends(refs.size());
+    std::vector<size_t> ends(refs.size()), tailStarts(refs.size());
+    std::vector<std::pair<size_t, size_t>> holeTexts;  // in tails, the refs' holes in order
     for (size_t i = 0; i < refs.size(); i++) {
       const Ref &r = refs[i];
+      for (auto &h : r.holes) {
+        size_t s = out.len;
+        nameOf(true, h.second);
+        holeTexts.emplace_back(s, out.len);
+      }
+      tailStarts[i] = out.len;
       out.key(false, L, "master"); nameOf(r.hasMaster, r.master);
       out.key(false, L, "parent"); nameOf(r.hasParent, r.parent);
       out.key(false, L, "peer"); nameOf(r.hasPeer, r.peer);
@@ -891,13 +910,20 @@ class LinkListWriter {
     out.nl(0);
     out.raw("]\n", 2);
     // Pointers only now: the tails no longer grow.
-    iov.reserve(2 * refs.size() + 1);
-    size_t t = 0;
+    iov.reserve(2 * refs.size() + 2 * holeTexts.size() + 1);
+    size_t hk = 0;
     for (size_t i = 0; i < refs.size(); i++) {
-      iov.push_back({body.p + refs[i].bodyStart, refs[i].bodyEnd - refs[i].bodyStart});
-      iov.push_back({tails.p + t, ends[i] - t});
-      t = ends[i];
+      size_t b = refs[i].bodyStart;
+      for (auto &h : refs[i].holes) {
+        iov.push_back({body.p + b, h.first - b});
+        iov.push_back({tails.p + holeTexts[hk].first, holeTexts[hk].second - holeTexts[hk].first});
+        hk++;
+        b = h.first;
+      }
+      iov.push_back({body.p + b, refs[i].bodyEnd - b});
+      iov.push_back({tails.p + tailStarts[i], ends[i] - tailStarts[i]});
     }
+    size_t t = ends.back();
     iov.push_back({tails.p + t, tails.len - t});
   }
 

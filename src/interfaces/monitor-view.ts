@@ -6,7 +6,7 @@
 import type { Link } from '../netlink/link.js';
 import { listLinksOnce } from '../netlink/link.js';
 import type { MonitorEvent } from '../netlink/monitor.js';
-import type { AddrView, LinkView, NeighView } from './model.js';
+import { type AddrView, type LinkView, nameKindMembers, type NeighView } from './model.js';
 import { routeView, type RouteView } from './routes.js';
 
 export interface ViewEvent {
@@ -60,6 +60,7 @@ export class MonitorViews {
     for (const x of this.links.values()) if (x.masterIndex === l.index && x.index !== l.index) ports.push(x.name);
     const peerIndex = l.kindData?.kind === 'veth' ? l.kindData.peerIndex : undefined;
     const v: LinkView = { ...l, master: name(l.masterIndex), parent: name(l.parentIndex), peer: null, ports };
+    nameKindMembers(v, name);
     if (l.linkNetnsId === null) {
       v.peer = peerIndex !== undefined ? name(peerIndex) : null;
       return v;

@@ -26,6 +26,17 @@ export const IFLA = {
   PARENT_DEV_BUS_NAME: 57, TSO_MAX_SIZE: 59, TSO_MAX_SEGS: 60, ALLMULTI: 61, GSO_IPV4_MAX_SIZE: 63, GRO_IPV4_MAX_SIZE: 64,
 } as const;
 
+/**
+ * The top-level attributes nodectl can send in a request that changes something (link.ts addLink,
+ * setLink and the veth peer, inetconf.ts, link-group.ts), with `since` as AttrDef's: all known by
+ * the 5.10 floor. AF_SPEC carries IFLA_INET_CONF (both "rtnetlink: Link address family API",
+ * 2.6.38).
+ */
+export const IFLA_SINCE: Readonly<Partial<Record<keyof typeof IFLA, string>>> = {
+  IFNAME: '2.6', MTU: '2.6', ADDRESS: '2.6', LINK: '2.6', MASTER: '2.6', LINKINFO: '2.6', IFALIAS: '2.6.31',
+  NET_NS_FD: '3.0', GROUP: '3.2', AF_SPEC: '2.6.38',
+};
+
 /** IFLA_INFO_* inside IFLA_LINKINFO. */
 export const IFLA_INFO = { KIND: 1, DATA: 2, XSTATS: 3, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
 /** IFLA_PROTO_DOWN_REASON_* inside IFLA_PROTO_DOWN_REASON. */
@@ -57,17 +68,21 @@ export const ETH_P_8021AD = 0x88a8;
  * - qosmap: a nest of struct ifla_vlan_qos_mapping, as [{from, to}] (vlan ingress/egress_qos)
  * - adinfo: IFLA_BOND_AD_INFO's nest as ip prints it ({aggregator, num_ports, actor_key,
  *   partner_key, partner_mac}, each only when sent)
+ * - ifname32: a u32 ifindex shown by the name of that link, as iproute2 does (ll_index_to_name);
+ *   the same attribute's u32 entry, `of`, keeps the number. Only the whole dump knows the name:
+ *   the decoder leaves null, toViews (interfaces/model.ts) and the native writer's second pass
+ *   put in the name of the link with that index in the same dump, or null when there is none
  */
 export type AttrType =
   | 'u8' | 'u16' | 'u32' | 'u64' | 's32' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
   | 'values32' | 'bits8' | 'bits16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
-  | 'lladdrlist' | 'qosmap' | 'adinfo';
+  | 'lladdrlist' | 'qosmap' | 'adinfo' | 'ifname32';
 
 /** The bytes each type needs at least (the native writer falls back to TypeScript on fewer). */
 export const ATTR_TYPE_SIZE: Readonly<Record<AttrType, number>> = {
   u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
   values32: 4, bits8: 1, bits16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
-  lladdrlist: 0, qosmap: 0, adinfo: 0,
+  lladdrlist: 0, qosmap: 0, adinfo: 0, ifname32: 4,
 };
 
 export interface AttrDef {
@@ -86,10 +101,24 @@ export interface AttrDef {
   readonly max?: number;
   /** bit32: which bit of the value this entry is. */
   readonly bit?: number;
+  /** ifname32: the key of the u32 entry of the same attribute (the ifindex it names). */
+  readonly of?: string;
   /** Most entries a list takes (ipv4list). */
   readonly maxItems?: number;
   /** Moves on its own (a count of groups or hosts): left out when links are compared for "nothing changed". */
   readonly volatile?: boolean;
+  /**
+   * Since which kernel the attribute exists (a release, compared by major.minor), given for every attribute nodectl can
+   * send in a request that changes something, and only for those (test/unit/attr-since.test.ts
+   * checks both ways). A kernel may ignore an attribute it does not know and acknowledge the
+   * request, so one whose `since` is after the 5.10 floor is refused before sending on an older
+   * kernel (attr-since.ts derives its checks from this field). After the floor it is the first
+   * mainline release (the merge window that took the commit); at the floor it is a release by
+   * which the attribute was there, as audited once from the kernel's and iproute2's history.
+   */
+  readonly since?: string;
+  /** With `since` after the floor: the value that means what an older kernel does without the attribute (not refused). */
+  readonly absent?: number;
 }
 
 export interface KindTable {
@@ -132,12 +161,12 @@ export const VLAN_PROTOCOLS = ['802.1Q', '802.1ad'] as const;
 export const VLAN: KindTable = {
   kinds: ['vlan'],
   attrs: [
-    a('IFLA_VLAN_ID', 1, 'u16', 'id', { ip: 'id', min: 1, max: 4094 }),
+    a('IFLA_VLAN_ID', 1, 'u16', 'id', { ip: 'id', min: 1, max: 4094, since: '2.6' }),
     a('IFLA_VLAN_FLAGS', 2, 'bits32', 'flags', { ip: 'flags', names: ['reorder_hdr', 'gvrp', 'loose_binding', 'mvrp', 'bridge_binding'], values: [0x1, 0x2, 0x4, 0x8, 0x10] }),
     // priority maps: skb priority -> 802.1p on egress, 802.1p -> skb priority on ingress
     a('IFLA_VLAN_EGRESS_QOS', 3, 'qosmap', 'egressQos', { ip: 'egress_qos' }),
     a('IFLA_VLAN_INGRESS_QOS', 4, 'qosmap', 'ingressQos', { ip: 'ingress_qos' }),
-    a('IFLA_VLAN_PROTOCOL', 5, 'proto16', 'protocol', { ip: 'protocol', names: VLAN_PROTOCOLS }),
+    a('IFLA_VLAN_PROTOCOL', 5, 'proto16', 'protocol', { ip: 'protocol', names: VLAN_PROTOCOLS, since: '3.10' }),
   ],
   defaults: [['id', 0], ['protocol', '802.1Q'], ['flags', []]],
   create: { keys: ['id', 'protocol'], required: ['id'], always: { protocol: '802.1Q' } },
@@ -148,15 +177,18 @@ export const VLAN: KindTable = {
 export const BOND: KindTable = {
   kinds: ['bond'],
   attrs: [
-    a('IFLA_BOND_MODE', 1, 'enum8', 'mode', { ip: 'mode', names: BOND_MODES }),
+    a('IFLA_BOND_MODE', 1, 'enum8', 'mode', { ip: 'mode', names: BOND_MODES, since: '3.13' }),
+    // the active slave and the primary: ifindex, and by name as ip prints them
     a('IFLA_BOND_ACTIVE_SLAVE', 2, 'u32', 'activeSlaveIndex'),
-    a('IFLA_BOND_MIIMON', 3, 'u32', 'miimon', { ip: 'miimon', min: 0, max: 2147483647 }),
+    a('IFLA_BOND_ACTIVE_SLAVE', 2, 'ifname32', 'activeSlave', { ip: 'active_slave', of: 'activeSlaveIndex' }),
+    a('IFLA_BOND_MIIMON', 3, 'u32', 'miimon', { ip: 'miimon', min: 0, max: 2147483647, since: '3.13' }),
     a('IFLA_BOND_UPDELAY', 4, 'u32', 'updelay', { ip: 'updelay' }),
     a('IFLA_BOND_DOWNDELAY', 5, 'u32', 'downdelay', { ip: 'downdelay' }),
-    a('IFLA_BOND_ARP_INTERVAL', 7, 'u32', 'arpInterval', { ip: 'arp_interval', min: 0, max: 2147483647 }),
-    a('IFLA_BOND_ARP_IP_TARGET', 8, 'ipv4list', 'arpIpTargets', { ip: 'arp_ip_target', maxItems: 16 }),
+    a('IFLA_BOND_ARP_INTERVAL', 7, 'u32', 'arpInterval', { ip: 'arp_interval', min: 0, max: 2147483647, since: '3.13' }),
+    a('IFLA_BOND_ARP_IP_TARGET', 8, 'ipv4list', 'arpIpTargets', { ip: 'arp_ip_target', maxItems: 16, since: '3.13' }),
     a('IFLA_BOND_ARP_VALIDATE', 9, 'enum32', 'arpValidate', { ip: 'arp_validate', names: BOND_ARP_VALIDATE }),
     a('IFLA_BOND_PRIMARY', 11, 'u32', 'primaryIndex'),
+    a('IFLA_BOND_PRIMARY', 11, 'ifname32', 'primary', { ip: 'primary', of: 'primaryIndex' }),
     a('IFLA_BOND_XMIT_HASH_POLICY', 14, 'enum8', 'xmitHashPolicy', { ip: 'xmit_hash_policy', names: BOND_XMIT_HASH }),
     a('IFLA_BOND_USE_CARRIER', 6, 'flag8', 'useCarrier', { ip: 'use_carrier' }),
     a('IFLA_BOND_ARP_ALL_TARGETS', 10, 'enum32', 'arpAllTargets', { ip: 'arp_all_targets', names: ['any', 'all'] }),
@@ -196,9 +228,9 @@ export const BRIDGE: KindTable = {
     a('IFLA_BR_HELLO_TIME', 2, 'u32', 'helloTime', { ip: 'hello_time' }),
     a('IFLA_BR_MAX_AGE', 3, 'u32', 'maxAge', { ip: 'max_age' }),
     a('IFLA_BR_AGEING_TIME', 4, 'u32', 'ageingTime', { ip: 'ageing_time' }),
-    a('IFLA_BR_STP_STATE', 5, 'flag32', 'stp', { ip: 'stp_state' }),
+    a('IFLA_BR_STP_STATE', 5, 'flag32', 'stp', { ip: 'stp_state', since: '4.0' }),
     a('IFLA_BR_PRIORITY', 6, 'u16', 'priority', { ip: 'priority' }),
-    a('IFLA_BR_VLAN_FILTERING', 7, 'flag8', 'vlanFiltering', { ip: 'vlan_filtering' }),
+    a('IFLA_BR_VLAN_FILTERING', 7, 'flag8', 'vlanFiltering', { ip: 'vlan_filtering', since: '4.0' }),
     a('IFLA_BR_VLAN_PROTOCOL', 8, 'proto16', 'vlanProtocol', { ip: 'vlan_protocol', names: VLAN_PROTOCOLS }),
     a('IFLA_BR_ROOT_ID', 10, 'bridgeId', 'rootId', { ip: 'root_id' }),
     a('IFLA_BR_BRIDGE_ID', 11, 'bridgeId', 'bridgeId', { ip: 'bridge_id' }),
@@ -250,7 +282,7 @@ export const BRIDGE: KindTable = {
 export const MACVLAN: KindTable = {
   kinds: ['macvlan', 'macvtap'],
   attrs: [
-    a('IFLA_MACVLAN_MODE', 1, 'values32', 'mode', { ip: 'mode', names: MACVLAN_MODE_NAMES, values: MACVLAN_MODE_VALUES }),
+    a('IFLA_MACVLAN_MODE', 1, 'values32', 'mode', { ip: 'mode', names: MACVLAN_MODE_NAMES, values: MACVLAN_MODE_VALUES, since: '2.6' }),
     a('IFLA_MACVLAN_FLAGS', 2, 'u16', 'flags'),
     // source mode: the MACs whose frames this macvlan takes (sent only while there are some)
     a('IFLA_MACVLAN_MACADDR_DATA', 5, 'lladdrlist', 'macaddrData', { ip: 'macaddr_data' }),
@@ -287,22 +319,27 @@ export const IFLA_BRPORT = {
   LOCKED: 39, MAB: 40, MCAST_N_GROUPS: 41, MCAST_MAX_GROUPS: 42, NEIGH_VLAN_SUPPRESS: 43, BACKUP_NHID: 44,
 } as const;
 
-/** A bridge port (IFLA_INFO_SLAVE_KIND bridge). */
+/**
+ * A bridge port (IFLA_INFO_SLAVE_KIND bridge). `since`: the options a rollback gives back
+ * (linkinfo.ts BRPORT_SETTABLE); those up to BACKUP_PORT were all there by 4.19. Those after the
+ * 5.10 floor have `absent`, the value a newer kernel reports for a port nobody configured (and an
+ * older one may ignore without harm); the first kernels are the merge windows of the commits.
+ */
 export const BRIDGE_PORT: KindTable = {
   kinds: ['bridge'],
   attrs: [
     a('IFLA_BRPORT_STATE', IFLA_BRPORT.STATE, 'enum8', 'state', { ip: 'state', names: BR_PORT_STATES }),
-    a('IFLA_BRPORT_PRIORITY', IFLA_BRPORT.PRIORITY, 'u16', 'priority', { ip: 'priority' }),
-    a('IFLA_BRPORT_COST', IFLA_BRPORT.COST, 'u32', 'cost', { ip: 'cost' }),
+    a('IFLA_BRPORT_PRIORITY', IFLA_BRPORT.PRIORITY, 'u16', 'priority', { ip: 'priority', since: '4.19' }),
+    a('IFLA_BRPORT_COST', IFLA_BRPORT.COST, 'u32', 'cost', { ip: 'cost', since: '4.19' }),
     // hairpin: reflect frames back out of the port they came in on
-    a('IFLA_BRPORT_MODE', IFLA_BRPORT.MODE, 'flag8', 'hairpin', { ip: 'hairpin' }),
-    a('IFLA_BRPORT_GUARD', IFLA_BRPORT.GUARD, 'flag8', 'guard', { ip: 'guard' }),
-    a('IFLA_BRPORT_PROTECT', IFLA_BRPORT.PROTECT, 'flag8', 'rootBlock', { ip: 'root_block' }),
-    a('IFLA_BRPORT_FAST_LEAVE', IFLA_BRPORT.FAST_LEAVE, 'flag8', 'fastLeave', { ip: 'fastleave' }),
-    a('IFLA_BRPORT_LEARNING', IFLA_BRPORT.LEARNING, 'flag8', 'learning', { ip: 'learning' }),
-    a('IFLA_BRPORT_UNICAST_FLOOD', IFLA_BRPORT.UNICAST_FLOOD, 'flag8', 'unicastFlood', { ip: 'flood' }),
-    a('IFLA_BRPORT_PROXYARP', IFLA_BRPORT.PROXYARP, 'flag8', 'proxyArp', { ip: 'proxy_arp' }),
-    a('IFLA_BRPORT_PROXYARP_WIFI', IFLA_BRPORT.PROXYARP_WIFI, 'flag8', 'proxyArpWifi', { ip: 'proxy_arp_wifi' }),
+    a('IFLA_BRPORT_MODE', IFLA_BRPORT.MODE, 'flag8', 'hairpin', { ip: 'hairpin', since: '4.19' }),
+    a('IFLA_BRPORT_GUARD', IFLA_BRPORT.GUARD, 'flag8', 'guard', { ip: 'guard', since: '4.19' }),
+    a('IFLA_BRPORT_PROTECT', IFLA_BRPORT.PROTECT, 'flag8', 'rootBlock', { ip: 'root_block', since: '4.19' }),
+    a('IFLA_BRPORT_FAST_LEAVE', IFLA_BRPORT.FAST_LEAVE, 'flag8', 'fastLeave', { ip: 'fastleave', since: '4.19' }),
+    a('IFLA_BRPORT_LEARNING', IFLA_BRPORT.LEARNING, 'flag8', 'learning', { ip: 'learning', since: '4.19' }),
+    a('IFLA_BRPORT_UNICAST_FLOOD', IFLA_BRPORT.UNICAST_FLOOD, 'flag8', 'unicastFlood', { ip: 'flood', since: '4.19' }),
+    a('IFLA_BRPORT_PROXYARP', IFLA_BRPORT.PROXYARP, 'flag8', 'proxyArp', { ip: 'proxy_arp', since: '4.19' }),
+    a('IFLA_BRPORT_PROXYARP_WIFI', IFLA_BRPORT.PROXYARP_WIFI, 'flag8', 'proxyArpWifi', { ip: 'proxy_arp_wifi', since: '4.19' }),
     a('IFLA_BRPORT_ROOT_ID', IFLA_BRPORT.ROOT_ID, 'bridgeId', 'rootId', { ip: 'root_id' }),
     a('IFLA_BRPORT_BRIDGE_ID', IFLA_BRPORT.BRIDGE_ID, 'bridgeId', 'bridgeId', { ip: 'bridge_id' }),
     a('IFLA_BRPORT_DESIGNATED_PORT', IFLA_BRPORT.DESIGNATED_PORT, 'u16', 'designatedPort', { ip: 'designated_port' }),
@@ -312,25 +349,31 @@ export const BRIDGE_PORT: KindTable = {
     a('IFLA_BRPORT_NO', IFLA_BRPORT.NO, 'u16', 'no', { ip: 'no' }),
     a('IFLA_BRPORT_TOPOLOGY_CHANGE_ACK', IFLA_BRPORT.TOPOLOGY_CHANGE_ACK, 'flag8', 'topologyChangeAck', { ip: 'topology_change_ack' }),
     a('IFLA_BRPORT_CONFIG_PENDING', IFLA_BRPORT.CONFIG_PENDING, 'flag8', 'configPending', { ip: 'config_pending' }),
-    a('IFLA_BRPORT_MULTICAST_ROUTER', IFLA_BRPORT.MULTICAST_ROUTER, 'u8', 'multicastRouter', { ip: 'multicast_router' }),
-    a('IFLA_BRPORT_MCAST_FLOOD', IFLA_BRPORT.MCAST_FLOOD, 'flag8', 'mcastFlood', { ip: 'mcast_flood' }),
-    a('IFLA_BRPORT_MCAST_TO_UCAST', IFLA_BRPORT.MCAST_TO_UCAST, 'flag8', 'mcastToUnicast', { ip: 'mcast_to_unicast' }),
-    a('IFLA_BRPORT_VLAN_TUNNEL', IFLA_BRPORT.VLAN_TUNNEL, 'flag8', 'vlanTunnel', { ip: 'vlan_tunnel' }),
-    a('IFLA_BRPORT_BCAST_FLOOD', IFLA_BRPORT.BCAST_FLOOD, 'flag8', 'bcastFlood', { ip: 'bcast_flood' }),
-    a('IFLA_BRPORT_GROUP_FWD_MASK', IFLA_BRPORT.GROUP_FWD_MASK, 'u16', 'groupFwdMask', { ip: 'group_fwd_mask' }),
-    a('IFLA_BRPORT_NEIGH_SUPPRESS', IFLA_BRPORT.NEIGH_SUPPRESS, 'flag8', 'neighSuppress', { ip: 'neigh_suppress' }),
-    a('IFLA_BRPORT_ISOLATED', IFLA_BRPORT.ISOLATED, 'flag8', 'isolated', { ip: 'isolated' }),
+    a('IFLA_BRPORT_MULTICAST_ROUTER', IFLA_BRPORT.MULTICAST_ROUTER, 'u8', 'multicastRouter', { ip: 'multicast_router', since: '4.19' }),
+    a('IFLA_BRPORT_MCAST_FLOOD', IFLA_BRPORT.MCAST_FLOOD, 'flag8', 'mcastFlood', { ip: 'mcast_flood', since: '4.19' }),
+    a('IFLA_BRPORT_MCAST_TO_UCAST', IFLA_BRPORT.MCAST_TO_UCAST, 'flag8', 'mcastToUnicast', { ip: 'mcast_to_unicast', since: '4.19' }),
+    a('IFLA_BRPORT_VLAN_TUNNEL', IFLA_BRPORT.VLAN_TUNNEL, 'flag8', 'vlanTunnel', { ip: 'vlan_tunnel', since: '4.19' }),
+    a('IFLA_BRPORT_BCAST_FLOOD', IFLA_BRPORT.BCAST_FLOOD, 'flag8', 'bcastFlood', { ip: 'bcast_flood', since: '4.19' }),
+    a('IFLA_BRPORT_GROUP_FWD_MASK', IFLA_BRPORT.GROUP_FWD_MASK, 'u16', 'groupFwdMask', { ip: 'group_fwd_mask', since: '4.19' }),
+    a('IFLA_BRPORT_NEIGH_SUPPRESS', IFLA_BRPORT.NEIGH_SUPPRESS, 'flag8', 'neighSuppress', { ip: 'neigh_suppress', since: '4.19' }),
+    a('IFLA_BRPORT_ISOLATED', IFLA_BRPORT.ISOLATED, 'flag8', 'isolated', { ip: 'isolated', since: '4.19' }),
     // ifindex of the port traffic fails over to (ip prints its name); sent only while set
-    a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'u32', 'backupPortIndex'),
-    a('IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT', IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, 'u32', 'mcastEhtHostsLimit', { ip: 'mcast_eht_hosts_limit' }),
+    a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'u32', 'backupPortIndex', { since: '4.19' }),
+    a('IFLA_BRPORT_BACKUP_PORT', IFLA_BRPORT.BACKUP_PORT, 'ifname32', 'backupPort', { ip: 'backup_port', of: 'backupPortIndex' }),
+    // "make tracked EHT hosts limit configurable", net-next 2021-01; 512 is the default (5.10 tracks no EHT hosts)
+    a('IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT', IFLA_BRPORT.MCAST_EHT_HOSTS_LIMIT, 'u32', 'mcastEhtHostsLimit', { ip: 'mcast_eht_hosts_limit', since: '5.12', absent: 512 }),
     a('IFLA_BRPORT_MCAST_EHT_HOSTS_CNT', IFLA_BRPORT.MCAST_EHT_HOSTS_CNT, 'u32', 'mcastEhtHostsCnt', { ip: 'mcast_eht_hosts_cnt', volatile: true }),
-    // 802.1X: only authorised hosts' frames pass (kernel 6.2+)
-    a('IFLA_BRPORT_LOCKED', IFLA_BRPORT.LOCKED, 'flag8', 'locked', { ip: 'locked' }),
-    a('IFLA_BRPORT_MAB', IFLA_BRPORT.MAB, 'flag8', 'mab', { ip: 'mab' }),
+    // 802.1X: only authorised hosts' frames pass: "bridge port in locked mode", 2022-02; MAB:
+    // "MAC Authentication Bypass (MAB) support", 2022-11
+    a('IFLA_BRPORT_LOCKED', IFLA_BRPORT.LOCKED, 'flag8', 'locked', { ip: 'locked', since: '5.18', absent: 0 }),
+    a('IFLA_BRPORT_MAB', IFLA_BRPORT.MAB, 'flag8', 'mab', { ip: 'mab', since: '6.2', absent: 0 }),
     a('IFLA_BRPORT_MCAST_N_GROUPS', IFLA_BRPORT.MCAST_N_GROUPS, 'u32', 'mcastNGroups', { ip: 'mcast_n_groups', volatile: true }),
-    a('IFLA_BRPORT_MCAST_MAX_GROUPS', IFLA_BRPORT.MCAST_MAX_GROUPS, 'u32', 'mcastMaxGroups', { ip: 'mcast_max_groups' }),
-    a('IFLA_BRPORT_NEIGH_VLAN_SUPPRESS', IFLA_BRPORT.NEIGH_VLAN_SUPPRESS, 'flag8', 'neighVlanSuppress', { ip: 'neigh_vlan_suppress' }),
-    a('IFLA_BRPORT_BACKUP_NHID', IFLA_BRPORT.BACKUP_NHID, 'u32', 'backupNhid', { ip: 'backup_nhid' }),
+    // "netlink knobs for number / maximum MDB entries", 2023-02; 0: no limit
+    a('IFLA_BRPORT_MCAST_MAX_GROUPS', IFLA_BRPORT.MCAST_MAX_GROUPS, 'u32', 'mcastMaxGroups', { ip: 'mcast_max_groups', since: '6.3', absent: 0 }),
+    // "per-{Port, VLAN} neighbor suppression state", 2023-04
+    a('IFLA_BRPORT_NEIGH_VLAN_SUPPRESS', IFLA_BRPORT.NEIGH_VLAN_SUPPRESS, 'flag8', 'neighVlanSuppress', { ip: 'neigh_vlan_suppress', since: '6.4', absent: 0 }),
+    // "backup nexthop ID support", 2023-07; 0: none
+    a('IFLA_BRPORT_BACKUP_NHID', IFLA_BRPORT.BACKUP_NHID, 'u32', 'backupNhid', { ip: 'backup_nhid', since: '6.6', absent: 0 }),
   ],
   defaults: [['state', 'disabled']],
 };

@@ -40,7 +40,11 @@ export interface BondData {
   updelay?: number;
   downdelay?: number;
   activeSlaveIndex?: number;
+  /** The active slave's name (a LinkView's; null before toViews, or when no link has the index). */
+  activeSlave?: string | null;
   primaryIndex?: number;
+  /** The primary's name, as activeSlave. */
+  primary?: string | null;
   arpInterval?: number;
   arpIpTargets?: string[];
   arpValidate?: string;
@@ -175,6 +179,8 @@ export interface BridgePortData {
   vlanTunnel?: boolean;
   groupFwdMask?: number;
   backupPortIndex?: number;
+  /** The backup port's name (a LinkView's; null before toViews, or when no link has the index). */
+  backupPort?: string | null;
   mcastEhtHostsLimit?: number;
   mcastEhtHostsCnt?: number;
   mab?: boolean;
@@ -212,6 +218,7 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
     case 'u8': return buf[s]!;
     case 'u16': return buf.readUInt16LE(s);
     case 'u32': return buf.readUInt32LE(s);
+    case 'ifname32': return null; // named by toViews, which sees the whole dump
     case 'u64': return buf.readUInt32LE(s) + buf.readUInt32LE(s + 4) * 0x1_0000_0000;
     case 's32': return buf.readInt32LE(s);
     case 'be16': return buf.readUInt16BE(s);

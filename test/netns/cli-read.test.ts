@@ -160,7 +160,12 @@ testIf('root')(title('nodectl monitor: events carry names and the fields of link
   ns.ip('link', 'set', 'far0', 'mtu', '1400');
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
   ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent');
+  // a link named inside slaveData: v0's backup port, by name as in link list
+  ns.ip('link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1');
+  ns.ip('link', 'set', 'w0', 'master', 'br0');
+  ns.ip('link', 'set', 'dev', 'v0', 'type', 'bridge_slave', 'backup_port', 'w0');
   ns.ip('link', 'set', 'v0', 'nomaster');
+  ns.ip('link', 'set', 'w0', 'nomaster');
   // the last of these; then stop (polling, generous bound: no fixed sleep)
   for (let i = 0; i < 200 && !/"action":"new".*"name":"br0".*"ports":\[\]/.test(m.out().split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
   m.child.kill('SIGINT');
@@ -173,6 +178,7 @@ testIf('root')(title('nodectl monitor: events carry names and the fields of link
   t.true(links.some((l) => l.name === 'v0' && l.master === 'br0' && l.peer === 'v1'), 'v0 as a port of br0 with its peer named');
   t.true(links.some((l) => l.name === 'br0' && JSON.stringify(l.ports) === '["v0"]'), 'br0 with its port named');
   t.like(links.find((l) => l.name === 'far0' && l.mtu === 1400), { peer: 'far1', linkNetns: other.name });
+  t.true(links.some((l) => l.name === 'v0' && (l.slaveData as { backupPort?: string } | null)?.backupPort === 'w0'), 'v0 with its backup port named');
   t.like(events.find((e) => e.type === 'addr')?.addr, { ifname: 'v0', address: '192.0.2.1' });
   t.like(events.find((e) => e.type === 'neigh')?.neigh, { ifname: 'v0', address: '192.0.2.9' });
   // the same keys as the list commands print

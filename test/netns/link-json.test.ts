@@ -81,6 +81,8 @@ testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, vet
   ns.ip('link', 'set', 'p1a', 'master', 'br0');
   ns.ip('link', 'set', 'p2a', 'master', 'br0');
   ns.ip('link', 'set', 'dev', 'p2a', 'type', 'bridge_slave', 'cost', '7', 'priority', '9', 'learning', 'off');
+  // a link named inside slaveData: the native writer fills it in after the whole dump
+  ns.ip('link', 'set', 'dev', 'p1a', 'type', 'bridge_slave', 'backup_port', 'p2a');
   for (const mode of ['bridge', 'private', 'vepa', 'source']) {
     ns.ip('link', 'add', 'link', 'p1b', 'name', `mv-${mode}`, 'type', 'macvlan', 'mode', mode);
   }
@@ -95,9 +97,10 @@ testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, vet
   // Counters that are not zero: a few datagrams over loopback (no neighbour, no probe), then silence.
   ns.exec(process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
     let n = 0; const send = () => s.send('x', 9, '127.0.0.1', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
-  const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown }[];
+  const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown; slaveData: unknown }[];
   const by = new Map(links.map((l) => [l.name, l]));
   t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
+  t.like(by.get('p1a')!.slaveData as object, { backupPort: 'p2a' }, 'a backup port, by name');
   t.true(by.get('lo')!.stats.txPackets > 0, 'counters are not all zero');
   assertSame(t, ns, 'host kinds');
 });
@@ -145,6 +148,10 @@ testIf('root', 'bond')(rootTitle('link list --json: native writer = oclif on bon
     ns.ip('link', 'add', port, 'type', 'veth', 'peer', 'name', `${port}p`);
     ns.ip('link', 'set', port, 'master', bond);
   }
+  // named inside kindData (as ip's primary): the native writer fills it in after the whole dump
+  ns.ip('link', 'set', 'bond0', 'type', 'bond', 'primary', 's1');
+  const bond0 = (JSON.parse(cli(ns).stdout) as { name: string; kindData: object }[]).find((l) => l.name === 'bond0')!;
+  t.like(bond0.kindData, { primary: 's1' });
   assertSame(t, ns, 'bond');
 });
 

@@ -381,10 +381,8 @@ const KIND_EXCLUDED: Record<string, string[]> = {
 const KIND_GAPS: Record<string, string[]> = {
   // the querier's own state (IFLA_BR_MCAST_QUERIER_STATE: address, port and a running timer)
   bridge: [...KIND_EXCLUDED.bridge!, 'mcast_querier_state_ipv4', 'mcast_querier_state_ipv6'],
-  // group_fwd_mask_str is group_fwd_mask again, in hex; backup_port is backupPortIndex by name
-  bridge_slave: [...KIND_EXCLUDED.bridge_slave!, 'group_fwd_mask_str', 'backup_port'],
-  // ip names the active slave and primary; nodectl has their indexes (activeSlaveIndex, primaryIndex)
-  bond: ['active_slave', 'primary'],
+  // group_fwd_mask_str is group_fwd_mask again, in hex
+  bridge_slave: [...KIND_EXCLUDED.bridge_slave!, 'group_fwd_mask_str'],
 };
 
 testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -s link show prints (but the listed gaps), allmulti, carrier changes and proto_down agreeing'), (t) => {
@@ -393,6 +391,10 @@ testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -
   ns.ip('link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb');
   ns.ip('link', 'set', 'pa', 'master', 'br0');
   ns.ip('link', 'set', 'dev', 'pa', 'type', 'bridge_slave', 'guard', 'on', 'fastleave', 'on', 'mcast_to_unicast', 'on', 'group_fwd_mask', '0x4000');
+  // a backup port (Linux 5.7+), which ip prints by name
+  ns.ip('link', 'add', 'qa', 'type', 'veth', 'peer', 'name', 'qb');
+  ns.ip('link', 'set', 'qa', 'master', 'br0');
+  ns.ip('link', 'set', 'dev', 'pa', 'type', 'bridge_slave', 'backup_port', 'qa');
   ns.ip('link', 'add', 'mv0', 'link', 'pb', 'type', 'macvlan', 'mode', 'bridge');
   // source mode: ip prints the MACs as macaddr_data
   ns.ip('link', 'add', 'mv1', 'link', 'pb', 'type', 'macvlan', 'mode', 'source');
@@ -453,6 +455,9 @@ testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -
   t.deepEqual([...mv1.kindData.macaddrData].sort(), ['02:00:00:00:0a:01', '02:00:00:00:0a:02']);
   t.like(listed.find((o) => o.name === 'br0'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false } });
   t.like((listed.find((o) => o.name === 'pa') as { slaveData: object }).slaveData, { guard: true, fastLeave: true, mcastToUnicast: true, groupFwdMask: 0x4000 });
+  const qa = listed.find((o) => o.name === 'qa') as { index: number };
+  t.like((listed.find((o) => o.name === 'pa') as { slaveData: object }).slaveData, { backupPortIndex: qa.index, backupPort: 'qa' });
+  t.like((JSON.parse(nodectl('link', 'show', 'pa', '-n', ns.name, '--json').stdout) as { slaveData: object }).slaveData, { backupPort: 'qa' });
   t.regex(nodectl('link', 'show', 'mv0', '-n', ns.name).stdout, /^protodown +on reason 0x8$/m);
   t.regex(nodectl('link', 'show', 'pb', '-n', ns.name).stdout, /^allmulti +1$/m);
   t.regex(nodectl('link', 'show', 'mv1', '-n', ns.name).stdout, /^macvlan +mode source .*macaddrData 02:00:00:00:0a:0[12],02:00:00:00:0a:0[12]( |$)/m);

@@ -228,15 +228,18 @@ function kindExtras(): Buffer[] {
       info(w, 'vlan', (d) => d.u16(1, 31).nest(3, () => undefined));
     }),
     msg({ index: 32 }, (w) => {
-      w.str(3, 'bond3');
+      // a bond that is a bridge port: the links it names (ifname32) in both its kindData and
+      // slaveData, one of them later in the dump, one not in it
+      w.str(3, 'bond3').u32(10, 35);
       info(w, 'bond', (d) => {
-        d.u8(1, 4);
+        // ACTIVE_SLAVE 2: bs3 (33, after it in the dump), PRIMARY 11: 99 (no such link)
+        d.u8(1, 4).u32(2, 33).u32(11, 99);
         // IFLA_BOND_AD_INFO 23: AGGREGATOR 1, NUM_PORTS 2, ACTOR_KEY 3, PARTNER_KEY 4 (u16), PARTNER_MAC 5
         d.nest(23, (a) => a.u16(1, 2).u16(2, 3).u16(3, 15).u16(4, 17).bytes(5, mac(2, 0, 0, 0, 0, 0x33)));
         // IFLA_BOND_NS_IP6_TARGET 31: a nest of in6_addr (a short one skipped); COUPLED_CONTROL 32
         d.nest(31, (n) => n.bytes(0, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)).bytes(1, mac(1, 2, 3, 4)).bytes(2, ipv6(0xfe80, 0, 0, 0, 0x1, 0, 0, 0x2)));
         d.u8(32, 1);
-      });
+      }, 'bridge', (d) => d.u8(1, 3).u32(34, 34)); // IFLA_BRPORT_BACKUP_PORT 34: mvs0
     }),
     msg({ index: 33 }, (w) => {
       w.str(3, 'bs3').u32(10, 32);
@@ -287,8 +290,8 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   const byName = new Map(views.map((v) => [v.name, v]));
   t.like(byName.get('eth0.100'), { kind: 'vlan', kindData: { id: 101, protocol: '802.1ad' } });
   t.deepEqual(Object.keys((byName.get('bond0') as { kindData: object }).kindData), [
-    'kind', 'mode', 'miimon', 'downdelay', 'updelay', 'activeSlaveIndex', 'arpInterval', 'arpIpTargets', 'arpValidate', 'primaryIndex',
-    'xmitHashPolicy', 'minLinks', 'lacpRate',
+    'kind', 'mode', 'miimon', 'downdelay', 'updelay', 'activeSlaveIndex', 'activeSlave', 'arpInterval', 'arpIpTargets', 'arpValidate', 'primaryIndex',
+    'primary', 'xmitHashPolicy', 'minLinks', 'lacpRate',
   ]);
   t.like(byName.get('bs0'), { kind: 'dummy', slaveData: { kind: 'bond', state: 'backup', miiStatus: '7' } });
   t.like(byName.get('lo'), { stats: { rxPackets: 0, rxErrors: 2 ** 53, rxDropped: 2 ** 63, txDropped: 2 ** 64 } });
@@ -322,6 +325,9 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   } });
   t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
   t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
+  // links by name, as ip prints active_slave, primary, backup_port; null when the dump has no such link
+  t.like(byName.get('bond3'), { kindData: { activeSlaveIndex: 33, activeSlave: 'bs3', primaryIndex: 99, primary: null }, slaveData: { backupPortIndex: 34, backupPort: 'mvs0' } });
+  t.like(byName.get('bond0'), { kindData: { activeSlaveIndex: 10, activeSlave: 'bs0', primaryIndex: 10, primary: 'bs0' } });
   for (const indent of [0, 2, 4]) t.is(nativeJson(kindExtras(), indent), reference(kindExtras(), indent), `native agrees, indent ${indent}`);
   // link show's text: QoS maps as ip's from:to, ad_info as key=value, lists joined by commas
   const views = toViews(kindExtras().map((p) => decodeLink(p)));

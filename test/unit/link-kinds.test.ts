@@ -21,8 +21,9 @@ test('each table names its attributes once, by a uapi name, with what its type n
       if (group.length === 1) continue;
       const types = group.map((a) => a.type).sort().join(',');
       const ok = (group.every((a) => a.type === 'bit32') && new Set(group.map((a) => a.bit)).size === group.length)
-        || types === 'bits8,u8' || types === 'bits16,u16';
-      t.true(ok, `${what}: id ${id} has several entries only as bits or a number and its bits (${types})`);
+        || types === 'bits8,u8' || types === 'bits16,u16'
+        || (types === 'ifname32,u32' && group.find((a) => a.type === 'ifname32')!.of === group.find((a) => a.type === 'u32')!.key);
+      t.true(ok, `${what}: id ${id} has several entries only as bits, a number and its bits, or an ifindex and its name (of: the ifindex's key) (${types})`);
     }
     t.is(new Set(table.attrs.map((a) => a.key)).size, table.attrs.length, `${what}: one entry per key`);
     for (const a of table.attrs) {

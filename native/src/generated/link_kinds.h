@@ -75,8 +75,8 @@ enum : int {
 };
 
 // How a value is read (AttrType in link-kinds.ts) and the bytes it needs at least.
-enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO };
-static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0};
+enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO, T_IFNAME32 };
+static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4};
 
 struct Attr {
   int id;
@@ -170,6 +170,7 @@ static const char *const IFLA_BOND_AD_SELECT_NAMES[] = {"stable", "bandwidth", "
 static const Attr BOND_ATTRS[] = {
     {IFLA_BOND_MODE, T_ENUM8, "mode", IFLA_BOND_MODE_NAMES, 7, nullptr, 0},
     {IFLA_BOND_ACTIVE_SLAVE, T_U32, "activeSlaveIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_ACTIVE_SLAVE, T_IFNAME32, "activeSlave", nullptr, 0, nullptr, 0},
     {IFLA_BOND_MIIMON, T_U32, "miimon", nullptr, 0, nullptr, 0},
     {IFLA_BOND_UPDELAY, T_U32, "updelay", nullptr, 0, nullptr, 0},
     {IFLA_BOND_DOWNDELAY, T_U32, "downdelay", nullptr, 0, nullptr, 0},
@@ -177,6 +178,7 @@ static const Attr BOND_ATTRS[] = {
     {IFLA_BOND_ARP_IP_TARGET, T_IPV4LIST, "arpIpTargets", nullptr, 0, nullptr, 0},
     {IFLA_BOND_ARP_VALIDATE, T_ENUM32, "arpValidate", IFLA_BOND_ARP_VALIDATE_NAMES, 7, nullptr, 0},
     {IFLA_BOND_PRIMARY, T_U32, "primaryIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_PRIMARY, T_IFNAME32, "primary", nullptr, 0, nullptr, 0},
     {IFLA_BOND_XMIT_HASH_POLICY, T_ENUM8, "xmitHashPolicy", IFLA_BOND_XMIT_HASH_POLICY_NAMES, 6, nullptr, 0},
     {IFLA_BOND_USE_CARRIER, T_FLAG8, "useCarrier", nullptr, 0, nullptr, 0},
     {IFLA_BOND_ARP_ALL_TARGETS, T_ENUM32, "arpAllTargets", IFLA_BOND_ARP_ALL_TARGETS_NAMES, 2, nullptr, 0},
@@ -401,6 +403,7 @@ static const Attr BRPORT_ATTRS[] = {
     {IFLA_BRPORT_NEIGH_SUPPRESS, T_FLAG8, "neighSuppress", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_ISOLATED, T_FLAG8, "isolated", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_BACKUP_PORT, T_U32, "backupPortIndex", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_BACKUP_PORT, T_IFNAME32, "backupPort", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT, T_U32, "mcastEhtHostsLimit", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_MCAST_EHT_HOSTS_CNT, T_U32, "mcastEhtHostsCnt", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_LOCKED, T_FLAG8, "locked", nullptr, 0, nullptr, 0},
@@ -453,7 +456,7 @@ static const Default BOND_SLAVE_DEFAULTS[] = {
 // IFLA_INFO_KIND -> table (kindData)
 static const Table KIND_TABLES[] = {
     {"vlan", VLAN_DEFAULTS, 3, VLAN_ATTRS, 5},
-    {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 32},
+    {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 34},
     {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 44},
     {"macvlan", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"macvtap", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
@@ -464,7 +467,7 @@ static const size_t KIND_TABLES_COUNT = 7;
 
 // IFLA_INFO_SLAVE_KIND -> table (slaveData)
 static const Table SLAVE_TABLES[] = {
-    {"bridge", BRPORT_DEFAULTS, 1, BRPORT_ATTRS, 36},
+    {"bridge", BRPORT_DEFAULTS, 1, BRPORT_ATTRS, 37},
     {"bond", BOND_SLAVE_DEFAULTS, 2, BOND_SLAVE_ATTRS, 11},
 };
 static const size_t SLAVE_TABLES_COUNT = 2;

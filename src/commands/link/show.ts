@@ -13,7 +13,7 @@ IFACE is a name, an alternative name or an ifindex. An interface that does not e
   static override examples = [
     '<%= config.bin %> link show eth0',
     { description: 'By ifindex, in a namespace', command: '<%= config.bin %> link show 3 --netns blue' },
-    { description: 'The active slave of a bond', command: '<%= config.bin %> link show bond0 --json | jq .kindData.activeSlaveIndex' },
+    { description: 'The active slave of a bond, by name', command: '<%= config.bin %> link show bond0 --json | jq .kindData.activeSlave' },
   ];
 
   static override args = {
