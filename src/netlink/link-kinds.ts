@@ -207,7 +207,7 @@ export const BOND: KindTable = {
     a('IFLA_BOND_AD_ACTOR_SYSTEM', 26, 'lladdr', 'adActorSystem', { ip: 'ad_actor_system' }),
     a('IFLA_BOND_TLB_DYNAMIC_LB', 27, 'u8', 'tlbDynamicLb', { ip: 'tlb_dynamic_lb' }),
     a('IFLA_BOND_PEER_NOTIF_DELAY', 28, 'u32', 'peerNotifDelay', { ip: 'peer_notif_delay' }),
-    a('IFLA_BOND_AD_LACP_ACTIVE', 29, 'u8', 'adLacpActive', { ip: 'ad_lacp_active' }),
+    a('IFLA_BOND_AD_LACP_ACTIVE', 29, 'choice8', 'adLacpActive', { ip: 'ad_lacp_active', names: ['off', 'on'] }),
     a('IFLA_BOND_MISSED_MAX', 30, 'u8', 'missedMax', { ip: 'arp_missed_max' }),
     // 802.3ad: the active aggregator and its partner (changes with LACP negotiation)
     a('IFLA_BOND_AD_INFO', 23, 'adinfo', 'adInfo', { ip: 'ad_info' }),

@@ -66,7 +66,7 @@ export interface BondData {
   adActorSystem?: string;
   tlbDynamicLb?: number;
   peerNotifDelay?: number;
-  adLacpActive?: number;
+  adLacpActive?: 'off' | 'on';
   missedMax?: number;
   adInfo?: BondAdInfo;
   nsIp6Targets?: string[];

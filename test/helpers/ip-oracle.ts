@@ -84,8 +84,8 @@ function comparable(a: AttrDef, v: unknown, isIp: boolean): unknown {
 function compareTable(d: (what: string, a: unknown, b: unknown) => void, prefix: string, table: KindTable, ours: Record<string, unknown>, ip: Record<string, unknown>): void {
   for (const a of table.attrs) {
     if (!a.ip || a.volatile || !(a.ip in ip)) continue;
-    // the key with a null value: iproute2 had no name to print for the value (arp_validate 0 is
-    // print_null by design; bookworm's ip prints ad_lacp_active so too), so it says nothing to compare
+    // the key with a null value: iproute2 prints arp_validate 0 so (print_null in iplink_bond.c,
+    // "none" in its text output): there is nothing to compare
     if (ip[a.ip] === null) continue;
     d(`${prefix}${a.ip}`, comparable(a, ours[a.key], false), comparable(a, ip[a.ip], true));
   }

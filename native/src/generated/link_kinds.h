@@ -167,6 +167,7 @@ static const char *const IFLA_BOND_PRIMARY_RESELECT_NAMES[] = {"always", "better
 static const char *const IFLA_BOND_FAIL_OVER_MAC_NAMES[] = {"none", "active", "follow"};
 static const char *const IFLA_BOND_AD_LACP_RATE_NAMES[] = {"slow", "fast"};
 static const char *const IFLA_BOND_AD_SELECT_NAMES[] = {"stable", "bandwidth", "count"};
+static const char *const IFLA_BOND_AD_LACP_ACTIVE_NAMES[] = {"off", "on"};
 static const Attr BOND_ATTRS[] = {
     {IFLA_BOND_MODE, T_ENUM8, "mode", IFLA_BOND_MODE_NAMES, 7, nullptr, 0},
     {IFLA_BOND_ACTIVE_SLAVE, T_U32, "activeSlaveIndex", nullptr, 0, nullptr, 0},
@@ -197,7 +198,7 @@ static const Attr BOND_ATTRS[] = {
     {IFLA_BOND_AD_ACTOR_SYSTEM, T_LLADDR, "adActorSystem", nullptr, 0, nullptr, 0},
     {IFLA_BOND_TLB_DYNAMIC_LB, T_U8, "tlbDynamicLb", nullptr, 0, nullptr, 0},
     {IFLA_BOND_PEER_NOTIF_DELAY, T_U32, "peerNotifDelay", nullptr, 0, nullptr, 0},
-    {IFLA_BOND_AD_LACP_ACTIVE, T_U8, "adLacpActive", nullptr, 0, nullptr, 0},
+    {IFLA_BOND_AD_LACP_ACTIVE, T_CHOICE8, "adLacpActive", IFLA_BOND_AD_LACP_ACTIVE_NAMES, 2, nullptr, 0},
     {IFLA_BOND_MISSED_MAX, T_U8, "missedMax", nullptr, 0, nullptr, 0},
     {IFLA_BOND_AD_INFO, T_ADINFO, "adInfo", nullptr, 0, nullptr, 0},
     {IFLA_BOND_NS_IP6_TARGET, T_IPV6LIST, "nsIp6Targets", nullptr, 0, nullptr, 0},
