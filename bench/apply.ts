@@ -32,7 +32,9 @@ function cleanup(): void {
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+// SIGPIPE too: \`bench/apply 2>&1 | head\` otherwise killed it (writing the EPIPE error to the
+// closed pipe) before the exit handler, leaving its namespace behind
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(sig, () => process.exit(130));
 
 function sh(cmd: string, args: string[], input?: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
