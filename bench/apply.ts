@@ -32,7 +32,7 @@ function cleanup(): void {
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
-// SIGPIPE too: \`bench/apply 2>&1 | head\` otherwise killed it (writing the EPIPE error to the
+// SIGPIPE too: `bench/apply 2>&1 | head` otherwise killed it (writing the EPIPE error to the
 // closed pipe) before the exit handler, leaving its namespace behind
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(sig, () => process.exit(130));
 
@@ -58,7 +58,7 @@ async function time(fn: () => Promise<unknown>, cpu?: number[]): Promise<number>
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 /**
- * `ip ARGS` with `input` on stdin: wall and CPU (user+sys, from bash's \`time\`: the child's
+ * `ip ARGS` with `input` on stdin: wall and CPU (user+sys, from bash's `time`: the child's
  * getrusage) in ms. CPU is far less disturbed than wall time by other load on the machine.
  */
 function ipTimed(args: string[], input: string): { wall: number; cpu: number } {
@@ -157,7 +157,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }));
   ncPrunes.push(await time(() => applyConfig(empty, opts)));
   if (linkCount() !== base) throw new Error('prune did not delete them all');
-  // the rehearsal alone: \`config plan\` (read, plan, rehearse; nothing applied) with it minus
+  // the rehearsal alone: `config plan` (read, plan, rehearse; nothing applied) with it minus
   // without, once the prune's deleted links have left
   await settle();
   const planOnly = await time(() => planConfig(cfg, { ...opts, rehearse: false }));
