@@ -6,16 +6,20 @@
 //   3. remove them all: `ip -batch` deleting one by one vs `config apply` of a file without
 //      them (prune), and vs the rollback of an apply of the same size that fails at its last step.
 // nodectl is timed in-process (the library the CLI calls) and end to end through the built CLI
-// (creation and no-op). Prints figures and ratios; asserts nothing. The namespace is removed on exit.
+// (creation and no-op); creation also in CPU time, and by how long a link change made right after
+// it waits for the kernel's leftover work. Prints figures and ratios; asserts nothing. The
+// namespace is removed on exit.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyConfig } from '../src/config/apply.js';
+import { applyConfig, planConfig } from '../src/config/apply.js';
 import { parseConfig } from '../src/config/load.js';
 import { ApplyError } from '../src/errors.js';
+import { Handle } from '../src/netlink/handle.js';
+import { listLinks, setLink } from '../src/netlink/link.js';
 
 const COUNT = Number(process.env.COUNT ?? 1000);
 const KIND = (process.env.KIND ?? 'macvlan') as 'macvlan' | 'bridge';
@@ -28,7 +32,9 @@ function cleanup(): void {
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+// SIGPIPE too: `bench/apply 2>&1 | head` otherwise killed it (writing the EPIPE error to the
+// closed pipe) before the exit handler, leaving its namespace behind
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(sig, () => process.exit(130));
 
 function sh(cmd: string, args: string[], input?: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
@@ -43,10 +49,23 @@ function timeSync(fn: () => void): number {
   fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
-async function time(fn: () => Promise<unknown>): Promise<number> {
+async function time(fn: () => Promise<unknown>, cpu?: number[]): Promise<number> {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await fn();
+  const c = process.cpuUsage(c0);
+  cpu?.push((c.user + c.system) / 1000);
   return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+/**
+ * `ip ARGS` with `input` on stdin: wall and CPU (user+sys, from bash's `time`: the child's
+ * getrusage) in ms. CPU is far less disturbed than wall time by other load on the machine.
+ */
+function ipTimed(args: string[], input: string): { wall: number; cpu: number } {
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time ip "$@" >/dev/null', 'ip', ...args], { encoding: 'utf8', input, maxBuffer: 1 << 26 });
+  const [real, user, sys] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map((x) => Number(x) * 1000);
+  if (r.status !== 0 || !Number.isFinite(real) || !Number.isFinite(user) || !Number.isFinite(sys)) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr}`);
+  return { wall: real!, cpu: user! + sys! };
 }
 const name = (i: number): string => `${KIND === 'macvlan' ? 'mv' : 'br'}${i}`;
 const ms = (x: number): string => `${x.toFixed(0).padStart(7)} ms`;
@@ -55,6 +74,24 @@ sh('ip', ['netns', 'add', ns]);
 sh('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p']);
 sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
 const base = linkCount();
+// Another program's link change right after an apply returns: how long the kernel's leftover work
+// (the rehearsal namespace's teardown, the new links' IPv6 and link watch work, all under the
+// RTNL lock) makes it wait. The longest wait of changes made every 5 ms for STALL_MS.
+const STALL_MS = Number(process.env.STALL_MS ?? 1500);
+const poker = Handle.open({ netns: ns });
+const peerIndex = (await listLinks(poker)).find((l) => l.name === 'eth0p')!.index;
+let pokes = 0;
+async function longestWait(): Promise<number> {
+  let worst = 0;
+  const end = performance.now() + STALL_MS;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await setLink(poker, peerIndex, { alias: `bench ${pokes++}` });
+    worst = Math.max(worst, performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return worst;
+}
 
 // iproute2: the same links, one batch to create, one batch deleting them one by one
 const addLines = Array.from({ length: COUNT }, (_, i) => KIND === 'macvlan'
@@ -84,20 +121,30 @@ const ncCreates: number[] = [];
 const ncBare: number[] = [];
 const ncPrunes: number[] = [];
 const ncNoops: number[] = [];
+const ipCpu: number[] = [];
+const bareCpu: number[] = [];
+const createCpu: number[] = [];
+const bareStall: number[] = [];
+const rehearsals: number[] = [];
+const createStall: number[] = [];
 let phases = '';
 for (let r = 0; r < ROUNDS; r++) {
-  ipCreates.push(timeSync(() => sh('ip', ['-n', ns, '-batch', '-'], addLines)));
+  const ip = ipTimed(['-n', ns, '-batch', '-'], addLines);
+  ipCreates.push(ip.wall);
+  ipCpu.push(ip.cpu);
   if (linkCount() !== base + COUNT) throw new Error('iproute2 did not create them all');
   sh('ip', ['-n', ns, 'link', 'del', 'group', '28259']); // untimed: clear the stage
   // without the rehearsal first, on a kernel with nothing left to do from an earlier rehearsal
-  ncBare.push(await time(() => applyConfig(cfg, { ...opts, rehearse: false })));
+  ncBare.push(await time(() => applyConfig(cfg, { ...opts, rehearse: false }), bareCpu));
+  bareStall.push(await longestWait());
   if (linkCount() !== base + COUNT) throw new Error('nodectl --no-rehearse did not create them all');
   await applyConfig(empty, opts);
   await settle(); // the prune's deleted links finish leaving in the background too
   let firstStep = 0;
   let lastStep = 0;
   const t0 = performance.now();
-  ncCreates.push(await time(() => applyConfig(cfg, { ...opts, onStep: (n, total) => { if (n === 1) firstStep = performance.now(); if (n === total) lastStep = performance.now(); } })));
+  ncCreates.push(await time(() => applyConfig(cfg, { ...opts, onStep: (n, total) => { if (n === 1) firstStep = performance.now(); if (n === total) lastStep = performance.now(); } }), createCpu));
+  createStall.push(await longestWait());
   phases = `read+plan+rehearsal+journal ${(firstStep - t0).toFixed(0)} ms, steps ${(lastStep - firstStep).toFixed(0)} ms, verify+record ${(t0 + ncCreates[r]! - lastStep).toFixed(0)} ms`;
   if (linkCount() !== base + COUNT) throw new Error('nodectl did not create them all');
   // The rehearsal's namespace, with its 1,000 stand-in links, is freed when the apply ends and
@@ -110,6 +157,12 @@ for (let r = 0; r < ROUNDS; r++) {
   }));
   ncPrunes.push(await time(() => applyConfig(empty, opts)));
   if (linkCount() !== base) throw new Error('prune did not delete them all');
+  // the rehearsal alone: `config plan` (read, plan, rehearse; nothing applied) with it minus
+  // without, once the prune's deleted links have left
+  await settle();
+  const planOnly = await time(() => planConfig(cfg, { ...opts, rehearse: false }));
+  rehearsals.push(await time(() => planConfig(cfg, opts)) - planOnly);
+  await settle(); // its namespace's teardown
 }
 
 // the slow baseline, once: iproute2 deleting one by one
@@ -160,8 +213,10 @@ const cpus = (await import('node:os')).cpus().length;
 const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
 console.log(`bench/apply: ${COUNT} ${KIND}s in a throwaway namespace (${cpus} CPUs, load ${load}); medians of ${ROUNDS} alternating rounds`);
 console.log(`  create    iproute2 -batch ${ms(ipCreate)}   nodectl apply --no-rehearse ${ms(ncCreateBare)}   ratio ${(ncCreateBare / ipCreate).toFixed(2)}x  (target <= 1.5x)`);
-console.log(`            rehearsal + apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 2x); the rehearsal ~${ms(ncCreate - ncCreateBare).trim()}`);
+console.log(`            rehearsal + apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 2x); the rehearsal alone (plan with it - without) ${ms(median(rehearsals)).trim()}, ${(median(rehearsals) / ipCreate).toFixed(2)}x`);
 console.log(`            nodectl phases (with the rehearsal): ${phases}`);
+console.log(`            CPU (user+sys; nodectl's whole process, JIT and GC threads too): iproute2 ${ms(median(ipCpu)).trim()}, --no-rehearse ${ms(median(bareCpu)).trim()} (${(median(bareCpu) / median(ipCpu)).toFixed(2)}x), rehearsal + apply ${ms(median(createCpu)).trim()} (${(median(createCpu) / median(ipCpu)).toFixed(2)}x)`);
+console.log(`            a link change right after the apply waited up to ${ms(median(createStall)).trim()} with the rehearsal, ${ms(median(bareStall)).trim()} without (RTNL held by the kernel's leftover work)`);
 console.log(`            CLI end to end (fresh process, cold): ${Number.isNaN(cliCreate) ? '(not built)' : `${ms(cliCreate)}   ratio ${(cliCreate / ipCreate).toFixed(2)}x`}`);
 console.log(`  no-op     nodectl re-apply in-process ${ms(ncNoop)}, CLI end to end ${Number.isNaN(cliNoop) ? '(not built)' : ms(cliNoop)}   (target <= 300 ms; node -e 0 takes ${ms(nodeFloor).trim()} here)`);
 console.log(`  teardown  iproute2 -batch del ${ms(ipDelete)} (once)   nodectl prune ${ms(ncPrune)}   speed-up ${(ipDelete / ncPrune).toFixed(1)}x  (target >= 10x)`);
