@@ -11,7 +11,7 @@
 // Each run gets the event as environment variables (NODECTL_EVENT, NODECTL_DECISION, ...) and as
 // one JSON object on stdin; no shell is involved (the program is exec'd directly), and its
 // environment is only PATH, LANG and these, not the daemon's.
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export type HookKind = 'on_move' | 'on_health';
 
@@ -60,7 +60,7 @@ export class HookRunner {
   private readonly queue: { hook: HookKind; ev: HookEvent }[] = [];
   private running = false;
   private closed = false;
-  private child: ChildProcess | null = null;
+  private child: ReturnType<typeof spawn> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** Resolves when the queue is empty and nothing runs (tests, stop). */
   private idleWaiters: (() => void)[] = [];
@@ -130,8 +130,7 @@ export class HookRunner {
         this.timer = null;
         resolve({ ...base, ...r, ms: Math.round((performance.now() - t0) * 1000) / 1000, stderr: stderr.slice(-STDERR_KEEP) });
       };
-      // Taken at the first run, not imported: a daemon without hooks never loads child_process.
-      const child = process.getBuiltinModule('child_process').spawn(program, [hook], {
+      const child = spawn(program, [hook], {
         stdio: ['pipe', 'ignore', 'pipe'],
         env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', NODECTL_HOOK: hook, ...hookEnv(ev) },
       });

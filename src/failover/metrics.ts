@@ -131,8 +131,8 @@ export class MetricsRegistry {
 
 /** GET /metrics on host:port; resolves with the address actually bound (port 0: any free one). */
 export async function serveMetrics(l: Listen, render: () => string, onError: (err: Error) => void): Promise<{ server: Server; bound: string }> {
-  // Loaded here, only when --metrics is given: node:http and its parser stay resident (~2 MB
-  // with child_process and crypto, test/netns/failover-footprint.test.ts) in a daemon without it.
+  // Loaded here, only when --metrics is given: node:http (its parser, server and client) would
+  // otherwise stay resident in every daemon (test/netns/failover-footprint.test.ts).
   const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
