@@ -1,5 +1,5 @@
 // Reading a config file the way `config apply` (at every boot), `plan` and `validate` do: a valid
-// file in the usual YAML subset is read and checked without loading the `yaml` package or
+// file in the usual YAML subset (or JSON) is read and checked without loading the `yaml` package or
 // TypeBox (src/config/quick-yaml.ts, src/config/schema-check.ts). Anything else — a problem of
 // any kind, or a text outside the subset — goes through the full loader (src/config/load.ts),
 // which reports every problem with file:line:col. Both paths accept exactly the same files

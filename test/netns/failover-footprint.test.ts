@@ -4,6 +4,8 @@
 // valid config and no --metrics, none of them may be loaded. (child_process is not among them:
 // net.Server#listen, for the control socket, loads cluster and with it child_process.)
 //
+// JSON configs (multi-line, as tools write them) too.
+//
 // The built daemon as installed (bin/run.js mgmt run, dist/) is watched from the outside by a
 // preload (fixtures/module-witness.mjs): a loader hook records every ES module and CommonJS
 // entry it loads, process.moduleLoadList at exit every built-in. A count of modules, not a time.
@@ -80,6 +82,19 @@ test(root ? 'a valid config: the daemon loads neither TypeBox nor yaml, nor node
     '',
   ].join('\n'));
   assertLean(t, await runWatched(t, lab2, node, 'node'), 'whole node YAML');
+  // JSON (YAML 1.2 reads it; this one spans lines, as tools write it)
+  const lab3 = makeLab(t, 2);
+  const json = join(lab3.dir, 'node.json');
+  writeFileSync(json, `${JSON.stringify({
+    interfaces: [{ name: 'eth0', kind: 'device' }, { name: 'eth1', kind: 'device' }],
+    mgmt: {
+      addresses: [`${V4}/24`, `${V6}/64`], candidates: ['eth0', 'eth1'],
+      gateway: { ipv4: '192.0.2.1', ipv6: '2001:db8::1', default_route: true },
+      health: { arp_probe: { interval_ms: 100, allowed_misses: 3 } },
+      announce: { count: 3, interval_ms: 50, refresh_ms: 0 },
+    },
+  }, null, 2)}\n`);
+  assertLean(t, await runWatched(t, lab3, json, 'json'), 'whole node JSON');
 });
 
 test(root ? 'control: a config with a problem is placed at file:line:col by the full loader, which the witness sees' : 'failover footprint control (skipped: needs root)', async (t) => {
