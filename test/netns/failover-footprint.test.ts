@@ -45,7 +45,7 @@ async function runWatched(t: ExecutionContext, lab: Lab, config: string, tag: st
   t.is(await d.stop(), 0, 'SIGTERM stops it cleanly (the witness writes at exit)');
   const seen = witnessed(out);
   // the witness saw this daemon: its own modules and the built-ins every run needs
-  t.true(seen.loads.some((u) => u.endsWith('/dist/failover/daemon.js')), 'the witness recorded the daemon\'s modules');
+  t.true(seen.loads.some((u) => /\/dist\/failover\/(fast-run\.bundle|daemon)\.js$/.test(u)), 'the witness recorded the daemon\'s modules');
   t.true(seen.builtins.includes('net'), 'the witness recorded the built-ins');
   return seen;
 }
