@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { unitNodeFlags } from '../../bench/failover/sandbox.js';
 import { isRoot } from '../helpers/netns.js';
 import { testIf } from '../helpers/require.js';
 import { makeLab, ROOT, startDaemon, START_MS, V4, V6, waitHolder, writeConfig, type Lab } from './failover-lab.js';
@@ -22,7 +23,7 @@ const root = isRoot();
 const test = testIf('root');
 const WITNESS = join(ROOT, 'test/netns/fixtures/module-witness.mjs');
 // the systemd unit's flags, as the daemon runs in production
-const UNIT_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--v8-pool-size=0'];
+const UNIT_FLAGS = unitNodeFlags();
 
 const PACKAGES = /\/node_modules\/(@sinclair\/typebox|yaml)\//;
 const BUILTINS = ['http', '_http_server', '_http_client', 'crypto'];

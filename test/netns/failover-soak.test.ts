@@ -12,6 +12,7 @@
 // bench/failover/soak.ts runs the same loop for 2,000+ moves and prints the figures.
 import { isRoot } from '../helpers/netns.js';
 import { soak } from '../../bench/failover/soak-loop.js';
+import { unitNodeFlags } from '../../bench/failover/sandbox.js';
 import { carrier, makeLab, startDaemon, writeConfig, START_MS } from './failover-lab.js';
 import { testIf } from '../helpers/require.js';
 
@@ -26,7 +27,7 @@ testIf('root')(root ? `soak: ${MOVES} moves with the realistic config: RSS growt
   const cfg = writeConfig(lab, {
     holdDownMs: HOLD_DOWN_MS, preemptDelayMs: 86_400_000, probe: { intervalMs: 100, allowedMisses: 3 }, announceIntervalMs: 50,
   });
-  const d = startDaemon(t, lab, cfg, [], 'soak', { nodeFlags: ['--max-semi-space-size=1', '--lite-mode', '--v8-pool-size=0', '--max-old-space-size=16'] });
+  const d = startDaemon(t, lab, cfg, [], 'soak', { nodeFlags: [...unitNodeFlags(), '--max-old-space-size=16'] });
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   const moves = () => d.logs.filter((e) => e.event === 'move').length;
   const r = await soak({
