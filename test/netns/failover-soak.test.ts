@@ -5,9 +5,10 @@
 // Asserted as invariants, not times: resident set growth per move after the warm-up (least
 // squares over the rounds) at most 4 kB, and the descriptor count bounded.
 //
-// The daemon runs with the systemd unit's V8 flags plus --max-old-space-size=16, so that V8
-// collects its own garbage several times within the run: the figure then measures what is
-// retained, not when the collector ran. The leak this guards against was outside V8's heap
+// The daemon runs with the systemd unit's V8 flags (read from the unit: with --expose-gc the
+// daemon collects its heap every 2 MB of growth, src/failover/heap.ts) plus
+// --max-old-space-size=16, so that the heap is collected several times within the run: the
+// figure then measures what is retained, not when the collector ran. The leak this guards against was outside V8's heap
 // (64 KiB receive blocks of the netlink package, ~300 kB per move), which no V8 flag bounds.
 // bench/failover/soak.ts runs the same loop for 2,000+ moves and prints the figures.
 import { isRoot } from '../helpers/netns.js';
