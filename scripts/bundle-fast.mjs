@@ -6,10 +6,12 @@
 //   dist/cli/fast-read.js     → dist/cli/fast-read.bundle.js     (the read commands)
 //   dist/cli/fast-link-json.js → dist/cli/fast-link-json.bundle.js (link list --json, native writer)
 //   dist/config/fast-apply.js → dist/config/fast-apply.bundle.js (config apply)
+//   dist/failover/fast-run.js → dist/failover/fast-run.bundle.js (mgmt run: here for memory, as
+//     the daemon keeps every module record for its life: ~1-2 MB less resident than 60 modules)
 // Runs after tsc in `npm run build:ts`, on the compiled JavaScript, so a bundle holds exactly
 // the code the oclif commands run. What stays outside: the native addon loader and the
-// `netlink` package (both find binaries relative to themselves); for config apply also the full
-// config loader with `yaml` and TypeBox, which only a file with a problem needs
+// `netlink` package (both find binaries relative to themselves); for config apply and mgmt run
+// also the full config loader with `yaml` and TypeBox, which only a file with a problem needs
 // (src/config/read.ts), and the error classes both sides throw (instanceof must hold).
 import { build } from 'esbuild';
 import { fileURLToPath, URL } from 'node:url';
@@ -52,6 +54,11 @@ await Promise.all([
   bundle('config/fast-apply', (b) => {
     nativeOutside(b);
     b.onResolve({ filter: /^\.\/load\.js$/ }, (a) => (a.importer.endsWith('/dist/config/read.js') ? { path: './load.js', external: true } : undefined));
+    b.onResolve({ filter: /\/errors\.js$/ }, (a) => (a.importer.startsWith(`${root}dist/`) ? { path: '../errors.js', external: true } : undefined));
+  }, ['netlink', 'netlink/*']),
+  bundle('failover/fast-run', (b) => {
+    nativeOutside(b);
+    b.onResolve({ filter: /^\.\/mgmt-file\.js$/ }, (a) => (a.importer.endsWith('/dist/config/read.js') ? { path: '../config/mgmt-file.js', external: true } : undefined));
     b.onResolve({ filter: /\/errors\.js$/ }, (a) => (a.importer.startsWith(`${root}dist/`) ? { path: '../errors.js', external: true } : undefined));
   }, ['netlink', 'netlink/*']),
 ]);

@@ -35,7 +35,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
-import { lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
+import { benchNodeFlags, lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] ?? dflt : dflt);
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   });
 
   const cli = dev ? ['--import', 'tsx', join(ROOT, 'bin/dev.js')] : [join(ROOT, 'bin/run.js')];
-  const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
+  const nodeFlags = benchNodeFlags();
   const socket = join(dir, 's.sock');
   const rt = args.includes('--rt');
   const daemonArgv = [process.execPath, ...nodeFlags, ...cli, 'mgmt', 'run', '-n', NODE, '--config', cfg, '--state-file', join(dir, 's.json'), '--socket', socket];

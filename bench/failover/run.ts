@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
-import { lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
+import { benchNodeFlags, lines, pct, ROOT, sandbox, sh, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const TRIALS = Number(args[args.indexOf('--trials') + 1] ?? 100) || 100;
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const cli = dev ? ['--import', 'tsx', join(ROOT, 'bin/dev.js')] : [join(ROOT, 'bin/run.js')];
   // The V8 flags of contrib/systemd/nodectl-mgmt.service (override with NODECTL_BENCH_NODE_FLAGS).
-  const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
+  const nodeFlags = benchNodeFlags();
   const daemon = spawn(...withRt(process.execPath, [...nodeFlags, ...cli, 'mgmt', 'run', '-n', NODE, '--config', cfg, '--state-file', join(dir, 's.json'), '--socket', join(dir, 's.sock')]), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(daemon);
   let started = false;

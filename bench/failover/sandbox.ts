@@ -3,7 +3,7 @@
 // (or on Ctrl-C), whatever happened. Also what they share: the two-NIC lab and line/percentile helpers.
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,6 +14,24 @@ export function sh(cmd: string, ...a: string[]): string {
   const r = spawnSync(cmd, a, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${a.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * The V8 flags the systemd unit starts the daemon with (contrib/systemd/nodectl-mgmt.service,
+ * ExecStart: what stands between the node binary and bin/run.js), so that the benches and tests
+ * measure the daemon as shipped from the one place they are written.
+ */
+export function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(ROOT, 'contrib/systemd/nodectl-mgmt.service'), 'utf8');
+  const m = /^ExecStart=\S+\s+(.*?)\s*\S*\/bin\/run\.js\s/m.exec(unit);
+  if (!m) throw new Error('contrib/systemd/nodectl-mgmt.service: no `ExecStart=NODE FLAGS .../bin/run.js` line');
+  return m[1]!.split(/\s+/).filter(Boolean);
+}
+
+/** The daemon's V8 flags in a bench: the unit's, or NODECTL_BENCH_NODE_FLAGS (space-separated). */
+export function benchNodeFlags(): string[] {
+  const env = process.env.NODECTL_BENCH_NODE_FLAGS;
+  return env === undefined ? unitNodeFlags() : env.split(' ').filter(Boolean);
 }
 
 /** `--dev`, or no build: run the daemon from the TypeScript sources. */

@@ -16,7 +16,7 @@ import { Handle } from '../../src/netlink/handle.js';
 import { getLink, setLink } from '../../src/netlink/link.js';
 import { controlRequest } from '../../src/failover/control.js';
 import { fdCount, rssKb, soak } from './soak-loop.js';
-import { ROOT, sandbox, twoNicLab, useDev } from './sandbox.js';
+import { benchNodeFlags, ROOT, sandbox, twoNicLab, useDev } from './sandbox.js';
 
 const args = process.argv.slice(2);
 const num = (flag: string, dflt: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   ].join('\n'));
   // --dev: the same entry bin/run.js takes for `mgmt run` (fast-run.ts), from the sources.
   const cli = dev ? ['--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts')] : [join(ROOT, 'bin/run.js'), 'mgmt', 'run'];
-  const nodeFlags = (process.env.NODECTL_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --lite-mode --v8-pool-size=0').split(' ').filter(Boolean);
+  const nodeFlags = benchNodeFlags();
   // NODECTL_SOAK_WRAP="heaptrack -o FILE": run the daemon under a native-memory profiler.
   const wrap = (process.env.NODECTL_SOAK_WRAP ?? '').split(' ').filter(Boolean);
   const daemon = spawn(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), ...nodeFlags, ...cli, '-n', NODE, '--config', cfg, '--state-file', join(dir, 's.json'), '--socket', join(dir, 's.sock')], { stdio: ['ignore', 'ignore', 'pipe'] });

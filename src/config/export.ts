@@ -13,7 +13,7 @@ import { canonicalIp, parseCidr } from './cidr.js';
 import { ConfigSource } from './load.js';
 import type { MgmtDecl } from './mgmt-schema.js';
 import { configFileName, readConfigText } from './read.js';
-import { parseMgmtConfig } from '../failover/config.js';
+import { parseMgmtConfig } from './mgmt-file.js';
 import { peerName } from './peers.js';
 
 const CREATABLE = new Set(['vlan', 'bond', 'bridge', 'macvlan', 'veth', 'dummy']);

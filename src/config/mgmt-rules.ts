@@ -1,7 +1,7 @@
 // The meaning of the `mgmt:` section (not only its shape): addresses, candidates, gateway and
 // probe checked and resolved into what the failover daemon runs with. The one set of rules:
-// `nodectl mgmt run` (src/failover/config.ts) and `config validate` (src/config/semantic.ts)
-// both call resolve(). No runtime dependency on TypeBox or the `yaml` package: the quick
+// `nodectl mgmt run` (src/config/read.ts; mgmt-file.ts places a problem) and `config validate`
+// (src/config/semantic.ts) both call resolve(). No runtime dependency on TypeBox or the `yaml` package: the quick
 // config reader runs it too.
 import { isIPv4, isIPv6 } from 'node:net';
 import type { ConfigProblem } from '../errors.js';

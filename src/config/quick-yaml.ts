@@ -1,7 +1,7 @@
 // A parser for the plain subset of YAML that node files are written in (block mappings and
-// sequences, one-line flow collections, simple quoted and plain scalars), returning the same
-// value the `yaml` package's `toJS()` gives — or `undefined` for anything outside that subset,
-// which then goes to the full parser. Why: in a fresh process the `yaml` package needs several
+// sequences, one-line flow collections, simple quoted and plain scalars) and for JSON files,
+// returning the same value the `yaml` package's `toJS()` gives — or `undefined` for anything
+// outside that subset, which then goes to the full parser. Why: in a fresh process the `yaml` package needs several
 // hundred milliseconds for a 1,000-interface file (cold JIT on a general-purpose composer),
 // which is most of a no-op `config apply` at boot. Positions are not needed for a valid file;
 // when any problem is found, the full parser is run to place it (src/config/load.ts).
@@ -241,8 +241,67 @@ function mapEntry(text: string): [string, string] | null {
   return [key(m[1]!), m[2] ?? ''];
 }
 
+// A JSON config (`{` first) is read by JSON.parse, which YAML 1.2 reads the same way as long as
+// nothing here gives up: no tab, CR, control, BOM, line or paragraph separator or surrogate
+// anywhere; no number but a safe integer (-0 aside); no key twice in an object (the package
+// refuses duplicates, JSON.parse keeps the last), none named __proto__, none longer than YAML's
+// 1,024 characters for an implicit key or split from its `:` by a line break. Without this a
+// JSON file, which is valid YAML but a multi-line flow collection, needed the package.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const JSON_UNSURE = /[\0-\x08\x0b-\x1f\x7f-\x9f\t\r\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]/;
+
+/** Keys written in a JSON text (a string followed by `:`); -1 when one is split from its `:`. */
+function jsonKeysWritten(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 34) continue; // "
+    i++;
+    while (text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1; // \ escapes one
+    let j = i + 1;
+    while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10) j++;
+    if (text.charCodeAt(j) === 58) { // :
+      if (text.slice(i + 1, j).includes('\n')) return -1;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Keys of every object in a parsed JSON value; -1 when a value or key is one to give up on. */
+function jsonKeysRead(v: unknown): number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? 0 : -1;
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  for (const [k, x] of Object.entries(v)) {
+    if (!Array.isArray(v)) {
+      if (k === '__proto__' || k.length > 1000) return -1;
+      n++;
+    }
+    const m = jsonKeysRead(x);
+    if (m < 0) return -1;
+    n += m;
+  }
+  return n;
+}
+
+function quickJson(text: string): unknown {
+  if (JSON_UNSURE.test(text)) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const read = jsonKeysRead(v);
+  return read >= 0 && read === jsonKeysWritten(text) ? v : undefined;
+}
+
 /** The value of `text` as `yaml`'s parseDocument(...).toJS() gives it, or undefined. */
 export function quickYaml(text: string): unknown {
+  if (text.charCodeAt(0) === 123) { // {
+    const v = quickJson(text);
+    if (v !== undefined) return v;
+  }
   // tabs, CRs, directives, documents, anchors, tags, block scalars and escapes need the package
   if (/[\t\r\0\\]|^(?:%|---|\.\.\.)/m.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
   const lines: Line[] = [];

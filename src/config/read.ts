@@ -1,9 +1,10 @@
 // Reading a config file the way `config apply` (at every boot), `plan` and `validate` do: a valid
-// file in the usual YAML subset is read and checked without loading the `yaml` package or
+// file in the usual YAML subset (or JSON) is read and checked without loading the `yaml` package or
 // TypeBox (src/config/quick-yaml.ts, src/config/schema-check.ts). Anything else — a problem of
 // any kind, or a text outside the subset — goes through the full loader (src/config/load.ts),
 // which reports every problem with file:line:col. Both paths accept exactly the same files
-// (test/unit/config-read.test.ts).
+// (test/unit/config-read.test.ts). The failover daemon reads its `mgmt:` section the same way
+// (readMgmtConfig), and keeps neither package resident for a file that did not need them.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ConfigError, IoError, NotFoundError, UsageError } from '../errors.js';
@@ -12,6 +13,8 @@ import { quickYaml } from './quick-yaml.js';
 import { KIND_CHECKS, MGMT_CHECK } from './schema-check.js';
 import type { NodeConfig } from './schema.js';
 import type { ConfigSource } from './load.js';
+import { type MgmtConfig, resolve as resolveMgmt } from './mgmt-rules.js';
+import type { MgmtDecl } from './mgmt-schema.js';
 import { semanticProblems } from './semantic.js';
 
 /** The name a config file goes by in messages: `-` is standard input. */
@@ -122,16 +125,58 @@ function depthOf(v: unknown, d: number): number {
   return m;
 }
 
+/**
+ * The value of a text in the quick parser's subset, or undefined (outside it, or nested too
+ * deep to skip the scan of the text). A value the quick parser accepts (it caps its own
+ * nesting) with at most 32 levels was written with at most ~34 in the count of
+ * src/config/limits.ts (one indentation level per block collection, one "- " per line, one per
+ * flow bracket): under its limit of 64, so the scan of the text is only paid when the full
+ * loader is needed.
+ */
+function quickValue(text: string): unknown {
+  const value = quickYaml(text);
+  return value !== undefined && depthOf(value, 0) <= 32 ? value : undefined;
+}
+
 /** Read and validate a config file; throws ConfigError listing every problem. */
 export async function readConfig(file: string): Promise<NodeConfig> {
   const text = await readConfigText(file);
-  const value = quickYaml(text);
-  // A value the quick parser accepts (it caps its own nesting) with at most 32 levels was
-  // written with at most ~34 in the count of src/config/limits.ts (one indentation level per
-  // block collection, one "- " per line, one per flow bracket): under its limit of 64, so the
-  // scan of the text is only paid when the full loader is needed.
-  if (value !== undefined && depthOf(value, 0) <= 32 && quickValid(value)) return value;
+  const value = quickValue(text);
+  if (value !== undefined && quickValid(value)) return value;
   checkTextLimits(text, file);
   const { parseConfig } = await import('./load.js');
   return parseConfig(text, configFileName(file)).config;
+}
+
+/**
+ * The `mgmt:` section of a text, resolved, when the full loader (src/config/mgmt-file.ts) would
+ * find no problem in it; undefined otherwise, and then only the full loader can say why. The
+ * same two shapes: a whole node config (valid as a whole, with `mgmt:`), or a file holding only
+ * `mgmt:` (and `$schema`).
+ */
+export function quickMgmtConfig(text: string): MgmtConfig | undefined {
+  const value = quickValue(text);
+  if (!isObject(value) || value.mgmt === undefined) return undefined;
+  if ('interfaces' in value) {
+    if (!quickValid(value)) return undefined;
+  } else {
+    for (const key of Object.keys(value)) if (key !== 'mgmt' && key !== '$schema') return undefined;
+    if (!MGMT_CHECK(value.mgmt)) return undefined;
+  }
+  // as in quickValid: a problem needs a position only to be reported, and the full loader places it
+  let found = false;
+  const { config, problems } = resolveMgmt(value.mgmt as MgmtDecl, () => {
+    found = true;
+    return { file: '', line: 0, column: 0, path: '', reason: '' };
+  });
+  return problems.length || found ? undefined : config;
+}
+
+/** Read and check a file's `mgmt:` section; throws ConfigError listing every problem. */
+export async function readMgmtConfig(file: string): Promise<MgmtConfig> {
+  const text = await readConfigText(file);
+  const quick = quickMgmtConfig(text);
+  if (quick) return quick;
+  const { parseMgmtConfig } = await import('./mgmt-file.js');
+  return parseMgmtConfig(text, configFileName(file));
 }

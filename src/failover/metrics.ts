@@ -6,7 +6,7 @@
 // scrape agrees with the timeline (the netns test checks exactly that). Gauges (holder,
 // health) are read from the machine at scrape time. No client library: the format is a few
 // lines of text, and a dependency would stay resident in a daemon that lives for months.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { StateError } from '../errors.js';
@@ -131,6 +131,9 @@ export class MetricsRegistry {
 
 /** GET /metrics on host:port; resolves with the address actually bound (port 0: any free one). */
 export async function serveMetrics(l: Listen, render: () => string, onError: (err: Error) => void): Promise<{ server: Server; bound: string }> {
+  // Loaded here, only when --metrics is given: node:http (its parser, server and client) would
+  // otherwise stay resident in every daemon (test/netns/failover-footprint.test.ts).
+  const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try GET /metrics\n');

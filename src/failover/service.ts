@@ -8,6 +8,7 @@ import { MgmtDaemon } from './daemon.js';
 import { DEFAULT_STATE_FILE, readState, type MgmtState } from './state-file.js';
 import { defaultAnnouncer, defaultProbe } from './arp-io.js';
 import { parseListen, type Listen } from './metrics.js';
+import { keepHeap } from './heap.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodectl/node.yaml';
 
@@ -44,6 +45,7 @@ export async function runMgmtDaemon(o: RunOptions): Promise<{ stoppedBy: string;
     announcer: defaultAnnouncer(o.netns),
   });
   o.onStarted?.(d);
+  const heap = keepHeap();
   let stoppedBy = '';
   const onSignal = (sig: NodeJS.Signals) => {
     stoppedBy = sig;
@@ -52,6 +54,7 @@ export async function runMgmtDaemon(o: RunOptions): Promise<{ stoppedBy: string;
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   await d.done;
+  heap?.stop();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   return { stoppedBy, holder: d.holder };

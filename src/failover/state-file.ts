@@ -4,8 +4,7 @@
 //
 // Written atomically (temporary file + rename) so a reader never sees half a document, and
 // throttled: a decision writes at once, routine refreshes at most every 100 ms.
-import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from '../errors.js';
 import type { CandidateStatus, Counters } from './state-machine.js';
@@ -43,6 +42,22 @@ export interface MgmtState {
   memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
+/**
+ * Three random bytes in hex, so no other writer picks the same temporary name. From
+ * /dev/urandom, not node:crypto: its import keeps OpenSSL's code and crypto's modules resident
+ * (~1.7 MB) in a daemon that needs three bytes now and then.
+ */
+function randomHex(): string {
+  const b = Buffer.alloc(3);
+  const fd = openSync('/dev/urandom', 'r');
+  try {
+    readSync(fd, b);
+  } finally {
+    closeSync(fd);
+  }
+  return b.toString('hex');
+}
+
 export class StateFile {
   readonly path: string;
   private readonly snapshot: () => MgmtState;
@@ -73,7 +88,7 @@ export class StateFile {
     this.lastWrite = Date.now();
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o750 });
-      const tmp = `${this.path}.${randomBytes(3).toString('hex')}.tmp`;
+      const tmp = `${this.path}.${randomHex()}.tmp`;
       // 0640 at most (the umask can only narrow it): the state names interfaces and addresses.
       writeFileSync(tmp, `${JSON.stringify(this.snapshot(), null, 2)}\n`, { mode: 0o640 });
       if (this.gid !== null) chownSync(tmp, process.getuid?.() ?? 0, this.gid);

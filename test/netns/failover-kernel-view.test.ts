@@ -2,7 +2,8 @@
 // notifications, not hand-made ones: what a real sequence of rtnetlink messages does to the
 // machine's picture of where the management addresses and the default route are.
 import { KernelView } from '../../src/failover/kernel-view.js';
-import { parseMgmtConfig, routeFamilies } from '../../src/failover/config.js';
+import { parseMgmtConfig } from '../../src/config/mgmt-file.js';
+import { routeFamilies } from '../../src/failover/config.js';
 import { FailoverMachine } from '../../src/failover/state-machine.js';
 import { listAddrs } from '../../src/netlink/addr.js';
 import { Handle } from '../../src/netlink/handle.js';

@@ -91,10 +91,12 @@ export function cliArgs(args: string[]): string[] {
   return ['--import', 'tsx', join(ROOT, 'bin/dev.js'), ...args];
 }
 
-export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {}): Daemon {
+/** `dist`: run the built daemon as installed (bin/run.js mgmt run, dist/; needs `npm run build:ts`). */
+export function startDaemon(t: ExecutionContext, lab: Lab, config: string, extraArgs: string[] = [], tag = 'd', opts: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv; dist?: boolean } = {}): Daemon {
   const statePath = join(lab.dir, `${tag}.json`);
   const socketPath = join(lab.dir, `${tag}.sock`);
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts'), '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const entry = opts.dist ? [join(ROOT, 'bin/run.js'), 'mgmt', 'run'] : ['--import', 'tsx', join(ROOT, 'test/netns/fixtures/mgmt-run.ts')];
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...entry, '-n', lab.node.name, '--config', config, '--state-file', statePath, '--socket', socketPath, ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let stdout = '';

@@ -5,13 +5,15 @@
 // Asserted as invariants, not times: resident set growth per move after the warm-up (least
 // squares over the rounds) at most 4 kB, and the descriptor count bounded.
 //
-// The daemon runs with the systemd unit's V8 flags plus --max-old-space-size=16, so that V8
-// collects its own garbage several times within the run: the figure then measures what is
-// retained, not when the collector ran. The leak this guards against was outside V8's heap
+// The daemon runs with the systemd unit's V8 flags (read from the unit: with --expose-gc the
+// daemon collects its heap every 2 MB of growth, src/failover/heap.ts) plus
+// --max-old-space-size=16, so that the heap is collected several times within the run: the
+// figure then measures what is retained, not when the collector ran. The leak this guards against was outside V8's heap
 // (64 KiB receive blocks of the netlink package, ~300 kB per move), which no V8 flag bounds.
 // bench/failover/soak.ts runs the same loop for 2,000+ moves and prints the figures.
 import { isRoot } from '../helpers/netns.js';
 import { soak } from '../../bench/failover/soak-loop.js';
+import { unitNodeFlags } from '../../bench/failover/sandbox.js';
 import { carrier, makeLab, startDaemon, writeConfig, START_MS } from './failover-lab.js';
 import { testIf } from '../helpers/require.js';
 
@@ -26,7 +28,7 @@ testIf('root')(root ? `soak: ${MOVES} moves with the realistic config: RSS growt
   const cfg = writeConfig(lab, {
     holdDownMs: HOLD_DOWN_MS, preemptDelayMs: 86_400_000, probe: { intervalMs: 100, allowedMisses: 3 }, announceIntervalMs: 50,
   });
-  const d = startDaemon(t, lab, cfg, [], 'soak', { nodeFlags: ['--max-semi-space-size=1', '--lite-mode', '--v8-pool-size=0', '--max-old-space-size=16'] });
+  const d = startDaemon(t, lab, cfg, [], 'soak', { nodeFlags: [...unitNodeFlags(), '--max-old-space-size=16'] });
   await d.waitLog((e) => e.event === 'place', START_MS, 'first placement');
   const moves = () => d.logs.filter((e) => e.event === 'move').length;
   const r = await soak({

@@ -33,16 +33,35 @@ export function corpus(): string[] {
 }
 
 // what `config export` and other tools write: the yaml package's own block style
-export const written = stringify({
+const WRITTEN = {
   interfaces: [
     { name: 'eth0', kind: 'device', mtu: 9000, addresses: ['192.0.2.1/24', { address: '192.0.2.2/24', label: 'eth0:1' }, { address: '2001:db8::1/64', nodad: true }] },
     { name: 'br0', kind: 'bridge', ports: ['eth0'], bridge: { stp: false, vlan_filtering: true }, arp: { arp_ignore: 1 } },
     { name: 'mv0', kind: 'macvlan', link: 'eth0', macvlan: { mode: 'bridge' }, mac: '02:00:00:00:00:01', alias: 'uplink: primary # 1', up: false },
   ],
-});
+};
+export const written = stringify(WRITTEN);
+
+const MGMT = { addresses: ['192.0.2.10/24', '2001:db8::10/64'], candidates: ['eth0', 'eth1'], gateway: { ipv4: '192.0.2.1', ipv6: '2001:db8::1', default_route: true }, health: { arp_probe: { interval_ms: 100, allowed_misses: 3 } }, announce: { count: 3, interval_ms: 50, refresh_ms: 0 } };
+
+// JSON files (YAML 1.2 reads JSON): as tools write them, and the cases where YAML and
+// JSON.parse could part ways (the quick reader must give up on each or read it as the package)
+export const JSON_TEXTS = [
+  JSON.stringify(WRITTEN, null, 2), JSON.stringify(WRITTEN), `${JSON.stringify(WRITTEN, null, '    ')}\n`,
+  JSON.stringify({ mgmt: MGMT }, null, 2), JSON.stringify({ $schema: 'x', mgmt: MGMT }),
+  `${JSON.stringify({ interfaces: [{ name: 'eth0', kind: 'device' }, { name: 'eth1', kind: 'device' }], mgmt: MGMT }, null, 2)}\n`,
+  '{"a": 1, "a": 2}', '{"a": {"b": 1, "b": 2}}', '{"a": [{"b": 1, "b": 2}]}', '{"__proto__": 1}', '{"a": {"__proto__": {"b": 1}}}',
+  '{"a": -0}', '{"a": 1.5}', '{"a": 1.0}', '{"a": 1e2}', '{"a": 1e400}', '{"a": 12345678901234567890}', '{"a": 9007199254740993}',
+  '{"a": "x\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\t\\"\\\\"}', '{"a": "\\ud800"}', '{"a": "😀é"}', '{"a": "\u0085"}', '{"a": "\u00a0"}', '{"a": "\u2028"}',
+  '{"a":\t1}', '{"a": 1}\r\n', '{\r\n"a": 1\r\n}', '\ufeff{"a": 1}', '{"a"\n: 1}', '{"a":\n1}', '{\n"a": [\n1,\n2\n]\n}', '{\n  "a": {\n"b": 1}\n}',
+  '{"a": "#b", "c": "d: e", "f": "- g", "h": "&i *j !k %l @m `n", "o": "x #y"}', '{"a": "---", "b": "..."}', '{\n"a":\n"---"\n}',
+  `{"${'k'.repeat(1100)}": 1}`, `{"a": "${'v'.repeat(1100)}"}`, '{"a": 1} ', '{"a": 1}\n\n', '{}', '{"a": []}', '{"a": [{}, [], null, true, false]}',
+  '{ "a" : 1 }', '{"a": 1}x', '{"a": 1, }', '{"a": 1}\n# c\n', '{"a": "b"} # c', '{"": 1}', '{"a b": "c"}', '{"interfaces": [], "mgmt": null}',
+];
 
 export const EDGE = [
   written,
+  ...JSON_TEXTS,
   'interfaces:\n  - {name: eth0, kind: device}\n',
   'interfaces:\n- name: eth0\n  kind: device\nmgmt: {}\n',
   'interfaces:\n  - name: br0\n    kind: bridge\n    ports:\n    - eth0\n    mtu: 9000\n  - {name: eth0, kind: device, master: br0}\n',

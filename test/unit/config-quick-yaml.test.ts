@@ -1,7 +1,7 @@
 import test from 'ava';
 import { LineCounter, parseDocument } from 'yaml';
 import { quickYaml } from '../../src/config/quick-yaml.js';
-import { corpus, EDGE, mutations, written } from './config-corpus.js';
+import { corpus, EDGE, JSON_TEXTS, mutations, written } from './config-corpus.js';
 
 // The quick parser may decline anything, but what it accepts must be exactly what the `yaml`
 // package reads (with the options src/config/load.ts uses), and it must never accept a text
@@ -41,6 +41,8 @@ test('the quick parser reads every config text of the repository as the yaml pac
   // it must actually serve the files people write, not decline everything
   t.true(accepted > texts.length * 0.9, `accepted ${accepted} of ${texts.length}`);
   t.not(quickYaml(written), undefined, written);
+  // JSON files as tools write them (pretty or compact): read without the package too
+  for (const j of JSON_TEXTS.slice(0, 6)) t.deepEqual(quickYaml(j), JSON.parse(j), j);
   t.deepEqual(quickYaml('interfaces:\n  - {name: eth0, kind: device, mtu: 1500}\n'), { interfaces: [{ name: 'eth0', kind: 'device', mtu: 1500 }] });
 });
 

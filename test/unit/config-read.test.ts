@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parseConfig } from '../../src/config/load.js';
 import { quickYaml } from '../../src/config/quick-yaml.js';
-import { quickValid, readConfig } from '../../src/config/read.js';
+import { quickMgmtConfig, quickValid, readConfig, readMgmtConfig } from '../../src/config/read.js';
+import { parseMgmtConfig } from '../../src/config/mgmt-file.js';
 import { KIND_CHECKS, MGMT_CHECK } from '../../src/config/schema-check.js';
 import { renderSchemaCheck } from '../../src/config/schema-check-gen.js';
 import { KIND_SCHEMAS } from '../../src/config/schema.js';
@@ -91,4 +92,46 @@ test('readConfig reports problems with their positions, like the full loader', a
   const good = join(dir, 'good.yaml');
   writeFileSync(good, 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: mv0, kind: macvlan, link: eth0}\n');
   t.deepEqual(await readConfig(good), parseConfig(readFileSync(good, 'utf8'), good).config);
+});
+
+// What `mgmt run` reads (src/failover/config.ts): the quick path must resolve exactly what the
+// full one does, and send every file with a problem on to it.
+function fullMgmt(text: string): { config: unknown } | { problems: number } {
+  try {
+    return { config: parseMgmtConfig(text, 't.yaml') };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { problems: err.problems.length };
+  }
+}
+
+test('the quick mgmt reader accepts a file only when the full mgmt loader finds no problem, and resolves the same', (t) => {
+  let quick = 0;
+  let valid = 0;
+  // mgmt-only shapes too: the corpus's `interfaces:` files with only their mgmt section left
+  const mgmtOnly = corpus().filter((x) => x.startsWith('mgmt:'));
+  const texts = [...corpus(), ...EDGE, ...INVALID, ...mutations(), ...mgmtOnly.map((x) => `$schema: x\n${x}`), 'mgmt: null\n', 'mgmt:\n', '$schema: 5\nmgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0]\n', 'other: 1\nmgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0]\n'];
+  for (const text of texts) {
+    const full = fullMgmt(text);
+    const q = quickMgmtConfig(text);
+    if ('config' in full) valid++;
+    if (q === undefined) continue;
+    quick++;
+    if (!('config' in full)) { t.fail(`the quick mgmt reader accepted a file with ${full.problems} problems:\n${text}`); continue; }
+    t.deepEqual(q, full.config, text);
+  }
+  t.log(`${texts.length} texts: ${valid} with a valid mgmt section, ${quick} of them accepted by the quick reader`);
+  t.true(valid > 20 && quick > valid / 2, `${quick} of ${valid}`);
+});
+
+test('readMgmtConfig reports problems with their positions, like the full mgmt loader', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nctl-read-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'mgmt:\n  addresses: [192.0.2.10/24]\n  candidates: [eth0, eth0]\n');
+  const err = await t.throwsAsync(readMgmtConfig(bad), { instanceOf: ConfigError });
+  t.deepEqual(err!.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path}`), [`${bad}:3:${err!.problems[0]!.column} /mgmt/candidates/1`]);
+  const good = join(dir, 'good.yaml');
+  writeFileSync(good, 'mgmt:\n  addresses: [192.0.2.10/24, "2001:db8::10/64"]\n  candidates: [eth0, eth1]\n');
+  t.deepEqual(await readMgmtConfig(good), parseMgmtConfig(readFileSync(good, 'utf8'), good));
 });

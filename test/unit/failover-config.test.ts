@@ -2,7 +2,8 @@
 // flag parsing of the oclif-free `mgmt run` entry.
 import test from 'ava';
 import { ConfigError } from '../../src/errors.js';
-import { parseMgmtConfig, routeFamilies } from '../../src/failover/config.js';
+import { parseMgmtConfig } from '../../src/config/mgmt-file.js';
+import { routeFamilies } from '../../src/failover/config.js';
 
 function problems(text: string): string[] {
   try {
@@ -128,4 +129,11 @@ test('ndp_probe: target defaults to gateway.ipv6; an IPv4, foreign or missing ta
   t.deepEqual(problems(`${base}  health: { ndp_probe: { target: "2001:db9::1" } }\n`), [
     '4:34 /mgmt/health/ndp_probe/target: probe target 2001:db9::1 is neither link-local nor inside an IPv6 management prefix: it cannot answer NDP on that link',
   ]);
+});
+
+test('an alias to a later anchor is a config problem at its place, not an internal error', (t) => {
+  // toJS() used to throw a ReferenceError (exit 70) from the mgmt loader
+  const p = problems('mgmt: *a\nother: &a 1\n');
+  t.is(p.length, 1);
+  t.regex(p[0]!, /^1:7 : Unresolved alias/);
 });
