@@ -20,6 +20,7 @@ import { parseConfig } from '../src/config/load.js';
 import { ApplyError } from '../src/errors.js';
 import { Handle } from '../src/netlink/handle.js';
 import { listLinks, setLink } from '../src/netlink/link.js';
+import { onExit } from './on-exit.js';
 
 const COUNT = Number(process.env.COUNT ?? 1000);
 const KIND = (process.env.KIND ?? 'macvlan') as 'macvlan' | 'bridge';
@@ -31,10 +32,7 @@ function cleanup(): void {
   spawnSync('ip', ['netns', 'del', ns]);
   rmSync(dir, { recursive: true, force: true });
 }
-process.on('exit', cleanup);
-// SIGPIPE too: `bench/apply 2>&1 | head` otherwise killed it (writing the EPIPE error to the
-// closed pipe) before the exit handler, leaving its namespace behind
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(sig, () => process.exit(130));
+onExit(cleanup);
 
 function sh(cmd: string, args: string[], input?: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 26 });

@@ -12,6 +12,7 @@ import { ARP_KEY_NAMES } from '../src/arp/policy.js';
 import { arpProbe } from '../src/arp/probe.js';
 import { Handle } from '../src/netlink/handle.js';
 import { getInetConf, listInetConf, setInetConf } from '../src/netlink/inetconf.js';
+import { onExit } from './on-exit.js';
 
 const PAIRS = Number(process.env.PAIRS ?? 500);
 const RUNS = Number(process.env.RUNS ?? 7);
@@ -23,8 +24,7 @@ function cleanup(): void {
   spawnSync('ip', ['netns', 'del', ns]);
   spawnSync('ip', ['netns', 'del', peer]);
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+onExit(cleanup);
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });

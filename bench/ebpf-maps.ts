@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, BpfObject, MapType, layout as L, pinFd, pinMap } from 'ebpf-ts';
+import { onExit } from './on-exit.js';
 
 const ENTRIES = Number(process.env.ENTRIES ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 7);
@@ -24,11 +25,10 @@ const RB_SECONDS = Number(process.env.RB_SECONDS ?? 3);
 const dir = `/sys/fs/bpf/nctl-bench-${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'nctl-bench-'));
 
-process.on('exit', () => {
+onExit(() => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
 if (process.geteuid?.() !== 0) {
   console.error('bench/ebpf-maps: needs root (bpf(2))');

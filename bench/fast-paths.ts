@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onExit } from './on-exit.js';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const ns = `nctl-fbench-${randomBytes(3).toString('hex')}`;
@@ -23,8 +24,7 @@ function cleanup(): void {
   spawnSync('ip', ['netns', 'del', ns]);
   rmSync(dir, { recursive: true, force: true });
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+onExit(cleanup);
 
 const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
 

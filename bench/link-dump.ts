@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { rt } from 'netlink';
 import { Handle, RTM } from '../src/netlink/handle.js';
 import { decodeLink, listLinks, listLinksOnce } from '../src/netlink/link.js';
+import { onExit } from './on-exit.js';
 
 const PAIRS = Number(process.env.PAIRS ?? 2000);
 const RUNS = Number(process.env.RUNS ?? 7);
@@ -22,8 +23,7 @@ const devnull = openSync('/dev/null', 'w');
 function cleanup(): void {
   spawnSync('ip', ['netns', 'del', ns]);
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+onExit(cleanup);
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): void {
   const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], env: { ...process.env, ...env } });

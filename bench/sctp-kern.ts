@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KernTracer } from '../src/sctp/kern.js';
+import { onExit } from './on-exit.js';
 
 const SENDS = Number(process.env.SENDS ?? 20_000);
 const SIZE = Number(process.env.SIZE ?? 100);
@@ -33,8 +34,7 @@ function cleanup(): void {
   spawnSync('ip', ['netns', 'del', ns]);
   spawnSync('ip', ['netns', 'del', peer]);
 }
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+onExit(cleanup);
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
