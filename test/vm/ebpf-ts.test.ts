@@ -22,7 +22,9 @@ testIf('vm')('ebpf-ts: its privileged tests pass on this kernel, skipping none o
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const summary = out.trim().split('\n').slice(-4).join(' | ');
   t.log(`Linux ${release()}: ${summary}`);
-  t.is(code, 0, `ava on ${FILES.length} ebpf files exited ${code}:\n${out.slice(-4000)}`);
+  // what failed, wherever ava printed it (an uncaught exception's text comes before the last 4 kB)
+  const failed = out.split('\n').flatMap((l, i, all) => (/Uncaught exception|✘|×|\[fail\]|Error:/.test(l) ? all.slice(i, i + 12) : [])).slice(0, 80).join('\n');
+  t.is(code, 0, `ava on ${FILES.length} ebpf files exited ${code}:\n${failed}\n…\n${out.slice(-4000)}`);
   const skips = [...new Set([...out.matchAll(/SKIP(?: [\w-]+: \d+ tests?)?: kernel lacks (\S+?):/g)].map((m) => m[1]!))];
   for (const s of skips) t.log(`skipped on this kernel: ${s}`);
   const wrong = skips.filter((s) => REQUIRED.includes(s));
