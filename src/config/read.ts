@@ -163,13 +163,10 @@ export function quickMgmtConfig(text: string): MgmtConfig | undefined {
     for (const key of Object.keys(value)) if (key !== 'mgmt' && key !== '$schema') return undefined;
     if (!MGMT_CHECK(value.mgmt)) return undefined;
   }
-  // as in quickValid: a problem needs a position only to be reported, and the full loader places it
-  let found = false;
-  const { config, problems } = resolveMgmt(value.mgmt as MgmtDecl, () => {
-    found = true;
-    return { file: '', line: 0, column: 0, path: '', reason: '' };
-  });
-  return problems.length || found ? undefined : config;
+  // a problem needs a position only to be reported, and the full loader places it: resolve
+  // returns every problem it makes, so an unplaced one is enough to say "invalid"
+  const { config, problems } = resolveMgmt(value.mgmt as MgmtDecl, () => ({ file: '', line: 0, column: 0, path: '', reason: '' }));
+  return problems.length ? undefined : config;
 }
 
 /** Read and check a file's `mgmt:` section; throws ConfigError listing every problem. */
