@@ -12,8 +12,9 @@
  *
  * What limits the sender (struct sk_assoc's lim_ns): each SACK sample charges the time since
  * the previous one to one class (see sctp_kern.h). Send-buffer waits and errors come from
- * kprobes on sctp_sendmsg, sctp_sendmsg_to_asoc and sctp_recvmsg: they read no SCTP struct
- * (only pointers and return values), so they need no module BTF and load on 5.10 too.
+ * sctp_sendmsg, sctp_sendmsg_to_asoc and sctp_recvmsg, followed by fentry/fexit where the
+ * kernel takes them, else by kprobes: those read no SCTP struct (only pointers and return
+ * values), so they need no module BTF and load on 5.10 too.
  * sctp_wait_for_sndbuf itself is inlined in Debian's kernels, hence "a thread inside
  * sctp_sendmsg_to_asoc when a SACK is processed": that thread holds the socket lock except
  * while it waits for buffer space (or, before the first DATA, for the handshake), and a
@@ -375,11 +376,9 @@ int BPF_KRETPROBE(kern_recv_return, int ret)
  * static int sctp_sendmsg_to_asoc(struct sctp_association *asoc, ...): the association a
  * send goes to, and while the thread is inside it, possibly waiting for buffer space.
  */
-SEC("kprobe/sctp_sendmsg_to_asoc")
-int BPF_KPROBE(kern_to_asoc_enter, void *asoc)
+static __always_inline void to_asoc_enter(__u64 id)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	__u64 id = (__u64)asoc;
 	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
 	if (c) {
 		c->asoc = id;
@@ -390,29 +389,98 @@ int BPF_KPROBE(kern_to_asoc_enter, void *asoc)
 	}
 	struct sk_assoc *a = assoc_rec(id);
 	if (!a)
-		return 0;
+		return;
 	if (c && c->sk)
 		a->sk = c->sk;
 	__sync_fetch_and_add(&a->sendmsgs, 1);
 	__sync_fetch_and_add(&a->senders, 1);
+}
+
+static __always_inline void to_asoc_return(int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
+	if (!c || !c->asoc)
+		return;
+	struct sk_assoc *a = bpf_map_lookup_elem(&sctp_kassocs, &c->asoc);
+	if (!a)
+		return;
+	if (a->senders)
+		__sync_fetch_and_add(&a->senders, -1);
+	/* EAGAIN here is the send buffer's refusal (sctp_wait_for_sndbuf with no time to wait) */
+	if (ret == -11)
+		a->refused++;
+}
+
+SEC("kprobe/sctp_sendmsg_to_asoc")
+int BPF_KPROBE(kern_to_asoc_enter, void *asoc)
+{
+	to_asoc_enter((__u64)asoc);
 	return 0;
 }
 
 SEC("kretprobe/sctp_sendmsg_to_asoc")
 int BPF_KRETPROBE(kern_to_asoc_return, int ret)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct sk_call *c = bpf_map_lookup_elem(&sctp_kcalls, &tid);
-	if (!c || !c->asoc)
-		return 0;
-	struct sk_assoc *a = bpf_map_lookup_elem(&sctp_kassocs, &c->asoc);
-	if (!a)
-		return 0;
-	if (a->senders)
-		__sync_fetch_and_add(&a->senders, -1);
-	/* EAGAIN here is the send buffer's refusal (sctp_wait_for_sndbuf with no time to wait) */
-	if (ret == -11)
-		a->refused++;
+	to_asoc_return(ret);
+	return 0;
+}
+
+/*
+ * The same calls by fentry/fexit, preferred where the kernel takes them (module BTF and
+ * bpf_get_func_ret: 5.17+). The kernel skips a kprobe's program whenever any kprobe or
+ * classic-tracepoint program, or a map syscall (a reader of these maps, such as `sctp top`,
+ * preempted in the middle of one), holds the CPU's bpf_prog_active, and so miscounts calls
+ * under load; an fentry program is skipped only if it recurses into itself. fexit also has
+ * no kretprobe instance limit. The return value is read with bpf_get_func_ret because
+ * sctp_recvmsg's argument count changed in 5.19 (fexit finds it after the last argument).
+ */
+static __always_inline int func_ret(void *ctx)
+{
+	__u64 ret = 0;
+	bpf_get_func_ret(ctx, &ret);
+	return (int)ret;
+}
+
+SEC("fentry/sctp_sendmsg")
+int BPF_PROG(kern_send_fentry, void *sk)
+{
+	call_enter((__u64)sk);
+	return 0;
+}
+
+SEC("fexit/sctp_sendmsg")
+int kern_send_fexit(void *ctx)
+{
+	call_return(1, func_ret(ctx));
+	return 0;
+}
+
+SEC("fentry/sctp_recvmsg")
+int BPF_PROG(kern_recv_fentry, void *sk)
+{
+	call_enter((__u64)sk);
+	return 0;
+}
+
+SEC("fexit/sctp_recvmsg")
+int kern_recv_fexit(void *ctx)
+{
+	call_return(2, func_ret(ctx));
+	return 0;
+}
+
+SEC("fentry/sctp_sendmsg_to_asoc")
+int BPF_PROG(kern_to_asoc_fentry, void *asoc)
+{
+	to_asoc_enter((__u64)asoc);
+	return 0;
+}
+
+SEC("fexit/sctp_sendmsg_to_asoc")
+int kern_to_asoc_fexit(void *ctx)
+{
+	to_asoc_return(func_ret(ctx));
 	return 0;
 }
 

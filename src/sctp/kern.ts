@@ -1,8 +1,8 @@
 // The kernel-side SCTP tracer (bpf/sctp_kern.bpf.o): congestion and path state as the
 // kernel's own SCTP stack has them. Which flavour runs depends on the kernel: tp_btf programs
 // where the sctp module has BTF, classic tracepoints otherwise; retransmissions by fentry,
-// else kprobe, else not at all; the application's sendmsg/recvmsg by kprobes (what limits
-// the sender, errors returned). `status` says what is active and why the rest is not.
+// else kprobe, else not at all; the application's sendmsg/recvmsg by fentry/fexit, else
+// kprobes (what limits the sender, errors returned). `status` says what is active and why the rest is not.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, ensureTracefs, kernelAtLeast, kernelConfig } from 'ebpf-ts';
@@ -209,37 +209,51 @@ export class KernTracer {
     const probeSets: Array<{ how: string; programs: string[] }> = [];
     if (haveBtf) probeSets.push({ how: 'tp_btf', programs: ['kern_probe_btf', 'kern_path_btf'] });
     if (tracefs) probeSets.push({ how: 'tracepoint', programs: ['kern_probe_tp', 'kern_path_tp'] });
-    const rtxSets = [{ how: 'fentry', programs: ['kern_rtx_fentry'] }, { how: 'kprobe', programs: ['kern_rtx_kprobe'] }, { how: null, programs: [] as string[] }];
-    // the application's calls: kprobes reading pointers and return values only (no module BTF)
+    const rtxSets = [{ how: 'fentry', programs: ['kern_rtx_fentry'] }, { how: 'kprobe', programs: ['kern_rtx_kprobe'] }];
+    // the application's calls: fentry/fexit, which the kernel never skips for another tracer's
+    // sake (see bpf/sctp_kern.bpf.c), else kprobes reading pointers and return values only
     const callSets = [
+      ...(haveBtf ? [{ how: 'fentry', programs: ['kern_send_fentry', 'kern_send_fexit', 'kern_to_asoc_fentry', 'kern_to_asoc_fexit', 'kern_recv_fentry', 'kern_recv_fexit'] }] : []),
       { how: 'kprobe', programs: ['kern_send_enter', 'kern_send_return', 'kern_to_asoc_enter', 'kern_to_asoc_return', 'kern_recv_enter', 'kern_recv_return'] },
-      { how: null, programs: [] as string[] },
     ];
+    // One choice per group, best first; a refusal moves on only the group whose program the
+    // kernel refused, so a kernel that takes neither fentry group costs two more loads, not a
+    // product of all the choices (each load is a verification: seconds under emulation).
+    type ProbeSet = { how: string | null; programs: string[] };
+    const none: ProbeSet = { how: null, programs: [] };
+    const groups: ProbeSet[][] = [[...probeSets, none], [...rtxSets, none], [...callSets, none]];
+    const pick = [0, 0, 0];
     const reasons: string[] = [];
-    for (const ps of [...probeSets, { how: null, programs: [] as string[] }]) {
-      for (const rs of rtxSets) for (const cs of callSets) {
-        const programs = [...ps.programs, ...rs.programs, ...cs.programs];
-        if (programs.length === 0) continue;
-        let obj: BpfObject | null = null;
-        try {
-          obj = BpfObject.load(KERN_OBJECT, { programs });
-          for (const p of programs) obj.program(p).attach();
-          const status: TracerStatus[] = [
-            { name: 'sctp_probe', active: ps.how !== null, how: ps.how, why: ps.how ? null : (haveBtf || tracefs ? reasons.join('; ') : `no sctp module BTF and ${tracefsWhy}`) },
-            { name: 'sctp_probe_path', active: ps.how !== null, how: ps.how, why: ps.how ? null : 'as sctp_probe' },
-            { name: 'sctp_retransmit', active: rs.how !== null, how: rs.how, why: rs.how ? null : reasons.filter((r) => /rtx/.test(r)).join('; ') || 'neither fentry nor kprobe accepted' },
-            { name: 'sendmsg/recvmsg', active: cs.how !== null, how: cs.how, why: cs.how ? null : `kprobes on sctp_sendmsg, sctp_sendmsg_to_asoc, sctp_recvmsg refused (${reasons.filter((r) => /kern_send/.test(r)).join('; ') || 'no reason given'}): no send-buffer limit, no errors` },
-          ];
-          if (ps.how === 'tracepoint') {
-            const btfWhy = haveBtf ? `tp_btf refused (${reasons.filter((r) => r.includes('_btf')).join('; ')})` : 'no BTF for the sctp module';
-            status[0]!.why = status[1]!.why = `${btfWhy}: srtt, rto and error count are not recorded`;
-          }
-          const byStatus = new Map([['sctp_probe', ps.programs.slice(0, 1)], ['sctp_probe_path', ps.programs.slice(1)], ['sctp_retransmit', rs.programs], ['sendmsg/recvmsg', cs.programs]]);
-          return { tracer: new KernTracer(obj, status, cs.how !== null, byStatus), status };
-        } catch (err) {
-          obj?.close();
-          reasons.push(`${programs.join('+')}: ${(err as Error).message.split('\n')[0]}`);
+    for (;;) {
+      const [ps, rs, cs] = groups.map((g, k) => g[pick[k]!]!) as [ProbeSet, ProbeSet, ProbeSet];
+      const programs = [...ps.programs, ...rs.programs, ...cs.programs];
+      if (programs.length === 0) break;
+      let obj: BpfObject | null = null;
+      let attaching: string | null = null;
+      try {
+        obj = BpfObject.load(KERN_OBJECT, { programs });
+        for (const p of programs) { attaching = p; obj.program(p).attach(); }
+        const status: TracerStatus[] = [
+          { name: 'sctp_probe', active: ps.how !== null, how: ps.how, why: ps.how ? null : (haveBtf || tracefs ? reasons.join('; ') : `no sctp module BTF and ${tracefsWhy}`) },
+          { name: 'sctp_probe_path', active: ps.how !== null, how: ps.how, why: ps.how ? null : 'as sctp_probe' },
+          { name: 'sctp_retransmit', active: rs.how !== null, how: rs.how, why: rs.how ? null : reasons.filter((r) => /rtx/.test(r)).join('; ') || 'neither fentry nor kprobe accepted' },
+          { name: 'sendmsg/recvmsg', active: cs.how !== null, how: cs.how, why: cs.how ? null : `probes on sctp_sendmsg, sctp_sendmsg_to_asoc, sctp_recvmsg refused (${reasons.filter((r) => /kern_(send|recv|to_asoc)/.test(r)).join('; ') || 'no reason given'}): no send-buffer limit, no errors` },
+        ];
+        if (ps.how === 'tracepoint') {
+          const btfWhy = haveBtf ? `tp_btf refused (${reasons.filter((r) => r.includes('_btf')).join('; ')})` : 'no BTF for the sctp module';
+          status[0]!.why = status[1]!.why = `${btfWhy}: srtt, rto and error count are not recorded`;
         }
+        const byStatus = new Map([['sctp_probe', ps.programs.slice(0, 1)], ['sctp_probe_path', ps.programs.slice(1)], ['sctp_retransmit', rs.programs], ['sendmsg/recvmsg', cs.programs]]);
+        return { tracer: new KernTracer(obj, status, cs.how !== null, byStatus), status };
+      } catch (err) {
+        obj?.close();
+        const message = (err as Error).message.split('\n')[0]!;
+        reasons.push(`${programs.join('+')}: ${message}`);
+        const culprit = (err as { program?: string }).program ?? programs.find((p) => message.includes(p)) ?? attaching;
+        // a refusal naming no program of ours: give up the last group still choosing something
+        let k = culprit ? [ps, rs, cs].findIndex((g) => g.programs.includes(culprit)) : -1;
+        if (k < 0) k = [ps, rs, cs].map((g) => g.programs.length > 0).lastIndexOf(true);
+        pick[k]!++;
       }
     }
     const why = reasons.join('; ') || 'nothing to load';
