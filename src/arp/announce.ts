@@ -26,6 +26,11 @@ export interface AnnounceOptions {
   router?: boolean;
   /** Announce even if the address is not configured on the interface. */
   force?: boolean;
+  /**
+   * How long to wait for a link that just came up to become operational before sending (default
+   * OPERATIONAL_WAIT_MS), as arpProbe's settleMs.
+   */
+  settleMs?: number;
   /** Called after each frame went out (for progress output). */
   onSent?: (n: number) => void;
 }
@@ -71,7 +76,7 @@ export async function announce(target: Target, opts: AnnounceOptions): Promise<A
   return withTarget(target, async (h: Handle) => {
     const link = await getLink(h, opts.ifname);
     const mac = requireArpCapable(link);
-    await whenOperational(h, link);
+    await whenOperational(h, link, opts.settleMs);
     if (!opts.force) {
       const mine = await listAddrs(h, { ifindex: link.index, family: ip.family });
       if (!mine.some((a) => parseIP(a.address).bytes.equals(ip.bytes))) {

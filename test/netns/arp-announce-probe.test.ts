@@ -5,6 +5,7 @@ import { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { announce } from '../../src/arp/announce.js';
 import { buildArp, buildGratuitousArp } from '../../src/arp/frames.js';
+import { OPERATIONAL_WAIT_MS } from '../../src/arp/operational.js';
 import { arpProbe } from '../../src/arp/probe.js';
 import { NotFoundError, StateError, UsageError } from '../../src/errors.js';
 import { withHandle } from '../../src/netlink/handle.js';
@@ -158,7 +159,8 @@ t0('announce on a link that is only just coming up waits for it: every frame lea
   const { a, b } = halfUp(t);
   const cap = capture(a, 'va', `arp and ether src ${MAC_A}`, 3);
   await cap.ready;
-  const sent = announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1', count: 3, intervalMs: 0 });
+  // announce's wait for the link, stretched like the test's own (a TCG guest at load 9 took longer than 3 s)
+  const sent = announce({ netns: a.name }, { ifname: 'va', address: '192.0.2.1', count: 3, intervalMs: 0, settleMs: patient(OPERATIONAL_WAIT_MS) });
   await sleep(200);
   // in-process, not by starting ip: on a loaded machine starting a process can take a good part
   // of announce's 3 s wait for the link
