@@ -1,14 +1,14 @@
 // bench/sctp-kern: what the kernel tracer (bpf/sctp_kern.bpf.c) adds to each sendmsg of a real
 // SCTP association, next to what that sendmsg costs without it (issue 20's performance item).
-// Runs where the kernel has SCTP and kprobes (the VM guest: scripts/vm/run -- node --import
+// Runs where the kernel has SCTP (the VM guest: scripts/vm/run -- node --import
 // tsx bench/sctp-kern.ts), as root. Two namespaces joined by a veth pair; in each run a
 // receiver (test/vm/sctp-app.pl recv … read) reads everything and a sender
 // (bench/sctp-kern-send.pl) times SENDS blocking sends of SIZE bytes inside itself with
 // CLOCK_MONOTONIC, start-up excluded. Runs alternate without and with the tracer attached
 // (every probe KernTracer.open() accepts: sctp_probe/sctp_probe_path, the retransmission
-// probe, the sendmsg/recvmsg kprobes). Per mode: the best and the median of RUNS runs, in ns
-// per sendmsg, with the interpreter's own loop taken off (printed); then the tracer's added ns
-// and the ratio with/without.
+// probe, the sendmsg/recvmsg probes: fentry/fexit, else kprobes). Per mode: the best and the
+// median of RUNS runs, in ns per sendmsg, with the interpreter's own loop taken off (printed);
+// then the tracer's added ns and the ratio with/without.
 //
 // What a sendmsg costs here includes everything the kernel does in the caller's context: on a
 // veth pair the receiving side's softirq and the SACK coming back (and so the tracer's
