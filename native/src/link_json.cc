@@ -826,18 +826,31 @@ class LinkListWriter {
     else j.null();
     j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L, &ref.holes); else j.null();
     {
-      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
-      uint64_t v[10] = {};
+      // struct rtnl_link_stats64 in its order (LinkStats in src/netlink/link.ts): the first ten 0
+      // when the kernel sends no counters, the others null where the payload ends before them
+      // (rx_nohandler came in 4.6, rx_otherhost_dropped in 6.0; the u32 struct has no otherhost).
+      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions",
+                                          "rxLengthErrors", "rxOverErrors", "rxCrcErrors", "rxFrameErrors", "rxFifoErrors", "rxMissedErrors",
+                                          "txAbortedErrors", "txCarrierErrors", "txFifoErrors", "txHeartbeatErrors", "txWindowErrors",
+                                          "rxCompressed", "txCompressed", "rxNohandler", "rxOtherhostDropped"};
+      const int N = 25;
+      uint64_t v[N] = {};
+      int have = 10;  // counters read (or zero), the rest null
       if (a.has(lk::IFLA_STATS64) && a.n(lk::IFLA_STATS64) >= 80) {
-        for (int i = 0; i < 10; i++) memcpy(&v[i], a.p(lk::IFLA_STATS64) + 8 * i, 8);
+        size_t n = a.n(lk::IFLA_STATS64);
+        have = n >= 200 ? 25 : n >= 192 ? 24 : n >= 184 ? 23 : 10;
+        memcpy(v, a.p(lk::IFLA_STATS64), 8 * (size_t)have);
       } else if (a.has(lk::IFLA_STATS) && a.n(lk::IFLA_STATS) >= 40) {
-        for (int i = 0; i < 10; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
+        size_t n = a.n(lk::IFLA_STATS);
+        have = n >= 96 ? 24 : n >= 92 ? 23 : 10;
+        for (int i = 0; i < have; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
       }
       j.key(false, L, "stats");
       j.ch('{');
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < N; i++) {
         j.keyn(i == 0, L + 1, names[i], strlen(names[i]));
-        j.counter(v[i]);
+        if (i < have) j.counter(v[i]);
+        else j.null();
       }
       j.nl(L);
       j.ch('}');

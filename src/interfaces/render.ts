@@ -86,6 +86,13 @@ export function renderLinkDetail(l: LinkView): string {
   const s = l.stats;
   kv('RX', `packets ${s.rxPackets} bytes ${s.rxBytes} errors ${s.rxErrors} dropped ${s.rxDropped} mcast ${s.multicast}`);
   kv('TX', `packets ${s.txPackets} bytes ${s.txBytes} errors ${s.txErrors} dropped ${s.txDropped} collisions ${s.collisions}`);
+  // the detailed counters as ip -s -s prints them: compressed, nohandler and otherhost only when not 0
+  const counts = (pairs: [string, number | null][]): string | null => {
+    const shown = pairs.filter(([k, v]) => v !== null && (v !== 0 || !/^(compressed|nohandler|otherhost)$/.test(k)));
+    return shown.length ? shown.map(([k, v]) => `${k} ${v}`).join(' ') : null;
+  };
+  kv('RX errors', counts([['length', s.rxLengthErrors], ['crc', s.rxCrcErrors], ['frame', s.rxFrameErrors], ['fifo', s.rxFifoErrors], ['overrun', s.rxOverErrors], ['missed', s.rxMissedErrors], ['nohandler', s.rxNohandler], ['otherhost', s.rxOtherhostDropped], ['compressed', s.rxCompressed]]));
+  kv('TX errors', counts([['aborted', s.txAbortedErrors], ['carrier', s.txCarrierErrors], ['fifo', s.txFifoErrors], ['window', s.txWindowErrors], ['heartbeat', s.txHeartbeatErrors], ['compressed', s.txCompressed]]));
   return out.join('\n');
 }
 

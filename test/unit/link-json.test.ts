@@ -10,7 +10,7 @@ import { toViews } from '../../src/interfaces/model.js';
 import { renderLinkDetail } from '../../src/interfaces/render.js';
 import { AttrWriter } from '../../src/netlink/attr.js';
 import { linkListJsonOf } from '../../src/netlink/link-json.js';
-import { decodeLink } from '../../src/netlink/link.js';
+import { decodeLink, LINK_STATS_KEYS } from '../../src/netlink/link.js';
 import { fixturePath } from '../helpers/nlfixture.js';
 
 const RTM_NEWLINK = 16;
@@ -198,6 +198,23 @@ function craftedLinks(): Buffer[] {
       w.str(3, 'name\u0000garbage').str(3, 'dup-name').u32(4, 1400).u32(4, 9000);
     }),
     ...kindExtras(),
+    ...statsExtras(),
+  ];
+}
+
+/**
+ * IFLA_STATS64 as kernels of each age send it: 184 bytes (before 4.6: no rx_nohandler), 192
+ * (before 6.0: no rx_otherhost_dropped), 200; and the u32 IFLA_STATS alone, 92 and 96 bytes.
+ * Counters past the payload are null in both writers.
+ */
+function statsExtras(): Buffer[] {
+  const seq = (n: number, from: number): bigint[] => Array.from({ length: n }, (_, i) => BigInt(from + i));
+  return [
+    msg({ index: 40 }, (w) => w.str(3, 'st184').bytes(23, u64s(seq(23, 100)))),
+    msg({ index: 41 }, (w) => w.str(3, 'st192').bytes(23, u64s(seq(24, 200)))),
+    msg({ index: 42 }, (w) => w.str(3, 'st200').bytes(23, u64s([...seq(24, 300), (1n << 53n) + 2n]))),
+    msg({ index: 43 }, (w) => w.str(3, 'st32-92').bytes(7, u32s(Array.from({ length: 23 }, (_, i) => 400 + i)))),
+    msg({ index: 44 }, (w) => w.str(3, 'st32-96').bytes(7, u32s(Array.from({ length: 24 }, (_, i) => 500 + i)))),
   ];
 }
 
@@ -304,6 +321,25 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   t.like(byName.get('wg0'), { kind: 'wireguard', kindData: null, slaveKind: 'team', slaveData: null, parentIndex: null });
   t.like(byName.get('vpeer'), { peer: null, kindData: { kind: 'veth', peerIndex: 21 } });
   t.like(byName.get(''), { index: 17, linkType: 'none', stats: { rxPackets: 9 } });
+});
+
+test('detailed counters: as far as the kernel\'s stats struct reaches, null beyond (both writers, compared above)', (t) => {
+  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as { name: string; stats: Record<string, number | null> }[]).map((v) => [v.name, v.stats]));
+  t.deepEqual(Object.keys(byName.get('lo')!), [...LINK_STATS_KEYS], 'struct rtnl_link_stats64 order');
+  // the 80-byte stats64 of the crafted lo: the ten, no detailed counters
+  t.like(byName.get('lo'), { rxLengthErrors: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null });
+  const at = (from: number, n: number): Record<string, number | null> => Object.fromEntries(LINK_STATS_KEYS.map((k, i) => [k, i < n ? from + i : null]));
+  t.deepEqual(byName.get('st184'), at(100, 23));
+  t.deepEqual(byName.get('st192'), at(200, 24));
+  t.deepEqual(byName.get('st200'), { ...at(300, 24), rxOtherhostDropped: 2 ** 53 + 2 });
+  t.deepEqual(byName.get('st32-92'), at(400, 23));
+  t.deepEqual(byName.get('st32-96'), at(500, 24));
+  t.like(byName.get('st184'), { rxLengthErrors: 110, rxOverErrors: 111, txAbortedErrors: 116, txWindowErrors: 120, rxCompressed: 121, txCompressed: 122 });
+  // link show's text: the detailed lines as ip -s -s prints them (compressed, nohandler, otherhost only when not 0)
+  const text = renderLinkDetail(toViews([decodeLink(statsExtras()[1]!)])[0]!);
+  t.regex(text, /^RX errors +length 210 crc 212 frame 213 fifo 214 overrun 211 missed 215 nohandler 223 compressed 221$/m);
+  t.regex(text, /^TX errors +aborted 216 carrier 217 fifo 218 window 220 heartbeat 219 compressed 222$/m);
+  t.notRegex(renderLinkDetail(toViews([decodeLink(craftedLinks()[0]!)])[0]!), /errors +length/, 'no line without the counters');
 });
 
 test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as iproute2 prints them (both writers, compared above)', (t) => {
