@@ -509,6 +509,24 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       o.write(j, level);
       return j.string();
     }
+    case lk::T_QUERIER4:
+    case lk::T_QUERIER6: {
+      // IFLA_BR_MCAST_QUERIER_STATE, one family's half as ip prints it (the running other
+      // timer left out): BRIDGE_QUERIER_IP_ADDRESS 1 / _PORT 2, the IPv6 ones 5 / 6
+      bool v6 = d.type == lk::T_QUERIER6;
+      OrderedObject o;
+      forEachAttr(v, 0, n, [&](int t, const uint8_t *a, size_t an) {
+        if (t == (v6 ? 5 : 1) && an == (v6 ? 16u : 4u)) {
+          std::string ip = v6 ? ipv6Text(a) : std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]);
+          o.set(v6 ? "mcast_querier_ipv6_addr" : "mcast_querier_ipv4_addr", quoted(indent, ip.c_str()));
+        } else if (t == (v6 ? 6 : 2) && an >= 4) {
+          o.set(v6 ? "mcast_querier_ipv6_port" : "mcast_querier_ipv4_port", num(indent, rd32(a)));
+        }
+      });
+      Json j(indent);
+      o.write(j, level);
+      return j.string();
+    }
   }
   throw Unrenderable();  // a type this writer does not know: let the TypeScript path print it
 }

@@ -268,6 +268,18 @@ function kindExtras(): Buffer[] {
       // source mode: IFLA_MACVLAN_MACADDR_DATA 5 (IFLA_MACVLAN_MACADDR 4 entries), COUNT 6, BC_CUTOFF 9 = -1
       info(w, 'macvlan', (d) => d.u32(1, 16).nest(5, (m) => m.bytes(4, mac(2, 0, 0, 0, 0, 0xa1)).bytes(4, mac(2, 0, 0, 0, 0, 0xa2))).u32(6, 2).u32(9, 0xffffffff));
     }),
+    msg({ index: 36 }, (w) => {
+      w.str(3, 'brq');
+      // IFLA_BR_MCAST_QUERIER_STATE 47: BRIDGE_QUERIER_IP_ADDRESS 1, _IP_PORT 2, _IP_OTHER_TIMER 3
+      // (u64, after a PAD 4), IPV6_ADDRESS 5, IPV6_PORT 6, IPV6_OTHER_TIMER 7; the timers left out
+      info(w, 'bridge', (d) => d.u32(5, 0).nest(47, (q) => q.bytes(1, mac(10, 9, 0, 7)).u32(2, 3).bytes(4, Buffer.alloc(0)).bytes(3, u64s([12345n]))
+        .bytes(5, ipv6(0xfe80, 0, 0, 0, 0, 0, 0, 0x42)).u32(6, 4).bytes(7, u64s([999n])), NESTED));
+    }),
+    msg({ index: 37 }, (w) => {
+      w.str(3, 'brq2');
+      // only an IPv6 querier, its address first sent short (skipped), then whole
+      info(w, 'bridge', (d) => d.nest(47, (q) => q.bytes(5, mac(1, 2, 3, 4)).bytes(5, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9)), NESTED));
+    }),
     msg({ index: 35 }, (w) => {
       w.str(3, 'br9');
       // IFLA_BR_MULTI_BOOLOPT 46: struct br_boolopt_multi { optval, optmask }: no_ll_learn and mst on
@@ -361,6 +373,13 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   } });
   t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
   t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
+  // the querier state per family, as ip prints it but without the running other_timer
+  t.like(byName.get('brq'), { kindData: {
+    mcastQuerierStateIpv4: { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: 3 },
+    mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: 'fe80::42', mcast_querier_ipv6_port: 4 },
+  } });
+  t.deepEqual((byName.get('brq2') as { kindData: object }).kindData, { kind: 'bridge', stp: false, vlanFiltering: false, mcastQuerierStateIpv4: {}, mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: '2001:db8::9' } });
+  t.false('mcastQuerierStateIpv4' in (byName.get('br9') as { kindData: object }).kindData, 'no attribute, no member');
   // links by name, as ip prints active_slave, primary, backup_port; null when the dump has no such link
   t.like(byName.get('bond3'), { kindData: { activeSlaveIndex: 33, activeSlave: 'bs3', primaryIndex: 99, primary: null }, slaveData: { backupPortIndex: 34, backupPort: 'mvs0' } });
   t.like(byName.get('bond0'), { kindData: { activeSlaveIndex: 10, activeSlave: 'bs0', primaryIndex: 10, primary: 'bs0' } });
