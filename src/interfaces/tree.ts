@@ -18,13 +18,23 @@ export interface TreeNode {
 }
 
 /**
+ * A link by an ifindex nodectl cannot name, as iproute2 writes it (ll_index_to_name): "if4".
+ * `ip link` prints it after the "@" of a link whose other end (veth peer, lower device) is in
+ * another namespace.
+ */
+export function ifIndexWord(index: number): string {
+  return `if${index}`;
+}
+
+/**
  * The far end of a link that points into another namespace, as `link show` and `link tree` word
- * it: "v0p (netns blue)" when both names are known (query.ts nameForeignEnds), else what is:
- * "#4 (netns blue)", "#4 (netnsid 0)".
+ * it: "v0p (netns blue)" when both names are known (query.ts nameForeignEnds), else what is, with
+ * ip's word for the index: "if4 (netns blue)", "if4 (netnsid 0)" (a namespace without a name,
+ * e.g. a container's, or one nodectl may not enter).
  */
 export function foreignEnd(index: number, l: { linkNetnsId: number | null; linkNetns?: string | null; peer?: string | null }): string {
   const ns = l.linkNetns ? `netns ${l.linkNetns}` : `netnsid ${l.linkNetnsId}`;
-  return `${l.peer ?? `#${index}`} (${ns})`;
+  return `${l.peer ?? ifIndexWord(index)} (${ns})`;
 }
 
 /** Link as the read commands have it: maybe with the names nameForeignEnds found. */
@@ -32,7 +42,7 @@ type Described = Link & { peer?: string | null; linkNetns?: string | null };
 
 export function describeLink(l: Described, byIndex: Map<number, Link>): string {
   const d = l.kindData;
-  const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? `#${i}`) : '?');
+  const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? ifIndexWord(i)) : '?');
   const parts: string[] = [];
   switch (d?.kind) {
     case 'vlan': parts.push(`vlan ${d.id} ${d.protocol}`); break;
@@ -75,9 +85,11 @@ export function buildTree(links: Described[]): TreeNode[] {
   };
   const nodes = new Map<number, TreeNode>();
   for (const l of links) {
+    // a lower device in another namespace makes the link a root here: its detail says where it hangs
+    const foreignLower = l.kind !== 'veth' && l.linkNetnsId !== null && l.linkIndex ? `, lower ${foreignEnd(l.linkIndex, { ...l, peer: null })}` : '';
     nodes.set(l.index, {
       index: l.index, name: l.name, kind: l.kind, role: 'root', admin: l.admin, oper: l.oper, carrier: l.carrier,
-      detail: describeLink(l, byIndex), children: [],
+      detail: describeLink(l, byIndex) + foreignLower, children: [],
     });
   }
   const roots: TreeNode[] = [];
