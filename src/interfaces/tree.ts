@@ -2,6 +2,7 @@
 // its lower device (vlan, macvlan); links with neither are roots (physical devices, loopback,
 // veths, unenslaved bridges and bonds). A veth's other end is a sibling, not a parent.
 import type { Link } from '../netlink/link.js';
+import type { LinkView } from './model.js';
 
 export interface TreeNode {
   index: number;
@@ -37,8 +38,11 @@ export function foreignEnd(index: number, l: { linkNetnsId: number | null; linkN
   return `${l.peer ?? ifIndexWord(index)} (${ns})`;
 }
 
-/** Link as the read commands have it: maybe with the names nameForeignEnds found. */
-type Described = Link & { peer?: string | null; linkNetns?: string | null };
+/**
+ * Links as the read commands have them: views (toViews), whose index references the decode has
+ * named from the same dump (kindData.activeSlave …), maybe with the names nameForeignEnds found.
+ */
+type Described = LinkView;
 
 export function describeLink(l: Described, byIndex: Map<number, Link>): string {
   const d = l.kindData;
@@ -49,7 +53,11 @@ export function describeLink(l: Described, byIndex: Map<number, Link>): string {
     case 'bond':
       parts.push(`bond ${d.mode}`);
       if (d.miimon) parts.push(`miimon ${d.miimon}`);
-      if (d.activeSlaveIndex) parts.push(`active ${name(d.activeSlaveIndex)}`);
+      // by the name the decode gives (toViews, or the native writer, from the same dump): no
+      // lookup of its own. Null only for an index no link of the dump has, which the kernel does
+      // not send (the active slave is a link of the bond's namespace; a dump that changed while
+      // it was read is read again, NLM_F_DUMP_INTR): then there is nothing to name.
+      if (d.activeSlave) parts.push(`active ${d.activeSlave}`);
       break;
     case 'bridge': parts.push(`bridge stp ${d.stp ? 'on' : 'off'}${d.vlanFiltering ? ' vlan_filtering' : ''}`); break;
     case 'macvlan':

@@ -46,7 +46,7 @@ testIf('root')(title('link tree of bridge + two veths + macvlan follows ip\'s ma
   const ns = netnsFor(t);
   bridgeTopology(ns);
   const links = await withHandle({ netns: ns.name }, listLinks);
-  const roots = buildTree(links);
+  const roots = buildTree(toViews(links));
   const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
   for (const { node, parent } of walkTree(roots)) {
     const l = ip.find((x) => x.ifname === node.name)!;
