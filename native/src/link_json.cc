@@ -509,6 +509,24 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       o.write(j, level);
       return j.string();
     }
+    case lk::T_QUERIER4:
+    case lk::T_QUERIER6: {
+      // IFLA_BR_MCAST_QUERIER_STATE, one family's half as ip prints it (the running other
+      // timer left out): BRIDGE_QUERIER_IP_ADDRESS 1 / _PORT 2, the IPv6 ones 5 / 6
+      bool v6 = d.type == lk::T_QUERIER6;
+      OrderedObject o;
+      forEachAttr(v, 0, n, [&](int t, const uint8_t *a, size_t an) {
+        if (t == (v6 ? 5 : 1) && an == (v6 ? 16u : 4u)) {
+          std::string ip = v6 ? ipv6Text(a) : std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]);
+          o.set(v6 ? "mcast_querier_ipv6_addr" : "mcast_querier_ipv4_addr", quoted(indent, ip.c_str()));
+        } else if (t == (v6 ? 6 : 2) && an >= 4) {
+          o.set(v6 ? "mcast_querier_ipv6_port" : "mcast_querier_ipv4_port", num(indent, rd32(a)));
+        }
+      });
+      Json j(indent);
+      o.write(j, level);
+      return j.string();
+    }
   }
   throw Unrenderable();  // a type this writer does not know: let the TypeScript path print it
 }
@@ -826,18 +844,31 @@ class LinkListWriter {
     else j.null();
     j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L, &ref.holes); else j.null();
     {
-      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions"};
-      uint64_t v[10] = {};
+      // struct rtnl_link_stats64 in its order (LinkStats in src/netlink/link.ts): the first ten 0
+      // when the kernel sends no counters, the others null where the payload ends before them
+      // (rx_nohandler came in 4.6, rx_otherhost_dropped in 6.0; the u32 struct has no otherhost).
+      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions",
+                                          "rxLengthErrors", "rxOverErrors", "rxCrcErrors", "rxFrameErrors", "rxFifoErrors", "rxMissedErrors",
+                                          "txAbortedErrors", "txCarrierErrors", "txFifoErrors", "txHeartbeatErrors", "txWindowErrors",
+                                          "rxCompressed", "txCompressed", "rxNohandler", "rxOtherhostDropped"};
+      const int N = 25;
+      uint64_t v[N] = {};
+      int have = 10;  // counters read (or zero), the rest null
       if (a.has(lk::IFLA_STATS64) && a.n(lk::IFLA_STATS64) >= 80) {
-        for (int i = 0; i < 10; i++) memcpy(&v[i], a.p(lk::IFLA_STATS64) + 8 * i, 8);
+        size_t n = a.n(lk::IFLA_STATS64);
+        have = n >= 200 ? 25 : n >= 192 ? 24 : n >= 184 ? 23 : 10;
+        memcpy(v, a.p(lk::IFLA_STATS64), 8 * (size_t)have);
       } else if (a.has(lk::IFLA_STATS) && a.n(lk::IFLA_STATS) >= 40) {
-        for (int i = 0; i < 10; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
+        size_t n = a.n(lk::IFLA_STATS);
+        have = n >= 96 ? 24 : n >= 92 ? 23 : 10;
+        for (int i = 0; i < have; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
       }
       j.key(false, L, "stats");
       j.ch('{');
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < N; i++) {
         j.keyn(i == 0, L + 1, names[i], strlen(names[i]));
-        j.counter(v[i]);
+        if (i < have) j.counter(v[i]);
+        else j.null();
       }
       j.nl(L);
       j.ch('}');

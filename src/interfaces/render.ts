@@ -1,7 +1,7 @@
 // Text renderings for people (tables and trees in iproute2's vocabulary) and Graphviz dot for
 // diagrams. JSON needs no renderer: the typed results are the JSON.
 import type { AddrView, LinkView, NeighView } from './model.js';
-import { describeLink, foreignEnd, type TreeNode } from './tree.js';
+import { describeLink, foreignEnd, ifIndexWord, type TreeNode } from './tree.js';
 
 /** One word for a link's state, as `ip -br link` would put it. */
 export function stateWord(l: { admin: string; oper: string; carrier: boolean }): string {
@@ -22,7 +22,7 @@ export function renderLinkTable(links: LinkView[]): string {
     ['IDX', 'NAME', 'STATE', 'MTU', 'MAC', 'MASTER', 'LOWER', 'KIND'],
     links.map((l) => [
       String(l.index), l.name, stateWord(l), String(l.mtu), l.mac ?? '-', l.master ?? '-',
-      l.parent ?? (l.linkIndex !== null && l.kind !== 'veth' ? (l.linkNetnsId !== null ? foreignEnd(l.linkIndex, { ...l, peer: null }) : `#${l.linkIndex}`) : '-'), describeLink(l, byIndex),
+      l.parent ?? (l.linkIndex !== null && l.kind !== 'veth' ? (l.linkNetnsId !== null ? foreignEnd(l.linkIndex, { ...l, peer: null }) : ifIndexWord(l.linkIndex)) : '-'), describeLink(l, byIndex),
     ]),
   );
 }
@@ -45,8 +45,11 @@ export function renderLinkDetail(l: LinkView): string {
   const kv = (k: string, v: string | number | null | undefined): void => {
     if (v !== null && v !== undefined && v !== '') out.push(`${k.padEnd(12)} ${v}`);
   };
-  // `@peer` only for a peer in this namespace: a name from another one would read as a local link.
-  out.push(`${l.index}: ${l.name}${l.parent ? `@${l.parent}` : l.peer && l.linkNetnsId === null ? `@${l.peer}` : ''}  <${l.flags.join(',')}>`);
+  // After "@" what ip prints: the lower device or the peer by name when it is a link of this
+  // namespace, else ip's if<N>: a name from another namespace would read as a local link (the
+  // `peer`/`lower` lines below name it with its namespace when nodectl can).
+  const far = l.linkIndex ? (l.linkNetnsId === null ? (l.parent ?? l.peer ?? ifIndexWord(l.linkIndex)) : ifIndexWord(l.linkIndex)) : null;
+  out.push(`${l.index}: ${l.name}${far ? `@${far}` : ''}  <${l.flags.join(',')}>`);
   kv('kind', l.kind);
   kv('state', `admin ${l.admin}, oper ${l.oper}, carrier ${l.carrier ? 'on' : 'off'}`);
   if (l.carrierChanges !== null) kv('carrier', `changes ${l.carrierChanges} (up ${l.carrierUpCount ?? '-'}, down ${l.carrierDownCount ?? '-'})`);
@@ -58,7 +61,7 @@ export function renderLinkDetail(l: LinkView): string {
   kv('lower', l.parent);
   const peerIndex = l.kindData?.kind === 'veth' ? l.kindData.peerIndex : undefined;
   if (peerIndex !== undefined && l.linkNetnsId !== null) kv('peer', foreignEnd(peerIndex, l));
-  else kv('peer', l.peer ?? (peerIndex !== undefined ? `#${peerIndex}` : null));
+  else kv('peer', l.peer ?? (peerIndex !== undefined ? ifIndexWord(peerIndex) : null));
   // what ip shows as `link-netns` on any other link whose lower device is elsewhere
   if (l.kind !== 'veth' && l.linkNetnsId !== null && l.linkIndex !== null) kv('lower', foreignEnd(l.linkIndex, { ...l, peer: null }));
   kv('ports', l.ports.length ? l.ports.join(' ') : null);
@@ -86,6 +89,13 @@ export function renderLinkDetail(l: LinkView): string {
   const s = l.stats;
   kv('RX', `packets ${s.rxPackets} bytes ${s.rxBytes} errors ${s.rxErrors} dropped ${s.rxDropped} mcast ${s.multicast}`);
   kv('TX', `packets ${s.txPackets} bytes ${s.txBytes} errors ${s.txErrors} dropped ${s.txDropped} collisions ${s.collisions}`);
+  // the detailed counters as ip -s -s prints them: compressed, nohandler and otherhost only when not 0
+  const counts = (pairs: [string, number | null][]): string | null => {
+    const shown = pairs.filter(([k, v]) => v !== null && (v !== 0 || !/^(compressed|nohandler|otherhost)$/.test(k)));
+    return shown.length ? shown.map(([k, v]) => `${k} ${v}`).join(' ') : null;
+  };
+  kv('RX errors', counts([['length', s.rxLengthErrors], ['crc', s.rxCrcErrors], ['frame', s.rxFrameErrors], ['fifo', s.rxFifoErrors], ['overrun', s.rxOverErrors], ['missed', s.rxMissedErrors], ['nohandler', s.rxNohandler], ['otherhost', s.rxOtherhostDropped], ['compressed', s.rxCompressed]]));
+  kv('TX errors', counts([['aborted', s.txAbortedErrors], ['carrier', s.txCarrierErrors], ['fifo', s.txFifoErrors], ['window', s.txWindowErrors], ['heartbeat', s.txHeartbeatErrors], ['compressed', s.txCompressed]]));
   return out.join('\n');
 }
 

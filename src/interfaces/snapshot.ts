@@ -3,7 +3,7 @@
 import { type Addr, listAddrs } from '../netlink/addr.js';
 import type { Handle } from '../netlink/handle.js';
 import { type InetConf, listInetConf } from '../netlink/inetconf.js';
-import { type Link, listLinks } from '../netlink/link.js';
+import { emptyStats, type Link, listLinks } from '../netlink/link.js';
 import { KIND_TABLE, SLAVE_TABLE, withoutVolatile } from '../netlink/link-kinds.js';
 import { listNeighs, type Neigh } from '../netlink/neigh.js';
 import { listRoutes, type Route } from '../netlink/route.js';
@@ -36,7 +36,7 @@ export function stableSnapshot(s: Snapshot): Omit<Snapshot, 'takenAt'> {
     netns: s.netns,
     // carrier transitions count like the traffic counters (a link taken down and up again is the
     // same link); multicast group/host counts move on their own
-    links: s.links.map((l) => ({ ...l, carrierChanges: null, carrierUpCount: null, carrierDownCount: null, kindData: withoutVolatile(l.kindData, KIND_TABLE), stats: { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 }, slaveData: withoutVolatile(l.slaveData, SLAVE_TABLE) })),
+    links: s.links.map((l) => ({ ...l, carrierChanges: null, carrierUpCount: null, carrierDownCount: null, kindData: withoutVolatile(l.kindData, KIND_TABLE), stats: emptyStats(), slaveData: withoutVolatile(l.slaveData, SLAVE_TABLE) })),
     addrs: s.addrs.map(({ validLft: _v, preferredLft: _p, ...a }) => a),
     neighs: s.neighs.filter((n) => n.state === 'PERMANENT' || n.state === 'NOARP').map(({ probes: _p, ...n }) => n),
     routes: s.routes,

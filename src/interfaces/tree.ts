@@ -2,6 +2,7 @@
 // its lower device (vlan, macvlan); links with neither are roots (physical devices, loopback,
 // veths, unenslaved bridges and bonds). A veth's other end is a sibling, not a parent.
 import type { Link } from '../netlink/link.js';
+import type { LinkView } from './model.js';
 
 export interface TreeNode {
   index: number;
@@ -18,28 +19,45 @@ export interface TreeNode {
 }
 
 /**
+ * A link by an ifindex nodectl cannot name, as iproute2 writes it (ll_index_to_name): "if4".
+ * `ip link` prints it after the "@" of a link whose other end (veth peer, lower device) is in
+ * another namespace.
+ */
+export function ifIndexWord(index: number): string {
+  return `if${index}`;
+}
+
+/**
  * The far end of a link that points into another namespace, as `link show` and `link tree` word
- * it: "v0p (netns blue)" when both names are known (query.ts nameForeignEnds), else what is:
- * "#4 (netns blue)", "#4 (netnsid 0)".
+ * it: "v0p (netns blue)" when both names are known (query.ts nameForeignEnds), else what is, with
+ * ip's word for the index: "if4 (netns blue)", "if4 (netnsid 0)" (a namespace without a name,
+ * e.g. a container's, or one nodectl may not enter).
  */
 export function foreignEnd(index: number, l: { linkNetnsId: number | null; linkNetns?: string | null; peer?: string | null }): string {
   const ns = l.linkNetns ? `netns ${l.linkNetns}` : `netnsid ${l.linkNetnsId}`;
-  return `${l.peer ?? `#${index}`} (${ns})`;
+  return `${l.peer ?? ifIndexWord(index)} (${ns})`;
 }
 
-/** Link as the read commands have it: maybe with the names nameForeignEnds found. */
-type Described = Link & { peer?: string | null; linkNetns?: string | null };
+/**
+ * Links as the read commands have them: views (toViews), whose index references the decode has
+ * named from the same dump (kindData.activeSlave …), maybe with the names nameForeignEnds found.
+ */
+type Described = LinkView;
 
 export function describeLink(l: Described, byIndex: Map<number, Link>): string {
   const d = l.kindData;
-  const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? `#${i}`) : '?');
+  const name = (i: number | undefined): string => (i !== undefined ? (byIndex.get(i)?.name ?? ifIndexWord(i)) : '?');
   const parts: string[] = [];
   switch (d?.kind) {
     case 'vlan': parts.push(`vlan ${d.id} ${d.protocol}`); break;
     case 'bond':
       parts.push(`bond ${d.mode}`);
       if (d.miimon) parts.push(`miimon ${d.miimon}`);
-      if (d.activeSlaveIndex) parts.push(`active ${name(d.activeSlaveIndex)}`);
+      // by the name the decode gives (toViews, or the native writer, from the same dump): no
+      // lookup of its own. Null only for an index no link of the dump has, which the kernel does
+      // not send (the active slave is a link of the bond's namespace; a dump that changed while
+      // it was read is read again, NLM_F_DUMP_INTR): then there is nothing to name.
+      if (d.activeSlave) parts.push(`active ${d.activeSlave}`);
       break;
     case 'bridge': parts.push(`bridge stp ${d.stp ? 'on' : 'off'}${d.vlanFiltering ? ' vlan_filtering' : ''}`); break;
     case 'macvlan':
@@ -75,9 +93,11 @@ export function buildTree(links: Described[]): TreeNode[] {
   };
   const nodes = new Map<number, TreeNode>();
   for (const l of links) {
+    // a lower device in another namespace makes the link a root here: its detail says where it hangs
+    const foreignLower = l.kind !== 'veth' && l.linkNetnsId !== null && l.linkIndex ? `, lower ${foreignEnd(l.linkIndex, { ...l, peer: null })}` : '';
     nodes.set(l.index, {
       index: l.index, name: l.name, kind: l.kind, role: 'root', admin: l.admin, oper: l.oper, carrier: l.carrier,
-      detail: describeLink(l, byIndex), children: [],
+      detail: describeLink(l, byIndex) + foreignLower, children: [],
     });
   }
   const roots: TreeNode[] = [];

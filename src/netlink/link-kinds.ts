@@ -68,6 +68,10 @@ export const ETH_P_8021AD = 0x88a8;
  * - qosmap: a nest of struct ifla_vlan_qos_mapping, as [{from, to}] (vlan ingress/egress_qos)
  * - adinfo: IFLA_BOND_AD_INFO's nest as ip prints it ({aggregator, num_ports, actor_key,
  *   partner_key, partner_mac}, each only when sent)
+ * - querier4 / querier6: IFLA_BR_MCAST_QUERIER_STATE's nest (BRIDGE_QUERIER_*, if_bridge.h), the
+ *   IPv4 or the IPv6 half, as ip prints it: {mcast_querier_ipv4_addr, mcast_querier_ipv4_port}
+ *   (resp. _ipv6_), each only when sent, {} when the kernel sent neither; the running
+ *   other_timer ip also prints is left out (it changes on every read)
  * - ifname32: a u32 ifindex shown by the name of that link, as iproute2 does (ll_index_to_name);
  *   the same attribute's u32 entry, `of`, keeps the number. Only the whole dump knows the name:
  *   the decoder leaves null, toViews (interfaces/model.ts) and the native writer's second pass
@@ -76,13 +80,13 @@ export const ETH_P_8021AD = 0x88a8;
 export type AttrType =
   | 'u8' | 'u16' | 'u32' | 'u64' | 's32' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
   | 'values32' | 'bits8' | 'bits16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
-  | 'lladdrlist' | 'qosmap' | 'adinfo' | 'ifname32';
+  | 'lladdrlist' | 'qosmap' | 'adinfo' | 'ifname32' | 'querier4' | 'querier6';
 
 /** The bytes each type needs at least (the native writer falls back to TypeScript on fewer). */
 export const ATTR_TYPE_SIZE: Readonly<Record<AttrType, number>> = {
   u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
   values32: 4, bits8: 1, bits16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
-  lladdrlist: 0, qosmap: 0, adinfo: 0, ifname32: 4,
+  lladdrlist: 0, qosmap: 0, adinfo: 0, ifname32: 4, querier4: 0, querier6: 0,
 };
 
 export interface AttrDef {
@@ -245,6 +249,13 @@ export const BRIDGE: KindTable = {
     a('IFLA_BR_MCAST_QUERY_USE_IFADDR', 24, 'flag8', 'mcastQueryUseIfaddr', { ip: 'mcast_query_use_ifaddr' }),
     // the bridge sends IGMP/MLD queries itself
     a('IFLA_BR_MCAST_QUERIER', 25, 'flag8', 'mcastQuerier', { ip: 'mcast_querier' }),
+    // the querier elected on the segment (this bridge or another host): its address and, for
+    // another host, the port behind which it is (an ifindex, as ip prints it). One nest, an
+    // entry per family. Sent while snooping is on; Linux 5.15 ("net: bridge: mcast: dump
+    // ipv4/ipv6 querier state", net-next 2021-08). No `since`: nodectl never sends it. Volatile:
+    // another querier heard or timed out changes it, with nothing configured differently.
+    a('IFLA_BR_MCAST_QUERIER_STATE', 47, 'querier4', 'mcastQuerierStateIpv4', { ip: 'mcast_querier_state_ipv4', volatile: true }),
+    a('IFLA_BR_MCAST_QUERIER_STATE', 47, 'querier6', 'mcastQuerierStateIpv6', { ip: 'mcast_querier_state_ipv6', volatile: true }),
     a('IFLA_BR_MCAST_HASH_ELASTICITY', 26, 'u32', 'mcastHashElasticity', { ip: 'mcast_hash_elasticity' }),
     a('IFLA_BR_MCAST_HASH_MAX', 27, 'u32', 'mcastHashMax', { ip: 'mcast_hash_max' }),
     a('IFLA_BR_MCAST_LAST_MEMBER_CNT', 28, 'u32', 'mcastLastMemberCnt', { ip: 'mcast_last_member_cnt' }),

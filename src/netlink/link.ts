@@ -56,6 +56,13 @@ function protoDownReasonOf(buf: Buffer, s: number, e: number): number | null {
 const ARPHRD_LOOPBACK = 772;
 const ARPHRD: Record<number, string> = { 1: 'ether', 772: 'loopback', 768: 'ipip', 776: 'sit', 778: 'gre', 65534: 'none', 823: 'ip6gre', 769: 'tunnel6' };
 
+/**
+ * struct rtnl_link_stats64 (include/uapi/linux/if_link.h), its members by the kernel's names in
+ * camelCase, in its order. The first ten are 0 when the kernel sends no counters (RTEXT_FILTER_SKIP_STATS);
+ * the detailed ones are null when the payload does not reach them: rx_nohandler came in 4.6,
+ * rx_otherhost_dropped in 6.0 (an older kernel sends a shorter IFLA_STATS64, and iproute2, which
+ * zero-fills, prints neither). The 32-bit IFLA_STATS fallback has no rxOtherhostDropped.
+ */
 export interface LinkStats {
   rxPackets: number;
   txPackets: number;
@@ -67,6 +74,44 @@ export interface LinkStats {
   txDropped: number;
   multicast: number;
   collisions: number;
+  /** Detailed rx_errors (ip -s -s: length_errors, over_errors, crc_errors, frame_errors, fifo_errors, missed_errors). */
+  rxLengthErrors: number | null;
+  rxOverErrors: number | null;
+  rxCrcErrors: number | null;
+  rxFrameErrors: number | null;
+  rxFifoErrors: number | null;
+  rxMissedErrors: number | null;
+  /** Detailed tx_errors (ip -s -s: aborted_errors, carrier_errors, fifo_errors, heartbeat_errors, window_errors). */
+  txAbortedErrors: number | null;
+  txCarrierErrors: number | null;
+  txFifoErrors: number | null;
+  txHeartbeatErrors: number | null;
+  txWindowErrors: number | null;
+  /** Compressed packets (cslip, ppp); ip prints them only when non-zero. */
+  rxCompressed: number | null;
+  txCompressed: number | null;
+  /** Dropped for want of a protocol handler (ip: nohandler, printed when non-zero); Linux 4.6+. */
+  rxNohandler: number | null;
+  /** Dropped as addressed to another host (ip: otherhost, printed when non-zero); Linux 6.0+. */
+  rxOtherhostDropped: number | null;
+}
+
+/** The members of LinkStats in struct rtnl_link_stats64's order (the native writer has the same list). */
+export const LINK_STATS_KEYS = [
+  'rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxErrors', 'txErrors', 'rxDropped', 'txDropped', 'multicast', 'collisions',
+  'rxLengthErrors', 'rxOverErrors', 'rxCrcErrors', 'rxFrameErrors', 'rxFifoErrors', 'rxMissedErrors',
+  'txAbortedErrors', 'txCarrierErrors', 'txFifoErrors', 'txHeartbeatErrors', 'txWindowErrors',
+  'rxCompressed', 'txCompressed', 'rxNohandler', 'rxOtherhostDropped',
+] as const satisfies readonly (keyof LinkStats)[];
+
+/** Counters as a link without any reads (the first ten 0, the detailed ones null). */
+export function emptyStats(): LinkStats {
+  return {
+    rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0,
+    rxLengthErrors: null, rxOverErrors: null, rxCrcErrors: null, rxFrameErrors: null, rxFifoErrors: null, rxMissedErrors: null,
+    txAbortedErrors: null, txCarrierErrors: null, txFifoErrors: null, txHeartbeatErrors: null, txWindowErrors: null,
+    rxCompressed: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null,
+  };
 }
 
 export interface Link {
@@ -214,7 +259,12 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   const ifflags = w[(bo + off + 8) >>> 2]!;
   // Arrays and the stats object are made apart from the literal: a literal with nested
   // array/object literals is deep-copied by a runtime call, a flat one by a fast builtin.
-  const stats: LinkStats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0 };
+  const stats: LinkStats = {
+    rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0,
+    rxLengthErrors: null, rxOverErrors: null, rxCrcErrors: null, rxFrameErrors: null, rxFifoErrors: null, rxMissedErrors: null,
+    txAbortedErrors: null, txCarrierErrors: null, txFifoErrors: null, txHeartbeatErrors: null, txWindowErrors: null,
+    rxCompressed: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null,
+  };
   const altNames: string[] = [];
   const link: Link = {
     index, name: '', kind: type === ARPHRD_LOOPBACK ? 'loopback' : 'device',
@@ -283,11 +333,33 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
     stats.rxErrors = w[v + 8]! + w[v + 9]! * 0x1_0000_0000; stats.txErrors = w[v + 10]! + w[v + 11]! * 0x1_0000_0000;
     stats.rxDropped = w[v + 12]! + w[v + 13]! * 0x1_0000_0000; stats.txDropped = w[v + 14]! + w[v + 15]! * 0x1_0000_0000;
     stats.multicast = w[v + 16]! + w[v + 17]! * 0x1_0000_0000; stats.collisions = w[v + 18]! + w[v + 19]! * 0x1_0000_0000;
+    // the detailed counters: there since the struct was (2.6.35), but for the two at its end
+    const n = idx[row + S.STATS64 + 1]! - s;
+    if (n >= 184) {
+      stats.rxLengthErrors = w[v + 20]! + w[v + 21]! * 0x1_0000_0000; stats.rxOverErrors = w[v + 22]! + w[v + 23]! * 0x1_0000_0000;
+      stats.rxCrcErrors = w[v + 24]! + w[v + 25]! * 0x1_0000_0000; stats.rxFrameErrors = w[v + 26]! + w[v + 27]! * 0x1_0000_0000;
+      stats.rxFifoErrors = w[v + 28]! + w[v + 29]! * 0x1_0000_0000; stats.rxMissedErrors = w[v + 30]! + w[v + 31]! * 0x1_0000_0000;
+      stats.txAbortedErrors = w[v + 32]! + w[v + 33]! * 0x1_0000_0000; stats.txCarrierErrors = w[v + 34]! + w[v + 35]! * 0x1_0000_0000;
+      stats.txFifoErrors = w[v + 36]! + w[v + 37]! * 0x1_0000_0000; stats.txHeartbeatErrors = w[v + 38]! + w[v + 39]! * 0x1_0000_0000;
+      stats.txWindowErrors = w[v + 40]! + w[v + 41]! * 0x1_0000_0000;
+      stats.rxCompressed = w[v + 42]! + w[v + 43]! * 0x1_0000_0000; stats.txCompressed = w[v + 44]! + w[v + 45]! * 0x1_0000_0000;
+      if (n >= 192) stats.rxNohandler = w[v + 46]! + w[v + 47]! * 0x1_0000_0000;
+      if (n >= 200) stats.rxOtherhostDropped = w[v + 48]! + w[v + 49]! * 0x1_0000_0000;
+    }
   } else if ((s = idx[row + S.STATS]!) !== 0 && idx[row + S.STATS + 1]! - s >= 40) {
     const v = (bo + s) >>> 2;
     stats.rxPackets = w[v]!; stats.txPackets = w[v + 1]!; stats.rxBytes = w[v + 2]!; stats.txBytes = w[v + 3]!;
     stats.rxErrors = w[v + 4]!; stats.txErrors = w[v + 5]!; stats.rxDropped = w[v + 6]!; stats.txDropped = w[v + 7]!;
     stats.multicast = w[v + 8]!; stats.collisions = w[v + 9]!;
+    // struct rtnl_link_stats: the same members as u32, rx_nohandler last (no rx_otherhost_dropped)
+    const n = idx[row + S.STATS + 1]! - s;
+    if (n >= 92) {
+      stats.rxLengthErrors = w[v + 10]!; stats.rxOverErrors = w[v + 11]!; stats.rxCrcErrors = w[v + 12]!; stats.rxFrameErrors = w[v + 13]!;
+      stats.rxFifoErrors = w[v + 14]!; stats.rxMissedErrors = w[v + 15]!; stats.txAbortedErrors = w[v + 16]!; stats.txCarrierErrors = w[v + 17]!;
+      stats.txFifoErrors = w[v + 18]!; stats.txHeartbeatErrors = w[v + 19]!; stats.txWindowErrors = w[v + 20]!;
+      stats.rxCompressed = w[v + 21]!; stats.txCompressed = w[v + 22]!;
+      if (n >= 96) stats.rxNohandler = w[v + 23]!;
+    }
   }
   if ((s = idx[row + S.LINKINFO]!) !== 0) {
     const info = decodeLinkInfo(buf, s, idx[row + S.LINKINFO + 1]!);

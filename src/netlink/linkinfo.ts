@@ -33,6 +33,14 @@ export interface BondAdInfo {
   partner_key?: number;
   partner_mac?: string;
 }
+/** One half of IFLA_BR_MCAST_QUERIER_STATE, with ip's keys; each member only when the kernel sends it. */
+export interface BridgeQuerierState {
+  mcast_querier_ipv4_addr?: string;
+  /** ifindex of the port the querier is behind (another host's), as ip prints it. */
+  mcast_querier_ipv4_port?: number;
+  mcast_querier_ipv6_addr?: string;
+  mcast_querier_ipv6_port?: number;
+}
 export interface BondData {
   kind: 'bond';
   mode: BondMode | string;
@@ -87,6 +95,9 @@ export interface BridgeData {
   mcastSnooping?: boolean;
   /** The bridge sends IGMP/MLD queries itself. */
   mcastQuerier?: boolean;
+  /** The elected querier (IFLA_BR_MCAST_QUERIER_STATE), per family; sent while snooping is on (Linux 5.15+). */
+  mcastQuerierStateIpv4?: BridgeQuerierState;
+  mcastQuerierStateIpv6?: BridgeQuerierState;
   /** Bridged frames pass through iptables / ip6tables / arptables (br_netfilter). */
   nfCallIptables?: boolean;
   nfCallIp6tables?: boolean;
@@ -263,6 +274,18 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
       forEachAttr(buf, s, e, (t, ts, te) => {
         if (t >= 1 && t <= 4 && te - ts >= 2) out[AD_INFO_KEYS[t - 1]!] = buf.readUInt16LE(ts);
         else if (t === 5) out.partner_mac = formatLladdr(buf, ts, te);
+      });
+      return out;
+    }
+    case 'querier4':
+    case 'querier6': {
+      // BRIDGE_QUERIER_IP_ADDRESS 1 / _PORT 2 (u32 ifindex); the IPv6 ones 5 / 6. The other
+      // timers (3, 7) run: left out.
+      const v6 = d.type === 'querier6';
+      const out: BridgeQuerierState = {};
+      forEachAttr(buf, s, e, (t, ts, te) => {
+        if (t === (v6 ? 5 : 1) && te - ts === (v6 ? 16 : 4)) out[v6 ? 'mcast_querier_ipv6_addr' : 'mcast_querier_ipv4_addr'] = v6 ? formatIPv6(buf, ts) : formatIPv4(buf, ts);
+        else if (t === (v6 ? 6 : 2) && te - ts >= 4) out[v6 ? 'mcast_querier_ipv6_port' : 'mcast_querier_ipv4_port'] = buf.readUInt32LE(ts);
       });
       return out;
     }

@@ -75,7 +75,8 @@ function assertSame(t: ExecutionContext, ns: Netns, what: string): void {
 
 testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, veth, macvlan, loopback, down and no-carrier links'), (t) => {
   const ns = quietNetns(t);
-  ns.ip('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '500', 'ageing_time', '10000', 'priority', '4096');
+  // a querier itself: the kernel reports the elected querier (IFLA_BR_MCAST_QUERIER_STATE, a nest)
+  ns.ip('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '500', 'ageing_time', '10000', 'priority', '4096', 'mcast_querier', '1');
   ns.ip('link', 'add', 'p1a', 'type', 'veth', 'peer', 'name', 'p1b');
   ns.ip('link', 'add', 'p2a', 'type', 'veth', 'peer', 'name', 'p2b');
   ns.ip('link', 'set', 'p1a', 'master', 'br0');
@@ -101,6 +102,7 @@ testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, vet
   const by = new Map(links.map((l) => [l.name, l]));
   t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
   t.like(by.get('p1a')!.slaveData as object, { backupPort: 'p2a' }, 'a backup port, by name');
+  t.true('mcastQuerierStateIpv4' in (by.get('br0')!.kindData as object), 'the querier state is part of the set');
   t.true(by.get('lo')!.stats.txPackets > 0, 'counters are not all zero');
   assertSame(t, ns, 'host kinds');
 });

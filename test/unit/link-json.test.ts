@@ -10,7 +10,7 @@ import { toViews } from '../../src/interfaces/model.js';
 import { renderLinkDetail } from '../../src/interfaces/render.js';
 import { AttrWriter } from '../../src/netlink/attr.js';
 import { linkListJsonOf } from '../../src/netlink/link-json.js';
-import { decodeLink } from '../../src/netlink/link.js';
+import { decodeLink, LINK_STATS_KEYS } from '../../src/netlink/link.js';
 import { fixturePath } from '../helpers/nlfixture.js';
 
 const RTM_NEWLINK = 16;
@@ -198,6 +198,23 @@ function craftedLinks(): Buffer[] {
       w.str(3, 'name\u0000garbage').str(3, 'dup-name').u32(4, 1400).u32(4, 9000);
     }),
     ...kindExtras(),
+    ...statsExtras(),
+  ];
+}
+
+/**
+ * IFLA_STATS64 as kernels of each age send it: 184 bytes (before 4.6: no rx_nohandler), 192
+ * (before 6.0: no rx_otherhost_dropped), 200; and the u32 IFLA_STATS alone, 92 and 96 bytes.
+ * Counters past the payload are null in both writers.
+ */
+function statsExtras(): Buffer[] {
+  const seq = (n: number, from: number): bigint[] => Array.from({ length: n }, (_, i) => BigInt(from + i));
+  return [
+    msg({ index: 40 }, (w) => w.str(3, 'st184').bytes(23, u64s(seq(23, 100)))),
+    msg({ index: 41 }, (w) => w.str(3, 'st192').bytes(23, u64s(seq(24, 200)))),
+    msg({ index: 42 }, (w) => w.str(3, 'st200').bytes(23, u64s([...seq(24, 300), (1n << 53n) + 2n]))),
+    msg({ index: 43 }, (w) => w.str(3, 'st32-92').bytes(7, u32s(Array.from({ length: 23 }, (_, i) => 400 + i)))),
+    msg({ index: 44 }, (w) => w.str(3, 'st32-96').bytes(7, u32s(Array.from({ length: 24 }, (_, i) => 500 + i)))),
   ];
 }
 
@@ -250,6 +267,18 @@ function kindExtras(): Buffer[] {
       w.str(3, 'mvs0').u32(5, 4);
       // source mode: IFLA_MACVLAN_MACADDR_DATA 5 (IFLA_MACVLAN_MACADDR 4 entries), COUNT 6, BC_CUTOFF 9 = -1
       info(w, 'macvlan', (d) => d.u32(1, 16).nest(5, (m) => m.bytes(4, mac(2, 0, 0, 0, 0, 0xa1)).bytes(4, mac(2, 0, 0, 0, 0, 0xa2))).u32(6, 2).u32(9, 0xffffffff));
+    }),
+    msg({ index: 36 }, (w) => {
+      w.str(3, 'brq');
+      // IFLA_BR_MCAST_QUERIER_STATE 47: BRIDGE_QUERIER_IP_ADDRESS 1, _IP_PORT 2, _IP_OTHER_TIMER 3
+      // (u64, after a PAD 4), IPV6_ADDRESS 5, IPV6_PORT 6, IPV6_OTHER_TIMER 7; the timers left out
+      info(w, 'bridge', (d) => d.u32(5, 0).nest(47, (q) => q.bytes(1, mac(10, 9, 0, 7)).u32(2, 3).bytes(4, Buffer.alloc(0)).bytes(3, u64s([12345n]))
+        .bytes(5, ipv6(0xfe80, 0, 0, 0, 0, 0, 0, 0x42)).u32(6, 4).bytes(7, u64s([999n])), NESTED));
+    }),
+    msg({ index: 37 }, (w) => {
+      w.str(3, 'brq2');
+      // only an IPv6 querier, its address first sent short (skipped), then whole
+      info(w, 'bridge', (d) => d.nest(47, (q) => q.bytes(5, mac(1, 2, 3, 4)).bytes(5, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9)), NESTED));
     }),
     msg({ index: 35 }, (w) => {
       w.str(3, 'br9');
@@ -306,6 +335,25 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   t.like(byName.get(''), { index: 17, linkType: 'none', stats: { rxPackets: 9 } });
 });
 
+test('detailed counters: as far as the kernel\'s stats struct reaches, null beyond (both writers, compared above)', (t) => {
+  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as { name: string; stats: Record<string, number | null> }[]).map((v) => [v.name, v.stats]));
+  t.deepEqual(Object.keys(byName.get('lo')!), [...LINK_STATS_KEYS], 'struct rtnl_link_stats64 order');
+  // the 80-byte stats64 of the crafted lo: the ten, no detailed counters
+  t.like(byName.get('lo'), { rxLengthErrors: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null });
+  const at = (from: number, n: number): Record<string, number | null> => Object.fromEntries(LINK_STATS_KEYS.map((k, i) => [k, i < n ? from + i : null]));
+  t.deepEqual(byName.get('st184'), at(100, 23));
+  t.deepEqual(byName.get('st192'), at(200, 24));
+  t.deepEqual(byName.get('st200'), { ...at(300, 24), rxOtherhostDropped: 2 ** 53 + 2 });
+  t.deepEqual(byName.get('st32-92'), at(400, 23));
+  t.deepEqual(byName.get('st32-96'), at(500, 24));
+  t.like(byName.get('st184'), { rxLengthErrors: 110, rxOverErrors: 111, txAbortedErrors: 116, txWindowErrors: 120, rxCompressed: 121, txCompressed: 122 });
+  // link show's text: the detailed lines as ip -s -s prints them (compressed, nohandler, otherhost only when not 0)
+  const text = renderLinkDetail(toViews([decodeLink(statsExtras()[1]!)])[0]!);
+  t.regex(text, /^RX errors +length 210 crc 212 frame 213 fifo 214 overrun 211 missed 215 nohandler 223 compressed 221$/m);
+  t.regex(text, /^TX errors +aborted 216 carrier 217 fifo 218 window 220 heartbeat 219 compressed 222$/m);
+  t.notRegex(renderLinkDetail(toViews([decodeLink(craftedLinks()[0]!)])[0]!), /errors +length/, 'no line without the counters');
+});
+
 test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as iproute2 prints them (both writers, compared above)', (t) => {
   const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as Record<string, unknown>[]).map((v) => [v.name, v]));
   t.like(byName.get('eth9'), { gsoIpv4MaxSize: 65536, groIpv4MaxSize: 131072, parentDev: '0000:00:03.0', parentBus: 'pci' });
@@ -325,6 +373,13 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   } });
   t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
   t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
+  // the querier state per family, as ip prints it but without the running other_timer
+  t.like(byName.get('brq'), { kindData: {
+    mcastQuerierStateIpv4: { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: 3 },
+    mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: 'fe80::42', mcast_querier_ipv6_port: 4 },
+  } });
+  t.deepEqual((byName.get('brq2') as { kindData: object }).kindData, { kind: 'bridge', stp: false, vlanFiltering: false, mcastQuerierStateIpv4: {}, mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: '2001:db8::9' } });
+  t.false('mcastQuerierStateIpv4' in (byName.get('br9') as { kindData: object }).kindData, 'no attribute, no member');
   // links by name, as ip prints active_slave, primary, backup_port; null when the dump has no such link
   t.like(byName.get('bond3'), { kindData: { activeSlaveIndex: 33, activeSlave: 'bs3', primaryIndex: 99, primary: null }, slaveData: { backupPortIndex: 34, backupPort: 'mvs0' } });
   t.like(byName.get('bond0'), { kindData: { activeSlaveIndex: 10, activeSlave: 'bs0', primaryIndex: 10, primary: 'bs0' } });

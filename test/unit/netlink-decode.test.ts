@@ -55,7 +55,7 @@ test('recorded links: kinds, kind data and references are decoded', (t) => {
 });
 
 test('link tree of the recorded topology: ports under the bridge, macvlans under their lower device', (t) => {
-  const links = recordedLinks();
+  const links = toViews(recordedLinks());
   const roots = buildTree(links);
   const shape = (ns: ReturnType<typeof buildTree>): unknown => ns.map((n) => ({ [n.name]: n.children.length ? shape(n.children) : n.role }));
   t.deepEqual(shape(roots), [
@@ -92,7 +92,7 @@ test('a master/lower loop cannot hang the tree builder', (t) => {
   const [a, b] = recordedLinks().filter((l) => l.kind === 'veth');
   const loopA = { ...a!, masterIndex: b!.index };
   const loopB = { ...b!, masterIndex: a!.index };
-  const roots = buildTree([loopA, loopB]);
+  const roots = buildTree(toViews([loopA, loopB]));
   t.is([...walkTree(roots)].length, 2);
 });
 

@@ -75,8 +75,8 @@ enum : int {
 };
 
 // How a value is read (AttrType in link-kinds.ts) and the bytes it needs at least.
-enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO, T_IFNAME32 };
-static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4};
+enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO, T_IFNAME32, T_QUERIER4, T_QUERIER6 };
+static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0};
 
 struct Attr {
   int id;
@@ -231,6 +231,7 @@ enum : int {
   IFLA_BR_MCAST_SNOOPING = 23,
   IFLA_BR_MCAST_QUERY_USE_IFADDR = 24,
   IFLA_BR_MCAST_QUERIER = 25,
+  IFLA_BR_MCAST_QUERIER_STATE = 47,
   IFLA_BR_MCAST_HASH_ELASTICITY = 26,
   IFLA_BR_MCAST_HASH_MAX = 27,
   IFLA_BR_MCAST_LAST_MEMBER_CNT = 28,
@@ -276,6 +277,8 @@ static const Attr BR_ATTRS[] = {
     {IFLA_BR_MCAST_SNOOPING, T_FLAG8, "mcastSnooping", nullptr, 0, nullptr, 0},
     {IFLA_BR_MCAST_QUERY_USE_IFADDR, T_FLAG8, "mcastQueryUseIfaddr", nullptr, 0, nullptr, 0},
     {IFLA_BR_MCAST_QUERIER, T_FLAG8, "mcastQuerier", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERIER_STATE, T_QUERIER4, "mcastQuerierStateIpv4", nullptr, 0, nullptr, 0},
+    {IFLA_BR_MCAST_QUERIER_STATE, T_QUERIER6, "mcastQuerierStateIpv6", nullptr, 0, nullptr, 0},
     {IFLA_BR_MCAST_HASH_ELASTICITY, T_U32, "mcastHashElasticity", nullptr, 0, nullptr, 0},
     {IFLA_BR_MCAST_HASH_MAX, T_U32, "mcastHashMax", nullptr, 0, nullptr, 0},
     {IFLA_BR_MCAST_LAST_MEMBER_CNT, T_U32, "mcastLastMemberCnt", nullptr, 0, nullptr, 0},
@@ -458,7 +461,7 @@ static const Default BOND_SLAVE_DEFAULTS[] = {
 static const Table KIND_TABLES[] = {
     {"vlan", VLAN_DEFAULTS, 3, VLAN_ATTRS, 5},
     {"bond", BOND_DEFAULTS, 2, BOND_ATTRS, 34},
-    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 44},
+    {"bridge", BR_DEFAULTS, 2, BR_ATTRS, 46},
     {"macvlan", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"macvtap", MACVLAN_DEFAULTS, 1, MACVLAN_ATTRS, 7},
     {"veth", nullptr, 0, nullptr, 0},
