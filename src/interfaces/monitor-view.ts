@@ -3,6 +3,7 @@
 // a route as `route list --json` (dev by name).
 // A notification carries only ifindexes, so the names come from a table of the namespace's
 // links, read once when the monitor starts and kept current by the link events themselves.
+import { ifIndexWord } from '../netlink/ifname.js';
 import type { Link } from '../netlink/link.js';
 import { listLinksOnce } from '../netlink/link.js';
 import type { MonitorEvent } from '../netlink/monitor.js';
@@ -50,7 +51,7 @@ export class MonitorViews {
 
   /** As listAddrViews/listNeighViews name an unknown ifindex. */
   private nameOf(index: number): string {
-    return this.links.get(index)?.name ?? `#${index}`;
+    return this.links.get(index)?.name ?? ifIndexWord(index);
   }
 
   /** What toViews and nameForeignEnds (query.ts) make of this link, from the table. */
