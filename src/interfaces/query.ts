@@ -107,7 +107,7 @@ export async function openMonitorViews(where: Where, groups: MonitorGroup[]): Pr
   try {
     const links = listLinksOnce(where.netns);
     const nsNames = groups.includes('link') ? await withHandle({ netns: where.netns }, netnsNamesById) : new Map<number, string>();
-    return { mon, views: new MonitorViews(links, nsNames) };
+    return { mon, views: new MonitorViews(links, nsNames, () => listLinksOnce(where.netns)) };
   } catch (err) {
     mon.close();
     throw err;

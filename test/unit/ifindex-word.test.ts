@@ -9,6 +9,7 @@ import test from 'ava';
 import { MonitorViews } from '../../src/interfaces/monitor-view.js';
 import { routeView } from '../../src/interfaces/routes.js';
 import { ifIndexWord } from '../../src/netlink/ifname.js';
+import type { Link } from '../../src/netlink/link.js';
 import type { Route } from '../../src/netlink/route.js';
 
 const route: Route = {
@@ -34,4 +35,21 @@ test('route list: a route whose device has no name is "dev if<N>", as ip route p
   t.is(routeView(route, new Map()).dev, 'if3');
   t.is(routeView(route, new Map([[3, 'va']])).dev, 'va');
   t.is(routeView({ ...route, oif: null }, new Map()).dev, null);
+});
+
+test('monitor: an index its table lacks is looked up once (ip\'s ll_link_get), then if<N> while gone', (t) => {
+  let reads = 0;
+  const va = { index: 7, name: 'va' } as unknown as Link;
+  let now: Link[] = [];
+  const v = new MonitorViews([], new Map(), () => { reads++; return now; });
+  const addr = (ifindex: number) => v.view({ type: 'addr', action: 'new', addr: { ifindex, family: 4, address: '10.9.9.1', prefixlen: 24, scope: 'global', label: null, flags: [] } })?.addr?.ifname;
+  t.is(addr(7), 'if7');
+  t.is(addr(7), 'if7');
+  t.is(reads, 1, 'a gone index is not read again for every event');
+  now = [va];
+  t.is(addr(8), 'if8', 'another missing index: read again');
+  t.is(reads, 2);
+  t.is(addr(7), 'va', 'picked up by that read');
+  t.is(v.view({ type: 'route', action: 'new', route: { ...route, oif: 7 } })?.route?.dev, 'va');
+  t.is(reads, 2);
 });
