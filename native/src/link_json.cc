@@ -436,6 +436,24 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       j.strArray(items, level);
       return j.string();
     }
+    // maskWords in linkinfo.ts: ip's _bitmask2str
+    case lk::T_MASK16: {
+      uint32_t x = rd16(v);
+      std::string words;
+      char h[12];
+      for (uint32_t bit = 1; bit <= x; bit <<= 1) {
+        if (!(x & bit)) continue;
+        const char *name = nullptr;
+        for (size_t i = 0; i < d.count; i++)
+          if (d.values[i] == bit) name = d.names[i];
+        if (!name) {
+          snprintf(h, sizeof h, "0x%x", bit);
+          name = h;
+        }
+        words += (words.empty() ? "" : ",") + std::string(name);
+      }
+      return quoted(indent, words.empty() ? "0x0" : words.c_str());
+    }
     case lk::T_BIT32: return boolean(((rd32(v) >> d.bit) & 1) != 0);
     case lk::T_PROTO16: return vlanProtocol(indent, rd16be(v));
     case lk::T_LLADDR: {

@@ -17,7 +17,7 @@ export default class MonitorCommand extends NodectlCommand {
   {"time":"…","type":"addr","action":"del","addr":{…}}
   {"time":"…","type":"overrun","lost":N}
 
-link, addr, neigh and route objects have the same fields as link list, addr list, neigh list and route list --json: names as well as ifindexes (master, parent, peer, ports of a link; ifname of an address or neighbour; dev of a route), from the links read when the monitor starts and kept current by link events. The bridge layer's own messages about a port (family AF_BRIDGE, which ip monitor prints as bridge lines) are not events here. "overrun" means the kernel dropped N notifications because the socket buffer was full: re-read the state (link list, addr list) before trusting it.
+link, addr, neigh and route objects have the same fields as link list, addr list, neigh list and route list --json: names as well as ifindexes (master, parent, peer, ports of a link; ifname of an address or neighbour; dev of a route), from the links read when the monitor starts, kept current by link events and read again for an index they lack (as ip monitor does; "if3", ip's word, for a link already gone). The bridge layer's own messages about a port (family AF_BRIDGE, which ip monitor prints as bridge lines) are not events here. "overrun" means the kernel dropped N notifications because the socket buffer was full: re-read the state (link list, addr list) before trusting it.
 
 A line on stderr says when the socket is subscribed; events before it are not seen. Output is always NDJSON; --json is accepted for symmetry with the other commands.`;
 

@@ -23,6 +23,7 @@ import { canonicalIp } from './cidr.js';
 import type { PreLink, PreState } from './journal.js';
 import { DOOMED_GROUP, UNDO_GROUP } from './doomed.js';
 import { OWNED_GROUP } from '../interfaces/planner.js';
+import { ifIndexWord } from '../netlink/ifname.js';
 
 const IFA_RT_PRIORITY = 9;
 /** rtm_flags a route may be added with (RTNH_F_ONLINK); the rest are the kernel's state. */
@@ -403,7 +404,7 @@ export async function differencesFrom(h: Handle, pre: PreState): Promise<string[
   const links = await listLinks(h);
   const now = new Map(links.map((l) => [l.index, l]));
   const was = new Map(pre.links.map((l) => [l.index, l]));
-  const name = (i: number): string => now.get(i)?.name ?? was.get(i)?.name ?? `#${i}`;
+  const name = (i: number): string => now.get(i)?.name ?? was.get(i)?.name ?? ifIndexWord(i);
   for (const p of pre.links) {
     const l = now.get(p.index);
     if (!l) { out.push(`link ${p.name} (ifindex ${p.index}) is gone`); continue; }

@@ -3,6 +3,7 @@
 // a route as `route list --json` (dev by name).
 // A notification carries only ifindexes, so the names come from a table of the namespace's
 // links, read once when the monitor starts and kept current by the link events themselves.
+import { ifIndexWord } from '../netlink/ifname.js';
 import type { Link } from '../netlink/link.js';
 import { listLinksOnce } from '../netlink/link.js';
 import type { MonitorEvent } from '../netlink/monitor.js';
@@ -21,11 +22,17 @@ export interface ViewEvent {
 export class MonitorViews {
   private readonly links = new Map<number, Link>();
 
+  /** Indexes a re-read did not find (gone): not read again for every event about them. */
+  private readonly gone = new Set<number>();
+
   /**
    * `links`: the namespace's links, read after the monitor subscribed (so no change falls
-   * between the two); `nsNames`: nsid -> name of the namespaces under /run/netns.
+   * between the two); `nsNames`: nsid -> name of the namespaces under /run/netns; `relist`: the
+   * namespace's links now, for an index the table lacks (a monitor without the link group
+   * learns of no new link), read once per such index, as ip's ll_index_to_name asks the kernel
+   * (ll_link_get) before it falls back to if<N>.
    */
-  constructor(links: Link[], private readonly nsNames: Map<number, string>) {
+  constructor(links: Link[], private readonly nsNames: Map<number, string>, private readonly relist: () => Link[] = () => []) {
     for (const l of links) this.links.set(l.index, l);
   }
 
@@ -38,19 +45,35 @@ export class MonitorViews {
     if (e.family === 'bridge') return null;
     const out: ViewEvent = { type: e.type, action: e.action };
     if (e.link) {
-      if (e.action === 'new') this.links.set(e.link.index, e.link);
+      if (e.action === 'new') { this.links.set(e.link.index, e.link); this.gone.delete(e.link.index); }
       out.link = this.linkView(e.link);
       if (e.action === 'del') this.links.delete(e.link.index);
     }
     if (e.addr) out.addr = { ...e.addr, ifname: this.nameOf(e.addr.ifindex) };
     if (e.neigh) out.neigh = { ...e.neigh, ifname: this.nameOf(e.neigh.ifindex) };
-    if (e.route) out.route = routeView(e.route, { get: (i) => this.links.get(i)?.name });
+    if (e.route) out.route = routeView(e.route, { get: (i) => (this.links.get(i) ?? this.lookUp(i))?.name });
     return out;
   }
 
   /** As listAddrViews/listNeighViews name an unknown ifindex. */
   private nameOf(index: number): string {
-    return this.links.get(index)?.name ?? `#${index}`;
+    const known = this.links.get(index) ?? this.lookUp(index);
+    return known?.name ?? ifIndexWord(index);
+  }
+
+  private lookUp(index: number): Link | undefined {
+    if (this.gone.has(index)) return undefined;
+    let now: Link[] = [];
+    try {
+      now = this.relist();
+    } catch {
+      // the namespace cannot be read now (gone with the monitor's own socket still open): if<N>
+    }
+    // only what the table lacks: what it has is as recent as the link events read so far
+    for (const l of now) if (!this.links.has(l.index)) this.links.set(l.index, l);
+    const l = this.links.get(index);
+    if (!l) this.gone.add(index);
+    return l;
   }
 
   /** What toViews and nameForeignEnds (query.ts) make of this link, from the table. */

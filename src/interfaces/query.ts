@@ -2,6 +2,7 @@
 // asks the kernel, closes it, and returns views with names resolved.
 import { listAddrs, type Addr } from '../netlink/addr.js';
 import { withHandle } from '../netlink/handle.js';
+import { ifIndexWord } from '../netlink/ifname.js';
 import { getLink, listLinks, listLinksOnce } from '../netlink/link.js';
 import { Monitor, type MonitorGroup } from '../netlink/monitor.js';
 import { listNeighs } from '../netlink/neigh.js';
@@ -82,7 +83,7 @@ export function listAddrViews(where: Where, filter: { dev?: string; family?: 4 |
     const [addrs, links] = [await listAddrs(h, { ifindex, family: filter.family }), await listLinks(h)];
     const names = nameMap(links);
     return addrs
-      .map((a: Addr) => ({ ...a, ifname: names.get(a.ifindex) ?? `#${a.ifindex}` }))
+      .map((a: Addr) => ({ ...a, ifname: names.get(a.ifindex) ?? ifIndexWord(a.ifindex) }))
       .sort((a, b) => a.ifindex - b.ifindex || a.family - b.family);
   });
 }
@@ -92,7 +93,7 @@ export function listNeighViews(where: Where, filter: { dev?: string; family?: 4 
     const ifindex = await ifindexOf(h, filter.dev);
     const [neighs, links] = [await listNeighs(h, { ifindex, family: filter.family }), await listLinks(h)];
     const names = nameMap(links);
-    return neighs.map((n) => ({ ...n, ifname: names.get(n.ifindex) ?? `#${n.ifindex}` }));
+    return neighs.map((n) => ({ ...n, ifname: names.get(n.ifindex) ?? ifIndexWord(n.ifindex) }));
   });
 }
 
@@ -106,7 +107,7 @@ export async function openMonitorViews(where: Where, groups: MonitorGroup[]): Pr
   try {
     const links = listLinksOnce(where.netns);
     const nsNames = groups.includes('link') ? await withHandle({ netns: where.netns }, netnsNamesById) : new Map<number, string>();
-    return { mon, views: new MonitorViews(links, nsNames) };
+    return { mon, views: new MonitorViews(links, nsNames, () => listLinksOnce(where.netns)) };
   } catch (err) {
     mon.close();
     throw err;

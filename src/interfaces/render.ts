@@ -1,7 +1,8 @@
 // Text renderings for people (tables and trees in iproute2's vocabulary) and Graphviz dot for
 // diagrams. JSON needs no renderer: the typed results are the JSON.
 import type { AddrView, LinkView, NeighView } from './model.js';
-import { describeLink, foreignEnd, ifIndexWord, type TreeNode } from './tree.js';
+import { ifIndexWord } from '../netlink/ifname.js';
+import { describeLink, foreignEnd, type TreeNode } from './tree.js';
 
 /** One word for a link's state, as `ip -br link` would put it. */
 export function stateWord(l: { admin: string; oper: string; carrier: boolean }): string {

@@ -4,6 +4,7 @@
 import { NotFoundError, UsageError } from '../errors.js';
 import { checkRoute, type CheckedRoute, type RouteRequest } from '../config/route-rules.js';
 import { type Handle, withHandle } from '../netlink/handle.js';
+import { ifIndexWord } from '../netlink/ifname.js';
 import { getLink, listLinks } from '../netlink/link.js';
 import { addRoute, delRoute, listRoutes, type Route, RT_TABLE_MAIN } from '../netlink/route.js';
 import type { Where } from './manage.js';
@@ -36,7 +37,7 @@ function check(r: RouteRequest, family?: 4 | 6): CheckedRoute {
 /** A route as `route list --json` prints it (also what `monitor` prints for a route event). */
 export function routeView(r: Route, names: { get(index: number): string | undefined }): RouteView {
   return {
-    family: r.family, dst: r.dst, gateway: r.gateway, dev: r.oif === null ? null : names.get(r.oif) ?? String(r.oif),
+    family: r.family, dst: r.dst, gateway: r.gateway, dev: r.oif === null ? null : names.get(r.oif) ?? ifIndexWord(r.oif),
     metric: r.metric, table: r.table, protocol: r.protocol, scope: r.scope, type: r.type,
   };
 }

@@ -1,6 +1,7 @@
 // The interface hierarchy: every link hangs under its master (bridge/bond ports) or else under
 // its lower device (vlan, macvlan); links with neither are roots (physical devices, loopback,
 // veths, unenslaved bridges and bonds). A veth's other end is a sibling, not a parent.
+import { ifIndexWord } from '../netlink/ifname.js';
 import type { Link } from '../netlink/link.js';
 import type { LinkView } from './model.js';
 
@@ -16,15 +17,6 @@ export interface TreeNode {
   /** Kind-specific one-liner: "vlan 100 802.1Q", "macvlan bridge", "veth peer vb", "port forwarding". */
   detail: string;
   children: TreeNode[];
-}
-
-/**
- * A link by an ifindex nodectl cannot name, as iproute2 writes it (ll_index_to_name): "if4".
- * `ip link` prints it after the "@" of a link whose other end (veth peer, lower device) is in
- * another namespace.
- */
-export function ifIndexWord(index: number): string {
-  return `if${index}`;
 }
 
 /**

@@ -23,3 +23,13 @@ export function linkNameProblem(name: string): string | null {
   if (/[ \t\n\v\f\r]/.test(name)) return `${what} is not a valid interface name: it contains whitespace`;
   return null;
 }
+
+/**
+ * A link by an ifindex nodectl cannot name, as iproute2 writes it (ll_index_to_name): "if4".
+ * The one word for it in every text and view: `ip link` after the "@" of a link whose other end
+ * is in another namespace, `ip addr`/`ip neigh`/`ip route`/`ip monitor` for a device gone by
+ * the time the row is printed (their `-j` prints the same word as "dev").
+ */
+export function ifIndexWord(index: number): string {
+  return `if${index}`;
+}

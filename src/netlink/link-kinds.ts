@@ -61,6 +61,9 @@ export const ETH_P_8021AD = 0x88a8;
  * - lladdr: aa:bb:…; bridgeId: struct ifla_bridge_id as iproute2 prints it (8000.aa:bb:…)
  * - s32: a signed number (macvlan bc_cutoff -1, bond slave prio)
  * - bits8/bits16: as bits32, from a u8 / u16 (bond port states)
+ * - mask16: a u16 bit mask as one string, as iproute2's _bitmask2str writes it: the bits set, low
+ *   to high, joined by ",", each by its name (values[i]) or, without one, as 0x<bit>; "0x0" for
+ *   none (a bridge port's group_fwd_mask_str: "stp,0x8,lldp")
  * - bit32: a boolean, bit `bit` of the first u32 (struct br_boolopt_multi's optval): one
  *   attribute holding several options, each with its own entry (same id) and key
  * - ipv4list / ipv6list: a nest of IPv4 / IPv6 addresses (bond arp_ip_target / ns_ip6_target)
@@ -79,13 +82,13 @@ export const ETH_P_8021AD = 0x88a8;
  */
 export type AttrType =
   | 'u8' | 'u16' | 'u32' | 'u64' | 's32' | 'be16' | 'flag8' | 'flag32' | 'enum8' | 'enum32' | 'choice8'
-  | 'values32' | 'bits8' | 'bits16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
+  | 'values32' | 'bits8' | 'bits16' | 'mask16' | 'bits32' | 'bit32' | 'proto16' | 'lladdr' | 'bridgeId' | 'ipv4list' | 'ipv6list'
   | 'lladdrlist' | 'qosmap' | 'adinfo' | 'ifname32' | 'querier4' | 'querier6';
 
 /** The bytes each type needs at least (the native writer falls back to TypeScript on fewer). */
 export const ATTR_TYPE_SIZE: Readonly<Record<AttrType, number>> = {
   u8: 1, u16: 2, u32: 4, u64: 8, s32: 4, be16: 2, flag8: 1, flag32: 4, enum8: 1, enum32: 4, choice8: 1,
-  values32: 4, bits8: 1, bits16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
+  values32: 4, bits8: 1, bits16: 2, mask16: 2, bits32: 4, bit32: 4, proto16: 2, lladdr: 0, bridgeId: 0, ipv4list: 0, ipv6list: 0,
   lladdrlist: 0, qosmap: 0, adinfo: 0, ifname32: 4, querier4: 0, querier6: 0,
 };
 
@@ -366,6 +369,9 @@ export const BRIDGE_PORT: KindTable = {
     a('IFLA_BRPORT_VLAN_TUNNEL', IFLA_BRPORT.VLAN_TUNNEL, 'flag8', 'vlanTunnel', { ip: 'vlan_tunnel', since: '4.19' }),
     a('IFLA_BRPORT_BCAST_FLOOD', IFLA_BRPORT.BCAST_FLOOD, 'flag8', 'bcastFlood', { ip: 'bcast_flood', since: '4.19' }),
     a('IFLA_BRPORT_GROUP_FWD_MASK', IFLA_BRPORT.GROUP_FWD_MASK, 'u16', 'groupFwdMask', { ip: 'group_fwd_mask', since: '4.19' }),
+    // the same mask as ip -d words it (iplink_bridge_slave.c fwd_mask_tbl): the link-local groups
+    // 01:80:c2:00:00:0X forwarded, by the protocol of X where ip names one
+    a('IFLA_BRPORT_GROUP_FWD_MASK', IFLA_BRPORT.GROUP_FWD_MASK, 'mask16', 'groupFwdMaskStr', { ip: 'group_fwd_mask_str', names: ['stp', 'lacp', 'lldp'], values: [0x1, 0x4, 0x4000] }),
     a('IFLA_BRPORT_NEIGH_SUPPRESS', IFLA_BRPORT.NEIGH_SUPPRESS, 'flag8', 'neighSuppress', { ip: 'neigh_suppress', since: '4.19' }),
     a('IFLA_BRPORT_ISOLATED', IFLA_BRPORT.ISOLATED, 'flag8', 'isolated', { ip: 'isolated', since: '4.19' }),
     // ifindex of the port traffic fails over to (ip prints its name); sent only while set

@@ -189,6 +189,8 @@ export interface BridgePortData {
   mcastToUnicast?: boolean;
   vlanTunnel?: boolean;
   groupFwdMask?: number;
+  /** groupFwdMask as ip -d words it (group_fwd_mask_str): "stp,0x8,lldp", "0x0". */
+  groupFwdMaskStr?: string;
   backupPortIndex?: number;
   /** The backup port's name (a LinkView's; null before toViews, or when no link has the index). */
   backupPort?: string | null;
@@ -223,6 +225,17 @@ export interface LinkInfo {
   slaveData: SlaveData | null;
 }
 
+/** A mask16 value: its bits, low to high, by name or as 0x<bit>; "0x0" for none (ip's _bitmask2str). */
+function maskWords(d: AttrDef, v: number): string {
+  const words: string[] = [];
+  for (let bit = 1; bit <= v; bit *= 2) {
+    if (!(v & bit)) continue;
+    const i = d.values!.indexOf(bit);
+    words.push(i >= 0 ? d.names![i]! : `0x${bit.toString(16)}`);
+  }
+  return words.length ? words.join(',') : '0x0';
+}
+
 /** One attribute's value at buf[s, e), read as its table entry says. */
 function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
   switch (d.type) {
@@ -242,6 +255,7 @@ function decodeValue(d: AttrDef, buf: Buffer, s: number, e: number): unknown {
     case 'bits8': { const v = buf[s]!; return d.names!.filter((_n, i) => v & d.values![i]!); }
     case 'bits16': { const v = buf.readUInt16LE(s); return d.names!.filter((_n, i) => v & d.values![i]!); }
     case 'bits32': { const v = buf.readUInt32LE(s); return d.names!.filter((_n, i) => v & d.values![i]!); }
+    case 'mask16': return maskWords(d, buf.readUInt16LE(s));
     case 'bit32': return ((buf.readUInt32LE(s) >>> d.bit!) & 1) === 1;
     case 'proto16': return buf.readUInt16BE(s) === ETH_P_8021AD ? '802.1ad' : '802.1Q';
     case 'lladdr': return formatLladdr(buf, s, e);

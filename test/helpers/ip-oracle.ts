@@ -76,6 +76,7 @@ function comparable(a: AttrDef, v: unknown, isIp: boolean): unknown {
     case 'flag8': case 'flag32': case 'bit32': return v === true || v === 1; // ip prints some as 0/1
     case 'bridgeId': return bridgeIdBytes(v);
     case 'u8': case 'u16': case 'u32': case 'u64': case 's32': case 'be16': return isIp && typeof v === 'string' ? Number(v) : v; // ip: '0x8001', '0'
+    case 'mask16': return v; // both "stp,0x8,lldp": the names as ip's table has them, hex in lower case
     case 'bits8': case 'bits16': case 'bits32': case 'ipv4list': case 'ipv6list': case 'lladdrlist': return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : v;
     // ip also prints the running other_timer, which nodectl leaves out
     case 'querier4': case 'querier6': return v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !k.endsWith('_other_timer'))) : v;

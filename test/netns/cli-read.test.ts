@@ -206,3 +206,17 @@ testIf('root')(title('nodectl monitor -g route: a route event is what route list
   t.deepEqual(ev.route, listed);
   t.is(ev.route.dev, 'v0');
 });
+
+testIf('root')(title('nodectl monitor -g addr,neigh: a link made after it started is named, as ip monitor names it'), async (t) => {
+  const ns = netnsFor(t);
+  // without the link group the monitor hears of no new link: it must ask, as ip does (ll_link_get)
+  const m = await startMonitor(['--groups', 'addr,neigh', '--count', '2', '--netns', ns.name]);
+  ns.ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+  ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'va');
+  ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'va', 'nud', 'permanent');
+  t.is(await m.exited, 0, m.err());
+  const index = ns.ipJson<IpLink[]>('link', 'show', 'va')[0]!.ifindex;
+  const events = m.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; addr?: object; neigh?: object });
+  t.like(events.find((e) => e.type === 'addr')?.addr, { ifindex: index, ifname: 'va', address: '192.0.2.1' });
+  t.like(events.find((e) => e.type === 'neigh')?.neigh, { ifindex: index, ifname: 'va', address: '192.0.2.9' });
+});

@@ -256,7 +256,7 @@ function kindExtras(): Buffer[] {
         // IFLA_BOND_NS_IP6_TARGET 31: a nest of in6_addr (a short one skipped); COUPLED_CONTROL 32
         d.nest(31, (n) => n.bytes(0, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)).bytes(1, mac(1, 2, 3, 4)).bytes(2, ipv6(0xfe80, 0, 0, 0, 0x1, 0, 0, 0x2)));
         d.u8(32, 1);
-      }, 'bridge', (d) => d.u8(1, 3).u32(34, 34)); // IFLA_BRPORT_BACKUP_PORT 34: mvs0
+      }, 'bridge', (d) => d.u8(1, 3).u32(34, 34).u16(31, 0x4009)); // IFLA_BRPORT_BACKUP_PORT 34: mvs0; GROUP_FWD_MASK 31
     }),
     msg({ index: 33 }, (w) => {
       w.str(3, 'bs3').u32(10, 32);
@@ -280,6 +280,9 @@ function kindExtras(): Buffer[] {
       // only an IPv6 querier, its address first sent short (skipped), then whole
       info(w, 'bridge', (d) => d.nest(47, (q) => q.bytes(5, mac(1, 2, 3, 4)).bytes(5, ipv6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9)), NESTED));
     }),
+    // bridge ports' IFLA_BRPORT_GROUP_FWD_MASK 31: none set; every bit a port may have
+    msg({ index: 38 }, (w) => { w.str(3, 'pm0'); info(w, null, undefined, 'bridge', (d) => d.u16(31, 0)); }),
+    msg({ index: 39 }, (w) => { w.str(3, 'pm1'); info(w, null, undefined, 'bridge', (d) => d.u16(31, 0xfffd)); }),
     msg({ index: 35 }, (w) => {
       w.str(3, 'br9');
       // IFLA_BR_MULTI_BOOLOPT 46: struct br_boolopt_multi { optval, optmask }: no_ll_learn and mst on
@@ -371,6 +374,10 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
     adAggregatorId: 2, adActorOperPortState: 0x3d, adActorOperPortStateStr: ['active', 'aggregating', 'in_sync', 'collecting', 'distributing'],
     adPartnerOperPortState: 0x102, adPartnerOperPortStateStr: ['short_timeout'], prio: -5,
   } });
+  // group_fwd_mask_str as ip -d words it (_bitmask2str): named bits stp/lacp/lldp, others 0x<bit>, 0x0 for none
+  t.like(byName.get('bond3'), { slaveData: { groupFwdMask: 0x4009, groupFwdMaskStr: 'stp,0x8,lldp' } });
+  t.like(byName.get('pm0'), { slaveData: { groupFwdMask: 0, groupFwdMaskStr: '0x0' } });
+  t.like(byName.get('pm1'), { slaveData: { groupFwdMaskStr: 'stp,lacp,0x8,0x10,0x20,0x40,0x80,0x100,0x200,0x400,0x800,0x1000,0x2000,lldp,0x8000' } });
   t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
   t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
   // the querier state per family, as ip prints it but without the running other_timer

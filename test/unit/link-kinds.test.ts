@@ -22,7 +22,7 @@ test('each table names its attributes once, by a uapi name, with what its type n
       if (group.length === 1) continue;
       const types = group.map((a) => a.type).sort().join(',');
       const ok = (group.every((a) => a.type === 'bit32') && new Set(group.map((a) => a.bit)).size === group.length)
-        || types === 'bits8,u8' || types === 'bits16,u16'
+        || types === 'bits8,u8' || types === 'bits16,u16' || types === 'mask16,u16'
         || (types === 'ifname32,u32' && group.find((a) => a.type === 'ifname32')!.of === group.find((a) => a.type === 'u32')!.key)
         // IFLA_BR_MCAST_QUERIER_STATE: one nest, its IPv4 and its IPv6 half
         || types === 'querier4,querier6';
@@ -32,9 +32,9 @@ test('each table names its attributes once, by a uapi name, with what its type n
     for (const a of table.attrs) {
       t.regex(a.name, /^IFLA_[A-Z0-9_]+$/, `${what}.${a.key}: a uapi name`);
       t.true(a.type in ATTR_TYPE_SIZE, `${what}.${a.key}: a known type`);
-      if (['enum8', 'enum32', 'choice8', 'values32', 'bits8', 'bits16', 'bits32', 'proto16'].includes(a.type)) t.truthy(a.names?.length, `${what}.${a.key}: names`);
+      if (['enum8', 'enum32', 'choice8', 'values32', 'bits8', 'bits16', 'mask16', 'bits32', 'proto16'].includes(a.type)) t.truthy(a.names?.length, `${what}.${a.key}: names`);
       if (a.type === 'bit32') t.true(Number.isInteger(a.bit) && a.bit! >= 0 && a.bit! < 32, `${what}.${a.key}: a bit`);
-      if (['values32', 'bits8', 'bits16', 'bits32'].includes(a.type)) t.is(a.values?.length, a.names?.length, `${what}.${a.key}: a value per name`);
+      if (['values32', 'bits8', 'bits16', 'mask16', 'bits32'].includes(a.type)) t.is(a.values?.length, a.names?.length, `${what}.${a.key}: a value per name`);
     }
     for (const [k] of table.defaults) t.truthy(table.attrs.find((a) => a.key === k), `${what}: default ${k} is an attribute's`);
     for (const k of table.create?.keys ?? []) t.truthy(table.attrs.find((a) => a.key === k), `${what}: create key ${k} is an attribute's`);

@@ -75,8 +75,8 @@ enum : int {
 };
 
 // How a value is read (AttrType in link-kinds.ts) and the bytes it needs at least.
-enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO, T_IFNAME32, T_QUERIER4, T_QUERIER6 };
-static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0};
+enum AttrType { T_U8, T_U16, T_U32, T_U64, T_S32, T_BE16, T_FLAG8, T_FLAG32, T_ENUM8, T_ENUM32, T_CHOICE8, T_VALUES32, T_BITS8, T_BITS16, T_MASK16, T_BITS32, T_BIT32, T_PROTO16, T_LLADDR, T_BRIDGEID, T_IPV4LIST, T_IPV6LIST, T_LLADDRLIST, T_QOSMAP, T_ADINFO, T_IFNAME32, T_QUERIER4, T_QUERIER6 };
+static const size_t TYPE_SIZE[] = {1, 2, 4, 8, 4, 2, 1, 4, 1, 4, 1, 4, 1, 2, 2, 4, 4, 2, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0};
 
 struct Attr {
   int id;
@@ -378,6 +378,8 @@ enum : int {
   IFLA_BRPORT_BACKUP_NHID = 44,
 };
 static const char *const IFLA_BRPORT_STATE_NAMES[] = {"disabled", "listening", "learning", "forwarding", "blocking"};
+static const char *const IFLA_BRPORT_GROUP_FWD_MASK_groupFwdMaskStr_NAMES[] = {"stp", "lacp", "lldp"};
+static const uint32_t IFLA_BRPORT_GROUP_FWD_MASK_groupFwdMaskStr_VALUES[] = {1, 4, 16384};
 static const Attr BRPORT_ATTRS[] = {
     {IFLA_BRPORT_STATE, T_ENUM8, "state", IFLA_BRPORT_STATE_NAMES, 5, nullptr, 0},
     {IFLA_BRPORT_PRIORITY, T_U16, "priority", nullptr, 0, nullptr, 0},
@@ -404,6 +406,7 @@ static const Attr BRPORT_ATTRS[] = {
     {IFLA_BRPORT_VLAN_TUNNEL, T_FLAG8, "vlanTunnel", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_BCAST_FLOOD, T_FLAG8, "bcastFlood", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_GROUP_FWD_MASK, T_U16, "groupFwdMask", nullptr, 0, nullptr, 0},
+    {IFLA_BRPORT_GROUP_FWD_MASK, T_MASK16, "groupFwdMaskStr", IFLA_BRPORT_GROUP_FWD_MASK_groupFwdMaskStr_NAMES, 3, IFLA_BRPORT_GROUP_FWD_MASK_groupFwdMaskStr_VALUES, 0},
     {IFLA_BRPORT_NEIGH_SUPPRESS, T_FLAG8, "neighSuppress", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_ISOLATED, T_FLAG8, "isolated", nullptr, 0, nullptr, 0},
     {IFLA_BRPORT_BACKUP_PORT, T_U32, "backupPortIndex", nullptr, 0, nullptr, 0},
@@ -471,7 +474,7 @@ static const size_t KIND_TABLES_COUNT = 7;
 
 // IFLA_INFO_SLAVE_KIND -> table (slaveData)
 static const Table SLAVE_TABLES[] = {
-    {"bridge", BRPORT_DEFAULTS, 1, BRPORT_ATTRS, 37},
+    {"bridge", BRPORT_DEFAULTS, 1, BRPORT_ATTRS, 38},
     {"bond", BOND_SLAVE_DEFAULTS, 2, BOND_SLAVE_ATTRS, 11},
 };
 static const size_t SLAVE_TABLES_COUNT = 2;
