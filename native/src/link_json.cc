@@ -366,6 +366,11 @@ std::string bridgeIdOf(int indent, const uint8_t *v, size_t n) {
   return "\"" + t + j.string().substr(1);
 }
 
+// formatIPv4 of src/netlink/attr.ts: dotted quad.
+std::string ipv4Text(const uint8_t *a) {
+  return std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]);
+}
+
 // formatIPv6 of src/netlink/attr.ts: RFC 5952 (the longest run of two or more zero groups
 // compressed, lowercase), IPv4-mapped with a dotted tail. Not inet_ntop: glibc's also dots
 // IPv4-compatible addresses (::1.2.3.4), which the TypeScript decoder does not.
@@ -373,7 +378,7 @@ std::string ipv6Text(const uint8_t *a) {
   uint16_t g[8];
   for (int i = 0; i < 8; i++) g[i] = (uint16_t)((a[2 * i] << 8) | a[2 * i + 1]);
   if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == 0xffff)
-    return "::ffff:" + std::to_string(a[12]) + "." + std::to_string(a[13]) + "." + std::to_string(a[14]) + "." + std::to_string(a[15]);
+    return "::ffff:" + ipv4Text(a + 12);
   int bestStart = -1, bestLen = 0;
   for (int i = 0; i < 8;) {
     if (g[i]) { i++; continue; }
@@ -465,7 +470,7 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
     case lk::T_IPV4LIST: {
       std::vector<std::string> targets;
       forEachAttr(v, 0, n, [&](int, const uint8_t *a, size_t an) {
-        if (an == 4) targets.push_back(std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]));
+        if (an == 4) targets.push_back(ipv4Text(a));
       });
       Json j(indent);
       j.strArray(targets, level);
@@ -535,7 +540,7 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
       OrderedObject o;
       forEachAttr(v, 0, n, [&](int t, const uint8_t *a, size_t an) {
         if (t == (v6 ? 5 : 1) && an == (v6 ? 16u : 4u)) {
-          std::string ip = v6 ? ipv6Text(a) : std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]);
+          std::string ip = v6 ? ipv6Text(a) : ipv4Text(a);
           o.set(v6 ? "mcast_querier_ipv6_addr" : "mcast_querier_ipv4_addr", quoted(indent, ip.c_str()));
         } else if (t == (v6 ? 6 : 2) && an >= 4) {
           o.set(v6 ? "mcast_querier_ipv6_port" : "mcast_querier_ipv4_port", num(indent, rd32(a)));
