@@ -51,18 +51,19 @@ export class MonitorViews {
     }
     if (e.addr) out.addr = { ...e.addr, ifname: this.nameOf(e.addr.ifindex) };
     if (e.neigh) out.neigh = { ...e.neigh, ifname: this.nameOf(e.neigh.ifindex) };
-    if (e.route) out.route = routeView(e.route, { get: (i) => (this.links.get(i) ?? this.lookUp(i))?.name });
+    if (e.route) out.route = routeView(e.route, { get: (i) => this.linkOf(i)?.name });
     return out;
   }
 
   /** As listAddrViews/listNeighViews name an unknown ifindex. */
   private nameOf(index: number): string {
-    const known = this.links.get(index) ?? this.lookUp(index);
-    return known?.name ?? ifIndexWord(index);
+    return this.linkOf(index)?.name ?? ifIndexWord(index);
   }
 
-  private lookUp(index: number): Link | undefined {
-    if (this.gone.has(index)) return undefined;
+  /** The link from the table, else from one re-read of the namespace's links (not for an index known gone). */
+  private linkOf(index: number): Link | undefined {
+    const known = this.links.get(index);
+    if (known || this.gone.has(index)) return known;
     let now: Link[] = [];
     try {
       now = this.relist();

@@ -259,12 +259,7 @@ export function decodeLinkIndexed(buf: Buffer, off: number, idx: Int32Array, row
   const ifflags = w[(bo + off + 8) >>> 2]!;
   // Arrays and the stats object are made apart from the literal: a literal with nested
   // array/object literals is deep-copied by a runtime call, a flat one by a fast builtin.
-  const stats: LinkStats = {
-    rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0, multicast: 0, collisions: 0,
-    rxLengthErrors: null, rxOverErrors: null, rxCrcErrors: null, rxFrameErrors: null, rxFifoErrors: null, rxMissedErrors: null,
-    txAbortedErrors: null, txCarrierErrors: null, txFifoErrors: null, txHeartbeatErrors: null, txWindowErrors: null,
-    rxCompressed: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null,
-  };
+  const stats = emptyStats();
   const altNames: string[] = [];
   const link: Link = {
     index, name: '', kind: type === ARPHRD_LOOPBACK ? 'loopback' : 'device',
