@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfig, type Journal, planConfig } from '../../src/config/apply.js';
+import { applyConfig, type Journal, planConfig, recoverConfig } from '../../src/config/apply.js';
 import { parseConfig } from '../../src/config/load.js';
 import { StateDir } from '../../src/config/state.js';
 import { ApplyError } from '../../src/errors.js';
@@ -483,6 +483,36 @@ testIf('root')('a link never opened that a failed apply brought up is down again
   t.is(qdisc(), 'noop');
   ns.ip('link', 'set', 'q1', 'up');
   t.is(qdisc(), 'noqueue', 'opened again, the link has its default qdisc');
+});
+
+testIf('root')('a link left down and promiscuous by an up macvlan\'s address keeps that promiscuity through a failed apply that moves the macvlan away and brings the link up', async (t) => {
+  // Found by config-property-kill in a 5.10 guest (seed 2100126): the kernel makes a link without
+  // unicast filtering promiscuous once it is up with an upper's address listed, and keeps it so
+  // when the link goes down. An apply that deletes the macvlan and then brings the link up lets
+  // the kernel take it back; rollback, recreating the macvlan on the link while it is down again,
+  // does not give it back by itself: the link goes up and down once more with the macvlan up.
+  const ns = lab(t);
+  const sd = stateDir(t);
+  ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
+  await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br7, kind: bridge, mac: "02:00:00:00:0b:07", state: down}\n  - {name: mvz, kind: macvlan, link: br7, macvlan: {mode: vepa}}\n'), { netns: ns.name, stateDir: sd });
+  ns.ip('link', 'set', 'br7', 'up');
+  ns.ip('link', 'set', 'br7', 'down');
+  const promisc = (): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', 'br7')[0]!.promiscuity;
+  t.is(promisc(), 1, 'up once with the macvlan\'s address listed, br7 stays promiscuous when down');
+  const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: br7, kind: bridge, mac: "02:00:00:00:0b:07"}\n  - {name: mvz, kind: macvlan, link: eth0, macvlan: {mode: vepa}}\n';
+  const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
+  t.is(texts.indexOf('link set br7 up'), texts.length - 1, texts.join('; '));
+  await failEveryStep(t, ns, sd, file);
+  t.is(promisc(), 1);
+  // every step done, then undone whole: an unconfirmed apply taken back by recover (as a kill
+  // after the last step is, and the --confirm watchdog does)
+  const before = await ipSnapshot(ns.name);
+  await applyConfig(cfg(file), { netns: ns.name, stateDir: sd, confirmSeconds: 600, startWatchdog: () => { /* recover below */ } });
+  t.is(promisc(), 0, 'the apply let the kernel take the promiscuity back');
+  const r = await recoverConfig({ netns: ns.name, stateDir: sd });
+  t.deepEqual(r.errors, []);
+  assertSameSnapshot(t, before, await ipSnapshot(ns.name), 'after the whole apply was undone');
+  t.is(promisc(), 1);
 });
 
 testIf('root')('a link that was down under an up macvlan, brought up by a failed apply, is down again without the promiscuity the macvlan\'s address gave it', async (t) => {
