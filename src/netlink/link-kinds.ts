@@ -510,7 +510,7 @@ export const LINK_JSON_FIELDS: readonly LinkJsonField[] = [
   jf('ifalias', 'alias'), jf('altnames', 'altNames'), jf('proto_down', 'protoDown'), jf('proto_down_reason', 'protoDownReason'),
   jf('stats64', 'stats', 'stats64'),
   // nodectl's own: what ip infers or does not print
-  jf('kind', 'kind', 'same', false), jf('admin', 'admin', 'same', false), jf('carrier', 'carrier', 'same', false),
+  jf('kind', 'kind', 'same', false), jf('admin', 'admin', 'same', false), jf('carrier', 'carrier', 'same', false), jf('master_index', 'masterIndex', 'same', false),
   jf('carrier_up_count', 'carrierUpCount', 'same', false), jf('carrier_down_count', 'carrierDownCount', 'same', false),
   jf('parent', 'parent', 'same', false), jf('peer', 'peer', 'same', false),
   jf('link_netns', 'linkNetns', 'same', false, { optional: true }), jf('ports', 'ports', 'same', false),
