@@ -513,7 +513,9 @@ export const LINK_JSON_FIELDS: readonly LinkJsonField[] = [
   jf('kind', 'kind', 'same', false), jf('admin', 'admin', 'same', false), jf('carrier', 'carrier', 'same', false), jf('master_index', 'masterIndex', 'same', false),
   jf('carrier_up_count', 'carrierUpCount', 'same', false), jf('carrier_down_count', 'carrierDownCount', 'same', false),
   jf('parent', 'parent', 'same', false), jf('peer', 'peer', 'same', false),
-  jf('link_netns', 'linkNetns', 'same', false, { optional: true }), jf('ports', 'ports', 'same', false),
+  jf('ports', 'ports', 'same', false),
+  // optional members come last (link-json.ts builds the rest as one literal)
+  jf('link_netns', 'linkNetns', 'same', false, { optional: true }),
 ];
 
 /**

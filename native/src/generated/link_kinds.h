@@ -461,7 +461,7 @@ static const Default BOND_SLAVE_DEFAULTS[] = {
 };
 
 // A link's JSON members (LINK_JSON_FIELDS): which LinkView member each comes from, how it is written.
-enum From { F_index, F_link, F_name, F_flags, F_mtu, F_qdisc, F_master, F_oper, F_linkMode, F_group, F_txqlen, F_linkType, F_mac, F_broadcast, F_permMac, F_promiscuity, F_allmulti, F_minMtu, F_maxMtu, F_kind, F_addrGenMode, F_numTxQueues, F_numRxQueues, F_gsoMaxSize, F_gsoMaxSegs, F_tsoMaxSize, F_tsoMaxSegs, F_groMaxSize, F_gsoIpv4MaxSize, F_groIpv4MaxSize, F_parentBus, F_parentDev, F_linkIndex, F_linkNetnsId, F_alias, F_altNames, F_protoDown, F_protoDownReason, F_stats, F_admin, F_carrier, F_masterIndex, F_carrierUpCount, F_carrierDownCount, F_parent, F_peer, F_linkNetns, F_ports };
+enum From { F_index, F_link, F_name, F_flags, F_mtu, F_qdisc, F_master, F_oper, F_linkMode, F_group, F_txqlen, F_linkType, F_mac, F_broadcast, F_permMac, F_promiscuity, F_allmulti, F_minMtu, F_maxMtu, F_kind, F_addrGenMode, F_numTxQueues, F_numRxQueues, F_gsoMaxSize, F_gsoMaxSegs, F_tsoMaxSize, F_tsoMaxSegs, F_groMaxSize, F_gsoIpv4MaxSize, F_groIpv4MaxSize, F_parentBus, F_parentDev, F_linkIndex, F_linkNetnsId, F_alias, F_altNames, F_protoDown, F_protoDownReason, F_stats, F_admin, F_carrier, F_masterIndex, F_carrierUpCount, F_carrierDownCount, F_parent, F_peer, F_ports, F_linkNetns };
 enum As { AS_SAME, AS_LINK, AS_UPPER, AS_GROUP, AS_LINKINFO, AS_STATS64 };
 struct Field {
   From from;
@@ -517,8 +517,8 @@ static const Field LINK_JSON_FIELDS[] = {
     {F_carrierDownCount, AS_SAME, "carrier_down_count", false},
     {F_parent, AS_SAME, "parent", false},
     {F_peer, AS_SAME, "peer", false},
-    {F_linkNetns, AS_SAME, "link_netns", true},
     {F_ports, AS_SAME, "ports", false},
+    {F_linkNetns, AS_SAME, "link_netns", true},
 };
 static const size_t LINK_JSON_FIELDS_COUNT = 49;
 // stats64's members (LINK_JSON_STATS64): the key and the counter, by its place in struct
