@@ -5,9 +5,8 @@
 // fails when the file on disk is not what this renders.
 import {
   ATTR_TYPE_SIZE, type AttrDef, type AttrType, IFLA, IFLA_INET6, IFLA_INFO, IFLA_PROTO_DOWN_REASON, jsonKeyOf, jsonKeys, KIND_TABLES, type KindTable,
-  LINK_JSON_FIELDS, LINK_JSON_STATS64, SLAVE_TABLES,
+  LINK_JSON_FIELDS, LINK_JSON_STATS64, LINK_STATS_KEYS, SLAVE_TABLES,
 } from './link-kinds.js';
-import { LINK_STATS_KEYS } from './link.js';
 
 const TYPES = Object.keys(ATTR_TYPE_SIZE) as AttrType[];
 const cType = (t: AttrType): string => `T_${t.toUpperCase()}`;

@@ -518,9 +518,17 @@ export const LINK_JSON_FIELDS: readonly LinkJsonField[] = [
   jf('link_netns', 'linkNetns', 'same', false, { optional: true }),
 ];
 
+/** The members of LinkStats in struct rtnl_link_stats64's order (LinkStats in link.ts; stats64's counters are indexes into it in the generated header). */
+export const LINK_STATS_KEYS = [
+  'rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxErrors', 'txErrors', 'rxDropped', 'txDropped', 'multicast', 'collisions',
+  'rxLengthErrors', 'rxOverErrors', 'rxCrcErrors', 'rxFrameErrors', 'rxFifoErrors', 'rxMissedErrors',
+  'txAbortedErrors', 'txCarrierErrors', 'txFifoErrors', 'txHeartbeatErrors', 'txWindowErrors',
+  'rxCompressed', 'txCompressed', 'rxNohandler', 'rxOtherhostDropped',
+] as const;
+
 /**
  * stats64's members as `ip -s -s -j` names them, per direction, each from a LinkStats member
- * (src/netlink/link.ts LINK_STATS_KEYS) or, for tx carrier_changes as ip has it, the link's
+ * (LINK_STATS_KEYS) or, for tx carrier_changes as ip has it, the link's
  * carrierChanges. ip leaves compressed, nohandler and otherhost out when zero; here they are
  * always there (null when the kernel's struct ends before them).
  */
