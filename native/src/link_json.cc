@@ -1,7 +1,8 @@
 // `nodectl link list --json` written natively: a link dump decoded straight into the JSON text
 // the TypeScript path prints (src/netlink/link.ts + linkinfo.ts decode, src/interfaces/model.ts
-// toViews, JSON.stringify in src/cli/output.ts writeJson), byte for byte: same keys in the same
-// order, same numbers, same string escaping, same indentation. A fresh Node process spends more
+// toViews, src/interfaces/link-json.ts linksJson: iproute2's keys, JSON.stringify in
+// src/cli/output.ts writeJson), byte for byte: same keys in the same order, same numbers, same
+// string escaping, same indentation. A fresh Node process spends more
 // on decoding 4,000 links in cold JavaScript, building their objects and stringifying them than
 // on the dump itself (bench/link-dump); here that is a few milliseconds. The TypeScript decoder
 // stays the reference: test/unit/link-json.test.ts compares both on recorded and crafted bytes,
@@ -9,10 +10,13 @@
 // JSON.stringify would (strings that are not valid UTF-8, attributes shorter than their type,
 // no address space for the text, a refused dump) makes it answer null, and the caller runs the
 // TypeScript path instead.
-// What each link kind's IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA holds is not written here: it comes
-// from the kind tables of src/netlink/link-kinds.ts, rendered into generated/link_kinds.h by
-// scripts/gen-link-kinds (run by `npm run build:native`), the same tables the TypeScript decoder
-// walks; this file only walks them too.
+// What each link kind's IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA holds, and the keys and order of a
+// link's members and of stats64, are not written here: they come from the tables of
+// src/netlink/link-kinds.ts (kind tables, LINK_JSON_FIELDS, LINK_JSON_STATS64), rendered into
+// generated/link_kinds.h by scripts/gen-link-kinds (run by `npm run build:native`), the same
+// tables the TypeScript path walks. Still written by hand here: how each top-level value is read
+// from its attribute (one case per LinkView member), the value formats of the kind tables'
+// types, the linkinfo nest's four keys and the holes filled in by finish().
 #include "addon.h"
 #include "generated/link_kinds.h"
 #include <algorithm>
@@ -280,8 +284,15 @@ class Json {
 // A member's value that only the whole dump knows: the name of the link with this ifindex
 // (ifname32). HOLE, then the index in decimal; no JSON text starts with a control character.
 const char HOLE = '\x01';
-// Where a link's body leaves such a value out: the body offset and the ifindex to name there.
-using Holes = std::vector<std::pair<size_t, int64_t>>;
+// Where a link's body leaves out a value only the whole dump knows: the body offset, and the
+// ifindex whose name goes there (master, link, parent, peer, ifname32 members of info_data), or
+// whose ports do (ports).
+struct Hole {
+  size_t at;
+  int64_t index;
+  bool ports;
+};
+using Holes = std::vector<Hole>;
 
 // An object whose optional members appear in the order their attributes come in the message
 // (the TypeScript decoders assign them as they meet them); a repeated attribute keeps its
@@ -306,7 +317,7 @@ struct OrderedObject {
     bool first = true;
     for (auto &m : members) {
       j.keyn(first, level + 1, m.first, strlen(m.first));
-      if (holes && !m.second.empty() && m.second[0] == HOLE) holes->emplace_back(j.len, std::stoll(m.second.substr(1)));
+      if (holes && !m.second.empty() && m.second[0] == HOLE) holes->push_back({j.len, std::stoll(m.second.substr(1)), false});
       else j.append(m.second);
       first = false;
     }
@@ -345,8 +356,9 @@ std::string nameOr(int indent, const char *const *names, size_t count, uint32_t 
   return quoted(indent, std::to_string(v).c_str());
 }
 
-const char *const OPERSTATES[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
-const char *const LINKMODES[] = {"default", "dormant", "testing"};
+// as ip prints them (operstate, linkmode): the kernel's words in upper case
+const char *const OPERSTATES_UPPER[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"};
+const char *const LINKMODES_UPPER[] = {"DEFAULT", "DORMANT", "TESTING"};
 const char *const ADDR_GEN_MODES[] = {"eui64", "none", "stable_secret", "random"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -554,14 +566,15 @@ std::string attrValue(const lk::Attr &d, const uint8_t *v, size_t n, int indent,
   throw Unrenderable();  // a type this writer does not know: let the TypeScript path print it
 }
 
-// decodeKindData / decodeSlaveData (decodeWith in linkinfo.ts): `kind`, the table's defaults,
-// then each attribute the table knows in message order; false when no table has the kind.
+// decodeKindData / decodeSlaveData (decodeWith in linkinfo.ts) as link-json.ts prints them in
+// info_data / info_slave_data: the table's defaults, then each attribute the table knows in
+// message order, by their JSON keys (`kind` is info_kind); false (null) when no table has the
+// kind or the table has no attributes (veth, dummy).
 bool decodeWith(const lk::Table *tables, size_t count, const std::string &kind, const uint8_t *buf, long s, long e, int indent, int level, OrderedObject &o) {
   const lk::Table *t = nullptr;
   for (size_t i = 0; i < count && !t; i++)
     if (kind == tables[i].kind) t = &tables[i];
-  if (!t) return false;
-  o.set("kind", quoted(indent, kind.c_str()));
+  if (!t || !t->nattrs) return false;
   for (size_t i = 0; i < t->ndefaults; i++) o.set(t->defaults[i].key, t->defaults[i].json);
   if (s >= 0 && t->nattrs) forEachAttr(buf, s, e, [&](int id, const uint8_t *v, size_t n) {
     for (size_t i = 0; i < t->nattrs; i++)
@@ -576,7 +589,7 @@ bool kindData(const std::string &kind, const uint8_t *buf, long ds, long de, int
 }
 
 bool slaveData(const std::string &kind, const uint8_t *buf, long s, long e, int indent, OrderedObject &o) {
-  return decodeWith(lk::SLAVE_TABLES, lk::SLAVE_TABLES_COUNT, kind, buf, s, e, indent, 2, o);
+  return decodeWith(lk::SLAVE_TABLES, lk::SLAVE_TABLES_COUNT, kind, buf, s, e, indent, 3, o);
 }
 
 const uint32_t IFF_BITS[] = {0x8, 0x2, 0x10, 0x1000, 0x80, 0x200, 0x100, 0x400, 0x800, 0x4, 0x8000, 0x4000, 0x2000, 0x20, 0x1, 0x10000, 0x20000, 0x40000};
@@ -601,10 +614,9 @@ const char *arphrdName(uint16_t t) {
 struct Ref {
   int64_t index;
   std::string name;
-  bool hasMaster = false, hasParent = false, hasPeer = false;
-  int64_t master = 0, parent = 0, peer = 0;
+  int64_t master = 0;  // 0: none
   size_t bodyStart = 0, bodyEnd = 0;
-  Holes holes;  // in kindData / slaveData: a bond's active slave and primary, a port's backup port
+  Holes holes;  // in the order they are in the body
 };
 
 class LinkListWriter {
@@ -659,8 +671,8 @@ class LinkListWriter {
       });
       if (hasKind && !infoKind.empty()) {
         kind = infoKind;
-        // veth ({kind, peerIndex?, peerNetnsId?}, most links of a big host) is written directly below.
-        if (kind != "veth") hasKindData = kindData(infoKind, li, ds, de, indent, 2, kd);
+        // veth (most links of a big host) has no info_data: its peer is link / link_index.
+        if (kind != "veth") hasKindData = kindData(infoKind, li, ds, de, indent, 3, kd);
       }
       if (hasSlaveKind && !slaveKind.empty() && ss >= 0) hasSlave = slaveData(slaveKind, li, ss, se, indent, sd);
     }
@@ -679,234 +691,270 @@ class LinkListWriter {
     Ref ref;
     ref.index = index;
     ref.bodyStart = body.len;
-    Json &j = body;
-    const int L = 2;  // members of a link: inside the array (1), inside the object (2)
-    j.ch(refs.empty() ? '[' : ',');
-    j.nl(1);
-    j.ch('{');
-    j.key(true, L, "index"); j.i64(index);
-    j.key(false, L, "name");
     if (a.has(lk::IFLA_IFNAME)) {
       size_t z = 0;
       while (z < a.n(lk::IFLA_IFNAME) && a.p(lk::IFLA_IFNAME)[z]) z++;
       ref.name.assign((const char *)a.p(lk::IFLA_IFNAME), z);
-      j.str(a.p(lk::IFLA_IFNAME), z);
-    } else {
-      j.raw("\"\"");
     }
-    j.key(false, L, "kind"); j.str((const uint8_t *)kind.data(), kind.size());
-    j.key(false, L, "admin"); j.raw(ifflags & 0x1 ? "\"up\"" : "\"down\"");
-    j.key(false, L, "oper");
-    if (a.has(lk::IFLA_OPERSTATE)) {
-      need(a.n(lk::IFLA_OPERSTATE), 1);
-      uint8_t o = a.p(lk::IFLA_OPERSTATE)[0];
-      if (o < COUNT(OPERSTATES)) j.str(OPERSTATES[o]);
-      else j.str(std::to_string(o).c_str());
-    } else {
-      j.str("unknown");
-    }
-    bool carrier = (ifflags & 0x10000) != 0;
-    if (a.has(lk::IFLA_CARRIER)) {
-      need(a.n(lk::IFLA_CARRIER), 1);
-      carrier = a.p(lk::IFLA_CARRIER)[0] != 0;
-    }
-    j.key(false, L, "carrier"); j.boolean(carrier);
-    j.key(false, L, "carrierChanges"); if (a.has(lk::IFLA_CARRIER_CHANGES)) j.i64(u32of(lk::IFLA_CARRIER_CHANGES)); else j.null();
-    j.key(false, L, "carrierUpCount"); if (a.has(lk::IFLA_CARRIER_UP_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_UP_COUNT)); else j.null();
-    j.key(false, L, "carrierDownCount"); if (a.has(lk::IFLA_CARRIER_DOWN_COUNT)) j.i64(u32of(lk::IFLA_CARRIER_DOWN_COUNT)); else j.null();
-    j.key(false, L, "protoDown");
-    if (a.has(lk::IFLA_PROTO_DOWN)) {
-      need(a.n(lk::IFLA_PROTO_DOWN), 1);
-      j.boolean(a.p(lk::IFLA_PROTO_DOWN)[0] != 0);
-    } else {
-      j.null();
-    }
-    j.key(false, L, "protoDownReason");
-    {
-      // IFLA_PROTO_DOWN_REASON -> IFLA_PROTO_DOWN_REASON_VALUE, the last one wins
-      int64_t reason = -1;
-      if (a.has(lk::IFLA_PROTO_DOWN_REASON)) forEachAttr(a.p(lk::IFLA_PROTO_DOWN_REASON), 0, a.n(lk::IFLA_PROTO_DOWN_REASON), [&](int t, const uint8_t *v, size_t n) {
-        if (t == lk::IFLA_PROTO_DOWN_REASON_VALUE) { need(n, 4); reason = rd32(v); }
-      });
-      if (reason < 0) j.null();
-      else j.i64(reason);
-    }
-    j.key(false, L, "flags");
-    if (ifflags == flagsOf && flagsLen) {
-      // The links of a dump share a handful of flag sets: copy the last one written.
-      j.raw(body.p + flagsAt, flagsLen);
-    } else {
-      size_t at = j.len;
-      bool any = false;
-      auto item = [&](const char *n) {
-        j.ch(any ? ',' : '[');
-        j.nl(L + 1);
-        j.ch('"');
-        j.raw(n);
-        j.ch('"');
-        any = true;
-      };
-      if ((ifflags & 0x1) && !(ifflags & 0x40)) item("NO-CARRIER");
-      for (size_t i = 0; i < COUNT(IFF_BITS); i++)
-        if (ifflags & IFF_BITS[i]) item(IFF_NAMES[i]);
-      if (any) {
-        j.nl(L);
-        j.ch(']');
-      } else {
-        j.raw("[]", 2);
-      }
-      flagsOf = ifflags;
-      flagsAt = at;
-      flagsLen = j.len - at;
-    }
-    j.key(false, L, "mtu"); j.i64(a.has(lk::IFLA_MTU) ? u32of(lk::IFLA_MTU) : 0);
-    j.key(false, L, "minMtu"); if (a.has(lk::IFLA_MIN_MTU)) j.i64(u32of(lk::IFLA_MIN_MTU)); else j.null();
-    j.key(false, L, "maxMtu"); if (a.has(lk::IFLA_MAX_MTU)) j.i64(u32of(lk::IFLA_MAX_MTU)); else j.null();
-    j.key(false, L, "mac"); if (a.has(lk::IFLA_ADDRESS)) j.lladdr(a.p(lk::IFLA_ADDRESS), a.n(lk::IFLA_ADDRESS)); else j.null();
-    j.key(false, L, "broadcast"); if (a.has(lk::IFLA_BROADCAST)) j.lladdr(a.p(lk::IFLA_BROADCAST), a.n(lk::IFLA_BROADCAST)); else j.null();
-    j.key(false, L, "permMac"); if (a.has(lk::IFLA_PERM_ADDRESS)) j.lladdr(a.p(lk::IFLA_PERM_ADDRESS), a.n(lk::IFLA_PERM_ADDRESS)); else j.null();
-    j.key(false, L, "linkType");
-    if (const char *lt = arphrdName(type)) j.str(lt);
-    else j.str(std::to_string(type).c_str());
     uint32_t master = a.has(lk::IFLA_MASTER) ? u32of(lk::IFLA_MASTER) : 0;
-    j.key(false, L, "masterIndex"); if (master) j.i64(master); else j.null();
-    j.key(false, L, "parentIndex"); if (hasParent) j.i64(linkIndex); else j.null();
-    j.key(false, L, "linkIndex"); if (hasLink) j.i64(linkIndex); else j.null();
-    j.key(false, L, "linkNetnsId"); if (hasNetnsId) j.i64(netnsId); else j.null();
-    j.key(false, L, "group"); j.i64(a.has(lk::IFLA_GROUP) ? u32of(lk::IFLA_GROUP) : 0);
-    j.key(false, L, "alias");
-    {
-      size_t z = 0;
-      if (a.has(lk::IFLA_IFALIAS))
-        while (z < a.n(lk::IFLA_IFALIAS) && a.p(lk::IFLA_IFALIAS)[z]) z++;
-      if (z > 0) j.str(a.p(lk::IFLA_IFALIAS), z);
+    ref.master = master;
+    // toViews: the peer of a veth whose other end is in this namespace
+    bool hasPeer = isVeth && hasLink && !hasNetnsId;
+    // linkinfo is there for a kind the kernel named or a port kind (link-json.ts linkinfoJson)
+    bool hasInfoKind = kind != "device" && kind != "loopback";
+    Json &j = body;
+    const int L = 2;  // members of a link: inside the array (1), inside the object (2)
+    // A member naming a link by its index: left for finish(), which knows the whole dump.
+    auto hole = [&](bool has, int64_t idx) {
+      if (has) ref.holes.push_back({j.len, idx, false});
       else j.null();
-    }
-    {
-      std::vector<std::string> alt;
-      if (a.has(lk::IFLA_PROP_LIST)) forEachAttr(a.p(lk::IFLA_PROP_LIST), 0, a.n(lk::IFLA_PROP_LIST), [&](int t, const uint8_t *v, size_t n) {
-        if (t == lk::IFLA_ALT_IFNAME) {
-          size_t z = 0;
-          while (z < n && v[z]) z++;
-          alt.emplace_back((const char *)v, z);
-        }
-      });
-      j.key(false, L, "altNames"); j.strArray(alt, L);
-    }
-    j.key(false, L, "txqlen"); j.i64(a.has(lk::IFLA_TXQLEN) ? u32of(lk::IFLA_TXQLEN) : 0);
-    j.key(false, L, "promiscuity"); j.i64(a.has(lk::IFLA_PROMISCUITY) ? u32of(lk::IFLA_PROMISCUITY) : 0);
-    j.key(false, L, "allmulti"); if (a.has(lk::IFLA_ALLMULTI)) j.i64(u32of(lk::IFLA_ALLMULTI)); else j.null();
-    // what ip -d prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits (link.ts, same order)
-    j.key(false, L, "qdisc");
-    {
-      size_t z = 0;
-      if (a.has(lk::IFLA_QDISC))
-        while (z < a.n(lk::IFLA_QDISC) && a.p(lk::IFLA_QDISC)[z]) z++;
-      if (z > 0) j.str(a.p(lk::IFLA_QDISC), z);
+    };
+    auto optU32 = [&](int t) {
+      if (a.has(t)) j.i64(u32of(t));
       else j.null();
-    }
-    j.key(false, L, "linkMode");
-    if (a.has(lk::IFLA_LINKMODE)) {
-      need(a.n(lk::IFLA_LINKMODE), 1);
-      uint8_t m = a.p(lk::IFLA_LINKMODE)[0];
-      if (m < COUNT(LINKMODES)) j.str(LINKMODES[m]);
-      else j.str(std::to_string(m).c_str());
-    } else {
-      j.null();
-    }
-    j.key(false, L, "numTxQueues"); if (a.has(lk::IFLA_NUM_TX_QUEUES)) j.i64(u32of(lk::IFLA_NUM_TX_QUEUES)); else j.null();
-    j.key(false, L, "numRxQueues"); if (a.has(lk::IFLA_NUM_RX_QUEUES)) j.i64(u32of(lk::IFLA_NUM_RX_QUEUES)); else j.null();
-    j.key(false, L, "gsoMaxSize"); if (a.has(lk::IFLA_GSO_MAX_SIZE)) j.i64(u32of(lk::IFLA_GSO_MAX_SIZE)); else j.null();
-    j.key(false, L, "gsoMaxSegs"); if (a.has(lk::IFLA_GSO_MAX_SEGS)) j.i64(u32of(lk::IFLA_GSO_MAX_SEGS)); else j.null();
-    j.key(false, L, "groMaxSize"); if (a.has(lk::IFLA_GRO_MAX_SIZE)) j.i64(u32of(lk::IFLA_GRO_MAX_SIZE)); else j.null();
-    j.key(false, L, "tsoMaxSize"); if (a.has(lk::IFLA_TSO_MAX_SIZE)) j.i64(u32of(lk::IFLA_TSO_MAX_SIZE)); else j.null();
-    j.key(false, L, "tsoMaxSegs"); if (a.has(lk::IFLA_TSO_MAX_SEGS)) j.i64(u32of(lk::IFLA_TSO_MAX_SEGS)); else j.null();
-    j.key(false, L, "gsoIpv4MaxSize"); if (a.has(lk::IFLA_GSO_IPV4_MAX_SIZE)) j.i64(u32of(lk::IFLA_GSO_IPV4_MAX_SIZE)); else j.null();
-    j.key(false, L, "groIpv4MaxSize"); if (a.has(lk::IFLA_GRO_IPV4_MAX_SIZE)) j.i64(u32of(lk::IFLA_GRO_IPV4_MAX_SIZE)); else j.null();
-    // readString: up to the first NUL
-    auto cstr = [&](int t) {
-      if (!a.has(t)) return j.null();
+    };
+    // readString: up to the first NUL; orNull: '' is null as well (`|| null`)
+    auto cstr = [&](int t, bool orNull) {
       size_t z = 0;
-      while (z < a.n(t) && a.p(t)[z]) z++;
+      if (a.has(t))
+        while (z < a.n(t) && a.p(t)[z]) z++;
+      if (!a.has(t) || (orNull && z == 0)) return j.null();
       j.str(a.p(t), z);
     };
-    j.key(false, L, "parentDev"); cstr(lk::IFLA_PARENT_DEV_NAME);
-    j.key(false, L, "parentBus"); cstr(lk::IFLA_PARENT_DEV_BUS_NAME);
-    j.key(false, L, "addrGenMode");
-    {
-      // IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE, the last one wins
-      int mode = -1;
-      if (a.has(lk::IFLA_AF_SPEC)) forEachAttr(a.p(lk::IFLA_AF_SPEC), 0, a.n(lk::IFLA_AF_SPEC), [&](int t, const uint8_t *v, size_t n) {
-        if (t == AF_INET6_) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
-          if (t2 == lk::IFLA_INET6_ADDR_GEN_MODE) { need(wn, 1); mode = w[0]; }
-        });
-      });
-      if (mode < 0) j.null();
-      else if (mode < (int)COUNT(ADDR_GEN_MODES)) j.str(ADDR_GEN_MODES[mode]);
-      else j.str(std::to_string(mode).c_str());
-    }
-    j.key(false, L, "kindData");
-    if (isVeth) {
-      // decodeKindData gives {kind: 'veth'}; the link decoder adds the peer from IFLA_LINK.
-      j.ch('{');
-      j.key(true, L + 1, "kind");
-      j.raw("\"veth\"", 6);
-      if (hasLink) {
-        j.key(false, L + 1, "peerIndex"); j.i64(linkIndex);
-        if (hasNetnsId) { j.key(false, L + 1, "peerNetnsId"); j.i64(netnsId); }
+    j.ch(refs.empty() ? '[' : ',');
+    j.nl(1);
+    j.ch('{');
+    // The members in LINK_JSON_FIELDS' order (generated from src/netlink/link-kinds.ts), each
+    // as src/interfaces/link-json.ts makes it from the LinkView.
+    bool first = true;
+    for (size_t fi = 0; fi < lk::LINK_JSON_FIELDS_COUNT; fi++) {
+      const lk::Field &f = lk::LINK_JSON_FIELDS[fi];
+      // the only optional member is link_netns, on a link whose IFLA_LINK is in another
+      // namespace: such lists are left to TypeScript (above)
+      if (f.optional) continue;
+      j.keyn(first, L, f.key, strlen(f.key));
+      first = false;
+      switch (f.as) {
+        case lk::AS_LINK: hole(hasPeer || hasParent, linkIndex); continue;
+        case lk::AS_GROUP: {
+          uint32_t g = a.has(lk::IFLA_GROUP) ? u32of(lk::IFLA_GROUP) : 0;
+          if (g == 0) j.raw("\"default\"", 9);
+          else j.str(std::to_string(g).c_str());
+          continue;
+        }
+        case lk::AS_UPPER:
+          if (f.from == lk::F_oper) {
+            if (a.has(lk::IFLA_OPERSTATE)) {
+              need(a.n(lk::IFLA_OPERSTATE), 1);
+              uint8_t o = a.p(lk::IFLA_OPERSTATE)[0];
+              if (o < COUNT(OPERSTATES_UPPER)) j.str(OPERSTATES_UPPER[o]);
+              else j.str(std::to_string(o).c_str());
+            } else {
+              j.str("UNKNOWN");
+            }
+          } else if (f.from == lk::F_linkMode) {
+            if (a.has(lk::IFLA_LINKMODE)) {
+              need(a.n(lk::IFLA_LINKMODE), 1);
+              uint8_t m = a.p(lk::IFLA_LINKMODE)[0];
+              if (m < COUNT(LINKMODES_UPPER)) j.str(LINKMODES_UPPER[m]);
+              else j.str(std::to_string(m).c_str());
+            } else {
+              j.null();
+            }
+          } else {
+            throw Unrenderable();
+          }
+          continue;
+        case lk::AS_LINKINFO:
+          if (!hasInfoKind && !hasSlaveKind) {
+            j.null();
+            continue;
+          }
+          j.ch('{');
+          j.key(true, L + 1, "info_kind");
+          if (hasInfoKind) j.str((const uint8_t *)kind.data(), kind.size());
+          else j.null();
+          j.key(false, L + 1, "info_data");
+          if (hasInfoKind && hasKindData) kd.write(j, L + 1, &ref.holes);
+          else j.null();
+          j.key(false, L + 1, "info_slave_kind");
+          if (hasSlaveKind) j.str((const uint8_t *)slaveKind.data(), slaveKind.size());
+          else j.null();
+          j.key(false, L + 1, "info_slave_data");
+          if (hasSlave) sd.write(j, L + 1, &ref.holes);
+          else j.null();
+          j.nl(L);
+          j.ch('}');
+          continue;
+        case lk::AS_STATS64: {
+          // struct rtnl_link_stats64 (LinkStats in src/netlink/link.ts): the first ten 0 when the
+          // kernel sends no counters, the others null where the payload ends before them
+          // (rx_nohandler came in 4.6, rx_otherhost_dropped in 6.0; the u32 struct has no otherhost).
+          uint64_t v[25] = {};
+          int have = 10;  // counters read (or zero), the rest null
+          if (a.has(lk::IFLA_STATS64) && a.n(lk::IFLA_STATS64) >= 80) {
+            size_t n = a.n(lk::IFLA_STATS64);
+            have = n >= 200 ? 25 : n >= 192 ? 24 : n >= 184 ? 23 : 10;
+            memcpy(v, a.p(lk::IFLA_STATS64), 8 * (size_t)have);
+          } else if (a.has(lk::IFLA_STATS) && a.n(lk::IFLA_STATS) >= 40) {
+            size_t n = a.n(lk::IFLA_STATS);
+            have = n >= 96 ? 24 : n >= 92 ? 23 : 10;
+            for (int i = 0; i < have; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
+          }
+          auto dir = [&](const char *k, bool firstDir, const lk::StatsField *fs, size_t count) {
+            j.keyn(firstDir, L + 1, k, 2);
+            j.ch('{');
+            for (size_t i = 0; i < count; i++) {
+              j.keyn(i == 0, L + 2, fs[i].key, strlen(fs[i].key));
+              if (fs[i].counter == lk::STATS_CARRIER_CHANGES) optU32(lk::IFLA_CARRIER_CHANGES);
+              else if (fs[i].counter < have) j.counter(v[fs[i].counter]);
+              else j.null();
+            }
+            j.nl(L + 1);
+            j.ch('}');
+          };
+          j.ch('{');
+          dir("rx", true, lk::STATS64_RX, lk::STATS64_RX_COUNT);
+          dir("tx", false, lk::STATS64_TX, lk::STATS64_TX_COUNT);
+          j.nl(L);
+          j.ch('}');
+          continue;
+        }
+        case lk::AS_SAME: break;
       }
-      j.nl(L);
-      j.ch('}');
-    } else if (hasKindData) {
-      kd.write(j, L, &ref.holes);
-    } else {
-      j.null();
-    }
-    j.key(false, L, "slaveKind");
-    if (hasSlaveKind) j.str((const uint8_t *)slaveKind.data(), slaveKind.size());
-    else j.null();
-    j.key(false, L, "slaveData"); if (hasSlave) sd.write(j, L, &ref.holes); else j.null();
-    {
-      // struct rtnl_link_stats64 in its order (LinkStats in src/netlink/link.ts): the first ten 0
-      // when the kernel sends no counters, the others null where the payload ends before them
-      // (rx_nohandler came in 4.6, rx_otherhost_dropped in 6.0; the u32 struct has no otherhost).
-      static const char *const names[] = {"rxPackets", "txPackets", "rxBytes", "txBytes", "rxErrors", "txErrors", "rxDropped", "txDropped", "multicast", "collisions",
-                                          "rxLengthErrors", "rxOverErrors", "rxCrcErrors", "rxFrameErrors", "rxFifoErrors", "rxMissedErrors",
-                                          "txAbortedErrors", "txCarrierErrors", "txFifoErrors", "txHeartbeatErrors", "txWindowErrors",
-                                          "rxCompressed", "txCompressed", "rxNohandler", "rxOtherhostDropped"};
-      const int N = 25;
-      uint64_t v[N] = {};
-      int have = 10;  // counters read (or zero), the rest null
-      if (a.has(lk::IFLA_STATS64) && a.n(lk::IFLA_STATS64) >= 80) {
-        size_t n = a.n(lk::IFLA_STATS64);
-        have = n >= 200 ? 25 : n >= 192 ? 24 : n >= 184 ? 23 : 10;
-        memcpy(v, a.p(lk::IFLA_STATS64), 8 * (size_t)have);
-      } else if (a.has(lk::IFLA_STATS) && a.n(lk::IFLA_STATS) >= 40) {
-        size_t n = a.n(lk::IFLA_STATS);
-        have = n >= 96 ? 24 : n >= 92 ? 23 : 10;
-        for (int i = 0; i < have; i++) v[i] = rd32(a.p(lk::IFLA_STATS) + 4 * i);
+      switch (f.from) {
+        case lk::F_index: j.i64(index); break;
+        case lk::F_name: j.str((const uint8_t *)ref.name.data(), ref.name.size()); break;
+        case lk::F_kind: j.str((const uint8_t *)kind.data(), kind.size()); break;
+        case lk::F_admin: j.raw(ifflags & 0x1 ? "\"up\"" : "\"down\""); break;
+        case lk::F_carrier: {
+          bool carrier = (ifflags & 0x10000) != 0;
+          if (a.has(lk::IFLA_CARRIER)) {
+            need(a.n(lk::IFLA_CARRIER), 1);
+            carrier = a.p(lk::IFLA_CARRIER)[0] != 0;
+          }
+          j.boolean(carrier);
+          break;
+        }
+        case lk::F_carrierUpCount: optU32(lk::IFLA_CARRIER_UP_COUNT); break;
+        case lk::F_carrierDownCount: optU32(lk::IFLA_CARRIER_DOWN_COUNT); break;
+        case lk::F_protoDown:
+          if (a.has(lk::IFLA_PROTO_DOWN)) {
+            need(a.n(lk::IFLA_PROTO_DOWN), 1);
+            j.boolean(a.p(lk::IFLA_PROTO_DOWN)[0] != 0);
+          } else {
+            j.null();
+          }
+          break;
+        case lk::F_protoDownReason: {
+          // IFLA_PROTO_DOWN_REASON -> IFLA_PROTO_DOWN_REASON_VALUE, the last one wins
+          int64_t reason = -1;
+          if (a.has(lk::IFLA_PROTO_DOWN_REASON)) forEachAttr(a.p(lk::IFLA_PROTO_DOWN_REASON), 0, a.n(lk::IFLA_PROTO_DOWN_REASON), [&](int t, const uint8_t *v, size_t n) {
+            if (t == lk::IFLA_PROTO_DOWN_REASON_VALUE) { need(n, 4); reason = rd32(v); }
+          });
+          if (reason < 0) j.null();
+          else j.i64(reason);
+          break;
+        }
+        case lk::F_flags:
+          if (ifflags == flagsOf && flagsLen) {
+            // The links of a dump share a handful of flag sets: copy the last one written.
+            j.raw(body.p + flagsAt, flagsLen);
+          } else {
+            size_t at = j.len;
+            bool any = false;
+            auto item = [&](const char *n) {
+              j.ch(any ? ',' : '[');
+              j.nl(L + 1);
+              j.ch('"');
+              j.raw(n);
+              j.ch('"');
+              any = true;
+            };
+            if ((ifflags & 0x1) && !(ifflags & 0x40)) item("NO-CARRIER");
+            for (size_t i = 0; i < COUNT(IFF_BITS); i++)
+              if (ifflags & IFF_BITS[i]) item(IFF_NAMES[i]);
+            if (any) {
+              j.nl(L);
+              j.ch(']');
+            } else {
+              j.raw("[]", 2);
+            }
+            flagsOf = ifflags;
+            flagsAt = at;
+            flagsLen = j.len - at;
+          }
+          break;
+        case lk::F_mtu: j.i64(a.has(lk::IFLA_MTU) ? u32of(lk::IFLA_MTU) : 0); break;
+        case lk::F_minMtu: optU32(lk::IFLA_MIN_MTU); break;
+        case lk::F_maxMtu: optU32(lk::IFLA_MAX_MTU); break;
+        case lk::F_mac: if (a.has(lk::IFLA_ADDRESS)) j.lladdr(a.p(lk::IFLA_ADDRESS), a.n(lk::IFLA_ADDRESS)); else j.null(); break;
+        case lk::F_broadcast: if (a.has(lk::IFLA_BROADCAST)) j.lladdr(a.p(lk::IFLA_BROADCAST), a.n(lk::IFLA_BROADCAST)); else j.null(); break;
+        case lk::F_permMac: if (a.has(lk::IFLA_PERM_ADDRESS)) j.lladdr(a.p(lk::IFLA_PERM_ADDRESS), a.n(lk::IFLA_PERM_ADDRESS)); else j.null(); break;
+        case lk::F_linkType:
+          if (const char *lt = arphrdName(type)) j.str(lt);
+          else j.str(std::to_string(type).c_str());
+          break;
+        case lk::F_master: hole(master != 0, master); break;
+        case lk::F_masterIndex: if (master) j.i64(master); else j.null(); break;
+        case lk::F_parent: hole(hasParent, linkIndex); break;
+        case lk::F_peer: hole(hasPeer, linkIndex); break;
+        case lk::F_ports: ref.holes.push_back({j.len, index, true}); break;
+        case lk::F_linkIndex: if (hasLink) j.i64(linkIndex); else j.null(); break;
+        case lk::F_linkNetnsId: if (hasNetnsId) j.i64(netnsId); else j.null(); break;
+        case lk::F_alias: cstr(lk::IFLA_IFALIAS, true); break;
+        case lk::F_altNames: {
+          std::vector<std::string> alt;
+          if (a.has(lk::IFLA_PROP_LIST)) forEachAttr(a.p(lk::IFLA_PROP_LIST), 0, a.n(lk::IFLA_PROP_LIST), [&](int t, const uint8_t *v, size_t n) {
+            if (t == lk::IFLA_ALT_IFNAME) {
+              size_t z = 0;
+              while (z < n && v[z]) z++;
+              alt.emplace_back((const char *)v, z);
+            }
+          });
+          j.strArray(alt, L);
+          break;
+        }
+        case lk::F_txqlen: j.i64(a.has(lk::IFLA_TXQLEN) ? u32of(lk::IFLA_TXQLEN) : 0); break;
+        case lk::F_promiscuity: j.i64(a.has(lk::IFLA_PROMISCUITY) ? u32of(lk::IFLA_PROMISCUITY) : 0); break;
+        case lk::F_allmulti: optU32(lk::IFLA_ALLMULTI); break;
+        case lk::F_qdisc: cstr(lk::IFLA_QDISC, true); break;
+        case lk::F_numTxQueues: optU32(lk::IFLA_NUM_TX_QUEUES); break;
+        case lk::F_numRxQueues: optU32(lk::IFLA_NUM_RX_QUEUES); break;
+        case lk::F_gsoMaxSize: optU32(lk::IFLA_GSO_MAX_SIZE); break;
+        case lk::F_gsoMaxSegs: optU32(lk::IFLA_GSO_MAX_SEGS); break;
+        case lk::F_groMaxSize: optU32(lk::IFLA_GRO_MAX_SIZE); break;
+        case lk::F_tsoMaxSize: optU32(lk::IFLA_TSO_MAX_SIZE); break;
+        case lk::F_tsoMaxSegs: optU32(lk::IFLA_TSO_MAX_SEGS); break;
+        case lk::F_gsoIpv4MaxSize: optU32(lk::IFLA_GSO_IPV4_MAX_SIZE); break;
+        case lk::F_groIpv4MaxSize: optU32(lk::IFLA_GRO_IPV4_MAX_SIZE); break;
+        case lk::F_parentDev: cstr(lk::IFLA_PARENT_DEV_NAME, false); break;
+        case lk::F_parentBus: cstr(lk::IFLA_PARENT_DEV_BUS_NAME, false); break;
+        case lk::F_addrGenMode: {
+          // IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_ADDR_GEN_MODE, the last one wins
+          int mode = -1;
+          if (a.has(lk::IFLA_AF_SPEC)) forEachAttr(a.p(lk::IFLA_AF_SPEC), 0, a.n(lk::IFLA_AF_SPEC), [&](int t, const uint8_t *v, size_t n) {
+            if (t == AF_INET6_) forEachAttr(v, 0, n, [&](int t2, const uint8_t *w, size_t wn) {
+              if (t2 == lk::IFLA_INET6_ADDR_GEN_MODE) { need(wn, 1); mode = w[0]; }
+            });
+          });
+          if (mode < 0) j.null();
+          else if (mode < (int)COUNT(ADDR_GEN_MODES)) j.str(ADDR_GEN_MODES[mode]);
+          else j.str(std::to_string(mode).c_str());
+          break;
+        }
+        default: throw Unrenderable();  // a member this writer does not know: TypeScript prints it
       }
-      j.key(false, L, "stats");
-      j.ch('{');
-      for (int i = 0; i < N; i++) {
-        j.keyn(i == 0, L + 1, names[i], strlen(names[i]));
-        if (i < have) j.counter(v[i]);
-        else j.null();
-      }
-      j.nl(L);
-      j.ch('}');
     }
+    j.nl(1);
+    j.ch('}');
     ref.bodyEnd = body.len;
-    if (master) { ref.hasMaster = true; ref.master = master; }
-    if (hasParent) { ref.hasParent = true; ref.parent = linkIndex; }
-    // toViews: the peer of a veth whose other end is in this namespace.
-    if (isVeth && hasLink && !hasNetnsId) { ref.hasPeer = true; ref.peer = linkIndex; }
     refs.push_back(std::move(ref));
   }
 
-  // The rest of the document: after each link's body its references named (toViews), after
-  // the last the end. iov gets the whole document in order: each link's body (cut where its
-  // holes are, each filled with a name) and tail, the end.
+  // The rest of the document: the values each link's body left out (holes: names of links
+  // and lists of ports, as toViews makes them from the whole dump), the end. iov gets the whole
+  // document in order: each link's body, cut where its holes are, each filled in, then the end.
   void finish(std::vector<struct iovec> &iov) {
     if (refs.empty()) {
       static const char empty[] = "[]\n";
@@ -918,67 +966,58 @@ class LinkListWriter {
     byIndex.reserve(refs.size() * 2);
     for (size_t i = 0; i < refs.size(); i++) {
       byIndex[refs[i].index] = i;
-      if (refs[i].hasMaster) ports[refs[i].master].push_back(i);
+      if (refs[i].master) ports[refs[i].master].push_back(i);
     }
     Json &out = tails;
-    auto nameOf = [&](bool has, int64_t idx) {
-      if (!has) return out.null();
-      auto it = byIndex.find(idx);
-      if (it == byIndex.end()) return out.null();
-      const std::string &n = refs[it->second].name;
-      out.str((const uint8_t *)n.data(), n.size());
-    };
     const int L = 2;
-    std::vector<size_t> ends(refs.size()), tailStarts(refs.size());
     std::vector<std::pair<size_t, size_t>> holeTexts;  // in tails, the refs' holes in order
     for (size_t i = 0; i < refs.size(); i++) {
-      const Ref &r = refs[i];
-      for (auto &h : r.holes) {
+      for (auto &h : refs[i].holes) {
         size_t s = out.len;
-        nameOf(true, h.second);
+        if (h.ports) {
+          auto it = ports.find(h.index);
+          if (it == ports.end()) {
+            out.raw("[]", 2);
+          } else {
+            out.ch('[');
+            for (size_t k = 0; k < it->second.size(); k++) {
+              if (k) out.ch(',');
+              out.nl(L + 1);
+              const std::string &n = refs[it->second[k]].name;
+              out.str((const uint8_t *)n.data(), n.size());
+            }
+            out.nl(L);
+            out.ch(']');
+          }
+        } else {
+          auto it = byIndex.find(h.index);
+          if (it == byIndex.end()) {
+            out.null();
+          } else {
+            const std::string &n = refs[it->second].name;
+            out.str((const uint8_t *)n.data(), n.size());
+          }
+        }
         holeTexts.emplace_back(s, out.len);
       }
-      tailStarts[i] = out.len;
-      out.key(false, L, "master"); nameOf(r.hasMaster, r.master);
-      out.key(false, L, "parent"); nameOf(r.hasParent, r.parent);
-      out.key(false, L, "peer"); nameOf(r.hasPeer, r.peer);
-      out.key(false, L, "ports");
-      auto it = ports.find(r.index);
-      if (it == ports.end()) {
-        out.raw("[]", 2);
-      } else {
-        out.ch('[');
-        for (size_t k = 0; k < it->second.size(); k++) {
-          if (k) out.ch(',');
-          out.nl(L + 1);
-          const std::string &n = refs[it->second[k]].name;
-          out.str((const uint8_t *)n.data(), n.size());
-        }
-        out.nl(L);
-        out.ch(']');
-      }
-      out.nl(1);
-      out.ch('}');
-      ends[i] = out.len;
     }
+    size_t endAt = out.len;
     out.nl(0);
     out.raw("]\n", 2);
     // Pointers only now: the tails no longer grow.
-    iov.reserve(2 * refs.size() + 2 * holeTexts.size() + 1);
+    iov.reserve(refs.size() + 2 * holeTexts.size() + 1);
     size_t hk = 0;
     for (size_t i = 0; i < refs.size(); i++) {
       size_t b = refs[i].bodyStart;
       for (auto &h : refs[i].holes) {
-        iov.push_back({body.p + b, h.first - b});
+        iov.push_back({body.p + b, h.at - b});
         iov.push_back({tails.p + holeTexts[hk].first, holeTexts[hk].second - holeTexts[hk].first});
         hk++;
-        b = h.first;
+        b = h.at;
       }
       iov.push_back({body.p + b, refs[i].bodyEnd - b});
-      iov.push_back({tails.p + tailStarts[i], ends[i] - tailStarts[i]});
     }
-    size_t t = ends.back();
-    iov.push_back({tails.p + t, tails.len - t});
+    iov.push_back({tails.p + endAt, tails.len - endAt});
   }
 
   Json body, tails;

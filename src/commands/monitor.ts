@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../cli/base-command.js';
 import type { MonitorEvent, MonitorGroup } from '../interfaces/model.js';
 import { MONITOR_GROUPS, openMonitorViews } from '../interfaces/query.js';
+import { linkJson } from '../interfaces/link-json.js';
 
 export interface MonitorSummary {
   events: number;
@@ -62,7 +63,8 @@ A line on stderr says when the socket is subscribed; events before it are not se
         const v = views.view(e);
         if (!v) return;
         events++;
-        write({ time: new Date().toISOString(), ...v });
+        // a link as link list --json prints it (iproute2's keys)
+        write({ time: new Date().toISOString(), ...v, link: v.link && linkJson(v.link) });
         if (flags.count !== undefined && events >= flags.count) stop();
       });
       mon.on('overrun', (lost: number) => write({ time: new Date().toISOString(), type: 'overrun', lost }));

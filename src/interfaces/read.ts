@@ -2,7 +2,8 @@
 // prints as text. Both the oclif commands and the fast dispatcher (src/cli/fast-read.ts) call
 // these, so the two paths cannot drift apart.
 import { UsageError } from '../errors.js';
-import type { AddrView, LinkView, NeighView } from './model.js';
+import type { AddrView, NeighView } from './model.js';
+import { type LinkJson, linkJson, linksJson } from './link-json.js';
 import { linkTree, listAddrViews, listLinkViews, listNeighViews, showLink } from './query.js';
 import { renderAddrs, renderLinkDetail, renderLinkTable, renderNeighs, renderTreeDot, renderTreeText } from './render.js';
 import type { TreeNode } from './tree.js';
@@ -17,14 +18,15 @@ export interface ReadOutput<T> {
 export type FamilyName = 'inet' | 'inet6';
 const family = (f: FamilyName | undefined): 4 | 6 | undefined => (f === 'inet' ? 4 : f === 'inet6' ? 6 : undefined);
 
-export async function readLinkList(o: { netns?: string }): Promise<ReadOutput<LinkView[]>> {
+// --json prints links by iproute2's keys (link-json.ts); the text is rendered from the views.
+export async function readLinkList(o: { netns?: string }): Promise<ReadOutput<LinkJson[]>> {
   const links = await listLinkViews({ netns: o.netns });
-  return { result: links, text: () => renderLinkTable(links) };
+  return { result: linksJson(links), text: () => renderLinkTable(links) };
 }
 
-export async function readLinkShow(o: { netns?: string; iface: string }): Promise<ReadOutput<LinkView>> {
+export async function readLinkShow(o: { netns?: string; iface: string }): Promise<ReadOutput<LinkJson>> {
   const link = await showLink({ netns: o.netns }, o.iface);
-  return { result: link, text: () => renderLinkDetail(link) };
+  return { result: linkJson(link), text: () => renderLinkDetail(link) };
 }
 
 export type TreeFormat = 'text' | 'json' | 'dot';

@@ -1,6 +1,6 @@
 // `link list --json` written natively (native/src/link_json.cc): a link dump decoded straight
-// into the bytes the TypeScript path prints, JSON.stringify(toViews(listLinksOnce(netns)), null,
-// indent) + '\n', in one write. A cold process otherwise spends more time decoding, building and
+// into the bytes the TypeScript path prints, JSON.stringify(linksJson(toViews(listLinksOnce(netns))),
+// null, indent) + '\n' (iproute2's keys: src/interfaces/link-json.ts), in one write. A cold process otherwise spends more time decoding, building and
 // stringifying 4,000 links than the kernel spends dumping them (bench/link-dump). Kept apart from
 // link.ts, with nothing but the addon and withNetns, so the executable's entry for this command
 // (src/cli/fast-link-json.ts) loads little. Parity: test/unit/link-json.test.ts and

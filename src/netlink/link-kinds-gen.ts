@@ -4,7 +4,8 @@
 // native/src/generated/link_kinds.h (`npm run build:native` runs it first); test/unit/link-kinds
 // fails when the file on disk is not what this renders.
 import {
-  ATTR_TYPE_SIZE, type AttrDef, type AttrType, IFLA, IFLA_INET6, IFLA_INFO, IFLA_PROTO_DOWN_REASON, KIND_TABLES, type KindTable, SLAVE_TABLES,
+  ATTR_TYPE_SIZE, type AttrDef, type AttrType, IFLA, IFLA_INET6, IFLA_INFO, IFLA_PROTO_DOWN_REASON, jsonKeyOf, jsonKeys, KIND_TABLES, type KindTable,
+  LINK_JSON_FIELDS, LINK_JSON_STATS64, LINK_STATS_KEYS, SLAVE_TABLES,
 } from './link-kinds.js';
 
 const TYPES = Object.keys(ATTR_TYPE_SIZE) as AttrType[];
@@ -29,10 +30,11 @@ function tableBlock(t: KindTable, id: string, label: string): string {
     if (d.values) out.push(`static const uint32_t ${arr(d)}_VALUES[] = {${d.values.join(', ')}};`);
   }
   if (t.attrs.length) {
-    out.push(`static const Attr ${id}_ATTRS[] = {\n${t.attrs.map((d) => `    {${d.name}, ${cType(d.type)}, ${cStr(d.key)}, ${d.names ? `${arr(d)}_NAMES` : 'nullptr'}, ${d.names?.length ?? 0}, ${d.values ? `${arr(d)}_VALUES` : 'nullptr'}, ${d.bit ?? 0}},`).join('\n')}\n};`);
+    out.push(`static const Attr ${id}_ATTRS[] = {\n${t.attrs.map((d) => `    {${d.name}, ${cType(d.type)}, ${cStr(jsonKeyOf(d))}, ${d.names ? `${arr(d)}_NAMES` : 'nullptr'}, ${d.names?.length ?? 0}, ${d.values ? `${arr(d)}_VALUES` : 'nullptr'}, ${d.bit ?? 0}},`).join('\n')}\n};`);
   }
   if (t.defaults.length) {
-    out.push(`static const Default ${id}_DEFAULTS[] = {\n${t.defaults.map(([k, v]) => `    {${cStr(k)}, ${cStr(JSON.stringify(v))}},`).join('\n')}\n};`);
+    const keys = jsonKeys(t);
+    out.push(`static const Default ${id}_DEFAULTS[] = {\n${t.defaults.map(([k, v]) => `    {${cStr(keys.get(k)!)}, ${cStr(JSON.stringify(v))}},`).join('\n')}\n};`);
   }
   return out.join('\n') + '\n';
 }
@@ -46,6 +48,40 @@ function tablesOf(name: string, tables: readonly KindTable[], ids: Map<KindTable
     for (const k of t.kinds) rows.push(`    {${cStr(k)}, ${defs}, ${attrs}},`);
   }
   return `static const Table ${name}[] = {\n${rows.join('\n')}\n};\nstatic const size_t ${name}_COUNT = ${rows.length};\n`;
+}
+
+// The members of a link's JSON (LINK_JSON_FIELDS), in print order: an enumerator per LinkView
+// member a value comes from (the writer has a case for each: a member it lacks makes it give up,
+// and the byte-for-byte tests fail), the key and the format.
+function fieldsBlock(): string {
+  const fromIds = [...new Set(LINK_JSON_FIELDS.map((f) => f.from))];
+  const formats = [...new Set(LINK_JSON_FIELDS.map((f) => f.as))];
+  const stat = (from: string): number => (from === 'carrierChanges' ? LINK_STATS_KEYS.length : LINK_STATS_KEYS.indexOf(from as (typeof LINK_STATS_KEYS)[number]));
+  const stats = (dir: 'rx' | 'tx'): string => `static const StatsField STATS64_${dir.toUpperCase()}[] = {${LINK_JSON_STATS64[dir].map(([k, from]) => `{${cStr(k)}, ${stat(from)}}`).join(', ')}};`;
+  return `// A link's JSON members (LINK_JSON_FIELDS): which LinkView member each comes from, how it is written.
+enum From { ${fromIds.map((f) => `F_${f}`).join(', ')} };
+enum As { ${formats.map((f) => `AS_${f.toUpperCase()}`).join(', ')} };
+struct Field {
+  From from;
+  As as;
+  const char *key;
+  bool optional;
+};
+static const Field LINK_JSON_FIELDS[] = {
+${LINK_JSON_FIELDS.map((f) => `    {F_${f.from}, AS_${f.as.toUpperCase()}, ${cStr(f.key)}, ${f.optional ? 'true' : 'false'}},`).join('\n')}
+};
+static const size_t LINK_JSON_FIELDS_COUNT = ${LINK_JSON_FIELDS.length};
+// stats64's members (LINK_JSON_STATS64): the key and the counter, by its place in struct
+// rtnl_link_stats64 (LINK_STATS_KEYS); ${LINK_STATS_KEYS.length} is the link's IFLA_CARRIER_CHANGES.
+struct StatsField {
+  const char *key;
+  int counter;
+};
+static const int STATS_CARRIER_CHANGES = ${LINK_STATS_KEYS.length};
+${stats('rx')}
+${stats('tx')}
+static const size_t STATS64_RX_COUNT = ${LINK_JSON_STATS64.rx.length}, STATS64_TX_COUNT = ${LINK_JSON_STATS64.tx.length};
+`;
 }
 
 export function renderLinkKindsHeader(): string {
@@ -71,7 +107,7 @@ static const size_t TYPE_SIZE[] = {${TYPES.map((t) => ATTR_TYPE_SIZE[t]).join(',
 struct Attr {
   int id;
   AttrType type;
-  const char *key;
+  const char *key;  // in info_data / info_slave_data: ip's, else nodectl's in snake_case (jsonKeyOf)
   const char *const *names;
   size_t count;
   const uint32_t *values;
@@ -92,9 +128,10 @@ struct Table {
 
 ${KIND_TABLES.map((t) => tableBlock(t, ids.get(t)!, t.kinds.join(', '))).join('\n')}
 ${SLAVE_TABLES.map((t) => tableBlock(t, ids.get(t)!, `a port of a ${t.kinds.join(', ')}`)).join('\n')}
-// IFLA_INFO_KIND -> table (kindData)
+${fieldsBlock()}
+// IFLA_INFO_KIND -> table (info_data)
 ${tablesOf('KIND_TABLES', KIND_TABLES, ids)}
-// IFLA_INFO_SLAVE_KIND -> table (slaveData)
+// IFLA_INFO_SLAVE_KIND -> table (info_slave_data)
 ${tablesOf('SLAVE_TABLES', SLAVE_TABLES, ids)}
 }  // namespace link_kinds
 `;

@@ -459,3 +459,105 @@ export function defaultOf<T>(table: KindTable, key: string): T {
   if (!d) throw new Error(`link kind table ${table.kinds[0]} has no default for ${key}`);
   return d[1] as T;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The JSON of a link as `link list/show --json` and `monitor` print it: iproute2's keys and
+// nesting (`ip -j -d -s -s link show`) for what ip has, snake_case for what only nodectl has.
+// The decoded objects (Link, LinkView, kindData) keep their camelCase members: the tree, config
+// export, failover and the text output use them. The projection to this shape is
+// src/interfaces/link-json.ts (TypeScript) and native/src/link_json.cc (the fast path of
+// `link list --json`), both walking these tables; scripts/gen-link-kinds renders them into
+// native/src/generated/link_kinds.h.
+
+/**
+ * How a top-level member's value is made from the LinkView member `from`:
+ * - same: as it is (a number, string, list, boolean or null)
+ * - upper: a string upper-cased (ip's operstate UP, linkmode DEFAULT), null stays null
+ * - group: 0 as "default", any other group as its decimal string (ip without /etc/iproute2/group)
+ * - link: ip's "link", the IFLA_LINK device by name: a veth's peer when it is in this namespace,
+ *   else the lower device (parent); null when neither is known here
+ * - linkinfo: {info_kind, info_data, info_slave_kind, info_slave_data} from kind, kindData,
+ *   slaveKind, slaveData (the kind tables' `ip` keys); null without IFLA_LINKINFO
+ * - stats64: {rx: {...}, tx: {...}} by LINK_JSON_STATS64
+ */
+export type LinkJsonFormat = 'same' | 'upper' | 'group' | 'link' | 'linkinfo' | 'stats64';
+
+export interface LinkJsonField {
+  /** The key in nodectl's JSON: iproute2's where `ip -j -d -s -s link show` has one. */
+  readonly key: string;
+  /** The LinkView member it comes from. */
+  readonly from: string;
+  readonly as: LinkJsonFormat;
+  /** false: nodectl's own (ip has no such key); the parity test checks the others against ip. */
+  readonly ip: boolean;
+  /** Only on some links (link_netns: a link whose IFLA_LINK is in another namespace); else always there, null when unknown. */
+  readonly optional?: boolean;
+}
+
+const jf = (key: string, from: string, as: LinkJsonFormat = 'same', ip = true, more: Partial<LinkJsonField> = {}): LinkJsonField => ({ key, from, as, ip, ...more });
+
+/** The members of a link's JSON, in the order they are printed (ip's order, then nodectl's own). */
+export const LINK_JSON_FIELDS: readonly LinkJsonField[] = [
+  jf('ifindex', 'index'), jf('link', 'link', 'link'), jf('ifname', 'name'), jf('flags', 'flags'), jf('mtu', 'mtu'),
+  jf('qdisc', 'qdisc'), jf('master', 'master'), jf('operstate', 'oper', 'upper'), jf('linkmode', 'linkMode', 'upper'),
+  jf('group', 'group', 'group'), jf('txqlen', 'txqlen'), jf('link_type', 'linkType'), jf('address', 'mac'),
+  jf('broadcast', 'broadcast'), jf('permaddr', 'permMac'), jf('promiscuity', 'promiscuity'), jf('allmulti', 'allmulti'),
+  jf('min_mtu', 'minMtu'), jf('max_mtu', 'maxMtu'), jf('linkinfo', 'kind', 'linkinfo'), jf('inet6_addr_gen_mode', 'addrGenMode'),
+  jf('num_tx_queues', 'numTxQueues'), jf('num_rx_queues', 'numRxQueues'), jf('gso_max_size', 'gsoMaxSize'),
+  jf('gso_max_segs', 'gsoMaxSegs'), jf('tso_max_size', 'tsoMaxSize'), jf('tso_max_segs', 'tsoMaxSegs'),
+  jf('gro_max_size', 'groMaxSize'), jf('gso_ipv4_max_size', 'gsoIpv4MaxSize'), jf('gro_ipv4_max_size', 'groIpv4MaxSize'),
+  jf('parentbus', 'parentBus'), jf('parentdev', 'parentDev'), jf('link_index', 'linkIndex'), jf('link_netnsid', 'linkNetnsId'),
+  jf('ifalias', 'alias'), jf('altnames', 'altNames'), jf('proto_down', 'protoDown'), jf('proto_down_reason', 'protoDownReason'),
+  jf('stats64', 'stats', 'stats64'),
+  // nodectl's own: what ip infers or does not print
+  jf('kind', 'kind', 'same', false), jf('admin', 'admin', 'same', false), jf('carrier', 'carrier', 'same', false), jf('master_index', 'masterIndex', 'same', false),
+  jf('carrier_up_count', 'carrierUpCount', 'same', false), jf('carrier_down_count', 'carrierDownCount', 'same', false),
+  jf('parent', 'parent', 'same', false), jf('peer', 'peer', 'same', false),
+  jf('ports', 'ports', 'same', false),
+  // optional members come last (link-json.ts builds the rest as one literal)
+  jf('link_netns', 'linkNetns', 'same', false, { optional: true }),
+];
+
+/** The members of LinkStats in struct rtnl_link_stats64's order (LinkStats in link.ts; stats64's counters are indexes into it in the generated header). */
+export const LINK_STATS_KEYS = [
+  'rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxErrors', 'txErrors', 'rxDropped', 'txDropped', 'multicast', 'collisions',
+  'rxLengthErrors', 'rxOverErrors', 'rxCrcErrors', 'rxFrameErrors', 'rxFifoErrors', 'rxMissedErrors',
+  'txAbortedErrors', 'txCarrierErrors', 'txFifoErrors', 'txHeartbeatErrors', 'txWindowErrors',
+  'rxCompressed', 'txCompressed', 'rxNohandler', 'rxOtherhostDropped',
+] as const;
+
+/**
+ * stats64's members as `ip -s -s -j` names them, per direction, each from a LinkStats member
+ * (LINK_STATS_KEYS) or, for tx carrier_changes as ip has it, the link's
+ * carrierChanges. ip leaves compressed, nohandler and otherhost out when zero; here they are
+ * always there (null when the kernel's struct ends before them).
+ */
+export const LINK_JSON_STATS64: { readonly rx: readonly (readonly [string, string])[]; readonly tx: readonly (readonly [string, string])[] } = {
+  rx: [
+    ['bytes', 'rxBytes'], ['packets', 'rxPackets'], ['errors', 'rxErrors'], ['dropped', 'rxDropped'], ['over_errors', 'rxOverErrors'],
+    ['multicast', 'multicast'], ['compressed', 'rxCompressed'], ['length_errors', 'rxLengthErrors'], ['crc_errors', 'rxCrcErrors'],
+    ['frame_errors', 'rxFrameErrors'], ['fifo_errors', 'rxFifoErrors'], ['missed_errors', 'rxMissedErrors'],
+    ['nohandler', 'rxNohandler'], ['otherhost', 'rxOtherhostDropped'],
+  ],
+  tx: [
+    ['bytes', 'txBytes'], ['packets', 'txPackets'], ['errors', 'txErrors'], ['dropped', 'txDropped'], ['carrier_errors', 'txCarrierErrors'],
+    ['collisions', 'collisions'], ['compressed', 'txCompressed'], ['aborted_errors', 'txAbortedErrors'], ['fifo_errors', 'txFifoErrors'],
+    ['window_errors', 'txWindowErrors'], ['heartbeat_errors', 'txHeartbeatErrors'], ['carrier_changes', 'carrierChanges'],
+  ],
+};
+
+/** camelCase to snake_case: the JSON key of a table entry iproute2 does not print (activeSlaveIndex -> active_slave_index). */
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The key an entry of a kind table has in info_data / info_slave_data: ip's, else its own in snake_case. */
+export function jsonKeyOf(d: AttrDef): string {
+  return d.ip ?? snake(d.key);
+}
+
+/** nodectl key -> JSON key of a table's members (defaults included); `kind` is info_kind, not a member. */
+export function jsonKeys(table: KindTable): ReadonlyMap<string, string> {
+  const m = new Map<string, string>();
+  for (const d of table.attrs) m.set(d.key, jsonKeyOf(d));
+  for (const [k] of table.defaults) if (!m.has(k)) m.set(k, snake(k));
+  return m;
+}

@@ -215,3 +215,67 @@ export function compareNeigh(ours: OurNeigh, ip: IpNeigh): string[] {
   d('proxy', ours.flags.includes('proxy'), 'proxy' in ip);
   return out;
 }
+
+/**
+ * Keys and values of `link list/show --json` (ip's names, src/interfaces/link-json.ts) against ip
+ * -j -d (-s -s)'s, under the same names: every key ip prints (at the top, in linkinfo, its
+ * info_data / info_slave_data and stats64) must be in ours, but those `gaps` lists (top-level
+ * keys, `KIND.key` / `KIND_slave.key` inside the kind data); values are compared directly where
+ * nodectl chose ip's format, through the kind tables' types (comparable) inside the kind data,
+ * and not for stats64's counters, which move between two reads (keys only, but carrier_changes).
+ */
+export function compareLinkJson(ours: Record<string, unknown>, ip: Record<string, unknown>, gaps: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const name = String(ip.ifname);
+  const d = (what: string, a: unknown, b: unknown): void => diff(out, `${name}.${what}`, a, b);
+  const has = (o: unknown, k: string): boolean => o !== null && typeof o === 'object' && k in o;
+  for (const k of Object.keys(ip)) {
+    if (gaps.has(k)) continue;
+    if (!has(ours, k)) { out.push(`${name}: no ${k}`); continue; }
+    switch (k) {
+      case 'linkinfo': case 'stats64': break; // below
+      // M-DOWN is iproute2's own inference (the IFLA_LINK device is down), not a kernel flag
+      case 'flags': d(k, ours[k], (ip[k] as string[]).filter((f) => f !== 'M-DOWN')); break;
+      // ip prints the reason bits by number (or a name from /etc/iproute2/protodown_reasons.d); nodectl the mask
+      case 'proto_down_reason': {
+        const m = ours[k];
+        d(k, typeof m === 'number' ? [...Array(32).keys()].filter((b) => (m >>> b) & 1).map(String) : [], ip[k]);
+        break;
+      }
+      default: d(k, ours[k], ip[k]);
+    }
+  }
+  const li = ip.linkinfo as Record<string, unknown> | undefined;
+  const oli = ours.linkinfo as Record<string, unknown> | null | undefined;
+  if (li && oli) {
+    for (const [kindKey, dataKey, tables, suffix] of [['info_kind', 'info_data', KIND_TABLE, ''], ['info_slave_kind', 'info_slave_data', SLAVE_TABLE, '_slave']] as const) {
+      if (li[kindKey] === undefined) continue;
+      d(`linkinfo.${kindKey}`, oli[kindKey], li[kindKey]);
+      const theirs = li[dataKey] as Record<string, unknown> | undefined;
+      if (!theirs) continue;
+      const mine = oli[dataKey] as Record<string, unknown> | null;
+      const table = tables.get(String(li[kindKey]));
+      for (const [k, v] of Object.entries(theirs)) {
+        if (gaps.has(`${String(li[kindKey])}${suffix}.${k}`)) continue;
+        if (!has(mine, k)) { out.push(`${name}: no linkinfo.${dataKey}.${k}`); continue; }
+        // volatile entries move on their own between two reads (querier state aside: no querier comes or goes here)
+        const a = table?.attrs.find((x) => x.ip === k);
+        if (!a || v === null || (a.volatile && a.type !== 'querier4' && a.type !== 'querier6')) continue;
+        d(`linkinfo.${dataKey}.${k}`, comparable(a, mine![k], false), comparable(a, v, true));
+      }
+    }
+  } else if (li) {
+    out.push(`${name}: linkinfo ${JSON.stringify(oli)} where ip has ${JSON.stringify(li)}`);
+  }
+  const st = ip.stats64 as Record<string, Record<string, unknown>> | undefined;
+  const ost = ours.stats64 as Record<string, Record<string, unknown>> | undefined;
+  if (st && ost) {
+    for (const dir of Object.keys(st)) {
+      for (const k of Object.keys(st[dir]!)) {
+        if (!has(ost[dir], k)) out.push(`${name}: no stats64.${dir}.${k}`);
+        else if (k === 'carrier_changes') d(`stats64.${dir}.${k}`, ost[dir]![k], st[dir]![k]);
+      }
+    }
+  }
+  return out;
+}

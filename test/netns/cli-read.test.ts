@@ -48,19 +48,20 @@ testIf('root')(title('link tree: bridge over two veths and a macvlan, as text, J
 testIf('root')(title('link list / show, addr list, neigh list --json match iproute2'), async (t) => {
   const ns = netnsFor(t);
   await topology(ns);
-  const list = JSON.parse(nodectl('link', 'list', '--json', '-n', ns.name).stdout) as { name: string; master: string | null; parent: string | null; peer: string | null; ports: string[] }[];
+  const list = JSON.parse(nodectl('link', 'list', '--json', '-n', ns.name).stdout) as { ifname: string; master: string | null; link: string | null; parent: string | null; peer: string | null; ports: string[] }[];
   const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show');
-  t.deepEqual(list.map((l) => [l.name, l.master]), ip.map((l) => [l.ifname, l.master ?? null]));
-  t.deepEqual(list.find((l) => l.name === 'br0')?.ports, ['p1a', 'p2a']);
-  t.is(list.find((l) => l.name === 'mv0')?.parent, 'p1b');
-  t.is(list.find((l) => l.name === 'p1a')?.peer, 'p1b');
+  // ip's keys: the same jq line reads both
+  t.deepEqual(list.map((l) => [l.ifname, l.master, l.link]), ip.map((l) => [l.ifname, l.master ?? null, l.link ?? null]));
+  t.deepEqual(list.find((l) => l.ifname === 'br0')?.ports, ['p1a', 'p2a']);
+  t.is(list.find((l) => l.ifname === 'mv0')?.parent, 'p1b');
+  t.is(list.find((l) => l.ifname === 'p1a')?.peer, 'p1b');
   const text = nodectl('link', 'list', '-n', ns.name).stdout;
   t.regex(text, /^IDX +NAME +STATE +MTU +MAC +MASTER +LOWER +KIND$/m);
   t.regex(text, /^\d+ +mv0 +UP +1500 +[0-9a-f:]{17} +- +p1b +macvlan bridge$/m);
 
   const show = nodectl('link', 'show', 'p1a', '--json', '-n', ns.name);
   t.is(show.status, 0);
-  t.like(JSON.parse(show.stdout), { name: 'p1a', kind: 'veth', master: 'br0', peer: 'p1b', slaveKind: 'bridge' });
+  t.like(JSON.parse(show.stdout), { ifname: 'p1a', kind: 'veth', master: 'br0', peer: 'p1b', link: 'p1b', linkinfo: { info_kind: 'veth', info_slave_kind: 'bridge' } });
   t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, /^ports +p1a p2a$/m);
 
   const addrs = JSON.parse(nodectl('addr', 'list', '--dev', 'br0', '--family', 'inet', '--json', '-n', ns.name).stdout) as { ifname: string; address: string; prefixlen: number }[];
@@ -142,10 +143,10 @@ testIf('root')(title('nodectl monitor --count streams NDJSON and exits'), async 
   ns.ip('link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
   ns.ip('addr', 'add', '203.0.113.1/24', 'dev', 'n0');
   t.is(await m.exited, 0, m.err());
-  const lines = m.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; action: string; time: string; link?: { name: string } });
+  const lines = m.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; action: string; time: string; link?: { ifname: string } });
   t.is(lines.length, 3);
   t.true(lines.every((l) => typeof l.time === 'string' && l.action === 'new'));
-  t.deepEqual(lines.filter((l) => l.type === 'link').map((l) => l.link!.name).sort(), ['n0', 'n1']);
+  t.deepEqual(lines.filter((l) => l.type === 'link').map((l) => l.link!.ifname).sort(), ['n0', 'n1']);
   t.is(lines.filter((l) => l.type === 'addr').length, 1);
 });
 
@@ -160,32 +161,32 @@ testIf('root')(title('nodectl monitor: events carry names and the fields of link
   ns.ip('link', 'set', 'far0', 'mtu', '1400');
   ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
   ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0', 'nud', 'permanent');
-  // a link named inside slaveData: v0's backup port, by name as in link list
+  // a link named inside info_slave_data: v0's backup port, by name as in link list
   ns.ip('link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1');
   ns.ip('link', 'set', 'w0', 'master', 'br0');
   ns.ip('link', 'set', 'dev', 'v0', 'type', 'bridge_slave', 'backup_port', 'w0');
   ns.ip('link', 'set', 'v0', 'nomaster');
   ns.ip('link', 'set', 'w0', 'nomaster');
   // the last of these; then stop (polling, generous bound: no fixed sleep)
-  for (let i = 0; i < 200 && !/"action":"new".*"name":"br0".*"ports":\[\]/.test(m.out().split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !/"action":"new".*"ifname":"br0".*"ports":\[\]/.test(m.out().split('\n').slice(-6).join('\n')); i++) await new Promise((r) => setTimeout(r, 50));
   m.child.kill('SIGINT');
   t.is(await m.exited, 0, m.err());
-  type Ev = { type: string; action: string; link?: Record<string, unknown> & { name: string; kind: string }; addr?: Record<string, unknown>; neigh?: Record<string, unknown> };
+  type Ev = { type: string; action: string; link?: Record<string, unknown> & { ifname: string; kind: string }; addr?: Record<string, unknown>; neigh?: Record<string, unknown> };
   const events = m.out().trim().split('\n').map((l) => JSON.parse(l) as Ev);
   const links = events.filter((e) => e.type === 'link').map((e) => e.link!);
   // the bridge layer's own port messages (AF_BRIDGE) decoded as links said kind "device"
   t.false(links.some((l) => l.kind === 'device'), 'no bridge-family message passed off as a link');
-  t.true(links.some((l) => l.name === 'v0' && l.master === 'br0' && l.peer === 'v1'), 'v0 as a port of br0 with its peer named');
-  t.true(links.some((l) => l.name === 'br0' && JSON.stringify(l.ports) === '["v0"]'), 'br0 with its port named');
-  t.like(links.find((l) => l.name === 'far0' && l.mtu === 1400), { peer: 'far1', linkNetns: other.name });
-  t.true(links.some((l) => l.name === 'v0' && (l.slaveData as { backupPort?: string } | null)?.backupPort === 'w0'), 'v0 with its backup port named');
+  t.true(links.some((l) => l.ifname === 'v0' && l.master === 'br0' && l.peer === 'v1' && l.link === 'v1'), 'v0 as a port of br0 with its peer named');
+  t.true(links.some((l) => l.ifname === 'br0' && JSON.stringify(l.ports) === '["v0"]'), 'br0 with its port named');
+  t.like(links.find((l) => l.ifname === 'far0' && l.mtu === 1400), { peer: 'far1', link_netns: other.name });
+  t.true(links.some((l) => l.ifname === 'v0' && (l.linkinfo as { info_slave_data: { backup_port?: string } | null } | null)?.info_slave_data?.backup_port === 'w0'), 'v0 with its backup port named');
   t.like(events.find((e) => e.type === 'addr')?.addr, { ifname: 'v0', address: '192.0.2.1' });
   t.like(events.find((e) => e.type === 'neigh')?.neigh, { ifname: 'v0', address: '192.0.2.9' });
   // the same keys as the list commands print
   const listed = JSON.parse(nodectl('link', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
-  const lastV0 = links.filter((l) => l.name === 'v0').at(-1)!;
-  t.deepEqual(Object.keys(lastV0), Object.keys(listed.find((l) => l.name === 'v0')!));
-  t.deepEqual(Object.keys(links.filter((l) => l.name === 'far0').at(-1)!), Object.keys(listed.find((l) => l.name === 'far0')!));
+  const lastV0 = links.filter((l) => l.ifname === 'v0').at(-1)!;
+  t.deepEqual(Object.keys(lastV0), Object.keys(listed.find((l) => l.ifname === 'v0')!));
+  t.deepEqual(Object.keys(links.filter((l) => l.ifname === 'far0').at(-1)!), Object.keys(listed.find((l) => l.ifname === 'far0')!));
   const addrs = JSON.parse(nodectl('addr', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];
   t.deepEqual(Object.keys(events.find((e) => e.type === 'addr')!.addr!).sort(), Object.keys(addrs.find((a) => a.address === '192.0.2.1')!).sort());
   const neighs = JSON.parse(nodectl('neigh', 'list', '--json', '--netns', ns.name).stdout) as Record<string, unknown>[];

@@ -98,12 +98,12 @@ testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, vet
   // Counters that are not zero: a few datagrams over loopback (no neighbour, no probe), then silence.
   ns.exec(process.execPath, '-e', `const s = require('node:dgram').createSocket('udp4');
     let n = 0; const send = () => s.send('x', 9, '127.0.0.1', () => (++n < 3 ? setTimeout(send, 50) : s.close())); send();`);
-  const links = JSON.parse(cli(ns).stdout) as { name: string; flags: string[]; stats: { txPackets: number }; kindData: unknown; slaveData: unknown }[];
-  const by = new Map(links.map((l) => [l.name, l]));
+  const links = JSON.parse(cli(ns).stdout) as { ifname: string; flags: string[]; stats64: { tx: { packets: number } }; linkinfo: { info_data: object; info_slave_data: object } }[];
+  const by = new Map(links.map((l) => [l.ifname, l]));
   t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
-  t.like(by.get('p1a')!.slaveData as object, { backupPort: 'p2a' }, 'a backup port, by name');
-  t.true('mcastQuerierStateIpv4' in (by.get('br0')!.kindData as object), 'the querier state is part of the set');
-  t.true(by.get('lo')!.stats.txPackets > 0, 'counters are not all zero');
+  t.like(by.get('p1a')!.linkinfo.info_slave_data, { backup_port: 'p2a' }, 'a backup port, by name');
+  t.true('mcast_querier_state_ipv4' in by.get('br0')!.linkinfo.info_data, 'the querier state is part of the set');
+  t.true(by.get('lo')!.stats64.tx.packets > 0, 'counters are not all zero');
   assertSame(t, ns, 'host kinds');
 });
 
@@ -119,17 +119,18 @@ testIf('root')(rootTitle('link list --json: a veth whose peer is in another name
   t.is(oclif.status, 0, oclif.stderr);
   t.is(fast.status, 0, fast.stderr);
   t.is(fast.stdout, oclif.stdout, 'the fast path prints what oclif prints');
-  const by = new Map((JSON.parse(fast.stdout) as { name: string; peer: string | null; linkNetns?: string | null; kindData: unknown }[]).map((l) => [l.name, l]));
+  const by = new Map((JSON.parse(fast.stdout) as { ifname: string; peer: string | null; link_netns?: string | null }[]).map((l) => [l.ifname, l]));
   const ipFar = ns.ipJson<{ link_index: number; link_netnsid: number }[]>('-d', 'link', 'show', 'far0')[0]!;
   const ipPeer = other.ipJson<{ ifindex: number }[]>('link', 'show', 'far1')[0]!;
   t.is(ipFar.link_index, ipPeer.ifindex, 'iproute2: far0 points at far1 over there');
-  t.like(by.get('far0'), { peer: 'far1', linkNetns: other.name, kindData: { kind: 'veth', peerIndex: ipPeer.ifindex, peerNetnsId: ipFar.link_netnsid } });
-  // a link without a foreign end has no linkNetns key, as ip's JSON has no link_netnsid there
-  t.false('linkNetns' in by.get('near0')!, 'no linkNetns on a local pair');
-  t.is(by.get('near0')!.peer, 'near1');
+  // ip's keys for the far end as ip has them (link_index, link_netnsid; no link: ip cannot name it here), nodectl's names besides
+  t.like(by.get('far0'), { peer: 'far1', link_netns: other.name, link: null, link_index: ipPeer.ifindex, link_netnsid: ipFar.link_netnsid, linkinfo: { info_kind: 'veth', info_data: null } });
+  // a link without a foreign end has no link_netns key
+  t.false('link_netns' in by.get('near0')!, 'no link_netns on a local pair');
+  t.like(by.get('near0'), { peer: 'near1', link: 'near1', link_netnsid: null });
   // and the far end, seen from its own namespace, names this one
-  const back = new Map((JSON.parse(cli(other).stdout) as { name: string; peer: string | null; linkNetns?: string | null }[]).map((l) => [l.name, l]));
-  t.like(back.get('far1'), { peer: 'far0', linkNetns: ns.name });
+  const back = new Map((JSON.parse(cli(other).stdout) as { ifname: string; peer: string | null; link_netns?: string | null }[]).map((l) => [l.ifname, l]));
+  t.like(back.get('far1'), { peer: 'far0', link_netns: ns.name });
 });
 
 testIf('root', 'vlan')(rootTitle('link list --json: native writer = oclif on vlan (802.1Q, 802.1ad, flags)'), (t) => {
@@ -152,8 +153,8 @@ testIf('root', 'bond')(rootTitle('link list --json: native writer = oclif on bon
   }
   // named inside kindData (as ip's primary): the native writer fills it in after the whole dump
   ns.ip('link', 'set', 'bond0', 'type', 'bond', 'primary', 's1');
-  const bond0 = (JSON.parse(cli(ns).stdout) as { name: string; kindData: object }[]).find((l) => l.name === 'bond0')!;
-  t.like(bond0.kindData, { primary: 's1' });
+  const bond0 = (JSON.parse(cli(ns).stdout) as { ifname: string; linkinfo: { info_data: object } }[]).find((l) => l.ifname === 'bond0')!;
+  t.like(bond0.linkinfo.info_data, { primary: 's1' });
   assertSame(t, ns, 'bond');
 });
 
@@ -219,5 +220,5 @@ testIf('root', 'cmd:script')(rootTitle('link list --json on a terminal: indented
   const native = onTty({});
   t.is(native, onTty({ NODECTL_NO_FAST: '1' }), 'native writer = oclif on a terminal');
   t.is(native, onTty({ NODECTL_NO_NATIVE_JSON: '1' }), 'native writer = the TypeScript fast path on a terminal');
-  t.regex(native, /^\[\r\n {2}\{\r\n {4}"index": 1,/, 'indented by two');
+  t.regex(native, /^\[\r\n {2}\{\r\n {4}"ifindex": 1,/, 'indented by two');
 });

@@ -27,7 +27,7 @@ for (const [how, words] of [
     t.is(there.link_index, here.ifindex);
     t.not(here.link_netnsid, undefined, 'the peer is in another namespace');
     t.deepEqual(a.ipJson<IpLink[]>('link', 'show').map((l) => l.ifname).sort(), ['lo', 've0']);
-    t.is(JSON.parse(r.stdout).name, 've0');
+    t.is(JSON.parse(r.stdout).ifname, 've0');
   });
 }
 
@@ -64,8 +64,8 @@ testIf('root')(rootTitle('link show, list and tree name a veth peer in another n
   // the header is ip's: @if<N> (the peer's index), no name that would read as a link of this namespace
   const ipHead = /^\d+: (ve0@if\d+):/m.exec(a.ip('link', 'show', 've0'))![1]!;
   t.regex(show.stdout, new RegExp(`^\\d+: ${ipHead}  <`, 'm'), `ip: ${ipHead}`);
-  const json = JSON.parse(nodectl('link', 'show', 've0', '-n', a.name, '--json').stdout) as { peer: string | null; linkNetns?: string | null };
-  t.like(json, { peer: 've0b', linkNetns: b.name });
+  const json = JSON.parse(nodectl('link', 'show', 've0', '-n', a.name, '--json').stdout) as { peer: string | null; link_netns?: string | null };
+  t.like(json, { peer: 've0b', link_netns: b.name });
   t.true(nodectl('link', 'list', '-n', a.name).stdout.includes(`veth peer ${want}`), 'link list');
   t.true(nodectl('link', 'tree', '-n', a.name).stdout.includes(`veth peer ${want}`), 'link tree');
   // dot draws no node for a link that is not in this namespace
@@ -118,12 +118,12 @@ testIf('root')(rootTitle('a veth peer and a macvlan lower device in a namespace 
   t.regex(tree, new RegExp(`^va .*veth peer if${by('va').link_index} \\(netnsid ${nsid}\\)$`, 'm'));
   t.regex(tree, new RegExp(`^mvx .*macvlan bridge, lower if${by('mvx').link_index} \\(netnsid ${nsid}\\)$`, 'm'));
   // JSON (show, and list, which the TypeScript path writes for such links) as ip -j: no name for the far end
-  type Row = { name: string; parent: string | null; peer: string | null; linkIndex: number | null; linkNetnsId: number | null; linkNetns?: string | null };
+  type Row = { ifname: string; link: string | null; parent: string | null; peer: string | null; link_index: number | null; link_netnsid: number | null; link_netns?: string | null };
   const listed = JSON.parse(nodectl('link', 'list', '-n', a.name, '--json').stdout) as Row[];
   for (const n of ['va', 'mvx']) {
     const j = JSON.parse(nodectl('link', 'show', n, '-n', a.name, '--json').stdout) as Row;
-    const want = { parent: null, peer: null, linkIndex: by(n).link_index, linkNetnsId: by(n).link_netnsid, linkNetns: null };
+    const want = { link: null, parent: null, peer: null, link_index: by(n).link_index, link_netnsid: by(n).link_netnsid, link_netns: null };
     t.like(j, want, `link show ${n} --json`);
-    t.like(listed.find((l) => l.name === n)!, want, `link list --json: ${n}`);
+    t.like(listed.find((l) => l.ifname === n)!, want, `link list --json: ${n}`);
   }
 });

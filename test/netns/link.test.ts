@@ -2,12 +2,11 @@
 import native from '../../native/index.js';
 import { NetlinkError, NotFoundError, UsageError } from '../../src/errors.js';
 import { Handle, withHandle } from '../../src/netlink/handle.js';
-import { addLink, delLink, getLink, listLinks, RENAME_UP_HINT, setLink } from '../../src/netlink/link.js';
+import { addLink, delLink, getLink, listLinks, listLinksOnce, RENAME_UP_HINT, setLink } from '../../src/netlink/link.js';
 import { toViews } from '../../src/interfaces/model.js';
 import { kernelAtLeast } from 'ebpf-ts';
 import { buildTree, walkTree } from '../../src/interfaces/tree.js';
-import { compareLink, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
-import { KIND_TABLE, SLAVE_TABLE } from '../../src/netlink/link-kinds.js';
+import { compareLink, compareLinkJson, type IpLink, type OurLink } from '../helpers/ip-oracle.js';
 import { bridgeTopology, type Netns, netnsFor, rootTitle, waitLowerUp } from '../helpers/netns.js';
 import { nodectl } from '../helpers/cli.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
@@ -312,13 +311,15 @@ testIf('root')(title('counters match ip -s -s -j link show after real traffic ac
     const shown = nodectl('link', 'show', 'c1', '-n', b.name);
     t.regex(shown.stdout, /^RX errors +length 0 crc 0 frame 0 fifo 0 overrun 0 missed 0 otherhost \d+$/m);
     t.regex(shown.stdout, /^TX errors +aborted 0 carrier 0 fifo 0 window 0 heartbeat 0$/m);
-    const json = JSON.parse(nodectl('link', 'show', 'c1', '-n', b.name, '--json').stdout) as { stats: Record<string, unknown> };
-    t.true((json.stats.rxOtherhostDropped as number) >= 2);
+    type Stats = { stats64: { rx: Record<string, unknown>; tx: Record<string, unknown> } };
+    const json = JSON.parse(nodectl('link', 'show', 'c1', '-n', b.name, '--json').stdout) as Stats;
+    t.true((json.stats64.rx.otherhost as number) >= 2);
     // link list --json on the native writer: the same members in the same order
-    const listed = JSON.parse(nodectl('link', 'list', '-n', b.name, '--json').stdout) as { name: string; stats: Record<string, unknown> }[];
-    const c1 = listed.find((l) => l.name === 'c1')!;
-    t.deepEqual(Object.keys(c1.stats), Object.keys(json.stats));
-    t.true((c1.stats.rxOtherhostDropped as number) >= 2);
+    const listed = JSON.parse(nodectl('link', 'list', '-n', b.name, '--json').stdout) as (Stats & { ifname: string })[];
+    const c1 = listed.find((l) => l.ifname === 'c1')!;
+    t.deepEqual(Object.keys(c1.stats64.rx), Object.keys(json.stats64.rx));
+    t.deepEqual(Object.keys(c1.stats64.tx), Object.keys(json.stats64.tx));
+    t.true((c1.stats64.rx.otherhost as number) >= 2);
   }
 });
 
@@ -331,18 +332,18 @@ testIf('root')(title('bridge port flags (hairpin, proxy_arp, flood, neigh_suppre
   const ip = ns.ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'pa')[0]!.linkinfo.info_slave_data;
   const r = nodectl('link', 'show', 'pa', '-n', ns.name, '--json');
   t.is(r.status, 0, r.stderr);
-  const ours = (JSON.parse(r.stdout) as { slaveData: Record<string, unknown> }).slaveData;
-  const pairs: [string, string][] = [['hairpin', 'hairpin'], ['proxyArp', 'proxy_arp'], ['mcastFlood', 'mcast_flood'], ['bcastFlood', 'bcast_flood'], ['neighSuppress', 'neigh_suppress'], ['isolated', 'isolated']];
-  if (ip.locked !== undefined) pairs.push(['locked', 'locked']);
+  const ours = (JSON.parse(r.stdout) as { linkinfo: { info_slave_data: Record<string, unknown> } }).linkinfo.info_slave_data;
+  const keys = ['hairpin', 'proxy_arp', 'mcast_flood', 'bcast_flood', 'neigh_suppress', 'isolated'];
+  if (ip.locked !== undefined) keys.push('locked');
   // only the locked flag (the rest is compared): IFLA_BRPORT_LOCKED came in 5.18
   else skipInside(t, 'kernel:IFLA_BRPORT_LOCKED', 'kernel lacks IFLA_BRPORT_LOCKED: ip -d shows no locked flag on a bridge port', '5.18');
-  for (const [mine, theirs] of pairs) t.is(ours[mine], ip[theirs], `${mine} = ip's ${theirs}`);
-  t.like(ours, { hairpin: true, mcastFlood: false, bcastFlood: false, neighSuppress: true, isolated: true, proxyArp: true });
+  for (const k of keys) t.is(ours[k], ip[k], `${k} = ip's`);
+  t.like(ours, { hairpin: true, mcast_flood: false, bcast_flood: false, neigh_suppress: true, isolated: true, proxy_arp: true });
   // the text says the same
   t.regex(nodectl('link', 'show', 'pa', '-n', ns.name).stdout, /^bridge_port +.*\bhairpin true\b.*\bisolated true\b/m);
   // link list --json: the native writer prints the same flags (test/netns/link-json.test.ts checks it byte for byte)
-  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; slaveData: Record<string, unknown> | null }[];
-  t.deepEqual(listed.find((l) => l.name === 'pa')!.slaveData, ours);
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { ifname: string; linkinfo: { info_slave_data: Record<string, unknown> | null } }[];
+  t.deepEqual(listed.find((l) => l.ifname === 'pa')!.linkinfo.info_slave_data, ours);
 });
 
 testIf('root')(title('bridge nf_call_iptables/ip6tables/arptables and mcast_querier read as ip -j -d shows them'), (t) => {
@@ -350,17 +351,17 @@ testIf('root')(title('bridge nf_call_iptables/ip6tables/arptables and mcast_quer
   ns.ip('link', 'add', 'br0', 'type', 'bridge', 'mcast_querier', '1');
   ns.ip('link', 'add', 'br1', 'type', 'bridge');
   const ip = ns.ipJson<{ ifname: string; linkinfo: { info_data: Record<string, unknown> } }[]>('-d', 'link', 'show', 'type', 'bridge');
-  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { name: string; kindData: Record<string, unknown> }[];
+  const listed = JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as { ifname: string; linkinfo: { info_data: Record<string, unknown> } }[];
+  const data = (b: string): Record<string, unknown> => listed.find((l) => l.ifname === b)!.linkinfo.info_data;
   for (const b of ['br0', 'br1']) {
     const theirs = ip.find((l) => l.ifname === b)!.linkinfo.info_data;
-    const ours = listed.find((l) => l.name === b)!.kindData;
-    // ip prints these as 0/1
-    for (const [mine, key] of [['mcastQuerier', 'mcast_querier'], ['nfCallIptables', 'nf_call_iptables'], ['nfCallIp6tables', 'nf_call_ip6tables'], ['nfCallArptables', 'nf_call_arptables']] as const) {
-      t.is(ours[mine], theirs[key] === 1, `${b}: ${mine} = ip's ${key} (${String(theirs[key])})`);
+    // ip prints these as 0/1, nodectl as booleans (docs/netlink.md)
+    for (const key of ['mcast_querier', 'nf_call_iptables', 'nf_call_ip6tables', 'nf_call_arptables']) {
+      t.is(data(b)[key], theirs[key] === 1, `${b}: ${key} = ip's (${String(theirs[key])})`);
     }
   }
-  t.like(listed.find((l) => l.name === 'br0')!.kindData, { mcastQuerier: true });
-  t.like(listed.find((l) => l.name === 'br1')!.kindData, { mcastQuerier: false });
+  t.like(data('br0'), { mcast_querier: true });
+  t.like(data('br1'), { mcast_querier: false });
 });
 
 testIf('root')(title('link list/show --json: qdisc, linkmode, queue counts, gso/gro/tso limits and addrgenmode as ip -j -d shows them'), (t) => {
@@ -375,17 +376,14 @@ testIf('root')(title('link list/show --json: qdisc, linkmode, queue counts, gso/
   t.is(r.status, 0, r.stderr);
   const ours = JSON.parse(r.stdout) as Record<string, unknown>[];
   for (const l of ip) {
-    const o = ours.find((x) => x.name === l.ifname)!;
-    t.is(o.qdisc, l.qdisc ?? null, `${l.ifname} qdisc`);
-    t.is(o.addrGenMode, l.inet6_addr_gen_mode ?? null, `${l.ifname} addrgenmode`);
-    t.is(typeof o.linkMode === 'string' ? o.linkMode.toUpperCase() : o.linkMode, l.linkmode ?? null, `${l.ifname} linkmode`);
-    for (const [mine, theirs] of [['numTxQueues', 'num_tx_queues'], ['numRxQueues', 'num_rx_queues'], ['gsoMaxSize', 'gso_max_size'], ['gsoMaxSegs', 'gso_max_segs'], ['groMaxSize', 'gro_max_size'], ['tsoMaxSize', 'tso_max_size'], ['tsoMaxSegs', 'tso_max_segs']] as const) {
-      t.is(o[mine], l[theirs] ?? null, `${l.ifname} ${theirs}`);
+    const o = ours.find((x) => x.ifname === l.ifname)!;
+    for (const k of ['qdisc', 'inet6_addr_gen_mode', 'linkmode', 'num_tx_queues', 'num_rx_queues', 'gso_max_size', 'gso_max_segs', 'gro_max_size', 'tso_max_size', 'tso_max_segs'] as const) {
+      t.is(o[k], l[k] ?? null, `${l.ifname} ${k}`);
     }
   }
   // what was set is what is read (not only what ip and nodectl agree on)
-  t.like(ours.find((x) => x.name === 'vb'), { addrGenMode: 'none' });
-  t.like(ours.find((x) => x.name === 'va'), { addrGenMode: 'eui64', linkMode: 'dormant', numTxQueues: 3, numRxQueues: 2, gsoMaxSize: 32768, gsoMaxSegs: 100, groMaxSize: 32000 });
+  t.like(ours.find((x) => x.ifname === 'vb'), { inet6_addr_gen_mode: 'none' });
+  t.like(ours.find((x) => x.ifname === 'va'), { inet6_addr_gen_mode: 'eui64', linkmode: 'DORMANT', num_tx_queues: 3, num_rx_queues: 2, gso_max_size: 32768, gso_max_segs: 100, gro_max_size: 32000 });
   const show = nodectl('link', 'show', 'va', '-n', ns.name);
   t.regex(show.stdout, /^linkmode +dormant$/m);
   t.regex(show.stdout, /^queues +tx 3 rx 2$/m);
@@ -393,23 +391,14 @@ testIf('root')(title('link list/show --json: qdisc, linkmode, queue counts, gso/
 });
 
 /**
- * What `ip -j -d -s -s link show` prints that nodectl has no field for, on purpose or not yet
- * (docs/architecture.md lists them). Any other key of ip's, on any link here, fails the parity
- * test below: a field iproute2 grows, or a kind table entry lost, shows up as a failure.
+ * What `ip -j -d -s -s link show` prints that `link list/show --json` has no key for, on purpose
+ * or not yet (docs/netlink.md lists them): top-level keys, and KIND.key / KIND_slave.key inside
+ * linkinfo's info_data / info_slave_data. Any other key of ip's, on any link here, fails the
+ * parity test below: a field iproute2 grows, or a kind table entry lost, shows up as a failure.
  */
-const TOP_FIELDS: Record<string, string> = {
-  ifindex: 'index', ifname: 'name', flags: 'flags', mtu: 'mtu', qdisc: 'qdisc', operstate: 'oper', linkmode: 'linkMode', group: 'group',
-  txqlen: 'txqlen', link_type: 'linkType', address: 'mac', broadcast: 'broadcast', permaddr: 'permMac', promiscuity: 'promiscuity',
-  allmulti: 'allmulti', min_mtu: 'minMtu', max_mtu: 'maxMtu', linkinfo: 'kindData', inet6_addr_gen_mode: 'addrGenMode',
-  num_tx_queues: 'numTxQueues', num_rx_queues: 'numRxQueues', gso_max_size: 'gsoMaxSize', gso_max_segs: 'gsoMaxSegs',
-  gro_max_size: 'groMaxSize', tso_max_size: 'tsoMaxSize', tso_max_segs: 'tsoMaxSegs', master: 'master', link: 'parent',
-  link_index: 'linkIndex', link_netnsid: 'linkNetnsId', ifalias: 'alias', altnames: 'altNames', proto_down: 'protoDown',
-  proto_down_reason: 'protoDownReason', stats64: 'stats', gso_ipv4_max_size: 'gsoIpv4MaxSize', gro_ipv4_max_size: 'groIpv4MaxSize',
-  parentdev: 'parentDev', parentbus: 'parentBus',
-};
 // xdp: the attached program is the eBPF layer's business (ip prints it only while one is attached);
 // vfinfo_list: SR-IOV virtual functions, which no appliance link here has (veth, bridge, macvlan send none)
-const TOP_GAPS = new Set(['vfinfo_list', 'xdp']);
+const TOP_GAPS = ['vfinfo_list', 'xdp'];
 /**
  * Per kind (ports as KIND_slave): ip keys nodectl leaves out on purpose. Running timers change on
  * every read, so a list would never read the same twice (docs/netlink.md).
@@ -419,13 +408,9 @@ const KIND_EXCLUDED: Record<string, string[]> = {
   bridge: ['hello_timer', 'tcn_timer', 'topology_change_timer', 'gc_timer'],
   bridge_slave: ['message_age_timer', 'forward_delay_timer', 'hold_timer'],
 };
-/** Per kind: ip keys with no table entry yet. */
-const KIND_GAPS: Record<string, string[]> = {
-  bridge: [...KIND_EXCLUDED.bridge!],
-  bridge_slave: [...KIND_EXCLUDED.bridge_slave!],
-};
+const GAPS: ReadonlySet<string> = new Set([...TOP_GAPS, ...Object.entries(KIND_EXCLUDED).flatMap(([kind, keys]) => keys.map((k) => `${kind}.${k}`))]);
 
-testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -s link show prints (but the listed gaps), allmulti, carrier changes and proto_down agreeing'), (t) => {
+testIf('root')(title('link list/show --json: every key ip -j -d -s -s link show prints, under ip\'s name (but the listed gaps), with ip\'s value where nodectl took its format'), (t) => {
   const ns = netnsFor(t);
   ns.ip('link', 'add', 'br0', 'type', 'bridge', 'mcast_querier', '1');
   ns.ip('link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb');
@@ -457,47 +442,28 @@ testIf('root')(title('link list/show --json: a field for every key ip -j -d -s -
     }
   };
   const { ip, listed } = read();
-  const missing: string[] = [];
+  const views = toViews(listLinksOnce(ns.name));
+  const disagreements: string[] = [];
   for (const l of ip) {
-    const ours = listed.find((o) => o.name === l.ifname)!;
+    const ours = listed.find((o) => o.ifname === l.ifname)!;
     const shown = JSON.parse(nodectl('link', 'show', l.ifname, '-n', ns.name, '--json').stdout) as Record<string, unknown>;
-    for (const o of [ours, shown]) {
-      for (const k of Object.keys(l)) if (!(TOP_FIELDS[k] && TOP_FIELDS[k] in o) && !TOP_GAPS.has(k)) missing.push(`${l.ifname}: ${k}`);
-      for (const dir of ['rx', 'tx'] as const) {
-        for (const k of Object.keys(l.stats64[dir])) {
-          const key = `${dir}.${k}`;
-          if (key === 'tx.carrier_changes') continue;
-          if (!(STATS_FIELDS[key] && STATS_FIELDS[key] in (o.stats as object))) missing.push(`${l.ifname}: stats64.${key}`);
-        }
-      }
-      const li = l.linkinfo ?? {};
-      for (const [kind, data, table, gaps] of [
-        [li.info_kind, li.info_data, li.info_kind ? KIND_TABLE.get(li.info_kind) : undefined, KIND_GAPS[li.info_kind ?? '']],
-        [li.info_slave_kind, li.info_slave_data, li.info_slave_kind ? SLAVE_TABLE.get(li.info_slave_kind) : undefined, KIND_GAPS[`${li.info_slave_kind}_slave`]],
-      ] as const) {
-        for (const k of Object.keys(data ?? {})) if (!table?.attrs.some((a) => a.ip === k) && !gaps?.includes(k)) missing.push(`${l.ifname}: ${kind} ${k}`);
-      }
-    }
-    // the values of the new fields (kind data values: compareLink, through the tables)
-    t.is(ours.allmulti, l.allmulti ?? null, `${l.ifname} allmulti`);
-    t.is(ours.carrierChanges, l.stats64.tx.carrier_changes ?? null, `${l.ifname} carrier_changes`);
-    t.is(ours.protoDown === true, l.proto_down === true, `${l.ifname} proto_down`);
-    const bits = typeof ours.protoDownReason === 'number' ? [...Array(32).keys()].filter((b) => ((ours.protoDownReason as number) >>> b) & 1).map(String) : [];
-    t.deepEqual(bits, (l.proto_down_reason as string[] | undefined) ?? [], `${l.ifname} proto_down_reason`);
-    t.deepEqual(compareLink(ours as unknown as OurLink, l as unknown as IpLink).filter((m) => !/^\w+\.(flags|operstate)/.test(m)), [], `${l.ifname}: every table attribute agrees with ip`);
+    // flags and operstate may still settle between the reads (linkwatch)
+    for (const o of [ours, shown]) disagreements.push(...compareLinkJson(o, l, GAPS).filter((m) => !/^[\w-]+\.(flags|operstate)/.test(m)));
+    // the check fails on what link list --json printed before (the views, camelCase): it can fail
+    t.true(compareLinkJson(JSON.parse(JSON.stringify(views.find((v) => v.name === l.ifname))) as Record<string, unknown>, l, GAPS).length > 0, `${l.ifname}: the camelCase view fails the check`);
   }
-  t.deepEqual(missing, [], 'every key ip prints has a nodectl field, or is a listed gap');
-  t.like(listed.find((o) => o.name === 'mv0'), { protoDown: true, protoDownReason: 8 });
-  t.like(listed.find((o) => o.name === 'pb'), { allmulti: 1 });
+  t.deepEqual(disagreements, [], 'every key ip prints is ours under its name (but the listed gaps), with ip\'s value');
+  t.like(listed.find((o) => o.ifname === 'mv0'), { proto_down: true, proto_down_reason: 8 });
+  t.like(listed.find((o) => o.ifname === 'pb'), { allmulti: 1 });
+  type Data = { linkinfo: { info_data: Record<string, unknown>; info_slave_data: Record<string, unknown> } };
+  const by = (n: string): Data & Record<string, unknown> => listed.find((o) => o.ifname === n) as Data & Record<string, unknown>;
   // the kernel lists them in its hash order (ip the same, compared above)
-  const mv1 = listed.find((o) => o.name === 'mv1') as { kindData: { mode: string; macaddrCount: number; macaddrData: string[] } };
-  t.like(mv1.kindData, { mode: 'source', macaddrCount: 2 });
-  t.deepEqual([...mv1.kindData.macaddrData].sort(), ['02:00:00:00:0a:01', '02:00:00:00:0a:02']);
-  t.like(listed.find((o) => o.name === 'br0'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false } });
-  t.like((listed.find((o) => o.name === 'pa') as { slaveData: object }).slaveData, { guard: true, fastLeave: true, mcastToUnicast: true, groupFwdMask: 0x4009, groupFwdMaskStr: 'stp,0x8,lldp' });
-  const qa = listed.find((o) => o.name === 'qa') as { index: number };
-  t.like((listed.find((o) => o.name === 'pa') as { slaveData: object }).slaveData, { backupPortIndex: qa.index, backupPort: 'qa' });
-  t.like((JSON.parse(nodectl('link', 'show', 'pa', '-n', ns.name, '--json').stdout) as { slaveData: object }).slaveData, { backupPort: 'qa' });
+  t.like(by('mv1').linkinfo.info_data, { mode: 'source', macaddr_count: 2 });
+  t.deepEqual([...(by('mv1').linkinfo.info_data.macaddr_data as string[])].sort(), ['02:00:00:00:0a:01', '02:00:00:00:0a:02']);
+  t.like(by('br0').linkinfo.info_data, { no_linklocal_learn: true, mcast_vlan_snooping: false });
+  t.like(by('pa').linkinfo.info_slave_data, { guard: true, fastleave: true, mcast_to_unicast: true, group_fwd_mask: 0x4009, group_fwd_mask_str: 'stp,0x8,lldp' });
+  t.like(by('pa').linkinfo.info_slave_data, { backup_port_index: by('qa').ifindex, backup_port: 'qa' });
+  t.like((JSON.parse(nodectl('link', 'show', 'pa', '-n', ns.name, '--json').stdout) as Data).linkinfo.info_slave_data, { backup_port: 'qa' });
   t.regex(nodectl('link', 'show', 'mv0', '-n', ns.name).stdout, /^protodown +on reason 0x8$/m);
   t.regex(nodectl('link', 'show', 'pb', '-n', ns.name).stdout, /^allmulti +1$/m);
   t.regex(nodectl('link', 'show', 'mv1', '-n', ns.name).stdout, /^macvlan +mode source .*macaddrData 02:00:00:00:0a:0[12],02:00:00:00:0a:0[12]( |$)/m);
@@ -533,11 +499,11 @@ testIf('root')(title('bridge querier state: another host\'s IGMP query makes it 
   ns.ip('link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb');
   ns.ip('link', 'set', 'pa', 'master', 'br0');
   for (const l of ['br0', 'pa', 'pb']) ns.ip('link', 'set', l, 'up');
-  type Row = { name: string; index: number; kindData: Record<string, unknown> };
-  const before = JSON.parse(nodectl('link', 'show', 'br0', '-n', ns.name, '--json').stdout) as Row;
+  type Row = { ifname: string; ifindex: number; linkinfo: { info_data: Record<string, unknown> } };
+  const before = (JSON.parse(nodectl('link', 'show', 'br0', '-n', ns.name, '--json').stdout) as Row).linkinfo.info_data;
   // no querier known yet: the kernel sends no IFLA_BR_MCAST_QUERIER_STATE (ip prints no key)
-  t.false('mcastQuerierStateIpv4' in before.kindData || 'mcastQuerierStateIpv6' in before.kindData, JSON.stringify(before.kindData));
-  const pa = (JSON.parse(nodectl('link', 'show', 'pa', '-n', ns.name, '--json').stdout) as Row).index;
+  t.false('mcast_querier_state_ipv4' in before || 'mcast_querier_state_ipv6' in before, JSON.stringify(before));
+  const pa = (JSON.parse(nodectl('link', 'show', 'pa', '-n', ns.name, '--json').stdout) as Row).ifindex;
   const pbMac = ns.ipJson<IpLink[]>('link', 'show', 'pb')[0]!.address!;
   const sender = PacketSocket.open({ netns: ns.name, ifname: 'pb', protocol: 0 });
   t.teardown(() => sender.close());
@@ -547,19 +513,19 @@ testIf('root')(title('bridge querier state: another host\'s IGMP query makes it 
     sender.send(igmpQuery(pbMac, '10.9.0.7'));
     await new Promise((r) => setTimeout(r, 100));
     shown = JSON.parse(nodectl('link', 'show', 'br0', '-n', ns.name, '--json').stdout) as Row;
-    if (shown.kindData.mcastQuerierStateIpv4 !== undefined) break;
+    if (shown.linkinfo.info_data.mcast_querier_state_ipv4 !== undefined) break;
   }
   // what was sent is what is read: the query's source, the port it came in on; no IPv6 querier
-  t.deepEqual(shown!.kindData.mcastQuerierStateIpv4, { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: pa });
-  t.deepEqual(shown!.kindData.mcastQuerierStateIpv6, {});
-  const listed = (JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as Row[]).find((l) => l.name === 'br0')!;
-  t.deepEqual(listed.kindData.mcastQuerierStateIpv4, shown!.kindData.mcastQuerierStateIpv4, 'the native writer of link list says the same');
-  t.deepEqual(listed.kindData.mcastQuerierStateIpv6, {});
+  t.deepEqual(shown!.linkinfo.info_data.mcast_querier_state_ipv4, { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: pa });
+  t.deepEqual(shown!.linkinfo.info_data.mcast_querier_state_ipv6, {});
+  const listed = (JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as Row[]).find((l) => l.ifname === 'br0')!;
+  t.deepEqual(listed.linkinfo.info_data.mcast_querier_state_ipv4, shown!.linkinfo.info_data.mcast_querier_state_ipv4, 'the native writer of link list says the same');
+  t.deepEqual(listed.linkinfo.info_data.mcast_querier_state_ipv6, {});
   t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, new RegExp(`mcastQuerierStateIpv4 mcast_querier_ipv4_addr=10\\.9\\.0\\.7,mcast_querier_ipv4_port=${pa}\\b`));
   // an iproute2 that prints the state (those from late 2024 on; not this host's 6.1) agrees, timer aside
   const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show', 'br0')[0]!;
   if (ip.linkinfo?.info_data?.mcast_querier_state_ipv4 !== undefined) {
-    t.deepEqual(compareLink(listed as unknown as OurLink, ip).filter((m) => /querier_state/.test(m)), []);
+    t.deepEqual(compareLinkJson(listed, ip as unknown as Record<string, unknown>, new Set()).filter((m) => /querier_state/.test(m)), []);
   } else {
     t.log(`this iproute2 (${ns.exec('ip', '-V').trim()}) prints no mcast_querier_state: compared with what was sent only`);
   }

@@ -142,7 +142,7 @@ debTest('root')(rootTitle('the unpacked .deb runs without a Node on PATH: --vers
   ns.ip('link', 'add', 'pk0', 'type', 'veth', 'peer', 'name', 'pk1');
   const list = run(tree, env, 'link', 'list', '--json', '-n', ns.name);
   t.is(list.status, 0, list.stderr);
-  const names = (JSON.parse(list.stdout) as { name: string }[]).map((l) => l.name).sort();
+  const names = (JSON.parse(list.stdout) as { ifname: string }[]).map((l) => l.ifname).sort();
   const oracle = ns.ipJson<{ ifname: string }[]>('link').map((l) => l.ifname).sort();
   t.deepEqual(names, oracle);
 

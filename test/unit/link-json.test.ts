@@ -6,11 +6,13 @@
 // (vlan, bond, dummy) and counters beyond 2^53; test/netns/link-json.test.ts does live namespaces.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { linksJson } from '../../src/interfaces/link-json.js';
 import { toViews } from '../../src/interfaces/model.js';
 import { renderLinkDetail } from '../../src/interfaces/render.js';
 import { AttrWriter } from '../../src/netlink/attr.js';
 import { linkListJsonOf } from '../../src/netlink/link-json.js';
 import { decodeLink, LINK_STATS_KEYS } from '../../src/netlink/link.js';
+import { LINK_JSON_STATS64 } from '../../src/netlink/link-kinds.js';
 import { fixturePath } from '../helpers/nlfixture.js';
 
 const RTM_NEWLINK = 16;
@@ -43,9 +45,9 @@ function payloadsOf(bytes: Buffer): Buffer[] {
   return out;
 }
 
-/** What the TypeScript path prints for these messages (writeJson: JSON.stringify, indent, newline). */
+/** What the TypeScript path prints for these messages (linksJson, then writeJson: JSON.stringify, indent, newline). */
 function reference(payloads: Buffer[], indent: number): string {
-  return JSON.stringify(toViews(payloads.map((p) => decodeLink(p))), null, indent || undefined) + '\n';
+  return JSON.stringify(linksJson(toViews(payloads.map((p) => decodeLink(p)))), null, indent || undefined) + '\n';
 }
 
 function nativeJson(payloads: Buffer[], indent: number): string | null {
@@ -319,28 +321,34 @@ test('native link list JSON equals the TypeScript path on crafted links of every
   }
   // The crafted set reaches what it claims to (else the comparison above proves little).
   const views = JSON.parse(reference(links, 0)) as Record<string, unknown>[];
-  const byName = new Map(views.map((v) => [v.name, v]));
-  t.like(byName.get('eth0.100'), { kind: 'vlan', kindData: { id: 101, protocol: '802.1ad' } });
-  t.deepEqual(Object.keys((byName.get('bond0') as { kindData: object }).kindData), [
-    'kind', 'mode', 'miimon', 'downdelay', 'updelay', 'activeSlaveIndex', 'activeSlave', 'arpInterval', 'arpIpTargets', 'arpValidate', 'primaryIndex',
-    'primary', 'xmitHashPolicy', 'minLinks', 'lacpRate',
+  const byName = new Map(views.map((v) => [v.ifname, v]));
+  t.like(byName.get('eth0.100'), { kind: 'vlan', linkinfo: { info_kind: 'vlan', info_data: { id: 101, protocol: '802.1ad' } } });
+  t.deepEqual(Object.keys((byName.get('bond0') as { linkinfo: { info_data: object } }).linkinfo.info_data), [
+    'mode', 'miimon', 'downdelay', 'updelay', 'active_slave_index', 'active_slave', 'arp_interval', 'arp_ip_target', 'arp_validate', 'primary_index',
+    'primary', 'xmit_hash_policy', 'min_links', 'ad_lacp_rate',
   ]);
-  t.like(byName.get('bs0'), { kind: 'dummy', slaveData: { kind: 'bond', state: 'backup', miiStatus: '7' } });
-  t.like(byName.get('lo'), { stats: { rxPackets: 0, rxErrors: 2 ** 53, rxDropped: 2 ** 63, txDropped: 2 ** 64 } });
-  t.like(byName.get('p1a'), { slaveData: { hairpin: true, proxyArp: false, mcastFlood: true, bcastFlood: false, neighSuppress: true, isolated: true, locked: false } });
-  t.like(byName.get('br0'), { carrierChanges: 7, carrierUpCount: 4, carrierDownCount: 3, protoDown: true, protoDownReason: 0x8001, allmulti: 2 });
-  t.like(byName.get('lo'), { carrierChanges: null, carrierUpCount: null, carrierDownCount: null, protoDown: null, protoDownReason: null, allmulti: null });
-  t.like(byName.get('br0'), { qdisc: 'noqueue', linkMode: 'dormant', numTxQueues: 4, numRxQueues: 2, gsoMaxSize: 65536, gsoMaxSegs: 65535, groMaxSize: 65537, tsoMaxSize: 524280, tsoMaxSegs: 64, addrGenMode: 'random' });
-  t.like(byName.get('br0'), { ports: ['p1a'], kindData: { bridgeId: '8000.02:00:00:00:00:01', rootId: '', mcastQuerier: true, nfCallIptables: false, nfCallIp6tables: true, nfCallArptables: false } });
-  t.like(byName.get('p1b'), { peer: 'p1a', altNames: ['altname-one-that-is-long', 'ünïcode-alt'] });
-  t.like(byName.get('wg0'), { kind: 'wireguard', kindData: null, slaveKind: 'team', slaveData: null, parentIndex: null });
-  t.like(byName.get('vpeer'), { peer: null, kindData: { kind: 'veth', peerIndex: 21 } });
-  t.like(byName.get(''), { index: 17, linkType: 'none', stats: { rxPackets: 9 } });
+  t.like(byName.get('bs0'), { kind: 'dummy', linkinfo: { info_kind: 'dummy', info_data: null, info_slave_kind: 'bond', info_slave_data: { state: 'backup', mii_status: '7' } } });
+  t.like(byName.get('lo'), { linkinfo: null, stats64: { rx: { packets: 0, errors: 2 ** 53, dropped: 2 ** 63 }, tx: { dropped: 2 ** 64 } } });
+  t.like(byName.get('p1a'), { linkinfo: { info_slave_data: { hairpin: true, proxy_arp: false, mcast_flood: true, bcast_flood: false, neigh_suppress: true, isolated: true, locked: false } } });
+  t.like(byName.get('br0'), { carrier_up_count: 4, carrier_down_count: 3, proto_down: true, proto_down_reason: 0x8001, allmulti: 2, stats64: { tx: { carrier_changes: 7 } } });
+  t.like(byName.get('lo'), { carrier_up_count: null, carrier_down_count: null, proto_down: null, proto_down_reason: null, allmulti: null, stats64: { tx: { carrier_changes: null } } });
+  t.like(byName.get('br0'), { qdisc: 'noqueue', linkmode: 'DORMANT', num_tx_queues: 4, num_rx_queues: 2, gso_max_size: 65536, gso_max_segs: 65535, gro_max_size: 65537, tso_max_size: 524280, tso_max_segs: 64, inet6_addr_gen_mode: 'random' });
+  t.like(byName.get('br0'), { ports: ['p1a'], linkinfo: { info_data: { bridge_id: '8000.02:00:00:00:00:01', root_id: '', mcast_querier: true, nf_call_iptables: false, nf_call_ip6tables: true, nf_call_arptables: false } } });
+  t.like(byName.get('p1b'), { peer: 'p1a', link: 'p1a', altnames: ['altname-one-that-is-long', 'ünïcode-alt'] });
+  t.like(byName.get('wg0'), { kind: 'wireguard', linkinfo: { info_kind: 'wireguard', info_data: null, info_slave_kind: 'team', info_slave_data: null }, parent: null });
+  t.like(byName.get('vpeer'), { peer: null, link: null, link_index: 21, linkinfo: { info_kind: 'veth', info_data: null } });
+  t.like(byName.get(''), { ifindex: 17, link_type: 'none', stats64: { rx: { packets: 9 } } });
 });
 
 test('detailed counters: as far as the kernel\'s stats struct reaches, null beyond (both writers, compared above)', (t) => {
-  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as { name: string; stats: Record<string, number | null> }[]).map((v) => [v.name, v.stats]));
-  t.deepEqual(Object.keys(byName.get('lo')!), [...LINK_STATS_KEYS], 'struct rtnl_link_stats64 order');
+  // stats64 by ip -s -s -j's names, back to LinkStats' members (LINK_JSON_STATS64) to compare with the struct's order
+  const flat = (s: { rx: Record<string, number | null>; tx: Record<string, number | null> }): Record<string, number | null> => {
+    const out: Record<string, number | null> = {};
+    for (const dir of ['rx', 'tx'] as const) for (const [k, from] of LINK_JSON_STATS64[dir]) if (from !== 'carrierChanges') out[from] = s[dir][k]!;
+    return Object.fromEntries(LINK_STATS_KEYS.map((k) => [k, out[k]!]));
+  };
+  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as { ifname: string; stats64: { rx: Record<string, number | null>; tx: Record<string, number | null> } }[]).map((v) => [v.ifname, flat(v.stats64)]));
+  t.deepEqual(Object.keys((JSON.parse(reference(craftedLinks(), 0)) as { stats64: { rx: object } }[])[0]!.stats64.rx), LINK_JSON_STATS64.rx.map(([k]) => k), 'ip -s -s -j order');
   // the 80-byte stats64 of the crafted lo: the ten, no detailed counters
   t.like(byName.get('lo'), { rxLengthErrors: null, txCompressed: null, rxNohandler: null, rxOtherhostDropped: null });
   const at = (from: number, n: number): Record<string, number | null> => Object.fromEntries(LINK_STATS_KEYS.map((k, i) => [k, i < n ? from + i : null]));
@@ -358,38 +366,42 @@ test('detailed counters: as far as the kernel\'s stats struct reaches, null beyo
 });
 
 test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as iproute2 prints them (both writers, compared above)', (t) => {
-  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as Record<string, unknown>[]).map((v) => [v.name, v]));
-  t.like(byName.get('eth9'), { gsoIpv4MaxSize: 65536, groIpv4MaxSize: 131072, parentDev: '0000:00:03.0', parentBus: 'pci' });
-  t.like(byName.get('lo'), { gsoIpv4MaxSize: null, groIpv4MaxSize: null, parentDev: null, parentBus: null });
-  t.deepEqual(byName.get('eth9')!.kindData, {
-    kind: 'vlan', id: 30, protocol: '802.1Q', flags: [], egressQos: [{ from: 1, to: 2 }, { from: 7, to: 5 }], ingressQos: [{ from: 3, to: 4 }],
+  type J = Record<string, unknown> & { linkinfo: { info_data: Record<string, unknown>; info_slave_data: Record<string, unknown> } };
+  const byName = new Map((JSON.parse(reference(craftedLinks(), 0)) as J[]).map((v) => [v.ifname, v]));
+  const data = (n: string): Record<string, unknown> => byName.get(n)!.linkinfo.info_data;
+  const slave = (n: string): Record<string, unknown> => byName.get(n)!.linkinfo.info_slave_data;
+  t.like(byName.get('eth9'), { gso_ipv4_max_size: 65536, gro_ipv4_max_size: 131072, parentdev: '0000:00:03.0', parentbus: 'pci' });
+  t.like(byName.get('lo'), { gso_ipv4_max_size: null, gro_ipv4_max_size: null, parentdev: null, parentbus: null });
+  t.deepEqual(data('eth9'), {
+    id: 30, protocol: '802.1Q', flags: [], egress_qos: [{ from: 1, to: 2 }, { from: 7, to: 5 }], ingress_qos: [{ from: 3, to: 4 }],
   });
-  t.like(byName.get('eth10'), { kindData: { egressQos: [] } });
-  t.like(byName.get('bond3'), { kindData: {
-    mode: '802.3ad', adInfo: { aggregator: 2, num_ports: 3, actor_key: 15, partner_key: 17, partner_mac: '02:00:00:00:00:33' },
-    nsIp6Targets: ['2001:db8::1', 'fe80::1:0:0:2'], coupledControl: true,
-  } });
+  t.like(data('eth10'), { egress_qos: [] });
+  t.like(data('bond3'), {
+    mode: '802.3ad', ad_info: { aggregator: 2, num_ports: 3, actor_key: 15, partner_key: 17, partner_mac: '02:00:00:00:00:33' },
+    ns_ip6_target: ['2001:db8::1', 'fe80::1:0:0:2'], coupled_control: true,
+  });
   // 0x3d: active, aggregating, in_sync, collecting, distributing; 0x102: short_timeout and a bit past the eight
-  t.like(byName.get('bs3'), { slaveData: {
-    adAggregatorId: 2, adActorOperPortState: 0x3d, adActorOperPortStateStr: ['active', 'aggregating', 'in_sync', 'collecting', 'distributing'],
-    adPartnerOperPortState: 0x102, adPartnerOperPortStateStr: ['short_timeout'], prio: -5,
-  } });
+  t.like(slave('bs3'), {
+    ad_aggregator_id: 2, ad_actor_oper_port_state: 0x3d, ad_actor_oper_port_state_str: ['active', 'aggregating', 'in_sync', 'collecting', 'distributing'],
+    ad_partner_oper_port_state: 0x102, ad_partner_oper_port_state_str: ['short_timeout'], prio: -5,
+  });
   // group_fwd_mask_str as ip -d words it (_bitmask2str): named bits stp/lacp/lldp, others 0x<bit>, 0x0 for none
-  t.like(byName.get('bond3'), { slaveData: { groupFwdMask: 0x4009, groupFwdMaskStr: 'stp,0x8,lldp' } });
-  t.like(byName.get('pm0'), { slaveData: { groupFwdMask: 0, groupFwdMaskStr: '0x0' } });
-  t.like(byName.get('pm1'), { slaveData: { groupFwdMaskStr: 'stp,lacp,0x8,0x10,0x20,0x40,0x80,0x100,0x200,0x400,0x800,0x1000,0x2000,lldp,0x8000' } });
-  t.like(byName.get('mvs0'), { kindData: { mode: 'source', macaddrData: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddrCount: 2, bcCutoff: -1 } });
-  t.like(byName.get('br9'), { kindData: { noLinklocalLearn: true, mcastVlanSnooping: false, mstEnabled: true } });
+  t.like(slave('bond3'), { group_fwd_mask: 0x4009, group_fwd_mask_str: 'stp,0x8,lldp' });
+  t.like(slave('pm0'), { group_fwd_mask: 0, group_fwd_mask_str: '0x0' });
+  t.like(slave('pm1'), { group_fwd_mask_str: 'stp,lacp,0x8,0x10,0x20,0x40,0x80,0x100,0x200,0x400,0x800,0x1000,0x2000,lldp,0x8000' });
+  t.like(data('mvs0'), { mode: 'source', macaddr_data: ['02:00:00:00:00:a1', '02:00:00:00:00:a2'], macaddr_count: 2, bc_cutoff: -1 });
+  t.like(data('br9'), { no_linklocal_learn: true, mcast_vlan_snooping: false, mst_enabled: true });
   // the querier state per family, as ip prints it but without the running other_timer
-  t.like(byName.get('brq'), { kindData: {
-    mcastQuerierStateIpv4: { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: 3 },
-    mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: 'fe80::42', mcast_querier_ipv6_port: 4 },
-  } });
-  t.deepEqual((byName.get('brq2') as { kindData: object }).kindData, { kind: 'bridge', stp: false, vlanFiltering: false, mcastQuerierStateIpv4: {}, mcastQuerierStateIpv6: { mcast_querier_ipv6_addr: '2001:db8::9' } });
-  t.false('mcastQuerierStateIpv4' in (byName.get('br9') as { kindData: object }).kindData, 'no attribute, no member');
+  t.like(data('brq'), {
+    mcast_querier_state_ipv4: { mcast_querier_ipv4_addr: '10.9.0.7', mcast_querier_ipv4_port: 3 },
+    mcast_querier_state_ipv6: { mcast_querier_ipv6_addr: 'fe80::42', mcast_querier_ipv6_port: 4 },
+  });
+  t.deepEqual(data('brq2'), { stp_state: false, vlan_filtering: false, mcast_querier_state_ipv4: {}, mcast_querier_state_ipv6: { mcast_querier_ipv6_addr: '2001:db8::9' } });
+  t.false('mcast_querier_state_ipv4' in data('br9'), 'no attribute, no member');
   // links by name, as ip prints active_slave, primary, backup_port; null when the dump has no such link
-  t.like(byName.get('bond3'), { kindData: { activeSlaveIndex: 33, activeSlave: 'bs3', primaryIndex: 99, primary: null }, slaveData: { backupPortIndex: 34, backupPort: 'mvs0' } });
-  t.like(byName.get('bond0'), { kindData: { activeSlaveIndex: 10, activeSlave: 'bs0', primaryIndex: 10, primary: 'bs0' } });
+  t.like(data('bond3'), { active_slave_index: 33, active_slave: 'bs3', primary_index: 99, primary: null });
+  t.like(slave('bond3'), { backup_port_index: 34, backup_port: 'mvs0' });
+  t.like(data('bond0'), { active_slave_index: 10, active_slave: 'bs0', primary_index: 10, primary: 'bs0' });
   for (const indent of [0, 2, 4]) t.is(nativeJson(kindExtras(), indent), reference(kindExtras(), indent), `native agrees, indent ${indent}`);
   // link show's text: QoS maps as ip's from:to, ad_info as key=value, lists joined by commas
   const views = toViews(kindExtras().map((p) => decodeLink(p)));

@@ -3,7 +3,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { renderLinkKindsHeader } from '../../src/netlink/link-kinds-gen.js';
-import { ATTR_TYPE_SIZE, IFLA, KIND_TABLES, SLAVE_TABLES } from '../../src/netlink/link-kinds.js';
+import { ATTR_TYPE_SIZE, IFLA, jsonKeys, KIND_TABLES, LINK_JSON_FIELDS, LINK_JSON_STATS64, SLAVE_TABLES } from '../../src/netlink/link-kinds.js';
+import { LINK_STATS_KEYS } from '../../src/netlink/link.js';
 
 test('native/src/generated/link_kinds.h is rendered from the current tables (run scripts/gen-link-kinds)', (t) => {
   t.is(readFileSync(new URL('../../native/src/generated/link_kinds.h', import.meta.url), 'utf8'), renderLinkKindsHeader());
@@ -40,4 +41,24 @@ test('each table names its attributes once, by a uapi name, with what its type n
     for (const k of table.create?.keys ?? []) t.truthy(table.attrs.find((a) => a.key === k), `${what}: create key ${k} is an attribute's`);
   }
   t.is(new Set(Object.values(IFLA)).size, Object.keys(IFLA).length, 'top-level IFLA ids are distinct');
+});
+
+test('the JSON tables give each member one key, and every stats64 member a LinkStats counter', (t) => {
+  const keys = LINK_JSON_FIELDS.map((f) => f.key);
+  t.is(new Set(keys).size, keys.length, 'top-level keys are unique');
+  for (const k of keys) t.regex(k, /^[a-z0-9_]+$/, `${k}: ip's style`);
+  for (const dir of ['rx', 'tx'] as const) {
+    const names = LINK_JSON_STATS64[dir].map(([k]) => k);
+    t.is(new Set(names).size, names.length, `stats64.${dir}: unique`);
+    for (const [k, from] of LINK_JSON_STATS64[dir]) t.true((LINK_STATS_KEYS as readonly string[]).includes(from) || from === 'carrierChanges', `stats64.${dir}.${k} from ${from}`);
+  }
+  // every LinkStats counter is printed once
+  const used = [...LINK_JSON_STATS64.rx, ...LINK_JSON_STATS64.tx].map(([, from]) => from).filter((f) => f !== 'carrierChanges').sort();
+  t.deepEqual(used, [...LINK_STATS_KEYS].sort());
+  for (const table of [...KIND_TABLES, ...SLAVE_TABLES]) {
+    const m = jsonKeys(table);
+    const out = [...m.values()];
+    t.is(new Set(out).size, out.length, `${table.kinds.join('/')}: info_data keys are unique`);
+    for (const k of out) t.regex(k, /^[a-z0-9_]+$/, `${table.kinds.join('/')}.${k}: ip's style`);
+  }
 });

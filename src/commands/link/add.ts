@@ -3,7 +3,7 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { vethPeerWords } from '../../cli/ip-words.js';
 import { UsageError } from '../../errors.js';
 import { CREATABLE_KINDS, createLink, type CreatableKind } from '../../interfaces/manage.js';
-import type { LinkView } from '../../interfaces/model.js';
+import { type LinkJson, linkJson } from '../../interfaces/link-json.js';
 import { renderLinkDetail } from '../../interfaces/render.js';
 
 export default class LinkAdd extends NodectlCommand {
@@ -58,7 +58,7 @@ Interfaces made here are not owned by "nodectl config": a config apply never pru
     up: Flags.boolean({ summary: 'bring the interface up.' }),
   };
 
-  async run(): Promise<LinkView> {
+  async run(): Promise<LinkJson> {
     const { args, flags } = await this.parse(LinkAdd);
     const words = vethPeerWords(args.kind, (args.words as string[] | undefined) ?? []);
     if (words.peer !== undefined && (flags.peer !== undefined || flags['peer-netns'] !== undefined)) {
@@ -72,6 +72,7 @@ Interfaces made here are not owned by "nodectl config": a config apply never pru
       mtu: flags.mtu, mac: flags.mac, master: flags.master, up: flags.up || undefined,
     });
     if (!this.jsonEnabled()) this.log(renderLinkDetail(link));
-    return link;
+    // the link as link show --json prints it
+    return linkJson(link);
   }
 }

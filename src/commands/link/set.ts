@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { changeLink } from '../../interfaces/manage.js';
-import type { LinkView } from '../../interfaces/model.js';
+import { type LinkJson, linkJson } from '../../interfaces/link-json.js';
 import { renderLinkDetail } from '../../interfaces/render.js';
 
 export default class LinkSet extends NodectlCommand {
@@ -32,7 +32,7 @@ export default class LinkSet extends NodectlCommand {
     alias: Flags.string({ summary: 'free-text description (ifalias).' }),
   };
 
-  async run(): Promise<LinkView> {
+  async run(): Promise<LinkJson> {
     const { args, flags } = await this.parse(LinkSet);
     const link = await changeLink({ netns: flags.netns }, args.iface, {
       up: flags.up ? true : flags.down ? false : undefined,
@@ -40,6 +40,7 @@ export default class LinkSet extends NodectlCommand {
       master: flags.nomaster ? null : flags.master, alias: flags.alias,
     });
     if (!this.jsonEnabled()) this.log(renderLinkDetail(link));
-    return link;
+    // the link as link show --json prints it
+    return linkJson(link);
   }
 }

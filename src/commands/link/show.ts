@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import type { LinkView } from '../../interfaces/model.js';
+import type { LinkJson } from '../../interfaces/link-json.js';
 import { READ_ACTIONS } from '../../cli/fast-read.js';
 
 export default class LinkShow extends NodectlCommand {
@@ -13,14 +13,14 @@ IFACE is a name, an alternative name or an ifindex. An interface that does not e
   static override examples = [
     '<%= config.bin %> link show eth0',
     { description: 'By ifindex, in a namespace', command: '<%= config.bin %> link show 3 --netns blue' },
-    { description: 'The active slave of a bond, by name', command: '<%= config.bin %> link show bond0 --json | jq .kindData.activeSlave' },
+    { description: 'The active slave of a bond, by name', command: '<%= config.bin %> link show bond0 --json | jq .linkinfo.info_data.active_slave' },
   ];
 
   static override args = {
     iface: Args.string({ description: 'interface name, alternative name or ifindex', required: true }),
   };
 
-  async run(): Promise<LinkView> {
+  async run(): Promise<LinkJson> {
     const { args, flags } = await this.parse(LinkShow);
     return this.output(await READ_ACTIONS['link show'](flags, args, this.jsonEnabled()));
   }
