@@ -13,8 +13,11 @@ export type LinkJson = Record<string, unknown> & { ifindex: number; ifname: stri
 /** nodectl key -> JSON key, per table (a kind's table has a few dozen entries; links share a few tables). */
 const keyCache = new Map<KindTable, ReadonlyMap<string, string>>();
 
-/** kindData / slaveData by the table's JSON keys, in their order, without `kind` (info_kind says it); null for a table without attributes (veth, dummy: ip prints no info_data). */
-function tableJson(data: { kind: string } | null, tables: ReadonlyMap<string, KindTable>): Record<string, unknown> | null {
+/**
+ * kindData / slaveData by the table's JSON keys, in their order, without `kind` (info_kind says it); null for a table without attributes (veth, dummy: ip prints no info_data).
+ * Also the words of `link show`'s kind and port lines (render.ts), so text and JSON name a member alike.
+ */
+export function tableJson(data: { kind: string } | null, tables: ReadonlyMap<string, KindTable>): Record<string, unknown> | null {
   const table = data && tables.get(data.kind);
   if (!data || !table || table.attrs.length === 0) return null;
   let keys = keyCache.get(table);

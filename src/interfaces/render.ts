@@ -2,6 +2,8 @@
 // diagrams. JSON needs no renderer: the typed results are the JSON.
 import type { AddrView, LinkView, NeighView } from './model.js';
 import { ifIndexWord } from '../netlink/ifname.js';
+import { KIND_TABLE, SLAVE_TABLE } from '../netlink/link-kinds.js';
+import { tableJson } from './link-json.js';
 import { describeLink, foreignEnd, type TreeNode } from './tree.js';
 
 /** One word for a link's state, as `ip -br link` would put it. */
@@ -30,15 +32,26 @@ export function renderLinkTable(links: LinkView[]): string {
 
 /** `link show IFACE`: everything nodectl knows about one link, one fact per line. */
 
-/** A kind attribute's value in one word: lists joined by commas, a vlan QoS mapping as from:to (ip's 1:2), ad_info as key=value. */
+/**
+ * A kind attribute's value in one word: a flag on/off (as ip -d writes hairpin, root_block …; ip
+ * writes a few others, such as stp_state, as 0/1, but one rule reads better than ip's mix and
+ * needs nothing beyond the JSON boolean), lists joined by commas, a vlan QoS mapping as from:to
+ * (ip's 1:2), ad_info as key=value.
+ */
 function valueText(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
   if (Array.isArray(v)) return v.map(valueText).join(',');
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if ('from' in o && 'to' in o) return `${String(o.from)}:${String(o.to)}`;
-    return Object.entries(o).map(([k, x]) => `${k}=${String(x)}`).join(',');
+    return Object.entries(o).map(([k, x]) => `${k}=${valueText(x)}`).join(',');
   }
   return String(v);
+}
+
+/** `key value …` of a kind's or port's members under the keys --json has (ip's, else snake_case); null when it has none. */
+function membersText(data: Record<string, unknown> | null): string | null {
+  return data ? Object.entries(data).map(([k, v]) => `${k} ${valueText(v)}`).join(' ') : null;
 }
 
 export function renderLinkDetail(l: LinkView): string {
@@ -79,14 +92,11 @@ export function renderLinkDetail(l: LinkView): string {
     .filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`).join(' ');
   kv('offload', limits || null);
   kv('parentdev', l.parentDev !== null ? `${l.parentDev}${l.parentBus !== null ? ` bus ${l.parentBus}` : ''}` : null);
-  if (l.kindData && l.kindData.kind !== 'veth') {
-    const { kind: _k, ...rest } = l.kindData;
-    kv(l.kindData.kind, Object.entries(rest).map(([k, v]) => `${k} ${valueText(v)}`).join(' '));
-  }
-  if (l.slaveData) {
-    const { kind, ...rest } = l.slaveData;
-    kv(kind === 'bridge' ? 'bridge_port' : `${kind}_slave`, Object.entries(rest).map(([k, v]) => `${k} ${valueText(v)}`).join(' '));
-  }
+  // the members by the keys of --json's info_data / info_slave_data (one projection, link-json.ts);
+  // a veth has none there (its peer is above). The port line has ip -d's label: bridge_slave,
+  // bond_slave, the word `ip link set … type bridge_slave` takes too.
+  if (l.kindData) kv(l.kindData.kind, membersText(tableJson(l.kindData, KIND_TABLE)));
+  if (l.slaveData) kv(`${l.slaveData.kind}_slave`, membersText(tableJson(l.slaveData, SLAVE_TABLE)));
   const s = l.stats;
   kv('RX', `packets ${s.rxPackets} bytes ${s.rxBytes} errors ${s.rxErrors} dropped ${s.rxDropped} mcast ${s.multicast}`);
   kv('TX', `packets ${s.txPackets} bytes ${s.txBytes} errors ${s.txErrors} dropped ${s.txDropped} collisions ${s.collisions}`);

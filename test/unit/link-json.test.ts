@@ -406,11 +406,51 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   // link show's text: QoS maps as ip's from:to, ad_info as key=value, lists joined by commas
   const views = toViews(kindExtras().map((p) => decodeLink(p)));
   const text = (name: string): string => renderLinkDetail(views.find((v) => v.name === name)!);
-  t.regex(text('eth9'), /^vlan +id 30 .*egressQos 1:2,7:5 ingressQos 3:4$/m);
+  t.regex(text('eth9'), /^vlan +id 30 .*egress_qos 1:2,7:5 ingress_qos 3:4$/m);
   t.regex(text('eth9'), /^parentdev +0000:00:03\.0 bus pci$/m);
   t.regex(text('eth9'), / gso_ipv4_max_size 65536 gro_ipv4_max_size 131072$/m);
-  t.regex(text('bond3'), /adInfo aggregator=2,num_ports=3,actor_key=15,partner_key=17,partner_mac=02:00:00:00:00:33 nsIp6Targets 2001:db8::1,fe80::1:0:0:2 /);
-  t.regex(text('bs3'), /adActorOperPortStateStr active,aggregating,in_sync,collecting,distributing /);
+  t.regex(text('bond3'), /ad_info aggregator=2,num_ports=3,actor_key=15,partner_key=17,partner_mac=02:00:00:00:00:33 ns_ip6_target 2001:db8::1,fe80::1:0:0:2 /);
+  t.regex(text('bs3'), /ad_actor_oper_port_state_str active,aggregating,in_sync,collecting,distributing /);
+});
+
+/** A JSON value as link show's text writes it: flags on/off as ip -d, lists comma-joined, QoS maps from:to, ad_info key=value. */
+function textWord(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (Array.isArray(v)) return v.map(textWord).join(',');
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('from' in o && 'to' in o) return `${String(o.from)}:${String(o.to)}`;
+    return Object.entries(o).map(([k, x]) => `${k}=${textWord(x)}`).join(',');
+  }
+  return String(v);
+}
+
+test('link show text names kind and port members by their --json keys, flags on/off (issue 23)', (t) => {
+  const views = toViews(craftedLinks().map((p) => decodeLink(p)));
+  const json = linksJson(views);
+  type Info = { info_kind: string | null; info_data: Record<string, unknown> | null; info_slave_kind: string | null; info_slave_data: Record<string, unknown> | null };
+  let lines = 0;
+  views.forEach((v, i) => {
+    const text = renderLinkDetail(v);
+    const li = json[i]!.linkinfo as Info | null;
+    // the kind's line under its kind, the port's under ip's bridge_slave / bond_slave
+    for (const [label, data] of [[li?.info_kind, li?.info_data], [li?.info_slave_kind ? `${li.info_slave_kind}_slave` : null, li?.info_slave_data]] as const) {
+      if (!label || !data || Object.keys(data).length === 0) continue;
+      const want = `${label.padEnd(12)} ${Object.entries(data).map(([k, x]) => `${k} ${textWord(x)}`).join(' ')}`;
+      t.true(text.split('\n').includes(want), `${v.name}: ${want}\nin\n${text}`);
+      lines++;
+    }
+    t.notRegex(text, /^(bridge|bond|vlan|macvlan|macvtap|bridge_slave|bond_slave|bridge_port) +.*\b[a-z]+[A-Z]/m, `${v.name}: no camelCase member name`);
+    t.notRegex(text, / (true|false)( |$)/m, `${v.name}: no JSON boolean in the text`);
+  });
+  t.true(lines >= 15, `${lines} kind and port lines checked`);
+  const show = (name: string): string => renderLinkDetail(views.find((v) => v.name === name)!);
+  // the words of ip -d link show's bridge_slave line (in the kernel's order; the live port's in test/netns/link.test.ts)
+  t.regex(show('p1a'), /^bridge_slave +state 9 priority 7 cost 100 learning on flood off hairpin on proxy_arp off mcast_flood on bcast_flood off neigh_suppress on isolated on locked off$/m);
+  t.regex(show('br9'), /^bridge +.*\bno_linklocal_learn on mcast_vlan_snooping off mst_enabled on\b/m);
+  t.regex(show('mvs0'), /^macvlan +mode source .*\bmacaddr_data 02:00:00:00:00:a1,02:00:00:00:00:a2 macaddr_count 2 /m);
+  t.regex(show('bond3'), /^bond +.*\bactive_slave_index 33 active_slave bs3 .*\bcoupled_control on\b/m);
+  t.regex(show('bond3'), /^bridge_slave +state forwarding backup_port_index 34 backup_port mvs0 group_fwd_mask 16393 group_fwd_mask_str stp,0x8,lldp$/m);
 });
 
 test('counters beyond 2^53 print as JavaScript prints the nearest double', (t) => {
