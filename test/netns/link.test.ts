@@ -526,7 +526,7 @@ testIf('root')(title('bridge querier state: another host\'s IGMP query makes it 
   const listed = (JSON.parse(nodectl('link', 'list', '-n', ns.name, '--json').stdout) as Row[]).find((l) => l.ifname === 'br0')!;
   t.deepEqual(listed.linkinfo.info_data.mcast_querier_state_ipv4, shown!.linkinfo.info_data.mcast_querier_state_ipv4, 'the native writer of link list says the same');
   t.deepEqual(listed.linkinfo.info_data.mcast_querier_state_ipv6, {});
-  t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, new RegExp(`mcastQuerierStateIpv4 mcast_querier_ipv4_addr=10\\.9\\.0\\.7,mcast_querier_ipv4_port=${pa}\\b`));
+  t.regex(nodectl('link', 'show', 'br0', '-n', ns.name).stdout, new RegExp(`mcast_querier_state_ipv4 mcast_querier_ipv4_addr=10\\.9\\.0\\.7,mcast_querier_ipv4_port=${pa}\\b`));
   // an iproute2 that prints the state (those from late 2024 on; not this host's 6.1) agrees, timer aside
   const ip = ns.ipJson<IpLink[]>('-d', 'link', 'show', 'br0')[0]!;
   if (ip.linkinfo?.info_data?.mcast_querier_state_ipv4 !== undefined) {
