@@ -38,7 +38,7 @@ export function renderLinkTable(links: LinkView[]): string {
  * needs nothing beyond the JSON boolean), lists joined by commas, a vlan QoS mapping as from:to
  * (ip's 1:2), ad_info as key=value.
  */
-function valueText(v: unknown): string {
+export function valueText(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   if (Array.isArray(v)) return v.map(valueText).join(',');
   if (v !== null && typeof v === 'object') {

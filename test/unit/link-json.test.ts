@@ -8,7 +8,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { linksJson } from '../../src/interfaces/link-json.js';
 import { toViews } from '../../src/interfaces/model.js';
-import { renderLinkDetail } from '../../src/interfaces/render.js';
+import { renderLinkDetail, valueText } from '../../src/interfaces/render.js';
 import { AttrWriter } from '../../src/netlink/attr.js';
 import { linkListJsonOf } from '../../src/netlink/link-json.js';
 import { decodeLink, LINK_STATS_KEYS } from '../../src/netlink/link.js';
@@ -413,18 +413,6 @@ test('crafted vlan, bond, bond port, macvlan and bridge attributes decode as ipr
   t.regex(text('bs3'), /ad_actor_oper_port_state_str active,aggregating,in_sync,collecting,distributing /);
 });
 
-/** A JSON value as link show's text writes it: flags on/off as ip -d, lists comma-joined, QoS maps from:to, ad_info key=value. */
-function textWord(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'on' : 'off';
-  if (Array.isArray(v)) return v.map(textWord).join(',');
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('from' in o && 'to' in o) return `${String(o.from)}:${String(o.to)}`;
-    return Object.entries(o).map(([k, x]) => `${k}=${textWord(x)}`).join(',');
-  }
-  return String(v);
-}
-
 test('link show text names kind and port members by their --json keys, flags on/off (issue 23)', (t) => {
   const views = toViews(craftedLinks().map((p) => decodeLink(p)));
   const json = linksJson(views);
@@ -436,7 +424,7 @@ test('link show text names kind and port members by their --json keys, flags on/
     // the kind's line under its kind, the port's under ip's bridge_slave / bond_slave
     for (const [label, data] of [[li?.info_kind, li?.info_data], [li?.info_slave_kind ? `${li.info_slave_kind}_slave` : null, li?.info_slave_data]] as const) {
       if (!label || !data || Object.keys(data).length === 0) continue;
-      const want = `${label.padEnd(12)} ${Object.entries(data).map(([k, x]) => `${k} ${textWord(x)}`).join(' ')}`;
+      const want = `${label.padEnd(12)} ${Object.entries(data).map(([k, x]) => `${k} ${valueText(x)}`).join(' ')}`;
       t.true(text.split('\n').includes(want), `${v.name}: ${want}\nin\n${text}`);
       lines++;
     }
@@ -444,6 +432,7 @@ test('link show text names kind and port members by their --json keys, flags on/
     t.notRegex(text, / (true|false)( |$)/m, `${v.name}: no JSON boolean in the text`);
   });
   t.true(lines >= 15, `${lines} kind and port lines checked`);
+  // the words themselves (valueText's formats), written out rather than recomputed:
   const show = (name: string): string => renderLinkDetail(views.find((v) => v.name === name)!);
   // the words of ip -d link show's bridge_slave line (in the kernel's order; the live port's in test/netns/link.test.ts)
   t.regex(show('p1a'), /^bridge_slave +state 9 priority 7 cost 100 learning on flood off hairpin on proxy_arp off mcast_flood on bcast_flood off neigh_suppress on isolated on locked off$/m);
