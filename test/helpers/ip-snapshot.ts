@@ -8,6 +8,7 @@
 import type { ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { ARP_KEY_NAMES } from '../../src/config/arp-keys.js';
+import { patient } from './patience.js';
 
 /**
  * Run a command asynchronously (never spawnSync: a test that polls for a moment to send a
@@ -110,10 +111,18 @@ function linkwatchPending(l: Record<string, unknown>): boolean {
  * apart agree and no address is still in duplicate address detection (tentative). Linkwatch
  * handles a non-urgent carrier change (a bridge's) up to a second late, so while a link's flags
  * say its operstate has not caught up with its carrier, the readings must agree for longer than
- * that (1.2 s) — some never catch up (a veth created up beside a peer that never came up keeps
+ * that (PENDING_READS) — some never catch up (a veth created up beside a peer that never came up keeps
  * that state until the next event), so this waits, but not forever.
  */
-export async function ipSnapshot(ns: string, tries = 60): Promise<IpSnapshot> {
+/**
+ * Readings that must agree while a link's operstate lags its carrier: linkwatch's work needs the
+ * RTNL lock, and on a loaded machine other tests' namespace teardowns hold it for seconds (CI's
+ * host run twice read a bridge rolled back without its port still RUNNING, operstate UP, with
+ * 1.2 s): 4 s, stretched by NODECTL_TEST_PATIENCE.
+ */
+const PENDING_READS = Math.ceil(patient(4000) / 150);
+
+export async function ipSnapshot(ns: string, tries = 60 + PENDING_READS): Promise<IpSnapshot> {
   let prev = await readOnce(ns);
   let same = 0;
   for (let i = 0; i < tries; i++) {
@@ -123,7 +132,7 @@ export async function ipSnapshot(ns: string, tries = 60): Promise<IpSnapshot> {
     same = JSON.stringify(cur) === JSON.stringify(prev) ? same + 1 : 0;
     prev = cur;
     if (dad || same === 0) continue;
-    if (same >= 8 || !cur.links.some(linkwatchPending)) return cur;
+    if (same >= PENDING_READS || !cur.links.some(linkwatchPending)) return cur;
   }
   return prev;
 }
