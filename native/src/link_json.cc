@@ -721,6 +721,14 @@ class LinkListWriter {
       if (!a.has(t) || (orNull && z == 0)) return j.null();
       j.str(a.p(t), z);
     };
+    // a u8 attribute by its name in names (its number past them), or absent (null if absent is null)
+    auto u8Name = [&](int t, const char *const *names, size_t count, const char *absent) {
+      if (!a.has(t)) return absent ? j.str(absent) : j.null();
+      need(a.n(t), 1);
+      uint8_t v = a.p(t)[0];
+      if (v < count) j.str(names[v]);
+      else j.str(std::to_string(v).c_str());
+    };
     j.ch(refs.empty() ? '[' : ',');
     j.nl(1);
     j.ch('{');
@@ -743,27 +751,9 @@ class LinkListWriter {
           continue;
         }
         case lk::AS_UPPER:
-          if (f.from == lk::F_oper) {
-            if (a.has(lk::IFLA_OPERSTATE)) {
-              need(a.n(lk::IFLA_OPERSTATE), 1);
-              uint8_t o = a.p(lk::IFLA_OPERSTATE)[0];
-              if (o < COUNT(OPERSTATES_UPPER)) j.str(OPERSTATES_UPPER[o]);
-              else j.str(std::to_string(o).c_str());
-            } else {
-              j.str("UNKNOWN");
-            }
-          } else if (f.from == lk::F_linkMode) {
-            if (a.has(lk::IFLA_LINKMODE)) {
-              need(a.n(lk::IFLA_LINKMODE), 1);
-              uint8_t m = a.p(lk::IFLA_LINKMODE)[0];
-              if (m < COUNT(LINKMODES_UPPER)) j.str(LINKMODES_UPPER[m]);
-              else j.str(std::to_string(m).c_str());
-            } else {
-              j.null();
-            }
-          } else {
-            throw Unrenderable();
-          }
+          if (f.from == lk::F_oper) u8Name(lk::IFLA_OPERSTATE, OPERSTATES_UPPER, COUNT(OPERSTATES_UPPER), "UNKNOWN");
+          else if (f.from == lk::F_linkMode) u8Name(lk::IFLA_LINKMODE, LINKMODES_UPPER, COUNT(LINKMODES_UPPER), nullptr);
+          else throw Unrenderable();
           continue;
         case lk::AS_LINKINFO:
           if (!hasInfoKind && !hasSlaveKind) {
