@@ -59,11 +59,11 @@ async function time(fn: () => Promise<unknown>, cpu?: number[]): Promise<number>
  * `ip ARGS` with `input` on stdin: wall and CPU (user+sys, from bash's `time`: the child's
  * getrusage) in ms. CPU is far less disturbed than wall time by other load on the machine.
  */
-function ipTimed(args: string[], input: string): { wall: number; cpu: number } {
+function ipTimed(args: string[], input: string): { wall: number; cpu: number; sys: number } {
   const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time ip "$@" >/dev/null', 'ip', ...args], { encoding: 'utf8', input, maxBuffer: 1 << 26 });
   const [real, user, sys] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map((x) => Number(x) * 1000);
   if (r.status !== 0 || !Number.isFinite(real) || !Number.isFinite(user) || !Number.isFinite(sys)) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr}`);
-  return { wall: real!, cpu: user! + sys! };
+  return { wall: real!, cpu: user! + sys!, sys: sys! };
 }
 const name = (i: number): string => `${KIND === 'macvlan' ? 'mv' : 'br'}${i}`;
 const ms = (x: number): string => `${x.toFixed(0).padStart(7)} ms`;
@@ -120,6 +120,7 @@ const ncBare: number[] = [];
 const ncPrunes: number[] = [];
 const ncNoops: number[] = [];
 const ipCpu: number[] = [];
+const ipSys: number[] = [];
 const bareCpu: number[] = [];
 const createCpu: number[] = [];
 const bareStall: number[] = [];
@@ -130,6 +131,7 @@ for (let r = 0; r < ROUNDS; r++) {
   const ip = ipTimed(['-n', ns, '-batch', '-'], addLines);
   ipCreates.push(ip.wall);
   ipCpu.push(ip.cpu);
+  ipSys.push(ip.sys);
   if (linkCount() !== base + COUNT) throw new Error('iproute2 did not create them all');
   sh('ip', ['-n', ns, 'link', 'del', 'group', '28259']); // untimed: clear the stage
   // without the rehearsal first, on a kernel with nothing left to do from an earlier rehearsal
@@ -213,6 +215,11 @@ console.log(`bench/apply: ${COUNT} ${KIND}s in a throwaway namespace (${cpus} CP
 console.log(`  create    iproute2 -batch ${ms(ipCreate)}   nodectl apply --no-rehearse ${ms(ncCreateBare)}   ratio ${(ncCreateBare / ipCreate).toFixed(2)}x  (target <= 1.5x)`);
 console.log(`            rehearsal + apply ${ms(ncCreate)}   ratio ${(ncCreate / ipCreate).toFixed(2)}x  (target <= 2x); the rehearsal alone (plan with it - without) ${ms(median(rehearsals)).trim()}, ${(median(rehearsals) / ipCreate).toFixed(2)}x`);
 console.log(`            nodectl phases (with the rehearsal): ${phases}`);
+// The kernel's part of iproute2's run (its system time) is the creation itself; a rehearsal of
+// every step makes the same links once more, so twice that is a floor no rehearsal of the whole
+// plan goes under, whatever nodectl's own code costs.
+const floor = 2 * median(ipSys);
+console.log(`            floor: the kernel's work (iproute2's system time ${ms(median(ipSys)).trim()}) done twice, ${ms(floor).trim()} = ${(floor / ipCreate).toFixed(2)}x iproute2's wall; nodectl's own part: ${ms(ncCreate - floor).trim()}`);
 console.log(`            CPU (user+sys; nodectl's whole process, JIT and GC threads too): iproute2 ${ms(median(ipCpu)).trim()}, --no-rehearse ${ms(median(bareCpu)).trim()} (${(median(bareCpu) / median(ipCpu)).toFixed(2)}x), rehearsal + apply ${ms(median(createCpu)).trim()} (${(median(createCpu) / median(ipCpu)).toFixed(2)}x)`);
 console.log(`            a link change right after the apply waited up to ${ms(median(createStall)).trim()} with the rehearsal, ${ms(median(bareStall)).trim()} without (RTNL held by the kernel's leftover work)`);
 console.log(`            CLI end to end (fresh process, cold): ${Number.isNaN(cliCreate) ? '(not built)' : `${ms(cliCreate)}   ratio ${(cliCreate / ipCreate).toFixed(2)}x`}`);
