@@ -100,6 +100,30 @@ test.serial('clsact: a qdisc that was there before stays, with the other filters
   t.deepEqual(netShow(a).tc, []);
 });
 
+test.serial('clsact: a second program on the same hook takes the next free handle; detaching one leaves the other', async (t) => {
+  if (!isRoot()) return void t.fail('needs root');
+  const { a, ifA } = vethPair(t);
+  const netnsPath = `/run/netns/${a.name}`;
+  const o1 = BpfObject.load(obj('test_counter'));
+  const o2 = BpfObject.load(obj('test_counter'));
+  t.teardown(() => { o1.close(); o2.close(); });
+  // two sessions of one tracer on one interface, as without tcx (before 6.6) they must share it
+  const first = o1.program('count_ingress').attachTc({ ifindex: ifA, direction: 'ingress', mode: 'clsact', netnsPath });
+  const second = o2.program('count_ingress').attachTc({ ifindex: ifA, direction: 'ingress', mode: 'clsact', netnsPath });
+  t.like(first.tcFilter, { handle: 1, priority: 1, hookCreated: true });
+  t.like(second.tcFilter, { handle: 2, priority: 1, hookCreated: false });
+  const ids = [o1.program('count_ingress').info().id, o2.program('count_ingress').info().id];
+  t.deepEqual(netShow(a).tc.map((f) => f.id).sort(), [...ids].sort(), 'tc lists both filters');
+  // a handle named by the caller is that handle or an error, never another one
+  const e = t.throws(() => o2.program('count_egress').attachTc({ ifindex: ifA, direction: 'ingress', mode: 'clsact', netnsPath, handle: 1 }));
+  t.regex(e!.message, /EEXIST/);
+  first.detach();
+  t.deepEqual(netShow(a).tc.map((f) => f.id), [ids[1]], 'the second filter is still there');
+  t.true(hasClsact(a, 'va'), 'the qdisc stays while a filter is on it');
+  second.detach();
+  t.deepEqual(netShow(a).tc, []);
+});
+
 test.serial('attach with an inNetns hook (the host application enters the namespace)', async (t) => {
   if (!isRoot()) return void t.fail('needs root');
   const { a, ifA, addrB } = vethPair(t);

@@ -127,10 +127,17 @@ export interface TcAttachOptions extends NetnsOption {
   direction: Direction;
   /** 'auto' (default): a tcx link where the kernel has tcx (6.6+), else a clsact filter. */
   mode?: 'auto' | 'tcx' | 'clsact';
-  /** clsact only: filter priority (default 1) and handle (default 1). */
+  /**
+   * clsact only: filter priority (default 1) and handle (default: the first of 1…64 no other
+   * filter at that priority holds, so two programs — two tracer sessions — can share a hook;
+   * each runs when the one before it returns TC_ACT_UNSPEC).
+   */
   priority?: number;
   handle?: number;
 }
+
+/** Handles tried, from 1, when the caller names none. */
+const TC_FREE_HANDLES = 64;
 
 export function attachTc(opts: TcAttachOptions): Attachment {
   const { program, ifindex, direction } = opts;
@@ -156,11 +163,18 @@ export function attachTc(opts: TcAttachOptions): Attachment {
     return program._track(new Attachment({ kind: 'tcx', program: program.name, target, link, onDetach: program._untrack }));
   }
   const filter = runInNetns(opts, (nsfd) => {
-    try {
-      return native.bpfTcAttach(fd, ifindex, direction, opts.priority ?? 1, opts.handle ?? 1, nsfd);
-    } catch (err) {
-      throw ifaceError(err, ifindex, opts, `attach ${program.name} (tc clsact) to ${target}`);
+    // Without tcx (before 6.6) a hook holds one filter per priority and handle: a second program
+    // at priority 1, handle 1 is refused with EEXIST. So take the next handle that is free.
+    const handles = opts.handle !== undefined ? [opts.handle] : Array.from({ length: TC_FREE_HANDLES }, (_, i) => i + 1);
+    for (const [i, handle] of handles.entries()) {
+      try {
+        return native.bpfTcAttach(fd, ifindex, direction, opts.priority ?? 1, handle, nsfd);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EEXIST' && i < handles.length - 1) continue;
+        throw ifaceError(err, ifindex, opts, `attach ${program.name} (tc clsact) to ${target}`);
+      }
     }
+    throw new Error('unreachable: the last handle returns or throws');
   });
   ensureExitHook();
   return program._track(new Attachment({ kind: 'clsact', program: program.name, target, filter, onDetach: program._untrack }));
