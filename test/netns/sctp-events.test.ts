@@ -102,7 +102,11 @@ testIf('root')('trace (text) prints the stall and gone lines; serve counts the e
     onListening: (u) => (url = u),
   });
   t.teardown(() => ac.abort());
-  await waitUntil(() => url !== '', () => 'serve did not listen');
+  // a serve that fails to start (its attach refused, say) says why, not only that it did not listen
+  let failed: unknown;
+  served.catch((err: unknown) => { failed = err; });
+  await waitUntil(() => url !== '' || failed !== undefined, () => 'serve did not listen');
+  if (failed !== undefined) throw failed;
   await runScenario(spec(a.name, b.name, '10.69.0', 5201), 'malformed');
   await runScenario(spec(a.name, b.name, '10.69.0', 5202), 'stall', { holdMs: 600 });
   await waitUntil(() => /gone /.test(tr.out()), () => `no gone line:\n${tr.out()}`, patient(15_000));
