@@ -149,7 +149,7 @@ export interface Link {
   altNames: string[];
   txqlen: number;
   promiscuity: number;
-  /** IFLA_ALLMULTI (Linux 6.0+): how many want all multicast (ip -d: allmulti); null when not sent. */
+  /** IFLA_ALLMULTI (Linux 6.1+): how many want all multicast (ip -d: allmulti); null when not sent. */
   allmulti: number | null;
   /** What `ip -d link` prints as qdisc, linkmode, num_tx/rx_queues, gso/gro/tso limits; null when not sent. */
   qdisc: string | null;

@@ -269,9 +269,10 @@ export function wireObjects(): string[] {
 /**
  * Load (not attach) the wire tracer with the sizes and tunables of opts: the first of
  * wireObjects() the verifier accepts (all count the same). The error of the first is the one
- * reported.
+ * reported. `jiffyNs` overrides the tick the kernel's config gives (0: the helper clock), for
+ * the clock's own test.
  */
-export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' | 'burstThreshold' | 'burstWindowMs' | 'objectPath'> = {}): BpfObject {
+export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' | 'burstThreshold' | 'burstWindowMs' | 'objectPath'> & { jiffyNs?: number } = {}): BpfObject {
   const n = opts.maxAssociations ?? 16384;
   const slots = slotCount(n);
   const load = (path: string) => BpfObject.load(path, {
@@ -280,7 +281,7 @@ export function loadWireObject(opts: Pick<WireTracerOptions, 'maxAssociations' |
       burst_window_ns: BigInt(Math.round((opts.burstWindowMs ?? 1000) * 1e6)),
       slot_mask: slots - 1,
       tag_mask: 2 * slots - 1,
-      jiffy_ns: BigInt(jiffyNs()),
+      jiffy_ns: BigInt(opts.jiffyNs ?? jiffyNs()),
     },
     // two tags an association: the tag index has twice the slots
     maxEntries: { sctp_assocs: n, sctp_slots: slots, sctp_tags: 2 * slots, sctp_addrs: n },

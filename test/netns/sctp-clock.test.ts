@@ -4,10 +4,10 @@
 // a wrong offset puts them seconds or years away; the coarse clock itself may lag by a tick,
 // the jiffies one by one more (its offset is taken from the coarse clock once, less a tick),
 // and neither may run ahead.
-import { BpfObject, jiffyNs } from 'ebpf-ts';
+import { jiffyNs } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../../src/sctp/packet.js';
 import { assocRows, SLOT_ASSOC } from '../../src/sctp/rows.js';
-import { WIRE_OBJECT } from '../../src/sctp/tracer.js';
+import { loadWireObject } from '../../src/sctp/tracer.js';
 import { SwAssoc, SwDir } from '../../src/sctp/generated/sctp-wire.js';
 import { testIf, testWhen } from '../helpers/require.js';
 
@@ -19,7 +19,8 @@ const dirAt = (name: keyof typeof SwDir.offsets): number => SwDir.offsets[name];
 interface Stamps { before1: bigint; after1: bigint; before2: bigint; after2: bigint; first: bigint; last: bigint; lastData: bigint }
 
 function stamps(jiffy: number): Stamps {
-  const obj = BpfObject.load(WIRE_OBJECT, { globals: { jiffy_ns: BigInt(jiffy), slot_mask: 255 }, maxEntries: { sctp_slots: 256, sctp_assocs: 256 } });
+  // the object nodectl picks for this kernel (without bpf_loop, the one that walks without it)
+  const obj = loadWireObject({ maxAssociations: 256, jiffyNs: jiffy });
   try {
     const prog = obj.program('sctp_wire_ingress');
     const before1 = process.hrtime.bigint();
