@@ -106,6 +106,25 @@ function linkwatchPending(l: Record<string, unknown>): boolean {
 }
 
 /**
+ * A macvlan's carrier is its lower device's, copied when the lower's NETDEV_CHANGE reaches it
+ * (netif_stacked_transfer_operstate). That comes from linkwatch after the lower's own flags
+ * changed, and a link dump does not wait for it (6.18 dumps links without the RTNL lock): a
+ * property run read a macvlan still LOWER_UP on a bridge already NO-CARRIER, twice 150 ms
+ * apart, and it lost its carrier moments later. Both must be up for their flags to show it.
+ */
+function stackedPending(links: Record<string, unknown>[]): boolean {
+  const byName = new Map(links.map((l) => [l.ifname, l]));
+  const flags = (l: Record<string, unknown>): string[] => (l.flags as string[] | undefined) ?? [];
+  return links.some((l) => {
+    const kind = (l.linkinfo as { info_kind?: string } | undefined)?.info_kind;
+    if (kind !== 'macvlan' && kind !== 'macvtap') return false;
+    const lower = typeof l.link === 'string' ? byName.get(l.link) : undefined;
+    if (!lower || !flags(l).includes('UP') || !flags(lower).includes('UP')) return false;
+    return flags(l).includes('LOWER_UP') !== flags(lower).includes('LOWER_UP');
+  });
+}
+
+/**
  * A settled snapshot: the kernel finishes some consequences of a change asynchronously
  * (linkwatch carrier/operstate, IPv6 DAD and link-locals), so it counts once two readings 150 ms
  * apart agree and no address is still in duplicate address detection (tentative). Linkwatch
@@ -132,7 +151,7 @@ export async function ipSnapshot(ns: string, tries = 60 + PENDING_READS): Promis
     same = JSON.stringify(cur) === JSON.stringify(prev) ? same + 1 : 0;
     prev = cur;
     if (dad || same === 0) continue;
-    if (same >= PENDING_READS || !cur.links.some(linkwatchPending)) return cur;
+    if (same >= PENDING_READS || !(cur.links.some(linkwatchPending) || stackedPending(cur.links))) return cur;
   }
   return prev;
 }
