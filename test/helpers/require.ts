@@ -142,7 +142,9 @@ export function kernelHas(need: Need): Answer {
 }
 
 /** The needs NODECTL_REQUIRE_FEATURES makes strict ("all": every kernel feature). */
-export function strictNeeds(env = process.env.NODECTL_REQUIRE_FEATURES): { all: boolean; named: Set<string> } {
+// `env` has no default: an explicit undefined (a unit test's "switch unset") must not turn into
+// the process's own NODECTL_REQUIRE_FEATURES, which the VM guest sets to `all`.
+export function strictNeeds(env: string | undefined): { all: boolean; named: Set<string> } {
   const v = (env ?? '').trim();
   const words = v.split(/[\s,]+/).filter(Boolean);
   return { all: words.includes('all'), named: new Set(words.filter((w) => w !== 'all')) };
@@ -153,7 +155,7 @@ export function strictNeeds(env = process.env.NODECTL_REQUIRE_FEATURES): { all: 
  * (or `all` and it is the kernel's) and the kernel is at least its first kernel. An
  * inconclusive probe under the strict switch fails too: "could not tell" is not "absent".
  */
-export function verdict(a: Answer, kernel = release(), env = process.env.NODECTL_REQUIRE_FEATURES): { skip: true } | { fail: string } {
+export function verdict(a: Answer, kernel: string, env: string | undefined): { skip: true } | { fail: string } {
   const s = strictNeeds(env);
   const strict = s.named.has(a.need) || (s.all && isKernelNeed(a.need));
   if (!strict) return { skip: true };
@@ -280,7 +282,7 @@ export function testWhen<Ctx = unknown>(has: boolean, why: string, o: { orFail?:
  */
 export function skipInside(t: ExecutionContext, need: Need | (string & Record<never, never>), why: string, minKernel = minKernelOf(need as Need)): boolean {
   // A need that is none of the above (e.g. 'dump_intr') is strict only when named in the switch.
-  const v = verdict({ need: need as Need, has: false, conclusive: true, why, ...(minKernel ? { minKernel } : {}) });
+  const v = verdict({ need: need as Need, has: false, conclusive: true, why, ...(minKernel ? { minKernel } : {}) }, release(), process.env.NODECTL_REQUIRE_FEATURES);
   if ('fail' in v) {
     t.fail(v.fail);
     return true;
