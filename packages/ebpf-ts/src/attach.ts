@@ -165,16 +165,15 @@ export function attachTc(opts: TcAttachOptions): Attachment {
   const filter = runInNetns(opts, (nsfd) => {
     // Without tcx (before 6.6) a hook holds one filter per priority and handle: a second program
     // at priority 1, handle 1 is refused with EEXIST. So take the next handle that is free.
-    const handles = opts.handle !== undefined ? [opts.handle] : Array.from({ length: TC_FREE_HANDLES }, (_, i) => i + 1);
-    for (const [i, handle] of handles.entries()) {
+    for (let handle = opts.handle ?? 1; ; handle++) {
       try {
         return native.bpfTcAttach(fd, ifindex, direction, opts.priority ?? 1, handle, nsfd);
       } catch (err) {
-        if ((err as { code?: string }).code === 'EEXIST' && i < handles.length - 1) continue;
+        const free = opts.handle === undefined && handle < TC_FREE_HANDLES;
+        if (free && (err as { code?: string }).code === 'EEXIST') continue;
         throw ifaceError(err, ifindex, opts, `attach ${program.name} (tc clsact) to ${target}`);
       }
     }
-    throw new Error('unreachable: the last handle returns or throws');
   });
   ensureExitHook();
   return program._track(new Attachment({ kind: 'clsact', program: program.name, target, filter, onDetach: program._untrack }));
