@@ -64,12 +64,25 @@ async function interruptible(t: ExecutionContext): Promise<{ ns: Netns; h: Handl
   return { ns, h, marked };
 }
 
+/**
+ * One read under churn. Interrupted DUMP_ATTEMPTS times in a row, a reader gives up with
+ * DumpInterruptedError (by design: the hint says to try when it is quiet), having read again
+ * each time: under TCG in the 7.2 guest the churn interrupted five link dumps in a row.
+ */
+function read(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof DumpInterruptedError)) throw err;
+  }
+}
+
 testIf('root')(rootTitle('Handle.dump (daemons, apply\'s own reads) never returns a dump the kernel marked interrupted'), async (t) => {
   const x = await interruptible(t);
   if (!x) return;
   let retried = 0;
   for (let i = 0; i < TRIES && retried === 0; i++) {
-    await x.h.dump(RTM.GETADDR, Buffer.alloc(8), { onInterrupted: () => { retried++; } });
+    await x.h.dump(RTM.GETADDR, Buffer.alloc(8), { onInterrupted: () => { retried++; } }).catch((err: unknown) => read(() => { throw err; }));
   }
   t.true(retried > 0, `Handle.dump: no retry in ${TRIES} dumps under churn, though the kernel marked ${x.marked}/100 raw ones`);
 });
@@ -78,7 +91,7 @@ testIf('root')(rootTitle('the one-shot readers (CLI, config apply) never return 
   const x = await interruptible(t);
   if (!x) return;
   let once = 0;
-  for (let i = 0; i < TRIES && once === 0; i++) listLinksOnce(x.ns.name, { onInterrupted: () => { once++; } });
+  for (let i = 0; i < TRIES && once === 0; i++) read(() => listLinksOnce(x.ns.name, { onInterrupted: () => { once++; } }));
   t.true(once > 0, `listLinksOnce: no retry in ${TRIES} dumps under churn`);
 });
 
@@ -89,7 +102,7 @@ testIf('root')(rootTitle('config apply\'s capture of the state before step 1 rea
   if (!x) return;
   const links = listLinksOnce(x.ns.name);
   let retried = 0;
-  for (let i = 0; i < TRIES && retried === 0; i++) capturePre(x.ns.name, links, { onInterrupted: () => { retried++; } });
+  for (let i = 0; i < TRIES && retried === 0; i++) read(() => capturePre(x.ns.name, links, { onInterrupted: () => { retried++; } }));
   t.true(retried > 0, `capturePre: no retry in ${TRIES} captures under churn`);
 });
 
