@@ -76,19 +76,16 @@ async function readOnce(ns: string): Promise<IpSnapshot> {
   // One process reads every sysctl of every link: grep -H prints "path:value" per file. (A cat
   // per file forked ~12 processes a link: under TCG, minutes for a node of 200 links.) A file
   // the kernel does not have (no IPv6) reads as "-".
-  const names = links.map((l) => String(l.ifname));
-  const paths = names.flatMap((n) => [...ARP_KEY_NAMES.map((k) => `/proc/sys/net/ipv4/conf/${n}/${k}`), ...SYSCTL_V6.map((k) => `/proc/sys/net/ipv6/conf/${n}/${k}`)]);
-  const text = await run('ip', ['netns', 'exec', ns, 'sh', '-c', 'grep -H "" -- "$@" 2>/dev/null; exit 0', 'sh', ...paths]);
+  const keys = links.flatMap((l) => [...ARP_KEY_NAMES.map((k) => ['ipv4', k]), ...SYSCTL_V6.map((k) => ['ipv6', k])]
+    .map(([fam, k]) => ({ dev: String(l.ifname), key: `${fam}.${k}`, path: `/proc/sys/net/${fam}/conf/${String(l.ifname)}/${k}` })));
+  const text = await run('ip', ['netns', 'exec', ns, 'sh', '-c', 'grep -H "" -- "$@" 2>/dev/null; exit 0', 'sh', ...keys.map((k) => k.path)]);
   const read = new Map<string, string>();
   for (const line of text.split('\n')) {
     const at = line.indexOf(':');
     if (at > 0) read.set(line.slice(0, at), line.slice(at + 1));
   }
   const sysctls: Record<string, Record<string, string>> = {};
-  for (const path of paths) {
-    const m = /^\/proc\/sys\/net\/(ipv[46])\/conf\/([^/]+)\/(.+)$/.exec(path)!;
-    (sysctls[m[2]!] ??= {})[`${m[1]}.${m[3]}`] = read.get(path) ?? '-';
-  }
+  for (const { dev, key, path } of keys) (sysctls[dev] ??= {})[key] = read.get(path) ?? '-';
   const byKey = (xs: Record<string, unknown>[], key: (x: Record<string, unknown>) => string) => xs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   byKey(links, (l) => String(l.ifindex).padStart(10, '0'));
   byKey(addrs, addrKey);
