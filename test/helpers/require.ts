@@ -151,6 +151,17 @@ export function strictNeeds(env: string | undefined): { all: boolean; named: Set
 }
 
 /**
+ * For a check of what the kernel reports only from kernel `since` on (an attribute it added
+ * then): true where the kernel is that new, so the caller checks it; otherwise the part is
+ * skipped by skipInside, naming the attribute and its kernel, and false.
+ */
+export function sinceKernel(t: ExecutionContext, attr: string, since: string, why: string): boolean {
+  if (kernelAtLeast(since)) return true;
+  skipInside(t, `kernel:${attr}`, `kernel lacks ${attr} (${since}): ${why}`, since);
+  return false;
+}
+
+/**
  * What to do about a missing need: 'skip', or a failure message when the strict switch names it
  * (or `all` and it is the kernel's) and the kernel is at least its first kernel. An
  * inconclusive probe under the strict switch fails too: "could not tell" is not "absent".

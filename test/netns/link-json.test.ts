@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Netns, netnsFor, rootTitle } from '../helpers/netns.js';
 import { writeLinkListJson } from '../../src/netlink/link-json.js';
-import { kernelAtLeast } from 'ebpf-ts';
-import { skipInside, testIf } from '../helpers/require.js';
+import { sinceKernel, testIf } from '../helpers/require.js';
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
@@ -103,9 +102,9 @@ testIf('root')(rootTitle('link list --json: native writer = oclif on bridge, vet
   const by = new Map(links.map((l) => [l.ifname, l]));
   t.true(by.get('nc0')!.flags.includes('NO-CARRIER'), 'a no-carrier link is part of the set');
   t.like(by.get('p1a')!.linkinfo.info_slave_data, { backup_port: 'p2a' }, 'a backup port, by name');
-  // IFLA_BR_MCAST_QUERIER_STATE came in 5.15: an older kernel reports no querier state
-  if (kernelAtLeast('5.15')) t.true('mcast_querier_state_ipv4' in by.get('br0')!.linkinfo.info_data, 'the querier state is part of the set');
-  else skipInside(t, 'kernel:IFLA_BR_MCAST_QUERIER_STATE', 'kernel lacks IFLA_BR_MCAST_QUERIER_STATE (5.15): no querier state to write', '5.15');
+  if (sinceKernel(t, 'IFLA_BR_MCAST_QUERIER_STATE', '5.15', 'no querier state to write')) {
+    t.true('mcast_querier_state_ipv4' in by.get('br0')!.linkinfo.info_data, 'the querier state is part of the set');
+  }
   t.true(by.get('lo')!.stats64.tx.packets > 0, 'counters are not all zero');
   assertSame(t, ns, 'host kinds');
 });

@@ -10,7 +10,7 @@ import { compareLink, compareLinkJson, type IpLink, type OurLink } from '../help
 import { bridgeTopology, type Netns, netnsFor, rootTitle, waitLowerUp } from '../helpers/netns.js';
 import { nodectl } from '../helpers/cli.js';
 import { PacketSocket } from '../../src/netlink/packet.js';
-import { skipInside, testIf, testWhen } from '../helpers/require.js';
+import { sinceKernel, skipInside, testIf, testWhen } from '../helpers/require.js';
 
 const title = rootTitle;
 
@@ -393,12 +393,10 @@ testIf('root')(title('link list/show --json: qdisc, linkmode, queue counts, gso/
   t.regex(show.stdout, /^linkmode +dormant$/m);
   t.regex(show.stdout, /^queues +tx 3 rx 2$/m);
   t.regex(show.stdout, /^offload +gso_max_size 32768 gso_max_segs 100\b/m);
-  // IFLA_GRO_MAX_SIZE came in 5.19: an older kernel ignores the setting and reports none
-  if (kernelAtLeast('5.19')) {
+  // an older kernel ignores the setting and reports none
+  if (sinceKernel(t, 'IFLA_GRO_MAX_SIZE', '5.19', 'gro_max_size is not set or read')) {
     t.like(ours.find((x) => x.ifname === 'va'), { gro_max_size: 32000 });
     t.regex(show.stdout, /^offload +gso_max_size 32768 gso_max_segs 100 gro_max_size 32000 /m);
-  } else {
-    skipInside(t, 'kernel:IFLA_GRO_MAX_SIZE', 'kernel lacks IFLA_GRO_MAX_SIZE (5.19): gro_max_size is not set or read', '5.19');
   }
 });
 
@@ -466,11 +464,11 @@ testIf('root')(title('link list/show --json: every key ip -j -d -s -s link show 
   }
   t.deepEqual(disagreements, [], 'every key ip prints is ours under its name (but the listed gaps), with ip\'s value');
   t.like(listed.find((o) => o.ifname === 'mv0'), { proto_down: true, proto_down_reason: 8 });
-  // IFLA_ALLMULTI came in 6.1 (null before: the kernel does not say)
-  if (kernelAtLeast('6.1')) {
+  // null before: the kernel does not say
+  if (sinceKernel(t, 'IFLA_ALLMULTI', '6.1', 'the allmulti count is not reported')) {
     t.like(listed.find((o) => o.ifname === 'pb'), { allmulti: 1 });
     t.regex(nodectl('link', 'show', 'pb', '-n', ns.name).stdout, /^allmulti +1$/m);
-  } else skipInside(t, 'kernel:IFLA_ALLMULTI', 'kernel lacks IFLA_ALLMULTI (6.1): the allmulti count is not reported', '6.1');
+  }
   type Data = { linkinfo: { info_data: Record<string, unknown>; info_slave_data: Record<string, unknown> } };
   const by = (n: string): Data & Record<string, unknown> => listed.find((o) => o.ifname === n) as Data & Record<string, unknown>;
   // the kernel lists them in its hash order (ip the same, compared above)
