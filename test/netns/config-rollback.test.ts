@@ -21,6 +21,9 @@ const cfg = (text: string) => parseConfig(text, 'test.yaml').config;
 /** A namespace with the stand-in NIC eth0. */
 const lab = (t: ExecutionContext): Netns => standInNic(netnsFor(t));
 
+/** A link's promiscuity count as iproute2 reads it. */
+const promiscuity = (ns: Netns, dev: string): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', dev)[0]!.promiscuity;
+
 /** Fail at every step k of the plan from the current state to `file`; each time, the namespace is identical. */
 async function failEveryStep(t: ExecutionContext, ns: Netns, sd: string, file: string): Promise<number> {
   const before = await ipSnapshot(ns.name);
@@ -497,7 +500,7 @@ testIf('root')('a link left down and promiscuous by an up macvlan\'s address kee
   await applyConfig(cfg('interfaces:\n  - {name: eth0, kind: device}\n  - {name: br7, kind: bridge, mac: "02:00:00:00:0b:07", state: down}\n  - {name: mvz, kind: macvlan, link: br7, macvlan: {mode: vepa}}\n'), { netns: ns.name, stateDir: sd });
   ns.ip('link', 'set', 'br7', 'up');
   ns.ip('link', 'set', 'br7', 'down');
-  const promisc = (): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', 'br7')[0]!.promiscuity;
+  const promisc = (): number => promiscuity(ns, 'br7');
   t.is(promisc(), 1, 'up once with the macvlan\'s address listed, br7 stays promiscuous when down');
   const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: br7, kind: bridge, mac: "02:00:00:00:0b:07"}\n  - {name: mvz, kind: macvlan, link: eth0, macvlan: {mode: vepa}}\n';
   const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
@@ -529,7 +532,7 @@ testIf('root')('a link that was down under an up macvlan, brought up by a failed
   ns.ip('link', 'set', 'dev', 'mvx', 'up');
   ns.ip('addr', 'add', '10.61.0.1/24', 'dev', 'mvx');
   ns.ip('addr', 'add', '2001:db8:61::1/64', 'dev', 'mvx');
-  const promisc = (): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', 'x1')[0]!.promiscuity;
+  const promisc = (): number => promiscuity(ns, 'x1');
   t.is(promisc(), 0);
   const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: x1, kind: device, addresses: [10.60.0.1/24], routes: [{to: 10.62.0.0/16}]}\n';
   const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
@@ -548,7 +551,7 @@ testIf('root')('a link brought up by a failed apply with a new macvlan on it is 
   ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
   ns.ip('link', 'add', 'br8', 'type', 'bridge');
   ns.ip('link', 'add', 'br9', 'type', 'bridge');
-  const promisc = (): number => ns.ipJson<{ promiscuity: number }[]>('-d', 'link', 'show', 'br8')[0]!.promiscuity;
+  const promisc = (): number => promiscuity(ns, 'br8');
   t.is(promisc(), 0);
   const file = 'interfaces:\n  - {name: eth0, kind: device}\n  - {name: br8, kind: bridge}\n  - {name: br9, kind: bridge}\n  - {name: mvb, kind: macvlan, link: br8, macvlan: {mode: bridge}}\n';
   const texts = (await planConfig(cfg(file), { netns: ns.name, stateDir: sd })).steps.map((s) => s.text);
