@@ -16,14 +16,23 @@ import { pathToFileURL } from 'node:url';
 const keyOf = (reason) => reason.split(/: |, | \(/)[0];
 
 /**
+ * ava's output as plain lines: no colours, no carriage returns, no `[ 12s]` prefixes.
+ * @param {string} out
+ * @returns {string[]}
+ */
+export function avaLines(out) {
+  // eslint-disable-next-line no-control-regex
+  return out.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '').split('\n').map((l) => l.replace(/^\[\s*\d+s\] /, ''));
+}
+
+/**
  * @param {string} out ava's output
  * @returns {{ passed: number, failed: number, skippedTests: number,
  *   skipped: Map<string, { tests: number, files: Set<string>, example: string }>,
  *   logged: Map<string, { tests: Set<string>, example: string }> }}
  */
 export function summarize(out) {
-  // eslint-disable-next-line no-control-regex
-  const lines = out.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '').split('\n').map((l) => l.replace(/^\[\s*\d+s\] /, ''));
+  const lines = avaLines(out);
   const skipped = new Map();
   const logged = new Map();
   let current = null, passed = 0, failed = 0, skippedTests = 0;
