@@ -3,12 +3,13 @@
 // control socket admits root (and the configured group) by the kernel's word (SO_PEERCRED), not
 // by file modes: under umask 000, `nobody` can neither read the state nor move the address.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot } from '../helpers/netns.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { carrier, cli, holder, makeLab, startDaemon, waitHolder, writeConfig, START_MS } from './failover-lab.js';
 import { testIf } from '../helpers/require.js';
+import { waitUntil } from '../helpers/patience.js';
 
 const root = isRoot();
 const title = (s: string) => (root ? s : `${s} (skipped: needs root for network namespaces)`);
@@ -74,6 +75,8 @@ testIf('root')(title('access: under umask 000 the socket and state are not open 
   const sock = join(run, 'mgmt.sock');
   const state = join(run, 'mgmt.json');
   const mode = (p: string) => statSync(p).mode & 0o777;
+  // the round that placed the address writes the state file after it (seen in CI: read too soon)
+  await waitUntil(() => existsSync(state), () => `no state file ${state}`);
   t.is(mode(run) & 0o007, 0, `directory ${mode(run).toString(8)}`);
   t.is(mode(sock) & 0o077, 0, `socket ${mode(sock).toString(8)}`);
   t.is(mode(state) & 0o137, 0, `state file ${mode(state).toString(8)} (0640 or stricter)`);
