@@ -7,6 +7,9 @@
 //     difference between N and 2N copies so its start-up cost cancels out, best of 2;
 //   - the floor of the same harness: an empty tc program, the coarse clock, one hash-map hit,
 //     one slot-table hit (printed for reference, never subtracted);
+//   - every wire object the kernel accepts (the default, the compact walk, the bounded walk of
+//     kernels without bpf_loop), each as a multiple of the same run's empty program: the ratio
+//     is what compares between kernels, and between a VM guest under emulation and a real CPU;
 //   - reading ASSOCS associations from the map: as `sctp top` does per refresh (dump, compact
 //     table ordered and flagged, objects for one screen), and as `sctp stats --json` does
 //     (an object per association);
@@ -27,7 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, jiffyNs, type BpfProgram } from 'ebpf-ts';
 import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
-import { decodeRows, loadWireObject } from '../src/sctp/tracer.js';
+import { decodeRows, loadWireObject, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT, WIRE_OBJECT } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
 import { SwEvent, SwSlot } from '../src/sctp/generated/sctp-wire.js';
@@ -66,8 +69,11 @@ function pcap(frames: Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
+// bash's own `time` (children's user and system CPU, to the millisecond): bash is on every
+// machine this runs on, the `time` package is not (the VM guests' image has none).
 function tsharkCpuSeconds(file: string): number {
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', 'tshark', '-r', file, '-T', 'fields', '-e', 'sctp.chunk_type', '-e', 'sctp.data_tsn', '-e', 'sctp.sack_a_rwnd'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const script = 'TIMEFORMAT="%3U %3S"; time tshark -r "$1" -T fields -e sctp.chunk_type -e sctp.data_tsn -e sctp.sack_a_rwnd >/dev/null';
+  const r = spawnSync('bash', ['-c', script, 'bash', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
   const last = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return last[0]! + last[1]!;
@@ -87,15 +93,45 @@ const measure = (prog: BpfProgram, frames: Buffer[]): Array<{ best: number; medi
     return { best: x[0]!, median: x[x.length >> 1]! };
   });
 };
-const tracerObj = loadWireObject();
+function printTable(rows: string[][]): void {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c]!)).join('  ').trimEnd());
+}
 const jiffy = jiffyNs();
 console.log(`SCTP wire tracer: BPF_PROG_TEST_RUN × ${REPEAT} per packet, best and median of ${RUNS} runs, vs tshark CPU per packet (${PACKETS} vs ${2 * PACKETS} packets, best of 2)`);
-console.log(`tracer as nodectl loads it: ${tracerObj.source.replace(/.*\//, '')}, coarse clock ${jiffy ? `jiffies × ${jiffy} ns (CONFIG_HZ from the kernel's config)` : 'bpf_ktime_get_coarse_ns() (CONFIG_HZ unknown)'}\n`);
-let tracer: Array<{ best: number; median: number }>;
+const base = (path: string) => path.replace(/.*\//, '');
+// one line: a verifier's refusal runs to thousands
+const refusal = (err: unknown) => `${(err as { code?: string }).code ?? 'error'}: ${String((err as Error).message).split('\n')[0]!.slice(0, 160)}`;
+
+// Every wire object, not only the one nodectl takes: where the kernel's verifier accepts a
+// variant (the bounded walk for kernels without bpf_loop, the compact walk), its cost is
+// measured in the same run, so what a variant costs is known on each kernel. Under emulation
+// (the VM guests) the nanoseconds are not a real machine's; the ratios to the same run's
+// floor are what to compare between kernels.
+type Measured = Array<{ best: number; median: number }>;
+const tracerObj = loadWireObject();
+const chosen = tracerObj.source;
+console.log(`tracer as nodectl loads it: ${base(chosen)}, coarse clock ${jiffy ? `jiffies × ${jiffy} ns (CONFIG_HZ from the kernel's config)` : 'bpf_ktime_get_coarse_ns() (CONFIG_HZ unknown)'}\n`);
+let tracer: Measured;
 try {
   tracer = measure(tracerObj.program('sctp_wire_ingress'), PKTS.map((p) => p.frame));
 } finally {
   tracerObj.close();
+}
+const variants = new Map<string, Measured | string>([[chosen, tracer]]);
+for (const path of [WIRE_OBJECT, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT].filter((p) => p !== chosen)) {
+  let obj: BpfObject;
+  try {
+    obj = loadWireObject({ objectPath: path });
+  } catch (err) {
+    variants.set(path, `refused by this kernel (${refusal(err)})`);
+    continue;
+  }
+  try {
+    variants.set(path, measure(obj.program('sctp_wire_ingress'), PKTS.map((p) => p.frame)));
+  } finally {
+    obj.close();
+  }
 }
 const rows: string[][] = [['packet', 'bytes', 'tracer ns/pkt', '(median)', 'tshark ns/pkt', 'ratio', 'target']];
 PKTS.forEach((p, i) => {
@@ -109,12 +145,12 @@ PKTS.forEach((p, i) => {
   const ok = (i < 2 ? ns <= 150 : true) && shark / ns >= 50;
   rows.push([p.name, String(p.frame.length), ns.toFixed(0), `(${tracer[i]!.median.toFixed(0)})`, shark.toFixed(0), `${(shark / ns).toFixed(0)}×`, `${i < 2 ? '≤150 ns, ' : ''}≥50× ${ok ? 'met' : 'MISSED'}`]);
 });
-const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c]!)).join('  '));
+printTable(rows);
 
 // The harness's own floor on this machine in this run, for reading the figures above (the
 // target is on the tracer's figure as it is: nothing is subtracted from it). Same frame
-// (1 chunk), same repeat count; programs in bpf/sctp_wire_floor.bpf.c.
+// (1 chunk), same repeat count; programs in bpf/sctp_wire_floor.bpf.c, each loaded alone
+// because a kernel may lack a helper one of them calls (5.10: the coarse clock, 5.11).
 const FLOORS: Array<[string, string]> = [
   ['floor_empty', 'empty tc program (call + test-run loop)'],
   ['floor_clock', 'empty + coarse clock helper (bpf_ktime_get_coarse_ns): the tracer\'s clock where CONFIG_HZ is unknown'],
@@ -125,16 +161,35 @@ const FLOORS: Array<[string, string]> = [
   ['floor_slot_clock', 'empty + slot-table hit + coarse clock helper: what every traced packet paid before parsing until the jiffies clock'],
 ];
 console.log(`\nfloor under the same harness (for reference only; 1-chunk frame, best and median of ${RUNS}):`);
-const floorObj = BpfObject.load(FLOOR_OBJECT);
-try {
-  for (const [prog, what] of FLOORS) {
-    const m = measure(floorObj.program(prog), [PKTS[0]!.frame])[0]!;
-    console.log(`  ${String(m.best).padStart(5)} ns ${`(${m.median})`.padStart(6)}  ${what}`);
+let empty = 0;
+for (const [prog, what] of FLOORS) {
+  let floorObj: BpfObject;
+  try {
+    floorObj = BpfObject.load(FLOOR_OBJECT, { programs: [prog] });
+  } catch (err) {
+    console.log(`      -        -   ${what.replace(/:.*/, '')}: refused by this kernel (${refusal(err)})`);
+    continue;
   }
-} finally {
-  floorObj.close();
+  try {
+    const m = measure(floorObj.program(prog), [PKTS[0]!.frame])[0]!;
+    if (prog === 'floor_empty') empty = m.best;
+    console.log(`  ${String(m.best).padStart(5)} ns ${`(${m.median})`.padStart(6)}  ${what}`);
+  } finally {
+    floorObj.close();
+  }
 }
 console.log('  (repeats of one frame: after the first run every DATA chunk is a retransmission, so the\n   tracer figures above include its retransmission bookkeeping)');
+
+// Each object against the empty program of the same run: "× empty" is what to compare between
+// kernels and machines (a TCG guest's nanoseconds are not a real CPU's).
+console.log(`\nevery wire object on this kernel (best ns/packet of ${RUNS} runs, and × the empty program's ${empty || '?'} ns):`);
+const vrows: string[][] = [['object', ...PKTS.map((p) => p.name.replace(/ \(.*/, '')), '']];
+const times = (ns: number) => (empty ? `${ns} (${(ns / empty).toFixed(1)}×)` : String(ns));
+for (const [path, m] of variants) {
+  if (typeof m !== 'string') vrows.push([base(path), ...m.map((x) => times(x.best)), path === chosen ? '← nodectl loads this one here' : '']);
+}
+printTable(vrows);
+for (const [path, m] of variants) if (typeof m === 'string') console.log(`${base(path)}: ${m}`);
 
 // Reading associations: ASSOCS distinct associations created by the program itself (one
 // BPF_PROG_TEST_RUN per association's first packet, so each lands where the tracer puts it:
