@@ -186,7 +186,9 @@ console.log(`\nevery wire object on this kernel (best ns/packet of ${RUNS} runs,
 const vrows: string[][] = [['object', ...PKTS.map((p) => p.name.replace(/ \(.*/, '')), '']];
 const times = (ns: number) => (empty ? `${ns} (${(ns / empty).toFixed(1)}×)` : String(ns));
 for (const [path, m] of variants) {
-  if (typeof m !== 'string') vrows.push([base(path), ...m.map((x) => times(x.best)), path === chosen ? '← nodectl loads this one here' : '']);
+  if (typeof m === 'string') continue;
+  const vsChosen = `${m.map((x, i) => (x.best / tracer[i]!.best).toFixed(2)).join(' / ')} × the loaded one`;
+  vrows.push([base(path), ...m.map((x) => times(x.best)), path === chosen ? '← nodectl loads this one here' : vsChosen]);
 }
 printTable(vrows);
 for (const [path, m] of variants) if (typeof m === 'string') console.log(`${base(path)}: ${m}`);
