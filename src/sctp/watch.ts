@@ -33,39 +33,53 @@ import { count } from '../text.js';
 export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone', 'path-down', 'path-up', 'path-switch', 'impaired', 'impaired-end'] as const;
 
 /** What the watcher keeps of a multi-path association between looks. */
-interface PathMemory { states: Map<string, Path['state']>; active: string | null; retrans: Map<string, number> }
+/** Per path (its id): its state, retransmissions and unanswered heartbeats at the last look; which path was active. */
+export interface PathMemory { states: Map<string, Path['state']>; active: string | null; retrans: Map<string, number>; unanswered: Map<string, number> }
 
 const pathText = (p: Pick<Path, 'endpoints' | 'ifname' | 'ifindex'>) => `${endpointText(p.endpoints[0])}-${endpointText(p.endpoints[1])} dev ${p.ifname ?? p.ifindex}`;
 const rtx = (p: Path) => p.dir[0].retransChunks + p.dir[1].retransChunks;
+const unanswered = (p: Path) => Math.max(p.dir[0].hbUnanswered, p.dir[1].hbUnanswered);
 
-/** Path events of one association against what the last look saw of it (m: updated in place). */
-function pathEvents(a: Association, m: PathMemory | undefined, ev: (type: string, by: 0 | 1, value: number, extra: Partial<WireEvent>) => WireEvent): { events: WireEvent[]; memory: PathMemory } {
-  const out: WireEvent[] = [];
-  const memory: PathMemory = { states: new Map(), active: null, retrans: new Map() };
+/**
+ * Path events of one association against what the last look saw of it. Within one look the
+ * order is the likely order of what happened: downs, then a switch, then ups, except that a
+ * path coming up goes before a switch to it. A switch away from a path that was down at the
+ * last look and is up now happened while it was down (its DATA moved because it failed):
+ * reporting its path-up first would tell the story backwards, and a look every 100 ms can
+ * see both when the other end answers soon after the move.
+ */
+export function pathEvents(a: Association, m: PathMemory | undefined, ev: (type: string, by: 0 | 1, value: number, extra: Partial<WireEvent>) => WireEvent): { events: WireEvent[]; memory: PathMemory } {
+  const downs: WireEvent[] = [];
+  const ups: Array<{ id: string; event: WireEvent }> = [];
+  const memory: PathMemory = { states: new Map(), active: null, retrans: new Map(), unanswered: new Map() };
   for (const p of a.paths) {
     memory.states.set(p.id, p.state);
     memory.retrans.set(p.id, rtx(p));
+    memory.unanswered.set(p.id, unanswered(p));
     if (p.state === 'active') memory.active = p.id;
     const was = m?.states.get(p.id);
     const by: 0 | 1 = p.dir[1].hbUnanswered > p.dir[0].hbUnanswered ? 1 : 0;
-    if (p.state === 'failed' && was !== 'failed') out.push(ev('path-down', by, p.dir[by].hbUnanswered, { path: pathText(p) }));
-    else if (was === 'failed' && p.state !== 'failed') out.push(ev('path-up', by, 0, { path: pathText(p) }));
+    if (p.state === 'failed' && was !== 'failed') downs.push(ev('path-down', by, p.dir[by].hbUnanswered, { path: pathText(p) }));
+    else if (was === 'failed' && p.state !== 'failed') ups.push({ id: p.id, event: ev('path-up', by, 0, { path: pathText(p) }) });
   }
   // the first look: DATA started on the home path
   const before = m ? m.active : a.paths.find((p) => p.home)?.id ?? null;
   // no path active now (the old one failed, DATA not yet elsewhere): the last one stays the reference
   memory.active ??= before;
-  if (memory.active && before && memory.active !== before) {
-    const from = a.paths.find((p) => p.id === before);
-    const to = a.paths.find((p) => p.id === memory.active)!;
-    const why: string[] = [];
-    const newRtx = rtx(to) - (m?.retrans.get(to.id) ?? 0);
-    if (newRtx > 0) why.push(`${count(newRtx, 'retransmission')} on the new path`);
-    if (from && from.dir[0].hbUnanswered + from.dir[1].hbUnanswered > 0) why.push(`${count(Math.max(from.dir[0].hbUnanswered, from.dir[1].hbUnanswered), 'heartbeat')} unanswered on the old`);
-    const by: 0 | 1 = to.dir[1].lastDataAgoMs !== null && (to.dir[0].lastDataAgoMs === null || to.dir[1].lastDataAgoMs < to.dir[0].lastDataAgoMs) ? 1 : 0;
-    out.push(ev('path-switch', by, newRtx > 0 ? newRtx : 0, { fromPath: from ? pathText(from) : before, path: pathText(to), reasons: why }));
-  }
-  return { events: out, memory };
+  if (!(memory.active && before && memory.active !== before)) return { events: [...downs, ...ups.map((u) => u.event)], memory };
+  const from = a.paths.find((p) => p.id === before);
+  const to = a.paths.find((p) => p.id === memory.active)!;
+  const why: string[] = [];
+  const newRtx = rtx(to) - (m?.retrans.get(to.id) ?? 0);
+  if (newRtx > 0) why.push(`${count(newRtx, 'retransmission')} on the new path`);
+  // the old path may have answered again since the last look: its count then is the reason
+  const old = from ? Math.max(unanswered(from), m?.unanswered.get(from.id) ?? 0) : 0;
+  if (old > 0) why.push(`${count(old, 'heartbeat')} unanswered on the old`);
+  const by: 0 | 1 = to.dir[1].lastDataAgoMs !== null && (to.dir[0].lastDataAgoMs === null || to.dir[1].lastDataAgoMs < to.dir[0].lastDataAgoMs) ? 1 : 0;
+  const sw = ev('path-switch', by, newRtx > 0 ? newRtx : 0, { fromPath: from ? pathText(from) : before, path: pathText(to), reasons: why });
+  const upTo = ups.filter((u) => u.id === to.id).map((u) => u.event);
+  const otherUps = ups.filter((u) => u.id !== to.id).map((u) => u.event);
+  return { events: [...downs, ...upTo, sw, ...otherUps], memory };
 }
 
 /** How often trace and serve look: a quarter of --stall-after, between 100 ms and 1 s. */

@@ -4,7 +4,8 @@
 import test from 'ava';
 import { assocRows } from '../../src/sctp/rows.js';
 import { AssocTable } from '../../src/sctp/table.js';
-import { EventWatcher } from '../../src/sctp/watch.js';
+import { EventWatcher, pathEvents, type PathMemory } from '../../src/sctp/watch.js';
+import { pathStates, type Association, type Path, type PathDir, type WireEvent } from '../../src/sctp/model.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
 import { SW_F } from '../../src/sctp/wire-consts.js';
 import { encodeStruct } from '../helpers/sctp-records.js';
@@ -37,4 +38,41 @@ test('stall-start once, stall-end by progress with its length, then by restart; 
   const gone = look(w, T0 + 70 * S, { progress_ns: 0, flags: SW_F.HAVE_TSN, malformed: 3, last_seen_ns: T0 + 8 * S }, { restarts: 1, last_ns: T0 + 8 * S });
   t.deepEqual(gone.map((e) => [e.type, e.durationMs]), [['gone', 62_000]]);
   t.deepEqual(look(w, T0 + 80 * S, { progress_ns: 0, flags: SW_F.HAVE_TSN, malformed: 3, last_seen_ns: T0 + 8 * S }, { restarts: 1, last_ns: T0 + 8 * S }), [], 'gone once');
+});
+
+// Path events on decoded associations (what check() hands pathEvents for a multi-homed row).
+const pdir = (o: Partial<PathDir> = {}): PathDir => ({ packets: 5, bytes: 500, dataChunks: 0, dataBytes: 0, retransChunks: 0, sackChunks: 0, heartbeats: 0, heartbeatAcks: 1, hbUnanswered: 0, rtt: null, lastSeenAgoMs: 10, lastDataAgoMs: null, ...o });
+const mkPath = (n: 1 | 2, d0: Partial<PathDir>): Path => ({
+  id: `p${n}`, ifindex: n, ifname: `va${n}`, family: 4, endpoints: [{ address: `10.78.${n}.1`, port: 3869 }, { address: `10.78.${n}.2`, port: 3868 }], home: n === 1, mirror: false, state: 'standby', dir: [pdir(d0), pdir()], lastSeenAgoMs: 10,
+});
+function pathLook(m: PathMemory | undefined, p1: Partial<PathDir>, p2: Partial<PathDir>): { types: string[]; events: WireEvent[]; memory: PathMemory } {
+  const paths = [mkPath(1, p1), mkPath(2, p2)];
+  pathStates(paths);
+  const ev = (type: string, by: 0 | 1, value: number, extra: Partial<WireEvent>) => ({ type, by, value, ...extra }) as WireEvent;
+  const r = pathEvents({ paths } as unknown as Association, m, ev);
+  return { ...r, types: r.events.map((e) => e.type) };
+}
+
+test('path events in one look are told in the order they happened: a move away from a path that came back goes before its path-up', (t) => {
+  // DATA on path 1, the home
+  let r = pathLook(undefined, { dataChunks: 5, lastDataAgoMs: 10 }, {});
+  t.deepEqual(r.types, []);
+  // path 1's heartbeats unanswered: down; DATA not elsewhere yet
+  r = pathLook(r.memory, { dataChunks: 9, lastDataAgoMs: 60, hbUnanswered: 3 }, {});
+  t.deepEqual(r.types, ['path-down']);
+  // by the next look DATA moved to path 2 (4 retransmissions) and the peer answered on path 1 again:
+  // the move came first (it is why path 1's DATA stopped), and the count that failed it is still the reason
+  r = pathLook(r.memory, { dataChunks: 9, lastDataAgoMs: 160 }, { dataChunks: 10, retransChunks: 4, lastDataAgoMs: 5 });
+  t.deepEqual(r.types, ['path-switch', 'path-up']);
+  t.deepEqual(r.events[0]!.reasons, ['4 retransmissions on the new path', '3 heartbeats unanswered on the old']);
+  // path 2 fails and DATA goes back to path 1 in the same look: down, then the move
+  r = pathLook(r.memory, { dataChunks: 12, lastDataAgoMs: 5 }, { dataChunks: 10, retransChunks: 4, lastDataAgoMs: 90, hbUnanswered: 3 });
+  t.deepEqual(r.types, ['path-down', 'path-switch']);
+  t.regex(r.events[1]!.path ?? '', /^10\.78\.1\.1:3869/);
+  // a path that comes back and takes the DATA in the same look: up, then the move to it
+  r = pathLook(r.memory, { dataChunks: 12, lastDataAgoMs: 40, hbUnanswered: 3 }, { dataChunks: 11, retransChunks: 4, lastDataAgoMs: 90, hbUnanswered: 3 });
+  t.deepEqual(r.types, ['path-down'], 'both down: no path carries DATA, path 1 stays the reference');
+  r = pathLook(r.memory, { dataChunks: 12, lastDataAgoMs: 140, hbUnanswered: 3 }, { dataChunks: 14, lastDataAgoMs: 5 });
+  t.deepEqual(r.types, ['path-up', 'path-switch'], 'path 2 answers again and takes the DATA');
+  t.regex(r.events[1]!.path ?? '', /^10\.78\.2\.1:3869/);
 });
