@@ -33,6 +33,7 @@ import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT, WIRE_OBJECT } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
+import { formatTable } from '../src/sctp/render.js';
 import { SwEvent, SwSlot } from '../src/sctp/generated/sctp-wire.js';
 import { decodeEvent } from '../src/sctp/model.js';
 
@@ -85,7 +86,8 @@ const dir = mkdtempSync(join(tmpdir(), 'nctl-bench-sctp-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 // RUNS runs of REPEAT each, the frames interleaved run by run: best and median ns/packet.
-const measure = (prog: BpfProgram, frames: Buffer[]): Array<{ best: number; median: number }> => {
+type Measured = Array<{ best: number; median: number }>;
+const measure = (prog: BpfProgram, frames: Buffer[]): Measured => {
   const runs = frames.map(() => [] as number[]);
   for (let r = 0; r < RUNS; r++) frames.forEach((f, i) => runs[i]!.push(prog.testRun(f, REPEAT).durationNs));
   return runs.map((x) => {
@@ -93,10 +95,6 @@ const measure = (prog: BpfProgram, frames: Buffer[]): Array<{ best: number; medi
     return { best: x[0]!, median: x[x.length >> 1]! };
   });
 };
-function printTable(rows: string[][]): void {
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows) console.log(r.map((x, c) => x.padEnd(w[c]!)).join('  ').trimEnd());
-}
 const jiffy = jiffyNs();
 console.log(`SCTP wire tracer: BPF_PROG_TEST_RUN × ${REPEAT} per packet, best and median of ${RUNS} runs, vs tshark CPU per packet (${PACKETS} vs ${2 * PACKETS} packets, best of 2)`);
 const base = (path: string) => path.replace(/.*\//, '');
@@ -108,16 +106,17 @@ const refusal = (err: unknown) => `${(err as { code?: string }).code ?? 'error'}
 // measured in the same run, so what a variant costs is known on each kernel. Under emulation
 // (the VM guests) the nanoseconds are not a real machine's; the ratios to the same run's
 // floor are what to compare between kernels.
-type Measured = Array<{ best: number; median: number }>;
+const measureWire = (obj: BpfObject): Measured => {
+  try {
+    return measure(obj.program('sctp_wire_ingress'), PKTS.map((p) => p.frame));
+  } finally {
+    obj.close();
+  }
+};
 const tracerObj = loadWireObject();
 const chosen = tracerObj.source;
 console.log(`tracer as nodectl loads it: ${base(chosen)}, coarse clock ${jiffy ? `jiffies × ${jiffy} ns (CONFIG_HZ from the kernel's config)` : 'bpf_ktime_get_coarse_ns() (CONFIG_HZ unknown)'}\n`);
-let tracer: Measured;
-try {
-  tracer = measure(tracerObj.program('sctp_wire_ingress'), PKTS.map((p) => p.frame));
-} finally {
-  tracerObj.close();
-}
+const tracer = measureWire(tracerObj);
 const variants = new Map<string, Measured | string>([[chosen, tracer]]);
 for (const path of [WIRE_OBJECT, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT].filter((p) => p !== chosen)) {
   let obj: BpfObject;
@@ -127,13 +126,9 @@ for (const path of [WIRE_OBJECT, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT].filter
     variants.set(path, `refused by this kernel (${refusal(err)})`);
     continue;
   }
-  try {
-    variants.set(path, measure(obj.program('sctp_wire_ingress'), PKTS.map((p) => p.frame)));
-  } finally {
-    obj.close();
-  }
+  variants.set(path, measureWire(obj));
 }
-const rows: string[][] = [['packet', 'bytes', 'tracer ns/pkt', '(median)', 'tshark ns/pkt', 'ratio', 'target']];
+const rows: string[][] = [];
 PKTS.forEach((p, i) => {
   const f1 = join(dir, `a${i}.pcap`);
   const f2 = join(dir, `b${i}.pcap`);
@@ -145,7 +140,7 @@ PKTS.forEach((p, i) => {
   const ok = (i < 2 ? ns <= 150 : true) && shark / ns >= 50;
   rows.push([p.name, String(p.frame.length), ns.toFixed(0), `(${tracer[i]!.median.toFixed(0)})`, shark.toFixed(0), `${(shark / ns).toFixed(0)}×`, `${i < 2 ? '≤150 ns, ' : ''}≥50× ${ok ? 'met' : 'MISSED'}`]);
 });
-printTable(rows);
+console.log(formatTable(['packet', 'bytes', 'tracer ns/pkt', '(median)', 'tshark ns/pkt', 'ratio', 'target'], rows));
 
 // The harness's own floor on this machine in this run, for reading the figures above (the
 // target is on the tracer's figure as it is: nothing is subtracted from it). Same frame
@@ -183,14 +178,14 @@ console.log('  (repeats of one frame: after the first run every DATA chunk is a 
 // Each object against the empty program of the same run: "× empty" is what to compare between
 // kernels and machines (a TCG guest's nanoseconds are not a real CPU's).
 console.log(`\nevery wire object on this kernel (best ns/packet of ${RUNS} runs, and × the empty program's ${empty || '?'} ns):`);
-const vrows: string[][] = [['object', ...PKTS.map((p) => p.name.replace(/ \(.*/, '')), '']];
+const vrows: string[][] = [];
 const times = (ns: number) => (empty ? `${ns} (${(ns / empty).toFixed(1)}×)` : String(ns));
 for (const [path, m] of variants) {
   if (typeof m === 'string') continue;
   const vsChosen = `${m.map((x, i) => (x.best / tracer[i]!.best).toFixed(2)).join(' / ')} × the loaded one`;
   vrows.push([base(path), ...m.map((x) => times(x.best)), path === chosen ? '← nodectl loads this one here' : vsChosen]);
 }
-printTable(vrows);
+console.log(formatTable(['object', ...PKTS.map((p) => p.name.replace(/ \(.*/, '')), ''], vrows));
 for (const [path, m] of variants) if (typeof m === 'string') console.log(`${base(path)}: ${m}`);
 
 // Reading associations: ASSOCS distinct associations created by the program itself (one
