@@ -32,9 +32,11 @@ import { count } from '../text.js';
 
 export const WATCH_EVENTS = ['stall-start', 'stall-end', 'lossy', 'malformed', 'gone', 'path-down', 'path-up', 'path-switch', 'impaired', 'impaired-end'] as const;
 
-/** What the watcher keeps of a multi-path association between looks. */
-/** Per path (its id): its state, retransmissions and unanswered heartbeats at the last look; which path was active. */
-export interface PathMemory { states: Map<string, Path['state']>; active: string | null; retrans: Map<string, number>; unanswered: Map<string, number> }
+/**
+ * What the watcher keeps of a multi-path association between looks: per path (its id) its
+ * state, retransmissions and unanswered heartbeats, and which path was active.
+ */
+export interface PathMemory { paths: Map<string, { state: Path['state']; retrans: number; unanswered: number }>; active: string | null }
 
 const pathText = (p: Pick<Path, 'endpoints' | 'ifname' | 'ifindex'>) => `${endpointText(p.endpoints[0])}-${endpointText(p.endpoints[1])} dev ${p.ifname ?? p.ifindex}`;
 const rtx = (p: Path) => p.dir[0].retransChunks + p.dir[1].retransChunks;
@@ -51,13 +53,11 @@ const unanswered = (p: Path) => Math.max(p.dir[0].hbUnanswered, p.dir[1].hbUnans
 export function pathEvents(a: Association, m: PathMemory | undefined, ev: (type: string, by: 0 | 1, value: number, extra: Partial<WireEvent>) => WireEvent): { events: WireEvent[]; memory: PathMemory } {
   const downs: WireEvent[] = [];
   const ups: Array<{ id: string; event: WireEvent }> = [];
-  const memory: PathMemory = { states: new Map(), active: null, retrans: new Map(), unanswered: new Map() };
+  const memory: PathMemory = { paths: new Map(), active: null };
   for (const p of a.paths) {
-    memory.states.set(p.id, p.state);
-    memory.retrans.set(p.id, rtx(p));
-    memory.unanswered.set(p.id, unanswered(p));
+    memory.paths.set(p.id, { state: p.state, retrans: rtx(p), unanswered: unanswered(p) });
     if (p.state === 'active') memory.active = p.id;
-    const was = m?.states.get(p.id);
+    const was = m?.paths.get(p.id)?.state;
     const by: 0 | 1 = p.dir[1].hbUnanswered > p.dir[0].hbUnanswered ? 1 : 0;
     if (p.state === 'failed' && was !== 'failed') downs.push(ev('path-down', by, p.dir[by].hbUnanswered, { path: pathText(p) }));
     else if (was === 'failed' && p.state !== 'failed') ups.push({ id: p.id, event: ev('path-up', by, 0, { path: pathText(p) }) });
@@ -70,10 +70,10 @@ export function pathEvents(a: Association, m: PathMemory | undefined, ev: (type:
   const from = a.paths.find((p) => p.id === before);
   const to = a.paths.find((p) => p.id === memory.active)!;
   const why: string[] = [];
-  const newRtx = rtx(to) - (m?.retrans.get(to.id) ?? 0);
+  const newRtx = rtx(to) - (m?.paths.get(to.id)?.retrans ?? 0);
   if (newRtx > 0) why.push(`${count(newRtx, 'retransmission')} on the new path`);
   // the old path may have answered again since the last look: its count then is the reason
-  const old = from ? Math.max(unanswered(from), m?.unanswered.get(from.id) ?? 0) : 0;
+  const old = from ? Math.max(unanswered(from), m?.paths.get(from.id)?.unanswered ?? 0) : 0;
   if (old > 0) why.push(`${count(old, 'heartbeat')} unanswered on the old`);
   const by: 0 | 1 = to.dir[1].lastDataAgoMs !== null && (to.dir[0].lastDataAgoMs === null || to.dir[1].lastDataAgoMs < to.dir[0].lastDataAgoMs) ? 1 : 0;
   const sw = ev('path-switch', by, newRtx > 0 ? newRtx : 0, { fromPath: from ? pathText(from) : before, path: pathText(to), reasons: why });
