@@ -2,14 +2,14 @@
 // in the layout of bpf/sctp_wire.h, with an injected clock (ns on the bpf_ktime_get_ns scale).
 import test from 'ava';
 import { assess, withExpiry } from '../../src/sctp/detect.js';
-import { decodeAssociation, formatAddress, pathStates, type Association, type Path, type PathDir } from '../../src/sctp/model.js';
+import { decodeAssociation, formatAddress, pathStates, type Association } from '../../src/sctp/model.js';
 import { kernelSides, limitedShares, type KernAssociation, type KernPath } from '../../src/sctp/kern.js';
 import { errnoName } from '../../src/errors.js';
 import { formatTable, limitedLine, renderKernel, renderPrometheus, renderTable, viewsOf } from '../../src/sctp/render.js';
 import { mergeSessions, parseDuration, parseListen, parseTargets } from '../../src/sctp/session.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
 import { SW_F } from '../../src/sctp/wire-consts.js';
-import { encodeStruct } from '../helpers/sctp-records.js';
+import { encodeStruct, testPath } from '../helpers/sctp-records.js';
 
 const S = 1_000_000_000;
 const T0 = 1000 * S; // "boot + 1000 s"
@@ -202,21 +202,17 @@ test('formatTable with kept widths: a refreshing table never moves a column left
 });
 
 test('path states: failed after --path-fail-after unanswered heartbeats, unconfirmed one-way, active carried the latest DATA', (t) => {
-  const dir = (o: Partial<PathDir> = {}): PathDir => ({ packets: 5, bytes: 500, dataChunks: 0, dataBytes: 0, retransChunks: 0, sackChunks: 0, heartbeats: 0, heartbeatAcks: 0, hbUnanswered: 0, rtt: null, lastSeenAgoMs: 10, lastDataAgoMs: null, ...o });
-  const path = (id: string, home: boolean, d0: Partial<PathDir>, d1: Partial<PathDir> = {}): Path => ({
-    id, ifindex: 2, ifname: null, family: 4, endpoints: [{ address: '10.0.0.1', port: 1 }, { address: '10.0.0.2', port: 2 }], home, mirror: false, state: 'standby', dir: [dir(d0), dir(d1)], lastSeenAgoMs: 10,
-  });
   const paths = [
-    path('p1', true, { dataChunks: 9, lastDataAgoMs: 500, hbUnanswered: 2 }),
-    path('p2', false, { dataChunks: 4, lastDataAgoMs: 100 }),
-    path('p3', false, { heartbeats: 1 }, { packets: 0 }),
+    testPath('p1', true, { dataChunks: 9, lastDataAgoMs: 500, hbUnanswered: 2 }),
+    testPath('p2', false, { dataChunks: 4, lastDataAgoMs: 100 }),
+    testPath('p3', false, { heartbeats: 1 }, { packets: 0 }),
   ];
   pathStates(paths);
   t.deepEqual(paths.map((p) => p.state), ['standby', 'active', 'unconfirmed'], '2 unanswered is below the default 3');
   pathStates(paths, 2);
   t.deepEqual(paths.map((p) => p.state), ['failed', 'active', 'unconfirmed']);
   // no DATA anywhere: the home path is the active one
-  const quiet = [path('h', true, {}), path('o', false, {})];
+  const quiet = [testPath('h', true, {}), testPath('o', false, {})];
   pathStates(quiet);
   t.deepEqual(quiet.map((p) => p.state), ['active', 'standby']);
   // readers decide again with another --path-fail-after, without touching the decoded object

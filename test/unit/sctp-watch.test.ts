@@ -5,10 +5,10 @@ import test from 'ava';
 import { assocRows } from '../../src/sctp/rows.js';
 import { AssocTable } from '../../src/sctp/table.js';
 import { EventWatcher, pathEvents, type PathMemory } from '../../src/sctp/watch.js';
-import { pathStates, type Association, type Path, type PathDir, type WireEvent } from '../../src/sctp/model.js';
+import { pathStates, type Association, type PathDir, type WireEvent } from '../../src/sctp/model.js';
 import { SwAssoc, SwKey } from '../../src/sctp/generated/sctp-wire.js';
 import { SW_F } from '../../src/sctp/wire-consts.js';
-import { encodeStruct } from '../helpers/sctp-records.js';
+import { encodeStruct, testPath } from '../helpers/sctp-records.js';
 
 const S = 1_000_000_000;
 const T0 = 1000 * S;
@@ -41,9 +41,8 @@ test('stall-start once, stall-end by progress with its length, then by restart; 
 });
 
 // Path events on decoded associations (what check() hands pathEvents for a multi-homed row).
-const pdir = (o: Partial<PathDir> = {}): PathDir => ({ packets: 5, bytes: 500, dataChunks: 0, dataBytes: 0, retransChunks: 0, sackChunks: 0, heartbeats: 0, heartbeatAcks: 1, hbUnanswered: 0, rtt: null, lastSeenAgoMs: 10, lastDataAgoMs: null, ...o });
-const mkPath = (n: 1 | 2, d0: Partial<PathDir>): Path => ({
-  id: `p${n}`, ifindex: n, ifname: `va${n}`, family: 4, endpoints: [{ address: `10.78.${n}.1`, port: 3869 }, { address: `10.78.${n}.2`, port: 3868 }], home: n === 1, mirror: false, state: 'standby', dir: [pdir(d0), pdir()], lastSeenAgoMs: 10,
+const mkPath = (n: 1 | 2, d0: Partial<PathDir>) => testPath(`p${n}`, n === 1, d0, {}, {
+  ifindex: n, ifname: `va${n}`, endpoints: [{ address: `10.78.${n}.1`, port: 3869 }, { address: `10.78.${n}.2`, port: 3868 }],
 });
 function pathLook(m: PathMemory | undefined, p1: Partial<PathDir>, p2: Partial<PathDir>): { types: string[]; events: WireEvent[]; memory: PathMemory } {
   const paths = [mkPath(1, p1), mkPath(2, p2)];
