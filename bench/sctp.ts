@@ -33,7 +33,7 @@ import { chunk, sctpFrame, type Endpoint } from '../src/sctp/packet.js';
 import { decodeRows, loadWireObject, WIRE_COMPACT_OBJECT, WIRE_NOLOOP_OBJECT, WIRE_OBJECT } from '../src/sctp/tracer.js';
 import { assocRows } from '../src/sctp/rows.js';
 import { AssocTable } from '../src/sctp/table.js';
-import { formatTable } from '../src/sctp/render.js';
+import { formatTable } from '../src/text.js';
 import { SwEvent, SwSlot } from '../src/sctp/generated/sctp-wire.js';
 import { decodeEvent } from '../src/sctp/model.js';
 

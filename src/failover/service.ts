@@ -9,6 +9,7 @@ import { DEFAULT_STATE_FILE, readState, type MgmtState } from './state-file.js';
 import { defaultAnnouncer, defaultProbe } from './arp-io.js';
 import { parseListen, type Listen } from './metrics.js';
 import { keepHeap } from './heap.js';
+import { formatTable } from '../text.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodectl/node.yaml';
 
@@ -170,8 +171,7 @@ export function renderStatus(s: StatusResult): string[] {
   out.push('');
   const rows = (s.candidates ?? []).map((c) => [c.name, String(c.priority), c.name === s.holder ? 'holder' : '', c.healthy ? 'healthy' : c.up ? 'hold-down' : 'down', c.why]);
   const head = ['CANDIDATE', 'PRIO', 'ROLE', 'STATE', 'WHY'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [head, ...rows]) out.push(r.map((x, i) => (i === r.length - 1 ? x : x.padEnd(w[i]!))).join('  '));
+  out.push(...formatTable(head, rows).split('\n'));
   out.push('');
   if (s.lastMoves?.length) {
     out.push('last decisions:');

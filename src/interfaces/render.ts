@@ -5,6 +5,7 @@ import { ifIndexWord } from '../netlink/ifname.js';
 import { KIND_TABLE, SLAVE_TABLE } from '../netlink/link-kinds.js';
 import { tableJson } from './link-json.js';
 import { describeLink, foreignEnd, type TreeNode } from './tree.js';
+import { formatTable } from '../text.js';
 
 /** One word for a link's state, as `ip -br link` would put it. */
 export function stateWord(l: { admin: string; oper: string; carrier: boolean }): string {
@@ -13,15 +14,9 @@ export function stateWord(l: { admin: string; oper: string; carrier: boolean }):
   return l.oper.toUpperCase();
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
-}
-
 export function renderLinkTable(links: LinkView[]): string {
   const byIndex = new Map(links.map((l) => [l.index, l]));
-  return table(
+  return formatTable(
     ['IDX', 'NAME', 'STATE', 'MTU', 'MAC', 'MASTER', 'LOWER', 'KIND'],
     links.map((l) => [
       String(l.index), l.name, stateWord(l), String(l.mtu), l.mac ?? '-', l.master ?? '-',
@@ -154,7 +149,7 @@ export function renderTreeDot(roots: TreeNode[], links?: LinkView[]): string {
 }
 
 export function renderAddrs(addrs: AddrView[]): string {
-  return table(
+  return formatTable(
     ['IFACE', 'FAMILY', 'ADDRESS', 'SCOPE', 'FLAGS'],
     addrs.map((a) => [
       a.ifname, a.family === 4 ? 'inet' : 'inet6',

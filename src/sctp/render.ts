@@ -4,7 +4,7 @@ import { assess, fmtMs, withExpiry, type DetectOptions, type Health } from './de
 import { endpointText, type Association, type WireEvent } from './model.js';
 import { limitedShares, type KernAssociation, type KernelSide, type TracerStatus } from './kern.js';
 import { watchEventText } from './watch.js';
-import { count } from '../text.js';
+import { count, formatTable } from '../text.js';
 
 /** kernel: the kernel tracer's associations of its endpoints (`top`, where the kernel has SCTP; kern.ts kernelSides). */
 export interface AssocView { assoc: Association; health: Health; kernel?: KernelSide[] }
@@ -45,14 +45,6 @@ export function tableRows(views: AssocView[]): string[][] {
       [...health.conditions, ...(a.dir[0].malformed + a.dir[1].malformed ? ['malformed'] : [])].join(',') || '-',
     ];
   });
-}
-
-/** widths: at least these (and updated to what was used), so a refreshing table keeps its columns in place. */
-export function formatTable(header: readonly string[], rows: string[][], widths?: number[]): string {
-  const width = header.map((h, i) => Math.max([...h].length, widths?.[i] ?? 0, ...rows.map((r) => [...(r[i] ?? '')].length)));
-  if (widths) width.forEach((w, i) => (widths[i] = w));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(width[i]! - [...c].length))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 const PATH_COLUMNS = ['    PATH', 'DEV', 'STATE', 'PKTS →/←', 'DATA →/←', 'RTX →/←', 'HB-UNANSWERED', 'RTT'];
