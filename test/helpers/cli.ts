@@ -14,3 +14,8 @@ export function nodectl(...args: string[]): CliRun {
   const r = spawnSync(process.execPath, [NODECTL_BIN, ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `s` as a RegExp source that matches exactly `s`, for building patterns around a path or name. */
+export function literal(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

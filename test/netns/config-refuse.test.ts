@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Netns, netnsFor, sh } from '../helpers/netns.js';
 import { patient } from '../helpers/patience.js';
+import { literal } from '../helpers/cli.js';
 import { testIf } from '../helpers/require.js';
 
 const CLI = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -95,7 +96,7 @@ testIf('root', 'cli')('validate exits 3 on what the kernel would refuse; plan an
     writeFileSync(f, text);
     const v = nodectl(['config', 'validate', f]);
     t.is(v.status, 3, `${text}\n${v.stdout}${v.stderr}`);
-    t.regex(v.stderr, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: /`, 'm'));
+    t.regex(v.stderr, new RegExp(`^${literal(f)}:\\d+:\\d+: /`, 'm'));
     t.is(nodectl(['config', 'plan', f, '-n', ns.name], { env }).status, 3);
     const a = nodectl(['config', 'apply', f, '-n', ns.name], { env });
     t.is(a.status, 3, a.stderr);

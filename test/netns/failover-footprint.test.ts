@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { unitNodeFlags } from '../../bench/failover/sandbox.js';
+import { literal } from '../helpers/cli.js';
 import { testIf } from '../helpers/require.js';
 import { makeLab, ROOT, startDaemon, START_MS, V4, V6, waitHolder, writeConfig, type Lab } from './failover-lab.js';
 
@@ -106,7 +107,7 @@ test('control: a config with a problem is placed at file:line:col by the full lo
   const out = join(lab.dir, 'bad.modules');
   const d = startDaemon(t, lab, bad, [], 'bad', { dist: true, nodeFlags: [...UNIT_FLAGS, '--import', WITNESS], env: { NODECTL_MODULE_WITNESS: out } });
   t.is(await d.exited, 3, 'CONFIG_INVALID');
-  t.regex(d.stderr.join('\n'), new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+`));
+  t.regex(d.stderr.join('\n'), new RegExp(`${literal(bad)}:3:\\d+`));
   const seen = witnessed(out);
   t.true(seen.loads.some((u) => /\/node_modules\/yaml\//.test(u)), 'the full loader brought yaml');
   t.true(seen.loads.some((u) => /\/node_modules\/@sinclair\/typebox\//.test(u)), 'and TypeBox');

@@ -2,7 +2,7 @@
 // (`peer name NAME netns NS`), checked with iproute2 in both namespaces; bad words change nothing.
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { nodectl } from '../helpers/cli.js';
+import { literal, nodectl } from '../helpers/cli.js';
 import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { netnsFor, rootTitle } from '../helpers/netns.js';
 import { testIf } from '../helpers/require.js';
@@ -60,7 +60,7 @@ testIf('root')(rootTitle('link show, list and tree name a veth peer in another n
   const want = `ve0b (netns ${b.name})`;
   const show = nodectl('link', 'show', 've0', '-n', a.name);
   t.is(show.status, 0, show.stderr);
-  t.regex(show.stdout, new RegExp(`^peer +${want.replace(/[()]/g, '\\$&')}$`, 'm'));
+  t.regex(show.stdout, new RegExp(`^peer +${literal(want)}$`, 'm'));
   // the header is ip's: @if<N> (the peer's index), no name that would read as a link of this namespace
   const ipHead = /^\d+: (ve0@if\d+):/m.exec(a.ip('link', 'show', 've0'))![1]!;
   t.regex(show.stdout, new RegExp(`^\\d+: ${ipHead}  <`, 'm'), `ip: ${ipHead}`);

@@ -2,6 +2,7 @@
 // test checks the numbers against a running daemon's timeline).
 import test from 'ava';
 import { MetricsRegistry, parseListen } from '../../src/failover/metrics.js';
+import { literal } from '../helpers/cli.js';
 
 test('parseListen: PORT is loopback; HOST:PORT and [V6]:PORT; anything else one clear sentence', (t) => {
   t.deepEqual(parseListen('9187'), { host: '127.0.0.1', port: 9187 });
@@ -24,7 +25,7 @@ test('render: every series typed; histogram buckets cumulative; holding time acc
   m.move('failure', 1_700_000_000_250);
   m.holderIs('eth1', 2000);
   const text = m.render({ holder: 'eth1', candidates: [{ name: 'eth0', healthy: false }, { name: 'eth1', healthy: true }] }, 5000);
-  const v = (k: string) => Number(new RegExp(`^${k.replace(/[{}"+.[\]]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  const v = (k: string) => Number(new RegExp(`^${literal(k)} (\\S+)$`, 'm').exec(text)?.[1]);
   t.is(v('nodectl_mgmt_holder{interface="eth1"}'), 1);
   t.is(v('nodectl_mgmt_holder{interface="eth0"}'), 0);
   t.is(v('nodectl_mgmt_moves_total{reason="failure"}'), 1);
