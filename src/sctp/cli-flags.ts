@@ -1,5 +1,8 @@
 // oclif flags shared by the sctp commands (kept in one place so --dev and --stall-after read the same everywhere).
 import { Flags } from '@oclif/core';
+import { UsageError } from '../errors.js';
+import type { DetectOptions } from './detect.js';
+import { parseDuration } from './session.js';
 
 const devSummary = 'Interface to trace on tc ingress and egress; repeat or comma-separate. IFACE@NETNS picks a namespace per interface (default: --netns).';
 
@@ -31,3 +34,28 @@ export const expireAfterFlag = Flags.string({
   summary: 'An association with no packet for this long, and no SHUTDOWN COMPLETE or ABORT seen, is "gone": its row is closed.',
   default: '5m', helpValue: 'DURATION',
 });
+
+export const attachFlag = Flags.option({
+  summary: 'tc hook: tcx links (Linux 6.6+, gone with the process even on a crash), clsact filters (any kernel, shown by tc filter show), or auto (tcx if the kernel has it).',
+  options: ['auto', 'tcx', 'clsact'] as const, default: 'auto' as const,
+})();
+
+/** The detection thresholds of every sctp command that watches associations, declared once. */
+export const detectFlags = {
+  'stall-after': stallAfterFlag,
+  'expire-after': expireAfterFlag,
+  'path-fail-after': pathFailAfterFlag,
+  lossy: lossyFlag,
+};
+
+/** What detectFlags' values mean to the detector; a bad duration or percentage is a usage error. */
+export function detectOptions(flags: { 'stall-after': string; 'expire-after': string; 'path-fail-after': number; lossy: string }): Partial<DetectOptions> {
+  const lossy = Number(flags.lossy);
+  if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
+  return {
+    stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'),
+    expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'),
+    lossyRatio: lossy / 100,
+    pathFailAfter: flags['path-fail-after'],
+  };
+}

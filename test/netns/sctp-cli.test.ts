@@ -143,3 +143,46 @@ testIf('root', 'cmd:bpftool')('bad input: an unknown interface or namespace is a
   t.is(u.status, 2);
   t.regex(u.stderr, /--stall-after takes a duration/);
 });
+
+/** va's tc state as tc itself reports it: qdiscs, and the filters of both clsact hooks. */
+function tcState(ns: Netns): string {
+  const tc = (...args: string[]) => spawnSync('ip', ['netns', 'exec', ns.name, 'tc', '-j', ...args], { encoding: 'utf8' }).stdout.trim();
+  return [tc('qdisc', 'show', 'dev', 'va'), tc('filter', 'show', 'dev', 'va', 'ingress'), tc('filter', 'show', 'dev', 'va', 'egress')].join('\n');
+}
+
+testIf('root', 'cmd:bpftool', 'cmd:tc')('--attach: clsact on request even where tcx exists, and tc state as before once it exits; tcx only where the kernel has it', async (t) => {
+  const { a } = pair(t);
+  const before = tcState(a);
+  t.notRegex(before, /clsact/, 'no clsact qdisc on va to begin with');
+  const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va', '--attach', 'clsact']);
+  t.teardown(() => tr.proc.kill('SIGKILL'));
+  await tr.ready;
+  t.regex(tr.err(), /va@\S+ \(ingress:clsact egress:clsact\)/, 'it says how it attached');
+  const att = attachments(a, tr.proc.pid!);
+  t.true(att.clsact, 'tc filters hold the wire program');
+  t.is(att.tcx.length, 0, 'and no tcx link');
+  t.regex(tcState(a), /"kind":"clsact"/, 'tc shows the clsact qdisc while it runs');
+  tr.proc.kill('SIGTERM');
+  t.is(await tr.exit, 0);
+  t.is(tcState(a), before, 'qdiscs and filters of va are as they were');
+
+  // tcx on request: where the kernel lacks it, refused before anything is attached
+  const tcx = probeFeature('tcx');
+  const r = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va', '--attach', 'tcx']);
+  t.teardown(() => r.proc.kill('SIGKILL'));
+  if (tcx.supported) {
+    await r.ready;
+    t.regex(r.err(), /\(ingress:tcx egress:tcx\)/);
+    t.is(attachments(a, r.proc.pid!).tcx.length, 2);
+    r.proc.kill('SIGTERM');
+    t.is(await r.exit, 0);
+  } else {
+    await t.throwsAsync(r.ready, { message: /tcx/ }, 'refused, naming tcx');
+    t.not(await r.exit, 0);
+    t.log(`tcx absent (${tcx.reason}): --attach tcx refused`);
+  }
+  t.is(tcState(a), before, 'nothing left on va');
+  const bad = spawnSync(process.execPath, [CLI, 'sctp', 'trace', '-n', a.name, '--dev', 'va', '--attach', 'xdp'], { encoding: 'utf8' });
+  t.is(bad.status, 2, 'an unknown mode is a usage error');
+  t.regex(bad.stderr, /auto, tcx, clsact|auto\|tcx\|clsact/);
+});

@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { UsageError } from '../../errors.js';
 import { count } from '../../text.js';
-import { parseDuration, parseTargets, sctpServe } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
+import { parseTargets, sctpServe } from '../../sctp/session.js';
+import { requiredDevFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 
 export default class SctpServe extends NodectlCommand {
   static override summary = 'Serve SCTP association metrics in the Prometheus text format.';
@@ -25,22 +24,18 @@ metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detach
   static override flags = {
     dev: requiredDevFlag,
     metrics: Flags.string({ summary: 'ADDRESS:PORT to listen on.', default: '127.0.0.1:9464', helpValue: 'ADDR:PORT' }),
-    'stall-after': stallAfterFlag,
-    'expire-after': expireAfterFlag,
-    'path-fail-after': pathFailAfterFlag,
-    lossy: lossyFlag,
+    ...detectFlags,
     'max-associations': maxAssocFlag,
+    attach: attachFlag,
   };
 
   async run(): Promise<{ scrapes: number }> {
     const { flags } = await this.parse(SctpServe);
-    const lossy = Number(flags.lossy);
-    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const r = await sctpServe({
       targets: parseTargets(flags.dev, flags.netns),
       listen: flags.metrics,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
-      tracer: { maxAssociations: flags['max-associations'] },
+      detect: detectOptions(flags),
+      tracer: { maxAssociations: flags['max-associations'], mode: flags.attach },
       onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ')} — Ctrl-C to stop\n`),
     });
     if (!this.jsonEnabled()) this.log(`served ${count(r.scrapes, 'scrape')}`);

@@ -1,10 +1,9 @@
 import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
-import { UsageError } from '../../errors.js';
 import { count } from '../../text.js';
 import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
-import { devFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
+import { devFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 
 export default class SctpStats extends NodectlCommand {
   static override summary = 'One snapshot of the SCTP associations seen on the wire, with stalled/throttled/lossy flags.';
@@ -47,25 +46,21 @@ classic tracepoint, fentry or kprobe) and why the others are not.`;
   static override flags = {
     dev: devFlag,
     duration: Flags.string({ summary: 'With --dev: how long to watch before printing.', default: '2s', helpValue: 'DURATION' }),
-    'stall-after': stallAfterFlag,
-    'expire-after': expireAfterFlag,
-    'path-fail-after': pathFailAfterFlag,
-    lossy: lossyFlag,
+    ...detectFlags,
     kernel: Flags.boolean({ summary: 'Also run the kernel-side tracer (sctp_probe/sctp_probe_path tracepoints, retransmission probes) when the kernel has SCTP; alone without --dev.', allowNo: true }),
     'max-associations': maxAssocFlag,
+    attach: attachFlag,
   };
 
   async run(): Promise<StatsResult> {
     const { flags } = await this.parse(SctpStats);
-    const lossy = Number(flags.lossy);
-    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const r = await sctpStats({
       targets: flags.dev ? parseTargets(flags.dev, flags.netns) : undefined,
       netns: flags.dev ? undefined : flags.netns,
       kernel: flags.kernel,
       durationMs: parseDuration(flags.duration, '--duration'),
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
-      tracer: { maxAssociations: flags['max-associations'] },
+      detect: detectOptions(flags),
+      tracer: { maxAssociations: flags['max-associations'], mode: flags.attach },
     });
     if (!this.jsonEnabled()) {
       if (r.kernel) this.log(renderKernel(r.kernel));

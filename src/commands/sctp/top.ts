@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration, parseTargets, sctpTop } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
+import { requiredDevFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 
 export default class SctpTop extends NodectlCommand {
   static override summary = 'A refreshing table of SCTP associations on the wire, flagged rows first.';
@@ -25,17 +25,13 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
     dev: requiredDevFlag,
     interval: Flags.string({ summary: 'Refresh period.', default: '1s', helpValue: 'DURATION' }),
     iterations: Flags.integer({ summary: 'Stop after this many refreshes.', min: 1 }),
-    'stall-after': stallAfterFlag,
-    'expire-after': expireAfterFlag,
-    'path-fail-after': pathFailAfterFlag,
-    lossy: lossyFlag,
+    ...detectFlags,
     'max-associations': maxAssocFlag,
+    attach: attachFlag,
   };
 
   async run(): Promise<{ refreshes: number }> {
     const { flags } = await this.parse(SctpTop);
-    const lossy = Number(flags.lossy);
-    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const interval = parseDuration(flags.interval, '--interval');
     if (interval < 100) throw new UsageError('--interval must be at least 100ms');
     const tty = !this.jsonEnabled() && process.stdout.isTTY === true;
@@ -43,8 +39,8 @@ interval (like top -b), for --iterations times or until Ctrl-C / SIGTERM.`;
       targets: parseTargets(flags.dev, flags.netns),
       intervalMs: interval,
       iterations: flags.iterations,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
-      tracer: { maxAssociations: flags['max-associations'] },
+      detect: detectOptions(flags),
+      tracer: { maxAssociations: flags['max-associations'], mode: flags.attach },
       tty,
       write: (s) => {
         if (!this.jsonEnabled()) process.stdout.write(s);

@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { renderEvent } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpTrace, type TraceSummary } from '../../sctp/session.js';
-import { requiredDevFlag, lossyFlag, maxAssocFlag, stallAfterFlag, expireAfterFlag, pathFailAfterFlag } from '../../sctp/cli-flags.js';
-import { UsageError } from '../../errors.js';
+import { requiredDevFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 import type { WireEvent } from '../../sctp/model.js';
 import { count } from '../../text.js';
 
@@ -12,7 +11,7 @@ export default class SctpTrace extends NodectlCommand {
 
   static override description = `Attaches the wire tracer to tc ingress and egress of each --dev (tcx links where the
 kernel has them: they vanish with the process, even on a crash; otherwise clsact filters,
-removed on exit) and prints one line per event until Ctrl-C, SIGTERM or --duration:
+removed on exit; --attach chooses) and prints one line per event until Ctrl-C, SIGTERM or --duration:
 
   init        an INIT: a new association (or incarnation) starts
   up          COOKIE ACK: established, with the INIT → COOKIE ACK set-up time
@@ -52,11 +51,9 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
     dev: requiredDevFlag,
     duration: Flags.string({ summary: 'Stop after this long (default: until Ctrl-C).', helpValue: 'DURATION' }),
     burst: Flags.integer({ summary: 'Retransmissions within one second that make a burst event.', default: 8, min: 1 }),
-    'stall-after': stallAfterFlag,
-    'expire-after': expireAfterFlag,
-    'path-fail-after': pathFailAfterFlag,
-    lossy: lossyFlag,
+    ...detectFlags,
     'max-associations': maxAssocFlag,
+    attach: attachFlag,
   };
 
   protected override logJson(json: unknown): void {
@@ -67,15 +64,13 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
   async run(): Promise<TraceSummary & { summary: true }> {
     const { flags } = await this.parse(SctpTrace);
     const json = this.jsonEnabled();
-    const lossy = Number(flags.lossy);
-    if (!(lossy > 0 && lossy <= 100)) throw new UsageError(`--lossy takes a percentage in (0, 100]; got "${flags.lossy}"`);
     const started = Date.now();
     const bootOffset = Date.now() - Number(process.hrtime.bigint()) / 1e6;
     const r = await sctpTrace({
       targets: parseTargets(flags.dev, flags.netns),
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
-      detect: { stallAfterMs: parseDuration(flags['stall-after'], '--stall-after'), expireAfterMs: parseDuration(flags['expire-after'], '--expire-after'), lossyRatio: lossy / 100, pathFailAfter: flags['path-fail-after'] },
-      tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'] },
+      detect: detectOptions(flags),
+      tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'], mode: flags.attach },
       onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
       onEvent: (e: WireEvent, ifname) => {
         const wall = new Date(bootOffset + e.tsNs / 1e6);
