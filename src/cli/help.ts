@@ -69,6 +69,21 @@ export class NodectlCommandHelp extends CommandHelp {
     return rows.map(([l, r]) => [l, r?.replace(/\n<options: ([^>\n]*)>$/, (_m, opts: string) => `\n${breakChoices(opts.split('|'), room)}`)]);
   }
 
+  /**
+   * oclif lays flags out in two columns, but stacks every label over its description once one
+   * description runs past five lines, and then wraps the descriptions for 4 columns of indent
+   * while indenting them by 6 (its section adds 2): 2 columns too wide. Ask for the stacked
+   * layout ourselves in that case, with the indent it really gets.
+   */
+  override renderList(input: (string | undefined)[][], opts: { indentation: number; multiline?: boolean; spacer?: string; stripAnsi?: boolean }): string {
+    if (!opts.multiline) {
+      const labels = Math.max(0, ...input.map(([l]) => [...(l ?? '')].length));
+      const stacked = input.some(([, r]) => r !== undefined && this.wrap(r.trim(), opts.indentation + labels + 2).split('\n').length > 5);
+      if (stacked) return super.renderList(input, { ...opts, multiline: true, indentation: opts.indentation + 2 });
+    }
+    return super.renderList(input, opts);
+  }
+
   protected override usage(): string {
     // oclif builds the docopts line, and broke it inside `[--state-file <value>]`: have it
     // build the line unwrapped (no width), then break between whole groups.

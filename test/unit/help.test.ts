@@ -62,6 +62,30 @@ for (const width of [80, 120]) {
   });
 }
 
+test('a flag whose description is too long for two columns is stacked within the width', async (t) => {
+  const saved = process.env.COLUMNS;
+  process.env.COLUMNS = '80';
+  try {
+    const config = await Config.load(ROOT);
+    const { loadHelpClass } = await import('@oclif/core');
+    const HelpClass = (await loadHelpClass(config)) as unknown as typeof Help;
+    const real = config.findCommand('sctp:trace')!;
+    const long = 'A description long enough for six lines in the two-column layout, which makes oclif stack every label over its description. '.repeat(3);
+    const cmd = { ...real, flags: { ...real.flags, attach: { ...real.flags.attach!, summary: long } } };
+    const lines: string[] = [];
+    const help = new HelpClass(config, { stripAnsi: true });
+    (help as unknown as { log: (...a: string[]) => void }).log = (...a: string[]) => lines.push(a.join(' '));
+    await help.showCommandHelp(cmd as typeof real);
+    const text = lines.join('\n');
+    t.regex(text, /^ {2}--attach=<option>\n {6}\[default: auto\] A description/m, 'stacked: the description under its label');
+    t.deepEqual(text.split('\n').filter((l) => l.length > 80), [], 'no line past 80 columns');
+    t.deepEqual(raggedLines(text, 80), []);
+  } finally {
+    if (saved === undefined) delete process.env.COLUMNS;
+    else process.env.COLUMNS = saved;
+  }
+});
+
 test('paragraphs are reflowed; lists, tables and indented samples keep their layout', (t) => {
   const src = 'One two three\nfour five.\n\nList:\n1. alpha beta\ngamma\n2. delta\n\n  {"json": 1}\n  key   a long cell text\n        that goes on';
   t.is(
