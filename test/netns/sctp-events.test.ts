@@ -65,7 +65,16 @@ testIf('root')('trace --json streams stall-start/-end, lossy, malformed and gone
   // a lower bound only: the generator slept through its T3 waits (250 + 500 + 1000 + 1000 ms) before the SACK
   t.true(end.durationMs! >= 2750, `the stall lasted at least the generator's retransmission waits (${end.durationMs} ms)`);
 
-  t.deepEqual(types(5102).filter((x) => x !== 'retrans-burst'), ['init', 'up', 'lossy', 'down']);
+  // The lossy scenario sends with 1 ms pauses, but a loaded or emulated machine can stop the
+  // generator for longer than --stall-after between a DATA and its SACK (once in a 6.12 TCG
+  // guest beside another): the tracer then rightly reports a stall there. Allowed, as whole
+  // stall-start/stall-end pairs ended by progress between up and down; the rest is exact.
+  t.deepEqual(types(5102).filter((x) => x !== 'retrans-burst' && x !== 'stall-start' && x !== 'stall-end'), ['init', 'up', 'lossy', 'down']);
+  const pauses = of(5102).filter((e) => e.type === 'stall-start' || e.type === 'stall-end');
+  t.true(pauses.every((e, k) => e.type === (k % 2 ? 'stall-end' : 'stall-start') && (e.type === 'stall-start' || e.reason === 'progress')) && pauses.length % 2 === 0, `stalls in the lossy association come as pairs ended by progress: ${JSON.stringify(pauses)}`);
+  const t5102 = types(5102);
+  t.true(pauses.length === 0 || (t5102.indexOf('stall-start') > t5102.indexOf('up') && t5102.lastIndexOf('stall-end') < t5102.indexOf('down')), 'between up and down');
+  if (pauses.length) t.log(`the generator paused past --stall-after in the lossy association: ${pauses.filter((e) => e.type === 'stall-end').map((e) => `${e.durationMs} ms`).join(', ')}`);
   const lossy = of(5102).find((e) => e.type === 'lossy')!;
   t.true(lossy.dataChunks! >= 20 && lossy.value / lossy.dataChunks! >= 0.05, `lossy: ${lossy.value} of ${lossy.dataChunks}`);
 
