@@ -33,6 +33,26 @@ function startTrace(t: ExecutionContext, args: string[]) {
 
 const spec = (a: string, b: string, subnet: string, port: number) => ({ a: { netns: a, ifname: 'va', ip: `${subnet}.1`, port }, b: { netns: b, ifname: 'vb', ip: `${subnet}.2`, port: 7000 } });
 
+/**
+ * The generator leaves milliseconds between a DATA and its SACK, but a loaded or emulated
+ * machine can stop it for longer than --stall-after: the association then really stalls, and
+ * the tracer says so with a stall-start/stall-end pair ended by progress (seen in 6.12 TCG
+ * guests with the host's 2 CPUs shared by three guests). Such pauses are checked as pairs ended
+ * by progress, logged, and taken out; with `own`, the last pair is the scenario's own stall and
+ * is returned instead. Everything else about the sequence stays exact.
+ */
+function withoutPauses(t: ExecutionContext, port: number, evs: Ev[], own: boolean): { types: string[]; own: [Ev, Ev] | undefined } {
+  const stalls = evs.filter((e) => e.type === 'stall-start' || e.type === 'stall-end');
+  t.true(stalls.length % 2 === 0 && stalls.every((e, k) => e.type === (k % 2 ? 'stall-end' : 'stall-start')), `${port}: stalls come as start/end pairs: ${JSON.stringify(stalls)}`);
+  const pairs: Array<[Ev, Ev]> = [];
+  for (let k = 0; k + 1 < stalls.length; k += 2) pairs.push([stalls[k]!, stalls[k + 1]!]);
+  const mine = own ? pairs.pop() : undefined;
+  for (const [, end] of pairs) t.is(end.reason, 'progress', `${port}: a pause ends when the generator goes on`);
+  if (pairs.length) t.log(`${port}: the generator paused past --stall-after ${pairs.length} time(s): ${pairs.map(([, e]) => `${e.durationMs} ms`).join(', ')}`);
+  const paused = new Set(pairs.flat());
+  return { types: evs.filter((e) => !paused.has(e)).map((e) => e.type), own: mine };
+}
+
 testIf('root')('trace --json streams stall-start/-end, lossy, malformed and gone as they happen, in order', async (t) => {
   const { a, b } = vethPair(t, '10.68.0', { addresses: false });
   // --expire-after well above the longest silence a loaded machine puts into a scenario (2 s
@@ -54,41 +74,38 @@ testIf('root')('trace --json streams stall-start/-end, lossy, malformed and gone
   await waitUntil(() => of(5104).some((e) => e.type === 'gone'), () => `no gone event for 5104:\n${tr.out()}`, patient(25_000));
   t.false(events().some((e) => e.summary), 'no summary yet: the trace is still running');
 
-  const types = (port: number) => of(port).map((e) => e.type);
-  t.deepEqual(types(5101), ['init', 'up', 'stall-start', 'stall-end', 'down'], 'a stall that clears before SHUTDOWN');
-  const [start, end] = [of(5101).find((e) => e.type === 'stall-start')!, of(5101).find((e) => e.type === 'stall-end')!];
+  const s5101 = withoutPauses(t, 5101, of(5101), true);
+  t.deepEqual(s5101.types, ['init', 'up', 'stall-start', 'stall-end', 'down'], 'a stall that clears before SHUTDOWN');
+  if (!s5101.own) return;
+  const [start, end] = s5101.own;
   t.is(start.by, 0, 'A is the stalled sender');
-  t.is(start.outstandingTsns, 4, 'the four never-acknowledged TSNs');
+  // 4 (the never-acknowledged TSNs) unless the generator was paused between them, when the
+  // stall began with fewer out; its end has all four
+  t.true(start.outstandingTsns! >= 1 && start.outstandingTsns! <= 4, `outstanding at the start: ${start.outstandingTsns}`);
+  if (start.outstandingTsns !== 4) t.log(`5101: the stall began with ${start.outstandingTsns} of the 4 TSNs out (the generator paused between them)`);
   t.true(start.durationMs! >= 300, `stalled for at least --stall-after at the start (${start.durationMs} ms)`);
   t.is(end.reason, 'progress');
   t.is(end.outstandingTsns, 4);
   // a lower bound only: the generator slept through its T3 waits (250 + 500 + 1000 + 1000 ms) before the SACK
   t.true(end.durationMs! >= 2750, `the stall lasted at least the generator's retransmission waits (${end.durationMs} ms)`);
 
-  // The lossy scenario sends with 1 ms pauses, but a loaded or emulated machine can stop the
-  // generator for longer than --stall-after between a DATA and its SACK (once in a 6.12 TCG
-  // guest beside another): the tracer then rightly reports a stall there. Allowed, as whole
-  // stall-start/stall-end pairs ended by progress between up and down; the rest is exact.
-  t.deepEqual(types(5102).filter((x) => x !== 'retrans-burst' && x !== 'stall-start' && x !== 'stall-end'), ['init', 'up', 'lossy', 'down']);
-  const pauses = of(5102).filter((e) => e.type === 'stall-start' || e.type === 'stall-end');
-  t.true(pauses.every((e, k) => e.type === (k % 2 ? 'stall-end' : 'stall-start') && (e.type === 'stall-start' || e.reason === 'progress')) && pauses.length % 2 === 0, `stalls in the lossy association come as pairs ended by progress: ${JSON.stringify(pauses)}`);
-  const t5102 = types(5102);
-  t.true(pauses.length === 0 || (t5102.indexOf('stall-start') > t5102.indexOf('up') && t5102.lastIndexOf('stall-end') < t5102.indexOf('down')), 'between up and down');
-  if (pauses.length) t.log(`the generator paused past --stall-after in the lossy association: ${pauses.filter((e) => e.type === 'stall-end').map((e) => `${e.durationMs} ms`).join(', ')}`);
+  t.deepEqual(withoutPauses(t, 5102, of(5102), false).types.filter((x) => x !== 'retrans-burst'), ['init', 'up', 'lossy', 'down']);
   const lossy = of(5102).find((e) => e.type === 'lossy')!;
   t.true(lossy.dataChunks! >= 20 && lossy.value / lossy.dataChunks! >= 0.05, `lossy: ${lossy.value} of ${lossy.dataChunks}`);
 
   const mal = of(5103).filter((e) => e.type === 'malformed');
-  t.deepEqual(types(5103).filter((x) => x !== 'malformed'), ['init', 'up', 'down']);
+  const t5103 = withoutPauses(t, 5103, of(5103), false).types;
+  t.deepEqual(t5103.filter((x) => x !== 'malformed'), ['init', 'up', 'down']);
   t.true(mal.length >= 1);
   t.is(mal.reduce((n, e) => n + e.value, 0), 3, 'the three malformed chunks A sent, each counted once');
   t.true(mal.every((e) => e.by === 0));
   t.is(mal[mal.length - 1]!.malformedTotal, 3);
-  const i = types(5103);
+  const i = t5103;
   t.true(i.indexOf('malformed') > i.indexOf('up') && i.lastIndexOf('malformed') < i.indexOf('down'), 'malformed between up and down');
 
-  t.deepEqual(types(5104), ['init', 'up', 'stall-start', 'stall-end', 'gone'], 'a stall left open ends when the association is gone');
-  t.is(of(5104).find((e) => e.type === 'stall-end')!.reason, 'gone');
+  const s5104 = withoutPauses(t, 5104, of(5104), true);
+  t.deepEqual(s5104.types, ['init', 'up', 'stall-start', 'stall-end', 'gone'], 'a stall left open ends when the association is gone');
+  t.is(s5104.own?.[1].reason, 'gone');
   t.true(of(5104).find((e) => e.type === 'gone')!.durationMs! >= 10_000);
 
   tr.proc.kill('SIGTERM');
