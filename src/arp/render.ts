@@ -1,5 +1,6 @@
 // Text renderings of ARP results for the terminal (the --json output is the result itself).
 import { ARP_KEY_NAMES, type ArpPolicy, type ArpSetResult, type ArpValues } from './policy.js';
+import { formatTable } from '../text.js';
 
 /**
  * One row per interface, one column per key, like a sysctl matrix. A cell shows the
@@ -18,9 +19,7 @@ export function renderArpPolicy(p: ArpPolicy): string[] {
       return s.effective === s.value ? String(s.value) : `${s.value}→${s.effective}`;
     })]);
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
-  const out = [line(head), ...rows.map(line)];
+  const out = formatTable(head, rows).split('\n');
   if (p.interfaces.some((r) => ARP_KEY_NAMES.some((k) => r.settings[k].source === 'all'))) {
     out.push('', 'a→b: the interface has a, the kernel uses b because of the all row');
   }
