@@ -10,12 +10,12 @@ export const devFlag = Flags.string({ char: 'd', multiple: true, helpValue: 'IFA
 
 export const requiredDevFlag = Flags.string({ char: 'd', multiple: true, required: true, helpValue: 'IFACE[@NETNS]', summary: devSummary });
 
-export const stallAfterFlag = Flags.string({
+const stallAfterFlag = Flags.string({
   summary: 'Data outstanding with no cumulative-TSN progress for this long is "stalled", even while heartbeats succeed.',
   default: '2s', helpValue: 'DURATION',
 });
 
-export const lossyFlag = Flags.string({
+const lossyFlag = Flags.string({
   summary: 'Retransmitted/sent DATA ratio from which an association is "lossy" (percent).',
   default: '5', helpValue: 'PERCENT',
 });
@@ -25,12 +25,12 @@ export const maxAssocFlag = Flags.integer({
   default: 16384, min: 64, max: 4_194_304,
 });
 
-export const pathFailAfterFlag = Flags.integer({
+const pathFailAfterFlag = Flags.integer({
   summary: 'HEARTBEATs unanswered in a row on a path of an association that mark the path failed (path-down).',
   default: 3, min: 1, max: 1000,
 });
 
-export const expireAfterFlag = Flags.string({
+const expireAfterFlag = Flags.string({
   summary: 'An association with no packet for this long, and no SHUTDOWN COMPLETE or ABORT seen, is "gone": its row is closed.',
   default: '5m', helpValue: 'DURATION',
 });

@@ -7,7 +7,7 @@ import { UnsupportedError, UsageError } from '../errors.js';
 import { assess, DEFAULT_DETECT, type DetectOptions, type Health } from './detect.js';
 import type { Association, WireEvent } from './model.js';
 import { renderPrometheus, renderTable, skippedLine, viewsOf, type AssocView } from './render.js';
-import { monotonicNs, readPublishedSessions, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
+import { monotonicNs, readPublishedSessions, targetText, WireTracer, type AttachedTarget, type PublishedSession, type TraceTarget, type WireTracerOptions } from './tracer.js';
 import { withNetns } from '../netlink/netns.js';
 import type { AssocTable, TopSort } from './table.js';
 import type { GlobalCounter } from './wire-consts.js';
@@ -369,7 +369,7 @@ export async function sctpTop(o: TopOptions): Promise<{ refreshes: number }> {
     }
     draw(false);
   };
-  const devs = tracer.targets.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ');
+  const devs = tracer.targets.map(targetText).join(', ');
   const draw = (fresh: boolean) => {
     if ((fresh && !state.frozen) || !table) {
       table = tracer.table({ detect: o.detect });

@@ -32,6 +32,11 @@ export const SESSIONS_RUN = '/run/nodectl/sctp';
 
 export interface TraceTarget { dev: string; netns?: string }
 
+/** A target as the user names it: IFACE, or IFACE@NETNS when it is in a namespace. */
+export function targetText(t: { dev: string; netns?: string | null }): string {
+  return t.netns ? `${t.dev}@${t.netns}` : t.dev;
+}
+
 export interface WireTracerOptions {
   targets: TraceTarget[];
   /**
@@ -51,6 +56,11 @@ export interface WireTracerOptions {
 }
 
 export interface AttachedTarget { dev: string; netns: string | null; ifindex: number; hooks: Array<{ direction: 'ingress' | 'egress'; kind: string }> }
+
+/** An attached target and its hooks as `trace` and `stats` print them: `eth1@blue (ingress:tcx egress:tcx)`. */
+export function attachedText(t: AttachedTarget): string {
+  return `${targetText(t)} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`;
+}
 
 export interface Snapshot { associations: Association[]; globals: Record<GlobalCounter, number> }
 
@@ -133,7 +143,7 @@ export class WireTracer extends EventEmitter<TracerEvents> {
     this.#obj = obj;
     this.targets = targets;
     this.engine = wireEngine(obj.source, jiffyNs());
-    this.#names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
+    this.#names = new Map(targets.map((t) => [t.ifindex, targetText(t)]));
     this.#slots = obj.map('sctp_slots').mmap();
   }
 
@@ -348,7 +358,7 @@ export function readPublishedSessions(nowNs = monotonicNs()): PublishedSession[]
     } catch {
       continue;
     }
-    const names = new Map(targets.map((t) => [t.ifindex, t.netns ? `${t.dev}@${t.netns}` : t.dev]));
+    const names = new Map(targets.map((t) => [t.ifindex, targetText(t)]));
     try {
       const am = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/assocs`);
       const sm = openPinnedMap(`${SESSIONS_BPFFS}/${pid}/stats`);

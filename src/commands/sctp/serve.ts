@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { count } from '../../text.js';
 import { parseTargets, sctpServe } from '../../sctp/session.js';
+import { targetText } from '../../sctp/tracer.js';
 import { requiredDevFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 
 export default class SctpServe extends NodectlCommand {
@@ -36,7 +37,7 @@ metrics name your peers' addresses. Runs until Ctrl-C or SIGTERM; tracing detach
       listen: flags.metrics,
       detect: detectOptions(flags),
       tracer: { maxAssociations: flags['max-associations'], mode: flags.attach },
-      onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map((t) => (t.netns ? `${t.dev}@${t.netns}` : t.dev)).join(', ')} — Ctrl-C to stop\n`),
+      onListening: (url, ts) => process.stderr.write(`nodectl: serving SCTP metrics at ${url} for ${ts.map(targetText).join(', ')} — Ctrl-C to stop\n`),
     });
     if (!this.jsonEnabled()) this.log(`served ${count(r.scrapes, 'scrape')}`);
     return r;

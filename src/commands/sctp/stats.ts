@@ -3,6 +3,7 @@ import { NodectlCommand } from '../../cli/base-command.js';
 import { count } from '../../text.js';
 import { renderKernel, renderTable } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpStats, type StatsResult } from '../../sctp/session.js';
+import { attachedText } from '../../sctp/tracer.js';
 import { devFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 
 export default class SctpStats extends NodectlCommand {
@@ -69,7 +70,7 @@ classic tracepoint, fentry or kprobe) and why the others are not.`;
       } else if (r.tracers.length) {
         this.log(renderTable(r.associations.map((a) => ({ assoc: a, health: a.health }))));
         const g = r.globals;
-        this.log(`\ntracer: ${r.tracers.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; ${count(g.sctpPackets ?? 0, 'SCTP packet')}, ${count(g.chunks ?? 0, 'chunk')}, ${g.malformedChunks ?? 0} malformed, ${count(g.fragments ?? 0, 'fragment')} skipped, ${count(g.eventsLost ?? 0, 'event')} lost`);
+        this.log(`\ntracer: ${r.tracers.map(attachedText).join(', ')}; ${count(g.sctpPackets ?? 0, 'SCTP packet')}, ${count(g.chunks ?? 0, 'chunk')}, ${g.malformedChunks ?? 0} malformed, ${count(g.fragments ?? 0, 'fragment')} skipped, ${count(g.eventsLost ?? 0, 'event')} lost`);
       }
     }
     return r;

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { NodectlCommand } from '../../cli/base-command.js';
 import { renderEvent } from '../../sctp/render.js';
 import { parseDuration, parseTargets, sctpTrace, type TraceSummary } from '../../sctp/session.js';
+import { attachedText } from '../../sctp/tracer.js';
 import { requiredDevFlag, maxAssocFlag, attachFlag, detectFlags, detectOptions } from '../../sctp/cli-flags.js';
 import type { WireEvent } from '../../sctp/model.js';
 import { count } from '../../text.js';
@@ -71,7 +72,7 @@ While it runs, nodectl sctp stats in another shell reads the same association ta
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : undefined,
       detect: detectOptions(flags),
       tracer: { burstThreshold: flags.burst, maxAssociations: flags['max-associations'], mode: flags.attach },
-      onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map((t) => `${t.netns ? `${t.dev}@${t.netns}` : t.dev} (${t.hooks.map((h) => `${h.direction}:${h.kind}`).join(' ')})`).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
+      onAttached: (ts, engine) => process.stderr.write(`nodectl: tracing SCTP on ${ts.map(attachedText).join(', ')}; wire tracer: ${engine} — Ctrl-C to stop\n`),
       onEvent: (e: WireEvent, ifname) => {
         const wall = new Date(bootOffset + e.tsNs / 1e6);
         if (json) process.stdout.write(JSON.stringify({ time: wall.toISOString(), ...e }) + '\n');
