@@ -5,6 +5,7 @@ import { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { assertSameSnapshot, ipSnapshot } from '../helpers/ip-snapshot.js';
 import { type Netns, vethPair } from '../helpers/netns.js';
 import { runScenario } from '../../src/sctp/generator.js';
 import { jiffyNs, probeFeature } from 'ebpf-ts';
@@ -153,6 +154,7 @@ function tcState(ns: Netns): string {
 testIf('root', 'cmd:bpftool', 'cmd:tc')('--attach: clsact on request even where tcx exists, and tc state as before once it exits; tcx only where the kernel has it', async (t) => {
   const { a } = pair(t);
   const before = tcState(a);
+  const snap = await ipSnapshot(a.name);
   t.notRegex(before, /clsact/, 'no clsact qdisc on va to begin with');
   const tr = startCli(['sctp', 'trace', '-n', a.name, '--dev', 'va', '--attach', 'clsact']);
   t.teardown(() => tr.proc.kill('SIGKILL'));
@@ -182,6 +184,8 @@ testIf('root', 'cmd:bpftool', 'cmd:tc')('--attach: clsact on request even where 
     t.log(`tcx absent (${tcx.reason}): --attach tcx refused`);
   }
   t.is(tcState(a), before, 'nothing left on va');
+  // and the rest of the namespace as iproute2 shows it: links (ifindexes, MACs, flags), addresses, routes, neighbours, sysctls
+  assertSameSnapshot(t, snap, await ipSnapshot(a.name), 'the namespace changed');
   const bad = spawnSync(process.execPath, [CLI, 'sctp', 'trace', '-n', a.name, '--dev', 'va', '--attach', 'xdp'], { encoding: 'utf8' });
   t.is(bad.status, 2, 'an unknown mode is a usage error');
   t.regex(bad.stderr, /auto, tcx, clsact|auto\|tcx\|clsact/);
